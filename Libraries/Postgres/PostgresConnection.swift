@@ -1,0 +1,120 @@
+import CLibPQ
+
+/// One libpq connection. All of this library's unsafe C code lives in this file.
+///
+/// Every method blocks, so the pool only calls them on its dedicated thread pool, never on an event
+/// loop or Swift's cooperative pool. A connection is used by one caller at a time (the pool lends it
+/// out exclusively), which is why it can be `@unchecked Sendable`.
+final class PostgresConnection: @unchecked Sendable {
+    private var handle: OpaquePointer?
+
+    private init(handle: OpaquePointer) { self.handle = handle }
+
+    deinit { PQfinish(self.handle) }
+
+    /// Connects with a libpq connection string or postgresql:// URL.
+    static func connect(_ conninfo: String) throws -> PostgresConnection {
+        guard let handle = PQconnectdb(conninfo) else {
+            throw PostgresError(.connection, "out of memory creating a connection")
+        }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines
+            PQfinish(handle)
+            throw PostgresError(.connection, message)
+        }
+        return PostgresConnection(handle: handle)
+    }
+
+    /// False when the server closed the connection (restart, admin command) since its last use.
+    /// Reading pending input is non-blocking and notices a closed socket without a round trip.
+    var isHealthy: Bool {
+        guard PQstatus(self.handle) == CONNECTION_OK else { return false }
+        if PQconsumeInput(self.handle) == 0 { return false }
+        return PQstatus(self.handle) == CONNECTION_OK
+    }
+
+    /// True inside BEGIN … COMMIT, or in a failed transaction awaiting ROLLBACK.
+    var isInTransaction: Bool {
+        let status = PQtransactionStatus(self.handle)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+    }
+
+    /// Runs one parameterized statement ($1, $2, …). Parameters never become part of the SQL text.
+    func execute(_ sql: String, _ parameters: [PostgresValue]) throws -> PostgresResult {
+        var cStrings: [UnsafeMutablePointer<CChar>?] = []
+        var lengths: [Int32] = []
+        var formats: [Int32] = []
+        cStrings.reserveCapacity(parameters.count)
+        defer { for pointer in cStrings { free(pointer) } }
+        for parameter in parameters {
+            switch parameter {
+            case .null:
+                cStrings.append(nil); lengths.append(0); formats.append(0)
+            case .text(let text):
+                guard !text.utf8.contains(0) else {
+                    throw PostgresError(.query, "a text parameter contains a NUL character", sqlState: "22021")
+                }
+                cStrings.append(strdup(text)); lengths.append(0); formats.append(0)
+            case .bytes(let bytes):
+                // Binary format: libpq sends exactly `count` bytes, NULs included.
+                let pointer = malloc(max(bytes.count, 1))!.assumingMemoryBound(to: CChar.self)
+                bytes.withUnsafeBytes { raw in
+                    if let base = raw.baseAddress { pointer.update(from: base.assumingMemoryBound(to: CChar.self), count: bytes.count) }
+                }
+                cStrings.append(pointer); lengths.append(Int32(bytes.count)); formats.append(1)
+            }
+        }
+        let result: OpaquePointer? = cStrings.withUnsafeBufferPointer { values in
+            values.withMemoryRebound(to: UnsafePointer<CChar>?.self) { values in
+                PQexecParams(self.handle, sql, Int32(parameters.count), nil, values.baseAddress, lengths, formats, 0)
+            }
+        }
+        return try self.consume(result)
+    }
+
+    /// Runs SQL text that may hold several statements and no parameters (migrations).
+    func executeScript(_ sql: String) throws {
+        _ = try self.consume(PQexec(self.handle, sql))
+    }
+
+    private func consume(_ result: OpaquePointer?) throws -> PostgresResult {
+        guard let result else {
+            throw PostgresError(.connection, String(cString: PQerrorMessage(self.handle)).trimmingTrailingNewlines)
+        }
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY else {
+            let message = String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines
+            let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let kind: PostgresError.Kind = PQstatus(self.handle) == CONNECTION_OK ? .query : .connection
+            throw PostgresError(kind, message, sqlState: sqlState)
+        }
+        let rowCount = Int(PQntuples(result))
+        let fieldCount = Int(PQnfields(result))
+        let columns = PostgresColumns(names: (0..<fieldCount).map { String(cString: PQfname(result, Int32($0))) })
+        var rows: [PostgresRow] = []
+        rows.reserveCapacity(rowCount)
+        for row in 0..<Int32(rowCount) {
+            var values: [String?] = []
+            values.reserveCapacity(fieldCount)
+            for field in 0..<Int32(fieldCount) {
+                values.append(PQgetisnull(result, row, field) == 1 ? nil : String(cString: PQgetvalue(result, row, field)))
+            }
+            rows.append(PostgresRow(columns: columns, values: values))
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return PostgresResult(rows: rows, affectedRows: affected)
+    }
+}
+
+extension String {
+    var trimmingTrailingNewlines: String {
+        var text = self
+        while text.last?.isNewline == true { text.removeLast() }
+        return text
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,192 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOPosix
+
+/// A pool of libpq connections whose blocking calls run on a dedicated thread pool.
+///
+/// Connections open on demand up to `poolSize`; callers beyond that wait in line. A connection that
+/// the server closed (restart, failover) is noticed when it is next lent out and replaced, so a
+/// service carries on after its database restarts.
+public final class PostgresPool: Sendable {
+    private struct State {
+        var idle: [PostgresConnection] = []
+        var open = 0
+        var waiters: [CheckedContinuation<PostgresConnection?, any Error>] = []
+        var closed = false
+    }
+
+    public let configuration: PostgresConfiguration
+    private let threads: NIOThreadPool
+    private let state = NIOLockedValueBox(State())
+    private let logger: Logger
+
+    public init(configuration: PostgresConfiguration, logger: Logger = Logger(label: "postgres")) {
+        self.configuration = configuration
+        self.logger = logger
+        self.threads = NIOThreadPool(numberOfThreads: configuration.poolSize)
+        self.threads.start()
+    }
+
+    /// Runs one statement outside any transaction and returns its rows.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> [PostgresRow] {
+        try await self.withSession { try await $0.query(sql, parameters) }
+    }
+
+    /// Runs one statement and returns how many rows it inserted, updated or deleted.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> Int {
+        try await self.withSession { try await $0.execute(sql, parameters) }
+    }
+
+    /// Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws.
+    public func transaction<T: Sendable>(
+        isolation: PostgresIsolation = .readCommitted, _ body: (PostgresSession) async throws -> T
+    ) async throws -> T {
+        try await self.withSession { session in
+            try await session.run("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
+            do {
+                let value = try await body(session)
+                try await session.run("COMMIT")
+                return value
+            } catch {
+                try? await session.run("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Lends a connection to `body` for several statements.
+    public func withSession<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws -> T {
+        let connection = try await self.acquire()
+        let session = PostgresSession(connection: connection, threads: self.threads)
+        do {
+            let value = try await body(session)
+            self.release(connection)
+            return value
+        } catch {
+            self.release(connection)
+            throw error
+        }
+    }
+
+    /// Closes every idle connection and stops the threads. Later calls fail.
+    public func close() async {
+        let waiters = self.state.withLockedValue { state -> [CheckedContinuation<PostgresConnection?, any Error>] in
+            state.closed = true
+            state.open -= state.idle.count
+            state.idle.removeAll()
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(throwing: PostgresError(.connection, "pool closed")) }
+        try? await self.threads.shutdownGracefully()
+    }
+
+    // MARK: lending
+
+    private func acquire() async throws -> PostgresConnection {
+        enum Next { case reuse(PostgresConnection), open, wait }
+        let next: Next = try self.state.withLockedValue { state in
+            guard !state.closed else { throw PostgresError(.connection, "pool closed") }
+            if let connection = state.idle.popLast() { return .reuse(connection) }
+            if state.open < self.configuration.poolSize {
+                state.open += 1
+                return .open
+            }
+            return .wait
+        }
+        switch next {
+        case .reuse(let connection):
+            return try await self.checked(connection)
+        case .open:
+            return try await self.openConnection()
+        case .wait:
+            let handed = try await withCheckedThrowingContinuation { continuation in
+                let closed = self.state.withLockedValue { state -> Bool in
+                    if state.closed { return true }
+                    state.waiters.append(continuation)
+                    return false
+                }
+                if closed { continuation.resume(throwing: PostgresError(.connection, "pool closed")) }
+            }
+            // nil: a slot was freed instead of a connection handed over.
+            guard let handed else { return try await self.openConnection() }
+            return try await self.checked(handed)
+        }
+    }
+
+    /// Replaces a connection the server has closed since it was last used.
+    private func checked(_ connection: PostgresConnection) async throws -> PostgresConnection {
+        let healthy = try await self.threads.runIfActive { connection.isHealthy }
+        if healthy { return connection }
+        self.logger.info("database connection lost; reconnecting")
+        return try await self.openConnection()
+    }
+
+    /// Opens a connection for a slot already counted in `open`; gives the slot back on failure.
+    private func openConnection() async throws -> PostgresConnection {
+        let conninfo = self.configuration.conninfo
+        do {
+            return try await self.threads.runIfActive { try PostgresConnection.connect(conninfo) }
+        } catch {
+            self.releaseSlot()
+            throw error
+        }
+    }
+
+    private func release(_ connection: PostgresConnection) {
+        // A connection left inside a transaction (a cancelled task) is not safe to share: drop it.
+        let reusable = !connection.isInTransaction
+        let waiter = self.state.withLockedValue { state -> CheckedContinuation<PostgresConnection?, any Error>? in
+            if !state.waiters.isEmpty { return state.waiters.removeFirst() }
+            if reusable, !state.closed { state.idle.append(connection) } else { state.open -= 1 }
+            return nil
+        }
+        waiter?.resume(returning: reusable ? connection : nil)
+    }
+
+    private func releaseSlot() {
+        let waiter = self.state.withLockedValue { state -> CheckedContinuation<PostgresConnection?, any Error>? in
+            if !state.waiters.isEmpty { return state.waiters.removeFirst() }
+            state.open -= 1
+            return nil
+        }
+        waiter?.resume(returning: nil)
+    }
+}
+
+/// Transaction isolation levels.
+public enum PostgresIsolation: String, Sendable {
+    case readCommitted = "READ COMMITTED"
+    case repeatableRead = "REPEATABLE READ"
+    case serializable = "SERIALIZABLE"
+}
+
+/// A borrowed connection: statements run in order on it (inside a transaction when given one).
+public struct PostgresSession: Sendable {
+    let connection: PostgresConnection
+    let threads: NIOThreadPool
+
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> [PostgresRow] {
+        try await self.result(sql, parameters).rows
+    }
+
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> Int {
+        try await self.result(sql, parameters).affectedRows
+    }
+
+    public func result(_ sql: String, _ parameters: [any PostgresEncodable]) async throws -> PostgresResult {
+        let values = parameters.map(\.postgresValue)
+        let connection = self.connection
+        return try await self.threads.runIfActive { try connection.execute(sql, values) }
+    }
+
+    /// Runs a script of several statements without parameters (migrations, BEGIN/COMMIT).
+    func run(_ script: String) async throws {
+        let connection = self.connection
+        try await self.threads.runIfActive { try connection.executeScript(script) }
+    }
+}

@@ -1,0 +1,135 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import SwiftProtobuf
+
+/// A client of one service, which may run at several endpoints.
+///
+/// Calls are spread round robin over the endpoints; each endpoint keeps one multiplexed connection
+/// that is reused by every call and re-established with backoff when it drops. A call waits for a
+/// connection until its deadline. A call that certainly did not run (refused while draining, or never
+/// sent) is retried transparently; a call that may have run is retried only if its method is idempotent.
+public final class RPCClient: Sendable {
+    public let configuration: RPCClientConfiguration
+    private let connectors: [EndpointConnector]
+    private let nextIndex = NIOLockedValueBox(0)
+
+    public init(
+        endpoints: [RPCEndpoint], configuration: RPCClientConfiguration = .init(),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        precondition(!endpoints.isEmpty, "an RPC client needs at least one endpoint")
+        self.configuration = configuration
+        self.connectors = endpoints.map { EndpointConnector(endpoint: $0, configuration: configuration, group: group) }
+    }
+
+    public var endpoints: [RPCEndpoint] { self.connectors.map(\.endpoint) }
+
+    /// Sends one request and returns the one response.
+    public func unary<Request, Response>(
+        _ method: RPCMethod<Request, Response>, _ request: Request, options: RPCCallOptions = .init()
+    ) async throws -> Response {
+        let payload = ByteBuffer(bytes: try ProtobufCoding.encode(request))
+        let deadline = self.deadline(options)
+        let buffer = try await self.withRetries(method.idempotent, deadline: deadline) { connection in
+            try await connection.unary(path: method.path, payload: payload, metadata: options.metadata, deadline: deadline)
+        }
+        return try ProtobufCoding.decode(Response.self, from: buffer)
+    }
+
+    /// Sends one request and returns the stream of responses. Only opening the call is retried:
+    /// once a response arrived, a failure ends the stream with the error.
+    public func serverStreaming<Request, Response>(
+        _ method: RPCMethod<Request, Response>, _ request: Request, options: RPCCallOptions = .init()
+    ) async throws -> RPCResponseStream<Response> {
+        let payload = ByteBuffer(bytes: try ProtobufCoding.encode(request))
+        let deadline = self.deadline(options)
+        let connection = try await self.connection(until: deadline)
+        let raw = try connection.serverStreaming(path: method.path, payload: payload, metadata: options.metadata, deadline: deadline)
+        return RPCResponseStream(raw: raw)
+    }
+
+    /// Sends PING on a connection to the next endpoint and returns the round trip time.
+    public func ping(timeout: Duration = .seconds(5)) async throws -> Duration {
+        let connection = try await self.connection(until: .now() + TimeAmount(timeout))
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await connection.ping()
+        return clock.now - start
+    }
+
+    /// Closes every connection. Calls in flight fail with UNAVAILABLE.
+    public func close() async {
+        for connector in self.connectors { await connector.close() }
+    }
+
+    // MARK: internals
+
+    private func deadline(_ options: RPCCallOptions) -> NIODeadline {
+        .now() + TimeAmount(options.timeout ?? self.configuration.defaultTimeout)
+    }
+
+    private func withRetries(
+        _ idempotent: Bool, deadline: NIODeadline, _ body: (ClientConnection) async throws -> ByteBuffer
+    ) async throws -> ByteBuffer {
+        var attempt = 1
+        var backoff = TimeAmount(self.configuration.retryBackoff)
+        while true {
+            let connection = try await self.connection(until: deadline)
+            do {
+                return try await body(connection)
+            } catch let error as RPCError {
+                if error.wasNotProcessed, NIODeadline.now() < deadline { continue }
+                guard idempotent, error.code == .unavailable, attempt < self.configuration.maxAttempts else { throw error }
+                let pause = TimeAmount.nanoseconds(Int64(Double(backoff.nanoseconds) * Double.random(in: 0.5...1.5)))
+                guard NIODeadline.now() + pause < deadline else { throw error }
+                try await Task.sleep(for: .nanoseconds(pause.nanoseconds))
+                attempt += 1
+                backoff = backoff * 2
+            }
+        }
+    }
+
+    /// The next endpoint's connection, round robin; waits with backoff while none can be reached.
+    private func connection(until deadline: NIODeadline) async throws -> ClientConnection {
+        var pause = TimeAmount.milliseconds(10)
+        var lastError: any Error = RPCError(.unavailable, "no endpoint")
+        while true {
+            let start = self.nextIndex.withLockedValue { index in
+                defer { index = index &+ 1 }
+                return index
+            }
+            for offset in 0..<self.connectors.count {
+                let connector = self.connectors[(start &+ offset) % self.connectors.count]
+                do {
+                    return try await connector.connection()
+                } catch {
+                    lastError = error
+                }
+            }
+            let remaining = deadline - .now()
+            guard remaining > .zero else {
+                throw RPCError(.unavailable, "no endpoint of \(self.endpoints) reachable before the deadline: \(lastError)")
+            }
+            try await Task.sleep(for: .nanoseconds(min(pause, remaining).nanoseconds))
+            pause = min(pause * 2, .seconds(1))
+        }
+    }
+}
+
+/// The responses of a server-streaming call, decoded as they arrive.
+public struct RPCResponseStream<Response: SwiftProtobuf.Message & Sendable>: AsyncSequence, Sendable {
+    public typealias Element = Response
+    let raw: AsyncThrowingStream<ByteBuffer, any Error>
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator
+        public mutating func next() async throws -> Response? {
+            guard let buffer = try await self.base.next() else { return nil }
+            return try ProtobufCoding.decode(Response.self, from: buffer)
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: self.raw.makeAsyncIterator()) }
+}

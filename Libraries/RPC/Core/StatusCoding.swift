@@ -1,0 +1,36 @@
+import Foundation
+import NIOCore
+
+extension RPCError {
+    /// The STATUS frame payload for this error.
+    var wireStatus: RPCCallStatus {
+        var status = RPCCallStatus()
+        status.code = self.code.rawValue
+        status.message = self.message
+        status.details = self.details.map { detail in
+            var wire = RPCStatusDetail()
+            wire.typeURL = detail.typeURL
+            wire.value = Data(detail.value)
+            return wire
+        }
+        status.trailers = self.trailers
+        return status
+    }
+
+    init(wireStatus status: RPCCallStatus) {
+        self.init(
+            RPCStatusCode(rawValue: status.code), status.message,
+            details: status.details.map { RPCErrorDetail(typeURL: $0.typeURL, value: Array($0.value)) },
+            trailers: status.trailers
+        )
+    }
+
+    /// Maps whatever a handler threw to the status the client sees.
+    static func from(handlerError error: any Error) -> RPCError {
+        switch error {
+        case let error as RPCError: return error
+        case is CancellationError: return RPCError(.cancelled, "call cancelled")
+        default: return RPCError(.internal, "internal error")
+        }
+    }
+}

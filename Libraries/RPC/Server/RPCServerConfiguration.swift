@@ -1,0 +1,25 @@
+/// Limits and addresses of an RPC server. Every field has a default and an environment name
+/// (docs/configuration.md); `ServiceRuntime` fills it from the environment.
+public struct RPCServerConfiguration: Sendable {
+    /// RPC_HOST: the address to listen on.
+    public var host: String = "127.0.0.1"
+    /// RPC_PORT: 0 picks a free port (tests).
+    public var port: Int = 0
+    /// RPC_MAX_FRAME_SIZE: largest frame payload accepted, in bytes; also the largest message.
+    public var maxFrameSize: Int = 4 * 1024 * 1024
+    /// RPC_MAX_CONCURRENT_CALLS: calls run at once per connection; more are answered RESOURCE_EXHAUSTED.
+    public var maxConcurrentCalls: Int = 256
+    /// RPC_DEFAULT_TIMEOUT_MS: the deadline of a call whose client sent none.
+    public var defaultTimeout: Duration = .seconds(30)
+    /// RPC_DRAIN_TIMEOUT_MS: how long a graceful shutdown waits for calls in flight before closing.
+    public var drainTimeout: Duration = .seconds(25)
+    /// How long a new connection may take to send its HELLO.
+    public var handshakeTimeout: Duration = .seconds(5)
+    /// Sent in HELLO.peer, for the other side's logs.
+    public var peerName: String = "imageswiss"
+
+    public init(host: String = "127.0.0.1", port: Int = 0) {
+        self.host = host
+        self.port = port
+    }
+}
