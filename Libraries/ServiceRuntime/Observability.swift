@@ -1,0 +1,42 @@
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+/// Logging and metrics, set up once per process.
+public enum Observability {
+    /// The registry behind /metrics.
+    public static let registry = PrometheusCollectorRegistry()
+
+    private static let bootstrapped: Void = {
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    }()
+
+    /// Logs go to standard error as one line per event with their metadata (request-id among it);
+    /// LOG_LEVEL picks the level (default info).
+    public static func bootstrap(level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        _ = bootstrapped
+    }
+
+    /// The Prometheus text exposition of every metric of this process.
+    public static func exposition() -> String { registry.emitToString() }
+}
+
+/// GET /metrics over HTTP for Prometheus, on the service's METRICS_PORT.
+public func makeMetricsEndpoint(host: String, port: Int, logger: Logger) -> some Service {
+    let router = Router()
+    router.get("/metrics") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            body: .init(byteBuffer: ByteBuffer(string: Observability.exposition()))
+        )
+    }
+    return Application(router: router, configuration: .init(address: .hostname(host, port: port)), logger: logger)
+}

@@ -1,0 +1,155 @@
+import Foundation
+import ImageSwissProtos
+import Logging
+import Metrics
+import NIOCore
+import Postgres
+import RPC
+import ServiceLifecycle
+
+/// What a service gets to wire its handlers: its configuration, logger, database and health.
+public struct ServiceContext: Sendable {
+    public let entry: ServiceEntry
+    public let configuration: ServiceConfiguration
+    public let logger: Logger
+    /// nil for services without a database (Edge, ImageOps).
+    public let database: PostgresPool?
+    public let health: HealthService
+}
+
+/// The life of every ImageSwiss service process:
+/// read configuration → open and migrate the database → serve RPC (health included) and metrics →
+/// on SIGTERM or SIGINT mark NOT_SERVING, drain RPC connections, close the database.
+public enum ServiceMain {
+    public static func run(
+        _ entry: ServiceEntry,
+        migrations: [Migration] = [],
+        extraServices: @Sendable (ServiceContext) async throws -> [any Service] = { _ in [] },
+        registerHandlers: @Sendable (inout RPCRouter, ServiceContext) async throws -> Void = { _, _ in }
+    ) async {
+        let configuration = ServiceConfiguration(serviceName: entry.name)
+        let level = Logger.Level(rawValue: configuration.string("LOG_LEVEL", default: "info")) ?? .info
+        Observability.bootstrap(level: level)
+        let logger = Logger(label: "imageswiss.\(entry.name)")
+        do {
+            try await self.serve(entry, configuration: configuration, logger: logger, migrations: migrations,
+                                 extraServices: extraServices, registerHandlers: registerHandlers)
+        } catch {
+            logger.critical("service stopped with an error", metadata: ["error": "\(error)"])
+            exit(1)
+        }
+    }
+
+    private static func serve(
+        _ entry: ServiceEntry, configuration: ServiceConfiguration, logger: Logger, migrations: [Migration],
+        extraServices: @Sendable (ServiceContext) async throws -> [any Service],
+        registerHandlers: @Sendable (inout RPCRouter, ServiceContext) async throws -> Void
+    ) async throws {
+        var database: PostgresPool?
+        if entry.ownsDatabase {
+            guard let url = configuration.string("DATABASE_URL") else {
+                throw ConfigurationError("\(entry.name.uppercased())_DATABASE_URL (or DATABASE_URL) is required")
+            }
+            let pool = PostgresPool(
+                configuration: .init(url: url, poolSize: try configuration.int("DATABASE_POOL_SIZE", default: 8),
+                                     connectTimeoutSeconds: try configuration.int("DATABASE_CONNECT_TIMEOUT_S", default: 5)),
+                logger: logger
+            )
+            try await Self.migrateWithRetry(pool, migrations, logger: logger)
+            database = pool
+        }
+
+        let health = HealthService()
+        let context = ServiceContext(entry: entry, configuration: configuration, logger: logger, database: database, health: health)
+        var router = RPCRouter()
+        health.register(in: &router)
+        try await registerHandlers(&router, context)
+
+        var rpc = RPCServerConfiguration(
+            host: configuration.string("RPC_HOST", default: "127.0.0.1"),
+            port: try configuration.int("RPC_PORT", default: entry.defaultRPCPort)
+        )
+        rpc.maxFrameSize = try configuration.int("RPC_MAX_FRAME_SIZE", default: rpc.maxFrameSize)
+        rpc.maxConcurrentCalls = try configuration.int("RPC_MAX_CONCURRENT_CALLS", default: rpc.maxConcurrentCalls)
+        rpc.defaultTimeout = try configuration.milliseconds("RPC_DEFAULT_TIMEOUT_MS", default: rpc.defaultTimeout)
+        rpc.drainTimeout = try configuration.milliseconds("RPC_DRAIN_TIMEOUT_MS", default: rpc.drainTimeout)
+        rpc.peerName = "imageswiss-\(entry.name)"
+        let server = RPCServer(configuration: rpc, router: router, logger: logger)
+        try await server.start()
+
+        var services: [any Service] = [server]
+        let metricsPort = try configuration.int("METRICS_PORT", default: entry.defaultMetricsPort)
+        if metricsPort > 0 {
+            services.append(makeMetricsEndpoint(host: configuration.string("METRICS_HOST", default: "127.0.0.1"), port: metricsPort, logger: logger))
+        }
+        if let database {
+            services.append(DatabaseHealthMonitor(pool: database, health: health, serviceName: entry.protoName, logger: logger))
+        }
+        services += try await extraServices(context)
+        services.append(ReadinessMarker(health: health, serviceName: entry.protoName))
+
+        Gauge(label: "imageswiss_service_start_time_seconds", dimensions: [("service", entry.name)]).record(Date().timeIntervalSince1970)
+        let group = ServiceGroup(configuration: .init(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        ))
+        try await group.run()
+        await database?.close()
+        logger.info("stopped")
+    }
+
+    /// At start the database may still be coming up (the runner starts everything together).
+    private static func migrateWithRetry(_ pool: PostgresPool, _ migrations: [Migration], logger: Logger) async throws {
+        var attempt = 0
+        while true {
+            do {
+                try await Migrator.migrate(pool, migrations, logger: logger)
+                return
+            } catch let error as PostgresError where error.kind == .connection && attempt < 30 {
+                attempt += 1
+                logger.warning("database not reachable yet; retrying", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+}
+
+/// Marks the process SERVING once every other service of the group runs, and NOT_SERVING as soon as
+/// graceful shutdown begins, so that health checks stop routing traffic before the drain.
+struct ReadinessMarker: Service {
+    let health: HealthService
+    let serviceName: String
+
+    func run() async throws {
+        self.health.setStatus(.serving)
+        self.health.setStatus(.serving, for: self.serviceName)
+        await withGracefulShutdownHandler {
+            try? await gracefulShutdown()
+        } onGracefulShutdown: {
+            self.health.setStatus(.notServing)
+            self.health.setStatus(.notServing, for: self.serviceName)
+        }
+    }
+}
+
+/// Checks the database every few seconds; the service reports NOT_SERVING while it is unreachable.
+struct DatabaseHealthMonitor: Service {
+    let pool: PostgresPool
+    let health: HealthService
+    let serviceName: String
+    let logger: Logger
+
+    func run() async throws {
+        var healthy = true
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let ok = (try? await self.pool.query("SELECT 1")) != nil
+            if ok != healthy {
+                healthy = ok
+                self.logger.log(level: ok ? .info : .error, ok ? "database reachable again" : "database unreachable")
+                self.health.setStatus(ok ? .serving : .notServing)
+                self.health.setStatus(ok ? .serving : .notServing, for: self.serviceName)
+                self.health.setStatus(ok ? .serving : .notServing, for: "database")
+            }
+            try? await Task.sleep(for: .seconds(2))
+        }
+    }
+}

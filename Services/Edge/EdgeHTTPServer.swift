@@ -1,0 +1,38 @@
+import Hummingbird
+import Logging
+import RPC
+import ServiceLifecycle
+import ServiceRuntime
+
+/// The edge's HTTP application: its routes and the RPC clients they use.
+enum EdgeHTTPServer {
+    static func make(_ context: ServiceContext) throws -> some Service {
+        let upstreams = try Upstreams(context.configuration)
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        router.get("/healthz") { _, _ in try await HealthRoute.report(upstreams) }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(string: Observability.exposition())))
+        }
+        let host = context.configuration.string("HTTP_HOST", default: "127.0.0.1")
+        let port = try context.configuration.int("HTTP_PORT", default: 8080)
+        context.logger.info("edge http listening", metadata: ["url": "http://\(host):\(port)"])
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port)), logger: context.logger)
+    }
+}
+
+/// One RPC client per internal service, from `<NAME>_RPC_ADDRESSES` ("host:port,host:port").
+struct Upstreams: Sendable {
+    let clients: [(entry: ServiceEntry, client: RPCClient)]
+
+    init(_ configuration: ServiceConfiguration) throws {
+        var clientConfiguration = RPCClientConfiguration()
+        clientConfiguration.peerName = "imageswiss-edge"
+        self.clients = try ServiceCatalog.internalServices.map { entry in
+            let key = "\(entry.name.uppercased())_RPC_ADDRESSES"
+            let addresses = configuration.string(key) ?? "127.0.0.1:\(entry.defaultRPCPort)"
+            return (entry, RPCClient(endpoints: try RPCEndpoint.list(addresses), configuration: clientConfiguration))
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import ServiceRuntime
+
+// ImageOps: stateless pixel operations on libvips. This version serves health.
+await ServiceMain.run(ServiceCatalog.imageOps)

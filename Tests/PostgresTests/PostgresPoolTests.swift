@@ -1,0 +1,101 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+
+@Suite("libpq wrapper against a real PostgreSQL")
+struct PostgresPoolTests {
+    func makePool(size: Int = 4) async throws -> PostgresPool {
+        PostgresPool(configuration: .init(url: try await TestPostgres.shared.makeDatabase(), poolSize: size))
+    }
+
+    @Test func parameterizedQueriesRoundTripEveryType() async throws {
+        let pool = try await makePool()
+        try await pool.execute("CREATE TABLE t (i bigint, s text, b boolean, d double precision, u uuid, y bytea, n text)")
+        let id = UUID()
+        let bytes: [UInt8] = [0, 1, 2, 255, 0, 39, 92]
+        let inserted = try await pool.execute(
+            "INSERT INTO t VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            [Int64.max, "it's; DROP TABLE t; -- ünïcødé", true, 2.5, id, bytes, String?.none]
+        )
+        #expect(inserted == 1)
+        let row = try #require(try await pool.query("SELECT * FROM t").first)
+        #expect(try row.decode("i", as: Int64.self) == Int64.max)
+        #expect(try row.decode("s", as: String.self) == "it's; DROP TABLE t; -- ünïcødé")
+        #expect(try row.decode("b", as: Bool.self) == true)
+        #expect(try row.decode("d", as: Double.self) == 2.5)
+        #expect(try row.decode("u", as: UUID.self) == id)
+        #expect(try row.decode("y", as: [UInt8].self) == bytes)
+        #expect(try row.decodeIfPresent("n", as: String.self) == nil)
+        #expect(throws: PostgresError.self) { try row.decode("n", as: String.self) }
+        #expect(throws: PostgresError.self) { try row.decode("missing", as: String.self) }
+        await pool.close()
+    }
+
+    @Test func errorsCarrySQLState() async throws {
+        let pool = try await makePool()
+        try await pool.execute("CREATE TABLE u (k text PRIMARY KEY)")
+        try await pool.execute("INSERT INTO u VALUES ($1)", ["a"])
+        let error = await #expect(throws: PostgresError.self) { try await pool.execute("INSERT INTO u VALUES ($1)", ["a"]) }
+        #expect(error?.isUniqueViolation == true)
+        #expect(error?.kind == .query)
+        let syntax = await #expect(throws: PostgresError.self) { try await pool.query("SELEC 1") }
+        #expect(syntax?.sqlState == "42601")
+        // A NUL inside a text parameter is refused before it reaches the server.
+        await #expect(throws: PostgresError.self) { try await pool.execute("INSERT INTO u VALUES ($1)", ["a\u{0}b"]) }
+        await pool.close()
+    }
+
+    @Test func transactionsCommitOrRollBack() async throws {
+        let pool = try await makePool()
+        try await pool.execute("CREATE TABLE acc (id int PRIMARY KEY, balance int NOT NULL CHECK (balance >= 0))")
+        try await pool.execute("INSERT INTO acc VALUES (1, 10), (2, 0)")
+        try await pool.transaction { tx in
+            try await tx.execute("UPDATE acc SET balance = balance - 4 WHERE id = 1")
+            try await tx.execute("UPDATE acc SET balance = balance + 4 WHERE id = 2")
+        }
+        await #expect(throws: PostgresError.self) {
+            try await pool.transaction { tx in
+                try await tx.execute("UPDATE acc SET balance = balance + 100 WHERE id = 2")
+                try await tx.execute("UPDATE acc SET balance = balance - 100 WHERE id = 1")  // violates the CHECK
+            }
+        }
+        let balances = try await pool.query("SELECT balance FROM acc ORDER BY id").map { try $0.decode("balance", as: Int.self) }
+        #expect(balances == [6, 4])
+        await pool.close()
+    }
+
+    @Test func poolBoundsConnectionsAndServesManyConcurrentCallers() async throws {
+        let pool = try await makePool(size: 3)
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<50 { group.addTask { try await pool.query("SELECT $1::int AS v, pg_sleep(0.01)", [i]).first!.decode("v") } }
+            var sum = 0
+            for try await value in group { sum += value }
+            #expect(sum == (0..<50).reduce(0, +))
+        }
+        let count = try await pool.query(
+            "SELECT count(*) AS c FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'"
+        ).first!.decode("c", as: Int.self)
+        #expect(count <= 3)
+        await pool.close()
+    }
+
+    @Test func migrationsApplyOnceInOrderAndRejectEdits() async throws {
+        let pool = try await makePool()
+        let migrations = [
+            Migration(version: 2, name: "add column", sql: "ALTER TABLE items ADD COLUMN label text; CREATE INDEX ON items(label);"),
+            Migration(version: 1, name: "create", sql: "CREATE TABLE items (id serial PRIMARY KEY);"),
+        ]
+        #expect(try await Migrator.migrate(pool, migrations, logger: .init(label: "test")) == [1, 2])
+        #expect(try await Migrator.migrate(pool, migrations, logger: .init(label: "test")) == [])
+        let edited = [Migration(version: 1, name: "create", sql: "CREATE TABLE items (id bigserial PRIMARY KEY);")]
+        await #expect(throws: PostgresError.self) { try await Migrator.migrate(pool, edited, logger: .init(label: "test")) }
+        // A failing migration leaves nothing behind: not even its version row.
+        let broken = migrations + [Migration(version: 3, name: "broken", sql: "CREATE TABLE half (id int); SELECT nonsense;")]
+        await #expect(throws: PostgresError.self) { try await Migrator.migrate(pool, broken, logger: .init(label: "test")) }
+        let tables = try await pool.query("SELECT to_regclass('half') IS NULL AS gone").first!.decode("gone", as: Bool.self)
+        #expect(tables)
+        #expect(try await pool.query("SELECT max(version) AS v FROM schema_migrations").first!.decode("v", as: Int.self) == 2)
+        await pool.close()
+    }
+}

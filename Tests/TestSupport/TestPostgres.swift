@@ -1,0 +1,154 @@
+import Foundation
+import Logging
+import Postgres
+
+/// A private PostgreSQL cluster for tests: a temporary data folder, a free port on 127.0.0.1, started
+/// once per test process and stopped when it exits. IMAGESWISS_TEST_DATABASE_URL skips all that and
+/// uses a server you already run.
+///
+/// initdb refuses to run as root, so as root the cluster belongs to the `postgres` user.
+public final class TestPostgres: Sendable {
+    public let port: Int
+    public let dataDirectory: String
+    public let socketDirectory: String
+    private let binDirectory: String
+    private let runAs: String?
+    private let externalURL: String?
+
+    /// The shared cluster of this test process.
+    public static let shared: TestPostgres = {
+        do { return try TestPostgres.start() } catch { fatalError("cannot start a test PostgreSQL: \(error)") }
+    }()
+
+    private init(port: Int, dataDirectory: String, socketDirectory: String, binDirectory: String, runAs: String?, externalURL: String?) {
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.socketDirectory = socketDirectory
+        self.binDirectory = binDirectory
+        self.runAs = runAs
+        self.externalURL = externalURL
+    }
+
+    /// The URL of a database, as the cluster's superuser.
+    public func url(database: String = "postgres") -> String {
+        if let externalURL = self.externalURL { return externalURL }
+        return "postgresql://postgres@127.0.0.1:\(self.port)/\(database)"
+    }
+
+    /// Creates a fresh, empty database with a unique name and returns its URL.
+    public func makeDatabase(prefix: String = "test") async throws -> String {
+        if self.externalURL != nil { return self.url() }
+        let name = "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
+        let pool = PostgresPool(configuration: .init(url: self.url(), poolSize: 1))
+        defer { Task { await pool.close() } }
+        try await pool.execute("CREATE DATABASE \(name)")
+        await pool.close()
+        return self.url(database: name)
+    }
+
+    /// Stops the server (fast shutdown, as on a restart) and starts it again on the same port.
+    public func restart() throws {
+        try self.pgctl(["-D", self.dataDirectory, "-m", "fast", "-w", "stop"])
+        try self.startServer()
+    }
+
+    public func stop() {
+        try? self.pgctl(["-D", self.dataDirectory, "-m", "immediate", "-w", "stop"])
+    }
+
+    // MARK: starting
+
+    static func start() throws -> TestPostgres {
+        let environment = ProcessInfo.processInfo.environment
+        if let url = environment["IMAGESWISS_TEST_DATABASE_URL"], !url.isEmpty {
+            return TestPostgres(port: 0, dataDirectory: "", socketDirectory: "", binDirectory: "", runAs: nil, externalURL: url)
+        }
+        let bin = try findPostgresBin()
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("imageswiss-pg-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let runAs = geteuid() == 0 ? "postgres" : nil
+        if runAs != nil {
+            _ = try run("/bin/chown", ["postgres:postgres", base])
+        }
+        let data = base + "/data"
+        let cluster = TestPostgres(
+            port: try freePort(), dataDirectory: data, socketDirectory: base, binDirectory: bin, runAs: runAs, externalURL: nil
+        )
+        try cluster.asOwner(bin + "/initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
+        try cluster.startServer()
+        atexit { TestPostgres.shared.stop() }
+        return cluster
+    }
+
+    private func startServer() throws {
+        let options = "-p \(self.port) -k \(self.socketDirectory) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        try self.pgctl(["-D", self.dataDirectory, "-o", options, "-l", self.socketDirectory + "/server.log", "-w", "start"])
+    }
+
+    private func pgctl(_ arguments: [String]) throws {
+        try self.asOwner(self.binDirectory + "/pg_ctl", arguments)
+    }
+
+    private func asOwner(_ tool: String, _ arguments: [String]) throws {
+        if let user = self.runAs {
+            _ = try run("/usr/sbin/runuser", ["-u", user, "--", tool] + arguments)
+        } else {
+            _ = try run(tool, arguments)
+        }
+    }
+
+    private static func findPostgresBin() throws -> String {
+        let root = "/usr/lib/postgresql"
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        for version in versions.sorted(by: { (Int($0) ?? 0) > (Int($1) ?? 0) }) {
+            let bin = "\(root)/\(version)/bin"
+            if FileManager.default.isExecutableFile(atPath: bin + "/initdb") { return bin }
+        }
+        throw TestSupportError("no PostgreSQL server binaries under \(root): apt-get install postgresql")
+    }
+}
+
+public struct TestSupportError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Runs a program to completion and returns its standard output; throws with its output when it fails.
+@discardableResult
+public func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    guard process.terminationStatus == 0 else {
+        throw TestSupportError("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(text)")
+    }
+    return text
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+public func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw TestSupportError("socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard bound == 0 else { throw TestSupportError("bind() failed") }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
