@@ -26,17 +26,21 @@ final class PostgresConnection: @unchecked Sendable {
     }
 
     /// False when the server closed the connection (restart, admin command) since its last use.
-    /// Reading pending input is non-blocking and notices a closed socket without a round trip.
+    ///
+    /// Reading pending input is non-blocking and notices a closed socket without a round trip. A
+    /// server that shuts down first sends a FATAL message and then closes: the first read consumes
+    /// the message, the second sees the end of the stream, hence two reads.
     var isHealthy: Bool {
-        guard PQstatus(self.handle) == CONNECTION_OK else { return false }
-        if PQconsumeInput(self.handle) == 0 { return false }
+        for _ in 0..<2 {
+            guard PQstatus(self.handle) == CONNECTION_OK, PQconsumeInput(self.handle) == 1 else { return false }
+        }
         return PQstatus(self.handle) == CONNECTION_OK
     }
 
-    /// True inside BEGIN … COMMIT, or in a failed transaction awaiting ROLLBACK.
-    var isInTransaction: Bool {
-        let status = PQtransactionStatus(self.handle)
-        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+    /// Safe to lend to the next caller: connected and outside any transaction. A connection left in
+    /// a transaction (its task was cancelled mid-way) or broken is dropped instead.
+    var isReusable: Bool {
+        PQstatus(self.handle) == CONNECTION_OK && PQtransactionStatus(self.handle) == PQTRANS_IDLE
     }
 
     /// Runs one parameterized statement ($1, $2, …). Parameters never become part of the SQL text.

@@ -136,8 +136,7 @@ public final class PostgresPool: Sendable {
     }
 
     private func release(_ connection: PostgresConnection) {
-        // A connection left inside a transaction (a cancelled task) is not safe to share: drop it.
-        let reusable = !connection.isInTransaction
+        let reusable = connection.isReusable
         let waiter = self.state.withLockedValue { state -> CheckedContinuation<PostgresConnection?, any Error>? in
             if !state.waiters.isEmpty { return state.waiters.removeFirst() }
             if reusable, !state.closed { state.idle.append(connection) } else { state.open -= 1 }

@@ -3,11 +3,12 @@ import Postgres
 import Testing
 import TestSupport
 
-/// Restarts the shared server, so it runs alone (serialized suite, own cluster use).
-@Suite("reconnection after a server restart", .serialized)
+@Suite("reconnection after a server restart")
 struct PostgresRestartTests {
     @Test func poolReconnectsAfterTheServerRestarts() async throws {
-        let cluster = TestPostgres.shared
+        // A cluster of its own: restarting the shared one would disturb suites running in parallel.
+        let cluster = try TestPostgres.startPrivate()
+        defer { cluster.stop() }
         let pool = PostgresPool(configuration: .init(url: try await cluster.makeDatabase(prefix: "restart"), poolSize: 2))
         try await pool.execute("CREATE TABLE r (v int)")
         try await pool.execute("INSERT INTO r VALUES (1)")

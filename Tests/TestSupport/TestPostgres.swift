@@ -40,8 +40,12 @@ public final class TestPostgres: Sendable {
         if self.externalURL != nil { return self.url() }
         let name = "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
         let pool = PostgresPool(configuration: .init(url: self.url(), poolSize: 1))
-        defer { Task { await pool.close() } }
-        try await pool.execute("CREATE DATABASE \(name)")
+        do {
+            try await pool.execute("CREATE DATABASE \(name)")
+        } catch {
+            await pool.close()
+            throw error
+        }
         await pool.close()
         return self.url(database: name)
     }
@@ -52,13 +56,21 @@ public final class TestPostgres: Sendable {
         try self.startServer()
     }
 
+    /// Stops the server at once. Uses system(3), not Foundation's Process: it also runs from an
+    /// atexit handler, where Process's run loop machinery no longer works.
     public func stop() {
-        try? self.pgctl(["-D", self.dataDirectory, "-m", "immediate", "-w", "stop"])
+        guard self.externalURL == nil else { return }
+        let pgctl = "\(self.binDirectory)/pg_ctl -D '\(self.dataDirectory)' -m immediate -w stop >/dev/null 2>&1"
+        _ = system(self.runAs.map { "/usr/sbin/runuser -u \($0) -- \(pgctl)" } ?? pgctl)
+        try? FileManager.default.removeItem(atPath: self.socketDirectory)
     }
 
     // MARK: starting
 
-    static func start() throws -> TestPostgres {
+    /// A cluster of its own (for tests that restart or stop it); stop it when done.
+    public static func startPrivate() throws -> TestPostgres { try start(registerExit: false) }
+
+    static func start(registerExit: Bool = true) throws -> TestPostgres {
         let environment = ProcessInfo.processInfo.environment
         if let url = environment["IMAGESWISS_TEST_DATABASE_URL"], !url.isEmpty {
             return TestPostgres(port: 0, dataDirectory: "", socketDirectory: "", binDirectory: "", runAs: nil, externalURL: url)
@@ -76,7 +88,7 @@ public final class TestPostgres: Sendable {
         )
         try cluster.asOwner(bin + "/initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
         try cluster.startServer()
-        atexit { TestPostgres.shared.stop() }
+        if registerExit { atexit { TestPostgres.shared.stop() } }
         return cluster
     }
 
@@ -111,26 +123,6 @@ public final class TestPostgres: Sendable {
 public struct TestSupportError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// Runs a program to completion and returns its standard output; throws with its output when it fails.
-@discardableResult
-public func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    guard process.terminationStatus == 0 else {
-        throw TestSupportError("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(text)")
-    }
-    return text
 }
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.

@@ -1,0 +1,152 @@
+import Foundation
+import ImageSwissProtos
+import RPC
+import Testing
+
+@Suite("calls over one connection")
+struct CallTests {
+    @Test func unaryEchoAndMetadata() async throws {
+        let server = try await TestServer.start()
+        let client = server.client()
+        let answer = try await client.unary(TestMethods.echo, TestMethods.blob("hello"))
+        #expect(answer.image == Data("hello".utf8))
+        let id = try await client.unary(TestMethods.metadata, TestMethods.blob(""), options: .init(metadata: [RPCMetadata.requestID: "req-42"]))
+        #expect(String(decoding: id.image, as: UTF8.self) == "req-42")
+        await client.close()
+        await server.server.shutdownGracefully()
+    }
+
+    @Test func errorsCarryCodeMessageAndTypedDetails() async throws {
+        let server = try await TestServer.start()
+        let client = server.client()
+        let error = await #expect(throws: RPCError.self) { try await client.unary(TestMethods.fail, TestMethods.blob("")) }
+        #expect(error?.code == .invalidArgument)
+        #expect(error?.message == "bad image")
+        #expect(error?.detail(CommonBadRequest.self)?.fieldViolations.first?.field == "image")
+        // A handler's own error type reaches the client as INTERNAL, without its text.
+        let crash = await #expect(throws: RPCError.self) { try await client.unary(TestMethods.crash, TestMethods.blob("")) }
+        #expect(crash?.code == .internal && crash?.message == "internal error")
+        await client.close()
+        await server.server.shutdownGracefully()
+    }
+
+    @Test func unknownMethodIsUnimplementedAndTheConnectionCarriesOn() async throws {
+        let server = try await TestServer.start()
+        let client = server.client()
+        let error = await #expect(throws: RPCError.self) { try await client.unary(TestMethods.missing, TestMethods.blob("")) }
+        #expect(error?.code == .unimplemented)
+        #expect(try await client.unary(TestMethods.echo, TestMethods.blob("after")).image == Data("after".utf8))
+        await client.close()
+        await server.server.shutdownGracefully()
+    }
+
+    @Test func serverStreamingDeliversEveryMessageInOrder() async throws {
+        let server = try await TestServer.start()
+        let client = server.client()
+        var received: [String] = []
+        for try await message in try await client.serverStreaming(TestMethods.count, TestMethods.blob("500")) {
+            received.append(String(decoding: message.image, as: UTF8.self))
+        }
+        #expect(received == (0..<500).map(String.init))
+        await client.close()
+        await server.server.shutdownGracefully()
+    }
+
+    @Test func manyConcurrentCallsShareOneConnectionAndEachGetsItsOwnAnswer() async throws {
+        let server = try await TestServer.start { $0.maxConcurrentCalls = 2000 }
+        let client = server.client()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<2000 {
+                group.addTask {
+                    let payload = Array("call-\(i)-".utf8) + Array(repeating: UInt8(i % 251), count: i % 700)
+                    let answer = try await client.unary(TestMethods.echo, TestMethods.blob(payload))
+                    #expect(Array(answer.image) == payload)
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(server.probe.calls.withLockedValue { $0 } == 2000)
+        await client.close()
+        await server.server.shutdownGracefully()
+    }
+
+    @Test func pingMeasuresARoundTrip() async throws {
+        let server = try await TestServer.start()
+        let client = server.client()
+        let rtt = try await client.ping()
+        #expect(rtt < .seconds(5))
+        await client.close()
+        await server.server.shutdownGracefully()
+    }
+
+    @Test func oneMebibytePayloadRoundTrips() async throws {
+        let server = try await TestServer.start()
+        let client = server.client()
+        let payload = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        #expect(Array(try await client.unary(TestMethods.echo, TestMethods.blob(payload)).image) == payload)
+        await client.close()
+        await server.server.shutdownGracefully()
+    }
+}
+
+@Suite("limits")
+struct LimitTests {
+    @Test func requestAboveTheServersMaxFrameSizeIsResourceExhaustedAndNothingBreaks() async throws {
+        let server = try await TestServer.start { $0.maxFrameSize = 64 * 1024 }
+        let client = server.client()
+        // The client knows the server's limit from HELLO and refuses before sending.
+        let error = await #expect(throws: RPCError.self) {
+            try await client.unary(TestMethods.echo, TestMethods.blob(Array(repeating: 1, count: 100_000)))
+        }
+        #expect(error?.code == .resourceExhausted)
+        #expect(try await client.unary(TestMethods.echo, TestMethods.blob("ok")).image == Data("ok".utf8))
+        await client.close()
+        await server.server.shutdownGracefully()
+    }
+
+    @Test func oversizedFrameFromARawClientIsAnsweredAndSkipped() async throws {
+        let server = try await TestServer.start { $0.maxFrameSize = 1024 }
+        let raw = try await RawConnection(port: server.port)
+        var headers = RPCCallHeaders()
+        headers.method = TestMethods.echo.path
+        var echo = RPCCallHeaders()
+        echo.method = TestMethods.echo.path
+        try await raw.send(try helloBytes()
+            + frameBytes(FrameType.headers.rawValue, callID: 1, payload: try headers.serializedBytes())
+            + frameBytes(FrameType.message.rawValue, flags: 1, callID: 1, payload: Array(repeating: 0, count: 5000))
+            + frameBytes(FrameType.headers.rawValue, callID: 2, payload: try echo.serializedBytes())
+            + frameBytes(FrameType.message.rawValue, flags: 1, callID: 2, payload: try TestMethods.blob("fine").serializedBytes()))
+        try await Task.sleep(for: .milliseconds(300))
+        let frames = raw.frames()
+        let statuses = try frames.filter { $0.kind == .status }.map { ($0.callID, try RPCCallStatus(serializedBytes: Array($0.payload.readableBytesView)).code) }
+        #expect(statuses.contains { $0 == (1, RPCStatusCode.resourceExhausted.rawValue) })
+        #expect(statuses.contains { $0 == (2, 0) })
+        #expect(!raw.isClosed)
+        await raw.close()
+        await server.server.shutdownGracefully()
+    }
+
+    @Test func callsBeyondMaxConcurrentCallsAreResourceExhausted() async throws {
+        let server = try await TestServer.start { $0.maxConcurrentCalls = 4 }
+        let client = server.client()
+        let results = await withTaskGroup(of: RPCStatusCode.self) { group in
+            for _ in 0..<10 {
+                group.addTask {
+                    do {
+                        _ = try await client.unary(TestMethods.sleep, TestMethods.blob("300"))
+                        return .ok
+                    } catch let error as RPCError {
+                        return error.code
+                    } catch { return .unknown }
+                }
+            }
+            var codes: [RPCStatusCode] = []
+            for await code in group { codes.append(code) }
+            return codes
+        }
+        #expect(results.filter { $0 == .ok }.count == 4)
+        #expect(results.filter { $0 == .resourceExhausted }.count == 6)
+        await client.close()
+        await server.server.shutdownGracefully()
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import RPC
+import Testing
+
+@Suite("deadlines and cancellation")
+struct DeadlineAndCancelTests {
+    @Test func deadlineIsCarriedToTheServerWhichCancelsTheHandler() async throws {
+        let server = try await TestServer.start()
+        let client = server.client()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = await #expect(throws: RPCError.self) {
+            try await client.unary(TestMethods.sleep, TestMethods.blob("10000"), options: .init(timeout: .milliseconds(200)))
+        }
+        #expect(error?.code == .deadlineExceeded)
+        #expect(clock.now - start < .seconds(5))
+        try await waitUntil { server.probe.cancelled.withLockedValue { $0 } == 1 }
+        await client.close()
+        await server.server.shutdownGracefully()
+    }
+
+    @Test func serverEnforcesTheDeadlineItReceivedEvenIfTheClientWaits() async throws {
+        let server = try await TestServer.start()
+        let raw = try await RawConnection(port: server.port)
+        var headers = RPCCallHeaders()
+        headers.method = TestMethods.sleep.path
+        headers.timeoutMicros = 100_000
+        try await raw.send(try helloBytes()
+            + frameBytes(FrameType.headers.rawValue, callID: 1, payload: try headers.serializedBytes())
+            + frameBytes(FrameType.message.rawValue, flags: 1, callID: 1, payload: try TestMethods.blob("10000").serializedBytes()))
+        try await waitUntil { raw.frames().contains { $0.kind == .status } }
+        let status = try RPCCallStatus(serializedBytes: Array(raw.frames().first { $0.kind == .status }!.payload.readableBytesView))
+        #expect(status.code == RPCStatusCode.deadlineExceeded.rawValue)
+        try await waitUntil { server.probe.cancelled.withLockedValue { $0 } == 1 }
+        await raw.close()
+        await server.server.shutdownGracefully()
+    }
+
+    @Test func cancellingTheCallingTaskCancelsTheCallOnTheServer() async throws {
+        let server = try await TestServer.start()
+        let client = server.client()
+        let task = Task { try await client.unary(TestMethods.sleep, TestMethods.blob("10000")) }
+        try await waitUntil { server.probe.started.withLockedValue { $0 } == 1 }
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+        try await waitUntil { server.probe.cancelled.withLockedValue { $0 } == 1 }
+        // The connection is still good.
+        #expect(try await client.unary(TestMethods.echo, TestMethods.blob("x")).image == Data("x".utf8))
+        await client.close()
+        await server.server.shutdownGracefully()
+    }
+
+    @Test func droppingAStreamCancelsItOnTheServer() async throws {
+        let server = try await TestServer.start()
+        let client = server.client()
+        var seen = 0
+        do {
+            let stream = try await client.serverStreaming(TestMethods.count, TestMethods.blob("100000000"))
+            for try await _ in stream {
+                seen += 1
+                if seen == 10 { break }
+            }
+        }
+        #expect(seen == 10)
+        try await waitUntil { server.probe.cancelled.withLockedValue { $0 } == 1 }
+        #expect(try await client.unary(TestMethods.echo, TestMethods.blob("y"), options: .init(timeout: .seconds(2))).image == Data("y".utf8))
+        await client.close()
+        await server.server.shutdownGracefully()
+    }
+}
+
+/// Polls a condition for up to five seconds.
+func waitUntil(_ condition: @Sendable () -> Bool, timeout: Duration = .seconds(5)) async throws {
+    let clock = ContinuousClock()
+    let end = clock.now + timeout
+    while !condition() {
+        guard clock.now < end else { throw WaitTimeout() }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}
+
+struct WaitTimeout: Error {}
