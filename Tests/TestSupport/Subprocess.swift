@@ -13,11 +13,11 @@ public struct ChildProcess: Sendable {
     public let outputPath: String
 
     /// Starts `executable` with its output appended to `outputPath`.
-    public static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, outputPath: String) throws -> ChildProcess {
+    public static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, inputPath: String = "/dev/null", outputPath: String) throws -> ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, inputPath, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
@@ -47,19 +47,54 @@ public struct ChildProcess: Sendable {
         return waitpid(self.pid, &status, WNOHANG) == 0
     }
 
-    public var output: String { (try? String(contentsOfFile: self.outputPath, encoding: .utf8)) ?? "" }
+    public var output: String { String(decoding: self.outputBytes, as: UTF8.self) }
+    public var outputBytes: [UInt8] { (FileManager.default.contents(atPath: self.outputPath)).map(Array.init) ?? [] }
 }
 
 /// Runs a program to completion and returns its output; throws with its output when it fails.
 @discardableResult
-public func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
+public func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: [UInt8]? = nil) throws -> String {
+    try runWithStatus(executable, arguments, environment: environment, input: input, mustSucceed: true).output
+}
+
+/// Runs a program to completion and returns its exit status and output.
+public func runWithStatus(
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: [UInt8]? = nil, mustSucceed: Bool = false
+) throws -> (status: Int32, output: String) {
+    let (status, bytes) = try runForBytes(executable, arguments, environment: environment, input: input, mustSucceed: mustSucceed)
+    return (status, String(decoding: bytes, as: UTF8.self))
+}
+
+/// Runs a program to completion and returns its exit status and its output's bytes.
+public func runForBytes(
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: [UInt8]? = nil, mustSucceed: Bool = true
+) throws -> (status: Int32, output: [UInt8]) {
     let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("imageswiss-run-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: outputPath) }
-    let child = try ChildProcess.spawn(executable, arguments, environment: environment, outputPath: outputPath)
-    let status = child.wait()
-    let text = child.output
-    guard status == 0 else {
-        throw TestSupportError("\(executable) \(arguments.joined(separator: " ")) exited \(status): \(text)")
+    var inputPath = "/dev/null"
+    if let input {
+        inputPath = outputPath + ".in"
+        FileManager.default.createFile(atPath: inputPath, contents: Data(input))
     }
-    return text
+    defer { if input != nil { try? FileManager.default.removeItem(atPath: inputPath) } }
+    let child = try ChildProcess.spawn(executable, arguments, environment: environment, inputPath: inputPath, outputPath: outputPath)
+    let status = child.wait()
+    let bytes = child.outputBytes
+    guard status == 0 || !mustSucceed else {
+        throw TestSupportError("\(executable) \(arguments.joined(separator: " ")) exited \(status): \(String(decoding: bytes, as: UTF8.self))")
+    }
+    return (status, bytes)
+}
+
+/// The folder holding this build's executables (imageswiss-probe, imageswiss-auth, …): the test
+/// bundle is built beside them.
+public func buildProductsDirectory() throws -> String {
+    let me = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+    var url = URL(fileURLWithPath: me).deletingLastPathComponent()
+    // On Linux the test runner is <products>/ImageSwissPackageTests.xctest.
+    while !FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("imageswiss-probe").path), url.path != "/" {
+        url = url.deletingLastPathComponent()
+    }
+    guard url.path != "/" else { throw TestSupportError("cannot find the build products beside \(me)") }
+    return url.path
 }
