@@ -1,0 +1,130 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Postgres
+import Testing
+import TestSupport
+
+/// The six service executables as separate processes on free ports, with a private PostgreSQL.
+@Suite("the whole stack", .serialized)
+struct StackTests {
+    @Test func everyServiceStartsMigratesServesHealthAndStopsOnSIGTERM() async throws {
+        let stack = try await LocalStack.start()
+        defer { stack.kill() }
+
+        // The C probe sees every service SERVING.
+        for service in LocalStack.services {
+            let result = try runWithStatus(stack.products + "/imageswiss-probe", ["127.0.0.1:\(stack.rpcPorts[service]!)"])
+            #expect(result.status == 0, "\(service): \(result.output)")
+        }
+
+        // The edge reports each dependency's health.
+        let (status, body) = try await httpGet("http://127.0.0.1:\(stack.httpPort)/healthz")
+        #expect(status == 200)
+        let json = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        #expect(json["status"] as? String == "ok")
+        let services = try #require(json["services"] as? [String: String])
+        #expect(services == ["auth": "SERVING", "billing": "SERVING", "jobs": "SERVING", "imageops": "SERVING", "storage": "SERVING"])
+
+        // Metrics in Prometheus text format, on the edge and on a service's metrics port.
+        let (metricsStatus, metrics) = try await httpGet("http://127.0.0.1:\(stack.metricsPorts["auth"]!)/metrics")
+        #expect(metricsStatus == 200)
+        #expect(String(decoding: metrics, as: UTF8.self).contains("imageswiss_service_start_time_seconds{service=\"auth\"}"))
+
+        // Each service migrated its own database, and only its own.
+        for service in LocalStack.databaseServices {
+            let pool = PostgresPool(configuration: .init(url: stack.databaseURLs[service]!, poolSize: 1))
+            let tables = try await pool.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1")
+                .map { try $0.decode("table_name", as: String.self) }
+            await pool.close()
+            let expected: [String: String] = ["auth": "accounts", "billing": "ledger_entries", "jobs": "jobs", "storage": "blobs"]
+            #expect(tables == [expected[service]!, "schema_migrations"].sorted(), "\(service): \(tables)")
+        }
+
+        // A dead dependency turns /healthz into 503 and names it.
+        stack.processes["billing"]!.signal(SIGKILL)
+        stack.processes["billing"]!.wait()
+        let (degradedStatus, degradedBody) = try await httpGet("http://127.0.0.1:\(stack.httpPort)/healthz")
+        #expect(degradedStatus == 503)
+        let degraded = try #require(try JSONSerialization.jsonObject(with: degradedBody) as? [String: Any])
+        #expect((degraded["services"] as? [String: String])?["billing"]?.hasPrefix("UNAVAILABLE") == true)
+
+        // SIGTERM: every remaining service drains and exits 0.
+        for service in LocalStack.services where service != "billing" {
+            stack.processes[service]!.signal(SIGTERM)
+        }
+        for service in LocalStack.services where service != "billing" {
+            #expect(stack.processes[service]!.wait() == 0, "\(service) did not exit cleanly: \(stack.processes[service]!.output)")
+        }
+    }
+}
+
+/// Starts the services the way compose/stack does, but on free ports and fresh databases.
+struct LocalStack {
+    static let services = ["auth", "billing", "jobs", "imageops", "storage", "edge"]
+    static let databaseServices = ["auth", "billing", "jobs", "storage"]
+
+    let products: String
+    var rpcPorts: [String: Int] = [:]
+    var metricsPorts: [String: Int] = [:]
+    var databaseURLs: [String: String] = [:]
+    var httpPort = 0
+    var processes: [String: ChildProcess] = [:]
+
+    static func start() async throws -> LocalStack {
+        var stack = LocalStack(products: try buildProductsDirectory())
+        var environment = ProcessInfo.processInfo.environment
+        environment["LOG_LEVEL"] = "info"
+        for service in services {
+            stack.rpcPorts[service] = try freePort()
+            environment["\(service.uppercased())_RPC_PORT"] = "\(stack.rpcPorts[service]!)"
+            environment["\(service.uppercased())_RPC_ADDRESSES"] = "127.0.0.1:\(stack.rpcPorts[service]!)"
+            stack.metricsPorts[service] = try freePort()
+            environment["\(service.uppercased())_METRICS_PORT"] = "\(stack.metricsPorts[service]!)"
+        }
+        for service in databaseServices {
+            stack.databaseURLs[service] = try await TestPostgres.shared.makeDatabase(prefix: service)
+            environment["\(service.uppercased())_DATABASE_URL"] = stack.databaseURLs[service]!
+        }
+        stack.httpPort = try freePort()
+        environment["EDGE_HTTP_PORT"] = "\(stack.httpPort)"
+        let logs = FileManager.default.temporaryDirectory.appendingPathComponent("imageswiss-stack-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        for service in services {
+            stack.processes[service] = try ChildProcess.spawn(
+                stack.products + "/imageswiss-\(service)", [], environment: environment, outputPath: "\(logs)/\(service).log"
+            )
+        }
+        try await stack.waitUntilServing()
+        return stack
+    }
+
+    func waitUntilServing(timeout: Duration = .seconds(60)) async throws {
+        let clock = ContinuousClock()
+        let end = clock.now + timeout
+        for service in Self.services {
+            while try runWithStatus(self.products + "/imageswiss-probe", ["--timeout-ms", "500", "127.0.0.1:\(self.rpcPorts[service]!)"]).status != 0 {
+                guard self.processes[service]!.isRunning else {
+                    throw TestSupportError("\(service) exited: \(self.processes[service]!.output)")
+                }
+                guard clock.now < end else { throw TestSupportError("\(service) not SERVING: \(self.processes[service]!.output)") }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
+    func kill() {
+        for process in self.processes.values where process.isRunning {
+            process.signal(SIGKILL)
+            process.wait()
+        }
+    }
+}
+
+func httpGet(_ url: String) async throws -> (Int, Data) {
+    var request = URLRequest(url: URL(string: url)!)
+    request.timeoutInterval = 10
+    let (data, response) = try await URLSession.shared.data(for: request)
+    return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+}
