@@ -115,16 +115,21 @@ let package = Package(
         service("Jobs"),
         service("ImageOps"),
         service("Storage"),
+        .target(name: "CSpawnShim", path: "Tests/CSpawnShim"),
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Postgres", "CSpawnShim",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
         .testTarget(
             name: "RPCTests",
             dependencies: [
-                "RPC", "ImageSwissProtos",
+                "RPC", "ImageSwissProtos", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -6,7 +6,7 @@ import TestSupport
 @Suite("libpq wrapper against a real PostgreSQL")
 struct PostgresPoolTests {
     func makePool(size: Int = 4) async throws -> PostgresPool {
-        PostgresPool(configuration: .init(url: try await TestPostgres.shared.makeDatabase(), poolSize: size))
+        PostgresPool(configuration: .init(url: try await TestPostgres.shared().makeDatabase(), poolSize: size))
     }
 
     @Test func parameterizedQueriesRoundTripEveryType() async throws {

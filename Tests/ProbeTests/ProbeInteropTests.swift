@@ -35,25 +35,25 @@ struct ProbeInteropTests {
         let server = try await startServer(health)
         let address = "127.0.0.1:\(server.port!)"
 
-        let serving = try runWithStatus(probe, [address])
+        let serving = try await runWithStatus(probe, [address])
         #expect(serving.status == 0)
         #expect(serving.output.contains("SERVING"))
-        let notServing = try runWithStatus(probe, [address, "imageswiss.billing.v1.Billing"])
+        let notServing = try await runWithStatus(probe, [address, "imageswiss.billing.v1.Billing"])
         #expect(notServing.status == 1)
         #expect(notServing.output.contains("NOT_SERVING"))
-        let unknown = try runWithStatus(probe, [address, "no.such.Service"])
+        let unknown = try await runWithStatus(probe, [address, "no.such.Service"])
         #expect(unknown.status == 1)
         #expect(unknown.output.contains("SERVICE_UNKNOWN"))
         await server.shutdownGracefully()
 
         // Nothing listening: exit 2 with a message.
-        let down = try runWithStatus(probe, ["--timeout-ms", "500", address])
+        let down = try await runWithStatus(probe, ["--timeout-ms", "500", "127.0.0.1:\(try freePort())"])
         #expect(down.status == 2)
         #expect(down.output.contains("cannot connect"))
     }
 
-    @Test func swiftDecodesTheProbesRequestFrames() throws {
-        let bytes = try runForBytes(probe, ["--encode-check", "imageswiss.auth.v1.Auth"]).output
+    @Test func swiftDecodesTheProbesRequestFrames() async throws {
+        let bytes = try await runForBytes(probe, ["--encode-check", "imageswiss.auth.v1.Auth"]).output
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(FrameDecoder(maxPayloadSize: 1 << 20)))
         try channel.writeInbound(ByteBuffer(bytes: bytes))
         var frames: [Frame] = []
@@ -72,7 +72,7 @@ struct ProbeInteropTests {
         _ = try channel.finish()
     }
 
-    @Test func probeDecodesTheSwiftEncodersFrames() throws {
+    @Test func probeDecodesTheSwiftEncodersFrames() async throws {
         let allocator = ByteBufferAllocator()
         var hello = RPCHello()
         hello.version = 1
@@ -110,7 +110,7 @@ struct ProbeInteropTests {
         append(.ping, flags: FrameFlags.ack, id: 0, [1, 2, 3, 4, 5, 6, 7, 8])
         append(.goAway, id: 0, try goAway.serializedBytes())
 
-        let lines = try run(probe, ["--decode"], input: stream).split(separator: "\n").map(String.init)
+        let lines = try await run(probe, ["--decode"], input: stream).split(separator: "\n").map(String.init)
         #expect(lines == [
             "call=0 flags=0 HELLO version=1 max_frame_size=4194304 max_concurrent_calls=256 peer=swift",
             "call=7 flags=0 HEADERS method=/imageswiss.health.v1.Health/Check timeout_micros=1500 request-id=abc",

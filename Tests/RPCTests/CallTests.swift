@@ -116,7 +116,7 @@ struct LimitTests {
             + frameBytes(FrameType.message.rawValue, flags: 1, callID: 1, payload: Array(repeating: 0, count: 5000))
             + frameBytes(FrameType.headers.rawValue, callID: 2, payload: try echo.serializedBytes())
             + frameBytes(FrameType.message.rawValue, flags: 1, callID: 2, payload: try TestMethods.blob("fine").serializedBytes()))
-        try await Task.sleep(for: .milliseconds(300))
+        try await waitUntil { raw.frames().filter { $0.kind == .status }.count == 2 }
         let frames = raw.frames()
         let statuses = try frames.filter { $0.kind == .status }.map { ($0.callID, try RPCCallStatus(serializedBytes: Array($0.payload.readableBytesView)).code) }
         #expect(statuses.contains { $0 == (1, RPCStatusCode.resourceExhausted.rawValue) })

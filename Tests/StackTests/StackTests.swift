@@ -15,7 +15,7 @@ struct StackTests {
 
         // The C probe sees every service SERVING.
         for service in LocalStack.services {
-            let result = try runWithStatus(stack.products + "/imageswiss-probe", ["127.0.0.1:\(stack.rpcPorts[service]!)"])
+            let result = try await runWithStatus(stack.products + "/imageswiss-probe", ["127.0.0.1:\(stack.rpcPorts[service]!)"])
             #expect(result.status == 0, "\(service): \(result.output)")
         }
 
@@ -44,7 +44,7 @@ struct StackTests {
 
         // A dead dependency turns /healthz into 503 and names it.
         stack.processes["billing"]!.signal(SIGKILL)
-        stack.processes["billing"]!.wait()
+        try await stack.processes["billing"]!.wait()
         let (degradedStatus, degradedBody) = try await httpGet("http://127.0.0.1:\(stack.httpPort)/healthz")
         #expect(degradedStatus == 503)
         let degraded = try #require(try JSONSerialization.jsonObject(with: degradedBody) as? [String: Any])
@@ -55,7 +55,7 @@ struct StackTests {
             stack.processes[service]!.signal(SIGTERM)
         }
         for service in LocalStack.services where service != "billing" {
-            #expect(stack.processes[service]!.wait() == 0, "\(service) did not exit cleanly: \(stack.processes[service]!.output)")
+            #expect(try await stack.processes[service]!.wait() == 0, "\(service) did not exit cleanly: \(stack.processes[service]!.output)")
         }
     }
 }
@@ -84,7 +84,7 @@ struct LocalStack {
             environment["\(service.uppercased())_METRICS_PORT"] = "\(stack.metricsPorts[service]!)"
         }
         for service in databaseServices {
-            stack.databaseURLs[service] = try await TestPostgres.shared.makeDatabase(prefix: service)
+            stack.databaseURLs[service] = try await TestPostgres.shared().makeDatabase(prefix: service)
             environment["\(service.uppercased())_DATABASE_URL"] = stack.databaseURLs[service]!
         }
         stack.httpPort = try freePort()
@@ -104,7 +104,7 @@ struct LocalStack {
         let clock = ContinuousClock()
         let end = clock.now + timeout
         for service in Self.services {
-            while try runWithStatus(self.products + "/imageswiss-probe", ["--timeout-ms", "500", "127.0.0.1:\(self.rpcPorts[service]!)"]).status != 0 {
+            while try await runWithStatus(self.products + "/imageswiss-probe", ["--timeout-ms", "500", "127.0.0.1:\(self.rpcPorts[service]!)"]).status != 0 {
                 guard self.processes[service]!.isRunning else {
                     throw TestSupportError("\(service) exited: \(self.processes[service]!.output)")
                 }
@@ -117,7 +117,7 @@ struct LocalStack {
     func kill() {
         for process in self.processes.values where process.isRunning {
             process.signal(SIGKILL)
-            process.wait()
+            process.waitSync()
         }
     }
 }

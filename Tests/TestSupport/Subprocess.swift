@@ -1,3 +1,4 @@
+import CSpawnShim
 import Foundation
 
 #if canImport(Glibc)
@@ -20,19 +21,41 @@ public struct ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, inputPath, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Close every other inherited descriptor: sockets that NIO opened without close-on-exec
+        // (listeners of servers running in this process) would otherwise live on in the child, and a
+        // long-lived child such as postgres would keep their ports bound after the test closed them.
+        imageswiss_spawn_addclosefrom(&actions, 3)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { env.forEach { free($0) } }
+        // The child must not inherit the spawning thread's signal mask: dispatch and NIO worker
+        // threads block signals, and a service that starts with SIGTERM blocked never drains.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid = pid_t()
-        let rc = posix_spawn(&pid, executable, &actions, nil, argv, env)
+        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, env)
         guard rc == 0 else { throw TestSupportError("cannot start \(executable): \(String(cString: strerror(rc)))") }
         return ChildProcess(pid: pid, outputPath: outputPath)
     }
 
     /// Waits for the process to end and returns its exit status (128 + signal when killed).
     @discardableResult
-    public func wait() -> Int32 {
+    public func wait() async throws -> Int32 {
+        try await blocking { self.waitSync() }
+    }
+
+    /// `wait()` for synchronous contexts; blocks the calling thread.
+    @discardableResult
+    public func waitSync() -> Int32 {
         var status: Int32 = 0
         while waitpid(self.pid, &status, 0) == -1 && errno == EINTR {}
         let signal = status & 0x7f
@@ -53,21 +76,33 @@ public struct ChildProcess: Sendable {
 
 /// Runs a program to completion and returns its output; throws with its output when it fails.
 @discardableResult
-public func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: [UInt8]? = nil) throws -> String {
-    try runWithStatus(executable, arguments, environment: environment, input: input, mustSucceed: true).output
+public func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: [UInt8]? = nil) async throws -> String {
+    try await runWithStatus(executable, arguments, environment: environment, input: input, mustSucceed: true).output
+}
+
+/// `run` for code already on a blocking thread (TestPostgres).
+@discardableResult
+func runSync(_ executable: String, _ arguments: [String]) throws -> String {
+    String(decoding: try runForBytesSync(executable, arguments, environment: nil, input: nil, mustSucceed: true).output, as: UTF8.self)
 }
 
 /// Runs a program to completion and returns its exit status and output.
 public func runWithStatus(
     _ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: [UInt8]? = nil, mustSucceed: Bool = false
-) throws -> (status: Int32, output: String) {
-    let (status, bytes) = try runForBytes(executable, arguments, environment: environment, input: input, mustSucceed: mustSucceed)
+) async throws -> (status: Int32, output: String) {
+    let (status, bytes) = try await runForBytes(executable, arguments, environment: environment, input: input, mustSucceed: mustSucceed)
     return (status, String(decoding: bytes, as: UTF8.self))
 }
 
 /// Runs a program to completion and returns its exit status and its output's bytes.
 public func runForBytes(
     _ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: [UInt8]? = nil, mustSucceed: Bool = true
+) async throws -> (status: Int32, output: [UInt8]) {
+    try await blocking { try runForBytesSync(executable, arguments, environment: environment, input: input, mustSucceed: mustSucceed) }
+}
+
+func runForBytesSync(
+    _ executable: String, _ arguments: [String], environment: [String: String]?, input: [UInt8]?, mustSucceed: Bool
 ) throws -> (status: Int32, output: [UInt8]) {
     let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("imageswiss-run-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: outputPath) }
@@ -78,7 +113,7 @@ public func runForBytes(
     }
     defer { if input != nil { try? FileManager.default.removeItem(atPath: inputPath) } }
     let child = try ChildProcess.spawn(executable, arguments, environment: environment, inputPath: inputPath, outputPath: outputPath)
-    let status = child.wait()
+    let status = child.waitSync()
     let bytes = child.outputBytes
     guard status == 0 || !mustSucceed else {
         throw TestSupportError("\(executable) \(arguments.joined(separator: " ")) exited \(status): \(String(decoding: bytes, as: UTF8.self))")

@@ -15,8 +15,14 @@ public final class TestPostgres: Sendable {
     private let runAs: String?
     private let externalURL: String?
 
-    /// The shared cluster of this test process.
-    public static let shared: TestPostgres = {
+    /// The shared cluster of this test process, started on first use.
+    public static func shared() async throws -> TestPostgres {
+        try await blocking { sharedCluster }
+    }
+
+    // Reached only through `shared()`, so that the start (seconds of initdb) blocks a dedicated
+    // thread, and callers waiting for it do not hold cooperative threads.
+    private static let sharedCluster: TestPostgres = {
         do { return try TestPostgres.start() } catch { fatalError("cannot start a test PostgreSQL: \(error)") }
     }()
 
@@ -51,9 +57,11 @@ public final class TestPostgres: Sendable {
     }
 
     /// Stops the server (fast shutdown, as on a restart) and starts it again on the same port.
-    public func restart() throws {
-        try self.pgctl(["-D", self.dataDirectory, "-m", "fast", "-w", "stop"])
-        try self.startServer()
+    public func restart() async throws {
+        try await blocking {
+            try self.pgctl(["-D", self.dataDirectory, "-m", "fast", "-w", "stop"])
+            try self.startServer()
+        }
     }
 
     /// Stops the server at once. Uses system(3), not Foundation's Process: it also runs from an
@@ -68,7 +76,9 @@ public final class TestPostgres: Sendable {
     // MARK: starting
 
     /// A cluster of its own (for tests that restart or stop it); stop it when done.
-    public static func startPrivate() throws -> TestPostgres { try start(registerExit: false) }
+    public static func startPrivate() async throws -> TestPostgres {
+        try await blocking { try start(registerExit: false) }
+    }
 
     static func start(registerExit: Bool = true) throws -> TestPostgres {
         let environment = ProcessInfo.processInfo.environment
@@ -80,7 +90,7 @@ public final class TestPostgres: Sendable {
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         let runAs = geteuid() == 0 ? "postgres" : nil
         if runAs != nil {
-            _ = try run("/bin/chown", ["postgres:postgres", base])
+            _ = try runSync("/bin/chown", ["postgres:postgres", base])
         }
         let data = base + "/data"
         let cluster = TestPostgres(
@@ -88,7 +98,7 @@ public final class TestPostgres: Sendable {
         )
         try cluster.asOwner(bin + "/initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
         try cluster.startServer()
-        if registerExit { atexit { TestPostgres.shared.stop() } }
+        if registerExit { atexit { TestPostgres.sharedCluster.stop() } }
         return cluster
     }
 
@@ -103,9 +113,9 @@ public final class TestPostgres: Sendable {
 
     private func asOwner(_ tool: String, _ arguments: [String]) throws {
         if let user = self.runAs {
-            _ = try run("/usr/sbin/runuser", ["-u", user, "--", tool] + arguments)
+            _ = try runSync("/usr/sbin/runuser", ["-u", user, "--", tool] + arguments)
         } else {
-            _ = try run(tool, arguments)
+            _ = try runSync(tool, arguments)
         }
     }
 
@@ -125,22 +135,25 @@ public struct TestSupportError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
+/// A TCP port on 127.0.0.1 that was free a moment ago, below the kernel's ephemeral range
+/// (32768–60999 by default), so that servers other tests bind to port 0 cannot take it meanwhile.
 public func freePort() throws -> Int {
+    for _ in 0..<200 {
+        let port = Int.random(in: 20000..<32000)
+        if canBind(port) { return port }
+    }
+    throw TestSupportError("no free port found")
+}
+
+private func canBind(_ port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw TestSupportError("socket() failed") }
+    guard fd >= 0 else { return false }
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    let bound = withUnsafePointer(to: &address) {
+    address.sin_port = UInt16(port).bigEndian
+    return withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard bound == 0 else { throw TestSupportError("bind() failed") }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
+    } == 0
 }
