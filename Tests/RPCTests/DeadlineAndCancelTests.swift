@@ -69,6 +69,27 @@ struct DeadlineAndCancelTests {
     }
 }
 
+@Suite("stream backpressure")
+struct StreamBackpressureTests {
+    @Test func aSlowConsumerSlowsTheServerInsteadOfFillingMemory() async throws {
+        let server = try await TestServer.start()
+        let client = server.client()
+        let stream = try await client.serverStreaming(TestMethods.flood, TestMethods.blob(""), options: .init(timeout: .seconds(30)))
+        var iterator = stream.makeAsyncIterator()
+        _ = try await iterator.next()
+        try await Task.sleep(for: .milliseconds(500))
+        // Unbounded, the server would have sent thousands of 64 KiB messages by now. With
+        // backpressure it stops at the client's buffer (64 messages) plus what the sockets hold.
+        let sentWhilePaused = server.probe.calls.withLockedValue { $0 }
+        #expect(sentWhilePaused < 400, "server sent \(sentWhilePaused) messages to a consumer that read one")
+        // Consuming resumes the flow.
+        for _ in 0..<500 { _ = try await iterator.next() }
+        #expect(server.probe.calls.withLockedValue { $0 } > sentWhilePaused)
+        await client.close()
+        await server.server.shutdownGracefully()
+    }
+}
+
 /// Polls a condition for up to five seconds.
 func waitUntil(_ condition: @Sendable () -> Bool, timeout: Duration = .seconds(5)) async throws {
     let clock = ContinuousClock()

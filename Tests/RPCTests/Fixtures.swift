@@ -17,6 +17,8 @@ enum TestMethods {
     static let metadata = RPCMethod<Blob, Blob>("imageswiss.test.v1.Test/Metadata", idempotent: false)
     static let count = RPCMethod<Blob, Blob>("imageswiss.test.v1.Test/Count", kind: .serverStreaming, idempotent: false)
     static let missing = RPCMethod<Blob, Blob>("imageswiss.test.v1.Test/Missing", idempotent: false)
+    /// Streams 64 KiB messages without end, counting each one sent in `probe.calls`.
+    static let flood = RPCMethod<Blob, Blob>("imageswiss.test.v1.Test/Flood", kind: .serverStreaming, idempotent: false)
 
     static func blob(_ bytes: [UInt8]) -> Blob {
         var blob = Blob()
@@ -94,6 +96,13 @@ struct TestServer {
             } catch {
                 probe.cancelled.withLockedValue { $0 += 1 }
                 throw error
+            }
+        })
+        router.register(TestMethods.flood, streaming: { _, _, writer in
+            let chunk = TestMethods.blob(Array(repeating: 7, count: 64 * 1024))
+            while true {
+                try await writer.send(chunk)
+                probe.calls.withLockedValue { $0 += 1 }
             }
         })
         let server = RPCServer(configuration: configuration, router: router, logger: Logger(label: "test-server", factory: { _ in SwiftLogNoOpLogHandler() }))

@@ -30,7 +30,10 @@ struct StackTests {
         // Metrics in Prometheus text format, on the edge and on a service's metrics port.
         let (metricsStatus, metrics) = try await httpGet("http://127.0.0.1:\(stack.metricsPorts["auth"]!)/metrics")
         #expect(metricsStatus == 200)
-        #expect(String(decoding: metrics, as: UTF8.self).contains("imageswiss_service_start_time_seconds{service=\"auth\"}"))
+        let exposition = String(decoding: metrics, as: UTF8.self)
+        #expect(exposition.contains("imageswiss_service_start_time_seconds{service=\"auth\"}"))
+        // The edge's /healthz called Health/Check on auth: the RPC server counted it.
+        #expect(exposition.contains("rpc_server_calls_total{method=\"/imageswiss.health.v1.Health/Check\",code=\"OK\"}"))
 
         // Each service migrated its own database, and only its own.
         for service in LocalStack.databaseServices {

@@ -35,21 +35,19 @@ final class ClientConnection: Sendable {
         }
     }
 
-    func serverStreaming(path: String, payload: ByteBuffer, metadata: RPCMetadata, deadline: NIODeadline) throws -> AsyncThrowingStream<ByteBuffer, any Error> {
+    func serverStreaming(path: String, payload: ByteBuffer, metadata: RPCMetadata, deadline: NIODeadline) throws -> ResponseStreamSequence {
         try self.checkSize(payload)
         let token = CallToken()
         let handler = self.handler
-        let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
-        continuation.onTermination = { termination in
-            if case .cancelled = termination {
-                token.cancel()
-                handler.eventLoop.execute { handler.value.cancel(token: token) }
-            }
-        }
+        let produced = ResponseStreamSequence.makeSequence(
+            backPressureStrategy: .init(lowWatermark: 16, highWatermark: 64),
+            finishOnDeinit: true,
+            delegate: ResponseStreamDelegate(token: token, handler: handler)
+        )
         handler.eventLoop.execute {
-            handler.value.start(path: path, metadata: metadata, payload: payload, deadline: deadline, token: token, sink: .stream(continuation))
+            handler.value.start(path: path, metadata: metadata, payload: payload, deadline: deadline, token: token, sink: .stream(produced.source))
         }
-        return stream
+        return produced.sequence
     }
 
     func ping() async throws {
@@ -67,5 +65,29 @@ final class ClientConnection: Sendable {
         guard payload.readableBytes <= self.serverMaxFrameSize else {
             throw RPCError(.resourceExhausted, "request of \(payload.readableBytes) bytes exceeds the server's max frame size \(self.serverMaxFrameSize)")
         }
+    }
+}
+
+typealias ResponseStreamSequence = NIOThrowingAsyncSequenceProducer<
+    ByteBuffer, any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, ResponseStreamDelegate
+>
+typealias ResponseStreamSource = ResponseStreamSequence.Source
+
+/// Connects a response stream's consumer to its connection: demand resumes reading the socket, and a
+/// consumer that stops iterating cancels the call on the server.
+struct ResponseStreamDelegate: NIOAsyncSequenceProducerDelegate {
+    let token: CallToken
+    let handler: NIOLoopBound<ClientConnectionHandler>
+
+    func produceMore() {
+        let (token, handler) = (self.token, self.handler)
+        handler.eventLoop.execute { handler.value.resumeReading(token: token) }
+    }
+
+    func didTerminate() {
+        let (token, handler) = (self.token, self.handler)
+        token.cancel()
+        // After a normal end the call is gone already and this does nothing.
+        handler.eventLoop.execute { handler.value.cancel(token: token) }
     }
 }

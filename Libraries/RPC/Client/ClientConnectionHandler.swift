@@ -16,7 +16,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     enum Sink {
         case unary(CheckedContinuation<ByteBuffer, any Error>)
-        case stream(AsyncThrowingStream<ByteBuffer, any Error>.Continuation)
+        case stream(ResponseStreamSource)
     }
 
     private struct PendingCall {
@@ -31,6 +31,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     private var pending: [UInt32: PendingCall] = [:]
     private var idsByToken: [ObjectIdentifier: UInt32] = [:]
     private var pings: [EventLoopPromise<Void>] = []
+    /// Streams whose consumer is behind: while any is, the connection stops reading from the socket,
+    /// so TCP flow control slows the server down instead of this process buffering without bound.
+    private var pausedStreams: Set<UInt32> = []
     private var closed = false
     private let hello: EventLoopPromise<RPCHello>
     private var helloCompleted = false
@@ -152,8 +155,10 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                 }
                 call.response = frame.payload
                 self.pending[frame.callID] = call
-            case .stream(let continuation):
-                continuation.yield(frame.payload)
+            case .stream(let source):
+                if source.yield(frame.payload) == .stopProducing, self.pausedStreams.insert(frame.callID).inserted, self.pausedStreams.count == 1 {
+                    context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+                }
             }
         case .status:
             guard let call = self.remove(frame.callID) else { return }
@@ -168,8 +173,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                 } else {
                     continuation.resume(throwing: RPCError(.internal, "server ended a unary call without a response"))
                 }
-            case .stream(let continuation):
-                if status.code == .ok { continuation.finish() } else { continuation.finish(throwing: status) }
+            case .stream(let source):
+                if status.code == .ok { source.finish() } else { source.finish(status) }
             }
         case .ping:
             if frame.has(FrameFlags.ack) {
@@ -196,10 +201,23 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         self.hello.completeWith(result)
     }
 
+    /// The consumer of a stream caught up (called through the stream's delegate).
+    func resumeReading(token: CallToken) {
+        guard let id = self.idsByToken[ObjectIdentifier(token)] else { return }
+        self.unpause(id)
+    }
+
+    private func unpause(_ id: UInt32) {
+        guard self.pausedStreams.remove(id) != nil, self.pausedStreams.isEmpty, let context = self.context else { return }
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        context.read()
+    }
+
     private func remove(_ id: UInt32) -> PendingCall? {
         guard let call = self.pending.removeValue(forKey: id) else { return nil }
         call.timer?.cancel()
         self.idsByToken.removeValue(forKey: call.token)
+        self.unpause(id)
         return call
     }
 
@@ -212,7 +230,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     private static func fail(_ sink: Sink, _ error: any Error) {
         switch sink {
         case .unary(let continuation): continuation.resume(throwing: error)
-        case .stream(let continuation): continuation.finish(throwing: error)
+        case .stream(let source): source.finish(error)
         }
     }
 }

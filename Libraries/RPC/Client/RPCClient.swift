@@ -119,12 +119,15 @@ public final class RPCClient: Sendable {
 }
 
 /// The responses of a server-streaming call, decoded as they arrive.
+///
+/// At most 64 undelivered messages are buffered: beyond that the connection stops reading until the
+/// consumer catches up (which also delays other calls on the connection: consume streams promptly).
 public struct RPCResponseStream<Response: SwiftProtobuf.Message & Sendable>: AsyncSequence, Sendable {
     public typealias Element = Response
-    let raw: AsyncThrowingStream<ByteBuffer, any Error>
+    let raw: ResponseStreamSequence
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var base: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator
+        var base: ResponseStreamSequence.AsyncIterator
         public mutating func next() async throws -> Response? {
             guard let buffer = try await self.base.next() else { return nil }
             return try ProtobufCoding.decode(Response.self, from: buffer)

@@ -25,6 +25,7 @@ public final class RPCServer: Service, Sendable {
     private let logger: Logger
     private let group: any EventLoopGroup
     private let state = NIOLockedValueBox(State())
+    private let metrics = RPCServerMetrics()
 
     public init(
         configuration: RPCServerConfiguration, router: RPCRouter, logger: Logger,
@@ -47,7 +48,7 @@ public final class RPCServer: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let handler = ServerConnectionHandler(router: self.router, configuration: configuration, logger: self.logger)
+                    let handler = ServerConnectionHandler(router: self.router, configuration: configuration, logger: self.logger, metrics: self.metrics)
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(FrameDecoder(maxPayloadSize: configuration.maxFrameSize))
                     )

@@ -18,6 +18,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private let router: RPCRouter
     private let configuration: RPCServerConfiguration
     private let logger: Logger
+    private let metrics: RPCServerMetrics
     private var context: ChannelHandlerContext?
     private var calls: [UInt32: ActiveCall] = [:]
     private var handshakeDone = false
@@ -30,10 +31,11 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var drainLastCallID: UInt32?
     private var remoteAddress = "?"
 
-    init(router: RPCRouter, configuration: RPCServerConfiguration, logger: Logger) {
+    init(router: RPCRouter, configuration: RPCServerConfiguration, logger: Logger, metrics: RPCServerMetrics) {
         self.router = router
         self.configuration = configuration
         self.logger = logger
+        self.metrics = metrics
         self.maxConcurrentCalls = configuration.maxConcurrentCalls
     }
 
@@ -179,7 +181,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             method: call.method, metadata: call.metadata, deadline: call.deadline, logger: logger,
             remoteAddress: self.remoteAddress
         )
+        let metrics = self.metrics
         return Task {
+            let started = ContinuousClock.now
             var frames: [ByteBuffer] = []
             var outcome = RPCError(.ok, "")
             do {
@@ -209,6 +213,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                     serverContext.logger.error("handler failed", metadata: ["error": "\(error)"])
                 }
             }
+            metrics.record(method: serverContext.method, code: outcome.code, duration: ContinuousClock.now - started)
             let status = (try? ProtobufCoding.encode(outcome.wireStatus)) ?? []
             frames.append(FrameLayout.encode(type: .status, callID: id, payload: status, allocator: allocator))
             let finished = frames
@@ -237,6 +242,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         if let call = self.calls.removeValue(forKey: id) {
             call.timer?.cancel()
             call.task?.cancel()
+            // A call whose handler runs is counted when its task ends; this one never ran.
+            if call.task == nil { self.metrics.record(method: call.method, code: error.code, duration: .zero) }
         }
         self.writeStatus(error, callID: id)
         self.closeIfDrained()
