@@ -73,6 +73,7 @@ public enum ServiceMain {
         rpc.maxConcurrentCalls = try configuration.int("RPC_MAX_CONCURRENT_CALLS", default: rpc.maxConcurrentCalls)
         rpc.defaultTimeout = try configuration.milliseconds("RPC_DEFAULT_TIMEOUT_MS", default: rpc.defaultTimeout)
         rpc.drainTimeout = try configuration.milliseconds("RPC_DRAIN_TIMEOUT_MS", default: rpc.drainTimeout)
+        rpc.maxTimeout = try configuration.milliseconds("RPC_MAX_TIMEOUT_MS", default: rpc.maxTimeout)
         rpc.peerName = "imageswiss-\(entry.name)"
         let server = RPCServer(configuration: rpc, router: router, logger: logger)
         try await server.start()

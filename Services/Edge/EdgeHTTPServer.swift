@@ -10,7 +10,7 @@ enum EdgeHTTPServer {
         let upstreams = try Upstreams(context.configuration)
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
-        router.get("/healthz") { _, _ in try await HealthRoute.report(upstreams) }
+        router.get("/healthz") { _, context in try await HealthRoute.report(upstreams, requestID: context.requestID) }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: Observability.exposition())))

@@ -10,14 +10,15 @@ import ServiceRuntime
 enum HealthRoute {
     static let timeout: Duration = .seconds(2)
 
-    static func report(_ upstreams: Upstreams) async throws -> Response {
+    static func report(_ upstreams: Upstreams, requestID: String?) async throws -> Response {
+        let metadata = RPCMetadata(requestID.map { [RPCMetadata.requestID: $0] } ?? [:])
         let answers = await withTaskGroup(of: (String, String).self) { group in
             for (entry, client) in upstreams.clients {
                 group.addTask {
                     do {
                         var request = HealthCheckRequest()
                         request.service = entry.protoName
-                        let response = try await client.unary(HealthMethods.check, request, options: .init(timeout: timeout))
+                        let response = try await client.unary(HealthMethods.check, request, options: .init(timeout: timeout, metadata: metadata))
                         return (entry.name, name(of: response.status))
                     } catch let error as RPCError {
                         return (entry.name, "\(error.code): \(error.message)")

@@ -3,7 +3,8 @@ import HTTPTypes
 import Hummingbird
 
 /// Gives every request an id: the caller's `X-Request-Id` when it is a sane token, a new one otherwise.
-/// The id is echoed in the response and goes into every log line of the request.
+/// The id is echoed in the response and goes into the request's logger metadata, where every log
+/// line and every RPC call of the request (`RequestContext.requestID`) picks it up.
 struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
     static var headerName: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
 
@@ -24,4 +25,9 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
         }
     }
+}
+
+extension RequestContext {
+    /// The id RequestIDMiddleware settled on for this request, to pass on in RPC metadata.
+    var requestID: String? { self.logger[metadataKey: "request-id"].map { "\($0)" } }
 }

@@ -85,16 +85,7 @@ struct ProbeInteropTests {
         headers.metadata = ["request-id": "abc"]
         var response = HealthCheckResponse()
         response.status = .notServing
-        let error = RPCError(.notFound, "no such blob", details: [RPCErrorDetail(CommonResourceInfo())])
-        var status = RPCCallStatus()
-        status.code = error.code.rawValue
-        status.message = error.message
-        status.details = error.details.map { detail in
-            var wire = RPCStatusDetail()
-            wire.typeURL = detail.typeURL
-            wire.value = Data(detail.value)
-            return wire
-        }
+        let status = RPCError(.notFound, "no such blob", details: [RPCErrorDetail(CommonResourceInfo())]).wireStatus
         var goAway = RPCGoAway()
         goAway.lastCallID = 7
         goAway.reason = "bye"

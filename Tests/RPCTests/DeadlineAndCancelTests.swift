@@ -22,15 +22,8 @@ struct DeadlineAndCancelTests {
     @Test func serverEnforcesTheDeadlineItReceivedEvenIfTheClientWaits() async throws {
         let server = try await TestServer.start()
         let raw = try await RawConnection(port: server.port)
-        var headers = RPCCallHeaders()
-        headers.method = TestMethods.sleep.path
-        headers.timeoutMicros = 100_000
-        try await raw.send(try helloBytes()
-            + frameBytes(FrameType.headers.rawValue, callID: 1, payload: try headers.serializedBytes())
-            + frameBytes(FrameType.message.rawValue, flags: 1, callID: 1, payload: try TestMethods.blob("10000").serializedBytes()))
-        try await waitUntil { raw.frames().contains { $0.kind == .status } }
-        let status = try RPCCallStatus(serializedBytes: Array(raw.frames().first { $0.kind == .status }!.payload.readableBytesView))
-        #expect(status.code == RPCStatusCode.deadlineExceeded.rawValue)
+        try await raw.send(try helloBytes() + callBytes(1, method: TestMethods.sleep.path, timeoutMicros: 100_000, request: TestMethods.blob("10000")))
+        #expect(try await raw.status(of: 1).code == RPCStatusCode.deadlineExceeded.rawValue)
         try await waitUntil { server.probe.cancelled.withLockedValue { $0 } == 1 }
         await raw.close()
         await server.server.shutdownGracefully()

@@ -186,6 +186,24 @@ func frameBytes(_ type: UInt8, flags: UInt8 = 0, callID: UInt32, payload: [UInt8
     return bytes + payload
 }
 
+/// HEADERS + END_STREAM MESSAGE of one call, as a client puts them on the wire.
+func callBytes(_ callID: UInt32, method: String, timeoutMicros: UInt64 = 0, request: TestMethods.Blob) throws -> [UInt8] {
+    var headers = RPCCallHeaders()
+    headers.method = method
+    headers.timeoutMicros = timeoutMicros
+    return frameBytes(FrameType.headers.rawValue, callID: callID, payload: try headers.serializedBytes())
+        + frameBytes(FrameType.message.rawValue, flags: FrameFlags.endStream, callID: callID, payload: try request.serializedBytes())
+}
+
+extension RawConnection {
+    /// Waits for the STATUS of a call and decodes it.
+    func status(of callID: UInt32) async throws -> RPCCallStatus {
+        let isStatus: @Sendable (Frame) -> Bool = { $0.kind == .status && $0.callID == callID }
+        try await waitUntil { self.frames().contains(where: isStatus) }
+        return try RPCCallStatus(serializedBytes: Array(self.frames().first(where: isStatus)!.payload.readableBytesView))
+    }
+}
+
 func helloBytes(version: UInt32 = 1) throws -> [UInt8] {
     var hello = RPCHello()
     hello.version = version

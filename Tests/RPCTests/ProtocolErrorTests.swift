@@ -60,6 +60,15 @@ struct ProtocolErrorTests {
         await server.server.shutdownGracefully()
     }
 
+    @Test func absurdDeadlinesAreClampedNotFatal() async throws {
+        let server = try await TestServer.start()
+        let raw = try await RawConnection(port: server.port)
+        try await raw.send(try helloBytes() + callBytes(1, method: TestMethods.echo.path, timeoutMicros: UInt64.max, request: TestMethods.blob("x")))
+        #expect(try await raw.status(of: 1).code == RPCStatusCode.ok.rawValue)
+        await raw.close()
+        await server.server.shutdownGracefully()
+    }
+
     @Test func silentConnectionIsClosedAfterTheHandshakeTimeout() async throws {
         let server = try await TestServer.start { $0.handshakeTimeout = .milliseconds(200) }
         let raw = try await RawConnection(port: server.port)

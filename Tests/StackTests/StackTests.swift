@@ -27,6 +27,12 @@ struct StackTests {
         let services = try #require(json["services"] as? [String: String])
         #expect(services == ["auth": "SERVING", "billing": "SERVING", "jobs": "SERVING", "imageops": "SERVING", "storage": "SERVING"])
 
+        // Request ids: a sane one is kept, anything else is replaced by a fresh one.
+        let kept = try await httpGetWithHeaders("http://127.0.0.1:\(stack.httpPort)/healthz", headers: ["X-Request-Id": "req-abc.123"])
+        #expect(kept.2["x-request-id"] == "req-abc.123")
+        let replaced = try await httpGetWithHeaders("http://127.0.0.1:\(stack.httpPort)/healthz", headers: ["X-Request-Id": "evil id; injected=1"])
+        #expect(replaced.2["x-request-id"].map { $0 != "evil id; injected=1" && UUID(uuidString: $0) != nil } == true)
+
         // Metrics in Prometheus text format, on the edge and on a service's metrics port.
         let (metricsStatus, metrics) = try await httpGet("http://127.0.0.1:\(stack.metricsPorts["auth"]!)/metrics")
         #expect(metricsStatus == 200)
@@ -125,9 +131,18 @@ struct LocalStack {
     }
 }
 
-func httpGet(_ url: String) async throws -> (Int, Data) {
+func httpGet(_ url: String, headers: [String: String] = [:]) async throws -> (Int, Data) {
+    let (status, data, _) = try await httpGetWithHeaders(url, headers: headers)
+    return (status, data)
+}
+
+func httpGetWithHeaders(_ url: String, headers: [String: String] = [:]) async throws -> (Int, Data, [String: String]) {
     var request = URLRequest(url: URL(string: url)!)
     request.timeoutInterval = 10
+    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
     let (data, response) = try await URLSession.shared.data(for: request)
-    return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    let http = response as? HTTPURLResponse
+    var responseHeaders: [String: String] = [:]
+    for (name, value) in http?.allHeaderFields ?? [:] { responseHeaders["\(name)".lowercased()] = "\(value)" }
+    return (http?.statusCode ?? 0, data, responseHeaders)
 }

@@ -91,9 +91,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         let headerBytes = (try? ProtobufCoding.encode(headers)) ?? []
 
         var out = context.channel.allocator.buffer(capacity: 2 * FrameLayout.headerSize + headerBytes.count)
-        out.writeInteger(UInt32(headerBytes.count)); out.writeInteger(FrameType.headers.rawValue); out.writeInteger(UInt8(0)); out.writeInteger(id)
+        out.writeFrameHeader(type: .headers, callID: id, payloadLength: headerBytes.count)
         out.writeBytes(headerBytes)
-        out.writeInteger(UInt32(payload.readableBytes)); out.writeInteger(FrameType.message.rawValue); out.writeInteger(FrameFlags.endStream); out.writeInteger(id)
+        out.writeFrameHeader(type: .message, flags: FrameFlags.endStream, callID: id, payloadLength: payload.readableBytes)
         let key = ObjectIdentifier(token)
         var call = PendingCall(sink: sink, token: key)
         call.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {

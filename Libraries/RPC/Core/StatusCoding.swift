@@ -3,7 +3,7 @@ import NIOCore
 
 extension RPCError {
     /// The STATUS frame payload for this error.
-    var wireStatus: RPCCallStatus {
+    public var wireStatus: RPCCallStatus {
         var status = RPCCallStatus()
         status.code = self.code.rawValue
         status.message = self.message

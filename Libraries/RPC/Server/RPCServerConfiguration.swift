@@ -11,6 +11,8 @@ public struct RPCServerConfiguration: Sendable {
     public var maxConcurrentCalls: Int = 256
     /// RPC_DEFAULT_TIMEOUT_MS: the deadline of a call whose client sent none.
     public var defaultTimeout: Duration = .seconds(30)
+    /// RPC_MAX_TIMEOUT_MS: longer deadlines sent by clients are shortened to this.
+    public var maxTimeout: Duration = .seconds(24 * 3600)
     /// RPC_DRAIN_TIMEOUT_MS: how long a graceful shutdown waits for calls in flight before closing.
     public var drainTimeout: Duration = .seconds(25)
     /// How long a new connection may take to send its HELLO.

@@ -142,9 +142,11 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         guard let headers = try? ProtobufCoding.decode(RPCCallHeaders.self, from: frame.payload) else {
             return self.writeStatus(RPCError(.internal, "malformed HEADERS"), callID: id)
         }
+        // Clamped: a hostile timeout near UInt64.max would overflow the deadline arithmetic.
+        let maxMicros = UInt64(self.configuration.maxTimeout.components.seconds) * 1_000_000
         let timeout: TimeAmount = headers.timeoutMicros == 0
             ? TimeAmount(self.configuration.defaultTimeout)
-            : .microseconds(Int64(clamping: headers.timeoutMicros))
+            : .microseconds(Int64(min(headers.timeoutMicros, maxMicros)))
         let deadline = NIODeadline.now() + timeout
         var call = ActiveCall(method: headers.method, metadata: RPCMetadata(headers.metadata), deadline: deadline)
         call.timer = self.context!.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {

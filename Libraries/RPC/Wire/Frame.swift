@@ -57,10 +57,7 @@ public enum FrameLayout {
         allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: headerSize + payload.count)
-        buffer.writeInteger(UInt32(payload.count))
-        buffer.writeInteger(type.rawValue)
-        buffer.writeInteger(flags)
-        buffer.writeInteger(callID)
+        buffer.writeFrameHeader(type: type, flags: flags, callID: callID, payloadLength: payload.count)
         buffer.writeBytes(payload)
         return buffer
     }
@@ -70,11 +67,16 @@ public enum FrameLayout {
         type: FrameType, flags: UInt8 = 0, callID: UInt32, payload: ByteBuffer, allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: headerSize + payload.readableBytes)
-        buffer.writeInteger(UInt32(payload.readableBytes))
-        buffer.writeInteger(type.rawValue)
-        buffer.writeInteger(flags)
-        buffer.writeInteger(callID)
+        buffer.writeFrameHeader(type: type, flags: flags, callID: callID, payloadLength: payload.readableBytes)
         buffer.writeImmutableBuffer(payload)
         return buffer
+    }
+}
+
+extension ByteBuffer {
+    /// Writes the 10-byte frame header: length, type, flags, call id (big-endian).
+    @inlinable
+    public mutating func writeFrameHeader(type: FrameType, flags: UInt8 = 0, callID: UInt32, payloadLength: Int) {
+        self.writeMultipleIntegers(UInt32(payloadLength), type.rawValue, flags, callID)
     }
 }
