@@ -140,6 +140,11 @@ let package = Package(
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: strict),
         .testTarget(
+            name: "ServiceRuntimeTests",
+            dependencies: ["ServiceRuntime", "RPC", "ImageSwissProtos"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "ImageSwissProtosTests",
             dependencies: ["ImageSwissProtos", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict

@@ -140,10 +140,13 @@ struct DatabaseHealthMonitor: Service {
     let logger: Logger
 
     func run() async throws {
-        var healthy = true
+        var healthy: Bool?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let ok = (try? await self.pool.query("SELECT 1")) != nil
-            if ok != healthy {
+            if healthy == nil {
+                healthy = ok
+                self.health.setStatus(ok ? .serving : .notServing, for: "database")
+            } else if ok != healthy {
                 healthy = ok
                 self.logger.log(level: ok ? .info : .error, ok ? "database reachable again" : "database unreachable")
                 self.health.setStatus(ok ? .serving : .notServing)
