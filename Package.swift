@@ -29,6 +29,7 @@ let package = Package(
         .executable(name: "imageswiss-probe", targets: ["Probe"]),
         .library(name: "RPC", targets: ["RPC"]),
         .library(name: "Postgres", targets: ["Postgres"]),
+        .library(name: "Vips", targets: ["Vips"]),
         .library(name: "ImageSwissProtos", targets: ["ImageSwissProtos"]),
         .library(name: "ServiceRuntime", targets: ["ServiceRuntime"]),
     ],
@@ -71,6 +72,19 @@ let package = Package(
             name: "CLibPQ",
             path: "Libraries/CLibPQ",
             providers: [.apt(["libpq-dev"])]
+        ),
+        // libvips' C API and the helpers that reach its generic operation API. Only Libraries/Vips imports it.
+        .systemLibrary(
+            name: "CVips",
+            path: "Libraries/CVips",
+            pkgConfig: "vips",
+            providers: [.apt(["libvips-dev"])]
+        ),
+        .target(
+            name: "Vips",
+            dependencies: ["CVips"],
+            path: "Libraries/Vips",
+            swiftSettings: strict
         ),
         .target(
             name: "Postgres",
@@ -139,6 +153,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "VipsTests", dependencies: ["Vips", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ServiceRuntimeTests",
             dependencies: ["ServiceRuntime", "RPC", "ImageSwissProtos"],

@@ -1,0 +1,93 @@
+// libvips for Swift. Swift can call neither C variadic functions nor function-like macros, so the
+// generic operation API (vips_operation_new, GObject properties, vips_cache_operation_build) is
+// reached through these small helpers — the same path pyvips and ruby-vips take. Only
+// Libraries/Vips imports this module.
+#include <vips/vips.h>
+
+static inline int isw_vips_init(void) { return VIPS_INIT("imageswiss"); }
+
+static inline VipsOperation *isw_op_new(const char *name) { return vips_operation_new(name); }
+
+/// Sets any scalar argument (int, double, bool, enum nick, string) from its text form.
+static inline int isw_set_text(VipsOperation *op, const char *name, const char *value) {
+    return vips_object_set_argument_from_string(VIPS_OBJECT(op), name, value);
+}
+
+/// 0 when the operation has an argument of that name.
+static inline int isw_has_argument(VipsOperation *op, const char *name) {
+    GParamSpec *pspec;
+    VipsArgumentClass *argument_class;
+    VipsArgumentInstance *argument_instance;
+    return vips_object_get_argument(VIPS_OBJECT(op), name, &pspec, &argument_class, &argument_instance);
+}
+
+static inline void isw_set_image(VipsOperation *op, const char *name, VipsImage *image) {
+    GValue value = G_VALUE_INIT;
+    g_value_init(&value, VIPS_TYPE_IMAGE);
+    g_value_set_object(&value, image);
+    g_object_set_property(G_OBJECT(op), name, &value);
+    g_value_unset(&value);
+}
+
+/// Copies the bytes into a VipsBlob owned by the operation.
+static inline void isw_set_blob(VipsOperation *op, const char *name, const void *data, size_t length) {
+    VipsBlob *blob = vips_blob_copy(data, length);
+    GValue value = G_VALUE_INIT;
+    g_value_init(&value, VIPS_TYPE_BLOB);
+    g_value_set_boxed(&value, blob);
+    g_object_set_property(G_OBJECT(op), name, &value);
+    g_value_unset(&value);
+    vips_area_unref(VIPS_AREA(blob));
+}
+
+/// Builds through the operation cache. Returns a new reference to the built operation, or NULL with
+/// the reason in vips_error_buffer().
+static inline VipsOperation *isw_build(VipsOperation *op) { return vips_cache_operation_build(op); }
+
+/// A new reference to an output image.
+static inline VipsImage *isw_get_image(VipsOperation *op, const char *name) {
+    GValue value = G_VALUE_INIT;
+    g_value_init(&value, VIPS_TYPE_IMAGE);
+    g_object_get_property(G_OBJECT(op), name, &value);
+    VipsImage *image = VIPS_IMAGE(g_value_dup_object(&value));
+    g_value_unset(&value);
+    return image;
+}
+
+/// A new reference to an output blob; release with isw_blob_unref.
+static inline VipsBlob *isw_get_blob(VipsOperation *op, const char *name) {
+    GValue value = G_VALUE_INIT;
+    g_value_init(&value, VIPS_TYPE_BLOB);
+    g_object_get_property(G_OBJECT(op), name, &value);
+    VipsBlob *blob = (VipsBlob *)g_value_dup_boxed(&value);
+    g_value_unset(&value);
+    return blob;
+}
+
+static inline double isw_get_double(VipsOperation *op, const char *name) {
+    GValue value = G_VALUE_INIT;
+    g_value_init(&value, G_TYPE_DOUBLE);
+    g_object_get_property(G_OBJECT(op), name, &value);
+    double result = g_value_get_double(&value);
+    g_value_unset(&value);
+    return result;
+}
+
+static inline const void *isw_blob_data(VipsBlob *blob, size_t *length) { return vips_blob_get(blob, length); }
+static inline void isw_blob_unref(VipsBlob *blob) { vips_area_unref(VIPS_AREA(blob)); }
+static inline void isw_unref_outputs(VipsOperation *op) { vips_object_unref_outputs(VIPS_OBJECT(op)); }
+static inline void isw_object_unref(void *object) { g_object_unref(object); }
+
+/// Whether the image has a metadata field, e.g. "orientation" or "exif-ifd3-GPSLatitude".
+static inline int isw_has_field(VipsImage *image, const char *name) { return vips_image_get_typeof(image, name) != 0; }
+static inline int isw_get_int_field(VipsImage *image, const char *name, int fallback) {
+    int value;
+    return vips_image_get_int(image, name, &value) == 0 ? value : fallback;
+}
+static inline const char *isw_get_string_field(VipsImage *image, const char *name) {
+    const char *value;
+    return vips_image_get_string(image, name, &value) == 0 ? value : NULL;
+}
+static inline const char *isw_interpretation_name(VipsImage *image) {
+    return vips_enum_nick(VIPS_TYPE_INTERPRETATION, vips_image_get_interpretation(image));
+}

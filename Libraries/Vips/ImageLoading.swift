@@ -1,0 +1,47 @@
+import CVips
+
+extension VipsImage {
+    /// Reads an untrusted encoded image. Only the header is parsed here (pixels are decoded lazily,
+    /// in sequential access), so the limits are enforced before a decompression bomb can expand.
+    /// Blocked loaders (ImageMagick, MATLAB, …) and unknown formats are refused; truncated or
+    /// corrupt pixel data fails when the pixels are first read (`fail_on=error`).
+    public static func load(_ bytes: [UInt8], limits: ImageLimits = ImageLimits()) throws -> VipsImage {
+        let loader = try loaderName(for: bytes, limits: limits)
+        var arguments: [(String, VipsArgument)] = [("buffer", .blob(bytes)), ("access", .text("sequential")), ("fail_on", .text("error"))]
+        if loader.hasPrefix("gifload") || loader.hasPrefix("webpload") || loader.hasPrefix("tiffload") || loader.hasPrefix("heifload") {
+            arguments.append(("n", .int(-1)))  // every frame, so the frame limit sees them all
+        }
+        let image = try VipsOperationCall.run(loader, arguments) { try $0.image() }
+        try image.check(limits)
+        return image
+    }
+
+    /// The libvips loader for these bytes ("jpegload_buffer"), after the size and format checks.
+    static func loaderName(for bytes: [UInt8], limits: ImageLimits) throws -> String {
+        try VipsRuntime.initialize()
+        guard !bytes.isEmpty else { throw VipsError(.unsupportedInput, "the file is empty") }
+        guard bytes.count <= limits.maxInputBytes else {
+            throw VipsError(.limitExceeded, "the file is \(bytes.count) bytes; the limit is \(limits.maxInputBytes)")
+        }
+        let found = bytes.withUnsafeBytes { vips_foreign_find_load_buffer($0.baseAddress, $0.count) }
+        guard let found else {
+            _ = VipsRuntime.takeError()
+            throw VipsError(.unsupportedInput, "not an image format this service reads")
+        }
+        return String(cString: found)
+    }
+
+    func check(_ limits: ImageLimits) throws {
+        let frames = max(1, self.pageCount)
+        let frameHeight = frames > 1 ? self.height / frames : self.height
+        guard self.width > 0, frameHeight > 0 else { throw VipsError(.unsupportedInput, "the image has no pixels") }
+        guard frames <= limits.maxFrames else {
+            throw VipsError(.limitExceeded, "the image has \(frames) frames; the limit is \(limits.maxFrames)")
+        }
+        guard self.width.multipliedReportingOverflow(by: frameHeight).partialValue <= limits.maxPixels,
+              !self.width.multipliedReportingOverflow(by: frameHeight).overflow
+        else {
+            throw VipsError(.limitExceeded, "the image is \(self.width)×\(frameHeight) pixels; the limit is \(limits.maxPixels / 1_000_000) megapixels")
+        }
+    }
+}

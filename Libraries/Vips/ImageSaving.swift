@@ -1,0 +1,80 @@
+/// Output formats, as far as the installed libvips writes them.
+public enum ImageFormat: String, Sendable, CaseIterable {
+    case jpeg, png, webp, avif, heic, gif, tiff, jxl
+
+    var saver: String {
+        switch self {
+        case .jpeg: "jpegsave_buffer"
+        case .png: "pngsave_buffer"
+        case .webp: "webpsave_buffer"
+        case .avif, .heic: "heifsave_buffer"
+        case .gif: "gifsave_buffer"
+        case .tiff: "tiffsave_buffer"
+        case .jxl: "jxlsave_buffer"
+        }
+    }
+
+    /// The media type of the encoded output.
+    public var contentType: String {
+        switch self {
+        case .jpeg: "image/jpeg"
+        case .png: "image/png"
+        case .webp: "image/webp"
+        case .avif: "image/avif"
+        case .heic: "image/heic"
+        case .gif: "image/gif"
+        case .tiff: "image/tiff"
+        case .jxl: "image/jxl"
+        }
+    }
+}
+
+/// Encoder settings. Metadata (EXIF with GPS, XMP, IPTC) is stripped unless `keepMetadata`.
+public struct SaveOptions: Sendable {
+    /// 1–100 for lossy formats; nil for the format's default.
+    public var quality: Int?
+    public var lossless = false
+    /// Encoder effort, where the format has one (WebP 0–6, AVIF/HEIC 0–9, JPEG XL 1–9).
+    public var effort: Int?
+    /// Progressive JPEG, interlaced PNG and GIF.
+    public var progressive = false
+    public var keepMetadata = false
+
+    public init(quality: Int? = nil, lossless: Bool = false, effort: Int? = nil, progressive: Bool = false, keepMetadata: Bool = false) {
+        self.quality = quality
+        self.lossless = lossless
+        self.effort = effort
+        self.progressive = progressive
+        self.keepMetadata = keepMetadata
+    }
+}
+
+extension VipsImage {
+    /// Encodes the image. This is where pixels are actually computed, so a truncated or corrupt
+    /// input fails here.
+    public func encoded(as format: ImageFormat, options: SaveOptions = SaveOptions()) throws -> [UInt8] {
+        var arguments: [(String, VipsArgument)] = [("in", .image(self)), ("strip", .bool(!options.keepMetadata))]
+        if let quality = options.quality {
+            guard (1...100).contains(quality) else { throw VipsError(.invalidArgument, "quality must be 1 to 100") }
+            if format != .png, format != .gif { arguments.append(("Q", .int(quality))) }
+        }
+        if options.lossless, [.webp, .avif, .heic, .jxl].contains(format) { arguments.append(("lossless", .bool(true))) }
+        if let effort = options.effort {
+            switch format {
+            case .webp: arguments.append(("effort", .int(min(max(effort, 0), 6))))
+            case .avif, .heic, .jxl: arguments.append(("effort", .int(min(max(effort, 0), 9))))
+            case .png: arguments.append(("compression", .int(min(max(effort, 0), 9))))
+            default: break
+            }
+        }
+        if options.progressive {
+            switch format {
+            case .jpeg, .png, .gif: arguments.append(("interlace", .bool(true)))
+            default: break
+            }
+        }
+        if format == .avif { arguments.append(("compression", .text("av1"))) }
+        if format == .heic { arguments.append(("compression", .text("hevc"))) }
+        return try VipsOperationCall.run(format.saver, arguments) { try $0.blob() }
+    }
+}

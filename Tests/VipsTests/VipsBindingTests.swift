@@ -1,0 +1,67 @@
+import Testing
+import Vips
+
+@Suite("libvips binding")
+struct VipsBindingTests {
+    @Test func jpegRoundTripReadsHeaderFacts() throws {
+        let jpeg = try Samples.jpeg(width: 640, height: 480)
+        #expect(Array(jpeg.prefix(2)) == [0xFF, 0xD8])
+        let image = try VipsImage.load(jpeg)
+        #expect(image.width == 640 && image.height == 480 && image.bands == 3)
+        #expect(image.loader == "jpegload_buffer")
+        #expect(image.colorSpace == "srgb")
+        #expect(image.orientation == 1 && !image.hasGPS && image.pageCount == 1)
+    }
+
+    @Test func thumbnailFitsFillsAndForces() throws {
+        let jpeg = try Samples.jpeg(width: 640, height: 480)
+        let fit = try VipsImage.thumbnail(jpeg, width: 100)
+        #expect((fit.width, fit.height) == (100, 75))
+        let box = try VipsImage.thumbnail(jpeg, width: 200, height: 100)
+        #expect((box.width, box.height) == (133, 100))
+        let filled = try VipsImage.thumbnail(jpeg, width: 100, height: 100, crop: .centre)
+        #expect((filled.width, filled.height) == (100, 100))
+        let forced = try VipsImage.thumbnail(jpeg, width: 50, height: 80, size: .force)
+        #expect((forced.width, forced.height) == (50, 80))
+        // Down-only never enlarges.
+        let small = try VipsImage.thumbnail(jpeg, width: 2000, size: .down)
+        #expect((small.width, small.height) == (640, 480))
+        #expect(throws: VipsError.self) { try VipsImage.thumbnail(jpeg, width: 0) }
+    }
+
+    @Test func everyCommonFormatEncodesAndReadsBack() throws {
+        let image = try Samples.noise(width: 64, height: 48)
+        let magic: [ImageFormat: [UInt8]] = [
+            .jpeg: [0xFF, 0xD8], .png: [0x89, 0x50, 0x4E, 0x47], .gif: Array("GIF8".utf8), .tiff: [0x49, 0x49],
+        ]
+        for format in [ImageFormat.jpeg, .png, .webp, .gif, .tiff] {
+            let bytes = try image.encoded(as: format, options: SaveOptions(quality: 80))
+            if let prefix = magic[format] { #expect(Array(bytes.prefix(prefix.count)) == prefix, "\(format)") }
+            if format == .webp { #expect(Array(bytes[8..<12]) == Array("WEBP".utf8)) }
+            let back = try VipsImage.load(bytes)
+            #expect((back.width, back.height) == (64, 48), "\(format)")
+        }
+        // Lossless WebP gives back exactly the pixels it was given.
+        let lossless = try VipsImage.load(image.encoded(as: .webp, options: SaveOptions(lossless: true)))
+        let difference = try VipsOperationCall.run("subtract", [("left", .image(image)), ("right", .image(lossless))]) { try $0.image() }
+        let maxDifference = try VipsOperationCall.run("max", [("in", .image(difference))]) { $0.double("out") }
+        #expect(maxDifference == 0)
+    }
+
+    @Test func qualityChangesSizeAndIsValidated() throws {
+        let image = try Samples.noise(width: 256, height: 256)
+        let low = try image.encoded(as: .jpeg, options: SaveOptions(quality: 20))
+        let high = try image.encoded(as: .jpeg, options: SaveOptions(quality: 95))
+        #expect(low.count < high.count)
+        #expect(throws: VipsError.self) { try image.encoded(as: .jpeg, options: SaveOptions(quality: 101)) }
+    }
+
+    @Test func unknownOperationsAndArgumentsAreClearErrors() {
+        let unknown = #expect(throws: VipsError.self) { try VipsOperationCall.run("no_such_op", []) { _ in 0 } }
+        #expect(unknown?.kind == .invalidArgument)
+        let badArgument = #expect(throws: VipsError.self) {
+            try VipsOperationCall.run("black", [("width", .int(1)), ("height", .int(1)), ("bogus", .int(1))]) { try $0.image() }
+        }
+        #expect(badArgument?.message.contains("bogus") == true)
+    }
+}
