@@ -128,7 +128,7 @@ let package = Package(
         service("Auth"),
         service("Billing"),
         service("Jobs"),
-        service("ImageOps"),
+        service("ImageOps", extra: ["Vips"]),
         service("Storage"),
         .target(name: "CSpawnShim", path: "Tests/CSpawnShim"),
         .target(
@@ -154,6 +154,11 @@ let package = Package(
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "VipsTests", dependencies: ["Vips", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "ImageOpsTests",
+            dependencies: ["Vips", "RPC", "ImageSwissProtos", "TestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ServiceRuntimeTests",
             dependencies: ["ServiceRuntime", "RPC", "ImageSwissProtos"],

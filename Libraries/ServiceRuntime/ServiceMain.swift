@@ -69,7 +69,7 @@ public enum ServiceMain {
             host: configuration.string("RPC_HOST", default: "127.0.0.1"),
             port: try configuration.int("RPC_PORT", default: entry.defaultRPCPort)
         )
-        rpc.maxFrameSize = try configuration.int("RPC_MAX_FRAME_SIZE", default: rpc.maxFrameSize)
+        rpc.maxFrameSize = try configuration.int("RPC_MAX_FRAME_SIZE", default: entry.defaultMaxFrameSize)
         rpc.maxConcurrentCalls = try configuration.int("RPC_MAX_CONCURRENT_CALLS", default: rpc.maxConcurrentCalls)
         rpc.defaultTimeout = try configuration.milliseconds("RPC_DEFAULT_TIMEOUT_MS", default: rpc.defaultTimeout)
         rpc.drainTimeout = try configuration.milliseconds("RPC_DRAIN_TIMEOUT_MS", default: rpc.drainTimeout)

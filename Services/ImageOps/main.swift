@@ -1,4 +1,6 @@
 import ServiceRuntime
 
-// ImageOps: stateless pixel operations on libvips. This version serves health.
-await ServiceMain.run(ServiceCatalog.imageOps)
+// ImageOps: stateless pixel operations on libvips.
+await ServiceMain.run(ServiceCatalog.imageOps, registerHandlers: { router, context in
+    try ImageOpsHandlers(configuration: ImageOpsConfiguration(context.configuration)).register(in: &router)
+})

@@ -1,0 +1,43 @@
+import ImageSwissProtos
+import RPC
+import Vips
+
+/// The ImageOps RPC handlers. libvips failures become statuses a caller can act on.
+struct ImageOpsHandlers: Sendable {
+    let configuration: ImageOpsConfiguration
+    let pool: VipsWorkPool
+
+    init(configuration: ImageOpsConfiguration) throws {
+        try VipsRuntime.initialize()
+        self.configuration = configuration
+        self.pool = VipsWorkPool(workers: configuration.workers, queue: configuration.queue, timeout: configuration.operationTimeout)
+    }
+
+    func register(in router: inout RPCRouter) {
+        let limits = self.configuration.limits
+        let pipeline = Pipeline(limits: limits, maxSteps: self.configuration.maxSteps)
+        router.register(ImageOpsMethods.inspect) { request, _ in
+            try await self.pool.run { _ in try Self.mapped { try Inspector.info(of: Array(request.image), limits: limits) } }
+        }
+        router.register(ImageOpsMethods.process) { request, _ in
+            try await self.pool.run { killSwitch in try Self.mapped { try pipeline.run(request, killSwitch: killSwitch) } }
+        }
+    }
+
+    /// Untrusted input is the caller's problem (INVALID_ARGUMENT with a reason), never INTERNAL.
+    static func mapped<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as VipsError {
+            var info = CommonErrorInfo()
+            info.domain = "imageops"
+            switch error.kind {
+            case .unsupportedInput: info.reason = "unsupported_image"
+            case .limitExceeded: info.reason = "image_too_large"
+            case .invalidArgument: info.reason = "invalid_parameter"
+            case .processing: info.reason = "corrupt_image"
+            }
+            throw RPCError(.invalidArgument, error.message, details: [RPCErrorDetail(info)])
+        }
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import ImageSwissProtos
+import RPC
+import Vips
+
+/// Runs a Process request: decode (limits checked from the header), auto-orient, the steps in order,
+/// the tier's output cap, then one encode. libvips is lazy, so the whole chain is computed in a
+/// single pass over the pixels during the encode.
+///
+/// Steps (`operation` and its `parameters`):
+/// - `resize` width [height] [mode: fit | fill | exact | down]; `thumbnail` is `resize` with mode down
+/// - `crop` left top width height; `smartcrop` width height (keeps the most interesting region)
+/// - `rotate` degrees (multiple of 90); `flip` direction (horizontal | vertical); `autoorient`
+/// - `grayscale`; `blur` sigma; `sharpen` [sigma]
+/// - `convert` [format: jpeg|png|webp|avif|heic|gif|tiff|jxl] [quality] [lossless] [effort]
+///   [progressive] [keep_metadata]: the output encoding (default: the input's format, metadata stripped)
+struct Pipeline {
+    let limits: ImageLimits
+    let maxSteps: Int
+
+    func run(_ request: ImageOpsProcessRequest, killSwitch: KillSwitch) throws -> ImageOpsProcessResponse {
+        guard request.steps.count <= self.maxSteps else {
+            throw RPCError(.invalidArgument, "a pipeline has at most \(self.maxSteps) steps, not \(request.steps.count)")
+        }
+        let input = Array(request.image)
+        var steps = request.steps[...]
+        var image: VipsImage
+        // A leading resize decodes at reduced scale (shrink-on-load): much less work for photos.
+        if let first = steps.first, first.operation == "resize" || first.operation == "thumbnail" {
+            let box = try ResizeBox(first)
+            image = try VipsImage.thumbnail(input, width: box.width, height: box.height, size: box.size, crop: box.crop, limits: self.limits)
+            steps = steps.dropFirst()
+        } else {
+            image = try VipsImage.load(input, limits: self.limits).autoOriented()
+        }
+        let inputFormat = try VipsImage.load(input, limits: self.limits).loader.flatMap(Self.format(ofLoader:))
+        var output = OutputSettings(format: inputFormat ?? .jpeg)
+        for step in steps {
+            image = try self.apply(step, to: image, output: &output)
+        }
+        if request.maxOutputEdge > 0, max(image.width, image.height) > Int(request.maxOutputEdge) {
+            image = try image.thumbnail(width: Int(request.maxOutputEdge), height: Int(request.maxOutputEdge), size: .down)
+        }
+        killSwitch.watch(image)
+        let encoded = try image.encoded(as: output.format, options: output.options)
+        var response = ImageOpsProcessResponse()
+        response.image = Data(encoded)
+        response.contentType = output.format.contentType
+        response.info = Inspector.info(of: image, format: output.format.rawValue)
+        return response
+    }
+
+    private func apply(_ step: ImageOpsStep, to image: VipsImage, output: inout OutputSettings) throws -> VipsImage {
+        let p = Parameters(step)
+        switch step.operation {
+        case "resize", "thumbnail":
+            let box = try ResizeBox(step)
+            return try image.thumbnail(width: box.width, height: box.height, size: box.size, crop: box.crop)
+        case "crop":
+            return try image.cropped(left: try p.int("left"), top: try p.int("top"), width: try p.int("width"), height: try p.int("height"))
+        case "smartcrop":
+            let width = min(try p.int("width"), image.width), height = min(try p.int("height"), image.height)
+            return try VipsOperationCall.run("smartcrop", [
+                ("input", .image(image)), ("width", .int(width)), ("height", .int(height)), ("interesting", .text("attention")),
+            ]) { try $0.image() }
+        case "rotate": return try image.rotated(degrees: try p.int("degrees"))
+        case "flip": return try image.flipped(horizontal: (p.string("direction") ?? "horizontal") == "horizontal")
+        case "autoorient": return try image.autoOriented()
+        case "grayscale": return try image.grayscale()
+        case "blur": return try image.blurred(sigma: try p.double("sigma"))
+        case "sharpen": return try image.sharpened(sigma: try p.optionalDouble("sigma") ?? 1)
+        case "convert":
+            if let name = p.string("format") {
+                guard let format = ImageFormat(rawValue: name == "jpg" ? "jpeg" : name) else {
+                    throw RPCError(.invalidArgument, "unknown output format '\(name)'")
+                }
+                output.format = format
+            }
+            output.options.quality = try p.optionalInt("quality")
+            output.options.lossless = p.bool("lossless")
+            output.options.effort = try p.optionalInt("effort")
+            output.options.progressive = p.bool("progressive")
+            output.options.keepMetadata = p.bool("keep_metadata")
+            return image
+        default:
+            throw RPCError(.invalidArgument, "unknown operation '\(step.operation)'")
+        }
+    }
+
+    static func format(ofLoader loader: String) -> ImageFormat? {
+        switch loader.split(separator: "load").first.map(String.init) {
+        case "jpeg": .jpeg
+        case "png": .png
+        case "webp": .webp
+        case "gif": .gif
+        case "tiff": .tiff
+        case "heif": .avif
+        case "jxl": .jxl
+        default: nil
+        }
+    }
+}
+
+struct OutputSettings {
+    var format: ImageFormat
+    var options = SaveOptions()
+}
+
+/// The box of a resize step.
+struct ResizeBox {
+    let width: Int
+    let height: Int?
+    let size: ThumbnailSize
+    let crop: ThumbnailCrop
+
+    init(_ step: ImageOpsStep) throws {
+        let p = Parameters(step)
+        self.width = try p.int("width")
+        self.height = try p.optionalInt("height")
+        let mode = p.string("mode") ?? (step.operation == "thumbnail" ? "down" : "fit")
+        switch mode {
+        case "fit": (self.size, self.crop) = (.both, .none)
+        case "down": (self.size, self.crop) = (.down, .none)
+        case "fill": (self.size, self.crop) = (.both, .centre)
+        case "exact": (self.size, self.crop) = (.force, .none)
+        default: throw RPCError(.invalidArgument, "resize mode must be fit, fill, exact or down, not '\(mode)'")
+        }
+        if self.size == .force || self.crop != .none, self.height == nil {
+            throw RPCError(.invalidArgument, "resize mode \(mode) needs a height")
+        }
+    }
+}
+
+/// Typed access to a step's string parameters, with clear errors.
+struct Parameters {
+    let step: ImageOpsStep
+    init(_ step: ImageOpsStep) { self.step = step }
+
+    func string(_ name: String) -> String? { self.step.parameters[name] }
+
+    func int(_ name: String) throws -> Int {
+        guard let value = try self.optionalInt(name) else { throw RPCError(.invalidArgument, "\(self.step.operation) needs '\(name)'") }
+        return value
+    }
+
+    func optionalInt(_ name: String) throws -> Int? {
+        guard let text = self.string(name) else { return nil }
+        guard let value = Int(text), (-100_000...100_000).contains(value) else {
+            throw RPCError(.invalidArgument, "\(self.step.operation).\(name) must be an integer, not '\(text)'")
+        }
+        return value
+    }
+
+    func double(_ name: String) throws -> Double {
+        guard let value = try self.optionalDouble(name) else { throw RPCError(.invalidArgument, "\(self.step.operation) needs '\(name)'") }
+        return value
+    }
+
+    func optionalDouble(_ name: String) throws -> Double? {
+        guard let text = self.string(name) else { return nil }
+        guard let value = Double(text), value.isFinite else {
+            throw RPCError(.invalidArgument, "\(self.step.operation).\(name) must be a number, not '\(text)'")
+        }
+        return value
+    }
+
+    func bool(_ name: String) -> Bool { ["1", "true", "yes"].contains(self.string(name)?.lowercased() ?? "") }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import ImageSwissProtos
+import RPC
+import Testing
+import TestSupport
+import Vips
+
+@Suite("ImageOps service through its process")
+struct ImageOpsServiceTests {
+    @Test func inspectReadsTheHeader() async throws {
+        let service = try await ImageOpsProcess.start()
+        var request = ImageOpsInspectRequest()
+        request.image = Data(try Samples.jpeg(width: 640, height: 480))
+        let info = try await service.client.unary(ImageOpsMethods.inspect, request)
+        #expect((info.width, info.height, info.format, info.frameCount) == (640, 480, "jpeg", 1))
+        #expect(info.colorSpace == "srgb" && !info.hasGps_p)
+        try await service.stop()
+    }
+
+    @Test func resizeAndConvertProduceWhatWasAsked() async throws {
+        let service = try await ImageOpsProcess.start()
+        let jpeg = try Samples.jpeg(width: 1200, height: 900)
+        let webp = try await service.process(jpeg, [("resize", ["width": "512", "height": "512"]), ("convert", ["format": "webp", "quality": "80"])])
+        #expect(webp.contentType == "image/webp")
+        let decoded = try VipsImage.load(Array(webp.image))
+        #expect((decoded.width, decoded.height) == (512, 384))
+        #expect((webp.info.width, webp.info.height, webp.info.format) == (512, 384, "webp"))
+
+        // Without convert the input's format is kept.
+        let sameFormat = try await service.process(jpeg, [("resize", ["width": "100"])])
+        #expect(sameFormat.contentType == "image/jpeg")
+        // fill crops to the exact box; exact stretches.
+        let filled = try VipsImage.load(Array(try await service.process(jpeg, [("resize", ["width": "300", "height": "300", "mode": "fill"])]).image))
+        #expect((filled.width, filled.height) == (300, 300))
+        let exact = try VipsImage.load(Array(try await service.process(jpeg, [("resize", ["width": "300", "height": "100", "mode": "exact"])]).image))
+        #expect((exact.width, exact.height) == (300, 100))
+        try await service.stop()
+    }
+
+    @Test func pipelineStepsComposeInOrder() async throws {
+        let service = try await ImageOpsProcess.start()
+        let jpeg = try Samples.jpeg(width: 400, height: 300)
+        let result = try await service.process(jpeg, [
+            ("crop", ["left": "0", "top": "0", "width": "200", "height": "100"]),
+            ("rotate", ["degrees": "90"]),
+            ("grayscale", [:]),
+            ("blur", ["sigma": "1.5"]),
+            ("convert", ["format": "png"]),
+        ])
+        let image = try VipsImage.load(Array(result.image))
+        #expect((image.width, image.height) == (100, 200))
+        #expect(image.bands == 1)
+        #expect(result.contentType == "image/png")
+        // The tier cap (e.g. 480 for free users) applies after the steps.
+        let capped = try await service.process(try Samples.jpeg(width: 1600, height: 1200), [("sharpen", [:])], maxOutputEdge: 480)
+        #expect((capped.info.width, capped.info.height) == (480, 360))
+        try await service.stop()
+    }
+
+    @Test func resizeMatchesLibvipsOwnCommandLine() async throws {
+        let service = try await ImageOpsProcess.start()
+        let jpeg = try Samples.jpeg(width: 1200, height: 900)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vipsthumb-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        FileManager.default.createFile(atPath: directory + "/in.jpg", contents: Data(jpeg))
+        try await run("/usr/bin/vipsthumbnail", [directory + "/in.jpg", "--size", "512x512", "-o", directory + "/out.png"])
+        let reference = try VipsImage.load(Array(FileManager.default.contents(atPath: directory + "/out.png")!))
+        let ours = try VipsImage.load(Array(try await service.process(jpeg, [("resize", ["width": "512", "height": "512"]), ("convert", ["format": "png"])]).image))
+        #expect((ours.width, ours.height) == (reference.width, reference.height))
+        #expect(try Samples.psnr(ours, reference) > 45)
+        try await service.stop()
+    }
+
+    @Test func hostileInputGetsClearErrorsAndTheServiceKeepsServing() async throws {
+        let service = try await ImageOpsProcess.start()
+        let jpeg = try Samples.jpeg(width: 640, height: 480)
+        func reason(_ image: [UInt8], _ steps: [(String, [String: String])]) async -> (RPCStatusCode, String)? {
+            do {
+                _ = try await service.process(image, steps)
+                return nil
+            } catch let error as RPCError {
+                return (error.code, error.detail(CommonErrorInfo.self)?.reason ?? error.message)
+            } catch { return nil }
+        }
+        var bomb: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + Array("IHDR".utf8)
+        bomb += [0, 0, 0x75, 0x30, 0, 0, 0x75, 0x30, 8, 2, 0, 0, 0]  // 30000 × 30000
+        bomb += [0x4A, 0x5C, 0x6E, 0x7A]  // (the CRC is wrong: refused either way, never decoded)
+        let results = [
+            await reason([], [("resize", ["width": "10"])]),
+            await reason(Array("not an image".utf8), []),
+            await reason(Array(jpeg.prefix(jpeg.count / 2)), [("convert", ["format": "png"])]),
+            await reason(bomb, [("resize", ["width": "10"])]),
+            await reason(jpeg, [("explode", [:])]),
+            await reason(jpeg, [("resize", ["width": "ten"])]),
+            await reason(jpeg, [("crop", ["left": "600", "top": "0", "width": "100", "height": "10"])]),
+            await reason(jpeg, Array(repeating: ("grayscale", [:]), count: 17)),
+        ]
+        for result in results {
+            #expect(result?.0 == .invalidArgument, "\(String(describing: result))")
+        }
+        #expect(results[0]?.1 == "unsupported_image")
+        #expect(results[2]?.1 == "corrupt_image")
+        #expect(results[4]?.1.contains("unknown operation") == true)
+        // Still serving.
+        #expect(try await service.process(jpeg, [("resize", ["width": "64"])]).info.width == 64)
+        try await service.stop()
+    }
+
+    @Test func saturatedWorkersAnswerResourceExhausted() async throws {
+        let service = try await ImageOpsProcess.start(["IMAGEOPS_WORKERS": "1", "IMAGEOPS_QUEUE": "0"])
+        let big = try Samples.jpeg(width: 3000, height: 2000)
+        let codes = await withTaskGroup(of: RPCStatusCode.self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    do {
+                        _ = try await service.process(big, [("blur", ["sigma": "8"]), ("convert", ["format": "png"])])
+                        return .ok
+                    } catch let error as RPCError { return error.code } catch { return .unknown }
+                }
+            }
+            var codes: [RPCStatusCode] = []
+            for await code in group { codes.append(code) }
+            return codes
+        }
+        #expect(codes.contains(.ok))
+        #expect(codes.contains(.resourceExhausted))
+        #expect(codes.allSatisfy { $0 == .ok || $0 == .resourceExhausted })
+        try await service.stop()
+    }
+}
