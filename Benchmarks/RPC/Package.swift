@@ -35,5 +35,14 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // Drives imageswiss-imageops over RPC for Benchmarks/ImageOps/run.sh.
+        .executableTarget(
+            name: "ImageOpsBenchmarkClient",
+            dependencies: [
+                .product(name: "RPC", package: imageSwiss),
+                .product(name: "ImageSwissProtos", package: imageSwiss),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ]
 )
