@@ -28,7 +28,11 @@ struct Pipeline {
         // A leading resize decodes at reduced scale (shrink-on-load): much less work for photos.
         if let first = steps.first, first.operation == "resize" || first.operation == "thumbnail" {
             let box = try ResizeBox(first)
-            image = try VipsImage.thumbnail(input, width: box.width, height: box.height, size: box.size, crop: box.crop, limits: self.limits)
+            if box.crop == .none, box.size == .down || box.size == .both {
+                image = try VipsImage.fit(input, width: box.width, height: box.height, enlarge: box.size == .both, limits: self.limits)
+            } else {
+                image = try VipsImage.thumbnail(input, width: box.width, height: box.height, size: box.size, crop: box.crop, limits: self.limits)
+            }
             steps = steps.dropFirst()
         } else {
             image = try VipsImage.load(input, limits: self.limits).autoOriented()

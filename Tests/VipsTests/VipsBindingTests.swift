@@ -65,3 +65,25 @@ struct VipsBindingTests {
         #expect(badArgument?.message.contains("bogus") == true)
     }
 }
+
+@Suite("fit resize")
+struct FitResizeTests {
+    @Test func fitMatchesThumbnailGeometryAndQuality() throws {
+        let jpeg = try Samples.jpeg(width: 2016, height: 1344)
+        for (width, height) in [(512, 512), (300, 800), (1000, nil), (64, 64)] as [(Int, Int?)] {
+            let fast = try VipsImage.fit(jpeg, width: width, height: height, enlarge: false)
+            let reference = try VipsImage.thumbnail(jpeg, width: width, height: height, size: .down)
+            #expect((fast.width, fast.height) == (reference.width, reference.height), "\(width)x\(String(describing: height))")
+        }
+        // Never enlarges when asked not to; does when asked.
+        let small = try Samples.jpeg(width: 200, height: 100)
+        let kept = try VipsImage.fit(small, width: 800, height: 800, enlarge: false)
+        #expect((kept.width, kept.height) == (200, 100))
+        let grown = try VipsImage.fit(small, width: 800, height: 800, enlarge: true)
+        #expect((grown.width, grown.height) == (800, 400))
+        // Non-JPEG input takes the thumbnail path.
+        let png = try Samples.noise(width: 400, height: 300).encoded(as: .png)
+        let fromPNG = try VipsImage.fit(png, width: 100, height: 100, enlarge: false)
+        #expect((fromPNG.width, fromPNG.height) == (100, 75))
+    }
+}
