@@ -11,7 +11,7 @@ import Vips
 /// - `resize` width [height] [mode: fit | fill | exact | down]; `thumbnail` is `resize` with mode down
 /// - `crop` left top width height; `smartcrop` width height (keeps the most interesting region)
 /// - `rotate` degrees (multiple of 90); `flip` direction (horizontal | vertical); `autoorient`
-/// - `grayscale`; `blur` sigma; `sharpen` [sigma]
+/// - `grayscale`; `blur` sigma; `sharpen` [sigma]; `adjust` [brightness −1…1] [contrast 0…4]; `gamma` gamma
 /// - `convert` [format: jpeg|png|webp|avif|heic|gif|tiff|jxl] [quality] [lossless] [effort]
 ///   [progressive] [keep_metadata]: the output encoding (default: the input's format, metadata stripped)
 struct Pipeline {
@@ -73,6 +73,9 @@ struct Pipeline {
         case "grayscale": return try image.grayscale()
         case "blur": return try image.blurred(sigma: try p.double("sigma"))
         case "sharpen": return try image.sharpened(sigma: try p.optionalDouble("sigma") ?? 1)
+        case "adjust":
+            return try image.adjusted(brightness: try p.optionalDouble("brightness") ?? 0, contrast: try p.optionalDouble("contrast") ?? 1)
+        case "gamma": return try image.gammaCorrected(try p.double("gamma"))
         case "convert":
             if let name = p.string("format") {
                 guard let format = ImageFormat(rawValue: name == "jpg" ? "jpeg" : name) else {

@@ -45,6 +45,8 @@ struct ImageOpsServiceTests {
             ("rotate", ["degrees": "90"]),
             ("grayscale", [:]),
             ("blur", ["sigma": "1.5"]),
+            ("adjust", ["brightness": "0.1", "contrast": "1.2"]),
+            ("gamma", ["gamma": "1.5"]),
             ("convert", ["format": "png"]),
         ])
         let image = try VipsImage.load(Array(result.image))

@@ -87,3 +87,24 @@ struct FitResizeTests {
         #expect((fromPNG.width, fromPNG.height) == (100, 75))
     }
 }
+
+@Suite("tone")
+struct ToneTests {
+    static func mean(_ image: VipsImage) throws -> Double {
+        try VipsOperationCall.run("avg", [("in", .image(image))]) { $0.double("out") }
+    }
+
+    @Test func brightnessContrastAndGammaMoveTheMeanTheRightWay() throws {
+        let image = try Samples.noise(width: 200, height: 100)
+        let base = try Self.mean(image)
+        #expect(try Self.mean(image.adjusted(brightness: 0.2)) > base + 40)
+        #expect(try Self.mean(image.adjusted(brightness: -0.2)) < base - 40)
+        #expect(abs(try Self.mean(image.adjusted()) - base) < 0.5)  // identity
+        let flat = try image.adjusted(contrast: 0.01)
+        #expect(abs(try Self.mean(flat) - 128) < 2)  // contrast toward zero flattens to mid-grey
+        #expect(try Self.mean(image.gammaCorrected(2.2)) > base)
+        #expect(try Self.mean(image.gammaCorrected(0.5)) < base)
+        #expect(throws: VipsError.self) { try image.adjusted(contrast: 0) }
+        #expect(throws: VipsError.self) { try image.gammaCorrected(-1) }
+    }
+}
