@@ -91,3 +91,6 @@ static inline const char *isw_get_string_field(VipsImage *image, const char *nam
 static inline const char *isw_interpretation_name(VipsImage *image) {
     return vips_enum_nick(VIPS_TYPE_INTERPRETATION, vips_image_get_interpretation(image));
 }
+
+/// The pixels of an image, computed and copied into a new buffer; release with g_free.
+static inline void *isw_write_to_memory(VipsImage *image, size_t *length) { return vips_image_write_to_memory(image, length); }

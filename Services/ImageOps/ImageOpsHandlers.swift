@@ -22,6 +22,28 @@ struct ImageOpsHandlers: Sendable {
         router.register(ImageOpsMethods.process) { request, _ in
             try await self.pool.run { killSwitch in try Self.mapped { try pipeline.run(request, killSwitch: killSwitch) } }
         }
+        router.register(ImageOpsMethods.hash) { request, _ in
+            try await self.pool.run { _ in
+                var hash = ImageOpsImageHash()
+                hash.dhash = try Self.mapped { try VipsImage.differenceHash(Array(request.image), limits: limits) }
+                return hash
+            }
+        }
+        let maxHashes = self.configuration.maxHashes
+        router.register(ImageOpsMethods.groupDuplicates) { request, _ in
+            guard request.hashes.count <= maxHashes else {
+                throw RPCError(.invalidArgument, "at most \(maxHashes) hashes per call, not \(request.hashes.count)")
+            }
+            guard request.maxDistance <= 32 else { throw RPCError(.invalidArgument, "max_distance must be 0 to 32") }
+            let distance = request.maxDistance == 0 ? 10 : Int(request.maxDistance)
+            var response = ImageOpsGroupDuplicatesResponse()
+            response.groups = duplicateGroups(request.hashes, maxDistance: distance).map { members in
+                var group = ImageOpsDuplicateGroup()
+                group.indexes = members.map(UInt32.init)
+                return group
+            }
+            return response
+        }
     }
 
     /// Untrusted input is the caller's problem (INVALID_ARGUMENT with a reason), never INTERNAL.

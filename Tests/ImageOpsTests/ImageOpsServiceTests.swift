@@ -131,3 +131,37 @@ struct ImageOpsServiceTests {
         try await service.stop()
     }
 }
+
+@Suite("ImageOps deduplication through its process")
+struct ImageOpsDeduplicationTests {
+    @Test func hashThenGroupFindsTheNearCopies() async throws {
+        let service = try await ImageOpsProcess.start()
+        let pictures = try (1...3).map { seed -> VipsImage in
+            let coarse = try VipsOperationCall.run("gaussnoise", [
+                ("width", .int(16)), ("height", .int(12)), ("mean", .double(128)), ("sigma", .double(50)), ("seed", .int(seed)),
+            ]) { try $0.image() }
+            let large = try VipsOperationCall.run("resize", [("in", .image(coarse)), ("scale", .double(50)), ("kernel", .text("linear"))]) { try $0.image() }
+            return try VipsOperationCall.run("cast", [("in", .image(large)), ("format", .text("uchar"))]) { try $0.image() }
+        }
+        // 0 and 3 are the same picture (re-encoded smaller); 1 and 2 are different pictures.
+        let files = [
+            try pictures[0].encoded(as: .jpeg, options: SaveOptions(quality: 90)),
+            try pictures[1].encoded(as: .jpeg),
+            try pictures[2].encoded(as: .png),
+            try pictures[0].thumbnail(width: 300).encoded(as: .jpeg, options: SaveOptions(quality: 50)),
+        ]
+        var hashes: [UInt64] = []
+        for file in files {
+            var request = ImageOpsInspectRequest()
+            request.image = Data(file)
+            hashes.append(try await service.client.unary(ImageOpsMethods.hash, request).dhash)
+        }
+        var group = ImageOpsGroupDuplicatesRequest()
+        group.hashes = hashes
+        let groups = try await service.client.unary(ImageOpsMethods.groupDuplicates, group).groups.map(\.indexes)
+        #expect(groups == [[0, 3]])
+        group.maxDistance = 99
+        await #expect(throws: RPCError.self) { try await service.client.unary(ImageOpsMethods.groupDuplicates, group) }
+        try await service.stop()
+    }
+}

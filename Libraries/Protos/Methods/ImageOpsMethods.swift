@@ -5,3 +5,10 @@ public enum ImageOpsMethods {
     public static let process = RPCMethod<ImageOpsProcessRequest, ImageOpsProcessResponse>("\(ServiceNames.imageOps)/Process", idempotent: true)
     public static let inspect = RPCMethod<ImageOpsInspectRequest, ImageOpsImageInfo>("\(ServiceNames.imageOps)/Inspect", idempotent: true)
 }
+
+extension ImageOpsMethods {
+    public static let hash = RPCMethod<ImageOpsInspectRequest, ImageOpsImageHash>("\(ServiceNames.imageOps)/Hash", idempotent: true)
+    public static let groupDuplicates = RPCMethod<ImageOpsGroupDuplicatesRequest, ImageOpsGroupDuplicatesResponse>(
+        "\(ServiceNames.imageOps)/GroupDuplicates", idempotent: true
+    )
+}
