@@ -86,6 +86,14 @@ let package = Package(
             path: "Libraries/Vips",
             swiftSettings: strict
         ),
+        // tesseract's C API. Only Libraries/OCR imports it.
+        .systemLibrary(
+            name: "CTesseract",
+            path: "Libraries/CTesseract",
+            pkgConfig: "tesseract",
+            providers: [.apt(["libtesseract-dev"])]
+        ),
+        .target(name: "OCR", dependencies: ["CTesseract"], path: "Libraries/OCR", swiftSettings: strict),
         .target(
             name: "Postgres",
             dependencies: [
@@ -128,7 +136,7 @@ let package = Package(
         service("Auth"),
         service("Billing"),
         service("Jobs"),
-        service("ImageOps", extra: ["Vips"]),
+        service("ImageOps", extra: ["Vips", "OCR"]),
         service("Storage"),
         .target(name: "CSpawnShim", path: "Tests/CSpawnShim"),
         .target(

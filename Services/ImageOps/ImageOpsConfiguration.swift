@@ -11,6 +11,8 @@ struct ImageOpsConfiguration: Sendable {
     var queue = 16
     /// IMAGEOPS_MAX_STEPS: steps in one pipeline.
     var maxSteps = 16
+    /// IMAGEOPS_OCR_LANGUAGES: tesseract languages used when a call names none.
+    var ocrLanguages = "eng"
     /// IMAGEOPS_MAX_HASHES: hashes one GroupDuplicates call may compare (pairwise: n² / 2).
     var maxHashes = 10_000
     /// IMAGEOPS_OPERATION_TIMEOUT_MS: one call's pixel work, at most.
@@ -25,6 +27,7 @@ struct ImageOpsConfiguration: Sendable {
         self.workers = max(1, try configuration.int("IMAGEOPS_WORKERS", default: self.workers))
         self.queue = max(0, try configuration.int("IMAGEOPS_QUEUE", default: self.queue))
         self.maxSteps = max(1, try configuration.int("IMAGEOPS_MAX_STEPS", default: self.maxSteps))
+        self.ocrLanguages = configuration.string("IMAGEOPS_OCR_LANGUAGES", default: self.ocrLanguages)
         self.maxHashes = max(1, try configuration.int("IMAGEOPS_MAX_HASHES", default: self.maxHashes))
         self.operationTimeout = try configuration.milliseconds("IMAGEOPS_OPERATION_TIMEOUT_MS", default: self.operationTimeout)
     }

@@ -29,6 +29,10 @@ struct ImageOpsHandlers: Sendable {
                 return hash
             }
         }
+        let reader = TextReader(limits: limits, defaultLanguages: self.configuration.ocrLanguages)
+        router.register(ImageOpsMethods.ocr) { request, _ in
+            try await self.pool.run { _ in try Self.mapped { try reader.read(request) } }
+        }
         let maxHashes = self.configuration.maxHashes
         router.register(ImageOpsMethods.groupDuplicates) { request, _ in
             guard request.hashes.count <= maxHashes else {

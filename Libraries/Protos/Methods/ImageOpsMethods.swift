@@ -12,3 +12,7 @@ extension ImageOpsMethods {
         "\(ServiceNames.imageOps)/GroupDuplicates", idempotent: true
     )
 }
+
+extension ImageOpsMethods {
+    public static let ocr = RPCMethod<ImageOpsOcrRequest, ImageOpsOcrResult>("\(ServiceNames.imageOps)/Ocr", idempotent: true)
+}
