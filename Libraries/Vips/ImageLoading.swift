@@ -28,7 +28,11 @@ extension VipsImage {
             _ = VipsRuntime.takeError()
             throw VipsError(.unsupportedInput, "not an image format this service reads")
         }
-        return String(cString: found)
+        // libvips answers with the class name ("VipsForeignLoadNsgifBuffer"); operations are known
+        // by nickname ("gifload_buffer"), which is what the checks here and `loader` use.
+        let type = vips_type_find("VipsOperation", found)
+        guard type != 0, let nickname = vips_nickname_find(type) else { return String(cString: found) }
+        return String(cString: nickname)
     }
 
     func check(_ limits: ImageLimits) throws {

@@ -31,3 +31,13 @@ public final class VipsImage: @unchecked Sendable {
     /// The loader that read this image ("jpegload_buffer"), when it came from bytes.
     public var loader: String? { isw_get_string_field(self.pointer, "vips-loader").map { String(cString: $0) } }
 }
+
+extension VipsImage {
+    /// A copy of the image with an integer metadata field set (e.g. "page-height" to make a strip
+    /// of frames an animation). The copy is private, so setting the field is safe.
+    public func setting(_ field: String, to value: Int) throws -> VipsImage {
+        let copy = try VipsOperationCall.run("copy", [("in", .image(self))]) { try $0.image() }
+        vips_image_set_int(copy.pointer, field, Int32(clamping: value))
+        return copy
+    }
+}
