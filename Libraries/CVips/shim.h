@@ -94,3 +94,19 @@ static inline const char *isw_interpretation_name(VipsImage *image) {
 
 /// The pixels of an image, computed and copied into a new buffer; release with g_free.
 static inline void *isw_write_to_memory(VipsImage *image, size_t *length) { return vips_image_write_to_memory(image, length); }
+
+/// Sets an array-of-images argument (bandjoin's "in").
+static inline void isw_set_image_array(VipsOperation *op, const char *name, VipsImage **images, int count) {
+    VipsArrayImage *array = vips_array_image_new(images, count);
+    GValue value = G_VALUE_INIT;
+    g_value_init(&value, VIPS_TYPE_ARRAY_IMAGE);
+    g_value_set_boxed(&value, array);
+    g_object_set_property(G_OBJECT(op), name, &value);
+    g_value_unset(&value);
+    vips_area_unref(VIPS_AREA(array));
+}
+
+/// A matrix image from row-major values (recomb's colour matrices); NULL on error.
+static inline VipsImage *isw_matrix(int width, int height, const double *values) {
+    return vips_image_new_matrix_from_array(width, height, values, width * height);
+}

@@ -3,6 +3,7 @@ import CVips
 /// A value for an operation argument.
 public enum VipsArgument: Sendable {
     case image(VipsImage)
+    case images([VipsImage])
     case blob([UInt8])
     /// Any scalar in libvips' text form: integers, doubles, booleans ("true"), enum nicks ("lanczos3").
     case text(String)
@@ -54,6 +55,10 @@ public enum VipsOperationCall {
             switch value {
             case .image(let image):
                 isw_set_image(operation, key, image.pointer)
+            case .images(let images):
+                var pointers: [UnsafeMutablePointer<CVips.VipsImage>?] = images.map(\.pointer)
+                pointers.withUnsafeMutableBufferPointer { isw_set_image_array(operation, key, $0.baseAddress, Int32($0.count)) }
+                withExtendedLifetime(images) {}
             case .blob(let bytes):
                 bytes.withUnsafeBytes { isw_set_blob(operation, key, $0.baseAddress, $0.count) }
             case .text(let text):

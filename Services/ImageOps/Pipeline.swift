@@ -11,7 +11,8 @@ import Vips
 /// - `resize` width [height] [mode: fit | fill | exact | down]; `thumbnail` is `resize` with mode down
 /// - `crop` left top width height; `smartcrop` width height (keeps the most interesting region)
 /// - `rotate` degrees (multiple of 90); `flip` direction (horizontal | vertical); `autoorient`
-/// - `grayscale`; `blur` sigma; `sharpen` [sigma]; `adjust` [brightness −1…1] [contrast 0…4]; `gamma` gamma
+/// - `grayscale`; `blur` sigma; `sharpen` [sigma]; `adjust` [brightness −1…1] [contrast 0…4]; `gamma` gamma;
+///   `sepia`; `tint` red green blue (0–255)
 /// - `convert` [format: jpeg|png|webp|avif|heic|gif|tiff|jxl] [quality] [lossless] [effort]
 ///   [progressive] [keep_metadata]: the output encoding (default: the input's format, metadata stripped)
 struct Pipeline {
@@ -76,6 +77,8 @@ struct Pipeline {
         case "adjust":
             return try image.adjusted(brightness: try p.optionalDouble("brightness") ?? 0, contrast: try p.optionalDouble("contrast") ?? 1)
         case "gamma": return try image.gammaCorrected(try p.double("gamma"))
+        case "sepia": return try image.sepia()
+        case "tint": return try image.tinted(red: try p.int("red"), green: try p.int("green"), blue: try p.int("blue"))
         case "convert":
             if let name = p.string("format") {
                 guard let format = ImageFormat(rawValue: name == "jpg" ? "jpeg" : name) else {

@@ -108,3 +108,34 @@ struct ToneTests {
         #expect(throws: VipsError.self) { try image.gammaCorrected(-1) }
     }
 }
+
+@Suite("colour effects")
+struct ColourEffectTests {
+    static func meanPerBand(_ image: VipsImage) throws -> [Double] {
+        try (0..<image.bands).map { band in
+            let one = try VipsOperationCall.run("extract_band", [("in", .image(image)), ("band", .int(band))]) { try $0.image() }
+            return try VipsOperationCall.run("avg", [("in", .image(one))]) { $0.double("out") }
+        }
+    }
+
+    @Test func sepiaWarmsAndTintFollowsTheColour() throws {
+        let grey = try Samples.noise(width: 120, height: 80)
+        let sepia = try Self.meanPerBand(grey.sepia())
+        #expect(sepia.count == 3)
+        #expect(sepia[0] > sepia[1] && sepia[1] > sepia[2])  // red > green > blue: warm brown
+        let blue = try Self.meanPerBand(grey.tinted(red: 0, green: 0, blue: 255))
+        #expect(blue[0] < 1 && blue[1] < 1 && blue[2] > 50)
+        #expect(throws: VipsError.self) { try grey.tinted(red: 300, green: 0, blue: 0) }
+    }
+
+    @Test func alphaSurvivesColourEffects() throws {
+        let rgb = try Samples.noise(width: 40, height: 30)
+        let opaque = try VipsOperationCall.run("black", [("width", .int(40)), ("height", .int(30))]) { try $0.image() }
+        let alphaBand = try VipsOperationCall.run("linear", [("in", .image(opaque)), ("a", .text("1")), ("b", .text("200")), ("uchar", .bool(true))]) { try $0.image() }
+        let rgba = try VipsOperationCall.run("bandjoin", [("in", .images([rgb, alphaBand]))]) { try $0.image() }
+        #expect(rgba.bands == 4)
+        let sepia = try rgba.sepia()
+        #expect(sepia.bands == 4)
+        #expect(try Self.meanPerBand(sepia)[3] == 200)
+    }
+}
