@@ -16,6 +16,12 @@ extension VipsImage {
         return image
     }
 
+    /// The loader libvips would use for these bytes ("jpegload_buffer"), from their first bytes alone
+    /// (nothing is decoded); nil for empty, oversized or unknown input.
+    public static func loaderName(sniffing bytes: [UInt8], limits: ImageLimits = ImageLimits()) -> String? {
+        try? self.loaderName(for: bytes, limits: limits)
+    }
+
     /// The libvips loader for these bytes ("jpegload_buffer"), after the size and format checks.
     static func loaderName(for bytes: [UInt8], limits: ImageLimits) throws -> String {
         try VipsRuntime.initialize()

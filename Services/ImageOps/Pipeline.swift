@@ -38,7 +38,7 @@ struct Pipeline {
         } else {
             image = try VipsImage.load(input, limits: self.limits).autoOriented()
         }
-        let inputFormat = try VipsImage.load(input, limits: self.limits).loader.flatMap(Self.format(ofLoader:))
+        let inputFormat = VipsImage.loaderName(sniffing: input, limits: self.limits).flatMap(Self.format(ofLoader:))
         var output = OutputSettings(format: inputFormat ?? .jpeg)
         for step in steps {
             image = try self.apply(step, to: image, output: &output)
