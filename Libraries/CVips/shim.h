@@ -29,14 +29,19 @@ static inline void isw_set_image(VipsOperation *op, const char *name, VipsImage 
     g_value_unset(&value);
 }
 
+/// Sets a boxed argument (blob, image array); the operation takes its own reference.
+static inline void isw_set_boxed(VipsOperation *op, const char *name, GType type, gpointer boxed) {
+    GValue value = G_VALUE_INIT;
+    g_value_init(&value, type);
+    g_value_set_boxed(&value, boxed);
+    g_object_set_property(G_OBJECT(op), name, &value);
+    g_value_unset(&value);
+}
+
 /// Copies the bytes into a VipsBlob owned by the operation.
 static inline void isw_set_blob(VipsOperation *op, const char *name, const void *data, size_t length) {
     VipsBlob *blob = vips_blob_copy(data, length);
-    GValue value = G_VALUE_INIT;
-    g_value_init(&value, VIPS_TYPE_BLOB);
-    g_value_set_boxed(&value, blob);
-    g_object_set_property(G_OBJECT(op), name, &value);
-    g_value_unset(&value);
+    isw_set_boxed(op, name, VIPS_TYPE_BLOB, blob);
     vips_area_unref(VIPS_AREA(blob));
 }
 
@@ -98,11 +103,7 @@ static inline void *isw_write_to_memory(VipsImage *image, size_t *length) { retu
 /// Sets an array-of-images argument (bandjoin's "in").
 static inline void isw_set_image_array(VipsOperation *op, const char *name, VipsImage **images, int count) {
     VipsArrayImage *array = vips_array_image_new(images, count);
-    GValue value = G_VALUE_INIT;
-    g_value_init(&value, VIPS_TYPE_ARRAY_IMAGE);
-    g_value_set_boxed(&value, array);
-    g_object_set_property(G_OBJECT(op), name, &value);
-    g_value_unset(&value);
+    isw_set_boxed(op, name, VIPS_TYPE_ARRAY_IMAGE, array);
     vips_area_unref(VIPS_AREA(array));
 }
 
