@@ -85,12 +85,16 @@ static inline void isw_object_unref(void *object) { g_object_unref(object); }
 
 /// Whether the image has a metadata field, e.g. "orientation" or "exif-ifd3-GPSLatitude".
 static inline int isw_has_field(VipsImage *image, const char *name) { return vips_image_get_typeof(image, name) != 0; }
+// Fields are looked up only when present: a failed vips_image_get_* leaves text in libvips' global
+// error buffer, which the next real error would then report.
 static inline int isw_get_int_field(VipsImage *image, const char *name, int fallback) {
     int value;
+    if (vips_image_get_typeof(image, name) == 0) return fallback;
     return vips_image_get_int(image, name, &value) == 0 ? value : fallback;
 }
 static inline const char *isw_get_string_field(VipsImage *image, const char *name) {
     const char *value;
+    if (vips_image_get_typeof(image, name) == 0) return NULL;
     return vips_image_get_string(image, name, &value) == 0 ? value : NULL;
 }
 static inline const char *isw_interpretation_name(VipsImage *image) {
@@ -110,4 +114,13 @@ static inline void isw_set_image_array(VipsOperation *op, const char *name, Vips
 /// A matrix image from row-major values (recomb's colour matrices); NULL on error.
 static inline VipsImage *isw_matrix(int width, int height, const double *values) {
     return vips_image_new_matrix_from_array(width, height, values, width * height);
+}
+
+static inline int isw_get_int(VipsOperation *op, const char *name) {
+    GValue value = G_VALUE_INIT;
+    g_value_init(&value, G_TYPE_INT);
+    g_object_get_property(G_OBJECT(op), name, &value);
+    int result = g_value_get_int(&value);
+    g_value_unset(&value);
+    return result;
 }

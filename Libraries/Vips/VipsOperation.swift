@@ -32,6 +32,7 @@ public struct VipsOutputs: ~Copyable {
     }
 
     public func double(_ name: String) -> Double { isw_get_double(self.operation, name) }
+    public func int(_ name: String) -> Int { Int(isw_get_int(self.operation, name)) }
 }
 
 /// Calls any libvips operation by name through the generic operation API:

@@ -12,7 +12,8 @@ import Vips
 /// - `crop` left top width height; `smartcrop` width height (keeps the most interesting region)
 /// - `rotate` degrees (multiple of 90); `flip` direction (horizontal | vertical); `autoorient`
 /// - `grayscale`; `blur` sigma; `sharpen` [sigma]; `adjust` [brightness −1…1] [contrast 0…4]; `gamma` gamma;
-///   `sepia`; `tint` red green blue (0–255)
+///   `sepia`; `tint` red green blue (0–255); `enhance` (alias `restore`): denoise, colour balance,
+///   local contrast and sharpen for old photos — classic processing, not a neural model
 /// - `convert` [format: jpeg|png|webp|avif|heic|gif|tiff|jxl] [quality] [lossless] [effort]
 ///   [progressive] [keep_metadata]: the output encoding (default: the input's format, metadata stripped)
 struct Pipeline {
@@ -78,6 +79,7 @@ struct Pipeline {
             return try image.adjusted(brightness: try p.optionalDouble("brightness") ?? 0, contrast: try p.optionalDouble("contrast") ?? 1)
         case "gamma": return try image.gammaCorrected(try p.double("gamma"))
         case "sepia": return try image.sepia()
+        case "enhance", "restore": return try image.enhanced()
         case "tint": return try image.tinted(red: try p.int("red"), green: try p.int("green"), blue: try p.int("blue"))
         case "convert":
             if let name = p.string("format") {

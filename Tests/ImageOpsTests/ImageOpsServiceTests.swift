@@ -34,6 +34,8 @@ struct ImageOpsServiceTests {
         #expect((filled.width, filled.height) == (300, 300))
         let exact = try VipsImage.load(Array(try await service.process(jpeg, [("resize", ["width": "300", "height": "100", "mode": "exact"])]).image))
         #expect((exact.width, exact.height) == (300, 100))
+        let restored = try await service.process(jpeg, [("resize", ["width": "300"]), ("restore", [:])])
+        #expect((restored.info.width, restored.info.height, restored.contentType) == (300, 225, "image/jpeg"))
         try await service.stop()
     }
 

@@ -139,3 +139,32 @@ struct ColourEffectTests {
         #expect(try Self.meanPerBand(sepia)[3] == 200)
     }
 }
+
+@Suite("enhance")
+struct EnhanceTests {
+    /// Per-band means, and the mean of the per-band standard deviations (contrast, not colour cast).
+    static func stats(_ image: VipsImage) throws -> (means: [Double], deviation: Double) {
+        let means = try ColourEffectTests.meanPerBand(image)
+        let deviations = try (0..<3).map { band -> Double in
+            let one = try VipsOperationCall.run("extract_band", [("in", .image(image)), ("band", .int(band))]) { try $0.image() }
+            return try VipsOperationCall.run("deviate", [("in", .image(one))]) { $0.double("out") }
+        }
+        return (means, deviations.reduce(0, +) / 3)
+    }
+
+    @Test func fadedColourCastPhotoGetsContrastBackAndLosesItsCast() throws {
+        // A faded, yellowed "old photo": low contrast, red and green lifted above blue.
+        let photo = try PerceptualHashTests.picture(seed: 7, width: 320, height: 240)
+        let faded = try VipsOperationCall.run("linear", [
+            ("in", .image(photo)), ("a", .text("0.35 0.33 0.25")), ("b", .text("120 105 70")), ("uchar", .bool(true)),
+        ]) { try $0.image() }
+        let before = try Self.stats(faded)
+        let restored = try faded.enhanced()
+        let after = try Self.stats(restored)
+        #expect((restored.width, restored.height, restored.bands) == (320, 240, 3))
+        #expect(after.deviation > before.deviation * 1.5, "contrast \(before.deviation) → \(after.deviation)")
+        let castBefore = before.means.max()! - before.means.min()!
+        let castAfter = after.means.max()! - after.means.min()!
+        #expect(castAfter < castBefore / 2, "colour cast \(castBefore) → \(castAfter)")
+    }
+}
