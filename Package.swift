@@ -161,10 +161,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "VipsTests", dependencies: ["Vips", "TestSupport"], swiftSettings: strict),
+        // Test images made by libvips, shared by the Vips and ImageOps tests.
+        .target(name: "ImageSamples", dependencies: ["Vips"], path: "Tests/ImageSamples", swiftSettings: strict),
+        .testTarget(name: "VipsTests", dependencies: ["Vips", "ImageSamples", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ImageOpsTests",
-            dependencies: ["Vips", "RPC", "ImageSwissProtos", "TestSupport"],
+            dependencies: ["Vips", "ImageSamples", "RPC", "ImageSwissProtos", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

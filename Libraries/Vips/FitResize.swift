@@ -12,7 +12,7 @@ extension VipsImage {
         }
         let header = try VipsImage.load(bytes, limits: limits)
         guard header.loader == "jpegload_buffer", header.orientation == 1 else {
-            return try thumbnail(bytes, width: width, height: height, size: enlarge ? .both : .down, limits: limits)
+            return try thumbnailOfChecked(bytes, width: width, height: height, size: enlarge ? .both : .down, crop: .none)
         }
         var scale = Double(width) / Double(header.width)
         if let height { scale = min(scale, Double(height) / Double(header.height)) }

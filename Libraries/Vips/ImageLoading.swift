@@ -42,15 +42,13 @@ extension VipsImage {
     }
 
     func check(_ limits: ImageLimits) throws {
-        let frames = max(1, self.pageCount)
-        let frameHeight = frames > 1 ? self.height / frames : self.height
+        let (frames, frameHeight) = (self.pageCount, self.frameHeight)
         guard self.width > 0, frameHeight > 0 else { throw VipsError(.unsupportedInput, "the image has no pixels") }
         guard frames <= limits.maxFrames else {
             throw VipsError(.limitExceeded, "the image has \(frames) frames; the limit is \(limits.maxFrames)")
         }
-        guard self.width.multipliedReportingOverflow(by: frameHeight).partialValue <= limits.maxPixels,
-              !self.width.multipliedReportingOverflow(by: frameHeight).overflow
-        else {
+        let (pixels, overflow) = self.width.multipliedReportingOverflow(by: frameHeight)
+        guard !overflow, pixels <= limits.maxPixels else {
             throw VipsError(.limitExceeded, "the image is \(self.width)×\(frameHeight) pixels; the limit is \(limits.maxPixels / 1_000_000) megapixels")
         }
     }

@@ -30,6 +30,13 @@ extension VipsImage {
             throw VipsError(.invalidArgument, "thumbnail size must be 1 to 65535 pixels")
         }
         _ = try VipsImage.load(bytes, limits: limits)  // header only: limits, format, blocked loaders
+        return try self.thumbnailOfChecked(bytes, width: width, height: height, size: size, crop: crop)
+    }
+
+    /// `thumbnail` for bytes whose header already passed `load`'s checks.
+    static func thumbnailOfChecked(
+        _ bytes: [UInt8], width: Int, height: Int?, size: ThumbnailSize, crop: ThumbnailCrop
+    ) throws -> VipsImage {
         var arguments: [(String, VipsArgument)] = [
             ("buffer", .blob(bytes)), ("width", .int(width)), ("size", .text(size.rawValue)), ("crop", .text(crop.rawValue)),
             ("option_string", .text("fail_on=error")),

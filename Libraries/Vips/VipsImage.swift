@@ -21,7 +21,9 @@ public final class VipsImage: @unchecked Sendable {
     /// The EXIF orientation (1–8); 1 when absent.
     public var orientation: Int { Int(isw_get_int_field(self.pointer, "orientation", 1)) }
     /// Frames of an animation or pages of a document; 1 for a still image.
-    public var pageCount: Int { Int(isw_get_int_field(self.pointer, "n-pages", 1)) }
+    public var pageCount: Int { max(1, Int(isw_get_int_field(self.pointer, "n-pages", 1))) }
+    /// The height of one frame (libvips stacks the frames of an animation vertically).
+    public var frameHeight: Int { self.height / self.pageCount }
     /// The colour space, as libvips names it ("srgb", "b-w", "cmyk", …).
     public var colorSpace: String { isw_interpretation_name(self.pointer).map { String(cString: $0) } ?? "unknown" }
     /// True when the image carries GPS coordinates in its EXIF data.

@@ -11,13 +11,12 @@ enum Inspector {
 
     static func info(of image: VipsImage, format: String) -> ImageOpsImageInfo {
         var info = ImageOpsImageInfo()
-        let frames = max(1, image.pageCount)
         info.width = UInt32(image.width)
-        info.height = UInt32(frames > 1 ? image.height / frames : image.height)
+        info.height = UInt32(image.frameHeight)
         info.format = format
         info.orientation = UInt32(image.orientation)
         info.colorSpace = image.colorSpace
-        info.frameCount = UInt32(frames)
+        info.frameCount = UInt32(image.pageCount)
         info.hasGps_p = image.hasGPS
         return info
     }

@@ -46,24 +46,3 @@ struct ImageOpsProcess {
         try await self.child.wait()
     }
 }
-
-enum Samples {
-    static func noise(width: Int, height: Int) throws -> VipsImage {
-        let gray = try VipsOperationCall.run("gaussnoise", [("width", .int(width)), ("height", .int(height)), ("mean", .double(128)), ("sigma", .double(40))]) { try $0.image() }
-        let smooth = try gray.blurred(sigma: 2)  // photo-like: correlated neighbours
-        let bytes = try VipsOperationCall.run("cast", [("in", .image(smooth)), ("format", .text("uchar"))]) { try $0.image() }
-        return try VipsOperationCall.run("colourspace", [("in", .image(bytes)), ("space", .text("srgb"))]) { try $0.image() }
-    }
-
-    static func jpeg(width: Int, height: Int) throws -> [UInt8] {
-        try noise(width: width, height: height).encoded(as: .jpeg, options: SaveOptions(quality: 90))
-    }
-
-    /// PSNR in dB of two images of the same size (infinity when identical).
-    static func psnr(_ a: VipsImage, _ b: VipsImage) throws -> Double {
-        let difference = try VipsOperationCall.run("subtract", [("left", .image(a)), ("right", .image(b))]) { try $0.image() }
-        let squared = try VipsOperationCall.run("multiply", [("left", .image(difference)), ("right", .image(difference))]) { try $0.image() }
-        let mse = try VipsOperationCall.run("avg", [("in", .image(squared))]) { $0.double("out") }
-        return mse == 0 ? .infinity : 10 * log10(255 * 255 / mse)
-    }
-}

@@ -3,6 +3,7 @@ import ImageSwissProtos
 import RPC
 import Testing
 import TestSupport
+import ImageSamples
 import Vips
 
 @Suite("ImageOps service through its process")
@@ -10,7 +11,7 @@ struct ImageOpsServiceTests {
     @Test func inspectReadsTheHeader() async throws {
         let service = try await ImageOpsProcess.start()
         var request = ImageOpsInspectRequest()
-        request.image = Data(try Samples.jpeg(width: 640, height: 480))
+        request.image = Data(try Samples.photo(width: 640, height: 480))
         let info = try await service.client.unary(ImageOpsMethods.inspect, request)
         #expect((info.width, info.height, info.format, info.frameCount) == (640, 480, "jpeg", 1))
         #expect(info.colorSpace == "srgb" && !info.hasGps_p)
@@ -19,7 +20,7 @@ struct ImageOpsServiceTests {
 
     @Test func resizeAndConvertProduceWhatWasAsked() async throws {
         let service = try await ImageOpsProcess.start()
-        let jpeg = try Samples.jpeg(width: 1200, height: 900)
+        let jpeg = try Samples.photo(width: 1200, height: 900)
         let webp = try await service.process(jpeg, [("resize", ["width": "512", "height": "512"]), ("convert", ["format": "webp", "quality": "80"])])
         #expect(webp.contentType == "image/webp")
         let decoded = try VipsImage.load(Array(webp.image))
@@ -41,7 +42,7 @@ struct ImageOpsServiceTests {
 
     @Test func pipelineStepsComposeInOrder() async throws {
         let service = try await ImageOpsProcess.start()
-        let jpeg = try Samples.jpeg(width: 400, height: 300)
+        let jpeg = try Samples.photo(width: 400, height: 300)
         let result = try await service.process(jpeg, [
             ("crop", ["left": "0", "top": "0", "width": "200", "height": "100"]),
             ("rotate", ["degrees": "90"]),
@@ -56,14 +57,14 @@ struct ImageOpsServiceTests {
         #expect(image.bands == 1)
         #expect(result.contentType == "image/png")
         // The tier cap (e.g. 480 for free users) applies after the steps.
-        let capped = try await service.process(try Samples.jpeg(width: 1600, height: 1200), [("sharpen", [:])], maxOutputEdge: 480)
+        let capped = try await service.process(try Samples.photo(width: 1600, height: 1200), [("sharpen", [:])], maxOutputEdge: 480)
         #expect((capped.info.width, capped.info.height) == (480, 360))
         try await service.stop()
     }
 
     @Test func resizeMatchesLibvipsOwnCommandLine() async throws {
         let service = try await ImageOpsProcess.start()
-        let jpeg = try Samples.jpeg(width: 1200, height: 900)
+        let jpeg = try Samples.photo(width: 1200, height: 900)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vipsthumb-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -78,7 +79,7 @@ struct ImageOpsServiceTests {
 
     @Test func hostileInputGetsClearErrorsAndTheServiceKeepsServing() async throws {
         let service = try await ImageOpsProcess.start()
-        let jpeg = try Samples.jpeg(width: 640, height: 480)
+        let jpeg = try Samples.photo(width: 640, height: 480)
         func reason(_ image: [UInt8], _ steps: [(String, [String: String])]) async -> (RPCStatusCode, String)? {
             do {
                 _ = try await service.process(image, steps)
@@ -113,7 +114,7 @@ struct ImageOpsServiceTests {
 
     @Test func saturatedWorkersAnswerResourceExhausted() async throws {
         let service = try await ImageOpsProcess.start(["IMAGEOPS_WORKERS": "1", "IMAGEOPS_QUEUE": "0"])
-        let big = try Samples.jpeg(width: 3000, height: 2000)
+        let big = try Samples.photo(width: 3000, height: 2000)
         let codes = await withTaskGroup(of: RPCStatusCode.self) { group in
             for _ in 0..<6 {
                 group.addTask {
@@ -138,13 +139,7 @@ struct ImageOpsServiceTests {
 struct ImageOpsDeduplicationTests {
     @Test func hashThenGroupFindsTheNearCopies() async throws {
         let service = try await ImageOpsProcess.start()
-        let pictures = try (1...3).map { seed -> VipsImage in
-            let coarse = try VipsOperationCall.run("gaussnoise", [
-                ("width", .int(16)), ("height", .int(12)), ("mean", .double(128)), ("sigma", .double(50)), ("seed", .int(seed)),
-            ]) { try $0.image() }
-            let large = try VipsOperationCall.run("resize", [("in", .image(coarse)), ("scale", .double(50)), ("kernel", .text("linear"))]) { try $0.image() }
-            return try VipsOperationCall.run("cast", [("in", .image(large)), ("format", .text("uchar"))]) { try $0.image() }
-        }
+        let pictures = try (1...3).map { try Samples.picture(seed: $0) }
         // 0 and 3 are the same picture (re-encoded smaller); 1 and 2 are different pictures.
         let files = [
             try pictures[0].encoded(as: .jpeg, options: SaveOptions(quality: 90)),

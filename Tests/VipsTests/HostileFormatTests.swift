@@ -1,3 +1,4 @@
+import ImageSamples
 import Testing
 import Vips
 

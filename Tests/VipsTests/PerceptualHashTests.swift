@@ -1,22 +1,13 @@
+import ImageSamples
 import Testing
 import Vips
 
 @Suite("perceptual hash and duplicate grouping")
 struct PerceptualHashTests {
-    /// A picture with large-scale structure (coarse seeded noise enlarged), like a photo's composition.
-    static func picture(seed: Int, width: Int = 800, height: Int = 600) throws -> VipsImage {
-        let coarse = try VipsOperationCall.run("gaussnoise", [
-            ("width", .int(16)), ("height", .int(12)), ("mean", .double(128)), ("sigma", .double(50)), ("seed", .int(seed)),
-        ]) { try $0.image() }
-        let large = try VipsOperationCall.run("resize", [("in", .image(coarse)), ("scale", .double(Double(width) / 16)), ("kernel", .text("linear"))]) { try $0.image() }
-        let bytes = try VipsOperationCall.run("cast", [("in", .image(large)), ("format", .text("uchar"))]) { try $0.image() }
-        return try VipsOperationCall.run("colourspace", [("in", .image(bytes)), ("space", .text("srgb"))]) { try $0.image() }
-    }
-
     static func distance(_ a: UInt64, _ b: UInt64) -> Int { (a ^ b).nonzeroBitCount }
 
     @Test func nearCopiesHashCloseAndDifferentPicturesFar() throws {
-        let original = try Self.picture(seed: 1)
+        let original = try Samples.picture(seed: 1)
         let hash = try VipsImage.differenceHash(original.encoded(as: .jpeg, options: SaveOptions(quality: 95)))
         let recompressed = try VipsImage.differenceHash(original.encoded(as: .jpeg, options: SaveOptions(quality: 40)))
         let resized = try VipsImage.differenceHash(original.thumbnail(width: 320).encoded(as: .png))
@@ -25,7 +16,7 @@ struct PerceptualHashTests {
         #expect(Self.distance(hash, resized) <= 6)
         #expect(Self.distance(hash, brighter) <= 10)  // within GroupDuplicates' default threshold
         for seed in 2...6 {
-            let other = try VipsImage.differenceHash(Self.picture(seed: seed).encoded(as: .jpeg))
+            let other = try VipsImage.differenceHash(Samples.picture(seed: seed).encoded(as: .jpeg))
             #expect(Self.distance(hash, other) > 16, "seed \(seed)")
         }
         // Deterministic.

@@ -1,3 +1,4 @@
+import ImageSamples
 import Testing
 import Vips
 
@@ -154,7 +155,7 @@ struct EnhanceTests {
 
     @Test func fadedColourCastPhotoGetsContrastBackAndLosesItsCast() throws {
         // A faded, yellowed "old photo": low contrast, red and green lifted above blue.
-        let photo = try PerceptualHashTests.picture(seed: 7, width: 320, height: 240)
+        let photo = try Samples.picture(seed: 7, width: 320, height: 240)
         let faded = try VipsOperationCall.run("linear", [
             ("in", .image(photo)), ("a", .text("0.35 0.33 0.25")), ("b", .text("120 105 70")), ("uchar", .bool(true)),
         ]) { try $0.image() }

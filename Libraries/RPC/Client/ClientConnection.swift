@@ -30,8 +30,7 @@ final class ClientConnection: Sendable {
                 }
             }
         } onCancel: {
-            token.cancel()
-            handler.eventLoop.execute { handler.value.cancel(token: token) }
+            cancelCall(token, on: handler)
         }
     }
 
@@ -85,9 +84,14 @@ struct ResponseStreamDelegate: NIOAsyncSequenceProducerDelegate {
     }
 
     func didTerminate() {
-        let (token, handler) = (self.token, self.handler)
-        token.cancel()
         // After a normal end the call is gone already and this does nothing.
-        handler.eventLoop.execute { handler.value.cancel(token: token) }
+        cancelCall(self.token, on: self.handler)
     }
+}
+
+/// Gives up on a call from any thread: the token stops a start still queued on the event loop, and
+/// the loop then sends CANCEL for a call already started.
+func cancelCall(_ token: CallToken, on handler: NIOLoopBound<ClientConnectionHandler>) {
+    token.cancel()
+    handler.eventLoop.execute { handler.value.cancel(token: token) }
 }

@@ -1,0 +1,66 @@
+import Foundation
+import Vips
+
+/// Test images made by libvips itself, so the tests need no files.
+public enum Samples {
+    /// A noisy sRGB image (photo-like for encoders: no flat areas). `smoothing` > 0 blurs the noise
+    /// first, so that neighbouring pixels correlate as in photos.
+    public static func noise(width: Int, height: Int, smoothing: Double = 0) throws -> VipsImage {
+        let raw = try VipsOperationCall.run("gaussnoise", [("width", .int(width)), ("height", .int(height)), ("mean", .double(128)), ("sigma", .double(40))]) { try $0.image() }
+        let gray = smoothing > 0 ? try raw.blurred(sigma: smoothing) : raw
+        let bytes = try VipsOperationCall.run("cast", [("in", .image(gray)), ("format", .text("uchar"))]) { try $0.image() }
+        return try VipsOperationCall.run("colourspace", [("in", .image(bytes)), ("space", .text("srgb"))]) { try $0.image() }
+    }
+
+    public static func jpeg(width: Int, height: Int, quality: Int = 85) throws -> [UInt8] {
+        try noise(width: width, height: height).encoded(as: .jpeg, options: SaveOptions(quality: quality))
+    }
+
+    /// Smoothed noise as a quality-90 JPEG: what the ImageOps service tests feed it.
+    public static func photo(width: Int, height: Int) throws -> [UInt8] {
+        try noise(width: width, height: height, smoothing: 2).encoded(as: .jpeg, options: SaveOptions(quality: 90))
+    }
+
+    /// A picture with large-scale structure (coarse seeded noise enlarged), like a photo's composition.
+    public static func picture(seed: Int, width: Int = 800, height: Int = 600) throws -> VipsImage {
+        let coarse = try VipsOperationCall.run("gaussnoise", [
+            ("width", .int(16)), ("height", .int(12)), ("mean", .double(128)), ("sigma", .double(50)), ("seed", .int(seed)),
+        ]) { try $0.image() }
+        let large = try VipsOperationCall.run("resize", [("in", .image(coarse)), ("scale", .double(Double(width) / 16)), ("kernel", .text("linear"))]) { try $0.image() }
+        let bytes = try VipsOperationCall.run("cast", [("in", .image(large)), ("format", .text("uchar"))]) { try $0.image() }
+        return try VipsOperationCall.run("colourspace", [("in", .image(bytes)), ("space", .text("srgb"))]) { try $0.image() }
+    }
+
+    /// PSNR in dB of two images of the same size (infinity when identical).
+    public static func psnr(_ a: VipsImage, _ b: VipsImage) throws -> Double {
+        let difference = try VipsOperationCall.run("subtract", [("left", .image(a)), ("right", .image(b))]) { try $0.image() }
+        let squared = try VipsOperationCall.run("multiply", [("left", .image(difference)), ("right", .image(difference))]) { try $0.image() }
+        let mse = try VipsOperationCall.run("avg", [("in", .image(squared))]) { $0.double("out") }
+        return mse == 0 ? .infinity : 10 * log10(255 * 255 / mse)
+    }
+
+    /// A PNG whose header claims width × height but which carries almost no data: a decompression
+    /// bomb as far as a header-trusting decoder is concerned.
+    public static func pngBomb(width: UInt32, height: UInt32) -> [UInt8] {
+        var ihdr: [UInt8] = []
+        for value in [width, height] { ihdr += withUnsafeBytes(of: value.bigEndian, Array.init) }
+        ihdr += [8, 2, 0, 0, 0]  // 8-bit RGB, deflate, no filter, no interlace
+        let idat: [UInt8] = [0x78, 0x9C, 0x63, 0x60, 0x18, 0x05, 0x00, 0x00, 0x00, 0x00]
+        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", ihdr) + chunk("IDAT", idat) + chunk("IEND", [])
+    }
+
+    private static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+        let typeBytes = Array(type.utf8)
+        return withUnsafeBytes(of: UInt32(data.count).bigEndian, Array.init) + typeBytes + data
+            + withUnsafeBytes(of: crc32(typeBytes + data).bigEndian, Array.init)
+    }
+
+    private static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+}
