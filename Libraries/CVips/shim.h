@@ -3,6 +3,7 @@
 // reached through these small helpers — the same path pyvips and ruby-vips take. Only
 // Libraries/Vips imports this module.
 #include <vips/vips.h>
+#include <string.h>
 
 static inline int isw_vips_init(void) { return VIPS_INIT("imageswiss"); }
 
@@ -96,6 +97,18 @@ static inline const char *isw_get_string_field(VipsImage *image, const char *nam
     const char *value;
     if (vips_image_get_typeof(image, name) == 0) return NULL;
     return vips_image_get_string(image, name, &value) == 0 ? value : NULL;
+}
+/// Removes the EXIF (GPS included), XMP and IPTC fields of an image the caller owns exclusively (a
+/// fresh copy): libvips 8.14's WebP saver ignores `strip`, and savers rebuild EXIF from these fields.
+static inline void isw_remove_private_metadata(VipsImage *image) {
+    gchar **fields = vips_image_get_fields(image);  // a copy: safe to remove while walking it
+    for (int i = 0; fields[i] != NULL; i++) {
+        const char *field = fields[i];
+        if (vips_isprefix("exif-", field) || strcmp(field, "xmp-data") == 0 || strcmp(field, "iptc-data") == 0) {
+            vips_image_remove(image, field);
+        }
+    }
+    g_strfreev(fields);
 }
 static inline const char *isw_interpretation_name(VipsImage *image) {
     return vips_enum_nick(VIPS_TYPE_INTERPRETATION, vips_image_get_interpretation(image));

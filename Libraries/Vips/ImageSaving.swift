@@ -1,3 +1,4 @@
+import CVips
 /// Output formats, as far as the installed libvips writes them.
 public enum ImageFormat: String, Sendable, CaseIterable {
     case jpeg, png, webp, avif, heic, gif, tiff, jxl
@@ -50,10 +51,17 @@ public struct SaveOptions: Sendable {
 }
 
 extension VipsImage {
+    /// A copy without EXIF, XMP and IPTC: `strip` alone is not enough for every saver.
+    func withoutPrivateMetadata() throws -> VipsImage {
+        let copy = try VipsOperationCall.run("copy", [("in", .image(self))]) { try $0.image() }
+        isw_remove_private_metadata(copy.pointer)
+        return copy
+    }
+
     /// Encodes the image. This is where pixels are actually computed, so a truncated or corrupt
     /// input fails here.
     public func encoded(as format: ImageFormat, options: SaveOptions = SaveOptions()) throws -> [UInt8] {
-        var arguments: [(String, VipsArgument)] = [("in", .image(self)), ("strip", .bool(!options.keepMetadata))]
+        var arguments: [(String, VipsArgument)] = [("in", .image(options.keepMetadata ? self : try self.withoutPrivateMetadata())), ("strip", .bool(!options.keepMetadata))]
         if let quality = options.quality {
             guard (1...100).contains(quality) else { throw VipsError(.invalidArgument, "quality must be 1 to 100") }
             if format != .png, format != .gif { arguments.append(("Q", .int(quality))) }

@@ -3,9 +3,15 @@ import ImageSwissProtos
 import RPC
 import Vips
 
-/// Runs a Process request: decode (limits checked from the header), auto-orient, the steps in order,
-/// the tier's output cap, then one encode. libvips is lazy, so the whole chain is computed in a
-/// single pass over the pixels during the encode.
+/// Runs a Process request: decode (limits checked from the header), auto-orient, the steps, the
+/// tier's output cap, then one encode. libvips is lazy, so the whole chain is computed in a single
+/// pass over the pixels during the encode.
+///
+/// Steps run by stage, and in the caller's order within a stage (`PipelineStage`): geometry
+/// (resize, crop, rotate…) first, then area filters (blur, sharpen, enhance), then point operations
+/// (grayscale, adjust, gamma, sepia, tint), then watermarks. A checklist has no order of its own,
+/// and this one does the expensive filters on the smaller image and lets a resize decode at
+/// reduced scale; pixel parameters (blur sigma) therefore apply at the output's scale.
 ///
 /// Steps (`operation` and its `parameters`):
 /// - `resize` width [height] [mode: fit | fill | exact | down]; `thumbnail` is `resize` with mode down
@@ -14,6 +20,8 @@ import Vips
 /// - `grayscale`; `blur` sigma; `sharpen` [sigma]; `adjust` [brightness −1…1] [contrast 0…4]; `gamma` gamma;
 ///   `sepia`; `tint` red green blue (0–255); `enhance` (alias `restore`): denoise, colour balance,
 ///   local contrast and sharpen for old photos — classic processing, not a neural model
+/// - `watermark` text [font_size] [color: RRGGBB] [opacity 0…1] [position: northwest…southeast | centre],
+///   or image=true [scale 0…1 of the width] [opacity] [position]: draws the request's `overlay`
 /// - `convert` [format: jpeg|png|webp|avif|heic|gif|tiff|jxl] [quality] [lossless] [effort]
 ///   [progressive] [keep_metadata]: the output encoding (default: the input's format, metadata stripped)
 struct Pipeline {
@@ -25,7 +33,7 @@ struct Pipeline {
             throw RPCError(.invalidArgument, "a pipeline has at most \(self.maxSteps) steps, not \(request.steps.count)")
         }
         let input = Array(request.image)
-        var steps = request.steps[...]
+        var steps = PipelineStage.ordered(request.steps)[...]
         var image: VipsImage
         // A leading resize decodes at reduced scale (shrink-on-load): much less work for photos.
         if let first = steps.first, first.operation == "resize" || first.operation == "thumbnail" {
@@ -42,7 +50,7 @@ struct Pipeline {
         let inputFormat = VipsImage.loaderName(sniffing: input, limits: self.limits).flatMap(Self.format(ofLoader:))
         var output = OutputSettings(format: inputFormat ?? .jpeg)
         for step in steps {
-            image = try self.apply(step, to: image, output: &output)
+            image = try self.apply(step, to: image, overlay: request.overlay, output: &output)
         }
         if request.maxOutputEdge > 0, max(image.width, image.height) > Int(request.maxOutputEdge) {
             image = try image.thumbnail(width: Int(request.maxOutputEdge), height: Int(request.maxOutputEdge), size: .down)
@@ -53,10 +61,12 @@ struct Pipeline {
         response.image = Data(encoded)
         response.contentType = output.format.contentType
         response.info = Inspector.info(of: image, format: output.format.rawValue)
+        // The encoder stripped the metadata unless asked to keep it.
+        response.info.hasGps_p = image.hasGPS && output.options.keepMetadata
         return response
     }
 
-    private func apply(_ step: ImageOpsStep, to image: VipsImage, output: inout OutputSettings) throws -> VipsImage {
+    private func apply(_ step: ImageOpsStep, to image: VipsImage, overlay: Data, output: inout OutputSettings) throws -> VipsImage {
         let p = Parameters(step)
         switch step.operation {
         case "resize", "thumbnail":
@@ -81,6 +91,21 @@ struct Pipeline {
         case "sepia": return try image.sepia()
         case "enhance", "restore": return try image.enhanced()
         case "tint": return try image.tinted(red: try p.int("red"), green: try p.int("green"), blue: try p.int("blue"))
+        case "watermark":
+            let opacity = try p.optionalDouble("opacity") ?? 0.5
+            let position = p.string("position") ?? "southeast"
+            guard let placement = WatermarkPlacement(rawValue: position == "center" ? "centre" : position) else {
+                throw RPCError(.invalidArgument, "watermark.position must be one of \(WatermarkPlacement.allCases.map(\.rawValue)), not '\(position)'")
+            }
+            if p.bool("image") {
+                guard !overlay.isEmpty else { throw RPCError(.invalidArgument, "watermark with image=true needs the request's overlay image") }
+                return try image.watermarked(
+                    image: Array(overlay), scale: try p.optionalDouble("scale") ?? 0.25, opacity: opacity, placement: placement, limits: self.limits)
+            }
+            guard let text = p.string("text") else { throw RPCError(.invalidArgument, "watermark needs 'text' or image=true") }
+            return try image.watermarked(
+                text: text, fontSize: try p.optionalInt("font_size"), colour: try p.colour("color") ?? (255, 255, 255),
+                opacity: opacity, placement: placement)
         case "convert":
             if let name = p.string("format") {
                 guard let format = ImageFormat(rawValue: name == "jpg" ? "jpeg" : name) else {
@@ -174,6 +199,16 @@ struct Parameters {
             throw RPCError(.invalidArgument, "\(self.step.operation).\(name) must be a number, not '\(text)'")
         }
         return value
+    }
+
+    /// A colour written as hex RRGGBB, with or without a leading '#'.
+    func colour(_ name: String) throws -> (red: Int, green: Int, blue: Int)? {
+        guard let text = self.string(name) else { return nil }
+        let hex = text.hasPrefix("#") ? String(text.dropFirst()) : text
+        guard hex.count == 6, let value = Int(hex, radix: 16) else {
+            throw RPCError(.invalidArgument, "\(self.step.operation).\(name) must be a hex colour like ff8800, not '\(text)'")
+        }
+        return (value >> 16, (value >> 8) & 0xFF, value & 0xFF)
     }
 
     func bool(_ name: String) -> Bool { ["1", "true", "yes"].contains(self.string(name)?.lowercased() ?? "") }

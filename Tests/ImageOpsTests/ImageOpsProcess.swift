@@ -27,7 +27,7 @@ struct ImageOpsProcess {
         return ImageOpsProcess(child: child, client: client)
     }
 
-    func process(_ image: [UInt8], _ steps: [(String, [String: String])], maxOutputEdge: UInt32 = 0) async throws -> ImageOpsProcessResponse {
+    func process(_ image: [UInt8], _ steps: [(String, [String: String])], maxOutputEdge: UInt32 = 0, overlay: [UInt8] = []) async throws -> ImageOpsProcessResponse {
         var request = ImageOpsProcessRequest()
         request.image = Data(image)
         request.steps = steps.map { operation, parameters in
@@ -37,6 +37,7 @@ struct ImageOpsProcess {
             return step
         }
         request.maxOutputEdge = maxOutputEdge
+        request.overlay = Data(overlay)
         return try await self.client.unary(ImageOpsMethods.process, request, options: .init(timeout: .seconds(30)))
     }
 

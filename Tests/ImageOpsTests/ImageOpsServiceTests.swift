@@ -40,7 +40,7 @@ struct ImageOpsServiceTests {
         try await service.stop()
     }
 
-    @Test func pipelineStepsComposeInOrder() async throws {
+    @Test func pipelineStepsCompose() async throws {
         let service = try await ImageOpsProcess.start()
         let jpeg = try Samples.photo(width: 400, height: 300)
         let result = try await service.process(jpeg, [
@@ -68,7 +68,7 @@ struct ImageOpsServiceTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vipsthumb-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        FileManager.default.createFile(atPath: directory + "/in.jpg", contents: Data(jpeg))
+        _ = FileManager.default.createFile(atPath: directory + "/in.jpg", contents: Data(jpeg))
         try await run("/usr/bin/vipsthumbnail", [directory + "/in.jpg", "--size", "512x512", "-o", directory + "/out.png"])
         let reference = try VipsImage.load(Array(FileManager.default.contents(atPath: directory + "/out.png")!))
         let ours = try VipsImage.load(Array(try await service.process(jpeg, [("resize", ["width": "512", "height": "512"]), ("convert", ["format": "png"])]).image))

@@ -31,6 +31,29 @@ public enum Samples {
         return try VipsOperationCall.run("colourspace", [("in", .image(bytes)), ("space", .text("srgb"))]) { try $0.image() }
     }
 
+    /// `jpeg` with an EXIF APP1 segment carrying GPS coordinates (52°31'N 13°24'E), as a phone
+    /// camera writes it: IFD0 points at a GPS IFD holding latitude and longitude with their refs.
+    public static func withGPS(_ jpeg: [UInt8]) -> [UInt8] {
+        func u16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
+        func u32(_ v: Int) -> [UInt8] { u16(v & 0xFFFF) + u16(v >> 16) }
+        func entry(_ tag: Int, _ type: Int, _ count: Int, _ value: [UInt8]) -> [UInt8] {
+            u16(tag) + u16(type) + u32(count) + value + Array(repeating: 0, count: 4 - value.count)
+        }
+        let ascii = 2, long = 4, rational = 5
+        // Little-endian TIFF: header (8), IFD0 at 8 with one entry (18), GPS IFD at 26 with four
+        // entries (54), then the two rational triples at 80 and 104.
+        var tiff: [UInt8] = Array("II".utf8) + u16(42) + u32(8)
+        tiff += u16(1) + entry(0x8825, long, 1, u32(26)) + u32(0)
+        tiff += u16(4)
+        tiff += entry(0x0001, ascii, 2, Array("N\0".utf8)) + entry(0x0002, rational, 3, u32(80))
+        tiff += entry(0x0003, ascii, 2, Array("E\0".utf8)) + entry(0x0004, rational, 3, u32(104)) + u32(0)
+        for (degrees, minutes) in [(52, 31), (13, 24)] { tiff += u32(degrees) + u32(1) + u32(minutes) + u32(1) + u32(0) + u32(1) }
+        let payload = Array("Exif\0\0".utf8) + tiff
+        let length = payload.count + 2
+        let segment: [UInt8] = [0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + payload
+        return Array(jpeg.prefix(2)) + segment + Array(jpeg.dropFirst(2))
+    }
+
     /// PSNR in dB of two images of the same size (infinity when identical).
     public static func psnr(_ a: VipsImage, _ b: VipsImage) throws -> Double {
         let difference = try VipsOperationCall.run("subtract", [("left", .image(a)), ("right", .image(b))]) { try $0.image() }

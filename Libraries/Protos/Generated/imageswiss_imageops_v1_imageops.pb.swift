@@ -78,6 +78,9 @@ public nonisolated struct ImageOpsProcessRequest: Sendable {
   /// Tier limit passed by Jobs: the longest output edge allowed, 0 for none.
   public var maxOutputEdge: UInt32 = 0
 
+  /// The picture a `watermark` step with `image=true` draws over the input (PNG with alpha suits).
+  public var overlay: Data = Data()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -327,7 +330,7 @@ nonisolated extension ImageOpsStep: SwiftProtobuf.Message, SwiftProtobuf._Messag
 
 nonisolated extension ImageOpsProcessRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ProcessRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}image\0\u{1}steps\0\u{3}max_output_edge\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}image\0\u{1}steps\0\u{3}max_output_edge\0\u{1}overlay\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -338,6 +341,7 @@ nonisolated extension ImageOpsProcessRequest: SwiftProtobuf.Message, SwiftProtob
       case 1: try { try decoder.decodeSingularBytesField(value: &self.image) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.steps) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.maxOutputEdge) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.overlay) }()
       default: break
       }
     }
@@ -353,6 +357,9 @@ nonisolated extension ImageOpsProcessRequest: SwiftProtobuf.Message, SwiftProtob
     if self.maxOutputEdge != 0 {
       try visitor.visitSingularUInt32Field(value: self.maxOutputEdge, fieldNumber: 3)
     }
+    if !self.overlay.isEmpty {
+      try visitor.visitSingularBytesField(value: self.overlay, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -360,6 +367,7 @@ nonisolated extension ImageOpsProcessRequest: SwiftProtobuf.Message, SwiftProtob
     if lhs.image != rhs.image {return false}
     if lhs.steps != rhs.steps {return false}
     if lhs.maxOutputEdge != rhs.maxOutputEdge {return false}
+    if lhs.overlay != rhs.overlay {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
