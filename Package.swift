@@ -7,11 +7,12 @@ import PackageDescription
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 /// One executable target per service, at Services/<Name>.
-func service(_ name: String, extra: [Target.Dependency] = []) -> Target {
+func service(_ name: String, extra: [Target.Dependency] = [], resources: [Resource]? = nil) -> Target {
     .executableTarget(
         name: name,
         dependencies: ["ServiceRuntime", "RPC", "ImageSwissProtos", "Postgres"] + extra,
         path: "Services/\(name)",
+        resources: resources,
         swiftSettings: strict
     )
 }
@@ -94,6 +95,16 @@ let package = Package(
             providers: [.apt(["libtesseract-dev"])]
         ),
         .target(name: "OCR", dependencies: ["CTesseract"], path: "Libraries/OCR", swiftSettings: strict),
+        // libargon2's C API. Only Libraries/PasswordHashing imports it.
+        .systemLibrary(name: "CArgon2", path: "Libraries/CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+        .target(name: "PasswordHashing", dependencies: ["CArgon2"], path: "Libraries/PasswordHashing", swiftSettings: strict),
+        // Access tokens (EdDSA JWTs) and opaque secrets, shared by Auth (signs) and Edge (verifies).
+        .target(
+            name: "Tokens",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            path: "Libraries/Tokens",
+            swiftSettings: strict
+        ),
         .target(
             name: "Postgres",
             dependencies: [
@@ -133,7 +144,11 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
-        service("Auth"),
+        service("Auth", extra: [
+            "PasswordHashing", "Tokens",
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], resources: [.copy("Resources/common-passwords.txt")]),
         service("Billing"),
         service("Jobs"),
         service("ImageOps", extra: ["Vips", "OCR"]),

@@ -1,4 +1,15 @@
 import ServiceRuntime
 
-// Auth: accounts, sessions, tokens, API keys, roles. This version serves health on its schema.
-await ServiceMain.run(ServiceCatalog.auth, migrations: AuthSchema.migrations)
+// Auth: accounts, sign-in, sessions and tokens, API keys, roles and the audit log.
+// Handlers: AuthHandlers.swift; mail delivery: OutboxWorker.swift.
+await ServiceMain.run(
+    ServiceCatalog.auth, migrations: AuthSchema.migrations,
+    extraServices: { context in
+        guard let database = context.database else { return [] }
+        return [OutboxWorker(database: database, configuration: try AuthConfiguration(context.configuration), logger: context.logger)]
+    },
+    registerHandlers: { router, context in
+        let handlers = try await AuthHandlers(context: context, configuration: try AuthConfiguration(context.configuration))
+        handlers.register(in: &router)
+    }
+)

@@ -20,6 +20,8 @@ public struct RPCMetadata: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     public static let callerID = "caller-id"
     public static let callerRole = "caller-role"
     public static let callerScopes = "caller-scopes"
+    /// The caller's session (refresh-token family) when it came with an access token.
+    public static let callerSession = "caller-session"
 
     public var requestID: String? {
         get { self[Self.requestID] }

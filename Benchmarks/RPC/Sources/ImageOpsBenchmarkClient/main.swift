@@ -3,9 +3,12 @@ import ImageSwissProtos
 import NIOConcurrencyHelpers
 import RPC
 
-/// ImageOpsBenchmarkClient PORT CORPUS_DIR OUT_DIR [CONCURRENCY]
+/// ImageOpsBenchmarkClient PORT CORPUS_DIR OUT_DIR [CONCURRENCY] [IMAGES]
 /// Sends every JPEG of the corpus through ImageOps/Process (resize to fit 512x512, JPEG quality 80),
 /// CONCURRENCY calls at a time (default 2), writes the outputs, and prints `images=N seconds=S`.
+/// With IMAGES (the memory run) it sends that many, cycling over the corpus and alternating the
+/// benchmark's request with a heavier one (fit 1024, sharpen, WebP) so allocation sizes vary, and
+/// writes nothing.
 let arguments = CommandLine.arguments
 guard arguments.count >= 4, let port = Int(arguments[1]) else {
     FileHandle.standardError.write(Data("usage: ImageOpsBenchmarkClient PORT CORPUS_DIR OUT_DIR [CONCURRENCY]\n".utf8))
@@ -13,6 +16,7 @@ guard arguments.count >= 4, let port = Int(arguments[1]) else {
 }
 let corpus = arguments[2], output = arguments[3]
 let concurrency = arguments.count > 4 ? Int(arguments[4]) ?? 2 : 2
+let total = arguments.count > 5 ? Int(arguments[5]) : nil
 let files = try FileManager.default.contentsOfDirectory(atPath: corpus).filter { $0.hasSuffix(".jpg") }.sorted()
 let inputs = try files.map { try Data(contentsOf: URL(fileURLWithPath: "\(corpus)/\($0)")) }
 try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
@@ -21,16 +25,19 @@ var configuration = RPCClientConfiguration()
 configuration.maxFrameSize = 64 << 20
 let client = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: port)], configuration: configuration)
 
-func request(_ image: Data) -> ImageOpsProcessRequest {
-    var resize = ImageOpsStep()
-    resize.operation = "resize"
-    resize.parameters = ["width": "512", "height": "512", "mode": "down"]
-    var convert = ImageOpsStep()
-    convert.operation = "convert"
-    convert.parameters = ["format": "jpeg", "quality": "80"]
+func step(_ operation: String, _ parameters: [String: String]) -> ImageOpsStep {
+    var step = ImageOpsStep()
+    step.operation = operation
+    step.parameters = parameters
+    return step
+}
+
+func request(_ image: Data, heavy: Bool = false) -> ImageOpsProcessRequest {
     var request = ImageOpsProcessRequest()
     request.image = image
-    request.steps = [resize, convert]
+    request.steps = heavy
+        ? [step("resize", ["width": "1024", "height": "1024", "mode": "down"]), step("sharpen", [:]), step("convert", ["format": "webp", "quality": "75"])]
+        : [step("resize", ["width": "512", "height": "512", "mode": "down"]), step("convert", ["format": "jpeg", "quality": "80"])]
     return request
 }
 
@@ -47,6 +54,12 @@ try await withThrowingTaskGroup(of: Void.self) { group in
                     defer { value += 1 }
                     return value
                 }
+                if let total {
+                    guard index < total else { return }
+                    let call = request(inputs[index % inputs.count], heavy: index % 2 == 1)
+                    _ = try await client.unary(ImageOpsMethods.process, call, options: .init(timeout: .seconds(60)))
+                    continue
+                }
                 guard index < inputs.count else { return }
                 let response = try await client.unary(ImageOpsMethods.process, request(inputs[index]), options: .init(timeout: .seconds(60)))
                 try response.image.write(to: URL(fileURLWithPath: "\(output)/\(files[index])"))
@@ -57,5 +70,5 @@ try await withThrowingTaskGroup(of: Void.self) { group in
 }
 let elapsed = ContinuousClock.now - start
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-print("images=\(inputs.count) seconds=\(seconds)")
+print("images=\(total ?? inputs.count) seconds=\(seconds)")
 await client.close()

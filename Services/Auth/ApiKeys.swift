@@ -1,0 +1,110 @@
+import Foundation
+import ImageSwissProtos
+import Postgres
+import Tokens
+
+/// API keys for scripts: `isk_<8 visible characters>_<secret>`. Shown once at creation; stored as
+/// SHA-256 with the visible prefix, so a list can show which key is which. Usable wherever a
+/// bearer token is, limited to the key's scopes.
+struct ApiKeys: Sendable {
+    let database: PostgresPool
+    let idempotency: Idempotency
+
+    /// What a key may be allowed to do. Keys never manage keys, accounts or other users.
+    static let scopes: Set<String> = ["profile:read", "files:read", "files:write", "jobs:read", "jobs:write", "billing:read"]
+    static let maxKeysPerUser = 50
+
+    func create(for caller: UUID, _ request: AuthCreateApiKeyRequest) async throws -> AuthCreateApiKeyResponse {
+        let name = try Validation.displayName(request.name)
+        guard !name.isEmpty else { throw AuthFailure.invalid("name", "a key needs a name") }
+        let requested = request.scopes.isEmpty ? Self.scopes : Set(request.scopes)
+        guard requested.isSubset(of: Self.scopes) else {
+            throw AuthFailure.invalid("scopes", "unknown scope(s) \(requested.subtracting(Self.scopes).sorted()); allowed: \(Self.scopes.sorted())")
+        }
+        return try await self.idempotency.run(caller: caller.uuidString, method: "CreateApiKey", key: request.idempotencyKey) { session in
+            let count = try await session.query("SELECT count(*) AS n FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL", [caller])
+                .first?.decode("n", as: Int.self) ?? 0
+            guard count < Self.maxKeysPerUser else {
+                throw AuthFailure.error(.resourceExhausted, "too_many_keys", "at most \(Self.maxKeysPerUser) live API keys per account")
+            }
+            let visible = String(OpaqueToken.generate().filter { $0.isLetter || $0.isNumber }.prefix(8))
+            let prefix = "isk_\(visible)"
+            let secret = "\(prefix)_\(OpaqueToken.generate())"
+            let id = UUID()
+            try await session.execute("""
+                INSERT INTO api_keys (id, user_id, name, prefix, secret_hash, scopes) VALUES ($1, $2, $3, $4, $5, $6::text[])
+                """, [id, caller, name, prefix, OpaqueToken.digest(secret), Throttle.textArray(requested.sorted())])
+            var response = AuthCreateApiKeyResponse()
+            response.key = try await Self.find(id, owner: caller, in: session)
+            response.secret = secret
+            return response
+        }
+    }
+
+    func list(for caller: UUID) async throws -> AuthListApiKeysResponse {
+        var response = AuthListApiKeysResponse()
+        response.keys = try await self.database.query("\(Self.select) WHERE user_id = $1 ORDER BY created_at", [caller]).map(Self.message)
+        return response
+    }
+
+    /// Revokes one of the caller's keys. Someone else's key id is "not found", like an unknown one.
+    func revoke(_ keyID: String, for caller: UUID) async throws {
+        guard let id = UUID(uuidString: keyID) else { throw AuthFailure.notFound("API key") }
+        let changed = try await self.database.execute(
+            "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND user_id = $2", [id, caller]
+        )
+        guard changed == 1 else { throw AuthFailure.notFound("API key") }
+    }
+
+    /// The caller a key stands for, or UNAUTHENTICATED for an unknown, revoked or disabled one.
+    func verify(_ secret: String) async throws -> CommonCaller {
+        guard secret.hasPrefix("isk_"), secret.utf8.count <= 128, let row = try await self.database.query("""
+            SELECT k.id, k.user_id, k.scopes::text AS scopes, a.role, a.disabled,
+                   k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute' AS stale
+            FROM api_keys k JOIN accounts a ON a.id = k.user_id
+            WHERE k.secret_hash = $1 AND k.revoked_at IS NULL
+            """, [OpaqueToken.digest(secret)]).first, !(try row.decode("disabled", as: Bool.self))
+        else { throw AuthFailure.error(.unauthenticated, "invalid_api_key", "the API key is unknown or revoked") }
+        if try row.decode("stale", as: Bool.self) {
+            // last_used_at to the minute: one write per key per minute, not one per request.
+            try await self.database.execute("UPDATE api_keys SET last_used_at = now() WHERE id = $1", [try row.decode("id", as: UUID.self)])
+        }
+        var caller = CommonCaller()
+        caller.userID = (try row.decode("user_id", as: UUID.self)).uuidString.lowercased()
+        caller.role = try row.decode("role")
+        caller.scopes = Self.parseArray(try row.decode("scopes"))
+        return caller
+    }
+
+    private static let select = """
+        SELECT id, name, prefix, scopes::text AS scopes, revoked_at IS NOT NULL AS revoked,
+               (extract(epoch FROM created_at) * 1000000)::bigint AS created_micros,
+               coalesce((extract(epoch FROM last_used_at) * 1000000)::bigint, 0) AS used_micros
+        FROM api_keys
+        """
+
+    private static func find(_ id: UUID, owner: UUID, in session: PostgresSession) async throws -> AuthApiKey {
+        guard let row = try await session.query("\(Self.select) WHERE id = $1 AND user_id = $2", [id, owner]).first else {
+            throw AuthFailure.notFound("API key")
+        }
+        return try Self.message(row)
+    }
+
+    private static func message(_ row: PostgresRow) throws -> AuthApiKey {
+        var key = AuthApiKey()
+        key.keyID = (try row.decode("id", as: UUID.self)).uuidString.lowercased()
+        key.name = try row.decode("name")
+        key.prefix = try row.decode("prefix")
+        key.scopes = Self.parseArray(try row.decode("scopes"))
+        key.createdAt = .micros(try row.decode("created_micros"))
+        let used: Int64 = try row.decode("used_micros")
+        if used > 0 { key.lastUsedAt = .micros(used) }
+        key.revoked = try row.decode("revoked")
+        return key
+    }
+
+    /// A text[] as PostgreSQL prints it: {a,b}. Scopes never need quoting.
+    static func parseArray(_ text: String) -> [String] {
+        text.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",").map(String.init)
+    }
+}

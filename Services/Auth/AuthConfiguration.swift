@@ -1,0 +1,61 @@
+import Foundation
+import PasswordHashing
+import ServiceRuntime
+
+/// Auth's settings (AUTH_* environment variables; docs/configuration.md lists them all).
+struct AuthConfiguration: Sendable {
+    var accessTokenTTL: Duration
+    var refreshTokenTTL: Duration
+    var argon2: Argon2id.Parameters
+    /// Concurrent argon2 computations (each takes `argon2.memoryKiB` of memory), and how many may wait.
+    var hashWorkers: Int
+    var hashQueue: Int
+    /// Registering with this address makes the account an admin; an existing account is promoted at start.
+    var firstAdminEmail: String?
+    /// The web app's address: links in emails are built from it, never from a request's Host header.
+    var publicURL: String
+    var mailDirectory: String
+    var mailFrom: String
+    var mailPollInterval: Duration
+    var verifyEmailTTL: Duration
+    var resetPasswordTTL: Duration
+    /// Failed sign-ins before an account (or an address) is locked, the first lockout (doubling with
+    /// every further failure, up to the maximum), and how long failures are remembered.
+    var accountLockoutThreshold: Int
+    var ipLockoutThreshold: Int
+    var lockoutBase: Duration
+    var lockoutMax: Duration
+    var failureWindow: Duration
+
+    init(_ configuration: ServiceConfiguration) throws {
+        self.accessTokenTTL = .seconds(try configuration.int("ACCESS_TOKEN_TTL_S", default: 900))
+        self.refreshTokenTTL = .seconds(try configuration.int("REFRESH_TOKEN_TTL_S", default: 30 * 86_400))
+        self.argon2 = Argon2id.Parameters(
+            memoryKiB: UInt32(try configuration.int("ARGON2_MEMORY_KIB", default: 19 * 1024)),
+            iterations: UInt32(try configuration.int("ARGON2_ITERATIONS", default: 2)),
+            parallelism: UInt32(try configuration.int("ARGON2_PARALLELISM", default: 1))
+        )
+        guard self.argon2.memoryKiB >= 8 * 1024, self.argon2.iterations >= 1, self.argon2.parallelism >= 1 else {
+            throw ConfigurationError("AUTH_ARGON2_* below the floor (8 MiB, 1 iteration, 1 lane)")
+        }
+        self.hashWorkers = max(1, try configuration.int("HASH_WORKERS", default: ProcessInfo.processInfo.activeProcessorCount))
+        self.hashQueue = max(0, try configuration.int("HASH_QUEUE", default: 64))
+        self.firstAdminEmail = configuration.string("FIRST_ADMIN_EMAIL").flatMap(Validation.normalizedEmail)
+        self.publicURL = configuration.string("PUBLIC_URL", default: "http://127.0.0.1:8080")
+        self.mailDirectory = configuration.string("MAIL_DIR", default: ".data/mail")
+        self.mailFrom = configuration.string("MAIL_FROM", default: "ImageSwiss <no-reply@imageswiss.local>")
+        self.mailPollInterval = try configuration.milliseconds("MAIL_POLL_MS", default: .milliseconds(500))
+        self.verifyEmailTTL = .seconds(try configuration.int("VERIFY_EMAIL_TTL_S", default: 86_400))
+        self.resetPasswordTTL = .seconds(try configuration.int("RESET_PASSWORD_TTL_S", default: 3_600))
+        self.accountLockoutThreshold = try configuration.int("LOCKOUT_THRESHOLD", default: 5)
+        self.ipLockoutThreshold = try configuration.int("IP_LOCKOUT_THRESHOLD", default: 50)
+        self.lockoutBase = .seconds(try configuration.int("LOCKOUT_BASE_S", default: 30))
+        self.lockoutMax = .seconds(try configuration.int("LOCKOUT_MAX_S", default: 3_600))
+        self.failureWindow = .seconds(try configuration.int("FAILURE_WINDOW_S", default: 900))
+    }
+}
+
+extension Duration {
+    /// Whole seconds, for SQL intervals and JWT times.
+    var seconds: Int64 { self.components.seconds }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import ImageSwissProtos
+import Logging
+import Postgres
+import RPC
+import ServiceRuntime
+
+/// The verified caller the edge names in call metadata. Internal services trust it because only
+/// the edge (and other services) can reach them; see docs/operations.md.
+struct CallerIdentity: Sendable {
+    let id: UUID
+    let role: String
+    let scopes: [String]
+    /// The session behind an access token; nil for API keys.
+    let session: UUID?
+
+    /// Signed-in sessions carry every scope ("*"); API keys carry theirs.
+    var isSession: Bool { self.scopes.contains("*") }
+
+    init(_ metadata: RPCMetadata) throws {
+        guard let raw = metadata.callerID, let id = UUID(uuidString: raw) else { throw AuthFailure.unauthenticated }
+        self.id = id
+        self.role = metadata[RPCMetadata.callerRole] ?? "user"
+        self.scopes = (metadata[RPCMetadata.callerScopes] ?? "").split(separator: " ").map(String.init)
+        self.session = metadata[RPCMetadata.callerSession].flatMap(UUID.init(uuidString:))
+    }
+
+    /// Account management needs a signed-in session: an API key cannot change passwords or make keys.
+    func requireSession() throws -> CallerIdentity {
+        guard self.isSession else {
+            throw AuthFailure.error(.permissionDenied, "session_required", "this call needs a signed-in session, not an API key")
+        }
+        return self
+    }
+
+    func requireAdmin() throws -> CallerIdentity {
+        guard self.role == "admin", self.isSession else { throw AuthFailure.adminOnly }
+        return self
+    }
+}
+
+/// Auth's RPC handlers: each reads the caller, validates and hands over to one of the services.
+struct AuthHandlers: Sendable {
+    let accounts: AccountService
+    let sessions: Sessions
+    let emails: EmailFlows
+    let apiKeys: ApiKeys
+    let admin: AdminService
+    let keys: SigningKeys
+    let database: PostgresPool
+    let hasher: PasswordHasher
+    let commonPasswords: CommonPasswords
+
+    init(context: ServiceContext, configuration: AuthConfiguration) async throws {
+        guard let database = context.database else { throw AuthFailure.internalError("auth needs its database") }
+        self.database = database
+        self.hasher = try PasswordHasher(parameters: configuration.argon2, workers: configuration.hashWorkers, queue: configuration.hashQueue)
+        self.commonPasswords = try CommonPasswords.bundled()
+        self.keys = SigningKeys(database: database, tokenLifetime: configuration.accessTokenTTL)
+        try await self.keys.ensureKey()
+        let idempotency = Idempotency(database: database)
+        self.sessions = Sessions(database: database, keys: self.keys, configuration: configuration)
+        self.emails = EmailFlows(database: database, configuration: configuration, logger: context.logger)
+        self.accounts = AccountService(
+            database: database, hasher: self.hasher, sessions: self.sessions,
+            throttle: Throttle(database: database, configuration: configuration), emails: self.emails,
+            commonPasswords: self.commonPasswords, configuration: configuration, idempotency: idempotency
+        )
+        self.apiKeys = ApiKeys(database: database, idempotency: idempotency)
+        self.admin = AdminService(database: database, idempotency: idempotency, keys: self.keys)
+        if let first = configuration.firstAdminEmail {
+            try await database.execute("UPDATE accounts SET role = 'admin' WHERE email = $1 AND role <> 'admin'", [first])
+        }
+    }
+
+    func register(in router: inout RPCRouter) {
+        // Anyone.
+        router.register(AuthMethods.register) { request, _ in try await self.accounts.register(request) }
+        router.register(AuthMethods.signIn) { request, _ in try await self.accounts.signIn(request) }
+        router.register(AuthMethods.refresh) { request, _ in try await self.sessions.refresh(request.refreshToken) }
+        router.register(AuthMethods.signOut) { request, _ in
+            try await self.sessions.signOut(request.refreshToken)
+            return AuthDone()
+        }
+        router.register(AuthMethods.getPublicKeys) { _, _ in
+            var response = AuthGetPublicKeysResponse()
+            response.keys = try await self.keys.published().map(\.message)
+            return response
+        }
+        router.register(AuthMethods.requestEmailVerification) { request, _ in
+            self.emails.requestVerification(request.email)
+            return AuthDone()
+        }
+        router.register(AuthMethods.requestPasswordReset) { request, _ in
+            self.emails.requestReset(request.email)
+            return AuthDone()
+        }
+        router.register(AuthMethods.confirmEmail) { request, _ in
+            try await self.database.transaction { session in
+                let user = try await self.emails.consume(request.token, .verifyEmail, in: session)
+                try await session.execute("UPDATE accounts SET email_verified = true, updated_at = now() WHERE id = $1", [user])
+            }
+            return AuthDone()
+        }
+        router.register(AuthMethods.resetPassword) { request, _ in
+            try await self.resetPassword(request)
+            return AuthDone()
+        }
+        router.register(AuthMethods.verifyApiKey) { request, _ in try await self.apiKeys.verify(request.apiKey) }
+
+        // The caller, about their own account.
+        router.register(AuthMethods.getAccount) { request, context in
+            let caller = try CallerIdentity(context.metadata)
+            if request.userID.isEmpty || request.userID.lowercased() == caller.id.uuidString.lowercased() {
+                return try await self.accounts.account(caller.id)
+            }
+            _ = try caller.requireAdmin()
+            return try await self.accounts.account(try Validation.userID(request.userID))
+        }
+        router.register(AuthMethods.updateProfile) { request, context in
+            try await self.accounts.updateProfile(try CallerIdentity(context.metadata).requireSession().id, request)
+        }
+        router.register(AuthMethods.changePassword) { request, context in
+            let caller = try CallerIdentity(context.metadata).requireSession()
+            try await self.accounts.changePassword(caller.id, session: caller.session, request)
+            return AuthDone()
+        }
+        router.register(AuthMethods.deleteAccount) { request, context in
+            try await self.accounts.delete(try CallerIdentity(context.metadata).requireSession().id, request)
+            return AuthDone()
+        }
+        router.register(AuthMethods.exportAccount) { _, context in
+            var response = AuthExportAccountResponse()
+            response.json = try await self.accounts.export(try CallerIdentity(context.metadata).requireSession().id)
+            return response
+        }
+        router.register(AuthMethods.getSignInHistory) { request, context in
+            let limit = request.limit == 0 ? 50 : Int(min(request.limit, 500))
+            return try await self.accounts.signInHistory(try CallerIdentity(context.metadata).id, limit: limit)
+        }
+        router.register(AuthMethods.createApiKey) { request, context in
+            try await self.apiKeys.create(for: try CallerIdentity(context.metadata).requireSession().id, request)
+        }
+        router.register(AuthMethods.listApiKeys) { _, context in
+            try await self.apiKeys.list(for: try CallerIdentity(context.metadata).requireSession().id)
+        }
+        router.register(AuthMethods.revokeApiKey) { request, context in
+            try await self.apiKeys.revoke(request.keyID, for: try CallerIdentity(context.metadata).requireSession().id)
+            return AuthDone()
+        }
+
+        // Administrators.
+        router.register(AuthMethods.listUsers) { request, context in
+            _ = try CallerIdentity(context.metadata).requireAdmin()
+            return try await self.admin.listUsers(request)
+        }
+        router.register(AuthMethods.setUserState) { request, context in
+            try await self.admin.setUserState(actor: try CallerIdentity(context.metadata).requireAdmin().id, request)
+        }
+        router.register(AuthMethods.listAudit) { request, context in
+            _ = try CallerIdentity(context.metadata).requireAdmin()
+            let pageSize = Int(request.pageSize == 0 ? 50 : min(request.pageSize, 200))
+            return try await AuditLog.list(pageSize: pageSize, pageToken: request.pageToken, in: self.database)
+        }
+        router.register(AuthMethods.rotateSigningKey) { _, context in
+            try await self.admin.rotateSigningKey(actor: try CallerIdentity(context.metadata).requireAdmin().id)
+        }
+    }
+
+    /// A new password from an emailed link: the link is used up and every session signed out.
+    private func resetPassword(_ request: AuthResetPasswordRequest) async throws {
+        // Validate what can be validated before using up the link.
+        guard request.newPassword.count >= Validation.minPasswordLength, request.newPassword.count <= Validation.maxPasswordLength else {
+            try Validation.newPassword(request.newPassword, email: "", common: self.commonPasswords)
+            return
+        }
+        let hash = try await self.hasher.hash(request.newPassword)
+        try await self.database.transaction { session in
+            let user = try await self.emails.consume(request.token, .resetPassword, in: session)
+            guard let account = try await AccountRecord.find(id: user, in: session) else { throw AuthFailure.invalidEmailToken }
+            try Validation.newPassword(request.newPassword, email: account.email, common: self.commonPasswords)
+            try await session.execute("UPDATE accounts SET password_hash = $2, updated_at = now() WHERE id = $1", [user, hash])
+            try await Sessions.revokeAll(of: user, reason: "password reset", in: session)
+        }
+    }
+}
