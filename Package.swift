@@ -141,6 +141,8 @@ let package = Package(
             linkerSettings: [.linkedLibrary("protobuf-c")]
         ),
         service("Edge", extra: [
+            "Tokens",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
@@ -198,6 +200,11 @@ let package = Package(
             name: "ProbeTests",
             dependencies: ["RPC", "ImageSwissProtos", "ServiceRuntime", "TestSupport",
                            .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AuthTests",
+            dependencies: ["Tokens", "Postgres", "TestSupport", "PasswordHashing", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -67,6 +67,11 @@ public enum AccessToken {
         return "\(signingInput).\(Base64URL.encode(signature))"
     }
 
+    /// Verifies `token` against a key set and returns its claims.
+    public static func verify(_ token: String, keys: PublicKeySet, now: Date = Date(), leeway: TimeInterval = 30) throws(Failure) -> AccessTokenClaims {
+        try self.verify(token, keys: keys.keys, now: now, leeway: leeway)
+    }
+
     /// Verifies `token` against the public keys by key id and returns its claims.
     /// `leeway` tolerates clock skew between Auth and the verifier.
     public static func verify(
@@ -90,4 +95,15 @@ public enum AccessToken {
         guard Double(claims.iat) - leeway <= seconds else { throw .notYetValid }
         return claims
     }
+}
+
+/// Ed25519 public keys by key id, shareable across tasks. swift-crypto 3 does not mark its key
+/// types Sendable, but a public key is an immutable value (32 bytes), so sharing one is safe.
+public struct PublicKeySet: @unchecked Sendable {
+    public let keys: [String: Curve25519.Signing.PublicKey]
+
+    public init(_ keys: [String: Curve25519.Signing.PublicKey] = [:]) { self.keys = keys }
+
+    public subscript(keyID: String) -> Curve25519.Signing.PublicKey? { self.keys[keyID] }
+    public var isEmpty: Bool { self.keys.isEmpty }
 }

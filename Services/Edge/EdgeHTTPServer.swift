@@ -8,8 +8,14 @@ import ServiceRuntime
 enum EdgeHTTPServer {
     static func make(_ context: ServiceContext) throws -> some Service {
         let upstreams = try Upstreams(context.configuration)
-        let router = Router(context: BasicRequestContext.self)
+        let auth = upstreams.client(for: "auth")
+        let router = Router(context: EdgeRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: AuthenticationMiddleware(keys: PublicKeyCache(auth: auth, logger: context.logger), auth: auth))
+        AuthRoutes(auth: auth).add(to: router)
+        AccountRoutes(auth: auth).add(to: router)
+        AdminRoutes(auth: auth).add(to: router)
         router.get("/healthz") { _, context in try await HealthRoute.report(upstreams, requestID: context.requestID) }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -34,5 +40,13 @@ struct Upstreams: Sendable {
             let addresses = configuration.string(key) ?? "127.0.0.1:\(entry.defaultRPCPort)"
             return (entry, RPCClient(endpoints: try RPCEndpoint.list(addresses), configuration: clientConfiguration))
         }
+    }
+
+    /// The client of one internal service, by its catalog name ("auth").
+    func client(for name: String) -> RPCClient {
+        guard let client = self.clients.first(where: { $0.entry.name == name })?.client else {
+            preconditionFailure("\(name) is not an internal service")
+        }
+        return client
     }
 }

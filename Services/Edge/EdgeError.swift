@@ -1,0 +1,83 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ImageSwissProtos
+import RPC
+
+/// Every error the edge returns: a status and `{"error": {"code": "...", "message": "...", "field": "..."}}`.
+struct EdgeError: HTTPResponseError {
+    let status: HTTPResponse.Status
+    let code: String
+    let message: String
+    var field: String?
+
+    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var error: [String: String] = ["code": self.code, "message": self.message]
+        if let field { error["field"] = field }
+        let body = try JSONSerialization.data(withJSONObject: ["error": error], options: [.sortedKeys])
+        return Response(status: self.status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// An internal service's answer, as HTTP: the status by the gRPC code's usual mapping, the code
+    /// from the service's ErrorInfo reason.
+    init(_ error: RPCError) {
+        let status: HTTPResponse.Status = switch error.code {
+        case .invalidArgument, .outOfRange: .badRequest
+        case .unauthenticated: .unauthorized
+        case .permissionDenied: .forbidden
+        case .notFound: .notFound
+        case .alreadyExists, .aborted: .conflict
+        case .failedPrecondition: .conflict
+        case .resourceExhausted: .tooManyRequests
+        case .unavailable: .serviceUnavailable
+        case .deadlineExceeded: .gatewayTimeout
+        case .unimplemented: .notImplemented
+        default: .internalServerError
+        }
+        let reason = error.detail(CommonErrorInfo.self)?.reason
+        let field = error.detail(CommonBadRequest.self)?.fieldViolations.first?.field
+        // Internal failures say nothing about the inside.
+        let internalFailure = status == .internalServerError
+        self.init(status, reason ?? (internalFailure ? "internal" : "\(error.code)".lowercased()),
+                  internalFailure ? "something went wrong on our side" : error.message, field: field)
+    }
+}
+
+/// Turns whatever a route throws into an EdgeError JSON answer: RPC errors by their code, body
+/// decoding failures as 400, Hummingbird's own errors (413, 404…) with their status.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as EdgeError {
+            throw error
+        } catch let error as RPCError {
+            if EdgeError(error).status == .internalServerError {
+                context.logger.error("internal service failed", metadata: ["error": "\(error)"])
+            }
+            throw EdgeError(error)
+        } catch is DecodingError {
+            throw EdgeError(.badRequest, "invalid_json", "the body is not the JSON this route expects (UTF-8, fields and types)")
+        } catch let error as HTTPError {
+            let code = switch error.status {
+            case .contentTooLarge: "body_too_large"
+            case .notFound: "not_found"
+            case .methodNotAllowed: "method_not_allowed"
+            default: "http_\(error.status.code)"
+            }
+            throw EdgeError(error.status, code, error.body ?? error.status.reasonPhrase)
+        } catch let error as HTTPResponseError {
+            throw EdgeError(error.status, "http_\(error.status.code)", error.status.reasonPhrase)
+        } catch {
+            context.logger.error("route failed", metadata: ["error": "\(error)"])
+            throw EdgeError(.internalServerError, "internal", "something went wrong on our side")
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The per-request context of every edge route: Hummingbird's core storage, the peer's address,
+/// and the caller AuthenticationMiddleware verified (nil when the request carried no credentials).
+struct EdgeRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    var caller: VerifiedCaller?
+    let peerAddress: String
+
+    init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.peerAddress = source.channel.remoteAddress?.ipAddress ?? ""
+    }
+
+    /// JSON bodies larger than this are refused with 413 before they are read whole
+    /// (EDGE_MAX_JSON_BODY_BYTES, default 1 MiB). Uploads have their own limit.
+    var maxUploadSize: Int { EdgeLimits.maxJSONBodyBytes }
+
+    /// The verified caller, or 401.
+    func requireCaller() throws -> VerifiedCaller {
+        guard let caller else { throw EdgeError(.unauthorized, "unauthenticated", "sign in or send a bearer token or API key") }
+        return caller
+    }
+}
+
+/// Limits read once from the environment at start.
+enum EdgeLimits {
+    static let maxJSONBodyBytes: Int = ProcessInfo.processInfo.environment["EDGE_MAX_JSON_BODY_BYTES"].flatMap(Int.init) ?? 1 << 20
+}
