@@ -53,6 +53,17 @@ struct EdgeError: HTTPResponseError {
 /// Turns whatever a route throws into an EdgeError JSON answer: RPC errors by their code, body
 /// decoding failures as 400, Hummingbird's own errors (413, 404…) with their status.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    static func code(for status: HTTPResponse.Status) -> String {
+        switch status {
+        case .contentTooLarge: "body_too_large"
+        // Hummingbird's request.decode reports undecodable JSON as a plain 400.
+        case .badRequest: "invalid_json"
+        case .notFound: "not_found"
+        case .methodNotAllowed: "method_not_allowed"
+        default: "http_\(status.code)"
+        }
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
@@ -66,15 +77,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch is DecodingError {
             throw EdgeError(.badRequest, "invalid_json", "the body is not the JSON this route expects (UTF-8, fields and types)")
         } catch let error as HTTPError {
-            let code = switch error.status {
-            case .contentTooLarge: "body_too_large"
-            case .notFound: "not_found"
-            case .methodNotAllowed: "method_not_allowed"
-            default: "http_\(error.status.code)"
-            }
-            throw EdgeError(error.status, code, error.body ?? error.status.reasonPhrase)
+            throw EdgeError(error.status, Self.code(for: error.status), error.body ?? error.status.reasonPhrase)
         } catch let error as HTTPResponseError {
-            throw EdgeError(error.status, "http_\(error.status.code)", error.status.reasonPhrase)
+            // Hummingbird's and NIO's own errors (NIOTooManyBytesError for a body over the limit…).
+            throw EdgeError(error.status, Self.code(for: error.status), error.status.reasonPhrase)
         } catch {
             context.logger.error("route failed", metadata: ["error": "\(error)"])
             throw EdgeError(.internalServerError, "internal", "something went wrong on our side")

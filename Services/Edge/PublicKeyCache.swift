@@ -26,7 +26,7 @@ actor PublicKeyCache {
     func keySet(missing keyID: String? = nil) async -> PublicKeySet {
         let stale = self.fetchedAt.map { ContinuousClock.now - $0 > self.maxAge } ?? true
         let unknown = keyID.map { self.keys[$0] == nil } ?? false
-        let recently = self.fetchedAt.map { ContinuousClock.now - $0 < .seconds(1) } ?? false
+        let recently = self.fetchedAt.map { ContinuousClock.now - $0 < .milliseconds(100) } ?? false
         if stale || (unknown && !recently) { await self.refresh() }
         return self.keys
     }
