@@ -47,8 +47,12 @@ struct StackTests {
             let tables = try await pool.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1")
                 .map { try $0.decode("table_name", as: String.self) }
             await pool.close()
-            let expected: [String: String] = ["auth": "accounts", "billing": "ledger_entries", "jobs": "jobs", "storage": "blobs"]
-            #expect(tables == [expected[service]!, "schema_migrations"].sorted(), "\(service): \(tables)")
+            let expected: [String: [String]] = [
+                "auth": ["accounts", "api_keys", "audit_log", "email_tokens", "idempotency_keys", "outbox", "refresh_tokens",
+                         "revoked_families", "sign_ins", "signing_keys", "throttles"],
+                "billing": ["ledger_entries"], "jobs": ["jobs"], "storage": ["blobs"],
+            ]
+            #expect(tables == (expected[service]! + ["schema_migrations"]).sorted(), "\(service): \(tables)")
         }
 
         // A dead dependency turns /healthz into 503 and names it.
