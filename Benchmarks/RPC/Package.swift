@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .executableTarget(
@@ -33,6 +34,12 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // The bare Hummingbird peer of the edge benchmark (Benchmarks/Auth/run.sh).
+        .executableTarget(
+            name: "BareHTTPPeer",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         // Drives imageswiss-imageops over RPC for Benchmarks/ImageOps/run.sh.

@@ -6,13 +6,18 @@ import RPC
 /// /api/v1/me: the caller's own account.
 struct AccountRoutes {
     let auth: RPCClient
+    let cache: AccountCache
 
     func add(to router: Router<EdgeRequestContext>) {
         let me = router.group("api/v1/me")
         me.get { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "profile:read")
+            if let account = self.cache.account(caller.userID) {
+                return try AuthRoutes.json(AccountJSON(account), request: request, context: context)
+            }
             let account = try await self.auth.unary(AuthMethods.getAccount, AuthGetAccountRequest(), options: AuthRoutes.options(context, caller))
+            self.cache.store(account)
             return try AuthRoutes.json(AccountJSON(account), request: request, context: context)
         }
         me.patch { request, context -> Response in
@@ -24,7 +29,9 @@ struct AccountRoutes {
             if let avatar = body.avatar_blob_id { call.avatarBlobID = avatar }
             if let locale = body.locale { call.locale = locale }
             call.idempotencyKey = request.headers[AuthRoutes.idempotencyKey] ?? ""
+            self.cache.forget(caller.userID)
             let account = try await self.auth.unary(AuthMethods.updateProfile, call, options: AuthRoutes.options(context, caller))
+            self.cache.forget(caller.userID)
             return try AuthRoutes.json(AccountJSON(account), request: request, context: context)
         }
         me.delete { request, context -> Response in
@@ -33,6 +40,7 @@ struct AccountRoutes {
             var call = AuthDeleteAccountRequest()
             call.password = try await request.decode(as: PasswordBody.self, context: context).password
             _ = try await self.auth.unary(AuthMethods.deleteAccount, call, options: AuthRoutes.options(context, caller))
+            self.cache.forget(caller.userID)
             var response = try AuthRoutes.json(OK(), request: request, context: context)
             SessionCookies.clear(on: &response)
             return response

@@ -14,7 +14,7 @@ enum EdgeHTTPServer {
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: AuthenticationMiddleware(keys: PublicKeyCache(auth: auth, logger: context.logger), auth: auth))
         AuthRoutes(auth: auth).add(to: router)
-        AccountRoutes(auth: auth).add(to: router)
+        AccountRoutes(auth: auth, cache: AccountCache()).add(to: router)
         AdminRoutes(auth: auth).add(to: router)
         router.get("/healthz") { _, context in try await HealthRoute.report(upstreams, requestID: context.requestID) }
         router.get("/metrics") { _, _ in

@@ -113,6 +113,8 @@ struct SessionFlowTests {
         #expect(try await stack.call("GET", "/api/v1/me", headers: ["Cookie": cookieHeader]).json["display_name"] as? String == "")
         let patched = try await stack.call("PATCH", "/api/v1/me", json: ["display_name": "Web User"], headers: ["Cookie": cookieHeader, "X-CSRF-Token": csrf])
         #expect(patched.status == 200 && patched.json["display_name"] as? String == "Web User")
+        // The edge's cached copy of the account was dropped by the change: /me shows it at once.
+        #expect(try await stack.call("GET", "/api/v1/me", headers: ["Cookie": cookieHeader]).json["display_name"] as? String == "Web User")
 
         // Cookie refresh needs CSRF too, and sets new cookies.
         #expect(try await stack.call("POST", "/api/v1/auth/refresh", headers: ["Cookie": cookieHeader]).status == 403)

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Auth benchmark (docs/performance.md): sign-in throughput (bounded by argon2id), and authenticated
+# GET /api/v1/me through the edge (access token verified locally) against a bare Hummingbird handler
+# returning the same bytes — same machine, same run.      Benchmarks/Auth/run.sh [SECONDS]
+# Needs: apt-get install wrk. Starts the local stack (compose/stack up) and stops it at the end.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+seconds="${1:-15}"
+work="${BENCH_DIR:-/tmp/imageswiss-auth-bench}"
+mkdir -p "$work"
+command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
+
+url="$("$root/compose/stack" up | tail -n 1)"
+trap '"$root/compose/stack" down >/dev/null 2>&1 || true; kill ${peer:-0} 2>/dev/null || true' EXIT
+(cd "$root/Benchmarks/RPC" && swift build -c release --product BareHTTPPeer)
+peer_bin="$(cd "$root/Benchmarks/RPC" && swift build -c release --show-bin-path)/BareHTTPPeer"
+
+curl -s -o /dev/null -X POST "$url/api/v1/auth/register" -H 'Content-Type: application/json' \
+  -d '{"email":"bench@imageswiss.local","password":"benchmark password 2026","display_name":"Bench"}'
+token="$(curl -s -X POST "$url/api/v1/auth/signin" -H 'Content-Type: application/json' \
+  -d '{"email":"bench@imageswiss.local","password":"benchmark password 2026"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["tokens"]["access_token"])')"
+curl -s -H "Authorization: Bearer $token" "$url/api/v1/me" >"$work/me.json"
+echo "GET /api/v1/me answers $(wc -c <"$work/me.json") bytes: $(cat "$work/me.json")"
+
+port=$((20000 + RANDOM % 10000))
+"$peer_bin" $port "$work/me.json" & peer=$!
+until curl -s -o /dev/null "http://127.0.0.1:$port/api/v1/me"; do sleep 0.2; done
+cmp -s "$work/me.json" <(curl -s "http://127.0.0.1:$port/api/v1/me") || { echo "peer answers different bytes"; exit 1; }
+
+rate() { awk '/Requests\/sec/ { print $2 }'; }
+non2xx() { awk '/Non-2xx/ { print $5 } END { }'; }
+echo "wrk: 2 threads, 32 connections, ${seconds}s each; warm-up 3 s before each"
+wrk -t2 -c32 -d3s -H "Authorization: Bearer $token" "$url/api/v1/me" >/dev/null
+edge_out="$(wrk -t2 -c32 -d${seconds}s -H "Authorization: Bearer $token" "$url/api/v1/me")"
+wrk -t2 -c32 -d3s "http://127.0.0.1:$port/api/v1/me" >/dev/null
+bare_out="$(wrk -t2 -c32 -d${seconds}s "http://127.0.0.1:$port/api/v1/me")"
+signin_out="$(wrk -t2 -c4 -d${seconds}s -s "$here/signin.lua" "$url/api/v1/auth/signin")"
+edge=$(echo "$edge_out" | rate); bare=$(echo "$bare_out" | rate); signin=$(echo "$signin_out" | rate)
+echo "$edge_out" | grep -q "Non-2xx" && { echo "edge answered errors:"; echo "$edge_out"; exit 1; }
+echo "$signin_out" | grep -q "Non-2xx" && { echo "sign-in answered errors:"; echo "$signin_out"; }
+python3 - "$edge" "$bare" "$signin" <<'PY'
+import sys
+edge, bare, signin = (float(x) for x in sys.argv[1:])
+print(f"{'contender':<42} {'requests/s':>11}")
+print(f"{'edge GET /api/v1/me (token verified)':<42} {edge:>11.0f}")
+print(f"{'bare Hummingbird handler, same bytes':<42} {bare:>11.0f}")
+print(f"edge / bare = {edge / bare:.2f}x")
+print(f"{'sign-in (argon2id m=19456 KiB t=2 p=1)':<42} {signin:>11.1f}")
+PY

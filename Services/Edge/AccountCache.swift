@@ -1,0 +1,54 @@
+import Foundation
+import ImageSwissProtos
+import NIOConcurrencyHelpers
+
+/// Accounts the edge fetched from Auth recently, by user id, for `GET /api/v1/me`: the hottest
+/// authenticated route then costs a local token check and no call. Entries live for
+/// EDGE_ACCOUNT_CACHE_MS (default 2 s); this edge drops a user's entry whenever it forwards a change
+/// to that account, so a user always sees their own edits here, and another edge replica shows them
+/// at most that long later. Role and identity never come from here: they come from the token.
+final class AccountCache: Sendable {
+    private struct Entry: Sendable {
+        let account: AuthAccount
+        let expires: ContinuousClock.Instant
+    }
+
+    private let entries = NIOLockedValueBox([String: Entry]())
+    private let lifetime: Duration
+    private let capacity: Int
+
+    init(lifetime: Duration = AccountCache.configuredLifetime, capacity: Int = 100_000) {
+        self.lifetime = lifetime
+        self.capacity = capacity
+    }
+
+    static var configuredLifetime: Duration {
+        .milliseconds(ProcessInfo.processInfo.environment["EDGE_ACCOUNT_CACHE_MS"].flatMap(Int.init) ?? 2_000)
+    }
+
+    func account(_ userID: String) -> AuthAccount? {
+        let now = ContinuousClock.now
+        return self.entries.withLockedValue { entries in
+            guard let entry = entries[userID] else { return nil }
+            guard entry.expires > now else {
+                entries[userID] = nil
+                return nil
+            }
+            return entry.account
+        }
+    }
+
+    func store(_ account: AuthAccount) {
+        guard self.lifetime > .zero else { return }
+        let entry = Entry(account: account, expires: .now + self.lifetime)
+        self.entries.withLockedValue { entries in
+            // Full: start over rather than track recency; entries are cheap to fetch again.
+            if entries.count >= self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[account.userID] = entry
+        }
+    }
+
+    func forget(_ userID: String) {
+        _ = self.entries.withLockedValue { $0.removeValue(forKey: userID) }
+    }
+}
