@@ -142,7 +142,6 @@ let package = Package(
         ),
         service("Edge", extra: [
             "Tokens",
-            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),

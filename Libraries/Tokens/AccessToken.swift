@@ -97,6 +97,9 @@ public enum AccessToken {
     }
 }
 
+/// An Ed25519 public key (swift-crypto's type, named here so verifiers need not import Crypto).
+public typealias Curve25519PublicKey = Curve25519.Signing.PublicKey
+
 /// Ed25519 public keys by key id, shareable across tasks. swift-crypto 3 does not mark its key
 /// types Sendable, but a public key is an immutable value (32 bytes), so sharing one is safe.
 public struct PublicKeySet: @unchecked Sendable {

@@ -1,19 +1,24 @@
-import Crypto
 import Foundation
 import ImageSwissProtos
 import Logging
+import NIOConcurrencyHelpers
 import RPC
 import Tokens
 
 /// Auth's token-signing public keys, fetched over RPC and kept in memory, so that access tokens are
-/// verified without a call per request. A token naming an unknown key id triggers one refetch (at
-/// most one per second): that is how a key rotation reaches the edge without downtime.
-actor PublicKeyCache {
+/// verified without a call per request. A token naming an unknown key id triggers a refetch (at
+/// most one per 100 ms, shared by everyone waiting): that is how a key rotation reaches the edge
+/// without downtime. The common case — fresh keys — is one uncontended lock, no task hop.
+final class PublicKeyCache: Sendable {
+    private struct State {
+        var keys = PublicKeySet()
+        var fetchedAt: ContinuousClock.Instant?
+        var refreshing: Task<Void, Never>?
+    }
+
     private let auth: RPCClient
     private let logger: Logger
-    private var keys = PublicKeySet()
-    private var fetchedAt: ContinuousClock.Instant?
-    private var refreshing: Task<Void, Never>?
+    private let state = NIOLockedValueBox(State())
     /// Keys are re-read at least this often (retired keys drop out).
     private let maxAge: Duration = .seconds(60)
 
@@ -22,36 +27,50 @@ actor PublicKeyCache {
         self.logger = logger
     }
 
-    /// The current key set; refetches when stale or when `missing` is not in it.
+    /// The current key set; refetches first when stale, or when `keyID` is missing from it.
     func keySet(missing keyID: String? = nil) async -> PublicKeySet {
-        let stale = self.fetchedAt.map { ContinuousClock.now - $0 > self.maxAge } ?? true
-        let unknown = keyID.map { self.keys[$0] == nil } ?? false
-        let recently = self.fetchedAt.map { ContinuousClock.now - $0 < .milliseconds(100) } ?? false
-        if stale || (unknown && !recently) { await self.refresh() }
-        return self.keys
+        let now = ContinuousClock.now
+        let (keys, needsFetch) = self.state.withLockedValue { state -> (PublicKeySet, Bool) in
+            let age = state.fetchedAt.map { now - $0 }
+            let stale = age.map { $0 > self.maxAge } ?? true
+            let unknown = keyID.map { state.keys[$0] == nil } ?? false
+            let recent = age.map { $0 < .milliseconds(100) } ?? false
+            return (state.keys, stale || (unknown && !recent))
+        }
+        guard needsFetch else { return keys }
+        await self.refresh()
+        return self.state.withLockedValue { $0.keys }
     }
 
     private func refresh() async {
-        if let refreshing { return await refreshing.value }  // one fetch for everyone waiting
-        let task = Task { await self.fetch() }
-        self.refreshing = task
+        let task = self.state.withLockedValue { state -> Task<Void, Never> in
+            if let running = state.refreshing { return running }
+            let task = Task { await self.fetch() }
+            state.refreshing = task
+            return task
+        }
         await task.value
-        self.refreshing = nil
     }
 
     private func fetch() async {
+        var fetched: PublicKeySet?
         do {
             let response = try await self.auth.unary(AuthMethods.getPublicKeys, AuthGetPublicKeysRequest(), options: .init(timeout: .seconds(2)))
-            var keys: [String: Curve25519.Signing.PublicKey] = [:]
+            var keys: [String: Curve25519PublicKey] = [:]
             for key in response.keys where key.algorithm == AccessToken.algorithm {
-                keys[key.keyID] = try? Curve25519.Signing.PublicKey(rawRepresentation: key.key)
+                keys[key.keyID] = try? Curve25519PublicKey(rawRepresentation: key.key)
             }
-            self.keys = PublicKeySet(keys)
-            self.fetchedAt = .now
+            fetched = PublicKeySet(keys)
         } catch {
             // Keep the keys we have: Auth being briefly away must not sign everyone out.
             self.logger.warning("could not fetch token keys from auth", metadata: ["error": "\(error)"])
-            if self.fetchedAt == nil || self.keys.isEmpty { self.fetchedAt = nil }
+        }
+        self.state.withLockedValue { state in
+            if let fetched {
+                state.keys = fetched
+                state.fetchedAt = .now
+            }
+            state.refreshing = nil
         }
     }
 }
