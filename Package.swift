@@ -98,6 +98,15 @@ let package = Package(
         // libargon2's C API. Only Libraries/PasswordHashing imports it.
         .systemLibrary(name: "CArgon2", path: "Libraries/CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
         .target(name: "PasswordHashing", dependencies: ["CArgon2"], path: "Libraries/PasswordHashing", swiftSettings: strict),
+        // libcurl's C API. Only Libraries/Curl imports it.
+        .systemLibrary(name: "CCurl", path: "Libraries/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // Outbound HTTP(S) and SMTP through libcurl, on its own threads.
+        .target(
+            name: "Curl",
+            dependencies: ["CCurl", .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Libraries/Curl",
+            swiftSettings: strict
+        ),
         // Access tokens (EdDSA JWTs) and opaque secrets, shared by Auth (signs) and Edge (verifies).
         .target(
             name: "Tokens",
@@ -146,7 +155,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         service("Auth", extra: [
-            "PasswordHashing", "Tokens",
+            "PasswordHashing", "Tokens", "Curl",
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], resources: [.copy("Resources/common-passwords.txt")]),
@@ -203,7 +212,12 @@ let package = Package(
         ),
         .testTarget(
             name: "AuthTests",
-            dependencies: ["Tokens", "Postgres", "TestSupport", "PasswordHashing", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "Tokens", "Postgres", "TestSupport", "PasswordHashing",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import Curl
 import Foundation
 import ImageSwissProtos
 import Logging
@@ -50,6 +51,7 @@ struct AuthHandlers: Sendable {
     let database: PostgresPool
     let hasher: PasswordHasher
     let commonPasswords: CommonPasswords
+    let oauth: OAuthSignIn
 
     init(context: ServiceContext, configuration: AuthConfiguration) async throws {
         guard let database = context.database else { throw AuthFailure.internalError("auth needs its database") }
@@ -68,6 +70,8 @@ struct AuthHandlers: Sendable {
         )
         self.apiKeys = ApiKeys(database: database, idempotency: idempotency)
         self.admin = AdminService(database: database, idempotency: idempotency, keys: self.keys)
+        self.oauth = OAuthSignIn(providers: OAuthProvider.configured(context.configuration), database: database, sessions: self.sessions,
+                                 http: CurlClient(), publicURL: configuration.publicURL)
         if let first = configuration.firstAdminEmail {
             try await database.execute("UPDATE accounts SET role = 'admin' WHERE email = $1 AND role <> 'admin'", [first])
         }
@@ -107,6 +111,13 @@ struct AuthHandlers: Sendable {
             return AuthDone()
         }
         router.register(AuthMethods.verifyApiKey) { request, _ in try await self.apiKeys.verify(request.apiKey) }
+        router.register(AuthMethods.listOAuthProviders) { _, _ in
+            var response = AuthListOAuthProvidersResponse()
+            response.providers = self.oauth.providers.keys.sorted()
+            return response
+        }
+        router.register(AuthMethods.oauthStart) { request, _ in try await self.oauth.start(request.provider) }
+        router.register(AuthMethods.oauthFinish) { request, _ in try await self.oauth.finish(request) }
 
         // The caller, about their own account.
         router.register(AuthMethods.getAccount) { request, context in

@@ -16,6 +16,7 @@ enum EdgeHTTPServer {
         AuthRoutes(auth: auth).add(to: router)
         AccountRoutes(auth: auth, cache: AccountCache()).add(to: router)
         AdminRoutes(auth: auth).add(to: router)
+        OAuthRoutes(auth: auth).add(to: router)
         router.get("/healthz") { _, context in try await HealthRoute.report(upstreams, requestID: context.requestID) }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

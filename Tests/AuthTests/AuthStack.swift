@@ -83,17 +83,28 @@ struct AuthStack {
         var setCookieHeader: String { self.headers["set-cookie"] ?? "" }
     }
 
-    private static let session: URLSession = {
+    private static func makeSession(followRedirects: Bool) -> URLSession {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpShouldSetCookies = false
         configuration.httpCookieAcceptPolicy = .never
         configuration.timeoutIntervalForRequest = 30
-        return URLSession(configuration: configuration)
-    }()
+        return URLSession(configuration: configuration, delegate: followRedirects ? nil : NoRedirects(), delegateQueue: nil)
+    }
+    private static let session = makeSession(followRedirects: true)
+    private static let noRedirectSession = makeSession(followRedirects: false)
+
+    /// A GET anywhere (the fake provider), redirects not followed.
+    static func get(_ url: String) async throws -> Reply {
+        let (data, response) = try await Self.noRedirectSession.data(for: URLRequest(url: URL(string: url)!))
+        let http = response as! HTTPURLResponse
+        var headers: [String: String] = [:]
+        for (name, value) in http.allHeaderFields { headers["\(name)".lowercased()] = "\(value)" }
+        return Reply(status: http.statusCode, body: data, headers: headers)
+    }
 
     /// One HTTP request; `json` is serialised, `raw` sent as is.
     func call(_ method: String, _ path: String, json: Any? = nil, raw: Data? = nil, bearer: String? = nil,
-              headers: [String: String] = [:]) async throws -> Reply {
+              headers: [String: String] = [:], followRedirects: Bool = true) async throws -> Reply {
         var request = URLRequest(url: URL(string: self.baseURL + path)!)
         request.httpMethod = method
         if let json {
@@ -106,7 +117,7 @@ struct AuthStack {
         }
         if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await Self.session.data(for: request)
+        let (data, response) = try await (followRedirects ? Self.session : Self.noRedirectSession).data(for: request)
         let http = response as! HTTPURLResponse
         var replyHeaders: [String: String] = [:]
         for (name, value) in http.allHeaderFields { replyHeaders["\(name)".lowercased()] = "\(value)" }
@@ -138,5 +149,13 @@ struct AuthStack {
 
     func count(_ table: String) async throws -> Int {
         try await self.database.query("SELECT count(*) AS n FROM \(table)").first!.decode("n", as: Int.self)
+    }
+}
+
+/// Hands redirects back to the test instead of following them.
+final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
     }
 }

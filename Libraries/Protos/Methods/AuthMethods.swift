@@ -29,5 +29,8 @@ public enum AuthMethods {
     public static let listUsers: RPCMethod<AuthListUsersRequest, AuthListUsersResponse> = method("ListUsers", idempotent: true)
     public static let setUserState: RPCMethod<AuthSetUserStateRequest, AuthAccount> = method("SetUserState")
     public static let listAudit: RPCMethod<AuthListAuditRequest, AuthListAuditResponse> = method("ListAudit", idempotent: true)
+    public static let listOAuthProviders: RPCMethod<AuthListOAuthProvidersRequest, AuthListOAuthProvidersResponse> = method("ListOAuthProviders", idempotent: true)
+    public static let oauthStart: RPCMethod<AuthOAuthStartRequest, AuthOAuthStartResponse> = method("OAuthStart")
+    public static let oauthFinish: RPCMethod<AuthOAuthFinishRequest, AuthSignInResponse> = method("OAuthFinish")
     public static let rotateSigningKey: RPCMethod<AuthRotateSigningKeyRequest, AuthPublicKey> = method("RotateSigningKey")
 }
