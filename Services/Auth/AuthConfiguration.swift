@@ -17,6 +17,13 @@ struct AuthConfiguration: Sendable {
     var mailDirectory: String
     var mailFrom: String
     var mailPollInterval: Duration
+    /// The wait after a failed delivery; doubled after each further failure.
+    var mailRetryBase: Duration
+    /// SMTP delivery (smtp://host:587 with STARTTLS, smtps://host:465); nil writes .eml files instead.
+    var smtpURL: String?
+    var smtpUsername: String?
+    var smtpPassword: String?
+    var smtpRequireTLS: Bool
     var verifyEmailTTL: Duration
     var resetPasswordTTL: Duration
     /// Failed sign-ins before an account (or an address) is locked, the first lockout (doubling with
@@ -45,6 +52,14 @@ struct AuthConfiguration: Sendable {
         self.mailDirectory = configuration.string("MAIL_DIR", default: ".data/mail")
         self.mailFrom = configuration.string("MAIL_FROM", default: "ImageSwiss <no-reply@imageswiss.local>")
         self.mailPollInterval = try configuration.milliseconds("MAIL_POLL_MS", default: .milliseconds(500))
+        self.mailRetryBase = try configuration.milliseconds("MAIL_RETRY_BASE_MS", default: .seconds(2))
+        self.smtpURL = configuration.string("SMTP_URL").flatMap { $0.isEmpty ? nil : $0 }
+        self.smtpUsername = configuration.string("SMTP_USERNAME")
+        self.smtpPassword = configuration.string("SMTP_PASSWORD")
+        self.smtpRequireTLS = configuration.string("SMTP_REQUIRE_TLS", default: "true") != "false"
+        if let url = self.smtpURL, !(url.hasPrefix("smtp://") || url.hasPrefix("smtps://")) {
+            throw ConfigurationError("AUTH_SMTP_URL must start with smtp:// or smtps://")
+        }
         self.verifyEmailTTL = .seconds(try configuration.int("VERIFY_EMAIL_TTL_S", default: 86_400))
         self.resetPasswordTTL = .seconds(try configuration.int("RESET_PASSWORD_TTL_S", default: 3_600))
         self.accountLockoutThreshold = try configuration.int("LOCKOUT_THRESHOLD", default: 5)

@@ -1,15 +1,19 @@
+import Curl
 import Foundation
 import Logging
 import Postgres
 import ServiceLifecycle
 
-/// Delivers the outbox: each pending mail becomes an RFC 5322 message written atomically as
-/// `<id>.eml` in the mail folder (AUTH_MAIL_DIR), so the local stack works offline and tests can
-/// read what was sent. Rows are claimed with SKIP LOCKED, so several Auth replicas share the work.
+/// Delivers the outbox: each pending mail becomes an RFC 5322 message, sent over SMTP through
+/// libcurl when AUTH_SMTP_URL is set, and otherwise written atomically as `<id>.eml` in the mail
+/// folder (AUTH_MAIL_DIR) so the local stack works offline. A failed delivery is retried at the next
+/// attempt after a doubling wait (AUTH_MAIL_RETRY_BASE_MS), up to 10 attempts, with the error kept on the row. Rows are claimed with SKIP LOCKED, so
+/// several Auth replicas share the work.
 struct OutboxWorker: Service {
     let database: PostgresPool
     let configuration: AuthConfiguration
     let logger: Logger
+    let curl = CurlClient(threads: 1)
 
     func run() async throws {
         try FileManager.default.createDirectory(atPath: self.configuration.mailDirectory, withIntermediateDirectories: true)
@@ -27,22 +31,40 @@ struct OutboxWorker: Service {
         try await self.database.transaction { session in
             let rows = try await session.query("""
                 SELECT id, recipient, subject, body, (extract(epoch FROM created_at))::bigint AS created
-                FROM outbox WHERE sent_at IS NULL AND attempts < 10 ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED
+                FROM outbox WHERE sent_at IS NULL AND attempts < 10 AND next_attempt_at <= now()
+                ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED
                 """)
             for row in rows {
                 let id: Int64 = try row.decode("id")
                 do {
-                    try self.write(id: id, recipient: try row.decode("recipient"), subject: try row.decode("subject"),
-                                   body: try row.decode("body"), created: try row.decode("created"))
+                    let recipient: String = try row.decode("recipient")
+                    let message = self.message(id: id, recipient: recipient, subject: try row.decode("subject"),
+                                               body: try row.decode("body"), created: try row.decode("created"))
+                    if let server = self.configuration.smtpURL {
+                        try await self.curl.sendMail(
+                            server: server, username: self.configuration.smtpUsername, password: self.configuration.smtpPassword,
+                            from: Self.address(in: self.configuration.mailFrom), to: [recipient], message: Array(message.utf8),
+                            requireTLS: self.configuration.smtpRequireTLS
+                        )
+                    } else {
+                        try self.write(id: id, message: message)
+                    }
                     try await session.execute("UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = $1", [id])
                 } catch {
-                    try await session.execute("UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1", [id, "\(error)"])
+                    // Back off: base, 2×base, 4×base … capped at an hour.
+                    let base = Double(self.configuration.mailRetryBase.components.seconds)
+                        + Double(self.configuration.mailRetryBase.components.attoseconds) / 1e18
+                    try await session.execute("""
+                        UPDATE outbox SET attempts = attempts + 1, last_error = $2,
+                            next_attempt_at = now() + least(make_interval(secs => $3 * power(2, attempts)), interval '1 hour')
+                        WHERE id = $1
+                        """, [id, String("\(error)".prefix(500)), base])
                 }
             }
         }
     }
 
-    private func write(id: Int64, recipient: String, subject: String, body: String, created: Int64) throws {
+    private func message(id: Int64, recipient: String, subject: String, body: String, created: Int64) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
@@ -59,6 +81,16 @@ struct OutboxWorker: Service {
             \(body.replacingOccurrences(of: "\n", with: "\r\n"))\r
 
             """
+        return message
+    }
+
+    /// `addr` from "Name <addr>", or the whole text.
+    static func address(in from: String) -> String {
+        guard let open = from.lastIndex(of: "<"), let close = from.lastIndex(of: ">"), open < close else { return from }
+        return String(from[from.index(after: open)..<close])
+    }
+
+    private func write(id: Int64, message: String) throws {
         let directory = URL(fileURLWithPath: self.configuration.mailDirectory)
         let temporary = directory.appendingPathComponent(".\(id).eml.tmp")
         try Data(message.utf8).write(to: temporary)
