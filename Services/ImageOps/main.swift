@@ -1,6 +1,7 @@
 import ServiceRuntime
 
-// ImageOps: stateless pixel operations on libvips.
+// ImageOps: stateless pixel operations on libvips. Handlers: ImageOpsHandlers.swift.
+MallocArenas.limit()
 await ServiceMain.run(ServiceCatalog.imageOps, registerHandlers: { router, context in
     try ImageOpsHandlers(configuration: ImageOpsConfiguration(context.configuration)).register(in: &router)
 })

@@ -1,4 +1,5 @@
 import Foundation
+import PasswordHashing
 import Testing
 
 @Suite("auth: sessions through the edge", .serialized)
@@ -127,5 +128,25 @@ struct SessionFlowTests {
             "X-CSRF-Token": newCookies["isw_csrf"]!,
         ])
         #expect(signOut.status == 200 && signOut.setCookieHeader.contains("Max-Age=0"))
+    }
+}
+
+@Suite("auth: password hashes")
+struct PasswordUpgradeTests {
+    /// A hash made with weaker parameters (as an older configuration would have) is replaced by one
+    /// with the current parameters at the next successful sign-in, and only then.
+    @Test func weakerHashesAreUpgradedAtSignIn() async throws {
+        let stack = try await AuthStack.start()
+        defer { Task { await stack.stop() } }
+        _ = try await stack.signedInUser("old@example.com", password: "an old but fine password")
+        let weak = try Argon2id.hash("an old but fine password", parameters: .init(memoryKiB: 8192, iterations: 1, parallelism: 1))
+        try await stack.database.execute("UPDATE accounts SET password_hash = $1", [weak])
+
+        #expect(try await stack.call("POST", "/api/v1/auth/signin", json: ["email": "old@example.com", "password": "wrong password"]).status == 401)
+        #expect(try await stack.database.query("SELECT password_hash FROM accounts").first!.decode("password_hash", as: String.self) == weak)
+        #expect(try await stack.call("POST", "/api/v1/auth/signin", json: ["email": "old@example.com", "password": "an old but fine password"]).status == 200)
+        let upgraded = try await stack.database.query("SELECT password_hash FROM accounts").first!.decode("password_hash", as: String.self)
+        #expect(upgraded.hasPrefix("$argon2id$v=19$m=19456,t=2,p=1$"))
+        #expect(Argon2id.verify("an old but fine password", against: upgraded))
     }
 }
