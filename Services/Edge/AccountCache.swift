@@ -1,15 +1,15 @@
 import Foundation
-import ImageSwissProtos
+import NIOCore
 import NIOConcurrencyHelpers
 
-/// Accounts the edge fetched from Auth recently, by user id, for `GET /api/v1/me`: the hottest
+/// `GET /api/v1/me` answers (the JSON bytes) the edge built recently, by user id: the hottest
 /// authenticated route then costs a local token check and no call. Entries live for
 /// EDGE_ACCOUNT_CACHE_MS (default 2 s); this edge drops a user's entry whenever it forwards a change
 /// to that account, so a user always sees their own edits here, and another edge replica shows them
 /// at most that long later. Role and identity never come from here: they come from the token.
 final class AccountCache: Sendable {
     private struct Entry: Sendable {
-        let account: AuthAccount
+        let body: ByteBuffer
         let expires: ContinuousClock.Instant
     }
 
@@ -26,7 +26,7 @@ final class AccountCache: Sendable {
         .milliseconds(ProcessInfo.processInfo.environment["EDGE_ACCOUNT_CACHE_MS"].flatMap(Int.init) ?? 2_000)
     }
 
-    func account(_ userID: String) -> AuthAccount? {
+    func body(_ userID: String) -> ByteBuffer? {
         let now = ContinuousClock.now
         return self.entries.withLockedValue { entries in
             guard let entry = entries[userID] else { return nil }
@@ -34,17 +34,17 @@ final class AccountCache: Sendable {
                 entries[userID] = nil
                 return nil
             }
-            return entry.account
+            return entry.body
         }
     }
 
-    func store(_ account: AuthAccount) {
+    func store(_ body: ByteBuffer, for userID: String) {
         guard self.lifetime > .zero else { return }
-        let entry = Entry(account: account, expires: .now + self.lifetime)
+        let entry = Entry(body: body, expires: .now + self.lifetime)
         self.entries.withLockedValue { entries in
             // Full: start over rather than track recency; entries are cheap to fetch again.
             if entries.count >= self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[account.userID] = entry
+            entries[userID] = entry
         }
     }
 

@@ -13,12 +13,11 @@ struct AccountRoutes {
         me.get { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "profile:read")
-            if let account = self.cache.account(caller.userID) {
-                return try AuthRoutes.json(AccountJSON(account), request: request, context: context)
-            }
+            if let body = self.cache.body(caller.userID) { return AuthRoutes.jsonResponse(body) }
             let account = try await self.auth.unary(AuthMethods.getAccount, AuthGetAccountRequest(), options: AuthRoutes.options(context, caller))
-            self.cache.store(account)
-            return try AuthRoutes.json(AccountJSON(account), request: request, context: context)
+            let body = try AuthRoutes.encode(AccountJSON(account))
+            self.cache.store(body, for: caller.userID)
+            return AuthRoutes.jsonResponse(body)
         }
         me.patch { request, context -> Response in
             let caller = try context.requireCaller()

@@ -134,10 +134,17 @@ struct AuthRoutes {
     }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, request: Request, context: EdgeRequestContext) throws -> Response {
+        Self.jsonResponse(try Self.encode(value), status: status)
+    }
+
+    static func encode(_ value: some Encodable) throws -> ByteBuffer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+        return ByteBuffer(bytes: try encoder.encode(value))
+    }
+
+    static func jsonResponse(_ body: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: body))
     }
 
     /// A JSON body when one was sent; nil for an empty body (cookie refresh and sign-out).

@@ -60,6 +60,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = EdgeRequestContext
     let keys: PublicKeyCache
     let auth: RPCClient
+    let verified = VerifiedTokenCache()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -83,6 +84,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
     }
 
     private func verifyAccessToken(_ token: String, credential: VerifiedCaller.Credential) async throws -> VerifiedCaller {
+        if let claims = self.verified.claims(for: token) {
+            return VerifiedCaller(userID: claims.sub, role: claims.role, scopes: ["*"], session: claims.sid, credential: credential)
+        }
         var keys = await self.keys.keySet()
         var claims: AccessTokenClaims
         do {
@@ -94,6 +98,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         } catch {
             throw Self.refusal(error)
         }
+        self.verified.remember(token, claims)
         return VerifiedCaller(userID: claims.sub, role: claims.role, scopes: ["*"], session: claims.sid, credential: credential)
     }
 

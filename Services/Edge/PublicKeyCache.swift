@@ -7,7 +7,7 @@ import Tokens
 
 /// Auth's token-signing public keys, fetched over RPC and kept in memory, so that access tokens are
 /// verified without a call per request. A token naming an unknown key id triggers a refetch (at
-/// most one per 100 ms, shared by everyone waiting): that is how a key rotation reaches the edge
+/// most one per 100 ms — later ones wait their turn — shared by everyone waiting): that is how a key rotation reaches the edge
 /// without downtime. The common case — fresh keys — is one uncontended lock, no task hop.
 final class PublicKeyCache: Sendable {
     private struct State {
@@ -30,14 +30,17 @@ final class PublicKeyCache: Sendable {
     /// The current key set; refetches first when stale, or when `keyID` is missing from it.
     func keySet(missing keyID: String? = nil) async -> PublicKeySet {
         let now = ContinuousClock.now
-        let (keys, needsFetch) = self.state.withLockedValue { state -> (PublicKeySet, Bool) in
+        let (keys, needsFetch, wait) = self.state.withLockedValue { state -> (PublicKeySet, Bool, Duration) in
             let age = state.fetchedAt.map { now - $0 }
             let stale = age.map { $0 > self.maxAge } ?? true
             let unknown = keyID.map { state.keys[$0] == nil } ?? false
-            let recent = age.map { $0 < .milliseconds(100) } ?? false
-            return (state.keys, stale || (unknown && !recent))
+            // An unknown key right after a fetch waits out the rest of the 100 ms, then fetches:
+            // a rotation that just happened is still found, and forged key ids cannot flood Auth.
+            let wait = unknown ? max(.zero, .milliseconds(100) - (age ?? .milliseconds(100))) : .zero
+            return (state.keys, stale || unknown, wait)
         }
         guard needsFetch else { return keys }
+        if wait > .zero { try? await Task.sleep(for: wait) }
         await self.refresh()
         return self.state.withLockedValue { $0.keys }
     }
