@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ImageOps memory run (docs/performance.md): IMAGES calls (default 10000) through one service
-# process per allocator — glibc's default, glibc with MALLOC_ARENA_MAX=2, jemalloc — sampling the
-# process's resident memory every second.     Benchmarks/ImageOps/memory.sh [IMAGES]
+# process per allocator — glibc's default, glibc with MALLOC_ARENA_MAX=2, jemalloc, and the
+# service's own default (two arenas set with mallopt at start) — sampling the process's resident
+# memory every second.     Benchmarks/ImageOps/memory.sh [IMAGES]
 # Needs: apt-get install libjemalloc2; the corpus of run.sh (made here when missing).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -42,6 +43,7 @@ PY
 }
 
 echo "allocator               images  images/s  MiB@10%-run  MiB@end  MiB peak"
-run glibc
-run glibc-arena-max-2 MALLOC_ARENA_MAX=2
-run jemalloc LD_PRELOAD=$jemalloc
+run glibc IMAGEOPS_MALLOC_ARENA_MAX=0
+run glibc-arena-max-2 MALLOC_ARENA_MAX=2 IMAGEOPS_MALLOC_ARENA_MAX=0
+run jemalloc LD_PRELOAD=$jemalloc IMAGEOPS_MALLOC_ARENA_MAX=0
+run service-default
