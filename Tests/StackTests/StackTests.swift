@@ -48,7 +48,7 @@ struct StackTests {
                 .map { try $0.decode("table_name", as: String.self) }
             await pool.close()
             let expected: [String: [String]] = [
-                "auth": ["accounts", "api_keys", "audit_log", "email_tokens", "idempotency_keys", "outbox", "refresh_tokens",
+                "auth": ["accounts", "api_keys", "audit_log", "email_tokens", "idempotency_keys", "oauth_identities", "oauth_states", "outbox", "refresh_tokens",
                          "revoked_families", "sign_ins", "signing_keys", "throttles"],
                 "billing": ["ledger_entries"], "jobs": ["jobs"], "storage": ["blobs"],
             ]

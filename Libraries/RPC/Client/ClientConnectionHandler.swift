@@ -35,6 +35,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     /// so TCP flow control slows the server down instead of this process buffering without bound.
     private var pausedStreams: Set<UInt32> = []
     private var closed = false
+    /// The server's last_call_id once it sent GOAWAY: later calls certainly never ran there.
+    private var goAwayLastCallID: UInt32?
     private let hello: EventLoopPromise<RPCHello>
     private var helloCompleted = false
     private let configuration: RPCClientConfiguration
@@ -63,6 +65,11 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         self.closed = true
         self.markUnusable()
         self.completeHello(.failure(RPCError.refused("connection closed during the handshake")))
+        // After a GOAWAY, calls above its last_call_id never ran (the server closed before reading
+        // them): retryable anywhere. The others may have run.
+        if let last = self.goAwayLastCallID {
+            self.failAll(RPCError.refused("connection closed after GOAWAY"), where: { $0 > last })
+        }
         self.failAll(RPCError(.unavailable, "connection closed"), where: { _ in true })
         for ping in self.pings { ping.fail(RPCError(.unavailable, "connection closed")) }
         self.pings.removeAll()
@@ -77,8 +84,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     /// Sends HEADERS and the request MESSAGE and remembers where the answer goes.
     func start(path: String, metadata: RPCMetadata, payload: ByteBuffer, deadline: NIODeadline, token: CallToken, sink: Sink) {
-        guard let context = self.context, !self.closed else {
-            return Self.fail(sink, RPCError.refused("connection closed"))
+        guard let context = self.context, !self.closed, self.goAwayLastCallID == nil else {
+            return Self.fail(sink, RPCError.refused("connection closed or draining"))
         }
         guard !token.isCancelled else { return Self.fail(sink, CancellationError()) }
         self.nextCallID += 1
@@ -186,6 +193,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             self.markUnusable()
             let goAway = try? ProtobufCoding.decode(RPCGoAway.self, from: frame.payload)
             let last = goAway?.lastCallID ?? 0
+            self.goAwayLastCallID = last
             self.completeHello(.failure(RPCError.refused("server sent GOAWAY: \(goAway?.reason ?? "")")))
             // Calls above last_call_id never ran: the caller may retry them anywhere.
             self.failAll(RPCError.refused("server is draining: \(goAway?.reason ?? "")"), where: { $0 > last })
