@@ -81,12 +81,9 @@ let package = Package(
             pkgConfig: "vips",
             providers: [.apt(["libvips-dev"])]
         ),
-        // libjpeg-turbo's TurboJPEG API. Only Libraries/TurboJPEG imports it.
-        .systemLibrary(name: "CTurboJPEG", path: "Libraries/CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
-        .target(name: "TurboJPEG", dependencies: ["CTurboJPEG"], path: "Libraries/TurboJPEG", swiftSettings: strict),
         .target(
             name: "Vips",
-            dependencies: ["CVips", "TurboJPEG"],
+            dependencies: ["CVips"],
             path: "Libraries/Vips",
             swiftSettings: strict
         ),

@@ -110,30 +110,6 @@ static inline void isw_remove_private_metadata(VipsImage *image) {
     }
     g_strfreev(fields);
 }
-/// A new image holding a copy of 8-bit pixels (interleaved, `bands` per pixel); libvips guesses
-/// the interpretation (3 bands: sRGB, 1: B_W).
-static inline VipsImage *isw_image_from_pixels(const void *data, size_t size, int width, int height, int bands) {
-    return vips_image_new_from_memory_copy(data, size, width, height, bands, VIPS_FORMAT_UCHAR);
-}
-/// Copies what a saver may keep — EXIF, XMP, IPTC, ICC profile, orientation, resolution — from an
-/// image to a fresh one the caller owns exclusively.
-static inline void isw_copy_metadata(VipsImage *from, VipsImage *to) {
-    gchar **fields = vips_image_get_fields(from);
-    for (int i = 0; fields[i] != NULL; i++) {
-        const char *field = fields[i];
-        if (vips_isprefix("exif-", field) || strcmp(field, "xmp-data") == 0 || strcmp(field, "iptc-data") == 0
-            || strcmp(field, "icc-profile-data") == 0 || strcmp(field, "orientation") == 0 || strcmp(field, "resolution-unit") == 0) {
-            GValue value = G_VALUE_INIT;
-            if (vips_image_get(from, field, &value) == 0) {
-                vips_image_set(to, field, &value);
-                g_value_unset(&value);
-            }
-        }
-    }
-    g_strfreev(fields);
-    to->Xres = from->Xres;
-    to->Yres = from->Yres;
-}
 static inline const char *isw_interpretation_name(VipsImage *image) {
     return vips_enum_nick(VIPS_TYPE_INTERPRETATION, vips_image_get_interpretation(image));
 }

@@ -1,11 +1,8 @@
-import CVips
-import TurboJPEG
-
 extension VipsImage {
     /// Resizes encoded bytes to fit inside a box, keeping the aspect ratio (`enlarge: false` never
     /// upsizes). For upright JPEGs it picks the JPEG shrink-on-load factor itself (the largest of
     /// 8, 4, 2 that still leaves at least the target size) and finishes with one Lanczos3 `resize`:
-    /// decoding with libjpeg-turbo (`decodedJPEG`); measured 32–35 ms per 2.7 MP photo through libvips' JPEG loader against 47 ms through `thumbnail_buffer`, which parses the
+    /// measured 32–35 ms per 2.7 MP photo against 47 ms through `thumbnail_buffer`, which parses the
     /// input twice (docs/performance.md). Other inputs go through `thumbnail`.
     public static func fit(
         _ bytes: [UInt8], width: Int, height: Int?, enlarge: Bool, limits: ImageLimits = ImageLimits()
@@ -23,7 +20,9 @@ extension VipsImage {
         let targetWidth = max(1, Int((Double(header.width) * scale).rounded()))
         let targetHeight = max(1, Int((Double(header.height) * scale).rounded()))
         let shrink = [8, 4, 2].first { header.width / $0 >= targetWidth && header.height / $0 >= targetHeight } ?? 1
-        let loaded = try Self.decodedJPEG(bytes, shrink: shrink, header: header)
+        let loaded = try VipsOperationCall.run("jpegload_buffer", [
+            ("buffer", .blob(bytes)), ("shrink", .int(shrink)), ("access", .text("sequential")), ("fail_on", .text("error")),
+        ]) { try $0.image() }
         if loaded.width == targetWidth, loaded.height == targetHeight { return loaded }
         return try VipsOperationCall.run("resize", [
             ("in", .image(loaded)),
@@ -31,30 +30,5 @@ extension VipsImage {
             ("vscale", .double(Double(targetHeight) / Double(loaded.height))),
             ("kernel", .text("lanczos3")),
         ]) { try $0.image() }
-    }
-
-    /// The JPEG at 1/`shrink` scale: decoded by libjpeg-turbo straight into memory (about half the
-    /// time of libvips' loader, which reads through its tile machinery), with the header's metadata
-    /// carried over so that keep-metadata and strip behave as for any other image. CMYK and YCCK
-    /// JPEGs go through libvips' loader, which converts them.
-    static func decodedJPEG(_ bytes: [UInt8], shrink: Int, header: VipsImage) throws -> VipsImage {
-        let bands: Int?
-        do { bands = try ScaledJPEGDecoder.header(bytes).bands } catch { throw VipsError(.processing, "\(error)") }
-        guard let bands else {
-            return try VipsOperationCall.run("jpegload_buffer", [
-                ("buffer", .blob(bytes)), ("shrink", .int(shrink)), ("access", .text("sequential")), ("fail_on", .text("error")),
-            ]) { try $0.image() }
-        }
-        let decoded: ScaledJPEGDecoder.Decoded
-        do { decoded = try ScaledJPEGDecoder.decode(bytes, shrink: shrink, bands: bands) } catch {
-            throw VipsError(.processing, "the JPEG is truncated or corrupt: \(error)")
-        }
-        let pointer = decoded.pixels.withUnsafeBytes { raw in
-            isw_image_from_pixels(raw.baseAddress, raw.count, Int32(decoded.width), Int32(decoded.height), Int32(decoded.bands))
-        }
-        guard let pointer else { throw VipsError(.processing, "could not wrap decoded pixels: \(VipsRuntime.takeError())") }
-        let image = VipsImage(owning: pointer)
-        isw_copy_metadata(header.pointer, image.pointer)
-        return image
     }
 }
