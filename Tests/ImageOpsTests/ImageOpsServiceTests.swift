@@ -95,6 +95,8 @@ struct ImageOpsServiceTests {
             await reason([], [("resize", ["width": "10"])]),
             await reason(Array("not an image".utf8), []),
             await reason(Array(jpeg.prefix(jpeg.count / 2)), [("convert", ["format": "png"])]),
+            // The same through the resize fast path, which must not return half a picture either.
+            await reason(Array(jpeg.prefix(jpeg.count / 2)), [("resize", ["width": "100"])]),
             await reason(bomb, [("resize", ["width": "10"])]),
             await reason(jpeg, [("explode", [:])]),
             await reason(jpeg, [("resize", ["width": "ten"])]),
@@ -106,7 +108,8 @@ struct ImageOpsServiceTests {
         }
         #expect(results[0]?.1 == "unsupported_image")
         #expect(results[2]?.1 == "corrupt_image")
-        #expect(results[4]?.1.contains("unknown operation") == true)
+        #expect(results[3]?.1 == "corrupt_image")
+        #expect(results[5]?.1.contains("unknown operation") == true)
         // Still serving.
         #expect(try await service.process(jpeg, [("resize", ["width": "64"])]).info.width == 64)
         try await service.stop()

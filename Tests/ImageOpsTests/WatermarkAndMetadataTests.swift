@@ -36,9 +36,15 @@ struct WatermarkAndMetadataTests {
             #expect(!result.info.hasGps_p)
             #expect(!(try VipsImage.load(Array(result.image)).hasGPS), "GPS survived \(steps.map(\.0))")
         }
-        let kept = try await service.process(tagged, [("convert", ["format": "jpeg", "keep_metadata": "true"])])
-        #expect(kept.info.hasGps_p)
-        #expect(try VipsImage.load(Array(kept.image)).hasGPS)
+        // Kept on request, also through the resize fast path (JPEG shrink-on-load).
+        for steps: [(String, [String: String])] in [
+            [("convert", ["format": "jpeg", "keep_metadata": "true"])],
+            [("resize", ["width": "200"]), ("convert", ["keep_metadata": "true"])],
+        ] {
+            let kept = try await service.process(tagged, steps)
+            #expect(kept.info.hasGps_p)
+            #expect(try VipsImage.load(Array(kept.image)).hasGPS, "\(steps.map(\.0))")
+        }
         try await service.stop()
     }
 
