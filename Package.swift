@@ -210,6 +210,8 @@ let package = Package(
                            .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
+        .testTarget(name: "TokensTests", dependencies: ["Tokens", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(name: "PasswordHashingTests", dependencies: ["PasswordHashing"], swiftSettings: strict),
         .testTarget(
             name: "AuthTests",
             dependencies: [

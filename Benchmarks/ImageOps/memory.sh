@@ -4,6 +4,7 @@
 # service's own default (two arenas set with mallopt at start) — sampling the process's resident
 # memory every second.     Benchmarks/ImageOps/memory.sh [IMAGES]
 # Needs: apt-get install libjemalloc2; the corpus of run.sh (made here when missing).
+# ROWS="glibc service-default" runs only those rows.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -20,6 +21,7 @@ rss_mib() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 
 run() {  # run NAME ENV...
     local name=$1; shift
+    [ -z "${ROWS:-}" ] || [[ " $ROWS " == *" $name "* ]] || return 0
     local port=$((20000 + RANDOM % 10000))
     env "$@" IMAGEOPS_RPC_PORT=$port IMAGEOPS_METRICS_PORT=0 IMAGEOPS_WORKERS=2 LOG_LEVEL=warning "$bin/imageswiss-imageops" &
     local service=$!
