@@ -211,6 +211,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "TokensTests", dependencies: ["Tokens", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(
+            name: "CurlTests",
+            dependencies: [
+                "Curl", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "PasswordHashingTests", dependencies: ["PasswordHashing"], swiftSettings: strict),
         .testTarget(
             name: "AuthTests",
