@@ -1,9 +1,20 @@
 import CSpawnShim
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Children not yet reaped. When the test process exits, whatever is still running is killed: a
+/// test that fails before stopping its services must not leave them behind.
+private let unreapedChildren = Mutex<Set<pid_t>>([])
+private let killChildrenAtExit: Void = {
+    atexit {
+        // Only unreaped pids are here, so none can have been reused by another process.
+        for pid in unreapedChildren.withLock({ $0 }) { kill(pid, SIGKILL) }
+    }
+}()
 
 /// Child processes for tests, on posix_spawn and waitpid.
 ///
@@ -44,6 +55,8 @@ public struct ChildProcess: Sendable {
         var pid = pid_t()
         let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, env)
         guard rc == 0 else { throw TestSupportError("cannot start \(executable): \(String(cString: strerror(rc)))") }
+        _ = killChildrenAtExit
+        unreapedChildren.withLock { _ = $0.insert(pid) }
         return ChildProcess(pid: pid, outputPath: outputPath)
     }
 
@@ -58,6 +71,7 @@ public struct ChildProcess: Sendable {
     public func waitSync() -> Int32 {
         var status: Int32 = 0
         while waitpid(self.pid, &status, 0) == -1 && errno == EINTR {}
+        unreapedChildren.withLock { _ = $0.remove(self.pid) }
         let signal = status & 0x7f
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal
     }
@@ -67,7 +81,9 @@ public struct ChildProcess: Sendable {
     /// True while the process has not exited (it is not reaped).
     public var isRunning: Bool {
         var status: Int32 = 0
-        return waitpid(self.pid, &status, WNOHANG) == 0
+        let result = waitpid(self.pid, &status, WNOHANG)
+        if result == self.pid { unreapedChildren.withLock { _ = $0.remove(self.pid) } }
+        return result == 0
     }
 
     public var output: String { String(decoding: self.outputBytes, as: UTF8.self) }
