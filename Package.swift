@@ -161,7 +161,7 @@ let package = Package(
         ], resources: [.copy("Resources/common-passwords.txt")]),
         service("Billing"),
         service("Jobs"),
-        service("ImageOps", extra: ["Vips", "OCR"]),
+        service("ImageOps", extra: ["Vips", "OCR", .product(name: "Logging", package: "swift-log")]),
         service("Storage"),
         .target(name: "CSpawnShim", path: "Tests/CSpawnShim"),
         .target(

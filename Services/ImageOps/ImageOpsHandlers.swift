@@ -1,4 +1,5 @@
 import ImageSwissProtos
+import Logging
 import RPC
 import Vips
 
@@ -7,8 +8,10 @@ struct ImageOpsHandlers: Sendable {
     let configuration: ImageOpsConfiguration
     let pool: VipsWorkPool
 
-    init(configuration: ImageOpsConfiguration) throws {
+    init(configuration: ImageOpsConfiguration, logger: Logger) throws {
         try VipsRuntime.initialize()
+        // libvips' own warnings (corrupt tiles…) into this service's log instead of bare stderr.
+        VipsWarnings.route { message in logger.warning("libvips", metadata: ["message": "\(message)"]) }
         self.configuration = configuration
         self.pool = VipsWorkPool(workers: configuration.workers, queue: configuration.queue, timeout: configuration.operationTimeout)
     }

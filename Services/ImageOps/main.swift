@@ -3,5 +3,5 @@ import ServiceRuntime
 // ImageOps: stateless pixel operations on libvips. Handlers: ImageOpsHandlers.swift.
 MallocArenas.limit()
 await ServiceMain.run(ServiceCatalog.imageOps, registerHandlers: { router, context in
-    try ImageOpsHandlers(configuration: ImageOpsConfiguration(context.configuration)).register(in: &router)
+    try ImageOpsHandlers(configuration: ImageOpsConfiguration(context.configuration), logger: context.logger).register(in: &router)
 })

@@ -112,6 +112,10 @@ struct ImageOpsServiceTests {
         #expect(results[5]?.1.contains("unknown operation") == true)
         // Still serving.
         #expect(try await service.process(jpeg, [("resize", ["width": "64"])]).info.width == 64)
+        // libvips' own warnings about the truncated file went to the service's log, not bare stderr.
+        let log = service.child.output
+        #expect(log.contains("libvips") && log.contains("warning"), "\(log.suffix(2000))")
+        #expect(!log.contains("VIPS-WARNING"))
         try await service.stop()
     }
 
