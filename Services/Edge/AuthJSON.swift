@@ -19,7 +19,6 @@ struct SignInBody: Decodable {
 
 struct RefreshBody: Decodable {
     var refresh_token: String?
-    var session: String?
 }
 
 struct EmailBody: Decodable { let email: String }

@@ -36,16 +36,9 @@ struct AuthRoutes {
             return response
         }
         group.post("refresh") { request, context -> Response in
-            let body = try await Self.optionalBody(RefreshBody.self, request, context)
-            let fromCookie = body?.refresh_token == nil
+            let (token, fromCookie) = try await Self.refreshToken(request, context)
             var call = AuthRefreshRequest()
-            if let token = body?.refresh_token {
-                call.refreshToken = token
-            } else {
-                // A cookie refresh changes state: it needs the CSRF header like any other change.
-                try Self.requireCSRF(request)
-                call.refreshToken = request.cookies[SessionCookies.refresh]?.value ?? ""
-            }
+            call.refreshToken = token
             guard !call.refreshToken.isEmpty else { throw EdgeError(.unauthorized, "invalid_refresh_token", "no refresh token") }
             call.clientIp = context.peerAddress
             let pair = try await self.auth.unary(AuthMethods.refresh, call, options: Self.options(context))
@@ -57,14 +50,8 @@ struct AuthRoutes {
             return try Self.json(TokensJSON(pair), request: request, context: context)
         }
         group.post("signout") { request, context -> Response in
-            let body = try await Self.optionalBody(RefreshBody.self, request, context)
             var call = AuthSignOutRequest()
-            if let token = body?.refresh_token {
-                call.refreshToken = token
-            } else {
-                try Self.requireCSRF(request)
-                call.refreshToken = request.cookies[SessionCookies.refresh]?.value ?? ""
-            }
+            call.refreshToken = try await Self.refreshToken(request, context).token
             if !call.refreshToken.isEmpty { _ = try await self.auth.unary(AuthMethods.signOut, call, options: Self.options(context)) }
             var response = try Self.json(OK(), request: request, context: context)
             SessionCookies.clear(on: &response)
@@ -147,17 +134,15 @@ struct AuthRoutes {
         Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: body))
     }
 
-    /// A JSON body when one was sent; nil for an empty body (cookie refresh and sign-out).
-    static func optionalBody<T: Decodable>(_ type: T.Type, _ request: Request, _ context: EdgeRequestContext) async throws -> T? {
+    /// The refresh token of a refresh or sign-out: from the JSON body (scripts), or else from the
+    /// `isw_refresh` cookie (browsers) — which, being a change by cookie, needs the CSRF header.
+    static func refreshToken(_ request: Request, _ context: EdgeRequestContext) async throws -> (token: String, fromCookie: Bool) {
         var request = request
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
-        guard buffer.readableBytes > 0 else { return nil }
-        return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
-    }
-
-    static func requireCSRF(_ request: Request) throws {
-        guard let expected = request.cookies[SessionCookies.csrf]?.value, !expected.isEmpty,
-              let header = request.headers[SessionCookies.csrfHeader], AuthenticationMiddleware.constantTimeEqual(header, expected)
-        else { throw EdgeError(.forbidden, "csrf_failed", "cookie sessions must send the X-CSRF-Token header on changes") }
+        if buffer.readableBytes > 0, let token = try JSONDecoder().decode(RefreshBody.self, from: Data(buffer: buffer)).refresh_token {
+            return (token, false)
+        }
+        try SessionCookies.requireCSRF(request)
+        return (request.cookies[SessionCookies.refresh]?.value ?? "", true)
     }
 }

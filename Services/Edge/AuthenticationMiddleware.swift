@@ -72,12 +72,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 ? try await self.verifyApiKey(token, requestID: context.requestID)
                 : try await self.verifyAccessToken(token, credential: .accessToken)
         } else if let cookie = request.cookies[SessionCookies.access]?.value, !cookie.isEmpty {
-            if ![.get, .head, .options].contains(request.method) {
-                let header = request.headers[SessionCookies.csrfHeader]
-                guard let expected = request.cookies[SessionCookies.csrf]?.value, !expected.isEmpty, let header,
-                      Self.constantTimeEqual(header, expected)
-                else { throw EdgeError(.forbidden, "csrf_failed", "cookie sessions must send the X-CSRF-Token header on changes") }
-            }
+            if ![.get, .head, .options].contains(request.method) { try SessionCookies.requireCSRF(request) }
             context.caller = try await self.verifyAccessToken(cookie, credential: .cookie)
         }
         return try await next(request, context)
@@ -121,11 +116,5 @@ struct AuthenticationMiddleware: RouterMiddleware {
               let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
         else { return nil }
         return object["kid"] as? String
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -34,7 +34,7 @@ struct OAuthRoutes {
                 throw EdgeError(.unauthorized, "oauth_failed", "the provider did not sign you in (\(denied.prefix(64)))")
             }
             guard let state = query["state"].map(String.init), let expected = request.cookies[Self.stateCookie]?.value,
-                  !expected.isEmpty, AuthenticationMiddleware.constantTimeEqual(state, expected)
+                  !expected.isEmpty, SessionCookies.constantTimeEqual(state, expected)
             else { throw EdgeError(.badRequest, "oauth_state_mismatch", "this sign-in was not started in this browser; start again") }
             var call = AuthOAuthFinishRequest()
             call.provider = context.parameters.get("provider") ?? ""

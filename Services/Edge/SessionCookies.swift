@@ -26,6 +26,20 @@ enum SessionCookies {
         response.setCookie(Cookie(name: csrf, value: OpaqueToken.generate(), maxAge: refreshAge, path: "/", secure: secure, httpOnly: false, sameSite: .strict))
     }
 
+    /// 403 unless the `X-CSRF-Token` header repeats the `isw_csrf` cookie (compared in constant time):
+    /// what every state-changing request authenticated by cookie must show.
+    static func requireCSRF(_ request: Request) throws {
+        guard let expected = request.cookies[csrf]?.value, !expected.isEmpty,
+              let header = request.headers[csrfHeader], constantTimeEqual(header, expected)
+        else { throw EdgeError(.forbidden, "csrf_failed", "cookie sessions must send the X-CSRF-Token header on changes") }
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
     static func clear(on response: inout Response) {
         for (name, path) in [(access, "/"), (refresh, refreshPath), (csrf, "/")] {
             response.setCookie(Cookie(name: name, value: "", maxAge: 0, path: path, secure: secure, httpOnly: name != csrf, sameSite: .strict))
