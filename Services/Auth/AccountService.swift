@@ -49,7 +49,7 @@ struct AccountService: Sendable {
         guard let account, passwordMatches, !locked, !account.disabled else {
             // Attempts refused only because of a lock do not extend it: the owner can still get in later.
             if !passwordMatches || account == nil { try await self.throttle.recordFailure(account: email, address: address) }
-            if let account { try await self.recordSignIn(account.id, address, userAgent, succeeded: false) }
+            if let account { try await Self.recordSignIn(account.id, address, userAgent, succeeded: false, in: self.database) }
             throw AuthFailure.invalidCredentials
         }
         try await self.throttle.clear(account: email)
@@ -58,7 +58,7 @@ struct AccountService: Sendable {
             let upgraded = try await self.hasher.hash(request.password)
             try await self.database.execute("UPDATE accounts SET password_hash = $2 WHERE id = $1", [account.id, upgraded])
         }
-        try await self.recordSignIn(account.id, address, userAgent, succeeded: true)
+        try await Self.recordSignIn(account.id, address, userAgent, succeeded: true, in: self.database)
         var response = AuthSignInResponse()
         response.account = account.message
         response.tokens = try await self.database.transaction { try await self.sessions.start(for: account, in: $0) }
@@ -163,8 +163,10 @@ struct AccountService: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    private func recordSignIn(_ userID: UUID, _ address: String, _ userAgent: String, succeeded: Bool) async throws {
-        try await self.database.execute(
+    /// One line of the sign-in history (password and OAuth sign-ins); `address` and `userAgent`
+    /// already cleaned with `Validation.printable`.
+    static func recordSignIn(_ userID: UUID, _ address: String, _ userAgent: String, succeeded: Bool, in database: PostgresPool) async throws {
+        try await database.execute(
             "INSERT INTO sign_ins (user_id, client_ip, user_agent, succeeded) VALUES ($1, $2, $3, $4)", [userID, address, userAgent, succeeded]
         )
     }

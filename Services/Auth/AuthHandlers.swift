@@ -180,11 +180,8 @@ struct AuthHandlers: Sendable {
 
     /// A new password from an emailed link: the link is used up and every session signed out.
     private func resetPassword(_ request: AuthResetPasswordRequest) async throws {
-        // Validate what can be validated before using up the link.
-        guard request.newPassword.count >= Validation.minPasswordLength, request.newPassword.count <= Validation.maxPasswordLength else {
-            try Validation.newPassword(request.newPassword, email: "", common: self.commonPasswords)
-            return
-        }
+        // Validate what can be validated before using up the link (the email is checked once known).
+        try Validation.newPassword(request.newPassword, email: "", common: self.commonPasswords)
         let hash = try await self.hasher.hash(request.newPassword)
         try await self.database.transaction { session in
             let user = try await self.emails.consume(request.token, .resetPassword, in: session)

@@ -52,9 +52,9 @@ struct OAuthSignIn: Sendable {
         let identity = try await self.identity(provider, accessToken: accessToken)
         let account = try await self.account(for: identity, provider: provider)
         guard !account.disabled else { throw AuthFailure.invalidCredentials }
-        try await self.database.execute(
-            "INSERT INTO sign_ins (user_id, client_ip, user_agent, succeeded) VALUES ($1, $2, $3, true)",
-            [account.id, Validation.printable(request.clientIp, maxLength: 64), Validation.printable(request.userAgent, maxLength: 256)]
+        try await AccountService.recordSignIn(
+            account.id, Validation.printable(request.clientIp, maxLength: 64), Validation.printable(request.userAgent, maxLength: 256),
+            succeeded: true, in: self.database
         )
         var response = AuthSignInResponse()
         response.account = account.message

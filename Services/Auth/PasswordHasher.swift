@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOPosix
 import PasswordHashing
+import Tokens
 
 /// argon2id off the async threads: a fixed pool of threads (each hash holds ~19 MiB while it runs)
 /// with a bounded wait list; beyond it, sign-ins are refused with RESOURCE_EXHAUSTED instead of
@@ -16,7 +17,7 @@ final class PasswordHasher: Sendable {
 
     init(parameters: Argon2id.Parameters, workers: Int, queue: Int) throws {
         self.parameters = parameters
-        self.decoyHash = try Argon2id.hash(OpaqueRandom.string(), parameters: parameters)
+        self.decoyHash = try Argon2id.hash(OpaqueToken.generate(), parameters: parameters)
         self.threads = NIOThreadPool(numberOfThreads: workers)
         self.threads.start()
         self.capacity = workers + queue
@@ -45,12 +46,5 @@ final class PasswordHasher: Sendable {
         guard admitted else { throw AuthFailure.busy }
         defer { self.inFlight.withLockedValue { $0 -= 1 } }
         return try await self.threads.runIfActive(body)
-    }
-}
-
-enum OpaqueRandom {
-    static func string() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<4).map { _ in String(generator.next(), radix: 36) }.joined()
     }
 }

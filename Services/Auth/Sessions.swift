@@ -21,11 +21,12 @@ struct Sessions: Sendable {
     /// Trades a refresh token for a new pair. Reuse of a used token revokes the family.
     func refresh(_ token: String) async throws -> AuthTokenPair {
         enum Outcome: Sendable { case issued(AuthTokenPair), reused, invalid }
+        let digest = OpaqueToken.digest(token)
         let outcome: Outcome = try await self.database.transaction { session in
             guard let row = try await session.query("""
                 SELECT family_id, user_id, expires_at > now() AS live, used_at IS NOT NULL AS used
                 FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE
-                """, [OpaqueToken.digest(token)]).first
+                """, [digest]).first
             else { return .invalid }
             let family: UUID = try row.decode("family_id"), userID: UUID = try row.decode("user_id")
             let revoked = try await session.query("SELECT 1 FROM revoked_families WHERE family_id = $1", [family])
@@ -36,7 +37,7 @@ struct Sessions: Sendable {
             }
             guard try row.decode("live", as: Bool.self), let account = try await AccountRecord.find(id: userID, in: session), !account.disabled
             else { return .invalid }
-            try await session.execute("UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1", [OpaqueToken.digest(token)])
+            try await session.execute("UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1", [digest])
             return .issued(try await self.issue(userID: userID, role: account.role, family: family, in: session))
         }
         guard case .issued(let pair) = outcome else { throw AuthFailure.invalidRefreshToken }

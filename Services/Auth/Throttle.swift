@@ -13,7 +13,7 @@ struct Throttle: Sendable {
     /// True when any of the keys is locked now.
     func isLocked(_ keys: [String]) async throws -> Bool {
         let rows = try await self.database.query(
-            "SELECT 1 FROM throttles WHERE key = ANY($1::text[]) AND locked_until > now() LIMIT 1", [Self.textArray(keys)]
+            "SELECT 1 FROM throttles WHERE key = ANY($1::text[]) AND locked_until > now() LIMIT 1", [TextArray.literal(keys)]
         )
         return !rows.isEmpty
     }
@@ -41,11 +41,5 @@ struct Throttle: Sendable {
 
     func clear(account: String) async throws {
         try await self.database.execute("DELETE FROM throttles WHERE key = $1", [Self.accountKey(account)])
-    }
-
-    /// A text[] literal: every element quoted, quotes and backslashes escaped.
-    static func textArray(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-            .joined(separator: ",") + "}"
     }
 }
