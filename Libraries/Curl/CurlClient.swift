@@ -54,7 +54,7 @@ public final class CurlClient: Sendable {
             try transfer.set(CURLOPT_URL, server)
             try transfer.set(CURLOPT_PROTOCOLS_STR, "smtp,smtps")
             try transfer.set(CURLOPT_NOSIGNAL, 1)
-            try transfer.set(CURLOPT_TIMEOUT_MS, Int(timeout.components.seconds * 1000))
+            try transfer.set(CURLOPT_TIMEOUT_MS, Self.milliseconds(timeout))
             if requireTLS { try transfer.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)) }
             if let username { try transfer.set(CURLOPT_USERNAME, username) }
             if let password { try transfer.set(CURLOPT_PASSWORD, password) }
@@ -73,7 +73,7 @@ public final class CurlClient: Sendable {
         try transfer.set(CURLOPT_PROTOCOLS_STR, "http,https")
         try transfer.set(CURLOPT_FOLLOWLOCATION, 0)
         try transfer.set(CURLOPT_NOSIGNAL, 1)  // no SIGALRM in a multithreaded process
-        try transfer.set(CURLOPT_TIMEOUT_MS, Int(request.timeout.components.seconds * 1000 + request.timeout.components.attoseconds / 1_000_000_000_000_000))
+        try transfer.set(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout))
         try transfer.set(CURLOPT_CUSTOMREQUEST, request.method)
         if request.method == "HEAD" { try transfer.set(CURLOPT_NOBODY, 1) }
         // An empty Expect stops libcurl waiting for "100 Continue" before larger bodies.
@@ -91,5 +91,10 @@ public final class CurlClient: Sendable {
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
         }
         return CurlResponse(status: status, headers: headers, body: transfer.received)
+    }
+
+    /// A whole-transfer timeout for CURLOPT_TIMEOUT_MS (at least 1 ms: 0 would mean none).
+    static func milliseconds(_ duration: Duration) -> Int {
+        max(1, Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000))
     }
 }

@@ -95,7 +95,11 @@ struct AuthStack {
 
     /// A GET anywhere (the fake provider), redirects not followed.
     static func get(_ url: String) async throws -> Reply {
-        let (data, response) = try await Self.noRedirectSession.data(for: URLRequest(url: URL(string: url)!))
+        try await Self.send(URLRequest(url: URL(string: url)!), followRedirects: false)
+    }
+
+    private static func send(_ request: URLRequest, followRedirects: Bool) async throws -> Reply {
+        let (data, response) = try await (followRedirects ? Self.session : Self.noRedirectSession).data(for: request)
         let http = response as! HTTPURLResponse
         var headers: [String: String] = [:]
         for (name, value) in http.allHeaderFields { headers["\(name)".lowercased()] = "\(value)" }
@@ -117,11 +121,7 @@ struct AuthStack {
         }
         if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await (followRedirects ? Self.session : Self.noRedirectSession).data(for: request)
-        let http = response as! HTTPURLResponse
-        var replyHeaders: [String: String] = [:]
-        for (name, value) in http.allHeaderFields { replyHeaders["\(name)".lowercased()] = "\(value)" }
-        return Reply(status: http.statusCode, body: data, headers: replyHeaders)
+        return try await Self.send(request, followRedirects: followRedirects)
     }
 
     /// Registers and signs in; returns (user id, access token, refresh token).
