@@ -107,6 +107,15 @@ let package = Package(
             path: "Libraries/Curl",
             swiftSettings: strict
         ),
+        // S3-compatible object storage: AWS Signature V4 and the object calls, over Libraries/Curl.
+        .target(
+            name: "S3",
+            dependencies: ["Curl", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Libraries/S3",
+            swiftSettings: strict
+        ),
+        // zlib's CRC-32 for the ZIP archives Storage streams. Only Services/Storage imports it.
+        .systemLibrary(name: "CZlib", path: "Libraries/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Access tokens (EdDSA JWTs) and opaque secrets, shared by Auth (signs) and Edge (verifies).
         .target(
             name: "Tokens",
@@ -162,12 +171,19 @@ let package = Package(
         service("Billing"),
         service("Jobs"),
         service("ImageOps", extra: ["Vips", "OCR", .product(name: "Logging", package: "swift-log")]),
-        service("Storage"),
+        service("Storage", extra: [
+            "S3", "Curl", "CZlib", "Tokens",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .target(name: "CSpawnShim", path: "Tests/CSpawnShim"),
         .target(
             name: "TestSupport",
             dependencies: [
-                "Postgres", "CSpawnShim",
+                "Postgres", "CSpawnShim", "S3",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -231,6 +247,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "S3Tests", dependencies: ["S3", "Curl", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["S3", "Curl", "TestSupport", "Postgres", "ImageSamples", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -8,6 +8,8 @@ public struct CurlRequest: Sendable {
     public var url: String
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// A file sent as the body instead of `body`, read as libcurl asks (a PUT of any size in bounded memory).
+    public var bodyFile: String?
     public var timeout: Duration
 
     public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8] = [], timeout: Duration = .seconds(10)) {
@@ -78,7 +80,12 @@ public final class CurlClient: Sendable {
         if request.method == "HEAD" { try transfer.set(CURLOPT_NOBODY, 1) }
         // An empty Expect stops libcurl waiting for "100 Continue" before larger bodies.
         try transfer.set(CURLOPT_HTTPHEADER, list: request.headers.map { "\($0.0): \($0.1)" } + ["Expect:"])
-        if !request.body.isEmpty || ["POST", "PUT", "PATCH"].contains(request.method) {
+        if let path = request.bodyFile {
+            try transfer.uploadFrom(file: path)
+            try transfer.set(CURLOPT_UPLOAD, 1)
+            try transfer.setUploadSize(transfer.uploadFileSize)
+            // CURLOPT_UPLOAD means PUT; CUSTOMREQUEST above keeps another method if one was asked for.
+        } else if !request.body.isEmpty || ["POST", "PUT", "PATCH"].contains(request.method) {
             transfer.upload = request.body
             transfer.uploading = true
             try transfer.set(CURLOPT_POST, 1)

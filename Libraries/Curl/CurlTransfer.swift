@@ -17,6 +17,9 @@ final class CurlTransfer {
     var overflowed = false
     /// True when the transfer sends `upload` through the read callback (SMTP, PUT).
     var uploading = false
+    /// A file the read callback sends instead of `upload` (-1: none), and its size.
+    private var uploadFile: Int32 = -1
+    private(set) var uploadFileSize = 0
 
     private static let globalInit: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 
@@ -27,6 +30,7 @@ final class CurlTransfer {
     }
 
     deinit {
+        if self.uploadFile >= 0 { close(self.uploadFile) }
         curl_easy_cleanup(self.handle)
         for list in self.lists { curl_slist_free_all(list) }
         for string in self.strings { free(string) }
@@ -51,6 +55,20 @@ final class CurlTransfer {
 
     func setUploadSize(_ size: Int) throws(CurlError) {
         try Self.check(isw_curl_off(self.handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(size)))
+    }
+
+    /// Sends the file at `path` as the body, read in the chunks libcurl asks for.
+    func uploadFrom(file path: String) throws(CurlError) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw CurlError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            close(descriptor)
+            throw CurlError("cannot stat \(path)")
+        }
+        self.uploadFile = descriptor
+        self.uploadFileSize = Int(info.st_size)
+        self.uploading = true
     }
 
     /// Runs the transfer; returns the HTTP status (0 for non-HTTP protocols).
@@ -80,6 +98,11 @@ final class CurlTransfer {
             try Self.check(isw_curl_pointer(self.handle, CURLOPT_READDATA, context))
             try Self.check(isw_curl_callback(self.handle, CURLOPT_READFUNCTION, { buffer, size, count, context in
                 let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
+                if transfer.uploadFile >= 0 {
+                    guard let buffer else { return 0 }
+                    let read = Glibc.read(transfer.uploadFile, buffer, size * count)
+                    return read < 0 ? Int(CURL_READFUNC_ABORT) : read
+                }
                 let chunk = min(size * count, transfer.upload.count - transfer.uploadOffset)
                 guard chunk > 0, let buffer else { return 0 }
                 transfer.upload.withUnsafeBytes { bytes in

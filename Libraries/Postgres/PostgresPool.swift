@@ -189,3 +189,12 @@ public struct PostgresSession: Sendable {
         try await self.threads.runIfActive { try connection.executeScript(script) }
     }
 }
+
+/// A pool or a session (inside a transaction): both run queries, so code that works either way
+/// takes this.
+public protocol PostgresQuerying: Sendable {
+    func query(_ sql: String, _ parameters: [any PostgresEncodable]) async throws -> [PostgresRow]
+    func execute(_ sql: String, _ parameters: [any PostgresEncodable]) async throws -> Int
+}
+extension PostgresPool: PostgresQuerying {}
+extension PostgresSession: PostgresQuerying {}

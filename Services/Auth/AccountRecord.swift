@@ -48,28 +48,13 @@ struct AccountRecord: Sendable {
         return account
     }
 
-    static func find(id: UUID, in session: some AccountQuerying) async throws -> AccountRecord? {
+    static func find(id: UUID, in session: some PostgresQuerying) async throws -> AccountRecord? {
         try await session.query("SELECT \(Self.columns) FROM accounts WHERE id = $1", [id]).first.map(AccountRecord.init(row:))
     }
 
-    static func find(email: String, in session: some AccountQuerying) async throws -> AccountRecord? {
+    static func find(email: String, in session: some PostgresQuerying) async throws -> AccountRecord? {
         try await session.query("SELECT \(Self.columns) FROM accounts WHERE email = $1", [email]).first.map(AccountRecord.init(row:))
     }
 }
 
-/// A pool or a session: both run queries.
-protocol AccountQuerying: Sendable {
-    func query(_ sql: String, _ parameters: [any PostgresEncodable]) async throws -> [PostgresRow]
-}
-extension PostgresPool: AccountQuerying {}
-extension PostgresSession: AccountQuerying {}
 
-extension CommonTimestamp {
-    static func micros(_ value: Int64) -> CommonTimestamp {
-        var timestamp = CommonTimestamp()
-        timestamp.unixMicros = value
-        return timestamp
-    }
-
-    static func seconds(_ value: Int64) -> CommonTimestamp { .micros(value * 1_000_000) }
-}

@@ -4,19 +4,7 @@ import RPC
 /// Auth's errors, each with a stable reason the edge returns in its JSON errors.
 enum AuthFailure {
     static func error(_ code: RPCStatusCode, _ reason: String, _ message: String, field: String? = nil) -> RPCError {
-        var info = CommonErrorInfo()
-        info.domain = "auth"
-        info.reason = reason
-        var details = [RPCErrorDetail(info)]
-        if let field {
-            var violation = CommonBadRequest.FieldViolation()
-            violation.field = field
-            violation.description_p = message
-            var badRequest = CommonBadRequest()
-            badRequest.fieldViolations = [violation]
-            details.append(RPCErrorDetail(badRequest))
-        }
-        return RPCError(code, field.map { "\($0): \(message)" } ?? message, details: details)
+        .reasoned(code, domain: "auth", reason: reason, message, field: field)
     }
 
     static func invalid(_ field: String, _ message: String) -> RPCError {

@@ -6,6 +6,7 @@ import RPC
 /// /api/v1/me: the caller's own account.
 struct AccountRoutes {
     let auth: RPCClient
+    let storage: RPCClient
     let cache: AccountCache
 
     func add(to router: Router<EdgeRequestContext>) {
@@ -38,8 +39,17 @@ struct AccountRoutes {
             try caller.requireSession()
             var call = AuthDeleteAccountRequest()
             call.password = try await request.decode(as: PasswordBody.self, context: context).password
-            _ = try await self.auth.unary(AuthMethods.deleteAccount, call, options: AuthRoutes.options(context, caller))
+            let options = AuthRoutes.options(context, caller)
+            _ = try await self.auth.unary(AuthMethods.deleteAccount, call, options: options)
             self.cache.forget(caller.userID)
+            // The account is gone; its files go too. PurgeOwner is idempotent: retried on failure,
+            // and a failure is logged for the operator (docs/operations.md) rather than undoing the deletion.
+            do {
+                _ = try await self.storage.unary(StorageMethods.purgeOwner, StoragePurgeOwnerRequest(),
+                                                 options: RPCCallOptions(timeout: .seconds(120), metadata: options.metadata))
+            } catch {
+                context.logger.error("files of a deleted account were not purged", metadata: ["user": "\(caller.userID)", "error": "\(error)"])
+            }
             var response = try AuthRoutes.json(OK(), request: request, context: context)
             SessionCookies.clear(on: &response)
             return response

@@ -42,10 +42,17 @@ struct EdgeError: HTTPResponseError {
         default: .internalServerError
         }
         let reason = error.detail(CommonErrorInfo.self)?.reason
+        // Some reasons have a more precise HTTP status than their RPC code's usual mapping.
+        let precise: HTTPResponse.Status? = switch reason {
+        case "file_too_large", "quota_exceeded", "archive_too_large": .contentTooLarge
+        case "storage_full": HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
+        case "range_not_satisfiable": .rangeNotSatisfiable
+        default: nil
+        }
         let field = error.detail(CommonBadRequest.self)?.fieldViolations.first?.field
         // Internal failures say nothing about the inside.
         let internalFailure = status == .internalServerError
-        self.init(status, reason ?? (internalFailure ? "internal" : "\(error.code)".lowercased()),
+        self.init(precise ?? status, reason ?? (internalFailure ? "internal" : "\(error.code)".lowercased()),
                   internalFailure ? "something went wrong on our side" : error.message, field: field)
     }
 }

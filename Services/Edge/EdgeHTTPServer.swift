@@ -14,9 +14,13 @@ enum EdgeHTTPServer {
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: AuthenticationMiddleware(keys: PublicKeyCache(auth: auth, logger: context.logger), auth: auth))
         AuthRoutes(auth: auth).add(to: router)
-        AccountRoutes(auth: auth, cache: AccountCache()).add(to: router)
+        AccountRoutes(auth: auth, storage: upstreams.client(for: "storage"), cache: AccountCache()).add(to: router)
         AdminRoutes(auth: auth).add(to: router)
         OAuthRoutes(auth: auth).add(to: router)
+        let storage = upstreams.client(for: "storage")
+        FileRoutes(storage: storage, publicURL: context.configuration.string("PUBLIC_URL", default: "")).add(to: router)
+        UploadRoutes(storage: storage).add(to: router)
+        DownloadRoutes(storage: storage).add(to: router)
         router.get("/healthz") { _, context in try await HealthRoute.report(upstreams, requestID: context.requestID) }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

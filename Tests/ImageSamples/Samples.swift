@@ -16,6 +16,10 @@ public enum Samples {
         try noise(width: width, height: height).encoded(as: .jpeg, options: SaveOptions(quality: quality))
     }
 
+    public static func png(width: Int, height: Int) throws -> [UInt8] {
+        try noise(width: width, height: height).encoded(as: .png)
+    }
+
     /// Smoothed noise as a quality-90 JPEG: what the ImageOps service tests feed it.
     public static func photo(width: Int, height: Int) throws -> [UInt8] {
         try noise(width: width, height: height, smoothing: 2).encoded(as: .jpeg, options: SaveOptions(quality: 90))

@@ -22,6 +22,8 @@ public struct RPCMetadata: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     public static let callerScopes = "caller-scopes"
     /// The caller's session (refresh-token family) when it came with an access token.
     public static let callerSession = "caller-session"
+    /// The caller's subscription tier ("free" when absent), for per-tier limits such as storage quotas.
+    public static let callerTier = "caller-tier"
 
     public var requestID: String? {
         get { self[Self.requestID] }

@@ -1,0 +1,218 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ImageSwissProtos
+import RPC
+
+/// /api/v1/files: the caller's files. Upload (raw body or multipart/form-data, streamed into
+/// Storage), list, metadata, delete, download, signed links, zips and usage.
+struct FileRoutes {
+    let storage: RPCClient
+    /// Where signed links point (EDGE_PUBLIC_URL); empty: links are paths on this host.
+    let publicURL: String
+
+    /// What a person may upload through the API; results and thumbnails are made by Jobs.
+    static let uploadPurposes: Set<String> = ["upload", "avatar", "training"]
+    static let maxFilesPerRequest = 100
+
+    func add(to router: Router<EdgeRequestContext>) {
+        let files = router.group("api/v1/files")
+        files.post { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.require(scope: "files:write")
+            let purpose = request.uri.queryParameters["purpose"].map(String.init) ?? "upload"
+            guard Self.uploadPurposes.contains(purpose) else {
+                throw EdgeError(.badRequest, "invalid_purpose", "purpose must be upload, avatar or training", field: "purpose")
+            }
+            let options = AuthRoutes.options(context, caller)
+            if let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("multipart/") {
+                guard let boundary = MultipartReader.boundary(contentType: contentType) else {
+                    throw EdgeError(.badRequest, "invalid_multipart", "multipart uploads must be multipart/form-data with a boundary")
+                }
+                let blobs = try await self.uploadMultipart(request.body, boundary: boundary, purpose: purpose, options: options)
+                return try AuthRoutes.json(Page(items: blobs.map(FileJSON.init), next_page_token: nil), status: .created, request: request, context: context)
+            }
+            let name = request.uri.queryParameters["name"].map(String.init)
+                ?? request.headers[HTTPField.Name("X-File-Name")!].flatMap { $0.removingPercentEncoding } ?? ""
+            let length = request.headers[.contentLength].flatMap { UInt64($0) }
+            var writer = try await UploadWriter.begin(storage: self.storage, options: options, purpose: purpose, name: name, expectedSize: length)
+            do {
+                for try await buffer in request.body { try await writer.write(buffer.readableBytesView) }
+                let blob = try await writer.commit()
+                return try AuthRoutes.json(FileJSON(blob), status: .created, request: request, context: context)
+            } catch {
+                await writer.abort()
+                throw error
+            }
+        }
+        files.get { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.require(scope: "files:read")
+            let query = request.uri.queryParameters
+            var call = StorageListBlobsRequest()
+            call.purpose = query["purpose"].map(String.init) ?? ""
+            call.contentTypePrefix = query["type"].map(String.init) ?? ""
+            if let size = query["page_size"] {
+                guard let value = UInt32(size), value > 0 else { throw EdgeError(.badRequest, "invalid_page_size", "page_size must be 1 to 200", field: "page_size") }
+                call.page.pageSize = value
+            }
+            call.page.pageToken = query["page_token"].map(String.init) ?? ""
+            if let after = query["created_after"] { call.createdAfter = try Self.timestamp(String(after), field: "created_after") }
+            if let before = query["created_before"] { call.createdBefore = try Self.timestamp(String(before), field: "created_before") }
+            let page = try await self.storage.unary(StorageMethods.listBlobs, call, options: AuthRoutes.options(context, caller))
+            let token = page.page.nextPageToken
+            return try AuthRoutes.json(Page(items: page.blobs.map(FileJSON.init), next_page_token: token.isEmpty ? nil : token),
+                                       request: request, context: context)
+        }
+        files.get("usage") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.require(scope: "files:read")
+            let usage = try await self.storage.unary(StorageMethods.getUsage, StorageUsageRequest(), options: AuthRoutes.options(context, caller))
+            return try AuthRoutes.json(UsageJSON(used_bytes: usage.usedBytes, quota_bytes: usage.quotaBytes, files: usage.blobCount, tier: usage.tier),
+                                       request: request, context: context)
+        }
+        files.post("zip") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.require(scope: "files:read")
+            let body = try await request.decode(as: ZipBody.self, context: context)
+            var call = StorageZipRequest()
+            call.blobIds = body.ids
+            var options = AuthRoutes.options(context, caller)
+            options.timeout = BlobResponse.streamTimeout
+            let stream = try await self.storage.serverStreaming(StorageMethods.zip, call, options: options)
+            // The first message is the archive's size: errors (unknown ids, limits) arrive before any byte is sent.
+            let iterator = StreamCursor(stream.makeAsyncIterator())
+            guard let first = try await iterator.next() else { throw EdgeError(.badGateway, "storage_failed", "storage sent no archive") }
+            let name = DisplayNameHeader.zipName(body.name)
+            let headers: HTTPFields = [
+                .contentType: "application/zip",
+                .contentDisposition: BlobResponse.contentDisposition("attachment", name: name, id: "", contentType: "application/zip"),
+                .xContentTypeOptions: "nosniff",
+                .cacheControl: "private, no-store",
+            ]
+            return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(first.totalSize)) { writer in
+                while let chunk = try await iterator.next() {
+                    if !chunk.data.isEmpty { try await writer.write(ByteBuffer(bytes: chunk.data)) }
+                }
+                try await writer.finish(nil)
+            })
+        }
+        files.get(":id") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.require(scope: "files:read")
+            let blob = try await self.blob(context, caller)
+            return try AuthRoutes.json(FileJSON(blob), request: request, context: context)
+        }
+        files.patch(":id") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.require(scope: "files:write")
+            let body = try await request.decode(as: ExpiryBody.self, context: context)
+            var call = StorageSetExpiryRequest()
+            call.blobID = try context.parameters.require("id")
+            if let text = body.expires_at { call.expiresAt = try Self.timestamp(text, field: "expires_at") }
+            let blob = try await self.storage.unary(StorageMethods.setExpiry, call, options: AuthRoutes.options(context, caller))
+            return try AuthRoutes.json(FileJSON(blob), request: request, context: context)
+        }
+        files.delete(":id") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.require(scope: "files:write")
+            var call = StorageBlobRequest()
+            call.blobID = try context.parameters.require("id")
+            _ = try await self.storage.unary(StorageMethods.deleteBlob, call, options: AuthRoutes.options(context, caller))
+            return Response(status: .noContent)
+        }
+        for method in [HTTPRequest.Method.get, .head] {
+            files.on(":id/content", method: method) { request, context -> Response in
+                let caller = try context.requireCaller()
+                try caller.require(scope: "files:read")
+                let blob = try await self.blob(context, caller)
+                let disposition = request.uri.queryParameters["disposition"] == "inline" && DownloadRoutes.inlineTypes.contains(blob.contentType)
+                    ? "inline" : "attachment"
+                return try await BlobResponse(storage: self.storage).respond(request, blob: blob, disposition: disposition,
+                                                                             options: AuthRoutes.options(context, caller))
+            }
+        }
+        files.post(":id/link") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.require(scope: "files:read")
+            let body = (try? await request.decode(as: LinkBody.self, context: context)) ?? LinkBody()
+            var call = StorageSignDownloadRequest()
+            call.blobID = try context.parameters.require("id")
+            call.ttlSeconds = body.ttl_seconds ?? 0
+            call.disposition = body.disposition ?? ""
+            let access = try await self.storage.unary(StorageMethods.signDownload, call, options: AuthRoutes.options(context, caller))
+            let url = self.publicURL + DownloadRoutes.path(for: access)
+            return try AuthRoutes.json(LinkJSON(url: url, expires_at: rfc3339(.seconds(access.expiresUnix))), status: .created,
+                                       request: request, context: context)
+        }
+    }
+
+    private func blob(_ context: EdgeRequestContext, _ caller: VerifiedCaller) async throws -> StorageBlob {
+        var call = StorageBlobRequest()
+        call.blobID = try context.parameters.require("id")
+        return try await self.storage.unary(StorageMethods.getBlob, call, options: AuthRoutes.options(context, caller))
+    }
+
+    /// Each file part becomes a file; other fields are ignored. If any file fails, the files this
+    /// request already stored are deleted again: a multipart upload keeps all its files or none.
+    private func uploadMultipart(_ body: RequestBody, boundary: String, purpose: String, options: RPCCallOptions) async throws -> [StorageBlob] {
+        var reader = MultipartReader(boundary: boundary)
+        var stored: [StorageBlob] = []
+        var current: UploadWriter?
+        do {
+            for try await buffer in body {
+                for event in try reader.feed(buffer) {
+                    switch event {
+                    case .partBegin(_, let filename?):
+                        guard stored.count < Self.maxFilesPerRequest else {
+                            throw EdgeError(.contentTooLarge, "too_many_files", "at most \(Self.maxFilesPerRequest) files per request")
+                        }
+                        current = try await UploadWriter.begin(storage: self.storage, options: options, purpose: purpose, name: filename, expectedSize: nil)
+                    case .partBegin:
+                        current = nil  // a plain form field
+                    case .data(let bytes):
+                        try await current?.write(bytes)
+                    case .partEnd:
+                        if var writer = current {
+                            current = nil
+                            do { stored.append(try await writer.commit()) } catch { await writer.abort(); throw error }
+                        }
+                    }
+                }
+            }
+            guard reader.isComplete else { throw EdgeError(.badRequest, "invalid_multipart", "the multipart body ended before its closing boundary") }
+            guard !stored.isEmpty else { throw EdgeError(.badRequest, "no_file", "the form has no file part") }
+            return stored
+        } catch {
+            await current?.abort()
+            for blob in stored {
+                var call = StorageBlobRequest()
+                call.blobID = blob.blobID
+                _ = try? await self.storage.unary(StorageMethods.deleteBlob, call, options: options)
+            }
+            if let malformed = error as? MultipartReader.Malformed { throw EdgeError(.badRequest, "invalid_multipart", malformed.reason) }
+            throw error
+        }
+    }
+
+    static func timestamp(_ text: String, field: String) throws -> CommonTimestamp {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let plain = ISO8601DateFormatter()
+        guard let date = formatter.date(from: text) ?? plain.date(from: text) else {
+            throw EdgeError(.badRequest, "invalid_\(field)", "\(field) must be an RFC 3339 time", field: field)
+        }
+        return .micros(Int64(date.timeIntervalSince1970 * 1e6))
+    }
+}
+
+/// The name of a zip download: the one asked for (cleaned), or "imageswiss-files.zip".
+enum DisplayNameHeader {
+    static func zipName(_ requested: String?) -> String {
+        let cleaned = (requested ?? "").unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F && $0 != "/" && $0 != "\\" }
+        var name = String(String.UnicodeScalarView(cleaned)).trimmingCharacters(in: .whitespaces)
+        if name.isEmpty || name == "." || name == ".." { name = "imageswiss-files" }
+        if !name.lowercased().hasSuffix(".zip") { name += ".zip" }
+        return String(name.prefix(200))
+    }
+}

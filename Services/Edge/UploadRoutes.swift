@@ -1,0 +1,70 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ImageSwissProtos
+import RPC
+
+/// /api/v1/uploads: resumable uploads for large files and flaky networks. POST begins (send an
+/// Idempotency-Key to retry safely), PUT ?offset=N sends the next bytes, GET tells how many
+/// arrived, POST …/commit makes the file, DELETE gives up.
+struct UploadRoutes {
+    let storage: RPCClient
+
+    func add(to router: Router<EdgeRequestContext>) {
+        let uploads = router.group("api/v1/uploads")
+        uploads.post { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.require(scope: "files:write")
+            let body = try await request.decode(as: UploadBeginBody.self, context: context)
+            var call = StorageBeginUploadRequest()
+            call.purpose = body.purpose ?? "upload"
+            guard FileRoutes.uploadPurposes.contains(call.purpose) else {
+                throw EdgeError(.badRequest, "invalid_purpose", "purpose must be upload, avatar or training", field: "purpose")
+            }
+            call.displayName = body.name ?? ""
+            call.expectedSize = body.size ?? 0
+            call.expiresInSeconds = body.expires_in_seconds ?? 0
+            call.idempotencyKey = request.headers[AuthRoutes.idempotencyKey] ?? ""
+            let upload = try await self.storage.unary(StorageMethods.beginUpload, call, options: AuthRoutes.options(context, caller))
+            return try AuthRoutes.json(UploadJSON(upload), status: .created, request: request, context: context)
+        }
+        uploads.get(":id") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.require(scope: "files:write")
+            let upload = try await self.storage.unary(StorageMethods.getUpload, try Self.uploadRequest(context), options: AuthRoutes.options(context, caller))
+            return try AuthRoutes.json(UploadJSON(upload), request: request, context: context)
+        }
+        uploads.put(":id") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.require(scope: "files:write")
+            let options = AuthRoutes.options(context, caller)
+            guard let offset = request.uri.queryParameters["offset"].flatMap({ UInt64($0) }) else {
+                throw EdgeError(.badRequest, "invalid_offset", "PUT needs ?offset=<bytes already received>", field: "offset")
+            }
+            let status = try await self.storage.unary(StorageMethods.getUpload, try Self.uploadRequest(context), options: options)
+            var writer = UploadWriter(storage: self.storage, options: options, upload: status, offset: offset)
+            for try await buffer in request.body { try await writer.write(buffer.readableBytesView) }
+            try await writer.flush()
+            let upload = try await self.storage.unary(StorageMethods.getUpload, try Self.uploadRequest(context), options: options)
+            return try AuthRoutes.json(UploadJSON(upload), request: request, context: context)
+        }
+        uploads.post(":id/commit") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.require(scope: "files:write")
+            let blob = try await self.storage.unary(StorageMethods.commitUpload, try Self.uploadRequest(context), options: AuthRoutes.options(context, caller))
+            return try AuthRoutes.json(FileJSON(blob), status: .created, request: request, context: context)
+        }
+        uploads.delete(":id") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.require(scope: "files:write")
+            _ = try await self.storage.unary(StorageMethods.abortUpload, try Self.uploadRequest(context), options: AuthRoutes.options(context, caller))
+            return Response(status: .noContent)
+        }
+    }
+
+    private static func uploadRequest(_ context: EdgeRequestContext) throws -> StorageUploadRequest {
+        var call = StorageUploadRequest()
+        call.uploadID = try context.parameters.require("id")
+        return call
+    }
+}

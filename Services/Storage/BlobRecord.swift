@@ -1,0 +1,62 @@
+import Foundation
+import ImageSwissProtos
+import Postgres
+
+/// One row of `blobs`, and its wire form.
+struct BlobRecord: Sendable {
+    let id: UUID
+    let ownerID: String
+    let purpose: String
+    let contentType: String
+    let byteSize: Int64
+    let sha256: String
+    let displayName: String
+    let width: Int
+    let height: Int
+    let createdMicros: Int64
+    let expiresMicros: Int64?
+
+    /// The columns every query selecting blobs names, in this order.
+    static let columns = """
+        id, owner_id, purpose, content_type, byte_size, sha256, display_name, width, height,
+        (extract(epoch FROM created_at) * 1000000)::bigint AS created_us,
+        (extract(epoch FROM expires_at) * 1000000)::bigint AS expires_us
+        """
+
+    init(_ row: PostgresRow) throws {
+        self.id = try row.decode("id")
+        self.ownerID = try row.decode("owner_id")
+        self.purpose = try row.decode("purpose")
+        self.contentType = try row.decode("content_type")
+        self.byteSize = try row.decode("byte_size")
+        self.sha256 = try row.decode("sha256")
+        self.displayName = try row.decode("display_name")
+        self.width = try row.decode("width")
+        self.height = try row.decode("height")
+        self.createdMicros = try row.decode("created_us")
+        self.expiresMicros = try row.decodeIfPresent("expires_us")
+    }
+
+    var message: StorageBlob {
+        var blob = StorageBlob()
+        blob.blobID = self.id.uuidString.lowercased()
+        blob.ownerID = self.ownerID
+        blob.purpose = self.purpose
+        blob.contentType = self.contentType
+        blob.byteSize = UInt64(self.byteSize)
+        blob.width = UInt32(clamping: self.width)
+        blob.height = UInt32(clamping: self.height)
+        blob.sha256 = self.sha256
+        blob.displayName = self.displayName
+        blob.createdAt = .micros(self.createdMicros)
+        if let expires = self.expiresMicros { blob.expiresAt = .micros(expires) }
+        return blob
+    }
+}
+
+
+/// Ids in requests are UUIDs; anything else cannot name a blob, so it is simply not found.
+func parseID(_ text: String, _ what: String) throws -> UUID {
+    guard let id = UUID(uuidString: text) else { throw StorageFailure.notFound(what) }
+    return id
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Logging
+import Postgres
+import RPC
+
+/// Everything Storage's operations share: the metadata database, the object backend, the staging
+/// area and the settings. The operations live in extensions, one file per concern: Uploads,
+/// Blobs, Downloads, Zips.
+struct BlobStore: Sendable {
+    let database: PostgresPool
+    let backend: any BlobBackend
+    let staging: StagingArea
+    let configuration: StorageConfiguration
+    let logger: Logger
+
+    /// The bytes `owner` uses (every blob counts in full, deduplicated or not) and how many blobs.
+    func usage(of owner: String, in session: (any PostgresQuerying)? = nil) async throws -> (bytes: Int64, count: Int64) {
+        let row = try await (session ?? self.database).query(
+            "SELECT coalesce(sum(byte_size), 0)::bigint AS bytes, count(*) AS n FROM blobs WHERE owner_id = $1", [owner]
+        ).first!
+        return (try row.decode("bytes"), try row.decode("n"))
+    }
+
+    /// Backend and file failures as statuses: a full disk is `storage_full`, the rest `storage_unavailable`.
+    func mapped<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as FileError where error.isNoSpace {
+            self.logger.error("storage full", metadata: ["error": "\(error)"])
+            throw StorageFailure.storageFull
+        } catch let error as FileError {
+            self.logger.error("file operation failed", metadata: ["error": "\(error)"])
+            throw StorageFailure.backendUnavailable(error.call)
+        } catch let error as S3ErrorDescribing {
+            self.logger.error("object store failed", metadata: ["error": "\(error)"])
+            throw StorageFailure.backendUnavailable(error.shortDescription)
+        }
+    }
+}
+
+/// Backend errors that may be shown (shortly) to a caller.
+protocol S3ErrorDescribing: Error { var shortDescription: String { get } }

@@ -1,0 +1,129 @@
+import Foundation
+import ImageSwissProtos
+import Postgres
+import RPC
+import ServiceRuntime
+
+/// Blob metadata: read, list, expire and delete. Deleting the last blob of some content deletes
+/// the object too.
+extension BlobStore {
+    /// The caller's blob; another owner's id is NOT_FOUND, exactly like an unknown one.
+    func blob(_ id: UUID, owner: String, in session: (any PostgresQuerying)? = nil) async throws -> BlobRecord {
+        guard let row = try await (session ?? self.database).query(
+            "SELECT \(BlobRecord.columns) FROM blobs WHERE id = $1 AND owner_id = $2", [id, owner]
+        ).first else {
+            throw StorageFailure.notFound("blob")
+        }
+        return try BlobRecord(row)
+    }
+
+    /// A blob by id alone, for a signed link (the signature stands for the owner).
+    func blob(signed access: StorageSignedAccess, signer: DownloadSigner) async throws -> BlobRecord {
+        try signer.verify(access)
+        let id = try parseID(access.blobID, "blob")
+        guard let row = try await self.database.query("SELECT \(BlobRecord.columns) FROM blobs WHERE id = $1", [id]).first else {
+            throw StorageFailure.notFound("blob")
+        }
+        return try BlobRecord(row)
+    }
+
+    static let maxPageSize = 200
+
+    func list(_ caller: RPCCaller, _ request: StorageListBlobsRequest) async throws -> StorageListBlobsResponse {
+        let pageSize = request.page.pageSize == 0 ? 50 : Int(request.page.pageSize)
+        guard pageSize <= Self.maxPageSize else { throw StorageFailure.invalid("page_size", "at most \(Self.maxPageSize)") }
+        var conditions = ["owner_id = $1"]
+        var parameters: [any PostgresEncodable] = [caller.id]
+        func bind(_ value: any PostgresEncodable) -> String {
+            parameters.append(value)
+            return "$\(parameters.count)"
+        }
+        if !request.purpose.isEmpty { conditions.append("purpose = \(bind(request.purpose))") }
+        if !request.contentTypePrefix.isEmpty {
+            let escaped = request.contentTypePrefix.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            conditions.append("content_type LIKE \(bind(escaped + "%"))")
+        }
+        if request.hasCreatedAfter { conditions.append("created_at > to_timestamp(\(bind(request.createdAfter.unixMicros))::double precision / 1e6)") }
+        if request.hasCreatedBefore { conditions.append("created_at < to_timestamp(\(bind(request.createdBefore.unixMicros))::double precision / 1e6)") }
+        if !request.page.pageToken.isEmpty {
+            // Keyset paging on (created_at, id), newest first: "<created micros>_<id>".
+            let parts = request.page.pageToken.split(separator: "_")
+            guard parts.count == 2, let micros = Int64(parts[0]), let after = UUID(uuidString: String(parts[1])) else {
+                throw StorageFailure.invalid("page_token", "not a page token this service gave")
+            }
+            conditions.append("((extract(epoch FROM created_at) * 1000000)::bigint, id) < (\(bind(micros)), \(bind(after)))")
+        }
+        let rows = try await self.database.query("""
+            SELECT \(BlobRecord.columns) FROM blobs WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY (extract(epoch FROM created_at) * 1000000)::bigint DESC, id DESC LIMIT \(pageSize + 1)
+            """, parameters)
+        let records = try rows.prefix(pageSize).map(BlobRecord.init)
+        var response = StorageListBlobsResponse()
+        response.blobs = records.map(\.message)
+        if rows.count > pageSize, let last = records.last {
+            response.page.nextPageToken = "\(last.createdMicros)_\(last.id.uuidString.lowercased())"
+        }
+        return response
+    }
+
+    func delete(_ caller: RPCCaller, _ blobID: String) async throws {
+        try await self.remove(try parseID(blobID, "blob"), owner: caller.id)
+    }
+
+    /// Deletes one blob row and, when it was the last one naming its content, the object, in one
+    /// transaction: if the object cannot be removed the row stays and the caller is told.
+    func remove(_ id: UUID, owner: String) async throws {
+        try await self.database.transaction { session in
+            guard let row = try await session.query("SELECT sha256 FROM blobs WHERE id = $1 AND owner_id = $2 FOR UPDATE", [id, owner]).first else {
+                throw StorageFailure.notFound("blob")
+            }
+            let sha256: String = try row.decode("sha256")
+            _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["object:\(sha256)"])
+            try await session.execute("DELETE FROM blobs WHERE id = $1", [id])
+            if try await session.query("SELECT 1 FROM blobs WHERE sha256 = $1 LIMIT 1", [sha256]).isEmpty {
+                try await self.mapped { try await self.backend.remove(sha256) }
+            }
+        }
+    }
+
+    func setExpiry(_ caller: RPCCaller, _ request: StorageSetExpiryRequest) async throws -> StorageBlob {
+        let id = try parseID(request.blobID, "blob")
+        let micros: Int64? = request.hasExpiresAt ? request.expiresAt.unixMicros : nil
+        let updated = try await self.database.execute(
+            "UPDATE blobs SET expires_at = to_timestamp($3::double precision / 1e6) WHERE id = $1 AND owner_id = $2", [id, caller.id, micros]
+        )
+        guard updated == 1 else { throw StorageFailure.notFound("blob") }
+        return try await self.blob(id, owner: caller.id).message
+    }
+
+    /// Every blob and upload of `owner` (account deletion). Safe to repeat.
+    func purge(owner: String) async throws -> Int {
+        var deleted = 0
+        while true {
+            let ids = try await self.database.query("SELECT id FROM blobs WHERE owner_id = $1 LIMIT 100", [owner]).map { try $0.decode("id", as: UUID.self) }
+            if ids.isEmpty { break }
+            for id in ids {
+                do {
+                    try await self.remove(id, owner: owner)
+                    deleted += 1
+                } catch let error as RPCError where error.code == .notFound {
+                    continue  // deleted meanwhile
+                }
+            }
+        }
+        let uploads = try await self.database.query("DELETE FROM uploads WHERE owner_id = $1 RETURNING id", [owner])
+        for row in uploads { await self.staging.remove(try row.decode("id")) }
+        return deleted
+    }
+
+    func usage(_ caller: RPCCaller) async throws -> StorageUsage {
+        let (bytes, count) = try await self.usage(of: caller.id)
+        var usage = StorageUsage()
+        usage.usedBytes = UInt64(bytes)
+        usage.blobCount = UInt64(count)
+        usage.quotaBytes = UInt64(self.configuration.quota(for: caller.tier))
+        usage.tier = caller.tier
+        return usage
+    }
+}

@@ -1,0 +1,99 @@
+import Crypto
+import Foundation
+
+/// The bytes of uploads in progress: one file per upload id under `<data dir>/staging`. The file's
+/// size is the truth of how much arrived, so a resumed upload continues exactly where bytes stop.
+struct StagingArea: Sendable {
+    let directory: String
+    let io: FileIO
+
+    /// What a complete staged file holds: its digest, size and first bytes (for type detection).
+    struct Content: Sendable {
+        let sha256: String
+        let size: Int64
+        let head: [UInt8]
+    }
+
+    /// An append at an offset other than the staged size; carries the size to resume from.
+    struct OffsetMismatch: Error { let received: Int64 }
+
+    init(directory: String, io: FileIO) throws {
+        self.directory = directory
+        self.io = io
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    func path(_ upload: UUID) -> String { "\(self.directory)/\(upload.uuidString.lowercased())" }
+
+    /// Bytes staged so far (0 before the first chunk).
+    func size(_ upload: UUID) async throws -> Int64 {
+        let path = self.path(upload)
+        return try await self.io.run {
+            var info = stat()
+            guard stat(path, &info) == 0 else {
+                if errno == ENOENT { return 0 }
+                throw FileError(call: "stat", code: errno)
+            }
+            return Int64(info.st_size)
+        }
+    }
+
+    /// Writes `data` at `offset`, which must be the staged size; returns the new size. A failed
+    /// write (a full disk) is cut back to the previous size: no partial chunk stays behind.
+    func append(_ upload: UUID, offset: Int64, data: [UInt8]) async throws -> Int64 {
+        let path = self.path(upload)
+        return try await self.io.run {
+            let file = try FileDescriptor(path: path, flags: O_WRONLY | O_CREAT)
+            let size = try file.size
+            guard size == offset else { throw OffsetMismatch(received: size) }
+            do {
+                try file.write(data, at: offset)
+            } catch {
+                try? file.truncate(to: offset)
+                throw error
+            }
+            return offset + Int64(data.count)
+        }
+    }
+
+    /// Flushes the staged file to disk and digests it (read once, in 1 MiB pieces).
+    func seal(_ upload: UUID, headBytes: Int = 256 << 10) async throws -> Content {
+        let path = self.path(upload)
+        return try await self.io.run {
+            let file = try FileDescriptor(path: path, flags: O_RDONLY | O_CREAT)
+            try file.sync()
+            var hasher = SHA256()
+            var head: [UInt8] = []
+            var offset: Int64 = 0
+            while true {
+                let piece = try file.read(count: 1 << 20, at: offset)
+                if piece.isEmpty { break }
+                if head.count < headBytes { head += piece.prefix(headBytes - head.count) }
+                hasher.update(data: piece)
+                offset += Int64(piece.count)
+            }
+            let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            return Content(sha256: digest, size: offset, head: head)
+        }
+    }
+
+    func remove(_ upload: UUID) async {
+        let path = self.path(upload)
+        _ = try? await self.io.run { unlink(path) }
+    }
+
+    /// Staged files untouched for `age`, whatever their upload row says (leftovers of a crash).
+    func files(olderThan age: Duration) async throws -> [UUID] {
+        let directory = self.directory
+        let cutoff = Date().addingTimeInterval(-Double(age.components.seconds))
+        return try await self.io.run {
+            try FileManager.default.contentsOfDirectory(atPath: directory).compactMap { name -> UUID? in
+                guard let id = UUID(uuidString: name),
+                      let modified = try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)")[.modificationDate] as? Date,
+                      modified < cutoff
+                else { return nil }
+                return id
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import ImageSwissProtos
+import Postgres
+import RPC
+import ServiceRuntime
+
+/// Chunked, resumable uploads: begin → append… → commit (or abort). The staged file's size is how
+/// much arrived; a caller that lost its connection asks GetUpload and continues from there.
+extension BlobStore {
+    func begin(_ caller: RPCCaller, _ request: StorageBeginUploadRequest) async throws -> StorageUpload {
+        guard StorageConfiguration.purposes.contains(request.purpose) else {
+            throw StorageFailure.invalid("purpose", "purpose must be one of \(StorageConfiguration.purposes.joined(separator: ", "))")
+        }
+        let expected = Int64(clamping: request.expectedSize)
+        if expected > self.configuration.maxUploadBytes { throw self.tooLarge(expected) }
+        if expected > 0 {
+            let used = try await self.usage(of: caller.id).bytes
+            if used + expected > self.configuration.quota(for: caller.tier) { throw self.quotaExceeded(caller, used: used) }
+        }
+        guard request.idempotencyKey.utf8.count <= 200 else { throw StorageFailure.invalid("idempotency_key", "at most 200 bytes") }
+        let key: String? = request.idempotencyKey.isEmpty ? nil : request.idempotencyKey
+        let lifetime = Int64(clamping: request.expiresInSeconds)
+        let rows = try await self.database.query("""
+            INSERT INTO uploads (id, owner_id, purpose, display_name, expected_size, blob_lifetime_s, idempotency_key, expires_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))
+            ON CONFLICT (owner_id, idempotency_key) DO NOTHING
+            RETURNING id
+            """, [UUID(), caller.id, request.purpose, DisplayName.clean(request.displayName), expected, lifetime, key,
+                  Int(self.configuration.uploadSessionLifetime.components.seconds)])
+        let id: UUID
+        if let row = rows.first {
+            id = try row.decode("id")
+        } else {
+            // A retry with the same key: the same upload, if it asked for the same thing.
+            guard let row = try await self.database.query(
+                "SELECT id, purpose, expected_size FROM uploads WHERE owner_id = $1 AND idempotency_key = $2", [caller.id, key]
+            ).first else { throw StorageFailure.notFound("upload") }
+            guard try row.decode("purpose", as: String.self) == request.purpose, try row.decode("expected_size", as: Int64.self) == expected else {
+                throw StorageFailure.error(.failedPrecondition, "idempotency_key_reused", "this idempotency key began a different upload")
+            }
+            id = try row.decode("id")
+        }
+        return try await self.status(caller, id)
+    }
+
+    func status(_ caller: RPCCaller, _ id: UUID) async throws -> StorageUpload {
+        guard let row = try await self.database.query("""
+            SELECT id, blob_id, (extract(epoch FROM expires_at) * 1000000)::bigint AS expires_us
+            FROM uploads WHERE id = $1 AND owner_id = $2 AND expires_at > now()
+            """, [id, caller.id]).first else { throw StorageFailure.notFound("upload") }
+        var upload = StorageUpload()
+        upload.uploadID = id.uuidString.lowercased()
+        upload.maxChunkSize = UInt64(self.configuration.maxChunkBytes)
+        upload.maxSize = UInt64(self.configuration.maxUploadBytes)
+        upload.expiresAt = .micros(try row.decode("expires_us"))
+        if let blob = try row.decodeIfPresent("blob_id", as: UUID.self) {
+            upload.blobID = blob.uuidString.lowercased()
+        } else {
+            upload.received = UInt64(try await self.staging.size(id))
+        }
+        return upload
+    }
+
+    /// Appends one chunk at `offset`. Too big for the size limit or the quota: the upload is
+    /// removed (nothing stays behind) and the caller told why.
+    func append(_ caller: RPCCaller, _ request: StorageAppendChunkRequest) async throws -> StorageUpload {
+        let id = try parseID(request.uploadID, "upload")
+        guard request.data.count <= self.configuration.maxChunkBytes else {
+            throw StorageFailure.invalid("data", "a chunk holds at most \(self.configuration.maxChunkBytes) bytes")
+        }
+        let refusal: RPCError? = try await self.database.transaction { session in
+            guard let row = try await session.query(
+                "SELECT blob_id FROM uploads WHERE id = $1 AND owner_id = $2 AND expires_at > now() FOR UPDATE", [id, caller.id]
+            ).first else { throw StorageFailure.notFound("upload") }
+            if try row.decodeIfPresent("blob_id", as: UUID.self) != nil {
+                throw StorageFailure.error(.failedPrecondition, "upload_committed", "this upload is committed; begin another")
+            }
+            let offset = Int64(clamping: request.offset)
+            let end = offset + Int64(request.data.count)
+            if end > self.configuration.maxUploadBytes {
+                try await session.execute("DELETE FROM uploads WHERE id = $1", [id])
+                return self.tooLarge(end)
+            }
+            let used = try await self.usage(of: caller.id, in: session).bytes
+            if used + end > self.configuration.quota(for: caller.tier) {
+                try await session.execute("DELETE FROM uploads WHERE id = $1", [id])
+                return self.quotaExceeded(caller, used: used)
+            }
+            do {
+                _ = try await self.mapped { try await self.staging.append(id, offset: offset, data: Array(request.data)) }
+            } catch let mismatch as StagingArea.OffsetMismatch {
+                throw StorageFailure.error(
+                    .failedPrecondition, "offset_mismatch", "this upload holds \(mismatch.received) bytes: send the chunk that starts there",
+                    field: "offset"
+                )
+            }
+            return nil
+        }
+        if let refusal {
+            await self.staging.remove(id)
+            throw refusal
+        }
+        return try await self.status(caller, id)
+    }
+
+    /// Turns the staged bytes into a blob: digest, type from the bytes, limits, then the object
+    /// (shared with equal content) and the row, in one transaction. Committing again returns the blob.
+    func commit(_ caller: RPCCaller, _ uploadID: String) async throws -> StorageBlob {
+        let id = try parseID(uploadID, "upload")
+        enum Outcome: Sendable { case blob(StorageBlob), refused(RPCError) }
+        let outcome: Outcome = try await self.database.transaction { session in
+            guard let row = try await session.query("""
+                SELECT purpose, display_name, expected_size, blob_lifetime_s, blob_id FROM uploads
+                WHERE id = $1 AND owner_id = $2 AND expires_at > now() FOR UPDATE
+                """, [id, caller.id]).first else { throw StorageFailure.notFound("upload") }
+            if let blobID = try row.decodeIfPresent("blob_id", as: UUID.self) {
+                return .blob(try await self.blob(blobID, owner: caller.id, in: session).message)
+            }
+            let purpose: String = try row.decode("purpose")
+            let content = try await self.mapped { try await self.staging.seal(id) }
+            let expected: Int64 = try row.decode("expected_size")
+            if expected > 0 && content.size < expected {
+                throw StorageFailure.error(.failedPrecondition, "upload_incomplete", "\(content.size) of \(expected) bytes arrived; send the rest")
+            }
+            func refuse(_ error: RPCError) async throws -> Outcome {
+                try await session.execute("DELETE FROM uploads WHERE id = $1", [id])
+                return .refused(error)
+            }
+            if content.size == 0 { return try await refuse(StorageFailure.error(.invalidArgument, "empty_file", "the file is empty")) }
+            if content.size > self.configuration.maxUploadBytes { return try await refuse(self.tooLarge(content.size)) }
+            if expected > 0 && content.size != expected {
+                return try await refuse(StorageFailure.error(.invalidArgument, "size_mismatch", "\(content.size) bytes arrived, \(expected) were announced"))
+            }
+            let sniffed = ContentSniffer.sniff(content.head)
+            if purpose != "result" && !sniffed.isImage {
+                return try await refuse(StorageFailure.error(
+                    .invalidArgument, "unsupported_content", "this is not an image ImageSwiss reads (\(sniffed.contentType))"
+                ))
+            }
+            // Concurrent commits of one owner: the quota check and the insert happen one at a time.
+            _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["quota:\(caller.id)"])
+            let used = try await self.usage(of: caller.id, in: session).bytes
+            if used + content.size > self.configuration.quota(for: caller.tier) { return try await refuse(self.quotaExceeded(caller, used: used)) }
+            // The object lock keeps a concurrent delete of the last blob of this content from
+            // removing the object between our store and our insert.
+            _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["object:\(content.sha256)"])
+            try await self.mapped {
+                try await self.backend.store(stagedFile: self.staging.path(id), sha256: content.sha256, size: content.size,
+                                             contentType: sniffed.contentType)
+            }
+            let requested: Int64 = try row.decode("blob_lifetime_s")
+            let lifetime = requested > 0 ? requested : self.configuration.lifetimes[purpose].map { $0.components.seconds }
+            let blobID = UUID()
+            try await session.execute("""
+                INSERT INTO blobs (id, owner_id, purpose, content_type, byte_size, sha256, display_name, width, height, expires_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10::bigint))
+                """, [blobID, caller.id, purpose, sniffed.contentType, content.size, content.sha256,
+                      try row.decode("display_name", as: String.self), sniffed.width, sniffed.height, lifetime])
+            try await session.execute("UPDATE uploads SET blob_id = $1 WHERE id = $2", [blobID, id])
+            return .blob(try await self.blob(blobID, owner: caller.id, in: session).message)
+        }
+        // The staged bytes are an object now (or refused): the staging file goes either way.
+        await self.staging.remove(id)
+        switch outcome {
+        case .blob(let blob): return blob
+        case .refused(let error): throw error
+        }
+    }
+
+    func abort(_ caller: RPCCaller, _ uploadID: String) async throws {
+        let id = try parseID(uploadID, "upload")
+        let deleted = try await self.database.execute("DELETE FROM uploads WHERE id = $1 AND owner_id = $2 AND blob_id IS NULL", [id, caller.id])
+        guard deleted == 1 else { throw StorageFailure.notFound("upload") }
+        await self.staging.remove(id)
+    }
+
+    func tooLarge(_ size: Int64) -> RPCError {
+        StorageFailure.error(.resourceExhausted, "file_too_large", "files are limited to \(self.configuration.maxUploadBytes) bytes (this one: \(size) or more)")
+    }
+
+    func quotaExceeded(_ caller: RPCCaller, used: Int64) -> RPCError {
+        StorageFailure.error(.resourceExhausted, "quota_exceeded",
+                             "this file does not fit in the \(self.configuration.quota(for: caller.tier)) bytes of the \(caller.tier) tier (\(used) used)")
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Postgres
+
+/// Some ImageSwiss services and the edge as real processes on free ports of 127.0.0.1, each service
+/// with a fresh database of its own. Tests talk HTTP to the edge (`http`) and may read a service's
+/// database directly (`database(for:)`) to check what was written.
+public struct ServiceStack: Sendable {
+    public let processes: [String: ChildProcess]
+    public let rpcPorts: [String: Int]
+    public let databases: [String: PostgresPool]
+    public let http: HTTPTestClient
+    /// A scratch folder for this stack: logs and whatever the services write.
+    public let scratch: String
+
+    static let servicesWithDatabase: Set<String> = ["auth", "billing", "jobs", "storage"]
+
+    /// Starts `services` (e.g. ["auth", "storage"]) and the edge. `environment` is merged last.
+    /// `wrapper` runs a service under another program (e.g. a shell that sets a ulimit first).
+    public static func start(
+        _ services: [String], environment extra: [String: String] = [:], wrapper: [String: [String]] = [:]
+    ) async throws -> ServiceStack {
+        let products = try buildProductsDirectory()
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("stack-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        var environment = ProcessInfo.processInfo.environment
+        environment["LOG_LEVEL"] = "info"
+        var ports: [String: Int] = [:]
+        var urls: [String: String] = [:]
+        for service in services {
+            let port = try freePort()
+            ports[service] = port
+            let prefix = service.uppercased()
+            environment["\(prefix)_RPC_PORT"] = "\(port)"
+            environment["\(prefix)_RPC_ADDRESSES"] = "127.0.0.1:\(port)"
+            environment["\(prefix)_METRICS_PORT"] = "0"
+            if Self.servicesWithDatabase.contains(service) {
+                let url = try await TestPostgres.shared().makeDatabase(prefix: service)
+                urls[service] = url
+                environment["\(prefix)_DATABASE_URL"] = url
+            }
+        }
+        let httpPort = try freePort()
+        environment.merge(["EDGE_HTTP_PORT": "\(httpPort)", "EDGE_METRICS_PORT": "0", "EDGE_RPC_PORT": "\(try freePort())"]) { _, new in new }
+        environment.merge(extra) { _, new in new }
+        var processes: [String: ChildProcess] = [:]
+        for service in services + ["edge"] {
+            let executable = products + "/imageswiss-\(service)"
+            let command = (wrapper[service] ?? []) + [executable]
+            processes[service] = try ChildProcess.spawn(command[0], Array(command.dropFirst()), environment: environment,
+                                                        outputPath: "\(scratch)/\(service).log")
+        }
+        let stack = ServiceStack(
+            processes: processes, rpcPorts: ports,
+            databases: urls.mapValues { PostgresPool(configuration: .init(url: $0, poolSize: 2)) },
+            http: HTTPTestClient(baseURL: "http://127.0.0.1:\(httpPort)"), scratch: scratch
+        )
+        try await stack.waitUntilReady()
+        return stack
+    }
+
+    /// Ready when every service answers its probe and the edge answers HTTP.
+    public func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
+        let end = ContinuousClock.now + timeout
+        let products = try buildProductsDirectory()
+        for (service, port) in self.rpcPorts {
+            while try await runWithStatus(products + "/imageswiss-probe", ["--timeout-ms", "500", "127.0.0.1:\(port)"]).status != 0 {
+                let process = self.processes[service]!
+                guard process.isRunning, ContinuousClock.now < end else { throw TestSupportError("\(service) did not start: \(process.output)") }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        while (try? await self.http.call("GET", "/healthz")) == nil {
+            let edge = self.processes["edge"]!
+            guard edge.isRunning, ContinuousClock.now < end else { throw TestSupportError("edge did not start: \(edge.output)") }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    public func database(for service: String) -> PostgresPool { self.databases[service]! }
+
+    /// SIGTERM to every process (edge first), then waits for them; closes the test's pools.
+    public func stop() async {
+        for name in ["edge"] + self.processes.keys.filter({ $0 != "edge" }).sorted() {
+            guard let process = self.processes[name], process.isRunning else { continue }
+            process.signal(SIGTERM)
+            _ = try? await process.wait()
+        }
+        for pool in self.databases.values { await pool.close() }
+    }
+}
