@@ -24,6 +24,9 @@ public struct ServiceStack: Sendable {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         var environment = ProcessInfo.processInfo.environment
         environment["LOG_LEVEL"] = "info"
+        // Whatever a service writes by default stays in the scratch folder, not the working directory.
+        environment["AUTH_MAIL_DIR"] = scratch + "/mail"
+        environment["STORAGE_DATA_DIR"] = scratch + "/storage"
         var ports: [String: Int] = [:]
         var urls: [String: String] = [:]
         for service in services {
