@@ -18,7 +18,9 @@ enum EdgeHTTPServer {
         AdminRoutes(auth: auth).add(to: router)
         OAuthRoutes(auth: auth).add(to: router)
         let storage = upstreams.client(for: "storage")
-        FileRoutes(storage: storage, publicURL: context.configuration.string("PUBLIC_URL", default: "")).add(to: router)
+        let files = FileRoutes(storage: storage, publicURL: context.configuration.string("PUBLIC_URL", default: ""))
+        files.add(to: router)
+        files.addAdmin(to: router)
         UploadRoutes(storage: storage).add(to: router)
         DownloadRoutes(storage: storage).add(to: router)
         router.get("/healthz") { _, context in try await HealthRoute.report(upstreams, requestID: context.requestID) }

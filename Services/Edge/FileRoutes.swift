@@ -147,6 +147,24 @@ struct FileRoutes {
         }
     }
 
+    /// DELETE /api/v1/admin/users/{id}/files: an administrator purges a user's files (the repair for
+    /// an account deletion whose purge failed). Storage acts on the named user.
+    func addAdmin(to router: Router<EdgeRequestContext>) {
+        router.delete("api/v1/admin/users/:id/files") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.requireAdmin()
+            let target = try context.parameters.require("id")
+            guard UUID(uuidString: target) != nil else { throw EdgeError(.notFound, "not_found", "user not found") }
+            var metadata = AuthRoutes.options(context, caller).metadata
+            metadata.callerID = target.lowercased()
+            metadata[RPCMetadata.callerRole] = "user"
+            let purged = try await self.storage.unary(StorageMethods.purgeOwner, StoragePurgeOwnerRequest(),
+                                                      options: RPCCallOptions(timeout: .seconds(120), metadata: metadata))
+            context.logger.notice("admin purged a user's files", metadata: ["admin": "\(caller.userID)", "user": "\(target)", "files": "\(purged.deletedBlobs)"])
+            return try AuthRoutes.json(["deleted_files": purged.deletedBlobs], request: request, context: context)
+        }
+    }
+
     private func blob(_ context: EdgeRequestContext, _ caller: VerifiedCaller) async throws -> StorageBlob {
         var call = StorageBlobRequest()
         call.blobID = try context.parameters.require("id")

@@ -176,6 +176,15 @@ import Testing
         #expect(deleted.status == 200, "\(deleted.text)")
         #expect(try await stack.count("SELECT count(*) FROM blobs") == 0)
         #expect(try await stack.objectExists(sha256: sha256Hex(photo)) == false)
+
+        // An administrator can repeat a purge for any user; nobody else can.
+        let other = try await stack.http.signedInUser("other@imageswiss.test")
+        #expect(try await stack.upload(photo, name: "kept.jpg", token: other.access, purpose: "avatar").status == 201)
+        #expect(try await stack.http.call("DELETE", "/api/v1/admin/users/\(other.id)/files", bearer: other.access).status == 403)
+        let admin = try await stack.http.signedInUser(StorageStack.adminEmail)
+        let purged = try await stack.http.call("DELETE", "/api/v1/admin/users/\(other.id)/files", bearer: admin.access)
+        #expect(purged.status == 200 && purged.json["deleted_files"] as? Int == 1, "\(purged.text)")
+        #expect(try await stack.count("SELECT count(*) FROM blobs") == 0)
     }
 }
 

@@ -14,6 +14,7 @@ struct StorageStack {
     }
 
     let stack: ServiceStack
+    static let adminEmail = "admin@imageswiss.test"
     let backend: Backend
     let dataDirectory: String
     let moto: MotoServer?
@@ -23,7 +24,7 @@ struct StorageStack {
 
     static func start(_ backend: Backend, _ extra: [String: String] = [:], wrapper: [String: [String]] = [:]) async throws -> StorageStack {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("storage-\(UUID().uuidString.prefix(8))").path
-        var environment = ["STORAGE_DATA_DIR": data, "EDGE_PUBLIC_URL": ""]
+        var environment = ["STORAGE_DATA_DIR": data, "EDGE_PUBLIC_URL": "", "AUTH_FIRST_ADMIN_EMAIL": Self.adminEmail]
         var moto: MotoServer?
         if backend == .s3 {
             let server = try await MotoServer.start()
