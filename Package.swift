@@ -139,6 +139,7 @@ let package = Package(
             name: "ServiceRuntime",
             dependencies: [
                 "RPC", "Postgres", "ImageSwissProtos",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -168,7 +169,12 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], resources: [.copy("Resources/common-passwords.txt")]),
-        service("Billing"),
+        service("Billing", extra: [
+            "Curl",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         service("Jobs"),
         service("ImageOps", extra: ["Vips", "OCR", .product(name: "Logging", package: "swift-log")]),
         service("Storage", extra: [
@@ -246,6 +252,15 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "BillingTests",
+            dependencies: [
+                "RPC", "ImageSwissProtos", "TestSupport", "Postgres",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

@@ -86,7 +86,7 @@ enum BillingSchema {
                 caller text NOT NULL,
                 method text NOT NULL,
                 key text NOT NULL,
-                request_hash bytea NOT NULL,
+                request bytea NOT NULL,
                 response bytea NOT NULL,
                 created_at timestamptz NOT NULL DEFAULT now(),
                 PRIMARY KEY (caller, method, key)

@@ -22,6 +22,7 @@ enum EdgeHTTPServer {
         files.add(to: router)
         files.addAdmin(to: router)
         UploadRoutes(storage: storage).add(to: router)
+        BillingRoutes(billing: upstreams.client(for: "billing")).add(to: router)
         DownloadRoutes(storage: storage).add(to: router)
         router.get("/healthz") { _, context in try await HealthRoute.report(upstreams, requestID: context.requestID) }
         router.get("/metrics") { _, _ in

@@ -151,7 +151,7 @@ import Testing
         // The service keeps serving what fits.
         let small = try await stack.upload(try Samples.jpeg(width: 32, height: 32), name: "small.jpg", token: user.access)
         #expect(small.status == 201)
-        #expect(stack.stack.processes["storage"]!.isRunning)
+        #expect(stack.stack.process("storage").isRunning)
     }
 
     @Test func expiredFilesAndDeletedAccountsLeaveNoBytes() async throws {
@@ -222,6 +222,6 @@ extension HostileUploadTests {
         try await Self.expectNothingLeft(stack, blobs: 1)
         let download = try await stack.http.call("GET", "/api/v1/files/\(kept.json["id"] as! String)/content", bearer: user.access)
         #expect(download.status == 503 && download.errorCode == "storage_unavailable")
-        #expect(stack.stack.processes["storage"]!.isRunning)
+        #expect(stack.stack.process("storage").isRunning)
     }
 }

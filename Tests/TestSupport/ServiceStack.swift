@@ -1,11 +1,15 @@
 import Foundation
 import Postgres
+import Synchronization
 
 /// Some ImageSwiss services and the edge as real processes on free ports of 127.0.0.1, each service
 /// with a fresh database of its own. Tests talk HTTP to the edge (`http`) and may read a service's
 /// database directly (`database(for:)`) to check what was written.
 public struct ServiceStack: Sendable {
-    public let processes: [String: ChildProcess]
+    private let table: ProcessTable
+    /// The command line and environment each process was started with (for restarts).
+    private let commands: [String: [String]]
+    private let environment: [String: String]
     public let rpcPorts: [String: Int]
     public let databases: [String: PostgresPool]
     public let http: HTTPTestClient
@@ -46,14 +50,15 @@ public struct ServiceStack: Sendable {
         environment.merge(["EDGE_HTTP_PORT": "\(httpPort)", "EDGE_METRICS_PORT": "0", "EDGE_RPC_PORT": "\(try freePort())"]) { _, new in new }
         environment.merge(extra) { _, new in new }
         var processes: [String: ChildProcess] = [:]
+        var commands: [String: [String]] = [:]
         for service in services + ["edge"] {
-            let executable = products + "/imageswiss-\(service)"
-            let command = (wrapper[service] ?? []) + [executable]
+            let command = (wrapper[service] ?? []) + [products + "/imageswiss-\(service)"]
+            commands[service] = command
             processes[service] = try ChildProcess.spawn(command[0], Array(command.dropFirst()), environment: environment,
                                                         outputPath: "\(scratch)/\(service).log")
         }
         let stack = ServiceStack(
-            processes: processes, rpcPorts: ports,
+            table: ProcessTable(processes), commands: commands, environment: environment, rpcPorts: ports,
             databases: urls.mapValues { PostgresPool(configuration: .init(url: $0, poolSize: 2)) },
             http: HTTPTestClient(baseURL: "http://127.0.0.1:\(httpPort)"), scratch: scratch
         )
@@ -67,13 +72,13 @@ public struct ServiceStack: Sendable {
         let products = try buildProductsDirectory()
         for (service, port) in self.rpcPorts {
             while try await runWithStatus(products + "/imageswiss-probe", ["--timeout-ms", "500", "127.0.0.1:\(port)"]).status != 0 {
-                let process = self.processes[service]!
+                let process = self.process(service)
                 guard process.isRunning, ContinuousClock.now < end else { throw TestSupportError("\(service) did not start: \(process.output)") }
                 try await Task.sleep(for: .milliseconds(200))
             }
         }
         while (try? await self.http.call("GET", "/healthz")) == nil {
-            let edge = self.processes["edge"]!
+            let edge = self.process("edge")
             guard edge.isRunning, ContinuousClock.now < end else { throw TestSupportError("edge did not start: \(edge.output)") }
             try await Task.sleep(for: .milliseconds(200))
         }
@@ -81,13 +86,39 @@ public struct ServiceStack: Sendable {
 
     public func database(for service: String) -> PostgresPool { self.databases[service]! }
 
+    /// The running process of a service ("edge" included).
+    public func process(_ service: String) -> ChildProcess { self.table.processes.withLock { $0[service]! } }
+
+    /// Kills a service with SIGKILL (no drain, no cleanup: a crash) and waits for it to be gone.
+    public func crash(_ service: String) async throws {
+        let process = self.process(service)
+        process.signal(SIGKILL)
+        _ = try await process.wait()
+    }
+
+    /// Starts a stopped or crashed service again, same command and environment, and waits until it serves.
+    public func restart(_ service: String) async throws {
+        let command = self.commands[service]!
+        let process = try ChildProcess.spawn(command[0], Array(command.dropFirst()), environment: self.environment,
+                                             outputPath: "\(self.scratch)/\(service)-\(UUID().uuidString.prefix(4)).log")
+        self.table.processes.withLock { $0[service] = process }
+        try await self.waitUntilReady()
+    }
+
     /// SIGTERM to every process (edge first), then waits for them; closes the test's pools.
     public func stop() async {
-        for name in ["edge"] + self.processes.keys.filter({ $0 != "edge" }).sorted() {
-            guard let process = self.processes[name], process.isRunning else { continue }
+        let processes = self.table.processes.withLock { $0 }
+        for name in ["edge"] + processes.keys.filter({ $0 != "edge" }).sorted() {
+            guard let process = processes[name], process.isRunning else { continue }
             process.signal(SIGTERM)
             _ = try? await process.wait()
         }
         for pool in self.databases.values { await pool.close() }
     }
+}
+
+/// The stack's processes by service, replaced on restart.
+final class ProcessTable: Sendable {
+    let processes: Mutex<[String: ChildProcess]>
+    init(_ processes: [String: ChildProcess]) { self.processes = Mutex(processes) }
 }

@@ -1,0 +1,58 @@
+import Postgres
+import RPC
+import SwiftProtobuf
+
+/// Idempotency keys for mutating calls: the first answer to (caller, method, key) is stored in the
+/// same transaction as the change it reports, with the request it answered. A retry with the same
+/// key and the same request gets that answer back without running again; the same key with another
+/// request is refused. Calls that fail store nothing, so a retry runs afresh.
+///
+/// Needs a table with columns (caller text, method text, key text, request bytea,
+/// response bytea), primary key (caller, method, key).
+public struct IdempotentCalls: Sendable {
+    public let database: PostgresPool
+    public let table: String
+    public let domain: String
+
+    public init(database: PostgresPool, table: String = "idempotency_keys", domain: String) {
+        self.database = database
+        self.table = table
+        self.domain = domain
+    }
+
+    public func run<Response: SwiftProtobuf.Message & Sendable>(
+        caller: String, method: String, key: String, request: some SwiftProtobuf.Message,
+        _ body: @Sendable (PostgresSession) async throws -> Response
+    ) async throws -> Response {
+        guard !key.isEmpty else {
+            throw RPCError.reasoned(.invalidArgument, domain: self.domain, reason: "idempotency_key_required",
+                                    "this call needs an idempotency key", field: "idempotency_key")
+        }
+        guard key.utf8.count <= 200 else {
+            throw RPCError.reasoned(.invalidArgument, domain: self.domain, reason: "invalid_idempotency_key", "at most 200 bytes", field: "idempotency_key")
+        }
+        // Deterministic encoding: the same request gives the same bytes.
+        var options = BinaryEncodingOptions()
+        options.useDeterministicOrdering = true
+        let requestBytes: [UInt8] = try request.serializedBytes(options: options)
+        return try await self.database.transaction { session in
+            // Two calls with the same key at once: the second waits here, then finds the first's answer.
+            _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["\(caller)|\(method)|\(key)"])
+            if let row = try await session.query(
+                "SELECT request, response FROM \(self.table) WHERE caller = $1 AND method = $2 AND key = $3", [caller, method, key]
+            ).first {
+                guard try row.decode("request", as: [UInt8].self) == requestBytes else {
+                    throw RPCError.reasoned(.failedPrecondition, domain: self.domain, reason: "idempotency_key_reused",
+                                            "this idempotency key was used for a different request", field: "idempotency_key")
+                }
+                return try Response(serializedBytes: try row.decode("response", as: [UInt8].self))
+            }
+            let response = try await body(session)
+            try await session.execute(
+                "INSERT INTO \(self.table) (caller, method, key, request, response) VALUES ($1, $2, $3, $4, $5)",
+                [caller, method, key, requestBytes, try response.serializedBytes() as [UInt8]]
+            )
+            return response
+        }
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import ImageSwissProtos
+
+// The JSON shapes of /api/v1/billing and /api/v1/admin/billing. Credits and cents are integers.
+
+struct BalanceJSON: Encodable {
+    let available, held, total, spent_today, daily_cap, expiring_credits: Int64
+    let tier: String
+    let next_expiry: String?
+
+    init(_ b: BillingBalance) {
+        (self.available, self.held, self.total, self.spent_today, self.daily_cap) = (b.available, b.held, b.total, b.spentToday, b.dailyCap)
+        self.expiring_credits = b.expiringCredits
+        self.tier = b.tier
+        self.next_expiry = b.hasNextExpiry ? rfc3339(b.nextExpiry) : nil
+    }
+}
+
+struct EntryJSON: Encodable {
+    let id, amount, balance_after: Int64
+    let kind, operation, reference: String
+    let created_at: String?
+
+    init(_ e: BillingEntry) {
+        (self.id, self.amount, self.balance_after) = (e.entryID, e.amount, e.balanceAfter)
+        (self.kind, self.operation, self.reference) = (e.kind, e.operation, e.reference)
+        self.created_at = rfc3339(e.createdAt)
+    }
+}
+
+struct PackJSON: Encodable {
+    let id, name, currency: String
+    let price_cents, credits: Int64
+
+    init(_ p: BillingPack) { (self.id, self.name, self.currency, self.price_cents, self.credits) = (p.packID, p.name, p.currency, p.priceCents, p.credits) }
+}
+
+struct PacksJSON: Encodable {
+    let items: [PackJSON]
+    let credits_per_dollar: Int64
+}
+
+struct CheckoutBody: Decodable {
+    var pack_id: String?
+    var amount_cents: Int64?
+    var success_url: String?
+    var cancel_url: String?
+}
+
+struct CheckoutJSON: Encodable {
+    let id, provider, status, currency, payment_url: String
+    let amount_cents, credits: Int64
+    let receipt_id: String?
+
+    init(_ c: BillingCheckout) {
+        (self.id, self.provider, self.status, self.currency, self.payment_url) = (c.checkoutID, c.provider, c.status, c.currency, c.paymentURL)
+        (self.amount_cents, self.credits) = (c.amountCents, c.credits)
+        self.receipt_id = c.receiptID.isEmpty ? nil : c.receiptID
+    }
+}
+
+struct QuoteBody: Decodable {
+    struct Item: Decodable {
+        let operations: [String]
+        var count: UInt32?
+        /// Megapixels of each image (e.g. 2.7); or width and height.
+        var megapixels: Double?
+        var width: UInt64?
+        var height: UInt64?
+    }
+    let items: [Item]
+    var lane: String?
+}
+
+struct QuoteJSON: Encodable {
+    struct Line: Encodable { let operations: String; let count: UInt32; let unit_credits, credits: Int64 }
+    let total_credits: Int64
+    let price_list_version: UInt32
+    let lane: String
+    let lines: [Line]
+
+    init(_ q: BillingPriceQuote) {
+        (self.total_credits, self.price_list_version, self.lane) = (q.totalCredits, q.priceListVersion, q.lane)
+        self.lines = q.lines.map { Line(operations: $0.operations, count: $0.count, unit_credits: $0.unitCredits, credits: $0.credits) }
+    }
+}
+
+struct TierJSON: Encodable {
+    let id, name: String
+    let price_cents, monthly_credits, daily_cap: Int64
+    let priority: Bool
+    let max_output_pixels: UInt32
+
+    init(_ t: BillingTier) {
+        (self.id, self.name, self.price_cents, self.monthly_credits, self.daily_cap) = (t.tierID, t.name, t.priceCents, t.monthlyCredits, t.dailyCap)
+        (self.priority, self.max_output_pixels) = (t.priority, t.maxOutputPixels)
+    }
+}
+
+struct SubscriptionJSON: Encodable {
+    let tier: TierJSON
+    let period_start, period_end: String?
+    let next_tier: String?
+
+    init(_ s: BillingSubscription) {
+        self.tier = TierJSON(s.tier)
+        (self.period_start, self.period_end) = (rfc3339(s.periodStart), rfc3339(s.periodEnd))
+        self.next_tier = s.nextTier.isEmpty ? nil : s.nextTier
+    }
+}
+
+struct SubscriptionBody: Decodable { let tier: String }
+
+struct ReceiptJSON: Encodable {
+    let id, number, currency, description, provider: String
+    let amount_cents, credits: Int64
+    let created_at: String?
+
+    init(_ r: BillingReceipt) {
+        (self.id, self.number, self.currency, self.description, self.provider) = (r.receiptID, r.number, r.currency, r.description_p, r.provider)
+        (self.amount_cents, self.credits) = (r.amountCents, r.credits)
+        self.created_at = rfc3339(r.createdAt)
+    }
+}
+
+struct PriceJSON: Codable {
+    let operation: String
+    let credits: Int64
+    var per_megapixel: Int64?
+    var included_megapixels: UInt32?
+}
+
+struct PriceListJSON: Encodable {
+    let version, fast_lane_percent: UInt32
+    let prices: [PriceJSON]
+    let created_by: String
+    let created_at: String?
+
+    init(_ l: BillingPriceList) {
+        (self.version, self.fast_lane_percent, self.created_by, self.created_at) = (l.version, l.fastLanePercent, l.createdBy, rfc3339(l.createdAt))
+        self.prices = l.prices.map { PriceJSON(operation: $0.operation, credits: $0.credits, per_megapixel: $0.perMegapixel, included_megapixels: $0.includedMegapixels) }
+    }
+}
+
+struct PriceListBody: Decodable {
+    let prices: [PriceJSON]
+    var fast_lane_percent: UInt32?
+}
+
+struct GrantBody: Decodable {
+    let account_id: String
+    let amount: Int64
+    var source: String?
+    var expires_in_seconds: UInt64?
+    var reference: String?
+}
+
+struct ReportJSON: Encodable {
+    struct Day: Encodable { let day: String; let amount_cents, purchases, credits_sold: Int64 }
+    struct Operation: Encodable { let operation: String; let credits_spent, spends: Int64 }
+    struct Account: Encodable { let account_id: String; let credits_spent, amount_cents: Int64 }
+    let revenue: [Day]
+    let credits_issued: [String: Int64]
+    let spent_by_operation: [Operation]
+    let top_accounts: [Account]
+
+    init(_ r: BillingReport) {
+        self.revenue = r.revenue.map { Day(day: $0.day, amount_cents: $0.amountCents, purchases: $0.purchases, credits_sold: $0.creditsSold) }
+        self.credits_issued = r.creditsIssued
+        self.spent_by_operation = r.spentByOperation.map { Operation(operation: $0.operation, credits_spent: $0.creditsSpent, spends: $0.spends) }
+        self.top_accounts = r.topAccounts.map { Account(account_id: $0.accountID, credits_spent: $0.creditsSpent, amount_cents: $0.amountCents) }
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ImageSwissProtos
+import RPC
+
+/// /api/v1/billing: balance, history, packs and checkout, quotes, subscription, receipts; the Stripe
+/// webhook; and /api/v1/admin/billing: prices, grants, reports.
+struct BillingRoutes {
+    let billing: RPCClient
+
+    /// The client's Idempotency-Key, or a fresh one (then a retry is a new request).
+    static func idempotencyKey(_ request: Request) -> String {
+        request.headers[AuthRoutes.idempotencyKey] ?? UUID().uuidString
+    }
+
+    func add(to router: Router<EdgeRequestContext>) {
+        let billing = router.group("api/v1/billing")
+        billing.get("balance") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.require(scope: "billing:read")
+            let balance = try await self.billing.unary(BillingMethods.getBalance, BillingGetBalanceRequest(), options: AuthRoutes.options(context, caller))
+            return try AuthRoutes.json(BalanceJSON(balance), request: request, context: context)
+        }
+        billing.get("history") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.require(scope: "billing:read")
+            let query = request.uri.queryParameters
+            var call = BillingHistoryRequest()
+            call.kind = query["kind"].map(String.init) ?? ""
+            call.page.pageToken = query["page_token"].map(String.init) ?? ""
+            if let size = query["page_size"] { call.page.pageSize = UInt32(size) ?? 0 }
+            if let after = query["after"] { call.after = try FileRoutes.timestamp(String(after), field: "after") }
+            if let before = query["before"] { call.before = try FileRoutes.timestamp(String(before), field: "before") }
+            let page = try await self.billing.unary(BillingMethods.history, call, options: AuthRoutes.options(context, caller))
+            let token = page.page.nextPageToken
+            return try AuthRoutes.json(Page(items: page.entries.map(EntryJSON.init), next_page_token: token.isEmpty ? nil : token), request: request, context: context)
+        }
+        billing.get("packs") { request, context -> Response in
+            let packs = try await self.billing.unary(BillingMethods.listPacks, BillingListPacksRequest(), options: AuthRoutes.options(context))
+            return try AuthRoutes.json(PacksJSON(items: packs.packs.map(PackJSON.init), credits_per_dollar: packs.creditsPerDollar), request: request, context: context)
+        }
+        billing.get("tiers") { request, context -> Response in
+            let tiers = try await self.billing.unary(BillingMethods.listTiers, BillingListTiersRequest(), options: AuthRoutes.options(context))
+            return try AuthRoutes.json(Page(items: tiers.tiers.map(TierJSON.init), next_page_token: nil), request: request, context: context)
+        }
+        billing.post("checkout") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.requireSession()
+            let body = try await request.decode(as: CheckoutBody.self, context: context)
+            var call = BillingCheckoutRequest()
+            call.packID = body.pack_id ?? ""
+            call.amountCents = body.amount_cents ?? 0
+            call.successURL = body.success_url ?? ""
+            call.cancelURL = body.cancel_url ?? ""
+            call.idempotencyKey = Self.idempotencyKey(request)
+            let checkout = try await self.billing.unary(BillingMethods.createCheckout, call, options: AuthRoutes.options(context, caller))
+            return try AuthRoutes.json(CheckoutJSON(checkout), status: .created, request: request, context: context)
+        }
+        billing.get("checkout/:id") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.require(scope: "billing:read")
+            var call = BillingGetCheckoutRequest()
+            call.checkoutID = try context.parameters.require("id")
+            let checkout = try await self.billing.unary(BillingMethods.getCheckout, call, options: AuthRoutes.options(context, caller))
+            return try AuthRoutes.json(CheckoutJSON(checkout), request: request, context: context)
+        }
+        billing.post("checkout/:id/complete") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.requireSession()
+            var call = BillingCompleteLocalCheckoutRequest()
+            call.checkoutID = try context.parameters.require("id")
+            let checkout = try await self.billing.unary(BillingMethods.completeLocalCheckout, call, options: AuthRoutes.options(context, caller))
+            return try AuthRoutes.json(CheckoutJSON(checkout), request: request, context: context)
+        }
+        billing.post("quote") { request, context -> Response in
+            let caller = try context.requireCaller()
+            if (try? caller.require(scope: "billing:read")) == nil { try caller.require(scope: "jobs:write") }
+            let body = try await request.decode(as: QuoteBody.self, context: context)
+            var call = BillingQuoteRequest()
+            call.lane = body.lane ?? ""
+            call.items = try body.items.map { item in
+                var line = BillingQuoteItem()
+                line.operations = item.operations
+                line.count = item.count ?? 1
+                if let megapixels = item.megapixels {
+                    guard megapixels.isFinite, megapixels >= 0, megapixels <= 10_000 else {
+                        throw EdgeError(.badRequest, "invalid_megapixels", "megapixels must be 0 to 10000", field: "megapixels")
+                    }
+                    line.megapixelsMilli = UInt64((megapixels * 1000).rounded(.up))
+                } else if let width = item.width, let height = item.height, width <= 1_000_000, height <= 1_000_000 {
+                    line.megapixelsMilli = (width * height + 999) / 1000
+                }
+                return line
+            }
+            let quote = try await self.billing.unary(BillingMethods.quote, call, options: AuthRoutes.options(context, caller))
+            return try AuthRoutes.json(QuoteJSON(quote), request: request, context: context)
+        }
+        billing.get("subscription") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.require(scope: "billing:read")
+            let subscription = try await self.billing.unary(BillingMethods.getSubscription, BillingGetSubscriptionRequest(), options: AuthRoutes.options(context, caller))
+            return try AuthRoutes.json(SubscriptionJSON(subscription), request: request, context: context)
+        }
+        billing.put("subscription") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.requireSession()
+            var call = BillingChangeSubscriptionRequest()
+            call.tierID = try await request.decode(as: SubscriptionBody.self, context: context).tier
+            call.idempotencyKey = Self.idempotencyKey(request)
+            let subscription = try await self.billing.unary(BillingMethods.changeSubscription, call, options: AuthRoutes.options(context, caller))
+            return try AuthRoutes.json(SubscriptionJSON(subscription), request: request, context: context)
+        }
+        billing.get("receipts") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.require(scope: "billing:read")
+            var call = BillingListReceiptsRequest()
+            call.page.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
+            let page = try await self.billing.unary(BillingMethods.listReceipts, call, options: AuthRoutes.options(context, caller))
+            let token = page.page.nextPageToken
+            return try AuthRoutes.json(Page(items: page.receipts.map(ReceiptJSON.init), next_page_token: token.isEmpty ? nil : token), request: request, context: context)
+        }
+        // Stripe calls this without credentials: the Stripe-Signature header (checked by Billing) is the proof.
+        billing.post("webhooks/stripe") { request, context -> Response in
+            var call = BillingStripeWebhookRequest()
+            call.payload = Data(buffer: try await request.body.collect(upTo: 1 << 20))
+            call.signatureHeader = request.headers[HTTPField.Name("Stripe-Signature")!] ?? ""
+            let answer = try await self.billing.unary(BillingMethods.handleStripeWebhook, call, options: AuthRoutes.options(context))
+            return try AuthRoutes.json(["outcome": answer.outcome], request: request, context: context)
+        }
+        self.addAdmin(to: router)
+    }
+
+    private func addAdmin(to router: Router<EdgeRequestContext>) {
+        let admin = router.group("api/v1/admin/billing")
+        admin.get("prices") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.requireAdmin()
+            let list = try await self.billing.unary(BillingMethods.getPriceList, BillingGetPriceListRequest(), options: AuthRoutes.options(context, caller))
+            return try AuthRoutes.json(PriceListJSON(list), request: request, context: context)
+        }
+        admin.put("prices") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.requireAdmin()
+            let body = try await request.decode(as: PriceListBody.self, context: context)
+            var call = BillingSetPriceListRequest()
+            call.prices = body.prices.map { price in
+                var entry = BillingPriceEntry()
+                entry.operation = price.operation
+                entry.credits = price.credits
+                entry.perMegapixel = price.per_megapixel ?? 0
+                entry.includedMegapixels = price.included_megapixels ?? 0
+                return entry
+            }
+            call.fastLanePercent = body.fast_lane_percent ?? 0
+            call.idempotencyKey = Self.idempotencyKey(request)
+            let list = try await self.billing.unary(BillingMethods.setPriceList, call, options: AuthRoutes.options(context, caller))
+            return try AuthRoutes.json(PriceListJSON(list), request: request, context: context)
+        }
+        admin.post("grants") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.requireAdmin()
+            let body = try await request.decode(as: GrantBody.self, context: context)
+            var call = BillingGrantRequest()
+            call.accountID = body.account_id
+            call.amount = body.amount
+            call.source = body.source ?? "promotional"
+            call.expiresInSeconds = body.expires_in_seconds ?? 0
+            call.reference = body.reference ?? ""
+            call.idempotencyKey = Self.idempotencyKey(request)
+            let entry = try await self.billing.unary(BillingMethods.grant, call, options: AuthRoutes.options(context, caller))
+            return try AuthRoutes.json(EntryJSON(entry), status: .created, request: request, context: context)
+        }
+        admin.get("report") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.requireAdmin()
+            let query = request.uri.queryParameters
+            var call = BillingReportRequest()
+            if let from = query["from"] { call.from = try FileRoutes.timestamp(String(from), field: "from") }
+            if let to = query["to"] { call.to = try FileRoutes.timestamp(String(to), field: "to") }
+            call.limit = query["limit"].flatMap { UInt32($0) } ?? 0
+            let report = try await self.billing.unary(BillingMethods.getReport, call, options: AuthRoutes.options(context, caller))
+            return try AuthRoutes.json(ReportJSON(report), request: request, context: context)
+        }
+    }
+}

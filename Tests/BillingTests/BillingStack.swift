@@ -1,0 +1,93 @@
+import Foundation
+import ImageSwissProtos
+import Postgres
+import RPC
+import TestSupport
+
+/// Auth, Billing and the edge as real processes; tests reach Billing over HTTP through the edge,
+/// or over RPC directly as Jobs would (acting for an account named in the call metadata).
+struct BillingStack {
+    let stack: ServiceStack
+    let rpc: RPCClient
+    static let adminEmail = "admin@imageswiss.test"
+
+    var http: HTTPTestClient { self.stack.http }
+    var database: PostgresPool { self.stack.database(for: "billing") }
+
+    static func start(_ extra: [String: String] = [:]) async throws -> BillingStack {
+        var environment = ["BILLING_SWEEP_INTERVAL_MS": "200", "AUTH_FIRST_ADMIN_EMAIL": Self.adminEmail]
+        environment.merge(extra) { _, new in new }
+        let stack = try await ServiceStack.start(["auth", "billing"], environment: environment)
+        var configuration = RPCClientConfiguration()
+        configuration.peerName = "billing-tests"
+        let rpc = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: stack.rpcPorts["billing"]!)], configuration: configuration)
+        return BillingStack(stack: stack, rpc: rpc)
+    }
+
+    func stop() async {
+        await self.rpc.close()
+        await self.stack.stop()
+    }
+
+    /// Call options acting for `account`.
+    static func `as`(_ account: String, role: String = "user", timeout: Duration = .seconds(10)) -> RPCCallOptions {
+        RPCCallOptions(timeout: timeout, metadata: [RPCMetadata.callerID: account, RPCMetadata.callerRole: role, RPCMetadata.callerScopes: "*"])
+    }
+
+    /// Gives `account` (which must have used Billing) `amount` promotional credits.
+    func grant(_ account: String, _ amount: Int64, source: String = "promotional", expiresIn: UInt64 = 0) async throws -> BillingEntry {
+        var request = BillingGrantRequest()
+        request.accountID = account
+        request.amount = amount
+        request.source = source
+        request.expiresInSeconds = expiresIn
+        request.idempotencyKey = UUID().uuidString
+        return try await self.rpc.unary(BillingMethods.grant, request, options: Self.as("ops", role: "admin"))
+    }
+
+    func balance(_ account: String) async throws -> BillingBalance {
+        try await self.rpc.unary(BillingMethods.getBalance, BillingGetBalanceRequest(), options: Self.as(account))
+    }
+
+    func spend(_ account: String, _ amount: Int64, key: String, timeout: Duration = .seconds(10)) async throws -> BillingHold {
+        var request = BillingSpendRequest()
+        request.amount = amount
+        request.reference = key
+        request.operation = "resize"
+        request.idempotencyKey = key
+        return try await self.rpc.unary(BillingMethods.spend, request, options: Self.as(account, timeout: timeout))
+    }
+
+    /// Lifts the free tier's daily cap, for workloads larger than a day's allowance.
+    func liftDailyCap() async throws {
+        try await self.database.execute("UPDATE tiers SET daily_cap = 100000000")
+    }
+
+    /// The ledger's invariants for one account, straight from the tables: the total is the sum of
+    /// the entries and of what lots and open holds hold; `held` is the open holds; nothing negative.
+    func invariantsHold(_ account: String) async throws -> Bool {
+        let row = try await self.database.query("""
+            SELECT a.total, a.held,
+                   (SELECT coalesce(sum(amount), 0) FROM ledger_entries WHERE account_id = a.account_id)::bigint AS entries,
+                   (SELECT coalesce(sum(remaining), 0) FROM lots WHERE account_id = a.account_id)::bigint AS in_lots,
+                   (SELECT coalesce(sum(hl.amount), 0) FROM hold_lots hl JOIN holds h ON h.id = hl.hold_id
+                     WHERE h.account_id = a.account_id AND h.state = 'open')::bigint AS reserved,
+                   (SELECT coalesce(sum(amount), 0) FROM holds WHERE account_id = a.account_id AND state = 'open')::bigint AS open_holds,
+                   (SELECT count(*) FROM lots WHERE account_id = a.account_id AND remaining < 0) AS negative_lots
+            FROM accounts a WHERE a.account_id = $1
+            """, [account]).first!
+        let total: Int64 = try row.decode("total"), held: Int64 = try row.decode("held")
+        let entries: Int64 = try row.decode("entries"), inLots: Int64 = try row.decode("in_lots")
+        let reserved: Int64 = try row.decode("reserved"), openHolds: Int64 = try row.decode("open_holds")
+        let negative: Int64 = try row.decode("negative_lots")
+        return total >= 0 && total == entries && total == inLots + reserved && held == openHolds && negative == 0
+    }
+
+    func count(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> Int {
+        try await self.database.query(sql, parameters).first!.decode(at: 0, as: Int.self)
+    }
+}
+
+extension RPCError {
+    var reason: String? { self.detail(CommonErrorInfo.self)?.reason }
+}
