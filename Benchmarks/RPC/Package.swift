@@ -42,6 +42,15 @@ let package = Package(
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // Drives imageswiss-billing over RPC (hold + capture pairs) for Benchmarks/Billing/run.sh.
+        .executableTarget(
+            name: "BillingBenchmarkClient",
+            dependencies: [
+                .product(name: "RPC", package: imageSwiss),
+                .product(name: "ImageSwissProtos", package: imageSwiss),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         // Drives imageswiss-imageops over RPC for Benchmarks/ImageOps/run.sh.
         .executableTarget(
             name: "ImageOpsBenchmarkClient",

@@ -18,11 +18,13 @@ enum EdgeHTTPServer {
         AdminRoutes(auth: auth).add(to: router)
         OAuthRoutes(auth: auth).add(to: router)
         let storage = upstreams.client(for: "storage")
-        let files = FileRoutes(storage: storage, publicURL: context.configuration.string("PUBLIC_URL", default: ""))
+        let billing = upstreams.client(for: "billing")
+        let tiers = TierLookup(billing: billing)
+        let files = FileRoutes(storage: storage, tiers: tiers, publicURL: context.configuration.string("PUBLIC_URL", default: ""))
         files.add(to: router)
         files.addAdmin(to: router)
-        UploadRoutes(storage: storage).add(to: router)
-        BillingRoutes(billing: upstreams.client(for: "billing")).add(to: router)
+        UploadRoutes(storage: storage, tiers: tiers).add(to: router)
+        BillingRoutes(billing: billing).add(to: router)
         DownloadRoutes(storage: storage).add(to: router)
         router.get("/healthz") { _, context in try await HealthRoute.report(upstreams, requestID: context.requestID) }
         router.get("/metrics") { _, _ in

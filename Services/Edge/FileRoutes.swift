@@ -8,6 +8,8 @@ import RPC
 /// Storage), list, metadata, delete, download, signed links, zips and usage.
 struct FileRoutes {
     let storage: RPCClient
+    /// Quotas are per tier: uploads carry the caller's tier to Storage.
+    let tiers: TierLookup
     /// Where signed links point (EDGE_PUBLIC_URL); empty: links are paths on this host.
     let publicURL: String
 
@@ -24,7 +26,7 @@ struct FileRoutes {
             guard Self.uploadPurposes.contains(purpose) else {
                 throw EdgeError(.badRequest, "invalid_purpose", "purpose must be upload, avatar or training", field: "purpose")
             }
-            let options = AuthRoutes.options(context, caller)
+            let options = await self.tiers.options(context, caller)
             if let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("multipart/") {
                 guard let boundary = MultipartReader.boundary(contentType: contentType) else {
                     throw EdgeError(.badRequest, "invalid_multipart", "multipart uploads must be multipart/form-data with a boundary")
@@ -67,7 +69,7 @@ struct FileRoutes {
         files.get("usage") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "files:read")
-            let usage = try await self.storage.unary(StorageMethods.getUsage, StorageUsageRequest(), options: AuthRoutes.options(context, caller))
+            let usage = try await self.storage.unary(StorageMethods.getUsage, StorageUsageRequest(), options: await self.tiers.options(context, caller))
             return try AuthRoutes.json(UsageJSON(used_bytes: usage.usedBytes, quota_bytes: usage.quotaBytes, files: usage.blobCount, tier: usage.tier),
                                        request: request, context: context)
         }

@@ -9,6 +9,7 @@ import RPC
 /// arrived, POST …/commit makes the file, DELETE gives up.
 struct UploadRoutes {
     let storage: RPCClient
+    let tiers: TierLookup
 
     func add(to router: Router<EdgeRequestContext>) {
         let uploads = router.group("api/v1/uploads")
@@ -25,7 +26,7 @@ struct UploadRoutes {
             call.expectedSize = body.size ?? 0
             call.expiresInSeconds = body.expires_in_seconds ?? 0
             call.idempotencyKey = request.headers[AuthRoutes.idempotencyKey] ?? ""
-            let upload = try await self.storage.unary(StorageMethods.beginUpload, call, options: AuthRoutes.options(context, caller))
+            let upload = try await self.storage.unary(StorageMethods.beginUpload, call, options: await self.tiers.options(context, caller))
             return try AuthRoutes.json(UploadJSON(upload), status: .created, request: request, context: context)
         }
         uploads.get(":id") { request, context -> Response in
@@ -37,7 +38,7 @@ struct UploadRoutes {
         uploads.put(":id") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "files:write")
-            let options = AuthRoutes.options(context, caller)
+            let options = await self.tiers.options(context, caller)
             guard let offset = request.uri.queryParameters["offset"].flatMap({ UInt64($0) }) else {
                 throw EdgeError(.badRequest, "invalid_offset", "PUT needs ?offset=<bytes already received>", field: "offset")
             }
@@ -51,7 +52,7 @@ struct UploadRoutes {
         uploads.post(":id/commit") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "files:write")
-            let blob = try await self.storage.unary(StorageMethods.commitUpload, try Self.uploadRequest(context), options: AuthRoutes.options(context, caller))
+            let blob = try await self.storage.unary(StorageMethods.commitUpload, try Self.uploadRequest(context), options: await self.tiers.options(context, caller))
             return try AuthRoutes.json(FileJSON(blob), status: .created, request: request, context: context)
         }
         uploads.delete(":id") { request, context -> Response in

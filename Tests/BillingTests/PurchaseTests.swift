@@ -69,10 +69,24 @@ import Testing
         let badPrices = try await billing.http.call("PUT", "/api/v1/admin/billing/prices", json: ["prices": [["operation": "x", "credits": -1]]], bearer: admin.access)
         #expect(badPrices.status == 400)
 
+        // Grants: to an account that never used Billing is 404; a bad amount is 400; neither writes.
+        let entries = try await billing.count("SELECT count(*) FROM ledger_entries")
+        let unknown = try await billing.http.call("POST", "/api/v1/admin/billing/grants",
+                                                  json: ["account_id": UUID().uuidString, "amount": 5], bearer: admin.access)
+        #expect(unknown.status == 404 && unknown.errorCode == "not_found")
+        let negative = try await billing.http.call("POST", "/api/v1/admin/billing/grants", json: ["account_id": user.id, "amount": -5], bearer: admin.access)
+        #expect(negative.status == 400 && negative.errorCode == "invalid_amount")
+        #expect(try await billing.http.call("POST", "/api/v1/admin/billing/grants", json: ["account_id": user.id, "amount": 5], bearer: user.access).status == 403)
+        #expect(try await billing.count("SELECT count(*) FROM ledger_entries") == entries)
+        let granted = try await billing.http.call("POST", "/api/v1/admin/billing/grants",
+                                                  json: ["account_id": user.id, "amount": 5, "source": "promotional"], bearer: admin.access)
+        #expect(granted.status == 201 && granted.json["balance_after"] as? Int == 38)
+
         // Admin reports see the purchase and the grants.
         let report = try await billing.http.call("GET", "/api/v1/admin/billing/report", bearer: admin.access)
         #expect((report.json["revenue"] as? [[String: Any]])?.first?["amount_cents"] as? Int == 1299)
         #expect((report.json["credits_issued"] as? [String: Any])?["purchase"] as? Int == 30)
+        #expect((report.json["credits_issued"] as? [String: Any])?["promotional_grant"] as? Int == 5)
     }
 
     @Test func subscriptionsGrantEveryPeriodAndCancellationKeepsCreditsUntilItEnds() async throws {

@@ -5,7 +5,7 @@ import S3
 import TestSupport
 import Testing
 
-/// Auth, Storage and the edge as real processes, Storage on the chosen backend: the local file
+/// Auth, Billing, Storage and the edge as real processes, Storage on the chosen backend: the local file
 /// system (a scratch folder) or S3 (moto's server on loopback). Same tests, either backend.
 struct StorageStack {
     enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
@@ -36,7 +36,8 @@ struct StorageStack {
             ]) { _, new in new }
         }
         environment.merge(extra) { _, new in new }
-        let stack = try await ServiceStack.start(["auth", "storage"], environment: environment, wrapper: wrapper)
+        // Billing too: the edge asks it for the caller's tier, which sets the quota.
+        let stack = try await ServiceStack.start(["auth", "billing", "storage"], environment: environment, wrapper: wrapper)
         return StorageStack(stack: stack, backend: backend, dataDirectory: data, moto: moto)
     }
 
