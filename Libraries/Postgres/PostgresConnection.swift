@@ -90,8 +90,9 @@ final class PostgresConnection: @unchecked Sendable {
         guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY else {
             let message = String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines
             let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
             let kind: PostgresError.Kind = PQstatus(self.handle) == CONNECTION_OK ? .query : .connection
-            throw PostgresError(kind, message, sqlState: sqlState)
+            throw PostgresError(kind, message, sqlState: sqlState, primaryMessage: primary)
         }
         let rowCount = Int(PQntuples(result))
         let fieldCount = Int(PQnfields(result))

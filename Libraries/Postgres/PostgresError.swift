@@ -13,11 +13,15 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// The five-character SQLSTATE, e.g. "23505" for a unique violation.
     public var sqlState: String?
     public var message: String
+    /// The primary message alone (no "ERROR:" prefix, detail or context): what a PL/pgSQL
+    /// `RAISE … USING MESSAGE` said.
+    public var primaryMessage: String?
 
-    public init(_ kind: Kind, _ message: String, sqlState: String? = nil) {
+    public init(_ kind: Kind, _ message: String, sqlState: String? = nil, primaryMessage: String? = nil) {
         self.kind = kind
         self.message = message
         self.sqlState = sqlState
+        self.primaryMessage = primaryMessage
     }
 
     public var description: String {

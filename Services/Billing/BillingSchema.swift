@@ -196,5 +196,150 @@ enum BillingSchema {
                 created_at timestamptz NOT NULL DEFAULT now()
             );
             """),
+        Migration(version: 3, name: "ledger functions and the daily spend counter", sql: """
+            -- What each account spent (captured) or holds, per UTC day: the daily cap reads one row.
+            CREATE TABLE daily_spend (
+                account_id text NOT NULL REFERENCES accounts,
+                day date NOT NULL,
+                amount bigint NOT NULL DEFAULT 0,
+                PRIMARY KEY (account_id, day)
+            );
+            INSERT INTO daily_spend (account_id, day, amount)
+                SELECT account_id, (created_at AT TIME ZONE 'UTC')::date,
+                       sum(CASE state WHEN 'open' THEN amount WHEN 'captured' THEN captured ELSE 0 END)
+                FROM holds GROUP BY 1, 2;
+
+            -- The ledger's steps run inside PostgreSQL, one call per step: a hold or a capture is one
+            -- round trip instead of a dozen. Errors carry a reason in their message ('reason:detail')
+            -- and an IS0xx SQLSTATE that Billing maps to its RPC errors.
+
+            -- One entry, and the account's total moved with it.
+            CREATE FUNCTION billing_append(p_account text, p_amount bigint, p_kind text, p_operation text, p_reference text, p_hold uuid,
+                                           OUT o_entry bigint, OUT o_created_us bigint, OUT o_balance bigint) AS $fn$
+            BEGIN
+                UPDATE accounts SET total = total + p_amount WHERE account_id = p_account RETURNING total INTO o_balance;
+                INSERT INTO ledger_entries (account_id, amount, kind, operation, reference, hold_id, balance_after)
+                VALUES (p_account, p_amount, p_kind, p_operation, p_reference, p_hold, o_balance)
+                RETURNING id, (extract(epoch FROM created_at) * 1000000)::bigint INTO o_entry, o_created_us;
+            END $fn$ LANGUAGE plpgsql;
+
+            -- New credits: a lot and its entry.
+            CREATE FUNCTION billing_grant(p_account text, p_amount bigint, p_source text, p_expires timestamptz, p_reference text,
+                                          OUT o_entry bigint, OUT o_created_us bigint, OUT o_balance bigint) AS $fn$
+            BEGIN
+                INSERT INTO lots (account_id, source, granted, remaining, expires_at) VALUES (p_account, p_source, p_amount, p_amount, p_expires);
+                SELECT a.o_entry, a.o_created_us, a.o_balance INTO o_entry, o_created_us, o_balance
+                FROM billing_append(p_account, p_amount, CASE p_source WHEN 'purchase' THEN 'purchase' WHEN 'subscription' THEN 'subscription_grant'
+                                    WHEN 'promotional' THEN 'promotional_grant' ELSE 'refund' END, '', p_reference, NULL) a;
+            END $fn$ LANGUAGE plpgsql;
+
+            -- Locks the account's row; creates it on first use with the free tier and its first monthly grant.
+            CREATE FUNCTION billing_lock_account(p_account text, p_period_s bigint, OUT o_total bigint, OUT o_held bigint) AS $fn$
+            DECLARE
+                v_end timestamptz;
+                v_credits bigint;
+            BEGIN
+                SELECT total, held INTO o_total, o_held FROM accounts WHERE account_id = p_account FOR UPDATE;
+                IF FOUND THEN RETURN; END IF;
+                INSERT INTO accounts (account_id) VALUES (p_account) ON CONFLICT DO NOTHING;
+                IF FOUND THEN
+                    v_end := now() + make_interval(secs => p_period_s);
+                    INSERT INTO subscriptions (account_id, tier, period_start, period_end) VALUES (p_account, 'free', now(), v_end);
+                    SELECT monthly_credits INTO v_credits FROM tiers WHERE id = 'free';
+                    IF v_credits > 0 THEN PERFORM billing_grant(p_account, v_credits, 'subscription', v_end, 'free tier'); END IF;
+                END IF;
+                SELECT total, held INTO o_total, o_held FROM accounts WHERE account_id = p_account FOR UPDATE;
+            END $fn$ LANGUAGE plpgsql;
+
+            -- A hold: the daily cap, then credits moved from the lots (promotional, soonest expiring,
+            -- oldest) into the hold. Nothing moves when a check fails.
+            CREATE FUNCTION billing_place_hold(p_account text, p_amount bigint, p_reference text, p_operation text, p_hold uuid,
+                                               p_ttl_s bigint, p_period_s bigint, OUT o_expires_us bigint) AS $fn$
+            DECLARE
+                v_cap bigint;
+                v_today bigint;
+                v_available bigint;
+                v_left bigint := p_amount;
+                v_take bigint;
+                v_lot record;
+            BEGIN
+                PERFORM billing_lock_account(p_account, p_period_s);
+                SELECT t.daily_cap INTO v_cap FROM subscriptions s JOIN tiers t ON t.id = s.tier WHERE s.account_id = p_account;
+                SELECT amount INTO v_today FROM daily_spend WHERE account_id = p_account AND day = (now() AT TIME ZONE 'UTC')::date;
+                v_today := coalesce(v_today, 0);
+                IF v_today + p_amount > v_cap THEN
+                    RAISE EXCEPTION USING ERRCODE = 'IS001', MESSAGE = format('daily_cap_reached:%s:%s', v_cap, v_today);
+                END IF;
+                SELECT coalesce(sum(remaining), 0) INTO v_available FROM lots
+                WHERE account_id = p_account AND remaining > 0 AND (expires_at IS NULL OR expires_at > now());
+                IF v_available < p_amount THEN
+                    RAISE EXCEPTION USING ERRCODE = 'IS002', MESSAGE = format('insufficient_credits:%s', v_available);
+                END IF;
+                INSERT INTO holds (id, account_id, amount, reference, operation, expires_at)
+                VALUES (p_hold, p_account, p_amount, p_reference, p_operation, now() + make_interval(secs => p_ttl_s))
+                RETURNING (extract(epoch FROM expires_at) * 1000000)::bigint INTO o_expires_us;
+                FOR v_lot IN SELECT id, remaining FROM lots
+                             WHERE account_id = p_account AND remaining > 0 AND (expires_at IS NULL OR expires_at > now())
+                             ORDER BY (source = 'promotional') DESC, expires_at ASC NULLS LAST, created_at ASC, id ASC FOR UPDATE LOOP
+                    EXIT WHEN v_left = 0;
+                    v_take := least(v_left, v_lot.remaining);
+                    UPDATE lots SET remaining = remaining - v_take WHERE id = v_lot.id;
+                    INSERT INTO hold_lots (hold_id, lot_id, amount) VALUES (p_hold, v_lot.id, v_take);
+                    v_left := v_left - v_take;
+                END LOOP;
+                UPDATE accounts SET held = held + p_amount WHERE account_id = p_account;
+                INSERT INTO daily_spend (account_id, day, amount) VALUES (p_account, (now() AT TIME ZONE 'UTC')::date, p_amount)
+                ON CONFLICT (account_id, day) DO UPDATE SET amount = daily_spend.amount + excluded.amount;
+            END $fn$ LANGUAGE plpgsql;
+
+            -- Captures (p_capture credits, spent from the hold's lots in spending order, the rest
+            -- returned) or returns (p_capture = 0) an open hold, once. p_owner NULL: any account (the sweeper).
+            CREATE FUNCTION billing_resolve(p_hold uuid, p_owner text, p_capture bigint, p_state text, p_threshold bigint, p_period_s bigint,
+                                            OUT o_account text, OUT o_amount bigint, OUT o_reference text, OUT o_expires_us bigint) AS $fn$
+            DECLARE
+                v_total bigint;
+                v_state text;
+                v_operation text;
+                v_day date;
+                v_left bigint;
+                v_spent bigint;
+                v_balance bigint;
+                v_part record;
+            BEGIN
+                SELECT account_id INTO o_account FROM holds WHERE id = p_hold;
+                IF NOT FOUND OR (p_owner IS NOT NULL AND p_owner <> o_account) THEN
+                    RAISE EXCEPTION USING ERRCODE = 'IS003', MESSAGE = 'not_found';
+                END IF;
+                SELECT l.o_total INTO v_total FROM billing_lock_account(o_account, p_period_s) l;
+                SELECT amount, state, reference, operation, (created_at AT TIME ZONE 'UTC')::date
+                INTO o_amount, v_state, o_reference, v_operation, v_day FROM holds WHERE id = p_hold FOR UPDATE;
+                IF v_state <> 'open' THEN
+                    RAISE EXCEPTION USING ERRCODE = 'IS004', MESSAGE = format('hold_resolved:%s', v_state);
+                END IF;
+                IF p_capture > o_amount THEN
+                    RAISE EXCEPTION USING ERRCODE = 'IS005', MESSAGE = format('capture_exceeds_hold:%s', o_amount);
+                END IF;
+                v_left := p_capture;
+                FOR v_part IN SELECT hl.lot_id, hl.amount FROM hold_lots hl JOIN lots l ON l.id = hl.lot_id WHERE hl.hold_id = p_hold
+                              ORDER BY (l.source = 'promotional') DESC, l.expires_at ASC NULLS LAST, l.created_at ASC, l.id ASC LOOP
+                    v_spent := least(v_left, v_part.amount);
+                    v_left := v_left - v_spent;
+                    IF v_part.amount > v_spent THEN
+                        UPDATE lots SET remaining = remaining + (v_part.amount - v_spent) WHERE id = v_part.lot_id;
+                    END IF;
+                END LOOP;
+                UPDATE accounts SET held = held - o_amount WHERE account_id = o_account;
+                UPDATE holds SET state = p_state, captured = p_capture, resolved_at = now() WHERE id = p_hold
+                RETURNING (extract(epoch FROM expires_at) * 1000000)::bigint INTO o_expires_us;
+                UPDATE daily_spend SET amount = amount - (o_amount - p_capture) WHERE account_id = o_account AND day = v_day;
+                IF p_capture > 0 THEN
+                    SELECT a.o_balance INTO v_balance FROM billing_append(o_account, -p_capture, 'spend', v_operation, o_reference, p_hold) a;
+                    -- A low-balance signal when this spend takes the account below the threshold.
+                    IF v_total >= p_threshold AND v_balance < p_threshold THEN
+                        INSERT INTO events (account_id, kind, balance) VALUES (o_account, 'low_balance', v_balance);
+                    END IF;
+                END IF;
+            END $fn$ LANGUAGE plpgsql;
+            """),
     ]
 }

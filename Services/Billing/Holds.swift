@@ -47,58 +47,62 @@ extension BillingService {
 
     private func hold(_ session: PostgresSession, _ account: String, amount: Int64, reference: String, operation: String) async throws -> BillingHold {
         guard reference.utf8.count <= 200, operation.utf8.count <= 100 else { throw BillingFailure.invalid("reference", "reference or operation too long") }
-        try await self.ledger.lockAccount(session, account)
-        // The daily cap: what was captured or is held today (UTC), plus this.
-        let row = try await session.query("""
-            SELECT t.daily_cap,
-                   (SELECT coalesce(sum(CASE h.state WHEN 'open' THEN h.amount WHEN 'captured' THEN h.captured ELSE 0 END), 0)
-                      FROM holds h WHERE h.account_id = $1 AND h.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')::bigint AS today
-            FROM subscriptions s JOIN tiers t ON t.id = s.tier WHERE s.account_id = $1
-            """, [account]).first!
-        let cap: Int64 = try row.decode("daily_cap"), today: Int64 = try row.decode("today")
-        guard today + amount <= cap else {
-            throw BillingFailure.error(.resourceExhausted, "daily_cap_reached", "your tier spends at most \(cap) credits a day (\(today) so far)")
-        }
         let id = UUID()
-        try await session.execute("""
-            INSERT INTO holds (id, account_id, amount, reference, operation, expires_at)
-            VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))
-            """, [id, account, amount, reference, operation, Int(self.configuration.holdLifetime.components.seconds)])
-        try await self.ledger.reserve(session, account, amount: amount, hold: id)
-        try await session.execute("UPDATE accounts SET held = held + $2 WHERE account_id = $1", [account, amount])
-        return try Self.hold(try await session.query("SELECT \(Self.holdColumns) FROM holds WHERE id = $1", [id]).first!)
+        let row = try await Self.ledgerCall {
+            try await session.query("SELECT o_expires_us FROM billing_place_hold($1, $2, $3, $4, $5, $6, $7)", [
+                account, amount, reference, operation, id, Int(self.configuration.holdLifetime.components.seconds), self.ledger.periodSeconds,
+            ]).first!
+        }
+        var hold = BillingHold()
+        hold.holdID = id.uuidString.lowercased()
+        hold.accountID = account
+        hold.amount = amount
+        hold.state = "open"
+        hold.reference = reference
+        hold.expiresAt = .micros(try row.decode("o_expires_us"))
+        return hold
     }
 
     /// Captures (state "captured", `capture` credits) or returns (released / expired) an open hold.
     /// A hold resolves once: a second attempt is FAILED_PRECONDITION hold_resolved.
     func resolve(_ session: PostgresSession, _ id: UUID, owner: String?, capture amount: Int64, state: String) async throws -> BillingHold {
-        guard let found = try await session.query("SELECT account_id FROM holds WHERE id = $1", [id]).first else { throw BillingFailure.notFound("hold") }
-        let account: String = try found.decode("account_id")
-        // Another account's hold is as unknown as a missing one.
-        if let owner, owner != account { throw BillingFailure.notFound("hold") }
-        let before = try await self.ledger.lockAccount(session, account)
-        let row = try await session.query("SELECT amount, state, reference, operation FROM holds WHERE id = $1 FOR UPDATE", [id]).first!
-        let current: String = try row.decode("state")
-        guard current == "open" else {
-            throw BillingFailure.error(.failedPrecondition, "hold_resolved", "this hold is already \(current)")
+        let row = try await Self.ledgerCall {
+            try await session.query("SELECT o_account, o_amount, o_reference, o_expires_us FROM billing_resolve($1, $2, $3, $4, $5, $6)", [
+                id, owner, amount, state, self.configuration.lowBalanceThreshold, self.ledger.periodSeconds,
+            ]).first!
         }
-        let held: Int64 = try row.decode("amount")
-        guard amount <= held else {
-            throw BillingFailure.error(.invalidArgument, "capture_exceeds_hold", "a capture is at most the held \(held) credits", field: "amount")
-        }
-        try await self.ledger.settle(session, hold: id, spend: amount)
-        try await session.execute("UPDATE accounts SET held = held - $2 WHERE account_id = $1", [account, held])
-        try await session.execute("UPDATE holds SET state = $2, captured = $3, resolved_at = now() WHERE id = $1", [id, state, amount])
-        if amount > 0 {
-            let entry = try await self.ledger.append(session, account, amount: -amount, kind: "spend", operation: try row.decode("operation"),
-                                                     reference: try row.decode("reference"), hold: id)
-            // A low-balance signal when this spend takes the account below the threshold.
-            let threshold = self.configuration.lowBalanceThreshold
-            if before.total >= threshold && entry.balanceAfter < threshold {
-                try await session.execute("INSERT INTO events (account_id, kind, balance) VALUES ($1, 'low_balance', $2)", [account, entry.balanceAfter])
+        var hold = BillingHold()
+        hold.holdID = id.uuidString.lowercased()
+        hold.accountID = try row.decode("o_account")
+        hold.amount = try row.decode("o_amount")
+        hold.captured = amount
+        hold.state = state
+        hold.reference = try row.decode("o_reference")
+        hold.expiresAt = .micros(try row.decode("o_expires_us"))
+        return hold
+    }
+
+    /// The ledger functions' refusals (SQLSTATE IS0xx, message "reason:detail…") as Billing's errors.
+    static func ledgerCall<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PostgresError where error.sqlState?.hasPrefix("IS") == true {
+            let parts = (error.primaryMessage ?? "").split(separator: ":").map(String.init)
+            let detail = parts.dropFirst()
+            switch error.sqlState {
+            case "IS001":
+                throw BillingFailure.error(.resourceExhausted, "daily_cap_reached",
+                                           "your tier spends at most \(detail.first ?? "?") credits a day (\(detail.dropFirst().first ?? "?") so far)")
+            case "IS002":
+                throw BillingFailure.error(.failedPrecondition, "insufficient_credits", "not enough credits; \(detail.first ?? "0") are available")
+            case "IS003":
+                throw BillingFailure.notFound("hold")
+            case "IS004":
+                throw BillingFailure.error(.failedPrecondition, "hold_resolved", "this hold is already \(detail.first ?? "resolved")")
+            default:
+                throw BillingFailure.error(.invalidArgument, "capture_exceeds_hold", "a capture is at most the held \(detail.first ?? "") credits", field: "amount")
             }
         }
-        return try Self.hold(try await session.query("SELECT \(Self.holdColumns) FROM holds WHERE id = $1", [id]).first!)
     }
 
     /// Open holds past their time are released (state "expired"), each in its own transaction.

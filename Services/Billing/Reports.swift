@@ -16,8 +16,7 @@ extension BillingService {
             balance.available = try await self.ledger.available(session, caller.id)
             let row = try await session.query("""
                 SELECT s.tier, t.daily_cap,
-                       (SELECT coalesce(sum(CASE h.state WHEN 'open' THEN h.amount WHEN 'captured' THEN h.captured ELSE 0 END), 0)
-                          FROM holds h WHERE h.account_id = $1 AND h.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')::bigint AS today,
+                       coalesce((SELECT amount FROM daily_spend WHERE account_id = $1 AND day = (now() AT TIME ZONE 'UTC')::date), 0)::bigint AS today,
                        (SELECT (extract(epoch FROM min(expires_at)) * 1000000)::bigint FROM lots
                           WHERE account_id = $1 AND remaining > 0 AND expires_at > now()) AS next_us
                 FROM subscriptions s JOIN tiers t ON t.id = s.tier WHERE s.account_id = $1
