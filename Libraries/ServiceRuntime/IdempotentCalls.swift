@@ -20,21 +20,31 @@ public struct IdempotentCalls: Sendable {
         self.domain = domain
     }
 
+    /// A key is required and at most 200 bytes.
+    public static func check(_ key: String, domain: String) throws(RPCError) -> String {
+        guard !key.isEmpty else {
+            throw RPCError.reasoned(.invalidArgument, domain: domain, reason: "idempotency_key_required",
+                                    "this call needs an idempotency key", field: "idempotency_key")
+        }
+        guard key.utf8.count <= 200 else {
+            throw RPCError.reasoned(.invalidArgument, domain: domain, reason: "invalid_idempotency_key", "at most 200 bytes", field: "idempotency_key")
+        }
+        return key
+    }
+
+    /// The request as stored beside its answer: deterministic encoding, so the same request gives the same bytes.
+    public static func requestBytes(_ request: some SwiftProtobuf.Message) throws -> [UInt8] {
+        var options = BinaryEncodingOptions()
+        options.useDeterministicOrdering = true
+        return try request.serializedBytes(options: options)
+    }
+
     public func run<Response: SwiftProtobuf.Message & Sendable>(
         caller: String, method: String, key: String, request: some SwiftProtobuf.Message,
         _ body: @Sendable (PostgresSession) async throws -> Response
     ) async throws -> Response {
-        guard !key.isEmpty else {
-            throw RPCError.reasoned(.invalidArgument, domain: self.domain, reason: "idempotency_key_required",
-                                    "this call needs an idempotency key", field: "idempotency_key")
-        }
-        guard key.utf8.count <= 200 else {
-            throw RPCError.reasoned(.invalidArgument, domain: self.domain, reason: "invalid_idempotency_key", "at most 200 bytes", field: "idempotency_key")
-        }
-        // Deterministic encoding: the same request gives the same bytes.
-        var options = BinaryEncodingOptions()
-        options.useDeterministicOrdering = true
-        let requestBytes: [UInt8] = try request.serializedBytes(options: options)
+        _ = try Self.check(key, domain: self.domain)
+        let requestBytes = try Self.requestBytes(request)
         return try await self.database.transaction { session in
             // Two calls with the same key at once: the second waits here, then finds the first's answer.
             _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["\(caller)|\(method)|\(key)"])

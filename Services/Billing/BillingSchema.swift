@@ -341,5 +341,57 @@ enum BillingSchema {
                 END IF;
             END $fn$ LANGUAGE plpgsql;
             """),
+        Migration(version: 4, name: "holds and captures in one statement", sql: """
+            -- Hold-type calls remember the hold they answered with instead of the answer's bytes: the
+            -- answer is rebuilt from the hold (a capture or release is final, so it reads the same; a
+            -- placed hold is answered as it was placed: open, nothing captured).
+            ALTER TABLE idempotency_keys ALTER COLUMN response DROP NOT NULL, ADD COLUMN hold_id uuid;
+
+            -- PlaceHold with its idempotency key, in one statement (one round trip, one commit).
+            CREATE FUNCTION billing_hold_once(p_caller text, p_key text, p_request bytea, p_amount bigint, p_reference text,
+                                              p_operation text, p_hold uuid, p_ttl_s bigint, p_period_s bigint,
+                                              OUT o_hold uuid, OUT o_account text, OUT o_amount bigint, OUT o_captured bigint, OUT o_state text,
+                                              OUT o_reference text, OUT o_expires_us bigint) AS $fn$
+            DECLARE
+                v_request bytea;
+            BEGIN
+                PERFORM pg_advisory_xact_lock(hashtext(p_caller || '|PlaceHold|' || p_key));
+                SELECT request, hold_id INTO v_request, o_hold FROM idempotency_keys WHERE caller = p_caller AND method = 'PlaceHold' AND key = p_key;
+                IF FOUND THEN
+                    IF v_request <> p_request THEN
+                        RAISE EXCEPTION USING ERRCODE = 'IS006', MESSAGE = 'idempotency_key_reused';
+                    END IF;
+                ELSE
+                    PERFORM billing_place_hold(p_caller, p_amount, p_reference, p_operation, p_hold, p_ttl_s, p_period_s);
+                    INSERT INTO idempotency_keys (caller, method, key, request, hold_id) VALUES (p_caller, 'PlaceHold', p_key, p_request, p_hold);
+                    o_hold := p_hold;
+                END IF;
+                SELECT account_id, amount, 0, 'open', reference, (extract(epoch FROM expires_at) * 1000000)::bigint
+                INTO o_account, o_amount, o_captured, o_state, o_reference, o_expires_us FROM holds WHERE id = o_hold;
+            END $fn$ LANGUAGE plpgsql;
+
+            -- Capture or Release with its idempotency key, in one statement.
+            CREATE FUNCTION billing_resolve_once(p_caller text, p_method text, p_key text, p_request bytea, p_hold uuid, p_capture bigint,
+                                                 p_state text, p_threshold bigint, p_period_s bigint,
+                                                 OUT o_hold uuid, OUT o_account text, OUT o_amount bigint, OUT o_captured bigint, OUT o_state text,
+                                                 OUT o_reference text, OUT o_expires_us bigint) AS $fn$
+            DECLARE
+                v_request bytea;
+            BEGIN
+                PERFORM pg_advisory_xact_lock(hashtext(p_caller || '|' || p_method || '|' || p_key));
+                SELECT request, hold_id INTO v_request, o_hold FROM idempotency_keys WHERE caller = p_caller AND method = p_method AND key = p_key;
+                IF FOUND THEN
+                    IF v_request <> p_request THEN
+                        RAISE EXCEPTION USING ERRCODE = 'IS006', MESSAGE = 'idempotency_key_reused';
+                    END IF;
+                ELSE
+                    PERFORM billing_resolve(p_hold, p_caller, p_capture, p_state, p_threshold, p_period_s);
+                    INSERT INTO idempotency_keys (caller, method, key, request, hold_id) VALUES (p_caller, p_method, p_key, p_request, p_hold);
+                    o_hold := p_hold;
+                END IF;
+                SELECT account_id, amount, captured, state, reference, (extract(epoch FROM expires_at) * 1000000)::bigint
+                INTO o_account, o_amount, o_captured, o_state, o_reference, o_expires_us FROM holds WHERE id = o_hold;
+            END $fn$ LANGUAGE plpgsql;
+            """),
     ]
 }

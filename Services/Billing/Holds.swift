@@ -3,15 +3,26 @@ import ImageSwissProtos
 import Postgres
 import RPC
 import ServiceRuntime
+import SwiftProtobuf
 
 /// Holds, like a card authorisation: credits reserved for work, then captured (spent, up to the
 /// held amount, the rest returned) or released — exactly once; unresolved holds expire.
 extension BillingService {
+    /// PlaceHold, its idempotency key included, is one statement (billing_hold_once): one round
+    /// trip and one commit.
     func placeHold(_ caller: RPCCaller, _ request: BillingHoldRequest) async throws -> BillingHold {
         try self.checkAmount(request.amount)
-        return try await self.idempotency.run(caller: caller.id, method: "PlaceHold", key: request.idempotencyKey, request: request) { session in
-            try await self.hold(session, caller.id, amount: request.amount, reference: request.reference, operation: request.operation)
+        guard request.reference.utf8.count <= 200, request.operation.utf8.count <= 100 else {
+            throw BillingFailure.invalid("reference", "reference or operation too long")
         }
+        let key = try IdempotentCalls.check(request.idempotencyKey, domain: "billing")
+        let row = try await Self.ledgerCall {
+            try await self.database.query("SELECT * FROM billing_hold_once($1, $2, $3, $4, $5, $6, $7, $8, $9)", [
+                caller.id, key, try IdempotentCalls.requestBytes(request), request.amount, request.reference, request.operation, UUID(),
+                Int(self.configuration.holdLifetime.components.seconds), self.ledger.periodSeconds,
+            ]).first!
+        }
+        return try Self.hold(once: row)
     }
 
     /// A hold and its capture in one transaction.
@@ -25,17 +36,39 @@ extension BillingService {
 
     func capture(_ caller: RPCCaller, _ request: BillingCaptureRequest) async throws -> BillingHold {
         try self.checkAmount(request.amount)
-        let id = try parseID(request.holdID, "hold")
-        return try await self.idempotency.run(caller: caller.id, method: "Capture", key: request.idempotencyKey, request: request) { session in
-            try await self.resolve(session, id, owner: caller.id, capture: request.amount, state: "captured")
-        }
+        return try await self.resolveOnce(caller, method: "Capture", key: request.idempotencyKey, request: request, hold: request.holdID,
+                                          capture: request.amount, state: "captured")
     }
 
     func release(_ caller: RPCCaller, _ request: BillingReleaseRequest) async throws -> BillingHold {
-        let id = try parseID(request.holdID, "hold")
-        return try await self.idempotency.run(caller: caller.id, method: "Release", key: request.idempotencyKey, request: request) { session in
-            try await self.resolve(session, id, owner: caller.id, capture: 0, state: "released")
+        try await self.resolveOnce(caller, method: "Release", key: request.idempotencyKey, request: request, hold: request.holdID,
+                                   capture: 0, state: "released")
+    }
+
+    /// Capture and Release, their idempotency keys included, are one statement (billing_resolve_once).
+    private func resolveOnce(_ caller: RPCCaller, method: String, key: String, request: some SwiftProtobuf.Message, hold: String,
+                             capture: Int64, state: String) async throws -> BillingHold {
+        let id = try parseID(hold, "hold")
+        let key = try IdempotentCalls.check(key, domain: "billing")
+        let row = try await Self.ledgerCall {
+            try await self.database.query("SELECT * FROM billing_resolve_once($1, $2, $3, $4, $5, $6, $7, $8, $9)", [
+                caller.id, method, key, try IdempotentCalls.requestBytes(request), id, capture, state,
+                self.configuration.lowBalanceThreshold, self.ledger.periodSeconds,
+            ]).first!
         }
+        return try Self.hold(once: row)
+    }
+
+    static func hold(once row: PostgresRow) throws -> BillingHold {
+        var hold = BillingHold()
+        hold.holdID = (try row.decode("o_hold", as: UUID.self)).uuidString.lowercased()
+        hold.accountID = try row.decode("o_account")
+        hold.amount = try row.decode("o_amount")
+        hold.captured = try row.decode("o_captured")
+        hold.state = try row.decode("o_state")
+        hold.reference = try row.decode("o_reference")
+        hold.expiresAt = .micros(try row.decode("o_expires_us"))
+        return hold
     }
 
     func getHold(_ caller: RPCCaller, _ holdID: String) async throws -> BillingHold {
@@ -97,6 +130,9 @@ extension BillingService {
                 throw BillingFailure.error(.failedPrecondition, "insufficient_credits", "not enough credits; \(detail.first ?? "0") are available")
             case "IS003":
                 throw BillingFailure.notFound("hold")
+            case "IS006":
+                throw BillingFailure.error(.failedPrecondition, "idempotency_key_reused", "this idempotency key was used for a different request",
+                                           field: "idempotency_key")
             case "IS004":
                 throw BillingFailure.error(.failedPrecondition, "hold_resolved", "this hold is already \(detail.first ?? "resolved")")
             default:

@@ -129,6 +129,10 @@ import Testing
         #expect(try await capture(first, 6, key: "c1").captured == 6)
         #expect(await reason { try await capture(first, 6, key: "c2") } == "hold_resolved")
         #expect(await reason { try await release(first, key: "r1") } == "hold_resolved")
+        // Placing the hold again with its key: the first answer (the hold as placed), no second hold.
+        let replayed = try await hold(10, key: "h1")
+        #expect(replayed.holdID == first.holdID && replayed.state == "open" && replayed.captured == 0)
+        #expect(try await billing.count("SELECT count(*) FROM holds WHERE account_id = $1", [account]) == 1)
         // The same key with a different request is an error, not a silent replay.
         #expect(await reason { try await capture(first, 5, key: "c1") } == "idempotency_key_reused")
 
