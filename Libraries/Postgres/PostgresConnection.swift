@@ -1,4 +1,5 @@
 import CLibPQ
+import Glibc
 
 /// One libpq connection. All of this library's unsafe C code lives in this file.
 ///
@@ -41,6 +42,27 @@ final class PostgresConnection: @unchecked Sendable {
     /// a transaction (its task was cancelled mid-way) or broken is dropped instead.
     var isReusable: Bool {
         PQstatus(self.handle) == CONNECTION_OK && PQtransactionStatus(self.handle) == PQTRANS_IDLE
+    }
+
+    /// Waits up to `timeoutMilliseconds` for the server to send something, then returns the
+    /// notifications (LISTEN/NOTIFY) that arrived, as (channel, payload). Throws when the
+    /// connection broke.
+    func waitForNotifications(timeoutMilliseconds: Int32) throws -> [(channel: String, payload: String)] {
+        let socket = PQsocket(self.handle)
+        guard socket >= 0 else { throw PostgresError(.connection, "the connection has no socket") }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        if poll(&descriptor, 1, timeoutMilliseconds) < 0 && errno != EINTR {
+            throw PostgresError(.connection, "poll failed: \(String(cString: strerror(errno)))")
+        }
+        guard PQconsumeInput(self.handle) == 1, PQstatus(self.handle) == CONNECTION_OK else {
+            throw PostgresError(.connection, String(cString: PQerrorMessage(self.handle)).trimmingTrailingNewlines)
+        }
+        var notifications: [(channel: String, payload: String)] = []
+        while let notification = PQnotifies(self.handle) {
+            notifications.append((String(cString: notification.pointee.relname), String(cString: notification.pointee.extra)))
+            PQfreemem(notification)
+        }
+        return notifications
     }
 
     /// Runs one parameterized statement ($1, $2, …). Parameters never become part of the SQL text.
