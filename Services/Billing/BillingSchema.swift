@@ -393,5 +393,105 @@ enum BillingSchema {
                 INTO o_account, o_amount, o_captured, o_state, o_reference, o_expires_us FROM holds WHERE id = o_hold;
             END $fn$ LANGUAGE plpgsql;
             """),
+        Migration(version: 5, name: "fewer row writes per hold and capture", sql: """
+            -- The day's spend lives on the account row, which every hold and capture updates anyway.
+            ALTER TABLE accounts ADD COLUMN spent_day date, ADD COLUMN spent_amount bigint NOT NULL DEFAULT 0;
+            UPDATE accounts a SET spent_day = d.day, spent_amount = d.amount
+            FROM daily_spend d WHERE d.account_id = a.account_id AND d.day = (now() AT TIME ZONE 'UTC')::date;
+            DROP TABLE daily_spend;
+
+            -- The account is locked first (its CHECKs must never see a half-made change), then
+            -- changed by one UPDATE; the lots need no row locks of their own (they only change under
+            -- their account's lock).
+            CREATE OR REPLACE FUNCTION billing_place_hold(p_account text, p_amount bigint, p_reference text, p_operation text, p_hold uuid,
+                                                          p_ttl_s bigint, p_period_s bigint, OUT o_expires_us bigint) AS $fn$
+            DECLARE
+                v_today date := (now() AT TIME ZONE 'UTC')::date;
+                v_spent bigint;
+                v_cap bigint;
+                v_available bigint;
+                v_left bigint := p_amount;
+                v_take bigint;
+                v_lot record;
+            BEGIN
+                SELECT CASE WHEN spent_day = v_today THEN spent_amount ELSE 0 END INTO v_spent FROM accounts WHERE account_id = p_account FOR UPDATE;
+                IF NOT FOUND THEN
+                    PERFORM billing_lock_account(p_account, p_period_s);
+                    v_spent := 0;
+                END IF;
+                v_spent := v_spent + p_amount;
+                SELECT t.daily_cap INTO v_cap FROM subscriptions s JOIN tiers t ON t.id = s.tier WHERE s.account_id = p_account;
+                IF v_spent > v_cap THEN
+                    RAISE EXCEPTION USING ERRCODE = 'IS001', MESSAGE = format('daily_cap_reached:%s:%s', v_cap, v_spent - p_amount);
+                END IF;
+                SELECT coalesce(sum(remaining), 0) INTO v_available FROM lots
+                WHERE account_id = p_account AND remaining > 0 AND (expires_at IS NULL OR expires_at > now());
+                IF v_available < p_amount THEN
+                    RAISE EXCEPTION USING ERRCODE = 'IS002', MESSAGE = format('insufficient_credits:%s', v_available);
+                END IF;
+                UPDATE accounts SET held = held + p_amount, spent_day = v_today, spent_amount = v_spent WHERE account_id = p_account;
+                INSERT INTO holds (id, account_id, amount, reference, operation, expires_at)
+                VALUES (p_hold, p_account, p_amount, p_reference, p_operation, now() + make_interval(secs => p_ttl_s))
+                RETURNING (extract(epoch FROM expires_at) * 1000000)::bigint INTO o_expires_us;
+                FOR v_lot IN SELECT id, remaining FROM lots
+                             WHERE account_id = p_account AND remaining > 0 AND (expires_at IS NULL OR expires_at > now())
+                             ORDER BY (source = 'promotional') DESC, expires_at ASC NULLS LAST, created_at ASC, id ASC LOOP
+                    EXIT WHEN v_left = 0;
+                    v_take := least(v_left, v_lot.remaining);
+                    UPDATE lots SET remaining = remaining - v_take WHERE id = v_lot.id;
+                    INSERT INTO hold_lots (hold_id, lot_id, amount) VALUES (p_hold, v_lot.id, v_take);
+                    v_left := v_left - v_take;
+                END LOOP;
+            END $fn$ LANGUAGE plpgsql;
+
+            CREATE OR REPLACE FUNCTION billing_resolve(p_hold uuid, p_owner text, p_capture bigint, p_state text, p_threshold bigint, p_period_s bigint,
+                                                       OUT o_account text, OUT o_amount bigint, OUT o_reference text, OUT o_expires_us bigint) AS $fn$
+            DECLARE
+                v_state text;
+                v_operation text;
+                v_day date;
+                v_total bigint;
+                v_left bigint;
+                v_spent bigint;
+                v_part record;
+            BEGIN
+                -- The amount never changes; the state is read once the account is locked.
+                SELECT account_id, amount, reference, operation, (created_at AT TIME ZONE 'UTC')::date
+                INTO o_account, o_amount, o_reference, v_operation, v_day FROM holds WHERE id = p_hold;
+                IF NOT FOUND OR (p_owner IS NOT NULL AND p_owner <> o_account) THEN
+                    RAISE EXCEPTION USING ERRCODE = 'IS003', MESSAGE = 'not_found';
+                END IF;
+                IF p_capture > o_amount THEN
+                    RAISE EXCEPTION USING ERRCODE = 'IS005', MESSAGE = format('capture_exceeds_hold:%s', o_amount);
+                END IF;
+                PERFORM 1 FROM accounts WHERE account_id = o_account FOR UPDATE;
+                SELECT state INTO v_state FROM holds WHERE id = p_hold;
+                IF v_state <> 'open' THEN
+                    RAISE EXCEPTION USING ERRCODE = 'IS004', MESSAGE = format('hold_resolved:%s', v_state);
+                END IF;
+                UPDATE accounts SET held = held - o_amount, total = total - p_capture,
+                                    spent_amount = CASE WHEN spent_day = v_day THEN spent_amount - (o_amount - p_capture) ELSE spent_amount END
+                WHERE account_id = o_account RETURNING total INTO v_total;
+                v_left := p_capture;
+                FOR v_part IN SELECT hl.lot_id, hl.amount FROM hold_lots hl JOIN lots l ON l.id = hl.lot_id WHERE hl.hold_id = p_hold
+                              ORDER BY (l.source = 'promotional') DESC, l.expires_at ASC NULLS LAST, l.created_at ASC, l.id ASC LOOP
+                    v_spent := least(v_left, v_part.amount);
+                    v_left := v_left - v_spent;
+                    IF v_part.amount > v_spent THEN
+                        UPDATE lots SET remaining = remaining + (v_part.amount - v_spent) WHERE id = v_part.lot_id;
+                    END IF;
+                END LOOP;
+                UPDATE holds SET state = p_state, captured = p_capture, resolved_at = now() WHERE id = p_hold
+                RETURNING (extract(epoch FROM expires_at) * 1000000)::bigint INTO o_expires_us;
+                IF p_capture > 0 THEN
+                    INSERT INTO ledger_entries (account_id, amount, kind, operation, reference, hold_id, balance_after)
+                    VALUES (o_account, -p_capture, 'spend', v_operation, o_reference, p_hold, v_total);
+                    -- A low-balance signal when this spend takes the account below the threshold.
+                    IF v_total + p_capture >= p_threshold AND v_total < p_threshold THEN
+                        INSERT INTO events (account_id, kind, balance) VALUES (o_account, 'low_balance', v_total);
+                    END IF;
+                END IF;
+            END $fn$ LANGUAGE plpgsql;
+            """),
     ]
 }

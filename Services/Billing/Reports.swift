@@ -16,7 +16,8 @@ extension BillingService {
             balance.available = try await self.ledger.available(session, caller.id)
             let row = try await session.query("""
                 SELECT s.tier, t.daily_cap,
-                       coalesce((SELECT amount FROM daily_spend WHERE account_id = $1 AND day = (now() AT TIME ZONE 'UTC')::date), 0)::bigint AS today,
+                       (SELECT CASE WHEN spent_day = (now() AT TIME ZONE 'UTC')::date THEN spent_amount ELSE 0 END
+                          FROM accounts WHERE account_id = $1)::bigint AS today,
                        (SELECT (extract(epoch FROM min(expires_at)) * 1000000)::bigint FROM lots
                           WHERE account_id = $1 AND remaining > 0 AND expires_at > now()) AS next_us
                 FROM subscriptions s JOIN tiers t ON t.id = s.tier WHERE s.account_id = $1
