@@ -1,15 +1,11 @@
 import Crypto
 import Foundation
-import NIOConcurrencyHelpers
 
 /// The bytes of uploads in progress: one file per upload id under `<data dir>/staging`. The file's
 /// size is the truth of how much arrived, so a resumed upload continues exactly where bytes stop.
 struct StagingArea: Sendable {
     let directory: String
     let io: FileIO
-    /// SHA-256 computed as chunks arrive, so a commit need not read the file again. Lost on a
-    /// restart (then the commit reads the file): a cache, never the truth.
-    private let digests = RunningDigests()
 
     /// What a complete staged file holds: its digest, size and first bytes (for type detection).
     struct Content: Sendable {
@@ -46,7 +42,6 @@ struct StagingArea: Sendable {
     /// write (a full disk) is cut back to the previous size: no partial chunk stays behind.
     func append(_ upload: UUID, offset: Int64, data: [UInt8]) async throws -> Int64 {
         let path = self.path(upload)
-        let digests = self.digests
         return try await self.io.run {
             let file = try FileDescriptor(path: path, flags: O_WRONLY | O_CREAT)
             let size = try file.size
@@ -57,7 +52,6 @@ struct StagingArea: Sendable {
                 try? file.truncate(to: offset)
                 throw error
             }
-            digests.add(data, to: upload, at: offset)
             return offset + Int64(data.count)
         }
     }
@@ -65,14 +59,9 @@ struct StagingArea: Sendable {
     /// Flushes the staged file to disk and digests it (read once, in 1 MiB pieces).
     func seal(_ upload: UUID, headBytes: Int = 256 << 10) async throws -> Content {
         let path = self.path(upload)
-        let digests = self.digests
         return try await self.io.run {
             let file = try FileDescriptor(path: path, flags: O_RDONLY | O_CREAT)
             try file.sync()
-            let size = try file.size
-            if let digest = digests.finish(upload, size: size) {
-                return Content(sha256: digest, size: size, head: try file.read(count: Int(min(Int64(headBytes), size)), at: 0))
-            }
             var hasher = SHA256()
             var head: [UInt8] = []
             var offset: Int64 = 0
@@ -89,7 +78,6 @@ struct StagingArea: Sendable {
     }
 
     func remove(_ upload: UUID) async {
-        self.digests.forget(upload)
         let path = self.path(upload)
         _ = try? await self.io.run { unlink(path) }
     }
@@ -107,39 +95,5 @@ struct StagingArea: Sendable {
                 return id
             }
         }
-    }
-}
-
-/// The running SHA-256 of each upload in progress, updated as chunks are written (on the I/O
-/// threads). Appends to one upload are serialized by its row lock, so an entry is never updated
-/// from two threads at once; the lock only guards the dictionary.
-final class RunningDigests: Sendable {
-    // SHA256 is a value (copy-on-write) that swift-crypto does not mark Sendable; each one is only
-    // ever used by the thread appending to its upload.
-    private struct Partial: @unchecked Sendable {
-        var hasher: SHA256
-        var length: Int64
-    }
-    private let partials = NIOLockedValueBox([UUID: Partial]())
-
-    /// Adds a chunk written at `offset`; a chunk that does not continue the running digest (after a
-    /// restart) drops it, and the commit reads the file instead.
-    func add(_ chunk: [UInt8], to upload: UUID, at offset: Int64) {
-        var partial = self.partials.withLockedValue { $0.removeValue(forKey: upload) }
-        if partial == nil && offset == 0 { partial = Partial(hasher: SHA256(), length: 0) }
-        guard var partial, partial.length == offset else { return }
-        partial.hasher.update(data: chunk)
-        partial.length += Int64(chunk.count)
-        self.partials.withLockedValue { $0[upload] = partial }
-    }
-
-    /// The hex digest if the running one covers exactly `size` bytes.
-    func finish(_ upload: UUID, size: Int64) -> String? {
-        guard let partial = self.partials.withLockedValue({ $0.removeValue(forKey: upload) }), partial.length == size else { return nil }
-        return partial.hasher.finalize().map { String(format: "%02x", $0) }.joined()
-    }
-
-    func forget(_ upload: UUID) {
-        _ = self.partials.withLockedValue { $0.removeValue(forKey: upload) }
     }
 }
