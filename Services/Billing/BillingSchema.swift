@@ -42,6 +42,9 @@ enum BillingSchema {
                 account_id text PRIMARY KEY,
                 total bigint NOT NULL DEFAULT 0 CHECK (total >= 0),
                 held bigint NOT NULL DEFAULT 0 CHECK (held >= 0 AND held <= total),
+                -- The day (UTC) and the credits captured or held that day, for the tier's daily cap.
+                spent_day date,
+                spent_amount bigint NOT NULL DEFAULT 0,
                 created_at timestamptz NOT NULL DEFAULT now()
             );
 
@@ -56,8 +59,11 @@ enum BillingSchema {
                 expires_at timestamptz,
                 created_at timestamptz NOT NULL DEFAULT now()
             );
-            CREATE INDEX lots_spendable ON lots (account_id) WHERE remaining > 0;
-            CREATE INDEX lots_expiry ON lots (expires_at) WHERE remaining > 0 AND expires_at IS NOT NULL;
+            -- Indexes on columns that never change: a spend is then a HOT update of its lot. (A
+            -- predicate naming `remaining` made every spend a non-HOT update that bloated a busy
+            -- account's index: docs/performance.md.)
+            CREATE INDEX lots_account ON lots (account_id);
+            CREATE INDEX lots_expiring ON lots (expires_at) WHERE expires_at IS NOT NULL;
 
             CREATE TABLE holds (
                 id uuid PRIMARY KEY,
@@ -82,12 +88,16 @@ enum BillingSchema {
             );
 
             -- Every mutating call's first answer, by caller, method and key; a retry gets it back.
+            -- Hold-type calls (billing_hold_once, billing_resolve_once) keep the hold instead of the
+            -- answer's bytes: the answer is rebuilt from it (a capture or release is final, so it
+            -- reads the same; a placed hold is answered as it was placed: open, nothing captured).
             CREATE TABLE idempotency_keys (
                 caller text NOT NULL,
                 method text NOT NULL,
                 key text NOT NULL,
                 request bytea NOT NULL,
-                response bytea NOT NULL,
+                response bytea,
+                hold_id uuid,
                 created_at timestamptz NOT NULL DEFAULT now(),
                 PRIMARY KEY (caller, method, key)
             );
@@ -196,19 +206,7 @@ enum BillingSchema {
                 created_at timestamptz NOT NULL DEFAULT now()
             );
             """),
-        Migration(version: 3, name: "ledger functions and the daily spend counter", sql: """
-            -- What each account spent (captured) or holds, per UTC day: the daily cap reads one row.
-            CREATE TABLE daily_spend (
-                account_id text NOT NULL REFERENCES accounts,
-                day date NOT NULL,
-                amount bigint NOT NULL DEFAULT 0,
-                PRIMARY KEY (account_id, day)
-            );
-            INSERT INTO daily_spend (account_id, day, amount)
-                SELECT account_id, (created_at AT TIME ZONE 'UTC')::date,
-                       sum(CASE state WHEN 'open' THEN amount WHEN 'captured' THEN captured ELSE 0 END)
-                FROM holds GROUP BY 1, 2;
-
+        Migration(version: 3, name: "ledger functions", sql: """
             -- The ledger's steps run inside PostgreSQL, one call per step: a hold or a capture is one
             -- round trip instead of a dozen. Errors carry a reason in their message ('reason:detail')
             -- and an IS0xx SQLSTATE that Billing maps to its RPC errors.
@@ -251,160 +249,11 @@ enum BillingSchema {
                 SELECT total, held INTO o_total, o_held FROM accounts WHERE account_id = p_account FOR UPDATE;
             END $fn$ LANGUAGE plpgsql;
 
-            -- A hold: the daily cap, then credits moved from the lots (promotional, soonest expiring,
-            -- oldest) into the hold. Nothing moves when a check fails.
-            CREATE FUNCTION billing_place_hold(p_account text, p_amount bigint, p_reference text, p_operation text, p_hold uuid,
-                                               p_ttl_s bigint, p_period_s bigint, OUT o_expires_us bigint) AS $fn$
-            DECLARE
-                v_cap bigint;
-                v_today bigint;
-                v_available bigint;
-                v_left bigint := p_amount;
-                v_take bigint;
-                v_lot record;
-            BEGIN
-                PERFORM billing_lock_account(p_account, p_period_s);
-                SELECT t.daily_cap INTO v_cap FROM subscriptions s JOIN tiers t ON t.id = s.tier WHERE s.account_id = p_account;
-                SELECT amount INTO v_today FROM daily_spend WHERE account_id = p_account AND day = (now() AT TIME ZONE 'UTC')::date;
-                v_today := coalesce(v_today, 0);
-                IF v_today + p_amount > v_cap THEN
-                    RAISE EXCEPTION USING ERRCODE = 'IS001', MESSAGE = format('daily_cap_reached:%s:%s', v_cap, v_today);
-                END IF;
-                SELECT coalesce(sum(remaining), 0) INTO v_available FROM lots
-                WHERE account_id = p_account AND remaining > 0 AND (expires_at IS NULL OR expires_at > now());
-                IF v_available < p_amount THEN
-                    RAISE EXCEPTION USING ERRCODE = 'IS002', MESSAGE = format('insufficient_credits:%s', v_available);
-                END IF;
-                INSERT INTO holds (id, account_id, amount, reference, operation, expires_at)
-                VALUES (p_hold, p_account, p_amount, p_reference, p_operation, now() + make_interval(secs => p_ttl_s))
-                RETURNING (extract(epoch FROM expires_at) * 1000000)::bigint INTO o_expires_us;
-                FOR v_lot IN SELECT id, remaining FROM lots
-                             WHERE account_id = p_account AND remaining > 0 AND (expires_at IS NULL OR expires_at > now())
-                             ORDER BY (source = 'promotional') DESC, expires_at ASC NULLS LAST, created_at ASC, id ASC FOR UPDATE LOOP
-                    EXIT WHEN v_left = 0;
-                    v_take := least(v_left, v_lot.remaining);
-                    UPDATE lots SET remaining = remaining - v_take WHERE id = v_lot.id;
-                    INSERT INTO hold_lots (hold_id, lot_id, amount) VALUES (p_hold, v_lot.id, v_take);
-                    v_left := v_left - v_take;
-                END LOOP;
-                UPDATE accounts SET held = held + p_amount WHERE account_id = p_account;
-                INSERT INTO daily_spend (account_id, day, amount) VALUES (p_account, (now() AT TIME ZONE 'UTC')::date, p_amount)
-                ON CONFLICT (account_id, day) DO UPDATE SET amount = daily_spend.amount + excluded.amount;
-            END $fn$ LANGUAGE plpgsql;
-
-            -- Captures (p_capture credits, spent from the hold's lots in spending order, the rest
-            -- returned) or returns (p_capture = 0) an open hold, once. p_owner NULL: any account (the sweeper).
-            CREATE FUNCTION billing_resolve(p_hold uuid, p_owner text, p_capture bigint, p_state text, p_threshold bigint, p_period_s bigint,
-                                            OUT o_account text, OUT o_amount bigint, OUT o_reference text, OUT o_expires_us bigint) AS $fn$
-            DECLARE
-                v_total bigint;
-                v_state text;
-                v_operation text;
-                v_day date;
-                v_left bigint;
-                v_spent bigint;
-                v_balance bigint;
-                v_part record;
-            BEGIN
-                SELECT account_id INTO o_account FROM holds WHERE id = p_hold;
-                IF NOT FOUND OR (p_owner IS NOT NULL AND p_owner <> o_account) THEN
-                    RAISE EXCEPTION USING ERRCODE = 'IS003', MESSAGE = 'not_found';
-                END IF;
-                SELECT l.o_total INTO v_total FROM billing_lock_account(o_account, p_period_s) l;
-                SELECT amount, state, reference, operation, (created_at AT TIME ZONE 'UTC')::date
-                INTO o_amount, v_state, o_reference, v_operation, v_day FROM holds WHERE id = p_hold FOR UPDATE;
-                IF v_state <> 'open' THEN
-                    RAISE EXCEPTION USING ERRCODE = 'IS004', MESSAGE = format('hold_resolved:%s', v_state);
-                END IF;
-                IF p_capture > o_amount THEN
-                    RAISE EXCEPTION USING ERRCODE = 'IS005', MESSAGE = format('capture_exceeds_hold:%s', o_amount);
-                END IF;
-                v_left := p_capture;
-                FOR v_part IN SELECT hl.lot_id, hl.amount FROM hold_lots hl JOIN lots l ON l.id = hl.lot_id WHERE hl.hold_id = p_hold
-                              ORDER BY (l.source = 'promotional') DESC, l.expires_at ASC NULLS LAST, l.created_at ASC, l.id ASC LOOP
-                    v_spent := least(v_left, v_part.amount);
-                    v_left := v_left - v_spent;
-                    IF v_part.amount > v_spent THEN
-                        UPDATE lots SET remaining = remaining + (v_part.amount - v_spent) WHERE id = v_part.lot_id;
-                    END IF;
-                END LOOP;
-                UPDATE accounts SET held = held - o_amount WHERE account_id = o_account;
-                UPDATE holds SET state = p_state, captured = p_capture, resolved_at = now() WHERE id = p_hold
-                RETURNING (extract(epoch FROM expires_at) * 1000000)::bigint INTO o_expires_us;
-                UPDATE daily_spend SET amount = amount - (o_amount - p_capture) WHERE account_id = o_account AND day = v_day;
-                IF p_capture > 0 THEN
-                    SELECT a.o_balance INTO v_balance FROM billing_append(o_account, -p_capture, 'spend', v_operation, o_reference, p_hold) a;
-                    -- A low-balance signal when this spend takes the account below the threshold.
-                    IF v_total >= p_threshold AND v_balance < p_threshold THEN
-                        INSERT INTO events (account_id, kind, balance) VALUES (o_account, 'low_balance', v_balance);
-                    END IF;
-                END IF;
-            END $fn$ LANGUAGE plpgsql;
-            """),
-        Migration(version: 4, name: "holds and captures in one statement", sql: """
-            -- Hold-type calls remember the hold they answered with instead of the answer's bytes: the
-            -- answer is rebuilt from the hold (a capture or release is final, so it reads the same; a
-            -- placed hold is answered as it was placed: open, nothing captured).
-            ALTER TABLE idempotency_keys ALTER COLUMN response DROP NOT NULL, ADD COLUMN hold_id uuid;
-
-            -- PlaceHold with its idempotency key, in one statement (one round trip, one commit).
-            CREATE FUNCTION billing_hold_once(p_caller text, p_key text, p_request bytea, p_amount bigint, p_reference text,
-                                              p_operation text, p_hold uuid, p_ttl_s bigint, p_period_s bigint,
-                                              OUT o_hold uuid, OUT o_account text, OUT o_amount bigint, OUT o_captured bigint, OUT o_state text,
-                                              OUT o_reference text, OUT o_expires_us bigint) AS $fn$
-            DECLARE
-                v_request bytea;
-            BEGIN
-                PERFORM pg_advisory_xact_lock(hashtext(p_caller || '|PlaceHold|' || p_key));
-                SELECT request, hold_id INTO v_request, o_hold FROM idempotency_keys WHERE caller = p_caller AND method = 'PlaceHold' AND key = p_key;
-                IF FOUND THEN
-                    IF v_request <> p_request THEN
-                        RAISE EXCEPTION USING ERRCODE = 'IS006', MESSAGE = 'idempotency_key_reused';
-                    END IF;
-                ELSE
-                    PERFORM billing_place_hold(p_caller, p_amount, p_reference, p_operation, p_hold, p_ttl_s, p_period_s);
-                    INSERT INTO idempotency_keys (caller, method, key, request, hold_id) VALUES (p_caller, 'PlaceHold', p_key, p_request, p_hold);
-                    o_hold := p_hold;
-                END IF;
-                SELECT account_id, amount, 0, 'open', reference, (extract(epoch FROM expires_at) * 1000000)::bigint
-                INTO o_account, o_amount, o_captured, o_state, o_reference, o_expires_us FROM holds WHERE id = o_hold;
-            END $fn$ LANGUAGE plpgsql;
-
-            -- Capture or Release with its idempotency key, in one statement.
-            CREATE FUNCTION billing_resolve_once(p_caller text, p_method text, p_key text, p_request bytea, p_hold uuid, p_capture bigint,
-                                                 p_state text, p_threshold bigint, p_period_s bigint,
-                                                 OUT o_hold uuid, OUT o_account text, OUT o_amount bigint, OUT o_captured bigint, OUT o_state text,
-                                                 OUT o_reference text, OUT o_expires_us bigint) AS $fn$
-            DECLARE
-                v_request bytea;
-            BEGIN
-                PERFORM pg_advisory_xact_lock(hashtext(p_caller || '|' || p_method || '|' || p_key));
-                SELECT request, hold_id INTO v_request, o_hold FROM idempotency_keys WHERE caller = p_caller AND method = p_method AND key = p_key;
-                IF FOUND THEN
-                    IF v_request <> p_request THEN
-                        RAISE EXCEPTION USING ERRCODE = 'IS006', MESSAGE = 'idempotency_key_reused';
-                    END IF;
-                ELSE
-                    PERFORM billing_resolve(p_hold, p_caller, p_capture, p_state, p_threshold, p_period_s);
-                    INSERT INTO idempotency_keys (caller, method, key, request, hold_id) VALUES (p_caller, p_method, p_key, p_request, p_hold);
-                    o_hold := p_hold;
-                END IF;
-                SELECT account_id, amount, captured, state, reference, (extract(epoch FROM expires_at) * 1000000)::bigint
-                INTO o_account, o_amount, o_captured, o_state, o_reference, o_expires_us FROM holds WHERE id = o_hold;
-            END $fn$ LANGUAGE plpgsql;
-            """),
-        Migration(version: 5, name: "fewer row writes per hold and capture", sql: """
-            -- The day's spend lives on the account row, which every hold and capture updates anyway.
-            ALTER TABLE accounts ADD COLUMN spent_day date, ADD COLUMN spent_amount bigint NOT NULL DEFAULT 0;
-            UPDATE accounts a SET spent_day = d.day, spent_amount = d.amount
-            FROM daily_spend d WHERE d.account_id = a.account_id AND d.day = (now() AT TIME ZONE 'UTC')::date;
-            DROP TABLE daily_spend;
-
             -- The account is locked first (its CHECKs must never see a half-made change), then
             -- changed by one UPDATE; the lots need no row locks of their own (they only change under
             -- their account's lock).
-            CREATE OR REPLACE FUNCTION billing_place_hold(p_account text, p_amount bigint, p_reference text, p_operation text, p_hold uuid,
-                                                          p_ttl_s bigint, p_period_s bigint, OUT o_expires_us bigint) AS $fn$
+            CREATE FUNCTION billing_place_hold(p_account text, p_amount bigint, p_reference text, p_operation text, p_hold uuid,
+                                               p_ttl_s bigint, p_period_s bigint, OUT o_expires_us bigint) AS $fn$
             DECLARE
                 v_today date := (now() AT TIME ZONE 'UTC')::date;
                 v_spent bigint;
@@ -444,8 +293,8 @@ enum BillingSchema {
                 END LOOP;
             END $fn$ LANGUAGE plpgsql;
 
-            CREATE OR REPLACE FUNCTION billing_resolve(p_hold uuid, p_owner text, p_capture bigint, p_state text, p_threshold bigint, p_period_s bigint,
-                                                       OUT o_account text, OUT o_amount bigint, OUT o_reference text, OUT o_expires_us bigint) AS $fn$
+            CREATE FUNCTION billing_resolve(p_hold uuid, p_owner text, p_capture bigint, p_state text, p_threshold bigint, p_period_s bigint,
+                                            OUT o_account text, OUT o_amount bigint, OUT o_reference text, OUT o_expires_us bigint) AS $fn$
             DECLARE
                 v_state text;
                 v_operation text;
@@ -492,16 +341,52 @@ enum BillingSchema {
                     END IF;
                 END IF;
             END $fn$ LANGUAGE plpgsql;
-            """),
-        Migration(version: 6, name: "lot indexes that allow HOT updates", sql: """
-            -- An index whose predicate names `remaining` made every spend a non-HOT update of the lot:
-            -- new index entries each time, and an account's lot index bloated with dead entries that
-            -- every later hold had to step over. Indexes on columns that never change keep lot
-            -- updates HOT (measured: docs/performance.md).
-            DROP INDEX lots_spendable;
-            DROP INDEX lots_expiry;
-            CREATE INDEX lots_account ON lots (account_id);
-            CREATE INDEX lots_expiring ON lots (expires_at) WHERE expires_at IS NOT NULL;
+
+            -- PlaceHold with its idempotency key, in one statement (one round trip, one commit).
+            CREATE FUNCTION billing_hold_once(p_caller text, p_key text, p_request bytea, p_amount bigint, p_reference text,
+                                              p_operation text, p_hold uuid, p_ttl_s bigint, p_period_s bigint,
+                                              OUT o_hold uuid, OUT o_account text, OUT o_amount bigint, OUT o_captured bigint, OUT o_state text,
+                                              OUT o_reference text, OUT o_expires_us bigint) AS $fn$
+            DECLARE
+                v_request bytea;
+            BEGIN
+                PERFORM pg_advisory_xact_lock(hashtext(p_caller || '|PlaceHold|' || p_key));
+                SELECT request, hold_id INTO v_request, o_hold FROM idempotency_keys WHERE caller = p_caller AND method = 'PlaceHold' AND key = p_key;
+                IF FOUND THEN
+                    IF v_request <> p_request THEN
+                        RAISE EXCEPTION USING ERRCODE = 'IS006', MESSAGE = 'idempotency_key_reused';
+                    END IF;
+                ELSE
+                    PERFORM billing_place_hold(p_caller, p_amount, p_reference, p_operation, p_hold, p_ttl_s, p_period_s);
+                    INSERT INTO idempotency_keys (caller, method, key, request, hold_id) VALUES (p_caller, 'PlaceHold', p_key, p_request, p_hold);
+                    o_hold := p_hold;
+                END IF;
+                SELECT account_id, amount, 0, 'open', reference, (extract(epoch FROM expires_at) * 1000000)::bigint
+                INTO o_account, o_amount, o_captured, o_state, o_reference, o_expires_us FROM holds WHERE id = o_hold;
+            END $fn$ LANGUAGE plpgsql;
+
+            -- Capture or Release with its idempotency key, in one statement.
+            CREATE FUNCTION billing_resolve_once(p_caller text, p_method text, p_key text, p_request bytea, p_hold uuid, p_capture bigint,
+                                                 p_state text, p_threshold bigint, p_period_s bigint,
+                                                 OUT o_hold uuid, OUT o_account text, OUT o_amount bigint, OUT o_captured bigint, OUT o_state text,
+                                                 OUT o_reference text, OUT o_expires_us bigint) AS $fn$
+            DECLARE
+                v_request bytea;
+            BEGIN
+                PERFORM pg_advisory_xact_lock(hashtext(p_caller || '|' || p_method || '|' || p_key));
+                SELECT request, hold_id INTO v_request, o_hold FROM idempotency_keys WHERE caller = p_caller AND method = p_method AND key = p_key;
+                IF FOUND THEN
+                    IF v_request <> p_request THEN
+                        RAISE EXCEPTION USING ERRCODE = 'IS006', MESSAGE = 'idempotency_key_reused';
+                    END IF;
+                ELSE
+                    PERFORM billing_resolve(p_hold, p_caller, p_capture, p_state, p_threshold, p_period_s);
+                    INSERT INTO idempotency_keys (caller, method, key, request, hold_id) VALUES (p_caller, p_method, p_key, p_request, p_hold);
+                    o_hold := p_hold;
+                END IF;
+                SELECT account_id, amount, captured, state, reference, (extract(epoch FROM expires_at) * 1000000)::bigint
+                INTO o_account, o_amount, o_captured, o_state, o_reference, o_expires_us FROM holds WHERE id = o_hold;
+            END $fn$ LANGUAGE plpgsql;
             """),
     ]
 }
