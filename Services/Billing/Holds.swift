@@ -12,9 +12,7 @@ extension BillingService {
     /// trip and one commit.
     func placeHold(_ caller: RPCCaller, _ request: BillingHoldRequest) async throws -> BillingHold {
         try self.checkAmount(request.amount)
-        guard request.reference.utf8.count <= 200, request.operation.utf8.count <= 100 else {
-            throw BillingFailure.invalid("reference", "reference or operation too long")
-        }
+        try Self.checkLabels(reference: request.reference, operation: request.operation)
         let key = try IdempotentCalls.check(request.idempotencyKey, domain: "billing")
         let row = try await Self.ledgerCall {
             try await self.database.query("SELECT * FROM billing_hold_once($1, $2, $3, $4, $5, $6, $7, $8, $9)", [
@@ -22,16 +20,22 @@ extension BillingService {
                 Int(self.configuration.holdLifetime.components.seconds), self.ledger.periodSeconds,
             ]).first!
         }
-        return try Self.hold(once: row)
+        return try Self.hold(row)
     }
 
     /// A hold and its capture in one transaction.
     func spend(_ caller: RPCCaller, _ request: BillingSpendRequest) async throws -> BillingHold {
         try self.checkAmount(request.amount)
+        try Self.checkLabels(reference: request.reference, operation: request.operation)
         return try await self.idempotency.run(caller: caller.id, method: "Spend", key: request.idempotencyKey, request: request) { session in
-            let hold = try await self.hold(session, caller.id, amount: request.amount, reference: request.reference, operation: request.operation)
-            return try await self.resolve(session, try parseID(hold.holdID, "hold"), owner: caller.id, capture: request.amount, state: "captured")
+            let hold = try await self.reserve(session, caller.id, amount: request.amount, reference: request.reference, operation: request.operation)
+            return try await self.resolve(session, hold, owner: caller.id, capture: request.amount, state: "captured")
         }
+    }
+
+    /// What a hold says it pays for is shown in histories: bounded.
+    private static func checkLabels(reference: String, operation: String) throws {
+        guard reference.utf8.count <= 200, operation.utf8.count <= 100 else { throw BillingFailure.invalid("reference", "reference or operation too long") }
     }
 
     func capture(_ caller: RPCCaller, _ request: BillingCaptureRequest) async throws -> BillingHold {
@@ -56,19 +60,7 @@ extension BillingService {
                 self.configuration.lowBalanceThreshold, self.ledger.periodSeconds,
             ]).first!
         }
-        return try Self.hold(once: row)
-    }
-
-    static func hold(once row: PostgresRow) throws -> BillingHold {
-        var hold = BillingHold()
-        hold.holdID = (try row.decode("o_hold", as: UUID.self)).uuidString.lowercased()
-        hold.accountID = try row.decode("o_account")
-        hold.amount = try row.decode("o_amount")
-        hold.captured = try row.decode("o_captured")
-        hold.state = try row.decode("o_state")
-        hold.reference = try row.decode("o_reference")
-        hold.expiresAt = .micros(try row.decode("o_expires_us"))
-        return hold
+        return try Self.hold(row)
     }
 
     func getHold(_ caller: RPCCaller, _ holdID: String) async throws -> BillingHold {
@@ -78,22 +70,15 @@ extension BillingService {
         return try Self.hold(row)
     }
 
-    private func hold(_ session: PostgresSession, _ account: String, amount: Int64, reference: String, operation: String) async throws -> BillingHold {
-        guard reference.utf8.count <= 200, operation.utf8.count <= 100 else { throw BillingFailure.invalid("reference", "reference or operation too long") }
+    /// Places a hold inside the caller's transaction (billing_place_hold) and returns its id.
+    private func reserve(_ session: PostgresSession, _ account: String, amount: Int64, reference: String, operation: String) async throws -> UUID {
         let id = UUID()
-        let row = try await Self.ledgerCall {
+        _ = try await Self.ledgerCall {
             try await session.query("SELECT o_expires_us FROM billing_place_hold($1, $2, $3, $4, $5, $6, $7)", [
                 account, amount, reference, operation, id, Int(self.configuration.holdLifetime.components.seconds), self.ledger.periodSeconds,
-            ]).first!
+            ])
         }
-        var hold = BillingHold()
-        hold.holdID = id.uuidString.lowercased()
-        hold.accountID = account
-        hold.amount = amount
-        hold.state = "open"
-        hold.reference = reference
-        hold.expiresAt = .micros(try row.decode("o_expires_us"))
-        return hold
+        return id
     }
 
     /// Captures (state "captured", `capture` credits) or returns (released / expired) an open hold.
@@ -135,8 +120,10 @@ extension BillingService {
                                            field: "idempotency_key")
             case "IS004":
                 throw BillingFailure.error(.failedPrecondition, "hold_resolved", "this hold is already \(detail.first ?? "resolved")")
-            default:
+            case "IS005":
                 throw BillingFailure.error(.invalidArgument, "capture_exceeds_hold", "a capture is at most the held \(detail.first ?? "") credits", field: "amount")
+            default:
+                throw error
             }
         }
     }
@@ -158,19 +145,22 @@ extension BillingService {
         return expired
     }
 
+    /// A holds row under the names the *_once functions answer with, so one reader serves both.
     static let holdColumns = """
-        id, account_id, amount, captured, state, reference, (extract(epoch FROM expires_at) * 1000000)::bigint AS expires_us
+        id AS o_hold, account_id AS o_account, amount AS o_amount, captured AS o_captured, state AS o_state,
+        reference AS o_reference, (extract(epoch FROM expires_at) * 1000000)::bigint AS o_expires_us
         """
 
+    /// A hold as billing_hold_once / billing_resolve_once answer it (or `holdColumns` selects it).
     static func hold(_ row: PostgresRow) throws -> BillingHold {
         var hold = BillingHold()
-        hold.holdID = (try row.decode("id", as: UUID.self)).uuidString.lowercased()
-        hold.accountID = try row.decode("account_id")
-        hold.amount = try row.decode("amount")
-        hold.captured = try row.decode("captured")
-        hold.state = try row.decode("state")
-        hold.reference = try row.decode("reference")
-        hold.expiresAt = .micros(try row.decode("expires_us"))
+        hold.holdID = (try row.decode("o_hold", as: UUID.self)).uuidString.lowercased()
+        hold.accountID = try row.decode("o_account")
+        hold.amount = try row.decode("o_amount")
+        hold.captured = try row.decode("o_captured")
+        hold.state = try row.decode("o_state")
+        hold.reference = try row.decode("o_reference")
+        hold.expiresAt = .micros(try row.decode("o_expires_us"))
         return hold
     }
 }

@@ -12,6 +12,7 @@ import ServiceRuntime
 /// roll over, cancelled or not); purchased credits never expire. So a cancellation keeps every
 /// credit usable until the period ends, and purchased credits after it.
 extension BillingService {
+    /// The tier's columns (no other table this service joins to tiers has these names).
     static let tierColumns = "id, name, price_cents, monthly_credits, priority, max_output_pixels, daily_cap"
 
     static func tier(_ row: PostgresRow) throws -> BillingTier {
@@ -44,7 +45,7 @@ extension BillingService {
     private func subscription(_ session: PostgresSession, _ account: String) async throws -> BillingSubscription {
         let row = try await session.query("""
             SELECT s.next_tier, (extract(epoch FROM s.period_start) * 1000000)::bigint AS start_us,
-                   (extract(epoch FROM s.period_end) * 1000000)::bigint AS end_us, \(Self.tierColumns.split(separator: ",").map { "t.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", "))
+                   (extract(epoch FROM s.period_end) * 1000000)::bigint AS end_us, \(Self.tierColumns)
             FROM subscriptions s JOIN tiers t ON t.id = s.tier WHERE s.account_id = $1
             """, [account]).first!
         var subscription = BillingSubscription()
