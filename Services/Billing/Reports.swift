@@ -40,22 +40,18 @@ extension BillingService {
         let size = request.page.pageSize == 0 ? 50 : Int(request.page.pageSize)
         guard size <= 200 else { throw BillingFailure.invalid("page_size", "at most 200") }
         var conditions = ["account_id = $1"]
-        var parameters: [any PostgresEncodable] = [caller.id]
-        func bind(_ value: any PostgresEncodable) -> String {
-            parameters.append(value)
-            return "$\(parameters.count)"
-        }
-        if !request.kind.isEmpty { conditions.append("kind = \(bind(request.kind))") }
-        if request.hasAfter { conditions.append("created_at > to_timestamp(\(bind(request.after.unixMicros))::double precision / 1e6)") }
-        if request.hasBefore { conditions.append("created_at < to_timestamp(\(bind(request.before.unixMicros))::double precision / 1e6)") }
+        var parameters = PostgresParameters([caller.id])
+        if !request.kind.isEmpty { conditions.append("kind = \(parameters.bind(request.kind))") }
+        if request.hasAfter { conditions.append("created_at > to_timestamp(\(parameters.bind(request.after.unixMicros))::double precision / 1e6)") }
+        if request.hasBefore { conditions.append("created_at < to_timestamp(\(parameters.bind(request.before.unixMicros))::double precision / 1e6)") }
         if !request.page.pageToken.isEmpty {
             guard let id = Int64(request.page.pageToken) else { throw BillingFailure.invalid("page_token", "not a page token this service gave") }
-            conditions.append("id < \(bind(id))")
+            conditions.append("id < \(parameters.bind(id))")
         }
         let rows = try await self.database.query("""
             SELECT id, amount, kind, operation, reference, balance_after, (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
             FROM ledger_entries WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT \(size + 1)
-            """, parameters)
+            """, parameters.values)
         var response = BillingHistoryResponse()
         response.entries = try rows.prefix(size).map { row in
             var entry = BillingEntry()

@@ -46,8 +46,7 @@ struct UploadRoutes {
             var writer = UploadWriter(storage: self.storage, options: options, upload: status, offset: offset)
             for try await buffer in request.body { try await writer.write(buffer.readableBytesView) }
             try await writer.flush()
-            let upload = try await self.storage.unary(StorageMethods.getUpload, try Self.uploadRequest(context), options: options)
-            return try AuthRoutes.json(UploadJSON(upload), request: request, context: context)
+            return try AuthRoutes.json(UploadJSON(writer.upload), request: request, context: context)
         }
         uploads.post(":id/commit") { request, context -> Response in
             let caller = try context.requireCaller()

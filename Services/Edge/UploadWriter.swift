@@ -9,7 +9,8 @@ import RPC
 struct UploadWriter {
     let storage: RPCClient
     let options: RPCCallOptions
-    let upload: StorageUpload
+    /// The upload as Storage last described it (after the latest append).
+    private(set) var upload: StorageUpload
     private var pending: [UInt8] = []
     private var offset: UInt64 = 0
 
@@ -42,18 +43,16 @@ struct UploadWriter {
         }
     }
 
-    /// Sends what is pending; returns where the upload stands.
-    @discardableResult
-    mutating func flush() async throws -> UInt64 {
-        guard !self.pending.isEmpty else { return self.offset }
+    /// Sends what is pending; `upload` then says where the upload stands.
+    mutating func flush() async throws {
+        guard !self.pending.isEmpty else { return }
         var request = StorageAppendChunkRequest()
         request.uploadID = self.upload.uploadID
         request.offset = self.offset
         request.data = Data(self.pending)
-        _ = try await self.storage.unary(StorageMethods.appendChunk, request, options: self.options)
+        self.upload = try await self.storage.unary(StorageMethods.appendChunk, request, options: self.options)
         self.offset += UInt64(self.pending.count)
         self.pending.removeAll(keepingCapacity: true)
-        return self.offset
     }
 
     mutating func commit() async throws -> StorageBlob {

@@ -33,31 +33,27 @@ extension BlobStore {
         let pageSize = request.page.pageSize == 0 ? 50 : Int(request.page.pageSize)
         guard pageSize <= Self.maxPageSize else { throw StorageFailure.invalid("page_size", "at most \(Self.maxPageSize)") }
         var conditions = ["owner_id = $1"]
-        var parameters: [any PostgresEncodable] = [caller.id]
-        func bind(_ value: any PostgresEncodable) -> String {
-            parameters.append(value)
-            return "$\(parameters.count)"
-        }
-        if !request.purpose.isEmpty { conditions.append("purpose = \(bind(request.purpose))") }
+        var parameters = PostgresParameters([caller.id])
+        if !request.purpose.isEmpty { conditions.append("purpose = \(parameters.bind(request.purpose))") }
         if !request.contentTypePrefix.isEmpty {
             let escaped = request.contentTypePrefix.replacingOccurrences(of: "\\", with: "\\\\")
                 .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
-            conditions.append("content_type LIKE \(bind(escaped + "%"))")
+            conditions.append("content_type LIKE \(parameters.bind(escaped + "%"))")
         }
-        if request.hasCreatedAfter { conditions.append("created_at > to_timestamp(\(bind(request.createdAfter.unixMicros))::double precision / 1e6)") }
-        if request.hasCreatedBefore { conditions.append("created_at < to_timestamp(\(bind(request.createdBefore.unixMicros))::double precision / 1e6)") }
+        if request.hasCreatedAfter { conditions.append("created_at > to_timestamp(\(parameters.bind(request.createdAfter.unixMicros))::double precision / 1e6)") }
+        if request.hasCreatedBefore { conditions.append("created_at < to_timestamp(\(parameters.bind(request.createdBefore.unixMicros))::double precision / 1e6)") }
         if !request.page.pageToken.isEmpty {
             // Keyset paging on (created_at, id), newest first: "<created micros>_<id>".
             let parts = request.page.pageToken.split(separator: "_")
             guard parts.count == 2, let micros = Int64(parts[0]), let after = UUID(uuidString: String(parts[1])) else {
                 throw StorageFailure.invalid("page_token", "not a page token this service gave")
             }
-            conditions.append("((extract(epoch FROM created_at) * 1000000)::bigint, id) < (\(bind(micros)), \(bind(after)))")
+            conditions.append("((extract(epoch FROM created_at) * 1000000)::bigint, id) < (\(parameters.bind(micros)), \(parameters.bind(after)))")
         }
         let rows = try await self.database.query("""
             SELECT \(BlobRecord.columns) FROM blobs WHERE \(conditions.joined(separator: " AND "))
             ORDER BY (extract(epoch FROM created_at) * 1000000)::bigint DESC, id DESC LIMIT \(pageSize + 1)
-            """, parameters)
+            """, parameters.values)
         let records = try rows.prefix(pageSize).map(BlobRecord.init)
         var response = StorageListBlobsResponse()
         response.blobs = records.map(\.message)
