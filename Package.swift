@@ -175,7 +175,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        service("Jobs"),
+        service("Jobs", extra: [
+            "Curl",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         service("ImageOps", extra: ["Vips", "OCR", .product(name: "Logging", package: "swift-log")]),
         service("Storage", extra: [
             "S3", "Curl", "CZlib", "Tokens",
@@ -270,6 +275,17 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: ["S3", "Curl", "TestSupport", "Postgres", "ImageSamples", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "JobsTests",
+            dependencies: [
+                "RPC", "ImageSwissProtos", "TestSupport", "Postgres", "ImageSamples",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

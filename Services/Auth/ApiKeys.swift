@@ -33,7 +33,7 @@ struct ApiKeys: Sendable {
             let id = UUID()
             try await session.execute("""
                 INSERT INTO api_keys (id, user_id, name, prefix, secret_hash, scopes) VALUES ($1, $2, $3, $4, $5, $6::text[])
-                """, [id, caller, name, prefix, OpaqueToken.digest(secret), TextArray.literal(requested.sorted())])
+                """, [id, caller, name, prefix, OpaqueToken.digest(secret), PostgresTextArray.literal(requested.sorted())])
             var response = AuthCreateApiKeyResponse()
             response.key = try await Self.find(id, owner: caller, in: session)
             response.secret = secret
@@ -72,7 +72,7 @@ struct ApiKeys: Sendable {
         var caller = CommonCaller()
         caller.userID = (try row.decode("user_id", as: UUID.self)).uuidString.lowercased()
         caller.role = try row.decode("role")
-        caller.scopes = TextArray.plainElements(try row.decode("scopes"))
+        caller.scopes = PostgresTextArray.plainElements(try row.decode("scopes"))
         return caller
     }
 
@@ -95,7 +95,7 @@ struct ApiKeys: Sendable {
         key.keyID = (try row.decode("id", as: UUID.self)).uuidString.lowercased()
         key.name = try row.decode("name")
         key.prefix = try row.decode("prefix")
-        key.scopes = TextArray.plainElements(try row.decode("scopes"))
+        key.scopes = PostgresTextArray.plainElements(try row.decode("scopes"))
         key.createdAt = .micros(try row.decode("created_micros"))
         let used: Int64 = try row.decode("used_micros")
         if used > 0 { key.lastUsedAt = .micros(used) }

@@ -13,7 +13,7 @@ struct Throttle: Sendable {
     /// True when any of the keys is locked now.
     func isLocked(_ keys: [String]) async throws -> Bool {
         let rows = try await self.database.query(
-            "SELECT 1 FROM throttles WHERE key = ANY($1::text[]) AND locked_until > now() LIMIT 1", [TextArray.literal(keys)]
+            "SELECT 1 FROM throttles WHERE key = ANY($1::text[]) AND locked_until > now() LIMIT 1", [PostgresTextArray.literal(keys)]
         )
         return !rows.isEmpty
     }

@@ -388,5 +388,11 @@ enum BillingSchema {
                 INTO o_account, o_amount, o_captured, o_state, o_reference, o_expires_us FROM holds WHERE id = o_hold;
             END $fn$ LANGUAGE plpgsql;
             """),
+        // Jobs' probe operation (a pause, no pixels): free in the current list; admins may price it.
+        Migration(version: 4, name: "noop price", sql: """
+            INSERT INTO prices (version, operation, credits, per_megapixel, included_megapixels)
+            SELECT max(version), 'noop', 0, 0, 0 FROM price_lists
+            ON CONFLICT DO NOTHING;
+            """),
     ]
 }

@@ -47,6 +47,7 @@ struct EdgeError: HTTPResponseError {
         case "file_too_large", "quota_exceeded", "archive_too_large": .contentTooLarge
         case "storage_full": HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
         case "range_not_satisfiable": .rangeNotSatisfiable
+        case "insufficient_credits": HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
         default: nil
         }
         let field = error.detail(CommonBadRequest.self)?.fieldViolations.first?.field

@@ -26,6 +26,7 @@ enum EdgeHTTPServer {
         UploadRoutes(storage: storage, tiers: tiers).add(to: router)
         BillingRoutes(billing: billing).add(to: router)
         DownloadRoutes(storage: storage).add(to: router)
+        JobRoutes(jobs: upstreams.client(for: "jobs"), storage: storage).add(to: router)
         router.get("/healthz") { _, context in try await HealthRoute.report(upstreams, requestID: context.requestID) }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

@@ -77,27 +77,7 @@ struct FileRoutes {
             let caller = try context.requireCaller()
             try caller.require(scope: "files:read")
             let body = try await request.decode(as: ZipBody.self, context: context)
-            var call = StorageZipRequest()
-            call.blobIds = body.ids
-            var options = AuthRoutes.options(context, caller)
-            options.timeout = BlobResponse.streamTimeout
-            let stream = try await self.storage.serverStreaming(StorageMethods.zip, call, options: options)
-            // The first message is the archive's size: errors (unknown ids, limits) arrive before any byte is sent.
-            let iterator = StreamCursor(stream.makeAsyncIterator())
-            guard let first = try await iterator.next() else { throw EdgeError(.badGateway, "storage_failed", "storage sent no archive") }
-            let name = DisplayNameHeader.zipName(body.name)
-            let headers: HTTPFields = [
-                .contentType: "application/zip",
-                .contentDisposition: BlobResponse.contentDisposition("attachment", name: name, id: "", contentType: "application/zip"),
-                .xContentTypeOptions: "nosniff",
-                .cacheControl: "private, no-store",
-            ]
-            return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(first.totalSize)) { writer in
-                while let chunk = try await iterator.next() {
-                    if !chunk.data.isEmpty { try await writer.write(ByteBuffer(bytes: chunk.data)) }
-                }
-                try await writer.finish(nil)
-            })
+            return try await ZipResponse.stream(self.storage, ids: body.ids, name: DisplayNameHeader.zipName(body.name), options: AuthRoutes.options(context, caller))
         }
         files.get(":id") { request, context -> Response in
             let caller = try context.requireCaller()

@@ -21,7 +21,8 @@ public struct ServiceStack: Sendable {
     /// Starts `services` (e.g. ["auth", "storage"]) and the edge. `environment` is merged last.
     /// `wrapper` runs a service under another program (e.g. a shell that sets a ulimit first).
     public static func start(
-        _ services: [String], environment extra: [String: String] = [:], wrapper: [String: [String]] = [:]
+        _ services: [String], environment extra: [String: String] = [:], wrapper: [String: [String]] = [:],
+        postgres: TestPostgres? = nil
     ) async throws -> ServiceStack {
         let products = try buildProductsDirectory()
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("stack-\(UUID().uuidString.prefix(8))").path
@@ -33,6 +34,8 @@ public struct ServiceStack: Sendable {
         environment["STORAGE_DATA_DIR"] = scratch + "/storage"
         var ports: [String: Int] = [:]
         var urls: [String: String] = [:]
+        let cluster: TestPostgres
+        if let postgres { cluster = postgres } else { cluster = try await TestPostgres.shared() }
         for service in services {
             let port = try freePort()
             ports[service] = port
@@ -41,7 +44,7 @@ public struct ServiceStack: Sendable {
             environment["\(prefix)_RPC_ADDRESSES"] = "127.0.0.1:\(port)"
             environment["\(prefix)_METRICS_PORT"] = "0"
             if Self.servicesWithDatabase.contains(service) {
-                let url = try await TestPostgres.shared().makeDatabase(prefix: service)
+                let url = try await cluster.makeDatabase(prefix: service)
                 urls[service] = url
                 environment["\(prefix)_DATABASE_URL"] = url
             }
@@ -103,6 +106,28 @@ public struct ServiceStack: Sendable {
                                              outputPath: "\(self.scratch)/\(service)-\(UUID().uuidString.prefix(4)).log")
         self.table.processes.withLock { $0[service] = process }
         try await self.waitUntilReady()
+    }
+
+    /// Starts another process of `service` under `name` (e.g. a second Jobs worker): same database and
+    /// environment, its own RPC port, `environment` merged last. It is stopped with the stack.
+    @discardableResult
+    public func spawn(_ name: String, as service: String, environment extra: [String: String] = [:]) async throws -> ChildProcess {
+        var environment = self.environment
+        let prefix = service.uppercased()
+        let port = try freePort()
+        environment["\(prefix)_RPC_PORT"] = "\(port)"
+        environment.merge(extra) { _, new in new }
+        let command = self.commands[service]!
+        let process = try ChildProcess.spawn(command[0], Array(command.dropFirst()), environment: environment,
+                                             outputPath: "\(self.scratch)/\(name).log")
+        self.table.processes.withLock { $0[name] = process }
+        let products = try buildProductsDirectory()
+        let end = ContinuousClock.now + .seconds(60)
+        while try await runWithStatus(products + "/imageswiss-probe", ["--timeout-ms", "500", "127.0.0.1:\(port)"]).status != 0 {
+            guard process.isRunning, ContinuousClock.now < end else { throw TestSupportError("\(name) did not start: \(process.output)") }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return process
     }
 
     /// SIGTERM to every process (edge first), then waits for them; closes the test's pools.

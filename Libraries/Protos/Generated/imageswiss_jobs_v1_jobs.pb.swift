@@ -8,7 +8,11 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// Jobs: the durable queue, jobs and batches, progress events.
+/// Jobs: the durable queue, jobs and batches, progress events, webhooks to users.
+///
+/// The owner of every job is the caller named in the call metadata (caller-id); a caller reaches only
+/// its own jobs, batches and webhooks (another's id is NOT_FOUND). Admin calls (caller-role admin)
+/// see every job. The caller's tier comes from caller-tier metadata (the edge asks Billing).
 
 import SwiftProtobuf
 
@@ -22,6 +26,8 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+/// One operation of a checklist: an ImageOps step ("resize", "convert", …), an AI operation
+/// ("generation", "remove_background", …), "ocr", "deduplicate" or "noop".
 public nonisolated struct JobsStep: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -41,65 +47,183 @@ public nonisolated struct JobsSubmitJobRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// Ignored: the owner is the caller. Kept for wire compatibility.
   public var ownerID: String = String()
 
   public var inputBlobIds: [String] = []
 
   public var steps: [JobsStep] = []
 
-  /// "fast" or "batch".
+  /// "fast" (priority, priced by the fast-lane factor) or "batch" (default: asynchronous, cheaper).
   public var lane: String = String()
 
+  /// Required: the same key from the same caller returns the same job.
   public var idempotencyKey: String = String()
+
+  /// Delete the inputs from Storage once the job succeeded.
+  public var deleteOriginals: Bool = false
+
+  /// A job not started within this many seconds expires, charged nothing (0: JOBS_DEFAULT_DEADLINE_S).
+  public var deadlineSeconds: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 }
 
-public nonisolated struct JobsJob: Sendable {
+public nonisolated struct JobsJob: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var jobID: String = String()
+  public var jobID: String {
+    get {_storage._jobID}
+    set {_uniqueStorage()._jobID = newValue}
+  }
 
-  public var ownerID: String = String()
+  public var ownerID: String {
+    get {_storage._ownerID}
+    set {_uniqueStorage()._ownerID = newValue}
+  }
 
-  public var status: String = String()
+  /// queued, running, succeeded, failed, canceled or expired.
+  public var status: String {
+    get {_storage._status}
+    set {_uniqueStorage()._status = newValue}
+  }
 
-  public var progressPercent: UInt32 = 0
+  public var progressPercent: UInt32 {
+    get {_storage._progressPercent}
+    set {_uniqueStorage()._progressPercent = newValue}
+  }
 
-  public var progressMessage: String = String()
+  public var progressMessage: String {
+    get {_storage._progressMessage}
+    set {_uniqueStorage()._progressMessage = newValue}
+  }
 
-  public var outputBlobIds: [String] = []
+  public var outputBlobIds: [String] {
+    get {_storage._outputBlobIds}
+    set {_uniqueStorage()._outputBlobIds = newValue}
+  }
 
-  public var lastError: String = String()
+  public var lastError: String {
+    get {_storage._lastError}
+    set {_uniqueStorage()._lastError = newValue}
+  }
 
   public var createdAt: CommonTimestamp {
-    get {_createdAt ?? CommonTimestamp()}
-    set {_createdAt = newValue}
+    get {_storage._createdAt ?? CommonTimestamp()}
+    set {_uniqueStorage()._createdAt = newValue}
   }
   /// Returns true if `createdAt` has been explicitly set.
-  public var hasCreatedAt: Bool {self._createdAt != nil}
+  public var hasCreatedAt: Bool {_storage._createdAt != nil}
   /// Clears the value of `createdAt`. Subsequent reads from it will return its default value.
-  public mutating func clearCreatedAt() {self._createdAt = nil}
+  public mutating func clearCreatedAt() {_uniqueStorage()._createdAt = nil}
 
   public var finishedAt: CommonTimestamp {
-    get {_finishedAt ?? CommonTimestamp()}
-    set {_finishedAt = newValue}
+    get {_storage._finishedAt ?? CommonTimestamp()}
+    set {_uniqueStorage()._finishedAt = newValue}
   }
   /// Returns true if `finishedAt` has been explicitly set.
-  public var hasFinishedAt: Bool {self._finishedAt != nil}
+  public var hasFinishedAt: Bool {_storage._finishedAt != nil}
   /// Clears the value of `finishedAt`. Subsequent reads from it will return its default value.
-  public mutating func clearFinishedAt() {self._finishedAt = nil}
+  public mutating func clearFinishedAt() {_uniqueStorage()._finishedAt = nil}
+
+  /// The operations joined by "+", as Billing prices them ("convert+resize").
+  public var tool: String {
+    get {_storage._tool}
+    set {_uniqueStorage()._tool = newValue}
+  }
+
+  public var steps: [JobsStep] {
+    get {_storage._steps}
+    set {_uniqueStorage()._steps = newValue}
+  }
+
+  public var inputBlobIds: [String] {
+    get {_storage._inputBlobIds}
+    set {_uniqueStorage()._inputBlobIds = newValue}
+  }
+
+  public var lane: String {
+    get {_storage._lane}
+    set {_uniqueStorage()._lane = newValue}
+  }
+
+  public var batchID: String {
+    get {_storage._batchID}
+    set {_uniqueStorage()._batchID = newValue}
+  }
+
+  public var attempts: UInt32 {
+    get {_storage._attempts}
+    set {_uniqueStorage()._attempts = newValue}
+  }
+
+  public var maxAttempts: UInt32 {
+    get {_storage._maxAttempts}
+    set {_uniqueStorage()._maxAttempts = newValue}
+  }
+
+  /// The quote held at submit, and what was captured (0 until the job succeeded).
+  public var quotedCredits: Int64 {
+    get {_storage._quotedCredits}
+    set {_uniqueStorage()._quotedCredits = newValue}
+  }
+
+  public var chargedCredits: Int64 {
+    get {_storage._chargedCredits}
+    set {_uniqueStorage()._chargedCredits = newValue}
+  }
+
+  /// none (free job), held, captured or released.
+  public var credits: String {
+    get {_storage._credits}
+    set {_uniqueStorage()._credits = newValue}
+  }
+
+  public var startedAt: CommonTimestamp {
+    get {_storage._startedAt ?? CommonTimestamp()}
+    set {_uniqueStorage()._startedAt = newValue}
+  }
+  /// Returns true if `startedAt` has been explicitly set.
+  public var hasStartedAt: Bool {_storage._startedAt != nil}
+  /// Clears the value of `startedAt`. Subsequent reads from it will return its default value.
+  public mutating func clearStartedAt() {_uniqueStorage()._startedAt = nil}
+
+  public var updatedAt: CommonTimestamp {
+    get {_storage._updatedAt ?? CommonTimestamp()}
+    set {_uniqueStorage()._updatedAt = newValue}
+  }
+  /// Returns true if `updatedAt` has been explicitly set.
+  public var hasUpdatedAt: Bool {_storage._updatedAt != nil}
+  /// Clears the value of `updatedAt`. Subsequent reads from it will return its default value.
+  public mutating func clearUpdatedAt() {_uniqueStorage()._updatedAt = nil}
+
+  /// OCR's text and the deduplication groups, as JSON; empty for image tools.
+  public var resultJson: String {
+    get {_storage._resultJson}
+    set {_uniqueStorage()._resultJson = newValue}
+  }
+
+  /// Admin listings only: the worker holding the lease.
+  public var worker: String {
+    get {_storage._worker}
+    set {_uniqueStorage()._worker = newValue}
+  }
+
+  /// One per output: a small preview for the gallery, or the output itself when it is small already.
+  public var thumbnailBlobIds: [String] {
+    get {_storage._thumbnailBlobIds}
+    set {_uniqueStorage()._thumbnailBlobIds = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _createdAt: CommonTimestamp? = nil
-  fileprivate var _finishedAt: CommonTimestamp? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct JobsGetJobRequest: Sendable {
@@ -109,11 +233,67 @@ public nonisolated struct JobsGetJobRequest: Sendable {
 
   public var jobID: String = String()
 
+  /// Ignored: the owner is the caller.
   public var ownerID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+}
+
+public nonisolated struct JobsListJobsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var page: CommonPageRequest {
+    get {_page ?? CommonPageRequest()}
+    set {_page = newValue}
+  }
+  /// Returns true if `page` has been explicitly set.
+  public var hasPage: Bool {self._page != nil}
+  /// Clears the value of `page`. Subsequent reads from it will return its default value.
+  public mutating func clearPage() {self._page = nil}
+
+  public var status: String = String()
+
+  public var batchID: String = String()
+
+  public var lane: String = String()
+
+  /// Admins: this owner's jobs, or "*" for everyone's (empty: their own). Users: ignored.
+  public var ownerID: String = String()
+
+  public var tool: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _page: CommonPageRequest? = nil
+}
+
+public nonisolated struct JobsListJobsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobs: [JobsJob] = []
+
+  public var page: CommonPageResponse {
+    get {_page ?? CommonPageResponse()}
+    set {_page = newValue}
+  }
+  /// Returns true if `page` has been explicitly set.
+  public var hasPage: Bool {self._page != nil}
+  /// Clears the value of `page`. Subsequent reads from it will return its default value.
+  public mutating func clearPage() {self._page = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _page: CommonPageResponse? = nil
 }
 
 public nonisolated struct JobsJobEvent: Sendable {
@@ -135,6 +315,381 @@ public nonisolated struct JobsJobEvent: Sendable {
   public init() {}
 
   fileprivate var _job: JobsJob? = nil
+}
+
+/// The uploader's flow: every input × the same checklist, one job per input (or one job over all
+/// inputs for tools that take a set, like "deduplicate").
+public nonisolated struct JobsSubmitBatchRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var inputBlobIds: [String] = []
+
+  public var steps: [JobsStep] = []
+
+  public var lane: String = String()
+
+  public var idempotencyKey: String = String()
+
+  public var deleteOriginals: Bool = false
+
+  public var deadlineSeconds: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct JobsQuoteBatchResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var totalCredits: Int64 = 0
+
+  public var priceListVersion: UInt32 = 0
+
+  public var tool: String = String()
+
+  public var jobCount: UInt32 = 0
+
+  public var lane: String = String()
+
+  /// The caller's available credits at the time of the quote.
+  public var availableCredits: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct JobsBatch: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var batchID: String = String()
+
+  public var ownerID: String = String()
+
+  /// queued, running, succeeded (every job did), failed (some job failed, none left to run),
+  /// canceled or expired: derived from the jobs.
+  public var status: String = String()
+
+  public var tool: String = String()
+
+  public var lane: String = String()
+
+  public var jobCount: UInt32 = 0
+
+  public var jobsByStatus: Dictionary<String,UInt32> = [:]
+
+  public var progressPercent: UInt32 = 0
+
+  public var quotedCredits: Int64 = 0
+
+  public var chargedCredits: Int64 = 0
+
+  public var outputBlobIds: [String] = []
+
+  public var createdAt: CommonTimestamp {
+    get {_createdAt ?? CommonTimestamp()}
+    set {_createdAt = newValue}
+  }
+  /// Returns true if `createdAt` has been explicitly set.
+  public var hasCreatedAt: Bool {self._createdAt != nil}
+  /// Clears the value of `createdAt`. Subsequent reads from it will return its default value.
+  public mutating func clearCreatedAt() {self._createdAt = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _createdAt: CommonTimestamp? = nil
+}
+
+public nonisolated struct JobsGetBatchRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var batchID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct JobsListBatchesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var page: CommonPageRequest {
+    get {_page ?? CommonPageRequest()}
+    set {_page = newValue}
+  }
+  /// Returns true if `page` has been explicitly set.
+  public var hasPage: Bool {self._page != nil}
+  /// Clears the value of `page`. Subsequent reads from it will return its default value.
+  public mutating func clearPage() {self._page = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _page: CommonPageRequest? = nil
+}
+
+public nonisolated struct JobsListBatchesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var batches: [JobsBatch] = []
+
+  public var page: CommonPageResponse {
+    get {_page ?? CommonPageResponse()}
+    set {_page = newValue}
+  }
+  /// Returns true if `page` has been explicitly set.
+  public var hasPage: Bool {self._page != nil}
+  /// Clears the value of `page`. Subsequent reads from it will return its default value.
+  public mutating func clearPage() {self._page = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _page: CommonPageResponse? = nil
+}
+
+/// A user's endpoint for job and batch events. Deliveries are POSTs signed with the webhook's secret.
+public nonisolated struct JobsWebhook: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var webhookID: String = String()
+
+  public var url: String = String()
+
+  /// job.succeeded, job.failed, job.canceled, job.expired, batch.completed, credits.low; empty: all.
+  public var events: [String] = []
+
+  /// Shown once, in the answer to CreateWebhook.
+  public var secret: String = String()
+
+  public var createdAt: CommonTimestamp {
+    get {_createdAt ?? CommonTimestamp()}
+    set {_createdAt = newValue}
+  }
+  /// Returns true if `createdAt` has been explicitly set.
+  public var hasCreatedAt: Bool {self._createdAt != nil}
+  /// Clears the value of `createdAt`. Subsequent reads from it will return its default value.
+  public mutating func clearCreatedAt() {self._createdAt = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _createdAt: CommonTimestamp? = nil
+}
+
+public nonisolated struct JobsCreateWebhookRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var url: String = String()
+
+  public var events: [String] = []
+
+  public var idempotencyKey: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct JobsWebhookRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var webhookID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct JobsListWebhooksRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct JobsListWebhooksResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var webhooks: [JobsWebhook] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct JobsDeleteWebhookResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct JobsDelivery: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var deliveryID: Int64 = 0
+
+  public var webhookID: String = String()
+
+  public var event: String = String()
+
+  /// pending, delivered or failed (gave up after JOBS_WEBHOOK_MAX_ATTEMPTS).
+  public var status: String = String()
+
+  public var attempts: UInt32 = 0
+
+  public var lastStatusCode: UInt32 = 0
+
+  public var lastError: String = String()
+
+  public var createdAt: CommonTimestamp {
+    get {_createdAt ?? CommonTimestamp()}
+    set {_createdAt = newValue}
+  }
+  /// Returns true if `createdAt` has been explicitly set.
+  public var hasCreatedAt: Bool {self._createdAt != nil}
+  /// Clears the value of `createdAt`. Subsequent reads from it will return its default value.
+  public mutating func clearCreatedAt() {self._createdAt = nil}
+
+  public var nextAttemptAt: CommonTimestamp {
+    get {_nextAttemptAt ?? CommonTimestamp()}
+    set {_nextAttemptAt = newValue}
+  }
+  /// Returns true if `nextAttemptAt` has been explicitly set.
+  public var hasNextAttemptAt: Bool {self._nextAttemptAt != nil}
+  /// Clears the value of `nextAttemptAt`. Subsequent reads from it will return its default value.
+  public mutating func clearNextAttemptAt() {self._nextAttemptAt = nil}
+
+  public var payload: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _createdAt: CommonTimestamp? = nil
+  fileprivate var _nextAttemptAt: CommonTimestamp? = nil
+}
+
+public nonisolated struct JobsListDeliveriesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var webhookID: String = String()
+
+  public var page: CommonPageRequest {
+    get {_page ?? CommonPageRequest()}
+    set {_page = newValue}
+  }
+  /// Returns true if `page` has been explicitly set.
+  public var hasPage: Bool {self._page != nil}
+  /// Clears the value of `page`. Subsequent reads from it will return its default value.
+  public mutating func clearPage() {self._page = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _page: CommonPageRequest? = nil
+}
+
+public nonisolated struct JobsListDeliveriesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var deliveries: [JobsDelivery] = []
+
+  public var page: CommonPageResponse {
+    get {_page ?? CommonPageResponse()}
+    set {_page = newValue}
+  }
+  /// Returns true if `page` has been explicitly set.
+  public var hasPage: Bool {self._page != nil}
+  /// Clears the value of `page`. Subsequent reads from it will return its default value.
+  public mutating func clearPage() {self._page = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _page: CommonPageResponse? = nil
+}
+
+public nonisolated struct JobsQueueDepthRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct JobsLaneDepth: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var lane: String = String()
+
+  public var queued: UInt32 = 0
+
+  public var running: UInt32 = 0
+
+  /// Seconds the oldest queued job of the lane has waited.
+  public var oldestWaitSeconds: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct JobsQueueDepthResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var lanes: [JobsLaneDepth] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -178,7 +733,7 @@ nonisolated extension JobsStep: SwiftProtobuf.Message, SwiftProtobuf._MessageImp
 
 nonisolated extension JobsSubmitJobRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SubmitJobRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}owner_id\0\u{3}input_blob_ids\0\u{1}steps\0\u{1}lane\0\u{3}idempotency_key\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}owner_id\0\u{3}input_blob_ids\0\u{1}steps\0\u{1}lane\0\u{3}idempotency_key\0\u{3}delete_originals\0\u{3}deadline_seconds\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -191,6 +746,8 @@ nonisolated extension JobsSubmitJobRequest: SwiftProtobuf.Message, SwiftProtobuf
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.steps) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.lane) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.deleteOriginals) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.deadlineSeconds) }()
       default: break
       }
     }
@@ -212,6 +769,12 @@ nonisolated extension JobsSubmitJobRequest: SwiftProtobuf.Message, SwiftProtobuf
     if !self.idempotencyKey.isEmpty {
       try visitor.visitSingularStringField(value: self.idempotencyKey, fieldNumber: 5)
     }
+    if self.deleteOriginals != false {
+      try visitor.visitSingularBoolField(value: self.deleteOriginals, fieldNumber: 6)
+    }
+    if self.deadlineSeconds != 0 {
+      try visitor.visitSingularUInt32Field(value: self.deadlineSeconds, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -221,6 +784,8 @@ nonisolated extension JobsSubmitJobRequest: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.steps != rhs.steps {return false}
     if lhs.lane != rhs.lane {return false}
     if lhs.idempotencyKey != rhs.idempotencyKey {return false}
+    if lhs.deleteOriginals != rhs.deleteOriginals {return false}
+    if lhs.deadlineSeconds != rhs.deadlineSeconds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -228,73 +793,230 @@ nonisolated extension JobsSubmitJobRequest: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension JobsJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Job"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}owner_id\0\u{1}status\0\u{3}progress_percent\0\u{3}progress_message\0\u{3}output_blob_ids\0\u{3}last_error\0\u{3}created_at\0\u{3}finished_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}owner_id\0\u{1}status\0\u{3}progress_percent\0\u{3}progress_message\0\u{3}output_blob_ids\0\u{3}last_error\0\u{3}created_at\0\u{3}finished_at\0\u{1}tool\0\u{1}steps\0\u{3}input_blob_ids\0\u{1}lane\0\u{3}batch_id\0\u{1}attempts\0\u{3}max_attempts\0\u{3}quoted_credits\0\u{3}charged_credits\0\u{1}credits\0\u{3}started_at\0\u{3}updated_at\0\u{3}result_json\0\u{1}worker\0\u{3}thumbnail_blob_ids\0")
+
+  fileprivate class _StorageClass {
+    var _jobID: String = String()
+    var _ownerID: String = String()
+    var _status: String = String()
+    var _progressPercent: UInt32 = 0
+    var _progressMessage: String = String()
+    var _outputBlobIds: [String] = []
+    var _lastError: String = String()
+    var _createdAt: CommonTimestamp? = nil
+    var _finishedAt: CommonTimestamp? = nil
+    var _tool: String = String()
+    var _steps: [JobsStep] = []
+    var _inputBlobIds: [String] = []
+    var _lane: String = String()
+    var _batchID: String = String()
+    var _attempts: UInt32 = 0
+    var _maxAttempts: UInt32 = 0
+    var _quotedCredits: Int64 = 0
+    var _chargedCredits: Int64 = 0
+    var _credits: String = String()
+    var _startedAt: CommonTimestamp? = nil
+    var _updatedAt: CommonTimestamp? = nil
+    var _resultJson: String = String()
+    var _worker: String = String()
+    var _thumbnailBlobIds: [String] = []
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _jobID = source._jobID
+      _ownerID = source._ownerID
+      _status = source._status
+      _progressPercent = source._progressPercent
+      _progressMessage = source._progressMessage
+      _outputBlobIds = source._outputBlobIds
+      _lastError = source._lastError
+      _createdAt = source._createdAt
+      _finishedAt = source._finishedAt
+      _tool = source._tool
+      _steps = source._steps
+      _inputBlobIds = source._inputBlobIds
+      _lane = source._lane
+      _batchID = source._batchID
+      _attempts = source._attempts
+      _maxAttempts = source._maxAttempts
+      _quotedCredits = source._quotedCredits
+      _chargedCredits = source._chargedCredits
+      _credits = source._credits
+      _startedAt = source._startedAt
+      _updatedAt = source._updatedAt
+      _resultJson = source._resultJson
+      _worker = source._worker
+      _thumbnailBlobIds = source._thumbnailBlobIds
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.ownerID) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.status) }()
-      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.progressPercent) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.progressMessage) }()
-      case 6: try { try decoder.decodeRepeatedStringField(value: &self.outputBlobIds) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.lastError) }()
-      case 8: try { try decoder.decodeSingularMessageField(value: &self._createdAt) }()
-      case 9: try { try decoder.decodeSingularMessageField(value: &self._finishedAt) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._jobID) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._ownerID) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._status) }()
+        case 4: try { try decoder.decodeSingularUInt32Field(value: &_storage._progressPercent) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._progressMessage) }()
+        case 6: try { try decoder.decodeRepeatedStringField(value: &_storage._outputBlobIds) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._lastError) }()
+        case 8: try { try decoder.decodeSingularMessageField(value: &_storage._createdAt) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._finishedAt) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._tool) }()
+        case 11: try { try decoder.decodeRepeatedMessageField(value: &_storage._steps) }()
+        case 12: try { try decoder.decodeRepeatedStringField(value: &_storage._inputBlobIds) }()
+        case 13: try { try decoder.decodeSingularStringField(value: &_storage._lane) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._batchID) }()
+        case 15: try { try decoder.decodeSingularUInt32Field(value: &_storage._attempts) }()
+        case 16: try { try decoder.decodeSingularUInt32Field(value: &_storage._maxAttempts) }()
+        case 17: try { try decoder.decodeSingularInt64Field(value: &_storage._quotedCredits) }()
+        case 18: try { try decoder.decodeSingularInt64Field(value: &_storage._chargedCredits) }()
+        case 19: try { try decoder.decodeSingularStringField(value: &_storage._credits) }()
+        case 20: try { try decoder.decodeSingularMessageField(value: &_storage._startedAt) }()
+        case 21: try { try decoder.decodeSingularMessageField(value: &_storage._updatedAt) }()
+        case 22: try { try decoder.decodeSingularStringField(value: &_storage._resultJson) }()
+        case 23: try { try decoder.decodeSingularStringField(value: &_storage._worker) }()
+        case 24: try { try decoder.decodeRepeatedStringField(value: &_storage._thumbnailBlobIds) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.jobID.isEmpty {
-      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 1)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._jobID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._jobID, fieldNumber: 1)
+      }
+      if !_storage._ownerID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._ownerID, fieldNumber: 2)
+      }
+      if !_storage._status.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._status, fieldNumber: 3)
+      }
+      if _storage._progressPercent != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._progressPercent, fieldNumber: 4)
+      }
+      if !_storage._progressMessage.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._progressMessage, fieldNumber: 5)
+      }
+      if !_storage._outputBlobIds.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._outputBlobIds, fieldNumber: 6)
+      }
+      if !_storage._lastError.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._lastError, fieldNumber: 7)
+      }
+      try { if let v = _storage._createdAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      } }()
+      try { if let v = _storage._finishedAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
+      if !_storage._tool.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._tool, fieldNumber: 10)
+      }
+      if !_storage._steps.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._steps, fieldNumber: 11)
+      }
+      if !_storage._inputBlobIds.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._inputBlobIds, fieldNumber: 12)
+      }
+      if !_storage._lane.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._lane, fieldNumber: 13)
+      }
+      if !_storage._batchID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._batchID, fieldNumber: 14)
+      }
+      if _storage._attempts != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._attempts, fieldNumber: 15)
+      }
+      if _storage._maxAttempts != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._maxAttempts, fieldNumber: 16)
+      }
+      if _storage._quotedCredits != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._quotedCredits, fieldNumber: 17)
+      }
+      if _storage._chargedCredits != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._chargedCredits, fieldNumber: 18)
+      }
+      if !_storage._credits.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._credits, fieldNumber: 19)
+      }
+      try { if let v = _storage._startedAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+      } }()
+      try { if let v = _storage._updatedAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 21)
+      } }()
+      if !_storage._resultJson.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._resultJson, fieldNumber: 22)
+      }
+      if !_storage._worker.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._worker, fieldNumber: 23)
+      }
+      if !_storage._thumbnailBlobIds.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._thumbnailBlobIds, fieldNumber: 24)
+      }
     }
-    if !self.ownerID.isEmpty {
-      try visitor.visitSingularStringField(value: self.ownerID, fieldNumber: 2)
-    }
-    if !self.status.isEmpty {
-      try visitor.visitSingularStringField(value: self.status, fieldNumber: 3)
-    }
-    if self.progressPercent != 0 {
-      try visitor.visitSingularUInt32Field(value: self.progressPercent, fieldNumber: 4)
-    }
-    if !self.progressMessage.isEmpty {
-      try visitor.visitSingularStringField(value: self.progressMessage, fieldNumber: 5)
-    }
-    if !self.outputBlobIds.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.outputBlobIds, fieldNumber: 6)
-    }
-    if !self.lastError.isEmpty {
-      try visitor.visitSingularStringField(value: self.lastError, fieldNumber: 7)
-    }
-    try { if let v = self._createdAt {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
-    } }()
-    try { if let v = self._finishedAt {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: JobsJob, rhs: JobsJob) -> Bool {
-    if lhs.jobID != rhs.jobID {return false}
-    if lhs.ownerID != rhs.ownerID {return false}
-    if lhs.status != rhs.status {return false}
-    if lhs.progressPercent != rhs.progressPercent {return false}
-    if lhs.progressMessage != rhs.progressMessage {return false}
-    if lhs.outputBlobIds != rhs.outputBlobIds {return false}
-    if lhs.lastError != rhs.lastError {return false}
-    if lhs._createdAt != rhs._createdAt {return false}
-    if lhs._finishedAt != rhs._finishedAt {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._jobID != rhs_storage._jobID {return false}
+        if _storage._ownerID != rhs_storage._ownerID {return false}
+        if _storage._status != rhs_storage._status {return false}
+        if _storage._progressPercent != rhs_storage._progressPercent {return false}
+        if _storage._progressMessage != rhs_storage._progressMessage {return false}
+        if _storage._outputBlobIds != rhs_storage._outputBlobIds {return false}
+        if _storage._lastError != rhs_storage._lastError {return false}
+        if _storage._createdAt != rhs_storage._createdAt {return false}
+        if _storage._finishedAt != rhs_storage._finishedAt {return false}
+        if _storage._tool != rhs_storage._tool {return false}
+        if _storage._steps != rhs_storage._steps {return false}
+        if _storage._inputBlobIds != rhs_storage._inputBlobIds {return false}
+        if _storage._lane != rhs_storage._lane {return false}
+        if _storage._batchID != rhs_storage._batchID {return false}
+        if _storage._attempts != rhs_storage._attempts {return false}
+        if _storage._maxAttempts != rhs_storage._maxAttempts {return false}
+        if _storage._quotedCredits != rhs_storage._quotedCredits {return false}
+        if _storage._chargedCredits != rhs_storage._chargedCredits {return false}
+        if _storage._credits != rhs_storage._credits {return false}
+        if _storage._startedAt != rhs_storage._startedAt {return false}
+        if _storage._updatedAt != rhs_storage._updatedAt {return false}
+        if _storage._resultJson != rhs_storage._resultJson {return false}
+        if _storage._worker != rhs_storage._worker {return false}
+        if _storage._thumbnailBlobIds != rhs_storage._thumbnailBlobIds {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -335,6 +1057,104 @@ nonisolated extension JobsGetJobRequest: SwiftProtobuf.Message, SwiftProtobuf._M
   }
 }
 
+nonisolated extension JobsListJobsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListJobsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}page\0\u{1}status\0\u{3}batch_id\0\u{1}lane\0\u{3}owner_id\0\u{1}tool\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._page) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.status) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.batchID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.lane) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.ownerID) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.tool) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._page {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.status.isEmpty {
+      try visitor.visitSingularStringField(value: self.status, fieldNumber: 2)
+    }
+    if !self.batchID.isEmpty {
+      try visitor.visitSingularStringField(value: self.batchID, fieldNumber: 3)
+    }
+    if !self.lane.isEmpty {
+      try visitor.visitSingularStringField(value: self.lane, fieldNumber: 4)
+    }
+    if !self.ownerID.isEmpty {
+      try visitor.visitSingularStringField(value: self.ownerID, fieldNumber: 5)
+    }
+    if !self.tool.isEmpty {
+      try visitor.visitSingularStringField(value: self.tool, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsListJobsRequest, rhs: JobsListJobsRequest) -> Bool {
+    if lhs._page != rhs._page {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.batchID != rhs.batchID {return false}
+    if lhs.lane != rhs.lane {return false}
+    if lhs.ownerID != rhs.ownerID {return false}
+    if lhs.tool != rhs.tool {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsListJobsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListJobsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}jobs\0\u{1}page\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.jobs) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._page) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.jobs.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.jobs, fieldNumber: 1)
+    }
+    try { if let v = self._page {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsListJobsResponse, rhs: JobsListJobsResponse) -> Bool {
+    if lhs.jobs != rhs.jobs {return false}
+    if lhs._page != rhs._page {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension JobsJobEvent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".JobEvent"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0")
@@ -364,6 +1184,751 @@ nonisolated extension JobsJobEvent: SwiftProtobuf.Message, SwiftProtobuf._Messag
 
   public static func ==(lhs: JobsJobEvent, rhs: JobsJobEvent) -> Bool {
     if lhs._job != rhs._job {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsSubmitBatchRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SubmitBatchRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}input_blob_ids\0\u{1}steps\0\u{1}lane\0\u{3}idempotency_key\0\u{3}delete_originals\0\u{3}deadline_seconds\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedStringField(value: &self.inputBlobIds) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.steps) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.lane) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.deleteOriginals) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.deadlineSeconds) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.inputBlobIds.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.inputBlobIds, fieldNumber: 1)
+    }
+    if !self.steps.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.steps, fieldNumber: 2)
+    }
+    if !self.lane.isEmpty {
+      try visitor.visitSingularStringField(value: self.lane, fieldNumber: 3)
+    }
+    if !self.idempotencyKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.idempotencyKey, fieldNumber: 4)
+    }
+    if self.deleteOriginals != false {
+      try visitor.visitSingularBoolField(value: self.deleteOriginals, fieldNumber: 5)
+    }
+    if self.deadlineSeconds != 0 {
+      try visitor.visitSingularUInt32Field(value: self.deadlineSeconds, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsSubmitBatchRequest, rhs: JobsSubmitBatchRequest) -> Bool {
+    if lhs.inputBlobIds != rhs.inputBlobIds {return false}
+    if lhs.steps != rhs.steps {return false}
+    if lhs.lane != rhs.lane {return false}
+    if lhs.idempotencyKey != rhs.idempotencyKey {return false}
+    if lhs.deleteOriginals != rhs.deleteOriginals {return false}
+    if lhs.deadlineSeconds != rhs.deadlineSeconds {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsQuoteBatchResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".QuoteBatchResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}total_credits\0\u{3}price_list_version\0\u{1}tool\0\u{3}job_count\0\u{1}lane\0\u{3}available_credits\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.totalCredits) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.priceListVersion) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.tool) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.jobCount) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.lane) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.availableCredits) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.totalCredits != 0 {
+      try visitor.visitSingularInt64Field(value: self.totalCredits, fieldNumber: 1)
+    }
+    if self.priceListVersion != 0 {
+      try visitor.visitSingularUInt32Field(value: self.priceListVersion, fieldNumber: 2)
+    }
+    if !self.tool.isEmpty {
+      try visitor.visitSingularStringField(value: self.tool, fieldNumber: 3)
+    }
+    if self.jobCount != 0 {
+      try visitor.visitSingularUInt32Field(value: self.jobCount, fieldNumber: 4)
+    }
+    if !self.lane.isEmpty {
+      try visitor.visitSingularStringField(value: self.lane, fieldNumber: 5)
+    }
+    if self.availableCredits != 0 {
+      try visitor.visitSingularInt64Field(value: self.availableCredits, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsQuoteBatchResponse, rhs: JobsQuoteBatchResponse) -> Bool {
+    if lhs.totalCredits != rhs.totalCredits {return false}
+    if lhs.priceListVersion != rhs.priceListVersion {return false}
+    if lhs.tool != rhs.tool {return false}
+    if lhs.jobCount != rhs.jobCount {return false}
+    if lhs.lane != rhs.lane {return false}
+    if lhs.availableCredits != rhs.availableCredits {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsBatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Batch"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}batch_id\0\u{3}owner_id\0\u{1}status\0\u{1}tool\0\u{1}lane\0\u{3}job_count\0\u{3}jobs_by_status\0\u{3}progress_percent\0\u{3}quoted_credits\0\u{3}charged_credits\0\u{3}output_blob_ids\0\u{3}created_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.batchID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.ownerID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.status) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.tool) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.lane) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.jobCount) }()
+      case 7: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufUInt32>.self, value: &self.jobsByStatus) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.progressPercent) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self.quotedCredits) }()
+      case 10: try { try decoder.decodeSingularInt64Field(value: &self.chargedCredits) }()
+      case 11: try { try decoder.decodeRepeatedStringField(value: &self.outputBlobIds) }()
+      case 12: try { try decoder.decodeSingularMessageField(value: &self._createdAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.batchID.isEmpty {
+      try visitor.visitSingularStringField(value: self.batchID, fieldNumber: 1)
+    }
+    if !self.ownerID.isEmpty {
+      try visitor.visitSingularStringField(value: self.ownerID, fieldNumber: 2)
+    }
+    if !self.status.isEmpty {
+      try visitor.visitSingularStringField(value: self.status, fieldNumber: 3)
+    }
+    if !self.tool.isEmpty {
+      try visitor.visitSingularStringField(value: self.tool, fieldNumber: 4)
+    }
+    if !self.lane.isEmpty {
+      try visitor.visitSingularStringField(value: self.lane, fieldNumber: 5)
+    }
+    if self.jobCount != 0 {
+      try visitor.visitSingularUInt32Field(value: self.jobCount, fieldNumber: 6)
+    }
+    if !self.jobsByStatus.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufUInt32>.self, value: self.jobsByStatus, fieldNumber: 7)
+    }
+    if self.progressPercent != 0 {
+      try visitor.visitSingularUInt32Field(value: self.progressPercent, fieldNumber: 8)
+    }
+    if self.quotedCredits != 0 {
+      try visitor.visitSingularInt64Field(value: self.quotedCredits, fieldNumber: 9)
+    }
+    if self.chargedCredits != 0 {
+      try visitor.visitSingularInt64Field(value: self.chargedCredits, fieldNumber: 10)
+    }
+    if !self.outputBlobIds.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.outputBlobIds, fieldNumber: 11)
+    }
+    try { if let v = self._createdAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsBatch, rhs: JobsBatch) -> Bool {
+    if lhs.batchID != rhs.batchID {return false}
+    if lhs.ownerID != rhs.ownerID {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.tool != rhs.tool {return false}
+    if lhs.lane != rhs.lane {return false}
+    if lhs.jobCount != rhs.jobCount {return false}
+    if lhs.jobsByStatus != rhs.jobsByStatus {return false}
+    if lhs.progressPercent != rhs.progressPercent {return false}
+    if lhs.quotedCredits != rhs.quotedCredits {return false}
+    if lhs.chargedCredits != rhs.chargedCredits {return false}
+    if lhs.outputBlobIds != rhs.outputBlobIds {return false}
+    if lhs._createdAt != rhs._createdAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsGetBatchRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetBatchRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}batch_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.batchID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.batchID.isEmpty {
+      try visitor.visitSingularStringField(value: self.batchID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsGetBatchRequest, rhs: JobsGetBatchRequest) -> Bool {
+    if lhs.batchID != rhs.batchID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsListBatchesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListBatchesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}page\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._page) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._page {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsListBatchesRequest, rhs: JobsListBatchesRequest) -> Bool {
+    if lhs._page != rhs._page {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsListBatchesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListBatchesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}batches\0\u{1}page\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.batches) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._page) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.batches.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.batches, fieldNumber: 1)
+    }
+    try { if let v = self._page {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsListBatchesResponse, rhs: JobsListBatchesResponse) -> Bool {
+    if lhs.batches != rhs.batches {return false}
+    if lhs._page != rhs._page {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsWebhook: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Webhook"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}webhook_id\0\u{1}url\0\u{1}events\0\u{1}secret\0\u{3}created_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.webhookID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.url) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.events) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.secret) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._createdAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.webhookID.isEmpty {
+      try visitor.visitSingularStringField(value: self.webhookID, fieldNumber: 1)
+    }
+    if !self.url.isEmpty {
+      try visitor.visitSingularStringField(value: self.url, fieldNumber: 2)
+    }
+    if !self.events.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.events, fieldNumber: 3)
+    }
+    if !self.secret.isEmpty {
+      try visitor.visitSingularStringField(value: self.secret, fieldNumber: 4)
+    }
+    try { if let v = self._createdAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsWebhook, rhs: JobsWebhook) -> Bool {
+    if lhs.webhookID != rhs.webhookID {return false}
+    if lhs.url != rhs.url {return false}
+    if lhs.events != rhs.events {return false}
+    if lhs.secret != rhs.secret {return false}
+    if lhs._createdAt != rhs._createdAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsCreateWebhookRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CreateWebhookRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}url\0\u{1}events\0\u{3}idempotency_key\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.url) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.events) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.url.isEmpty {
+      try visitor.visitSingularStringField(value: self.url, fieldNumber: 1)
+    }
+    if !self.events.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.events, fieldNumber: 2)
+    }
+    if !self.idempotencyKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.idempotencyKey, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsCreateWebhookRequest, rhs: JobsCreateWebhookRequest) -> Bool {
+    if lhs.url != rhs.url {return false}
+    if lhs.events != rhs.events {return false}
+    if lhs.idempotencyKey != rhs.idempotencyKey {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsWebhookRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WebhookRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}webhook_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.webhookID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.webhookID.isEmpty {
+      try visitor.visitSingularStringField(value: self.webhookID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsWebhookRequest, rhs: JobsWebhookRequest) -> Bool {
+    if lhs.webhookID != rhs.webhookID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsListWebhooksRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListWebhooksRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsListWebhooksRequest, rhs: JobsListWebhooksRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsListWebhooksResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListWebhooksResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}webhooks\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.webhooks) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.webhooks.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.webhooks, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsListWebhooksResponse, rhs: JobsListWebhooksResponse) -> Bool {
+    if lhs.webhooks != rhs.webhooks {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsDeleteWebhookResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeleteWebhookResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsDeleteWebhookResponse, rhs: JobsDeleteWebhookResponse) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsDelivery: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Delivery"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}delivery_id\0\u{3}webhook_id\0\u{1}event\0\u{1}status\0\u{1}attempts\0\u{3}last_status_code\0\u{3}last_error\0\u{3}created_at\0\u{3}next_attempt_at\0\u{1}payload\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.deliveryID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.webhookID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.event) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.status) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.attempts) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.lastStatusCode) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.lastError) }()
+      case 8: try { try decoder.decodeSingularMessageField(value: &self._createdAt) }()
+      case 9: try { try decoder.decodeSingularMessageField(value: &self._nextAttemptAt) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.payload) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.deliveryID != 0 {
+      try visitor.visitSingularInt64Field(value: self.deliveryID, fieldNumber: 1)
+    }
+    if !self.webhookID.isEmpty {
+      try visitor.visitSingularStringField(value: self.webhookID, fieldNumber: 2)
+    }
+    if !self.event.isEmpty {
+      try visitor.visitSingularStringField(value: self.event, fieldNumber: 3)
+    }
+    if !self.status.isEmpty {
+      try visitor.visitSingularStringField(value: self.status, fieldNumber: 4)
+    }
+    if self.attempts != 0 {
+      try visitor.visitSingularUInt32Field(value: self.attempts, fieldNumber: 5)
+    }
+    if self.lastStatusCode != 0 {
+      try visitor.visitSingularUInt32Field(value: self.lastStatusCode, fieldNumber: 6)
+    }
+    if !self.lastError.isEmpty {
+      try visitor.visitSingularStringField(value: self.lastError, fieldNumber: 7)
+    }
+    try { if let v = self._createdAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    } }()
+    try { if let v = self._nextAttemptAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+    } }()
+    if !self.payload.isEmpty {
+      try visitor.visitSingularStringField(value: self.payload, fieldNumber: 10)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsDelivery, rhs: JobsDelivery) -> Bool {
+    if lhs.deliveryID != rhs.deliveryID {return false}
+    if lhs.webhookID != rhs.webhookID {return false}
+    if lhs.event != rhs.event {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.attempts != rhs.attempts {return false}
+    if lhs.lastStatusCode != rhs.lastStatusCode {return false}
+    if lhs.lastError != rhs.lastError {return false}
+    if lhs._createdAt != rhs._createdAt {return false}
+    if lhs._nextAttemptAt != rhs._nextAttemptAt {return false}
+    if lhs.payload != rhs.payload {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsListDeliveriesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListDeliveriesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}webhook_id\0\u{1}page\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.webhookID) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._page) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.webhookID.isEmpty {
+      try visitor.visitSingularStringField(value: self.webhookID, fieldNumber: 1)
+    }
+    try { if let v = self._page {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsListDeliveriesRequest, rhs: JobsListDeliveriesRequest) -> Bool {
+    if lhs.webhookID != rhs.webhookID {return false}
+    if lhs._page != rhs._page {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsListDeliveriesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListDeliveriesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}deliveries\0\u{1}page\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.deliveries) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._page) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.deliveries.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.deliveries, fieldNumber: 1)
+    }
+    try { if let v = self._page {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsListDeliveriesResponse, rhs: JobsListDeliveriesResponse) -> Bool {
+    if lhs.deliveries != rhs.deliveries {return false}
+    if lhs._page != rhs._page {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsQueueDepthRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".QueueDepthRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsQueueDepthRequest, rhs: JobsQueueDepthRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsLaneDepth: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LaneDepth"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}lane\0\u{1}queued\0\u{1}running\0\u{3}oldest_wait_seconds\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.lane) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.queued) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.running) }()
+      case 4: try { try decoder.decodeSingularDoubleField(value: &self.oldestWaitSeconds) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.lane.isEmpty {
+      try visitor.visitSingularStringField(value: self.lane, fieldNumber: 1)
+    }
+    if self.queued != 0 {
+      try visitor.visitSingularUInt32Field(value: self.queued, fieldNumber: 2)
+    }
+    if self.running != 0 {
+      try visitor.visitSingularUInt32Field(value: self.running, fieldNumber: 3)
+    }
+    if self.oldestWaitSeconds.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.oldestWaitSeconds, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsLaneDepth, rhs: JobsLaneDepth) -> Bool {
+    if lhs.lane != rhs.lane {return false}
+    if lhs.queued != rhs.queued {return false}
+    if lhs.running != rhs.running {return false}
+    if lhs.oldestWaitSeconds != rhs.oldestWaitSeconds {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsQueueDepthResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".QueueDepthResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}lanes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.lanes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.lanes.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.lanes, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsQueueDepthResponse, rhs: JobsQueueDepthResponse) -> Bool {
+    if lhs.lanes != rhs.lanes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

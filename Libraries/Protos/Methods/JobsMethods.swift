@@ -1,0 +1,28 @@
+import RPC
+
+/// The calls of imageswiss.jobs.v1.Jobs. Reads are idempotent; writes carry idempotency keys or
+/// name a state to reach (cancel, delete), so the client may retry them too.
+public enum JobsMethods {
+    private static func method<Request, Response>(_ name: String) -> RPCMethod<Request, Response> {
+        RPCMethod("\(ServiceNames.jobs)/\(name)", idempotent: true)
+    }
+
+    public static let submitJob: RPCMethod<JobsSubmitJobRequest, JobsJob> = method("SubmitJob")
+    public static let getJob: RPCMethod<JobsGetJobRequest, JobsJob> = method("GetJob")
+    public static let cancelJob: RPCMethod<JobsGetJobRequest, JobsJob> = method("CancelJob")
+    public static let listJobs: RPCMethod<JobsListJobsRequest, JobsListJobsResponse> = method("ListJobs")
+    public static let watchJob: RPCMethod<JobsGetJobRequest, JobsJobEvent> = RPCMethod(
+        "\(ServiceNames.jobs)/WatchJob", kind: .serverStreaming, idempotent: true
+    )
+    public static let quoteBatch: RPCMethod<JobsSubmitBatchRequest, JobsQuoteBatchResponse> = method("QuoteBatch")
+    public static let submitBatch: RPCMethod<JobsSubmitBatchRequest, JobsBatch> = method("SubmitBatch")
+    public static let getBatch: RPCMethod<JobsGetBatchRequest, JobsBatch> = method("GetBatch")
+    public static let listBatches: RPCMethod<JobsListBatchesRequest, JobsListBatchesResponse> = method("ListBatches")
+    public static let cancelBatch: RPCMethod<JobsGetBatchRequest, JobsBatch> = method("CancelBatch")
+    public static let createWebhook: RPCMethod<JobsCreateWebhookRequest, JobsWebhook> = method("CreateWebhook")
+    public static let listWebhooks: RPCMethod<JobsListWebhooksRequest, JobsListWebhooksResponse> = method("ListWebhooks")
+    public static let deleteWebhook: RPCMethod<JobsWebhookRequest, JobsDeleteWebhookResponse> = method("DeleteWebhook")
+    public static let listDeliveries: RPCMethod<JobsListDeliveriesRequest, JobsListDeliveriesResponse> = method("ListDeliveries")
+    public static let retryJob: RPCMethod<JobsGetJobRequest, JobsJob> = method("RetryJob")
+    public static let queueDepth: RPCMethod<JobsQueueDepthRequest, JobsQueueDepthResponse> = method("QueueDepth")
+}

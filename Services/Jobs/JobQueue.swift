@@ -1,0 +1,225 @@
+import Foundation
+import ImageSwissProtos
+import Postgres
+
+/// A job a worker claimed: what it needs to run it.
+struct ClaimedJob: Sendable {
+    let id: UUID
+    let ownerID: String
+    let tier: String
+    let steps: [JobsStep]
+    let inputs: [String]
+    let attempt: Int
+    let maxOutputEdge: Int
+    let deleteOriginals: Bool
+}
+
+/// What a finished run reports.
+struct JobOutcome: Sendable {
+    var outputs: [String] = []
+    var thumbnails: [String] = []
+    var resultJSON = ""
+}
+
+/// A job that reached a final state and whose credits Billing is still to hear about.
+struct Unsettled: Sendable {
+    let id: UUID
+    let ownerID: String
+    let holdID: String
+    let capture: Bool
+    let amount: Int64
+}
+
+/// The queue's statements: claim, renew, finish, retry, cancel, reap. Every state change is one
+/// conditional UPDATE, so a worker that lost its lease (or a job canceled meanwhile) changes nothing.
+struct JobQueue: Sendable {
+    let database: PostgresPool
+    let configuration: JobsConfiguration
+
+    private var leaseSeconds: Double { Double(self.configuration.lease.components.seconds) }
+
+    /// Up to `limit` queued jobs for `worker`: by priority, then fair sequence, skipping rows another
+    /// worker is claiming and users already at their running limit.
+    func claim(worker: String, limit: Int) async throws -> [ClaimedJob] {
+        let rows = try await self.database.query("""
+            WITH candidates AS (
+                SELECT id, owner_id, priority, fair_seq FROM jobs
+                WHERE status = 'queued' AND run_after <= now()
+                ORDER BY priority, fair_seq LIMIT $2 * 4
+                FOR UPDATE SKIP LOCKED
+            ), busy AS (
+                SELECT owner_id, count(*) AS running FROM jobs
+                WHERE status = 'running' AND owner_id IN (SELECT owner_id FROM candidates) GROUP BY owner_id
+            ), ranked AS (
+                SELECT c.id, c.priority, c.fair_seq,
+                       row_number() OVER (PARTITION BY c.owner_id ORDER BY c.priority, c.fair_seq) + coalesce(b.running, 0) AS slot
+                FROM candidates c LEFT JOIN busy b USING (owner_id)
+            ), chosen AS (
+                SELECT id FROM ranked WHERE slot <= $3 ORDER BY priority, fair_seq LIMIT $2
+            )
+            UPDATE jobs j SET status = 'running', lease_owner = $1, lease_expires = now() + $4 * interval '1 second',
+                attempts = j.attempts + 1, started_at = coalesce(j.started_at, now()), updated_at = now(),
+                progress_message = 'running'
+            FROM chosen WHERE j.id = chosen.id
+            RETURNING j.id, j.owner_id, j.tier, j.steps::text AS steps, j.input_blob_ids::text AS inputs, j.attempts,
+                      j.max_output_edge, j.delete_originals
+            """, [worker, limit, self.configuration.maxRunningPerUser, self.leaseSeconds])
+        return try rows.map { row in
+            ClaimedJob(id: try row.decode("id"), ownerID: try row.decode("owner_id"), tier: try row.decode("tier"),
+                       steps: try StepsJSON.decode(try row.decode("steps")),
+                       inputs: PostgresTextArray.plainElements(try row.decode("inputs")),
+                       attempt: try row.decode("attempts"), maxOutputEdge: try row.decode("max_output_edge"),
+                       deleteOriginals: try row.decode("delete_originals"))
+        }
+    }
+
+    /// Renews the leases of `ids`; answers the ids still running under this worker (the others were
+    /// canceled or taken over, and their runs should stop).
+    func renew(worker: String, ids: [UUID]) async throws -> Set<UUID> {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await self.database.query("""
+            UPDATE jobs SET lease_expires = now() + $3 * interval '1 second'
+            WHERE id = ANY ($2::uuid[]) AND status = 'running' AND lease_owner = $1 RETURNING id
+            """, [worker, PostgresTextArray.literal(ids.map { $0.uuidString }), self.leaseSeconds])
+        return Set(try rows.map { try $0.decode("id", as: UUID.self) })
+    }
+
+    func progress(_ id: UUID, worker: String, percent: Int, message: String) async throws {
+        try await self.database.execute("""
+            UPDATE jobs SET progress_percent = $3, progress_message = $4, updated_at = now()
+            WHERE id = $1 AND status = 'running' AND lease_owner = $2
+            """, [id, worker, percent, message])
+    }
+
+    /// Marks finished runs succeeded, in one statement. Answers the jobs that were still this
+    /// worker's (a run whose lease was lost, or canceled meanwhile, counts for nothing).
+    func succeed(worker: String, _ finished: [(UUID, JobOutcome)]) async throws -> (succeeded: Set<UUID>, unsettled: [Unsettled]) {
+        guard !finished.isEmpty else { return ([], []) }
+        let rows = try await self.database.query("""
+            UPDATE jobs j SET status = 'succeeded', output_blob_ids = d.outputs::text[], thumbnail_blob_ids = d.thumbnails::text[],
+                result_json = d.result, progress_percent = 100, progress_message = 'done', finished_at = now(), updated_at = now(),
+                lease_owner = NULL, lease_expires = NULL, last_error = '', charged_credits = j.quoted_credits,
+                credits = CASE j.credits WHEN 'held' THEN 'capture_pending' ELSE j.credits END
+            FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS d(id, outputs, thumbnails, result)
+            WHERE j.id = d.id AND j.status = 'running' AND j.lease_owner = $1
+            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits
+            """, [worker, PostgresTextArray.literal(finished.map { $0.0.uuidString }),
+                  PostgresTextArray.literal(finished.map { PostgresTextArray.literal($0.1.outputs) }),
+                  PostgresTextArray.literal(finished.map { PostgresTextArray.literal($0.1.thumbnails) }),
+                  PostgresTextArray.literal(finished.map { $0.1.resultJSON })])
+        return (Set(try rows.map { try $0.decode("id", as: UUID.self) }), try Self.unsettled(rows))
+    }
+
+    /// A run failed: queued again after a backoff when another attempt may help, failed otherwise.
+    func fail(_ id: UUID, attempt: Int, worker: String, error: JobRunError) async throws -> [Unsettled] {
+        let rows = try await self.database.query("""
+            WITH decision AS (
+                SELECT id, ($3 AND attempts < max_attempts) AS again FROM jobs
+                WHERE id = $1 AND status = 'running' AND lease_owner = $2 FOR UPDATE
+            )
+            UPDATE jobs j SET
+                status = CASE WHEN d.again THEN 'queued' ELSE 'failed' END,
+                run_after = now() + $4 * interval '1 millisecond',
+                progress_message = CASE WHEN d.again THEN 'waiting to retry' ELSE 'failed' END,
+                finished_at = CASE WHEN d.again THEN NULL ELSE now() END,
+                credits = CASE WHEN NOT d.again AND j.credits = 'held' THEN 'release_pending' ELSE j.credits END,
+                last_error = $5, lease_owner = NULL, lease_expires = NULL, updated_at = now()
+            FROM decision d WHERE j.id = d.id
+            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits
+            """, [id, worker, error.retryable, self.retryDelayMilliseconds(error, attempt: attempt), String(error.description.prefix(2000))])
+        return try Self.unsettled(rows)
+    }
+
+    /// Full jitter over an exponential backoff; a provider's Retry-After is the floor.
+    private func retryDelayMilliseconds(_ error: JobRunError, attempt: Int) -> Int64 {
+        let base = max(1, self.configuration.retryDelay.milliseconds)
+        let cap = max(base, self.configuration.maxRetryDelay.milliseconds)
+        let exponential = min(cap, base << Int64(min(max(attempt - 1, 0), 20)))
+        let jittered = Int64.random(in: base...max(base, exponential))
+        return max(jittered, error.retryAfter?.milliseconds ?? 0)
+    }
+
+    /// SIGTERM: this worker's unfinished runs go back to the queue at once, their attempt not counted.
+    func handBack(worker: String, ids: [UUID]) async throws {
+        guard !ids.isEmpty else { return }
+        try await self.database.execute("""
+            UPDATE jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), lease_owner = NULL, lease_expires = NULL,
+                run_after = now(), progress_message = 'queued (worker stopped)', updated_at = now()
+            WHERE id = ANY ($2::uuid[]) AND status = 'running' AND lease_owner = $1
+            """, [worker, PostgresTextArray.literal(ids.map { $0.uuidString })])
+    }
+
+    /// Running jobs whose lease expired (their worker died): queued again, or failed after the last attempt.
+    func reapExpiredLeases() async throws -> [Unsettled] {
+        let rows = try await self.database.query("""
+            WITH lost AS (
+                SELECT id, attempts < max_attempts AS again FROM jobs
+                WHERE status = 'running' AND lease_expires < now() ORDER BY lease_expires LIMIT 500 FOR UPDATE SKIP LOCKED
+            )
+            UPDATE jobs j SET status = CASE WHEN l.again THEN 'queued' ELSE 'failed' END,
+                finished_at = CASE WHEN l.again THEN NULL ELSE now() END,
+                credits = CASE WHEN NOT l.again AND j.credits = 'held' THEN 'release_pending' ELSE j.credits END,
+                last_error = 'the worker stopped answering (lease expired)', progress_message = 'queued again',
+                lease_owner = NULL, lease_expires = NULL, run_after = now(), updated_at = now()
+            FROM lost l WHERE j.id = l.id
+            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits
+            """)
+        return try Self.unsettled(rows)
+    }
+
+    /// Queued jobs past their deadline: expired, charged nothing.
+    func expireOverdue() async throws -> [Unsettled] {
+        let rows = try await self.database.query("""
+            WITH overdue AS (
+                SELECT id FROM jobs WHERE status = 'queued' AND deadline < now() ORDER BY deadline LIMIT 500 FOR UPDATE SKIP LOCKED
+            )
+            UPDATE jobs j SET status = 'expired', finished_at = now(), updated_at = now(), progress_message = 'expired before it started',
+                credits = CASE j.credits WHEN 'held' THEN 'release_pending' ELSE j.credits END
+            FROM overdue o WHERE j.id = o.id
+            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits
+            """)
+        return try Self.unsettled(rows)
+    }
+
+    /// Cancels a queued or running job of `owner` (nil: an admin); a final job is answered as it is.
+    func cancel(_ id: UUID, owner: String?) async throws -> [Unsettled] {
+        let rows = try await self.database.query("""
+            UPDATE jobs j SET status = 'canceled', finished_at = now(), updated_at = now(), progress_message = 'canceled',
+                lease_owner = NULL, lease_expires = NULL,
+                credits = CASE j.credits WHEN 'held' THEN 'release_pending' ELSE j.credits END
+            WHERE j.id = $1 AND ($2::text IS NULL OR j.owner_id = $2) AND j.status IN ('queued', 'running')
+            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits
+            """, [id, owner])
+        return try Self.unsettled(rows)
+    }
+
+    /// Jobs final for a while whose credits are still pending (the settler's backlog).
+    func unsettled(olderThan age: Duration) async throws -> [Unsettled] {
+        try Self.unsettled(try await self.database.query("""
+            SELECT id, owner_id, hold_id, credits, quoted_credits FROM jobs
+            WHERE credits IN ('capture_pending', 'release_pending') AND updated_at < now() - $1 * interval '1 millisecond'
+            ORDER BY updated_at LIMIT 200
+            """, [age.milliseconds]))
+    }
+
+    func markSettled(_ id: UUID, captured: Bool, note: String? = nil) async throws {
+        try await self.database.execute("""
+            UPDATE jobs SET credits = $2, charged_credits = CASE WHEN $2 = 'captured' THEN charged_credits ELSE 0 END,
+                last_error = CASE WHEN $3::text IS NULL THEN last_error ELSE $3 END
+            WHERE id = $1 AND credits IN ('capture_pending', 'release_pending')
+            """, [id, captured ? "captured" : "released", note])
+    }
+
+    private static func unsettled(_ rows: [PostgresRow]) throws -> [Unsettled] {
+        try rows.compactMap { row in
+            let credits: String = try row.decode("credits")
+            guard credits == "capture_pending" || credits == "release_pending", let hold: String = try row.decodeIfPresent("hold_id") else { return nil }
+            return Unsettled(id: try row.decode("id"), ownerID: try row.decode("owner_id"), holdID: hold,
+                             capture: credits == "capture_pending", amount: try row.decode("quoted_credits"))
+        }
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 { self.components.seconds * 1000 + self.components.attoseconds / 1_000_000_000_000_000 }
+}

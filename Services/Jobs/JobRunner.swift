@@ -1,0 +1,155 @@
+import Foundation
+import ImageSwissProtos
+import RPC
+
+/// Runs one claimed job: reads its inputs from Storage, does the work (a provider for an AI
+/// operation, then ImageOps for the pipeline, or OCR, or deduplication), stores the outputs and
+/// their thumbnails in Storage as the owner's results. Everything it calls is another service.
+struct JobRunner: Sendable {
+    let imageOps: RPCClient
+    let storage: StorageAccess
+    let providers: ProviderRouter
+    let queue: JobQueue
+    let configuration: JobsConfiguration
+
+    func run(_ job: ClaimedJob, worker: String, isCanceled: @escaping @Sendable () -> Bool) async throws -> JobOutcome {
+        let tool: Tool
+        do {
+            tool = try Tool(job.steps, maxSteps: .max, providers: self.providers)
+        } catch {
+            throw JobRunError.permanent("\(error)")
+        }
+        if tool.pauseMilliseconds > 0 { try await self.pause(tool.pauseMilliseconds, isCanceled: isCanceled) }
+        if tool.deduplicate { return try await self.deduplicate(job) }
+        if let ocr = tool.ocr { return try await self.ocr(job, step: ocr) }
+        if tool.ai == nil && tool.pipeline.isEmpty { return JobOutcome() }  // noop
+
+        var input: (StorageBlob, Data)?
+        if let id = job.inputs.first {
+            input = try await self.call("reading the input") { try await self.storage.read(id, owner: job.ownerID) }
+        }
+        try await self.queue.progress(job.id, worker: worker, percent: 30, message: "processing")
+        var image = input?.1
+        if let operation = tool.ai {
+            guard let provider = self.providers.provider(for: operation) else { throw JobRunError.permanent("no provider for \(operation) any more") }
+            let parameters = tool.steps.first { Operation.catalog[$0.operation]?.0 == .ai(operation) }?.parameters ?? [:]
+            image = try await provider.run(operation, input: image, parameters: parameters, isCanceled: isCanceled)
+            try await self.queue.progress(job.id, worker: worker, percent: 60, message: "finishing")
+        }
+        guard let image else { throw JobRunError.permanent("this job has no input picture") }
+        var request = ImageOpsProcessRequest()
+        request.image = image
+        request.steps = tool.pipeline.map { step in
+            var converted = ImageOpsStep()
+            converted.operation = step.operation
+            converted.parameters = step.parameters
+            return converted
+        }
+        request.maxOutputEdge = tool.capsResolution ? UInt32(job.maxOutputEdge) : 0
+        if let overlay = tool.pipeline.compactMap({ $0.parameters["overlay_blob_id"] }).first {
+            request.overlay = try await self.call("reading the watermark") { try await self.storage.read(overlay, owner: job.ownerID).1 }
+        }
+        let processed = try await self.call("processing") {
+            try await self.imageOps.unary(ImageOpsMethods.process, request, options: .init(timeout: .seconds(120)))
+        }
+        try await self.queue.progress(job.id, worker: worker, percent: 80, message: "storing the result")
+        let name = Self.outputName(input: input?.0.displayName, tool: tool.name, contentType: processed.contentType)
+        let output = try await self.call("storing the result") {
+            try await self.storage.write(processed.image, owner: job.ownerID, purpose: "result", name: name,
+                                         key: "job:\(job.id.uuidString.lowercased()):\(job.attempt):output")
+        }
+        let thumbnail = try await self.thumbnail(of: processed, output: output, job: job)
+        return JobOutcome(outputs: [output.blobID], thumbnails: [thumbnail])
+    }
+
+    /// A gallery preview when the output is large; the output itself otherwise.
+    private func thumbnail(of processed: ImageOpsProcessResponse, output: StorageBlob, job: ClaimedJob) async throws -> String {
+        let edge = self.configuration.thumbnailEdge
+        guard edge > 0, max(processed.info.width, processed.info.height) > UInt32(edge) else { return output.blobID }
+        var request = ImageOpsProcessRequest()
+        request.image = processed.image
+        var resize = ImageOpsStep()
+        resize.operation = "resize"
+        resize.parameters = ["width": "\(edge / 2)", "height": "\(edge / 2)", "mode": "down"]
+        var convert = ImageOpsStep()
+        convert.operation = "convert"
+        convert.parameters = ["format": "webp", "quality": "70"]
+        request.steps = [resize, convert]
+        let small = try await self.call("making the thumbnail") { try await self.imageOps.unary(ImageOpsMethods.process, request) }
+        return try await self.call("storing the thumbnail") {
+            try await self.storage.write(small.image, owner: job.ownerID, purpose: "thumbnail", name: "thumbnail.webp",
+                                         key: "job:\(job.id.uuidString.lowercased()):\(job.attempt):thumbnail").blobID
+        }
+    }
+
+    private func ocr(_ job: ClaimedJob, step: JobsStep) async throws -> JobOutcome {
+        guard let id = job.inputs.first else { throw JobRunError.permanent("ocr needs an input picture") }
+        let (blob, data) = try await self.call("reading the input") { try await self.storage.read(id, owner: job.ownerID) }
+        var request = ImageOpsOcrRequest()
+        request.image = data
+        request.languages = step.parameters["languages"] ?? ""
+        let result = try await self.call("reading the text") { try await self.imageOps.unary(ImageOpsMethods.ocr, request, options: .init(timeout: .seconds(120))) }
+        let words: [[String: Any]] = result.words.map {
+            ["text": $0.text, "confidence": Double($0.confidence), "left": $0.left, "top": $0.top, "width": $0.width, "height": $0.height]
+        }
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: ["text": result.text, "words": words], options: [.sortedKeys]), as: UTF8.self)
+        let stem = (blob.displayName as NSString).deletingPathExtension
+        let output = try await self.call("storing the text") {
+            try await self.storage.write(Data(json.utf8), owner: job.ownerID, purpose: "result", name: (stem.isEmpty ? "image" : stem) + ".ocr.json",
+                                         key: "job:\(job.id.uuidString.lowercased()):\(job.attempt):output")
+        }
+        return JobOutcome(outputs: [output.blobID], resultJSON: json)
+    }
+
+    /// Groups near-identical pictures among the inputs (perceptual hashes compared by ImageOps).
+    private func deduplicate(_ job: ClaimedJob) async throws -> JobOutcome {
+        var hashes: [UInt64] = []
+        for id in job.inputs {
+            let data = try await self.call("reading an input") { try await self.storage.read(id, owner: job.ownerID).1 }
+            var request = ImageOpsInspectRequest()
+            request.image = data
+            hashes.append(try await self.call("hashing") { try await self.imageOps.unary(ImageOpsMethods.hash, request) }.dhash)
+        }
+        var request = ImageOpsGroupDuplicatesRequest()
+        request.hashes = hashes
+        let groups = try await self.call("grouping") { try await self.imageOps.unary(ImageOpsMethods.groupDuplicates, request) }
+        let named = groups.groups.map { $0.indexes.map { job.inputs[Int($0)] } }
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: ["groups": named], options: [.sortedKeys]), as: UTF8.self)
+        return JobOutcome(resultJSON: json)
+    }
+
+    private func pause(_ milliseconds: Int, isCanceled: @Sendable () -> Bool) async throws {
+        var left = milliseconds
+        while left > 0 {
+            if isCanceled() { throw JobRunError.permanent("canceled") }
+            let slice = min(left, 100)
+            try await Task.sleep(for: .milliseconds(slice))
+            left -= slice
+        }
+    }
+
+    private func call<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw JobRunError.from(error, during: what)
+        }
+    }
+
+    /// "holiday.jpg" + "convert+resize" as webp → "holiday-convert+resize.webp".
+    static func outputName(input: String?, tool: String, contentType: String) -> String {
+        let stem = ((input ?? "") as NSString).deletingPathExtension
+        let ext = switch contentType {
+        case "image/jpeg": "jpg"
+        case "image/png": "png"
+        case "image/webp": "webp"
+        case "image/avif": "avif"
+        case "image/heic", "image/heif": "heic"
+        case "image/gif": "gif"
+        case "image/tiff": "tiff"
+        case "image/jxl": "jxl"
+        default: "bin"
+        }
+        return "\(stem.isEmpty ? "image" : stem)-\(tool).\(ext)"
+    }
+}

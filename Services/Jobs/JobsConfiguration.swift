@@ -1,0 +1,99 @@
+import Foundation
+import ServiceRuntime
+
+/// Jobs' settings (JOBS_* environment variables; docs/configuration.md lists them all).
+struct JobsConfiguration: Sendable {
+    /// Worker loops in this process; each claims up to `workerSlots` jobs and runs them at once.
+    var workers: Int
+    var workerSlots: Int
+    /// A running job whose worker stops renewing its lease is queued again after this.
+    var lease: Duration
+    /// A worker wakes at least this often when no notification arrives (a lost NOTIFY is not a stall).
+    var idlePoll: Duration
+    /// Attempts a job gets (the first run included) before it fails for good.
+    var maxAttempts: Int
+    /// First retry pause; doubles per attempt up to `maxRetryDelay`, with full jitter.
+    var retryDelay: Duration
+    var maxRetryDelay: Duration
+    /// A user's jobs running at once, across all workers.
+    var maxRunningPerUser: Int
+    var maxSteps: Int
+    var maxBatchInputs: Int
+    /// A job not started by then expires (free); stays below Billing's hold lifetime.
+    var defaultDeadline: Duration
+    var maxDeadline: Duration
+    var sweepInterval: Duration
+    /// SIGTERM: in-flight jobs get this long to finish, then go back to the queue.
+    var shutdownGrace: Duration
+    /// Outputs with a longer edge get a thumbnail of `thumbnailEdge` pixels for the gallery.
+    var thumbnailEdge: Int
+    var webhookTimeout: Duration
+    var webhookMaxAttempts: Int
+    var webhookRetryDelay: Duration
+    /// Webhook URLs must be https unless this allows http (local development and tests).
+    var webhookAllowHTTP: Bool
+    var workerName: String
+    var providers: ProviderConfiguration
+
+    init(_ configuration: ServiceConfiguration) throws {
+        self.workers = max(0, try configuration.int("WORKERS", default: 2))
+        self.workerSlots = max(1, try configuration.int("WORKER_SLOTS", default: 8))
+        self.lease = .seconds(max(1, try configuration.int("LEASE_S", default: 15)))
+        self.idlePoll = try configuration.milliseconds("IDLE_POLL_MS", default: .seconds(2))
+        self.maxAttempts = max(1, try configuration.int("MAX_ATTEMPTS", default: 3))
+        self.retryDelay = try configuration.milliseconds("RETRY_DELAY_MS", default: .seconds(2))
+        self.maxRetryDelay = try configuration.milliseconds("MAX_RETRY_DELAY_MS", default: .seconds(300))
+        self.maxRunningPerUser = max(1, try configuration.int("MAX_RUNNING_PER_USER", default: 8))
+        self.maxSteps = try configuration.int("MAX_STEPS", default: 10)
+        self.maxBatchInputs = try configuration.int("MAX_BATCH_INPUTS", default: 1000)
+        self.defaultDeadline = .seconds(try configuration.int("DEFAULT_DEADLINE_S", default: 3000))
+        self.maxDeadline = .seconds(try configuration.int("MAX_DEADLINE_S", default: 3300))
+        self.sweepInterval = try configuration.milliseconds("SWEEP_INTERVAL_MS", default: .seconds(1))
+        self.shutdownGrace = try configuration.milliseconds("SHUTDOWN_GRACE_MS", default: .seconds(10))
+        self.thumbnailEdge = try configuration.int("THUMBNAIL_EDGE", default: 512)
+        self.webhookTimeout = try configuration.milliseconds("WEBHOOK_TIMEOUT_MS", default: .seconds(10))
+        self.webhookMaxAttempts = max(1, try configuration.int("WEBHOOK_MAX_ATTEMPTS", default: 8))
+        self.webhookRetryDelay = try configuration.milliseconds("WEBHOOK_RETRY_DELAY_MS", default: .seconds(5))
+        self.webhookAllowHTTP = try configuration.bool("WEBHOOK_ALLOW_HTTP", default: false)
+        let host = ProcessInfo.processInfo.hostName
+        self.workerName = configuration.string("WORKER_NAME", default: "\(host):\(getpid())")
+        self.providers = try ProviderConfiguration(configuration)
+    }
+}
+
+/// The AI providers (JOBS_OPENAI_*, JOBS_REPLICATE_*). An operation no provider serves is refused at submit.
+struct ProviderConfiguration: Sendable {
+    var openAIBaseURL: String
+    var openAIKey: String?
+    var openAIModel: String
+    /// The operations sent to the OpenAI-compatible API (it generates and edits from a prompt).
+    var openAIOperations: Set<String>
+    var replicateBaseURL: String
+    var replicateToken: String?
+    /// operation → model version, e.g. remove_background=<version>.
+    var replicateModels: [String: String]
+    var pollInterval: Duration
+    var timeout: Duration
+
+    init(_ configuration: ServiceConfiguration) throws {
+        self.openAIBaseURL = configuration.string("OPENAI_BASE_URL", default: "https://api.openai.com")
+        self.openAIKey = configuration.string("OPENAI_API_KEY")
+        self.openAIModel = configuration.string("OPENAI_MODEL", default: "gpt-image-1")
+        self.openAIOperations = Set(configuration.string("OPENAI_OPERATIONS", default: "generation").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        })
+        self.replicateBaseURL = configuration.string("REPLICATE_BASE_URL", default: "https://api.replicate.com")
+        self.replicateToken = configuration.string("REPLICATE_API_TOKEN")
+        var models: [String: String] = [:]
+        for pair in configuration.string("REPLICATE_MODELS", default: "").split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ConfigurationError("JOBS_REPLICATE_MODELS is operation=version,operation=version, not '\(pair)'")
+            }
+            models[parts[0]] = parts[1]
+        }
+        self.replicateModels = models
+        self.pollInterval = try configuration.milliseconds("PROVIDER_POLL_MS", default: .seconds(1))
+        self.timeout = try configuration.milliseconds("PROVIDER_TIMEOUT_MS", default: .seconds(120))
+    }
+}

@@ -1,0 +1,295 @@
+import Foundation
+import ImageSwissProtos
+import Logging
+import Postgres
+import RPC
+import ServiceRuntime
+
+/// Jobs' calls: submissions, reads, cancellations and the admin's queue tools.
+struct JobsService: Sendable {
+    let database: PostgresPool
+    let queue: JobQueue
+    let submissions: Submissions
+    let settlement: Settlement
+    let configuration: JobsConfiguration
+    let logger: Logger
+
+    static let maxPageSize = 200
+
+    // MARK: jobs
+
+    func submitJob(_ caller: RPCCaller, _ request: JobsSubmitJobRequest) async throws -> JobsJob {
+        let key = try IdempotentCalls.check(request.idempotencyKey, domain: "jobs")
+        var normalized = request
+        normalized.ownerID = ""
+        let requestBytes = try IdempotentCalls.requestBytes(normalized)
+        if let existing = try await self.existingJob(owner: caller.id, key: key, request: requestBytes) { return existing }
+        let plan = try await self.submissions.plan(caller, inputs: request.inputBlobIds, steps: request.steps, lane: request.lane, single: true, key: key)
+        let holds = try await self.submissions.hold(plan, owner: caller.id)
+        do {
+            try await self.submissions.insert(plan, holds: holds, owner: caller.id, batch: nil, job: (key, requestBytes),
+                                              deleteOriginals: request.deleteOriginals, deadlineSeconds: request.deadlineSeconds)
+        } catch let error as PostgresError where error.isUniqueViolation {
+            // The same submission at the same moment: the other one won, with the same holds.
+            if let existing = try await self.existingJob(owner: caller.id, key: key, request: requestBytes) { return existing }
+            throw error
+        } catch {
+            await self.submissions.release(holds, owner: caller.id)
+            throw error
+        }
+        return try await self.job(plan.jobs[0].id, owner: caller.id)
+    }
+
+    private func existingJob(owner: String, key: String, request: [UInt8]) async throws -> JobsJob? {
+        guard let row = try await self.database.query(
+            "SELECT \(JobRecord.columns), j.request FROM jobs j WHERE j.owner_id = $1 AND j.idempotency_key = $2", [owner, key]
+        ).first else { return nil }
+        guard try row.decodeIfPresent("request", as: [UInt8].self) == request else {
+            throw JobsFailure.error(.failedPrecondition, "idempotency_key_reused", "this idempotency key was used for a different request", field: "idempotency_key")
+        }
+        return try JobRecord.job(row)
+    }
+
+    func job(_ id: UUID, owner: String?) async throws -> JobsJob {
+        guard let row = try await self.database.query(
+            "SELECT \(JobRecord.columns) FROM jobs j WHERE j.id = $1 AND ($2::text IS NULL OR j.owner_id = $2)", [id, owner]
+        ).first else { throw JobsFailure.notFound("job") }
+        return try JobRecord.job(row, showWorker: owner == nil)
+    }
+
+    func getJob(_ caller: RPCCaller, _ id: String) async throws -> JobsJob {
+        try await self.job(try Self.parseID(id, "job"), owner: Self.scope(caller))
+    }
+
+    func cancelJob(_ caller: RPCCaller, _ id: String) async throws -> JobsJob {
+        let jobID = try Self.parseID(id, "job")
+        let owner = Self.scope(caller)
+        let unsettled = try await self.queue.cancel(jobID, owner: owner)
+        await self.settlement.settle(unsettled)
+        return try await self.job(jobID, owner: owner)
+    }
+
+    /// Admin: a failed, canceled or expired job runs again, with a fresh hold for its quote.
+    func retryJob(_ caller: RPCCaller, _ id: String) async throws -> JobsJob {
+        guard caller.role == "admin" else { throw JobsFailure.adminOnly }
+        let jobID = try Self.parseID(id, "job")
+        let job = try await self.job(jobID, owner: nil)
+        guard ["failed", "canceled", "expired"].contains(job.status) else {
+            throw JobsFailure.error(.failedPrecondition, "job_not_retryable", "only failed, canceled or expired jobs are retried (this one is \(job.status))")
+        }
+        guard job.credits != "capture_pending" && job.credits != "release_pending" else {
+            throw JobsFailure.error(.unavailable, "settling", "this job's credits are still being settled; try again shortly")
+        }
+        var holdID: String?
+        if job.quotedCredits > 0 {
+            var request = BillingHoldRequest()
+            request.amount = job.quotedCredits
+            request.reference = job.jobID
+            request.operation = job.tool
+            request.idempotencyKey = "job:\(job.jobID):retry:\(job.attempts)"
+            holdID = try await self.submissions.billing.unary(BillingMethods.placeHold, request, options: Settlement.options(for: job.ownerID)).holdID
+        }
+        let changed = try await self.database.execute("""
+            UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(), finished_at = NULL, progress_percent = 0,
+                progress_message = 'queued again by an administrator', charged_credits = 0, output_blob_ids = '{}', thumbnail_blob_ids = '{}',
+                hold_id = $2, credits = CASE WHEN $2::text IS NULL THEN 'none' ELSE 'held' END,
+                deadline = now() + $3 * interval '1 second', updated_at = now()
+            WHERE id = $1 AND status IN ('failed', 'canceled', 'expired') AND credits IN ('none', 'captured', 'released')
+            """, [jobID, holdID, self.configuration.defaultDeadline.components.seconds])
+        if changed == 0, let holdID {
+            await self.submissions.release([jobID: holdID], owner: job.ownerID)
+            throw JobsFailure.error(.aborted, "job_changed", "the job changed meanwhile; look again")
+        }
+        return try await self.job(jobID, owner: nil)
+    }
+
+    func listJobs(_ caller: RPCCaller, _ request: JobsListJobsRequest) async throws -> JobsListJobsResponse {
+        let pageSize = request.page.pageSize == 0 ? 50 : Int(request.page.pageSize)
+        guard pageSize <= Self.maxPageSize else { throw JobsFailure.invalid("page_size", "at most \(Self.maxPageSize)") }
+        var conditions: [String] = []
+        var parameters = PostgresParameters()
+        // An admin names the owner to list, or "*" for everyone; without one, anybody lists their own.
+        if caller.role == "admin" && !request.ownerID.isEmpty {
+            if request.ownerID != "*" { conditions.append("j.owner_id = \(parameters.bind(request.ownerID.lowercased()))") }
+        } else {
+            conditions.append("j.owner_id = \(parameters.bind(caller.id))")
+        }
+        if !request.status.isEmpty { conditions.append("j.status = \(parameters.bind(request.status))") }
+        if !request.lane.isEmpty { conditions.append("j.lane = \(parameters.bind(request.lane))") }
+        if !request.tool.isEmpty { conditions.append("j.tool = \(parameters.bind(request.tool))") }
+        if !request.batchID.isEmpty { conditions.append("j.batch_id = \(parameters.bind(try Self.parseID(request.batchID, "batch")))") }
+        if !request.page.pageToken.isEmpty {
+            let parts = request.page.pageToken.split(separator: "_")
+            guard parts.count == 2, let micros = Int64(parts[0]), let after = UUID(uuidString: String(parts[1])) else {
+                throw JobsFailure.invalid("page_token", "not a page token this service gave")
+            }
+            conditions.append("((extract(epoch FROM j.created_at) * 1000000)::bigint, j.id) < (\(parameters.bind(micros)), \(parameters.bind(after)))")
+        }
+        let rows = try await self.database.query("""
+            SELECT \(JobRecord.columns) FROM jobs j \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+            ORDER BY j.created_at DESC, j.id DESC LIMIT \(pageSize + 1)
+            """, parameters.values)
+        var response = JobsListJobsResponse()
+        response.jobs = try rows.prefix(pageSize).map { try JobRecord.job($0, showWorker: caller.role == "admin") }
+        if rows.count > pageSize, let last = response.jobs.last, let id = UUID(uuidString: last.jobID) {
+            response.page.nextPageToken = "\(last.createdAt.unixMicros)_\(id.uuidString.lowercased())"
+        }
+        return response
+    }
+
+    func queueDepth(_ caller: RPCCaller) async throws -> JobsQueueDepthResponse {
+        guard caller.role == "admin" else { throw JobsFailure.adminOnly }
+        let rows = try await self.database.query("""
+            SELECT lane, count(*) FILTER (WHERE status = 'queued') AS queued, count(*) FILTER (WHERE status = 'running') AS running,
+                   coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'queued')), 0)::double precision AS oldest
+            FROM jobs WHERE status IN ('queued', 'running') GROUP BY lane
+            """)
+        var response = JobsQueueDepthResponse()
+        let byLane = Dictionary(uniqueKeysWithValues: try rows.map { (try $0.decode("lane", as: String.self), $0) })
+        for lane in ["fast", "batch"] {
+            var depth = JobsLaneDepth()
+            depth.lane = lane
+            if let row = byLane[lane] {
+                depth.queued = UInt32(try row.decode("queued", as: Int.self))
+                depth.running = UInt32(try row.decode("running", as: Int.self))
+                depth.oldestWaitSeconds = try row.decode("oldest")
+            }
+            response.lanes.append(depth)
+        }
+        return response
+    }
+
+    // MARK: batches
+
+    func quoteBatch(_ caller: RPCCaller, _ request: JobsSubmitBatchRequest) async throws -> JobsQuoteBatchResponse {
+        let plan = try await self.submissions.plan(caller, inputs: request.inputBlobIds, steps: request.steps, lane: request.lane, single: false, key: "quote")
+        let balance = try await self.submissions.billing.unary(BillingMethods.getBalance, BillingGetBalanceRequest(), options: Settlement.options(for: caller.id))
+        var response = JobsQuoteBatchResponse()
+        response.totalCredits = plan.jobs.reduce(0) { $0 + $1.credits }
+        response.priceListVersion = plan.quote.priceListVersion
+        response.tool = plan.tool.name
+        response.jobCount = UInt32(plan.jobs.count)
+        response.lane = plan.lane
+        response.availableCredits = balance.available
+        return response
+    }
+
+    func submitBatch(_ caller: RPCCaller, _ request: JobsSubmitBatchRequest) async throws -> JobsBatch {
+        let key = try IdempotentCalls.check(request.idempotencyKey, domain: "jobs")
+        let requestBytes = try IdempotentCalls.requestBytes(request)
+        let batchID = Submissions.derivedID("batch", caller.id, key)
+        if let existing = try await self.existingBatch(batchID, owner: caller.id, request: requestBytes) { return existing }
+        let plan = try await self.submissions.plan(caller, inputs: request.inputBlobIds, steps: request.steps, lane: request.lane, single: false, key: key)
+        let holds = try await self.submissions.hold(plan, owner: caller.id)
+        do {
+            try await self.submissions.insert(plan, holds: holds, owner: caller.id, batch: (batchID, key, requestBytes), job: nil,
+                                              deleteOriginals: request.deleteOriginals, deadlineSeconds: request.deadlineSeconds)
+        } catch let error as PostgresError where error.isUniqueViolation {
+            if let existing = try await self.existingBatch(batchID, owner: caller.id, request: requestBytes) { return existing }
+            throw error
+        } catch {
+            await self.submissions.release(holds, owner: caller.id)
+            throw error
+        }
+        return try await self.batch(batchID, owner: caller.id)
+    }
+
+    private func existingBatch(_ id: UUID, owner: String, request: [UInt8]) async throws -> JobsBatch? {
+        guard let row = try await self.database.query("SELECT request FROM batches WHERE id = $1 AND owner_id = $2", [id, owner]).first else { return nil }
+        guard try row.decode("request", as: [UInt8].self) == request else {
+            throw JobsFailure.error(.failedPrecondition, "idempotency_key_reused", "this idempotency key was used for a different request", field: "idempotency_key")
+        }
+        return try await self.batch(id, owner: owner)
+    }
+
+    func getBatch(_ caller: RPCCaller, _ id: String) async throws -> JobsBatch {
+        try await self.batch(try Self.parseID(id, "batch"), owner: Self.scope(caller))
+    }
+
+    func cancelBatch(_ caller: RPCCaller, _ id: String) async throws -> JobsBatch {
+        let batchID = try Self.parseID(id, "batch")
+        let owner = Self.scope(caller)
+        _ = try await self.batch(batchID, owner: owner)
+        let rows = try await self.database.query("SELECT id FROM jobs WHERE batch_id = $1 AND status IN ('queued', 'running')", [batchID])
+        for row in rows {
+            await self.settlement.settle(try await self.queue.cancel(try row.decode("id"), owner: owner))
+        }
+        return try await self.batch(batchID, owner: owner)
+    }
+
+    func listBatches(_ caller: RPCCaller, _ request: JobsListBatchesRequest) async throws -> JobsListBatchesResponse {
+        let pageSize = request.page.pageSize == 0 ? 20 : Int(request.page.pageSize)
+        guard pageSize <= 100 else { throw JobsFailure.invalid("page_size", "at most 100") }
+        var parameters = PostgresParameters([caller.id])
+        var condition = ""
+        if !request.page.pageToken.isEmpty {
+            let parts = request.page.pageToken.split(separator: "_")
+            guard parts.count == 2, let micros = Int64(parts[0]), let after = UUID(uuidString: String(parts[1])) else {
+                throw JobsFailure.invalid("page_token", "not a page token this service gave")
+            }
+            condition = "AND ((extract(epoch FROM created_at) * 1000000)::bigint, id) < (\(parameters.bind(micros)), \(parameters.bind(after)))"
+        }
+        let rows = try await self.database.query("""
+            SELECT id FROM batches WHERE owner_id = $1 \(condition) ORDER BY created_at DESC, id DESC LIMIT \(pageSize + 1)
+            """, parameters.values)
+        var response = JobsListBatchesResponse()
+        for row in rows.prefix(pageSize) { response.batches.append(try await self.batch(try row.decode("id"), owner: caller.id)) }
+        if rows.count > pageSize, let last = response.batches.last {
+            response.page.nextPageToken = "\(last.createdAt.unixMicros)_\(last.batchID)"
+        }
+        return response
+    }
+
+    /// A batch as its jobs make it: counts by status, progress, outputs in submission order.
+    func batch(_ id: UUID, owner: String?) async throws -> JobsBatch {
+        guard let row = try await self.database.query("""
+            SELECT b.id, b.owner_id, b.tool, b.lane, b.job_count, b.quoted_credits,
+                   (extract(epoch FROM b.created_at) * 1000000)::bigint AS created_us,
+                   (SELECT coalesce(sum(charged_credits), 0) FROM jobs WHERE batch_id = b.id)::bigint AS charged,
+                   (SELECT coalesce(sum(CASE WHEN status IN ('queued', 'running') THEN progress_percent ELSE 100 END), 0)
+                      FROM jobs WHERE batch_id = b.id)::bigint AS progress_sum,
+                   (SELECT coalesce(array_agg(o ORDER BY j.fair_seq, ord), '{}') FROM jobs j, unnest(j.output_blob_ids) WITH ORDINALITY AS u(o, ord)
+                      WHERE j.batch_id = b.id)::text AS outputs
+            FROM batches b WHERE b.id = $1 AND ($2::text IS NULL OR b.owner_id = $2)
+            """, [id, owner]).first else { throw JobsFailure.notFound("batch") }
+        var batch = JobsBatch()
+        batch.batchID = id.uuidString.lowercased()
+        batch.ownerID = try row.decode("owner_id")
+        batch.tool = try row.decode("tool")
+        batch.lane = try row.decode("lane")
+        batch.jobCount = UInt32(try row.decode("job_count", as: Int.self))
+        batch.quotedCredits = try row.decode("quoted_credits")
+        batch.chargedCredits = try row.decode("charged")
+        batch.createdAt = .micros(try row.decode("created_us"))
+        batch.outputBlobIds = PostgresTextArray.plainElements(try row.decode("outputs"))
+        let progressSum: Int64 = try row.decode("progress_sum")
+        batch.progressPercent = UInt32(progressSum / Int64(max(batch.jobCount, 1)))
+        for count in try await self.database.query("SELECT status, count(*) AS n FROM jobs WHERE batch_id = $1 GROUP BY status", [id]) {
+            batch.jobsByStatus[try count.decode("status")] = UInt32(try count.decode("n", as: Int.self))
+        }
+        batch.status = Self.batchStatus(batch.jobsByStatus)
+        return batch
+    }
+
+    static func batchStatus(_ counts: [String: UInt32]) -> String {
+        if counts["running", default: 0] > 0 { return "running" }
+        if counts["queued", default: 0] > 0 {
+            return counts.keys.contains { $0 != "queued" } ? "running" : "queued"
+        }
+        for status in ["failed", "canceled", "expired"] where counts[status, default: 0] > 0 {
+            return counts["succeeded", default: 0] > 0 ? "failed" : status
+        }
+        return "succeeded"
+    }
+
+    // MARK: helpers
+
+    /// Admins reach every job; users their own.
+    static func scope(_ caller: RPCCaller) -> String? { caller.role == "admin" ? nil : caller.id }
+
+    /// A malformed id cannot name anything: not found, like another user's.
+    static func parseID(_ text: String, _ what: String) throws -> UUID {
+        guard let id = UUID(uuidString: text) else { throw JobsFailure.notFound(what) }
+        return id
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import ImageSwissProtos
+import Logging
+import Postgres
+import RPC
+import ServiceLifecycle
+
+/// The queue's housekeeping, every JOBS_SWEEP_INTERVAL_MS in every Jobs process (each statement
+/// skips rows another process is handling): runs whose worker died go back to the queue, queued
+/// jobs past their deadline expire, final jobs whose credits Billing has not heard about yet are
+/// settled, and Billing's low-balance events become `credits.low` webhook deliveries.
+struct JobsSweeper: Service {
+    let queue: JobQueue
+    let settlement: Settlement
+    let billing: RPCClient
+    let database: PostgresPool
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let reaped = try await self.queue.reapExpiredLeases()
+                let expired = try await self.queue.expireOverdue()
+                await self.settlement.settle(reaped + expired)
+                await self.settlement.settle(try await self.queue.unsettled(olderThan: .seconds(2)))
+                try await self.readBillingEvents()
+            } catch {
+                self.logger.warning("sweep failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: self.interval)
+        }
+    }
+
+    /// Billing's event feed from where Jobs left off; the cursor moves with the deliveries it wrote.
+    private func readBillingEvents() async throws {
+        let position: Int64 = try await self.database.query("SELECT position FROM feed_cursors WHERE name = 'billing'").first?.decode("position") ?? 0
+        var request = BillingListEventsRequest()
+        request.afterEventID = position
+        request.limit = 200
+        let options = RPCCallOptions(timeout: .seconds(5), metadata: [RPCMetadata.callerID: "jobs", RPCMetadata.callerRole: "service"])
+        let events = try await self.billing.unary(BillingMethods.listEvents, request, options: options).events
+        guard let last = events.last else { return }
+        try await self.database.transaction { session in
+            // Two sweepers at once: the cursor row serialises them, and a stale one changes nothing.
+            let moved = try await session.execute("""
+                INSERT INTO feed_cursors (name, position) VALUES ('billing', $2) ON CONFLICT (name) DO UPDATE SET position = $2
+                WHERE feed_cursors.position = $1
+                """, [position, last.eventID])
+            guard moved == 1 else { return }
+            for event in events where event.kind == "low_balance" {
+                try await session.execute("SELECT jobs_enqueue_deliveries($1, 'credits.low', jsonb_build_object('balance', $2::bigint))",
+                                          [event.accountID, event.balance])
+            }
+        }
+    }
+}

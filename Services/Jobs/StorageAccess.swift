@@ -1,0 +1,62 @@
+import Foundation
+import ImageSwissProtos
+import RPC
+
+/// Blobs read and written for a job's owner: Storage sees the owner as the caller, so a job can
+/// only ever reach its owner's files.
+struct StorageAccess: Sendable {
+    let storage: RPCClient
+    static let chunkSize = 1 << 20
+
+    func blob(_ id: String, owner: String) async throws -> StorageBlob {
+        var request = StorageBlobRequest()
+        request.blobID = id
+        return try await self.storage.unary(StorageMethods.getBlob, request, options: Settlement.options(for: owner))
+    }
+
+    /// The whole content and its metadata (inputs are at most Storage's upload limit).
+    func read(_ id: String, owner: String) async throws -> (StorageBlob, Data) {
+        var request = StorageReadBlobRequest()
+        request.blobID = id
+        var blob = StorageBlob()
+        var data = Data()
+        for try await chunk in try await self.storage.serverStreaming(StorageMethods.readBlob, request, options: Settlement.options(for: owner, timeout: .seconds(60))) {
+            if chunk.hasBlob {
+                blob = chunk.blob
+                data.reserveCapacity(Int(blob.byteSize))
+            }
+            data.append(chunk.data)
+        }
+        return (blob, data)
+    }
+
+    /// Stores `data` as a new blob of `owner`. The key makes a retried write the same upload.
+    func write(_ data: Data, owner: String, purpose: String, name: String, key: String) async throws -> StorageBlob {
+        let options = Settlement.options(for: owner, timeout: .seconds(30))
+        var begin = StorageBeginUploadRequest()
+        begin.purpose = purpose
+        begin.displayName = name
+        begin.expectedSize = UInt64(data.count)
+        begin.idempotencyKey = key
+        var upload = try await self.storage.unary(StorageMethods.beginUpload, begin, options: options)
+        var offset = Int(upload.received)
+        let chunk = max(64 * 1024, min(Self.chunkSize, Int(upload.maxChunkSize == 0 ? UInt64(Self.chunkSize) : upload.maxChunkSize)))
+        while offset < data.count && upload.blobID.isEmpty {
+            var append = StorageAppendChunkRequest()
+            append.uploadID = upload.uploadID
+            append.offset = UInt64(offset)
+            append.data = data.subdata(in: offset..<min(data.count, offset + chunk))
+            upload = try await self.storage.unary(StorageMethods.appendChunk, append, options: options)
+            offset = Int(upload.received)
+        }
+        var commit = StorageUploadRequest()
+        commit.uploadID = upload.uploadID
+        return try await self.storage.unary(StorageMethods.commitUpload, commit, options: options)
+    }
+
+    func delete(_ id: String, owner: String) async throws {
+        var request = StorageBlobRequest()
+        request.blobID = id
+        _ = try await self.storage.unary(StorageMethods.deleteBlob, request, options: Settlement.options(for: owner))
+    }
+}

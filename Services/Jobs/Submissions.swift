@@ -1,0 +1,208 @@
+import Crypto
+import Foundation
+import ImageSwissProtos
+import Postgres
+import RPC
+import ServiceRuntime
+import Synchronization
+
+/// Turning a checklist into queued jobs: validate the operations and the inputs (the caller's own
+/// images), price them with Billing's quote, hold each job's cost, then insert every job at once.
+///
+/// Nothing is written before everything is known to be valid and paid for; a refusal leaves no job
+/// and no hold. Ids derive from (caller, idempotency key), and so do the holds' keys, so a retry
+/// after a crash at any point finds the same holds and the same jobs.
+struct Submissions: Sendable {
+    let database: PostgresPool
+    let billing: RPCClient
+    let storage: StorageAccess
+    let providers: ProviderRouter
+    let configuration: JobsConfiguration
+
+    /// One job's share of a plan.
+    struct PlannedJob: Sendable {
+        let id: UUID
+        let inputs: [String]
+        let credits: Int64
+    }
+
+    struct Plan: Sendable {
+        let tool: Tool
+        let lane: String
+        let tier: BillingTier
+        let jobs: [PlannedJob]
+        let quote: BillingPriceQuote
+    }
+
+    /// A UUID named by its parts (SHA-256, version-4 layout): the same submission, the same id.
+    static func derivedID(_ parts: String...) -> UUID {
+        var bytes = Array(SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8)).prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+
+    /// Validates and prices a submission; `single` is one job (SubmitJob), otherwise a batch.
+    func plan(_ caller: RPCCaller, inputs: [String], steps: [JobsStep], lane requested: String, single: Bool, key: String) async throws -> Plan {
+        let tool = try Tool(steps, maxSteps: self.configuration.maxSteps, providers: self.providers)
+        let lane = requested.isEmpty ? "batch" : requested
+        guard lane == "batch" || lane == "fast" else { throw JobsFailure.invalid("lane", "lane is fast or batch") }
+        guard inputs.count <= self.configuration.maxBatchInputs else {
+            throw JobsFailure.error(.invalidArgument, "batch_too_large", "a batch takes at most \(self.configuration.maxBatchInputs) inputs", field: "input_blob_ids")
+        }
+        guard Set(inputs).count == inputs.count else { throw JobsFailure.invalid("input_blob_ids", "an input is named twice") }
+        var groups: [[String]]
+        if tool.deduplicate {
+            guard inputs.count >= 2 else { throw JobsFailure.invalid("input_blob_ids", "deduplicate compares at least 2 pictures") }
+            groups = [inputs]
+        } else if inputs.isEmpty {
+            guard tool.acceptsNoInput else { throw JobsFailure.invalid("input_blob_ids", "name the pictures to work on") }
+            groups = [[]]
+        } else {
+            guard !single || inputs.count == 1 else { throw JobsFailure.invalid("input_blob_ids", "a job takes one picture; submit a batch for several") }
+            groups = inputs.map { [$0] }
+        }
+        // Every input must be the caller's own picture: Storage answers NOT_FOUND for anyone else's.
+        let blobs = try await self.inputs(inputs, owner: caller.id)
+        let options = Settlement.options(for: caller.id)
+        let tier = try await self.billing.unary(BillingMethods.getTier, BillingGetTierRequest(), options: options)
+        // Jobs of the same size share a quote item; Billing's lines come back in the items' order.
+        var itemIndex: [UInt64: Int] = [:]
+        var quoteRequest = BillingQuoteRequest()
+        quoteRequest.lane = lane
+        var jobItems: [Int] = []
+        for group in groups {
+            let megapixels = group.reduce(UInt64(0)) { $0 + UInt64(blobs[$1]!.width) * UInt64(blobs[$1]!.height) / 1000 }
+            if let index = itemIndex[megapixels] {
+                quoteRequest.items[index].count += 1
+                jobItems.append(index)
+            } else {
+                var item = BillingQuoteItem()
+                item.operations = tool.billingOperations
+                item.count = 1
+                item.megapixelsMilli = megapixels
+                itemIndex[megapixels] = quoteRequest.items.count
+                jobItems.append(quoteRequest.items.count)
+                quoteRequest.items.append(item)
+            }
+        }
+        let quote = try await self.billing.unary(BillingMethods.quote, quoteRequest, options: options)
+        guard quote.lines.count == quoteRequest.items.count else { throw RPCError(.internal, "billing's quote does not match the request") }
+        let jobs = groups.enumerated().map { index, group in
+            PlannedJob(id: single ? Self.derivedID("job", caller.id, key) : Self.derivedID("batch-job", caller.id, key, "\(index)"),
+                       inputs: group, credits: quote.lines[jobItems[index]].unitCredits)
+        }
+        return Plan(tool: tool, lane: lane, tier: tier, jobs: jobs, quote: quote)
+    }
+
+    private func inputs(_ ids: [String], owner: String) async throws -> [String: StorageBlob] {
+        try await withThrowingTaskGroup(of: StorageBlob.self) { group in
+            var running = 0
+            var found: [String: StorageBlob] = [:]
+            for id in ids {
+                if running >= 8, let blob = try await group.next() { found[blob.blobID] = blob; running -= 1 }
+                group.addTask {
+                    do {
+                        let blob = try await self.storage.blob(id, owner: owner)
+                        guard blob.contentType.hasPrefix("image/") else {
+                            throw JobsFailure.error(.invalidArgument, "input_not_image", "\(id) is \(blob.contentType), not a picture", field: "input_blob_ids")
+                        }
+                        return blob
+                    } catch let error as RPCError where error.code == .notFound || error.code == .invalidArgument && error.detail(CommonErrorInfo.self)?.domain != "jobs" {
+                        throw JobsFailure.error(.notFound, "input_not_found", "input \(id.prefix(64)) not found", field: "input_blob_ids")
+                    }
+                }
+                running += 1
+            }
+            for try await blob in group { found[blob.blobID] = blob }
+            return found
+        }
+    }
+
+    /// Holds each priced job's cost; on a refusal, releases what it held and passes the refusal on.
+    func hold(_ plan: Plan, owner: String) async throws -> [UUID: String] {
+        let options = Settlement.options(for: owner)
+        let held = HoldBook()
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                var running = 0
+                for job in plan.jobs where job.credits > 0 {
+                    if running >= 8 { try await group.next(); running -= 1 }
+                    group.addTask {
+                        var request = BillingHoldRequest()
+                        request.amount = job.credits
+                        request.reference = job.id.uuidString.lowercased()
+                        request.operation = plan.tool.name
+                        request.idempotencyKey = "job:\(job.id.uuidString.lowercased()):hold"
+                        let hold = try await self.billing.unary(BillingMethods.placeHold, request, options: options)
+                        guard hold.state == "open" else {
+                            throw JobsFailure.error(.aborted, "submission_abandoned",
+                                                    "this submission was abandoned earlier; submit again with a new idempotency key")
+                        }
+                        held.add(job.id, hold.holdID)
+                    }
+                    running += 1
+                }
+                try await group.waitForAll()
+            }
+        } catch {
+            await self.release(held.all, owner: owner)
+            throw error
+        }
+        return held.all
+    }
+
+    func release(_ holds: [UUID: String], owner: String) async {
+        for (job, hold) in holds {
+            var request = BillingReleaseRequest()
+            request.holdID = hold
+            request.idempotencyKey = "job:\(job.uuidString.lowercased()):release"
+            _ = try? await self.billing.unary(BillingMethods.release, request, options: Settlement.options(for: owner))
+        }
+    }
+
+    /// Inserts the plan's jobs (and their batch) in one transaction, numbered for fair queuing.
+    func insert(_ plan: Plan, holds: [UUID: String], owner: String, batch: (id: UUID, key: String, request: [UInt8])?,
+                job: (key: String, request: [UInt8])?, deleteOriginals: Bool, deadlineSeconds: UInt32) async throws {
+        let deadline = deadlineSeconds == 0 ? self.configuration.defaultDeadline.components.seconds
+            : min(Int64(deadlineSeconds), self.configuration.maxDeadline.components.seconds)
+        let paid = plan.tier.priority
+        let priority = (plan.lane == "fast" ? 0 : 2) + (paid ? 0 : 1)
+        try await self.database.transaction { session in
+            if let batch {
+                try await session.execute("""
+                    INSERT INTO batches (id, owner_id, tool, lane, job_count, remaining, quoted_credits, idempotency_key, request)
+                    VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)
+                    """, [batch.id, owner, plan.tool.name, plan.lane, plan.jobs.count, plan.jobs.reduce(0) { $0 + $1.credits }, batch.key, batch.request])
+            }
+            let base: Int64 = try await session.query("""
+                INSERT INTO owner_queues AS q (owner_id, last_seq)
+                VALUES ($1, coalesce((SELECT min(fair_seq) FROM jobs WHERE status = 'queued'), 0) + $2)
+                ON CONFLICT (owner_id) DO UPDATE
+                    SET last_seq = greatest(q.last_seq, coalesce((SELECT min(fair_seq) FROM jobs WHERE status = 'queued'), 0)) + $2
+                RETURNING last_seq - $2 AS base
+                """, [owner, plan.jobs.count]).first!.decode("base")
+            try await session.execute("""
+                INSERT INTO jobs (id, owner_id, batch_id, tool, steps, input_blob_ids, lane, tier, priority, fair_seq, max_output_edge,
+                                  delete_originals, max_attempts, quoted_credits, hold_id, credits, deadline, idempotency_key, request)
+                SELECT d.id, $1, $2, $3, $4::jsonb, d.inputs::text[], $5, $6, $7, $8 + d.n, $9, $10, $11, d.credits,
+                       nullif(d.hold, ''), CASE WHEN d.hold = '' THEN 'none' ELSE 'held' END,
+                       now() + $12 * interval '1 second', $13, $14
+                FROM unnest($15::uuid[], $16::text[], $17::bigint[], $18::text[]) WITH ORDINALITY AS d(id, inputs, credits, hold, n)
+                """, [owner, batch?.id, plan.tool.name, try StepsJSON.encode(plan.tool.steps), plan.lane, plan.tier.tierID, priority, base,
+                      Int(plan.tier.maxOutputPixels), deleteOriginals, self.configuration.maxAttempts, deadline, job?.key, job?.request,
+                      PostgresTextArray.literal(plan.jobs.map { $0.id.uuidString }),
+                      PostgresTextArray.literal(plan.jobs.map { PostgresTextArray.literal($0.inputs) }),
+                      "{" + plan.jobs.map { String($0.credits) }.joined(separator: ",") + "}",
+                      PostgresTextArray.literal(plan.jobs.map { holds[$0.id] ?? "" })])
+        }
+    }
+}
+
+/// The holds placed so far by concurrent PlaceHold calls.
+final class HoldBook: Sendable {
+    private let holds = Mutex<[UUID: String]>([:])
+    func add(_ job: UUID, _ hold: String) { self.holds.withLock { $0[job] = hold } }
+    var all: [UUID: String] { self.holds.withLock { $0 } }
+}

@@ -1,0 +1,85 @@
+import Curl
+import Foundation
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// Sends pending webhook deliveries: a signed POST each, retried with exponential backoff and
+/// jitter until a 2xx answer or JOBS_WEBHOOK_MAX_ATTEMPTS; each attempt is written to the log the
+/// user reads. Rows are claimed with SKIP LOCKED, so several Jobs processes share the work.
+struct WebhookDeliverer: Service {
+    let database: PostgresPool
+    let curl: CurlClient
+    let configuration: JobsConfiguration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            var sent = 0
+            do {
+                sent = try await self.deliverDue()
+            } catch {
+                self.logger.warning("webhook delivery round failed", metadata: ["error": "\(error)"])
+            }
+            if sent == 0 { try? await Task.sleep(for: .milliseconds(250)) }
+        }
+    }
+
+    private func deliverDue() async throws -> Int {
+        let due = try await self.database.query("""
+            UPDATE deliveries d SET next_attempt_at = now() + $1 * interval '1 millisecond'
+            FROM (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= now()
+                  ORDER BY next_attempt_at LIMIT 16 FOR UPDATE SKIP LOCKED) AS pick, webhooks w
+            WHERE d.id = pick.id AND w.id = d.webhook_id
+            RETURNING d.id, d.payload, d.attempts, w.url, w.secret
+            """, [self.configuration.webhookTimeout.milliseconds + 5000])
+        await withTaskGroup(of: Void.self) { group in
+            for row in due { group.addTask { await self.deliver(row) } }
+        }
+        return due.count
+    }
+
+    private func deliver(_ row: PostgresRow) async {
+        do {
+            let id: Int64 = try row.decode("id")
+            let payload: String = try row.decode("payload")
+            let attempts: Int = try row.decode("attempts") + 1
+            let url: String = try row.decode("url")
+            let secret: String = try row.decode("secret")
+            let body = Array(payload.utf8)
+            let timestamp = Int64(Date().timeIntervalSince1970)
+            let deliveryID = "dlv_\(id)"
+            let request = CurlRequest(method: "POST", url: url, headers: [
+                ("Content-Type", "application/json"),
+                ("User-Agent", "ImageSwiss-Webhooks/1"),
+                ("ImageSwiss-Webhook-Id", deliveryID),
+                ("ImageSwiss-Webhook-Timestamp", "\(timestamp)"),
+                ("ImageSwiss-Signature", Webhooks.signature(secret: secret, id: deliveryID, timestamp: timestamp, body: body)),
+            ], body: body, timeout: self.configuration.webhookTimeout)
+            var status = 0
+            var failure = ""
+            do {
+                status = try await self.curl.send(request).status
+                if !(200..<300).contains(status) { failure = "the endpoint answered \(status)" }
+            } catch {
+                failure = "\(error)"
+            }
+            if failure.isEmpty {
+                try await self.database.execute("""
+                    UPDATE deliveries SET status = 'delivered', attempts = $2, last_status_code = $3, last_error = '' WHERE id = $1
+                    """, [id, attempts, status])
+            } else {
+                let base = max(1, self.configuration.webhookRetryDelay.milliseconds)
+                let delay = Int64.random(in: base...max(base, min(base << Int64(min(attempts, 16)), 6 * 3_600_000)))
+                try await self.database.execute("""
+                    UPDATE deliveries SET attempts = $2::integer, last_status_code = $3, last_error = $4,
+                        status = CASE WHEN $2::integer >= $5::integer THEN 'failed' ELSE 'pending' END,
+                        next_attempt_at = now() + $6 * interval '1 millisecond'
+                    WHERE id = $1
+                    """, [id, attempts, status, String(failure.prefix(500)), self.configuration.webhookMaxAttempts, delay])
+            }
+        } catch {
+            self.logger.warning("could not record a webhook delivery", metadata: ["error": "\(error)"])
+        }
+    }
+}

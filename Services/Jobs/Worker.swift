@@ -1,0 +1,213 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// One worker loop: claims up to `workerSlots` jobs, runs them at once, and records their ends.
+///
+/// The loop sleeps until something happens — a `jobs_queued` notification, a run finishing, or the
+/// idle poll as a safety net — then first records every run that finished meanwhile in one statement
+/// (completions batch themselves under load), then claims as many jobs as it has free slots. A
+/// heartbeat renews the leases of its runs; a run whose lease it lost (or whose job was canceled)
+/// is stopped. On SIGTERM it stops claiming, lets runs finish for the grace period, and hands the
+/// rest back to the queue.
+final class Worker: Service, Sendable {
+    let name: String
+    let queue: JobQueue
+    let runner: JobRunner
+    let settlement: Settlement
+    let wakeups: WakeSignal
+    let configuration: JobsConfiguration
+    let logger: Logger
+
+    private struct Run {
+        let job: ClaimedJob
+        let task: Task<Void, Never>
+    }
+
+    private struct State {
+        var runs: [UUID: Run] = [:]
+        var finished: [(ClaimedJob, Result<JobOutcome, JobRunError>)] = []
+        var stopped: Set<UUID> = []
+        var draining = false
+    }
+
+    private let state = Mutex(State())
+
+    init(index: Int, queue: JobQueue, runner: JobRunner, settlement: Settlement, wakeups: WakeSignal, configuration: JobsConfiguration, logger: Logger) {
+        self.name = "\(configuration.workerName)#\(index)"
+        self.queue = queue
+        self.runner = runner
+        self.settlement = settlement
+        self.wakeups = wakeups
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    func run() async throws {
+        let (events, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let subscription = self.wakeups.subscribe(signal)
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: self.configuration.idlePoll)
+                signal.yield()
+            }
+        }
+        let heartbeat = Task { await self.beat() }
+        await withGracefulShutdownHandler {
+            for await _ in events {
+                if self.state.withLock({ $0.draining }) { break }
+                await self.turn(signal)
+            }
+        } onGracefulShutdown: {
+            self.state.withLock { $0.draining = true }
+            signal.yield()
+        }
+        ticker.cancel()
+        await self.drain()
+        heartbeat.cancel()
+        self.wakeups.unsubscribe(subscription)
+        signal.finish()
+    }
+
+    /// Records what finished, then fills the free slots.
+    private func turn(_ signal: AsyncStream<Void>.Continuation) async {
+        await self.record()
+        let free = self.configuration.workerSlots - self.state.withLock { $0.runs.count }
+        guard free > 0 else { return }
+        do {
+            let claimed = try await self.queue.claim(worker: self.name, limit: free)
+            for job in claimed { self.start(job, signal) }
+            // A full claim means more may be waiting: look again at once.
+            if claimed.count == free, claimed.count > 0 { signal.yield() }
+        } catch {
+            self.logger.warning("claim failed", metadata: ["worker": "\(self.name)", "error": "\(error)"])
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    private func start(_ job: ClaimedJob, _ signal: AsyncStream<Void>.Continuation) {
+        let id = job.id
+        let task = Task {
+            let result: Result<JobOutcome, JobRunError>
+            do {
+                result = .success(try await self.runner.run(job, worker: self.name) { self.state.withLock { $0.stopped.contains(id) } })
+            } catch {
+                result = .failure(JobRunError.from(error, during: "running"))
+            }
+            self.state.withLock { $0.finished.append((job, result)) }
+            signal.yield()
+        }
+        self.state.withLock { $0.runs[id] = Run(job: job, task: task) }
+    }
+
+    /// Writes the ends of finished runs: successes in one statement, failures one by one. A write
+    /// that fails (the database restarting) keeps the results for the next turn.
+    private func record() async {
+        let finished = self.state.withLock { state in
+            defer { state.finished = [] }
+            return state.finished
+        }
+        guard !finished.isEmpty else { return }
+        var successes: [(UUID, JobOutcome)] = []
+        var unsettled: [Unsettled] = []
+        var retry: [(ClaimedJob, Result<JobOutcome, JobRunError>)] = []
+        for (job, result) in finished {
+            if case .success(let outcome) = result { successes.append((job.id, outcome)) }
+        }
+        do {
+            let (succeeded, toSettle) = try await self.queue.succeed(worker: self.name, successes)
+            unsettled += toSettle
+            // Originals go only once the success is recorded: a lost lease keeps them for the next run.
+            for (job, result) in finished where job.deleteOriginals {
+                if case .success = result, succeeded.contains(job.id) {
+                    for input in job.inputs { try? await self.runner.storage.delete(input, owner: job.ownerID) }
+                }
+            }
+        } catch {
+            self.logger.warning("recording successes failed; will retry", metadata: ["error": "\(error)"])
+            retry += finished.filter { if case .success = $0.1 { true } else { false } }
+        }
+        for (job, result) in finished {
+            guard case .failure(let error) = result else { continue }
+            do {
+                unsettled += try await self.queue.fail(job.id, attempt: job.attempt, worker: self.name, error: error)
+                if !error.retryable { self.logger.info("job failed", metadata: ["job": "\(job.id)", "error": "\(error)"]) }
+            } catch {
+                retry.append((job, result))
+            }
+        }
+        self.state.withLock { state in
+            for (job, _) in finished where !retry.contains(where: { $0.0.id == job.id }) {
+                state.runs[job.id] = nil
+                state.stopped.remove(job.id)
+            }
+            state.finished += retry
+        }
+        if !retry.isEmpty { try? await Task.sleep(for: .milliseconds(500)) }
+        if !unsettled.isEmpty {
+            let settlement = self.settlement
+            Task { await settlement.settle(unsettled) }
+        }
+    }
+
+    /// Renews leases every third of the lease; stops runs that are no longer this worker's.
+    private func beat() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: self.configuration.lease / 3)
+            let ids = self.state.withLock { Array($0.runs.keys) }
+            guard !ids.isEmpty else { continue }
+            do {
+                let alive = try await self.queue.renew(worker: self.name, ids: ids)
+                let lost = self.state.withLock { state -> [Run] in
+                    let lost = ids.filter { !alive.contains($0) && !state.stopped.contains($0) }
+                    state.stopped.formUnion(lost)
+                    return lost.compactMap { state.runs[$0] }
+                }
+                for run in lost {
+                    self.logger.info("run stopped: job canceled or lease lost", metadata: ["job": "\(run.job.id)"])
+                    run.task.cancel()
+                }
+            } catch {
+                self.logger.warning("lease renewal failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// SIGTERM: runs get the grace period to finish; the rest go back to the queue.
+    private func drain() async {
+        let end = ContinuousClock.now + self.configuration.shutdownGrace
+        while ContinuousClock.now < end, self.state.withLock({ !$0.runs.isEmpty }) {
+            await self.record()
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        await self.record()
+        let left = self.state.withLock { Array($0.runs.values) }
+        guard !left.isEmpty else { return }
+        for run in left { run.task.cancel() }
+        do {
+            try await self.queue.handBack(worker: self.name, ids: left.map(\.job.id))
+            self.logger.info("handed back unfinished jobs", metadata: ["count": "\(left.count)"])
+        } catch {
+            self.logger.error("could not hand back jobs; their leases will expire", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// Fans `jobs_queued` notifications out to the worker loops of this process.
+final class WakeSignal: Sendable {
+    private let subscribers = Mutex<[Int: AsyncStream<Void>.Continuation]>([:])
+    private let next = Atomic<Int>(0)
+
+    func subscribe(_ continuation: AsyncStream<Void>.Continuation) -> Int {
+        let id = self.next.add(1, ordering: .relaxed).newValue
+        self.subscribers.withLock { $0[id] = continuation }
+        return id
+    }
+
+    func unsubscribe(_ id: Int) { _ = self.subscribers.withLock { $0.removeValue(forKey: id) } }
+
+    func wakeAll() {
+        for continuation in self.subscribers.withLock({ Array($0.values) }) { continuation.yield() }
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import ImageSwissProtos
+import RPC
+import TestSupport
+import Testing
+
+/// A user's jobs through the edge: one job with live progress over SSE, a batch with its cost
+/// preview and zip, webhooks (signed, retried, logged), and the refusals that write nothing.
+@Suite(.serialized) struct JobJourneyTests {
+    @Test func jobBatchZipAndWebhooks() async throws {
+        let jobs = try await JobsStack.start()
+        defer { Task { await jobs.stop() } }
+        let user = try await jobs.user("maker@imageswiss.test", credits: 47)  // + the free tier's 3 a month
+        let receiver = try await WebhookReceiver(failFirst: 1)
+        defer { receiver.stop() }
+        let hook = try await jobs.http.call("POST", "/api/v1/webhooks", json: ["url": receiver.url, "events": ["job.succeeded", "batch.completed"]],
+                                            bearer: user.access)
+        #expect(hook.status == 201)
+        let secret = try #require(hook.json["secret"] as? String)
+        let hookID = try #require(hook.json["id"] as? String)
+
+        // One job: resize to fit 512 and convert to WebP.
+        let photo = try await jobs.upload(user.access, name: "holiday.jpg")
+        let steps: [[String: Any]] = [["operation": "resize", "parameters": ["width": "512", "height": "512"]],
+                                      ["operation": "convert", "parameters": ["format": "webp", "quality": "80"]]]
+        let submitted = try await jobs.http.call("POST", "/api/v1/jobs", json: ["input_file_id": photo, "steps": steps],
+                                                 bearer: user.access, headers: ["Idempotency-Key": "job-1"])
+        #expect(submitted.status == 201, "\(submitted.text)")
+        let id = try #require(submitted.json["id"] as? String)
+        #expect(submitted.json["tool"] as? String == "convert+resize" && submitted.json["quoted_credits"] as? Int == 2)
+        #expect(submitted.json["credits"] as? String == "held")
+        // The same key again: the same job, nothing held twice.
+        let again = try await jobs.http.call("POST", "/api/v1/jobs", json: ["input_file_id": photo, "steps": steps],
+                                             bearer: user.access, headers: ["Idempotency-Key": "job-1"])
+        #expect(again.status == 201 && again.json["id"] as? String == id)
+        #expect(try await jobs.balance(user.id).held == 2)
+
+        // Live progress: SSE events until the job is final.
+        let events = try await jobs.http.call("GET", "/api/v1/jobs/\(id)/events", bearer: user.access)
+        #expect(events.status == 200 && events.headers["content-type"] == "text/event-stream")
+        let statuses = events.text.components(separatedBy: "\n").filter { $0.hasPrefix("data: ") }.compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.dropFirst(6).utf8)) as? [String: Any])?["status"] as? String
+        }
+        #expect(statuses.last == "succeeded", "\(events.text)")
+        let job = try await jobs.finished(id, token: user.access)
+        #expect(job["status"] as? String == "succeeded" && job["charged_credits"] as? Int == 2 && job["progress"] as? Int == 100)
+        let output = try #require((job["output_file_ids"] as? [String])?.first)
+        let file = try await jobs.http.call("GET", "/api/v1/files/\(output)", bearer: user.access)
+        #expect(file.json["content_type"] as? String == "image/webp" && file.json["purpose"] as? String == "result")
+        #expect(file.json["width"] as? Int == 512 && file.json["height"] as? Int == 384 && file.json["name"] as? String == "holiday-convert+resize.webp")
+        #expect((job["thumbnail_file_ids"] as? [String]) == [output], "a 512-pixel result is its own thumbnail")
+        // Captured exactly once, for exactly the quote.
+        try await waitUntil { try await jobs.balance(user.id).total == 48 }
+        #expect(try await jobs.balance(user.id).held == 0)
+        #expect(try await jobs.count("SELECT count(*) FROM ledger_entries WHERE account_id = $1 AND amount < 0", [user.id], billing: true) == 1)
+        let signed = try await receiver.wait { $0.json["type"] as? String == "job.succeeded" }
+        #expect(WebhookReceiver.verify(signed, secret: secret))
+        #expect(((signed.json["data"] as? [String: Any])?["job_id"] as? String) == id)
+
+        // A batch of three: preview the cost, submit, watch it finish, download the zip.
+        var photos: [String] = []
+        for index in 0..<3 { photos.append(try await jobs.upload(user.access, width: 800 + index * 10, height: 600, name: "p\(index).jpg")) }
+        let batchSteps: [[String: Any]] = [["operation": "resize", "parameters": ["width": "300", "height": "300"]],
+                                           ["operation": "convert", "parameters": ["format": "png"]]]
+        let quote = try await jobs.http.call("POST", "/api/v1/batches/quote", json: ["input_file_ids": photos, "steps": batchSteps], bearer: user.access)
+        #expect(quote.status == 200 && quote.json["total_credits"] as? Int == 6 && quote.json["job_count"] as? Int == 3)
+        #expect(quote.json["available_credits"] as? Int == 48)
+        let batch = try await jobs.http.call("POST", "/api/v1/batches", json: ["input_file_ids": photos, "steps": batchSteps],
+                                             bearer: user.access, headers: ["Idempotency-Key": "batch-1"])
+        #expect(batch.status == 201, "\(batch.text)")
+        let batchID = try #require(batch.json["id"] as? String)
+        var state: [String: Any] = [:]
+        try await waitUntil {
+            state = try await jobs.http.call("GET", "/api/v1/batches/\(batchID)", bearer: user.access).json
+            return state["status"] as? String == "succeeded"
+        }
+        #expect(state["progress"] as? Int == 100 && (state["output_file_ids"] as? [String])?.count == 3 && state["charged_credits"] as? Int == 6)
+        let zip = try await jobs.http.call("GET", "/api/v1/batches/\(batchID)/zip", bearer: user.access)
+        #expect(zip.status == 200 && zip.headers["content-type"] == "application/zip")
+        #expect(zip.body.prefix(4) == Data([0x50, 0x4B, 0x03, 0x04]))
+        let names = try unzipNames(zip.body)
+        #expect(names.sorted() == ["p0-convert+resize.png", "p1-convert+resize.png", "p2-convert+resize.png"])
+        try await waitUntil { try await jobs.balance(user.id).total == 42 }
+        #expect(try await jobs.balance(user.id).held == 0)
+        #expect(try await LedgerInvariants.hold(for: user.id, in: jobs.billingDatabase))
+        _ = try await receiver.wait { $0.json["type"] as? String == "batch.completed" }
+
+        // The delivery log: the first attempt got a 500 and was retried.
+        let log = try await jobs.http.call("GET", "/api/v1/webhooks/\(hookID)/deliveries", bearer: user.access)
+        let entries = try #require(log.json["items"] as? [[String: Any]])
+        #expect(entries.allSatisfy { $0["status"] as? String == "delivered" })
+        #expect(entries.contains { ($0["attempts"] as? Int ?? 0) >= 2 && $0["last_status_code"] as? Int == 204 }, "\(entries)")
+
+        // Someone else sees none of it.
+        let stranger = try await jobs.user("stranger@imageswiss.test", credits: 0)
+        #expect(try await jobs.http.call("GET", "/api/v1/jobs/\(id)", bearer: stranger.access).status == 404)
+        #expect(try await jobs.http.call("POST", "/api/v1/jobs/\(id)/cancel", bearer: stranger.access).status == 404)
+        #expect(try await jobs.http.call("GET", "/api/v1/batches/\(batchID)/zip", bearer: stranger.access).status == 404)
+        #expect(try await jobs.http.call("GET", "/api/v1/webhooks/\(hookID)/deliveries", bearer: stranger.access).status == 404)
+        #expect((try await jobs.http.call("GET", "/api/v1/jobs", bearer: stranger.access).json["items"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test func refusalsWriteNothing() async throws {
+        let jobs = try await JobsStack.start(["JOBS_MAX_BATCH_INPUTS": "4"])
+        defer { Task { await jobs.stop() } }
+        // The free tier's monthly 3 credits only.
+        let user = try await jobs.user("careful@imageswiss.test", credits: 0)
+        let other = try await jobs.user("other@imageswiss.test", credits: 0)
+        let mine = try await jobs.upload(user.access)
+        let theirs = try await jobs.upload(other.access)
+        let resize: [[String: Any]] = [["operation": "resize", "parameters": ["width": "100"]]]
+
+        func submit(_ body: [String: Any], path: String = "/api/v1/jobs") async throws -> HTTPReply {
+            try await jobs.http.call("POST", path, json: body, bearer: user.access)
+        }
+        let unknown = try await submit(["input_file_id": mine, "steps": [["operation": "teleport"]]])
+        #expect(unknown.status == 400 && unknown.errorCode == "unknown_tool")
+        let missing = try await submit(["input_file_id": UUID().uuidString.lowercased(), "steps": resize])
+        #expect(missing.status == 404 && missing.errorCode == "input_not_found")
+        let foreign = try await submit(["input_file_id": theirs, "steps": resize])
+        #expect(foreign.status == 404 && foreign.errorCode == "input_not_found")
+        let garbage = try await submit(["input_file_id": "../../etc/passwd", "steps": resize])
+        #expect(garbage.status == 404 && garbage.errorCode == "input_not_found")
+        var many: [String] = [mine]
+        for _ in 0..<4 { many.append(try await jobs.upload(user.access)) }
+        let tooMany = try await submit(["input_file_ids": many, "steps": resize], path: "/api/v1/batches")
+        #expect(tooMany.status == 400 && tooMany.errorCode == "batch_too_large")
+        let poor = try await submit(["input_file_ids": Array(many.prefix(4)), "steps": resize], path: "/api/v1/batches")
+        #expect(poor.status == 402 && poor.errorCode == "insufficient_credits", "\(poor.status) \(poor.text)")
+        let noProvider = try await submit(["input_file_id": mine, "steps": [["operation": "colourization"]]])
+        #expect(noProvider.status == 409 && noProvider.errorCode == "provider_not_configured")
+        let noSteps = try await submit(["input_file_id": mine, "steps": [] as [Any]])
+        #expect(noSteps.status == 400)
+        // Nothing queued, nothing held: the three credits are all still available.
+        #expect(try await jobs.count("SELECT count(*) FROM jobs") == 0)
+        #expect(try await jobs.count("SELECT count(*) FROM batches") == 0)
+        #expect(try await jobs.count("SELECT count(*) FROM holds WHERE state = 'open'", billing: true) == 0)
+        let balance = try await jobs.balance(user.id)
+        #expect(balance.available == 3 && balance.held == 0)
+        // The same key for another request is refused.
+        _ = try await jobs.http.call("POST", "/api/v1/jobs", json: ["input_file_id": mine, "steps": resize], bearer: user.access,
+                                     headers: ["Idempotency-Key": "k"])
+        let reused = try await jobs.http.call("POST", "/api/v1/jobs", json: ["input_file_id": many[1], "steps": resize], bearer: user.access,
+                                              headers: ["Idempotency-Key": "k"])
+        #expect(reused.status == 409 && reused.errorCode == "idempotency_key_reused", "\(reused.status) \(reused.text)")
+    }
+}
+
+/// Polls `condition` every 100 ms for up to `timeout`.
+func waitUntil(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
+    let end = ContinuousClock.now + timeout
+    while try await !condition() {
+        guard ContinuousClock.now < end else { throw TestSupportError("condition not met within \(timeout)") }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+}
+
+/// The entry names of a zip, from its central directory.
+func unzipNames(_ data: Data) throws -> [String] {
+    let bytes = [UInt8](data)
+    var names: [String] = []
+    var index = 0
+    while index + 46 <= bytes.count {
+        if bytes[index] == 0x50, bytes[index + 1] == 0x4B, bytes[index + 2] == 0x01, bytes[index + 3] == 0x02 {
+            let length = Int(bytes[index + 28]) | Int(bytes[index + 29]) << 8
+            names.append(String(decoding: bytes[(index + 46)..<(index + 46 + length)], as: UTF8.self))
+            index += 46 + length
+        } else {
+            index += 1
+        }
+    }
+    return names
+}

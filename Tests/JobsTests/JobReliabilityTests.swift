@@ -1,0 +1,170 @@
+import Foundation
+import ImageSwissProtos
+import RPC
+import TestSupport
+import Testing
+
+/// Jobs under failure: a worker killed mid-job, a worker stopped by SIGTERM, cancellations racing
+/// completions, PostgreSQL restarting under load, 10,000 jobs draining, and fair scheduling.
+@Suite(.serialized) struct JobReliabilityTests {
+    /// The worker holding `job`'s lease ("w1#0" → "w1"), once the job runs.
+    static func leaseHolder(_ jobs: JobsStack, _ job: String) async throws -> String {
+        var holder = ""
+        try await waitUntil {
+            holder = try await jobs.database.query("SELECT coalesce(lease_owner, '') AS w FROM jobs WHERE id = $1 AND status = 'running'",
+                                                   [UUID(uuidString: job)!]).first?.decode("w") ?? ""
+            return !holder.isEmpty
+        }
+        return String(holder.split(separator: "#")[0])
+    }
+
+    /// Billing's record of one job's hold: its state and the credits spent for it.
+    static func hold(_ jobs: JobsStack, _ job: String) async throws -> (count: Int, state: String, spent: Int64) {
+        let rows = try await jobs.billingDatabase.query("SELECT state, captured FROM holds WHERE reference = $1", [job])
+        return (rows.count, try rows.first?.decode("state") ?? "", try rows.first?.decode("captured") ?? 0)
+    }
+
+    @Test func killedAndStoppedWorkers() async throws {
+        // The API process runs no workers; w1 and w2 do, one loop each.
+        let jobs = try await JobsStack.start(["JOBS_WORKERS": "0"])
+        defer { Task { await jobs.stop() } }
+        let worker = ["JOBS_WORKERS": "1", "JOBS_SHUTDOWN_GRACE_MS": "300"]
+        try await jobs.stack.spawn("w1", as: "jobs", environment: worker.merging(["JOBS_WORKER_NAME": "w1"]) { $1 })
+        try await jobs.stack.spawn("w2", as: "jobs", environment: worker.merging(["JOBS_WORKER_NAME": "w2"]) { $1 })
+        let user = try await jobs.user("survivor@imageswiss.test", credits: 7)  // 10 with the free tier's
+        let photo = try await jobs.upload(user.access)
+        let slowResize: [(String, [String: String])] = [("noop", ["duration_ms": "3000"]), ("resize", ["width": "200"])]
+
+        // kill -9 the worker mid-job: the other takes the job over once the lease (2 s) expires.
+        let first = try await jobs.submit(user.id, steps: slowResize, inputs: [photo])
+        #expect(first.quotedCredits == 1 && first.tool == "resize")
+        let holder = try await Self.leaseHolder(jobs, first.jobID)
+        try await jobs.stack.crash(holder)
+        let done = try await jobs.finished(first.jobID, token: user.access, timeout: .seconds(30))
+        #expect(done["status"] as? String == "succeeded" && done["attempts"] as? Int == 2, "\(done)")
+        #expect((done["output_file_ids"] as? [String])?.count == 1)
+        try await waitUntil { try await Self.hold(jobs, first.jobID).state == "captured" }
+        #expect(try await Self.hold(jobs, first.jobID) == (1, "captured", 1))
+        #expect(try await jobs.count("SELECT count(*) FROM ledger_entries WHERE reference = $1", [first.jobID], billing: true) == 1)
+
+        // SIGTERM: the worker hands its run back at once (the attempt not counted); another finishes it.
+        try await jobs.stack.spawn("w3", as: "jobs", environment: worker.merging(["JOBS_WORKER_NAME": "w3"]) { $1 })
+        let second = try await jobs.submit(user.id, steps: slowResize, inputs: [photo])
+        let stopping = try await Self.leaseHolder(jobs, second.jobID)
+        jobs.stack.process(stopping).signal(SIGTERM)
+        #expect(try await jobs.stack.process(stopping).wait() == 0)
+        let handedBack = try await jobs.finished(second.jobID, token: user.access, timeout: .seconds(30))
+        #expect(handedBack["status"] as? String == "succeeded" && handedBack["attempts"] as? Int == 1, "\(handedBack)")
+        try await waitUntil { try await jobs.balance(user.id).total == 8 }
+        #expect(try await jobs.balance(user.id).held == 0)
+        #expect(try await LedgerInvariants.hold(for: user.id, in: jobs.billingDatabase))
+    }
+
+    @Test func cancellationsRaceCompletions() async throws {
+        let jobs = try await JobsStack.start()
+        defer { Task { await jobs.stop() } }
+        try await jobs.reprice(["noop": 1])
+        let user = try await jobs.user("racer@imageswiss.test", credits: 97)
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    let job = try await jobs.submit(user.id, steps: [("noop", ["duration_ms": "\(index * 7 % 200)"])])
+                    try await Task.sleep(for: .milliseconds(index * 13 % 250))
+                    var cancel = JobsGetJobRequest()
+                    cancel.jobID = job.jobID
+                    _ = try await jobs.jobs.unary(JobsMethods.cancelJob, cancel, options: JobsStack.as(user.id))
+                    return job.jobID
+                }
+            }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        var succeeded = 0
+        for id in ids {
+            let job = try await jobs.finished(id, token: user.access)
+            let status = job["status"] as? String
+            #expect(status == "succeeded" || status == "canceled")
+            try await waitUntil { ["captured", "released"].contains(try await Self.hold(jobs, id).state) }
+            let hold = try await Self.hold(jobs, id)
+            // Whichever won, the credits followed it: captured for a success, released for a cancel.
+            if status == "succeeded" {
+                succeeded += 1
+                #expect(hold == (1, "captured", 1))
+            } else {
+                #expect(hold == (1, "released", 0))
+            }
+        }
+        #expect(try await jobs.balance(user.id).total == Int64(100 - succeeded))
+        #expect(try await LedgerInvariants.hold(for: user.id, in: jobs.billingDatabase))
+        // A final job stays as it is.
+        var cancel = JobsGetJobRequest()
+        cancel.jobID = ids[0]
+        let again = try await jobs.jobs.unary(JobsMethods.cancelJob, cancel, options: JobsStack.as(user.id))
+        #expect(again.status == (try await jobs.finished(ids[0], token: user.access))["status"] as? String)
+    }
+
+    @Test func postgresRestartsUnderLoad() async throws {
+        let postgres = try await TestPostgres.startPrivate()
+        defer { postgres.stop() }
+        let jobs = try await JobsStack.start([:], postgres: postgres)
+        defer { Task { await jobs.stop() } }
+        try await jobs.reprice(["noop": 1])
+        let user = try await jobs.user("steady@imageswiss.test", credits: 297)
+        var ids: [String] = []
+        for _ in 0..<200 { ids.append(try await jobs.submit(user.id, steps: [("noop", ["duration_ms": "30"])]).jobID) }
+        try await Task.sleep(for: .milliseconds(300))
+        try await postgres.restart()
+        try await waitUntil(timeout: .seconds(120)) {
+            (try? await jobs.count("SELECT count(*) FROM jobs WHERE status = 'succeeded' AND credits = 'captured'")) == 200
+        }
+        // Nothing lost, nothing completed twice: one captured hold per job, one entry each.
+        #expect(try await jobs.count("SELECT count(*) FROM holds WHERE state = 'captured' AND captured = 1", billing: true) == 200)
+        #expect(try await jobs.count("SELECT count(DISTINCT reference) FROM ledger_entries WHERE amount < 0", billing: true) == 200)
+        #expect(try await jobs.balance(user.id).total == 100)
+        #expect(try await LedgerInvariants.hold(for: user.id, in: jobs.billingDatabase))
+    }
+
+    @Test func tenThousandJobsDrain() async throws {
+        let jobs = try await JobsStack.start(["JOBS_WORKER_SLOTS": "16", "JOBS_MAX_RUNNING_PER_USER": "64"])
+        defer { Task { await jobs.stop() } }
+        try await jobs.reprice(["noop": 1])
+        let user = try await jobs.user("bulk@imageswiss.test", credits: 10_000)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for client in 0..<8 {
+                group.addTask {
+                    for index in stride(from: client, to: 10_000, by: 8) {
+                        _ = try await jobs.submit(user.id, steps: [("noop", [:])], key: "bulk-\(index)")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await waitUntil(timeout: .seconds(300)) {
+            try await jobs.count("SELECT count(*) FROM jobs WHERE status IN ('queued', 'running') OR credits IN ('held', 'capture_pending', 'release_pending')") == 0
+        }
+        #expect(try await jobs.count("SELECT count(*) FROM jobs WHERE status = 'succeeded' AND credits = 'captured'") == 10_000)
+        #expect(try await jobs.count("SELECT count(*) FROM holds WHERE state = 'captured'", billing: true) == 10_000)
+        #expect(try await jobs.balance(user.id).total == 3)
+        #expect(try await LedgerInvariants.hold(for: user.id, in: jobs.billingDatabase))
+    }
+
+    @Test func paidFirstThenFairShares() async throws {
+        // One worker, one slot: the start order is the scheduling order.
+        let jobs = try await JobsStack.start(["JOBS_WORKERS": "1", "JOBS_WORKER_SLOTS": "1"])
+        defer { Task { await jobs.stop() } }
+        let heavy = try await jobs.user("heavy@imageswiss.test", credits: 0)
+        let light = try await jobs.user("light@imageswiss.test", credits: 0)
+        let paying = try await jobs.user("paying@imageswiss.test", credits: 0)
+        try await jobs.billingDatabase.execute("UPDATE subscriptions SET tier = 'plus' WHERE account_id = $1", [paying.id])
+        var heavyJobs: [String] = []
+        for _ in 0..<20 { heavyJobs.append(try await jobs.submit(heavy.id, steps: [("noop", ["duration_ms": "100"])]).jobID) }
+        let lightJob = try await jobs.submit(light.id, steps: [("noop", ["duration_ms": "100"])]).jobID
+        let paidJob = try await jobs.submit(paying.id, steps: [("noop", ["duration_ms": "100"])]).jobID
+        try await waitUntil(timeout: .seconds(60)) { try await jobs.count("SELECT count(*) FROM jobs WHERE status <> 'succeeded'") == 0 }
+        let order = try await jobs.database.query("SELECT id::text AS id FROM jobs ORDER BY started_at").map { try $0.decode("id", as: String.self) }
+        let paidAt = try #require(order.firstIndex(of: paidJob)), lightAt = try #require(order.firstIndex(of: lightJob))
+        #expect(paidAt < lightAt, "the paid tier goes first")
+        // The light user's one job did not wait behind the heavy user's twenty.
+        let heavyAfter = heavyJobs.filter { order.firstIndex(of: $0)! > lightAt }.count
+        #expect(heavyAfter >= 10, "\(heavyAfter) of the heavy user's jobs ran after the light user's")
+    }
+}
