@@ -1,0 +1,81 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ImageSamples
+import NIOConcurrencyHelpers
+import TestSupport
+
+/// An OpenAI-compatible Images API and a Replicate-style predictions API on loopback, with their
+/// failure modes chosen by the prompt: "rate-limit-once" (429 with Retry-After, then an image),
+/// "malformed" (200 with a body that is not JSON), "down" (503 every time), "not-an-image" (an
+/// answer whose image is text). Anything else gets a real PNG made by libvips.
+final class FakeProviders: Sendable {
+    static let apiKey = "sk-test-imageswiss"
+    static let token = "r8_test_imageswiss"
+    let port: Int
+    let picture: [UInt8]
+    private let calls = NIOLockedValueBox([String]())
+    private let task: Task<Void, Error>
+    var baseURL: String { "http://127.0.0.1:\(self.port)" }
+
+    init() async throws {
+        let port = try freePort()
+        self.port = port
+        let picture = try Samples.png(width: 640, height: 480)
+        self.picture = picture
+        let calls = self.calls
+        let polls = NIOLockedValueBox([String: Int]())
+        let router = Router()
+        router.post("/v1/images/generations") { request, _ -> Response in
+            guard request.headers[.authorization] == "Bearer \(Self.apiKey)" else { return Self.json(401, #"{"error":{"message":"bad key"}}"#) }
+            let body = try JSONSerialization.jsonObject(with: Data(buffer: try await request.body.collect(upTo: 1 << 20))) as? [String: Any] ?? [:]
+            let prompt = body["prompt"] as? String ?? ""
+            let seen = calls.withLockedValue { calls -> Int in
+                calls.append("generate:\(prompt)")
+                return calls.filter { $0 == "generate:\(prompt)" }.count
+            }
+            switch prompt {
+            case "rate-limit-once" where seen == 1:
+                return Response(status: .tooManyRequests, headers: [.retryAfter: "1", .contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(string: #"{"error":{"message":"slow down"}}"#)))
+            case "malformed": return Self.json(200, "this is not json")
+            case "down": return Self.json(503, #"{"error":{"message":"overloaded"}}"#)
+            case "not-an-image": return Self.json(200, #"{"data":[{"b64_json":"\#(Data("hello".utf8).base64EncodedString())"}]}"#)
+            default: return Self.json(200, #"{"created":1,"data":[{"b64_json":"\#(Data(picture).base64EncodedString())"}]}"#)
+            }
+        }
+        router.post("/v1/predictions") { request, _ -> Response in
+            guard request.headers[.authorization] == "Bearer \(Self.token)" else { return Self.json(401, #"{"detail":"Invalid token."}"#) }
+            let body = try JSONSerialization.jsonObject(with: Data(buffer: try await request.body.collect(upTo: 64 << 20))) as? [String: Any] ?? [:]
+            let input = body["input"] as? [String: Any] ?? [:]
+            let image = (input["image"] as? String) ?? ""
+            let id = "p\(UUID().uuidString.prefix(8).lowercased())"
+            calls.withLockedValue { $0.append("predict:\(body["version"] ?? ""):\(image.hasPrefix("data:") ? "image" : "none")") }
+            return Self.json(201, #"{"id":"\#(id)","status":"starting","output":null}"#)
+        }
+        router.get("/v1/predictions/:id") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            let count = polls.withLockedValue { polls -> Int in
+                polls[id, default: 0] += 1
+                return polls[id]!
+            }
+            if count < 2 { return Self.json(200, #"{"id":"\#(id)","status":"processing","output":null}"#) }
+            return Self.json(200, #"{"id":"\#(id)","status":"succeeded","output":["http://127.0.0.1:\#(port)/files/\#(id).png"]}"#)
+        }
+        router.get("/files/:name") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: picture)))
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
+        self.task = Task { try await app.runService() }
+        try await Task.sleep(for: .milliseconds(200))
+    }
+
+    var received: [String] { self.calls.withLockedValue { $0 } }
+
+    static func json(_ status: Int, _ body: String) -> Response {
+        Response(status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    func stop() { self.task.cancel() }
+}

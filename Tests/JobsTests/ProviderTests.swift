@@ -1,0 +1,64 @@
+import Foundation
+import ImageSwissProtos
+import RPC
+import TestSupport
+import Testing
+
+/// AI operations through the provider adapters, against local servers speaking the OpenAI Images and
+/// Replicate predictions endpoints — successes, 429 with Retry-After, 5xx, malformed answers,
+/// timeouts — with the credits following each outcome.
+@Suite(.serialized) struct ProviderTests {
+    @Test func adaptersAndTheirFailures() async throws {
+        let fake = try await FakeProviders()
+        defer { fake.stop() }
+        let jobs = try await JobsStack.start([
+            "JOBS_OPENAI_BASE_URL": fake.baseURL, "JOBS_OPENAI_API_KEY": FakeProviders.apiKey,
+            "JOBS_REPLICATE_BASE_URL": fake.baseURL, "JOBS_REPLICATE_API_TOKEN": FakeProviders.token,
+            "JOBS_REPLICATE_MODELS": "remove_background=cutout:v1", "JOBS_PROVIDER_POLL_MS": "100",
+        ])
+        defer { Task { await jobs.stop() } }
+        let user = try await jobs.user("artist@imageswiss.test", credits: 97)  // 100 with the free tier's
+        func generate(_ prompt: String) async throws -> [String: Any] {
+            let job = try await jobs.submit(user.id, steps: [("generation", ["prompt": prompt])])
+            #expect(job.quotedCredits == 5)
+            return try await jobs.finished(job.jobID, token: user.access)
+        }
+
+        // A generated picture, stored as the user's result (and capped by the free tier's 480 px).
+        let made = try await generate("a lighthouse at dawn")
+        #expect(made["status"] as? String == "succeeded", "\(made)")
+        let output = try #require((made["output_file_ids"] as? [String])?.first)
+        let file = try await jobs.http.call("GET", "/api/v1/files/\(output)", bearer: user.access)
+        #expect(file.json["content_type"] as? String == "image/png" && file.json["width"] as? Int == 480 && file.json["height"] as? Int == 360)
+
+        // 429 with Retry-After: waited out, then the second attempt succeeds.
+        let limited = try await generate("rate-limit-once")
+        #expect(limited["status"] as? String == "succeeded" && limited["attempts"] as? Int == 2, "\(limited)")
+
+        // A malformed answer and an answer that is no picture fail at once; an outage fails after every attempt.
+        let malformed = try await generate("malformed")
+        #expect(malformed["status"] as? String == "failed" && malformed["attempts"] as? Int == 1)
+        #expect((malformed["error"] as? String)?.contains("not a JSON object") == true, "\(malformed)")
+        let garbage = try await generate("not-an-image")
+        #expect(garbage["status"] as? String == "failed", "\(garbage)")
+        let down = try await generate("down")
+        #expect(down["status"] as? String == "failed" && down["attempts"] as? Int == 3, "\(down)")
+        #expect((down["error"] as? String)?.contains("503") == true)
+
+        // Replicate: a prediction with the input picture, polled until it succeeds, its output fetched.
+        let photo = try await jobs.upload(user.access)
+        let cutout = try await jobs.submit(user.id, steps: [("remove_background", [:])], inputs: [photo])
+        let cut = try await jobs.finished(cutout.jobID, token: user.access)
+        #expect(cut["status"] as? String == "succeeded", "\(cut)")
+        #expect(fake.received.contains("predict:cutout:v1:image"))
+
+        // Charged for the three successes only: 5 + 5 + 2.
+        try await waitUntil { try await jobs.count("SELECT count(*) FROM jobs WHERE credits IN ('held', 'capture_pending', 'release_pending')") == 0 }
+        #expect(try await jobs.balance(user.id).total == 100 - 12)
+        #expect(try await LedgerInvariants.hold(for: user.id, in: jobs.billingDatabase))
+
+        // An operation no provider serves here is refused before any hold.
+        let refused = await #expect(throws: RPCError.self) { try await jobs.submit(user.id, steps: [("colourization", [:])], inputs: [photo]) }
+        #expect(refused?.reason == "provider_not_configured")
+    }
+}
