@@ -51,6 +51,15 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // Drives imageswiss-jobs over RPC (no-op and resize jobs) for Benchmarks/Jobs/run.sh.
+        .executableTarget(
+            name: "JobsBenchmarkClient",
+            dependencies: [
+                .product(name: "RPC", package: imageSwiss),
+                .product(name: "ImageSwissProtos", package: imageSwiss),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         // Drives imageswiss-imageops over RPC for Benchmarks/ImageOps/run.sh.
         .executableTarget(
             name: "ImageOpsBenchmarkClient",

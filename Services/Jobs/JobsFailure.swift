@@ -30,7 +30,11 @@ struct JobRunError: Error, CustomStringConvertible {
         if let run = error as? JobRunError { return run }
         if let rpc = error as? RPCError {
             switch rpc.code {
-            case .unavailable, .deadlineExceeded, .resourceExhausted, .aborted, .internal, .unknown:
+            case .resourceExhausted:
+                // ImageOps saturated: it says when to come back.
+                let wait = rpc.detail(CommonRetryInfo.self).map { Duration.milliseconds(Int64($0.retryAfterMillis)) }
+                return .transient("\(what): \(rpc.message)", retryAfter: wait)
+            case .unavailable, .deadlineExceeded, .aborted, .internal, .unknown:
                 return .transient("\(what): \(rpc.message)")
             default:
                 return .permanent("\(what): \(rpc.message)")

@@ -30,13 +30,13 @@ struct Settlement: Sendable {
                 var request = BillingCaptureRequest()
                 request.holdID = job.holdID
                 request.amount = job.amount
-                request.idempotencyKey = "job:\(job.id.uuidString.lowercased()):capture"
+                request.idempotencyKey = "job:\(job.id.uuidString.lowercased()):\(job.holdID):capture"
                 _ = try await self.billing.unary(BillingMethods.capture, request, options: Self.options(for: job.ownerID))
                 try await self.queue.markSettled(job.id, captured: true)
             } else {
                 var request = BillingReleaseRequest()
                 request.holdID = job.holdID
-                request.idempotencyKey = "job:\(job.id.uuidString.lowercased()):release"
+                request.idempotencyKey = "job:\(job.id.uuidString.lowercased()):\(job.holdID):release"
                 _ = try await self.billing.unary(BillingMethods.release, request, options: Self.options(for: job.ownerID))
                 try await self.queue.markSettled(job.id, captured: false)
             }

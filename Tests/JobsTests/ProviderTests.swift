@@ -45,6 +45,19 @@ import Testing
         #expect(down["status"] as? String == "failed" && down["attempts"] as? Int == 3, "\(down)")
         #expect((down["error"] as? String)?.contains("503") == true)
 
+        // An admin queues the malformed job again: a new hold, a second run, and again nothing charged.
+        let admin = try await jobs.http.signedInUser(JobsStack.adminEmail)
+        let malformedID = try #require(malformed["id"] as? String)
+        try await waitUntil { try await jobs.count("SELECT count(*) FROM jobs WHERE id = $1 AND credits = 'released'", [UUID(uuidString: malformedID)!]) == 1 }
+        let retried = try await jobs.http.call("POST", "/api/v1/admin/jobs/\(malformedID)/retry", bearer: admin.access)
+        #expect(retried.status == 200 && retried.json["status"] as? String == "queued" && retried.json["credits"] as? String == "held", "\(retried.text)")
+        #expect(try await jobs.http.call("POST", "/api/v1/admin/jobs/\(malformedID)/retry", bearer: user.access).status == 403)
+        let again = try await jobs.finished(malformedID, token: user.access)
+        #expect(again["status"] as? String == "failed")
+        try await waitUntil { try await jobs.count("SELECT count(*) FROM holds WHERE reference = $1 AND state = 'released'", [malformedID], billing: true) == 2 }
+        let listed = try await jobs.http.call("GET", "/api/v1/admin/jobs?status=failed", bearer: admin.access)
+        #expect((listed.json["items"] as? [[String: Any]])?.contains { $0["id"] as? String == malformedID && $0["owner_id"] as? String == user.id } == true)
+
         // Replicate: a prediction with the input picture, polled until it succeeds, its output fetched.
         let photo = try await jobs.upload(user.access)
         let cutout = try await jobs.submit(user.id, steps: [("remove_background", [:])], inputs: [photo])

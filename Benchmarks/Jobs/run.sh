@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Jobs benchmark (docs/performance.md), on the local stack (compose/stack up), in one run:
+#  1. no-op jobs per second, submit → succeeded, from 8 clients with Jobs' 2 worker loops, against
+#     pgbench's built-in simple-update script (`pgbench -N`, 8 clients) on the same PostgreSQL;
+#  2. end-to-end resize jobs per second (fit 512x512, JPEG q80, batches of the ImageOps corpus read
+#     from and written to Storage, credits held and captured) against ImageOps called directly over
+#     RPC with 2 concurrent clients on the same corpus.
+#   Benchmarks/Jobs/run.sh [SECONDS] [ROUNDS]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+seconds="${1:-15}"
+rounds="${2:-3}"
+work="${BENCH_DIR:-/tmp/imageswiss-jobs-bench}"
+set -a; source "$root/compose/stack.env"; set +a
+data="${IMAGESWISS_DATA:-$root/compose/.data}"
+"$root/compose/stack" up >/dev/null
+trap '"$root/compose/stack" down >/dev/null 2>&1 || true' EXIT
+(cd "$root/Benchmarks/RPC" && swift build -c release --product JobsBenchmarkClient 2>&1 | tail -n 1)
+(cd "$root/Benchmarks/RPC" && swift build -c release --product ImageOpsBenchmarkClient 2>&1 | tail -n 1)
+bin_dir="$(cd "$root/Benchmarks/RPC" && swift build -c release --show-bin-path)"
+pgbin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+psql_db() { as_pg "$pgbin/psql" -h "$data/pg" -p "$POSTGRES_PORT" -U postgres -d "$1" -qAt -c "$2"; }
+
+psql_db imageswiss_billing "UPDATE tiers SET daily_cap = 1000000000" >/dev/null
+psql_db postgres "DROP DATABASE IF EXISTS pgbench" >/dev/null
+psql_db postgres "CREATE DATABASE pgbench" >/dev/null
+as_pg "$pgbin/pgbench" -h "$data/pg" -p "$POSTGRES_PORT" -U postgres -i -q -s 8 pgbench >/dev/null 2>&1
+echo "pgbench -N (simple-update), 8 clients, 2 threads, ${seconds}s:"
+pg_out="$(as_pg "$pgbin/pgbench" -h "$data/pg" -p "$POSTGRES_PORT" -U postgres -N -c 8 -j 2 -T "$seconds" pgbench 2>&1)"
+tps="$(echo "$pg_out" | awk '/^tps = / { print $3; exit }')"
+echo "$pg_out" | grep -E "^(tps|latency average|number of transactions actually processed)"
+psql_db postgres "DROP DATABASE pgbench" >/dev/null
+
+echo "ImageSwiss Jobs, no-op jobs, 8 clients, ${seconds}s of submissions:"
+noop="$("$bin_dir/JobsBenchmarkClient" noop "$JOBS_RPC_PORT" "$BILLING_RPC_PORT" "$seconds")"
+echo "$noop"
+rate="$(echo "$noop" | sed -E 's/.*jobs_per_second=([0-9.]+).*/\1/')"
+python3 -c "import sys; r, t = float(sys.argv[1]), float(sys.argv[2]); print(f'no-op jobs/s {r:.1f} vs pgbench TPS {t:.1f}: {r / t:.2f}x')" "$rate" "$tps"
+
+python3 "$root/Benchmarks/ImageOps/corpus.py" "$work/corpus" 40 >/dev/null
+echo "ImageOps direct, resize fit 512 q80, 2 clients, 40 images:"
+direct="$("$bin_dir/ImageOpsBenchmarkClient" "$IMAGEOPS_RPC_PORT" "$work/corpus" "$work/direct" 2)"
+echo "$direct"
+echo "ImageSwiss Jobs, resize batches of 40 through the stack, $rounds rounds:"
+e2e="$("$bin_dir/JobsBenchmarkClient" resize "$JOBS_RPC_PORT" "$BILLING_RPC_PORT" "$STORAGE_RPC_PORT" "$work/corpus" "$rounds")"
+echo "$e2e"
+python3 - "$direct" "$e2e" <<'PY'
+import re, sys
+d = dict(re.findall(r"(\w+)=([0-9.]+)", sys.argv[1])); e = dict(re.findall(r"(\w+)=([0-9.]+)", sys.argv[2]))
+direct = float(d["images"]) / float(d["seconds"]); ours = float(e["jobs_per_second"])
+print(f"resize jobs/s {ours:.2f} vs ImageOps direct {direct:.2f} images/s: {ours / direct:.2f}x")
+PY
