@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Jobs benchmark (docs/performance.md), on the local stack (compose/stack up), in one run:
-#  1. no-op jobs per second, submit → succeeded, from 8 clients with Jobs' 2 worker loops, against
-#     pgbench's built-in simple-update script (`pgbench -N`, 8 clients) on the same PostgreSQL;
+#  1. no-op jobs per second, submit → succeeded, from 8 clients with Jobs' 2 worker loops (one job per
+#     SubmitJob, then 50 per SubmitBatch), against pgbench's built-in simple-update script
+#     (`pgbench -N`, 8 clients) on the same PostgreSQL;
 #  2. end-to-end resize jobs per second (fit 512x512, JPEG q80, batches of the ImageOps corpus read
 #     from and written to Storage, credits held and captured) against ImageOps called directly over
 #     RPC with 2 concurrent clients on the same corpus.
@@ -38,6 +39,11 @@ noop="$("$bin_dir/JobsBenchmarkClient" noop "$JOBS_RPC_PORT" "$BILLING_RPC_PORT"
 echo "$noop"
 rate="$(echo "$noop" | sed -E 's/.*jobs_per_second=([0-9.]+).*/\1/')"
 python3 -c "import sys; r, t = float(sys.argv[1]), float(sys.argv[2]); print(f'no-op jobs/s {r:.1f} vs pgbench TPS {t:.1f}: {r / t:.2f}x')" "$rate" "$tps"
+echo "ImageSwiss Jobs, no-op batches of 50, 8 clients, ${seconds}s of submissions:"
+batched="$("$bin_dir/JobsBenchmarkClient" noop-batch "$JOBS_RPC_PORT" "$BILLING_RPC_PORT" "$STORAGE_RPC_PORT" "$seconds")"
+echo "$batched"
+rate="$(echo "$batched" | sed -E 's/.*jobs_per_second=([0-9.]+).*/\1/')"
+python3 -c "import sys; r, t = float(sys.argv[1]), float(sys.argv[2]); print(f'no-op jobs/s (batched submissions) {r:.1f} vs pgbench TPS {t:.1f}: {r / t:.2f}x')" "$rate" "$tps"
 
 python3 "$root/Benchmarks/ImageOps/corpus.py" "$work/corpus" 40 >/dev/null
 echo "ImageOps direct, resize fit 512 q80, 2 clients, 40 images:"

@@ -35,6 +35,7 @@ struct Unsettled: Sendable {
 struct JobQueue: Sendable {
     let database: PostgresPool
     let configuration: JobsConfiguration
+    let notifications: JobNotifications
 
     private var leaseSeconds: Double { Double(self.configuration.lease.components.seconds) }
 
@@ -64,6 +65,7 @@ struct JobQueue: Sendable {
             RETURNING j.id, j.owner_id, j.tier, j.steps::text AS steps, j.input_blob_ids::text AS inputs, j.attempts,
                       j.max_output_edge, j.delete_originals
             """, [worker, limit, self.configuration.maxRunningPerUser, self.leaseSeconds])
+        try self.announce(rows)
         return try rows.map { row in
             ClaimedJob(id: try row.decode("id"), ownerID: try row.decode("owner_id"), tier: try row.decode("tier"),
                        steps: try StepsJSON.decode(try row.decode("steps")),
@@ -89,6 +91,7 @@ struct JobQueue: Sendable {
             UPDATE jobs SET progress_percent = $3, progress_message = $4, updated_at = now()
             WHERE id = $1 AND status = 'running' AND lease_owner = $2
             """, [id, worker, percent, message])
+        self.notifications.changed([id])
     }
 
     /// Marks finished runs succeeded, in one statement. Answers the jobs that were still this
@@ -102,11 +105,12 @@ struct JobQueue: Sendable {
                 credits = CASE j.credits WHEN 'held' THEN 'capture_pending' ELSE j.credits END
             FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS d(id, outputs, thumbnails, result)
             WHERE j.id = d.id AND j.status = 'running' AND j.lease_owner = $1
-            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits
+            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
             """, [worker, PostgresTextArray.literal(finished.map { $0.0.uuidString }),
                   PostgresTextArray.literal(finished.map { PostgresTextArray.literal($0.1.outputs) }),
                   PostgresTextArray.literal(finished.map { PostgresTextArray.literal($0.1.thumbnails) }),
                   PostgresTextArray.literal(finished.map { $0.1.resultJSON })])
+        try self.announce(rows)
         return (Set(try rows.map { try $0.decode("id", as: UUID.self) }), try Self.unsettled(rows))
     }
 
@@ -125,8 +129,9 @@ struct JobQueue: Sendable {
                 credits = CASE WHEN NOT d.again AND j.credits = 'held' THEN 'release_pending' ELSE j.credits END,
                 last_error = $5, lease_owner = NULL, lease_expires = NULL, updated_at = now()
             FROM decision d WHERE j.id = d.id
-            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits
+            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
             """, [id, worker, error.retryable, self.retryDelayMilliseconds(error, attempt: attempt), String(error.description.prefix(2000))])
+        try self.announce(rows)
         return try Self.unsettled(rows)
     }
 
@@ -142,6 +147,10 @@ struct JobQueue: Sendable {
     /// SIGTERM: this worker's unfinished runs go back to the queue at once, their attempt not counted.
     func handBack(worker: String, ids: [UUID]) async throws {
         guard !ids.isEmpty else { return }
+        defer {
+            self.notifications.changed(ids)
+            self.notifications.queued()
+        }
         try await self.database.execute("""
             UPDATE jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), lease_owner = NULL, lease_expires = NULL,
                 run_after = now(), progress_message = 'queued (worker stopped)', updated_at = now()
@@ -162,8 +171,9 @@ struct JobQueue: Sendable {
                 last_error = 'the worker stopped answering (lease expired)', progress_message = 'queued again',
                 lease_owner = NULL, lease_expires = NULL, run_after = now(), updated_at = now()
             FROM lost l WHERE j.id = l.id
-            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits
+            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
             """)
+        try self.announce(rows)
         return try Self.unsettled(rows)
     }
 
@@ -176,8 +186,9 @@ struct JobQueue: Sendable {
             UPDATE jobs j SET status = 'expired', finished_at = now(), updated_at = now(), progress_message = 'expired before it started',
                 credits = CASE j.credits WHEN 'held' THEN 'release_pending' ELSE j.credits END
             FROM overdue o WHERE j.id = o.id
-            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits
+            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
             """)
+        try self.announce(rows)
         return try Self.unsettled(rows)
     }
 
@@ -188,8 +199,9 @@ struct JobQueue: Sendable {
                 lease_owner = NULL, lease_expires = NULL,
                 credits = CASE j.credits WHEN 'held' THEN 'release_pending' ELSE j.credits END
             WHERE j.id = $1 AND ($2::text IS NULL OR j.owner_id = $2) AND j.status IN ('queued', 'running')
-            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits
+            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
             """, [id, owner])
+        try self.announce(rows)
         return try Self.unsettled(rows)
     }
 
@@ -208,6 +220,15 @@ struct JobQueue: Sendable {
                 last_error = CASE WHEN $3::text IS NULL THEN last_error ELSE $3 END
             WHERE id = $1 AND credits IN ('capture_pending', 'release_pending')
             """, [id, captured ? "captured" : "released", note])
+    }
+
+    /// Tells watchers that these rows changed, and workers when some went back to the queue.
+    private func announce(_ rows: [PostgresRow]) throws {
+        guard !rows.isEmpty else { return }
+        self.notifications.changed(try rows.map { try $0.decode("id", as: UUID.self) })
+        if rows.first?.columnNames.contains("status") == true, try rows.contains(where: { try $0.decode("status", as: String.self) == "queued" }) {
+            self.notifications.queued()
+        }
     }
 
     private static func unsettled(_ rows: [PostgresRow]) throws -> [Unsettled] {

@@ -33,6 +33,8 @@ struct JobsConfiguration: Sendable {
     /// Webhook URLs must be https unless this allows http (local development and tests).
     var webhookAllowHTTP: Bool
     var workerName: String
+    /// How long a caller's tier (from Billing) is reused by submissions.
+    var tierCacheLifetime: Duration
     var providers: ProviderConfiguration
 
     init(_ configuration: ServiceConfiguration) throws {
@@ -57,6 +59,7 @@ struct JobsConfiguration: Sendable {
         self.webhookAllowHTTP = try configuration.bool("WEBHOOK_ALLOW_HTTP", default: false)
         let host = ProcessInfo.processInfo.hostName
         self.workerName = configuration.string("WORKER_NAME", default: "\(host):\(getpid())")
+        self.tierCacheLifetime = try configuration.milliseconds("TIER_CACHE_MS", default: .seconds(10))
         self.providers = try ProviderConfiguration(configuration)
     }
 }

@@ -3,10 +3,11 @@ import Postgres
 /// Jobs' tables, in the `jobs` database that only Jobs reads.
 ///
 /// The queue is the `jobs` table itself: workers claim queued rows with FOR UPDATE SKIP LOCKED in
-/// (priority, fair_seq) order and hold them by a lease they renew. Every change of a job notifies
-/// `job_events` (payload: the job id) for live progress; a queued job notifies `jobs_queued` so idle
-/// workers wake without polling. A job reaching a final state writes its webhook deliveries and
-/// moves its batch's counter in the same transaction (triggers), whichever path got it there.
+/// (priority, fair_seq) order and hold them by a lease they renew. A job reaching a final state
+/// writes its webhook deliveries and moves its batch's counter in the same transaction (a trigger),
+/// whichever path got it there. Wake-ups (`jobs_queued`, `job_events`) are sent by the service after
+/// its statements, batched (`JobNotifications`): a NOTIFY inside every transaction would serialise
+/// their commits on PostgreSQL's notification lock.
 enum JobsSchema {
     static let migrations = [
         Migration(version: 1, name: "jobs", sql: """
@@ -159,10 +160,6 @@ enum JobsSchema {
                 is_final boolean := NEW.status IN ('succeeded', 'failed', 'canceled', 'expired');
                 left_over integer;
             BEGIN
-                PERFORM pg_notify('job_events', NEW.id::text);
-                IF NEW.status = 'queued' AND (TG_OP = 'INSERT' OR OLD.status <> 'queued') THEN
-                    PERFORM pg_notify('jobs_queued', NEW.lane);
-                END IF;
                 IF is_final AND NOT was_final THEN
                     PERFORM jobs_enqueue_deliveries(NEW.owner_id, 'job.' || NEW.status, jsonb_build_object(
                         'job_id', NEW.id, 'status', NEW.status, 'tool', NEW.tool, 'batch_id', NEW.batch_id,
@@ -172,7 +169,6 @@ enum JobsSchema {
                         UPDATE batches SET remaining = remaining - 1 WHERE id = NEW.batch_id RETURNING remaining INTO left_over;
                         IF left_over = 0 THEN
                             PERFORM jobs_enqueue_deliveries(NEW.owner_id, 'batch.completed', jsonb_build_object('batch_id', NEW.batch_id));
-                            PERFORM pg_notify('job_events', NEW.batch_id::text);
                         END IF;
                     END IF;
                 ELSIF was_final AND NOT is_final AND NEW.batch_id IS NOT NULL THEN
@@ -180,7 +176,8 @@ enum JobsSchema {
                 END IF;
                 RETURN NULL;
             END $$;
-            CREATE TRIGGER jobs_changed AFTER INSERT OR UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION jobs_changed();
+            CREATE TRIGGER jobs_changed AFTER UPDATE OF status ON jobs FOR EACH ROW
+                WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION jobs_changed();
             """),
     ]
 }

@@ -100,6 +100,8 @@ struct JobsService: Sendable {
             await self.submissions.release([jobID: holdID], owner: job.ownerID)
             throw JobsFailure.error(.aborted, "job_changed", "the job changed meanwhile; look again")
         }
+        self.queue.notifications.changed([jobID])
+        self.queue.notifications.queued()
         return try await self.job(jobID, owner: nil)
     }
 

@@ -18,6 +18,8 @@ struct Submissions: Sendable {
     let storage: StorageAccess
     let providers: ProviderRouter
     let configuration: JobsConfiguration
+    let notifications: JobNotifications
+    let tiers: TierCache
 
     /// One job's share of a plan.
     struct PlannedJob: Sendable {
@@ -66,7 +68,9 @@ struct Submissions: Sendable {
         // Every input must be the caller's own picture: Storage answers NOT_FOUND for anyone else's.
         let blobs = try await self.inputs(inputs, owner: caller.id)
         let options = Settlement.options(for: caller.id)
-        let tier = try await self.billing.unary(BillingMethods.getTier, BillingGetTierRequest(), options: options)
+        let tier = try await self.tiers.tier(of: caller.id) {
+            try await self.billing.unary(BillingMethods.getTier, BillingGetTierRequest(), options: options)
+        }
         // Jobs of the same size share a quote item; Billing's lines come back in the items' order.
         var itemIndex: [UInt64: Int] = [:]
         var quoteRequest = BillingQuoteRequest()
@@ -197,6 +201,28 @@ struct Submissions: Sendable {
                       "{" + plan.jobs.map { String($0.credits) }.joined(separator: ",") + "}",
                       PostgresTextArray.literal(plan.jobs.map { holds[$0.id] ?? "" })])
         }
+        self.notifications.queued()
+    }
+}
+
+/// Callers' tiers from Billing, kept for a few seconds: a submission needs the tier (priority and
+/// resolution cap) and asking Billing each time costs a locked transaction there. An upgrade is
+/// seen by submissions within `lifetime`.
+final class TierCache: Sendable {
+    private let entries = Mutex<[String: (tier: BillingTier, until: ContinuousClock.Instant)]>([:])
+    let lifetime: Duration
+
+    init(lifetime: Duration) { self.lifetime = lifetime }
+
+    func tier(of owner: String, _ load: () async throws -> BillingTier) async throws -> BillingTier {
+        let now = ContinuousClock.now
+        if let entry = self.entries.withLock({ $0[owner] }), entry.until > now { return entry.tier }
+        let tier = try await load()
+        self.entries.withLock { entries in
+            if entries.count > 10_000 { entries = entries.filter { $0.value.until > now } }
+            entries[owner] = (tier, now + self.lifetime)
+        }
+        return tier
     }
 }
 

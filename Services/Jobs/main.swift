@@ -30,14 +30,15 @@ struct JobsWiring: Sendable {
         let storage = StorageAccess(storage: try client(ServiceCatalog.storage))
         let imageOps = try client(ServiceCatalog.imageOps)
         let providers = ProviderRouter(configuration.providers, curl: CurlClient(threads: 4, maxResponseBytes: 64 << 20))
-        let queue = JobQueue(database: database, configuration: configuration)
+        let wakeups = WakeSignal()
+        self.notifications = JobNotifications(database: database, wakeups: wakeups, logger: context.logger)
+        let queue = JobQueue(database: database, configuration: configuration, notifications: self.notifications)
         let settlement = Settlement(billing: billing, queue: queue, logger: context.logger)
-        let submissions = Submissions(database: database, billing: billing, storage: storage, providers: providers, configuration: configuration)
+        let submissions = Submissions(database: database, billing: billing, storage: storage, providers: providers, configuration: configuration,
+                                      notifications: self.notifications, tiers: TierCache(lifetime: configuration.tierCacheLifetime))
         self.service = JobsService(database: database, queue: queue, submissions: submissions, settlement: settlement,
                                    configuration: configuration, logger: context.logger)
         self.webhooks = Webhooks(database: database, idempotency: IdempotentCalls(database: database, domain: "jobs"), configuration: configuration)
-        let wakeups = WakeSignal()
-        self.notifications = JobNotifications(database: database.configuration, wakeups: wakeups, logger: context.logger)
         let runner = JobRunner(imageOps: imageOps, storage: storage, providers: providers, queue: queue, configuration: configuration)
         self.workers = (0..<configuration.workers).map {
             Worker(index: $0, queue: queue, runner: runner, settlement: settlement, wakeups: wakeups, configuration: configuration, logger: context.logger)

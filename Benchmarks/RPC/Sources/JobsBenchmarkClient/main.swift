@@ -6,6 +6,9 @@ import RPC
 /// JobsBenchmarkClient noop JOBS_PORT BILLING_PORT SECONDS
 ///   8 accounts submit no-op jobs back to back for SECONDS; prints how many were submitted and how
 ///   long until every one had succeeded: `jobs=N seconds=S jobs_per_second=R`.
+/// JobsBenchmarkClient noop-batch JOBS_PORT BILLING_PORT STORAGE_PORT SECONDS
+///   The same with batches: each account uploads 50 one-pixel PNGs once, then submits no-op batches
+///   over them (50 jobs a call) back to back.
 /// JobsBenchmarkClient resize JOBS_PORT BILLING_PORT STORAGE_PORT CORPUS_DIR ROUNDS
 ///   Uploads the corpus' JPEGs to Storage, then ROUNDS times submits them as one batch (resize to fit
 ///   512x512, JPEG quality 80) and waits until the batch succeeded: `jobs=N seconds=S jobs_per_second=R`.
@@ -42,6 +45,28 @@ func drained() async throws {
     }
 }
 
+/// Stores `data` as one of `account`'s uploads; answers the blob id.
+func upload(_ data: Data, name: String, key: String, account: String, storage: RPCClient) async throws -> String {
+    var begin = StorageBeginUploadRequest()
+    begin.purpose = "upload"
+    begin.displayName = name
+    begin.expectedSize = UInt64(data.count)
+    begin.idempotencyKey = key
+    var upload = try await storage.unary(StorageMethods.beginUpload, begin, options: caller(account))
+    var offset = 0
+    while offset < data.count {
+        var append = StorageAppendChunkRequest()
+        append.uploadID = upload.uploadID
+        append.offset = UInt64(offset)
+        append.data = data.subdata(in: offset..<min(data.count, offset + (1 << 20)))
+        upload = try await storage.unary(StorageMethods.appendChunk, append, options: caller(account))
+        offset = Int(upload.received)
+    }
+    var commit = StorageUploadRequest()
+    commit.uploadID = upload.uploadID
+    return try await storage.unary(StorageMethods.commitUpload, commit, options: caller(account)).blobID
+}
+
 let clock = ContinuousClock()
 switch arguments[1] {
 case "noop":
@@ -72,6 +97,45 @@ case "noop":
     let elapsed = (clock.now - start) / .seconds(1)
     let count = submitted.withLockedValue { $0 }
     print(String(format: "jobs=%d seconds=%.2f jobs_per_second=%.1f submitted_per_second=%.1f", count, elapsed, Double(count) / elapsed, Double(count) / submitSeconds))
+case "noop-batch":
+    guard arguments.count >= 6, let storagePort = Int(arguments[4]), let seconds = Int(arguments[5]) else { usage() }
+    let storage = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: storagePort)], configuration: configuration)
+    let pixel = Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")!
+    let accounts = (0..<8).map { "bench-batch-\(run)-\($0)" }
+    var inputs: [String: [String]] = [:]
+    for account in accounts {
+        _ = try await billing.unary(BillingMethods.getBalance, BillingGetBalanceRequest(), options: caller(account))
+        for index in 0..<50 {
+            inputs[account, default: []].append(try await upload(pixel, name: "pixel.png", key: "\(account)-\(index)", account: account, storage: storage))
+        }
+    }
+    let submitted = NIOLockedValueBox(0)
+    let start = clock.now
+    let end = start + .seconds(seconds)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for account in accounts {
+            let mine = inputs[account]!
+            group.addTask {
+                var index = 0
+                while clock.now < end {
+                    var request = JobsSubmitBatchRequest()
+                    request.inputBlobIds = mine
+                    request.steps = [step("noop")]
+                    request.idempotencyKey = "\(account)-\(index)"
+                    _ = try await jobs.unary(JobsMethods.submitBatch, request, options: caller(account))
+                    index += 1
+                }
+                submitted.withLockedValue { $0 += index * mine.count }
+            }
+        }
+        try await group.waitForAll()
+    }
+    let submitSeconds = (clock.now - start) / .seconds(1)
+    try await drained()
+    let elapsed = (clock.now - start) / .seconds(1)
+    let count = submitted.withLockedValue { $0 }
+    print(String(format: "jobs=%d seconds=%.2f jobs_per_second=%.1f submitted_per_second=%.1f", count, elapsed, Double(count) / elapsed, Double(count) / submitSeconds))
+    await storage.close()
 case "resize":
     guard arguments.count >= 7, let storagePort = Int(arguments[4]), let rounds = Int(arguments[6]) else { usage() }
     let storage = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: storagePort)], configuration: configuration)
@@ -87,24 +151,7 @@ case "resize":
     var inputs: [String] = []
     for file in try FileManager.default.contentsOfDirectory(atPath: corpus).filter({ $0.hasSuffix(".jpg") }).sorted() {
         let data = try Data(contentsOf: URL(fileURLWithPath: "\(corpus)/\(file)"))
-        var begin = StorageBeginUploadRequest()
-        begin.purpose = "upload"
-        begin.displayName = file
-        begin.expectedSize = UInt64(data.count)
-        begin.idempotencyKey = "\(account)-\(file)"
-        var upload = try await storage.unary(StorageMethods.beginUpload, begin, options: caller(account))
-        var offset = 0
-        while offset < data.count {
-            var append = StorageAppendChunkRequest()
-            append.uploadID = upload.uploadID
-            append.offset = UInt64(offset)
-            append.data = data.subdata(in: offset..<min(data.count, offset + (1 << 20)))
-            upload = try await storage.unary(StorageMethods.appendChunk, append, options: caller(account))
-            offset = Int(upload.received)
-        }
-        var commit = StorageUploadRequest()
-        commit.uploadID = upload.uploadID
-        inputs.append(try await storage.unary(StorageMethods.commitUpload, commit, options: caller(account)).blobID)
+        inputs.append(try await upload(data, name: file, key: "\(account)-\(file)", account: account, storage: storage))
     }
     var total = 0
     var elapsed = 0.0
