@@ -39,7 +39,7 @@ struct JobsConfiguration: Sendable {
 
     init(_ configuration: ServiceConfiguration) throws {
         self.workers = max(0, try configuration.int("WORKERS", default: 2))
-        self.workerSlots = max(1, try configuration.int("WORKER_SLOTS", default: 8))
+        self.workerSlots = max(1, try configuration.int("WORKER_SLOTS", default: 16))
         self.lease = .seconds(max(1, try configuration.int("LEASE_S", default: 15)))
         self.idlePoll = try configuration.milliseconds("IDLE_POLL_MS", default: .seconds(2))
         self.maxAttempts = max(1, try configuration.int("MAX_ATTEMPTS", default: 3))

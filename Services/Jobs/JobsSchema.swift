@@ -177,7 +177,8 @@ enum JobsSchema {
                 RETURN NULL;
             END $$;
             CREATE TRIGGER jobs_changed AFTER UPDATE OF status ON jobs FOR EACH ROW
-                WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION jobs_changed();
+                WHEN (OLD.status IS DISTINCT FROM NEW.status AND (NEW.status NOT IN ('queued', 'running') OR OLD.status NOT IN ('queued', 'running')))
+                EXECUTE FUNCTION jobs_changed();
             """),
     ]
 }
