@@ -163,7 +163,7 @@ let package = Package(
             "Tokens",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
-        ]),
+        ], resources: [.copy("Public")]),
         service("Auth", extra: [
             "PasswordHashing", "Tokens", "Curl",
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -288,6 +288,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "WebAppTests", dependencies: ["TestSupport", "ImageSamples"], swiftSettings: strict),
         .testTarget(
             name: "StackTests",
             dependencies: ["RPC", "ImageSwissProtos", "TestSupport"],

@@ -4,25 +4,32 @@ import Hummingbird
 import ImageSwissProtos
 import RPC
 
-/// Every error the edge returns: a status and `{"error": {"code": "...", "message": "...", "field": "..."}}`.
+/// Every error the edge returns: a status and
+/// `{"error": {"code": "...", "message": "...", "field": "...", "request_id": "..."}}`.
 struct EdgeError: HTTPResponseError {
     let status: HTTPResponse.Status
     let code: String
     let message: String
     var field: String?
+    /// Extra headers of the answer (Retry-After).
+    var headers: HTTPFields = [:]
 
-    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil) {
+    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil, headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        self.headers = headers
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var error: [String: String] = ["code": self.code, "message": self.message]
         if let field { error["field"] = field }
+        if let id = context.requestID { error["request_id"] = id }
         let body = try JSONSerialization.data(withJSONObject: ["error": error], options: [.sortedKeys])
-        return Response(status: self.status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        var headers = self.headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: self.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     /// An internal service's answer, as HTTP: the status by the gRPC code's usual mapping, the code

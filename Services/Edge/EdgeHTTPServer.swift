@@ -9,10 +9,26 @@ enum EdgeHTTPServer {
     static func make(_ context: ServiceContext) throws -> some Service {
         let upstreams = try Upstreams(context.configuration)
         let auth = upstreams.client(for: "auth")
+        let configuration = context.configuration
         let router = Router(context: EdgeRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: SecurityHeadersMiddleware())
+        let origins = Set(configuration.string("CORS_ORIGINS", default: "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        router.add(middleware: CORSMiddleware(origins: origins.subtracting([""])))
         router.add(middleware: ErrorMiddleware())
+        // The web app: static files (no build step), served when no API route matches.
+        router.add(middleware: FileMiddleware(try WebApp.root(configuration), cacheControl: .init([(MediaType(type: .any), [.noCache])]),
+                                              searchForIndexHtml: true, logger: context.logger))
         router.add(middleware: AuthenticationMiddleware(keys: PublicKeyCache(auth: auth, logger: context.logger), auth: auth))
+        router.add(middleware: RateLimitMiddleware(
+            users: RateLimiter(rate: Double(try configuration.int("RATE_LIMIT_USER_PER_S", default: 20)),
+                               burst: try configuration.int("RATE_LIMIT_USER_BURST", default: 100)),
+            addresses: RateLimiter(rate: Double(try configuration.int("RATE_LIMIT_IP_PER_S", default: 50)),
+                                   burst: try configuration.int("RATE_LIMIT_IP_BURST", default: 200))))
+        router.get("/api/v1/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: try WebApp.openAPI(configuration))))
+        }
         AuthRoutes(auth: auth).add(to: router)
         AccountRoutes(auth: auth, storage: upstreams.client(for: "storage"), cache: AccountCache()).add(to: router)
         AdminRoutes(auth: auth).add(to: router)

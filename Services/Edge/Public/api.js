@@ -1,0 +1,78 @@
+// The edge's JSON API from the browser: bearer tokens kept for this tab (sessionStorage), refreshed
+// once on a 401, errors thrown as ApiError with the edge's code, message and request id.
+export class ApiError extends Error {
+  constructor(status, body) {
+    const error = (body && body.error) || {};
+    super(error.message || `request failed (${status})`);
+    this.status = status;
+    this.code = error.code || `http_${status}`;
+    this.requestId = error.request_id;
+  }
+}
+
+export const session = {
+  get access() { return sessionStorage.getItem("isw_access"); },
+  get refresh() { return sessionStorage.getItem("isw_refresh"); },
+  get account() { return JSON.parse(sessionStorage.getItem("isw_account") || "null"); },
+  save(tokens, account) {
+    sessionStorage.setItem("isw_access", tokens.access_token);
+    sessionStorage.setItem("isw_refresh", tokens.refresh_token);
+    if (account) sessionStorage.setItem("isw_account", JSON.stringify(account));
+  },
+  clear() { sessionStorage.clear(); },
+};
+
+function key() { return crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random(); }
+
+async function refreshTokens() {
+  if (!session.refresh) return false;
+  const response = await fetch("/api/v1/auth/refresh", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ refresh_token: session.refresh }),
+  });
+  if (!response.ok) { session.clear(); return false; }
+  const body = await response.json();
+  session.save(body.tokens || body);
+  return true;
+}
+
+/// A JSON call. `idempotent` sends an Idempotency-Key (one per call: a user's click is one request).
+export async function api(method, path, body, { idempotent = false, retry = true, raw = false } = {}) {
+  const headers = {};
+  if (session.access) headers.Authorization = `Bearer ${session.access}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (idempotent) headers["Idempotency-Key"] = key();
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (response.status === 401 && retry && await refreshTokens()) return api(method, path, body, { idempotent, retry: false, raw });
+  if (raw) {
+    if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+    return response;
+  }
+  const text = await response.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new ApiError(response.status, json);
+  return json;
+}
+
+/// Uploads one file as raw bytes, reporting progress (0…1) as it goes.
+export function uploadFile(file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open("POST", "/api/v1/files?purpose=upload");
+    request.setRequestHeader("Authorization", `Bearer ${session.access}`);
+    request.setRequestHeader("Content-Type", "application/octet-stream");
+    request.setRequestHeader("X-File-Name", encodeURIComponent(file.name));
+    request.upload.onprogress = (event) => { if (event.lengthComputable) onProgress(event.loaded / event.total); };
+    request.onload = () => {
+      const body = request.responseText ? JSON.parse(request.responseText) : null;
+      if (request.status === 201) resolve(body); else reject(new ApiError(request.status, body));
+    };
+    request.onerror = () => reject(new ApiError(0, { error: { message: "the upload was interrupted" } }));
+    request.send(file);
+  });
+}
+
+/// Fetches a protected file (bearer) as an object URL, for <img> and downloads.
+export async function objectURL(path) {
+  const response = await api("GET", path, undefined, { raw: true });
+  return URL.createObjectURL(await response.blob());
+}

@@ -1,0 +1,413 @@
+// ImageSwiss web app: plain modules, no build step. Each view is a function of the route; views
+// fetch through api.js and render with `h`.
+import { api, ApiError, session, uploadFile, objectURL } from "/api.js";
+
+const main = document.getElementById("main");
+
+/// h("button", {onclick, class}, "text", child…): an element.
+function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else if (name === "class") element.className = value;
+    else element.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) element.append(child instanceof Node ? child : String(child));
+  return element;
+}
+
+function toast(message) {
+  const box = document.getElementById("toast");
+  box.textContent = message;
+  box.classList.add("show");
+  setTimeout(() => box.classList.remove("show"), 3500);
+}
+
+function failure(error) {
+  return error instanceof ApiError ? `${error.message} (${error.code}${error.requestId ? `, request ${error.requestId}` : ""})` : String(error);
+}
+
+function show(title, ...content) {
+  main.replaceChildren(h("h1", {}, title), ...content);
+  document.title = `${title} · ImageSwiss`;
+  main.focus();
+}
+
+/// A form whose submit runs `action`; errors are shown in the form, not thrown.
+function form(fields, label, action) {
+  const message = h("p", { class: "error", role: "alert" });
+  const button = h("button", { type: "submit" }, label);
+  const element = h("form", { class: "stack", onsubmit: async (event) => {
+    event.preventDefault();
+    message.textContent = "";
+    button.disabled = true;
+    try { await action(new FormData(element)); } catch (error) { message.textContent = failure(error); } finally { button.disabled = false; }
+  } }, ...fields, button, message);
+  return element;
+}
+
+function field(label, name, type = "text", attributes = {}) {
+  return h("label", {}, label, h("input", { name, type, required: true, ...attributes }));
+}
+
+async function refreshBalance() {
+  const target = document.getElementById("balance");
+  if (!session.access) { target.textContent = ""; return null; }
+  try {
+    const balance = await api("GET", "/api/v1/billing/balance");
+    target.textContent = `${balance.available} credits`;
+    target.dataset.available = balance.available;
+    return balance;
+  } catch { target.textContent = ""; return null; }
+}
+
+function renderNav(route) {
+  const account = session.account;
+  const links = account
+    ? [["#/upload", "Upload"], ["#/gallery", "Results"], ["#/history", "History"], ["#/billing", "Credits"], ["#/account", "Account"]]
+      .concat(account.role === "admin" ? [["#/admin", "Admin"]] : []).concat([["#/signout", "Sign out"]])
+    : [["#/signin", "Sign in"], ["#/signup", "Sign up"]];
+  document.getElementById("nav").replaceChildren(...links.map(([href, text]) =>
+    h("a", { href, "aria-current": route === href.slice(1) ? "page" : null }, text)));
+}
+
+// MARK: sign up, sign in
+
+function signUp() {
+  show("Create your account", form([
+    field("Email", "email", "email", { autocomplete: "email" }),
+    field("Password (at least 10 characters)", "password", "password", { autocomplete: "new-password", minlength: 10 }),
+  ], "Sign up", async (data) => {
+    await api("POST", "/api/v1/auth/register", { email: data.get("email"), password: data.get("password") });
+    await signInWith(data.get("email"), data.get("password"));
+    toast("Welcome! We sent you a link to verify your email.");
+  }));
+}
+
+async function signInWith(email, password) {
+  const answer = await api("POST", "/api/v1/auth/signin", { email, password });
+  session.save(answer.tokens, answer.account);
+  location.hash = "#/upload";
+}
+
+function signIn() {
+  show("Sign in",
+    form([field("Email", "email", "email", { autocomplete: "email" }), field("Password", "password", "password", { autocomplete: "current-password" })],
+      "Sign in", (data) => signInWith(data.get("email"), data.get("password"))),
+    h("p", {}, h("a", { href: "#/forgot" }, "Forgot your password?"), " · ", h("a", { href: "#/verify" }, "Verify your email")));
+}
+
+function forgot() {
+  show("Reset your password",
+    form([field("Email", "email", "email")], "Send a reset link", async (data) => {
+      await api("POST", "/api/v1/auth/password/forgot", { email: data.get("email") });
+      toast("If that address has an account, a link is on its way.");
+    }),
+    h("h2", {}, "Have a reset token?"),
+    form([field("Token", "token"), field("New password", "password", "password", { minlength: 10 })], "Set the password", async (data) => {
+      await api("POST", "/api/v1/auth/password/reset", { token: data.get("token"), new_password: data.get("password") });
+      toast("Password changed. Sign in with it.");
+      location.hash = "#/signin";
+    }));
+}
+
+function verify() {
+  const token = new URLSearchParams(location.hash.split("?")[1] || "").get("token") || "";
+  show("Verify your email", form([field("Token from the email", "token", "text", { value: token })], "Verify", async (data) => {
+    await api("POST", "/api/v1/auth/verify-email", { token: data.get("token") });
+    toast("Email verified.");
+  }));
+}
+
+async function signOut() {
+  try { if (session.refresh) await api("POST", "/api/v1/auth/signout", { refresh_token: session.refresh }); } catch { /* signed out anyway */ }
+  session.clear();
+  location.hash = "#/signin";
+}
+
+// MARK: the uploader
+
+/// The checklist: operation → parameters the user may set (name, label, default, type/options).
+const CHECKLIST = [
+  ["resize", "Resize to fit", [["width", "Width", "1024", "number"], ["height", "Height", "1024", "number"]]],
+  ["convert", "Convert", [["format", "Format", "webp", ["webp", "jpeg", "png", "avif", "gif", "tiff"]], ["quality", "Quality", "80", "number"]]],
+  ["compress", "Compress", [["quality", "Quality", "70", "number"]]],
+  ["restoration", "Restore old photo", []],
+  ["grayscale", "Black & white", []],
+  ["sharpen", "Sharpen", []],
+  ["watermark", "Watermark", [["text", "Text", "© me", "text"]]],
+  ["colourization", "Colourise (AI)", []],
+  ["remove_background", "Remove background (AI)", []],
+  ["ocr", "Extract text (OCR)", []],
+];
+
+function uploader() {
+  const uploaded = [];
+  const list = h("ul", { class: "stack", "aria-label": "Files" });
+  const picker = h("input", { type: "file", id: "files", multiple: true, accept: "image/*", capture: "environment" });
+  const drop = h("div", { class: "drop" }, h("label", { for: "files" }, "Drop photos here or pick them (camera on phones)"), picker);
+  const cost = h("p", { class: "cost", id: "cost", "aria-live": "polite" }, "Upload photos and tick what to do.");
+  const submit = h("button", { id: "submit", disabled: true }, "Submit");
+  const lane = h("select", { name: "lane", id: "lane" }, h("option", { value: "batch" }, "Batch (cheaper)"), h("option", { value: "fast" }, "Fast lane (priority)"));
+  const checks = CHECKLIST.map(([operation, label, parameters]) => {
+    const box = h("input", { type: "checkbox", id: `op-${operation}`, name: operation, onchange: quote });
+    const inputs = parameters.map(([name, text, value, type]) => h("label", {}, text, Array.isArray(type)
+      ? h("select", { "data-param": name, onchange: quote }, ...type.map((option) => h("option", { value: option, selected: option === value }, option)))
+      : h("input", { "data-param": name, type, value, oninput: quote })));
+    return h("div", { class: "check" }, h("label", { for: `op-${operation}` }, box, label), h("div", { class: "params" }, ...inputs));
+  });
+
+  function steps() {
+    return checks.filter((check) => check.querySelector("input[type=checkbox]").checked).map((check) => {
+      const parameters = {};
+      for (const input of check.querySelectorAll("[data-param]")) if (input.value !== "") parameters[input.dataset.param] = input.value;
+      return { operation: check.querySelector("input[type=checkbox]").name, parameters };
+    });
+  }
+
+  let quoting = 0;
+  async function quote() {
+    const chosen = steps();
+    const ids = uploaded.filter(Boolean);
+    submit.disabled = true;
+    if (!ids.length || !chosen.length) { cost.textContent = "Upload photos and tick what to do."; return; }
+    const mine = ++quoting;
+    try {
+      const answer = await api("POST", "/api/v1/batches/quote", { input_file_ids: ids, steps: chosen, lane: lane.value });
+      if (mine !== quoting) return;
+      cost.textContent = `Cost: ${answer.total_credits} credits for ${answer.job_count} image${answer.job_count === 1 ? "" : "s"} · you have ${answer.available_credits}`;
+      cost.dataset.credits = answer.total_credits;
+      submit.disabled = !answer.sufficient;
+      if (!answer.sufficient) cost.append(h("span", { class: "error" }, " — not enough credits. ", h("a", { href: "#/billing" }, "Buy credits")));
+    } catch (error) {
+      if (mine === quoting) cost.textContent = failure(error);
+    }
+  }
+  lane.addEventListener("change", quote);
+
+  async function add(files) {
+    for (const file of files) {
+      const index = uploaded.length;
+      uploaded.push(null);
+      const bar = h("progress", { max: 1, value: 0, "aria-label": `Uploading ${file.name}` });
+      const state = h("span", { class: "muted" }, "uploading…");
+      list.append(h("li", {}, file.name, " ", state, bar));
+      uploadFile(file, (fraction) => { bar.value = fraction; }).then((blob) => {
+        uploaded[index] = blob.id;
+        bar.value = 1;
+        state.textContent = "uploaded";
+        state.className = "ok";
+        quote();
+      }, (error) => { state.textContent = failure(error); state.className = "error"; });
+    }
+  }
+  picker.addEventListener("change", () => add([...picker.files]));
+  drop.addEventListener("dragover", (event) => { event.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (event) => { event.preventDefault(); drop.classList.remove("over"); add([...event.dataTransfer.files]); });
+  submit.addEventListener("click", async () => {
+    submit.disabled = true;
+    try {
+      const batch = await api("POST", "/api/v1/batches", { input_file_ids: uploaded.filter(Boolean), steps: steps(), lane: lane.value }, { idempotent: true });
+      location.hash = `#/batch/${batch.id}`;
+    } catch (error) { cost.textContent = failure(error); submit.disabled = false; }
+  });
+  show("Upload and process", drop, list, h("h2", {}, "What should we do?"), h("div", { class: "checklist" }, ...checks),
+    h("label", {}, "Lane", lane), cost, submit);
+}
+
+// MARK: progress, results, history
+
+async function batchView(id) {
+  const bar = h("progress", { max: 100, value: 0, id: "batch-progress", "aria-label": "Batch progress" });
+  const status = h("p", { id: "batch-status", "aria-live": "polite" }, "queued");
+  const jobs = h("div", { class: "grid", id: "jobs" });
+  const zip = h("button", { id: "download-zip", disabled: true }, "Download all (zip)");
+  zip.addEventListener("click", async () => {
+    const link = h("a", { href: await objectURL(`/api/v1/batches/${id}/zip`), download: `imageswiss-${id.slice(0, 8)}.zip` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  });
+  show("Your batch", status, bar, zip, jobs);
+  const shown = new Map();
+  while (location.hash === `#/batch/${id}`) {
+    let batch, page;
+    try {
+      batch = await api("GET", `/api/v1/batches/${id}`);
+      page = await api("GET", `/api/v1/batches/${id}/jobs?page_size=200`);
+    } catch (error) { status.textContent = failure(error); return; }
+    bar.value = batch.progress;
+    status.textContent = `${batch.status} · ${batch.progress}% · ${batch.charged_credits || batch.quoted_credits} credits`;
+    status.dataset.status = batch.status;
+    for (const job of page.items) {
+      let card = shown.get(job.id);
+      if (!card) {
+        card = { bar: h("progress", { max: 100, value: 0, "aria-label": `Job ${job.id}` }), state: h("p", {}), images: h("div", {}) };
+        shown.set(job.id, card);
+        jobs.append(h("div", { class: "card" }, card.images, card.state, card.bar));
+      }
+      card.bar.value = job.progress;
+      card.state.textContent = `${job.status}${job.error ? ` — ${job.error}` : ""}`;
+      if (job.status === "succeeded" && !card.done) {
+        card.done = true;
+        const before = job.input_file_ids[0], after = job.thumbnail_file_ids[0] || job.output_file_ids[0];
+        const pictures = [];
+        if (before) pictures.push(h("img", { alt: "before", src: await objectURL(`/api/v1/files/${before}/content`) }));
+        if (after) pictures.push(h("img", { alt: "after", src: await objectURL(`/api/v1/files/${after}/content`) }));
+        card.images.replaceChildren(...pictures);
+      }
+    }
+    if (!["queued", "running"].includes(batch.status)) {
+      zip.disabled = !batch.output_file_ids.length;
+      refreshBalance();
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+async function gallery() {
+  const page = await api("GET", "/api/v1/batches?page_size=50");
+  show("Results", page.items.length ? h("table", {}, h("tr", {}, h("th", {}, "When"), h("th", {}, "What"), h("th", {}, "Images"), h("th", {}, "Status")),
+    ...page.items.map((batch) => h("tr", {}, h("td", {}, new Date(batch.created_at).toLocaleString()),
+      h("td", {}, h("a", { href: `#/batch/${batch.id}` }, batch.tool)), h("td", {}, batch.job_count), h("td", {}, batch.status))))
+    : h("p", {}, "Nothing yet. ", h("a", { href: "#/upload" }, "Upload photos")));
+}
+
+async function history() {
+  const status = new URLSearchParams(location.hash.split("?")[1] || "").get("status") || "";
+  const filter = h("select", { "aria-label": "Status", onchange: () => { location.hash = `#/history?status=${filter.value}`; } },
+    ...["", "queued", "running", "succeeded", "failed", "canceled", "expired"].map((value) => h("option", { value, selected: value === status }, value || "all")));
+  const page = await api("GET", `/api/v1/jobs?page_size=100${status ? `&status=${status}` : ""}`);
+  show("History", h("label", {}, "Status", filter), h("table", {}, h("tr", {}, h("th", {}, "When"), h("th", {}, "Tool"), h("th", {}, "Status"), h("th", {}, "Credits"), h("th", {}, "")),
+    ...page.items.map((job) => h("tr", {}, h("td", {}, new Date(job.created_at).toLocaleString()), h("td", {}, job.tool),
+      h("td", {}, job.status, job.error ? h("span", { class: "error" }, ` ${job.error}`) : null), h("td", {}, job.charged_credits || job.quoted_credits),
+      h("td", {}, ["queued", "running"].includes(job.status) ? h("button", { class: "secondary", onclick: async () => {
+        await api("POST", `/api/v1/jobs/${job.id}/cancel`); history();
+      } }, "Cancel") : null)))));
+}
+
+// MARK: credits
+
+async function billing() {
+  const [balance, packs, tiers, subscription, receipts] = await Promise.all([
+    refreshBalance(), api("GET", "/api/v1/billing/packs"), api("GET", "/api/v1/billing/tiers"),
+    api("GET", "/api/v1/billing/subscription"), api("GET", "/api/v1/billing/receipts"),
+  ]);
+  const buy = async (pack) => {
+    const checkout = await api("POST", "/api/v1/billing/checkout", { pack_id: pack.id }, { idempotent: true });
+    if (checkout.provider === "local") {
+      await api("POST", `/api/v1/billing/checkout/${checkout.id}/complete`);
+      toast(`${pack.credits} credits added.`);
+      billing();
+    } else {
+      location.href = checkout.payment_url;
+    }
+  };
+  show("Credits",
+    h("p", { id: "available" }, `Available: ${balance ? balance.available : "?"} credits (${balance ? balance.held : 0} held) · tier ${balance ? balance.tier : ""}`),
+    h("h2", {}, "Buy credits"),
+    h("div", { class: "grid" }, ...packs.items.map((pack) => h("div", { class: "card" }, h("h3", {}, pack.name),
+      h("p", {}, `${pack.credits} credits for $${(pack.price_cents / 100).toFixed(2)}`),
+      h("button", { id: `buy-${pack.id}`, onclick: () => buy(pack).catch((error) => toast(failure(error))) }, "Buy")))),
+    h("h2", {}, "Subscription"),
+    h("p", {}, `You are on ${subscription.tier.name}${subscription.next_tier ? `, changing to ${subscription.next_tier} at the period's end` : ""}.`),
+    h("div", { class: "grid" }, ...tiers.items.map((tier) => h("div", { class: "card" }, h("h3", {}, tier.name),
+      h("p", {}, `${tier.monthly_credits} credits a month · $${(tier.price_cents / 100).toFixed(2)} · results up to ${tier.max_output_pixels} px${tier.priority ? " · priority" : ""}`),
+      tier.id === subscription.tier.id ? h("p", { class: "muted" }, "Current") : h("button", { class: "secondary", onclick: async () => {
+        try { await api("PUT", "/api/v1/billing/subscription", { tier: tier.id }, { idempotent: true }); billing(); } catch (error) { toast(failure(error)); }
+      } }, "Choose")))),
+    h("h2", {}, "Receipts"),
+    receipts.items.length ? h("table", {}, ...receipts.items.map((receipt) => h("tr", {}, h("td", {}, receipt.number), h("td", {}, receipt.description),
+      h("td", {}, `$${(receipt.amount_cents / 100).toFixed(2)}`), h("td", {}, new Date(receipt.created_at).toLocaleDateString())))) : h("p", { class: "muted" }, "No receipts yet."));
+}
+
+// MARK: account
+
+async function account() {
+  const [me, keys, hooks] = await Promise.all([api("GET", "/api/v1/me"), api("GET", "/api/v1/auth/keys"), api("GET", "/api/v1/webhooks")]);
+  const log = h("div", {});
+  show("Account",
+    h("p", {}, `${me.email}${me.email_verified ? "" : " (not verified)"} · ${me.role}`),
+    h("h2", {}, "API keys"),
+    h("table", {}, ...keys.items.map((item) => h("tr", {}, h("td", {}, item.name), h("td", {}, (item.scopes || []).join(" ")),
+      h("td", {}, h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/auth/keys/${item.id}`); account(); } }, "Revoke"))))),
+    form([field("Name", "name")], "Create an API key", async (data) => {
+      const created = await api("POST", "/api/v1/auth/keys", { name: data.get("name") });
+      alert(`Your key (shown once): ${created.secret}`);
+      account();
+    }),
+    h("h2", {}, "Webhooks"),
+    h("table", {}, ...hooks.items.map((hook) => h("tr", {}, h("td", {}, hook.url), h("td", {}, hook.events.join(" ") || "all events"),
+      h("td", {}, h("button", { class: "secondary", onclick: async () => {
+        const deliveries = await api("GET", `/api/v1/webhooks/${hook.id}/deliveries`);
+        log.replaceChildren(h("h3", {}, "Deliveries"), h("table", {}, ...deliveries.items.map((d) => h("tr", {}, h("td", {}, d.event), h("td", {}, d.status),
+          h("td", {}, `${d.attempts} attempt(s)`), h("td", {}, d.last_status_code || d.last_error || "")))));
+      } }, "Delivery log"), " ", h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/webhooks/${hook.id}`); account(); } }, "Delete"))))),
+    log,
+    form([field("URL (https)", "url", "url")], "Add a webhook", async (data) => {
+      const created = await api("POST", "/api/v1/webhooks", { url: data.get("url") }, { idempotent: true });
+      alert(`Signing secret (shown once): ${created.secret}`);
+      account();
+    }));
+}
+
+// MARK: admin
+
+async function admin() {
+  const [users, jobs, queues, prices, report, audit] = await Promise.all([
+    api("GET", "/api/v1/admin/users?page_size=50"), api("GET", "/api/v1/admin/jobs?page_size=50"), api("GET", "/api/v1/admin/queues"),
+    api("GET", "/api/v1/admin/billing/prices"), api("GET", "/api/v1/admin/billing/report"), api("GET", "/api/v1/admin/audit?page_size=20"),
+  ]);
+  const priceInputs = prices.prices.map((price) => h("label", {}, price.operation,
+    h("input", { type: "number", min: 0, value: price.credits, "data-operation": price.operation, id: `price-${price.operation}` })));
+  const savePrices = h("button", { id: "save-prices", onclick: async () => {
+    const changed = prices.prices.map((price) => ({ ...price, credits: Number(document.getElementById(`price-${price.operation}`).value) }));
+    try {
+      const saved = await api("PUT", "/api/v1/admin/billing/prices", { prices: changed, fast_lane_percent: prices.fast_lane_percent }, { idempotent: true });
+      toast(`Price list version ${saved.version} saved.`);
+    } catch (error) { toast(failure(error)); }
+  } }, "Save prices");
+  show("Admin",
+    h("h2", {}, "Queues"), h("table", {}, ...queues.items.map((lane) => h("tr", {}, h("td", {}, lane.lane), h("td", {}, `${lane.queued} queued`),
+      h("td", {}, `${lane.running} running`), h("td", {}, `oldest ${Math.round(lane.oldest_wait_seconds)} s`)))),
+    h("h2", {}, "Prices"), h("div", { class: "grid" }, ...priceInputs), savePrices,
+    h("h2", {}, "Revenue"), h("table", {}, ...report.revenue.map((day) => h("tr", {}, h("td", {}, day.day), h("td", {}, `$${(day.amount_cents / 100).toFixed(2)}`),
+      h("td", {}, `${day.credits_sold} credits`)))),
+    h("h2", {}, "Jobs"), h("table", {}, ...jobs.items.map((job) => h("tr", {}, h("td", {}, job.owner_id), h("td", {}, job.tool), h("td", {}, job.status),
+      h("td", {}, ["failed", "canceled", "expired"].includes(job.status) ? h("button", { class: "secondary", onclick: async () => {
+        await api("POST", `/api/v1/admin/jobs/${job.id}/retry`); admin();
+      } }, "Retry") : null)))),
+    h("h2", {}, "Users"), h("table", {}, ...users.items.map((user) => h("tr", {}, h("td", {}, user.email), h("td", {}, user.role),
+      h("td", {}, user.disabled ? "disabled" : "active")))),
+    h("h2", {}, "Audit log"), h("table", {}, ...audit.items.map((entry) => h("tr", {}, h("td", {}, entry.action),
+      h("td", {}, new Date(entry.at).toLocaleString())))));
+}
+
+// MARK: routing
+
+const ROUTES = {
+  "/signup": signUp, "/signin": signIn, "/forgot": forgot, "/verify": verify, "/signout": signOut,
+  "/upload": uploader, "/gallery": gallery, "/history": history, "/billing": billing, "/account": account, "/admin": admin,
+};
+const PUBLIC = new Set(["/signup", "/signin", "/forgot", "/verify"]);
+
+async function route() {
+  const path = (location.hash.slice(1) || "/upload").split("?")[0];
+  const signedIn = Boolean(session.access);
+  if (!signedIn && !PUBLIC.has(path)) { location.hash = "#/signin"; return; }
+  renderNav(path);
+  refreshBalance();
+  try {
+    if (path.startsWith("/batch/")) await batchView(path.slice(7));
+    else await (ROUTES[path] || uploader)();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) { session.clear(); location.hash = "#/signin"; return; }
+    show("Something went wrong", h("p", { class: "error" }, failure(error)));
+  }
+}
+
+window.addEventListener("hashchange", route);
+route();

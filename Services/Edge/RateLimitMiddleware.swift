@@ -1,0 +1,47 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Synchronization
+
+/// Rate limits by GCRA (the generic cell rate algorithm: a token bucket kept as one timestamp per
+/// key): per signed-in user (EDGE_RATE_LIMIT_USER_PER_S, burst EDGE_RATE_LIMIT_USER_BURST) and per
+/// client address for everyone (EDGE_RATE_LIMIT_IP_PER_S, burst EDGE_RATE_LIMIT_IP_BURST). Over the
+/// limit: 429 `rate_limited` with Retry-After. Health and metrics are not limited.
+struct RateLimitMiddleware: RouterMiddleware {
+    typealias Context = EdgeRequestContext
+    let users: RateLimiter
+    let addresses: RateLimiter
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard path.hasPrefix("/api/") || path.hasPrefix("/d/") else { return try await next(request, context) }
+        if let wait = self.addresses.admit("ip:" + context.peerAddress) ?? context.caller.flatMap({ self.users.admit("user:" + $0.userID) }) {
+            let seconds = max(1, Int(wait.rounded(.up)))
+            throw EdgeError(.tooManyRequests, "rate_limited", "too many requests; retry in \(seconds) s", headers: [.retryAfter: "\(seconds)"])
+        }
+        return try await next(request, context)
+    }
+}
+
+/// One GCRA limiter: `rate` requests a second on average, `burst` at once.
+final class RateLimiter: Sendable {
+    private let interval: Double
+    private let tolerance: Double
+    private let theoretical = Mutex<[String: Double]>([:])
+
+    init(rate: Double, burst: Int) {
+        self.interval = 1 / max(rate, 0.001)
+        self.tolerance = self.interval * Double(max(burst, 1) - 1)
+    }
+
+    /// nil when admitted; otherwise the seconds until a request of `key` would be.
+    func admit(_ key: String, now: Double = Date().timeIntervalSince1970) -> Double? {
+        self.theoretical.withLock { table in
+            if table.count > 100_000 { table = table.filter { $0.value > now } }
+            let arrival = max(table[key] ?? now, now)
+            if arrival - now > self.tolerance { return arrival - now - self.tolerance }
+            table[key] = arrival + self.interval
+            return nil
+        }
+    }
+}

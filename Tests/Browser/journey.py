@@ -1,0 +1,149 @@
+"""The web app's main and admin journeys in headless Chromium (Debian's chromium + chromium-driver,
+Selenium from PyPI), against a running edge.
+
+    python3 Tests/Browser/journey.py BASE_URL IMAGES_DIR SCREENSHOTS_DIR ADMIN_EMAIL
+
+Main: sign up → buy credits (local provider) → upload three images → tick resize and convert → see
+the cost → submit → watch progress → download the zip → the balance went down by exactly the quote.
+Admin: sign up as the first admin → change the resize price → the next quote uses it.
+Exits non-zero with a message on the first failed step."""
+import glob
+import os
+import sys
+import tempfile
+import time
+import zipfile
+
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+base, images, shots, admin_email = sys.argv[1:5]
+downloads = tempfile.mkdtemp(prefix="isw-downloads-")
+options = webdriver.ChromeOptions()
+options.binary_location = "/usr/bin/chromium"
+for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
+    options.add_argument(argument)
+options.add_experimental_option("prefs", {"download.default_directory": downloads, "download.prompt_for_download": False})
+driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"))
+wait = WebDriverWait(driver, 60)
+
+
+def step(name):
+    print(f"· {name}", flush=True)
+
+
+def go(route):
+    driver.get(f"{base}/#{route}")
+
+
+def shot(name):
+    os.makedirs(shots, exist_ok=True)
+    driver.save_screenshot(os.path.join(shots, f"{name}.png"))
+
+
+def balance():
+    wait.until(lambda d: d.find_element(By.ID, "balance").get_attribute("data-available") not in (None, ""))
+    return int(driver.find_element(By.ID, "balance").get_attribute("data-available"))
+
+
+def sign_up(email):
+    go("/signup")
+    wait.until(lambda d: d.find_elements(By.NAME, "email"))
+    driver.find_element(By.NAME, "email").send_keys(email)
+    driver.find_element(By.NAME, "password").send_keys("correct horse battery staple")
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait.until(lambda d: d.find_elements(By.ID, "files"))
+
+
+def upload(paths):
+    driver.find_element(By.ID, "files").send_keys("\n".join(paths))
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "li .ok")) == len(paths))
+
+
+def quoted():
+    wait.until(lambda d: d.find_element(By.ID, "cost").get_attribute("data-credits"))
+    return int(driver.find_element(By.ID, "cost").get_attribute("data-credits"))
+
+
+try:
+    pictures = sorted(glob.glob(os.path.join(images, "*.jpg")))[:3]
+    assert len(pictures) == 3, "three test images expected"
+
+    step("sign up")
+    sign_up(f"browser-{int(time.time())}@imageswiss.test")
+    shot("upload-empty")
+    start = balance()
+
+    step("buy credits with the local provider")
+    go("/billing")
+    wait.until(lambda d: d.find_elements(By.ID, "buy-starter"))
+    shot("credits")
+    driver.find_element(By.ID, "buy-starter").click()
+    wait.until(lambda d: balance() == start + 10)
+    before = balance()
+
+    step("upload three images, tick resize and convert, see the cost")
+    go("/upload")
+    wait.until(lambda d: d.find_elements(By.ID, "files"))
+    upload(pictures)
+    driver.find_element(By.ID, "op-resize").click()
+    driver.find_element(By.ID, "op-convert").click()
+    wait.until(lambda d: "Cost: 6 credits" in d.find_element(By.ID, "cost").text)
+    cost = quoted()
+    assert cost == 6, f"resize + convert of 3 images should cost 6, quoted {cost}"
+    shot("upload-checklist")
+
+    step("submit and watch the progress")
+    wait.until(lambda d: d.find_element(By.ID, "submit").is_enabled())
+    driver.find_element(By.ID, "submit").click()
+    wait.until(lambda d: d.find_elements(By.ID, "batch-status"))
+    wait.until(lambda d: d.find_element(By.ID, "batch-status").get_attribute("data-status") == "succeeded")
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#jobs img")) == 6)
+    shot("batch-done")
+
+    step("download the zip")
+    driver.find_element(By.ID, "download-zip").click()
+    wait.until(lambda d: [f for f in os.listdir(downloads) if f.endswith(".zip")])
+    archive = [f for f in os.listdir(downloads) if f.endswith(".zip")][0]
+    with zipfile.ZipFile(os.path.join(downloads, archive)) as z:
+        names = z.namelist()
+        assert len(names) == 3 and all(n.endswith(".webp") for n in names), names
+
+    step("the balance went down by exactly the quote")
+    driver.refresh()
+    wait.until(lambda d: balance() == before - cost)
+
+    go("/account")
+    wait.until(lambda d: d.find_elements(By.TAG_NAME, "h2"))
+    shot("account")
+    go("/history")
+    wait.until(lambda d: d.find_elements(By.TAG_NAME, "table"))
+    shot("history")
+
+    step("admin: change the resize price, see it in the next quote")
+    go("/signout")
+    wait.until(lambda d: d.find_elements(By.NAME, "email"))
+    sign_up(admin_email)
+    go("/admin")
+    wait.until(lambda d: d.find_elements(By.ID, "price-resize"))
+    shot("admin")
+    field = driver.find_element(By.ID, "price-resize")
+    field.clear()
+    field.send_keys("3")
+    driver.find_element(By.ID, "save-prices").click()
+    wait.until(lambda d: "saved" in d.find_element(By.ID, "toast").text)
+    go("/upload")
+    wait.until(lambda d: d.find_elements(By.ID, "files"))
+    upload(pictures[:1])
+    driver.find_element(By.ID, "op-resize").click()
+    wait.until(lambda d: "Cost: 3 credits" in d.find_element(By.ID, "cost").text)
+    print("browser journeys passed")
+except Exception as error:  # noqa: BLE001 — report whatever failed, with the page it failed on
+    shot("failure")
+    print(f"FAILED: {type(error).__name__}: {error}\nat {driver.current_url}\n{driver.find_element(By.TAG_NAME, 'body').text[:2000]}", flush=True)
+    for entry in driver.get_log("browser") if hasattr(driver, "get_log") else []:
+        print("console:", entry)
+    sys.exit(1)
+finally:
+    driver.quit()

@@ -1,0 +1,29 @@
+import Foundation
+import ImageSamples
+import TestSupport
+import Testing
+
+/// The web app in a real browser: headless Chromium driven by Selenium (Tests/Browser/journey.py)
+/// through the main journey and the admin journey, against the whole stack as real processes.
+/// Screenshots of the main pages land in the stack's scratch folder (docs/screenshots has a copy).
+@Suite(.serialized) struct BrowserJourneyTests {
+    static let adminEmail = "admin@imageswiss.test"
+
+    @Test func mainAndAdminJourneys() async throws {
+        let stack = try await ServiceStack.start(["auth", "billing", "storage", "imageops", "jobs"], environment: [
+            "AUTH_FIRST_ADMIN_EMAIL": Self.adminEmail, "EDGE_PUBLIC_URL": "",
+        ])
+        defer { Task { await stack.stop() } }
+        try await stack.database(for: "billing").execute("UPDATE tiers SET daily_cap = 100000")
+        let images = stack.scratch + "/images"
+        try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
+        for index in 0..<3 {
+            try Data(try Samples.photo(width: 1200 + index * 40, height: 900)).write(to: URL(fileURLWithPath: "\(images)/photo-\(index).jpg"))
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let result = try await runWithStatus("/usr/bin/env", [
+            "python3", root + "/Tests/Browser/journey.py", stack.http.baseURL, images, stack.scratch + "/screenshots", Self.adminEmail,
+        ])
+        #expect(result.status == 0, "\(result.output)")
+    }
+}
