@@ -13,7 +13,14 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
         let id = supplied.flatMap { Self.isAcceptable($0) ? $0 : nil } ?? UUID().uuidString.lowercased()
         var context = context
         context.logger[metadataKey: "request-id"] = "\(id)"
-        var response = try await next(request, context)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as HTTPResponseError {
+            // Rendered here, where the context knows the id: the error's JSON names it too.
+            response = try error.response(from: request, context: context)
+            SecurityHeadersMiddleware<Context>.apply(&response.headers)
+        }
         response.headers[Self.headerName] = id
         return response
     }

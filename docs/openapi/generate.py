@@ -1,0 +1,140 @@
+"""Writes Services/Edge/Public/openapi.json: the public API as OpenAPI 3.1, from the table below.
+Run after changing a route (the edge serves the file at /api/v1/openapi.json; the schemathesis test
+checks the running stack against it).   python3 docs/openapi/generate.py"""
+import json
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def obj(properties, required=()):
+    return {"type": "object", "properties": properties, "required": list(required)}
+
+
+S, I, B = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+ID = {"type": "string", "format": "uuid"}
+TIME = {"type": ["string", "null"], "format": "date-time"}
+ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
+page = lambda item: obj({"items": {"type": "array", "items": ref(item)}, "next_page_token": {"type": ["string", "null"]}}, ["items"])  # noqa: E731
+
+SCHEMAS = {
+    "Error": obj({"error": obj({"code": S, "message": S, "field": S, "request_id": S}, ["code", "message"])}, ["error"]),
+    "Tokens": obj({"access_token": S, "refresh_token": S, "token_type": S}),
+    "Account": obj({"id": S, "email": S, "display_name": S, "role": S, "email_verified": B, "disabled": B}),
+    "SignIn": obj({"account": ref("Account"), "tokens": ref("Tokens")}, ["account"]),
+    "File": obj({"id": S, "purpose": S, "content_type": S, "sha256": S, "name": S, "size": I, "width": I, "height": I,
+                 "created_at": TIME, "expires_at": TIME}, ["id", "content_type", "size"]),
+    "Balance": obj({"available": I, "held": I, "total": I, "tier": S, "spent_today": I, "daily_cap": I}, ["available", "held", "total"]),
+    "Step": obj({"operation": {"type": "string", "minLength": 1, "maxLength": 64},
+                 "parameters": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 100}}}, ["operation"]),
+    "Submit": obj({"input_file_ids": {"type": "array", "items": ID, "maxItems": 20}, "input_file_id": ID,
+                   "steps": {"type": "array", "items": ref("Step"), "maxItems": 12}, "lane": {"enum": ["batch", "fast"]},
+                   "delete_originals": B, "deadline_seconds": {"type": "integer", "minimum": 0, "maximum": 3600}}, ["steps"]),
+    "Job": obj({"id": S, "status": S, "tool": S, "lane": S, "credits": S, "progress": I, "progress_message": S, "attempts": I,
+                "max_attempts": I, "quoted_credits": I, "charged_credits": I, "input_file_ids": {"type": "array", "items": S},
+                "output_file_ids": {"type": "array", "items": S}, "thumbnail_file_ids": {"type": "array", "items": S},
+                "steps": {"type": "array", "items": ref("Step")}, "error": {"type": ["string", "null"]}, "batch_id": {"type": ["string", "null"]},
+                "created_at": TIME}, ["id", "status", "tool"]),
+    "Batch": obj({"id": S, "status": S, "tool": S, "lane": S, "job_count": I, "progress": I, "quoted_credits": I, "charged_credits": I,
+                  "jobs_by_status": {"type": "object", "additionalProperties": I}, "output_file_ids": {"type": "array", "items": S}},
+                 ["id", "status", "job_count"]),
+    "BatchQuote": obj({"total_credits": I, "available_credits": I, "price_list_version": I, "job_count": I, "tool": S, "lane": S,
+                       "sufficient": B}, ["total_credits", "job_count"]),
+    "Webhook": obj({"id": S, "url": S, "events": {"type": "array", "items": S}, "secret": S, "created_at": TIME}, ["id", "url"]),
+    "Delivery": obj({"id": I, "event": S, "status": S, "attempts": I, "last_status_code": I, "payload": S}, ["id", "event", "status"]),
+    "Pack": obj({"id": S, "name": S, "price_cents": I, "credits": I}, ["id", "credits"]),
+    "Checkout": obj({"id": S, "status": S, "provider": S, "payment_url": S}, ["id", "status"]),
+}
+
+JSON = "application/json"
+
+
+def body(schema):
+    return {"required": True, "content": {JSON: {"schema": schema}}}
+
+
+def answer(code, schema=None, description="OK"):
+    response = {"description": description}
+    if schema is not None:
+        response["content"] = {JSON: {"schema": schema}}
+    return {str(code): response, "default": {"description": "an error", "content": {JSON: {"schema": ref("Error")}}}}
+
+
+def op(summary, code=200, schema=None, request=None, params=(), public=False, tag="", extra=None):
+    operation = {"summary": summary, "tags": [tag], "responses": answer(code, schema)}
+    if request:
+        operation["requestBody"] = request
+    if params:
+        operation["parameters"] = list(params)
+    if public:
+        operation["security"] = []
+    if extra:
+        operation.update(extra)
+    return operation
+
+
+def path_id(name="id"):
+    return {"name": name, "in": "path", "required": True, "schema": ID}
+
+
+def query(name, schema=S):
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+KEY = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 200, "pattern": "^[A-Za-z0-9_-]+$"}}
+PAGING = [query("page_size", {"type": "integer", "minimum": 1, "maximum": 100}), query("page_token")]
+credentials = obj({"email": {"type": "string", "format": "email"}, "password": {"type": "string", "minLength": 10, "maxLength": 200}}, ["email", "password"])
+
+PATHS = {
+    "/healthz": {"get": op("Health of the edge and every service", public=True, tag="health", schema={"type": "object"})},
+    "/api/v1/auth/register": {"post": op("Create an account", 201, ref("Account"), body(credentials), public=True, tag="auth")},
+    "/api/v1/auth/signin": {"post": op("Sign in", 200, ref("SignIn"), body(credentials), public=True, tag="auth")},
+    "/api/v1/auth/refresh": {"post": op("New tokens for a refresh token", 200, {"type": "object"},
+                                        body(obj({"refresh_token": S}, ["refresh_token"])), public=True, tag="auth")},
+    "/api/v1/me": {"get": op("The caller's account", 200, ref("Account"), tag="account")},
+    "/api/v1/files": {"get": op("The caller's files", 200, page("File"), params=PAGING + [query("purpose"), query("type")], tag="files")},
+    "/api/v1/files/usage": {"get": op("Storage used and the quota", 200, {"type": "object"}, tag="files")},
+    "/api/v1/files/{id}": {"get": op("One file's metadata", 200, ref("File"), params=[path_id()], tag="files"),
+                           "delete": op("Delete a file", 204, params=[path_id()], tag="files")},
+    "/api/v1/billing/balance": {"get": op("Credits available, held and total", 200, ref("Balance"), tag="billing")},
+    "/api/v1/billing/packs": {"get": op("Credit packs", 200, {"type": "object"}, public=True, tag="billing")},
+    "/api/v1/billing/tiers": {"get": op("Subscription tiers", 200, {"type": "object"}, public=True, tag="billing")},
+    "/api/v1/billing/history": {"get": op("Ledger entries, newest first", 200, {"type": "object"}, params=PAGING + [query("kind")], tag="billing")},
+    "/api/v1/billing/receipts": {"get": op("Receipts", 200, {"type": "object"}, params=[query("page_token")], tag="billing")},
+    "/api/v1/billing/subscription": {"get": op("The caller's subscription", 200, {"type": "object"}, tag="billing")},
+    "/api/v1/billing/checkout": {"post": op("Start buying a pack", 201, ref("Checkout"),
+                                            body(obj({"pack_id": {"enum": ["starter", "standard", "studio"]}}, ["pack_id"])), params=[KEY], tag="billing")},
+    "/api/v1/jobs": {"post": op("Submit a job (one input × a checklist)", 201, ref("Job"), body(ref("Submit")), params=[KEY], tag="jobs"),
+                     "get": op("The caller's jobs", 200, page("Job"), params=PAGING + [query("status"), query("lane"), query("tool"), query("batch_id")], tag="jobs")},
+    "/api/v1/jobs/{id}": {"get": op("One job", 200, ref("Job"), params=[path_id()], tag="jobs")},
+    "/api/v1/jobs/{id}/cancel": {"post": op("Cancel a job", 200, ref("Job"), params=[path_id()], tag="jobs")},
+    "/api/v1/jobs/{id}/events": {"get": {"summary": "The job's progress as Server-Sent Events", "tags": ["jobs"], "parameters": [path_id()],
+                                         "responses": {"200": {"description": "event: job, data: the job as JSON", "content": {"text/event-stream": {"schema": S}}},
+                                                       "default": {"description": "an error", "content": {JSON: {"schema": ref("Error")}}}}}},
+    "/api/v1/batches/quote": {"post": op("The cost of a batch, before submitting it", 200, ref("BatchQuote"), body(ref("Submit")), tag="jobs")},
+    "/api/v1/batches": {"post": op("Submit a batch: every input × the checklist", 201, ref("Batch"), body(ref("Submit")), params=[KEY], tag="jobs"),
+                        "get": op("The caller's batches", 200, page("Batch"), params=[query("page_token")], tag="jobs")},
+    "/api/v1/batches/{id}": {"get": op("One batch", 200, ref("Batch"), params=[path_id()], tag="jobs")},
+    "/api/v1/batches/{id}/jobs": {"get": op("A batch's jobs", 200, page("Job"), params=[path_id()] + PAGING, tag="jobs")},
+    "/api/v1/batches/{id}/cancel": {"post": op("Cancel a batch's unfinished jobs", 200, ref("Batch"), params=[path_id()], tag="jobs")},
+    "/api/v1/webhooks": {"get": op("The caller's webhooks", 200, page("Webhook"), tag="webhooks")},
+    "/api/v1/webhooks/{id}": {"delete": op("Delete a webhook", 204, params=[path_id()], tag="webhooks")},
+    "/api/v1/webhooks/{id}/deliveries": {"get": op("A webhook's delivery log", 200, page("Delivery"), params=[path_id(), query("page_token")], tag="webhooks")},
+}
+
+document = {
+    "openapi": "3.1.0",
+    "info": {"title": "ImageSwiss API", "version": "1.0.0",
+             "description": "The public HTTP API of ImageSwiss (docs/api.md). Errors are {error: {code, message, field?, request_id}}; "
+                            "mutating calls take an Idempotency-Key header; rate limits answer 429 with Retry-After."},
+    "servers": [{"url": "/"}],
+    "security": [{"bearer": []}],
+    "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "an access token or an API key (isw_…)"}},
+                   "schemas": SCHEMAS},
+    "paths": PATHS,
+}
+
+with open(os.path.join(ROOT, "Services/Edge/Public/openapi.json"), "w") as out:
+    json.dump(document, out, indent=1, sort_keys=True)
+    out.write("\n")
+print(f"{len(PATHS)} paths written")
