@@ -100,6 +100,26 @@ import Testing
         #expect((try await jobs.http.call("GET", "/api/v1/jobs", bearer: stranger.access).json["items"] as? [Any])?.isEmpty == true)
     }
 
+    @Test func lowCreditsWarningReachesWebhooks() async throws {
+        let jobs = try await JobsStack.start()
+        defer { Task { await jobs.stop() } }
+        let user = try await jobs.user("thrifty@imageswiss.test", credits: 3)  // 6 with the free tier's
+        let receiver = try await WebhookReceiver()
+        defer { receiver.stop() }
+        let hook = try await jobs.http.call("POST", "/api/v1/webhooks", json: ["url": receiver.url, "events": ["credits.low"]], bearer: user.access)
+        #expect(hook.status == 201)
+        let photo = try await jobs.upload(user.access)
+        // Two 1-credit jobs take the balance from 6 to 4, below Billing's threshold of 5.
+        for _ in 0..<2 {
+            let job = try await jobs.submit(user.id, steps: [("resize", ["width": "64"])], inputs: [photo])
+            #expect(try await jobs.finished(job.jobID, token: user.access)["status"] as? String == "succeeded")
+        }
+        let warning = try await receiver.wait { $0.json["type"] as? String == "credits.low" }
+        #expect(((warning.json["data"] as? [String: Any])?["balance"] as? Int) == 4, "\(warning.json)")
+        #expect(WebhookReceiver.verify(warning, secret: hook.json["secret"] as? String ?? ""))
+        #expect(receiver.deliveries.allSatisfy { $0.json["type"] as? String == "credits.low" }, "only the events it asked for")
+    }
+
     @Test func refusalsWriteNothing() async throws {
         let jobs = try await JobsStack.start(["JOBS_MAX_BATCH_INPUTS": "4"])
         defer { Task { await jobs.stop() } }
