@@ -118,7 +118,11 @@ try:
     wait.until(lambda d: d.find_elements(By.TAG_NAME, "h2"))
     shot("account")
     go("/history")
-    wait.until(lambda d: d.find_elements(By.TAG_NAME, "table"))
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "button[aria-label=Favourite]"))
+    driver.find_elements(By.CSS_SELECTOR, "button[aria-label=Favourite]")[0].click()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "button[aria-pressed=true]"))  # re-rendered with the star
+    driver.find_element(By.ID, "only-favourites").click()
+    wait.until(lambda d: "favourites=1" in d.current_url and len(d.find_elements(By.CSS_SELECTOR, "button[aria-label=Favourite]")) == 1)
     shot("history")
 
     step("admin: change the resize price, see it in the next quote")

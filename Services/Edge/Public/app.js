@@ -276,17 +276,36 @@ async function gallery() {
     : h("p", {}, "Nothing yet. ", h("a", { href: "#/upload" }, "Upload photos")));
 }
 
+/// Favourite jobs, kept in this browser (the API has no favourites).
+const favourites = {
+  all() { return new Set(JSON.parse(localStorage.getItem("isw_favourites") || "[]")); },
+  toggle(id) {
+    const set = this.all();
+    if (set.has(id)) set.delete(id); else set.add(id);
+    localStorage.setItem("isw_favourites", JSON.stringify([...set]));
+  },
+};
+
 async function history() {
-  const status = new URLSearchParams(location.hash.split("?")[1] || "").get("status") || "";
-  const filter = h("select", { "aria-label": "Status", onchange: () => { location.hash = `#/history?status=${filter.value}`; } },
+  const query = new URLSearchParams(location.hash.split("?")[1] || "");
+  const status = query.get("status") || "", onlyFavourites = query.get("favourites") === "1";
+  const reload = () => { location.hash = `#/history?status=${filter.value}&favourites=${starred.checked ? 1 : 0}`; };
+  const filter = h("select", { "aria-label": "Status", onchange: reload },
     ...["", "queued", "running", "succeeded", "failed", "canceled", "expired"].map((value) => h("option", { value, selected: value === status }, value || "all")));
+  const starred = h("input", { type: "checkbox", id: "only-favourites", checked: onlyFavourites, onchange: reload });
   const page = await api("GET", `/api/v1/jobs?page_size=100${status ? `&status=${status}` : ""}`);
-  show("History", h("label", {}, "Status", filter), h("table", {}, h("tr", {}, h("th", {}, "When"), h("th", {}, "Tool"), h("th", {}, "Status"), h("th", {}, "Credits"), h("th", {}, "")),
-    ...page.items.map((job) => h("tr", {}, h("td", {}, new Date(job.created_at).toLocaleString()), h("td", {}, job.tool),
-      h("td", {}, job.status, job.error ? h("span", { class: "error" }, ` ${job.error}`) : null), h("td", {}, job.charged_credits || job.quoted_credits),
-      h("td", {}, ["queued", "running"].includes(job.status) ? h("button", { class: "secondary", onclick: async () => {
-        await api("POST", `/api/v1/jobs/${job.id}/cancel`); history();
-      } }, "Cancel") : null)))));
+  const liked = favourites.all();
+  const jobs = page.items.filter((job) => !onlyFavourites || liked.has(job.id));
+  show("History", h("div", { class: "check" }, h("label", {}, "Status", filter), h("label", { for: "only-favourites" }, starred, "Favourites only")),
+    h("table", {}, h("tr", {}, h("th", {}, "★"), h("th", {}, "When"), h("th", {}, "Tool"), h("th", {}, "Status"), h("th", {}, "Credits"), h("th", {}, "")),
+      ...jobs.map((job) => h("tr", {},
+        h("td", {}, h("button", { class: "secondary", "aria-pressed": liked.has(job.id) ? "true" : "false", "aria-label": "Favourite",
+          onclick: () => { favourites.toggle(job.id); history(); } }, liked.has(job.id) ? "★" : "☆")),
+        h("td", {}, new Date(job.created_at).toLocaleString()), h("td", {}, job.batch_id ? h("a", { href: `#/batch/${job.batch_id}` }, job.tool) : job.tool),
+        h("td", {}, job.status, job.error ? h("span", { class: "error" }, ` ${job.error}`) : null), h("td", {}, job.charged_credits || job.quoted_credits),
+        h("td", {}, ["queued", "running"].includes(job.status) ? h("button", { class: "secondary", onclick: async () => {
+          await api("POST", `/api/v1/jobs/${job.id}/cancel`); history();
+        } }, "Cancel") : null)))));
 }
 
 // MARK: credits
