@@ -12,6 +12,8 @@ struct JobRunner: Sendable {
     let queue: JobQueue
     let configuration: JobsConfiguration
 
+    static let quietPeriod: Duration = .milliseconds(500)
+
     func run(_ job: ClaimedJob, worker: String, isCanceled: @escaping @Sendable () -> Bool) async throws -> JobOutcome {
         let tool: Tool
         do {
@@ -24,17 +26,24 @@ struct JobRunner: Sendable {
         if let ocr = tool.ocr { return try await self.ocr(job, step: ocr) }
         if tool.ai == nil && tool.pipeline.isEmpty { return JobOutcome() }  // noop
 
+        // Progress is written only once a run has taken a while: a job done in a moment goes from
+        // running to succeeded, and the database is spared two writes per job.
+        let started = ContinuousClock.now
+        let progress = { @Sendable (percent: Int, message: String) async throws in
+            guard ContinuousClock.now - started > Self.quietPeriod else { return }
+            try await self.queue.progress(job.id, worker: worker, percent: percent, message: message)
+        }
         var input: (StorageBlob, Data)?
         if let id = job.inputs.first {
             input = try await self.call("reading the input") { try await self.storage.read(id, owner: job.ownerID) }
         }
-        try await self.queue.progress(job.id, worker: worker, percent: 30, message: "processing")
+        try await progress(30, "processing")
         var image = input?.1
         if let operation = tool.ai {
             guard let provider = self.providers.provider(for: operation) else { throw JobRunError.permanent("no provider for \(operation) any more") }
             let parameters = tool.steps.first { Operation.catalog[$0.operation]?.0 == .ai(operation) }?.parameters ?? [:]
             image = try await provider.run(operation, input: image, parameters: parameters, isCanceled: isCanceled)
-            try await self.queue.progress(job.id, worker: worker, percent: 60, message: "finishing")
+            try await progress(60, "finishing")
         }
         guard let image else { throw JobRunError.permanent("this job has no input picture") }
         var request = ImageOpsProcessRequest()
@@ -52,7 +61,7 @@ struct JobRunner: Sendable {
         let processed = try await self.call("processing") {
             try await self.imageOps.unary(ImageOpsMethods.process, request, options: .init(timeout: .seconds(120)))
         }
-        try await self.queue.progress(job.id, worker: worker, percent: 80, message: "storing the result")
+        try await progress(80, "storing the result")
         let name = Self.outputName(input: input?.0.displayName, tool: tool.name, contentType: processed.contentType)
         let output = try await self.call("storing the result") {
             try await self.storage.write(processed.image, owner: job.ownerID, purpose: "result", name: name,
