@@ -114,8 +114,15 @@ try:
     driver.refresh()
     wait.until(lambda d: balance() == before - cost)
 
+    step("account: profile, sign-ins")
     go("/account")
-    wait.until(lambda d: d.find_elements(By.TAG_NAME, "h2"))
+    wait.until(lambda d: d.find_elements(By.NAME, "display_name"))
+    name = driver.find_element(By.NAME, "display_name")
+    name.clear()
+    name.send_keys("Browser Tester")
+    name.find_element(By.XPATH, "ancestor::form//button").click()
+    wait.until(lambda d: "Profile saved" in d.find_element(By.ID, "toast").text)
+    assert "signed in" in driver.find_element(By.TAG_NAME, "main").text, "the sign-in history lists this sign-in"
     shot("account")
     go("/history")
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "button[aria-label=Favourite]"))

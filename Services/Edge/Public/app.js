@@ -346,10 +346,25 @@ async function billing() {
 // MARK: account
 
 async function account() {
-  const [me, keys, hooks] = await Promise.all([api("GET", "/api/v1/me"), api("GET", "/api/v1/auth/keys"), api("GET", "/api/v1/webhooks")]);
+  const [me, keys, hooks, signIns] = await Promise.all([api("GET", "/api/v1/me"), api("GET", "/api/v1/auth/keys"), api("GET", "/api/v1/webhooks"),
+    api("GET", "/api/v1/me/sign-ins")]);
   const log = h("div", {});
   show("Account",
     h("p", {}, `${me.email}${me.email_verified ? "" : " (not verified)"} · ${me.role}`),
+    h("h2", {}, "Profile"),
+    form([field("Display name", "display_name", "text", { value: me.display_name || "", maxlength: 100 })], "Save", async (data) => {
+      await api("PATCH", "/api/v1/me", { display_name: data.get("display_name") });
+      toast("Profile saved.");
+    }),
+    h("h2", {}, "Password"),
+    form([field("Current password", "current", "password", { autocomplete: "current-password" }),
+      field("New password", "next", "password", { autocomplete: "new-password", minlength: 10 })], "Change the password", async (data) => {
+      await api("POST", "/api/v1/me/password", { current_password: data.get("current"), new_password: data.get("next") });
+      toast("Password changed; your other sessions were signed out.");
+    }),
+    h("h2", {}, "Recent sign-ins"),
+    h("table", {}, ...(signIns.items || []).slice(0, 10).map((event) => h("tr", {}, h("td", {}, new Date(event.at).toLocaleString()),
+      h("td", {}, event.client_ip), h("td", {}, event.user_agent.slice(0, 60)), h("td", { class: event.succeeded ? "ok" : "error" }, event.succeeded ? "signed in" : "failed")))),
     h("h2", {}, "API keys"),
     h("table", {}, ...keys.items.map((item) => h("tr", {}, h("td", {}, item.name), h("td", {}, (item.scopes || []).join(" ")),
       h("td", {}, h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/auth/keys/${item.id}`); account(); } }, "Revoke"))))),
