@@ -20,6 +20,11 @@ struct Webhooks: Sendable {
         else {
             throw JobsFailure.invalid("url", self.configuration.webhookAllowHTTP ? "an http(s) URL" : "an https URL")
         }
+        // Deliveries come from inside the network: an address that names it is refused (outside
+        // development, where http:// and loopback receivers are allowed).
+        if !self.configuration.webhookAllowHTTP, Self.isInternal(host: url.host ?? "") {
+            throw JobsFailure.invalid("url", "webhooks go to public hosts, not loopback or private addresses")
+        }
         let unknown = Set(request.events).subtracting(Self.events)
         guard unknown.isEmpty else { throw JobsFailure.invalid("events", "unknown event \(unknown.sorted().first!.prefix(64)); known: \(Self.events.sorted().joined(separator: ", "))") }
         return try await self.idempotency.run(caller: caller.id, method: "CreateWebhook", key: request.idempotencyKey, request: request) { session in
@@ -104,6 +109,25 @@ struct Webhooks: Sendable {
         }
         if rows.count > pageSize, let last = response.deliveries.last { response.page.nextPageToken = "\(last.deliveryID)" }
         return response
+    }
+
+    /// Loopback, private, link-local and unspecified addresses (IPv4 and IPv6 literals), and
+    /// `localhost`. A public name that resolves inside is not caught here; see docs/operations.md.
+    static func isInternal(host: String) -> Bool {
+        let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if name == "localhost" || name.hasSuffix(".localhost") || name.hasSuffix(".internal") || name.hasSuffix(".local") { return true }
+        let octets = name.split(separator: ".").compactMap { UInt8($0) }
+        if octets.count == 4, name.split(separator: ".").count == 4 {
+            switch (octets[0], octets[1]) {
+            case (0, _), (10, _), (127, _), (169, 254), (192, 168): return true
+            case (172, 16...31), (100, 64...127): return true
+            default: return false
+            }
+        }
+        if name.contains(":") {
+            return name == "::" || name == "::1" || name.hasPrefix("fc") || name.hasPrefix("fd") || name.hasPrefix("fe80") || name.hasPrefix("::ffff:")
+        }
+        return false
     }
 
     /// The signature a receiver checks: hex HMAC-SHA256 over "<id>.<timestamp>.<body>" with the

@@ -121,7 +121,7 @@ import Testing
     }
 
     @Test func refusalsWriteNothing() async throws {
-        let jobs = try await JobsStack.start(["JOBS_MAX_BATCH_INPUTS": "4"])
+        let jobs = try await JobsStack.start(["JOBS_MAX_BATCH_INPUTS": "4", "JOBS_WEBHOOK_ALLOW_HTTP": "false"])
         defer { Task { await jobs.stop() } }
         // The free tier's monthly 3 credits only.
         let user = try await jobs.user("careful@imageswiss.test", credits: 0)
@@ -151,6 +151,16 @@ import Testing
         #expect(noProvider.status == 409 && noProvider.errorCode == "provider_not_configured")
         let noSteps = try await submit(["input_file_id": mine, "steps": [] as [Any]])
         #expect(noSteps.status == 400)
+        // Webhooks go to public https hosts only (outside development).
+        for target in ["https://127.0.0.1/hook", "https://10.1.2.3/hook", "https://169.254.169.254/latest", "https://[::1]/x",
+                       "https://localhost/x", "http://hooks.example.com/x", "not a url"] {
+            let refused = try await jobs.http.call("POST", "/api/v1/webhooks", json: ["url": target], bearer: user.access)
+            #expect(refused.status == 400 && refused.errorCode == "invalid_url", "\(target): \(refused.status)")
+        }
+        let unknownEvent = try await jobs.http.call("POST", "/api/v1/webhooks", json: ["url": "https://hooks.example.com/x", "events": ["job.exploded"]],
+                                                    bearer: user.access)
+        #expect(unknownEvent.status == 400 && unknownEvent.errorCode == "invalid_events")
+        #expect(try await jobs.http.call("POST", "/api/v1/webhooks", json: ["url": "https://hooks.example.com/x"], bearer: user.access).status == 201)
         // Nothing queued, nothing held: the three credits are all still available.
         #expect(try await jobs.count("SELECT count(*) FROM jobs") == 0)
         #expect(try await jobs.count("SELECT count(*) FROM batches") == 0)
@@ -191,3 +201,4 @@ func unzipNames(_ data: Data) throws -> [String] {
     }
     return names
 }
+
