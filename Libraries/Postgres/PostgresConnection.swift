@@ -8,11 +8,6 @@ import Glibc
 /// out exclusively), which is why it can be `@unchecked Sendable`.
 final class PostgresConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
-    /// Statements this connection prepared, by their SQL text: a statement run again skips parsing
-    /// and planning (the queue's claim spends as long planning as executing). Bounded, because
-    /// statements assembled from filters have many texts; the rest run unprepared.
-    private var prepared: [String: String] = [:]
-    static let maxPrepared = 200
 
     private init(handle: OpaquePointer) { self.handle = handle }
 
@@ -95,28 +90,12 @@ final class PostgresConnection: @unchecked Sendable {
                 cStrings.append(pointer); lengths.append(Int32(bytes.count)); formats.append(1)
             }
         }
-        let name = try self.preparedName(sql, parameterCount: parameters.count)
         let result: OpaquePointer? = cStrings.withUnsafeBufferPointer { values in
             values.withMemoryRebound(to: UnsafePointer<CChar>?.self) { values in
-                if let name {
-                    PQexecPrepared(self.handle, name, Int32(parameters.count), values.baseAddress, lengths, formats, 0)
-                } else {
-                    PQexecParams(self.handle, sql, Int32(parameters.count), nil, values.baseAddress, lengths, formats, 0)
-                }
+                PQexecParams(self.handle, sql, Int32(parameters.count), nil, values.baseAddress, lengths, formats, 0)
             }
         }
         return try self.consume(result)
-    }
-
-    /// The name `sql` is prepared under on this connection, preparing it the first time; nil when
-    /// the cache is full (the statement then runs unprepared). Transaction control is never prepared.
-    private func preparedName(_ sql: String, parameterCount: Int) throws -> String? {
-        if let name = self.prepared[sql] { return name }
-        guard self.prepared.count < Self.maxPrepared, parameterCount > 0 else { return nil }
-        let name = "isw_\(self.prepared.count + 1)"
-        _ = try self.consume(PQprepare(self.handle, name, sql, Int32(parameterCount), nil))
-        self.prepared[sql] = name
-        return name
     }
 
     /// Runs SQL text that may hold several statements and no parameters (migrations).
