@@ -118,7 +118,7 @@ struct JobQueue: Sendable {
     func fail(_ id: UUID, attempt: Int, worker: String, error: JobRunError) async throws -> [Unsettled] {
         let rows = try await self.database.query("""
             WITH decision AS (
-                SELECT id, ($3 AND attempts < max_attempts) AS again FROM jobs
+                SELECT id, ($3 AND (attempts < max_attempts OR NOT $6)) AS again FROM jobs
                 WHERE id = $1 AND status = 'running' AND lease_owner = $2 FOR UPDATE
             )
             UPDATE jobs j SET
@@ -127,16 +127,20 @@ struct JobQueue: Sendable {
                 progress_message = CASE WHEN d.again THEN 'waiting to retry' ELSE 'failed' END,
                 finished_at = CASE WHEN d.again THEN NULL ELSE now() END,
                 credits = CASE WHEN NOT d.again AND j.credits = 'held' THEN 'release_pending' ELSE j.credits END,
+                attempts = CASE WHEN d.again AND NOT $6 THEN greatest(j.attempts - 1, 0) ELSE j.attempts END,
                 last_error = $5, lease_owner = NULL, lease_expires = NULL, updated_at = now()
             FROM decision d WHERE j.id = d.id
             RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
-            """, [id, worker, error.retryable, self.retryDelayMilliseconds(error, attempt: attempt), String(error.description.prefix(2000))])
+            """, [id, worker, error.retryable, self.retryDelayMilliseconds(error, attempt: attempt), String(error.description.prefix(2000)),
+                  error.consumesAttempt])
         try self.announce(rows)
         return try Self.unsettled(rows)
     }
 
     /// Full jitter over an exponential backoff; a provider's Retry-After is the floor.
     private func retryDelayMilliseconds(_ error: JobRunError, attempt: Int) -> Int64 {
+        // A saturated service said when to come back: then, give or take, not a growing backoff.
+        if !error.consumesAttempt, let wait = error.retryAfter?.milliseconds, wait > 0 { return wait + Int64.random(in: 0...wait) }
         let base = max(1, self.configuration.retryDelay.milliseconds)
         let cap = max(base, self.configuration.maxRetryDelay.milliseconds)
         let exponential = min(cap, base << Int64(min(max(attempt - 1, 0), 20)))

@@ -19,6 +19,9 @@ struct JobRunError: Error, CustomStringConvertible {
     let retryable: Bool
     /// The provider's Retry-After, when it gave one.
     var retryAfter: Duration?
+    /// False when a service was merely saturated (RESOURCE_EXHAUSTED): the run is retried without
+    /// spending one of the job's attempts, so a busy ImageOps never fails jobs.
+    var consumesAttempt = true
 
     static func permanent(_ message: String) -> JobRunError { JobRunError(description: message, retryable: false) }
     static func transient(_ message: String, retryAfter: Duration? = nil) -> JobRunError {
@@ -33,7 +36,9 @@ struct JobRunError: Error, CustomStringConvertible {
             case .resourceExhausted:
                 // ImageOps saturated: it says when to come back.
                 let wait = rpc.detail(CommonRetryInfo.self).map { Duration.milliseconds(Int64($0.retryAfterMillis)) }
-                return .transient("\(what): \(rpc.message)", retryAfter: wait)
+                var error = JobRunError.transient("\(what): \(rpc.message)", retryAfter: wait ?? .milliseconds(200))
+                error.consumesAttempt = false
+                return error
             case .unavailable, .deadlineExceeded, .aborted, .internal, .unknown:
                 return .transient("\(what): \(rpc.message)")
             default:

@@ -147,6 +147,27 @@ import Testing
         #expect(try await LedgerInvariants.hold(for: user.id, in: jobs.billingDatabase))
     }
 
+    @Test func aSaturatedImageOpsDoesNotFailJobs() async throws {
+        // One ImageOps worker and no queue: most calls of a burst are refused (RESOURCE_EXHAUSTED),
+        // and every job still succeeds with a single allowed attempt.
+        let jobs = try await JobsStack.start(["IMAGEOPS_WORKERS": "1", "IMAGEOPS_QUEUE": "0", "JOBS_MAX_ATTEMPTS": "1"])
+        defer { Task { await jobs.stop() } }
+        let user = try await jobs.user("burst@imageswiss.test", credits: 20)
+        var inputs: [String] = []
+        for index in 0..<8 { inputs.append(try await jobs.upload(user.access, width: 1600 + index, height: 1200)) }
+        let batch = try await jobs.http.call("POST", "/api/v1/batches", json: [
+            "input_file_ids": inputs, "steps": [["operation": "resize", "parameters": ["width": "800"]], ["operation": "sharpen"]],
+        ], bearer: user.access)
+        #expect(batch.status == 201, "\(batch.text)")
+        let id = try #require(batch.json["id"] as? String)
+        var state: [String: Any] = [:]
+        try await waitUntil(timeout: .seconds(90)) {
+            state = try await jobs.http.call("GET", "/api/v1/batches/\(id)", bearer: user.access).json
+            return !["queued", "running"].contains(state["status"] as? String ?? "")
+        }
+        #expect(state["status"] as? String == "succeeded", "\(state)")
+    }
+
     @Test func paidFirstThenFairShares() async throws {
         // One worker, one slot: the start order is the scheduling order.
         let jobs = try await JobsStack.start(["JOBS_WORKERS": "1", "JOBS_WORKER_SLOTS": "1"])
