@@ -17,11 +17,14 @@ function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+let toastTimer;
 function toast(message) {
   const box = document.getElementById("toast");
   box.textContent = message;
   box.classList.add("show");
-  setTimeout(() => box.classList.remove("show"), 3500);
+  // A new message restarts the clock: an earlier message's timer must not hide this one.
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => box.classList.remove("show"), 3500);
 }
 
 function failure(error) {
