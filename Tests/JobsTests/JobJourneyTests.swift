@@ -78,7 +78,7 @@ import Testing
         let zip = try await jobs.http.call("GET", "/api/v1/batches/\(batchID)/zip", bearer: user.access)
         #expect(zip.status == 200 && zip.headers["content-type"] == "application/zip")
         #expect(zip.body.prefix(4) == Data([0x50, 0x4B, 0x03, 0x04]))
-        let names = try unzipNames(zip.body)
+        let names = try await ZipCheck.entries(Array(zip.body)).keys
         #expect(names.sorted() == ["p0-convert+resize.png", "p1-convert+resize.png", "p2-convert+resize.png"])
         try await waitUntil { try await jobs.balance(user.id).total == 42 }
         #expect(try await jobs.balance(user.id).held == 0)
@@ -184,21 +184,3 @@ func waitUntil(timeout: Duration = .seconds(30), _ condition: () async throws ->
         try await Task.sleep(for: .milliseconds(100))
     }
 }
-
-/// The entry names of a zip, from its central directory.
-func unzipNames(_ data: Data) throws -> [String] {
-    let bytes = [UInt8](data)
-    var names: [String] = []
-    var index = 0
-    while index + 46 <= bytes.count {
-        if bytes[index] == 0x50, bytes[index + 1] == 0x4B, bytes[index + 2] == 0x01, bytes[index + 3] == 0x02 {
-            let length = Int(bytes[index + 28]) | Int(bytes[index + 29]) << 8
-            names.append(String(decoding: bytes[(index + 46)..<(index + 46 + length)], as: UTF8.self))
-            index += 46 + length
-        } else {
-            index += 1
-        }
-    }
-    return names
-}
-
