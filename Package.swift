@@ -79,7 +79,7 @@ let package = Package(
             name: "CVips",
             path: "Libraries/CVips",
             pkgConfig: "vips",
-            providers: [.apt(["libvips-dev"])]
+            providers: [.apt(["libvips-dev", "libturbojpeg0-dev"])]
         ),
         .target(
             name: "Vips",

@@ -1,9 +1,11 @@
+import CVips
+
 extension VipsImage {
     /// Resizes encoded bytes to fit inside a box, keeping the aspect ratio (`enlarge: false` never
-    /// upsizes). For upright JPEGs it picks the JPEG shrink-on-load factor itself (the largest of
-    /// 8, 4, 2 that still leaves at least the target size) and finishes with one Lanczos3 `resize`:
-    /// measured 32–35 ms per 2.7 MP photo against 47 ms through `thumbnail_buffer`, which parses the
-    /// input twice (docs/performance.md). Other inputs go through `thumbnail`.
+    /// upsizes). An upright JPEG is decoded at the smallest DCT scale that still leaves at least the
+    /// target size (`decodeJPEG`) and finished with one Lanczos3 `resize`: measured 32–35 ms per
+    /// 2.7 MP photo at libvips' 1/2 shrink against 47 ms through `thumbnail_buffer`, which parses the
+    /// input twice, and less again at 3/8 (docs/performance.md). Other inputs go through `thumbnail`.
     public static func fit(
         _ bytes: [UInt8], width: Int, height: Int?, enlarge: Bool, limits: ImageLimits = ImageLimits()
     ) throws -> VipsImage {
@@ -19,16 +21,37 @@ extension VipsImage {
         if !enlarge { scale = min(scale, 1) }
         let targetWidth = max(1, Int((Double(header.width) * scale).rounded()))
         let targetHeight = max(1, Int((Double(header.height) * scale).rounded()))
-        let shrink = [8, 4, 2].first { header.width / $0 >= targetWidth && header.height / $0 >= targetHeight } ?? 1
-        let loaded = try VipsOperationCall.run("jpegload_buffer", [
-            ("buffer", .blob(bytes)), ("shrink", .int(shrink)), ("access", .text("sequential")), ("fail_on", .text("error")),
-        ]) { try $0.image() }
+        let loaded = try self.decodeJPEG(bytes, header: header, atLeast: (targetWidth, targetHeight))
         if loaded.width == targetWidth, loaded.height == targetHeight { return loaded }
         return try VipsOperationCall.run("resize", [
             ("in", .image(loaded)),
             ("scale", .double(Double(targetWidth) / Double(loaded.width))),
             ("vscale", .double(Double(targetHeight) / Double(loaded.height))),
             ("kernel", .text("lanczos3")),
+        ]) { try $0.image() }
+    }
+}
+
+extension VipsImage {
+    /// Decodes an upright JPEG at the smallest scale of eighths (libjpeg-turbo's DCT scaling) that
+    /// is at least `size`; at full scale, or when libjpeg-turbo refuses the file (CMYK, a warning
+    /// such as a truncated scan), through libvips' own loader at the largest of its shrink factors
+    /// 8, 4, 2 that fits, so that loader's `fail_on=error` judges damaged files exactly as before.
+    static func decodeJPEG(_ bytes: [UInt8], header: VipsImage, atLeast size: (width: Int, height: Int)) throws -> VipsImage {
+        // libjpeg-turbo's scaled size: the dimension times eighths/8, rounded up.
+        let eighths = (1...8).first { (eighths: Int) -> Bool in
+            (header.width * eighths + 7) / 8 >= size.width && (header.height * eighths + 7) / 8 >= size.height
+        } ?? 8
+        if eighths < 8 {
+            var message = [CChar](repeating: 0, count: 256)
+            let decoded = bytes.withUnsafeBytes {
+                isw_jpeg_decode_scaled($0.baseAddress, $0.count, Int32(eighths), header.pointer, &message, message.count)
+            }
+            if let decoded { return VipsImage(owning: decoded) }
+        }
+        let shrink = [8, 4, 2].first { header.width / $0 >= size.width && header.height / $0 >= size.height } ?? 1
+        return try VipsOperationCall.run("jpegload_buffer", [
+            ("buffer", .blob(bytes)), ("shrink", .int(shrink)), ("access", .text("sequential")), ("fail_on", .text("error")),
         ]) { try $0.image() }
     }
 }

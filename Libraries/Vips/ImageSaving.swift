@@ -61,6 +61,9 @@ extension VipsImage {
     /// Encodes the image. This is where pixels are actually computed, so a truncated or corrupt
     /// input fails here.
     public func encoded(as format: ImageFormat, options: SaveOptions = SaveOptions()) throws -> [UInt8] {
+        if format == .jpeg, !options.keepMetadata, let jpeg = try self.encodedDirectly(quality: options.quality, progressive: options.progressive) {
+            return jpeg
+        }
         var arguments: [(String, VipsArgument)] = [("in", .image(options.keepMetadata ? self : try self.withoutPrivateMetadata())), ("strip", .bool(!options.keepMetadata))]
         if let quality = options.quality {
             guard (1...100).contains(quality) else { throw VipsError(.invalidArgument, "quality must be 1 to 100") }
@@ -84,5 +87,29 @@ extension VipsImage {
         if format == .avif { arguments.append(("compression", .text("av1"))) }
         if format == .heic { arguments.append(("compression", .text("hevc"))) }
         return try VipsOperationCall.run(format.saver, arguments) { try $0.blob() }
+    }
+}
+
+extension VipsImage {
+    /// Results up to this many pixels are computed into one buffer by `encodedDirectly`; larger ones
+    /// stream through libvips' saver strip by strip (8 MP of RGB is 24 MB per call in flight).
+    static let directJPEGMaxPixels = 8_000_000
+
+    /// A JPEG without metadata, computed on the calling thread and encoded by libjpeg-turbo with
+    /// libvips' defaults (quality 75, 4:2:0 below 90) — no hand-off between libvips' saver threads
+    /// (docs/performance.md). nil when the image is not 8-bit sRGB or gray, or is large: then
+    /// libvips' `jpegsave` does it.
+    func encodedDirectly(quality: Int?, progressive: Bool) throws -> [UInt8]? {
+        guard isw_jpeg_encodable(self.pointer) != 0, self.width * self.height <= Self.directJPEGMaxPixels else { return nil }
+        let quality = quality ?? 75
+        guard (1...100).contains(quality) else { throw VipsError(.invalidArgument, "quality must be 1 to 100") }
+        var output: UnsafeMutablePointer<UInt8>?
+        var length: UInt = 0
+        var message = [CChar](repeating: 0, count: 512)
+        guard isw_jpeg_encode(self.pointer, Int32(quality), progressive ? 1 : 0, &output, &length, &message, message.count) == 0, let output else {
+            throw VipsError(.processing, String(cString: message))
+        }
+        defer { isw_jpeg_free(output) }
+        return Array(UnsafeBufferPointer(start: output, count: Int(length)))
     }
 }

@@ -8,13 +8,14 @@ public enum VipsWarnings {
     private static let handler = Mutex<(@Sendable (String) -> Void)?>(nil)
     private static let installed = Mutex(false)
 
-    /// Routes every later libvips warning (and message) to `handler`.
+    /// Routes every later libvips warning (and message) to `handler`. Not its info chatter (one line
+    /// per resize: "residual reduceh by …"), which GLib drops by default.
     public static func route(_ handler: @escaping @Sendable (String) -> Void) {
         self.handler.withLock { $0 = handler }
         self.installed.withLock { installed in
             guard !installed else { return }
             installed = true
-            let levels = GLogLevelFlags(rawValue: G_LOG_LEVEL_WARNING.rawValue | G_LOG_LEVEL_MESSAGE.rawValue | G_LOG_LEVEL_INFO.rawValue)
+            let levels = GLogLevelFlags(rawValue: G_LOG_LEVEL_WARNING.rawValue | G_LOG_LEVEL_MESSAGE.rawValue)
             _ = g_log_set_handler("VIPS", levels, { _, _, message, _ in
                 let text = message.map { String(cString: $0) } ?? ""
                 VipsWarnings.deliver(text)
