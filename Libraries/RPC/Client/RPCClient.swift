@@ -30,7 +30,7 @@ public final class RPCClient: Sendable {
     public func unary<Request, Response>(
         _ method: RPCMethod<Request, Response>, _ request: Request, options: RPCCallOptions = .init()
     ) async throws -> Response {
-        let payload = ByteBuffer(bytes: try ProtobufCoding.encode(request))
+        let payload = try ProtobufCoding.encodeToBuffer(request)
         let deadline = self.deadline(options)
         let buffer = try await self.withRetries(method.idempotent, deadline: deadline) { connection in
             try await connection.unary(path: method.path, payload: payload, metadata: options.metadata, deadline: deadline)
@@ -43,7 +43,7 @@ public final class RPCClient: Sendable {
     public func serverStreaming<Request, Response>(
         _ method: RPCMethod<Request, Response>, _ request: Request, options: RPCCallOptions = .init()
     ) async throws -> RPCResponseStream<Response> {
-        let payload = ByteBuffer(bytes: try ProtobufCoding.encode(request))
+        let payload = try ProtobufCoding.encodeToBuffer(request)
         let deadline = self.deadline(options)
         let connection = try await self.connection(until: deadline)
         let raw = try connection.serverStreaming(path: method.path, payload: payload, metadata: options.metadata, deadline: deadline)

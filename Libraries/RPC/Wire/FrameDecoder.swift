@@ -17,6 +17,7 @@ public struct FrameDecoder: ByteToMessageDecoder {
 
     public let maxPayloadSize: Int
     private var bytesToSkip = 0
+    static let maxReservation = 4 << 20
 
     public init(maxPayloadSize: Int) {
         self.maxPayloadSize = maxPayloadSize
@@ -42,7 +43,14 @@ public struct FrameDecoder: ByteToMessageDecoder {
             context.fireChannelRead(Self.wrapInboundOut(.oversized(type: type, flags: flags, callID: callID, length: length)))
             return .continue
         }
-        guard buffer.readableBytes >= FrameLayout.headerSize + Int(length) else { return .needMoreData }
+        let frameSize = FrameLayout.headerSize + Int(length)
+        guard buffer.readableBytes >= frameSize else {
+            // Room for the frame at once: a megabyte payload arriving in 64 KiB reads would otherwise
+            // regrow (and copy) the accumulated bytes several times. At most 4 MiB ahead of the bytes
+            // that arrived, so a header alone cannot make the server allocate a maximum-size frame.
+            buffer.reserveCapacity(minimumWritableBytes: min(frameSize - buffer.readableBytes, Self.maxReservation))
+            return .needMoreData
+        }
         buffer.moveReaderIndex(forwardBy: 4)
         let type = buffer.readInteger(as: UInt8.self)!
         let flags = buffer.readInteger(as: UInt8.self)!
