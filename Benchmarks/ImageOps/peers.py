@@ -17,6 +17,7 @@ import io
 import math
 import multiprocessing
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -38,7 +39,8 @@ def pillow_one(args):
 
 def run_pillow(files, out):
     with multiprocessing.get_context("fork").Pool(2) as pool:
-        pool.map(pillow_one, [(f, os.path.join(out, os.path.basename(f))) for f in files])
+        # One image per task: map's default chunks (10 images here) leave one process idle at the end.
+        pool.map(pillow_one, [(f, os.path.join(out, os.path.basename(f))) for f in files], chunksize=1)
 
 
 def run_pyvips(files, out):
@@ -92,8 +94,8 @@ def psnr(files, out):
     return sum(values) / len(values)
 
 
-def main(corpus, out_root, client, port):
-    files = sorted(os.path.join(corpus, f) for f in os.listdir(corpus) if f.endswith(".jpg"))
+def run_round(files, corpus, out_root, client, port):
+    """One round: every contender once, in the same order; images/s by contender."""
     results = {}
 
     def timed(name, runner):
@@ -104,7 +106,7 @@ def main(corpus, out_root, client, port):
         runner(files, out)
         results[name] = len(files) / (time.perf_counter() - start)
 
-    # Ours: the client reports its own timing (connection set up and warmed before the clock starts).
+    # Ours: the client reports its own timing (connections set up and warmed before the clock starts).
     out = os.path.join(out_root, "imageswiss")
     line = subprocess.run([client, str(port), corpus, out, "2"], check=True, capture_output=True, text=True).stdout
     fields = dict(item.split("=") for item in line.split())
@@ -113,12 +115,36 @@ def main(corpus, out_root, client, port):
     timed("pyvips", run_pyvips)
     timed("vipsthumbnail", run_vipsthumbnail)
     timed("imagemagick", run_imagemagick)
+    return results
 
+
+def print_table(title, results, files, out_root):
     ours = results["imageswiss"]
-    print(f"corpus: {len(files)} JPEGs, {os.path.getsize(files[0]) / 1e6:.2f} MB first; resize to fit {BOX}x{BOX}, JPEG Q{QUALITY}, 2 workers each")
+    print(title)
     print(f"{'contender':<15}{'images/s':>10}{'imageswiss / it':>18}{'PSNR dB':>10}")
     for name, rate in sorted(results.items(), key=lambda kv: -kv[1]):
         print(f"{name:<15}{rate:>10.1f}{ours / rate:>17.2f}x{psnr(files, os.path.join(out_root, name)):>10.2f}")
+
+
+def main(corpus, out_root, client, port):
+    files = sorted(os.path.join(corpus, f) for f in os.listdir(corpus) if f.endswith(".jpg"))
+    # ROUNDS > 1 repeats every contender that many times (this VM's speed drifts by ±15 % within
+    # minutes) and ends with the median of each contender's rates and of the ratios.
+    rounds = int(os.environ.get("ROUNDS", "1"))
+    print(f"corpus: {len(files)} JPEGs, {os.path.getsize(files[0]) / 1e6:.2f} MB first; resize to fit {BOX}x{BOX}, JPEG Q{QUALITY}, 2 workers each")
+    all_results = []
+    for number in range(1, rounds + 1):
+        results = run_round(files, corpus, out_root, client, port)
+        all_results.append(results)
+        print_table(f"round {number}" if rounds > 1 else "", results, files, out_root)
+    if rounds > 1:
+        median = {name: statistics.median(r[name] for r in all_results) for name in all_results[0]}
+        print_table(f"median of {rounds} rounds", median, files, out_root)
+        for name in median:
+            if name != "imageswiss":
+                ratios = sorted(r["imageswiss"] / r[name] for r in all_results)
+                print(f"imageswiss / {name} by round: " + " ".join(f"{x:.2f}x" for x in ratios)
+                      + f"  (median {statistics.median(ratios):.2f}x, ahead in {sum(x > 1 for x in ratios)} of {rounds})")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ImageOps benchmark (docs/performance.md): the ImageOps service over RPC against Pillow, pyvips,
-# vipsthumbnail and ImageMagick, same corpus, same run.   Benchmarks/ImageOps/run.sh [IMAGES]
+# vipsthumbnail and ImageMagick, same corpus, same run.   [ROUNDS=5] Benchmarks/ImageOps/run.sh [IMAGES]
 # Needs (benchmarks only): pip install pillow pyvips numpy; apt-get install imagemagick libvips-tools
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
