@@ -13,12 +13,13 @@ struct BlobStore: Sendable {
     let configuration: StorageConfiguration
     let logger: Logger
 
-    /// The bytes `owner` uses (every blob counts in full, deduplicated or not) and how many blobs.
+    /// The bytes `owner` uses (every blob counts in full, deduplicated or not) and how many blobs:
+    /// one row that a trigger on `blobs` keeps (StorageSchema, migration 3).
     func usage(of owner: String, in session: (any PostgresQuerying)? = nil) async throws -> (bytes: Int64, count: Int64) {
-        let row = try await (session ?? self.database).query(
-            "SELECT coalesce(sum(byte_size), 0)::bigint AS bytes, count(*) AS n FROM blobs WHERE owner_id = $1", [owner]
-        ).first!
-        return (try row.decode("bytes"), try row.decode("n"))
+        guard let row = try await (session ?? self.database).query(
+            "SELECT bytes, blobs FROM owner_usage WHERE owner_id = $1", [owner]
+        ).first else { return (0, 0) }
+        return (try row.decode("bytes"), try row.decode("blobs"))
     }
 
     /// Backend and file failures as statuses: a full disk is `storage_full`, the rest `storage_unavailable`.

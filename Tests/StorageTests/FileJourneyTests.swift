@@ -124,6 +124,12 @@ import Testing
         #expect(try await stack.objectExists(sha256: sha256Hex(png)) == false)
         let usage = try await stack.http.call("GET", "/api/v1/files/usage", bearer: alice.access)
         #expect(usage.json["used_bytes"] as? Int == photo.count && usage.json["files"] as? Int == 1 && usage.json["tier"] as? String == "free")
+        // The usage the quota reads (kept by a trigger) equals the blobs' own totals for every owner.
+        #expect(try await stack.count("""
+            SELECT count(*) FROM (SELECT owner_id, sum(byte_size) AS bytes, count(*) AS blobs FROM blobs GROUP BY owner_id) s
+            FULL JOIN owner_usage u USING (owner_id)
+            WHERE coalesce(s.bytes, 0) <> coalesce(u.bytes, 0) OR coalesce(s.blobs, 0) <> coalesce(u.blobs, 0)
+            """) == 0)
     }
 
     @Test(arguments: StorageStack.Backend.allCases)
