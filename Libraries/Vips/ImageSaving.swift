@@ -61,14 +61,12 @@ extension VipsImage {
     /// Encodes the image. This is where pixels are actually computed, so a truncated or corrupt
     /// input fails here.
     public func encoded(as format: ImageFormat, options: SaveOptions = SaveOptions()) throws -> [UInt8] {
+        if let quality = options.quality, !(1...100).contains(quality) { throw VipsError(.invalidArgument, "quality must be 1 to 100") }
         if format == .jpeg, !options.keepMetadata, let jpeg = try self.encodedDirectly(quality: options.quality, progressive: options.progressive) {
             return jpeg
         }
         var arguments: [(String, VipsArgument)] = [("in", .image(options.keepMetadata ? self : try self.withoutPrivateMetadata())), ("strip", .bool(!options.keepMetadata))]
-        if let quality = options.quality {
-            guard (1...100).contains(quality) else { throw VipsError(.invalidArgument, "quality must be 1 to 100") }
-            if format != .png, format != .gif { arguments.append(("Q", .int(quality))) }
-        }
+        if let quality = options.quality, format != .png, format != .gif { arguments.append(("Q", .int(quality))) }
         if options.lossless, [.webp, .avif, .heic, .jxl].contains(format) { arguments.append(("lossless", .bool(true))) }
         if let effort = options.effort {
             switch format {
@@ -98,11 +96,10 @@ extension VipsImage {
     /// A JPEG without metadata, computed on the calling thread and encoded by libjpeg-turbo with
     /// libvips' defaults (quality 75, 4:2:0 below 90) — no hand-off between libvips' saver threads
     /// (docs/performance.md). nil when the image is not 8-bit sRGB or gray, or is large: then
-    /// libvips' `jpegsave` does it.
+    /// libvips' `jpegsave` does it. `quality` was checked by `encoded`.
     func encodedDirectly(quality: Int?, progressive: Bool) throws -> [UInt8]? {
         guard isw_jpeg_encodable(self.pointer) != 0, self.width * self.height <= Self.directJPEGMaxPixels else { return nil }
         let quality = quality ?? 75
-        guard (1...100).contains(quality) else { throw VipsError(.invalidArgument, "quality must be 1 to 100") }
         var output: UnsafeMutablePointer<UInt8>?
         var length: UInt = 0
         var message = [CChar](repeating: 0, count: 512)

@@ -14,7 +14,10 @@ enum ProtobufCoding {
         }
     }
 
-    static func encode(_ message: some SwiftProtobuf.Message) throws(RPCError) -> [UInt8] {
+    /// Serializes into `Bytes`: an array, or a `SerializedByteBuffer` ready to be a frame's payload.
+    static func encode<Bytes: SwiftProtobufContiguousBytes>(
+        _ message: some SwiftProtobuf.Message, as _: Bytes.Type = [UInt8].self
+    ) throws(RPCError) -> Bytes {
         do {
             return try message.serializedBytes()
         } catch {
@@ -22,14 +25,9 @@ enum ProtobufCoding {
         }
     }
 
-    /// Serializes straight into a `ByteBuffer`, ready to be written as a frame's payload.
+    /// Serializes straight into a `ByteBuffer` (no intermediate array).
     static func encodeToBuffer(_ message: some SwiftProtobuf.Message) throws(RPCError) -> ByteBuffer {
-        do {
-            let bytes: SerializedByteBuffer = try message.serializedBytes()
-            return bytes.buffer
-        } catch {
-            throw RPCError(.internal, "could not encode \(type(of: message).protoMessageName): \(error)")
-        }
+        try self.encode(message, as: SerializedByteBuffer.self).buffer
     }
 }
 
