@@ -11,6 +11,8 @@ struct BillingConfiguration: Sendable {
     var lowBalanceThreshold: Int64
     /// The largest amount one call may move.
     var maxAmount: Int64
+    /// The most items one PlaceHolds or SettleHolds call may carry.
+    var maxBatch: Int
     var creditsPerDollar: Int64
     var minCustomCents: Int64
     var maxCustomCents: Int64
@@ -30,6 +32,7 @@ struct BillingConfiguration: Sendable {
         self.holdLifetime = .seconds(try configuration.int("HOLD_TTL_S", default: 3600))
         self.lowBalanceThreshold = Int64(try configuration.int("LOW_BALANCE_THRESHOLD", default: 5))
         self.maxAmount = Int64(try configuration.int("MAX_AMOUNT", default: 1_000_000))
+        self.maxBatch = try configuration.int("MAX_BATCH", default: 200)
         self.creditsPerDollar = Int64(try configuration.int("CREDITS_PER_DOLLAR", default: 100))
         self.minCustomCents = Int64(try configuration.int("MIN_CUSTOM_CENTS", default: 100))
         self.maxCustomCents = Int64(try configuration.int("MAX_CUSTOM_CENTS", default: 100_000))

@@ -16,6 +16,8 @@ struct BillingHandlers: Sendable {
         router.register(BillingMethods.placeHold) { request, context in try await billing.placeHold(try RPCCaller(context.metadata), request) }
         router.register(BillingMethods.capture) { request, context in try await billing.capture(try RPCCaller(context.metadata), request) }
         router.register(BillingMethods.release) { request, context in try await billing.release(try RPCCaller(context.metadata), request) }
+        router.register(BillingMethods.placeHolds) { request, context in try await billing.placeHolds(try RPCCaller(context.metadata), request) }
+        router.register(BillingMethods.settleHolds) { request, context in try await billing.settleHolds(try RPCCaller(context.metadata), request) }
         router.register(BillingMethods.getHold) { request, context in try await billing.getHold(try RPCCaller(context.metadata), request.holdID) }
         router.register(BillingMethods.spend) { request, context in try await billing.spend(try RPCCaller(context.metadata), request) }
         router.register(BillingMethods.history) { request, context in try await billing.history(try RPCCaller(context.metadata), request) }

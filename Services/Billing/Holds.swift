@@ -34,7 +34,7 @@ extension BillingService {
     }
 
     /// What a hold says it pays for is shown in histories: bounded.
-    private static func checkLabels(reference: String, operation: String) throws {
+    static func checkLabels(reference: String, operation: String) throws {
         guard reference.utf8.count <= 200, operation.utf8.count <= 100 else { throw BillingFailure.invalid("reference", "reference or operation too long") }
     }
 
@@ -100,31 +100,37 @@ extension BillingService {
         return hold
     }
 
-    /// The ledger functions' refusals (SQLSTATE IS0xx, message "reason:detail…") as Billing's errors.
+    /// The ledger functions' refusals (SQLSTATE IS0xx) as Billing's errors.
     static func ledgerCall<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as PostgresError where error.sqlState?.hasPrefix("IS") == true {
-            let parts = (error.primaryMessage ?? "").split(separator: ":").map(String.init)
-            let detail = parts.dropFirst()
-            switch error.sqlState {
-            case "IS001":
-                throw BillingFailure.error(.resourceExhausted, "daily_cap_reached",
-                                           "your tier spends at most \(detail.first ?? "?") credits a day (\(detail.dropFirst().first ?? "?") so far)")
-            case "IS002":
-                throw BillingFailure.error(.failedPrecondition, "insufficient_credits", "not enough credits; \(detail.first ?? "0") are available")
-            case "IS003":
-                throw BillingFailure.notFound("hold")
-            case "IS006":
-                throw BillingFailure.error(.failedPrecondition, "idempotency_key_reused", "this idempotency key was used for a different request",
-                                           field: "idempotency_key")
-            case "IS004":
-                throw BillingFailure.error(.failedPrecondition, "hold_resolved", "this hold is already \(detail.first ?? "resolved")")
-            case "IS005":
-                throw BillingFailure.error(.invalidArgument, "capture_exceeds_hold", "a capture is at most the held \(detail.first ?? "") credits", field: "amount")
-            default:
-                throw error
-            }
+            throw Self.ledgerRefusal(error.primaryMessage ?? "")
+        }
+    }
+
+    /// A ledger function's refusal, "reason:detail…" (an IS0xx error's message, or a batch item's
+    /// o_error), as the error the single call answers.
+    static func ledgerRefusal(_ message: String) -> RPCError {
+        let parts = message.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        let detail = parts.dropFirst()
+        switch parts.first {
+        case "daily_cap_reached":
+            return BillingFailure.error(.resourceExhausted, "daily_cap_reached",
+                                        "your tier spends at most \(detail.first ?? "?") credits a day (\(detail.dropFirst().first ?? "?") so far)")
+        case "insufficient_credits":
+            return BillingFailure.error(.failedPrecondition, "insufficient_credits", "not enough credits; \(detail.first ?? "0") are available")
+        case "not_found":
+            return BillingFailure.notFound("hold")
+        case "idempotency_key_reused":
+            return BillingFailure.error(.failedPrecondition, "idempotency_key_reused", "this idempotency key was used for a different request",
+                                        field: "idempotency_key")
+        case "hold_resolved":
+            return BillingFailure.error(.failedPrecondition, "hold_resolved", "this hold is already \(detail.first ?? "resolved")")
+        case "capture_exceeds_hold":
+            return BillingFailure.error(.invalidArgument, "capture_exceeds_hold", "a capture is at most the held \(detail.first ?? "") credits", field: "amount")
+        default:
+            return RPCError(.internal, "ledger refusal not understood: \(message)")
         }
     }
 

@@ -12,6 +12,10 @@ public enum BillingMethods {
     public static let placeHold: RPCMethod<BillingHoldRequest, BillingHold> = method("PlaceHold")
     public static let capture: RPCMethod<BillingCaptureRequest, BillingHold> = method("Capture")
     public static let release: RPCMethod<BillingReleaseRequest, BillingHold> = method("Release")
+    /// Many PlaceHold calls of one caller in one transaction; each item answered (or refused) on its own.
+    public static let placeHolds: RPCMethod<BillingPlaceHoldsRequest, BillingHoldOutcomes> = method("PlaceHolds")
+    /// Many Capture and Release calls of one caller in one transaction; each item answered on its own.
+    public static let settleHolds: RPCMethod<BillingSettleHoldsRequest, BillingHoldOutcomes> = method("SettleHolds")
     public static let getHold: RPCMethod<BillingGetHoldRequest, BillingHold> = method("GetHold")
     public static let spend: RPCMethod<BillingSpendRequest, BillingHold> = method("Spend")
     public static let history: RPCMethod<BillingHistoryRequest, BillingHistoryResponse> = method("History")

@@ -2,10 +2,11 @@ import Foundation
 import ImageSwissProtos
 import RPC
 
-/// BillingBenchmarkClient PORT [CLIENTS] [SECONDS]
+/// BillingBenchmarkClient PORT [CLIENTS] [SECONDS] [BATCH]
 /// CLIENTS concurrent clients (default 8), each its own account with enough credits, each running
 /// PlaceHold(3) then Capture(2) back to back for SECONDS (default 15, after 3 s of warm-up), as Jobs
-/// does per job. Prints `pairs=N seconds=S pairs_per_second=R errors=E`.
+/// does per job; with BATCH > 1, PlaceHolds of BATCH such holds then SettleHolds capturing them, as
+/// Jobs does for a batch. Prints `pairs=N seconds=S pairs_per_second=R errors=E`.
 let arguments = CommandLine.arguments
 guard arguments.count >= 2, let port = Int(arguments[1]) else {
     FileHandle.standardError.write(Data("usage: BillingBenchmarkClient PORT [CLIENTS] [SECONDS]\n".utf8))
@@ -13,6 +14,7 @@ guard arguments.count >= 2, let port = Int(arguments[1]) else {
 }
 let clients = arguments.count > 2 ? Int(arguments[2]) ?? 8 : 8
 let seconds = arguments.count > 3 ? Int(arguments[3]) ?? 15 : 15
+let batch = arguments.count > 4 ? max(1, Int(arguments[4]) ?? 1) : 1
 let client = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: port)], configuration: RPCClientConfiguration())
 
 func options(_ account: String, role: String = "user") -> RPCCallOptions {
@@ -46,6 +48,33 @@ func pair(_ account: String, _ n: Int) async throws {
     _ = try await client.unary(BillingMethods.capture, capture, options: options(account))
 }
 
+/// BATCH pairs through PlaceHolds and SettleHolds; a refused item counts as an error.
+func batchOfPairs(_ account: String, _ n: Int) async throws -> (pairs: Int, errors: Int) {
+    var holds = BillingPlaceHoldsRequest()
+    holds.holds = (0..<batch).map { item in
+        var hold = BillingHoldRequest()
+        hold.amount = 3
+        hold.reference = "job-\(n)-\(item)"
+        hold.operation = "resize"
+        hold.idempotencyKey = "\(account)-h-\(n)-\(item)"
+        return hold
+    }
+    let placed = try await client.unary(BillingMethods.placeHolds, holds, options: options(account)).outcomes
+    var settle = BillingSettleHoldsRequest()
+    settle.items = placed.filter { !$0.hasRefusal }.map { outcome in
+        var capture = BillingCaptureRequest()
+        capture.holdID = outcome.hold.holdID
+        capture.amount = 2
+        capture.idempotencyKey = "\(account)-c-\(outcome.hold.holdID)"
+        var item = BillingSettlement()
+        item.capture = capture
+        return item
+    }
+    let settled = try await client.unary(BillingMethods.settleHolds, settle, options: options(account)).outcomes
+    let pairs = settled.filter { !$0.hasRefusal }.count
+    return (pairs, batch - pairs)
+}
+
 func run(for duration: Duration) async -> (pairs: Int, errors: Int) {
     let end = ContinuousClock.now + duration
     return await withTaskGroup(of: (Int, Int).self) { group in
@@ -53,7 +82,16 @@ func run(for duration: Duration) async -> (pairs: Int, errors: Int) {
             group.addTask {
                 var pairs = 0, errors = 0
                 while ContinuousClock.now < end {
-                    do { try await pair(account, Int.random(in: 0..<Int.max)); pairs += 1 } catch { errors += 1 }
+                    do {
+                        if batch == 1 {
+                            try await pair(account, Int.random(in: 0..<Int.max))
+                            pairs += 1
+                        } else {
+                            let done = try await batchOfPairs(account, Int.random(in: 0..<Int.max))
+                            pairs += done.pairs
+                            errors += done.errors
+                        }
+                    } catch { errors += batch }
                 }
                 return (pairs, errors)
             }
