@@ -401,6 +401,10 @@ enum BillingSchema {
             -- batch is written with one statement per table. Keys arrive unique (Billing answers a
             -- key repeated inside a batch itself).
             --
+            -- Every statement looks rows up by key, a few hundred at most: the functions plan them as
+            -- index lookups whatever the statistics say (a fresh table's, before its first ANALYZE,
+            -- made the planner hash-join whole tables and a batch slower with every row added).
+            --
             -- Locks, as the single calls take them: every key's advisory lock (in hash order, so two
             -- batches cannot deadlock), then the account's row.
 
@@ -434,8 +438,12 @@ enum BillingSchema {
                 IF v_count = 0 THEN RETURN; END IF;
                 PERFORM pg_advisory_xact_lock(s.h)
                 FROM (SELECT DISTINCT hashtext(p_caller || '|PlaceHold|' || k) AS h FROM unnest(p_keys) k ORDER BY 1) s;
+                -- One index probe per key (LIMIT 1 keeps the planner from turning the probes into a scan
+                -- of all the caller's keys).
                 SELECT array_agg(i.key), array_agg(i.request), array_agg(i.hold_id) INTO v_known_keys, v_known_requests, v_known_holds
-                FROM idempotency_keys i WHERE i.caller = p_caller AND i.method = 'PlaceHold' AND i.key = ANY(p_keys);
+                FROM unnest(p_keys) k(key)
+                CROSS JOIN LATERAL (SELECT j.key, j.request, j.hold_id FROM idempotency_keys j
+                                    WHERE j.caller = p_caller AND j.method = 'PlaceHold' AND j.key = k.key LIMIT 1) i;
 
                 SELECT CASE WHEN a.spent_day = v_today THEN a.spent_amount ELSE 0 END INTO v_spent
                 FROM accounts a WHERE a.account_id = p_caller FOR UPDATE;
@@ -506,7 +514,7 @@ enum BillingSchema {
                 SELECT u.n::integer, v_error[u.n], h.id, h.account_id, h.amount, 0::bigint, 'open'::text, h.reference,
                        (extract(epoch FROM h.expires_at) * 1000000)::bigint
                 FROM unnest(v_result) WITH ORDINALITY u(hold, n) LEFT JOIN holds h ON h.id = u.hold ORDER BY u.n;
-            END $fn$ LANGUAGE plpgsql;
+            END $fn$ LANGUAGE plpgsql SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off;
 
             -- p_methods[i] is 'Capture' or 'Release' (its capture 0).
             CREATE FUNCTION billing_settle_batch(p_caller text, p_methods text[], p_keys text[], p_requests bytea[], p_holds uuid[],
@@ -520,6 +528,7 @@ enum BillingSchema {
                 v_known_holds uuid[];
                 v_result uuid[] := array_fill(NULL::uuid, ARRAY[v_count]);
                 v_error text[] := array_fill(NULL::text, ARRAY[v_count]);
+                v_account text[];
                 v_amount bigint[];
                 v_state text[];
                 v_operation text[];
@@ -540,17 +549,21 @@ enum BillingSchema {
                 IF v_count = 0 THEN RETURN; END IF;
                 PERFORM pg_advisory_xact_lock(s.h)
                 FROM (SELECT DISTINCT hashtext(p_caller || '|' || m || '|' || k) AS h FROM unnest(p_methods, p_keys) u(m, k) ORDER BY 1) s;
-                -- Keys as 'Method|key': the method never holds a '|', so the pair reads back unambiguously.
+                -- Keys as 'Method|key' (the method never holds a '|'), one index probe each.
                 SELECT array_agg(i.method || '|' || i.key), array_agg(i.request), array_agg(i.hold_id)
                 INTO v_known_keys, v_known_requests, v_known_holds
-                FROM idempotency_keys i JOIN unnest(p_methods, p_keys) u(m, k) ON i.caller = p_caller AND i.method = u.m AND i.key = u.k;
+                FROM unnest(p_methods, p_keys) k(method, key)
+                CROSS JOIN LATERAL (SELECT j.method, j.key, j.request, j.hold_id FROM idempotency_keys j
+                                    WHERE j.caller = p_caller AND j.method = k.method AND j.key = k.key LIMIT 1) i;
 
                 SELECT a.spent_day, a.total INTO v_spent_day, v_total FROM accounts a WHERE a.account_id = p_caller FOR UPDATE;
-                -- The holds, aligned with the items; another account's hold reads as none.
-                SELECT array_agg(h.amount ORDER BY u.n), array_agg(h.state ORDER BY u.n), array_agg(h.operation ORDER BY u.n),
-                       array_agg(h.reference ORDER BY u.n), array_agg((h.created_at AT TIME ZONE 'UTC')::date ORDER BY u.n)
-                INTO v_amount, v_state, v_operation, v_reference, v_day
-                FROM unnest(p_holds) WITH ORDINALITY u(id, n) LEFT JOIN holds h ON h.id = u.id AND h.account_id = p_caller;
+                -- The holds, aligned with the items (found by id alone: the loop treats another account's
+                -- hold as none).
+                SELECT array_agg(h.account_id ORDER BY u.n), array_agg(h.amount ORDER BY u.n), array_agg(h.state ORDER BY u.n),
+                       array_agg(h.operation ORDER BY u.n), array_agg(h.reference ORDER BY u.n),
+                       array_agg((h.created_at AT TIME ZONE 'UTC')::date ORDER BY u.n)
+                INTO v_account, v_amount, v_state, v_operation, v_reference, v_day
+                FROM unnest(p_holds) WITH ORDINALITY u(id, n) LEFT JOIN holds h ON h.id = u.id;
 
                 FOR i IN 1..v_count LOOP
                     v_at := array_position(v_known_keys, p_methods[i] || '|' || p_keys[i]);
@@ -562,7 +575,7 @@ enum BillingSchema {
                         END IF;
                         CONTINUE;
                     END IF;
-                    IF v_amount[i] IS NULL THEN
+                    IF v_amount[i] IS NULL OR v_account[i] <> p_caller THEN
                         v_error[i] := 'not_found';
                         CONTINUE;
                     END IF;
@@ -624,7 +637,7 @@ enum BillingSchema {
                 SELECT u.n::integer, v_error[u.n], h.id, h.account_id, h.amount, h.captured, h.state, h.reference,
                        (extract(epoch FROM h.expires_at) * 1000000)::bigint
                 FROM unnest(v_result) WITH ORDINALITY u(hold, n) LEFT JOIN holds h ON h.id = u.hold ORDER BY u.n;
-            END $fn$ LANGUAGE plpgsql;
+            END $fn$ LANGUAGE plpgsql SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off;
             """),
         Migration(version: 6, name: "fewer checks per hold row", sql: """
             -- Holds and their parts are written only by the ledger functions, under the account's row
