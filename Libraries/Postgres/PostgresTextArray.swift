@@ -5,8 +5,14 @@ import Foundation
 public enum PostgresTextArray {
     /// A text[] literal: every element quoted, quotes and backslashes escaped.
     public static func literal(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-            .joined(separator: ",") + "}"
+        self.literal(values.map(Optional.some))
+    }
+
+    /// A text[] literal whose nil elements are NULL.
+    public static func literal(_ values: [String?]) -> String {
+        "{" + values.map { value in
+            value.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" } ?? "NULL"
+        }.joined(separator: ",") + "}"
     }
 
     /// A bigint[] (or integer[]) literal.

@@ -218,12 +218,16 @@ struct JobQueue: Sendable {
             """, [age.milliseconds]))
     }
 
-    func markSettled(_ id: UUID, captured: Bool, note: String? = nil) async throws {
+    /// Records what Billing answered for settled jobs, in one statement.
+    func markSettled(_ jobs: [(id: UUID, captured: Bool, note: String?)]) async throws {
+        guard !jobs.isEmpty else { return }
         try await self.database.execute("""
-            UPDATE jobs SET credits = $2, charged_credits = CASE WHEN $2 = 'captured' THEN charged_credits ELSE 0 END,
-                last_error = CASE WHEN $3::text IS NULL THEN last_error ELSE $3 END
-            WHERE id = $1 AND credits IN ('capture_pending', 'release_pending')
-            """, [id, captured ? "captured" : "released", note])
+            UPDATE jobs SET credits = s.credits, charged_credits = CASE WHEN s.credits = 'captured' THEN charged_credits ELSE 0 END,
+                last_error = coalesce(s.note, last_error)
+            FROM unnest($1::uuid[], $2::text[], $3::text[]) AS s(id, credits, note)
+            WHERE jobs.id = s.id AND jobs.credits IN ('capture_pending', 'release_pending')
+            """, [PostgresTextArray.literal(jobs.map(\.id.uuidString)), PostgresTextArray.literal(jobs.map { $0.captured ? "captured" : "released" }),
+                  PostgresTextArray.literal(jobs.map(\.note))])
     }
 
     /// Tells watchers that these rows changed, and workers when some went back to the queue.

@@ -18,36 +18,69 @@ struct Settlement: Sendable {
         RPCCallOptions(timeout: timeout, metadata: [RPCMetadata.callerID: owner, RPCMetadata.callerRole: "service", RPCMetadata.callerScopes: "*"])
     }
 
+    /// Holds per PlaceHolds / SettleHolds call (Billing's BILLING_MAX_BATCH is 200 by default).
+    static let holdsPerCall = 100
+
+    /// Settles jobs in one SettleHolds call per owner and chunk; what Billing could not be asked
+    /// stays pending for the settler.
     func settle(_ jobs: [Unsettled]) async {
         await withTaskGroup(of: Void.self) { group in
-            for job in jobs { group.addTask { await self.settle(job) } }
+            for (owner, jobs) in Dictionary(grouping: jobs, by: \.ownerID) {
+                for start in stride(from: 0, to: jobs.count, by: Self.holdsPerCall) {
+                    group.addTask { await self.settle(Array(jobs[start..<min(start + Self.holdsPerCall, jobs.count)]), owner: owner) }
+                }
+            }
         }
     }
 
-    func settle(_ job: Unsettled) async {
+    private func settle(_ jobs: [Unsettled], owner: String) async {
+        var request = BillingSettleHoldsRequest()
+        request.items = jobs.map(Self.settlement)
+        let outcomes: [BillingHoldOutcome]
         do {
-            if job.capture {
-                var request = BillingCaptureRequest()
-                request.holdID = job.holdID
-                request.amount = job.amount
-                request.idempotencyKey = "job:\(job.id.uuidString.lowercased()):\(job.holdID):capture"
-                _ = try await self.billing.unary(BillingMethods.capture, request, options: Self.options(for: job.ownerID))
-                try await self.queue.markSettled(job.id, captured: true)
-            } else {
-                var request = BillingReleaseRequest()
-                request.holdID = job.holdID
-                request.idempotencyKey = "job:\(job.id.uuidString.lowercased()):\(job.holdID):release"
-                _ = try await self.billing.unary(BillingMethods.release, request, options: Self.options(for: job.ownerID))
-                try await self.queue.markSettled(job.id, captured: false)
-            }
-        } catch let error as RPCError where error.detail(CommonErrorInfo.self)?.reason == "hold_resolved" {
-            // The hold ended without us: Billing expired it (the job outlived BILLING_HOLD_TTL_S). The
-            // user was not charged; say so on the job rather than retrying forever.
-            self.logger.error("hold resolved before settlement", metadata: ["job": "\(job.id)", "error": "\(error.message)"])
-            try? await self.queue.markSettled(job.id, captured: false, note: job.capture ? "not charged: \(error.message)" : nil)
+            outcomes = try await self.billing.unary(BillingMethods.settleHolds, request, options: Self.options(for: owner)).outcomes
         } catch {
             // Billing unreachable: the settler tries again.
-            self.logger.warning("settlement deferred", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            self.logger.warning("settlement deferred", metadata: ["jobs": "\(jobs.count)", "error": "\(error)"])
+            return
         }
+        var settled: [(id: UUID, captured: Bool, note: String?)] = []
+        for (job, outcome) in zip(jobs, outcomes) {
+            if !outcome.hasRefusal {
+                settled.append((job.id, job.capture, nil))
+            } else if outcome.refusal.reason == "hold_resolved" {
+                // The hold ended without us: Billing expired it (the job outlived BILLING_HOLD_TTL_S). The
+                // user was not charged; say so on the job rather than retrying forever.
+                self.logger.error("hold resolved before settlement", metadata: ["job": "\(job.id)", "error": "\(outcome.refusal.message)"])
+                settled.append((job.id, false, job.capture ? "not charged: \(outcome.refusal.message)" : nil))
+            } else {
+                self.logger.warning("settlement deferred", metadata: ["job": "\(job.id)", "error": "\(outcome.refusal.message)"])
+            }
+        }
+        do {
+            try await self.queue.markSettled(settled)
+        } catch {
+            // Billing has settled them; marking again later replays the same answers.
+            self.logger.warning("settlement not recorded", metadata: ["jobs": "\(settled.count)", "error": "\(error)"])
+        }
+    }
+
+    /// A job's capture or release, its idempotency key derived from the job and its hold.
+    private static func settlement(_ job: Unsettled) -> BillingSettlement {
+        var item = BillingSettlement()
+        let key = "job:\(job.id.uuidString.lowercased()):\(job.holdID)"
+        if job.capture {
+            var capture = BillingCaptureRequest()
+            capture.holdID = job.holdID
+            capture.amount = job.amount
+            capture.idempotencyKey = key + ":capture"
+            item.capture = capture
+        } else {
+            var release = BillingReleaseRequest()
+            release.holdID = job.holdID
+            release.idempotencyKey = key + ":release"
+            item.release = release
+        }
+        return item
     }
 }

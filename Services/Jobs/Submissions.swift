@@ -124,45 +124,60 @@ struct Submissions: Sendable {
         }
     }
 
-    /// Holds each priced job's cost; on a refusal, releases what it held and passes the refusal on.
+    /// Holds each priced job's cost, up to `Settlement.holdsPerCall` holds per PlaceHolds call; on a
+    /// refusal, releases what it held and passes the (first) refusal on.
     func hold(_ plan: Plan, owner: String) async throws -> [UUID: String] {
         let options = Settlement.options(for: owner)
-        let held = HoldBook()
+        let priced = plan.jobs.filter { $0.credits > 0 }
+        var held: [UUID: String] = [:]
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                var running = 0
-                for job in plan.jobs where job.credits > 0 {
-                    if running >= 8 { try await group.next(); running -= 1 }
-                    group.addTask {
-                        var request = BillingHoldRequest()
-                        request.amount = job.credits
-                        request.reference = job.id.uuidString.lowercased()
-                        request.operation = plan.tool.name
-                        request.idempotencyKey = "job:\(job.id.uuidString.lowercased()):hold"
-                        let hold = try await self.billing.unary(BillingMethods.placeHold, request, options: options)
-                        guard hold.state == "open" else {
-                            throw JobsFailure.error(.aborted, "submission_abandoned",
-                                                    "this submission was abandoned earlier; submit again with a new idempotency key")
-                        }
-                        held.add(job.id, hold.holdID)
-                    }
-                    running += 1
+            for start in stride(from: 0, to: priced.count, by: Settlement.holdsPerCall) {
+                let chunk = priced[start..<min(start + Settlement.holdsPerCall, priced.count)]
+                var request = BillingPlaceHoldsRequest()
+                request.holds = chunk.map { job in
+                    var hold = BillingHoldRequest()
+                    hold.amount = job.credits
+                    hold.reference = job.id.uuidString.lowercased()
+                    hold.operation = plan.tool.name
+                    hold.idempotencyKey = "job:\(job.id.uuidString.lowercased()):hold"
+                    return hold
                 }
-                try await group.waitForAll()
+                let outcomes = try await self.billing.unary(BillingMethods.placeHolds, request, options: options).outcomes
+                var refusal: RPCError?
+                for (job, outcome) in zip(chunk, outcomes) {
+                    if outcome.hasRefusal {
+                        refusal = refusal ?? outcome.refusal.error
+                    } else if outcome.hold.state != "open" {
+                        refusal = refusal ?? JobsFailure.error(.aborted, "submission_abandoned",
+                                                               "this submission was abandoned earlier; submit again with a new idempotency key")
+                    } else {
+                        held[job.id] = outcome.hold.holdID
+                    }
+                }
+                if let refusal { throw refusal }
             }
         } catch {
-            await self.release(held.all, owner: owner)
+            await self.release(held, owner: owner)
             throw error
         }
-        return held.all
+        return held
     }
 
+    /// Returns holds placed for a submission that did not go ahead (best effort: unresolved holds
+    /// also expire in Billing).
     func release(_ holds: [UUID: String], owner: String) async {
-        for (job, hold) in holds {
-            var request = BillingReleaseRequest()
-            request.holdID = hold
-            request.idempotencyKey = "job:\(job.uuidString.lowercased()):release"
-            _ = try? await self.billing.unary(BillingMethods.release, request, options: Settlement.options(for: owner))
+        let items = holds.map { job, hold in
+            var release = BillingReleaseRequest()
+            release.holdID = hold
+            release.idempotencyKey = "job:\(job.uuidString.lowercased()):release"
+            var item = BillingSettlement()
+            item.release = release
+            return item
+        }
+        for start in stride(from: 0, to: items.count, by: Settlement.holdsPerCall) {
+            var request = BillingSettleHoldsRequest()
+            request.items = Array(items[start..<min(start + Settlement.holdsPerCall, items.count)])
+            _ = try? await self.billing.unary(BillingMethods.settleHolds, request, options: Settlement.options(for: owner))
         }
     }
 
@@ -224,11 +239,4 @@ final class TierCache: Sendable {
         }
         return tier
     }
-}
-
-/// The holds placed so far by concurrent PlaceHold calls.
-final class HoldBook: Sendable {
-    private let holds = Mutex<[UUID: String]>([:])
-    func add(_ job: UUID, _ hold: String) { self.holds.withLock { $0[job] = hold } }
-    var all: [UUID: String] { self.holds.withLock { $0 } }
 }
