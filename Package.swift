@@ -274,7 +274,7 @@ let package = Package(
         .testTarget(name: "S3Tests", dependencies: ["S3", "Curl", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["S3", "Curl", "TestSupport", "Postgres", "ImageSamples", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["S3", "Curl", "TestSupport", "ImageSwissProtos", "RPC", "Postgres", "ImageSamples", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .testTarget(

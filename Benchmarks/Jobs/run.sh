@@ -6,7 +6,7 @@
 #  2. end-to-end resize jobs per second (fit 512x512, JPEG q80, batches of the ImageOps corpus read
 #     from and written to Storage, credits held and captured) against ImageOps called directly over
 #     RPC with 2 concurrent clients on the same corpus.
-#   Benchmarks/Jobs/run.sh [SECONDS] [ROUNDS]
+#   [RESIZE_ONLY=1] Benchmarks/Jobs/run.sh [SECONDS] [ROUNDS]   (ROUNDS: alternating resize rounds; RESIZE_ONLY skips part 1)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -25,6 +25,7 @@ as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 psql_db() { as_pg "$pgbin/psql" -h "$data/pg" -p "$POSTGRES_PORT" -U postgres -d "$1" -qAt -c "$2"; }
 
 psql_db imageswiss_billing "UPDATE tiers SET daily_cap = 1000000000" >/dev/null
+if [ "${RESIZE_ONLY:-0}" != 1 ]; then
 psql_db postgres "DROP DATABASE IF EXISTS pgbench" >/dev/null
 psql_db postgres "CREATE DATABASE pgbench" >/dev/null
 as_pg "$pgbin/pgbench" -h "$data/pg" -p "$POSTGRES_PORT" -U postgres -i -q -s 8 pgbench >/dev/null 2>&1
@@ -44,17 +45,24 @@ batched="$("$bin_dir/JobsBenchmarkClient" noop-batch "$JOBS_RPC_PORT" "$BILLING_
 echo "$batched"
 rate="$(echo "$batched" | sed -E 's/.*jobs_per_second=([0-9.]+).*/\1/')"
 python3 -c "import sys; r, t = float(sys.argv[1]), float(sys.argv[2]); print(f'no-op jobs/s (batched submissions) {r:.1f} vs pgbench TPS {t:.1f}: {r / t:.2f}x')" "$rate" "$tps"
+fi
 
 python3 "$root/Benchmarks/ImageOps/corpus.py" "$work/corpus" 40 >/dev/null
-echo "ImageOps direct, resize fit 512 q80, 2 clients, 40 images:"
-direct="$("$bin_dir/ImageOpsBenchmarkClient" "$IMAGEOPS_RPC_PORT" "$work/corpus" "$work/direct" 2)"
-echo "$direct"
-echo "ImageSwiss Jobs, resize batches of 40 through the stack, $rounds rounds:"
-e2e="$("$bin_dir/JobsBenchmarkClient" resize "$JOBS_RPC_PORT" "$BILLING_RPC_PORT" "$STORAGE_RPC_PORT" "$work/corpus" "$rounds")"
-echo "$e2e"
-python3 - "$direct" "$e2e" <<'PY'
-import re, sys
-d = dict(re.findall(r"(\w+)=([0-9.]+)", sys.argv[1])); e = dict(re.findall(r"(\w+)=([0-9.]+)", sys.argv[2]))
-direct = float(d["images"]) / float(d["seconds"]); ours = float(e["jobs_per_second"])
-print(f"resize jobs/s {ours:.2f} vs ImageOps direct {direct:.2f} images/s: {ours / direct:.2f}x")
+# Rounds alternate ImageOps alone and the whole stack on the same 40 images, so that both see the
+# same machine (a background vacuum or checkpoint lands on both, not on one).
+declare -a direct_all stack_all
+for round in $(seq 1 "$rounds"); do
+  direct="$("$bin_dir/ImageOpsBenchmarkClient" "$IMAGEOPS_RPC_PORT" "$work/corpus" "$work/direct" 2)"
+  direct_all+=("$(python3 -c "import re, sys; d = dict(re.findall(r'(\w+)=([0-9.]+)', sys.argv[1])); print(float(d['images']) / float(d['seconds']))" "$direct")")
+  e2e="$("$bin_dir/JobsBenchmarkClient" resize "$JOBS_RPC_PORT" "$BILLING_RPC_PORT" "$STORAGE_RPC_PORT" "$work/corpus" 1)"
+  stack_all+=("$(echo "$e2e" | sed -E 's/.*jobs_per_second=([0-9.]+).*/\1/')")
+  printf 'round %s: ImageOps direct (fit 512 q80, 2 clients, 40 images) %.2f images/s; resize batch of 40 through the stack %.2f jobs/s\n' \
+    "$round" "${direct_all[-1]}" "${stack_all[-1]}"
+done
+python3 - "${direct_all[*]}" "${stack_all[*]}" <<'PY'
+import statistics, sys
+direct, ours = ([float(x) for x in a.split()] for a in sys.argv[1:3])
+ratios = [o / d for o, d in zip(ours, direct)]
+print(f"resize jobs/s median {statistics.median(ours):.2f} vs ImageOps direct median {statistics.median(direct):.2f} images/s; "
+      f"ratio by round {' '.join(f'{r:.2f}' for r in ratios)} (median {statistics.median(ratios):.2f}x)")
 PY

@@ -30,9 +30,22 @@ struct StorageAccess: Sendable {
         return (blob, data)
     }
 
-    /// Stores `data` as a new blob of `owner`. The key makes a retried write the same upload.
+    /// Stores `data` as a new blob of `owner`: in one PutBlob call when it fits one chunk, else as a
+    /// chunked upload. The key makes a retried write the same blob.
     func write(_ data: Data, owner: String, purpose: String, name: String, key: String) async throws -> StorageBlob {
         let options = Settlement.options(for: owner, timeout: .seconds(30))
+        if data.count <= Self.chunkSize {
+            var put = StoragePutBlobRequest()
+            put.purpose = purpose
+            put.displayName = name
+            put.data = data
+            put.idempotencyKey = key
+            do {
+                return try await self.storage.unary(StorageMethods.putBlob, put, options: options)
+            } catch let error as RPCError where error.detail(CommonErrorInfo.self)?.reason == "invalid_data" {
+                // Storage's chunks are smaller than ours (STORAGE_MAX_CHUNK_BYTES): upload in pieces.
+            }
+        }
         var begin = StorageBeginUploadRequest()
         begin.purpose = purpose
         begin.displayName = name

@@ -20,6 +20,9 @@ struct StorageHandlers: Sendable {
         router.register(StorageMethods.commitUpload) { request, context in
             try await self.store.commit(try RPCCaller(context.metadata), request.uploadID)
         }
+        router.register(StorageMethods.putBlob) { request, context in
+            try await self.store.put(try RPCCaller(context.metadata), request)
+        }
         router.register(StorageMethods.abortUpload) { request, context in
             try await self.store.abort(try RPCCaller(context.metadata), request.uploadID)
             return StorageAbortUploadResponse()

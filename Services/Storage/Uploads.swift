@@ -107,8 +107,7 @@ extension BlobStore {
     /// (shared with equal content) and the row, in one transaction. Committing again returns the blob.
     func commit(_ caller: RPCCaller, _ uploadID: String) async throws -> StorageBlob {
         let id = try parseID(uploadID, "upload")
-        enum Outcome: Sendable { case blob(StorageBlob), refused(RPCError) }
-        let outcome: Outcome = try await self.database.transaction { session in
+        let outcome: SealOutcome = try await self.database.transaction { session in
             guard let row = try await session.query("""
                 SELECT purpose, display_name, expected_size, blob_lifetime_s, blob_id FROM uploads
                 WHERE id = $1 AND owner_id = $2 AND expires_at > now() FOR UPDATE
@@ -116,55 +115,125 @@ extension BlobStore {
             if let blobID = try row.decodeIfPresent("blob_id", as: UUID.self) {
                 return .blob(try await self.blob(blobID, owner: caller.id, in: session).message)
             }
-            let purpose: String = try row.decode("purpose")
-            let content = try await self.mapped { try await self.staging.seal(id) }
-            let expected: Int64 = try row.decode("expected_size")
-            if expected > 0 && content.size < expected {
-                throw StorageFailure.error(.failedPrecondition, "upload_incomplete", "\(content.size) of \(expected) bytes arrived; send the rest")
-            }
-            func refuse(_ error: RPCError) async throws -> Outcome {
-                try await session.execute("DELETE FROM uploads WHERE id = $1", [id])
-                return .refused(error)
-            }
-            if content.size == 0 { return try await refuse(StorageFailure.error(.invalidArgument, "empty_file", "the file is empty")) }
-            if content.size > self.configuration.maxUploadBytes { return try await refuse(self.tooLarge(content.size)) }
-            if expected > 0 && content.size != expected {
-                return try await refuse(StorageFailure.error(.invalidArgument, "size_mismatch", "\(content.size) bytes arrived, \(expected) were announced"))
-            }
-            let sniffed = ContentSniffer.sniff(content.head)
-            if purpose != "result" && !sniffed.isImage {
-                return try await refuse(StorageFailure.error(
-                    .invalidArgument, "unsupported_content", "this is not an image ImageSwiss reads (\(sniffed.contentType))"
-                ))
-            }
-            // Concurrent commits of one owner: the quota check and the insert happen one at a time.
-            _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["quota:\(caller.id)"])
-            let used = try await self.usage(of: caller.id, in: session).bytes
-            if used + content.size > self.configuration.quota(for: caller.tier) { return try await refuse(self.quotaExceeded(caller, used: used)) }
-            // The object lock keeps a concurrent delete of the last blob of this content from
-            // removing the object between our store and our insert.
-            _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["object:\(content.sha256)"])
-            try await self.mapped {
-                try await self.backend.store(stagedFile: self.staging.path(id), sha256: content.sha256, size: content.size,
-                                             contentType: sniffed.contentType)
-            }
-            let requested: Int64 = try row.decode("blob_lifetime_s")
-            let lifetime = requested > 0 ? requested : self.configuration.lifetimes[purpose].map { $0.components.seconds }
-            let blobID = UUID()
-            try await session.execute("""
-                INSERT INTO blobs (id, owner_id, purpose, content_type, byte_size, sha256, display_name, width, height, expires_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10::bigint))
-                """, [blobID, caller.id, purpose, sniffed.contentType, content.size, content.sha256,
-                      try row.decode("display_name", as: String.self), sniffed.width, sniffed.height, lifetime])
-            try await session.execute("UPDATE uploads SET blob_id = $1 WHERE id = $2", [blobID, id])
-            return .blob(try await self.blob(blobID, owner: caller.id, in: session).message)
+            return try await self.seal(session, caller, upload: id, purpose: try row.decode("purpose"), displayName: try row.decode("display_name"),
+                                       expected: try row.decode("expected_size"), lifetime: try row.decode("blob_lifetime_s"))
         }
         // The staged bytes are an object now (or refused): the staging file goes either way.
         await self.staging.remove(id)
-        switch outcome {
-        case .blob(let blob): return blob
-        case .refused(let error): throw error
+        return try outcome.get()
+    }
+
+    /// PutBlob: begin, one chunk and commit in one call and one transaction (the upload row stays as
+    /// the record of the idempotency key). Larger files take the upload calls.
+    func put(_ caller: RPCCaller, _ request: StoragePutBlobRequest) async throws -> StorageBlob {
+        guard StorageConfiguration.purposes.contains(request.purpose) else {
+            throw StorageFailure.invalid("purpose", "purpose must be one of \(StorageConfiguration.purposes.joined(separator: ", "))")
         }
+        guard request.data.count <= min(self.configuration.maxChunkBytes, Int(clamping: self.configuration.maxUploadBytes)) else {
+            throw StorageFailure.invalid("data", "PutBlob takes at most \(self.configuration.maxChunkBytes) bytes; larger files take BeginUpload")
+        }
+        guard !request.data.isEmpty else { throw StorageFailure.error(.invalidArgument, "empty_file", "the file is empty") }
+        guard request.idempotencyKey.utf8.count <= 200 else { throw StorageFailure.invalid("idempotency_key", "at most 200 bytes") }
+        let key: String? = request.idempotencyKey.isEmpty ? nil : request.idempotencyKey
+        if let key, let blob = try await self.replayedPut(caller, key: key, request) { return blob }
+        let id = UUID()
+        _ = try await self.mapped { try await self.staging.append(id, offset: 0, data: Array(request.data)) }
+        let outcome: SealOutcome?
+        do {
+            outcome = try await self.database.transaction { session in
+                let inserted = try await session.query("""
+                    INSERT INTO uploads (id, owner_id, purpose, display_name, expected_size, blob_lifetime_s, idempotency_key, expires_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))
+                    ON CONFLICT (owner_id, idempotency_key) DO NOTHING
+                    RETURNING id
+                    """, [id, caller.id, request.purpose, DisplayName.clean(request.displayName), request.data.count,
+                          Int64(clamping: request.expiresInSeconds), key, Int(self.configuration.uploadSessionLifetime.components.seconds)])
+                guard !inserted.isEmpty else { return nil }  // the same key, put concurrently
+                return try await self.seal(session, caller, upload: id, purpose: request.purpose, displayName: DisplayName.clean(request.displayName),
+                                           expected: Int64(request.data.count), lifetime: Int64(clamping: request.expiresInSeconds))
+            }
+        } catch {
+            await self.staging.remove(id)
+            throw error
+        }
+        await self.staging.remove(id)
+        if let outcome { return try outcome.get() }
+        guard let key, let blob = try await self.replayedPut(caller, key: key, request) else {
+            throw StorageFailure.error(.aborted, "upload_in_progress", "an upload with this idempotency key is in progress")
+        }
+        return blob
+    }
+
+    /// The blob an earlier PutBlob (or upload) with this key made, when it asked for the same thing.
+    private func replayedPut(_ caller: RPCCaller, key: String, _ request: StoragePutBlobRequest) async throws -> StorageBlob? {
+        guard let row = try await self.database.query(
+            "SELECT purpose, expected_size, blob_id FROM uploads WHERE owner_id = $1 AND idempotency_key = $2", [caller.id, key]
+        ).first else { return nil }
+        guard try row.decode("purpose", as: String.self) == request.purpose, try row.decode("expected_size", as: Int64.self) == Int64(request.data.count) else {
+            throw StorageFailure.error(.failedPrecondition, "idempotency_key_reused", "this idempotency key stored a different file")
+        }
+        guard let blobID = try row.decodeIfPresent("blob_id", as: UUID.self) else {
+            throw StorageFailure.error(.aborted, "upload_in_progress", "an upload with this idempotency key is in progress")
+        }
+        return try await self.blob(blobID, owner: caller.id).message
+    }
+
+    /// What sealing staged bytes gave: a blob, or a refusal (its upload row removed).
+    enum SealOutcome: Sendable {
+        case blob(StorageBlob)
+        case refused(RPCError)
+
+        func get() throws -> StorageBlob {
+            switch self {
+            case .blob(let blob): return blob
+            case .refused(let error): throw error
+            }
+        }
+    }
+
+    /// Inside the caller's transaction, with the upload's row written: digest and type from the
+    /// staged bytes, the limits, then the object (shared with equal content) and the blob's row.
+    private func seal(_ session: PostgresSession, _ caller: RPCCaller, upload id: UUID, purpose: String, displayName: String,
+                      expected: Int64, lifetime requested: Int64) async throws -> SealOutcome {
+        let content = try await self.mapped { try await self.staging.seal(id) }
+        if expected > 0 && content.size < expected {
+            throw StorageFailure.error(.failedPrecondition, "upload_incomplete", "\(content.size) of \(expected) bytes arrived; send the rest")
+        }
+        func refuse(_ error: RPCError) async throws -> SealOutcome {
+            try await session.execute("DELETE FROM uploads WHERE id = $1", [id])
+            return .refused(error)
+        }
+        if content.size == 0 { return try await refuse(StorageFailure.error(.invalidArgument, "empty_file", "the file is empty")) }
+        if content.size > self.configuration.maxUploadBytes { return try await refuse(self.tooLarge(content.size)) }
+        if expected > 0 && content.size != expected {
+            return try await refuse(StorageFailure.error(.invalidArgument, "size_mismatch", "\(content.size) bytes arrived, \(expected) were announced"))
+        }
+        let sniffed = ContentSniffer.sniff(content.head)
+        if purpose != "result" && !sniffed.isImage {
+            return try await refuse(StorageFailure.error(
+                .invalidArgument, "unsupported_content", "this is not an image ImageSwiss reads (\(sniffed.contentType))"
+            ))
+        }
+        // Concurrent commits of one owner: the quota check and the insert happen one at a time.
+        _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["quota:\(caller.id)"])
+        let used = try await self.usage(of: caller.id, in: session).bytes
+        if used + content.size > self.configuration.quota(for: caller.tier) { return try await refuse(self.quotaExceeded(caller, used: used)) }
+        // The object lock keeps a concurrent delete of the last blob of this content from
+        // removing the object between our store and our insert.
+        _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["object:\(content.sha256)"])
+        try await self.mapped {
+            try await self.backend.store(stagedFile: self.staging.path(id), sha256: content.sha256, size: content.size,
+                                         contentType: sniffed.contentType)
+        }
+        let lifetime = requested > 0 ? requested : self.configuration.lifetimes[purpose].map { $0.components.seconds }
+        let blobID = UUID()
+        try await session.execute("""
+            INSERT INTO blobs (id, owner_id, purpose, content_type, byte_size, sha256, display_name, width, height, expires_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10::bigint))
+            """, [blobID, caller.id, purpose, sniffed.contentType, content.size, content.sha256,
+                  displayName, sniffed.width, sniffed.height, lifetime])
+        try await session.execute("UPDATE uploads SET blob_id = $1 WHERE id = $2", [blobID, id])
+        return .blob(try await self.blob(blobID, owner: caller.id, in: session).message)
     }
 
     func abort(_ caller: RPCCaller, _ uploadID: String) async throws {

@@ -108,6 +108,30 @@ public nonisolated struct StorageBeginUploadRequest: Sendable {
   public init() {}
 }
 
+/// A whole file that fits one chunk (at most Upload.max_chunk_size bytes), stored in one call: the
+/// upload's begin, chunk and commit in one transaction. Jobs writes its results this way.
+public nonisolated struct StoragePutBlobRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var purpose: String = String()
+
+  public var displayName: String = String()
+
+  public var data: Data = Data()
+
+  /// The same key from the same caller returns the same blob (as BeginUpload's key does).
+  public var idempotencyKey: String = String()
+
+  /// Overrides the purpose's default lifetime; 0 keeps the default.
+  public var expiresInSeconds: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct StorageUpload: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -608,6 +632,56 @@ nonisolated extension StorageBeginUploadRequest: SwiftProtobuf.Message, SwiftPro
     if lhs.purpose != rhs.purpose {return false}
     if lhs.displayName != rhs.displayName {return false}
     if lhs.expectedSize != rhs.expectedSize {return false}
+    if lhs.idempotencyKey != rhs.idempotencyKey {return false}
+    if lhs.expiresInSeconds != rhs.expiresInSeconds {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension StoragePutBlobRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PutBlobRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}purpose\0\u{3}display_name\0\u{1}data\0\u{3}idempotency_key\0\u{3}expires_in_seconds\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.purpose) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.displayName) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.data) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.expiresInSeconds) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.purpose.isEmpty {
+      try visitor.visitSingularStringField(value: self.purpose, fieldNumber: 1)
+    }
+    if !self.displayName.isEmpty {
+      try visitor.visitSingularStringField(value: self.displayName, fieldNumber: 2)
+    }
+    if !self.data.isEmpty {
+      try visitor.visitSingularBytesField(value: self.data, fieldNumber: 3)
+    }
+    if !self.idempotencyKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.idempotencyKey, fieldNumber: 4)
+    }
+    if self.expiresInSeconds != 0 {
+      try visitor.visitSingularUInt64Field(value: self.expiresInSeconds, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: StoragePutBlobRequest, rhs: StoragePutBlobRequest) -> Bool {
+    if lhs.purpose != rhs.purpose {return false}
+    if lhs.displayName != rhs.displayName {return false}
+    if lhs.data != rhs.data {return false}
     if lhs.idempotencyKey != rhs.idempotencyKey {return false}
     if lhs.expiresInSeconds != rhs.expiresInSeconds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}

@@ -12,6 +12,8 @@ public enum StorageMethods {
     public static let appendChunk: RPCMethod<StorageAppendChunkRequest, StorageUpload> = method("AppendChunk", idempotent: true)
     public static let getUpload: RPCMethod<StorageUploadRequest, StorageUpload> = method("GetUpload", idempotent: true)
     public static let commitUpload: RPCMethod<StorageUploadRequest, StorageBlob> = method("CommitUpload", idempotent: true)
+    /// A file that fits one chunk in one call; with an idempotency key, a retry returns the same blob.
+    public static let putBlob: RPCMethod<StoragePutBlobRequest, StorageBlob> = method("PutBlob")
     public static let abortUpload: RPCMethod<StorageUploadRequest, StorageAbortUploadResponse> = method("AbortUpload", idempotent: true)
     public static let getBlob: RPCMethod<StorageBlobRequest, StorageBlob> = method("GetBlob", idempotent: true)
     public static let listBlobs: RPCMethod<StorageListBlobsRequest, StorageListBlobsResponse> = method("ListBlobs", idempotent: true)
