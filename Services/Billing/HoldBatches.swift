@@ -48,7 +48,8 @@ extension BillingService {
                 case nil:
                     throw BillingFailure.invalid("settlement", "each item is a capture or a release")
                 }
-                parsed = (method, try IdempotentCalls.check(key, domain: "billing"), try parseID(hold, "hold"), capture)
+                let id = try parseID(hold, "hold")  // checked in the single calls' order
+                parsed = (method, try IdempotentCalls.check(key, domain: "billing"), id, capture)
                 // A Capture and a Release may carry the same key: they are different calls.
                 return ("\(method)|\(key)", bytes)
             }
