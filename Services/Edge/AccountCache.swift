@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import ServiceRuntime
 
 /// `GET /api/v1/me` answers (the JSON bytes) the edge built recently, by user id: the hottest
 /// authenticated route then costs a local token check and no call. Entries live for

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceRuntime
 import Tokens
 
 /// Access tokens this edge has already verified, with their claims, so a client sending the same

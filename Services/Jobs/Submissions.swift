@@ -4,7 +4,6 @@ import ImageSwissProtos
 import Postgres
 import RPC
 import ServiceRuntime
-import Synchronization
 
 /// Turning a checklist into queued jobs: validate the operations and the inputs (the caller's own
 /// images), price them with Billing's quote, hold each job's cost, then insert every job at once.
@@ -223,20 +222,16 @@ struct Submissions: Sendable {
 /// Callers' tiers from Billing, kept for a few seconds: a submission needs the tier (priority and
 /// resolution cap) and asking Billing each time costs a locked transaction there. An upgrade is
 /// seen by submissions within `lifetime`.
-final class TierCache: Sendable {
-    private let entries = Mutex<[String: (tier: BillingTier, until: ContinuousClock.Instant)]>([:])
+struct TierCache: Sendable {
+    private let entries = ExpiringCache<BillingTier>(capacity: 10_000)
     let lifetime: Duration
 
     init(lifetime: Duration) { self.lifetime = lifetime }
 
     func tier(of owner: String, _ load: () async throws -> BillingTier) async throws -> BillingTier {
-        let now = ContinuousClock.now
-        if let entry = self.entries.withLock({ $0[owner] }), entry.until > now { return entry.tier }
+        if let tier = self.entries.value(for: owner) { return tier }
         let tier = try await load()
-        self.entries.withLock { entries in
-            if entries.count > 10_000 { entries = entries.filter { $0.value.until > now } }
-            entries[owner] = (tier, now + self.lifetime)
-        }
+        self.entries.store(tier, for: owner, until: .now + self.lifetime)
         return tier
     }
 }
