@@ -121,11 +121,10 @@ struct JobsService: Sendable {
         if !request.tool.isEmpty { conditions.append("j.tool = \(parameters.bind(request.tool))") }
         if !request.batchID.isEmpty { conditions.append("j.batch_id = \(parameters.bind(try Self.parseID(request.batchID, "batch")))") }
         if !request.page.pageToken.isEmpty {
-            let parts = request.page.pageToken.split(separator: "_")
-            guard parts.count == 2, let micros = Int64(parts[0]), let after = UUID(uuidString: String(parts[1])) else {
+            guard let after = CreatedKeyset(token: request.page.pageToken) else {
                 throw JobsFailure.invalid("page_token", "not a page token this service gave")
             }
-            conditions.append("((extract(epoch FROM j.created_at) * 1000000)::bigint, j.id) < (\(parameters.bind(micros)), \(parameters.bind(after)))")
+            conditions.append(after.rowsAfter(created: "j.created_at", id: "j.id", &parameters))
         }
         let rows = try await self.database.query("""
             SELECT \(JobRecord.columns) FROM jobs j \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
@@ -134,7 +133,7 @@ struct JobsService: Sendable {
         var response = JobsListJobsResponse()
         response.jobs = try rows.prefix(pageSize).map { try JobRecord.job($0, showWorker: caller.role == "admin") }
         if rows.count > pageSize, let last = response.jobs.last, let id = UUID(uuidString: last.jobID) {
-            response.page.nextPageToken = "\(last.createdAt.unixMicros)_\(id.uuidString.lowercased())"
+            response.page.nextPageToken = CreatedKeyset(createdMicros: last.createdAt.unixMicros, id: id).token
         }
         return response
     }
@@ -225,19 +224,18 @@ struct JobsService: Sendable {
         var parameters = PostgresParameters([caller.id])
         var condition = ""
         if !request.page.pageToken.isEmpty {
-            let parts = request.page.pageToken.split(separator: "_")
-            guard parts.count == 2, let micros = Int64(parts[0]), let after = UUID(uuidString: String(parts[1])) else {
+            guard let after = CreatedKeyset(token: request.page.pageToken) else {
                 throw JobsFailure.invalid("page_token", "not a page token this service gave")
             }
-            condition = "AND ((extract(epoch FROM created_at) * 1000000)::bigint, id) < (\(parameters.bind(micros)), \(parameters.bind(after)))"
+            condition = "AND " + after.rowsAfter(&parameters)
         }
         let rows = try await self.database.query("""
             SELECT id FROM batches WHERE owner_id = $1 \(condition) ORDER BY created_at DESC, id DESC LIMIT \(pageSize + 1)
             """, parameters.values)
         var response = JobsListBatchesResponse()
         for row in rows.prefix(pageSize) { response.batches.append(try await self.batch(try row.decode("id"), owner: caller.id)) }
-        if rows.count > pageSize, let last = response.batches.last {
-            response.page.nextPageToken = "\(last.createdAt.unixMicros)_\(last.batchID)"
+        if rows.count > pageSize, let last = response.batches.last, let id = UUID(uuidString: last.batchID) {
+            response.page.nextPageToken = CreatedKeyset(createdMicros: last.createdAt.unixMicros, id: id).token
         }
         return response
     }

@@ -43,12 +43,10 @@ extension BlobStore {
         if request.hasCreatedAfter { conditions.append("created_at > to_timestamp(\(parameters.bind(request.createdAfter.unixMicros))::double precision / 1e6)") }
         if request.hasCreatedBefore { conditions.append("created_at < to_timestamp(\(parameters.bind(request.createdBefore.unixMicros))::double precision / 1e6)") }
         if !request.page.pageToken.isEmpty {
-            // Keyset paging on (created_at, id), newest first: "<created micros>_<id>".
-            let parts = request.page.pageToken.split(separator: "_")
-            guard parts.count == 2, let micros = Int64(parts[0]), let after = UUID(uuidString: String(parts[1])) else {
+            guard let after = CreatedKeyset(token: request.page.pageToken) else {
                 throw StorageFailure.invalid("page_token", "not a page token this service gave")
             }
-            conditions.append("((extract(epoch FROM created_at) * 1000000)::bigint, id) < (\(parameters.bind(micros)), \(parameters.bind(after)))")
+            conditions.append(after.rowsAfter(&parameters))
         }
         let rows = try await self.database.query("""
             SELECT \(BlobRecord.columns) FROM blobs WHERE \(conditions.joined(separator: " AND "))
@@ -58,7 +56,7 @@ extension BlobStore {
         var response = StorageListBlobsResponse()
         response.blobs = records.map(\.message)
         if rows.count > pageSize, let last = records.last {
-            response.page.nextPageToken = "\(last.createdMicros)_\(last.id.uuidString.lowercased())"
+            response.page.nextPageToken = CreatedKeyset(createdMicros: last.createdMicros, id: last.id).token
         }
         return response
     }
