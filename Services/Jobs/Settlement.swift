@@ -26,8 +26,8 @@ struct Settlement: Sendable {
     func settle(_ jobs: [Unsettled]) async {
         await withTaskGroup(of: Void.self) { group in
             for (owner, jobs) in Dictionary(grouping: jobs, by: \.ownerID) {
-                for start in stride(from: 0, to: jobs.count, by: Self.holdsPerCall) {
-                    group.addTask { await self.settle(Array(jobs[start..<min(start + Self.holdsPerCall, jobs.count)]), owner: owner) }
+                for chunk in jobs.chunks(of: Self.holdsPerCall) {
+                    group.addTask { await self.settle(Array(chunk), owner: owner) }
                 }
             }
         }
@@ -82,5 +82,12 @@ struct Settlement: Sendable {
             item.release = release
         }
         return item
+    }
+}
+
+extension Array {
+    /// The elements in consecutive pieces of at most `size` (one call's worth each).
+    func chunks(of size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: self.count, by: size).map { self[$0..<Swift.min($0 + size, self.count)] }
     }
 }

@@ -130,8 +130,7 @@ struct Submissions: Sendable {
         let priced = plan.jobs.filter { $0.credits > 0 }
         var held: [UUID: String] = [:]
         do {
-            for start in stride(from: 0, to: priced.count, by: Settlement.holdsPerCall) {
-                let chunk = priced[start..<min(start + Settlement.holdsPerCall, priced.count)]
+            for chunk in priced.chunks(of: Settlement.holdsPerCall) {
                 var request = BillingPlaceHoldsRequest()
                 request.holds = chunk.map { job in
                     var hold = BillingHoldRequest()
@@ -173,9 +172,9 @@ struct Submissions: Sendable {
             item.release = release
             return item
         }
-        for start in stride(from: 0, to: items.count, by: Settlement.holdsPerCall) {
+        for chunk in items.chunks(of: Settlement.holdsPerCall) {
             var request = BillingSettleHoldsRequest()
-            request.items = Array(items[start..<min(start + Settlement.holdsPerCall, items.count)])
+            request.items = Array(chunk)
             _ = try? await self.billing.unary(BillingMethods.settleHolds, request, options: Settlement.options(for: owner))
         }
     }

@@ -8,39 +8,60 @@ import ServiceRuntime
 /// much arrived; a caller that lost its connection asks GetUpload and continues from there.
 extension BlobStore {
     func begin(_ caller: RPCCaller, _ request: StorageBeginUploadRequest) async throws -> StorageUpload {
-        guard StorageConfiguration.purposes.contains(request.purpose) else {
-            throw StorageFailure.invalid("purpose", "purpose must be one of \(StorageConfiguration.purposes.joined(separator: ", "))")
-        }
+        try Self.checkPurpose(request.purpose)
         let expected = Int64(clamping: request.expectedSize)
         if expected > self.configuration.maxUploadBytes { throw self.tooLarge(expected) }
         if expected > 0 {
             let used = try await self.usage(of: caller.id).bytes
             if used + expected > self.configuration.quota(for: caller.tier) { throw self.quotaExceeded(caller, used: used) }
         }
-        guard request.idempotencyKey.utf8.count <= 200 else { throw StorageFailure.invalid("idempotency_key", "at most 200 bytes") }
-        let key: String? = request.idempotencyKey.isEmpty ? nil : request.idempotencyKey
-        let lifetime = Int64(clamping: request.expiresInSeconds)
-        let rows = try await self.database.query("""
+        let key = try Self.uploadKey(request.idempotencyKey)
+        let id = UUID()
+        if try await !self.insertUpload(self.database, id: id, caller: caller, purpose: request.purpose, displayName: request.displayName,
+                                        expected: expected, lifetime: Int64(clamping: request.expiresInSeconds), key: key) {
+            // A retry with the same key: the same upload, if it asked for the same thing.
+            guard let key, let existing = try await self.upload(keyed: key, caller: caller, purpose: request.purpose, expected: expected) else {
+                throw StorageFailure.notFound("upload")
+            }
+            return try await self.status(caller, existing.id)
+        }
+        return try await self.status(caller, id)
+    }
+
+    private static func checkPurpose(_ purpose: String) throws {
+        guard StorageConfiguration.purposes.contains(purpose) else {
+            throw StorageFailure.invalid("purpose", "purpose must be one of \(StorageConfiguration.purposes.joined(separator: ", "))")
+        }
+    }
+
+    /// An upload's idempotency key: at most 200 bytes; nil without one.
+    private static func uploadKey(_ key: String) throws -> String? {
+        guard key.utf8.count <= 200 else { throw StorageFailure.invalid("idempotency_key", "at most 200 bytes") }
+        return key.isEmpty ? nil : key
+    }
+
+    /// The upload row; false (and nothing written) when the caller already has one with this key.
+    private func insertUpload(_ database: some PostgresQuerying, id: UUID, caller: RPCCaller, purpose: String, displayName: String,
+                              expected: Int64, lifetime: Int64, key: String?) async throws -> Bool {
+        try await !database.query("""
             INSERT INTO uploads (id, owner_id, purpose, display_name, expected_size, blob_lifetime_s, idempotency_key, expires_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))
             ON CONFLICT (owner_id, idempotency_key) DO NOTHING
             RETURNING id
-            """, [UUID(), caller.id, request.purpose, DisplayName.clean(request.displayName), expected, lifetime, key,
-                  Int(self.configuration.uploadSessionLifetime.components.seconds)])
-        let id: UUID
-        if let row = rows.first {
-            id = try row.decode("id")
-        } else {
-            // A retry with the same key: the same upload, if it asked for the same thing.
-            guard let row = try await self.database.query(
-                "SELECT id, purpose, expected_size FROM uploads WHERE owner_id = $1 AND idempotency_key = $2", [caller.id, key]
-            ).first else { throw StorageFailure.notFound("upload") }
-            guard try row.decode("purpose", as: String.self) == request.purpose, try row.decode("expected_size", as: Int64.self) == expected else {
-                throw StorageFailure.error(.failedPrecondition, "idempotency_key_reused", "this idempotency key began a different upload")
-            }
-            id = try row.decode("id")
+            """, [id, caller.id, purpose, DisplayName.clean(displayName), expected, lifetime, key,
+                  Int(self.configuration.uploadSessionLifetime.components.seconds)]).isEmpty
+    }
+
+    /// The upload the caller began with `key`, when it asked for the same purpose and size (another
+    /// request under the key is idempotency_key_reused); nil when there is none.
+    private func upload(keyed key: String, caller: RPCCaller, purpose: String, expected: Int64) async throws -> (id: UUID, blobID: UUID?)? {
+        guard let row = try await self.database.query(
+            "SELECT id, purpose, expected_size, blob_id FROM uploads WHERE owner_id = $1 AND idempotency_key = $2", [caller.id, key]
+        ).first else { return nil }
+        guard try row.decode("purpose", as: String.self) == purpose, try row.decode("expected_size", as: Int64.self) == expected else {
+            throw StorageFailure.error(.failedPrecondition, "idempotency_key_reused", "this idempotency key began a different upload")
         }
-        return try await self.status(caller, id)
+        return (try row.decode("id"), try row.decodeIfPresent("blob_id"))
     }
 
     func status(_ caller: RPCCaller, _ id: UUID) async throws -> StorageUpload {
@@ -126,31 +147,24 @@ extension BlobStore {
     /// PutBlob: begin, one chunk and commit in one call and one transaction (the upload row stays as
     /// the record of the idempotency key). Larger files take the upload calls.
     func put(_ caller: RPCCaller, _ request: StoragePutBlobRequest) async throws -> StorageBlob {
-        guard StorageConfiguration.purposes.contains(request.purpose) else {
-            throw StorageFailure.invalid("purpose", "purpose must be one of \(StorageConfiguration.purposes.joined(separator: ", "))")
-        }
+        try Self.checkPurpose(request.purpose)
         guard request.data.count <= min(self.configuration.maxChunkBytes, Int(clamping: self.configuration.maxUploadBytes)) else {
             throw StorageFailure.invalid("data", "PutBlob takes at most \(self.configuration.maxChunkBytes) bytes; larger files take BeginUpload")
         }
         guard !request.data.isEmpty else { throw StorageFailure.error(.invalidArgument, "empty_file", "the file is empty") }
-        guard request.idempotencyKey.utf8.count <= 200 else { throw StorageFailure.invalid("idempotency_key", "at most 200 bytes") }
-        let key: String? = request.idempotencyKey.isEmpty ? nil : request.idempotencyKey
+        let key = try Self.uploadKey(request.idempotencyKey)
         if let key, let blob = try await self.replayedPut(caller, key: key, request) { return blob }
         let id = UUID()
+        let size = Int64(request.data.count), lifetime = Int64(clamping: request.expiresInSeconds)
         _ = try await self.mapped { try await self.staging.append(id, offset: 0, data: Array(request.data)) }
         let outcome: SealOutcome?
         do {
             outcome = try await self.database.transaction { session in
-                let inserted = try await session.query("""
-                    INSERT INTO uploads (id, owner_id, purpose, display_name, expected_size, blob_lifetime_s, idempotency_key, expires_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))
-                    ON CONFLICT (owner_id, idempotency_key) DO NOTHING
-                    RETURNING id
-                    """, [id, caller.id, request.purpose, DisplayName.clean(request.displayName), request.data.count,
-                          Int64(clamping: request.expiresInSeconds), key, Int(self.configuration.uploadSessionLifetime.components.seconds)])
-                guard !inserted.isEmpty else { return nil }  // the same key, put concurrently
+                guard try await self.insertUpload(session, id: id, caller: caller, purpose: request.purpose, displayName: request.displayName,
+                                                  expected: size, lifetime: lifetime, key: key)
+                else { return nil }  // the same key, put concurrently
                 return try await self.seal(session, caller, upload: id, purpose: request.purpose, displayName: DisplayName.clean(request.displayName),
-                                           expected: Int64(request.data.count), lifetime: Int64(clamping: request.expiresInSeconds))
+                                           expected: size, lifetime: lifetime)
             }
         } catch {
             await self.staging.remove(id)
@@ -166,13 +180,9 @@ extension BlobStore {
 
     /// The blob an earlier PutBlob (or upload) with this key made, when it asked for the same thing.
     private func replayedPut(_ caller: RPCCaller, key: String, _ request: StoragePutBlobRequest) async throws -> StorageBlob? {
-        guard let row = try await self.database.query(
-            "SELECT purpose, expected_size, blob_id FROM uploads WHERE owner_id = $1 AND idempotency_key = $2", [caller.id, key]
-        ).first else { return nil }
-        guard try row.decode("purpose", as: String.self) == request.purpose, try row.decode("expected_size", as: Int64.self) == Int64(request.data.count) else {
-            throw StorageFailure.error(.failedPrecondition, "idempotency_key_reused", "this idempotency key stored a different file")
-        }
-        guard let blobID = try row.decodeIfPresent("blob_id", as: UUID.self) else {
+        guard let existing = try await self.upload(keyed: key, caller: caller, purpose: request.purpose, expected: Int64(request.data.count))
+        else { return nil }
+        guard let blobID = existing.blobID else {
             throw StorageFailure.error(.aborted, "upload_in_progress", "an upload with this idempotency key is in progress")
         }
         return try await self.blob(blobID, owner: caller.id).message

@@ -67,6 +67,12 @@ struct BillingStack {
         try await LedgerInvariants.hold(for: account, in: self.database)
     }
 
+    /// Each lot of `account`, oldest first, as "source:remaining".
+    func lotRemainders(_ account: String) async throws -> [String] {
+        try await self.database.query("SELECT source, remaining FROM lots WHERE account_id = $1 ORDER BY id", [account])
+            .map { "\(try $0.decode("source", as: String.self)):\(try $0.decode("remaining", as: Int64.self))" }
+    }
+
     func count(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> Int {
         try await self.database.query(sql, parameters).first!.decode(at: 0, as: Int.self)
     }

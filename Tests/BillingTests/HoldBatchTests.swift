@@ -131,18 +131,14 @@ import Testing
         _ = try await billing.balance(account)  // 3 subscription credits, expiring at the period's end
         _ = try await billing.grant(account, 10, source: "refund")  // never expire
         _ = try await billing.grant(account, 4, source: "promotional", expiresIn: 3600)
-        func remaining() async throws -> [String] {
-            try await billing.database.query("SELECT source, remaining FROM lots WHERE account_id = $1 ORDER BY id", [account])
-                .map { "\(try $0.decode("source", as: String.self)):\(try $0.decode("remaining", as: Int64.self))" }
-        }
         // 5: promotional 4 + subscription 1; 6: subscription 2 + refund 4.
         let placed = try await Self.place(billing, account, [Self.hold(5, key: "a"), Self.hold(6, key: "b")])
         #expect(Self.reasons(placed) == ["ok", "ok"])
-        #expect(try await remaining() == ["subscription:0", "refund:6", "promotional:0"])
+        #expect(try await billing.lotRemainders(account) == ["subscription:0", "refund:6", "promotional:0"])
         // Capturing 2 of the 5 spends the promotional lot first and gives back 2 of it and the subscription's 1.
         let settled = try await Self.settle(billing, account, [Self.capture(placed[0].hold.holdID, 2, key: "ca"), Self.release(placed[1].hold.holdID, key: "rb")])
         #expect(Self.reasons(settled) == ["ok", "ok"])
-        #expect(try await remaining() == ["subscription:3", "refund:10", "promotional:2"])
+        #expect(try await billing.lotRemainders(account) == ["subscription:3", "refund:10", "promotional:2"])
         #expect(try await billing.balance(account).total == 15)
         #expect(try await billing.invariantsHold(account))
     }

@@ -189,12 +189,8 @@ import Testing
         _ = try await billing.grant(account, 10, source: "refund")  // never expire
         _ = try await billing.grant(account, 4, source: "promotional", expiresIn: 3600)
         _ = try await billing.grant(account, 5, source: "refund", expiresIn: 2)
-        func remaining() async throws -> [String] {
-            try await billing.database.query("SELECT source, remaining FROM lots WHERE account_id = $1 ORDER BY id", [account])
-                .map { "\(try $0.decode("source", as: String.self)):\(try $0.decode("remaining", as: Int64.self))" }
-        }
         _ = try await billing.spend(account, 6, key: "order-1")  // promotional 4, then the refund expiring in 2 s: 2
-        #expect(try await remaining() == ["subscription:3", "refund:10", "promotional:0", "refund:3"])
+        #expect(try await billing.lotRemainders(account) == ["subscription:3", "refund:10", "promotional:0", "refund:3"])
         // The 2-second lot expires: its 3 credits are written off by an expiry entry.
         var expired = 0
         for _ in 0..<40 where expired == 0 {
@@ -202,9 +198,9 @@ import Testing
             expired = try await billing.count("SELECT count(*) FROM ledger_entries WHERE account_id = $1 AND kind = 'expiry'", [account])
         }
         #expect(expired == 1)
-        #expect(try await remaining() == ["subscription:3", "refund:10", "promotional:0", "refund:0"])
+        #expect(try await billing.lotRemainders(account) == ["subscription:3", "refund:10", "promotional:0", "refund:0"])
         _ = try await billing.spend(account, 4, key: "order-2")  // the subscription lot expires before the undated refund
-        #expect(try await remaining() == ["subscription:0", "refund:9", "promotional:0", "refund:0"])
+        #expect(try await billing.lotRemainders(account) == ["subscription:0", "refund:9", "promotional:0", "refund:0"])
         #expect(try await billing.balance(account).total == 9)
         #expect(try await billing.invariantsHold(account))
     }

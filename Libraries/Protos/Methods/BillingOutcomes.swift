@@ -12,26 +12,8 @@ extension BillingRefusal {
 
     /// The refusal as the error its own call would have thrown (reason and field kept).
     public var error: RPCError {
-        var info = CommonErrorInfo()
-        info.domain = "billing"
-        info.reason = self.reason
-        var details = [RPCErrorDetail(info)]
-        if !self.field.isEmpty {
-            var violation = CommonBadRequest.FieldViolation()
-            violation.field = self.field
-            violation.description_p = self.message
-            var badRequest = CommonBadRequest()
-            badRequest.fieldViolations = [violation]
-            details.append(RPCErrorDetail(badRequest))
-        }
-        return RPCError(RPCStatusCode(rawValue: self.code), self.message, details: details)
-    }
-}
-
-extension BillingHoldOutcome {
-    /// One batch item's answer as its own call would give it: the hold, or the refusal thrown.
-    public func get() throws(RPCError) -> BillingHold {
-        if self.hasRefusal { throw self.refusal.error }
-        return self.hold
+        RPCError(RPCStatusCode(rawValue: self.code), self.message,
+                 details: RPCError.reasonDetails(domain: "billing", reason: self.reason, field: self.field.isEmpty ? nil : self.field,
+                                                 description: self.message))
     }
 }

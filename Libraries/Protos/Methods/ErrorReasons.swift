@@ -6,6 +6,12 @@ extension RPCError {
     public static func reasoned(
         _ code: RPCStatusCode, domain: String, reason: String, _ message: String, field: String? = nil
     ) -> RPCError {
+        RPCError(code, field.map { "\($0): \(message)" } ?? message,
+                 details: Self.reasonDetails(domain: domain, reason: reason, field: field, description: message))
+    }
+
+    /// The details `reasoned` attaches: the reason, and the field at fault with its description.
+    public static func reasonDetails(domain: String, reason: String, field: String?, description: String) -> [RPCErrorDetail] {
         var info = CommonErrorInfo()
         info.domain = domain
         info.reason = reason
@@ -13,11 +19,11 @@ extension RPCError {
         if let field {
             var violation = CommonBadRequest.FieldViolation()
             violation.field = field
-            violation.description_p = message
+            violation.description_p = description
             var badRequest = CommonBadRequest()
             badRequest.fieldViolations = [violation]
             details.append(RPCErrorDetail(badRequest))
         }
-        return RPCError(code, field.map { "\($0): \(message)" } ?? message, details: details)
+        return details
     }
 }
