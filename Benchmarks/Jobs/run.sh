@@ -16,7 +16,7 @@ work="${BENCH_DIR:-/tmp/imageswiss-jobs-bench}"
 set -a; source "$root/compose/stack.env"; set +a
 data="${IMAGESWISS_DATA:-$root/compose/.data}"
 "$root/compose/stack" up >/dev/null
-trap '"$root/compose/stack" down >/dev/null 2>&1 || true' EXIT
+[ -n "${KEEP_STACK:-}" ] || trap '"$root/compose/stack" down >/dev/null 2>&1 || true' EXIT
 (cd "$root/Benchmarks/RPC" && swift build -c release --product JobsBenchmarkClient 2>&1 | tail -n 1)
 (cd "$root/Benchmarks/RPC" && swift build -c release --product ImageOpsBenchmarkClient 2>&1 | tail -n 1)
 bin_dir="$(cd "$root/Benchmarks/RPC" && swift build -c release --show-bin-path)"

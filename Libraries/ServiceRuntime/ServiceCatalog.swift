@@ -11,6 +11,8 @@ public struct ServiceEntry: Sendable, Hashable {
     public let ownsDatabase: Bool
     /// Default RPC_MAX_FRAME_SIZE: ImageOps carries whole images in one message.
     public var defaultMaxFrameSize = 4 * 1024 * 1024
+    /// Default MALLOC_ARENA_MAX (0: glibc's own); see MallocTuning.
+    public var defaultMallocArenas = 0
 }
 
 public enum ServiceCatalog {
@@ -20,7 +22,7 @@ public enum ServiceCatalog {
     public static let jobs = ServiceEntry(name: "jobs", protoName: ServiceNames.jobs, defaultRPCPort: 7103, defaultMetricsPort: 9103, ownsDatabase: true)
     public static let imageOps = ServiceEntry(
         name: "imageops", protoName: ServiceNames.imageOps, defaultRPCPort: 7104, defaultMetricsPort: 9104, ownsDatabase: false,
-        defaultMaxFrameSize: 64 * 1024 * 1024
+        defaultMaxFrameSize: 64 * 1024 * 1024, defaultMallocArenas: 2
     )
     public static let storage = ServiceEntry(name: "storage", protoName: ServiceNames.storage, defaultRPCPort: 7105, defaultMetricsPort: 9105, ownsDatabase: true)
 

@@ -1,7 +1,6 @@
 import ServiceRuntime
 
 // ImageOps: stateless pixel operations on libvips. Handlers: ImageOpsHandlers.swift.
-MallocArenas.limit()
 await ServiceMain.run(ServiceCatalog.imageOps, registerHandlers: { router, context in
     try ImageOpsHandlers(configuration: ImageOpsConfiguration(context.configuration), logger: context.logger).register(in: &router)
 })

@@ -140,10 +140,16 @@ struct JobsService: Sendable {
 
     func queueDepth(_ caller: RPCCaller) async throws -> JobsQueueDepthResponse {
         guard caller.role == "admin" else { throw JobsFailure.adminOnly }
+        // Two scans of the queue's partial indexes: `status IN (…)` would read the whole table, every
+        // finished job included.
         let rows = try await self.database.query("""
-            SELECT lane, count(*) FILTER (WHERE status = 'queued') AS queued, count(*) FILTER (WHERE status = 'running') AS running,
-                   coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'queued')), 0)::double precision AS oldest
-            FROM jobs WHERE status IN ('queued', 'running') GROUP BY lane
+            SELECT lane, sum(queued)::bigint AS queued, sum(running)::bigint AS running,
+                   coalesce(extract(epoch FROM now() - min(oldest)), 0)::double precision AS oldest
+            FROM (
+                SELECT lane, count(*) AS queued, 0 AS running, min(created_at) AS oldest FROM jobs WHERE status = 'queued' GROUP BY lane
+                UNION ALL
+                SELECT lane, 0, count(*), NULL FROM jobs WHERE status = 'running' GROUP BY lane
+            ) depth GROUP BY lane
             """)
         var response = JobsQueueDepthResponse()
         let byLane = Dictionary(uniqueKeysWithValues: try rows.map { (try $0.decode("lane", as: String.self), $0) })
@@ -241,16 +247,20 @@ struct JobsService: Sendable {
     }
 
     /// A batch as its jobs make it: counts by status, progress, outputs in submission order.
+    /// A batch with its jobs' counts, progress, charges and outputs, from one pass over its jobs
+    /// (clients poll this while a batch runs).
     func batch(_ id: UUID, owner: String?) async throws -> JobsBatch {
         guard let row = try await self.database.query("""
-            SELECT b.id, b.owner_id, b.tool, b.lane, b.job_count, b.quoted_credits,
+            SELECT b.owner_id, b.tool, b.lane, b.job_count, b.quoted_credits,
                    (extract(epoch FROM b.created_at) * 1000000)::bigint AS created_us,
-                   (SELECT coalesce(sum(charged_credits), 0) FROM jobs WHERE batch_id = b.id)::bigint AS charged,
-                   (SELECT coalesce(sum(CASE WHEN status IN ('queued', 'running') THEN progress_percent ELSE 100 END), 0)
-                      FROM jobs WHERE batch_id = b.id)::bigint AS progress_sum,
-                   (SELECT coalesce(array_agg(o ORDER BY j.fair_seq, ord), '{}') FROM jobs j, unnest(j.output_blob_ids) WITH ORDINALITY AS u(o, ord)
-                      WHERE j.batch_id = b.id)::text AS outputs
-            FROM batches b WHERE b.id = $1 AND ($2::text IS NULL OR b.owner_id = $2)
+                   coalesce(sum(j.charged_credits), 0)::bigint AS charged,
+                   coalesce(sum(CASE WHEN j.status IN ('queued', 'running') THEN j.progress_percent ELSE 100 END), 0)::bigint AS progress_sum,
+                   coalesce(string_agg(array_to_string(j.output_blob_ids, ','), ',' ORDER BY j.fair_seq)
+                            FILTER (WHERE cardinality(j.output_blob_ids) > 0), '') AS outputs,
+                   \(Self.statuses.map { "count(*) FILTER (WHERE j.status = '\($0)') AS \($0)" }.joined(separator: ", "))
+            FROM batches b LEFT JOIN jobs j ON j.batch_id = b.id
+            WHERE b.id = $1 AND ($2::text IS NULL OR b.owner_id = $2)
+            GROUP BY b.id
             """, [id, owner]).first else { throw JobsFailure.notFound("batch") }
         var batch = JobsBatch()
         batch.batchID = id.uuidString.lowercased()
@@ -261,15 +271,19 @@ struct JobsService: Sendable {
         batch.quotedCredits = try row.decode("quoted_credits")
         batch.chargedCredits = try row.decode("charged")
         batch.createdAt = .micros(try row.decode("created_us"))
-        batch.outputBlobIds = PostgresTextArray.plainElements(try row.decode("outputs"))
+        let outputs: String = try row.decode("outputs")
+        batch.outputBlobIds = outputs.isEmpty ? [] : outputs.split(separator: ",").map(String.init)
         let progressSum: Int64 = try row.decode("progress_sum")
         batch.progressPercent = UInt32(progressSum / Int64(max(batch.jobCount, 1)))
-        for count in try await self.database.query("SELECT status, count(*) AS n FROM jobs WHERE batch_id = $1 GROUP BY status", [id]) {
-            batch.jobsByStatus[try count.decode("status")] = UInt32(try count.decode("n", as: Int.self))
+        for status in Self.statuses {
+            let count = try row.decode(status, as: Int.self)
+            if count > 0 { batch.jobsByStatus[status] = UInt32(count) }
         }
         batch.status = Self.batchStatus(batch.jobsByStatus)
         return batch
     }
+
+    static let statuses = ["queued", "running", "succeeded", "failed", "canceled", "expired"]
 
     static func batchStatus(_ counts: [String: UInt32]) -> String {
         if counts["running", default: 0] > 0 { return "running" }

@@ -8,6 +8,23 @@ struct StorageAccess: Sendable {
     let storage: RPCClient
     static let chunkSize = 1 << 20
 
+    /// The owner's blobs among `ids` (any number: asked `blobsPerCall` at a time), by id; ids that
+    /// name no blob of the owner are absent.
+    func blobs(_ ids: [String], owner: String) async throws -> [String: StorageBlob] {
+        var found: [String: StorageBlob] = [:]
+        for chunk in ids.chunks(of: Self.blobsPerCall) {
+            var request = StorageGetBlobsRequest()
+            request.blobIds = Array(chunk)
+            for blob in try await self.storage.unary(StorageMethods.getBlobs, request, options: Settlement.options(for: owner)).blobs {
+                found[blob.blobID] = blob
+            }
+        }
+        return found
+    }
+
+    /// Below Storage's default STORAGE_MAX_BLOBS_PER_CALL (1000).
+    static let blobsPerCall = 500
+
     func blob(_ id: String, owner: String) async throws -> StorageBlob {
         var request = StorageBlobRequest()
         request.blobID = id

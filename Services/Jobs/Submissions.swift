@@ -99,28 +99,21 @@ struct Submissions: Sendable {
         return Plan(tool: tool, lane: lane, tier: tier, jobs: jobs, quote: quote)
     }
 
+    /// The inputs' metadata keyed by the ids as the caller wrote them (Storage answers ids in lower
+    /// case), in one GetBlobs call per 500.
     private func inputs(_ ids: [String], owner: String) async throws -> [String: StorageBlob] {
-        try await withThrowingTaskGroup(of: StorageBlob.self) { group in
-            var running = 0
-            var found: [String: StorageBlob] = [:]
-            for id in ids {
-                if running >= 8, let blob = try await group.next() { found[blob.blobID] = blob; running -= 1 }
-                group.addTask {
-                    do {
-                        let blob = try await self.storage.blob(id, owner: owner)
-                        guard blob.contentType.hasPrefix("image/") else {
-                            throw JobsFailure.error(.invalidArgument, "input_not_image", "\(id) is \(blob.contentType), not a picture", field: "input_blob_ids")
-                        }
-                        return blob
-                    } catch let error as RPCError where error.code == .notFound || error.code == .invalidArgument && error.detail(CommonErrorInfo.self)?.domain != "jobs" {
-                        throw JobsFailure.error(.notFound, "input_not_found", "input \(id.prefix(64)) not found", field: "input_blob_ids")
-                    }
-                }
-                running += 1
+        let found = try await self.storage.blobs(ids, owner: owner)
+        var blobs: [String: StorageBlob] = [:]
+        for id in ids {
+            guard let blob = found[id.lowercased()] else {
+                throw JobsFailure.error(.notFound, "input_not_found", "input \(id.prefix(64)) not found", field: "input_blob_ids")
             }
-            for try await blob in group { found[blob.blobID] = blob }
-            return found
+            guard blob.contentType.hasPrefix("image/") else {
+                throw JobsFailure.error(.invalidArgument, "input_not_image", "\(id.prefix(64)) is \(blob.contentType), not a picture", field: "input_blob_ids")
+            }
+            blobs[id] = blob
         }
+        return blobs
     }
 
     /// Holds each priced job's cost, up to `Settlement.holdsPerCall` holds per PlaceHolds call; on a
@@ -193,11 +186,16 @@ struct Submissions: Sendable {
                     VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)
                     """, [batch.id, owner, plan.tool.name, plan.lane, plan.jobs.count, plan.jobs.reduce(0) { $0 + $1.credits }, batch.key, batch.request])
             }
+            // The queue's head is the lowest fair_seq still queued: the first of each priority's run in
+            // the claim index, four probes. (A plain min() read every queued entry of the index — 31 ms
+            // a submission behind a backlog of 20,000 jobs.)
             let base: Int64 = try await session.query("""
-                INSERT INTO owner_queues AS q (owner_id, last_seq)
-                VALUES ($1, coalesce((SELECT min(fair_seq) FROM jobs WHERE status = 'queued'), 0) + $2)
-                ON CONFLICT (owner_id) DO UPDATE
-                    SET last_seq = greatest(q.last_seq, coalesce((SELECT min(fair_seq) FROM jobs WHERE status = 'queued'), 0)) + $2
+                WITH head AS (
+                    SELECT coalesce(min((SELECT fair_seq FROM jobs WHERE status = 'queued' AND priority = p ORDER BY fair_seq LIMIT 1)), 0) AS seq
+                    FROM generate_series(0, 3) AS p
+                )
+                INSERT INTO owner_queues AS q (owner_id, last_seq) SELECT $1, head.seq + $2 FROM head
+                ON CONFLICT (owner_id) DO UPDATE SET last_seq = greatest(q.last_seq + $2, excluded.last_seq)
                 RETURNING last_seq - $2 AS base
                 """, [owner, plan.jobs.count]).first!.decode("base")
             try await session.execute("""

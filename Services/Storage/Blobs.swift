@@ -17,6 +17,28 @@ extension BlobStore {
         return try BlobRecord(row)
     }
 
+    /// GetBlobs: up to STORAGE_MAX_BLOBS_PER_CALL ids.
+    func blobs(_ caller: RPCCaller, _ request: StorageGetBlobsRequest) async throws -> StorageGetBlobsResponse {
+        guard request.blobIds.count <= self.configuration.maxBlobsPerCall else {
+            throw StorageFailure.invalid("blob_ids", "at most \(self.configuration.maxBlobsPerCall) ids per call")
+        }
+        var response = StorageGetBlobsResponse()
+        response.blobs = try await self.blobs(request.blobIds, owner: caller.id).map(\.message)
+        return response
+    }
+
+    /// The caller's blobs among `ids`, in the order asked, in one query; an id that names no blob
+    /// of the caller (malformed, unknown, another owner's) is left out.
+    func blobs(_ ids: [String], owner: String) async throws -> [BlobRecord] {
+        let parsed = ids.compactMap { UUID(uuidString: $0) }
+        guard !parsed.isEmpty else { return [] }
+        let rows = try await self.database.query(
+            "SELECT \(BlobRecord.columns) FROM blobs WHERE id = ANY ($1::uuid[]) AND owner_id = $2",
+            [PostgresTextArray.literal(parsed.map(\.uuidString)), owner])
+        let found = Dictionary(try rows.map { let record = try BlobRecord($0); return (record.id, record) }, uniquingKeysWith: { first, _ in first })
+        return parsed.compactMap { found[$0] }
+    }
+
     /// A blob by id alone, for a signed link (the signature stands for the owner).
     func blob(signed access: StorageSignedAccess, signer: DownloadSigner) async throws -> BlobRecord {
         try signer.verify(access)

@@ -23,6 +23,8 @@ struct StorageConfiguration: Sendable {
     var signingKey: [UInt8]?
     var readChunkBytes: Int
     var zipMaxEntries: Int
+    /// Ids one GetBlobs call may name.
+    var maxBlobsPerCall: Int
     var zipMaxBytes: Int64
     var sweepInterval: Duration
     var ioThreads: Int
@@ -67,6 +69,7 @@ struct StorageConfiguration: Sendable {
         }
         self.readChunkBytes = try configuration.int("READ_CHUNK_BYTES", default: 256 << 10)
         self.zipMaxEntries = try configuration.int("ZIP_MAX_ENTRIES", default: 1_000)
+        self.maxBlobsPerCall = try configuration.int("MAX_BLOBS_PER_CALL", default: 1_000)
         self.zipMaxBytes = Int64(try configuration.int("ZIP_MAX_BYTES", default: 4_000_000_000))
         self.sweepInterval = try configuration.milliseconds("SWEEP_INTERVAL_MS", default: .seconds(60))
         self.ioThreads = try configuration.int("IO_THREADS", default: 4)
@@ -74,6 +77,7 @@ struct StorageConfiguration: Sendable {
         guard self.maxChunkBytes > 0, self.maxChunkBytes <= 3 << 20 else { throw ConfigurationError("STORAGE_MAX_CHUNK_BYTES must be 1 byte to 3 MiB") }
         guard self.readChunkBytes > 0, self.readChunkBytes <= 4 << 20 else { throw ConfigurationError("STORAGE_READ_CHUNK_BYTES must be 1 to 4 MiB") }
         guard self.zipMaxEntries > 0, self.zipMaxEntries <= 65_535 else { throw ConfigurationError("STORAGE_ZIP_MAX_ENTRIES must be 1 to 65535") }
+        guard self.maxBlobsPerCall > 0, self.maxBlobsPerCall <= 100_000 else { throw ConfigurationError("STORAGE_MAX_BLOBS_PER_CALL must be 1 to 100000") }
         // Archives stay below ZIP's 32-bit limits (no ZIP64).
         guard self.zipMaxBytes <= 4_000_000_000 else { throw ConfigurationError("STORAGE_ZIP_MAX_BYTES must be at most 4000000000") }
     }

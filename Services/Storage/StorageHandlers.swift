@@ -31,6 +31,9 @@ struct StorageHandlers: Sendable {
             let caller = request.hasSigned ? nil : try RPCCaller(context.metadata)
             return try await self.store.readable(caller, blobID: request.blobID, signed: request.hasSigned ? request.signed : nil, signer: self.signer).message
         }
+        router.register(StorageMethods.getBlobs) { request, context in
+            try await self.store.blobs(try RPCCaller(context.metadata), request)
+        }
         router.register(StorageMethods.listBlobs) { request, context in
             try await self.store.list(try RPCCaller(context.metadata), request)
         }

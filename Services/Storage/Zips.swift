@@ -11,12 +11,10 @@ extension BlobStore {
         guard request.blobIds.count <= self.configuration.zipMaxEntries else {
             throw StorageFailure.invalid("blob_ids", "at most \(self.configuration.zipMaxEntries) blobs per archive")
         }
-        var records: [BlobRecord] = []
         var seen: Set<UUID> = []
-        for text in request.blobIds {
-            let id = try parseID(text, "blob")
-            if seen.insert(id).inserted { records.append(try await self.blob(id, owner: caller.id)) }
-        }
+        let unique = try request.blobIds.filter { seen.insert(try parseID($0, "blob")).inserted }
+        let records = try await self.blobs(unique, owner: caller.id)
+        guard records.count == unique.count else { throw StorageFailure.notFound("blob") }
         let names = DisplayName.archiveNames(records.map { ($0.id.uuidString.lowercased(), $0.displayName, $0.contentType) })
         let layout = ZipLayout(entries: Swift.zip(records, names).map { ZipLayout.Entry(name: $1, size: $0.byteSize, modified: $0.createdMicros) })
         guard layout.totalSize <= self.configuration.zipMaxBytes else {

@@ -147,6 +147,61 @@ import Testing
         #expect(try await LedgerInvariants.hold(for: user.id, in: jobs.billingDatabase))
     }
 
+    /// Batches of several users finishing at once on both worker loops: each batch counted down to
+    /// zero exactly once, one `batch.completed` and one `job.succeeded` delivery each, and no deadlock
+    /// (a per-row trigger once locked batch rows in the order jobs finished, and two loops deadlocked).
+    /// Input ids in upper case name the same files.
+    @Test func batchesFinishingTogether() async throws {
+        let jobs = try await JobsStack.start(["JOBS_WORKER_SLOTS": "16", "JOBS_MAX_RUNNING_PER_USER": "64"])
+        defer { Task { await jobs.stop() } }
+        try await jobs.reprice(["noop": 1])
+        let receiver = try await WebhookReceiver()
+        defer { receiver.stop() }
+        var owners: [(id: String, photos: [String])] = []
+        for index in 0..<8 {
+            let user = try await jobs.user("batcher\(index)@imageswiss.test", credits: 1_000)
+            let hook = try await jobs.http.call("POST", "/api/v1/webhooks", json: ["url": receiver.url, "events": ["job.succeeded", "batch.completed"]],
+                                                bearer: user.access)
+            #expect(hook.status == 201)
+            var photos: [String] = []
+            for photo in 0..<10 { photos.append(try await jobs.upload(user.access, width: 64 + photo, height: 48, name: "p\(photo).jpg")) }
+            owners.append((user.id, photos))
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (owner, photos) in owners {
+                for batch in 0..<25 {
+                    group.addTask {
+                        var request = JobsSubmitBatchRequest()
+                        var step = JobsStep()
+                        step.operation = "noop"
+                        request.steps = [step]
+                        request.inputBlobIds = batch == 0 ? photos.map { $0.uppercased() } : photos
+                        request.idempotencyKey = "batch-\(batch)"
+                        let submitted = try await jobs.jobs.unary(JobsMethods.submitBatch, request, options: JobsStack.as(owner))
+                        #expect(submitted.jobCount == 10)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await waitUntil(timeout: .seconds(120)) {
+            try await jobs.count("SELECT count(*) FROM jobs WHERE status IN ('queued', 'running') OR credits IN ('held', 'capture_pending', 'release_pending')") == 0
+        }
+        #expect(try await jobs.count("SELECT count(*) FROM jobs WHERE status = 'succeeded' AND credits = 'captured'") == 2_000)
+        #expect(try await jobs.count("SELECT count(*) FROM batches WHERE remaining = 0") == 200)
+        #expect(try await jobs.count("SELECT count(DISTINCT payload::jsonb -> 'data' ->> 'batch_id') FROM deliveries WHERE event = 'batch.completed'") == 200)
+        #expect(try await jobs.count("SELECT count(*) FROM deliveries WHERE event = 'batch.completed'") == 200)
+        #expect(try await jobs.count("SELECT count(DISTINCT payload::jsonb -> 'data' ->> 'job_id') FROM deliveries WHERE event = 'job.succeeded'") == 2_000)
+        #expect(try await jobs.count("SELECT count(*) FROM deliveries WHERE event = 'job.succeeded'") == 2_000)
+        for (owner, _) in owners {
+            #expect(try await jobs.balance(owner).total == 1_003 - 250)
+            #expect(try await LedgerInvariants.hold(for: owner, in: jobs.billingDatabase))
+        }
+        // PostgreSQL publishes its counters within a second of a transaction's end.
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await jobs.count("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()") == 0)
+    }
+
     @Test func aSaturatedImageOpsDoesNotFailJobs() async throws {
         // One ImageOps worker and no queue: most calls of a burst are refused (RESOURCE_EXHAUSTED),
         // and every job still succeeds with a single allowed attempt.

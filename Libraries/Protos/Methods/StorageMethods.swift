@@ -16,6 +16,8 @@ public enum StorageMethods {
     public static let putBlob: RPCMethod<StoragePutBlobRequest, StorageBlob> = method("PutBlob")
     public static let abortUpload: RPCMethod<StorageUploadRequest, StorageAbortUploadResponse> = method("AbortUpload", idempotent: true)
     public static let getBlob: RPCMethod<StorageBlobRequest, StorageBlob> = method("GetBlob", idempotent: true)
+    /// Many blobs' metadata at once; ids that are not the caller's blobs are left out of the answer.
+    public static let getBlobs: RPCMethod<StorageGetBlobsRequest, StorageGetBlobsResponse> = method("GetBlobs", idempotent: true)
     public static let listBlobs: RPCMethod<StorageListBlobsRequest, StorageListBlobsResponse> = method("ListBlobs", idempotent: true)
     public static let deleteBlob: RPCMethod<StorageBlobRequest, StorageDeleteBlobResponse> = method("DeleteBlob")
     public static let readBlob: RPCMethod<StorageReadBlobRequest, StorageReadChunk> = RPCMethod(

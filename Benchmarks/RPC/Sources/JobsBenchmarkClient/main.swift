@@ -110,6 +110,7 @@ case "noop-batch":
         }
     }
     let submitted = NIOLockedValueBox(0)
+    let lastBatches = NIOLockedValueBox<[(account: String, batch: String)]>([])
     let start = clock.now
     let end = start + .seconds(seconds)
     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -117,20 +118,31 @@ case "noop-batch":
             let mine = inputs[account]!
             group.addTask {
                 var index = 0
+                var last = ""
                 while clock.now < end {
                     var request = JobsSubmitBatchRequest()
                     request.inputBlobIds = mine
                     request.steps = [step("noop")]
                     request.idempotencyKey = "\(account)-\(index)"
-                    _ = try await jobs.unary(JobsMethods.submitBatch, request, options: caller(account))
+                    last = try await jobs.unary(JobsMethods.submitBatch, request, options: caller(account)).batchID
                     index += 1
                 }
                 submitted.withLockedValue { $0 += index * mine.count }
+                lastBatches.withLockedValue { $0.append((account, last)) }
             }
         }
         try await group.waitForAll()
     }
     let submitSeconds = (clock.now - start) / .seconds(1)
+    // An account's batches run in its submission order, so its last batch finishes among its last
+    // jobs: wait for those (one cheap look-up each), then for the queue to be empty.
+    for (account, batch) in lastBatches.withLockedValue({ $0 }) {
+        var request = JobsGetBatchRequest()
+        request.batchID = batch
+        while ["queued", "running"].contains(try await jobs.unary(JobsMethods.getBatch, request, options: caller(account)).status) {
+            try await Task.sleep(for: .milliseconds(25))
+        }
+    }
     try await drained()
     let elapsed = (clock.now - start) / .seconds(1)
     let count = submitted.withLockedValue { $0 }
