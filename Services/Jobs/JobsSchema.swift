@@ -190,6 +190,21 @@ enum JobsSchema {
             DROP INDEX jobs_head;
             DROP FUNCTION jobs_changed();
 
+            -- A webhook delivery's body: the envelope every event shares.
+            CREATE FUNCTION jobs_delivery_payload(event text, data jsonb) RETURNS text LANGUAGE sql AS $$
+                SELECT jsonb_build_object(
+                    'id', gen_random_uuid(), 'type', event,
+                    'created_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                    'data', data)::text
+            $$;
+            CREATE OR REPLACE FUNCTION jobs_enqueue_deliveries(owner text, event text, data jsonb) RETURNS void
+            LANGUAGE sql AS $$
+                INSERT INTO deliveries (webhook_id, owner_id, event, payload)
+                SELECT w.id, owner, event, jobs_delivery_payload(event, data)
+                FROM webhooks w
+                WHERE w.owner_id = owner AND (cardinality(w.events) = 0 OR event = ANY (w.events))
+            $$;
+
             -- The jobs of one UPDATE whose finality changed: delta -1 when a job became final, +1 when a
             -- final job went back to the queue (an admin's retry).
             CREATE FUNCTION jobs_transitions() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -203,13 +218,10 @@ enum JobsSchema {
                 END IF;
 
                 INSERT INTO deliveries (webhook_id, owner_id, event, payload)
-                SELECT w.id, n.owner_id, 'job.' || n.status, jsonb_build_object(
-                    'id', gen_random_uuid(), 'type', 'job.' || n.status,
-                    'created_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                    'data', jsonb_build_object(
-                        'job_id', n.id, 'status', n.status, 'tool', n.tool, 'batch_id', n.batch_id,
-                        'output_blob_ids', to_jsonb(n.output_blob_ids), 'error', n.last_error,
-                        'quoted_credits', n.quoted_credits, 'charged_credits', n.charged_credits))::text
+                SELECT w.id, n.owner_id, 'job.' || n.status, jobs_delivery_payload('job.' || n.status, jsonb_build_object(
+                    'job_id', n.id, 'status', n.status, 'tool', n.tool, 'batch_id', n.batch_id,
+                    'output_blob_ids', to_jsonb(n.output_blob_ids), 'error', n.last_error,
+                    'quoted_credits', n.quoted_credits, 'charged_credits', n.charged_credits))
                 FROM new_jobs n JOIN old_jobs o ON o.id = n.id JOIN webhooks w ON w.owner_id = n.owner_id
                 WHERE n.status IN ('succeeded', 'failed', 'canceled', 'expired')
                       AND o.status NOT IN ('succeeded', 'failed', 'canceled', 'expired')
@@ -231,10 +243,7 @@ enum JobsSchema {
                     RETURNING b.id, b.owner_id, b.remaining, m.delta
                 )
                 INSERT INTO deliveries (webhook_id, owner_id, event, payload)
-                SELECT w.id, c.owner_id, 'batch.completed', jsonb_build_object(
-                    'id', gen_random_uuid(), 'type', 'batch.completed',
-                    'created_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                    'data', jsonb_build_object('batch_id', c.id))::text
+                SELECT w.id, c.owner_id, 'batch.completed', jobs_delivery_payload('batch.completed', jsonb_build_object('batch_id', c.id))
                 FROM counted c JOIN webhooks w ON w.owner_id = c.owner_id
                 WHERE c.remaining = 0 AND c.delta < 0
                       AND (cardinality(w.events) = 0 OR 'batch.completed' = ANY (w.events));

@@ -25,12 +25,6 @@ struct StorageAccess: Sendable {
     /// Below Storage's default STORAGE_MAX_BLOBS_PER_CALL (1000).
     static let blobsPerCall = 500
 
-    func blob(_ id: String, owner: String) async throws -> StorageBlob {
-        var request = StorageBlobRequest()
-        request.blobID = id
-        return try await self.storage.unary(StorageMethods.getBlob, request, options: Settlement.options(for: owner))
-    }
-
     /// The whole content and its metadata (inputs are at most Storage's upload limit).
     func read(_ id: String, owner: String) async throws -> (StorageBlob, Data) {
         var request = StorageReadBlobRequest()
