@@ -75,13 +75,20 @@ struct JobQueue: Sendable {
         }
     }
 
+    /// The rows of `$2` (ids) still running under worker `$1`, locked in id order. Every statement
+    /// that updates several running jobs at once locks them through this: a lease renewal and a
+    /// completion of the same worker's jobs, each locking in its own order, deadlocked.
+    private static let lockedRuns = """
+        SELECT id FROM jobs WHERE id = ANY ($2::uuid[]) AND status = 'running' AND lease_owner = $1 ORDER BY id FOR UPDATE
+        """
+
     /// Renews the leases of `ids`; answers the ids still running under this worker (the others were
     /// canceled or taken over, and their runs should stop).
     func renew(worker: String, ids: [UUID]) async throws -> Set<UUID> {
         guard !ids.isEmpty else { return [] }
         let rows = try await self.database.query("""
-            UPDATE jobs SET lease_expires = now() + $3 * interval '1 second'
-            WHERE id = ANY ($2::uuid[]) AND status = 'running' AND lease_owner = $1 RETURNING id
+            WITH mine AS (\(Self.lockedRuns))
+            UPDATE jobs SET lease_expires = now() + $3 * interval '1 second' FROM mine WHERE jobs.id = mine.id RETURNING jobs.id
             """, [worker, PostgresTextArray.literal(ids.map { $0.uuidString }), self.leaseSeconds])
         return Set(try rows.map { try $0.decode("id", as: UUID.self) })
     }
@@ -99,12 +106,13 @@ struct JobQueue: Sendable {
     func succeed(worker: String, _ finished: [(UUID, JobOutcome)]) async throws -> (succeeded: Set<UUID>, unsettled: [Unsettled]) {
         guard !finished.isEmpty else { return ([], []) }
         let rows = try await self.database.query("""
+            WITH mine AS (\(Self.lockedRuns))
             UPDATE jobs j SET status = 'succeeded', output_blob_ids = d.outputs::text[], thumbnail_blob_ids = d.thumbnails::text[],
                 result_json = d.result, progress_percent = 100, progress_message = 'done', finished_at = now(), updated_at = now(),
                 lease_owner = NULL, lease_expires = NULL, last_error = '', charged_credits = j.quoted_credits,
                 credits = CASE j.credits WHEN 'held' THEN 'capture_pending' ELSE j.credits END
-            FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS d(id, outputs, thumbnails, result)
-            WHERE j.id = d.id AND j.status = 'running' AND j.lease_owner = $1
+            FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS d(id, outputs, thumbnails, result), mine
+            WHERE j.id = d.id AND mine.id = d.id
             RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
             """, [worker, PostgresTextArray.literal(finished.map { $0.0.uuidString }),
                   PostgresTextArray.literal(finished.map { PostgresTextArray.literal($0.1.outputs) }),
@@ -156,9 +164,10 @@ struct JobQueue: Sendable {
             self.notifications.queued()
         }
         try await self.database.execute("""
+            WITH mine AS (\(Self.lockedRuns))
             UPDATE jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), lease_owner = NULL, lease_expires = NULL,
                 run_after = now(), progress_message = 'queued (worker stopped)', updated_at = now()
-            WHERE id = ANY ($2::uuid[]) AND status = 'running' AND lease_owner = $1
+            FROM mine WHERE jobs.id = mine.id
             """, [worker, PostgresTextArray.literal(ids.map { $0.uuidString })])
     }
 

@@ -228,7 +228,9 @@ enum JobsSchema {
                       AND (cardinality(w.events) = 0 OR 'job.' || n.status = ANY (w.events));
 
                 -- Locks first, in id order, so that two statements never wait on each other's batches.
-                PERFORM 1 FROM batches WHERE id IN (SELECT batch_id FROM new_jobs) ORDER BY id FOR UPDATE;
+                -- (= ANY of an array: an IN over the transition table planned a scan of every batch.)
+                PERFORM 1 FROM batches WHERE id = ANY (ARRAY(SELECT DISTINCT batch_id FROM new_jobs WHERE batch_id IS NOT NULL))
+                ORDER BY id FOR UPDATE;
                 WITH moved AS (
                     SELECT n.batch_id,
                            sum(CASE WHEN o.status IN ('succeeded', 'failed', 'canceled', 'expired') THEN 1 ELSE -1 END)::integer AS delta

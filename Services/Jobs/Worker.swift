@@ -29,6 +29,8 @@ final class Worker: Service, Sendable {
         var runs: [UUID: Run] = [:]
         var finished: [(ClaimedJob, Result<JobOutcome, JobRunError>)] = []
         var stopped: Set<UUID> = []
+        /// Finished runs whose end is being written: their rows may stop being `running` any moment.
+        var recording: Set<UUID> = []
         var draining = false
     }
 
@@ -106,6 +108,7 @@ final class Worker: Service, Sendable {
     private func record() async {
         let finished = self.state.withLock { state in
             defer { state.finished = [] }
+            state.recording.formUnion(state.finished.map(\.0.id))
             return state.finished
         }
         guard !finished.isEmpty else { return }
@@ -138,6 +141,7 @@ final class Worker: Service, Sendable {
             }
         }
         self.state.withLock { state in
+            state.recording.subtract(finished.map(\.0.id))
             for (job, _) in finished where !retry.contains(where: { $0.0.id == job.id }) {
                 state.runs[job.id] = nil
                 state.stopped.remove(job.id)
@@ -160,7 +164,11 @@ final class Worker: Service, Sendable {
             do {
                 let alive = try await self.queue.renew(worker: self.name, ids: ids)
                 let lost = self.state.withLock { state -> [Run] in
-                    let lost = ids.filter { !alive.contains($0) && !state.stopped.contains($0) }
+                    // A run that finished is not lost: its row left `running` because its end was written.
+                    let lost = ids.filter { id in
+                        !alive.contains(id) && !state.stopped.contains(id) && state.runs[id] != nil && !state.recording.contains(id)
+                            && !state.finished.contains { $0.0.id == id }
+                    }
                     state.stopped.formUnion(lost)
                     return lost.compactMap { state.runs[$0] }
                 }
