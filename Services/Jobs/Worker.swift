@@ -6,8 +6,8 @@ import Synchronization
 /// One worker loop: claims up to `workerSlots` jobs, runs them at once, and records their ends.
 ///
 /// The loop sleeps until something happens — a `jobs_queued` notification, a run finishing, or the
-/// idle poll as a safety net — then first records every run that finished meanwhile in one statement
-/// (completions batch themselves under load), then claims as many jobs as it has free slots. A
+/// idle poll as a safety net — then records every run that finished meanwhile in one statement
+/// (completions batch themselves under load) while it claims as many jobs as it has free slots. A
 /// heartbeat renews the leases of its runs; a run whose lease it lost (or whose job was canceled)
 /// is stopped. On SIGTERM it stops claiming, lets runs finish for the grace period, and hands the
 /// rest back to the queue.
@@ -73,9 +73,18 @@ final class Worker: Service, Sendable {
     }
 
     /// Records what finished, then fills the free slots.
+    /// The ends of finished runs are written while their slots are refilled — two statements on two
+    /// connections at once, so that a turn costs the longer of the two, not their sum (each waits
+    /// for its commit to reach the disk).
     private func turn(_ signal: AsyncStream<Void>.Continuation) async {
-        await self.record()
-        let free = self.configuration.workerSlots - self.state.withLock { $0.runs.count }
+        let finished = self.takeFinished()
+        async let recorded: Void = self.record(finished)
+        let free = self.configuration.workerSlots - self.state.withLock { $0.runs.count - $0.recording.count }
+        await self.claim(free: free, signal)
+        await recorded
+    }
+
+    private func claim(free: Int, _ signal: AsyncStream<Void>.Continuation) async {
         guard free > 0 else { return }
         do {
             let claimed = try await self.queue.claim(worker: self.name, limit: free)
@@ -103,14 +112,18 @@ final class Worker: Service, Sendable {
         self.state.withLock { $0.runs[id] = Run(job: job, task: task) }
     }
 
-    /// Writes the ends of finished runs: successes in one statement, failures one by one. A write
-    /// that fails (the database restarting) keeps the results for the next turn.
-    private func record() async {
-        let finished = self.state.withLock { state in
+    /// The runs that finished since the last turn, marked as being recorded (their slots are free).
+    private func takeFinished() -> [(ClaimedJob, Result<JobOutcome, JobRunError>)] {
+        self.state.withLock { state in
             defer { state.finished = [] }
             state.recording.formUnion(state.finished.map(\.0.id))
             return state.finished
         }
+    }
+
+    /// Writes the ends of finished runs: successes in one statement, failures one by one. A write
+    /// that fails (the database restarting) keeps the results for the next turn.
+    private func record(_ finished: [(ClaimedJob, Result<JobOutcome, JobRunError>)]) async {
         guard !finished.isEmpty else { return }
         var successes: [(UUID, JobOutcome)] = []
         var unsettled: [Unsettled] = []
@@ -186,10 +199,10 @@ final class Worker: Service, Sendable {
     private func drain() async {
         let end = ContinuousClock.now + self.configuration.shutdownGrace
         while ContinuousClock.now < end, self.state.withLock({ !$0.runs.isEmpty }) {
-            await self.record()
+            await self.record(self.takeFinished())
             try? await Task.sleep(for: .milliseconds(50))
         }
-        await self.record()
+        await self.record(self.takeFinished())
         let left = self.state.withLock { Array($0.runs.values) }
         guard !left.isEmpty else { return }
         for run in left { run.task.cancel() }
