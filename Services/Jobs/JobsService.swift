@@ -26,9 +26,10 @@ struct JobsService: Sendable {
         if let existing = try await self.existingJob(owner: caller.id, key: key, request: requestBytes) { return existing }
         let plan = try await self.submissions.plan(caller, inputs: request.inputBlobIds, steps: request.steps, lane: request.lane, single: true, key: key)
         let holds = try await self.submissions.hold(plan, owner: caller.id)
+        let inserted: [PostgresRow]
         do {
-            try await self.submissions.insert(plan, holds: holds, owner: caller.id, batch: nil, job: (key, requestBytes),
-                                              deleteOriginals: request.deleteOriginals, deadlineSeconds: request.deadlineSeconds)
+            inserted = try await self.submissions.insert(plan, holds: holds, owner: caller.id, batch: nil, job: (key, requestBytes),
+                                                         deleteOriginals: request.deleteOriginals, deadlineSeconds: request.deadlineSeconds)
         } catch let error as PostgresError where error.isUniqueViolation {
             // The same submission at the same moment: the other one won, with the same holds.
             if let existing = try await self.existingJob(owner: caller.id, key: key, request: requestBytes) { return existing }
@@ -37,7 +38,7 @@ struct JobsService: Sendable {
             await self.submissions.release(holds, owner: caller.id)
             throw error
         }
-        return try await self.job(plan.jobs[0].id, owner: caller.id)
+        return try JobRecord.job(inserted[0])
     }
 
     private func existingJob(owner: String, key: String, request: [UInt8]) async throws -> JobsJob? {
