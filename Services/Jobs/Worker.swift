@@ -72,7 +72,6 @@ final class Worker: Service, Sendable {
         signal.finish()
     }
 
-    /// Records what finished, then fills the free slots.
     /// The ends of finished runs are written while their slots are refilled — two statements on two
     /// connections at once, so that a turn costs the longer of the two, not their sum (each waits
     /// for its commit to reach the disk).
