@@ -173,7 +173,8 @@ struct Submissions: Sendable {
     }
 
     /// Inserts the plan's jobs (and their batch), numbered for fair queuing, in one statement — one
-    /// round trip and one commit for a submission of any size. Answers the jobs' rows (JobRecord).
+    /// round trip and one commit for a submission of any size. Answers a single job's row
+    /// (JobRecord); a batch is read back as a batch.
     @discardableResult
     func insert(_ plan: Plan, holds: [UUID: String], owner: String, batch: (id: UUID, key: String, request: [UInt8])?,
                 job: (key: String, request: [UInt8])?, deleteOriginals: Bool, deadlineSeconds: UInt32) async throws -> [PostgresRow] {
@@ -203,7 +204,7 @@ struct Submissions: Sendable {
                    nullif(d.hold, ''), CASE WHEN d.hold = '' THEN 'none' ELSE 'held' END,
                    now() + $12 * interval '1 second', $13, $14
             FROM unnest($15::uuid[], $16::text[], $17::bigint[], $18::text[]) WITH ORDINALITY AS d(id, inputs, credits, hold, n), queue
-            RETURNING \(JobRecord.columns)
+            \(job == nil ? "" : "RETURNING " + JobRecord.columns)
             """, [owner, batch?.id, plan.tool.name, try StepsJSON.encode(plan.tool.steps), plan.lane, plan.tier.tierID, priority,
                   plan.jobs.count, Int(plan.tier.maxOutputPixels), deleteOriginals, self.configuration.maxAttempts, deadline, job?.key, job?.request,
                   PostgresTextArray.literal(plan.jobs.map { $0.id.uuidString }),
