@@ -28,16 +28,12 @@ public enum ServiceMain {
         registerHandlers: @Sendable (inout RPCRouter, ServiceContext) async throws -> Void = { _, _ in }
     ) async {
         let configuration = ServiceConfiguration(serviceName: entry.name)
-        do {
-            try MallocTuning.apply(configuration, defaultArenas: entry.defaultMallocArenas)
-        } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            exit(1)
-        }
         let level = Logger.Level(rawValue: configuration.string("LOG_LEVEL", default: "info")) ?? .info
         Observability.bootstrap(level: level)
         let logger = Logger(label: "imageswiss.\(entry.name)")
         do {
+            // Before any thread of the service starts (the logging bootstrap starts none).
+            try MallocTuning.apply(configuration, defaultArenas: entry.defaultMallocArenas)
             try await self.serve(entry, configuration: configuration, logger: logger, migrations: migrations,
                                  extraServices: extraServices, registerHandlers: registerHandlers)
         } catch {

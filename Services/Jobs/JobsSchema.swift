@@ -205,14 +205,18 @@ enum JobsSchema {
                 WHERE w.owner_id = owner AND (cardinality(w.events) = 0 OR event = ANY (w.events))
             $$;
 
+            -- Whether a status is final (inlined where it is used).
+            CREATE FUNCTION jobs_final(status text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+                SELECT status IN ('succeeded', 'failed', 'canceled', 'expired')
+            $$;
+
             -- The jobs of one UPDATE whose finality changed: delta -1 when a job became final, +1 when a
             -- final job went back to the queue (an admin's retry).
             CREATE FUNCTION jobs_transitions() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
                 IF NOT EXISTS (
                     SELECT 1 FROM new_jobs n JOIN old_jobs o ON o.id = n.id
-                    WHERE (o.status IN ('succeeded', 'failed', 'canceled', 'expired'))
-                          <> (n.status IN ('succeeded', 'failed', 'canceled', 'expired'))
+                    WHERE jobs_final(o.status) <> jobs_final(n.status)
                 ) THEN
                     RETURN NULL;
                 END IF;
@@ -223,8 +227,7 @@ enum JobsSchema {
                     'output_blob_ids', to_jsonb(n.output_blob_ids), 'error', n.last_error,
                     'quoted_credits', n.quoted_credits, 'charged_credits', n.charged_credits))
                 FROM new_jobs n JOIN old_jobs o ON o.id = n.id JOIN webhooks w ON w.owner_id = n.owner_id
-                WHERE n.status IN ('succeeded', 'failed', 'canceled', 'expired')
-                      AND o.status NOT IN ('succeeded', 'failed', 'canceled', 'expired')
+                WHERE jobs_final(n.status) AND NOT jobs_final(o.status)
                       AND (cardinality(w.events) = 0 OR 'job.' || n.status = ANY (w.events));
 
                 -- Locks first, in id order, so that two statements never wait on each other's batches.
@@ -233,11 +236,9 @@ enum JobsSchema {
                 ORDER BY id FOR UPDATE;
                 WITH moved AS (
                     SELECT n.batch_id,
-                           sum(CASE WHEN o.status IN ('succeeded', 'failed', 'canceled', 'expired') THEN 1 ELSE -1 END)::integer AS delta
+                           sum(CASE WHEN jobs_final(o.status) THEN 1 ELSE -1 END)::integer AS delta
                     FROM new_jobs n JOIN old_jobs o ON o.id = n.id
-                    WHERE n.batch_id IS NOT NULL
-                          AND (o.status IN ('succeeded', 'failed', 'canceled', 'expired'))
-                              <> (n.status IN ('succeeded', 'failed', 'canceled', 'expired'))
+                    WHERE n.batch_id IS NOT NULL AND jobs_final(o.status) <> jobs_final(n.status)
                     GROUP BY n.batch_id
                 ), counted AS (
                     UPDATE batches b SET remaining = b.remaining + m.delta FROM moved m
