@@ -8,6 +8,8 @@ import Glibc
 /// out exclusively), which is why it can be `@unchecked Sendable`.
 final class PostgresConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
+    /// Names of the statements prepared on this connection.
+    private var prepared: Set<String> = []
 
     private init(handle: OpaquePointer) { self.handle = handle }
 
@@ -67,6 +69,28 @@ final class PostgresConnection: @unchecked Sendable {
 
     /// Runs one parameterized statement ($1, $2, …). Parameters never become part of the SQL text.
     func execute(_ sql: String, _ parameters: [PostgresValue]) throws -> PostgresResult {
+        try self.consume(try Self.withParameters(parameters) { count, values, lengths, formats in
+            PQexecParams(self.handle, sql, count, nil, values, lengths, formats, 0)
+        })
+    }
+
+    /// Runs `statement`, preparing it on this connection the first time: later runs skip parsing,
+    /// and planning too once PostgreSQL settles on a generic plan for it.
+    func execute(_ statement: PostgresPreparedStatement, _ parameters: [PostgresValue]) throws -> PostgresResult {
+        if !self.prepared.contains(statement.name) {
+            _ = try self.consume(PQprepare(self.handle, statement.name, statement.sql, Int32(parameters.count), nil))
+            self.prepared.insert(statement.name)
+        }
+        return try self.consume(try Self.withParameters(parameters) { count, values, lengths, formats in
+            PQexecPrepared(self.handle, statement.name, count, values, lengths, formats, 0)
+        })
+    }
+
+    /// The parameters as libpq takes them: text as C strings, bytes in binary format, nil for NULL.
+    private static func withParameters(
+        _ parameters: [PostgresValue],
+        _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?, [Int32], [Int32]) -> OpaquePointer?
+    ) throws -> OpaquePointer? {
         var cStrings: [UnsafeMutablePointer<CChar>?] = []
         var lengths: [Int32] = []
         var formats: [Int32] = []
@@ -90,12 +114,11 @@ final class PostgresConnection: @unchecked Sendable {
                 cStrings.append(pointer); lengths.append(Int32(bytes.count)); formats.append(1)
             }
         }
-        let result: OpaquePointer? = cStrings.withUnsafeBufferPointer { values in
+        return cStrings.withUnsafeBufferPointer { values in
             values.withMemoryRebound(to: UnsafePointer<CChar>?.self) { values in
-                PQexecParams(self.handle, sql, Int32(parameters.count), nil, values.baseAddress, lengths, formats, 0)
+                body(Int32(parameters.count), values.baseAddress, lengths, formats)
             }
         }
-        return try self.consume(result)
     }
 
     /// Runs SQL text that may hold several statements and no parameters (migrations).

@@ -39,6 +39,18 @@ public final class PostgresPool: Sendable {
         try await self.withSession { try await $0.execute(sql, parameters) }
     }
 
+    /// Runs a prepared statement outside any transaction and returns its rows.
+    @discardableResult
+    public func query(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable] = []) async throws -> [PostgresRow] {
+        try await self.withSession { try await $0.query(statement, parameters) }
+    }
+
+    /// Runs a prepared statement and returns how many rows it inserted, updated or deleted.
+    @discardableResult
+    public func execute(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable] = []) async throws -> Int {
+        try await self.withSession { try await $0.execute(statement, parameters) }
+    }
+
     /// Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws.
     public func transaction<T: Sendable>(
         isolation: PostgresIsolation = .readCommitted, _ body: (PostgresSession) async throws -> T
@@ -181,6 +193,20 @@ public struct PostgresSession: Sendable {
         let values = parameters.map(\.postgresValue)
         let connection = self.connection
         return try await self.threads.runIfActive { try connection.execute(sql, values) }
+    }
+
+    @discardableResult
+    public func query(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable] = []) async throws -> [PostgresRow] {
+        let values = parameters.map(\.postgresValue)
+        let connection = self.connection
+        return try await self.threads.runIfActive { try connection.execute(statement, values) }.rows
+    }
+
+    @discardableResult
+    public func execute(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable] = []) async throws -> Int {
+        let values = parameters.map(\.postgresValue)
+        let connection = self.connection
+        return try await self.threads.runIfActive { try connection.execute(statement, values) }.affectedRows
     }
 
     /// Runs a script of several statements without parameters (migrations, BEGIN/COMMIT).

@@ -39,32 +39,36 @@ struct JobQueue: Sendable {
 
     private var leaseSeconds: Double { Double(self.configuration.lease.components.seconds) }
 
+    /// The claim (see `claim`); prepared: it runs on every worker turn, and its plan (the queue's
+    /// index in order, a LIMIT) is the same whatever its values.
+    private static let claimStatement = PostgresPreparedStatement("""
+        WITH candidates AS (
+            SELECT id, owner_id, priority, fair_seq FROM jobs
+            WHERE status = 'queued' AND run_after <= now()
+            ORDER BY priority, fair_seq LIMIT $2 * 4
+            FOR UPDATE SKIP LOCKED
+        ), busy AS (
+            SELECT owner_id, count(*) AS running FROM jobs
+            WHERE status = 'running' AND owner_id IN (SELECT owner_id FROM candidates) GROUP BY owner_id
+        ), ranked AS (
+            SELECT c.id, c.priority, c.fair_seq,
+                   row_number() OVER (PARTITION BY c.owner_id ORDER BY c.priority, c.fair_seq) + coalesce(b.running, 0) AS slot
+            FROM candidates c LEFT JOIN busy b USING (owner_id)
+        ), chosen AS (
+            SELECT id FROM ranked WHERE slot <= $3 ORDER BY priority, fair_seq LIMIT $2
+        )
+        UPDATE jobs j SET status = 'running', lease_owner = $1, lease_expires = now() + $4 * interval '1 second',
+            attempts = j.attempts + 1, started_at = coalesce(j.started_at, now()), updated_at = now(),
+            progress_message = 'running'
+        FROM chosen WHERE j.id = chosen.id
+        RETURNING j.id, j.owner_id, j.tier, j.steps::text AS steps, j.input_blob_ids::text AS inputs, j.attempts,
+                  j.max_output_edge, j.delete_originals
+        """)
+
     /// Up to `limit` queued jobs for `worker`: by priority, then fair sequence, skipping rows another
     /// worker is claiming and users already at their running limit.
     func claim(worker: String, limit: Int) async throws -> [ClaimedJob] {
-        let rows = try await self.database.query("""
-            WITH candidates AS (
-                SELECT id, owner_id, priority, fair_seq FROM jobs
-                WHERE status = 'queued' AND run_after <= now()
-                ORDER BY priority, fair_seq LIMIT $2 * 4
-                FOR UPDATE SKIP LOCKED
-            ), busy AS (
-                SELECT owner_id, count(*) AS running FROM jobs
-                WHERE status = 'running' AND owner_id IN (SELECT owner_id FROM candidates) GROUP BY owner_id
-            ), ranked AS (
-                SELECT c.id, c.priority, c.fair_seq,
-                       row_number() OVER (PARTITION BY c.owner_id ORDER BY c.priority, c.fair_seq) + coalesce(b.running, 0) AS slot
-                FROM candidates c LEFT JOIN busy b USING (owner_id)
-            ), chosen AS (
-                SELECT id FROM ranked WHERE slot <= $3 ORDER BY priority, fair_seq LIMIT $2
-            )
-            UPDATE jobs j SET status = 'running', lease_owner = $1, lease_expires = now() + $4 * interval '1 second',
-                attempts = j.attempts + 1, started_at = coalesce(j.started_at, now()), updated_at = now(),
-                progress_message = 'running'
-            FROM chosen WHERE j.id = chosen.id
-            RETURNING j.id, j.owner_id, j.tier, j.steps::text AS steps, j.input_blob_ids::text AS inputs, j.attempts,
-                      j.max_output_edge, j.delete_originals
-            """, [worker, limit, self.configuration.maxRunningPerUser, self.leaseSeconds])
+        let rows = try await self.database.query(Self.claimStatement, [worker, limit, self.configuration.maxRunningPerUser, self.leaseSeconds])
         try self.announce(rows)
         return try rows.map { row in
             ClaimedJob(id: try row.decode("id"), ownerID: try row.decode("owner_id"), tier: try row.decode("tier"),
@@ -101,20 +105,23 @@ struct JobQueue: Sendable {
         self.notifications.changed([id])
     }
 
+    /// The completion (see `succeed`); prepared like the claim.
+    private static let succeedStatement = PostgresPreparedStatement("""
+        WITH mine AS (\(Self.lockedRuns))
+        UPDATE jobs j SET status = 'succeeded', output_blob_ids = d.outputs::text[], thumbnail_blob_ids = d.thumbnails::text[],
+            result_json = d.result, progress_percent = 100, progress_message = 'done', finished_at = now(), updated_at = now(),
+            lease_owner = NULL, lease_expires = NULL, last_error = '', charged_credits = j.quoted_credits,
+            credits = CASE j.credits WHEN 'held' THEN 'capture_pending' ELSE j.credits END
+        FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS d(id, outputs, thumbnails, result), mine
+        WHERE j.id = d.id AND mine.id = d.id
+        RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
+        """)
+
     /// Marks finished runs succeeded, in one statement. Answers the jobs that were still this
     /// worker's (a run whose lease was lost, or canceled meanwhile, counts for nothing).
     func succeed(worker: String, _ finished: [(UUID, JobOutcome)]) async throws -> (succeeded: Set<UUID>, unsettled: [Unsettled]) {
         guard !finished.isEmpty else { return ([], []) }
-        let rows = try await self.database.query("""
-            WITH mine AS (\(Self.lockedRuns))
-            UPDATE jobs j SET status = 'succeeded', output_blob_ids = d.outputs::text[], thumbnail_blob_ids = d.thumbnails::text[],
-                result_json = d.result, progress_percent = 100, progress_message = 'done', finished_at = now(), updated_at = now(),
-                lease_owner = NULL, lease_expires = NULL, last_error = '', charged_credits = j.quoted_credits,
-                credits = CASE j.credits WHEN 'held' THEN 'capture_pending' ELSE j.credits END
-            FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS d(id, outputs, thumbnails, result), mine
-            WHERE j.id = d.id AND mine.id = d.id
-            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
-            """, [worker, PostgresTextArray.literal(finished.map { $0.0.uuidString }),
+        let rows = try await self.database.query(Self.succeedStatement, [worker, PostgresTextArray.literal(finished.map { $0.0.uuidString }),
                   PostgresTextArray.literal(finished.map { PostgresTextArray.literal($0.1.outputs) }),
                   PostgresTextArray.literal(finished.map { PostgresTextArray.literal($0.1.thumbnails) }),
                   PostgresTextArray.literal(finished.map { $0.1.resultJSON })])

@@ -23,6 +23,8 @@ struct JobsConfiguration: Sendable {
     var defaultDeadline: Duration
     var maxDeadline: Duration
     var sweepInterval: Duration
+    /// Finished runs' credits are settled together, this long after the first of them finished.
+    var settleWindow: Duration
     /// SIGTERM: in-flight jobs get this long to finish, then go back to the queue.
     var shutdownGrace: Duration
     /// Outputs with a longer edge get a thumbnail of `thumbnailEdge` pixels for the gallery.
@@ -51,6 +53,7 @@ struct JobsConfiguration: Sendable {
         self.defaultDeadline = .seconds(try configuration.int("DEFAULT_DEADLINE_S", default: 3000))
         self.maxDeadline = .seconds(try configuration.int("MAX_DEADLINE_S", default: 3300))
         self.sweepInterval = try configuration.milliseconds("SWEEP_INTERVAL_MS", default: .seconds(1))
+        self.settleWindow = try configuration.milliseconds("SETTLE_WINDOW_MS", default: .milliseconds(200))
         self.shutdownGrace = try configuration.milliseconds("SHUTDOWN_GRACE_MS", default: .seconds(10))
         self.thumbnailEdge = try configuration.int("THUMBNAIL_EDGE", default: 512)
         self.webhookTimeout = try configuration.milliseconds("WEBHOOK_TIMEOUT_MS", default: .seconds(10))

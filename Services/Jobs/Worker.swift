@@ -15,7 +15,7 @@ final class Worker: Service, Sendable {
     let name: String
     let queue: JobQueue
     let runner: JobRunner
-    let settlement: Settlement
+    let settlements: SettlementGathering
     let wakeups: WakeSignal
     let configuration: JobsConfiguration
     let logger: Logger
@@ -36,11 +36,11 @@ final class Worker: Service, Sendable {
 
     private let state = Mutex(State())
 
-    init(index: Int, queue: JobQueue, runner: JobRunner, settlement: Settlement, wakeups: WakeSignal, configuration: JobsConfiguration, logger: Logger) {
+    init(index: Int, queue: JobQueue, runner: JobRunner, settlements: SettlementGathering, wakeups: WakeSignal, configuration: JobsConfiguration, logger: Logger) {
         self.name = "\(configuration.workerName)#\(index)"
         self.queue = queue
         self.runner = runner
-        self.settlement = settlement
+        self.settlements = settlements
         self.wakeups = wakeups
         self.configuration = configuration
         self.logger = logger
@@ -161,10 +161,7 @@ final class Worker: Service, Sendable {
             state.finished += retry
         }
         if !retry.isEmpty { try? await Task.sleep(for: .milliseconds(500)) }
-        if !unsettled.isEmpty {
-            let settlement = self.settlement
-            Task { await settlement.settle(unsettled) }
-        }
+        self.settlements.add(unsettled)
     }
 
     /// Renews leases every third of the lease; stops runs that are no longer this worker's.

@@ -40,8 +40,10 @@ struct JobsWiring: Sendable {
                                    configuration: configuration, logger: context.logger)
         self.webhooks = Webhooks(database: database, idempotency: IdempotentCalls(database: database, domain: "jobs"), configuration: configuration)
         let runner = JobRunner(imageOps: imageOps, storage: storage, providers: providers, queue: queue, configuration: configuration)
+        // One gathering for all worker loops: finished runs of both settle together.
+        let settlements = SettlementGathering(settlement: settlement, window: configuration.settleWindow)
         self.workers = (0..<configuration.workers).map {
-            Worker(index: $0, queue: queue, runner: runner, settlement: settlement, wakeups: wakeups, configuration: configuration, logger: context.logger)
+            Worker(index: $0, queue: queue, runner: runner, settlements: settlements, wakeups: wakeups, configuration: configuration, logger: context.logger)
         }
         self.sweeper = JobsSweeper(queue: queue, settlement: settlement, billing: billing, database: database,
                                    interval: configuration.sweepInterval, logger: context.logger)

@@ -224,16 +224,24 @@ extension BlobStore {
                 .invalidArgument, "unsupported_content", "this is not an image ImageSwiss reads (\(sniffed.contentType))"
             ))
         }
-        // Concurrent commits of one owner: the quota check and the insert happen one at a time.
-        _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["quota:\(caller.id)"])
-        let used = try await self.usage(of: caller.id, in: session).bytes
-        if used + content.size > self.configuration.quota(for: caller.tier) { return try await refuse(self.quotaExceeded(caller, used: used)) }
         // The object lock keeps a concurrent delete of the last blob of this content from
-        // removing the object between our store and our insert.
+        // removing the object between our store and our insert. The object is stored before the
+        // owner's quota lock is taken: that lock serialises all of an owner's writes, and held
+        // across the store's directory sync it kept one owner's results waiting on each other.
         _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["object:\(content.sha256)"])
         try await self.mapped {
             try await self.backend.store(stagedFile: self.staging.path(id), sha256: content.sha256, size: content.size,
                                          contentType: sniffed.contentType)
+        }
+        // Concurrent commits of one owner: the quota check and the insert happen one at a time.
+        _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["quota:\(caller.id)"])
+        let used = try await self.usage(of: caller.id, in: session).bytes
+        if used + content.size > self.configuration.quota(for: caller.tier) {
+            // Refused after the store: an object no blob names is removed (its lock is still ours).
+            if try await session.query("SELECT 1 FROM blobs WHERE sha256 = $1 LIMIT 1", [content.sha256]).isEmpty {
+                try? await self.backend.remove(content.sha256)
+            }
+            return try await refuse(self.quotaExceeded(caller, used: used))
         }
         let lifetime = requested > 0 ? requested : self.configuration.lifetimes[purpose].map { $0.components.seconds }
         let blobID = UUID()

@@ -9,10 +9,10 @@ import Testing
 @Suite(.serialized) struct JobJourneyTests {
     @Test func jobBatchZipAndWebhooks() async throws {
         let jobs = try await JobsStack.start()
-        defer { Task { await jobs.stop() } }
-        let user = try await jobs.user("maker@imageswiss.test", credits: 47)  // + the free tier's 3 a month
         let receiver = try await WebhookReceiver(failFirst: 1)
-        defer { receiver.stop() }
+        // The receiver stops after the stack: a delivery reaching a stopped receiver crashes the test process.
+        defer { Task { await jobs.stop(); receiver.stop() } }
+        let user = try await jobs.user("maker@imageswiss.test", credits: 47)  // + the free tier's 3 a month
         let hook = try await jobs.http.call("POST", "/api/v1/webhooks", json: ["url": receiver.url, "events": ["job.succeeded", "batch.completed"]],
                                             bearer: user.access)
         #expect(hook.status == 201)
@@ -102,10 +102,9 @@ import Testing
 
     @Test func lowCreditsWarningReachesWebhooks() async throws {
         let jobs = try await JobsStack.start()
-        defer { Task { await jobs.stop() } }
-        let user = try await jobs.user("thrifty@imageswiss.test", credits: 3)  // 6 with the free tier's
         let receiver = try await WebhookReceiver()
-        defer { receiver.stop() }
+        defer { Task { await jobs.stop(); receiver.stop() } }
+        let user = try await jobs.user("thrifty@imageswiss.test", credits: 3)  // 6 with the free tier's
         let hook = try await jobs.http.call("POST", "/api/v1/webhooks", json: ["url": receiver.url, "events": ["credits.low"]], bearer: user.access)
         #expect(hook.status == 201)
         let photo = try await jobs.upload(user.access)

@@ -32,6 +32,37 @@ struct PostgresPoolTests {
         await pool.close()
     }
 
+    /// A prepared statement is prepared once per connection and then run by name: the same answers
+    /// as a plain query, past PostgreSQL's switch to a generic plan (after five runs), on every
+    /// connection of the pool; one that does not parse fails like a query and can be fixed.
+    @Test func preparedStatementsRunByNameOnEveryConnection() async throws {
+        let pool = try await makePool(size: 2)
+        try await pool.execute("CREATE TABLE p (k integer PRIMARY KEY, v text NOT NULL)")
+        try await pool.execute("INSERT INTO p SELECT g, 'v' || g FROM generate_series(1, 100) g")
+        let pick = PostgresPreparedStatement("SELECT v FROM p WHERE k = ANY ($1::integer[]) ORDER BY k")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for round in 1...20 {
+                group.addTask {
+                    let rows = try await pool.query(pick, [PostgresTextArray.literal([Int64(round), Int64(round + 1)])])
+                    #expect(try rows.map { try $0.decode("v", as: String.self) } == ["v\(round)", "v\(round + 1)"])
+                }
+            }
+            try await group.waitForAll()
+        }
+        let prepared = try await pool.withSession { session in
+            _ = try await session.query(pick, ["{1}"])
+            return try await session.query("SELECT count(*) FROM pg_prepared_statements").first!.decode(at: 0, as: Int.self)
+        }
+        #expect(prepared == 1)
+        let bump = PostgresPreparedStatement("UPDATE p SET v = v || '!' WHERE k <= $1")
+        #expect(try await pool.execute(bump, [3]) == 3)
+        let broken = PostgresPreparedStatement("SELEC v FROM p")
+        let error = await #expect(throws: PostgresError.self) { try await pool.query(broken) }
+        #expect(error?.sqlState == "42601")
+        #expect(try await pool.query(pick, ["{3}"]).first?.decode("v", as: String.self) == "v3!")
+        await pool.close()
+    }
+
     @Test func errorsCarrySQLState() async throws {
         let pool = try await makePool()
         try await pool.execute("CREATE TABLE u (k text PRIMARY KEY)")

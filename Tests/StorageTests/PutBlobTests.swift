@@ -50,6 +50,9 @@ import Testing
         second[second.count - 1] = 8
         #expect(await reason { try await put(second, key: "job:2:output") } == "quota_exceeded")
         try await HostileUploadTests.expectNothingLeft(stack, blobs: 1)
+        // The refused content was stored before the quota check (outside the owner's lock) and removed.
+        #expect(try await stack.objectExists(sha256: sha256Hex(jpeg)))
+        #expect(try await !stack.objectExists(sha256: sha256Hex(second)))
         #expect(try await stack.count("SELECT count(*) FROM uploads") == 1, "the one upload row that records the key")
         #expect(try await stack.count("SELECT bytes FROM owner_usage WHERE owner_id = '\(owner)'") == 160_000)
     }
