@@ -25,6 +25,8 @@ struct JobsConfiguration: Sendable {
     var sweepInterval: Duration
     /// Finished runs' credits are settled together, this long after the first of them finished.
     var settleWindow: Duration
+    /// How often the batch progress logged by completions is applied (and batch.completed sent).
+    var batchCountInterval: Duration
     /// SIGTERM: in-flight jobs get this long to finish, then go back to the queue.
     var shutdownGrace: Duration
     /// Outputs with a longer edge get a thumbnail of `thumbnailEdge` pixels for the gallery.
@@ -54,6 +56,7 @@ struct JobsConfiguration: Sendable {
         self.maxDeadline = .seconds(try configuration.int("MAX_DEADLINE_S", default: 3300))
         self.sweepInterval = try configuration.milliseconds("SWEEP_INTERVAL_MS", default: .seconds(1))
         self.settleWindow = try configuration.milliseconds("SETTLE_WINDOW_MS", default: .milliseconds(200))
+        self.batchCountInterval = max(.milliseconds(1), try configuration.milliseconds("BATCH_COUNT_INTERVAL_MS", default: .milliseconds(100)))
         self.shutdownGrace = try configuration.milliseconds("SHUTDOWN_GRACE_MS", default: .seconds(10))
         self.thumbnailEdge = try configuration.int("THUMBNAIL_EDGE", default: 512)
         self.webhookTimeout = try configuration.milliseconds("WEBHOOK_TIMEOUT_MS", default: .seconds(10))

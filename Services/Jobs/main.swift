@@ -15,6 +15,7 @@ struct JobsWiring: Sendable {
     let workers: [Worker]
     let sweeper: JobsSweeper
     let deliverer: WebhookDeliverer
+    let batchCounting: BatchCounting
 
     init(_ context: ServiceContext) throws {
         guard let database = context.database else { throw ConfigurationError("jobs needs its database") }
@@ -47,6 +48,7 @@ struct JobsWiring: Sendable {
         }
         self.sweeper = JobsSweeper(queue: queue, settlement: settlement, billing: billing, database: database,
                                    interval: configuration.sweepInterval, logger: context.logger)
+        self.batchCounting = BatchCounting(database: database, interval: configuration.batchCountInterval, logger: context.logger)
         self.deliverer = WebhookDeliverer(database: database, curl: CurlClient(threads: 2, maxResponseBytes: 64 << 10),
                                           configuration: configuration, logger: context.logger)
         context.logger.info("jobs ready", metadata: ["workers": "\(configuration.workers)", "slots": "\(configuration.workerSlots)",
@@ -69,7 +71,7 @@ actor JobsWiringHolder {
 
 await ServiceMain.run(ServiceCatalog.jobs, migrations: JobsSchema.migrations, extraServices: { context in
     let wiring = try await JobsWiringHolder.shared.wiring(context)
-    return [wiring.notifications, wiring.sweeper, wiring.deliverer] + wiring.workers
+    return [wiring.notifications, wiring.sweeper, wiring.batchCounting, wiring.deliverer] + wiring.workers
 }, registerHandlers: { router, context in
     let wiring = try await JobsWiringHolder.shared.wiring(context)
     JobsHandlers(jobs: wiring.service, webhooks: wiring.webhooks, notifications: wiring.notifications).register(in: &router)

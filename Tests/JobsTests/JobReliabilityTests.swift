@@ -186,7 +186,9 @@ import Testing
             try await group.waitForAll()
         }
         try await waitUntil(timeout: .seconds(120)) {
-            try await jobs.count("SELECT count(*) FROM jobs WHERE status IN ('queued', 'running') OR credits IN ('held', 'capture_pending', 'release_pending')") == 0
+            let open = try await jobs.count("SELECT count(*) FROM jobs WHERE status IN ('queued', 'running') OR credits IN ('held', 'capture_pending', 'release_pending')")
+            let uncounted = try await jobs.count("SELECT count(*) FROM batch_progress")  // applied every 100 ms (BatchCounting)
+            return open == 0 && uncounted == 0
         }
         #expect(try await jobs.count("SELECT count(*) FROM jobs WHERE status = 'succeeded' AND credits = 'captured'") == 2_000)
         #expect(try await jobs.count("SELECT count(*) FROM batches WHERE remaining = 0") == 200)
