@@ -247,9 +247,8 @@ struct JobsService: Sendable {
         return response
     }
 
-    /// A batch as its jobs make it: counts by status, progress, outputs in submission order.
-    /// A batch with its jobs' counts, progress, charges and outputs, from one pass over its jobs
-    /// (clients poll this while a batch runs).
+    /// A batch as its jobs make it: counts by status, progress, charges, outputs in submission
+    /// order — from one pass over its jobs (clients poll this while a batch runs).
     func batch(_ id: UUID, owner: String?) async throws -> JobsBatch {
         guard let row = try await self.database.query("""
             SELECT b.owner_id, b.tool, b.lane, b.job_count, b.quoted_credits,
