@@ -9,10 +9,27 @@ public enum PostgresTextArray {
     }
 
     /// A text[] literal whose nil elements are NULL.
+    ///
+    /// Built on UTF-8 bytes: batch statements send thousands of elements, and Foundation's
+    /// `replacingOccurrences` (twice per element) was a quarter of Jobs' CPU in a no-op drain.
     public static func literal(_ values: [String?]) -> String {
-        "{" + values.map { value in
-            value.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" } ?? "NULL"
-        }.joined(separator: ",") + "}"
+        var text: [UInt8] = [UInt8(ascii: "{")]
+        text.reserveCapacity(2 + values.reduce(0) { $0 + ($1?.utf8.count ?? 4) + 3 })
+        for (index, value) in values.enumerated() {
+            if index > 0 { text.append(UInt8(ascii: ",")) }
+            guard let value else {
+                text += "NULL".utf8
+                continue
+            }
+            text.append(UInt8(ascii: "\""))
+            for byte in value.utf8 {
+                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { text.append(UInt8(ascii: "\\")) }
+                text.append(byte)
+            }
+            text.append(UInt8(ascii: "\""))
+        }
+        text.append(UInt8(ascii: "}"))
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// A bigint[] (or integer[]) literal.
@@ -36,6 +53,9 @@ public enum PostgresTextArray {
 
     /// A text[] as PostgreSQL prints it, for elements that never need quoting (scopes): {a,b}.
     public static func plainElements(_ text: String) -> [String] {
-        text.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",").map(String.init)
+        var body = Substring(text)
+        while body.first == "{" || body.first == "}" { body.removeFirst() }
+        while body.last == "{" || body.last == "}" { body.removeLast() }
+        return body.split(separator: ",").map(String.init)
     }
 }

@@ -40,16 +40,19 @@ struct JobQueue: Sendable {
     private var leaseSeconds: Double { Double(self.configuration.lease.components.seconds) }
 
     /// The claim (see `claim`); prepared: it runs on every worker turn, and its plan (the queue's
-    /// index in order, a LIMIT) is the same whatever its values.
+    /// index in order, a LIMIT) is the same whatever its values. Users already at their running
+    /// limit are left out before rows are locked: every locked row costs a WAL record, and locking
+    /// four candidates per claimed job (most of them the busiest users') was a third of the claim's
+    /// WAL. `busy` is computed once: a generic plan expecting one candidate counted the running jobs
+    /// again for each candidate.
     private static let claimStatement = PostgresPreparedStatement("""
-        WITH candidates AS (
+        WITH busy AS MATERIALIZED (
+            SELECT owner_id, count(*) AS running FROM jobs WHERE status = 'running' GROUP BY owner_id
+        ), candidates AS (
             SELECT id, owner_id, priority, fair_seq FROM jobs
-            WHERE status = 'queued' AND run_after <= now()
-            ORDER BY priority, fair_seq LIMIT $2 * 4
+            WHERE status = 'queued' AND run_after <= now() AND owner_id NOT IN (SELECT owner_id FROM busy WHERE running >= $3)
+            ORDER BY priority, fair_seq LIMIT $2 * 2
             FOR UPDATE SKIP LOCKED
-        ), busy AS (
-            SELECT owner_id, count(*) AS running FROM jobs
-            WHERE status = 'running' AND owner_id IN (SELECT owner_id FROM candidates) GROUP BY owner_id
         ), ranked AS (
             SELECT c.id, c.priority, c.fair_seq,
                    row_number() OVER (PARTITION BY c.owner_id ORDER BY c.priority, c.fair_seq) + coalesce(b.running, 0) AS slot

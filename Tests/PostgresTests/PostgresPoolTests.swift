@@ -32,6 +32,21 @@ struct PostgresPoolTests {
         await pool.close()
     }
 
+    /// text[] literals reach PostgreSQL element for element: quotes, backslashes, commas, braces,
+    /// spaces, the word NULL, non-ASCII and empty strings as themselves, nil as NULL; and an array
+    /// PostgreSQL prints reads back into its plain elements.
+    @Test func textArrayLiteralsRoundTrip() async throws {
+        let pool = try await makePool(size: 1)
+        let values: [String?] = [#"a"b"#, #"back\slash\"#, "comma,and}brace{", " spaced ", "NULL", "ünïcødé 🙂", "", nil, #"\""#]
+        let rows = try await pool.query("SELECT e FROM unnest($1::text[]) WITH ORDINALITY AS u(e, n) ORDER BY n",
+                                        [PostgresTextArray.literal(values)])
+        #expect(try rows.map { try $0.decodeIfPresent("e", as: String.self) } == values)
+        let printed = try await pool.query("SELECT ARRAY['b1', 'b2', 'b3']::text AS a").first!.decode("a", as: String.self)
+        #expect(PostgresTextArray.plainElements(printed) == ["b1", "b2", "b3"])
+        #expect(PostgresTextArray.plainElements("{}") == [])
+        await pool.close()
+    }
+
     /// A prepared statement is prepared once per connection and then run by name: the same answers
     /// as a plain query, past PostgreSQL's switch to a generic plan (after five runs), on every
     /// connection of the pool; one that does not parse fails like a query and can be fixed.
