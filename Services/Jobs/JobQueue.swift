@@ -73,9 +73,14 @@ struct JobQueue: Sendable {
     func claim(worker: String, limit: Int) async throws -> [ClaimedJob] {
         let rows = try await self.database.query(Self.claimStatement, [worker, limit, self.configuration.maxRunningPerUser, self.leaseSeconds])
         try self.announce(rows)
+        // A batch's jobs share their steps: each distinct text is decoded once.
+        var steps: [String: [JobsStep]] = [:]
         return try rows.map { row in
-            ClaimedJob(id: try row.decode("id"), ownerID: try row.decode("owner_id"), tier: try row.decode("tier"),
-                       steps: try StepsJSON.decode(try row.decode("steps")),
+            let text: String = try row.decode("steps")
+            let decoded = try steps[text] ?? StepsJSON.decode(text)
+            steps[text] = decoded
+            return ClaimedJob(id: try row.decode("id"), ownerID: try row.decode("owner_id"), tier: try row.decode("tier"),
+                       steps: decoded,
                        inputs: PostgresTextArray.plainElements(try row.decode("inputs")),
                        attempt: try row.decode("attempts"), maxOutputEdge: try row.decode("max_output_edge"),
                        deleteOriginals: try row.decode("delete_originals"))
