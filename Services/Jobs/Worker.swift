@@ -6,11 +6,11 @@ import Synchronization
 /// One worker loop: claims up to `workerSlots` jobs, runs them at once, and records their ends.
 ///
 /// The loop sleeps until something happens — a `jobs_queued` notification, a run finishing, or the
-/// idle poll as a safety net — then records every run that finished meanwhile in one statement
-/// (completions batch themselves under load) while it claims as many jobs as it has free slots. A
-/// heartbeat renews the leases of its runs; a run whose lease it lost (or whose job was canceled)
-/// is stopped. On SIGTERM it stops claiming, lets runs finish for the grace period, and hands the
-/// rest back to the queue.
+/// idle poll as a safety net — then claims as many jobs as it has free slots, while one write at a
+/// time records the runs that finished (those finishing during a write go together in the next:
+/// completions batch themselves under load). A heartbeat renews the leases of its runs; a run whose
+/// lease it lost (or whose job was canceled) is stopped. On SIGTERM it stops claiming, lets runs
+/// finish for the grace period, and hands the rest back to the queue.
 final class Worker: Service, Sendable {
     let name: String
     let queue: JobQueue
