@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Postgres
+import Synchronization
 
 /// A private PostgreSQL cluster for tests: a temporary data folder, a free port on 127.0.0.1, started
 /// once per test process and stopped when it exits. IMAGESWISS_TEST_DATABASE_URL skips all that and
@@ -140,10 +141,16 @@ public struct TestSupportError: Error, CustomStringConvertible {
 public func freePort() throws -> Int {
     for _ in 0..<200 {
         let port = Int.random(in: 20000..<32000)
-        if canBind(port) { return port }
+        // A port is handed out once per test process: a stack asks for a dozen before any service
+        // binds, and stacks stop in the background while the next test starts. A port drawn twice
+        // lets one service answer for another (a Jobs test once had Billing's GetBalance answered
+        // `unknown method`).
+        if canBind(port), handedOutPorts.withLock({ $0.insert(port).inserted }) { return port }
     }
     throw TestSupportError("no free port found")
 }
+
+private let handedOutPorts = Mutex<Set<Int>>([])
 
 private func canBind(_ port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
