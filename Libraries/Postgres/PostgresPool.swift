@@ -197,16 +197,18 @@ public struct PostgresSession: Sendable {
 
     @discardableResult
     public func query(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable] = []) async throws -> [PostgresRow] {
-        let values = parameters.map(\.postgresValue)
-        let connection = self.connection
-        return try await self.threads.runIfActive { try connection.execute(statement, values) }.rows
+        try await self.result(statement, parameters).rows
     }
 
     @discardableResult
     public func execute(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable] = []) async throws -> Int {
+        try await self.result(statement, parameters).affectedRows
+    }
+
+    public func result(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable]) async throws -> PostgresResult {
         let values = parameters.map(\.postgresValue)
         let connection = self.connection
-        return try await self.threads.runIfActive { try connection.execute(statement, values) }.affectedRows
+        return try await self.threads.runIfActive { try connection.execute(statement, values) }
     }
 
     /// Runs a script of several statements without parameters (migrations, BEGIN/COMMIT).

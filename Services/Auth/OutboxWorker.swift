@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Postgres
 import ServiceLifecycle
+import ServiceRuntime
 
 /// Delivers the outbox: each pending mail becomes an RFC 5322 message, sent over SMTP through
 /// libcurl when AUTH_SMTP_URL is set, and otherwise written atomically as `<id>.eml` in the mail
@@ -17,13 +18,9 @@ struct OutboxWorker: Service {
 
     func run() async throws {
         try FileManager.default.createDirectory(atPath: self.configuration.mailDirectory, withIntermediateDirectories: true)
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await self.deliverPending()
-            } catch {
-                self.logger.error("outbox delivery failed", metadata: ["error": "\(error)"])
-            }
-            try? await Task.sleep(for: self.configuration.mailPollInterval)
+        await repeatUntilShutdown(every: self.configuration.mailPollInterval, logger: self.logger, level: .error,
+                                  failure: "outbox delivery failed") {
+            try await self.deliverPending()
         }
     }
 

@@ -1,6 +1,7 @@
 import Logging
 import Postgres
 import ServiceLifecycle
+import ServiceRuntime
 
 /// Applies the batch progress that completions log (`batch_progress`) to each batch's `remaining`,
 /// every JOBS_BATCH_COUNT_INTERVAL_MS, and writes `batch.completed` deliveries for the batches that
@@ -16,13 +17,8 @@ struct BatchCounting: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await self.database.execute("SELECT jobs_count_batches()")
-            } catch {
-                self.logger.warning("counting batch progress failed", metadata: ["error": "\(error)"])
-            }
-            try? await Task.sleep(for: self.interval)
+        await repeatUntilShutdown(every: self.interval, logger: self.logger, failure: "counting batch progress failed") {
+            try await self.database.execute("SELECT jobs_count_batches()")
         }
         // What the last round did not see is counted by the next process to start.
     }

@@ -4,6 +4,7 @@ import Logging
 import Postgres
 import RPC
 import ServiceLifecycle
+import ServiceRuntime
 
 /// The queue's housekeeping, every JOBS_SWEEP_INTERVAL_MS in every Jobs process (each statement
 /// skips rows another process is handling): runs whose worker died go back to the queue, queued
@@ -18,17 +19,12 @@ struct JobsSweeper: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let reaped = try await self.queue.reapExpiredLeases()
-                let expired = try await self.queue.expireOverdue()
-                await self.settlement.settle(reaped + expired)
-                await self.settlement.settle(try await self.queue.unsettled(olderThan: .seconds(2)))
-                try await self.readBillingEvents()
-            } catch {
-                self.logger.warning("sweep failed", metadata: ["error": "\(error)"])
-            }
-            try? await Task.sleep(for: self.interval)
+        await repeatUntilShutdown(every: self.interval, logger: self.logger, failure: "sweep failed") {
+            let reaped = try await self.queue.reapExpiredLeases()
+            let expired = try await self.queue.expireOverdue()
+            await self.settlement.settle(reaped + expired)
+            await self.settlement.settle(try await self.queue.unsettled(olderThan: .seconds(2)))
+            try await self.readBillingEvents()
         }
     }
 
