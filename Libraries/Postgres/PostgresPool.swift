@@ -55,14 +55,15 @@ public final class PostgresPool: Sendable {
     public func transaction<T: Sendable>(
         isolation: PostgresIsolation = .readCommitted, _ body: (PostgresSession) async throws -> T
     ) async throws -> T {
-        try await self.withSession { session in
-            try await session.run("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
+        let begin = PostgresSession.PendingBegin("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
+        return try await self.withSession(begin: begin) { session in
             do {
                 let value = try await body(session)
-                try await session.run("COMMIT")
+                // A body that ran no statement opened no transaction.
+                if begin.wasSent { try await session.run("COMMIT") }
                 return value
             } catch {
-                try? await session.run("ROLLBACK")
+                if begin.wasSent { try? await session.run("ROLLBACK") }
                 throw error
             }
         }
@@ -70,8 +71,12 @@ public final class PostgresPool: Sendable {
 
     /// Lends a connection to `body` for several statements.
     public func withSession<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws -> T {
+        try await self.withSession(begin: nil, body)
+    }
+
+    private func withSession<T: Sendable>(begin: PostgresSession.PendingBegin?, _ body: (PostgresSession) async throws -> T) async throws -> T {
         let connection = try await self.acquire()
-        let session = PostgresSession(connection: connection, threads: self.threads)
+        let session = PostgresSession(connection: connection, threads: self.threads, pendingBegin: begin)
         do {
             let value = try await body(session)
             self.release(connection)
@@ -128,10 +133,11 @@ public final class PostgresPool: Sendable {
         }
     }
 
-    /// Replaces a connection the server has closed since it was last used.
+    /// Replaces a connection the server has closed since it was last used. The check does not block
+    /// (libpq reads what the socket already holds), so it runs here: on the thread pool it cost every
+    /// statement a second hop to a libpq thread and back.
     private func checked(_ connection: PostgresConnection) async throws -> PostgresConnection {
-        let healthy = try await self.threads.runIfActive { connection.isHealthy }
-        if healthy { return connection }
+        if connection.isHealthy { return connection }
         self.logger.info("database connection lost; reconnecting")
         return try await self.openConnection()
     }
@@ -178,6 +184,27 @@ public enum PostgresIsolation: String, Sendable {
 public struct PostgresSession: Sendable {
     let connection: PostgresConnection
     let threads: NIOThreadPool
+    /// A transaction's BEGIN, sent with its first statement: one trip to a libpq thread instead of two.
+    let pendingBegin: PendingBegin?
+
+    /// The BEGIN of a transaction whose first statement has not run yet.
+    final class PendingBegin: Sendable {
+        let sql: String
+        private let sent = NIOLockedValueBox(false)
+
+        init(_ sql: String) { self.sql = sql }
+
+        /// Whether it went to the server (from then on there is a transaction to end).
+        var wasSent: Bool { self.sent.withLockedValue { $0 } }
+
+        /// The BEGIN to send before the next statement, once.
+        func take() -> String? {
+            self.sent.withLockedValue { sent in
+                defer { sent = true }
+                return sent ? nil : self.sql
+            }
+        }
+    }
 
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> [PostgresRow] {
@@ -191,8 +218,11 @@ public struct PostgresSession: Sendable {
 
     public func result(_ sql: String, _ parameters: [any PostgresEncodable]) async throws -> PostgresResult {
         let values = parameters.map(\.postgresValue)
-        let connection = self.connection
-        return try await self.threads.runIfActive { try connection.execute(sql, values) }
+        let connection = self.connection, begin = self.pendingBegin?.take()
+        return try await self.threads.runIfActive {
+            if let begin { try connection.executeScript(begin) }
+            return try connection.execute(sql, values)
+        }
     }
 
     @discardableResult
@@ -207,14 +237,20 @@ public struct PostgresSession: Sendable {
 
     public func result(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable]) async throws -> PostgresResult {
         let values = parameters.map(\.postgresValue)
-        let connection = self.connection
-        return try await self.threads.runIfActive { try connection.execute(statement, values) }
+        let connection = self.connection, begin = self.pendingBegin?.take()
+        return try await self.threads.runIfActive {
+            if let begin { try connection.executeScript(begin) }
+            return try connection.execute(statement, values)
+        }
     }
 
     /// Runs a script of several statements without parameters (migrations, BEGIN/COMMIT).
     func run(_ script: String) async throws {
-        let connection = self.connection
-        try await self.threads.runIfActive { try connection.executeScript(script) }
+        let connection = self.connection, begin = self.pendingBegin?.take()
+        try await self.threads.runIfActive {
+            if let begin { try connection.executeScript(begin) }
+            try connection.executeScript(script)
+        }
     }
 }
 

@@ -44,10 +44,14 @@ struct JobQueue: Sendable {
     /// limit are left out before rows are locked: every locked row costs a WAL record, and locking
     /// four candidates per claimed job (most of them the busiest users') was a third of the claim's
     /// WAL. `busy` is computed once: a generic plan expecting one candidate counted the running jobs
-    /// again for each candidate.
+    /// again for each candidate. Runs of this worker that finished and whose end is being written
+    /// (`$5`) do not count: a claim made while they were still `running` found their user at the
+    /// limit and came back empty — half of all claims in a one-user resize run, each reading every
+    /// queued job of that user.
     private static let claimStatement = PostgresPreparedStatement("""
         WITH busy AS MATERIALIZED (
-            SELECT owner_id, count(*) AS running FROM jobs WHERE status = 'running' GROUP BY owner_id
+            SELECT owner_id, count(*) AS running FROM jobs
+            WHERE status = 'running' AND id <> ALL ($5::uuid[]) GROUP BY owner_id
         ), candidates AS (
             SELECT id, owner_id, priority, fair_seq FROM jobs
             WHERE status = 'queued' AND run_after <= now() AND owner_id NOT IN (SELECT owner_id FROM busy WHERE running >= $3)
@@ -69,9 +73,11 @@ struct JobQueue: Sendable {
         """)
 
     /// Up to `limit` queued jobs for `worker`: by priority, then fair sequence, skipping rows another
-    /// worker is claiming and users already at their running limit.
-    func claim(worker: String, limit: Int) async throws -> [ClaimedJob] {
-        let rows = try await self.database.query(Self.claimStatement, [worker, limit, self.configuration.maxRunningPerUser, self.leaseSeconds])
+    /// worker is claiming and users already at their running limit (not counting `finished`, runs of
+    /// this worker that ended and are being recorded).
+    func claim(worker: String, limit: Int, finished: some Collection<UUID> = []) async throws -> [ClaimedJob] {
+        let rows = try await self.database.query(Self.claimStatement, [worker, limit, self.configuration.maxRunningPerUser, self.leaseSeconds,
+                                                                       PostgresTextArray.literal(finished.map { $0.uuidString })])
         try self.announce(rows)
         // A batch's jobs share their steps: each distinct text is decoded once.
         var steps: [String: [JobsStep]] = [:]

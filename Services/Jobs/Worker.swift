@@ -80,20 +80,25 @@ final class Worker: Service, Sendable {
     /// left 20–30 % of the machine idle in a no-op drain.
     private func turn(_ signal: AsyncStream<Void>.Continuation) async {
         self.startRecording(signal)
-        let free = self.configuration.workerSlots - self.state.withLock { $0.runs.count - $0.recording.count }
-        await self.claim(free: free, signal)
+        let (free, recording) = self.state.withLock { (self.configuration.workerSlots - $0.runs.count + $0.recording.count, $0.recording) }
+        await self.claim(free: free, recording: recording, signal)
     }
 
     /// Starts writing the runs that finished since the last write, unless a write is under way: the
-    /// ends that arrive meanwhile wait for it and go together in the next one (its end wakes the loop).
+    /// ends that arrive meanwhile wait for it and go together in the next one (its end wakes the loop
+    /// for them). The slots of runs being written were already claimed for (see `turn`): a write
+    /// that leaves nothing waiting does not wake the loop, whose claim would find nothing new.
     private func startRecording(_ signal: AsyncStream<Void>.Continuation) {
         self.state.withLock { state in
             guard state.recorder == nil, !state.finished.isEmpty else { return }
             let finished = Self.takeFinished(&state)
             state.recorder = Task {
                 await self.record(finished)
-                self.state.withLock { $0.recorder = nil }
-                signal.yield()
+                let waiting = self.state.withLock { state in
+                    state.recorder = nil
+                    return !state.finished.isEmpty
+                }
+                if waiting { signal.yield() }
             }
         }
     }
@@ -103,10 +108,10 @@ final class Worker: Service, Sendable {
         await self.state.withLock { $0.recorder }?.value
     }
 
-    private func claim(free: Int, _ signal: AsyncStream<Void>.Continuation) async {
+    private func claim(free: Int, recording: Set<UUID>, _ signal: AsyncStream<Void>.Continuation) async {
         guard free > 0 else { return }
         do {
-            let claimed = try await self.queue.claim(worker: self.name, limit: free)
+            let claimed = try await self.queue.claim(worker: self.name, limit: free, finished: recording)
             for job in claimed { self.start(job, signal) }
             // A full claim means more may be waiting: look again at once.
             if claimed.count == free, claimed.count > 0 { signal.yield() }

@@ -67,24 +67,25 @@ final class FileDescriptor {
         if let failure { throw failure }
     }
 
-    /// Up to `count` bytes from `offset`; fewer only at the end of the file.
+    /// Up to `count` bytes from `offset`; fewer only at the end of the file. The buffer is not
+    /// zeroed first: `pread` fills it, and only the bytes it filled are kept.
     func read(count: Int, at offset: Int64) throws(FileError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        let outcome: Result<Int, FileError> = bytes.withUnsafeMutableBytes { buffer in
+        var failure: FileError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             var done = 0
             while done < count {
                 let read = pread(self.fd, buffer.baseAddress! + done, count - done, off_t(offset) + off_t(done))
                 if read < 0 {
                     if errno == EINTR { continue }
-                    return .failure(FileError(call: "pread", code: errno))
+                    failure = FileError(call: "pread", code: errno)
+                    break
                 }
                 if read == 0 { break }
                 done += read
             }
-            return .success(done)
+            initialized = failure == nil ? done : 0
         }
-        let done = try outcome.get()
-        if done < count { bytes.removeLast(count - done) }
+        if let failure { throw failure }
         return bytes
     }
 

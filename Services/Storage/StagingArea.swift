@@ -65,8 +65,10 @@ struct StagingArea: Sendable {
             var hasher = SHA256()
             var head: [UInt8] = []
             var offset: Int64 = 0
-            while true {
-                let piece = try file.read(count: 1 << 20, at: offset)
+            let size = try file.size
+            while offset < size {
+                // Never more than is left: a 50 KB result is not read into a 1 MiB buffer.
+                let piece = try file.read(count: Int(min(1 << 20, size - offset)), at: offset)
                 if piece.isEmpty { break }
                 if head.count < headBytes { head += piece.prefix(headBytes - head.count) }
                 hasher.update(data: piece)

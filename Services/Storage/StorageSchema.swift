@@ -69,5 +69,30 @@ enum StorageSchema {
             CREATE TRIGGER blobs_usage AFTER INSERT OR DELETE OR UPDATE OF owner_id, byte_size ON blobs
                 FOR EACH ROW EXECUTE FUNCTION blobs_count_usage();
             """),
+        // Sealing an upload took six round trips after the object was stored (quota lock, usage,
+        // insert, link, read back); each is a hop to a libpq thread and back in Storage. The quota
+        // check and the writes are one call now. The function's statements each take a fresh
+        // snapshot, so the usage it reads is the one committed before the lock was granted.
+        Migration(version: 4, name: "seal in one call", sql: """
+            -- Stores the blob row of `upload` when the owner's usage plus `size` fits `quota`, under the
+            -- owner's quota lock (held to the end of the transaction); answers the row, or none when
+            -- the quota refuses it (nothing written).
+            CREATE FUNCTION storage_seal(upload uuid, blob uuid, owner text, kind text, mime text, size bigint, digest text,
+                                         name text, w integer, h integer, lifetime_s bigint, quota bigint)
+            RETURNS SETOF blobs LANGUAGE plpgsql AS $$
+            DECLARE
+                stored blobs;
+            BEGIN
+                PERFORM pg_advisory_xact_lock(hashtext('quota:' || owner));
+                IF coalesce((SELECT u.bytes FROM owner_usage u WHERE u.owner_id = owner), 0) + size > quota THEN
+                    RETURN;
+                END IF;
+                INSERT INTO blobs (id, owner_id, purpose, content_type, byte_size, sha256, display_name, width, height, expires_at)
+                VALUES (blob, owner, kind, mime, size, digest, name, w, h, now() + make_interval(secs => lifetime_s))
+                RETURNING * INTO stored;
+                UPDATE uploads SET blob_id = blob WHERE id = upload;
+                RETURN NEXT stored;
+            END $$;
+            """),
     ]
 }

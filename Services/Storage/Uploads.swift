@@ -233,25 +233,22 @@ extension BlobStore {
             try await self.backend.store(stagedFile: self.staging.path(id), sha256: content.sha256, size: content.size,
                                          contentType: sniffed.contentType)
         }
-        // Concurrent commits of one owner: the quota check and the insert happen one at a time.
-        _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["quota:\(caller.id)"])
-        let used = try await self.usage(of: caller.id, in: session).bytes
-        if used + content.size > self.configuration.quota(for: caller.tier) {
-            // Refused after the store: an object no blob names is removed (its lock is still ours).
-            if try await session.query("SELECT 1 FROM blobs WHERE sha256 = $1 LIMIT 1", [content.sha256]).isEmpty {
-                try? await self.backend.remove(content.sha256)
-            }
-            return try await refuse(self.quotaExceeded(caller, used: used))
-        }
+        // Concurrent commits of one owner: the quota check and the insert happen one at a time,
+        // under the owner's quota lock, in one call (storage_seal, Storage migration 4).
         let lifetime = requested > 0 ? requested : self.configuration.lifetimes[purpose].map { $0.components.seconds }
-        let blobID = UUID()
-        try await session.execute("""
-            INSERT INTO blobs (id, owner_id, purpose, content_type, byte_size, sha256, display_name, width, height, expires_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10::bigint))
-            """, [blobID, caller.id, purpose, sniffed.contentType, content.size, content.sha256,
-                  displayName, sniffed.width, sniffed.height, lifetime])
-        try await session.execute("UPDATE uploads SET blob_id = $1 WHERE id = $2", [blobID, id])
-        return .blob(try await self.blob(blobID, owner: caller.id, in: session).message)
+        let quota = self.configuration.quota(for: caller.tier)
+        if let row = try await session.query("""
+            SELECT \(BlobRecord.columns) FROM storage_seal($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::bigint, $12)
+            """, [id, UUID(), caller.id, purpose, sniffed.contentType, content.size, content.sha256, displayName,
+                  sniffed.width, sniffed.height, lifetime, quota]).first {
+            return .blob(try BlobRecord(row).message)
+        }
+        // Refused after the store: an object no blob names is removed (its lock is still ours).
+        let used = try await self.usage(of: caller.id, in: session).bytes
+        if try await session.query("SELECT 1 FROM blobs WHERE sha256 = $1 LIMIT 1", [content.sha256]).isEmpty {
+            try? await self.backend.remove(content.sha256)
+        }
+        return try await refuse(self.quotaExceeded(caller, used: used))
     }
 
     func abort(_ caller: RPCCaller, _ uploadID: String) async throws {

@@ -108,6 +108,14 @@ struct PostgresPoolTests {
         }
         let balances = try await pool.query("SELECT balance FROM acc ORDER BY id").map { try $0.decode("balance", as: Int.self) }
         #expect(balances == [6, 4])
+        // BEGIN goes with the first statement: the isolation asked for is in force from it on.
+        let isolation = try await pool.transaction(isolation: .repeatableRead) { tx in
+            try await tx.query("SHOW transaction_isolation").first!.decode("transaction_isolation", as: String.self)
+        }
+        #expect(isolation == "repeatable read")
+        // A transaction that ran nothing ends without a statement, and the connection is lent again.
+        try await pool.transaction { _ in }
+        #expect(try await pool.query("SELECT 1 AS one").first!.decode("one", as: Int.self) == 1)
         await pool.close()
     }
 

@@ -56,4 +56,38 @@ import Testing
         #expect(try await stack.count("SELECT count(*) FROM uploads") == 1, "the one upload row that records the key")
         #expect(try await stack.count("SELECT bytes FROM owner_usage WHERE owner_id = '\(owner)'") == 160_000)
     }
+
+    /// One owner's writes at once, more than the quota holds: exactly those that fit are stored.
+    /// The quota check reads the usage the earlier writes committed (under the owner's lock).
+    @Test func concurrentWritesNeverPassTheQuota() async throws {
+        let stack = try await StorageStack.start(.local, ["STORAGE_QUOTAS": "free=100000,plus=600000"])
+        defer { Task { await stack.stop() } }
+        let rpc = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: stack.stack.rpcPorts["storage"]!)], configuration: RPCClientConfiguration())
+        defer { Task { await rpc.close() } }
+        let owner = UUID().uuidString.lowercased()
+        let options = RPCCallOptions(timeout: .seconds(20), metadata: [RPCMetadata.callerID: owner, RPCMetadata.callerRole: "service"])
+        let jpeg = try Samples.jpeg(width: 32, height: 32)
+        let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    var request = StoragePutBlobRequest()
+                    request.purpose = "result"
+                    request.displayName = "out-\(index).jpg"
+                    // Distinct content of 10,000 bytes each: ten fit in 100,000.
+                    request.data = Data(jpeg + [UInt8](repeating: UInt8(index), count: 10_000 - jpeg.count))
+                    request.idempotencyKey = "job:\(index):output"
+                    do {
+                        _ = try await rpc.unary(StorageMethods.putBlob, request, options: options)
+                        return "stored"
+                    } catch let error as RPCError {
+                        return error.detail(CommonErrorInfo.self)?.reason ?? "\(error.code)"
+                    }
+                }
+            }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == "stored" }.count == 10 && outcomes.filter { $0 == "quota_exceeded" }.count == 30, "\(outcomes)")
+        #expect(try await stack.count("SELECT count(*) FROM blobs") == 10)
+        #expect(try await stack.count("SELECT bytes FROM owner_usage WHERE owner_id = '\(owner)'") == 100_000)
+    }
 }
