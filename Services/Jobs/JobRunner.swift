@@ -11,6 +11,8 @@ struct JobRunner: Sendable {
     let providers: ProviderRouter
     let queue: JobQueue
     let configuration: JobsConfiguration
+    /// Shared by all worker loops of this process.
+    let imageCalls: ImageCallLimit
 
     static let quietPeriod: Duration = .milliseconds(500)
 
@@ -33,19 +35,43 @@ struct JobRunner: Sendable {
             guard ContinuousClock.now - started > Self.quietPeriod else { return }
             try await self.queue.progress(job.id, worker: worker, percent: percent, message: message)
         }
+        // A run holds an image-call permit from reading its picture until ImageOps answered, except
+        // while an AI provider (remote, minutes) works on it.
         var input: (StorageBlob, Data)?
-        if let id = job.inputs.first {
-            input = try await self.call("reading the input") { try await self.storage.read(id, owner: job.ownerID) }
-        }
-        try await progress(30, "processing")
-        var image = input?.1
+        let processed: ImageOpsProcessResponse
         if let operation = tool.ai {
+            input = try await self.readInput(job)
+            try await progress(30, "processing")
             guard let provider = self.providers.provider(for: operation) else { throw JobRunError.permanent("no provider for \(operation) any more") }
             let parameters = tool.steps.first { Operation.catalog[$0.operation]?.0 == .ai(operation) }?.parameters ?? [:]
-            image = try await provider.run(operation, input: image, parameters: parameters, isCanceled: isCanceled)
+            let image = try await provider.run(operation, input: input?.1, parameters: parameters, isCanceled: isCanceled)
             try await progress(60, "finishing")
+            processed = try await self.imageCalls.withPermit { try await self.process(image, tool: tool, job: job) }
+        } else {
+            processed = try await self.imageCalls.withPermit {
+                input = try await self.readInput(job)
+                try await progress(30, "processing")
+                guard let image = input?.1 else { throw JobRunError.permanent("this job has no input picture") }
+                return try await self.process(image, tool: tool, job: job)
+            }
         }
-        guard let image else { throw JobRunError.permanent("this job has no input picture") }
+        try await progress(80, "storing the result")
+        let name = Self.outputName(input: input?.0.displayName, tool: tool.name, contentType: processed.contentType)
+        let output = try await self.call("storing the result") {
+            try await self.storage.write(processed.image, owner: job.ownerID, purpose: "result", name: name,
+                                         key: "job:\(job.id.uuidString.lowercased()):\(job.attempt):output")
+        }
+        let thumbnail = try await self.thumbnail(of: processed, output: output, job: job)
+        return JobOutcome(outputs: [output.blobID], thumbnails: [thumbnail])
+    }
+
+    private func readInput(_ job: ClaimedJob) async throws -> (StorageBlob, Data)? {
+        guard let id = job.inputs.first else { return nil }
+        return try await self.call("reading the input") { try await self.storage.read(id, owner: job.ownerID) }
+    }
+
+    /// The tool's ImageOps pipeline on `image`, under the tier's resolution cap.
+    private func process(_ image: Data, tool: Tool, job: ClaimedJob) async throws -> ImageOpsProcessResponse {
         var request = ImageOpsProcessRequest()
         request.image = image
         request.steps = tool.pipeline.map { step in
@@ -58,17 +84,9 @@ struct JobRunner: Sendable {
         if let overlay = tool.pipeline.compactMap({ $0.parameters["overlay_blob_id"] }).first {
             request.overlay = try await self.call("reading the watermark") { try await self.storage.read(overlay, owner: job.ownerID).1 }
         }
-        let processed = try await self.call("processing") {
+        return try await self.call("processing") {
             try await self.imageOps.unary(ImageOpsMethods.process, request, options: .init(timeout: .seconds(120)))
         }
-        try await progress(80, "storing the result")
-        let name = Self.outputName(input: input?.0.displayName, tool: tool.name, contentType: processed.contentType)
-        let output = try await self.call("storing the result") {
-            try await self.storage.write(processed.image, owner: job.ownerID, purpose: "result", name: name,
-                                         key: "job:\(job.id.uuidString.lowercased()):\(job.attempt):output")
-        }
-        let thumbnail = try await self.thumbnail(of: processed, output: output, job: job)
-        return JobOutcome(outputs: [output.blobID], thumbnails: [thumbnail])
     }
 
     /// A gallery preview when the output is large; the output itself otherwise.
@@ -84,7 +102,9 @@ struct JobRunner: Sendable {
         convert.operation = "convert"
         convert.parameters = ["format": "webp", "quality": "70"]
         request.steps = [resize, convert]
-        let small = try await self.call("making the thumbnail") { try await self.imageOps.unary(ImageOpsMethods.process, request) }
+        let small = try await self.imageCalls.withPermit {
+            try await self.call("making the thumbnail") { try await self.imageOps.unary(ImageOpsMethods.process, request) }
+        }
         return try await self.call("storing the thumbnail") {
             try await self.storage.write(small.image, owner: job.ownerID, purpose: "thumbnail", name: "thumbnail.webp",
                                          key: "job:\(job.id.uuidString.lowercased()):\(job.attempt):thumbnail").blobID
@@ -93,11 +113,15 @@ struct JobRunner: Sendable {
 
     private func ocr(_ job: ClaimedJob, step: JobsStep) async throws -> JobOutcome {
         guard let id = job.inputs.first else { throw JobRunError.permanent("ocr needs an input picture") }
-        let (blob, data) = try await self.call("reading the input") { try await self.storage.read(id, owner: job.ownerID) }
-        var request = ImageOpsOcrRequest()
-        request.image = data
-        request.languages = step.parameters["languages"] ?? ""
-        let result = try await self.call("reading the text") { try await self.imageOps.unary(ImageOpsMethods.ocr, request, options: .init(timeout: .seconds(120))) }
+        let (blob, result) = try await self.imageCalls.withPermit {
+            let (blob, data) = try await self.call("reading the input") { try await self.storage.read(id, owner: job.ownerID) }
+            var request = ImageOpsOcrRequest()
+            request.image = data
+            request.languages = step.parameters["languages"] ?? ""
+            return (blob, try await self.call("reading the text") {
+                try await self.imageOps.unary(ImageOpsMethods.ocr, request, options: .init(timeout: .seconds(120)))
+            })
+        }
         let words: [[String: Any]] = result.words.map {
             ["text": $0.text, "confidence": Double($0.confidence), "left": $0.left, "top": $0.top, "width": $0.width, "height": $0.height]
         }
@@ -114,10 +138,11 @@ struct JobRunner: Sendable {
     private func deduplicate(_ job: ClaimedJob) async throws -> JobOutcome {
         var hashes: [UInt64] = []
         for id in job.inputs {
-            let data = try await self.call("reading an input") { try await self.storage.read(id, owner: job.ownerID).1 }
-            var request = ImageOpsInspectRequest()
-            request.image = data
-            hashes.append(try await self.call("hashing") { try await self.imageOps.unary(ImageOpsMethods.hash, request) }.dhash)
+            hashes.append(try await self.imageCalls.withPermit {
+                var request = ImageOpsInspectRequest()
+                request.image = try await self.call("reading an input") { try await self.storage.read(id, owner: job.ownerID).1 }
+                return try await self.call("hashing") { try await self.imageOps.unary(ImageOpsMethods.hash, request) }.dhash
+            })
         }
         var request = ImageOpsGroupDuplicatesRequest()
         request.hashes = hashes

@@ -6,6 +6,8 @@ struct JobsConfiguration: Sendable {
     /// Worker loops in this process; each claims up to `workerSlots` jobs and runs them at once.
     var workers: Int
     var workerSlots: Int
+    /// Runs of this process that hold a picture at once (reading it, in ImageOps); see ImageCallLimit.
+    var imageCalls: Int
     /// A running job whose worker stops renewing its lease is queued again after this.
     var lease: Duration
     /// A worker wakes at least this often when no notification arrives (a lost NOTIFY is not a stall).
@@ -43,7 +45,8 @@ struct JobsConfiguration: Sendable {
 
     init(_ configuration: ServiceConfiguration) throws {
         self.workers = max(0, try configuration.int("WORKERS", default: 2))
-        self.workerSlots = max(1, try configuration.int("WORKER_SLOTS", default: 16))
+        self.workerSlots = max(1, try configuration.int("WORKER_SLOTS", default: 32))
+        self.imageCalls = max(1, try configuration.int("IMAGE_CALLS", default: 16))
         self.lease = .seconds(max(1, try configuration.int("LEASE_S", default: 15)))
         self.idlePoll = try configuration.milliseconds("IDLE_POLL_MS", default: .seconds(2))
         self.maxAttempts = max(1, try configuration.int("MAX_ATTEMPTS", default: 3))

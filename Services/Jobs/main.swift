@@ -40,7 +40,8 @@ struct JobsWiring: Sendable {
         self.service = JobsService(database: database, queue: queue, submissions: submissions, settlement: settlement,
                                    configuration: configuration, logger: context.logger)
         self.webhooks = Webhooks(database: database, idempotency: IdempotentCalls(database: database, domain: "jobs"), configuration: configuration)
-        let runner = JobRunner(imageOps: imageOps, storage: storage, providers: providers, queue: queue, configuration: configuration)
+        let runner = JobRunner(imageOps: imageOps, storage: storage, providers: providers, queue: queue, configuration: configuration,
+                               imageCalls: ImageCallLimit(configuration.imageCalls))
         // One gathering for all worker loops: finished runs of both settle together.
         let settlements = SettlementGathering(settlement: settlement, window: configuration.settleWindow)
         self.workers = (0..<configuration.workers).map {

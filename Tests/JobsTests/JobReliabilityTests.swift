@@ -226,6 +226,34 @@ import Testing
         #expect(state["status"] as? String == "succeeded", "\(state)")
     }
 
+    @Test func imageCallsWaitInJobsInsteadOfBeingRefused() async throws {
+        // ImageOps takes one call at a time and queues none; with JOBS_IMAGE_CALLS=1 the runs wait
+        // for their turn in Jobs (inputs unread) and ImageOps refuses nothing. Without the limit
+        // (16), the same burst is mostly refused (aSaturatedImageOpsDoesNotFailJobs).
+        let metricsPort = try freePort()
+        let jobs = try await JobsStack.start(["IMAGEOPS_WORKERS": "1", "IMAGEOPS_QUEUE": "0", "JOBS_IMAGE_CALLS": "1",
+                                              "IMAGEOPS_METRICS_PORT": "\(metricsPort)"])
+        defer { Task { await jobs.stop() } }
+        let user = try await jobs.user("waits@imageswiss.test", credits: 20)
+        var inputs: [String] = []
+        for index in 0..<6 { inputs.append(try await jobs.upload(user.access, width: 1600 + index, height: 1200)) }
+        let batch = try await jobs.http.call("POST", "/api/v1/batches", json: [
+            "input_file_ids": inputs, "steps": [["operation": "resize", "parameters": ["width": "800"]], ["operation": "sharpen"]],
+        ], bearer: user.access)
+        #expect(batch.status == 201, "\(batch.text)")
+        let id = try #require(batch.json["id"] as? String)
+        var state: [String: Any] = [:]
+        try await waitUntil(timeout: .seconds(90)) {
+            state = try await jobs.http.call("GET", "/api/v1/batches/\(id)", bearer: user.access).json
+            return !["queued", "running"].contains(state["status"] as? String ?? "")
+        }
+        #expect(state["status"] as? String == "succeeded", "\(state)")
+        let metrics = try await HTTPTestClient(baseURL: "http://127.0.0.1:\(metricsPort)").call("GET", "/metrics").text
+        let process = "method=\"/imageswiss.imageops.v1.ImageOps/Process\""
+        #expect(metrics.contains("rpc_server_calls_total{\(process),code=\"OK\"}"), "\(metrics)")
+        #expect(!metrics.contains("rpc_server_calls_total{\(process),code=\"RESOURCE_EXHAUSTED\"}"), "\(metrics)")
+    }
+
     @Test func paidFirstThenFairShares() async throws {
         // One worker, one slot: the start order is the scheduling order.
         let jobs = try await JobsStack.start(["JOBS_WORKERS": "1", "JOBS_WORKER_SLOTS": "1"])
