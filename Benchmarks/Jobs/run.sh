@@ -2,7 +2,7 @@
 # Jobs benchmark (docs/performance.md), on the local stack (compose/stack up), in one run:
 #  1. no-op jobs per second, submit → succeeded, from 8 clients with Jobs' 2 worker loops (one job per
 #     SubmitJob, then 50 per SubmitBatch), against pgbench's built-in simple-update script
-#     (`pgbench -N`, 8 clients) on the same PostgreSQL;
+#     (`pgbench -N`, 8 clients) on the same PostgreSQL, run before and after them (ratios against the better);
 #  2. end-to-end resize jobs per second (fit 512x512, JPEG q80, a batch of 120 images of the ImageOps corpus read
 #     from and written to Storage, credits held and captured) against ImageOps called directly over
 #     RPC with 2 concurrent clients on the same corpus.
@@ -26,25 +26,39 @@ psql_db() { as_pg "$pgbin/psql" -h "$data/pg" -p "$POSTGRES_PORT" -U postgres -d
 
 psql_db imageswiss_billing "UPDATE tiers SET daily_cap = 1000000000" >/dev/null
 if [ "${RESIZE_ONLY:-0}" != 1 ]; then
-psql_db postgres "DROP DATABASE IF EXISTS pgbench" >/dev/null
-psql_db postgres "CREATE DATABASE pgbench" >/dev/null
-as_pg "$pgbin/pgbench" -h "$data/pg" -p "$POSTGRES_PORT" -U postgres -i -q -s 8 pgbench >/dev/null 2>&1
-echo "pgbench -N (simple-update), 8 clients, 2 threads, ${seconds}s:"
-pg_out="$(as_pg "$pgbin/pgbench" -h "$data/pg" -p "$POSTGRES_PORT" -U postgres -N -c 8 -j 2 -T "$seconds" pgbench 2>&1)"
-tps="$(echo "$pg_out" | awk '/^tps = / { print $3; exit }')"
-echo "$pg_out" | grep -E "^(tps|latency average|number of transactions actually processed)"
-psql_db postgres "DROP DATABASE pgbench" >/dev/null
+# pgbench runs before and after the no-op phases, and the ratios are against the better of the two:
+# this host's speed drifts by tens of percent within minutes (one pgbench run here did 1,497 TPS, the
+# next 3,809), and a ratio against a slow spell of the peer would flatter Jobs. Both are printed.
+run_pgbench() {
+  psql_db postgres "DROP DATABASE IF EXISTS pgbench" >/dev/null
+  psql_db postgres "CREATE DATABASE pgbench" >/dev/null
+  as_pg "$pgbin/pgbench" -h "$data/pg" -p "$POSTGRES_PORT" -U postgres -i -q -s 8 pgbench >/dev/null 2>&1
+  echo "pgbench -N (simple-update), 8 clients, 2 threads, ${seconds}s ($1):" >&2
+  local out
+  out="$(as_pg "$pgbin/pgbench" -h "$data/pg" -p "$POSTGRES_PORT" -U postgres -N -c 8 -j 2 -T "$seconds" pgbench 2>&1)"
+  echo "$out" | grep -E "^(tps|latency average|number of transactions actually processed)" >&2
+  psql_db postgres "DROP DATABASE pgbench" >/dev/null
+  echo "$out" | awk '/^tps = / { print $3; exit }'
+}
+tps_before="$(run_pgbench before)"
 
 echo "ImageSwiss Jobs, no-op jobs, 8 clients, ${seconds}s of submissions:"
 noop="$("$bin_dir/JobsBenchmarkClient" noop "$JOBS_RPC_PORT" "$BILLING_RPC_PORT" "$seconds")"
 echo "$noop"
-rate="$(echo "$noop" | sed -E 's/.*jobs_per_second=([0-9.]+).*/\1/')"
-python3 -c "import sys; r, t = float(sys.argv[1]), float(sys.argv[2]); print(f'no-op jobs/s {r:.1f} vs pgbench TPS {t:.1f}: {r / t:.2f}x')" "$rate" "$tps"
+single_rate="$(echo "$noop" | sed -E 's/.*jobs_per_second=([0-9.]+).*/\1/')"
 echo "ImageSwiss Jobs, no-op batches of 50, 8 clients, ${seconds}s of submissions:"
 batched="$("$bin_dir/JobsBenchmarkClient" noop-batch "$JOBS_RPC_PORT" "$BILLING_RPC_PORT" "$STORAGE_RPC_PORT" "$seconds")"
 echo "$batched"
-rate="$(echo "$batched" | sed -E 's/.*jobs_per_second=([0-9.]+).*/\1/')"
-python3 -c "import sys; r, t = float(sys.argv[1]), float(sys.argv[2]); print(f'no-op jobs/s (batched submissions) {r:.1f} vs pgbench TPS {t:.1f}: {r / t:.2f}x')" "$rate" "$tps"
+batch_rate="$(echo "$batched" | sed -E 's/.*jobs_per_second=([0-9.]+).*/\1/')"
+tps_after="$(run_pgbench after)"
+python3 - "$single_rate" "$batch_rate" "$tps_before" "$tps_after" <<'PY'
+import sys
+single, batched, before, after = map(float, sys.argv[1:5])
+tps = max(before, after)
+print(f"pgbench TPS before {before:.1f}, after {after:.1f}, the better {tps:.1f}")
+print(f"no-op jobs/s {single:.1f} vs pgbench TPS {tps:.1f}: {single / tps:.2f}x")
+print(f"no-op jobs/s (batched submissions) {batched:.1f} vs pgbench TPS {tps:.1f}: {batched / tps:.2f}x")
+PY
 fi
 
 python3 "$root/Benchmarks/ImageOps/corpus.py" "$work/corpus" 40 >/dev/null
