@@ -211,19 +211,7 @@ import Testing
         let jobs = try await JobsStack.start(["IMAGEOPS_WORKERS": "1", "IMAGEOPS_QUEUE": "0", "JOBS_MAX_ATTEMPTS": "1"])
         defer { Task { await jobs.stop() } }
         let user = try await jobs.user("burst@imageswiss.test", credits: 20)
-        var inputs: [String] = []
-        for index in 0..<8 { inputs.append(try await jobs.upload(user.access, width: 1600 + index, height: 1200)) }
-        let batch = try await jobs.http.call("POST", "/api/v1/batches", json: [
-            "input_file_ids": inputs, "steps": [["operation": "resize", "parameters": ["width": "800"]], ["operation": "sharpen"]],
-        ], bearer: user.access)
-        #expect(batch.status == 201, "\(batch.text)")
-        let id = try #require(batch.json["id"] as? String)
-        var state: [String: Any] = [:]
-        try await waitUntil(timeout: .seconds(90)) {
-            state = try await jobs.http.call("GET", "/api/v1/batches/\(id)", bearer: user.access).json
-            return !["queued", "running"].contains(state["status"] as? String ?? "")
-        }
-        #expect(state["status"] as? String == "succeeded", "\(state)")
+        try await Self.resizeBurst(of: 8, by: user, on: jobs)
     }
 
     @Test func imageCallsWaitInJobsInsteadOfBeingRefused() async throws {
@@ -235,8 +223,17 @@ import Testing
                                               "IMAGEOPS_METRICS_PORT": "\(metricsPort)"])
         defer { Task { await jobs.stop() } }
         let user = try await jobs.user("waits@imageswiss.test", credits: 20)
+        try await Self.resizeBurst(of: 6, by: user, on: jobs)
+        let metrics = try await HTTPTestClient(baseURL: "http://127.0.0.1:\(metricsPort)").call("GET", "/metrics").text
+        let process = "method=\"/imageswiss.imageops.v1.ImageOps/Process\""
+        #expect(metrics.contains("rpc_server_calls_total{\(process),code=\"OK\"}"), "\(metrics)")
+        #expect(!metrics.contains("rpc_server_calls_total{\(process),code=\"RESOURCE_EXHAUSTED\"}"), "\(metrics)")
+    }
+
+    /// A batch of `count` large pictures to resize and sharpen, submitted at once; expects it to succeed.
+    static func resizeBurst(of count: Int, by user: (id: String, access: String), on jobs: JobsStack) async throws {
         var inputs: [String] = []
-        for index in 0..<6 { inputs.append(try await jobs.upload(user.access, width: 1600 + index, height: 1200)) }
+        for index in 0..<count { inputs.append(try await jobs.upload(user.access, width: 1600 + index, height: 1200)) }
         let batch = try await jobs.http.call("POST", "/api/v1/batches", json: [
             "input_file_ids": inputs, "steps": [["operation": "resize", "parameters": ["width": "800"]], ["operation": "sharpen"]],
         ], bearer: user.access)
@@ -248,10 +245,6 @@ import Testing
             return !["queued", "running"].contains(state["status"] as? String ?? "")
         }
         #expect(state["status"] as? String == "succeeded", "\(state)")
-        let metrics = try await HTTPTestClient(baseURL: "http://127.0.0.1:\(metricsPort)").call("GET", "/metrics").text
-        let process = "method=\"/imageswiss.imageops.v1.ImageOps/Process\""
-        #expect(metrics.contains("rpc_server_calls_total{\(process),code=\"OK\"}"), "\(metrics)")
-        #expect(!metrics.contains("rpc_server_calls_total{\(process),code=\"RESOURCE_EXHAUSTED\"}"), "\(metrics)")
     }
 
     @Test func paidFirstThenFairShares() async throws {
