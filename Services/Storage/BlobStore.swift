@@ -22,6 +22,12 @@ struct BlobStore: Sendable {
         return (try row.decode("bytes"), try row.decode("blobs"))
     }
 
+    /// Whether a blob still names the content `sha256`; asked under that object's lock
+    /// (`object:<sha256>`, held by `session`'s transaction) before its object is removed.
+    func isNamed(_ sha256: String, in session: PostgresSession) async throws -> Bool {
+        try await !session.query("SELECT 1 FROM blobs WHERE sha256 = $1 LIMIT 1", [sha256]).isEmpty
+    }
+
     /// Backend and file failures as statuses: a full disk is `storage_full`, the rest `storage_unavailable`.
     func mapped<T>(_ body: () async throws -> T) async throws -> T {
         do {

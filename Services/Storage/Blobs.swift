@@ -97,7 +97,7 @@ extension BlobStore {
             let sha256: String = try row.decode("sha256")
             _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["object:\(sha256)"])
             try await session.execute("DELETE FROM blobs WHERE id = $1", [id])
-            if try await session.query("SELECT 1 FROM blobs WHERE sha256 = $1 LIMIT 1", [sha256]).isEmpty {
+            if try await !self.isNamed(sha256, in: session) {
                 try await self.mapped { try await self.backend.remove(sha256) }
             }
         }

@@ -245,7 +245,7 @@ extension BlobStore {
         }
         // Refused after the store: an object no blob names is removed (its lock is still ours).
         let used = try await self.usage(of: caller.id, in: session).bytes
-        if try await session.query("SELECT 1 FROM blobs WHERE sha256 = $1 LIMIT 1", [content.sha256]).isEmpty {
+        if try await !self.isNamed(content.sha256, in: session) {
             try? await self.backend.remove(content.sha256)
         }
         return try await refuse(self.quotaExceeded(caller, used: used))
