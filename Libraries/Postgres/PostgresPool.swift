@@ -218,11 +218,7 @@ public struct PostgresSession: Sendable {
 
     public func result(_ sql: String, _ parameters: [any PostgresEncodable]) async throws -> PostgresResult {
         let values = parameters.map(\.postgresValue)
-        let connection = self.connection, begin = self.pendingBegin?.take()
-        return try await self.threads.runIfActive {
-            if let begin { try connection.executeScript(begin) }
-            return try connection.execute(sql, values)
-        }
+        return try await self.onLibpqThread { try $0.execute(sql, values) }
     }
 
     @discardableResult
@@ -237,19 +233,21 @@ public struct PostgresSession: Sendable {
 
     public func result(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable]) async throws -> PostgresResult {
         let values = parameters.map(\.postgresValue)
-        let connection = self.connection, begin = self.pendingBegin?.take()
-        return try await self.threads.runIfActive {
-            if let begin { try connection.executeScript(begin) }
-            return try connection.execute(statement, values)
-        }
+        return try await self.onLibpqThread { try $0.execute(statement, values) }
     }
 
     /// Runs a script of several statements without parameters (migrations, BEGIN/COMMIT).
     func run(_ script: String) async throws {
+        try await self.onLibpqThread { try $0.executeScript(script) }
+    }
+
+    /// Runs `body` on one of the pool's threads (libpq blocks), after the transaction's BEGIN when
+    /// that has not gone yet: both in the same trip.
+    private func onLibpqThread<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         let connection = self.connection, begin = self.pendingBegin?.take()
-        try await self.threads.runIfActive {
+        return try await self.threads.runIfActive {
             if let begin { try connection.executeScript(begin) }
-            try connection.executeScript(script)
+            return try body(connection)
         }
     }
 }
