@@ -75,7 +75,7 @@ struct JobQueue: Sendable {
     /// Up to `limit` queued jobs for `worker`: by priority, then fair sequence, skipping rows another
     /// worker is claiming and users already at their running limit (not counting `finished`, runs of
     /// this worker that ended and are being recorded).
-    func claim(worker: String, limit: Int, finished: some Collection<UUID> = []) async throws -> [ClaimedJob] {
+    func claim(worker: String, limit: Int, finished: some Collection<UUID>) async throws -> [ClaimedJob] {
         let rows = try await self.database.query(Self.claimStatement, [worker, limit, self.configuration.maxRunningPerUser, self.leaseSeconds,
                                                                        PostgresTextArray.literal(finished.map { $0.uuidString })])
         try self.announce(rows)
