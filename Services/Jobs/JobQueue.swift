@@ -31,7 +31,8 @@ struct Unsettled: Sendable {
 }
 
 /// The queue's statements: claim, renew, finish, retry, cancel, reap. Every state change is one
-/// conditional UPDATE, so a worker that lost its lease (or a job canceled meanwhile) changes nothing.
+/// statement over the job's `job_queue` row (locked first) and its `jobs` row, conditional on the
+/// queue row, so a worker that lost its lease (or a job canceled meanwhile) changes nothing.
 struct JobQueue: Sendable {
     let database: PostgresPool
     let configuration: JobsConfiguration
@@ -39,45 +40,14 @@ struct JobQueue: Sendable {
 
     private var leaseSeconds: Double { Double(self.configuration.lease.components.seconds) }
 
-    /// The claim (see `claim`); prepared: it runs on every worker turn, and its plan (the queue's
-    /// index in order, a LIMIT) is the same whatever its values. Users already at their running
-    /// limit are left out before rows are locked: every locked row costs a WAL record, and locking
-    /// four candidates per claimed job (most of them the busiest users') was a third of the claim's
-    /// WAL. `busy` is computed once: a generic plan expecting one candidate counted the running jobs
-    /// again for each candidate. Runs of this worker that finished and whose end is being written
-    /// (`$5`) do not count: a claim made while they were still `running` found their user at the
-    /// limit and came back empty — half of all claims in a one-user resize run, each reading every
-    /// queued job of that user.
-    private static let claimStatement = PostgresPreparedStatement("""
-        WITH busy AS MATERIALIZED (
-            SELECT owner_id, count(*) AS running FROM jobs
-            WHERE status = 'running' AND id <> ALL ($5::uuid[]) GROUP BY owner_id
-        ), candidates AS (
-            SELECT id, owner_id, priority, fair_seq FROM jobs
-            WHERE status = 'queued' AND run_after <= now() AND owner_id NOT IN (SELECT owner_id FROM busy WHERE running >= $3)
-            ORDER BY priority, fair_seq LIMIT $2 * 2
-            FOR UPDATE SKIP LOCKED
-        ), ranked AS (
-            SELECT c.id, c.priority, c.fair_seq,
-                   row_number() OVER (PARTITION BY c.owner_id ORDER BY c.priority, c.fair_seq) + coalesce(b.running, 0) AS slot
-            FROM candidates c LEFT JOIN busy b USING (owner_id)
-        ), chosen AS (
-            SELECT id FROM ranked WHERE slot <= $3 ORDER BY priority, fair_seq LIMIT $2
-        )
-        UPDATE jobs j SET status = 'running', lease_owner = $1, lease_expires = now() + $4 * interval '1 second',
-            attempts = j.attempts + 1, started_at = coalesce(j.started_at, now()), updated_at = now(),
-            progress_message = 'running'
-        FROM chosen WHERE j.id = chosen.id
-        RETURNING j.id, j.owner_id, j.tier, j.steps::text AS steps, j.input_blob_ids::text AS inputs, j.attempts,
-                  j.max_output_edge, j.delete_originals
-        """)
-
     /// Up to `limit` queued jobs for `worker`: by priority, then fair sequence, skipping rows another
     /// worker is claiming and users already at their running limit (not counting `finished`, runs of
-    /// this worker that ended and are being recorded).
-    func claim(worker: String, limit: Int, finished: some Collection<UUID>) async throws -> [ClaimedJob] {
-        let rows = try await self.database.query(Self.claimStatement, [worker, limit, self.configuration.maxRunningPerUser, self.leaseSeconds,
-                                                                       PostgresTextArray.literal(finished.map { $0.uuidString })])
+    /// this worker that ended and are being recorded). `bounded`: read at most `headWindow(limit)`
+    /// entries from the queue's head (see `ClaimStatements`).
+    func claim(worker: String, limit: Int, finished: some Collection<UUID>, bounded: Bool) async throws -> [ClaimedJob] {
+        let window: Int? = bounded ? Self.headWindow(limit) : nil
+        let rows = try await self.database.query(ClaimStatements.claim, [worker, limit, self.configuration.maxRunningPerUser, self.leaseSeconds,
+                                                                         PostgresTextArray.literal(finished.map { $0.uuidString }), window])
         try self.announce(rows)
         // A batch's jobs share their steps: each distinct text is decoded once.
         var steps: [String: [JobsStep]] = [:]
@@ -93,12 +63,29 @@ struct JobQueue: Sendable {
         }
     }
 
-    /// The rows of `$2` (ids) still running under worker `$1`, locked in id order. Every statement
-    /// that updates several running jobs at once locks them through this: a lease renewal and a
-    /// completion of the same worker's jobs, each locking in its own order, deadlocked.
+    /// How many queue entries a bounded claim of `limit` reads from the head: eight per job (eight
+    /// users interleaved by fair sequencing), and never fewer than 256.
+    static func headWindow(_ limit: Int) -> Int { max(256, 8 * limit) }
+
+    /// The queue rows of `$2` (ids) still running under worker `$1`, locked in id order. Every
+    /// statement that updates several running jobs at once locks them through this: a lease renewal
+    /// and a completion of the same worker's jobs, each locking in its own order, deadlocked.
     private static let lockedRuns = """
-        SELECT id FROM jobs WHERE id = ANY ($2::uuid[]) AND status = 'running' AND lease_owner = $1 ORDER BY id FOR UPDATE
+        SELECT job_id AS id FROM job_queue WHERE job_id = ANY ($2::uuid[]) AND worker = $1 ORDER BY job_id FOR UPDATE
         """
+
+    /// Two statement parts for jobs leaving a run (`decision`: `id`, `again`): the queue rows of
+    /// those to run again go back to the queue after `runAfter`, the others' rows are deleted.
+    private static func requeueOrDrop(_ decision: String, runAfter: String) -> String {
+        """
+        requeued AS (
+            UPDATE job_queue q SET worker = NULL, lease_expires = NULL, run_after = \(runAfter)
+            FROM \(decision) d WHERE q.job_id = d.id AND d.again
+        ), dropped AS (
+            DELETE FROM job_queue q USING \(decision) d WHERE q.job_id = d.id AND NOT d.again
+        )
+        """
+    }
 
     /// Renews the leases of `ids`; answers the ids still running under this worker (the others were
     /// canceled or taken over, and their runs should stop).
@@ -106,7 +93,7 @@ struct JobQueue: Sendable {
         guard !ids.isEmpty else { return [] }
         let rows = try await self.database.query("""
             WITH mine AS (\(Self.lockedRuns))
-            UPDATE jobs SET lease_expires = now() + $3 * interval '1 second' FROM mine WHERE jobs.id = mine.id RETURNING jobs.id
+            UPDATE job_queue q SET lease_expires = now() + $3 * interval '1 second' FROM mine WHERE q.job_id = mine.id RETURNING q.job_id AS id
             """, [worker, PostgresTextArray.literal(ids.map { $0.uuidString }), self.leaseSeconds])
         return Set(try rows.map { try $0.decode("id", as: UUID.self) })
     }
@@ -121,13 +108,15 @@ struct JobQueue: Sendable {
 
     /// The completion (see `succeed`); prepared like the claim.
     private static let succeedStatement = PostgresPreparedStatement("""
-        WITH mine AS (\(Self.lockedRuns))
+        WITH mine AS (\(Self.lockedRuns)), gone AS (
+            DELETE FROM job_queue q USING mine WHERE q.job_id = mine.id RETURNING q.job_id
+        )
         UPDATE jobs j SET status = 'succeeded', output_blob_ids = d.outputs::text[], thumbnail_blob_ids = d.thumbnails::text[],
             result_json = d.result, progress_percent = 100, progress_message = 'done', finished_at = now(), updated_at = now(),
-            lease_owner = NULL, lease_expires = NULL, last_error = '', charged_credits = j.quoted_credits,
+            lease_owner = NULL, last_error = '', charged_credits = j.quoted_credits,
             credits = CASE j.credits WHEN 'held' THEN 'capture_pending' ELSE j.credits END
-        FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS d(id, outputs, thumbnails, result), mine
-        WHERE j.id = d.id AND mine.id = d.id
+        FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS d(id, outputs, thumbnails, result), gone
+        WHERE j.id = d.id AND gone.job_id = d.id
         RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
         """)
 
@@ -146,10 +135,11 @@ struct JobQueue: Sendable {
     /// A run failed: queued again after a backoff when another attempt may help, failed otherwise.
     func fail(_ id: UUID, attempt: Int, worker: String, error: JobRunError) async throws -> [Unsettled] {
         let rows = try await self.database.query("""
-            WITH decision AS (
-                SELECT id, ($3 AND (attempts < max_attempts OR NOT $6)) AS again FROM jobs
-                WHERE id = $1 AND status = 'running' AND lease_owner = $2 FOR UPDATE
-            )
+            WITH mine AS (
+                SELECT job_id FROM job_queue WHERE job_id = $1 AND worker = $2 FOR UPDATE
+            ), decision AS (
+                SELECT j.id, ($3 AND (j.attempts < j.max_attempts OR NOT $6)) AS again FROM jobs j JOIN mine ON mine.job_id = j.id
+            ), \(Self.requeueOrDrop("decision", runAfter: "now() + $4 * interval '1 millisecond'"))
             UPDATE jobs j SET
                 status = CASE WHEN d.again THEN 'queued' ELSE 'failed' END,
                 run_after = now() + $4 * interval '1 millisecond',
@@ -157,7 +147,7 @@ struct JobQueue: Sendable {
                 finished_at = CASE WHEN d.again THEN NULL ELSE now() END,
                 credits = CASE WHEN NOT d.again AND j.credits = 'held' THEN 'release_pending' ELSE j.credits END,
                 attempts = CASE WHEN d.again AND NOT $6 THEN greatest(j.attempts - 1, 0) ELSE j.attempts END,
-                last_error = $5, lease_owner = NULL, lease_expires = NULL, updated_at = now()
+                last_error = $5, lease_owner = NULL, updated_at = now()
             FROM decision d WHERE j.id = d.id
             RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
             """, [id, worker, error.retryable, self.retryDelayMilliseconds(error, attempt: attempt), String(error.description.prefix(2000)),
@@ -185,25 +175,30 @@ struct JobQueue: Sendable {
             self.notifications.queued()
         }
         try await self.database.execute("""
-            WITH mine AS (\(Self.lockedRuns))
-            UPDATE jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), lease_owner = NULL, lease_expires = NULL,
+            WITH mine AS (\(Self.lockedRuns)), requeued AS (
+                UPDATE job_queue q SET worker = NULL, lease_expires = NULL, run_after = now() FROM mine WHERE q.job_id = mine.id
+                RETURNING q.job_id
+            )
+            UPDATE jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), lease_owner = NULL,
                 run_after = now(), progress_message = 'queued (worker stopped)', updated_at = now()
-            FROM mine WHERE jobs.id = mine.id
+            FROM requeued WHERE jobs.id = requeued.job_id
             """, [worker, PostgresTextArray.literal(ids.map { $0.uuidString })])
     }
 
     /// Running jobs whose lease expired (their worker died): queued again, or failed after the last attempt.
     func reapExpiredLeases() async throws -> [Unsettled] {
         let rows = try await self.database.query("""
-            WITH lost AS (
-                SELECT id, attempts < max_attempts AS again FROM jobs
-                WHERE status = 'running' AND lease_expires < now() ORDER BY lease_expires LIMIT 500 FOR UPDATE SKIP LOCKED
-            )
+            WITH expired AS (
+                SELECT job_id FROM job_queue
+                WHERE worker IS NOT NULL AND lease_expires < now() ORDER BY lease_expires LIMIT 500 FOR UPDATE SKIP LOCKED
+            ), lost AS (
+                SELECT j.id, j.attempts < j.max_attempts AS again FROM jobs j JOIN expired e ON e.job_id = j.id
+            ), \(Self.requeueOrDrop("lost", runAfter: "now()"))
             UPDATE jobs j SET status = CASE WHEN l.again THEN 'queued' ELSE 'failed' END,
                 finished_at = CASE WHEN l.again THEN NULL ELSE now() END,
                 credits = CASE WHEN NOT l.again AND j.credits = 'held' THEN 'release_pending' ELSE j.credits END,
                 last_error = 'the worker stopped answering (lease expired)', progress_message = 'queued again',
-                lease_owner = NULL, lease_expires = NULL, run_after = now(), updated_at = now()
+                lease_owner = NULL, run_after = now(), updated_at = now()
             FROM lost l WHERE j.id = l.id
             RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
             """)
@@ -215,11 +210,13 @@ struct JobQueue: Sendable {
     func expireOverdue() async throws -> [Unsettled] {
         let rows = try await self.database.query("""
             WITH overdue AS (
-                SELECT id FROM jobs WHERE status = 'queued' AND deadline < now() ORDER BY deadline LIMIT 500 FOR UPDATE SKIP LOCKED
+                DELETE FROM job_queue WHERE job_id IN (
+                    SELECT job_id FROM job_queue WHERE worker IS NULL AND deadline < now() ORDER BY deadline LIMIT 500 FOR UPDATE SKIP LOCKED
+                ) RETURNING job_id
             )
             UPDATE jobs j SET status = 'expired', finished_at = now(), updated_at = now(), progress_message = 'expired before it started',
                 credits = CASE j.credits WHEN 'held' THEN 'release_pending' ELSE j.credits END
-            FROM overdue o WHERE j.id = o.id
+            FROM overdue o WHERE j.id = o.job_id
             RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
             """)
         try self.announce(rows)
@@ -229,10 +226,12 @@ struct JobQueue: Sendable {
     /// Cancels a queued or running job of `owner` (nil: an admin); a final job is answered as it is.
     func cancel(_ id: UUID, owner: String?) async throws -> [Unsettled] {
         let rows = try await self.database.query("""
+            WITH live AS (
+                DELETE FROM job_queue WHERE job_id = $1 AND ($2::text IS NULL OR owner_id = $2) RETURNING job_id
+            )
             UPDATE jobs j SET status = 'canceled', finished_at = now(), updated_at = now(), progress_message = 'canceled',
-                lease_owner = NULL, lease_expires = NULL,
-                credits = CASE j.credits WHEN 'held' THEN 'release_pending' ELSE j.credits END
-            WHERE j.id = $1 AND ($2::text IS NULL OR j.owner_id = $2) AND j.status IN ('queued', 'running')
+                lease_owner = NULL, credits = CASE j.credits WHEN 'held' THEN 'release_pending' ELSE j.credits END
+            FROM live WHERE j.id = live.job_id
             RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
             """, [id, owner])
         try self.announce(rows)
@@ -258,6 +257,18 @@ struct JobQueue: Sendable {
             WHERE jobs.id = s.id AND jobs.credits IN ('capture_pending', 'release_pending')
             """, [PostgresTextArray.literal(jobs.map(\.id.uuidString)), PostgresTextArray.literal(jobs.map { $0.captured ? "captured" : "released" }),
                   PostgresTextArray.literal(jobs.map(\.note))])
+    }
+
+    /// VACUUMs (and analyzes) `job_queue` when it holds more than `deadRows` dead row versions. Every
+    /// job leaves two (its claim and its end), and their index entries stay where claims read, at
+    /// the queue's head and among the running jobs, until a vacuum removes them: autovacuum visits a
+    /// database about once a minute, and in a 200,000-job drain claims took 2–6 ms reading them
+    /// instead of about 1 ms. A vacuum under way in another process is not waited for.
+    func vacuum(ifDeadRowsExceed deadRows: Int) async throws {
+        let dead: Int64 = try await self.database.query(
+            "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = 'job_queue'::regclass").first?.decode("n_dead_tup") ?? 0
+        guard dead > deadRows else { return }
+        try await self.database.execute("VACUUM (ANALYZE, SKIP_LOCKED) job_queue")
     }
 
     /// Tells watchers that these rows changed, and workers when some went back to the queue.

@@ -25,6 +25,9 @@ struct JobsConfiguration: Sendable {
     var defaultDeadline: Duration
     var maxDeadline: Duration
     var sweepInterval: Duration
+    /// The sweeper vacuums `job_queue` once it holds more dead row versions than this (0: never;
+    /// autovacuum alone then).
+    var queueVacuumDeadRows: Int
     /// Finished runs' credits are settled together, this long after the first of them finished.
     var settleWindow: Duration
     /// How often the batch progress logged by completions is applied (and batch.completed sent).
@@ -58,6 +61,7 @@ struct JobsConfiguration: Sendable {
         self.defaultDeadline = .seconds(try configuration.int("DEFAULT_DEADLINE_S", default: 3000))
         self.maxDeadline = .seconds(try configuration.int("MAX_DEADLINE_S", default: 3300))
         self.sweepInterval = try configuration.milliseconds("SWEEP_INTERVAL_MS", default: .seconds(1))
+        self.queueVacuumDeadRows = max(0, try configuration.int("QUEUE_VACUUM_DEAD_ROWS", default: 20_000))
         self.settleWindow = try configuration.milliseconds("SETTLE_WINDOW_MS", default: .milliseconds(200))
         self.batchCountInterval = max(.milliseconds(1), try configuration.milliseconds("BATCH_COUNT_INTERVAL_MS", default: .milliseconds(100)))
         self.shutdownGrace = try configuration.milliseconds("SHUTDOWN_GRACE_MS", default: .seconds(10))

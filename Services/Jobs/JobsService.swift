@@ -90,12 +90,19 @@ struct JobsService: Sendable {
             request.idempotencyKey = "job:\(job.jobID):retry:\(job.attempts)"
             holdID = try await self.submissions.billing.unary(BillingMethods.placeHold, request, options: Settlement.options(for: job.ownerID)).holdID
         }
+        // The UPDATE's row lock decides between two retries of the same job; the winner's queue row
+        // goes in with it.
         let changed = try await self.database.execute("""
-            UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(), finished_at = NULL, progress_percent = 0,
-                progress_message = 'queued again by an administrator', charged_credits = 0, output_blob_ids = '{}', thumbnail_blob_ids = '{}',
-                hold_id = $2, credits = CASE WHEN $2::text IS NULL THEN 'none' ELSE 'held' END,
-                deadline = now() + $3 * interval '1 second', updated_at = now()
-            WHERE id = $1 AND status IN ('failed', 'canceled', 'expired') AND credits IN ('none', 'captured', 'released')
+            WITH retried AS (
+                UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(), finished_at = NULL, progress_percent = 0,
+                    progress_message = 'queued again by an administrator', charged_credits = 0, output_blob_ids = '{}', thumbnail_blob_ids = '{}',
+                    hold_id = $2, credits = CASE WHEN $2::text IS NULL THEN 'none' ELSE 'held' END,
+                    deadline = now() + $3 * interval '1 second', updated_at = now()
+                WHERE id = $1 AND status IN ('failed', 'canceled', 'expired') AND credits IN ('none', 'captured', 'released')
+                RETURNING id, owner_id, priority, fair_seq, run_after, deadline
+            )
+            INSERT INTO job_queue (job_id, owner_id, priority, fair_seq, run_after, deadline)
+            SELECT id, owner_id, priority, fair_seq, run_after, deadline FROM retried
             """, [jobID, holdID, self.configuration.defaultDeadline.components.seconds])
         if changed == 0, let holdID {
             await self.submissions.release([jobID: holdID], owner: job.ownerID)
@@ -141,16 +148,11 @@ struct JobsService: Sendable {
 
     func queueDepth(_ caller: RPCCaller) async throws -> JobsQueueDepthResponse {
         guard caller.role == "admin" else { throw JobsFailure.adminOnly }
-        // Two scans of the queue's partial indexes: `status IN (…)` would read the whole table, every
-        // finished job included.
+        // From the queue table (live jobs only), joined to the jobs' records for lane and age.
         let rows = try await self.database.query("""
-            SELECT lane, sum(queued)::bigint AS queued, sum(running)::bigint AS running,
-                   coalesce(extract(epoch FROM now() - min(oldest)), 0)::double precision AS oldest
-            FROM (
-                SELECT lane, count(*) AS queued, 0 AS running, min(created_at) AS oldest FROM jobs WHERE status = 'queued' GROUP BY lane
-                UNION ALL
-                SELECT lane, 0, count(*), NULL FROM jobs WHERE status = 'running' GROUP BY lane
-            ) depth GROUP BY lane
+            SELECT j.lane, count(*) FILTER (WHERE q.worker IS NULL) AS queued, count(*) FILTER (WHERE q.worker IS NOT NULL) AS running,
+                   coalesce(extract(epoch FROM now() - min(j.created_at) FILTER (WHERE q.worker IS NULL)), 0)::double precision AS oldest
+            FROM job_queue q JOIN jobs j ON j.id = q.job_id GROUP BY j.lane
             """)
         var response = JobsQueueDepthResponse()
         let byLane = Dictionary(uniqueKeysWithValues: try rows.map { (try $0.decode("lane", as: String.self), $0) })

@@ -9,13 +9,15 @@ import ServiceRuntime
 /// The queue's housekeeping, every JOBS_SWEEP_INTERVAL_MS in every Jobs process (each statement
 /// skips rows another process is handling): runs whose worker died go back to the queue, queued
 /// jobs past their deadline expire, final jobs whose credits Billing has not heard about yet are
-/// settled, and Billing's low-balance events become `credits.low` webhook deliveries.
+/// settled, Billing's low-balance events become `credits.low` webhook deliveries, and the queue
+/// table is vacuumed when it needs it (`JobQueue.vacuum`).
 struct JobsSweeper: Service {
     let queue: JobQueue
     let settlement: Settlement
     let billing: RPCClient
     let database: PostgresPool
     let interval: Duration
+    let queueVacuumDeadRows: Int
     let logger: Logger
 
     func run() async throws {
@@ -25,6 +27,7 @@ struct JobsSweeper: Service {
             await self.settlement.settle(reaped + expired)
             await self.settlement.settle(try await self.queue.unsettled(olderThan: .seconds(2)))
             try await self.readBillingEvents()
+            if self.queueVacuumDeadRows > 0 { try await self.queue.vacuum(ifDeadRowsExceed: self.queueVacuumDeadRows) }
         }
     }
 

@@ -34,7 +34,14 @@ final class Worker: Service, Sendable {
         /// The write of finished runs under way, if any: one at a time, so that ends batch up behind it.
         var recorder: Task<Void, Never>?
         var draining = false
+        /// When this loop last let a claim read the queue past the head's window.
+        var lastUnboundedClaim: ContinuousClock.Instant?
     }
+
+    /// How often a claim may read the whole queue (see `ClaimStatements`): the others read a window
+    /// from the head, so that a loop woken again and again while every waiting user is at the limit
+    /// does not read every queued job each time.
+    static let unboundedClaimInterval = Duration.seconds(1)
 
     private let state = Mutex(State())
 
@@ -111,7 +118,13 @@ final class Worker: Service, Sendable {
     private func claim(free: Int, recording: Set<UUID>, _ signal: AsyncStream<Void>.Continuation) async {
         guard free > 0 else { return }
         do {
-            let claimed = try await self.queue.claim(worker: self.name, limit: free, finished: recording)
+            let bounded = self.state.withLock { state in
+                let now = ContinuousClock.now
+                if let last = state.lastUnboundedClaim, now - last < Self.unboundedClaimInterval { return true }
+                state.lastUnboundedClaim = now
+                return false
+            }
+            let claimed = try await self.queue.claim(worker: self.name, limit: free, finished: recording, bounded: bounded)
             for job in claimed { self.start(job, signal) }
             // A full claim means more may be waiting: look again at once.
             if claimed.count == free, claimed.count > 0 { signal.yield() }

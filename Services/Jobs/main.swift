@@ -48,7 +48,8 @@ struct JobsWiring: Sendable {
             Worker(index: $0, queue: queue, runner: runner, settlements: settlements, wakeups: wakeups, configuration: configuration, logger: context.logger)
         }
         self.sweeper = JobsSweeper(queue: queue, settlement: settlement, billing: billing, database: database,
-                                   interval: configuration.sweepInterval, logger: context.logger)
+                                   interval: configuration.sweepInterval, queueVacuumDeadRows: configuration.queueVacuumDeadRows,
+                                   logger: context.logger)
         self.batchCounting = BatchCounting(database: database, interval: configuration.batchCountInterval, logger: context.logger)
         self.deliverer = WebhookDeliverer(database: database, curl: CurlClient(threads: 2, maxResponseBytes: 64 << 10),
                                           configuration: configuration, logger: context.logger)

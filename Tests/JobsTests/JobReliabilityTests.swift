@@ -124,7 +124,7 @@ import Testing
     }
 
     @Test func tenThousandJobsDrain() async throws {
-        let jobs = try await JobsStack.start(["JOBS_WORKER_SLOTS": "16", "JOBS_MAX_RUNNING_PER_USER": "64"])
+        let jobs = try await JobsStack.start(["JOBS_WORKER_SLOTS": "16", "JOBS_MAX_RUNNING_PER_USER": "64", "JOBS_QUEUE_VACUUM_DEAD_ROWS": "2000"])
         defer { Task { await jobs.stop() } }
         try await jobs.reprice(["noop": 1])
         let user = try await jobs.user("bulk@imageswiss.test", credits: 10_000)
@@ -145,6 +145,11 @@ import Testing
         #expect(try await jobs.count("SELECT count(*) FROM holds WHERE state = 'captured'", billing: true) == 10_000)
         #expect(try await jobs.balance(user.id).total == 3)
         #expect(try await LedgerInvariants.hold(for: user.id, in: jobs.billingDatabase))
+        // 20,000 dead row versions in the queue table: the sweeper vacuumed it (not autovacuum's count).
+        try await waitUntil(timeout: .seconds(10)) {
+            try await jobs.count("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'job_queue'") > 0
+        }
+        #expect(try await jobs.count("SELECT count(*) FROM job_queue") == 0)
     }
 
     /// Batches of several users finishing at once on both worker loops: each batch counted down to
@@ -152,7 +157,7 @@ import Testing
     /// (a per-row trigger once locked batch rows in the order jobs finished, and two loops deadlocked).
     /// Input ids in upper case name the same files.
     @Test func batchesFinishingTogether() async throws {
-        let jobs = try await JobsStack.start(["JOBS_WORKER_SLOTS": "16", "JOBS_MAX_RUNNING_PER_USER": "64"])
+        let jobs = try await JobsStack.start(["JOBS_WORKER_SLOTS": "16", "JOBS_MAX_RUNNING_PER_USER": "64", "JOBS_QUEUE_VACUUM_DEAD_ROWS": "2000"])
         let receiver = try await WebhookReceiver()
         // The receiver stops after the stack: Jobs is still delivering 2,200 events when the test
         // ends, and a connection reaching a stopped receiver crashed the test process.
