@@ -52,7 +52,7 @@ struct StackTests {
                          "revoked_families", "sign_ins", "signing_keys", "throttles"],
                 "billing": ["accounts", "checkouts", "events", "hold_lots", "holds", "idempotency_keys", "ledger_entries", "lots", "packs",
                             "price_lists", "prices", "receipts", "subscriptions", "tiers", "webhook_events"],
-                "jobs": ["batch_progress", "batches", "deliveries", "feed_cursors", "idempotency_keys", "jobs", "owner_queues", "webhooks"], "storage": ["blobs", "owner_usage", "signing_secret", "uploads"],
+                "jobs": ["batch_progress", "batches", "deliveries", "feed_cursors", "idempotency_keys", "job_queue", "jobs", "owner_queues", "webhooks"], "storage": ["blobs", "owner_usage", "signing_secret", "uploads"],
             ]
             #expect(tables == (expected[service]! + ["schema_migrations"]).sorted(), "\(service): \(tables)")
         }
