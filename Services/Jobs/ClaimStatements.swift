@@ -8,8 +8,8 @@ import Postgres
 /// interleaves users near the head, so a few entries usually hold enough jobs of users below their
 /// limit; but when every waiting user is at the limit, no depth finds one, and an unbounded claim
 /// read the whole queue to claim nothing (74,000 entries, 177 ms, with 150,000 jobs of 8 users
-/// queued). `Worker` bounds most claims and lets one a second read further, so that jobs behind a
-/// long run of a busy user's are still found.
+/// queued). `Worker` bounds its claims, and once a second at most claims what a bounded claim left
+/// unfilled without the bound, so that jobs behind a long run of a busy user's are still found.
 ///
 /// Prepared: its plan does not depend on its values. Users already at their limit are left out
 /// before rows are locked (every locked row costs a WAL record). `busy` is computed once, by

@@ -42,10 +42,10 @@ struct JobQueue: Sendable {
 
     /// Up to `limit` queued jobs for `worker`: by priority, then fair sequence, skipping rows another
     /// worker is claiming and users already at their running limit (not counting `finished`, runs of
-    /// this worker that ended and are being recorded). `bounded`: read at most `headWindow(limit)`
+    /// this worker that ended and are being recorded). `bounded`: read at most JOBS_CLAIM_WINDOW
     /// entries from the queue's head (see `ClaimStatements`).
     func claim(worker: String, limit: Int, finished: some Collection<UUID>, bounded: Bool) async throws -> [ClaimedJob] {
-        let window: Int? = bounded ? Self.headWindow(limit) : nil
+        let window: Int? = bounded ? self.configuration.claimWindow : nil
         let rows = try await self.database.query(ClaimStatements.claim, [worker, limit, self.configuration.maxRunningPerUser, self.leaseSeconds,
                                                                          PostgresTextArray.literal(finished.map { $0.uuidString }), window])
         try self.announce(rows)
@@ -62,10 +62,6 @@ struct JobQueue: Sendable {
                        deleteOriginals: try row.decode("delete_originals"))
         }
     }
-
-    /// How many queue entries a bounded claim of `limit` reads from the head: eight per job (eight
-    /// users interleaved by fair sequencing), and never fewer than 256.
-    static func headWindow(_ limit: Int) -> Int { max(256, 8 * limit) }
 
     /// The queue rows of `$2` (ids) still running under worker `$1`, locked in id order. Every
     /// statement that updates several running jobs at once locks them through this: a lease renewal

@@ -19,6 +19,8 @@ struct JobsConfiguration: Sendable {
     var maxRetryDelay: Duration
     /// A user's jobs running at once, across all workers.
     var maxRunningPerUser: Int
+    /// How many queue entries a bounded claim reads from the head (see `ClaimStatements`).
+    var claimWindow: Int
     var maxSteps: Int
     var maxBatchInputs: Int
     /// A job not started by then expires (free); stays below Billing's hold lifetime.
@@ -56,6 +58,7 @@ struct JobsConfiguration: Sendable {
         self.retryDelay = try configuration.milliseconds("RETRY_DELAY_MS", default: .seconds(2))
         self.maxRetryDelay = try configuration.milliseconds("MAX_RETRY_DELAY_MS", default: .seconds(300))
         self.maxRunningPerUser = max(1, try configuration.int("MAX_RUNNING_PER_USER", default: 8))
+        self.claimWindow = max(1, try configuration.int("CLAIM_WINDOW", default: 256))
         self.maxSteps = try configuration.int("MAX_STEPS", default: 10)
         self.maxBatchInputs = try configuration.int("MAX_BATCH_INPUTS", default: 1000)
         self.defaultDeadline = .seconds(try configuration.int("DEFAULT_DEADLINE_S", default: 3000))

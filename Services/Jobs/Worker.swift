@@ -38,10 +38,21 @@ final class Worker: Service, Sendable {
         var lastUnboundedClaim: ContinuousClock.Instant?
     }
 
-    /// How often a claim may read the whole queue (see `ClaimStatements`): the others read a window
-    /// from the head, so that a loop woken again and again while every waiting user is at the limit
-    /// does not read every queued job each time.
+    /// How often a loop may read past the head's window (see `ClaimStatements`) for slots that a
+    /// claim of the window left free: a loop woken again and again while every waiting user is at
+    /// the limit does not read every queued job each time, and a job behind a long run of a busy
+    /// user's still starts within about this long.
     static let unboundedClaimInterval = Duration.seconds(1)
+
+    /// Whether a claim may read the whole queue now (then not again for `unboundedClaimInterval`).
+    private func mayReadWholeQueue() -> Bool {
+        self.state.withLock { state in
+            let now = ContinuousClock.now
+            if let last = state.lastUnboundedClaim, now - last < Self.unboundedClaimInterval { return false }
+            state.lastUnboundedClaim = now
+            return true
+        }
+    }
 
     private let state = Mutex(State())
 
@@ -118,13 +129,10 @@ final class Worker: Service, Sendable {
     private func claim(free: Int, recording: Set<UUID>, _ signal: AsyncStream<Void>.Continuation) async {
         guard free > 0 else { return }
         do {
-            let bounded = self.state.withLock { state in
-                let now = ContinuousClock.now
-                if let last = state.lastUnboundedClaim, now - last < Self.unboundedClaimInterval { return true }
-                state.lastUnboundedClaim = now
-                return false
+            var claimed = try await self.queue.claim(worker: self.name, limit: free, finished: recording, bounded: true)
+            if claimed.count < free, self.mayReadWholeQueue() {
+                claimed += try await self.queue.claim(worker: self.name, limit: free - claimed.count, finished: recording, bounded: false)
             }
-            let claimed = try await self.queue.claim(worker: self.name, limit: free, finished: recording, bounded: bounded)
             for job in claimed { self.start(job, signal) }
             // A full claim means more may be waiting: look again at once.
             if claimed.count == free, claimed.count > 0 { signal.yield() }

@@ -252,6 +252,27 @@ import Testing
         #expect(state["status"] as? String == "succeeded", "\(state)")
     }
 
+    /// A paid user at their running limit with a backlog longer than the claim window: the free
+    /// user's job behind it is found by the once-a-second claim that reads past the window, and runs
+    /// on the free slot instead of waiting until the backlog is shorter than the window.
+    @Test func jobsBehindTheClaimWindowStillStart() async throws {
+        let jobs = try await JobsStack.start(["JOBS_WORKERS": "1", "JOBS_WORKER_SLOTS": "2", "JOBS_MAX_RUNNING_PER_USER": "1",
+                                              "JOBS_CLAIM_WINDOW": "4"])
+        defer { Task { await jobs.stop() } }
+        let paying = try await jobs.user("backlog@imageswiss.test", credits: 0)
+        let free = try await jobs.user("behind@imageswiss.test", credits: 0)
+        try await jobs.billingDatabase.execute("UPDATE subscriptions SET tier = 'plus' WHERE account_id = $1", [paying.id])
+        var paid: [String] = []
+        for _ in 0..<30 { paid.append(try await jobs.submit(paying.id, steps: [("noop", ["duration_ms": "100"])]).jobID) }
+        let behind = try await jobs.submit(free.id, steps: [("noop", ["duration_ms": "100"])]).jobID
+        try await waitUntil(timeout: .seconds(60)) { try await jobs.count("SELECT count(*) FROM jobs WHERE status <> 'succeeded'") == 0 }
+        let order = try await jobs.database.query("SELECT id::text AS id FROM jobs ORDER BY started_at").map { try $0.decode("id", as: String.self) }
+        let behindAt = try #require(order.firstIndex(of: behind))
+        // Read only 4 entries at a time it would start once fewer than 4 paid jobs waited (after ~26).
+        let paidBefore = paid.filter { order.firstIndex(of: $0)! < behindAt }.count
+        #expect(paidBefore <= 20, "\(paidBefore) of the paid user's 30 jobs started before the free user's")
+    }
+
     @Test func paidFirstThenFairShares() async throws {
         // One worker, one slot: the start order is the scheduling order.
         let jobs = try await JobsStack.start(["JOBS_WORKERS": "1", "JOBS_WORKER_SLOTS": "1"])
