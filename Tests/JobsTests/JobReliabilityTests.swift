@@ -265,8 +265,7 @@ import Testing
         var paid: [String] = []
         for _ in 0..<30 { paid.append(try await jobs.submit(paying.id, steps: [("noop", ["duration_ms": "100"])]).jobID) }
         let behind = try await jobs.submit(free.id, steps: [("noop", ["duration_ms": "100"])]).jobID
-        try await waitUntil(timeout: .seconds(60)) { try await jobs.count("SELECT count(*) FROM jobs WHERE status <> 'succeeded'") == 0 }
-        let order = try await jobs.database.query("SELECT id::text AS id FROM jobs ORDER BY started_at").map { try $0.decode("id", as: String.self) }
+        let order = try await jobs.startOrderOnceAllSucceeded()
         let behindAt = try #require(order.firstIndex(of: behind))
         // Read only 4 entries at a time it would start once fewer than 4 paid jobs waited (after ~26).
         let paidBefore = paid.filter { order.firstIndex(of: $0)! < behindAt }.count
@@ -285,8 +284,7 @@ import Testing
         for _ in 0..<20 { heavyJobs.append(try await jobs.submit(heavy.id, steps: [("noop", ["duration_ms": "100"])]).jobID) }
         let lightJob = try await jobs.submit(light.id, steps: [("noop", ["duration_ms": "100"])]).jobID
         let paidJob = try await jobs.submit(paying.id, steps: [("noop", ["duration_ms": "100"])]).jobID
-        try await waitUntil(timeout: .seconds(60)) { try await jobs.count("SELECT count(*) FROM jobs WHERE status <> 'succeeded'") == 0 }
-        let order = try await jobs.database.query("SELECT id::text AS id FROM jobs ORDER BY started_at").map { try $0.decode("id", as: String.self) }
+        let order = try await jobs.startOrderOnceAllSucceeded()
         let paidAt = try #require(order.firstIndex(of: paidJob)), lightAt = try #require(order.firstIndex(of: lightJob))
         #expect(paidAt < lightAt, "the paid tier goes first")
         // The light user's one job did not wait behind the heavy user's twenty.

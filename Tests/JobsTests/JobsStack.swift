@@ -100,6 +100,12 @@ struct JobsStack {
         _ = try await self.billing.unary(BillingMethods.setPriceList, request, options: Self.as("ops", role: "admin"))
     }
 
+    /// Waits until every job succeeded, then answers their ids in the order they started.
+    func startOrderOnceAllSucceeded() async throws -> [String] {
+        try await waitUntil(timeout: .seconds(60)) { try await self.count("SELECT count(*) FROM jobs WHERE status <> 'succeeded'") == 0 }
+        return try await self.database.query("SELECT id::text AS id FROM jobs ORDER BY started_at").map { try $0.decode("id", as: String.self) }
+    }
+
     func count(_ sql: String, _ parameters: [any PostgresEncodable] = [], billing: Bool = false) async throws -> Int {
         try await (billing ? self.billingDatabase : self.database).query(sql, parameters).first!.decode(at: 0, as: Int.self)
     }
