@@ -157,7 +157,7 @@ import Testing
     /// (a per-row trigger once locked batch rows in the order jobs finished, and two loops deadlocked).
     /// Input ids in upper case name the same files.
     @Test func batchesFinishingTogether() async throws {
-        let jobs = try await JobsStack.start(["JOBS_WORKER_SLOTS": "16", "JOBS_MAX_RUNNING_PER_USER": "64", "JOBS_QUEUE_VACUUM_DEAD_ROWS": "2000"])
+        let jobs = try await JobsStack.start(["JOBS_WORKER_SLOTS": "16", "JOBS_MAX_RUNNING_PER_USER": "64"])
         let receiver = try await WebhookReceiver()
         // The receiver stops after the stack: Jobs is still delivering 2,200 events when the test
         // ends, and a connection reaching a stopped receiver crashed the test process.
