@@ -7,9 +7,8 @@ import Postgres
 /// (priority, fair_seq) order and hold them by a lease they renew there, and a job's queue row is
 /// deleted in the statement that makes it final. Every statement that changes a job's status
 /// locks its queue row first, so two of them never wait on each other's rows in opposite orders.
-/// A job reaching a final state
-/// writes its webhook deliveries and moves its batch's counter in the same transaction (a trigger),
-/// whichever path got it there. Wake-ups (`jobs_queued`, `job_events`) are sent by the service after
+/// A job reaching a final state writes its webhook deliveries and moves its batch's counter in the
+/// same transaction (a trigger), whichever path got it there. Wake-ups (`jobs_queued`, `job_events`) are sent by the service after
 /// its statements, batched (`JobNotifications`): a NOTIFY inside every transaction would serialise
 /// their commits on PostgreSQL's notification lock.
 enum JobsSchema {

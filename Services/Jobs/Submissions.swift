@@ -173,8 +173,8 @@ struct Submissions: Sendable {
     }
 
     /// Inserts the plan's jobs (and their batch, and their queue rows), numbered for fair queuing,
-    /// in one statement — one round trip and one commit for a submission of any size. Answers a single job's row
-    /// (JobRecord); a batch is read back as a batch.
+    /// in one statement — one round trip and one commit for a submission of any size. Answers a
+    /// single job's row (JobRecord); a batch is read back as a batch.
     @discardableResult
     func insert(_ plan: Plan, holds: [UUID: String], owner: String, batch: (id: UUID, key: String, request: [UInt8])?,
                 job: (key: String, request: [UInt8])?, deleteOriginals: Bool, deadlineSeconds: UInt32) async throws -> [PostgresRow] {
