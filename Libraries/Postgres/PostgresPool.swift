@@ -257,6 +257,8 @@ public struct PostgresSession: Sendable {
 public protocol PostgresQuerying: Sendable {
     func query(_ sql: String, _ parameters: [any PostgresEncodable]) async throws -> [PostgresRow]
     func execute(_ sql: String, _ parameters: [any PostgresEncodable]) async throws -> Int
+    func query(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable]) async throws -> [PostgresRow]
+    func execute(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable]) async throws -> Int
 }
 extension PostgresPool: PostgresQuerying {}
 extension PostgresSession: PostgresQuerying {}

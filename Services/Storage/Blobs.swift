@@ -9,9 +9,7 @@ import ServiceRuntime
 extension BlobStore {
     /// The caller's blob; another owner's id is NOT_FOUND, exactly like an unknown one.
     func blob(_ id: UUID, owner: String, in session: (any PostgresQuerying)? = nil) async throws -> BlobRecord {
-        guard let row = try await (session ?? self.database).query(
-            "SELECT \(BlobRecord.columns) FROM blobs WHERE id = $1 AND owner_id = $2", [id, owner]
-        ).first else {
+        guard let row = try await (session ?? self.database).query(StorageStatements.ownBlob, [id, owner]).first else {
             throw StorageFailure.notFound("blob")
         }
         return try BlobRecord(row)
@@ -32,9 +30,7 @@ extension BlobStore {
     func blobs(_ ids: [String], owner: String) async throws -> [BlobRecord] {
         let parsed = ids.compactMap { UUID(uuidString: $0) }
         guard !parsed.isEmpty else { return [] }
-        let rows = try await self.database.query(
-            "SELECT \(BlobRecord.columns) FROM blobs WHERE id = ANY ($1::uuid[]) AND owner_id = $2",
-            [PostgresTextArray.literal(parsed.map(\.uuidString)), owner])
+        let rows = try await self.database.query(StorageStatements.ownBlobs, [PostgresTextArray.literal(parsed.map(\.uuidString)), owner])
         let found = Dictionary(try rows.map { let record = try BlobRecord($0); return (record.id, record) }, uniquingKeysWith: { first, _ in first })
         return parsed.compactMap { found[$0] }
     }
@@ -95,7 +91,7 @@ extension BlobStore {
                 throw StorageFailure.notFound("blob")
             }
             let sha256: String = try row.decode("sha256")
-            _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["object:\(sha256)"])
+            _ = try await session.query(StorageStatements.lock, ["object:\(sha256)"])
             try await session.execute("DELETE FROM blobs WHERE id = $1", [id])
             if try await !self.isNamed(sha256, in: session) {
                 try await self.mapped { try await self.backend.remove(sha256) }

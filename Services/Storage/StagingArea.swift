@@ -12,6 +12,31 @@ struct StagingArea: Sendable {
         let sha256: String
         let size: Int64
         let head: [UInt8]
+
+        /// Digest, size and head of bytes at hand.
+        init(of bytes: [UInt8], headBytes: Int = StagingArea.headBytes) {
+            self.init(sha256: StagingArea.hex(SHA256.hash(data: bytes)), size: Int64(bytes.count), head: Array(bytes.prefix(headBytes)))
+        }
+
+        init(sha256: String, size: Int64, head: [UInt8]) {
+            self.sha256 = sha256
+            self.size = size
+            self.head = head
+        }
+    }
+
+    /// How many first bytes type detection sees.
+    static let headBytes = 256 << 10
+
+    static func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in digest {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// An append at an offset other than the staged size; carries the size to resume from.
@@ -56,8 +81,20 @@ struct StagingArea: Sendable {
         }
     }
 
+    /// A whole upload in one piece (PutBlob): written to a new staged file and flushed to disk, on
+    /// one trip to the file threads; digest and head come from the bytes at hand, not read back.
+    func stage(_ upload: UUID, data: [UInt8]) async throws -> Content {
+        let path = self.path(upload)
+        return try await self.io.run {
+            let file = try FileDescriptor(path: path, flags: O_WRONLY | O_CREAT | O_EXCL)
+            try file.write(data, at: 0)
+            try file.sync()
+            return Content(of: data)
+        }
+    }
+
     /// Flushes the staged file to disk and digests it (read once, in 1 MiB pieces).
-    func seal(_ upload: UUID, headBytes: Int = 256 << 10) async throws -> Content {
+    func seal(_ upload: UUID, headBytes: Int = StagingArea.headBytes) async throws -> Content {
         let path = self.path(upload)
         return try await self.io.run {
             let file = try FileDescriptor(path: path, flags: O_RDONLY | O_CREAT)
@@ -74,8 +111,7 @@ struct StagingArea: Sendable {
                 hasher.update(data: piece)
                 offset += Int64(piece.count)
             }
-            let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-            return Content(sha256: digest, size: offset, head: head)
+            return Content(sha256: Self.hex(hasher.finalize()), size: offset, head: head)
         }
     }
 

@@ -43,21 +43,14 @@ extension BlobStore {
     /// The upload row; false (and nothing written) when the caller already has one with this key.
     private func insertUpload(_ database: some PostgresQuerying, id: UUID, caller: RPCCaller, purpose: String, displayName: String,
                               expected: Int64, lifetime: Int64, key: String?) async throws -> Bool {
-        try await !database.query("""
-            INSERT INTO uploads (id, owner_id, purpose, display_name, expected_size, blob_lifetime_s, idempotency_key, expires_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))
-            ON CONFLICT (owner_id, idempotency_key) DO NOTHING
-            RETURNING id
-            """, [id, caller.id, purpose, DisplayName.clean(displayName), expected, lifetime, key,
+        try await !database.query(StorageStatements.insertUpload, [id, caller.id, purpose, DisplayName.clean(displayName), expected, lifetime, key,
                   Int(self.configuration.uploadSessionLifetime.components.seconds)]).isEmpty
     }
 
     /// The upload the caller began with `key`, when it asked for the same purpose and size (another
     /// request under the key is idempotency_key_reused); nil when there is none.
     private func upload(keyed key: String, caller: RPCCaller, purpose: String, expected: Int64) async throws -> (id: UUID, blobID: UUID?)? {
-        guard let row = try await self.database.query(
-            "SELECT id, purpose, expected_size, blob_id FROM uploads WHERE owner_id = $1 AND idempotency_key = $2", [caller.id, key]
-        ).first else { return nil }
+        guard let row = try await self.database.query(StorageStatements.keyedUpload, [caller.id, key]).first else { return nil }
         guard try row.decode("purpose", as: String.self) == purpose, try row.decode("expected_size", as: Int64.self) == expected else {
             throw StorageFailure.error(.failedPrecondition, "idempotency_key_reused", "this idempotency key began a different upload")
         }
@@ -136,8 +129,10 @@ extension BlobStore {
             if let blobID = try row.decodeIfPresent("blob_id", as: UUID.self) {
                 return .blob(try await self.blob(blobID, owner: caller.id, in: session).message)
             }
-            return try await self.seal(session, caller, upload: id, purpose: try row.decode("purpose"), displayName: try row.decode("display_name"),
-                                       expected: try row.decode("expected_size"), lifetime: try row.decode("blob_lifetime_s"))
+            let content = try await self.mapped { try await self.staging.seal(id) }
+            return try await self.seal(session, caller, upload: id, content: content, purpose: try row.decode("purpose"),
+                                       displayName: try row.decode("display_name"), expected: try row.decode("expected_size"),
+                                       lifetime: try row.decode("blob_lifetime_s"))
         }
         // The staged bytes are an object now (or refused): the staging file goes either way.
         await self.staging.remove(id)
@@ -156,15 +151,15 @@ extension BlobStore {
         if let key, let blob = try await self.replayedPut(caller, key: key, request) { return blob }
         let id = UUID()
         let size = Int64(request.data.count), lifetime = Int64(clamping: request.expiresInSeconds)
-        _ = try await self.mapped { try await self.staging.append(id, offset: 0, data: Array(request.data)) }
         let outcome: SealOutcome?
         do {
+            let content = try await self.mapped { try await self.staging.stage(id, data: Array(request.data)) }
             outcome = try await self.database.transaction { session in
                 guard try await self.insertUpload(session, id: id, caller: caller, purpose: request.purpose, displayName: request.displayName,
                                                   expected: size, lifetime: lifetime, key: key)
                 else { return nil }  // the same key, put concurrently
-                return try await self.seal(session, caller, upload: id, purpose: request.purpose, displayName: DisplayName.clean(request.displayName),
-                                           expected: size, lifetime: lifetime)
+                return try await self.seal(session, caller, upload: id, content: content, purpose: request.purpose,
+                                           displayName: DisplayName.clean(request.displayName), expected: size, lifetime: lifetime)
             }
         } catch {
             await self.staging.remove(id)
@@ -201,11 +196,11 @@ extension BlobStore {
         }
     }
 
-    /// Inside the caller's transaction, with the upload's row written: digest and type from the
-    /// staged bytes, the limits, then the object (shared with equal content) and the blob's row.
-    private func seal(_ session: PostgresSession, _ caller: RPCCaller, upload id: UUID, purpose: String, displayName: String,
-                      expected: Int64, lifetime requested: Int64) async throws -> SealOutcome {
-        let content = try await self.mapped { try await self.staging.seal(id) }
+    /// Inside the caller's transaction, with the upload's row written and its bytes staged and
+    /// flushed (`content`): type from the bytes, the limits, then the object (shared with equal
+    /// content) and the blob's row.
+    private func seal(_ session: PostgresSession, _ caller: RPCCaller, upload id: UUID, content: StagingArea.Content, purpose: String,
+                      displayName: String, expected: Int64, lifetime requested: Int64) async throws -> SealOutcome {
         if expected > 0 && content.size < expected {
             throw StorageFailure.error(.failedPrecondition, "upload_incomplete", "\(content.size) of \(expected) bytes arrived; send the rest")
         }
@@ -228,7 +223,7 @@ extension BlobStore {
         // removing the object between our store and our insert. The object is stored before the
         // owner's quota lock is taken: that lock serialises all of an owner's writes, and held
         // across the store's directory sync it kept one owner's results waiting on each other.
-        _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["object:\(content.sha256)"])
+        _ = try await session.query(StorageStatements.lock, ["object:\(content.sha256)"])
         try await self.mapped {
             try await self.backend.store(stagedFile: self.staging.path(id), sha256: content.sha256, size: content.size,
                                          contentType: sniffed.contentType)
@@ -237,9 +232,7 @@ extension BlobStore {
         // under the owner's quota lock, in one call (storage_seal, Storage migration 4).
         let lifetime = requested > 0 ? requested : self.configuration.lifetimes[purpose].map { $0.components.seconds }
         let quota = self.configuration.quota(for: caller.tier)
-        if let row = try await session.query("""
-            SELECT \(BlobRecord.columns) FROM storage_seal($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::bigint, $12)
-            """, [id, UUID(), caller.id, purpose, sniffed.contentType, content.size, content.sha256, displayName,
+        if let row = try await session.query(StorageStatements.seal, [id, UUID(), caller.id, purpose, sniffed.contentType, content.size, content.sha256, displayName,
                   sniffed.width, sniffed.height, lifetime, quota]).first {
             return .blob(try BlobRecord(row).message)
         }

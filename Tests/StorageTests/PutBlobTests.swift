@@ -31,6 +31,7 @@ import Testing
         jpeg += [UInt8](repeating: 7, count: 160_000 - jpeg.count)
         let blob = try await put(jpeg, key: "job:1:output")
         #expect(blob.byteSize == 160_000 && blob.contentType == "image/jpeg" && blob.purpose == "result" && blob.width == 32)
+        #expect(blob.sha256 == sha256Hex(jpeg), "digested from the bytes at hand, not read back")
         var read = StorageReadBlobRequest()
         read.blobID = blob.blobID
         var bytes: [UInt8] = []
