@@ -173,8 +173,8 @@ struct Submissions: Sendable {
     }
 
     /// Inserts the plan's jobs (and their batch, and their queue rows), numbered for fair queuing,
-    /// in one statement — one round trip and one commit for a submission of any size. Answers a
-    /// single job's row (JobRecord); a batch is read back as a batch.
+    /// in one statement (`SubmissionStatements`) — one round trip and one commit for a submission of
+    /// any size. Answers a single job's row (JobRecord); a batch is read back as a batch.
     @discardableResult
     func insert(_ plan: Plan, holds: [UUID: String], owner: String, batch: (id: UUID, key: String, request: [UInt8])?,
                 job: (key: String, request: [UInt8])?, deleteOriginals: Bool, deadlineSeconds: UInt32) async throws -> [PostgresRow] {
@@ -182,35 +182,9 @@ struct Submissions: Sendable {
             : min(Int64(deadlineSeconds), self.configuration.maxDeadline.components.seconds)
         let paid = plan.tier.priority
         let priority = (plan.lane == "fast" ? 0 : 2) + (paid ? 0 : 1)
-        // The queue's head is the lowest fair_seq still queued: the first of each priority's run in
-        // the claim index, four probes. (A plain min() read every queued entry of the index — 31 ms
-        // a submission behind a backlog of 20,000 jobs.) The batch row, inserted by the same
-        // statement, is there when the jobs' foreign keys are checked at its end.
-        let rows = try await self.database.query("""
-            WITH batch AS (
-                INSERT INTO batches (id, owner_id, tool, lane, job_count, remaining, quoted_credits, idempotency_key, request)
-                SELECT $2, $1, $3, $5, $8, $8, $19, $20, $21 WHERE $2::uuid IS NOT NULL
-            ), head AS (
-                SELECT coalesce(min((SELECT fair_seq FROM job_queue WHERE worker IS NULL AND priority = p ORDER BY fair_seq LIMIT 1)), 0) AS seq
-                FROM generate_series(0, 3) AS p
-            ), queue AS (
-                INSERT INTO owner_queues AS q (owner_id, last_seq) SELECT $1, head.seq + $8 FROM head
-                ON CONFLICT (owner_id) DO UPDATE SET last_seq = greatest(q.last_seq + $8, excluded.last_seq)
-                RETURNING last_seq - $8 AS base
-            ), inserted AS (
-                INSERT INTO jobs AS j (id, owner_id, batch_id, tool, steps, input_blob_ids, lane, tier, priority, fair_seq, max_output_edge,
-                                       delete_originals, max_attempts, quoted_credits, hold_id, credits, deadline, idempotency_key, request)
-                SELECT d.id, $1, $2, $3, $4::jsonb, d.inputs::text[], $5, $6, $7, queue.base + d.n, $9, $10, $11, d.credits,
-                       nullif(d.hold, ''), CASE WHEN d.hold = '' THEN 'none' ELSE 'held' END,
-                       now() + $12 * interval '1 second', $13, $14
-                FROM unnest($15::uuid[], $16::text[], $17::bigint[], $18::text[]) WITH ORDINALITY AS d(id, inputs, credits, hold, n), queue
-                RETURNING j.id AS queue_job_id, j.fair_seq AS queue_seq, j.run_after AS queue_run_after, j.deadline AS queue_deadline\(job == nil ? "" : ", " + JobRecord.columns)
-            ), queued AS (
-                INSERT INTO job_queue (job_id, owner_id, priority, fair_seq, run_after, deadline)
-                SELECT queue_job_id, $1, $7, queue_seq, queue_run_after, queue_deadline FROM inserted
-            )
-            SELECT * FROM inserted\(job == nil ? " WHERE false" : "")
-            """, [owner, batch?.id, plan.tool.name, try StepsJSON.encode(plan.tool.steps), plan.lane, plan.tier.tierID, priority,
+        let statement = job == nil ? SubmissionStatements.insertBatch : SubmissionStatements.insertJob
+        let rows = try await self.database.query(statement, [
+                  owner, batch?.id, plan.tool.name, try StepsJSON.encode(plan.tool.steps), plan.lane, plan.tier.tierID, priority,
                   plan.jobs.count, Int(plan.tier.maxOutputPixels), deleteOriginals, self.configuration.maxAttempts, deadline, job?.key, job?.request,
                   PostgresTextArray.literal(plan.jobs.map { $0.id.uuidString }),
                   PostgresTextArray.literal(plan.jobs.map { PostgresTextArray.literal($0.inputs) }),
