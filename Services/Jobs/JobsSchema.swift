@@ -425,5 +425,13 @@ enum JobsSchema {
             -- Half of each new page is left for later versions of its rows (claim, end, settlement).
             ALTER TABLE jobs SET (fillfactor = 50);
             """),
+        // A batch's jobs are inserted by the statement that inserts the batch (SubmissionStatements),
+        // and neither batches nor jobs are ever deleted: the foreign key could not fail, yet it
+        // checked and share-locked the batch row once per job, which cost submissions a fifth of
+        // their time and the no-op drain 11 % (docs/performance.md, session 11).
+        // `batchesFinishingTogether` checks that every job's batch exists.
+        Migration(version: 8, name: "batch key unchecked", sql: """
+            ALTER TABLE jobs DROP CONSTRAINT jobs_batch_id_fkey;
+            """),
     ]
 }

@@ -10,8 +10,8 @@ import Postgres
 ///
 /// The queue's head is the lowest fair_seq still queued: the first of each priority's run in
 /// the claim index, four probes. (A plain min() read every queued entry of the index — 31 ms
-/// a submission behind a backlog of 20,000 jobs.) The batch row, inserted by the same
-/// statement, is there when the jobs' foreign keys are checked at its end.
+/// a submission behind a backlog of 20,000 jobs.) The batch row is inserted by the same
+/// statement as its jobs; that is why `jobs.batch_id` needs no foreign key (Jobs migration 8).
 enum SubmissionStatements {
     static let insertBatch = PostgresPreparedStatement(insert(returningJob: false))
     static let insertJob = PostgresPreparedStatement(insert(returningJob: true))

@@ -197,6 +197,9 @@ import Testing
         }
         #expect(try await jobs.count("SELECT count(*) FROM jobs WHERE status = 'succeeded' AND credits = 'captured'") == 2_000)
         #expect(try await jobs.count("SELECT count(*) FROM batches WHERE remaining = 0") == 200)
+        // Every job's batch exists (Jobs migration 8 dropped the foreign key that checked it per row).
+        #expect(try await jobs.count("SELECT count(*) FROM jobs j WHERE batch_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = j.batch_id)") == 0)
+        #expect(try await jobs.count("SELECT count(*) FROM jobs WHERE batch_id IS NOT NULL") == 2_000)
         #expect(try await jobs.count("SELECT count(DISTINCT payload::jsonb -> 'data' ->> 'batch_id') FROM deliveries WHERE event = 'batch.completed'") == 200)
         #expect(try await jobs.count("SELECT count(*) FROM deliveries WHERE event = 'batch.completed'") == 200)
         #expect(try await jobs.count("SELECT count(DISTINCT payload::jsonb -> 'data' ->> 'job_id') FROM deliveries WHERE event = 'job.succeeded'") == 2_000)
