@@ -223,7 +223,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ServiceRuntimeTests",
-            dependencies: ["ServiceRuntime", "RPC", "ImageSwissProtos"],
+            dependencies: [
+                "ServiceRuntime", "RPC", "ImageSwissProtos",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -4,7 +4,8 @@ import ServiceLifecycle
 /// Runs `round` again and again until the service is cancelled or asked to stop, sleeping
 /// `interval` after each round. A round that throws is logged at `level` with `failure` and the
 /// next round runs as usual: a background loop (sweeps, outboxes) retries by running again, not by
-/// stopping its service.
+/// stopping its service. The sleep ends early on graceful shutdown, so a long interval does not
+/// hold up SIGTERM.
 public func repeatUntilShutdown(
     every interval: Duration, logger: Logger, level: Logger.Level = .warning, failure: Logger.Message,
     _ round: () async throws -> Void
@@ -15,6 +16,6 @@ public func repeatUntilShutdown(
         } catch {
             logger.log(level: level, failure, metadata: ["error": "\(error)"])
         }
-        try? await Task.sleep(for: interval)
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
     }
 }

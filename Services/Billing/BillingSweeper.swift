@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import ServiceRuntime
 
 /// Every BILLING_SWEEP_INTERVAL_MS: releases holds past their time, expires lots past theirs,
 /// renews subscriptions whose period ended. Each change is its own transaction, so a crash in the
@@ -9,18 +10,13 @@ struct BillingSweeper: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
-            do {
-                let holds = try await self.billing.expireHolds()
-                let renewals = try await self.billing.renewSubscriptions()
-                let lots = try await self.billing.ledger.expireLots(self.billing.database)
-                if holds + renewals + lots > 0 {
-                    self.logger.info("billing sweep", metadata: ["expired_holds": "\(holds)", "renewals": "\(renewals)", "expired_lots": "\(lots)"])
-                }
-            } catch {
-                self.logger.error("billing sweep failed", metadata: ["error": "\(error)"])
+        await repeatUntilShutdown(every: self.billing.configuration.sweepInterval, logger: self.logger, level: .error, failure: "billing sweep failed") {
+            let holds = try await self.billing.expireHolds()
+            let renewals = try await self.billing.renewSubscriptions()
+            let lots = try await self.billing.ledger.expireLots(self.billing.database)
+            if holds + renewals + lots > 0 {
+                self.logger.info("billing sweep", metadata: ["expired_holds": "\(holds)", "renewals": "\(renewals)", "expired_lots": "\(lots)"])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.billing.configuration.sweepInterval) }
         }
     }
 }

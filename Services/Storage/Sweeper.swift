@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import ServiceRuntime
 
 /// The background sweep, every STORAGE_SWEEP_INTERVAL_MS: blobs past their expiry (object
 /// included when it was the last reference), uploads never committed and past their time, and
@@ -11,16 +12,11 @@ struct Sweeper: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
-            do {
-                let (blobs, uploads, files) = try await self.sweepOnce()
-                if blobs + uploads + files > 0 {
-                    self.logger.info("swept", metadata: ["expired_blobs": "\(blobs)", "expired_uploads": "\(uploads)", "stray_files": "\(files)"])
-                }
-            } catch {
-                self.logger.error("sweep failed", metadata: ["error": "\(error)"])
+        await repeatUntilShutdown(every: self.interval, logger: self.logger, level: .error, failure: "sweep failed") {
+            let (blobs, uploads, files) = try await self.sweepOnce()
+            if blobs + uploads + files > 0 {
+                self.logger.info("swept", metadata: ["expired_blobs": "\(blobs)", "expired_uploads": "\(uploads)", "stray_files": "\(files)"])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
         }
     }
 
