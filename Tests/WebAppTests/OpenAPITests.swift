@@ -12,18 +12,23 @@ import Testing
         let stack = try await ServiceStack.start(["auth", "billing", "storage", "imageops", "jobs"], environment: [
             "EDGE_PUBLIC_URL": "", "EDGE_RATE_LIMIT_IP_PER_S": "100000", "EDGE_RATE_LIMIT_IP_BURST": "100000",
             "EDGE_RATE_LIMIT_USER_PER_S": "100000", "EDGE_RATE_LIMIT_USER_BURST": "100000",
+            "AUTH_FIRST_ADMIN_EMAIL": "schema-admin@imageswiss.test",
         ])
         defer { Task { await stack.stop() } }
         let user = try await stack.http.signedInUser("schema@imageswiss.test")
+        let admin = try await stack.http.signedInUser("schema-admin@imageswiss.test")
         let document = try await stack.http.call("GET", "/api/v1/openapi.json")
         #expect(document.status == 200 && document.json["openapi"] as? String == "3.1.0")
-        let result = try await runWithStatus("/usr/bin/env", [
-            "schemathesis", "run", stack.http.baseURL + "/api/v1/openapi.json",
-            "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
-            "--max-examples", "15", "--seed", "1", "--request-timeout", "20",
-            "-H", "Authorization: Bearer \(user.access)",
-        ], environment: ProcessInfo.processInfo.environment.merging(["NO_COLOR": "1", "SCHEMATHESIS_HOOKS": ""]) { $1 })
-        #expect(result.status == 0 && result.output.contains("passed"), "\(result.output.suffix(6000))")
+        // Every operation as a user (the admin ones answer 403), then the admin ones as an admin.
+        for (token, only) in [(user.access, [String]()), (admin.access, ["--include-path-regex", "^/api/v1/admin"])] {
+            let result = try await runWithStatus("/usr/bin/env", [
+                "schemathesis", "run", stack.http.baseURL + "/api/v1/openapi.json",
+                "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+                "--max-examples", "15", "--seed", "1", "--request-timeout", "20",
+                "-H", "Authorization: Bearer \(token)",
+            ] + only, environment: ProcessInfo.processInfo.environment.merging(["NO_COLOR": "1", "SCHEMATHESIS_HOOKS": ""]) { $1 })
+            #expect(result.status == 0 && result.output.contains("passed"), "\(only) \(result.output.suffix(6000))")
+        }
     }
 
     @Test func headersCORSAndRateLimits() async throws {

@@ -42,6 +42,9 @@ SCHEMAS = {
                        "sufficient": B}, ["total_credits", "job_count"]),
     "Webhook": obj({"id": S, "url": S, "events": {"type": "array", "items": S}, "secret": S, "created_at": TIME}, ["id", "url"]),
     "Delivery": obj({"id": I, "event": S, "status": S, "attempts": I, "last_status_code": I, "payload": S}, ["id", "event", "status"]),
+    "Lane": obj({"lane": S, "queued": I, "running": I, "oldest_wait_seconds": {"type": "number"}}, ["lane", "queued", "running"]),
+    "AuditEntry": obj({"id": I, "actor_id": S, "action": S, "target_id": S, "detail": {"type": "object", "additionalProperties": S}, "at": TIME},
+                      ["id", "action"]),
     "Pack": obj({"id": S, "name": S, "price_cents": I, "credits": I}, ["id", "credits"]),
     "Checkout": obj({"id": S, "status": S, "provider": S, "payment_url": S}, ["id", "status"]),
 }
@@ -120,6 +123,20 @@ PATHS = {
     "/api/v1/webhooks": {"get": op("The caller's webhooks", 200, page("Webhook"), tag="webhooks")},
     "/api/v1/webhooks/{id}": {"delete": op("Delete a webhook", 204, params=[path_id()], tag="webhooks")},
     "/api/v1/webhooks/{id}/deliveries": {"get": op("A webhook's delivery log", 200, page("Delivery"), params=[path_id(), query("page_token")], tag="webhooks")},
+    # Admin (the caller's account has role admin; others get 403). Documented here: the reads and the
+    # queue's operations; the other admin calls (prices, grants, user state, key rotation) are in docs/api.md.
+    "/api/v1/admin/users": {"get": op("Accounts, filtered by a text query", 200, page("Account"), params=PAGING + [query("q")], tag="admin")},
+    "/api/v1/admin/users/{id}": {"get": op("One account", 200, ref("Account"), params=[path_id()], tag="admin")},
+    "/api/v1/admin/audit": {"get": op("The audit log, newest first", 200, page("AuditEntry"), params=PAGING, tag="admin")},
+    "/api/v1/admin/billing/prices": {"get": op("The price list in force", 200, {"type": "object"}, tag="admin")},
+    "/api/v1/admin/billing/report": {"get": op("Revenue and credits over a period", 200, {"type": "object"},
+                                               params=[query("from", {"type": "string", "format": "date-time"}), query("to", {"type": "string", "format": "date-time"}),
+                                                       query("limit", {"type": "integer", "minimum": 1, "maximum": 1000})], tag="admin")},
+    "/api/v1/admin/jobs": {"get": op("Every user's jobs, filtered", 200, page("Job"),
+                                     params=PAGING + [query("owner_id"), query("status"), query("lane"), query("tool"), query("batch_id")], tag="admin")},
+    "/api/v1/admin/jobs/{id}/retry": {"post": op("Queue a failed, canceled or expired job again", 200, ref("Job"), params=[path_id()], tag="admin")},
+    "/api/v1/admin/jobs/{id}/cancel": {"post": op("Cancel any user's job", 200, ref("Job"), params=[path_id()], tag="admin")},
+    "/api/v1/admin/queues": {"get": op("Queue depth per lane", 200, page("Lane"), tag="admin")},
 }
 
 document = {
