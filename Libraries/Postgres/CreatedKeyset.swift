@@ -14,11 +14,11 @@ public struct CreatedKeyset: Sendable, Equatable {
     /// A token this format gave; nil for anything else (the caller answers invalid page_token).
     public init?(token: String) {
         let parts = token.split(separator: "_")
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(text: String(parts[1])) else { return nil }
         self.init(createdMicros: micros, id: id)
     }
 
-    public var token: String { "\(self.createdMicros)_\(self.id.uuidString.lowercased())" }
+    public var token: String { "\(self.createdMicros)_\(self.id.lowercasedText)" }
 
     /// The rows after this one in newest-first order, as a condition on the given columns (compared
     /// in whole microseconds, as the token carries them), its values bound in `parameters`.

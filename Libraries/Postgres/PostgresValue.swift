@@ -66,9 +66,9 @@ extension Bool: PostgresEncodable, PostgresDecodable {
 }
 
 extension UUID: PostgresEncodable, PostgresDecodable {
-    public var postgresValue: PostgresValue { .text(self.uuidString.lowercased()) }
+    public var postgresValue: PostgresValue { .text(self.lowercasedText) }
     public static func decode(postgresText text: String) throws -> UUID {
-        guard let value = UUID(uuidString: text) else { throw PostgresError(.decoding, "'\(text)' is not a UUID") }
+        guard let value = UUID(text: text) else { throw PostgresError(.decoding, "'\(text)' is not a UUID") }
         return value
     }
 }

@@ -44,7 +44,7 @@ final class JobNotifications: Service, Sendable {
 
     /// Jobs changed (status or progress): wake their watchers here now, and elsewhere shortly.
     func changed(_ ids: [UUID]) {
-        let keys = ids.map { $0.uuidString.lowercased() }
+        let keys = ids.map { $0.lowercasedText }
         self.wake(keys)
         self.pending.withLock { $0.changed.formUnion(keys) }
     }

@@ -47,7 +47,7 @@ struct JobQueue: Sendable {
     func claim(worker: String, limit: Int, finished: some Collection<UUID>, bounded: Bool) async throws -> [ClaimedJob] {
         let window: Int? = bounded ? self.configuration.claimWindow : nil
         let rows = try await self.database.query(ClaimStatements.claim, [worker, limit, self.configuration.maxRunningPerUser, self.leaseSeconds,
-                                                                         PostgresTextArray.literal(finished.map { $0.uuidString }), window])
+                                                                         PostgresTextArray.literal(finished.map { $0.lowercasedText }), window])
         try self.announce(rows)
         // A batch's jobs share their steps: each distinct text is decoded once.
         var steps: [String: [JobsStep]] = [:]
@@ -90,7 +90,7 @@ struct JobQueue: Sendable {
         let rows = try await self.database.query("""
             WITH mine AS (\(Self.lockedRuns))
             UPDATE job_queue q SET lease_expires = now() + $3 * interval '1 second' FROM mine WHERE q.job_id = mine.id RETURNING q.job_id AS id
-            """, [worker, PostgresTextArray.literal(ids.map { $0.uuidString }), self.leaseSeconds])
+            """, [worker, PostgresTextArray.literal(ids.map { $0.lowercasedText }), self.leaseSeconds])
         return Set(try rows.map { try $0.decode("id", as: UUID.self) })
     }
 
@@ -120,7 +120,7 @@ struct JobQueue: Sendable {
     /// worker's (a run whose lease was lost, or canceled meanwhile, counts for nothing).
     func succeed(worker: String, _ finished: [(UUID, JobOutcome)]) async throws -> (succeeded: Set<UUID>, unsettled: [Unsettled]) {
         guard !finished.isEmpty else { return ([], []) }
-        let rows = try await self.database.query(Self.succeedStatement, [worker, PostgresTextArray.literal(finished.map { $0.0.uuidString }),
+        let rows = try await self.database.query(Self.succeedStatement, [worker, PostgresTextArray.literal(finished.map { $0.0.lowercasedText }),
                   PostgresTextArray.literal(finished.map { PostgresTextArray.literal($0.1.outputs) }),
                   PostgresTextArray.literal(finished.map { PostgresTextArray.literal($0.1.thumbnails) }),
                   PostgresTextArray.literal(finished.map { $0.1.resultJSON })])
@@ -178,7 +178,7 @@ struct JobQueue: Sendable {
             UPDATE jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), lease_owner = NULL,
                 run_after = now(), progress_message = 'queued (worker stopped)', updated_at = now()
             FROM requeued WHERE jobs.id = requeued.job_id
-            """, [worker, PostgresTextArray.literal(ids.map { $0.uuidString })])
+            """, [worker, PostgresTextArray.literal(ids.map { $0.lowercasedText })])
     }
 
     /// Running jobs whose lease expired (their worker died): queued again, or failed after the last attempt.
@@ -251,7 +251,7 @@ struct JobQueue: Sendable {
                 last_error = coalesce(s.note, last_error)
             FROM unnest($1::uuid[], $2::text[], $3::text[]) AS s(id, credits, note)
             WHERE jobs.id = s.id AND jobs.credits IN ('capture_pending', 'release_pending')
-            """, [PostgresTextArray.literal(jobs.map(\.id.uuidString)), PostgresTextArray.literal(jobs.map { $0.captured ? "captured" : "released" }),
+            """, [PostgresTextArray.literal(jobs.map(\.id.lowercasedText)), PostgresTextArray.literal(jobs.map { $0.captured ? "captured" : "released" }),
                   PostgresTextArray.literal(jobs.map(\.note))])
     }
 

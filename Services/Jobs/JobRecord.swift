@@ -20,9 +20,9 @@ enum JobRecord {
 
     static func job(_ row: PostgresRow, showWorker: Bool = false) throws -> JobsJob {
         var job = JobsJob()
-        job.jobID = (try row.decode("id", as: UUID.self)).uuidString.lowercased()
+        job.jobID = (try row.decode("id", as: UUID.self)).lowercasedText
         job.ownerID = try row.decode("owner_id")
-        job.batchID = (try row.decodeIfPresent("batch_id", as: UUID.self))?.uuidString.lowercased() ?? ""
+        job.batchID = (try row.decodeIfPresent("batch_id", as: UUID.self))?.lowercasedText ?? ""
         job.tool = try row.decode("tool")
         job.steps = try StepsJSON.decode(try row.decode("steps"))
         job.inputBlobIds = PostgresTextArray.plainElements(try row.decode("inputs"))

@@ -1,5 +1,6 @@
 import Foundation
 import ImageSwissProtos
+import Postgres
 import RPC
 
 /// Runs one claimed job: reads its inputs from Storage, does the work (a provider for an AI
@@ -59,7 +60,7 @@ struct JobRunner: Sendable {
         let name = Self.outputName(input: input?.0.displayName, tool: tool.name, contentType: processed.contentType)
         let output = try await self.call("storing the result") {
             try await self.storage.write(processed.image, owner: job.ownerID, purpose: "result", name: name,
-                                         key: "job:\(job.id.uuidString.lowercased()):\(job.attempt):output")
+                                         key: "job:\(job.id.lowercasedText):\(job.attempt):output")
         }
         let thumbnail = try await self.thumbnail(of: processed, output: output, job: job)
         return JobOutcome(outputs: [output.blobID], thumbnails: [thumbnail])
@@ -107,7 +108,7 @@ struct JobRunner: Sendable {
         }
         return try await self.call("storing the thumbnail") {
             try await self.storage.write(small.image, owner: job.ownerID, purpose: "thumbnail", name: "thumbnail.webp",
-                                         key: "job:\(job.id.uuidString.lowercased()):\(job.attempt):thumbnail").blobID
+                                         key: "job:\(job.id.lowercasedText):\(job.attempt):thumbnail").blobID
         }
     }
 
@@ -129,7 +130,7 @@ struct JobRunner: Sendable {
         let stem = (blob.displayName as NSString).deletingPathExtension
         let output = try await self.call("storing the text") {
             try await self.storage.write(Data(json.utf8), owner: job.ownerID, purpose: "result", name: (stem.isEmpty ? "image" : stem) + ".ocr.json",
-                                         key: "job:\(job.id.uuidString.lowercased()):\(job.attempt):output")
+                                         key: "job:\(job.id.lowercasedText):\(job.attempt):output")
         }
         return JobOutcome(outputs: [output.blobID], resultJSON: json)
     }

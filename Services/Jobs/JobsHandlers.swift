@@ -1,4 +1,5 @@
 import ImageSwissProtos
+import Postgres
 import RPC
 import ServiceRuntime
 
@@ -37,7 +38,7 @@ struct JobsHandlers: Sendable {
     static func watch(_ jobs: JobsService, _ notifications: JobNotifications, _ caller: RPCCaller, _ id: String,
                       send: (JobsJobEvent) async throws -> Void) async throws {
         let jobID = try JobsService.parseID(id, "job")
-        let key = jobID.uuidString.lowercased()
+        let key = jobID.lowercasedText
         // Subscribe before the first read, so a change between the two is not missed.
         let (changes, token) = notifications.watch(key)
         defer { notifications.unwatch(key, token) }

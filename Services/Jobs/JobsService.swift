@@ -140,7 +140,7 @@ struct JobsService: Sendable {
             """, parameters.values)
         var response = JobsListJobsResponse()
         response.jobs = try rows.prefix(pageSize).map { try JobRecord.job($0, showWorker: caller.role == "admin") }
-        if rows.count > pageSize, let last = response.jobs.last, let id = UUID(uuidString: last.jobID) {
+        if rows.count > pageSize, let last = response.jobs.last, let id = UUID(text: last.jobID) {
             response.page.nextPageToken = CreatedKeyset(createdMicros: last.createdAt.unixMicros, id: id).token
         }
         return response
@@ -243,7 +243,7 @@ struct JobsService: Sendable {
             """, parameters.values)
         var response = JobsListBatchesResponse()
         for row in rows.prefix(pageSize) { response.batches.append(try await self.batch(try row.decode("id"), owner: caller.id)) }
-        if rows.count > pageSize, let last = response.batches.last, let id = UUID(uuidString: last.batchID) {
+        if rows.count > pageSize, let last = response.batches.last, let id = UUID(text: last.batchID) {
             response.page.nextPageToken = CreatedKeyset(createdMicros: last.createdAt.unixMicros, id: id).token
         }
         return response
@@ -270,7 +270,7 @@ struct JobsService: Sendable {
     func batch(_ id: UUID, owner: String?) async throws -> JobsBatch {
         guard let row = try await self.database.query(Self.batchStatement, [id, owner]).first else { throw JobsFailure.notFound("batch") }
         var batch = JobsBatch()
-        batch.batchID = id.uuidString.lowercased()
+        batch.batchID = id.lowercasedText
         batch.ownerID = try row.decode("owner_id")
         batch.tool = try row.decode("tool")
         batch.lane = try row.decode("lane")
@@ -310,7 +310,7 @@ struct JobsService: Sendable {
 
     /// A malformed id cannot name anything: not found, like another user's.
     static func parseID(_ text: String, _ what: String) throws -> UUID {
-        guard let id = UUID(uuidString: text) else { throw JobsFailure.notFound(what) }
+        guard let id = UUID(text: text) else { throw JobsFailure.notFound(what) }
         return id
     }
 }

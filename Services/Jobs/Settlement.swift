@@ -1,6 +1,7 @@
 import Foundation
 import ImageSwissProtos
 import Logging
+import Postgres
 import RPC
 
 /// Tells Billing how a job ended: capture its hold on success, release it otherwise.
@@ -68,7 +69,7 @@ struct Settlement: Sendable {
     /// A job's capture or release, its idempotency key derived from the job and its hold.
     private static func settlement(_ job: Unsettled) -> BillingSettlement {
         var item = BillingSettlement()
-        let key = "job:\(job.id.uuidString.lowercased()):\(job.holdID)"
+        let key = "job:\(job.id.lowercasedText):\(job.holdID)"
         if job.capture {
             var capture = BillingCaptureRequest()
             capture.holdID = job.holdID

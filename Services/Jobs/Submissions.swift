@@ -128,9 +128,9 @@ struct Submissions: Sendable {
                 request.holds = chunk.map { job in
                     var hold = BillingHoldRequest()
                     hold.amount = job.credits
-                    hold.reference = job.id.uuidString.lowercased()
+                    hold.reference = job.id.lowercasedText
                     hold.operation = plan.tool.name
-                    hold.idempotencyKey = "job:\(job.id.uuidString.lowercased()):hold"
+                    hold.idempotencyKey = "job:\(job.id.lowercasedText):hold"
                     return hold
                 }
                 let outcomes = try await self.billing.unary(BillingMethods.placeHolds, request, options: options).outcomes
@@ -160,7 +160,7 @@ struct Submissions: Sendable {
         let items = holds.map { job, hold in
             var release = BillingReleaseRequest()
             release.holdID = hold
-            release.idempotencyKey = "job:\(job.uuidString.lowercased()):release"
+            release.idempotencyKey = "job:\(job.lowercasedText):release"
             var item = BillingSettlement()
             item.release = release
             return item
@@ -186,7 +186,7 @@ struct Submissions: Sendable {
         let rows = try await self.database.query(statement, [
                   owner, batch?.id, plan.tool.name, try StepsJSON.encode(plan.tool.steps), plan.lane, plan.tier.tierID, priority,
                   plan.jobs.count, Int(plan.tier.maxOutputPixels), deleteOriginals, self.configuration.maxAttempts, deadline, job?.key, job?.request,
-                  PostgresTextArray.literal(plan.jobs.map { $0.id.uuidString }),
+                  PostgresTextArray.literal(plan.jobs.map { $0.id.lowercasedText }),
                   PostgresTextArray.literal(plan.jobs.map { PostgresTextArray.literal($0.inputs) }),
                   "{" + plan.jobs.map { String($0.credits) }.joined(separator: ",") + "}",
                   PostgresTextArray.literal(plan.jobs.map { holds[$0.id] ?? "" }),

@@ -54,7 +54,7 @@ struct Webhooks: Sendable {
 
     private static func webhook(_ row: PostgresRow) throws -> JobsWebhook {
         var webhook = JobsWebhook()
-        webhook.webhookID = (try row.decode("id", as: UUID.self)).uuidString.lowercased()
+        webhook.webhookID = (try row.decode("id", as: UUID.self)).lowercasedText
         webhook.url = try row.decode("url")
         webhook.events = PostgresTextArray.plainElements(try row.decode("events"))
         webhook.createdAt = .micros(try row.decode("created_us"))

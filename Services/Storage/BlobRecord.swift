@@ -39,7 +39,7 @@ struct BlobRecord: Sendable {
 
     var message: StorageBlob {
         var blob = StorageBlob()
-        blob.blobID = self.id.uuidString.lowercased()
+        blob.blobID = self.id.lowercasedText
         blob.ownerID = self.ownerID
         blob.purpose = self.purpose
         blob.contentType = self.contentType
@@ -57,6 +57,6 @@ struct BlobRecord: Sendable {
 
 /// Ids in requests are UUIDs; anything else cannot name a blob, so it is simply not found.
 func parseID(_ text: String, _ what: String) throws -> UUID {
-    guard let id = UUID(uuidString: text) else { throw StorageFailure.notFound(what) }
+    guard let id = UUID(text: text) else { throw StorageFailure.notFound(what) }
     return id
 }

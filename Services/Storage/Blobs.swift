@@ -28,9 +28,9 @@ extension BlobStore {
     /// The caller's blobs among `ids`, in the order asked, in one query; an id that names no blob
     /// of the caller (malformed, unknown, another owner's) is left out.
     func blobs(_ ids: [String], owner: String) async throws -> [BlobRecord] {
-        let parsed = ids.compactMap { UUID(uuidString: $0) }
+        let parsed = ids.compactMap { UUID(text: $0) }
         guard !parsed.isEmpty else { return [] }
-        let rows = try await self.database.query(StorageStatements.ownBlobs, [PostgresTextArray.literal(parsed.map(\.uuidString)), owner])
+        let rows = try await self.database.query(StorageStatements.ownBlobs, [PostgresTextArray.literal(parsed.map(\.lowercasedText)), owner])
         let found = Dictionary(try rows.map { let record = try BlobRecord($0); return (record.id, record) }, uniquingKeysWith: { first, _ in first })
         return parsed.compactMap { found[$0] }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import ImageSwissProtos
+import Postgres
 import RPC
 import ServiceRuntime
 
@@ -19,7 +20,7 @@ extension BlobStore {
         guard ttl <= self.configuration.signedLinkMaxTTL.components.seconds else {
             throw StorageFailure.invalid("ttl_seconds", "links live at most \(self.configuration.signedLinkMaxTTL.components.seconds) seconds")
         }
-        return signer.sign(blobID: record.id.uuidString.lowercased(), expiresUnix: Int64(Date().timeIntervalSince1970) + ttl, disposition: disposition)
+        return signer.sign(blobID: record.id.lowercasedText, expiresUnix: Int64(Date().timeIntervalSince1970) + ttl, disposition: disposition)
     }
 
     /// The blob a read names: the caller's own, or any blob through a valid signed link.

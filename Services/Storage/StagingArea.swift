@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Postgres
 
 /// The bytes of uploads in progress: one file per upload id under `<data dir>/staging`. The file's
 /// size is the truth of how much arrived, so a resumed upload continues exactly where bytes stop.
@@ -48,7 +49,7 @@ struct StagingArea: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
-    func path(_ upload: UUID) -> String { "\(self.directory)/\(upload.uuidString.lowercased())" }
+    func path(_ upload: UUID) -> String { "\(self.directory)/\(upload.lowercasedText)" }
 
     /// Bytes staged so far (0 before the first chunk).
     func size(_ upload: UUID) async throws -> Int64 {
@@ -126,7 +127,7 @@ struct StagingArea: Sendable {
         let cutoff = Date().addingTimeInterval(-Double(age.components.seconds))
         return try await self.io.run {
             try FileManager.default.contentsOfDirectory(atPath: directory).compactMap { name -> UUID? in
-                guard let id = UUID(uuidString: name),
+                guard let id = UUID(text: name),
                       let modified = try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)")[.modificationDate] as? Date,
                       modified < cutoff
                 else { return nil }

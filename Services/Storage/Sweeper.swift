@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Postgres
 import ServiceLifecycle
 import ServiceRuntime
 
@@ -43,7 +44,7 @@ struct Sweeper: Service {
         if !candidates.isEmpty {
             let open = Set(try await self.store.database.query(
                 "SELECT id FROM uploads WHERE blob_id IS NULL AND id = ANY($1::uuid[])",
-                ["{" + candidates.map { $0.uuidString.lowercased() }.joined(separator: ",") + "}"]
+                ["{" + candidates.map { $0.lowercasedText }.joined(separator: ",") + "}"]
             ).map { try $0.decode("id", as: UUID.self) })
             for id in candidates where !open.contains(id) {
                 await self.store.staging.remove(id)

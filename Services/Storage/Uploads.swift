@@ -63,12 +63,12 @@ extension BlobStore {
             FROM uploads WHERE id = $1 AND owner_id = $2 AND expires_at > now()
             """, [id, caller.id]).first else { throw StorageFailure.notFound("upload") }
         var upload = StorageUpload()
-        upload.uploadID = id.uuidString.lowercased()
+        upload.uploadID = id.lowercasedText
         upload.maxChunkSize = UInt64(self.configuration.maxChunkBytes)
         upload.maxSize = UInt64(self.configuration.maxUploadBytes)
         upload.expiresAt = .micros(try row.decode("expires_us"))
         if let blob = try row.decodeIfPresent("blob_id", as: UUID.self) {
-            upload.blobID = blob.uuidString.lowercased()
+            upload.blobID = blob.lowercasedText
         } else {
             upload.received = UInt64(try await self.staging.size(id))
         }

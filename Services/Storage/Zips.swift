@@ -1,5 +1,6 @@
 import Foundation
 import ImageSwissProtos
+import Postgres
 import ServiceRuntime
 
 /// ZIP archives of many blobs, streamed: entries are stored (images are compressed already), each
@@ -15,7 +16,7 @@ extension BlobStore {
         let unique = try request.blobIds.filter { seen.insert(try parseID($0, "blob")).inserted }
         let records = try await self.blobs(unique, owner: caller.id)
         guard records.count == unique.count else { throw StorageFailure.notFound("blob") }
-        let names = DisplayName.archiveNames(records.map { ($0.id.uuidString.lowercased(), $0.displayName, $0.contentType) })
+        let names = DisplayName.archiveNames(records.map { ($0.id.lowercasedText, $0.displayName, $0.contentType) })
         let layout = ZipLayout(entries: Swift.zip(records, names).map { ZipLayout.Entry(name: $1, size: $0.byteSize, modified: $0.createdMicros) })
         guard layout.totalSize <= self.configuration.zipMaxBytes else {
             throw StorageFailure.error(.resourceExhausted, "archive_too_large", "archives are limited to \(self.configuration.zipMaxBytes) bytes")
