@@ -39,7 +39,7 @@ public enum PostgresTextArray {
 
     /// A bytea[] literal: each element in hex ("\\x…", its backslash escaped for the array syntax).
     public static func literal(_ values: [[UInt8]]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
+        let digits = Hex.digits
         var text = [UInt8]("{".utf8)
         for (index, value) in values.enumerated() {
             if index > 0 { text.append(UInt8(ascii: ",")) }

@@ -85,22 +85,13 @@ extension Array: PostgresEncodable, PostgresDecodable where Element == UInt8 {
         bytes.reserveCapacity((utf8.count - 2) / 2)
         var index = 2
         while index < utf8.count {
-            guard let high = hexValue(utf8[index]), let low = hexValue(utf8[index + 1]) else {
+            guard let high = Hex.value(utf8[index]), let low = Hex.value(utf8[index + 1]) else {
                 throw PostgresError(.decoding, "bytea value has a non-hex digit")
             }
             bytes.append(high << 4 | low)
             index += 2
         }
         return bytes
-    }
-}
-
-private func hexValue(_ c: UInt8) -> UInt8? {
-    switch c {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-    default: return nil
     }
 }
 

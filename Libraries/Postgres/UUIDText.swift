@@ -15,20 +15,17 @@ extension UUID {
 
     /// The lowercase hyphenated form, as PostgreSQL prints a `uuid` and the API shows ids.
     public var lowercasedText: String {
-        let digits: StaticString = "0123456789abcdef"
-        return withUnsafeBytes(of: self.uuid) { bytes in
+        withUnsafeBytes(of: self.uuid) { bytes in
             String(unsafeUninitializedCapacity: 36) { text in
-                digits.withUTF8Buffer { hex in
-                    var at = 0
-                    for (index, byte) in bytes.enumerated() {
-                        if index == 4 || index == 6 || index == 8 || index == 10 {
-                            text[at] = UInt8(ascii: "-")
-                            at += 1
-                        }
-                        text[at] = hex[Int(byte >> 4)]
-                        text[at + 1] = hex[Int(byte & 0x0f)]
-                        at += 2
+                var at = 0
+                for (index, byte) in bytes.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        text[at] = UInt8(ascii: "-")
+                        at += 1
                     }
+                    text[at] = Hex.digits[Int(byte >> 4)]
+                    text[at + 1] = Hex.digits[Int(byte & 0x0f)]
+                    at += 2
                 }
                 return 36
             }
@@ -45,21 +42,12 @@ extension UUID {
                     guard text[at] == UInt8(ascii: "-") else { return false }
                     at += 1
                 }
-                guard let high = Self.nibble(text[at]), let low = Self.nibble(text[at + 1]) else { return false }
+                guard let high = Hex.value(text[at]), let low = Hex.value(text[at + 1]) else { return false }
                 bytes[index] = high << 4 | low
                 at += 2
             }
             return true
         }
         return valid ? uuid : nil
-    }
-
-    private static func nibble(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

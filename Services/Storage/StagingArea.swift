@@ -13,17 +13,6 @@ struct StagingArea: Sendable {
         let sha256: String
         let size: Int64
         let head: [UInt8]
-
-        /// Digest, size and head of bytes at hand.
-        init(of bytes: [UInt8], headBytes: Int = StagingArea.headBytes) {
-            self.init(sha256: StagingArea.hex(SHA256.hash(data: bytes)), size: Int64(bytes.count), head: Array(bytes.prefix(headBytes)))
-        }
-
-        init(sha256: String, size: Int64, head: [UInt8]) {
-            self.sha256 = sha256
-            self.size = size
-            self.head = head
-        }
     }
 
     /// How many first bytes type detection sees.
@@ -134,5 +123,12 @@ struct StagingArea: Sendable {
                 return id
             }
         }
+    }
+}
+
+extension StagingArea.Content {
+    /// Digest, size and head of bytes at hand.
+    init(of bytes: [UInt8]) {
+        self.init(sha256: StagingArea.hex(SHA256.hash(data: bytes)), size: Int64(bytes.count), head: Array(bytes.prefix(StagingArea.headBytes)))
     }
 }
