@@ -27,6 +27,15 @@ public final class PostgresPool: Sendable {
         self.threads.start()
     }
 
+    /// Another pool to the same database, whose connections start their sessions with `settings`
+    /// (`PostgresConfiguration.sessionSettings`). Its owner closes it.
+    public func companion(poolSize: Int, sessionSettings settings: [String: String]) -> PostgresPool {
+        var configuration = self.configuration
+        configuration.poolSize = max(1, poolSize)
+        configuration.sessionSettings = settings
+        return PostgresPool(configuration: configuration, logger: self.logger)
+    }
+
     /// Runs one statement outside any transaction and returns its rows.
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> [PostgresRow] {

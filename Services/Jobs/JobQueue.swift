@@ -35,6 +35,8 @@ struct Unsettled: Sendable {
 /// queue row, so a worker that lost its lease (or a job canceled meanwhile) changes nothing.
 struct JobQueue: Sendable {
     let database: PostgresPool
+    /// Where claims and completions go (`QueueConnections`): planned once per connection.
+    let queueConnections: PostgresPool
     let configuration: JobsConfiguration
     let notifications: JobNotifications
 
@@ -46,7 +48,7 @@ struct JobQueue: Sendable {
     /// entries from the queue's head (see `ClaimStatements`).
     func claim(worker: String, limit: Int, finished: some Collection<UUID>, bounded: Bool) async throws -> [ClaimedJob] {
         let window: Int? = bounded ? self.configuration.claimWindow : nil
-        let rows = try await self.database.query(ClaimStatements.claim, [worker, limit, self.configuration.maxRunningPerUser, self.leaseSeconds,
+        let rows = try await self.queueConnections.query(ClaimStatements.claim, [worker, limit, self.configuration.maxRunningPerUser, self.leaseSeconds,
                                                                          PostgresTextArray.literal(finished.map { $0.lowercasedText }), window])
         try self.announce(rows)
         // A batch's jobs share their steps: each distinct text is decoded once.
@@ -120,7 +122,7 @@ struct JobQueue: Sendable {
     /// worker's (a run whose lease was lost, or canceled meanwhile, counts for nothing).
     func succeed(worker: String, _ finished: [(UUID, JobOutcome)]) async throws -> (succeeded: Set<UUID>, unsettled: [Unsettled]) {
         guard !finished.isEmpty else { return ([], []) }
-        let rows = try await self.database.query(Self.succeedStatement, [worker, PostgresTextArray.literal(finished.map { $0.0.lowercasedText }),
+        let rows = try await self.queueConnections.query(Self.succeedStatement, [worker, PostgresTextArray.literal(finished.map { $0.0.lowercasedText }),
                   PostgresTextArray.literal(finished.map { PostgresTextArray.literal($0.1.outputs) }),
                   PostgresTextArray.literal(finished.map { PostgresTextArray.literal($0.1.thumbnails) }),
                   PostgresTextArray.literal(finished.map { $0.1.resultJSON })])

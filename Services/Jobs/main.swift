@@ -16,6 +16,8 @@ struct JobsWiring: Sendable {
     let sweeper: JobsSweeper
     let deliverer: WebhookDeliverer
     let batchCounting: BatchCounting
+    /// Closes the workers' own connections once they stopped (listed before them).
+    let queueConnectionsCloser: PoolCloser
 
     init(_ context: ServiceContext) throws {
         guard let database = context.database else { throw ConfigurationError("jobs needs its database") }
@@ -33,7 +35,9 @@ struct JobsWiring: Sendable {
         let providers = ProviderRouter(configuration.providers, curl: CurlClient(threads: 4, maxResponseBytes: 64 << 20))
         let wakeups = WakeSignal()
         self.notifications = JobNotifications(database: database, wakeups: wakeups, logger: context.logger)
-        let queue = JobQueue(database: database, configuration: configuration, notifications: self.notifications)
+        let queueConnections = QueueConnections.open(beside: database, workers: configuration.workers)
+        self.queueConnectionsCloser = PoolCloser(queueConnections)
+        let queue = JobQueue(database: database, queueConnections: queueConnections, configuration: configuration, notifications: self.notifications)
         let settlement = Settlement(billing: billing, queue: queue, logger: context.logger)
         let submissions = Submissions(database: database, billing: billing, storage: storage, providers: providers, configuration: configuration,
                                       notifications: self.notifications, tiers: TierCache(lifetime: configuration.tierCacheLifetime))
@@ -73,7 +77,7 @@ actor JobsWiringHolder {
 
 await ServiceMain.run(ServiceCatalog.jobs, migrations: JobsSchema.migrations, extraServices: { context in
     let wiring = try await JobsWiringHolder.shared.wiring(context)
-    return [wiring.notifications, wiring.sweeper, wiring.batchCounting, wiring.deliverer] + wiring.workers
+    return [wiring.queueConnectionsCloser, wiring.notifications, wiring.sweeper, wiring.batchCounting, wiring.deliverer] + wiring.workers
 }, registerHandlers: { router, context in
     let wiring = try await JobsWiringHolder.shared.wiring(context)
     JobsHandlers(jobs: wiring.service, webhooks: wiring.webhooks, notifications: wiring.notifications).register(in: &router)

@@ -47,6 +47,38 @@ struct PostgresPoolTests {
         await pool.close()
     }
 
+    /// A companion pool's connections start their sessions with its settings, whether the database
+    /// is named by a URL or by libpq's key=value form; the pool it came from keeps the defaults.
+    @Test func companionPoolsStartWithTheirSessionSettings() async throws {
+        let url = try await TestPostgres.shared().makeDatabase()
+        let parts = try #require(URLComponents(string: url))
+        var keyValue = "host=\(parts.host ?? "127.0.0.1") port=\(parts.port ?? 5432) dbname=\(parts.path.dropFirst())"
+        if let user = parts.user { keyValue += " user=\(user)" }
+        if let password = parts.password { keyValue += " password=\(password)" }
+        for form in [url, keyValue] {
+            let pool = PostgresPool(configuration: .init(url: form, poolSize: 2))
+            let planned = pool.companion(poolSize: 2, sessionSettings: ["plan_cache_mode": "force_generic_plan", "jit": "off"])
+            let settings = "SELECT current_setting('plan_cache_mode') AS mode, current_setting('jit') AS jit"
+            let plain = try #require(try await pool.query(settings).first)
+            #expect(try plain.decode("mode", as: String.self) == "auto")
+            // Every connection of the companion, not only the first: two at once.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await planned.withSession { session in
+                            let row = try #require(try await session.query(settings + ", pg_sleep(0.05)::text").first)
+                            #expect(try row.decode("mode", as: String.self) == "force_generic_plan")
+                            #expect(try row.decode("jit", as: String.self) == "off")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            await planned.close()
+            await pool.close()
+        }
+    }
+
     /// A prepared statement is prepared once per connection and then run by name: the same answers
     /// as a plain query, past PostgreSQL's switch to a generic plan (after five runs), on every
     /// connection of the pool; one that does not parse fails like a query and can be fixed.
