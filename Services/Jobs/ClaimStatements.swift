@@ -11,8 +11,10 @@ import Postgres
 /// queued). `Worker` bounds its claims, and once a second at most claims what a bounded claim left
 /// unfilled without the bound, so that jobs behind a long run of a busy user's are still found.
 ///
-/// Prepared: its plan does not depend on its values. Users already at their limit are left out
-/// before rows are locked (every locked row costs a WAL record). `busy` is computed once, by
+/// Prepared: its plan does not depend on its values, and it runs on `QueueConnections`, which plan
+/// it once per connection (left to itself, PostgreSQL planned it afresh on every run). Users
+/// already at their limit are left out before rows are locked (every locked row costs a WAL
+/// record). `busy` is computed once, by
 /// `jobs_running_owners`, which always reads the running jobs through their index. Runs of this
 /// worker that finished and whose end is being written (`$5`) do not count: a claim made while they
 /// were still `running` found their user at the limit and came back empty.
