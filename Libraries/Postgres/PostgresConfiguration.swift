@@ -6,7 +6,7 @@ public struct PostgresConfiguration: Sendable {
     public var poolSize: Int
     /// DATABASE_CONNECT_TIMEOUT_S: seconds libpq waits for a connection.
     public var connectTimeoutSeconds: Int
-    /// Settings every connection starts its session with (libpq's `options`, `-c name=value`), for a
+    /// Settings every connection starts its session with (`SET name = value` once connected), for a
     /// pool kept for the few statements that need them; names and values are letters, digits, `_`
     /// and `.`. Empty: the server's and the role's defaults.
     public var sessionSettings: [String: String] {
@@ -21,25 +21,23 @@ public struct PostgresConfiguration: Sendable {
         self.sessionSettings = sessionSettings
     }
 
-    /// The URL with connect_timeout added unless it names one, and the session settings as `options`.
+    /// The URL with connect_timeout added unless it names one.
     var conninfo: String {
-        var parameters: [(String, String)] = []
-        if !self.url.contains("connect_timeout") { parameters.append(("connect_timeout", "\(self.connectTimeoutSeconds)")) }
-        if !self.sessionSettings.isEmpty {
-            parameters.append(("options", self.sessionSettings.sorted { $0.key < $1.key }.map { "-c \($0.key)=\($0.value)" }.joined(separator: " ")))
-        }
-        guard !parameters.isEmpty else { return self.url }
+        guard !self.url.contains("connect_timeout") else { return self.url }
         if self.url.hasPrefix("postgres://") || self.url.hasPrefix("postgresql://") {
-            // A URL's query: spaces and '=' inside a value are percent-encoded (libpq decodes them).
-            let query = parameters.map { name, value in
-                "\(name)=" + value.map { $0 == " " ? "%20" : $0 == "=" ? "%3D" : String($0) }.joined()
-            }
-            return self.url + (self.url.contains("?") ? "&" : "?") + query.joined(separator: "&")
+            return self.url + (self.url.contains("?") ? "&" : "?") + "connect_timeout=\(self.connectTimeoutSeconds)"
         }
-        return self.url + parameters.map { " \($0.0)='\($0.1)'" }.joined()
+        return self.url + " connect_timeout=\(self.connectTimeoutSeconds)"
     }
 
-    /// Plain words need no quoting in either form of `conninfo`; anything else is a programming error.
+    /// The session settings as the statement a new connection runs first; nil when there are none.
+    /// SET rather than libpq's `options`, which would replace any `options` the URL itself names.
+    var sessionSetup: String? {
+        guard !self.sessionSettings.isEmpty else { return nil }
+        return self.sessionSettings.sorted { $0.key < $1.key }.map { "SET \($0.key) = \($0.value)" }.joined(separator: "; ")
+    }
+
+    /// Plain words need no quoting in a SET; anything else is a programming error.
     private static func checkPlain(_ settings: [String: String]) {
         precondition(settings.allSatisfy { Self.isPlain($0.key) && Self.isPlain($0.value) }, "session settings are plain words: \(settings)")
     }

@@ -15,8 +15,15 @@ final class PostgresConnection: @unchecked Sendable {
 
     deinit { PQfinish(self.handle) }
 
+    /// Connects as `configuration` says, its session settings applied.
+    static func connect(_ configuration: PostgresConfiguration) throws -> PostgresConnection {
+        let connection = try Self.connect(configuration.conninfo)
+        if let setup = configuration.sessionSetup { try connection.executeScript(setup) }
+        return connection
+    }
+
     /// Connects with a libpq connection string or postgresql:// URL.
-    static func connect(_ conninfo: String) throws -> PostgresConnection {
+    private static func connect(_ conninfo: String) throws -> PostgresConnection {
         guard let handle = PQconnectdb(conninfo) else {
             throw PostgresError(.connection, "out of memory creating a connection")
         }

@@ -33,12 +33,12 @@ public final class PostgresListener: Sendable {
         (self.notifications, self.continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1024))
         self.thread = NIOThreadPool(numberOfThreads: 1)
         self.thread.start()
-        let conninfo = configuration.conninfo, stopped = self.stopped, continuation = self.continuation
+        let stopped = self.stopped, continuation = self.continuation
         self.thread.submit { _ in
             var pause: Double = 0.1
             while !stopped.withLockedValue({ $0 }) {
                 do {
-                    let connection = try PostgresConnection.connect(conninfo)
+                    let connection = try PostgresConnection.connect(configuration)
                     for channel in channels { _ = try connection.execute("LISTEN \(channel)", []) }
                     pause = 0.1
                     while !stopped.withLockedValue({ $0 }) {

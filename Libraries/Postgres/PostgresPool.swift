@@ -153,9 +153,9 @@ public final class PostgresPool: Sendable {
 
     /// Opens a connection for a slot already counted in `open`; gives the slot back on failure.
     private func openConnection() async throws -> PostgresConnection {
-        let conninfo = self.configuration.conninfo
+        let configuration = self.configuration
         do {
-            return try await self.threads.runIfActive { try PostgresConnection.connect(conninfo) }
+            return try await self.threads.runIfActive { try PostgresConnection.connect(configuration) }
         } catch {
             self.releaseSlot()
             throw error

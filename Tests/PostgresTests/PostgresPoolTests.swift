@@ -48,19 +48,22 @@ struct PostgresPoolTests {
     }
 
     /// A companion pool's connections start their sessions with its settings, whether the database
-    /// is named by a URL or by libpq's key=value form; the pool it came from keeps the defaults.
+    /// is named by a URL or by libpq's key=value form, and keep what the URL's own `options` set;
+    /// the pool it came from keeps the defaults.
     @Test func companionPoolsStartWithTheirSessionSettings() async throws {
         let url = try await TestPostgres.shared().makeDatabase()
         let parts = try #require(URLComponents(string: url))
         var keyValue = "host=\(parts.host ?? "127.0.0.1") port=\(parts.port ?? 5432) dbname=\(parts.path.dropFirst())"
         if let user = parts.user { keyValue += " user=\(user)" }
         if let password = parts.password { keyValue += " password=\(password)" }
-        for form in [url, keyValue] {
+        let withOptions = url + (url.contains("?") ? "&" : "?") + "options=-c%20application_name%3Dmine"
+        for form in [withOptions, keyValue + " options='-c application_name=mine'"] {
             let pool = PostgresPool(configuration: .init(url: form, poolSize: 2))
             let planned = pool.companion(poolSize: 2, sessionSettings: ["plan_cache_mode": "force_generic_plan", "jit": "off"])
-            let settings = "SELECT current_setting('plan_cache_mode') AS mode, current_setting('jit') AS jit"
+            let settings = "SELECT current_setting('plan_cache_mode') AS mode, current_setting('jit') AS jit, current_setting('application_name') AS name"
             let plain = try #require(try await pool.query(settings).first)
             #expect(try plain.decode("mode", as: String.self) == "auto")
+            #expect(try plain.decode("name", as: String.self) == "mine")
             // Every connection of the companion, not only the first: two at once.
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<4 {
@@ -69,6 +72,7 @@ struct PostgresPoolTests {
                             let row = try #require(try await session.query(settings + ", pg_sleep(0.05)::text").first)
                             #expect(try row.decode("mode", as: String.self) == "force_generic_plan")
                             #expect(try row.decode("jit", as: String.self) == "off")
+                            #expect(try row.decode("name", as: String.self) == "mine")
                         }
                     }
                 }
