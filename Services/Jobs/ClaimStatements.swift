@@ -2,7 +2,8 @@ import Postgres
 
 /// The claim (`JobQueue.claim`): jobs by priority, then fair sequence, at most the running limit
 /// (`$3`) per user, skipping rows another worker is claiming, the first `$2` leased to worker `$1`
-/// for `$4` seconds and their jobs marked running.
+/// for `$4` seconds. Only their queue rows change: a job's `jobs` row says `queued` until its run
+/// ends, and readers see it running through its queue row (`JobRecord.source`, Jobs migration 9).
 ///
 /// The queue is read from its head, at most `$6` entries (NULL: as far as it takes). Fair sequencing
 /// interleaves users near the head, so a few entries usually hold enough jobs of users below their
@@ -14,14 +15,16 @@ import Postgres
 /// Prepared: its plan does not depend on its values, and it runs on `QueueConnections`, which plan
 /// it once per connection (left to itself, PostgreSQL planned it afresh on every run). Users
 /// already at their limit are left out before rows are locked (every locked row costs a WAL
-/// record). `busy` is computed once, by
-/// `jobs_running_owners`, which always reads the running jobs through their index. Runs of this
-/// worker that finished and whose end is being written (`$5`) do not count: a claim made while they
-/// were still `running` found their user at the limit and came back empty.
+/// record). `busy` is computed once, in the statement: the queue connections' `enable_seqscan = off`
+/// keep it on the running jobs' index whatever the statistics said when it was planned. (It was a
+/// SQL function with that setting of its own, which PostgreSQL parsed and planned at every claim.)
+/// Runs of this worker that finished and whose end is being written (`$5`) do not count: a claim
+/// made while they were still running found their user at the limit and came back empty.
 enum ClaimStatements {
     static let claim = PostgresPreparedStatement("""
         WITH busy AS MATERIALIZED (
-            SELECT owner_id, running FROM jobs_running_owners($5::uuid[])
+            SELECT owner_id, count(*) AS running FROM job_queue
+            WHERE worker IS NOT NULL AND job_id <> ALL ($5::uuid[]) GROUP BY owner_id
         ), head AS (
             SELECT job_id, owner_id FROM job_queue
             WHERE worker IS NULL AND run_after <= now() ORDER BY priority, fair_seq LIMIT $6
@@ -38,15 +41,13 @@ enum ClaimStatements {
         ), chosen AS (
             SELECT job_id FROM ranked WHERE slot <= $3 ORDER BY priority, fair_seq LIMIT $2
         ), leased AS (
-            UPDATE job_queue q SET worker = $1, lease_expires = now() + $4 * interval '1 second'
+            UPDATE job_queue q SET worker = $1, lease_expires = now() + $4 * interval '1 second',
+                claimed_at = now(), started_at = coalesce(q.started_at, now())
             FROM chosen WHERE q.job_id = chosen.job_id RETURNING q.job_id
         )
-        UPDATE jobs j SET status = 'running', lease_owner = $1,
-            attempts = j.attempts + 1, started_at = coalesce(j.started_at, now()), updated_at = now(),
-            progress_message = 'running'
-        FROM leased WHERE j.id = leased.job_id
-        RETURNING j.id, j.owner_id, j.tier, j.steps::text AS steps, j.input_blob_ids::text AS inputs, j.attempts,
-                  j.max_output_edge, j.delete_originals
+        SELECT j.id, j.owner_id, j.tier, j.steps::text AS steps, j.input_blob_ids::text AS inputs, j.attempts + 1 AS attempt,
+               j.max_output_edge, j.delete_originals
+        FROM leased JOIN jobs j ON j.id = leased.job_id
         """)
 
     /// Rechecked on the locked row (another claim may have leased it since it was read). Written so

@@ -32,7 +32,9 @@ struct Unsettled: Sendable {
 
 /// The queue's statements: claim, renew, finish, retry, cancel, reap. Every state change is one
 /// statement over the job's `job_queue` row (locked first) and its `jobs` row, conditional on the
-/// queue row, so a worker that lost its lease (or a job canceled meanwhile) changes nothing.
+/// queue row, so a worker that lost its lease (or a job canceled meanwhile) changes nothing. A claim
+/// changes only the queue row: the statement that ends the run writes the attempt (`jobs.attempts`
+/// counts the ended ones) and the first start into the job's row (Jobs migration 9).
 struct JobQueue: Sendable {
     let database: PostgresPool
     /// Where claims and completions go (`QueueConnections`): planned once per connection.
@@ -60,7 +62,7 @@ struct JobQueue: Sendable {
             return ClaimedJob(id: try row.decode("id"), ownerID: try row.decode("owner_id"), tier: try row.decode("tier"),
                        steps: decoded,
                        inputs: PostgresTextArray.plainElements(try row.decode("inputs")),
-                       attempt: try row.decode("attempts"), maxOutputEdge: try row.decode("max_output_edge"),
+                       attempt: try row.decode("attempt"), maxOutputEdge: try row.decode("max_output_edge"),
                        deleteOriginals: try row.decode("delete_originals"))
         }
     }
@@ -96,10 +98,12 @@ struct JobQueue: Sendable {
         return Set(try rows.map { try $0.decode("id", as: UUID.self) })
     }
 
+    /// Records how far a run got, while its job is still this worker's (`status` is rechecked on
+    /// the row a concurrent cancel left, so a canceled job keeps its message).
     func progress(_ id: UUID, worker: String, percent: Int, message: String) async throws {
         try await self.database.execute("""
             UPDATE jobs SET progress_percent = $3, progress_message = $4, updated_at = now()
-            WHERE id = $1 AND status = 'running' AND lease_owner = $2
+            WHERE id = $1 AND status = 'queued' AND EXISTS (SELECT 1 FROM job_queue WHERE job_id = $1 AND worker = $2)
             """, [id, worker, percent, message])
         self.notifications.changed([id])
     }
@@ -107,11 +111,11 @@ struct JobQueue: Sendable {
     /// The completion (see `succeed`); prepared like the claim.
     private static let succeedStatement = PostgresPreparedStatement("""
         WITH mine AS (\(Self.lockedRuns)), gone AS (
-            DELETE FROM job_queue q USING mine WHERE q.job_id = mine.id RETURNING q.job_id
+            DELETE FROM job_queue q USING mine WHERE q.job_id = mine.id RETURNING q.job_id, q.started_at
         )
-        UPDATE jobs j SET status = 'succeeded', output_blob_ids = d.outputs::text[], thumbnail_blob_ids = d.thumbnails::text[],
+        UPDATE jobs j SET status = 'succeeded', attempts = j.attempts + 1, started_at = coalesce(j.started_at, gone.started_at), output_blob_ids = d.outputs::text[], thumbnail_blob_ids = d.thumbnails::text[],
             result_json = d.result, progress_percent = 100, progress_message = 'done', finished_at = now(), updated_at = now(),
-            lease_owner = NULL, last_error = '', charged_credits = j.quoted_credits,
+            last_error = '', charged_credits = j.quoted_credits,
             credits = CASE j.credits WHEN 'held' THEN 'capture_pending' ELSE j.credits END
         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS d(id, outputs, thumbnails, result), gone
         WHERE j.id = d.id AND gone.job_id = d.id
@@ -134,18 +138,20 @@ struct JobQueue: Sendable {
     func fail(_ id: UUID, attempt: Int, worker: String, error: JobRunError) async throws -> [Unsettled] {
         let rows = try await self.database.query("""
             WITH mine AS (
-                SELECT job_id FROM job_queue WHERE job_id = $1 AND worker = $2 FOR UPDATE
+                SELECT job_id, started_at FROM job_queue WHERE job_id = $1 AND worker = $2 FOR UPDATE
             ), decision AS (
-                SELECT j.id, ($3 AND (j.attempts < j.max_attempts OR NOT $6)) AS again FROM jobs j JOIN mine ON mine.job_id = j.id
+                SELECT j.id, mine.started_at, ($3 AND (j.attempts + 1 < j.max_attempts OR NOT $6)) AS again FROM jobs j JOIN mine ON mine.job_id = j.id
             ), \(Self.requeueOrDrop("decision", runAfter: "now() + $4 * interval '1 millisecond'"))
             UPDATE jobs j SET
                 status = CASE WHEN d.again THEN 'queued' ELSE 'failed' END,
                 run_after = now() + $4 * interval '1 millisecond',
                 progress_message = CASE WHEN d.again THEN 'waiting to retry' ELSE 'failed' END,
+                progress_percent = CASE WHEN d.again THEN 0 ELSE j.progress_percent END,
+                started_at = coalesce(j.started_at, d.started_at),
                 finished_at = CASE WHEN d.again THEN NULL ELSE now() END,
                 credits = CASE WHEN NOT d.again AND j.credits = 'held' THEN 'release_pending' ELSE j.credits END,
-                attempts = CASE WHEN d.again AND NOT $6 THEN greatest(j.attempts - 1, 0) ELSE j.attempts END,
-                last_error = $5, lease_owner = NULL, updated_at = now()
+                attempts = CASE WHEN d.again AND NOT $6 THEN j.attempts ELSE j.attempts + 1 END,
+                last_error = $5, updated_at = now()
             FROM decision d WHERE j.id = d.id
             RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
             """, [id, worker, error.retryable, self.retryDelayMilliseconds(error, attempt: attempt), String(error.description.prefix(2000)),
@@ -177,8 +183,7 @@ struct JobQueue: Sendable {
                 UPDATE job_queue q SET worker = NULL, lease_expires = NULL, run_after = now() FROM mine WHERE q.job_id = mine.id
                 RETURNING q.job_id
             )
-            UPDATE jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), lease_owner = NULL,
-                run_after = now(), progress_message = 'queued (worker stopped)', updated_at = now()
+            UPDATE jobs SET run_after = now(), progress_percent = 0, progress_message = 'queued (worker stopped)', updated_at = now()
             FROM requeued WHERE jobs.id = requeued.job_id
             """, [worker, PostgresTextArray.literal(ids.map { $0.lowercasedText })])
     }
@@ -187,16 +192,16 @@ struct JobQueue: Sendable {
     func reapExpiredLeases() async throws -> [Unsettled] {
         let rows = try await self.database.query("""
             WITH expired AS (
-                SELECT job_id FROM job_queue
+                SELECT job_id, started_at FROM job_queue
                 WHERE worker IS NOT NULL AND lease_expires < now() ORDER BY lease_expires LIMIT 500 FOR UPDATE SKIP LOCKED
             ), lost AS (
-                SELECT j.id, j.attempts < j.max_attempts AS again FROM jobs j JOIN expired e ON e.job_id = j.id
+                SELECT j.id, e.started_at, j.attempts + 1 < j.max_attempts AS again FROM jobs j JOIN expired e ON e.job_id = j.id
             ), \(Self.requeueOrDrop("lost", runAfter: "now()"))
             UPDATE jobs j SET status = CASE WHEN l.again THEN 'queued' ELSE 'failed' END,
                 finished_at = CASE WHEN l.again THEN NULL ELSE now() END,
                 credits = CASE WHEN NOT l.again AND j.credits = 'held' THEN 'release_pending' ELSE j.credits END,
-                last_error = 'the worker stopped answering (lease expired)', progress_message = 'queued again',
-                lease_owner = NULL, run_after = now(), updated_at = now()
+                last_error = 'the worker stopped answering (lease expired)', progress_message = 'queued again', progress_percent = 0,
+                attempts = j.attempts + 1, started_at = coalesce(j.started_at, l.started_at), run_after = now(), updated_at = now()
             FROM lost l WHERE j.id = l.id
             RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
             """)
@@ -210,9 +215,10 @@ struct JobQueue: Sendable {
             WITH overdue AS (
                 DELETE FROM job_queue WHERE job_id IN (
                     SELECT job_id FROM job_queue WHERE worker IS NULL AND deadline < now() ORDER BY deadline LIMIT 500 FOR UPDATE SKIP LOCKED
-                ) RETURNING job_id
+                ) RETURNING job_id, started_at
             )
             UPDATE jobs j SET status = 'expired', finished_at = now(), updated_at = now(), progress_message = 'expired before it started',
+                started_at = coalesce(j.started_at, o.started_at),
                 credits = CASE j.credits WHEN 'held' THEN 'release_pending' ELSE j.credits END
             FROM overdue o WHERE j.id = o.job_id
             RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
@@ -225,10 +231,10 @@ struct JobQueue: Sendable {
     func cancel(_ id: UUID, owner: String?) async throws -> [Unsettled] {
         let rows = try await self.database.query("""
             WITH live AS (
-                DELETE FROM job_queue WHERE job_id = $1 AND ($2::text IS NULL OR owner_id = $2) RETURNING job_id
+                DELETE FROM job_queue WHERE job_id = $1 AND ($2::text IS NULL OR owner_id = $2) RETURNING job_id, worker, started_at
             )
             UPDATE jobs j SET status = 'canceled', finished_at = now(), updated_at = now(), progress_message = 'canceled',
-                lease_owner = NULL, credits = CASE j.credits WHEN 'held' THEN 'release_pending' ELSE j.credits END
+                attempts = j.attempts + (live.worker IS NOT NULL)::integer, started_at = coalesce(j.started_at, live.started_at), credits = CASE j.credits WHEN 'held' THEN 'release_pending' ELSE j.credits END
             FROM live WHERE j.id = live.job_id
             RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
             """, [id, owner])

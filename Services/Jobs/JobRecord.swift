@@ -4,17 +4,43 @@ import Postgres
 
 /// Rows of `jobs` and `batches` in their wire form.
 enum JobRecord {
-    /// The columns every query selecting jobs names.
-    static let columns = """
-        j.id, j.owner_id, j.batch_id, j.tool, j.steps::text AS steps, j.input_blob_ids::text AS inputs,
-        j.output_blob_ids::text AS outputs, j.thumbnail_blob_ids::text AS thumbnails, j.result_json, j.lane, j.status,
-        j.progress_percent, j.progress_message, j.attempts, j.max_attempts, j.last_error, j.quoted_credits,
-        j.charged_credits, j.credits, j.lease_owner,
-        (extract(epoch FROM j.created_at) * 1000000)::bigint AS created_us,
-        (extract(epoch FROM j.started_at) * 1000000)::bigint AS started_us,
-        (extract(epoch FROM j.finished_at) * 1000000)::bigint AS finished_us,
-        (extract(epoch FROM j.updated_at) * 1000000)::bigint AS updated_us
+    /// Where jobs are read from: `jobs j` beside `q`, its queue row while one of its runs holds it.
+    /// A claim writes only the queue row (Jobs migration 9), so a running job's own row still says
+    /// `queued`; its status, worker, attempt under way, start and message come from here. The
+    /// condition on `j.status` keeps final jobs (nearly all of them) from looking up the queue.
+    static let source = """
+        jobs j LEFT JOIN LATERAL (
+            SELECT q.worker, q.started_at, q.claimed_at FROM job_queue q WHERE q.job_id = j.id AND j.status = 'queued' AND q.worker IS NOT NULL
+        ) q ON true
         """
+
+    /// A job's status as its readers see it.
+    static let status = "CASE WHEN q.worker IS NULL THEN j.status ELSE 'running' END"
+
+    /// The columns every query selecting jobs from `source` names.
+    static let columns = Self.columns(
+        status: Self.status,
+        message: "CASE WHEN q.worker IS NOT NULL AND j.progress_percent = 0 THEN 'running' ELSE j.progress_message END",
+        attempts: "j.attempts + (q.worker IS NOT NULL)::integer", worker: "q.worker",
+        started: "coalesce(j.started_at, q.started_at)", updated: "greatest(j.updated_at, q.claimed_at)")
+
+    /// The same columns of a job just inserted (`jobs j` alone: it has not run).
+    static let insertedColumns = Self.columns(
+        status: "j.status", message: "j.progress_message", attempts: "j.attempts", worker: "NULL::text",
+        started: "j.started_at", updated: "j.updated_at")
+
+    private static func columns(status: String, message: String, attempts: String, worker: String, started: String, updated: String) -> String {
+        """
+        j.id, j.owner_id, j.batch_id, j.tool, j.steps::text AS steps, j.input_blob_ids::text AS inputs,
+        j.output_blob_ids::text AS outputs, j.thumbnail_blob_ids::text AS thumbnails, j.result_json, j.lane, \(status) AS status,
+        j.progress_percent, \(message) AS progress_message, \(attempts) AS attempts, j.max_attempts, j.last_error, j.quoted_credits,
+        j.charged_credits, j.credits, \(worker) AS worker,
+        (extract(epoch FROM j.created_at) * 1000000)::bigint AS created_us,
+        (extract(epoch FROM \(started)) * 1000000)::bigint AS started_us,
+        (extract(epoch FROM j.finished_at) * 1000000)::bigint AS finished_us,
+        (extract(epoch FROM \(updated)) * 1000000)::bigint AS updated_us
+        """
+    }
 
     static let finalStatuses: Set<String> = ["succeeded", "failed", "canceled", "expired"]
 
@@ -39,7 +65,7 @@ enum JobRecord {
         job.quotedCredits = try row.decode("quoted_credits")
         job.chargedCredits = try row.decode("charged_credits")
         job.credits = try row.decode("credits")
-        if showWorker { job.worker = try row.decodeIfPresent("lease_owner") ?? "" }
+        if showWorker { job.worker = try row.decodeIfPresent("worker") ?? "" }
         job.createdAt = .micros(try row.decode("created_us"))
         job.updatedAt = .micros(try row.decode("updated_us"))
         if let started: Int64 = try row.decodeIfPresent("started_us") { job.startedAt = .micros(started) }

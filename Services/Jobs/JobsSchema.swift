@@ -433,5 +433,23 @@ enum JobsSchema {
         Migration(version: 8, name: "batch key unchecked", sql: """
             ALTER TABLE jobs DROP CONSTRAINT jobs_batch_id_fkey;
             """),
+        // A claim writes only the queue row. It also rewrote the job's wide row (status running, the
+        // attempt, the start), which fired the transition trigger and cost the no-op drain about 5 %
+        // (docs/performance.md, session 14). A job's `jobs` row now stays `queued` while it runs:
+        // readers take `running`, the worker, the attempt under way and the start from its queue row
+        // (`JobRecord.source`), and the statement that ends a run writes them into the job's row.
+        // `jobs.attempts` counts the attempts that ended.
+        Migration(version: 9, name: "claims write the queue row only", sql: """
+            -- When the job first started (kept across its attempts) and when this run was claimed.
+            ALTER TABLE job_queue ADD COLUMN started_at timestamptz, ADD COLUMN claimed_at timestamptz;
+            UPDATE job_queue q SET started_at = j.started_at, claimed_at = CASE WHEN q.worker IS NOT NULL THEN j.updated_at END
+            FROM jobs j WHERE j.id = q.job_id;
+            UPDATE jobs j SET status = 'queued', attempts = greatest(j.attempts - 1, 0)
+            FROM job_queue q WHERE q.job_id = j.id AND j.status = 'running';
+            -- The worker holding a job is its queue row's `worker`.
+            ALTER TABLE jobs DROP COLUMN lease_owner;
+            -- The claim counts running jobs itself (ClaimStatements).
+            DROP FUNCTION jobs_running_owners(uuid[]);
+            """),
     ]
 }

@@ -43,7 +43,7 @@ struct JobsService: Sendable {
 
     private func existingJob(owner: String, key: String, request: [UInt8]) async throws -> JobsJob? {
         guard let row = try await self.database.query(
-            "SELECT \(JobRecord.columns), j.request FROM jobs j WHERE j.owner_id = $1 AND j.idempotency_key = $2", [owner, key]
+            "SELECT \(JobRecord.columns), j.request FROM \(JobRecord.source) WHERE j.owner_id = $1 AND j.idempotency_key = $2", [owner, key]
         ).first else { return nil }
         guard try row.decodeIfPresent("request", as: [UInt8].self) == request else {
             throw JobsFailure.error(.failedPrecondition, "idempotency_key_reused", "this idempotency key was used for a different request", field: "idempotency_key")
@@ -53,7 +53,7 @@ struct JobsService: Sendable {
 
     func job(_ id: UUID, owner: String?) async throws -> JobsJob {
         guard let row = try await self.database.query(
-            "SELECT \(JobRecord.columns) FROM jobs j WHERE j.id = $1 AND ($2::text IS NULL OR j.owner_id = $2)", [id, owner]
+            "SELECT \(JobRecord.columns) FROM \(JobRecord.source) WHERE j.id = $1 AND ($2::text IS NULL OR j.owner_id = $2)", [id, owner]
         ).first else { throw JobsFailure.notFound("job") }
         return try JobRecord.job(row, showWorker: owner == nil)
     }
@@ -124,7 +124,7 @@ struct JobsService: Sendable {
         } else {
             conditions.append("j.owner_id = \(parameters.bind(caller.id))")
         }
-        if !request.status.isEmpty { conditions.append("j.status = \(parameters.bind(request.status))") }
+        if !request.status.isEmpty { conditions.append("\(JobRecord.status) = \(parameters.bind(request.status))") }
         if !request.lane.isEmpty { conditions.append("j.lane = \(parameters.bind(request.lane))") }
         if !request.tool.isEmpty { conditions.append("j.tool = \(parameters.bind(request.tool))") }
         if !request.batchID.isEmpty { conditions.append("j.batch_id = \(parameters.bind(try Self.parseID(request.batchID, "batch")))") }
@@ -135,7 +135,7 @@ struct JobsService: Sendable {
             conditions.append(after.rowsAfter(created: "j.created_at", id: "j.id", &parameters))
         }
         let rows = try await self.database.query("""
-            SELECT \(JobRecord.columns) FROM jobs j \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+            SELECT \(JobRecord.columns) FROM \(JobRecord.source) \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
             ORDER BY j.created_at DESC, j.id DESC LIMIT \(pageSize + 1)
             """, parameters.values)
         var response = JobsListJobsResponse()
@@ -259,8 +259,8 @@ struct JobsService: Sendable {
                coalesce(sum(CASE WHEN j.status IN ('queued', 'running') THEN j.progress_percent ELSE 100 END), 0)::bigint AS progress_sum,
                coalesce(string_agg(array_to_string(j.output_blob_ids, ','), ',' ORDER BY j.fair_seq)
                         FILTER (WHERE cardinality(j.output_blob_ids) > 0), '') AS outputs,
-               \(Self.statuses.map { "count(*) FILTER (WHERE j.status = '\($0)') AS \($0)" }.joined(separator: ", "))
-        FROM batches b LEFT JOIN jobs j ON j.batch_id = b.id
+               \(Self.statuses.map { "count(*) FILTER (WHERE \(JobRecord.status) = '\($0)') AS \($0)" }.joined(separator: ", "))
+        FROM batches b LEFT JOIN (\(JobRecord.source)) ON j.batch_id = b.id
         WHERE b.id = $1 AND ($2::text IS NULL OR b.owner_id = $2)
         GROUP BY b.id
         """)

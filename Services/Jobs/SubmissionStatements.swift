@@ -35,7 +35,7 @@ enum SubmissionStatements {
                    nullif(d.hold, ''), CASE WHEN d.hold = '' THEN 'none' ELSE 'held' END,
                    now() + $12 * interval '1 second', $13, $14
             FROM unnest($15::uuid[], $16::text[], $17::bigint[], $18::text[]) WITH ORDINALITY AS d(id, inputs, credits, hold, n), queue
-            RETURNING j.id AS queue_job_id, j.fair_seq AS queue_seq, j.run_after AS queue_run_after, j.deadline AS queue_deadline\(returningJob ? ", " + JobRecord.columns : "")
+            RETURNING j.id AS queue_job_id, j.fair_seq AS queue_seq, j.run_after AS queue_run_after, j.deadline AS queue_deadline\(returningJob ? ", " + JobRecord.insertedColumns : "")
         ), queued AS (
             INSERT INTO job_queue (job_id, owner_id, priority, fair_seq, run_after, deadline)
             SELECT queue_job_id, $1, $7, queue_seq, queue_run_after, queue_deadline FROM inserted

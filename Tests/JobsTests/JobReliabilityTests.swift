@@ -11,7 +11,7 @@ import Testing
     static func leaseHolder(_ jobs: JobsStack, _ job: String) async throws -> String {
         var holder = ""
         try await waitUntil {
-            holder = try await jobs.database.query("SELECT coalesce(lease_owner, '') AS w FROM jobs WHERE id = $1 AND status = 'running'",
+            holder = try await jobs.database.query("SELECT coalesce(worker, '') AS w FROM job_queue WHERE job_id = $1",
                                                    [UUID(uuidString: job)!]).first?.decode("w") ?? ""
             return !holder.isEmpty
         }
@@ -39,6 +39,17 @@ import Testing
         let first = try await jobs.submit(user.id, steps: slowResize, inputs: [photo])
         #expect(first.quotedCredits == 1 && first.tool == "resize")
         let holder = try await Self.leaseHolder(jobs, first.jobID)
+        // Running: the job's own row still says queued (a claim writes only the queue row); readers
+        // see the run — status, attempt, start, in a status filter, and the worker for an admin.
+        let running = try await jobs.http.call("GET", "/api/v1/jobs/\(first.jobID)", bearer: user.access).json
+        #expect(running["status"] as? String == "running" && running["attempts"] as? Int == 1 && running["started_at"] is String
+                && running["worker"] == nil, "\(running)")
+        let listed = try await jobs.http.call("GET", "/api/v1/jobs?status=running", bearer: user.access).json
+        #expect((listed["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [first.jobID], "\(listed)")
+        let queued = try await jobs.http.call("GET", "/api/v1/jobs?status=queued", bearer: user.access).json
+        #expect((queued["items"] as? [[String: Any]])?.isEmpty == true, "\(queued)")
+        let byAdmin = try await jobs.jobs.unary(JobsMethods.getJob, .with { $0.jobID = first.jobID }, options: JobsStack.as("ops", role: "admin"))
+        #expect(byAdmin.status == "running" && byAdmin.worker.hasPrefix(holder + "#") && byAdmin.progressMessage == "running", "\(byAdmin)")
         try await jobs.stack.crash(holder)
         let done = try await jobs.finished(first.jobID, token: user.access, timeout: .seconds(30))
         #expect(done["status"] as? String == "succeeded" && done["attempts"] as? Int == 2, "\(done)")
