@@ -37,8 +37,8 @@ struct Unsettled: Sendable {
 /// counts the ended ones) and the first start into the job's row (Jobs migration 9).
 struct JobQueue: Sendable {
     let database: PostgresPool
-    /// Where claims and completions go (`QueueConnections`): planned once per connection.
-    let queueConnections: PostgresPool
+    /// Where claims and completions go: planned once per connection.
+    let queueConnections: QueueConnections
     let configuration: JobsConfiguration
     let notifications: JobNotifications
 
@@ -50,7 +50,7 @@ struct JobQueue: Sendable {
     /// entries from the queue's head (see `ClaimStatements`).
     func claim(worker: String, limit: Int, finished: some Collection<UUID>, bounded: Bool) async throws -> [ClaimedJob] {
         let window: Int? = bounded ? self.configuration.claimWindow : nil
-        let rows = try await self.queueConnections.query(ClaimStatements.claim, [worker, limit, self.configuration.maxRunningPerUser, self.leaseSeconds,
+        let rows = try await self.queueConnections.claims.query(ClaimStatements.claim, [worker, limit, self.configuration.maxRunningPerUser, self.leaseSeconds,
                                                                          PostgresTextArray.literal(finished.map { $0.lowercasedText }), window])
         try self.announce(rows)
         // A batch's jobs share their steps: each distinct text is decoded once.
@@ -126,7 +126,7 @@ struct JobQueue: Sendable {
     /// worker's (a run whose lease was lost, or canceled meanwhile, counts for nothing).
     func succeed(worker: String, _ finished: [(UUID, JobOutcome)]) async throws -> (succeeded: Set<UUID>, unsettled: [Unsettled]) {
         guard !finished.isEmpty else { return ([], []) }
-        let rows = try await self.queueConnections.query(Self.succeedStatement, [worker, PostgresTextArray.literal(finished.map { $0.0.lowercasedText }),
+        let rows = try await self.queueConnections.ends.query(Self.succeedStatement, [worker, PostgresTextArray.literal(finished.map { $0.0.lowercasedText }),
                   PostgresTextArray.literal(finished.map { PostgresTextArray.literal($0.1.outputs) }),
                   PostgresTextArray.literal(finished.map { PostgresTextArray.literal($0.1.thumbnails) }),
                   PostgresTextArray.literal(finished.map { $0.1.resultJSON })])

@@ -35,8 +35,8 @@ struct JobsWiring: Sendable {
         let providers = ProviderRouter(configuration.providers, curl: CurlClient(threads: 4, maxResponseBytes: 64 << 20))
         let wakeups = WakeSignal()
         self.notifications = JobNotifications(database: database, wakeups: wakeups, logger: context.logger)
-        let queueConnections = QueueConnections.open(beside: database, workers: configuration.workers)
-        self.queueConnectionsCloser = PoolCloser(queueConnections)
+        let queueConnections = QueueConnections(beside: database, workers: configuration.workers)
+        self.queueConnectionsCloser = PoolCloser(queueConnections.pools)
         let queue = JobQueue(database: database, queueConnections: queueConnections, configuration: configuration, notifications: self.notifications)
         let settlement = Settlement(billing: billing, queue: queue, logger: context.logger)
         let submissions = Submissions(database: database, billing: billing, storage: storage, providers: providers, configuration: configuration,
