@@ -18,6 +18,11 @@ import Postgres
 /// record). `busy` is computed once, in the statement: the queue connections' `enable_seqscan = off`
 /// keep it on the running jobs' index whatever the statistics said when it was planned. (It was a
 /// SQL function with that setting of its own, which PostgreSQL parsed and planned at every claim.)
+/// Every look-up by id is `= ANY (ARRAY(…))`, an index condition whatever the plan: a join there
+/// let the plan made once per connection scan the whole queue for each claim. After the queue was
+/// vacuumed empty (ANALYZE then says it holds no rows) PostgreSQL joined the leased rows by reading
+/// every entry of `job_queue_pkey`, and that plan served the next flood of 150,000 jobs until the
+/// next ANALYZE: a drain at 0.40x of its usual speed (docs/performance.md, Jobs, session 14).
 /// Runs of this worker that finished and whose end is being written (`$5`) do not count: a claim
 /// made while they were still running found their user at the limit and came back empty.
 enum ClaimStatements {
@@ -43,11 +48,11 @@ enum ClaimStatements {
         ), leased AS (
             UPDATE job_queue q SET worker = $1, lease_expires = now() + $4 * interval '1 second',
                 claimed_at = now(), started_at = coalesce(q.started_at, now())
-            FROM chosen WHERE q.job_id = chosen.job_id RETURNING q.job_id
+            WHERE q.job_id = ANY (ARRAY(SELECT job_id FROM chosen)) RETURNING q.job_id
         )
         SELECT j.id, j.owner_id, j.tier, j.steps::text AS steps, j.input_blob_ids::text AS inputs, j.attempts + 1 AS attempt,
                j.max_output_edge, j.delete_originals
-        FROM leased JOIN jobs j ON j.id = leased.job_id
+        FROM jobs j WHERE j.id = ANY (ARRAY(SELECT job_id FROM leased))
         """)
 
     /// Rechecked on the locked row (another claim may have leased it since it was read). Written so

@@ -108,17 +108,19 @@ struct JobQueue: Sendable {
         self.notifications.changed([id])
     }
 
-    /// The completion (see `succeed`); prepared like the claim.
+    /// The completion (see `succeed`); prepared like the claim, and like it looks rows up by
+    /// `= ANY (ARRAY(…))` only (see `ClaimStatements`). The array reads all of `mine` — every row
+    /// locked, in id order — before the DELETE starts.
     private static let succeedStatement = PostgresPreparedStatement("""
         WITH mine AS (\(Self.lockedRuns)), gone AS (
-            DELETE FROM job_queue q USING mine WHERE q.job_id = mine.id RETURNING q.job_id, q.started_at
+            DELETE FROM job_queue q WHERE q.job_id = ANY (ARRAY(SELECT id FROM mine)) RETURNING q.job_id, q.started_at
         )
         UPDATE jobs j SET status = 'succeeded', attempts = j.attempts + 1, started_at = coalesce(j.started_at, gone.started_at), output_blob_ids = d.outputs::text[], thumbnail_blob_ids = d.thumbnails::text[],
             result_json = d.result, progress_percent = 100, progress_message = 'done', finished_at = now(), updated_at = now(),
             last_error = '', charged_credits = j.quoted_credits,
             credits = CASE j.credits WHEN 'held' THEN 'capture_pending' ELSE j.credits END
         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS d(id, outputs, thumbnails, result), gone
-        WHERE j.id = d.id AND gone.job_id = d.id
+        WHERE j.id = ANY (ARRAY(SELECT job_id FROM gone)) AND d.id = j.id AND gone.job_id = j.id
         RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
         """)
 
