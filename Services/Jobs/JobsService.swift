@@ -220,7 +220,8 @@ struct JobsService: Sendable {
         let batchID = try Self.parseID(id, "batch")
         let owner = Self.scope(caller)
         _ = try await self.batch(batchID, owner: owner)
-        let rows = try await self.database.query("SELECT id FROM jobs WHERE batch_id = $1 AND status IN ('queued', 'running')", [batchID])
+        // A running job's row says queued too (Jobs migration 9): these are every live job of the batch.
+        let rows = try await self.database.query("SELECT id FROM jobs WHERE batch_id = $1 AND status = 'queued'", [batchID])
         for row in rows {
             await self.settlement.settle(try await self.queue.cancel(try row.decode("id"), owner: owner))
         }
@@ -256,7 +257,7 @@ struct JobsService: Sendable {
         SELECT b.owner_id, b.tool, b.lane, b.job_count, b.quoted_credits,
                (extract(epoch FROM b.created_at) * 1000000)::bigint AS created_us,
                coalesce(sum(j.charged_credits), 0)::bigint AS charged,
-               coalesce(sum(CASE WHEN j.status IN ('queued', 'running') THEN j.progress_percent ELSE 100 END), 0)::bigint AS progress_sum,
+               coalesce(sum(CASE WHEN j.status = 'queued' THEN j.progress_percent ELSE 100 END), 0)::bigint AS progress_sum,
                coalesce(string_agg(array_to_string(j.output_blob_ids, ','), ',' ORDER BY j.fair_seq)
                         FILTER (WHERE cardinality(j.output_blob_ids) > 0), '') AS outputs,
                \(Self.statuses.map { "count(*) FILTER (WHERE \(JobRecord.status) = '\($0)') AS \($0)" }.joined(separator: ", "))
