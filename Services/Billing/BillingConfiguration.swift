@@ -4,6 +4,8 @@ import ServiceRuntime
 /// Billing's settings (BILLING_* environment variables; docs/configuration.md lists them all).
 struct BillingConfiguration: Sendable {
     enum Provider: String, Sendable { case local, stripe }
+    /// Development allows the local payment provider, which completes checkouts without taking money.
+    enum Environment: String, Sendable { case development, production }
 
     /// Unresolved holds are released automatically after this.
     var holdLifetime: Duration
@@ -13,11 +15,13 @@ struct BillingConfiguration: Sendable {
     var maxAmount: Int64
     /// The most items one PlaceHolds or SettleHolds call may carry.
     var maxBatch: Int
+    /// The base rate of custom amounts; the price rule (PriceRule) keeps it at or above the best pack's.
     var creditsPerDollar: Int64
     var minCustomCents: Int64
     var maxCustomCents: Int64
     var currency: String
     var provider: Provider
+    var environment: Environment
     var stripeAPIBase: String
     var stripeSecretKey: String?
     var stripeWebhookSecret: String?
@@ -33,7 +37,9 @@ struct BillingConfiguration: Sendable {
         self.lowBalanceThreshold = Int64(try configuration.int("LOW_BALANCE_THRESHOLD", default: 5))
         self.maxAmount = Int64(try configuration.int("MAX_AMOUNT", default: 1_000_000))
         self.maxBatch = try configuration.int("MAX_BATCH", default: 200)
-        self.creditsPerDollar = Int64(try configuration.int("CREDITS_PER_DOLLAR", default: 100))
+        // $0.50 a credit: the starter pack's rate ($4.99 / 10), above the best pack's ($39.99 / 100).
+        self.creditsPerDollar = Int64(try configuration.int("CREDITS_PER_DOLLAR", default: 2))
+        guard self.creditsPerDollar > 0 else { throw ConfigurationError("BILLING_CREDITS_PER_DOLLAR must be at least 1") }
         self.minCustomCents = Int64(try configuration.int("MIN_CUSTOM_CENTS", default: 100))
         self.maxCustomCents = Int64(try configuration.int("MAX_CUSTOM_CENTS", default: 100_000))
         self.currency = configuration.string("CURRENCY", default: "usd")
@@ -41,6 +47,16 @@ struct BillingConfiguration: Sendable {
             throw ConfigurationError("BILLING_PAYMENT_PROVIDER must be local or stripe")
         }
         self.provider = provider
+        guard let environment = Environment(rawValue: configuration.string("ENVIRONMENT", default: "production")) else {
+            throw ConfigurationError("BILLING_ENVIRONMENT must be development or production")
+        }
+        self.environment = environment
+        if provider == .local && environment == .production {
+            throw ConfigurationError("""
+                BILLING_PAYMENT_PROVIDER=local completes checkouts without taking any money: it runs only with \
+                BILLING_ENVIRONMENT=development. In production set BILLING_PAYMENT_PROVIDER=stripe.
+                """)
+        }
         self.stripeAPIBase = configuration.string("STRIPE_API_BASE", default: "https://api.stripe.com")
         self.stripeSecretKey = configuration.string("STRIPE_SECRET_KEY")
         self.stripeWebhookSecret = configuration.string("STRIPE_WEBHOOK_SECRET")

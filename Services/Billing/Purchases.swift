@@ -60,7 +60,8 @@ extension BillingService {
         }
     }
 
-    /// What a checkout request buys: a pack, or a custom amount at the per-dollar rate.
+    /// What a checkout request buys: a pack, or a custom amount at the base rate, which the price rule
+    /// keeps at or above the best pack's price per credit.
     private func priced(_ request: BillingCheckoutRequest) async throws -> (name: String, cents: Int64, credits: Int64, currency: String) {
         if !request.packID.isEmpty {
             guard request.amountCents == 0 else { throw BillingFailure.invalid("amount_cents", "name a pack or an amount, not both") }
@@ -74,8 +75,25 @@ extension BillingService {
               request.amountCents % 100 == 0 else {
             throw BillingFailure.invalid("amount_cents", "a custom amount is whole dollars, \(self.configuration.minCustomCents / 100) to \(self.configuration.maxCustomCents / 100)")
         }
-        let credits = request.amountCents / 100 * self.configuration.creditsPerDollar
-        return ("ImageSwiss — \(credits) credits", request.amountCents, credits, self.configuration.currency)
+        let rule = try await self.priceRule()
+        let item = rule.custom(cents: request.amountCents)
+        do {
+            try rule.check(item)
+        } catch {
+            // Start-up refuses such a rate; a pack made cheaper since then must not open the leak either.
+            self.logger.error("custom amount refused by the price rule", metadata: ["violation": "\(error)"])
+            throw BillingFailure.error(.failedPrecondition, "price_rule", "custom amounts are not on sale now: \(error)")
+        }
+        return ("ImageSwiss — \(item.credits) credits", item.cents, item.credits, self.configuration.currency)
+    }
+
+    /// The rule over the packs on sale now and the configured base rate.
+    func priceRule() async throws -> PriceRule {
+        let packs = try await self.database.query("SELECT name, price_cents, credits FROM packs WHERE active").map { row in
+            PriceRule.Item(name: "the pack '\(try row.decode("name", as: String.self))'", cents: try row.decode("price_cents"),
+                           credits: try row.decode("credits"))
+        }
+        return PriceRule(packs: packs, creditsPerDollar: self.configuration.creditsPerDollar)
     }
 
     func getCheckout(_ caller: RPCCaller, _ id: String) async throws -> BillingCheckout {

@@ -6,10 +6,15 @@ import ServiceRuntime
 /// Wired once at start and shared by the handlers and the sweeper.
 actor BillingWiring {
     static let shared = BillingWiring()
-    private var billing: BillingService?
+    private var billing: Task<BillingService, any Error>?
 
-    func billing(_ context: ServiceContext) throws -> BillingService {
-        if let billing { return billing }
+    /// The first caller starts the wiring; every caller, the first included, awaits the same one.
+    func billing(_ context: ServiceContext) async throws -> BillingService {
+        if self.billing == nil { self.billing = Task { try await Self.wire(context) } }
+        return try await self.billing!.value
+    }
+
+    private static func wire(_ context: ServiceContext) async throws -> BillingService {
         guard let database = context.database else { throw ConfigurationError("billing needs its database") }
         let configuration = try BillingConfiguration(context.configuration)
         var stripe: StripeClient?
@@ -18,8 +23,14 @@ actor BillingWiring {
                                   tolerance: configuration.stripeTolerance, curl: CurlClient(threads: 2, maxResponseBytes: 1 << 20))
         }
         let billing = BillingService(database: database, configuration: configuration, stripe: stripe, logger: context.logger)
-        context.logger.info("billing ready", metadata: ["payment_provider": "\(configuration.provider.rawValue)"])
-        self.billing = billing
+        do {
+            try (try await billing.priceRule()).check()
+        } catch let violation as PriceRule.Violation {
+            throw ConfigurationError("the price rule refuses this catalogue: \(violation)")
+        }
+        context.logger.info("billing ready", metadata: [
+            "payment_provider": "\(configuration.provider.rawValue)", "environment": "\(configuration.environment.rawValue)",
+        ])
         return billing
     }
 }

@@ -12,11 +12,45 @@ struct StepJSON: Codable {
         self.parameters = step.parameters.isEmpty ? nil : step.parameters
     }
 
+    private enum CodingKeys: String, CodingKey { case operation, parameters }
+
+    /// Parameters are typed JSON: `{"width": 512}`, `{"lossless": true}`, `{"format": "webp"}`. The
+    /// string forms (`"512"`) stay accepted. Jobs checks names and ranges against the catalogue.
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.operation = try container.decode(String.self, forKey: .operation)
+        guard container.contains(.parameters), try !container.decodeNil(forKey: .parameters) else { return }
+        let values = try container.decode([String: ParameterValue].self, forKey: .parameters)
+        self.parameters = values.mapValues(\.text)
+    }
+
     var message: JobsStep {
         var step = JobsStep()
         step.operation = self.operation
         step.parameters = self.parameters ?? [:]
         return step
+    }
+}
+
+/// One parameter's JSON value, kept as the text the pipeline reads (numbers in their shortest form).
+struct ParameterValue: Decodable {
+    let text: String
+
+    init(from decoder: any Decoder) throws {
+        let value = try decoder.singleValueContainer()
+        if let text = try? value.decode(String.self) {
+            self.text = text
+        } else if let flag = try? value.decode(Bool.self) {
+            self.text = flag ? "true" : "false"
+        } else if let integer = try? value.decode(Int64.self) {
+            self.text = String(integer)
+        } else if let number = try? value.decode(Double.self), number.isFinite {
+            self.text = "\(number)"
+        } else {
+            let name = decoder.codingPath.last?.stringValue ?? "a parameter"
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: decoder.codingPath, debugDescription: "parameters.\(name) must be a string, a number or a boolean"))
+        }
     }
 }
 

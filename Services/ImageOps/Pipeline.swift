@@ -52,8 +52,8 @@ struct Pipeline {
         for step in steps {
             image = try self.apply(step, to: image, overlay: request.overlay, output: &output)
         }
-        if request.maxOutputEdge > 0, max(image.width, image.height) > Int(request.maxOutputEdge) {
-            image = try image.thumbnail(width: Int(request.maxOutputEdge), height: Int(request.maxOutputEdge), size: .down)
+        if let box = Self.cappedBox(width: image.width, height: image.height, shortSide: Int(request.maxOutputEdge)) {
+            image = try image.thumbnail(width: box.width, height: box.height, size: .down)
         }
         killSwitch.watch(image)
         let encoded = try image.encoded(as: output.format, options: output.options)
@@ -64,6 +64,15 @@ struct Pipeline {
         // The encoder stripped the metadata unless asked to keep it.
         response.info.hasGps_p = image.hasGPS && output.options.keepMetadata
         return response
+    }
+
+    /// The tier's cap ("480p", "720p") bounds the short side, as video resolutions do: a 4:3 photo
+    /// under a 480 cap comes out 640×480. Returns the box to fit into, nil when the image is within
+    /// the cap (or there is none). The long edge's bound is one pixel over the exact scale, so the
+    /// fit is decided by the short side and lands on the cap exactly.
+    static func cappedBox(width: Int, height: Int, shortSide cap: Int) -> (width: Int, height: Int)? {
+        guard cap > 0, min(width, height) > cap else { return nil }
+        return width >= height ? (width * cap / height + 1, cap) : (cap, height * cap / width + 1)
     }
 
     private func apply(_ step: ImageOpsStep, to image: VipsImage, overlay: Data, output: inout OutputSettings) throws -> VipsImage {

@@ -127,7 +127,13 @@ struct JobsService: Sendable {
         if !request.status.isEmpty { conditions.append("\(JobRecord.status) = \(parameters.bind(request.status))") }
         if !request.lane.isEmpty { conditions.append("j.lane = \(parameters.bind(request.lane))") }
         if !request.tool.isEmpty { conditions.append("j.tool = \(parameters.bind(request.tool))") }
-        if !request.batchID.isEmpty { conditions.append("j.batch_id = \(parameters.bind(try Self.parseID(request.batchID, "batch")))") }
+        if !request.batchID.isEmpty {
+            // Another user's batch is not found, as on every route that takes an id, not an empty list.
+            let batchID = try Self.parseID(request.batchID, "batch")
+            let owner: String? = caller.role == "admin" && !request.ownerID.isEmpty ? nil : caller.id
+            guard try await !self.database.query(Self.batchOwnedStatement, [batchID, owner]).isEmpty else { throw JobsFailure.notFound("batch") }
+            conditions.append("j.batch_id = \(parameters.bind(batchID))")
+        }
         if !request.page.pageToken.isEmpty {
             guard let after = CreatedKeyset(token: request.page.pageToken) else {
                 throw JobsFailure.invalid("page_token", "not a page token this service gave")
@@ -265,6 +271,8 @@ struct JobsService: Sendable {
         WHERE b.id = $1 AND ($2::text IS NULL OR b.owner_id = $2)
         GROUP BY b.id
         """)
+
+    static let batchOwnedStatement = "SELECT 1 FROM batches WHERE id = $1 AND ($2::text IS NULL OR owner_id = $2)"
 
     /// A batch as its jobs make it: counts by status, progress, charges, outputs in submission
     /// order — from one pass over its jobs.

@@ -56,9 +56,13 @@ struct ImageOpsServiceTests {
         #expect((image.width, image.height) == (100, 200))
         #expect(image.bands == 1)
         #expect(result.contentType == "image/png")
-        // The tier cap (e.g. 480 for free users) applies after the steps.
+        // The tier cap (480p for free users) applies after the steps, to the short side: 480p is 640×480 for 4:3.
         let capped = try await service.process(try Samples.photo(width: 1600, height: 1200), [("sharpen", [:])], maxOutputEdge: 480)
-        #expect((capped.info.width, capped.info.height) == (480, 360))
+        #expect((capped.info.width, capped.info.height) == (640, 480))
+        let portrait = try await service.process(try Samples.photo(width: 900, height: 1600), [("sharpen", [:])], maxOutputEdge: 720)
+        #expect((portrait.info.width, portrait.info.height) == (720, 1280))
+        let within = try await service.process(try Samples.photo(width: 1000, height: 480), [("sharpen", [:])], maxOutputEdge: 480)
+        #expect((within.info.width, within.info.height) == (1000, 480), "a short side at the cap is left alone")
         try await service.stop()
     }
 

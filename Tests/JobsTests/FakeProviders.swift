@@ -21,7 +21,7 @@ final class FakeProviders: Sendable {
     init() async throws {
         let port = try freePort()
         self.port = port
-        let picture = try Samples.png(width: 640, height: 480)
+        let picture = try Samples.png(width: 1024, height: 768)
         self.picture = picture
         let calls = self.calls
         let polls = NIOLockedValueBox([String: Int]())

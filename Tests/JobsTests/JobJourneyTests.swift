@@ -19,10 +19,15 @@ import Testing
         let secret = try #require(hook.json["secret"] as? String)
         let hookID = try #require(hook.json["id"] as? String)
 
-        // One job: resize to fit 512 and convert to WebP.
+        // One job: resize to fit 512 and convert to WebP. Parameters are typed JSON (the batch below uses
+        // the string forms, which stay accepted); a value that is neither is refused naming the parameter.
         let photo = try await jobs.upload(user.access, name: "holiday.jpg")
-        let steps: [[String: Any]] = [["operation": "resize", "parameters": ["width": "512", "height": "512"]],
-                                      ["operation": "convert", "parameters": ["format": "webp", "quality": "80"]]]
+        let steps: [[String: Any]] = [["operation": "resize", "parameters": ["width": 512, "height": 512]],
+                                      ["operation": "convert", "parameters": ["format": "webp", "quality": 80, "lossless": false]]]
+        let nested = try await jobs.http.call("POST", "/api/v1/jobs", json: [
+            "input_file_id": photo, "steps": [["operation": "resize", "parameters": ["width": ["px": 512]]]],
+        ], bearer: user.access)
+        #expect(nested.status == 400 && nested.text.contains("parameters.width"), "\(nested.text)")
         let submitted = try await jobs.http.call("POST", "/api/v1/jobs", json: ["input_file_id": photo, "steps": steps],
                                                  bearer: user.access, headers: ["Idempotency-Key": "job-1"])
         #expect(submitted.status == 201, "\(submitted.text)")
@@ -96,6 +101,9 @@ import Testing
         #expect(try await jobs.http.call("GET", "/api/v1/jobs/\(id)", bearer: stranger.access).status == 404)
         #expect(try await jobs.http.call("POST", "/api/v1/jobs/\(id)/cancel", bearer: stranger.access).status == 404)
         #expect(try await jobs.http.call("GET", "/api/v1/batches/\(batchID)/zip", bearer: stranger.access).status == 404)
+        let strangersList = try await jobs.http.call("GET", "/api/v1/batches/\(batchID)/jobs", bearer: stranger.access)
+        #expect(strangersList.status == 404 && strangersList.errorCode == "not_found", "\(strangersList.text)")
+        #expect((try await jobs.http.call("GET", "/api/v1/batches/\(batchID)/jobs", bearer: user.access).json["items"] as? [Any])?.count == 3)
         #expect(try await jobs.http.call("GET", "/api/v1/webhooks/\(hookID)/deliveries", bearer: stranger.access).status == 404)
         #expect((try await jobs.http.call("GET", "/api/v1/jobs", bearer: stranger.access).json["items"] as? [Any])?.isEmpty == true)
     }

@@ -24,12 +24,12 @@ import Testing
             return try await jobs.finished(job.jobID, token: user.access)
         }
 
-        // A generated picture, stored as the user's result (and capped by the free tier's 480 px).
+        // A generated picture (1024×768), stored as the user's result, capped by the free tier's 480p: short side 480.
         let made = try await generate("a lighthouse at dawn")
         #expect(made["status"] as? String == "succeeded", "\(made)")
         let output = try #require((made["output_file_ids"] as? [String])?.first)
         let file = try await jobs.http.call("GET", "/api/v1/files/\(output)", bearer: user.access)
-        #expect(file.json["content_type"] as? String == "image/png" && file.json["width"] as? Int == 480 && file.json["height"] as? Int == 360)
+        #expect(file.json["content_type"] as? String == "image/png" && file.json["width"] as? Int == 640 && file.json["height"] as? Int == 480)
 
         // 429 with Retry-After: waited out, then the second attempt succeeds.
         let limited = try await generate("rate-limit-once")

@@ -32,6 +32,8 @@ public struct ServiceStack: Sendable {
         // Whatever a service writes by default stays in the scratch folder, not the working directory.
         environment["AUTH_MAIL_DIR"] = scratch + "/mail"
         environment["STORAGE_DATA_DIR"] = scratch + "/storage"
+        // Tests pay with the local provider, which Billing allows in development only.
+        environment["BILLING_ENVIRONMENT"] = "development"
         var ports: [String: Int] = [:]
         var urls: [String: String] = [:]
         let cluster: TestPostgres

@@ -26,7 +26,9 @@ SCHEMAS = {
                  "created_at": TIME, "expires_at": TIME}, ["id", "content_type", "size"]),
     "Balance": obj({"available": I, "held": I, "total": I, "tier": S, "spent_today": I, "daily_cap": I}, ["available", "held", "total"]),
     "Step": obj({"operation": {"type": "string", "minLength": 1, "maxLength": 64},
-                 "parameters": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 100}}}, ["operation"]),
+                 "parameters": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"], "maxLength": 100},
+                                "description": "typed JSON values ({\"width\": 512}); the string forms are accepted too; "
+                                               "answers give them back as strings"}}, ["operation"]),
     "Submit": obj({"input_file_ids": {"type": "array", "items": ID, "maxItems": 20}, "input_file_id": ID,
                    "steps": {"type": "array", "items": ref("Step"), "maxItems": 12}, "lane": {"enum": ["batch", "fast"]},
                    "delete_originals": B, "deadline_seconds": {"type": "integer", "minimum": 0, "maximum": 3600}}, ["steps"]),
