@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "Vips", targets: ["Vips"]),
         .library(name: "ImageSwissProtos", targets: ["ImageSwissProtos"]),
         .library(name: "ServiceRuntime", targets: ["ServiceRuntime"]),
+        .library(name: "Operations", targets: ["Operations"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -134,6 +135,8 @@ let package = Package(
             path: "Libraries/Postgres",
             swiftSettings: strict
         ),
+        // The operation catalogue: every checklist operation, its parameters, stage and Billing name, once.
+        .target(name: "Operations", path: "Libraries/Operations", swiftSettings: strict),
         // What every service shares: configuration, logging, metrics, lifecycle, the health service.
         .target(
             name: "ServiceRuntime",
@@ -160,7 +163,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("protobuf-c")]
         ),
         service("Edge", extra: [
-            "Tokens",
+            "Tokens", "Operations",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ], resources: [.copy("Public")]),
@@ -176,12 +179,12 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         service("Jobs", extra: [
-            "Curl",
+            "Curl", "Operations",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        service("ImageOps", extra: ["Vips", "OCR", .product(name: "Logging", package: "swift-log")]),
+        service("ImageOps", extra: ["Vips", "OCR", "Operations", .product(name: "Logging", package: "swift-log")]),
         service("Storage", extra: [
             "S3", "Curl", "CZlib", "Tokens",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -213,6 +216,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "OperationsTests", dependencies: ["Operations"], swiftSettings: strict),
         // Test images made by libvips, shared by the Vips and ImageOps tests.
         .target(name: "ImageSamples", dependencies: ["Vips"], path: "Tests/ImageSamples", swiftSettings: strict),
         .testTarget(name: "VipsTests", dependencies: ["Vips", "ImageSamples", "TestSupport"], swiftSettings: strict),
@@ -266,7 +270,7 @@ let package = Package(
         .testTarget(
             name: "BillingTests",
             dependencies: [
-                "RPC", "ImageSwissProtos", "TestSupport", "Postgres",
+                "RPC", "ImageSwissProtos", "TestSupport", "Postgres", "Operations",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

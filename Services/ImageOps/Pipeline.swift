@@ -1,5 +1,6 @@
 import Foundation
 import ImageSwissProtos
+import Operations
 import RPC
 import Vips
 

@@ -44,8 +44,7 @@ struct JobRunner: Sendable {
             input = try await self.readInput(job)
             try await progress(30, "processing")
             guard let provider = self.providers.provider(for: operation) else { throw JobRunError.permanent("no provider for \(operation) any more") }
-            let parameters = tool.steps.first { Operation.catalog[$0.operation]?.0 == .ai(operation) }?.parameters ?? [:]
-            let image = try await provider.run(operation, input: input?.1, parameters: parameters, isCanceled: isCanceled)
+            let image = try await provider.run(operation, input: input?.1, parameters: tool.aiParameters, isCanceled: isCanceled)
             try await progress(60, "finishing")
             processed = try await self.imageCalls.withPermit { try await self.process(image, tool: tool, job: job) }
         } else {

@@ -1,4 +1,5 @@
 import Foundation
+import Operations
 import ServiceRuntime
 
 /// Jobs' settings (JOBS_* environment variables; docs/configuration.md lists them all).
@@ -98,8 +99,8 @@ struct ProviderConfiguration: Sendable {
         self.openAIBaseURL = configuration.string("OPENAI_BASE_URL", default: "https://api.openai.com")
         self.openAIKey = configuration.string("OPENAI_API_KEY")
         self.openAIModel = configuration.string("OPENAI_MODEL", default: "gpt-image-1")
-        self.openAIOperations = Set(configuration.string("OPENAI_OPERATIONS", default: "generation").split(separator: ",").map {
-            $0.trimmingCharacters(in: .whitespaces)
+        self.openAIOperations = Set(try configuration.string("OPENAI_OPERATIONS", default: "generation").split(separator: ",").map {
+            try Self.aiOperation($0.trimmingCharacters(in: .whitespaces), setting: "JOBS_OPENAI_OPERATIONS")
         })
         self.replicateBaseURL = configuration.string("REPLICATE_BASE_URL", default: "https://api.replicate.com")
         self.replicateToken = configuration.string("REPLICATE_API_TOKEN")
@@ -109,10 +110,20 @@ struct ProviderConfiguration: Sendable {
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                 throw ConfigurationError("JOBS_REPLICATE_MODELS is operation=version,operation=version, not '\(pair)'")
             }
-            models[parts[0]] = parts[1]
+            models[try Self.aiOperation(parts[0], setting: "JOBS_REPLICATE_MODELS")] = parts[1]
         }
         self.replicateModels = models
         self.pollInterval = try configuration.milliseconds("PROVIDER_POLL_MS", default: .seconds(1))
         self.timeout = try configuration.milliseconds("PROVIDER_TIMEOUT_MS", default: .seconds(120))
+    }
+
+    /// The catalogue's name of an AI operation a provider setting names (an alias accepted), or a
+    /// start-up error: a typo would otherwise leave the operation unavailable without a word.
+    static func aiOperation(_ name: String, setting: String) throws -> String {
+        guard let spec = OperationCatalog.named(name), spec.needsProvider else {
+            let names = OperationCatalog.all.filter(\.needsProvider).map(\.name).joined(separator: ", ")
+            throw ConfigurationError("\(setting) names '\(name)', which is not an AI operation (\(names))")
+        }
+        return spec.name
     }
 }

@@ -32,6 +32,7 @@ struct JobsHandlers: Sendable {
         router.register(JobsMethods.listDeliveries) { request, context in try await webhooks.deliveries(try RPCCaller(context.metadata), request) }
         router.register(JobsMethods.retryJob) { request, context in try await jobs.retryJob(try RPCCaller(context.metadata), request.jobID) }
         router.register(JobsMethods.queueDepth) { _, context in try await jobs.queueDepth(try RPCCaller(context.metadata)) }
+        router.register(JobsMethods.listOperations) { _, _ in jobs.operations() }
     }
 
     /// The job now, then each change (status, progress) until it is final or the caller goes away.

@@ -156,6 +156,24 @@ import Testing
         #expect(poor.status == 402 && poor.errorCode == "insufficient_credits", "\(poor.status) \(poor.text)")
         let noProvider = try await submit(["input_file_id": mine, "steps": [["operation": "colourization"]]])
         #expect(noProvider.status == 409 && noProvider.errorCode == "provider_not_configured")
+        // The catalogue says so before anyone submits: what the web app offers is what runs here.
+        let catalogue = try #require(try await jobs.http.call("GET", "/api/v1/operations").json["items"] as? [[String: Any]])
+        let byName = Dictionary(uniqueKeysWithValues: catalogue.map { ($0["name"] as? String ?? "", $0) })
+        #expect(byName["colourization"]?["available"] as? Bool == false && byName["colourization"]?["unavailable_reason"] as? String == "provider_not_configured")
+        #expect(byName["resize"]?["available"] as? Bool == true && byName["noop"] == nil)
+        let width = try #require((byName["resize"]?["parameters"] as? [[String: Any]])?.first { $0["name"] as? String == "width" })
+        #expect(width["type"] as? String == "integer" && width["required"] as? Bool == true && width["minimum"] as? Int == 1)
+        // Parameters are checked against it, naming the field: unknown names, ranges, types, required ones.
+        for (steps, field): ([[String: Any]], String) in [
+            ([["operation": "resize", "parameters": ["width": 100, "colour": "red"]]], "steps[0].parameters.colour"),
+            ([["operation": "resize", "parameters": ["width": 0]]], "steps[0].parameters.width"),
+            ([["operation": "grayscale"], ["operation": "blur", "parameters": ["sigma": "soft"]]], "steps[1].parameters.sigma"),
+            ([["operation": "crop", "parameters": ["left": 0, "top": 0, "width": 10]]], "steps[0].parameters.height"),
+        ] {
+            let refused = try await submit(["input_file_id": mine, "steps": steps])
+            let error = refused.json["error"] as? [String: Any]
+            #expect(refused.status == 400 && refused.errorCode == "invalid_parameter" && error?["field"] as? String == field, "\(refused.text)")
+        }
         let noSteps = try await submit(["input_file_id": mine, "steps": [] as [Any]])
         #expect(noSteps.status == 400)
         // Webhooks go to public https hosts only (outside development).

@@ -535,7 +535,7 @@ public nonisolated struct BillingListPacksResponse: Sendable {
 
   public var packs: [BillingPack] = []
 
-  /// Credits per dollar for custom amounts.
+  /// Credits per dollar for custom amounts (the base rate; never below the best pack's price per credit).
   public var creditsPerDollar: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -548,7 +548,7 @@ public nonisolated struct BillingCheckoutRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// A pack, or a custom amount in cents (credits at the per-dollar rate).
+  /// A pack, or a custom amount in cents (credits at the base rate).
   public var packID: String = String()
 
   public var amountCents: Int64 = 0
@@ -740,7 +740,7 @@ public nonisolated struct BillingTier: Sendable {
 
   public var priority: Bool = false
 
-  /// Longest side of results, pixels (the restoration plan's 480p / 720p).
+  /// Short side of results, pixels (the restoration plan's 480p / 720p).
   public var maxOutputPixels: UInt32 = 0
 
   public var dailyCap: Int64 = 0

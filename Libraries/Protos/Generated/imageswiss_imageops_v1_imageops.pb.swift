@@ -75,7 +75,7 @@ public nonisolated struct ImageOpsProcessRequest: Sendable {
 
   public var steps: [ImageOpsStep] = []
 
-  /// Tier limit passed by Jobs: the longest output edge allowed, 0 for none.
+  /// Tier limit passed by Jobs: the output's short side at most this many pixels ("480p"), 0 for none.
   public var maxOutputEdge: UInt32 = 0
 
   /// The picture a `watermark` step with `image=true` draws over the input (PNG with alpha suits).

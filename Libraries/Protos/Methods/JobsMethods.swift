@@ -25,4 +25,5 @@ public enum JobsMethods {
     public static let listDeliveries: RPCMethod<JobsListDeliveriesRequest, JobsListDeliveriesResponse> = method("ListDeliveries")
     public static let retryJob: RPCMethod<JobsGetJobRequest, JobsJob> = method("RetryJob")
     public static let queueDepth: RPCMethod<JobsQueueDepthRequest, JobsQueueDepthResponse> = method("QueueDepth")
+    public static let listOperations: RPCMethod<JobsListOperationsRequest, JobsListOperationsResponse> = method("ListOperations")
 }

@@ -132,20 +132,66 @@ async function signOut() {
 // MARK: the uploader
 
 /// The checklist: operation → parameters the user may set (name, label, default, type/options).
-const CHECKLIST = [
-  ["resize", "Resize to fit", [["width", "Width", "1024", "number"], ["height", "Height", "1024", "number"]]],
-  ["convert", "Convert", [["format", "Format", "webp", ["webp", "jpeg", "png", "avif", "gif", "tiff"]], ["quality", "Quality", "80", "number"]]],
-  ["compress", "Compress", [["quality", "Quality", "70", "number"]]],
-  ["restoration", "Restore old photo", []],
-  ["grayscale", "Black & white", []],
-  ["sharpen", "Sharpen", []],
-  ["watermark", "Watermark", [["text", "Text", "© me", "text"]]],
-  ["colourization", "Colourise (AI)", []],
-  ["remove_background", "Remove background (AI)", []],
-  ["ocr", "Extract text (OCR)", []],
-];
+// The checklist comes from the operation catalogue (GET /api/v1/operations): every operation, its
+// parameters with their types, ranges and defaults, and whether it can run here now.
+const CATEGORIES = { edit: "Size and shape", format: "Format", look: "Look", restore: "Restore", ai: "AI", analyse: "Analyse" };
+let catalogue = null;
+async function operations() {
+  if (!catalogue) catalogue = (await api("GET", "/api/v1/operations")).items;
+  return catalogue;
+}
 
-function uploader() {
+/// The control of one parameter: required ones and those with an example are shown, the others
+/// wait under "More options". Values go out as typed JSON.
+function parameterControl(operation, parameter, onchange) {
+  const id = `param-${operation}-${parameter.name}`;
+  const initial = parameter.default ?? (parameter.required || parameter.example !== undefined ? parameter.example : undefined);
+  let input;
+  if (parameter.type === "choice") {
+    const blank = initial === undefined ? [h("option", { value: "" }, "—")] : [];
+    input = h("select", { id, onchange }, ...blank, ...parameter.options.map((option) => h("option", { value: option, selected: option === initial }, option)));
+  } else if (parameter.type === "boolean") {
+    input = h("input", { id, type: "checkbox", checked: initial === "true", onchange });
+  } else if (parameter.type === "integer" || parameter.type === "number") {
+    input = h("input", { id, type: "number", min: parameter.minimum, max: parameter.maximum, step: parameter.type === "integer" ? parameter.step : "any",
+      value: initial ?? "", required: parameter.required, oninput: onchange });
+  } else if (parameter.type === "colour") {
+    input = h("input", { id, type: "color", value: `#${(initial ?? "ffffff").replace("#", "")}`, oninput: onchange });
+  } else {
+    input = h("input", { id, type: "text", maxlength: parameter.max_length, value: initial ?? "", placeholder: parameter.example ?? "",
+      required: parameter.required, oninput: onchange });
+  }
+  input.dataset.param = parameter.name;
+  input.dataset.type = parameter.type;
+  if (parameter.default !== undefined) input.dataset.default = parameter.default;
+  const unit = parameter.unit ? ` (${parameter.unit})` : "";
+  return h("label", { for: id, title: parameter.summary }, `${parameter.name.replaceAll("_", " ")}${unit}`, input);
+}
+
+/// A control's value as typed JSON, or undefined when it says nothing beyond the default.
+function parameterValue(input) {
+  const type = input.dataset.type;
+  if (type === "boolean") return String(input.checked) === (input.dataset.default ?? "false") ? undefined : input.checked;
+  let value = input.value;
+  if (type === "colour") value = value.replace("#", "");
+  if (value === "" || value === input.dataset.default) return undefined;
+  if (type === "integer" || type === "number") return Number(value);
+  return value;
+}
+
+function checkItem(operation, onchange) {
+  const box = h("input", { type: "checkbox", id: `op-${operation.name}`, name: operation.name, onchange, disabled: !operation.available });
+  const controls = operation.parameters.filter((p) => p.type !== "file_id").map((p) => [p, parameterControl(operation.name, p, onchange)]);
+  const shown = controls.filter(([p]) => p.required || p.example !== undefined).map(([, control]) => control);
+  const more = controls.filter(([p]) => !(p.required || p.example !== undefined)).map(([, control]) => control);
+  const why = operation.available ? null
+    : h("span", { class: "muted" }, operation.unavailable_reason === "provider_not_configured" ? "not available here: no AI provider is configured for it" : "not available here");
+  return h("div", { class: "check", "data-operation": operation.name },
+    h("label", { for: box.id, title: operation.summary }, box, operation.label), why,
+    h("div", { class: "params" }, ...shown, more.length ? h("details", {}, h("summary", {}, "More options"), ...more) : null));
+}
+
+async function uploader() {
   const uploaded = [];
   const list = h("ul", { class: "stack", "aria-label": "Files" });
   const picker = h("input", { type: "file", id: "files", multiple: true, accept: "image/*", capture: "environment" });
@@ -153,19 +199,21 @@ function uploader() {
   const cost = h("p", { class: "cost", id: "cost", "aria-live": "polite" }, "Upload photos and tick what to do.");
   const submit = h("button", { id: "submit", disabled: true }, "Submit");
   const lane = h("select", { name: "lane", id: "lane" }, h("option", { value: "batch" }, "Batch (cheaper)"), h("option", { value: "fast" }, "Fast lane (priority)"));
-  const checks = CHECKLIST.map(([operation, label, parameters]) => {
-    const box = h("input", { type: "checkbox", id: `op-${operation}`, name: operation, onchange: quote });
-    const inputs = parameters.map(([name, text, value, type]) => h("label", {}, text, Array.isArray(type)
-      ? h("select", { "data-param": name, onchange: quote }, ...type.map((option) => h("option", { value: option, selected: option === value }, option)))
-      : h("input", { "data-param": name, type, value, oninput: quote })));
-    return h("div", { class: "check" }, h("label", { for: `op-${operation}` }, box, label), h("div", { class: "params" }, ...inputs));
+  const available = await operations();
+  const checks = available.map((operation) => checkItem(operation, quote));
+  const groups = Object.entries(CATEGORIES).map(([category, title]) => {
+    const members = checks.filter((_, index) => available[index].category === category);
+    return members.length ? h("fieldset", { class: "checklist" }, h("legend", {}, title), ...members) : null;
   });
 
   function steps() {
-    return checks.filter((check) => check.querySelector("input[type=checkbox]").checked).map((check) => {
+    return checks.filter((check) => check.querySelector(`#op-${check.dataset.operation}`).checked).map((check) => {
       const parameters = {};
-      for (const input of check.querySelectorAll("[data-param]")) if (input.value !== "") parameters[input.dataset.param] = input.value;
-      return { operation: check.querySelector("input[type=checkbox]").name, parameters };
+      for (const input of check.querySelectorAll("[data-param]")) {
+        const value = parameterValue(input);
+        if (value !== undefined) parameters[input.dataset.param] = value;
+      }
+      return { operation: check.dataset.operation, parameters };
     });
   }
 
@@ -216,7 +264,7 @@ function uploader() {
       location.hash = `#/batch/${batch.id}`;
     } catch (error) { cost.textContent = failure(error); submit.disabled = false; }
   });
-  show("Upload and process", drop, list, h("h2", {}, "What should we do?"), h("div", { class: "checklist" }, ...checks),
+  show("Upload and process", drop, list, h("h2", {}, "What should we do?"), ...groups,
     h("label", {}, "Lane", lane), cost, submit);
 }
 
