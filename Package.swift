@@ -142,6 +142,7 @@ let package = Package(
             name: "ServiceRuntime",
             dependencies: [
                 "RPC", "Postgres", "ImageSwissProtos",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

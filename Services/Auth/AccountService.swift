@@ -1,6 +1,7 @@
 import Foundation
 import ImageSwissProtos
 import Postgres
+import ServiceRuntime
 import RPC
 
 /// Registration, sign-in and what a user does with their own account.
@@ -12,7 +13,7 @@ struct AccountService: Sendable {
     let emails: EmailFlows
     let commonPasswords: CommonPasswords
     let configuration: AuthConfiguration
-    let idempotency: Idempotency
+    let idempotency: IdempotentCalls
 
     func register(_ request: AuthRegisterRequest) async throws -> AuthAccount {
         let email = try Validation.email(request.email)
@@ -21,7 +22,7 @@ struct AccountService: Sendable {
         let locale = try Validation.locale(request.locale)
         let hash = try await self.hasher.hash(request.password)
         let role = email == self.configuration.firstAdminEmail ? "admin" : "user"
-        let account = try await self.idempotency.run(caller: "register:\(email)", method: "Register", key: request.idempotencyKey) { session in
+        let account = try await self.idempotency.run(caller: "register:\(email)", method: "Register", key: request.idempotencyKey, request: request) { session in
             let id = UUID()
             do {
                 try await session.execute("""
@@ -74,7 +75,7 @@ struct AccountService: Sendable {
         let displayName = try request.hasDisplayName ? Validation.displayName(request.displayName) : nil
         let avatar = try request.hasAvatarBlobID ? Validation.blobID(request.avatarBlobID) : nil
         let locale = try request.hasLocale ? Validation.locale(request.locale) : nil
-        return try await self.idempotency.run(caller: caller.uuidString, method: "UpdateProfile", key: request.idempotencyKey) { session in
+        return try await self.idempotency.run(caller: caller.uuidString, method: "UpdateProfile", key: request.idempotencyKey, request: request) { session in
             try await session.execute("""
                 UPDATE accounts SET display_name = coalesce($2, display_name), avatar_blob_id = coalesce($3, avatar_blob_id),
                     locale = coalesce($4, locale), updated_at = now()

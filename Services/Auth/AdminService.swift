@@ -1,12 +1,13 @@
 import Foundation
 import ImageSwissProtos
 import Postgres
+import ServiceRuntime
 
 /// What administrators do with other accounts. Every change is written to the audit log in the
 /// same transaction.
 struct AdminService: Sendable {
     let database: PostgresPool
-    let idempotency: Idempotency
+    let idempotency: IdempotentCalls
     let keys: SigningKeys
 
     /// Accounts by email; `query` matches email or display name, case-insensitively, as plain text.
@@ -37,7 +38,7 @@ struct AdminService: Sendable {
         if request.hasRole, !["user", "admin"].contains(request.role) {
             throw AuthFailure.invalid("role", "must be user or admin")
         }
-        return try await self.idempotency.run(caller: actor.uuidString, method: "SetUserState", key: request.idempotencyKey) { session in
+        return try await self.idempotency.run(caller: actor.uuidString, method: "SetUserState", key: request.idempotencyKey, request: request) { session in
             guard let before = try await session.query("SELECT \(AccountRecord.columns) FROM accounts WHERE id = $1 FOR UPDATE", [target])
                 .first.map(AccountRecord.init(row:))
             else { throw AuthFailure.notFound("account") }

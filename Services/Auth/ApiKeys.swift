@@ -1,6 +1,7 @@
 import Foundation
 import ImageSwissProtos
 import Postgres
+import ServiceRuntime
 import Tokens
 
 /// API keys for scripts: `isk_<8 visible characters>_<secret>`. Shown once at creation; stored as
@@ -8,7 +9,7 @@ import Tokens
 /// bearer token is, limited to the key's scopes.
 struct ApiKeys: Sendable {
     let database: PostgresPool
-    let idempotency: Idempotency
+    let idempotency: IdempotentCalls
 
     /// What a key may be allowed to do. Keys never manage keys, accounts or other users.
     static let scopes: Set<String> = ["profile:read", "files:read", "files:write", "jobs:read", "jobs:write", "billing:read"]
@@ -21,7 +22,9 @@ struct ApiKeys: Sendable {
         guard requested.isSubset(of: Self.scopes) else {
             throw AuthFailure.invalid("scopes", "unknown scope(s) \(requested.subtracting(Self.scopes).sorted()); allowed: \(Self.scopes.sorted())")
         }
-        return try await self.idempotency.run(caller: caller.uuidString, method: "CreateApiKey", key: request.idempotencyKey) { session in
+        return try await self.idempotency.run(
+            caller: caller.uuidString, method: "CreateApiKey", key: request.idempotencyKey, request: request, stored: Self.withoutSecret
+        ) { session in
             let count = try await session.query("SELECT count(*) AS n FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL", [caller])
                 .first?.decode("n", as: Int.self) ?? 0
             guard count < Self.maxKeysPerUser else {
@@ -39,6 +42,15 @@ struct ApiKeys: Sendable {
             response.secret = secret
             return response
         }
+    }
+
+    /// What a replay of a creation gets: the key without its secret, which is shown once and never
+    /// stored, and `replayed` saying so.
+    @Sendable static func withoutSecret(_ response: AuthCreateApiKeyResponse) -> AuthCreateApiKeyResponse {
+        var stored = response
+        stored.secret = ""
+        stored.replayed = true
+        return stored
     }
 
     func list(for caller: UUID) async throws -> AuthListApiKeysResponse {

@@ -60,7 +60,7 @@ struct AuthHandlers: Sendable {
         self.commonPasswords = try CommonPasswords.bundled()
         self.keys = SigningKeys(database: database, tokenLifetime: configuration.accessTokenTTL)
         try await self.keys.ensureKey()
-        let idempotency = Idempotency(database: database)
+        let idempotency = IdempotentCalls(database: database, domain: "auth", keyRequired: false)
         self.sessions = Sessions(database: database, keys: self.keys, configuration: configuration)
         self.emails = EmailFlows(database: database, configuration: configuration, logger: context.logger)
         self.accounts = AccountService(

@@ -152,5 +152,12 @@ enum AuthSchema {
             DROP INDEX outbox_pending;
             CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE sent_at IS NULL;
             """),
+        Migration(version: 5, name: "idempotency without secrets", sql: """
+            -- Answers stored before kept API keys' secrets in plain text: forgotten (a retry of a call
+            -- made before the upgrade runs again). Requests are kept as their SHA-256, to refuse a key
+            -- reused for another request.
+            DELETE FROM idempotency_keys;
+            ALTER TABLE idempotency_keys ADD COLUMN request bytea NOT NULL;
+            """),
     ]
 }

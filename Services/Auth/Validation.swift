@@ -87,14 +87,6 @@ enum Validation {
         guard let id = UUID(uuidString: raw) else { throw AuthFailure.invalid(field, "must be a user id") }
         return id
     }
-
-    /// Idempotency keys: up to 200 printable ASCII characters.
-    static func idempotencyKey(_ raw: String) throws -> String {
-        guard raw.utf8.count <= 200, raw.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
-            throw AuthFailure.invalid("idempotency_key", "must be at most 200 printable ASCII characters")
-        }
-        return raw
-    }
 }
 
 /// The bundled list of common passwords (Django's, 20,000 entries), compared case-insensitively.

@@ -74,10 +74,14 @@ struct ApiKeyJSON: Encodable {
     let revoked: Bool
     /// Only in the answer to its creation.
     var secret: String?
+    /// A retried creation: the same key, its secret not shown again (it was never stored).
+    var replayed: Bool?
 
-    init(_ key: AuthApiKey, secret: String? = nil) {
+    init(_ key: AuthApiKey, secret: String? = nil, replayed: Bool = false) {
         (self.id, self.name, self.prefix, self.scopes) = (key.keyID, key.name, key.prefix, key.scopes)
-        (self.created_at, self.last_used_at, self.revoked, self.secret) = (rfc3339(key.createdAt), rfc3339(key.lastUsedAt), key.revoked, secret)
+        (self.created_at, self.last_used_at, self.revoked) = (rfc3339(key.createdAt), rfc3339(key.lastUsedAt), key.revoked)
+        self.secret = secret?.isEmpty == false ? secret : nil
+        self.replayed = replayed ? true : nil
     }
 }
 

@@ -90,14 +90,38 @@ struct AccountFlowTests {
         let secret = try #require(created.json["secret"] as? String)
         let prefix = try #require(created.json["prefix"] as? String)
         #expect(secret.hasPrefix(prefix + "_"))
-        // The same idempotency key gives the same key back, not a second one.
+        // The same idempotency key gives the same key back, not a second one — without its secret,
+        // which was shown once and is stored nowhere, and saying so.
         let repeated = try await stack.call("POST", "/api/v1/auth/keys", json: ["name": "backup script", "scopes": ["profile:read", "files:read"]],
                                             bearer: user.access, headers: ["Idempotency-Key": "create-1"])
         #expect(repeated.json["id"] as? String == created.json["id"] as? String)
+        #expect(repeated.json["secret"] == nil && repeated.json["replayed"] as? Bool == true && repeated.headers["idempotent-replayed"] == "true",
+                "\(repeated.text)")
+        #expect(created.json["replayed"] == nil && created.headers["idempotent-replayed"] == nil)
         #expect(try await stack.count("api_keys") == 1)
-        // Stored hashed: the secret appears nowhere in the database.
+        // The same key for another request is refused.
+        let reused = try await stack.call("POST", "/api/v1/auth/keys", json: ["name": "another"], bearer: user.access,
+                                          headers: ["Idempotency-Key": "create-1"])
+        #expect(reused.status == 409 && reused.errorCode == "idempotency_key_reused", "\(reused.text)")
+        // Stored hashed: the secret appears nowhere in the database, the idempotency answers included.
         let rows = try await stack.database.query("SELECT prefix, secret_hash FROM api_keys")
         #expect(try rows.first!.decode("secret_hash", as: [UInt8].self).count == 32)
+        let answers = try await stack.database.query("SELECT request, response FROM idempotency_keys")
+        #expect(answers.count == 1)
+        for answer in answers {
+            for column in ["request", "response"] {
+                let bytes = try answer.decode(column, as: [UInt8].self)
+                #expect(!String(decoding: bytes, as: UTF8.self).contains(String(secret.suffix(20))), "\(column) holds the secret")
+            }
+        }
+        // Nor is a password kept with a registration's idempotency key: requests are stored as their SHA-256.
+        let password = "quiet lighthouse keeper 93"
+        let registered = try await stack.call("POST", "/api/v1/auth/register", json: ["email": "lee@example.com", "password": password],
+                                              headers: ["Idempotency-Key": "register-1"])
+        #expect(registered.status == 201, "\(registered.text)")
+        let registration = try #require(try await stack.database.query("SELECT request, response FROM idempotency_keys WHERE method = 'Register'").first)
+        #expect(try registration.decode("request", as: [UInt8].self).count == 32)
+        #expect(!String(decoding: try registration.decode("response", as: [UInt8].self), as: UTF8.self).contains(password))
 
         // Usable as a bearer token within its scopes.
         let me = try await stack.call("GET", "/api/v1/me", bearer: secret)

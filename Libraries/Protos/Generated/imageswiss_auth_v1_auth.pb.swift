@@ -532,6 +532,9 @@ public nonisolated struct AuthCreateApiKeyResponse: Sendable {
   /// The whole key: shown once, never stored.
   public var secret: String = String()
 
+  /// A retry of the same creation (same idempotency key): the key again, without its secret.
+  public var replayed: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1743,7 +1746,7 @@ nonisolated extension AuthCreateApiKeyRequest: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension AuthCreateApiKeyResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreateApiKeyResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{1}secret\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{1}secret\0\u{1}replayed\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1753,6 +1756,7 @@ nonisolated extension AuthCreateApiKeyResponse: SwiftProtobuf.Message, SwiftProt
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularMessageField(value: &self._key) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.secret) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.replayed) }()
       default: break
       }
     }
@@ -1769,12 +1773,16 @@ nonisolated extension AuthCreateApiKeyResponse: SwiftProtobuf.Message, SwiftProt
     if !self.secret.isEmpty {
       try visitor.visitSingularStringField(value: self.secret, fieldNumber: 2)
     }
+    if self.replayed != false {
+      try visitor.visitSingularBoolField(value: self.replayed, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: AuthCreateApiKeyResponse, rhs: AuthCreateApiKeyResponse) -> Bool {
     if lhs._key != rhs._key {return false}
     if lhs.secret != rhs.secret {return false}
+    if lhs.replayed != rhs.replayed {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
