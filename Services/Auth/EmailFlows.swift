@@ -22,7 +22,7 @@ struct EmailFlows: Sendable {
 
             please confirm that this is your address by opening this link:
 
-            \(self.configuration.publicURL)/verify-email?token=\(token)
+            \(self.configuration.publicURL)/#/verify?token=\(token)
 
             The link works once and expires in \(self.configuration.verifyEmailTTL.seconds / 3600) hours. If you did not
             create an ImageSwiss account, ignore this mail.
@@ -47,7 +47,7 @@ struct EmailFlows: Sendable {
                 someone (hopefully you) asked to reset the password of this ImageSwiss account. To choose a
                 new password, open:
 
-                \(self.configuration.publicURL)/reset-password?token=\(token)
+                \(self.configuration.publicURL)/#/reset?token=\(token)
 
                 The link works once and expires in \(self.configuration.resetPasswordTTL.seconds / 60) minutes. If it was
                 not you, ignore this mail: your password stays as it is.

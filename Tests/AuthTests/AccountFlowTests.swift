@@ -16,7 +16,7 @@ struct AccountFlowTests {
         // Registration mailed a verification link built from the configured public URL.
         let first = try await stack.mails(atLeast: 1)
         #expect(first.count == 1 && first[0].contains("To: <lin@example.com>"))
-        let verifyToken = try #require(Self.link(in: first[0], path: "/verify-email"))
+        let verifyToken = try #require(Self.link(in: first[0], path: "/#/verify"))
         #expect(try await stack.call("POST", "/api/v1/auth/verify-email", json: ["token": verifyToken]).status == 200)
         #expect(try await stack.call("GET", "/api/v1/me", bearer: user.access).json["email_verified"] as? Bool == true)
         // Single use.
@@ -30,7 +30,7 @@ struct AccountFlowTests {
         let mails = try await stack.mails(atLeast: 2)
         #expect(mails.count == 2)
         #expect(!mails[1].contains("evil.example"))
-        let resetToken = try #require(Self.link(in: mails[1], path: "/reset-password"))
+        let resetToken = try #require(Self.link(in: mails[1], path: "/#/reset"))
         // A common password is refused and the link survives; a good one works once.
         #expect(try await stack.call("POST", "/api/v1/auth/password/reset", json: ["token": resetToken, "new_password": "password1"]).status == 400)
         #expect(try await stack.call("POST", "/api/v1/auth/password/reset", json: ["token": resetToken, "new_password": "second password here"]).status == 200)

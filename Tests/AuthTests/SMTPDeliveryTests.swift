@@ -26,7 +26,7 @@ struct SMTPDeliveryTests {
         #expect(mail.recipients == ["RCPT TO:<smtp@example.com>"])
         #expect(mail.from.contains("<no-reply@imageswiss.local>"))
         #expect(mail.data.contains("Subject: Confirm your ImageSwiss email address"))
-        #expect(mail.data.contains("https://app.imageswiss.test/verify-email?token="))
+        #expect(mail.data.contains("https://app.imageswiss.test/#/verify?token="))
         try await Self.waitUntil { try await stack.database.query("SELECT 1 FROM outbox WHERE sent_at IS NOT NULL").count == 1 }
         #expect(!FileManager.default.fileExists(atPath: stack.mailDirectory + "/1.eml"))
     }

@@ -1,14 +1,16 @@
 """The web app's main and admin journeys in headless Chromium (Debian's chromium + chromium-driver,
 Selenium from PyPI), against a running edge.
 
-    python3 Tests/Browser/journey.py BASE_URL IMAGES_DIR SCREENSHOTS_DIR ADMIN_EMAIL
+    python3 Tests/Browser/journey.py BASE_URL IMAGES_DIR SCREENSHOTS_DIR ADMIN_EMAIL MAIL_DIR
 
-Main: sign up → buy credits (local provider) → upload three images → tick resize and convert → see
+Main: sign up → open the verification mail's link (from the mail Auth wrote to MAIL_DIR) → buy credits (local provider) → upload three images → tick resize and convert → see
 the cost → submit → watch progress → download the zip → the balance went down by exactly the quote.
+Reset: forgot password → open the reset mail's link → choose a new password → sign in with it.
 Admin: sign up as the first admin → change the resize price → the next quote uses it.
 Exits non-zero with a message on the first failed step."""
 import glob
 import os
+import re
 import sys
 import tempfile
 import time
@@ -18,7 +20,7 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-base, images, shots, admin_email = sys.argv[1:5]
+base, images, shots, admin_email, mail_dir = sys.argv[1:6]
 downloads = tempfile.mkdtemp(prefix="isw-downloads-")
 options = webdriver.ChromeOptions()
 options.binary_location = "/usr/bin/chromium"
@@ -56,6 +58,23 @@ def sign_up(email):
     wait.until(lambda d: d.find_elements(By.ID, "files"))
 
 
+def mailed_link(recipient, route):
+    """The link to `route` in the newest mail to `recipient` that has one, waited for (the outbox
+    delivers in the background). The link's origin is the stack's configured public URL; the test
+    opens the same path and fragment on the stack it runs."""
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        for path in sorted(glob.glob(os.path.join(mail_dir, "*.eml")), key=os.path.getmtime, reverse=True):
+            text = open(path, encoding="utf-8").read()
+            if f"<{recipient}>" not in text:
+                continue
+            found = re.search(r"https?://\S*?(/#" + re.escape(route) + r"\?token=[A-Za-z0-9_-]+)", text)
+            if found:
+                return base + found.group(1)
+        time.sleep(0.2)
+    raise AssertionError(f"no mail to {recipient} with a {route} link in {mail_dir}")
+
+
 def upload(paths):
     driver.find_element(By.ID, "files").send_keys("\n".join(paths))
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "li .ok")) == len(paths))
@@ -71,9 +90,15 @@ try:
     assert len(pictures) == 3, "three test images expected"
 
     step("sign up")
-    sign_up(f"browser-{int(time.time())}@imageswiss.test")
+    user_email = f"browser-{int(time.time())}@imageswiss.test"
+    sign_up(user_email)
     shot("upload-empty")
     start = balance()
+
+    step("verify the email by opening the mail's link")
+    driver.get(mailed_link(user_email, "/verify"))
+    wait.until(lambda d: d.find_element(By.ID, "verify-outcome").get_attribute("data-verified") == "true")
+    assert "#/verify?token" not in driver.current_url, "the used token stays out of the address bar"
 
     step("buy credits with the local provider")
     go("/billing")
@@ -131,6 +156,23 @@ try:
     driver.find_element(By.ID, "only-favourites").click()
     wait.until(lambda d: "favourites=1" in d.current_url and len(d.find_elements(By.CSS_SELECTOR, "button[aria-label=Favourite]")) == 1)
     shot("history")
+
+    step("forgot the password: the reset mail's link, a new password, sign in with it")
+    go("/signout")
+    wait.until(lambda d: d.find_elements(By.NAME, "email"))
+    go("/forgot")
+    wait.until(lambda d: d.find_elements(By.NAME, "email"))
+    driver.find_element(By.NAME, "email").send_keys(user_email)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    driver.get(mailed_link(user_email, "/reset"))
+    wait.until(lambda d: d.find_elements(By.NAME, "password") and "new password" in d.find_element(By.TAG_NAME, "h1").text)
+    driver.find_element(By.NAME, "password").send_keys("another horse battery staple")
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait.until(lambda d: "#/signin" in d.current_url and d.find_elements(By.NAME, "email"))
+    driver.find_element(By.NAME, "email").send_keys(user_email)
+    driver.find_element(By.NAME, "password").send_keys("another horse battery staple")
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait.until(lambda d: d.find_elements(By.ID, "files"))
 
     step("admin: change the resize price, see it in the next quote")
     go("/signout")

@@ -23,6 +23,7 @@ import Testing
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
         let result = try await runWithStatus("/usr/bin/env", [
             "python3", root + "/Tests/Browser/journey.py", stack.http.baseURL, images, stack.scratch + "/screenshots", Self.adminEmail,
+            stack.scratch + "/mail",
         ])
         #expect(result.status == 0, "\(result.output)")
     }
