@@ -135,6 +135,11 @@ let package = Package(
             path: "Libraries/Postgres",
             swiftSettings: strict
         ),
+        // Standard Webhooks signatures: Jobs signs deliveries with it, tests verify with it.
+        .target(
+            name: "StandardWebhooks", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            path: "Libraries/StandardWebhooks", swiftSettings: strict
+        ),
         // The operation catalogue: every checklist operation, its parameters, stage and Billing name, once.
         .target(name: "Operations", path: "Libraries/Operations", swiftSettings: strict),
         // What every service shares: configuration, logging, metrics, lifecycle, the health service.
@@ -180,7 +185,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         service("Jobs", extra: [
-            "Curl", "Operations",
+            "Curl", "Operations", "StandardWebhooks",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -218,6 +223,7 @@ let package = Package(
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "OperationsTests", dependencies: ["Operations"], swiftSettings: strict),
+        .testTarget(name: "StandardWebhooksTests", dependencies: ["StandardWebhooks"], swiftSettings: strict),
         // Test images made by libvips, shared by the Vips and ImageOps tests.
         .target(name: "ImageSamples", dependencies: ["Vips"], path: "Tests/ImageSamples", swiftSettings: strict),
         .testTarget(name: "VipsTests", dependencies: ["Vips", "ImageSamples", "TestSupport"], swiftSettings: strict),
@@ -288,7 +294,7 @@ let package = Package(
         .testTarget(
             name: "JobsTests",
             dependencies: [
-                "RPC", "ImageSwissProtos", "TestSupport", "Postgres", "ImageSamples",
+                "RPC", "ImageSwissProtos", "TestSupport", "Postgres", "ImageSamples", "StandardWebhooks",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -11,6 +11,9 @@ public struct CurlRequest: Sendable {
     /// A file sent as the body instead of `body`, read as libcurl asks (a PUT of any size in bounded memory).
     public var bodyFile: String?
     public var timeout: Duration
+    /// Pinned addresses, "host:port:address" (curl's --resolve): the transfer connects to these and
+    /// resolves nothing itself, so an address checked before the call is the one connected to.
+    public var resolve: [String] = []
 
     public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8] = [], timeout: Duration = .seconds(10)) {
         self.method = method
@@ -31,7 +34,7 @@ public struct CurlResponse: Sendable {
 /// Outbound HTTP(S) and SMTP through libcurl, on a small thread pool of its own. Only http and
 /// https (or smtp and smtps) are allowed, redirects are never followed, responses are capped.
 public final class CurlClient: Sendable {
-    private let threads: NIOThreadPool
+    let threads: NIOThreadPool
     public let maxResponseBytes: Int
 
     public init(threads: Int = 2, maxResponseBytes: Int = 8 << 20) {
@@ -77,6 +80,7 @@ public final class CurlClient: Sendable {
         try transfer.set(CURLOPT_NOSIGNAL, 1)  // no SIGALRM in a multithreaded process
         try transfer.set(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout))
         try transfer.set(CURLOPT_CUSTOMREQUEST, request.method)
+        if !request.resolve.isEmpty { try transfer.set(CURLOPT_RESOLVE, list: request.resolve) }
         if request.method == "HEAD" { try transfer.set(CURLOPT_NOBODY, 1) }
         // An empty Expect stops libcurl waiting for "100 Continue" before larger bodies.
         try transfer.set(CURLOPT_HTTPHEADER, list: request.headers.map { "\($0.0): \($0.1)" } + ["Expect:"])

@@ -44,6 +44,7 @@ enum EdgeHTTPServer {
         DownloadRoutes(storage: storage).add(to: router)
         JobRoutes(jobs: upstreams.client(for: "jobs"), storage: storage).add(to: router)
         OperationRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
+        WebhookRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
         router.get("/healthz") { _, context in try await HealthRoute.report(upstreams, requestID: context.requestID) }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

@@ -155,11 +155,13 @@ struct WebhookJSON: Encodable {
     let events: [String]
     let secret: String?
     let created_at: String?
+    let previous_secret_expires_at: String?
 
     init(_ webhook: JobsWebhook) {
         (self.id, self.url, self.events) = (webhook.webhookID, webhook.url, webhook.events)
         self.secret = webhook.secret.isEmpty ? nil : webhook.secret
         self.created_at = rfc3339(webhook.createdAt)
+        self.previous_secret_expires_at = webhook.hasPreviousSecretExpiresAt ? rfc3339(webhook.previousSecretExpiresAt) : nil
     }
 }
 
@@ -170,7 +172,7 @@ struct WebhookBody: Decodable {
 
 struct DeliveryJSON: Encodable {
     let id: Int64
-    let event, status: String
+    let message_id, event, status: String
     let attempts, last_status_code: UInt32
     let last_error: String?
     let payload: String
@@ -178,6 +180,7 @@ struct DeliveryJSON: Encodable {
 
     init(_ delivery: JobsDelivery) {
         (self.id, self.event, self.status, self.attempts) = (delivery.deliveryID, delivery.event, delivery.status, delivery.attempts)
+        self.message_id = delivery.messageID
         self.last_status_code = delivery.lastStatusCode
         self.last_error = delivery.lastError.isEmpty ? nil : delivery.lastError
         self.payload = delivery.payload

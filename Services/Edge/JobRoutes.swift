@@ -4,7 +4,7 @@ import Hummingbird
 import ImageSwissProtos
 import RPC
 
-/// /api/v1/jobs, /api/v1/batches and /api/v1/webhooks over Jobs (batch zips from Storage), and
+/// /api/v1/jobs and /api/v1/batches over Jobs (batch zips from Storage), and
 /// /api/v1/admin/jobs and /api/v1/admin/queues for administrators.
 struct JobRoutes {
     let jobs: RPCClient
@@ -13,7 +13,6 @@ struct JobRoutes {
     func add(to router: Router<EdgeRequestContext>) {
         self.addJobs(router.group("api/v1/jobs"))
         self.addBatches(router.group("api/v1/batches"))
-        self.addWebhooks(router.group("api/v1/webhooks"))
         self.addAdmin(router.group("api/v1/admin"))
     }
 
@@ -122,43 +121,6 @@ struct JobRoutes {
                 throw EdgeError(.conflict, "no_results", "this batch has no results yet (\(batch.status))")
             }
             return try await ZipResponse.stream(self.storage, ids: batch.outputBlobIds, name: "imageswiss-batch-\(batch.batchID.prefix(8)).zip", options: options)
-        }
-    }
-
-    private func addWebhooks(_ webhooks: RouterGroup<EdgeRequestContext>) {
-        webhooks.post { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.requireSession()
-            let body = try await request.decode(as: WebhookBody.self, context: context)
-            var call = JobsCreateWebhookRequest()
-            call.url = body.url
-            call.events = body.events ?? []
-            call.idempotencyKey = BillingRoutes.idempotencyKey(request)
-            let webhook = try await self.jobs.unary(JobsMethods.createWebhook, call, options: Self.options(context, caller))
-            return try AuthRoutes.json(WebhookJSON(webhook), status: .created, request: request, context: context)
-        }
-        webhooks.get { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "jobs:read")
-            let list = try await self.jobs.unary(JobsMethods.listWebhooks, JobsListWebhooksRequest(), options: Self.options(context, caller))
-            return try AuthRoutes.json(Page(items: list.webhooks.map(WebhookJSON.init), next_page_token: nil), request: request, context: context)
-        }
-        webhooks.delete(":id") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.requireSession()
-            var call = JobsWebhookRequest()
-            call.webhookID = try context.parameters.require("id")
-            _ = try await self.jobs.unary(JobsMethods.deleteWebhook, call, options: Self.options(context, caller))
-            return Response(status: .noContent)
-        }
-        webhooks.get(":id/deliveries") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "jobs:read")
-            var call = JobsListDeliveriesRequest()
-            call.webhookID = try context.parameters.require("id")
-            call.page = Self.page(request)
-            let page = try await self.jobs.unary(JobsMethods.listDeliveries, call, options: Self.options(context, caller))
-            return try AuthRoutes.json(Page(items: page.deliveries.map(DeliveryJSON.init), next_page_token: Self.token(page.page)), request: request, context: context)
         }
     }
 

@@ -1,3 +1,4 @@
+import Curl
 import Foundation
 import Operations
 import ServiceRuntime
@@ -44,6 +45,10 @@ struct JobsConfiguration: Sendable {
     var webhookRetryDelay: Duration
     /// Webhook URLs must be https unless this allows http (local development and tests).
     var webhookAllowHTTP: Bool
+    /// Names pinned to addresses for deliveries (name=address,…), resolved without DNS; still checked.
+    var webhookHosts: [String: String]
+    /// How long a rotated-out secret keeps signing beside the new one.
+    var webhookSecretOverlap: Duration
     var workerName: String
     /// How long a caller's tier (from Billing) is reused by submissions.
     var tierCacheLifetime: Duration
@@ -74,6 +79,16 @@ struct JobsConfiguration: Sendable {
         self.webhookMaxAttempts = max(1, try configuration.int("WEBHOOK_MAX_ATTEMPTS", default: 8))
         self.webhookRetryDelay = try configuration.milliseconds("WEBHOOK_RETRY_DELAY_MS", default: .seconds(5))
         self.webhookAllowHTTP = try configuration.bool("WEBHOOK_ALLOW_HTTP", default: false)
+        var hosts: [String: String] = [:]
+        for pair in configuration.string("WEBHOOK_HOSTS", default: "").split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, NetworkAddress.bytes(parts[1]) != nil else {
+                throw ConfigurationError("JOBS_WEBHOOK_HOSTS is name=address,name=address (numeric addresses), not '\(pair)'")
+            }
+            hosts[parts[0].lowercased()] = parts[1]
+        }
+        self.webhookHosts = hosts
+        self.webhookSecretOverlap = .seconds(try configuration.int("WEBHOOK_SECRET_OVERLAP_S", default: 86_400))
         let host = ProcessInfo.processInfo.hostName
         self.workerName = configuration.string("WORKER_NAME", default: "\(host):\(getpid())")
         self.tierCacheLifetime = try configuration.milliseconds("TIER_CACHE_MS", default: .seconds(10))

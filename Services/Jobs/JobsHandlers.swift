@@ -30,6 +30,11 @@ struct JobsHandlers: Sendable {
             return JobsDeleteWebhookResponse()
         }
         router.register(JobsMethods.listDeliveries) { request, context in try await webhooks.deliveries(try RPCCaller(context.metadata), request) }
+        router.register(JobsMethods.rotateWebhookSecret) { request, context in
+            try await webhooks.rotateSecret(try RPCCaller(context.metadata), request.webhookID)
+        }
+        router.register(JobsMethods.testWebhook) { request, context in try await webhooks.sendTest(try RPCCaller(context.metadata), request.webhookID) }
+        router.register(JobsMethods.redeliver) { request, context in try await webhooks.redeliver(try RPCCaller(context.metadata), request) }
         router.register(JobsMethods.retryJob) { request, context in try await jobs.retryJob(try RPCCaller(context.metadata), request.jobID) }
         router.register(JobsMethods.queueDepth) { _, context in try await jobs.queueDepth(try RPCCaller(context.metadata)) }
         router.register(JobsMethods.listOperations) { _, _ in jobs.operations() }

@@ -451,5 +451,11 @@ enum JobsSchema {
             -- The claim counts running jobs itself (ClaimStatements).
             DROP FUNCTION jobs_running_owners(uuid[]);
             """),
+        Migration(version: 10, name: "standard webhooks", sql: """
+            -- A rotated secret keeps signing beside the new one until it expires.
+            ALTER TABLE webhooks ADD COLUMN previous_secret text, ADD COLUMN previous_secret_expires_at timestamptz;
+            -- The webhook-id a delivery is sent with: a redelivery repeats its event's (NULL: 'dlv_' || id).
+            ALTER TABLE deliveries ADD COLUMN message_id text;
+            """),
     ]
 }

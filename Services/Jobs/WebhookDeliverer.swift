@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Postgres
 import ServiceLifecycle
+import StandardWebhooks
 
 /// Sends pending webhook deliveries: a signed POST each, retried with exponential backoff and
 /// jitter until a 2xx answer or JOBS_WEBHOOK_MAX_ATTEMPTS; each attempt is written to the log the
@@ -31,7 +32,8 @@ struct WebhookDeliverer: Service {
             FROM (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= now()
                   ORDER BY next_attempt_at LIMIT 16 FOR UPDATE SKIP LOCKED) AS pick, webhooks w
             WHERE d.id = pick.id AND w.id = d.webhook_id
-            RETURNING d.id, d.payload, d.attempts, w.url, w.secret
+            RETURNING d.id, coalesce(d.message_id, 'dlv_' || d.id) AS message_id, d.payload, d.attempts, w.url, w.secret,
+                      CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret END AS previous_secret
             """, [self.configuration.webhookTimeout.milliseconds + 5000])
         await withTaskGroup(of: Void.self) { group in
             for row in due { group.addTask { await self.deliver(row) } }
@@ -46,19 +48,26 @@ struct WebhookDeliverer: Service {
             let attempts: Int = try row.decode("attempts") + 1
             let url: String = try row.decode("url")
             let secret: String = try row.decode("secret")
+            let previous: String? = try row.decodeIfPresent("previous_secret")
+            let messageID: String = try row.decode("message_id")
             let body = Array(payload.utf8)
             let timestamp = Int64(Date().timeIntervalSince1970)
-            let deliveryID = "dlv_\(id)"
-            let request = CurlRequest(method: "POST", url: url, headers: [
+            var request = CurlRequest(method: "POST", url: url, headers: [
                 ("Content-Type", "application/json"),
                 ("User-Agent", "ImageSwiss-Webhooks/1"),
-                ("ImageSwiss-Webhook-Id", deliveryID),
+                ("webhook-id", messageID),
+                ("webhook-timestamp", "\(timestamp)"),
+                ("webhook-signature", WebhookSigning.header(secrets: [secret] + (previous.map { [$0] } ?? []), id: messageID, timestamp: timestamp, body: body)),
+                ("ImageSwiss-Webhook-Id", messageID),
                 ("ImageSwiss-Webhook-Timestamp", "\(timestamp)"),
-                ("ImageSwiss-Signature", Webhooks.signature(secret: secret, id: deliveryID, timestamp: timestamp, body: body)),
+                ("ImageSwiss-Signature", WebhookSigning.legacySignature(secret: secret, id: messageID, timestamp: timestamp, body: body)),
             ], body: body, timeout: self.configuration.webhookTimeout)
             var status = 0
             var failure = ""
             do {
+                let destination = try await WebhookDestination.resolve(
+                    url, curl: self.curl, pinned: self.configuration.webhookHosts, allowInternal: self.configuration.webhookAllowHTTP)
+                request.resolve = destination.pins
                 status = try await self.curl.send(request).status
                 if !(200..<300).contains(status) { failure = "the endpoint answered \(status)" }
             } catch {

@@ -1,9 +1,10 @@
-import Crypto
+import Curl
 import Foundation
 import ImageSwissProtos
 import Postgres
 import RPC
 import ServiceRuntime
+import StandardWebhooks
 
 /// Users' webhook endpoints and the log of what was sent to them.
 struct Webhooks: Sendable {
@@ -32,11 +33,10 @@ struct Webhooks: Sendable {
             guard count < Self.maxPerUser else {
                 throw JobsFailure.error(.resourceExhausted, "too_many_webhooks", "at most \(Self.maxPerUser) webhooks per account")
             }
-            let secret = "whsec_" + Data((0..<24).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
-                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            let secret = WebhookSigning.newSecret()
             let row = try await session.query("""
                 INSERT INTO webhooks (id, owner_id, url, events, secret) VALUES ($1, $2, $3, $4::text[], $5)
-                RETURNING id, url, events::text AS events, (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
+                RETURNING \(Self.webhookColumns)
                 """, [UUID(), caller.id, request.url, PostgresTextArray.literal(Array(Set(request.events)).sorted()), secret]).first!
             var webhook = try Self.webhook(row)
             webhook.secret = secret
@@ -44,11 +44,14 @@ struct Webhooks: Sendable {
         }
     }
 
+    static let webhookColumns = """
+        id, url, events::text AS events, (extract(epoch FROM created_at) * 1000000)::bigint AS created_us,
+        CASE WHEN previous_secret_expires_at > now() THEN (extract(epoch FROM previous_secret_expires_at) * 1000000)::bigint END AS previous_us
+        """
+
     private func webhook(_ id: UUID, owner: String, in session: some PostgresQuerying) async throws -> JobsWebhook {
-        guard let row = try await session.query("""
-            SELECT id, url, events::text AS events, (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
-            FROM webhooks WHERE id = $1 AND owner_id = $2
-            """, [id, owner]).first else { throw JobsFailure.notFound("webhook") }
+        guard let row = try await session.query("SELECT \(Self.webhookColumns) FROM webhooks WHERE id = $1 AND owner_id = $2", [id, owner]).first
+        else { throw JobsFailure.notFound("webhook") }
         return try Self.webhook(row)
     }
 
@@ -58,16 +61,78 @@ struct Webhooks: Sendable {
         webhook.url = try row.decode("url")
         webhook.events = PostgresTextArray.plainElements(try row.decode("events"))
         webhook.createdAt = .micros(try row.decode("created_us"))
+        if let previous = try row.decodeIfPresent("previous_us", as: Int64.self) { webhook.previousSecretExpiresAt = .micros(previous) }
         return webhook
     }
 
     func list(_ caller: RPCCaller) async throws -> JobsListWebhooksResponse {
         var response = JobsListWebhooksResponse()
-        response.webhooks = try await self.database.query("""
-            SELECT id, url, events::text AS events, (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
-            FROM webhooks WHERE owner_id = $1 ORDER BY created_at
-            """, [caller.id]).map(Self.webhook)
+        response.webhooks = try await self.database.query(
+            "SELECT \(Self.webhookColumns) FROM webhooks WHERE owner_id = $1 ORDER BY created_at", [caller.id]
+        ).map(Self.webhook)
         return response
+    }
+
+    /// A new secret, shown once; the one it replaces keeps signing beside it for the overlap, so
+    /// receivers can switch without dropping a delivery.
+    func rotateSecret(_ caller: RPCCaller, _ id: String) async throws -> JobsWebhook {
+        let secret = WebhookSigning.newSecret()
+        guard let row = try await self.database.query("""
+            UPDATE webhooks SET previous_secret = secret, secret = $3,
+                previous_secret_expires_at = now() + $4 * interval '1 millisecond'
+            WHERE id = $1 AND owner_id = $2 RETURNING \(Self.webhookColumns)
+            """, [try JobsService.parseID(id, "webhook"), caller.id, secret, self.configuration.webhookSecretOverlap.milliseconds]).first
+        else { throw JobsFailure.notFound("webhook") }
+        var webhook = try Self.webhook(row)
+        webhook.secret = secret
+        return webhook
+    }
+
+    /// A `webhook.test` event to the endpoint, delivered (and logged) as any other.
+    func sendTest(_ caller: RPCCaller, _ id: String) async throws -> JobsDelivery {
+        let webhook = try JobsService.parseID(id, "webhook")
+        guard let row = try await self.database.query("""
+            INSERT INTO deliveries (webhook_id, owner_id, event, payload)
+            SELECT w.id, w.owner_id, 'webhook.test', jobs_delivery_payload('webhook.test', jsonb_build_object('webhook_id', w.id))
+            FROM webhooks w WHERE w.id = $1 AND w.owner_id = $2
+            RETURNING \(Self.deliveryColumns)
+            """, [webhook, caller.id]).first else { throw JobsFailure.notFound("webhook") }
+        return try Self.delivery(row, webhookID: webhook)
+    }
+
+    /// A past delivery's event queued again as a new delivery: the same payload and `webhook-id`, so a
+    /// receiver that already processed it can tell.
+    func redeliver(_ caller: RPCCaller, _ request: JobsRedeliverRequest) async throws -> JobsDelivery {
+        let webhook = try JobsService.parseID(request.webhookID, "webhook")
+        guard let row = try await self.database.query("""
+            INSERT INTO deliveries (webhook_id, owner_id, event, payload, message_id)
+            SELECT d.webhook_id, d.owner_id, d.event, d.payload, coalesce(d.message_id, 'dlv_' || d.id)
+            FROM deliveries d WHERE d.id = $1 AND d.webhook_id = $2 AND d.owner_id = $3
+            RETURNING \(Self.deliveryColumns)
+            """, [request.deliveryID, webhook, caller.id]).first else { throw JobsFailure.notFound("delivery") }
+        return try Self.delivery(row, webhookID: webhook)
+    }
+
+    static let deliveryColumns = """
+        id, coalesce(message_id, 'dlv_' || id) AS message_id, event, status, attempts, last_status_code, last_error, payload,
+        (extract(epoch FROM created_at) * 1000000)::bigint AS created_us,
+        (extract(epoch FROM next_attempt_at) * 1000000)::bigint AS next_us
+        """
+
+    static func delivery(_ row: PostgresRow, webhookID: UUID) throws -> JobsDelivery {
+        var delivery = JobsDelivery()
+        delivery.deliveryID = try row.decode("id")
+        delivery.messageID = try row.decode("message_id")
+        delivery.webhookID = webhookID.lowercasedText
+        delivery.event = try row.decode("event")
+        delivery.status = try row.decode("status")
+        delivery.attempts = UInt32(try row.decode("attempts", as: Int.self))
+        delivery.lastStatusCode = UInt32(try row.decode("last_status_code", as: Int.self))
+        delivery.lastError = try row.decode("last_error")
+        delivery.payload = try row.decode("payload")
+        delivery.createdAt = .micros(try row.decode("created_us"))
+        if delivery.status == "pending" { delivery.nextAttemptAt = .micros(try row.decode("next_us")) }
+        return delivery
     }
 
     func delete(_ caller: RPCCaller, _ id: String) async throws {
@@ -87,56 +152,20 @@ struct Webhooks: Sendable {
             condition = "AND id < \(parameters.bind(before))"
         }
         let rows = try await self.database.query("""
-            SELECT id, event, status, attempts, last_status_code, last_error, payload,
-                   (extract(epoch FROM created_at) * 1000000)::bigint AS created_us,
-                   (extract(epoch FROM next_attempt_at) * 1000000)::bigint AS next_us
-            FROM deliveries WHERE webhook_id = $1 \(condition) ORDER BY id DESC LIMIT \(pageSize + 1)
+            SELECT \(Self.deliveryColumns) FROM deliveries WHERE webhook_id = $1 \(condition) ORDER BY id DESC LIMIT \(pageSize + 1)
             """, parameters.values)
         var response = JobsListDeliveriesResponse()
-        response.deliveries = try rows.prefix(pageSize).map { row in
-            var delivery = JobsDelivery()
-            delivery.deliveryID = try row.decode("id")
-            delivery.webhookID = request.webhookID.lowercased()
-            delivery.event = try row.decode("event")
-            delivery.status = try row.decode("status")
-            delivery.attempts = UInt32(try row.decode("attempts", as: Int.self))
-            delivery.lastStatusCode = UInt32(try row.decode("last_status_code", as: Int.self))
-            delivery.lastError = try row.decode("last_error")
-            delivery.payload = try row.decode("payload")
-            delivery.createdAt = .micros(try row.decode("created_us"))
-            if delivery.status == "pending" { delivery.nextAttemptAt = .micros(try row.decode("next_us")) }
-            return delivery
-        }
+        response.deliveries = try rows.prefix(pageSize).map { try Self.delivery($0, webhookID: webhook) }
         if rows.count > pageSize, let last = response.deliveries.last { response.page.nextPageToken = "\(last.deliveryID)" }
         return response
     }
 
-    /// Loopback, private, link-local and unspecified addresses (IPv4 and IPv6 literals), and
-    /// `localhost`. A public name that resolves inside is not caught here; see docs/operations.md.
+    /// A URL's host that names the inside: `localhost` and the private suffixes, or a numeric
+    /// address in an internal range (NetworkAddress). A name that resolves inside is caught at each
+    /// delivery (WebhookDestination), where the connection is pinned to the address checked.
     static func isInternal(host: String) -> Bool {
         let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         if name == "localhost" || name.hasSuffix(".localhost") || name.hasSuffix(".internal") || name.hasSuffix(".local") { return true }
-        let octets = name.split(separator: ".").compactMap { UInt8($0) }
-        if octets.count == 4, name.split(separator: ".").count == 4 {
-            switch (octets[0], octets[1]) {
-            case (0, _), (10, _), (127, _), (169, 254), (192, 168): return true
-            case (172, 16...31), (100, 64...127): return true
-            default: return false
-            }
-        }
-        if name.contains(":") {
-            return name == "::" || name == "::1" || name.hasPrefix("fc") || name.hasPrefix("fd") || name.hasPrefix("fe80") || name.hasPrefix("::ffff:")
-        }
-        return false
-    }
-
-    /// The signature a receiver checks: hex HMAC-SHA256 over "<id>.<timestamp>.<body>" with the
-    /// webhook's secret, sent as `ImageSwiss-Signature: v1=<hex>` beside `ImageSwiss-Webhook-Id` and
-    /// `ImageSwiss-Webhook-Timestamp` (receivers should refuse timestamps older than five minutes).
-    static func signature(secret: String, id: String, timestamp: Int64, body: [UInt8]) -> String {
-        var mac = HMAC<SHA256>(key: SymmetricKey(data: Data(secret.utf8)))
-        mac.update(data: Data("\(id).\(timestamp).".utf8))
-        mac.update(data: body)
-        return "v1=" + Data(mac.finalize()).map { String(format: "%02x", $0) }.joined()
+        return NetworkAddress.isInternal(name) ?? false
     }
 }

@@ -59,7 +59,7 @@ import Testing
         #expect(try await jobs.balance(user.id).held == 0)
         #expect(try await jobs.count("SELECT count(*) FROM ledger_entries WHERE account_id = $1 AND amount < 0", [user.id], billing: true) == 1)
         let signed = try await receiver.wait { $0.json["type"] as? String == "job.succeeded" }
-        #expect(WebhookReceiver.verify(signed, secret: secret))
+        #expect(secret.hasPrefix("whsec_") && WebhookReceiver.verify(signed, secret: secret) && WebhookReceiver.verifyLegacy(signed, secret: secret))
         #expect(((signed.json["data"] as? [String: Any])?["job_id"] as? String) == id)
 
         // A batch of three: preview the cost, submit, watch it finish, download the zip.

@@ -3,13 +3,15 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOConcurrencyHelpers
+import StandardWebhooks
 import TestSupport
 
 /// A user's webhook endpoint on loopback: records every delivery; answers 500 to the first
 /// `failFirst` deliveries, to exercise the retries.
 final class WebhookReceiver: Sendable {
     struct Delivery: Sendable {
-        let id, timestamp, signature: String
+        /// The Standard Webhooks headers, the deprecated ImageSwiss-Signature, and the Host asked for.
+        let id, timestamp, signature, legacySignature, host: String
         let body: Data
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: self.body) as? [String: Any]) ?? [:] }
     }
@@ -33,9 +35,11 @@ final class WebhookReceiver: Sendable {
             }
             if fail { return Response(status: .internalServerError) }
             received.withLockedValue {
-                $0.append(Delivery(id: request.headers[HTTPField.Name("ImageSwiss-Webhook-Id")!] ?? "",
-                                   timestamp: request.headers[HTTPField.Name("ImageSwiss-Webhook-Timestamp")!] ?? "",
-                                   signature: request.headers[HTTPField.Name("ImageSwiss-Signature")!] ?? "", body: body))
+                $0.append(Delivery(id: request.headers[HTTPField.Name("webhook-id")!] ?? "",
+                                   timestamp: request.headers[HTTPField.Name("webhook-timestamp")!] ?? "",
+                                   signature: request.headers[HTTPField.Name("webhook-signature")!] ?? "",
+                                   legacySignature: request.headers[HTTPField.Name("ImageSwiss-Signature")!] ?? "",
+                                   host: request.head.authority ?? "", body: body))
             }
             return Response(status: .noContent)
         }
@@ -56,11 +60,17 @@ final class WebhookReceiver: Sendable {
         throw TestSupportError("no matching webhook delivery; got \(self.deliveries.map { String(decoding: $0.body, as: UTF8.self) })")
     }
 
-    /// What a receiver checks: HMAC-SHA256 over "<id>.<timestamp>.<body>" with the webhook's secret.
+    /// What a receiver checks (Standard Webhooks): one of the `v1,` signatures is the secret's.
     static func verify(_ delivery: Delivery, secret: String) -> Bool {
+        WebhookSigning.verify(secret: secret, id: delivery.id, timestamp: delivery.timestamp, signatures: delivery.signature,
+                              body: Array(delivery.body))
+    }
+
+    /// The deprecated scheme, still sent: hex HMAC-SHA256 keyed by the secret's text.
+    static func verifyLegacy(_ delivery: Delivery, secret: String) -> Bool {
         let mac = HMAC<SHA256>.authenticationCode(for: Data("\(delivery.id).\(delivery.timestamp).".utf8) + delivery.body,
                                                   using: SymmetricKey(data: Data(secret.utf8)))
-        return delivery.signature == "v1=" + mac.map { String(format: "%02x", $0) }.joined()
+        return delivery.legacySignature == "v1=" + mac.map { String(format: "%02x", $0) }.joined()
     }
 
     func stop() { self.task.cancel() }

@@ -51,8 +51,9 @@ SCHEMAS = {
                  ["id", "status", "job_count"]),
     "BatchQuote": obj({"total_credits": I, "available_credits": I, "price_list_version": I, "job_count": I, "tool": S, "lane": S,
                        "sufficient": B}, ["total_credits", "job_count"]),
-    "Webhook": obj({"id": S, "url": S, "events": {"type": "array", "items": S}, "secret": S, "created_at": TIME}, ["id", "url"]),
-    "Delivery": obj({"id": I, "event": S, "status": S, "attempts": I, "last_status_code": I, "payload": S}, ["id", "event", "status"]),
+    "Webhook": obj({"id": S, "url": S, "events": {"type": "array", "items": S}, "secret": S, "created_at": TIME,
+                    "previous_secret_expires_at": TIME}, ["id", "url"]),
+    "Delivery": obj({"id": I, "message_id": S, "event": S, "status": S, "attempts": I, "last_status_code": I, "payload": S}, ["id", "event", "status"]),
     "Lane": obj({"lane": S, "queued": I, "running": I, "oldest_wait_seconds": {"type": "number"}}, ["lane", "queued", "running"]),
     "AuditEntry": obj({"id": I, "actor_id": S, "action": S, "target_id": S, "detail": {"type": "object", "additionalProperties": S}, "at": TIME},
                       ["id", "action"]),
@@ -136,6 +137,12 @@ PATHS = {
     "/api/v1/webhooks": {"get": op("The caller's webhooks", 200, page("Webhook"), tag="webhooks")},
     "/api/v1/webhooks/{id}": {"delete": op("Delete a webhook", 204, params=[path_id()], tag="webhooks")},
     "/api/v1/webhooks/{id}/deliveries": {"get": op("A webhook's delivery log", 200, page("Delivery"), params=[path_id(), query("page_token")], tag="webhooks")},
+    "/api/v1/webhooks/{id}/rotate-secret": {"post": op("A new signing secret (shown once); the previous one signs beside it for the overlap",
+                                                       200, ref("Webhook"), params=[path_id()], tag="webhooks")},
+    "/api/v1/webhooks/{id}/test": {"post": op("Send a webhook.test event", 202, ref("Delivery"), params=[path_id()], tag="webhooks")},
+    "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver": {"post": op(
+        "Send a past delivery's event again (same webhook-id)", 202, ref("Delivery"),
+        params=[path_id(), {"name": "delivery_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}], tag="webhooks")},
     # Admin (the caller's account has role admin; others get 403). Documented here: the reads and the
     # queue's operations; the other admin calls (prices, grants, user state, key rotation) are in docs/api.md.
     "/api/v1/admin/users": {"get": op("Accounts, filtered by a text query", 200, page("Account"), params=PAGING + [query("q")], tag="admin")},

@@ -478,7 +478,8 @@ public nonisolated struct JobsWebhook: Sendable {
   /// job.succeeded, job.failed, job.canceled, job.expired, batch.completed, credits.low; empty: all.
   public var events: [String] = []
 
-  /// Shown once, in the answer to CreateWebhook.
+  /// "whsec_" + base64 of the key (Standard Webhooks). Shown once, in the answer to CreateWebhook
+  /// and to RotateWebhookSecret.
   public var secret: String = String()
 
   public var createdAt: CommonTimestamp {
@@ -490,11 +491,22 @@ public nonisolated struct JobsWebhook: Sendable {
   /// Clears the value of `createdAt`. Subsequent reads from it will return its default value.
   public mutating func clearCreatedAt() {self._createdAt = nil}
 
+  /// After a rotation: until then deliveries are signed with the previous secret too.
+  public var previousSecretExpiresAt: CommonTimestamp {
+    get {_previousSecretExpiresAt ?? CommonTimestamp()}
+    set {_previousSecretExpiresAt = newValue}
+  }
+  /// Returns true if `previousSecretExpiresAt` has been explicitly set.
+  public var hasPreviousSecretExpiresAt: Bool {self._previousSecretExpiresAt != nil}
+  /// Clears the value of `previousSecretExpiresAt`. Subsequent reads from it will return its default value.
+  public mutating func clearPreviousSecretExpiresAt() {self._previousSecretExpiresAt = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _createdAt: CommonTimestamp? = nil
+  fileprivate var _previousSecretExpiresAt: CommonTimestamp? = nil
 }
 
 public nonisolated struct JobsCreateWebhookRequest: Sendable {
@@ -597,12 +609,29 @@ public nonisolated struct JobsDelivery: Sendable {
 
   public var payload: String = String()
 
+  /// The webhook-id header: the same for every attempt and for a redelivery of the same event.
+  public var messageID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _createdAt: CommonTimestamp? = nil
   fileprivate var _nextAttemptAt: CommonTimestamp? = nil
+}
+
+public nonisolated struct JobsRedeliverRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var webhookID: String = String()
+
+  public var deliveryID: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct JobsListDeliveriesRequest: Sendable {
@@ -1533,7 +1562,7 @@ nonisolated extension JobsListBatchesResponse: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension JobsWebhook: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Webhook"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}webhook_id\0\u{1}url\0\u{1}events\0\u{1}secret\0\u{3}created_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}webhook_id\0\u{1}url\0\u{1}events\0\u{1}secret\0\u{3}created_at\0\u{3}previous_secret_expires_at\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1546,6 +1575,7 @@ nonisolated extension JobsWebhook: SwiftProtobuf.Message, SwiftProtobuf._Message
       case 3: try { try decoder.decodeRepeatedStringField(value: &self.events) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.secret) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._createdAt) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._previousSecretExpiresAt) }()
       default: break
       }
     }
@@ -1571,6 +1601,9 @@ nonisolated extension JobsWebhook: SwiftProtobuf.Message, SwiftProtobuf._Message
     try { if let v = self._createdAt {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
     } }()
+    try { if let v = self._previousSecretExpiresAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1580,6 +1613,7 @@ nonisolated extension JobsWebhook: SwiftProtobuf.Message, SwiftProtobuf._Message
     if lhs.events != rhs.events {return false}
     if lhs.secret != rhs.secret {return false}
     if lhs._createdAt != rhs._createdAt {return false}
+    if lhs._previousSecretExpiresAt != rhs._previousSecretExpiresAt {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1725,7 +1759,7 @@ nonisolated extension JobsDeleteWebhookResponse: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension JobsDelivery: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Delivery"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}delivery_id\0\u{3}webhook_id\0\u{1}event\0\u{1}status\0\u{1}attempts\0\u{3}last_status_code\0\u{3}last_error\0\u{3}created_at\0\u{3}next_attempt_at\0\u{1}payload\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}delivery_id\0\u{3}webhook_id\0\u{1}event\0\u{1}status\0\u{1}attempts\0\u{3}last_status_code\0\u{3}last_error\0\u{3}created_at\0\u{3}next_attempt_at\0\u{1}payload\0\u{3}message_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1743,6 +1777,7 @@ nonisolated extension JobsDelivery: SwiftProtobuf.Message, SwiftProtobuf._Messag
       case 8: try { try decoder.decodeSingularMessageField(value: &self._createdAt) }()
       case 9: try { try decoder.decodeSingularMessageField(value: &self._nextAttemptAt) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.payload) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.messageID) }()
       default: break
       }
     }
@@ -1783,6 +1818,9 @@ nonisolated extension JobsDelivery: SwiftProtobuf.Message, SwiftProtobuf._Messag
     if !self.payload.isEmpty {
       try visitor.visitSingularStringField(value: self.payload, fieldNumber: 10)
     }
+    if !self.messageID.isEmpty {
+      try visitor.visitSingularStringField(value: self.messageID, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1797,6 +1835,42 @@ nonisolated extension JobsDelivery: SwiftProtobuf.Message, SwiftProtobuf._Messag
     if lhs._createdAt != rhs._createdAt {return false}
     if lhs._nextAttemptAt != rhs._nextAttemptAt {return false}
     if lhs.payload != rhs.payload {return false}
+    if lhs.messageID != rhs.messageID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsRedeliverRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RedeliverRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}webhook_id\0\u{3}delivery_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.webhookID) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.deliveryID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.webhookID.isEmpty {
+      try visitor.visitSingularStringField(value: self.webhookID, fieldNumber: 1)
+    }
+    if self.deliveryID != 0 {
+      try visitor.visitSingularInt64Field(value: self.deliveryID, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsRedeliverRequest, rhs: JobsRedeliverRequest) -> Bool {
+    if lhs.webhookID != rhs.webhookID {return false}
+    if lhs.deliveryID != rhs.deliveryID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -25,5 +25,8 @@ public enum JobsMethods {
     public static let listDeliveries: RPCMethod<JobsListDeliveriesRequest, JobsListDeliveriesResponse> = method("ListDeliveries")
     public static let retryJob: RPCMethod<JobsGetJobRequest, JobsJob> = method("RetryJob")
     public static let queueDepth: RPCMethod<JobsQueueDepthRequest, JobsQueueDepthResponse> = method("QueueDepth")
+    public static let rotateWebhookSecret: RPCMethod<JobsWebhookRequest, JobsWebhook> = method("RotateWebhookSecret")
+    public static let testWebhook: RPCMethod<JobsWebhookRequest, JobsDelivery> = method("TestWebhook")
+    public static let redeliver: RPCMethod<JobsRedeliverRequest, JobsDelivery> = method("Redeliver")
     public static let listOperations: RPCMethod<JobsListOperationsRequest, JobsListOperationsResponse> = method("ListOperations")
 }
