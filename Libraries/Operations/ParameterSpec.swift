@@ -51,6 +51,7 @@ public struct ParameterSpec: Sendable {
         case .choice(let options):
             return options.contains(text) ? nil : "must be one of \(options.joined(separator: ", ")), not '\(text.prefix(64))'"
         case .text(let maxLength):
+            if self.required && text.isEmpty { return "must not be empty" }
             return text.utf8.count <= maxLength ? nil : "must be at most \(maxLength) bytes"
         case .colour:
             let hex = text.hasPrefix("#") ? text.dropFirst() : Substring(text)

@@ -40,6 +40,7 @@ import Testing
         #expect(problem(watermark, ["image": "maybe"])?.message == "must be true or false, not 'maybe'")
         #expect(problem(try #require(OperationCatalog.named("grayscale")), ["amount": "1"])?.message == "is not a parameter of grayscale (it takes none)")
         #expect(problem(try #require(OperationCatalog.named("generation")), [:])?.field == "parameters.prompt")
+        #expect(problem(try #require(OperationCatalog.named("generation")), ["prompt": ""])?.message == "must not be empty")
     }
 
     @Test func stagesOrderThePipeline() {
