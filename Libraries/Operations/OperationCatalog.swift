@@ -119,12 +119,16 @@ public enum OperationCatalog {
 
     /// The stage of an ImageOps step name, as the pipeline orders steps. Unknown names run with the
     /// point operations and fail there with a clear error.
-    public static func stage(ofStep step: String) -> PipelineStage {
+    public static func stage(ofStep step: String) -> PipelineStage { self.stages[step] ?? .point }
+
+    /// Every name a pipeline step may carry (the ImageOps step, the operation's name and aliases) → its
+    /// stage, made once: ImageOps looks stages up for every request it orders.
+    static let stages: [String: PipelineStage] = {
+        var table: [String: PipelineStage] = [:]
         for spec in all {
-            if case .pipeline(let name, let stage) = spec.kind, name == step || spec.name == step || spec.aliases.contains(step) {
-                return stage
-            }
+            guard case .pipeline(let name, let stage) = spec.kind else { continue }
+            for key in [name, spec.name] + spec.aliases where table[key] == nil { table[key] = stage }
         }
-        return .point
-    }
+        return table
+    }()
 }

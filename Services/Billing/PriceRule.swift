@@ -44,13 +44,11 @@ struct PriceRule: Sendable {
         Item(name: "a custom amount of $\(cents / 100)", cents: cents, credits: cents * self.creditsPerDollar / 100)
     }
 
-    /// Checks the base rate (one dollar at it) and every pack against the best pack. Packs cannot undercut
-    /// the best pack by definition; the base rate can, and then the catalogue is refused.
+    /// Checks the base rate (one dollar at it) against the best pack: packs cannot undercut the best
+    /// pack by definition; the base rate can, and then the catalogue is refused.
     func check() throws(Violation) {
-        guard let best = self.best else { return }
-        let dollar = Item(name: "BILLING_CREDITS_PER_DOLLAR=\(self.creditsPerDollar) (the custom amount's rate)",
-                          cents: 100, credits: self.creditsPerDollar)
-        if dollar.credits > 0, Self.cheaper(dollar, than: best) { throw Violation(item: dollar, best: best) }
+        try self.check(Item(name: "BILLING_CREDITS_PER_DOLLAR=\(self.creditsPerDollar) (the custom amount's rate)",
+                            cents: 100, credits: self.creditsPerDollar))
     }
 
     /// Checks one one-off purchase against the best pack.
