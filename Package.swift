@@ -133,6 +133,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Libraries/Postgres",
+            resources: [.copy("SQL")],
             swiftSettings: strict
         ),
         // Standard Webhooks signatures: Jobs signs deliveries with it, tests verify with it.
@@ -177,19 +178,19 @@ let package = Package(
             "PasswordHashing", "Tokens", "Curl",
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
-        ], resources: [.copy("Resources/common-passwords.txt")]),
+        ], resources: [.copy("Resources/common-passwords.txt"), .copy("SQL")]),
         service("Billing", extra: [
             "Curl",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        ], resources: [.copy("SQL")]),
         service("Jobs", extra: [
             "Curl", "Operations", "StandardWebhooks",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        ], resources: [.copy("SQL")]),
         service("ImageOps", extra: ["Vips", "OCR", "Operations", .product(name: "Logging", package: "swift-log")]),
         service("Storage", extra: [
             "S3", "Curl", "CZlib", "Tokens",
@@ -197,7 +198,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        ], resources: [.copy("SQL")]),
         .target(name: "CSpawnShim", path: "Tests/CSpawnShim"),
         .target(
             name: "TestSupport",
@@ -305,7 +306,8 @@ let package = Package(
         .testTarget(name: "WebAppTests", dependencies: ["TestSupport", "ImageSamples"], swiftSettings: strict),
         .testTarget(
             name: "StackTests",
-            dependencies: ["RPC", "ImageSwissProtos", "TestSupport"],
+            dependencies: ["RPC", "ImageSwissProtos", "TestSupport", "Postgres"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
     ]

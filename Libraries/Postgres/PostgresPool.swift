@@ -246,7 +246,7 @@ public struct PostgresSession: Sendable {
     }
 
     /// Runs a script of several statements without parameters (migrations, BEGIN/COMMIT).
-    func run(_ script: String) async throws {
+    public func run(_ script: String) async throws {
         try await self.onLibpqThread { try $0.executeScript(script) }
     }
 

@@ -18,12 +18,12 @@ public struct ServiceContext: Sendable {
 }
 
 /// The life of every ImageSwiss service process:
-/// read configuration → open and migrate the database → serve RPC (health included) and metrics →
+/// read configuration → open the database and bring it to the service's SQL/ schema → serve RPC (health included) and metrics →
 /// on SIGTERM or SIGINT mark NOT_SERVING, drain RPC connections, close the database.
 public enum ServiceMain {
     public static func run(
         _ entry: ServiceEntry,
-        migrations: [Migration] = [],
+        schema: URL? = nil,
         extraServices: @Sendable (ServiceContext) async throws -> [any Service] = { _ in [] },
         registerHandlers: @Sendable (inout RPCRouter, ServiceContext) async throws -> Void = { _, _ in }
     ) async {
@@ -34,7 +34,7 @@ public enum ServiceMain {
         do {
             // Before any thread of the service starts (the logging bootstrap starts none).
             try MallocTuning.apply(configuration, defaultArenas: entry.defaultMallocArenas)
-            try await self.serve(entry, configuration: configuration, logger: logger, migrations: migrations,
+            try await self.serve(entry, configuration: configuration, logger: logger, schema: schema,
                                  extraServices: extraServices, registerHandlers: registerHandlers)
         } catch {
             logger.critical("service stopped with an error", metadata: ["error": "\(error)"])
@@ -43,7 +43,7 @@ public enum ServiceMain {
     }
 
     private static func serve(
-        _ entry: ServiceEntry, configuration: ServiceConfiguration, logger: Logger, migrations: [Migration],
+        _ entry: ServiceEntry, configuration: ServiceConfiguration, logger: Logger, schema: URL?,
         extraServices: @Sendable (ServiceContext) async throws -> [any Service],
         registerHandlers: @Sendable (inout RPCRouter, ServiceContext) async throws -> Void
     ) async throws {
@@ -52,12 +52,13 @@ public enum ServiceMain {
             guard let url = configuration.string("DATABASE_URL") else {
                 throw ConfigurationError("\(entry.name.uppercased())_DATABASE_URL (or DATABASE_URL) is required")
             }
+            guard let schema else { throw ConfigurationError("\(entry.name)'s SQL resources are missing") }
             let pool = PostgresPool(
                 configuration: .init(url: url, poolSize: try configuration.int("DATABASE_POOL_SIZE", default: 8),
                                      connectTimeoutSeconds: try configuration.int("DATABASE_CONNECT_TIMEOUT_S", default: 5)),
                 logger: logger
             )
-            try await Self.migrateWithRetry(pool, migrations, logger: logger)
+            try await Self.migrateWithRetry(pool, try DatabaseSchema(directory: schema), logger: logger)
             database = pool
         }
 
@@ -101,11 +102,11 @@ public enum ServiceMain {
     }
 
     /// At start the database may still be coming up (the runner starts everything together).
-    private static func migrateWithRetry(_ pool: PostgresPool, _ migrations: [Migration], logger: Logger) async throws {
+    private static func migrateWithRetry(_ pool: PostgresPool, _ schema: DatabaseSchema, logger: Logger) async throws {
         var attempt = 0
         while true {
             do {
-                try await Migrator.migrate(pool, migrations, logger: logger)
+                try await Migrator.migrate(pool, schema, logger: logger)
                 return
             } catch let error as PostgresError where error.kind == .connection && attempt < 30 {
                 attempt += 1

@@ -1,9 +1,10 @@
+import Foundation
 import ServiceRuntime
 
 // Auth: accounts, sign-in, sessions and tokens, API keys, roles and the audit log.
 // Handlers: AuthHandlers.swift; mail delivery: OutboxWorker.swift.
 await ServiceMain.run(
-    ServiceCatalog.auth, migrations: AuthSchema.migrations,
+    ServiceCatalog.auth, schema: Bundle.module.url(forResource: "SQL", withExtension: nil),
     extraServices: { context in
         guard let database = context.database else { return [] }
         return [OutboxWorker(database: database, configuration: try AuthConfiguration(context.configuration), logger: context.logger)]

@@ -6,7 +6,7 @@ import ServiceRuntime
 import SwiftProtobuf
 
 /// PlaceHolds and SettleHolds: many hold calls of one caller in one statement and one commit
-/// (billing_hold_batch, billing_settle_batch). Each item is answered exactly as its own call would
+/// (billing_hold_batch, billing_settle_batch, which the single calls use too). Each item is answered exactly as its own call would
 /// be — a retry of a batch, or of one of its items as a single call, replays the first answers.
 extension BillingService {
     func placeHolds(_ caller: RPCCaller, _ request: BillingPlaceHoldsRequest) async throws -> BillingHoldOutcomes {
@@ -20,20 +20,15 @@ extension BillingService {
             }
         }
         guard !batch.sent.isEmpty else { return try batch.outcomes(from: []) }
-        let sent = batch.sent.map { request.holds[$0] }
-        let rows = try await self.database.query("SELECT * FROM billing_hold_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)", [
-            caller.id, PostgresTextArray.literal(batch.sentKeys), PostgresTextArray.literal(batch.sentRequests),
-            PostgresTextArray.literal(sent.map(\.amount)), PostgresTextArray.literal(sent.map(\.reference)),
-            PostgresTextArray.literal(sent.map(\.operation)), PostgresTextArray.literal(sent.map { _ in UUID().uuidString }),
-            Int(self.configuration.holdLifetime.components.seconds), self.ledger.periodSeconds,
-        ])
+        let rows = try await self.holdRows(self.database, caller: caller.id, keys: batch.sentKeys, requests: batch.sentRequests,
+                                           holds: batch.sent.map { request.holds[$0] })
         return try batch.outcomes(from: rows)
     }
 
     func settleHolds(_ caller: RPCCaller, _ request: BillingSettleHoldsRequest) async throws -> BillingHoldOutcomes {
         try self.checkBatchSize(request.items.count)
         var batch = HoldBatch(count: request.items.count)
-        var methods: [String] = [], keys: [String] = [], holds: [String] = [], captures: [Int64] = []
+        var methods: [String] = [], keys: [String?] = [], holds: [String] = [], captures: [Int64] = []
         for (item, settlement) in request.items.enumerated() {
             var parsed: (method: String, key: String, hold: UUID, capture: Int64)?
             let sent = batch.admit(item) {
@@ -61,11 +56,30 @@ extension BillingService {
             }
         }
         guard !batch.sent.isEmpty else { return try batch.outcomes(from: []) }
-        let rows = try await self.database.query("SELECT * FROM billing_settle_batch($1, $2, $3, $4, $5, $6, $7)", [
-            caller.id, PostgresTextArray.literal(methods), PostgresTextArray.literal(keys), PostgresTextArray.literal(batch.sentRequests),
+        let rows = try await self.settleRows(self.database, account: caller.id, methods: methods, keys: keys,
+                                             requests: batch.sentRequests, holds: holds, captures: captures)
+        return try batch.outcomes(from: rows)
+    }
+
+    /// billing_hold_batch: one row per hold, in order. A nil key is a hold without one (Spend's own).
+    func holdRows(_ database: any PostgresQuerying, caller: String, keys: [String?], requests: [[UInt8]],
+                  holds: [BillingHoldRequest]) async throws -> [PostgresRow] {
+        try await database.query("SELECT * FROM billing_hold_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)", [
+            caller, PostgresTextArray.literal(keys), PostgresTextArray.literal(requests),
+            PostgresTextArray.literal(holds.map(\.amount)), PostgresTextArray.literal(holds.map(\.reference)),
+            PostgresTextArray.literal(holds.map(\.operation)), PostgresTextArray.literal(holds.map { _ in UUID().uuidString }),
+            Int(self.configuration.holdLifetime.components.seconds), self.ledger.periodSeconds,
+        ])
+    }
+
+    /// billing_settle_batch: one row per settlement of `account`'s holds, in order; `methods[i]` is
+    /// Capture, Release or Expire. A nil key is a settlement without one (Spend's capture, an expiry).
+    func settleRows(_ database: any PostgresQuerying, account: String, methods: [String], keys: [String?], requests: [[UInt8]],
+                    holds: [String], captures: [Int64]) async throws -> [PostgresRow] {
+        try await database.query("SELECT * FROM billing_settle_batch($1, $2, $3, $4, $5, $6, $7)", [
+            account, PostgresTextArray.literal(methods), PostgresTextArray.literal(keys), PostgresTextArray.literal(requests),
             PostgresTextArray.literal(holds), PostgresTextArray.literal(captures), self.configuration.lowBalanceThreshold,
         ])
-        return try batch.outcomes(from: rows)
     }
 
     /// At most BILLING_MAX_BATCH items: a batch is one transaction holding the account's lock.

@@ -8,28 +8,30 @@ import SwiftProtobuf
 /// Holds, like a card authorisation: credits reserved for work, then captured (spent, up to the
 /// held amount, the rest returned) or released — exactly once; unresolved holds expire.
 extension BillingService {
-    /// PlaceHold, its idempotency key included, is one statement (billing_hold_once): one round
-    /// trip and one commit.
+    /// PlaceHold is a batch of one (billing_hold_batch): one statement, one commit, and every refusal
+    /// decided where PlaceHolds decides it.
     func placeHold(_ caller: RPCCaller, _ request: BillingHoldRequest) async throws -> BillingHold {
         try self.checkAmount(request.amount)
         try Self.checkLabels(reference: request.reference, operation: request.operation)
         let key = try IdempotentCalls.check(request.idempotencyKey, domain: "billing")
-        let row = try await Self.ledgerCall {
-            try await self.database.query("SELECT * FROM billing_hold_once($1, $2, $3, $4, $5, $6, $7, $8, $9)", [
-                caller.id, key, try IdempotentCalls.requestBytes(request), request.amount, request.reference, request.operation, UUID(),
-                Int(self.configuration.holdLifetime.components.seconds), self.ledger.periodSeconds,
-            ]).first!
-        }
-        return try Self.hold(row)
+        let rows = try await self.holdRows(self.database, caller: caller.id, keys: [key],
+                                           requests: [try IdempotentCalls.requestBytes(request)], holds: [request])
+        return try Self.answer(rows)
     }
 
-    /// A hold and its capture in one transaction.
+    /// A hold and its capture in one transaction, under Spend's own idempotency key (the hold and the
+    /// capture inside it have none).
     func spend(_ caller: RPCCaller, _ request: BillingSpendRequest) async throws -> BillingHold {
         try self.checkAmount(request.amount)
         try Self.checkLabels(reference: request.reference, operation: request.operation)
         return try await self.idempotency.run(caller: caller.id, method: "Spend", key: request.idempotencyKey, request: request) { session in
-            let hold = try await self.reserve(session, caller.id, amount: request.amount, reference: request.reference, operation: request.operation)
-            return try await self.resolve(session, hold, owner: caller.id, capture: request.amount, state: "captured")
+            var hold = BillingHoldRequest()
+            hold.amount = request.amount
+            hold.reference = request.reference
+            hold.operation = request.operation
+            let held = try Self.answer(try await self.holdRows(session, caller: caller.id, keys: [nil], requests: [[]], holds: [hold]))
+            return try Self.answer(try await self.settleRows(session, account: caller.id, methods: ["Capture"], keys: [nil], requests: [[]],
+                                                             holds: [held.holdID], captures: [request.amount]))
         }
     }
 
@@ -40,27 +42,22 @@ extension BillingService {
 
     func capture(_ caller: RPCCaller, _ request: BillingCaptureRequest) async throws -> BillingHold {
         try self.checkAmount(request.amount)
-        return try await self.resolveOnce(caller, method: "Capture", key: request.idempotencyKey, request: request, hold: request.holdID,
-                                          capture: request.amount, state: "captured")
+        return try await self.settleOne(caller, method: "Capture", key: request.idempotencyKey, request: request, hold: request.holdID,
+                                        capture: request.amount)
     }
 
     func release(_ caller: RPCCaller, _ request: BillingReleaseRequest) async throws -> BillingHold {
-        try await self.resolveOnce(caller, method: "Release", key: request.idempotencyKey, request: request, hold: request.holdID,
-                                   capture: 0, state: "released")
+        try await self.settleOne(caller, method: "Release", key: request.idempotencyKey, request: request, hold: request.holdID, capture: 0)
     }
 
-    /// Capture and Release, their idempotency keys included, are one statement (billing_resolve_once).
-    private func resolveOnce(_ caller: RPCCaller, method: String, key: String, request: some SwiftProtobuf.Message, hold: String,
-                             capture: Int64, state: String) async throws -> BillingHold {
+    /// Capture and Release are batches of one (billing_settle_batch).
+    private func settleOne(_ caller: RPCCaller, method: String, key: String, request: some SwiftProtobuf.Message, hold: String,
+                           capture: Int64) async throws -> BillingHold {
         let id = try parseID(hold, "hold")
         let key = try IdempotentCalls.check(key, domain: "billing")
-        let row = try await Self.ledgerCall {
-            try await self.database.query("SELECT * FROM billing_resolve_once($1, $2, $3, $4, $5, $6, $7, $8, $9)", [
-                caller.id, method, key, try IdempotentCalls.requestBytes(request), id, capture, state,
-                self.configuration.lowBalanceThreshold, self.ledger.periodSeconds,
-            ]).first!
-        }
-        return try Self.hold(row)
+        let rows = try await self.settleRows(self.database, account: caller.id, methods: [method], keys: [key],
+                                             requests: [try IdempotentCalls.requestBytes(request)], holds: [id.uuidString], captures: [capture])
+        return try Self.answer(rows)
     }
 
     func getHold(_ caller: RPCCaller, _ holdID: String) async throws -> BillingHold {
@@ -70,43 +67,11 @@ extension BillingService {
         return try Self.hold(row)
     }
 
-    /// Places a hold inside the caller's transaction (billing_place_hold) and returns its id.
-    private func reserve(_ session: PostgresSession, _ account: String, amount: Int64, reference: String, operation: String) async throws -> UUID {
-        let id = UUID()
-        _ = try await Self.ledgerCall {
-            try await session.query("SELECT o_expires_us FROM billing_place_hold($1, $2, $3, $4, $5, $6, $7)", [
-                account, amount, reference, operation, id, Int(self.configuration.holdLifetime.components.seconds), self.ledger.periodSeconds,
-            ])
-        }
-        return id
-    }
-
-    /// Captures (state "captured", `capture` credits) or returns (released / expired) an open hold.
-    /// A hold resolves once: a second attempt is FAILED_PRECONDITION hold_resolved.
-    func resolve(_ session: PostgresSession, _ id: UUID, owner: String?, capture amount: Int64, state: String) async throws -> BillingHold {
-        let row = try await Self.ledgerCall {
-            try await session.query("SELECT o_account, o_amount, o_reference, o_expires_us FROM billing_resolve($1, $2, $3, $4, $5, $6)", [
-                id, owner, amount, state, self.configuration.lowBalanceThreshold, self.ledger.periodSeconds,
-            ]).first!
-        }
-        var hold = BillingHold()
-        hold.holdID = id.uuidString.lowercased()
-        hold.accountID = try row.decode("o_account")
-        hold.amount = try row.decode("o_amount")
-        hold.captured = amount
-        hold.state = state
-        hold.reference = try row.decode("o_reference")
-        hold.expiresAt = .micros(try row.decode("o_expires_us"))
-        return hold
-    }
-
-    /// The ledger functions' refusals (SQLSTATE IS0xx) as Billing's errors.
-    static func ledgerCall<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as PostgresError where error.sqlState?.hasPrefix("IS") == true {
-            throw Self.ledgerRefusal(error.primaryMessage ?? "")
-        }
+    /// A batch of one's answer: its hold, or its refusal thrown.
+    static func answer(_ rows: [PostgresRow]) throws -> BillingHold {
+        guard let row = rows.first else { throw RPCError(.internal, "the ledger answered no row") }
+        if let refusal = try row.decodeIfPresent("o_error", as: String.self) { throw Self.ledgerRefusal(refusal) }
+        return try Self.hold(row)
     }
 
     /// A ledger function's refusal, "reason:detail…" (an IS0xx error's message, or a batch item's
@@ -134,30 +99,32 @@ extension BillingService {
         }
     }
 
-    /// Open holds past their time are released (state "expired"), each in its own transaction.
+    /// Open holds past their time are released (state "expired"), one statement per account.
     func expireHolds() async throws -> Int {
-        let due = try await self.database.query("SELECT id FROM holds WHERE state = 'open' AND expires_at <= now() ORDER BY expires_at LIMIT 500")
+        let due = try await self.database.query("""
+            SELECT account_id, array_agg(id::text) AS holds FROM (
+                SELECT account_id, id FROM holds WHERE state = 'open' AND expires_at <= now() ORDER BY expires_at LIMIT 500
+            ) d GROUP BY account_id
+            """)
         var expired = 0
         for row in due {
-            do {
-                _ = try await self.database.transaction { session in
-                    try await self.resolve(session, try row.decode("id"), owner: nil, capture: 0, state: "expired")
-                }
-                expired += 1
-            } catch let error as RPCError where error.code == .failedPrecondition {
-                continue  // resolved meanwhile
-            }
+            let holds = PostgresTextArray.plainElements(try row.decode("holds"))
+            let rows = try await self.settleRows(self.database, account: try row.decode("account_id"),
+                                                 methods: holds.map { _ in "Expire" }, keys: holds.map { _ in nil },
+                                                 requests: holds.map { _ in [] }, holds: holds, captures: holds.map { _ in 0 })
+            // A hold resolved meanwhile is answered hold_resolved: not counted.
+            for row in rows where try row.decodeIfPresent("o_error", as: String.self) == nil { expired += 1 }
         }
         return expired
     }
 
-    /// A holds row under the names the *_once functions answer with, so one reader serves both.
+    /// A holds row under the names the batch functions answer with, so one reader serves both.
     static let holdColumns = """
         id AS o_hold, account_id AS o_account, amount AS o_amount, captured AS o_captured, state AS o_state,
         reference AS o_reference, (extract(epoch FROM expires_at) * 1000000)::bigint AS o_expires_us
         """
 
-    /// A hold as billing_hold_once / billing_resolve_once answer it (or `holdColumns` selects it).
+    /// A hold as billing_hold_batch / billing_settle_batch answer it (or `holdColumns` selects it).
     static func hold(_ row: PostgresRow) throws -> BillingHold {
         var hold = BillingHold()
         hold.holdID = (try row.decode("o_hold", as: UUID.self)).uuidString.lowercased()

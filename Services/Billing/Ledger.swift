@@ -5,7 +5,7 @@ import RPC
 
 /// The ledger's primitives, always inside a transaction that holds the account's row lock
 /// (`lockAccount`), so that one account's money moves one change at a time. The steps themselves
-/// are PL/pgSQL functions (BillingSchema migration 3): one round trip each.
+/// are PL/pgSQL functions (Services/Billing/SQL/functions): one round trip each.
 ///
 /// Entries are append-only (a trigger refuses UPDATE and DELETE); `accounts.total` moves with every
 /// entry; lots say where credits came from and when they expire; open holds keep the credits they
@@ -16,7 +16,7 @@ struct Ledger: Sendable {
     var periodSeconds: Int { Int(self.configuration.period.components.seconds) }
 
     /// The account's row, locked; created on first use with the free tier and its first monthly
-    /// grant (billing_lock_account, BillingSchema migration 3).
+    /// grant (SQL/functions/billing_lock_account.sql).
     @discardableResult
     func lockAccount(_ session: PostgresSession, _ account: String) async throws -> (total: Int64, held: Int64) {
         let row = try await session.query("SELECT o_total, o_held FROM billing_lock_account($1, $2)", [account, self.periodSeconds]).first!

@@ -1,3 +1,4 @@
+import Foundation
 import Curl
 import ServiceRuntime
 
@@ -35,7 +36,7 @@ actor BillingWiring {
     }
 }
 
-await ServiceMain.run(ServiceCatalog.billing, migrations: BillingSchema.migrations, extraServices: { context in
+await ServiceMain.run(ServiceCatalog.billing, schema: Bundle.module.url(forResource: "SQL", withExtension: nil), extraServices: { context in
     [BillingSweeper(billing: try await BillingWiring.shared.billing(context), logger: context.logger)]
 }, registerHandlers: { router, context in
     BillingHandlers(billing: try await BillingWiring.shared.billing(context)).register(in: &router)

@@ -75,7 +75,7 @@ actor JobsWiringHolder {
     }
 }
 
-await ServiceMain.run(ServiceCatalog.jobs, migrations: JobsSchema.migrations, extraServices: { context in
+await ServiceMain.run(ServiceCatalog.jobs, schema: Bundle.module.url(forResource: "SQL", withExtension: nil), extraServices: { context in
     let wiring = try await JobsWiringHolder.shared.wiring(context)
     return [wiring.queueConnectionsCloser, wiring.notifications, wiring.sweeper, wiring.batchCounting, wiring.deliverer] + wiring.workers
 }, registerHandlers: { router, context in

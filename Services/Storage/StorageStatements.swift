@@ -33,7 +33,7 @@ enum StorageStatements {
     /// $1 the lock's name (`object:<sha256>`); held to the end of the transaction.
     static let lock = PostgresPreparedStatement("SELECT pg_advisory_xact_lock(hashtext($1))")
 
-    /// storage_seal (Storage migration 4): the blob's row, or none when the quota refuses it.
+    /// storage_seal (SQL/functions/storage_seal.sql): the blob's row, or none when the quota refuses it.
     static let seal = PostgresPreparedStatement("""
         SELECT \(BlobRecord.columns) FROM storage_seal($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::bigint, $12)
         """)

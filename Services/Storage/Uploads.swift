@@ -229,7 +229,7 @@ extension BlobStore {
                                          contentType: sniffed.contentType)
         }
         // Concurrent commits of one owner: the quota check and the insert happen one at a time,
-        // under the owner's quota lock, in one call (storage_seal, Storage migration 4).
+        // under the owner's quota lock, in one call (SQL/functions/storage_seal.sql).
         let lifetime = requested > 0 ? requested : self.configuration.lifetimes[purpose].map { $0.components.seconds }
         let quota = self.configuration.quota(for: caller.tier)
         if let row = try await session.query(StorageStatements.seal, [id, UUID(), caller.id, purpose, sniffed.contentType, content.size, content.sha256, displayName,

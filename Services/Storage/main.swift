@@ -38,7 +38,7 @@ actor StorageWiring {
     }
 }
 
-await ServiceMain.run(ServiceCatalog.storage, migrations: StorageSchema.migrations, extraServices: { context in
+await ServiceMain.run(ServiceCatalog.storage, schema: Bundle.module.url(forResource: "SQL", withExtension: nil), extraServices: { context in
     let store = try await StorageWiring.shared.store(context)
     return [Sweeper(store: store, interval: store.configuration.sweepInterval, logger: context.logger)]
 }, registerHandlers: { router, context in

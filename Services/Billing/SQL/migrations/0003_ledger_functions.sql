@@ -1,0 +1,3 @@
+-- previous checksum: e1d24a15865af0d3 (this migration's functions moved to SQL/functions/)
+-- The ledger's functions, once defined here, live in SQL/functions/ (applied whenever their text
+-- changes); billing_place_hold, billing_resolve and the *_once functions were dropped by migration 7.

@@ -1,0 +1,2 @@
+-- previous checksum: f64a8a667a2c3b90 (this migration's functions moved to SQL/functions/)
+-- billing_hold_batch and billing_settle_batch, once defined here, live in SQL/functions/.

@@ -1,0 +1,30 @@
+-- Applies the logged progress: each batch moves once by the sum of its entries, and one that
+-- reached zero gets its batch.completed deliveries. One process counts at a time (the others
+-- skip the round), and a DELETE's snapshot holds whole committed statements, so `remaining`
+-- only ever takes values it would have had with the per-statement update. Answers how many
+-- batches moved.
+CREATE OR REPLACE FUNCTION jobs_count_batches() RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    moved_batches integer;
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(hashtext('jobs_count_batches')) THEN
+        RETURN 0;
+    END IF;
+    WITH taken AS (
+        DELETE FROM batch_progress RETURNING batch_id, delta
+    ), moved AS (
+        SELECT batch_id, sum(delta)::integer AS delta FROM taken GROUP BY batch_id
+    ), counted AS (
+        UPDATE batches b SET remaining = b.remaining + m.delta FROM moved m
+        WHERE b.id = m.batch_id
+        RETURNING b.id, b.owner_id, b.remaining, m.delta
+    ), delivered AS (
+        INSERT INTO deliveries (webhook_id, owner_id, event, payload)
+        SELECT w.id, c.owner_id, 'batch.completed', jobs_delivery_payload('batch.completed', jsonb_build_object('batch_id', c.id))
+        FROM counted c JOIN webhooks w ON w.owner_id = c.owner_id
+        WHERE c.remaining = 0 AND c.delta < 0
+              AND (cardinality(w.events) = 0 OR 'batch.completed' = ANY (w.events))
+    )
+    SELECT count(*) INTO moved_batches FROM counted;
+    RETURN moved_batches;
+END $$;

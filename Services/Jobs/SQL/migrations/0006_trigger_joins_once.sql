@@ -1,0 +1,2 @@
+-- previous checksum: 4e528da7cc842634 (this migration's functions moved to SQL/functions/)
+-- jobs_transitions, replaced here, lives in SQL/functions/jobs_transitions.sql.

@@ -1,0 +1,1 @@
+ALTER TABLE jobs DROP CONSTRAINT jobs_batch_id_fkey;

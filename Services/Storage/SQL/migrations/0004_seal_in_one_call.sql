@@ -1,0 +1,1 @@
+-- previous checksum: 246f9fd20c3af321 (this migration's functions moved to SQL/functions/)
