@@ -1,32 +1,36 @@
 // swift-tools-version:6.1
 //
 // ImageSwiss: six independent services (Edge, Auth, Billing, Jobs, ImageOps, Storage) over one binary
-// RPC protocol. Every service is its own executable product; shared code lives in Libraries/.
+// RPC protocol. Every service is a library (Services/<Name>: its `<Name>App` and all it wires) and a
+// one-line executable product (Services/<Name>/Main); shared code lives in Libraries/.
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
-/// One executable target per service, at Services/<Name>.
+/// One library target per service, at Services/<Name>; tests import it to run the service in-process.
 func service(_ name: String, extra: [Target.Dependency] = [], resources: [Resource]? = nil) -> Target {
-    .executableTarget(
+    .target(
         name: name,
         dependencies: ["ServiceRuntime", "RPC", "ImageSwissProtos", "Postgres"] + extra,
         path: "Services/\(name)",
+        exclude: ["Main"],
         resources: resources,
         swiftSettings: strict
     )
 }
 
+let services = ["Edge", "Auth", "Billing", "Jobs", "ImageOps", "Storage"]
+
 let package = Package(
     name: "ImageSwiss",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "imageswiss-edge", targets: ["Edge"]),
-        .executable(name: "imageswiss-auth", targets: ["Auth"]),
-        .executable(name: "imageswiss-billing", targets: ["Billing"]),
-        .executable(name: "imageswiss-jobs", targets: ["Jobs"]),
-        .executable(name: "imageswiss-imageops", targets: ["ImageOps"]),
-        .executable(name: "imageswiss-storage", targets: ["Storage"]),
+        .executable(name: "imageswiss-edge", targets: ["EdgeMain"]),
+        .executable(name: "imageswiss-auth", targets: ["AuthMain"]),
+        .executable(name: "imageswiss-billing", targets: ["BillingMain"]),
+        .executable(name: "imageswiss-jobs", targets: ["JobsMain"]),
+        .executable(name: "imageswiss-imageops", targets: ["ImageOpsMain"]),
+        .executable(name: "imageswiss-storage", targets: ["StorageMain"]),
         .executable(name: "imageswiss-probe", targets: ["Probe"]),
         .library(name: "RPC", targets: ["RPC"]),
         .library(name: "Postgres", targets: ["Postgres"]),
@@ -97,10 +101,14 @@ let package = Package(
         ),
         .target(name: "OCR", dependencies: ["CTesseract"], path: "Libraries/OCR", swiftSettings: strict),
         // libargon2's C API. Only Libraries/PasswordHashing imports it.
-        .systemLibrary(name: "CArgon2", path: "Libraries/CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
-        .target(name: "PasswordHashing", dependencies: ["CArgon2"], path: "Libraries/PasswordHashing", swiftSettings: strict),
+        .systemLibrary(
+            name: "CArgon2", path: "Libraries/CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+        .target(
+            name: "PasswordHashing", dependencies: ["CArgon2"], path: "Libraries/PasswordHashing", swiftSettings: strict
+        ),
         // libcurl's C API. Only Libraries/Curl imports it.
-        .systemLibrary(name: "CCurl", path: "Libraries/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CCurl", path: "Libraries/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // Outbound HTTP(S) and SMTP through libcurl, on its own threads.
         .target(
             name: "Curl",
@@ -169,36 +177,46 @@ let package = Package(
             cSettings: [.headerSearchPath("generated")],
             linkerSettings: [.linkedLibrary("protobuf-c")]
         ),
-        service("Edge", extra: [
-            "Tokens", "Operations",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
-        ], resources: [.copy("Public")]),
-        service("Auth", extra: [
-            "PasswordHashing", "Tokens", "Curl",
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "Crypto", package: "swift-crypto"),
-        ], resources: [.copy("Resources/common-passwords.txt"), .copy("SQL")]),
-        service("Billing", extra: [
-            "Curl",
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ], resources: [.copy("SQL")]),
-        service("Jobs", extra: [
-            "Curl", "Operations", "StandardWebhooks",
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ], resources: [.copy("SQL")]),
+        service(
+            "Edge",
+            extra: [
+                "Tokens", "Operations",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ], resources: [.copy("Public")]),
+        service(
+            "Auth",
+            extra: [
+                "PasswordHashing", "Tokens", "Curl",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ], resources: [.copy("Resources/common-passwords.txt"), .copy("SQL")]),
+        service(
+            "Billing",
+            extra: [
+                "Curl",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ], resources: [.copy("SQL")]),
+        service(
+            "Jobs",
+            extra: [
+                "Curl", "Operations", "StandardWebhooks",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ], resources: [.copy("SQL")]),
         service("ImageOps", extra: ["Vips", "OCR", "Operations", .product(name: "Logging", package: "swift-log")]),
-        service("Storage", extra: [
-            "S3", "Curl", "CZlib", "Tokens",
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ], resources: [.copy("SQL")]),
+        service(
+            "Storage",
+            extra: [
+                "S3", "Curl", "CZlib", "Tokens",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ], resources: [.copy("SQL")]),
         .target(name: "CSpawnShim", path: "Tests/CSpawnShim"),
         .target(
             name: "TestSupport",
@@ -248,11 +266,15 @@ let package = Package(
         ),
         .testTarget(
             name: "ProbeTests",
-            dependencies: ["RPC", "ImageSwissProtos", "ServiceRuntime", "TestSupport",
-                           .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "RPC", "ImageSwissProtos", "ServiceRuntime", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
-        .testTarget(name: "TokensTests", dependencies: ["Tokens", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(
+            name: "TokensTests", dependencies: ["Tokens", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         .testTarget(
             name: "CurlTests",
             dependencies: [
@@ -289,7 +311,10 @@ let package = Package(
         .testTarget(name: "S3Tests", dependencies: ["S3", "Curl", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["S3", "Curl", "TestSupport", "ImageSwissProtos", "RPC", "Postgres", "ImageSamples", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "S3", "Curl", "TestSupport", "ImageSwissProtos", "RPC", "Postgres", "ImageSamples",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -312,3 +337,10 @@ let package = Package(
         ),
     ]
 )
+
+// Each service's executable: one line that runs its App (Services/<Name>/Main/main.swift).
+package.targets += services.map { name in
+    .executableTarget(
+        name: "\(name)Main", dependencies: [.target(name: name), "ServiceRuntime"], path: "Services/\(name)/Main",
+        swiftSettings: strict)
+}

@@ -7,7 +7,8 @@ import Foundation
 import PackageDescription
 
 // A path dependency's identity is its folder's name, which depends on where the repository was cloned.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 let imageSwiss = repositoryRoot.lastPathComponent
 
 let package = Package(

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension CurlClient {
@@ -23,7 +24,10 @@ extension CurlClient {
         var entry: UnsafeMutablePointer<addrinfo>? = first
         while let current = entry {
             var text = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-            if getnameinfo(current.pointee.ai_addr, current.pointee.ai_addrlen, &text, socklen_t(text.count), nil, 0, NI_NUMERICHOST) == 0 {
+            if getnameinfo(
+                current.pointee.ai_addr, current.pointee.ai_addrlen, &text, socklen_t(text.count), nil, 0,
+                NI_NUMERICHOST) == 0
+            {
                 let address = String(cString: text)
                 if !addresses.contains(address) { addresses.append(address) }
             }

@@ -15,7 +15,10 @@ public struct CurlRequest: Sendable {
     /// resolves nothing itself, so an address checked before the call is the one connected to.
     public var resolve: [String] = []
 
-    public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8] = [], timeout: Duration = .seconds(10)) {
+    public init(
+        method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8] = [],
+        timeout: Duration = .seconds(10)
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -99,7 +102,8 @@ public final class CurlClient: Sendable {
         var headers: [String: String] = [:]
         for line in transfer.headerLines {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespacesAndNewlines)
         }
         return CurlResponse(status: status, headers: headers, body: transfer.received)
     }

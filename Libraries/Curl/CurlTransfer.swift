@@ -36,7 +36,9 @@ final class CurlTransfer {
         for string in self.strings { free(string) }
     }
 
-    func set(_ option: CURLoption, _ value: Int) throws(CurlError) { try Self.check(isw_curl_long(self.handle, option, value)) }
+    func set(_ option: CURLoption, _ value: Int) throws(CurlError) {
+        try Self.check(isw_curl_long(self.handle, option, value))
+    }
 
     /// libcurl keeps string options' pointers (for some of them), so the copies live as long as the transfer.
     func set(_ option: CURLoption, _ value: String) throws(CurlError) {
@@ -75,42 +77,55 @@ final class CurlTransfer {
     func perform() throws(CurlError) -> Int {
         let context = Unmanaged.passUnretained(self).toOpaque()
         try Self.check(isw_curl_pointer(self.handle, CURLOPT_WRITEDATA, context))
-        try Self.check(isw_curl_callback(self.handle, CURLOPT_WRITEFUNCTION, { data, size, count, context in
-            let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
-            let length = size * count
-            guard transfer.received.count + length <= transfer.maxResponseBytes else {
-                transfer.overflowed = true
-                return 0  // aborts the transfer with CURLE_WRITE_ERROR
-            }
-            if let data { transfer.received.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length)) }
-            return length
-        }))
+        try Self.check(
+            isw_curl_callback(
+                self.handle, CURLOPT_WRITEFUNCTION,
+                { data, size, count, context in
+                    let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
+                    let length = size * count
+                    guard transfer.received.count + length <= transfer.maxResponseBytes else {
+                        transfer.overflowed = true
+                        return 0  // aborts the transfer with CURLE_WRITE_ERROR
+                    }
+                    if let data {
+                        transfer.received.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length))
+                    }
+                    return length
+                }))
         try Self.check(isw_curl_pointer(self.handle, CURLOPT_HEADERDATA, context))
-        try Self.check(isw_curl_callback(self.handle, CURLOPT_HEADERFUNCTION, { data, size, count, context in
-            let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
-            let length = size * count
-            if let data, transfer.headerLines.count < 200 {
-                transfer.headerLines.append(String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self))
-            }
-            return length
-        }))
+        try Self.check(
+            isw_curl_callback(
+                self.handle, CURLOPT_HEADERFUNCTION,
+                { data, size, count, context in
+                    let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
+                    let length = size * count
+                    if let data, transfer.headerLines.count < 200 {
+                        transfer.headerLines.append(
+                            String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self))
+                    }
+                    return length
+                }))
         if self.uploading {
             try Self.check(isw_curl_pointer(self.handle, CURLOPT_READDATA, context))
-            try Self.check(isw_curl_callback(self.handle, CURLOPT_READFUNCTION, { buffer, size, count, context in
-                let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
-                if transfer.uploadFile >= 0 {
-                    guard let buffer else { return 0 }
-                    let read = Glibc.read(transfer.uploadFile, buffer, size * count)
-                    return read < 0 ? Int(CURL_READFUNC_ABORT) : read
-                }
-                let chunk = min(size * count, transfer.upload.count - transfer.uploadOffset)
-                guard chunk > 0, let buffer else { return 0 }
-                transfer.upload.withUnsafeBytes { bytes in
-                    UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + transfer.uploadOffset, byteCount: chunk)
-                }
-                transfer.uploadOffset += chunk
-                return chunk
-            }))
+            try Self.check(
+                isw_curl_callback(
+                    self.handle, CURLOPT_READFUNCTION,
+                    { buffer, size, count, context in
+                        let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
+                        if transfer.uploadFile >= 0 {
+                            guard let buffer else { return 0 }
+                            let read = Glibc.read(transfer.uploadFile, buffer, size * count)
+                            return read < 0 ? Int(CURL_READFUNC_ABORT) : read
+                        }
+                        let chunk = min(size * count, transfer.upload.count - transfer.uploadOffset)
+                        guard chunk > 0, let buffer else { return 0 }
+                        transfer.upload.withUnsafeBytes { bytes in
+                            UnsafeMutableRawPointer(buffer).copyMemory(
+                                from: bytes.baseAddress! + transfer.uploadOffset, byteCount: chunk)
+                        }
+                        transfer.uploadOffset += chunk
+                        return chunk
+                    }))
         }
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let result = errorBuffer.withUnsafeMutableBufferPointer { buffer -> CURLcode in
@@ -122,13 +137,16 @@ final class CurlTransfer {
         if self.overflowed { throw CurlError("the response is larger than \(self.maxResponseBytes) bytes") }
         guard result == CURLE_OK else {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw CurlError(detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail, code: Int(result.rawValue))
+            throw CurlError(
+                detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail, code: Int(result.rawValue))
         }
         return isw_curl_response_code(self.handle)
     }
 
     private static func check(_ code: CURLcode) throws(CurlError) {
-        guard code == CURLE_OK else { throw CurlError(String(cString: curl_easy_strerror(code)), code: Int(code.rawValue)) }
+        guard code == CURLE_OK else {
+            throw CurlError(String(cString: curl_easy_strerror(code)), code: Int(code.rawValue))
+        }
     }
 }
 

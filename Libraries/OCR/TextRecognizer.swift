@@ -31,7 +31,8 @@ public enum TextRecognizer {
         if let path = ProcessInfo.processInfo.environment["TESSDATA_PREFIX"], !path.isEmpty { return path }
         let root = "/usr/share/tesseract-ocr"
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
-        for version in versions.sorted().reversed() where FileManager.default.fileExists(atPath: "\(root)/\(version)/tessdata") {
+        for version in versions.sorted().reversed()
+        where FileManager.default.fileExists(atPath: "\(root)/\(version)/tessdata") {
             return "\(root)/\(version)/tessdata"
         }
         return "\(root)/tessdata"
@@ -45,25 +46,35 @@ public enum TextRecognizer {
 
     /// Recognises text in 8-bit grey pixels (one byte per pixel, row by row).
     /// - Parameter languages: tesseract language codes joined by "+", e.g. "eng" or "eng+deu".
-    public static func recognize(greyPixels pixels: [UInt8], width: Int, height: Int, languages: String) throws -> RecognizedText {
-        guard width > 0, height > 0, pixels.count == width * height else { throw OCRError("pixel buffer does not match \(width)×\(height)") }
+    public static func recognize(greyPixels pixels: [UInt8], width: Int, height: Int, languages: String) throws
+        -> RecognizedText
+    {
+        guard width > 0, height > 0, pixels.count == width * height else {
+            throw OCRError("pixel buffer does not match \(width)×\(height)")
+        }
         let codes = languages.split(separator: "+").map(String.init)
         let installed = Set(self.installedLanguages())
-        guard !codes.isEmpty, codes.allSatisfy({ code in installed.contains(code) && code.allSatisfy { $0.isLetter || $0 == "_" } }) else {
-            throw OCRError("unknown OCR language '\(languages)'; installed: \(installed.sorted().joined(separator: ", "))")
+        guard !codes.isEmpty,
+            codes.allSatisfy({ code in installed.contains(code) && code.allSatisfy { $0.isLetter || $0 == "_" } })
+        else {
+            throw OCRError(
+                "unknown OCR language '\(languages)'; installed: \(installed.sorted().joined(separator: ", "))")
         }
         guard let api = TessBaseAPICreate() else { throw OCRError("tesseract could not start") }
         defer { TessBaseAPIDelete(api) }
-        guard TessBaseAPIInit3(api, self.dataDirectory, languages) == 0 else { throw OCRError("tesseract could not load '\(languages)'") }
+        guard TessBaseAPIInit3(api, self.dataDirectory, languages) == 0 else {
+            throw OCRError("tesseract could not load '\(languages)'")
+        }
         _ = TessBaseAPISetVariable(api, "debug_file", "/dev/null")
         pixels.withUnsafeBufferPointer { buffer in
             TessBaseAPISetImage(api, buffer.baseAddress, Int32(width), Int32(height), 1, Int32(width))
         }
         guard TessBaseAPIRecognize(api, nil) == 0 else { throw OCRError("tesseract failed to recognise the image") }
-        let fullText = TessBaseAPIGetUTF8Text(api).map { pointer in
-            defer { TessDeleteText(pointer) }
-            return String(cString: pointer)
-        } ?? ""
+        let fullText =
+            TessBaseAPIGetUTF8Text(api).map { pointer in
+                defer { TessDeleteText(pointer) }
+                return String(cString: pointer)
+            } ?? ""
         var words: [RecognizedWord] = []
         if let iterator = TessBaseAPIGetIterator(api) {
             defer { TessResultIteratorDelete(iterator) }
@@ -71,12 +82,16 @@ public enum TextRecognizer {
             repeat {
                 guard let text = TessResultIteratorGetUTF8Text(iterator, RIL_WORD) else { continue }
                 defer { TessDeleteText(text) }
-                var left: Int32 = 0, top: Int32 = 0, right: Int32 = 0, bottom: Int32 = 0
+                var left: Int32 = 0
+                var top: Int32 = 0
+                var right: Int32 = 0
+                var bottom: Int32 = 0
                 guard TessPageIteratorBoundingBox(page, RIL_WORD, &left, &top, &right, &bottom) != 0 else { continue }
-                words.append(RecognizedWord(
-                    text: String(cString: text), confidence: TessResultIteratorConfidence(iterator, RIL_WORD),
-                    left: Int(left), top: Int(top), width: Int(right - left), height: Int(bottom - top)
-                ))
+                words.append(
+                    RecognizedWord(
+                        text: String(cString: text), confidence: TessResultIteratorConfidence(iterator, RIL_WORD),
+                        left: Int(left), top: Int(top), width: Int(right - left), height: Int(bottom - top)
+                    ))
             } while TessResultIteratorNext(iterator, RIL_WORD) != 0
         }
         return RecognizedText(text: fullText.trimmingCharacters(in: .whitespacesAndNewlines), words: words)

@@ -7,7 +7,9 @@ public enum OperationCatalog {
 
     static let side: ClosedRange<Int> = 1...20_000
     static let formats = ["jpeg", "jpg", "png", "webp", "avif", "heic", "gif", "tiff", "jxl"]
-    static let positions = ["northwest", "north", "northeast", "west", "centre", "center", "east", "southwest", "south", "southeast"]
+    static let positions = [
+        "northwest", "north", "northeast", "west", "centre", "center", "east", "southwest", "south", "southeast",
+    ]
 
     static let encoding: [ParameterSpec] = [
         P("format", .choice(formats), example: "webp", "output format (default: the input's)"),
@@ -15,92 +17,155 @@ public enum OperationCatalog {
         P("lossless", .boolean, default: "false", "lossless encoding where the format has one"),
         P("effort", .integer(0...10), "encoder effort: slower, smaller"),
         P("progressive", .boolean, default: "false", "progressive / interlaced encoding"),
-        P("keep_metadata", .boolean, default: "false", "keep EXIF and other metadata (GPS included); stripped by default"),
+        P(
+            "keep_metadata", .boolean, default: "false",
+            "keep EXIF and other metadata (GPS included); stripped by default"),
     ]
     static let box: [ParameterSpec] = [
         P("width", .integer(side), required: true, example: "1024", unit: "px", "width of the box"),
         P("height", .integer(side), example: "1024", unit: "px", "height of the box (default: the width's proportion)"),
     ]
     static let prompt = P("prompt", .text(maxLength: 4000), "what to do, in words (the provider's default when absent)")
-    static let size = P("size", .choice(["256x256", "512x512", "1024x1024", "1792x1024", "1024x1792"]), default: "1024x1024",
-                        "output size asked of the provider")
+    static let size = P(
+        "size", .choice(["256x256", "512x512", "1024x1024", "1792x1024", "1024x1792"]), default: "1024x1024",
+        "output size asked of the provider")
 
     public static let all: [OperationSpec] = [
-        OperationSpec("resize", label: "Resize", summary: "fit, fill or force a box", category: "edit",
-                      kind: .pipeline(step: "resize", stage: .geometry),
-                      parameters: box + [P("mode", .choice(["fit", "fill", "exact", "down"]), default: "fit",
-                                           "fit inside, fill and crop, exact (stretch) or only shrink")]),
-        OperationSpec("thumbnail", label: "Thumbnail", summary: "shrink to fit a box, never enlarge", category: "edit",
-                      kind: .pipeline(step: "thumbnail", stage: .geometry),
-                      parameters: box + [P("mode", .choice(["fit", "fill", "exact", "down"]), default: "down", "as resize")]),
-        OperationSpec("crop", label: "Crop", summary: "cut out a rectangle", category: "edit", kind: .pipeline(step: "crop", stage: .geometry),
-                      parameters: [P("left", .integer(0...100_000), required: true, example: "0", unit: "px", "left edge"),
-                                   P("top", .integer(0...100_000), required: true, example: "0", unit: "px", "top edge"),
-                                   P("width", .integer(side), required: true, example: "512", unit: "px", "width"),
-                                   P("height", .integer(side), required: true, example: "512", unit: "px", "height")]),
-        OperationSpec("smartcrop", label: "Smart crop", summary: "keep the most interesting region", category: "edit",
-                      kind: .pipeline(step: "smartcrop", stage: .geometry), billing: "crop",
-                      parameters: [P("width", .integer(side), required: true, example: "512", unit: "px", "width"),
-                                   P("height", .integer(side), required: true, example: "512", unit: "px", "height")]),
-        OperationSpec("rotate", label: "Rotate", summary: "by a multiple of 90°", category: "edit",
-                      kind: .pipeline(step: "rotate", stage: .geometry),
-                      parameters: [P("degrees", .integer(-270...270, step: 90), required: true, example: "90", unit: "°", "clockwise")]),
-        OperationSpec("flip", label: "Flip", summary: "mirror the picture", category: "edit", kind: .pipeline(step: "flip", stage: .geometry),
-                      billing: "rotate",
-                      parameters: [P("direction", .choice(["horizontal", "vertical"]), default: "horizontal", "which way")]),
-        OperationSpec("autoorient", label: "Auto-orient", summary: "turn upright by its EXIF orientation", category: "edit",
-                      kind: .pipeline(step: "autoorient", stage: .geometry), billing: "rotate"),
-        OperationSpec("convert", label: "Convert", summary: "choose the format and its encoding", category: "format",
-                      kind: .pipeline(step: "convert", stage: .output), parameters: encoding),
-        OperationSpec("compress", label: "Compress", summary: "re-encode smaller (quality 75 unless given)", category: "format",
-                      kind: .pipeline(step: "convert", stage: .output),
-                      parameters: [P("quality", .integer(1...100), default: "75", example: "70", "lossy quality")] + encoding.filter { $0.name != "quality" }),
-        OperationSpec("grayscale", label: "Black & white", summary: "grayscale", category: "look",
-                      kind: .pipeline(step: "grayscale", stage: .point), billing: "adjust"),
-        OperationSpec("blur", label: "Blur", summary: "Gaussian blur", category: "look", kind: .pipeline(step: "blur", stage: .areaFilter),
-                      billing: "adjust", parameters: [P("sigma", .number(0.1...100), required: true, example: "2", unit: "px", "radius")]),
-        OperationSpec("sharpen", label: "Sharpen", summary: "unsharp mask", category: "look", kind: .pipeline(step: "sharpen", stage: .areaFilter),
-                      billing: "adjust", parameters: [P("sigma", .number(0.1...10), default: "1", unit: "px", "radius")]),
-        OperationSpec("adjust", label: "Brightness & contrast", summary: "lighten, darken, add contrast", category: "look",
-                      kind: .pipeline(step: "adjust", stage: .point),
-                      parameters: [P("brightness", .number(-1...1), default: "0", "−1 darker … 1 brighter"),
-                                   P("contrast", .number(0...4), default: "1", "0 flat … 4 strong")]),
-        OperationSpec("gamma", label: "Gamma", summary: "gamma correction", category: "look", kind: .pipeline(step: "gamma", stage: .point),
-                      billing: "adjust", parameters: [P("gamma", .number(0.1...10), required: true, example: "1.5", "exponent")]),
-        OperationSpec("sepia", label: "Sepia", summary: "old-photo brown tone", category: "look",
-                      kind: .pipeline(step: "sepia", stage: .point), billing: "adjust"),
-        OperationSpec("tint", label: "Tint", summary: "colour the picture", category: "look", kind: .pipeline(step: "tint", stage: .point),
-                      billing: "adjust",
-                      parameters: ["red", "green", "blue"].map { P($0, .integer(0...255), required: true, example: "128", "\($0) (0–255)") }),
-        OperationSpec("watermark", label: "Watermark", summary: "text or one of your images over the picture", category: "look",
-                      kind: .pipeline(step: "watermark", stage: .overlay),
-                      parameters: [P("text", .text(maxLength: 200), example: "© me", "the text (or image=true)"),
-                                   P("font_size", .integer(4...1000), unit: "px", "text size (default: by the picture's size)"),
-                                   P("color", .colour, default: "ffffff", "text colour"),
-                                   P("opacity", .number(0...1), default: "0.5", "0 invisible … 1 opaque"),
-                                   P("position", .choice(positions), default: "southeast", "where"),
-                                   P("image", .boolean, default: "false", "draw overlay_blob_id instead of text"),
-                                   P("overlay_blob_id", .fileID, "one of your files, drawn when image=true"),
-                                   P("scale", .number(0.01...1), default: "0.25", "the image's width, of the picture's")]),
-        OperationSpec("restoration", aliases: ["restore", "enhance"], label: "Restore old photo",
-                      summary: "classic denoise, colour balance, local contrast and sharpening (not a neural model)", category: "restore",
-                      kind: .pipeline(step: "enhance", stage: .areaFilter), capsResolution: true),
-        OperationSpec("ocr", label: "Extract text (OCR)", summary: "text and word boxes, runs alone", category: "analyse", kind: .ocr,
-                      parameters: [P("languages", .text(maxLength: 64), default: "eng", example: "eng+deu", "tesseract languages, '+'-joined")]),
-        OperationSpec("deduplicate", label: "Find duplicates", summary: "groups near-identical pictures of a batch, runs alone",
-                      category: "analyse", kind: .deduplicate),
-        OperationSpec("colourization", aliases: ["colorization"], label: "Colourise (AI)", summary: "colour for black-and-white photos",
-                      category: "ai", kind: .ai, parameters: [prompt, size], capsResolution: true),
-        OperationSpec("remove_background", label: "Remove background (AI)", summary: "cut out the subject", category: "ai", kind: .ai,
-                      parameters: [prompt, size]),
-        OperationSpec("upscale", label: "Upscale (AI)", summary: "more pixels, more detail", category: "ai", kind: .ai,
-                      parameters: [prompt, size], capsResolution: true),
-        OperationSpec("generation", label: "Generate from a prompt (AI)", summary: "a new picture from words (an input picture optional)",
-                      category: "ai", kind: .ai,
-                      parameters: [P("prompt", .text(maxLength: 4000), required: true, example: "a lighthouse at dawn", "what to draw"), size],
-                      capsResolution: true),
-        OperationSpec("noop", label: "Pause", summary: "waits, for probes and benchmarks", category: "internal", kind: .noop,
-                      parameters: [P("duration_ms", .integer(0...60_000), default: "0", unit: "ms", "how long")], listed: false),
+        OperationSpec(
+            "resize", label: "Resize", summary: "fit, fill or force a box", category: "edit",
+            kind: .pipeline(step: "resize", stage: .geometry),
+            parameters: box + [
+                P(
+                    "mode", .choice(["fit", "fill", "exact", "down"]), default: "fit",
+                    "fit inside, fill and crop, exact (stretch) or only shrink")
+            ]),
+        OperationSpec(
+            "thumbnail", label: "Thumbnail", summary: "shrink to fit a box, never enlarge", category: "edit",
+            kind: .pipeline(step: "thumbnail", stage: .geometry),
+            parameters: box + [P("mode", .choice(["fit", "fill", "exact", "down"]), default: "down", "as resize")]),
+        OperationSpec(
+            "crop", label: "Crop", summary: "cut out a rectangle", category: "edit",
+            kind: .pipeline(step: "crop", stage: .geometry),
+            parameters: [
+                P("left", .integer(0...100_000), required: true, example: "0", unit: "px", "left edge"),
+                P("top", .integer(0...100_000), required: true, example: "0", unit: "px", "top edge"),
+                P("width", .integer(side), required: true, example: "512", unit: "px", "width"),
+                P("height", .integer(side), required: true, example: "512", unit: "px", "height"),
+            ]),
+        OperationSpec(
+            "smartcrop", label: "Smart crop", summary: "keep the most interesting region", category: "edit",
+            kind: .pipeline(step: "smartcrop", stage: .geometry), billing: "crop",
+            parameters: [
+                P("width", .integer(side), required: true, example: "512", unit: "px", "width"),
+                P("height", .integer(side), required: true, example: "512", unit: "px", "height"),
+            ]),
+        OperationSpec(
+            "rotate", label: "Rotate", summary: "by a multiple of 90°", category: "edit",
+            kind: .pipeline(step: "rotate", stage: .geometry),
+            parameters: [
+                P("degrees", .integer(-270...270, step: 90), required: true, example: "90", unit: "°", "clockwise")
+            ]),
+        OperationSpec(
+            "flip", label: "Flip", summary: "mirror the picture", category: "edit",
+            kind: .pipeline(step: "flip", stage: .geometry),
+            billing: "rotate",
+            parameters: [P("direction", .choice(["horizontal", "vertical"]), default: "horizontal", "which way")]),
+        OperationSpec(
+            "autoorient", label: "Auto-orient", summary: "turn upright by its EXIF orientation", category: "edit",
+            kind: .pipeline(step: "autoorient", stage: .geometry), billing: "rotate"),
+        OperationSpec(
+            "convert", label: "Convert", summary: "choose the format and its encoding", category: "format",
+            kind: .pipeline(step: "convert", stage: .output), parameters: encoding),
+        OperationSpec(
+            "compress", label: "Compress", summary: "re-encode smaller (quality 75 unless given)", category: "format",
+            kind: .pipeline(step: "convert", stage: .output),
+            parameters: [P("quality", .integer(1...100), default: "75", example: "70", "lossy quality")]
+                + encoding.filter { $0.name != "quality" }),
+        OperationSpec(
+            "grayscale", label: "Black & white", summary: "grayscale", category: "look",
+            kind: .pipeline(step: "grayscale", stage: .point), billing: "adjust"),
+        OperationSpec(
+            "blur", label: "Blur", summary: "Gaussian blur", category: "look",
+            kind: .pipeline(step: "blur", stage: .areaFilter),
+            billing: "adjust",
+            parameters: [P("sigma", .number(0.1...100), required: true, example: "2", unit: "px", "radius")]),
+        OperationSpec(
+            "sharpen", label: "Sharpen", summary: "unsharp mask", category: "look",
+            kind: .pipeline(step: "sharpen", stage: .areaFilter),
+            billing: "adjust", parameters: [P("sigma", .number(0.1...10), default: "1", unit: "px", "radius")]),
+        OperationSpec(
+            "adjust", label: "Brightness & contrast", summary: "lighten, darken, add contrast", category: "look",
+            kind: .pipeline(step: "adjust", stage: .point),
+            parameters: [
+                P("brightness", .number(-1...1), default: "0", "−1 darker … 1 brighter"),
+                P("contrast", .number(0...4), default: "1", "0 flat … 4 strong"),
+            ]),
+        OperationSpec(
+            "gamma", label: "Gamma", summary: "gamma correction", category: "look",
+            kind: .pipeline(step: "gamma", stage: .point),
+            billing: "adjust", parameters: [P("gamma", .number(0.1...10), required: true, example: "1.5", "exponent")]),
+        OperationSpec(
+            "sepia", label: "Sepia", summary: "old-photo brown tone", category: "look",
+            kind: .pipeline(step: "sepia", stage: .point), billing: "adjust"),
+        OperationSpec(
+            "tint", label: "Tint", summary: "colour the picture", category: "look",
+            kind: .pipeline(step: "tint", stage: .point),
+            billing: "adjust",
+            parameters: ["red", "green", "blue"].map {
+                P($0, .integer(0...255), required: true, example: "128", "\($0) (0–255)")
+            }),
+        OperationSpec(
+            "watermark", label: "Watermark", summary: "text or one of your images over the picture", category: "look",
+            kind: .pipeline(step: "watermark", stage: .overlay),
+            parameters: [
+                P("text", .text(maxLength: 200), example: "© me", "the text (or image=true)"),
+                P("font_size", .integer(4...1000), unit: "px", "text size (default: by the picture's size)"),
+                P("color", .colour, default: "ffffff", "text colour"),
+                P("opacity", .number(0...1), default: "0.5", "0 invisible … 1 opaque"),
+                P("position", .choice(positions), default: "southeast", "where"),
+                P("image", .boolean, default: "false", "draw overlay_blob_id instead of text"),
+                P("overlay_blob_id", .fileID, "one of your files, drawn when image=true"),
+                P("scale", .number(0.01...1), default: "0.25", "the image's width, of the picture's"),
+            ]),
+        OperationSpec(
+            "restoration", aliases: ["restore", "enhance"], label: "Restore old photo",
+            summary: "classic denoise, colour balance, local contrast and sharpening (not a neural model)",
+            category: "restore",
+            kind: .pipeline(step: "enhance", stage: .areaFilter), capsResolution: true),
+        OperationSpec(
+            "ocr", label: "Extract text (OCR)", summary: "text and word boxes, runs alone", category: "analyse",
+            kind: .ocr,
+            parameters: [
+                P(
+                    "languages", .text(maxLength: 64), default: "eng", example: "eng+deu",
+                    "tesseract languages, '+'-joined")
+            ]),
+        OperationSpec(
+            "deduplicate", label: "Find duplicates", summary: "groups near-identical pictures of a batch, runs alone",
+            category: "analyse", kind: .deduplicate),
+        OperationSpec(
+            "colourization", aliases: ["colorization"], label: "Colourise (AI)",
+            summary: "colour for black-and-white photos",
+            category: "ai", kind: .ai, parameters: [prompt, size], capsResolution: true),
+        OperationSpec(
+            "remove_background", label: "Remove background (AI)", summary: "cut out the subject", category: "ai",
+            kind: .ai,
+            parameters: [prompt, size]),
+        OperationSpec(
+            "upscale", label: "Upscale (AI)", summary: "more pixels, more detail", category: "ai", kind: .ai,
+            parameters: [prompt, size], capsResolution: true),
+        OperationSpec(
+            "generation", label: "Generate from a prompt (AI)",
+            summary: "a new picture from words (an input picture optional)",
+            category: "ai", kind: .ai,
+            parameters: [
+                P("prompt", .text(maxLength: 4000), required: true, example: "a lighthouse at dawn", "what to draw"),
+                size,
+            ],
+            capsResolution: true),
+        OperationSpec(
+            "noop", label: "Pause", summary: "waits, for probes and benchmarks", category: "internal", kind: .noop,
+            parameters: [P("duration_ms", .integer(0...60_000), default: "0", unit: "ms", "how long")], listed: false),
     ]
 
     static let byName: [String: OperationSpec] = {

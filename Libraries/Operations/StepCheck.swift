@@ -19,9 +19,12 @@ extension OperationSpec {
                 let known = self.parameters.map(\.name)
                 throw ParameterProblem(
                     field: "parameters.\(name.prefix(64))",
-                    message: "is not a parameter of \(self.name)" + (known.isEmpty ? " (it takes none)" : " (it takes \(known.joined(separator: ", ")))"))
+                    message: "is not a parameter of \(self.name)"
+                        + (known.isEmpty ? " (it takes none)" : " (it takes \(known.joined(separator: ", ")))"))
             }
-            if let problem = spec.problem(with: parameters[name]!) { throw ParameterProblem(field: "parameters.\(name)", message: problem) }
+            if let problem = spec.problem(with: parameters[name]!) {
+                throw ParameterProblem(field: "parameters.\(name)", message: problem)
+            }
         }
         for spec in self.parameters where spec.required && parameters[spec.name] == nil {
             throw ParameterProblem(field: "parameters.\(spec.name)", message: "is required by \(self.name)")

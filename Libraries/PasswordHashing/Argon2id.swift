@@ -19,7 +19,8 @@ public enum Argon2id {
 
         /// True when a hash made with these parameters is weaker than `target` in any dimension.
         public func isWeaker(than target: Parameters) -> Bool {
-            self.memoryKiB < target.memoryKiB || self.iterations < target.iterations || self.parallelism < target.parallelism
+            self.memoryKiB < target.memoryKiB || self.iterations < target.iterations
+                || self.parallelism < target.parallelism
         }
     }
 
@@ -38,8 +39,9 @@ public enum Argon2id {
         guard bytes.count <= Self.maxPasswordBytes else { throw Failure(description: "password too long") }
         var generator = SystemRandomNumberGenerator()  // getrandom(2): a CSPRNG
         let salt = (0..<Self.saltLength).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let length = argon2_encodedlen(parameters.iterations, parameters.memoryKiB, parameters.parallelism,
-                                       UInt32(Self.saltLength), UInt32(Self.hashLength), Argon2_id)
+        let length = argon2_encodedlen(
+            parameters.iterations, parameters.memoryKiB, parameters.parallelism,
+            UInt32(Self.saltLength), UInt32(Self.hashLength), Argon2_id)
         var encoded = [CChar](repeating: 0, count: length + 1)
         let result = argon2id_hash_encoded(
             parameters.iterations, parameters.memoryKiB, parameters.parallelism,

@@ -22,7 +22,9 @@ public struct CreatedKeyset: Sendable, Equatable {
 
     /// The rows after this one in newest-first order, as a condition on the given columns (compared
     /// in whole microseconds, as the token carries them), its values bound in `parameters`.
-    public func rowsAfter(created: String = "created_at", id: String = "id", _ parameters: inout PostgresParameters) -> String {
+    public func rowsAfter(created: String = "created_at", id: String = "id", _ parameters: inout PostgresParameters)
+        -> String
+    {
         "((extract(epoch FROM \(created)) * 1000000)::bigint, \(id)) < (\(parameters.bind(self.createdMicros)), \(parameters.bind(self.id)))"
     }
 }

@@ -23,13 +23,16 @@ public struct DatabaseSchema: Sendable {
             guard let underscore = stem.firstIndex(of: "_"), let version = Int(stem[..<underscore]), version > 0 else {
                 throw PostgresError(.query, "migration file \(file.lastPathComponent) is not named NNNN_<what>.sql")
             }
-            migrations.append(Migration(version: version, name: String(stem[stem.index(after: underscore)...]), sql: try Self.text(file)))
+            migrations.append(
+                Migration(
+                    version: version, name: String(stem[stem.index(after: underscore)...]), sql: try Self.text(file)))
         }
         var functions: [SchemaFunction] = []
         let functionDirectory = directory.appendingPathComponent("functions")
         if FileManager.default.fileExists(atPath: functionDirectory.path) {
             for file in try Self.sqlFiles(functionDirectory) {
-                functions.append(SchemaFunction(name: file.deletingPathExtension().lastPathComponent, sql: try Self.text(file)))
+                functions.append(
+                    SchemaFunction(name: file.deletingPathExtension().lastPathComponent, sql: try Self.text(file)))
             }
         }
         self.init(migrations: migrations, functions: functions)

@@ -81,10 +81,13 @@ public enum Migrator {
                 if let checksum = applied[migration.version] {
                     if checksum == migration.checksum { continue }
                     guard migration.previousChecksums.contains(checksum) else {
-                        throw PostgresError(.query, "migration \(migration.version) (\(migration.name)) was edited after it was applied")
+                        throw PostgresError(
+                            .query, "migration \(migration.version) (\(migration.name)) was edited after it was applied"
+                        )
                     }
-                    try await session.execute("UPDATE schema_migrations SET checksum = $2 WHERE version = $1",
-                                              [migration.version, migration.checksum])
+                    try await session.execute(
+                        "UPDATE schema_migrations SET checksum = $2 WHERE version = $1",
+                        [migration.version, migration.checksum])
                     continue
                 }
                 try await session.run(migration.sql)
@@ -92,7 +95,8 @@ public enum Migrator {
                     "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
                     [migration.version, migration.name, migration.checksum]
                 )
-                logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                logger.info(
+                    "applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
                 done.append(migration.version)
             }
             _ = try await Self.applyFunctions(deferred, session, deferring: false, logger: logger)
@@ -110,8 +114,10 @@ public enum Migrator {
     /// or argument naming a table that a pending migration creates), to be applied after the migrations.
     /// Bodies are checked when first called, as in pg_dump's scripts: a new database gets its functions
     /// before the tables they name.
-    private static func applyFunctions(_ functions: [SchemaFunction], _ session: PostgresSession, deferring: Bool,
-                                       logger: Logger) async throws -> [SchemaFunction] {
+    private static func applyFunctions(
+        _ functions: [SchemaFunction], _ session: PostgresSession, deferring: Bool,
+        logger: Logger
+    ) async throws -> [SchemaFunction] {
         guard !functions.isEmpty else { return [] }
         var applied: [String: String] = [:]
         for row in try await session.query("SELECT name, checksum FROM schema_functions") {
@@ -129,10 +135,13 @@ public enum Migrator {
                 deferred.append(function)
                 continue
             } catch let error as PostgresError {
-                throw PostgresError(.query, "function \(function.name) could not be applied: \(error) — a change of its arguments "
-                                    + "or result type needs a DROP FUNCTION of the old one at the top of its file")
+                throw PostgresError(
+                    .query,
+                    "function \(function.name) could not be applied: \(error) — a change of its arguments "
+                        + "or result type needs a DROP FUNCTION of the old one at the top of its file")
             }
-            try await session.execute("""
+            try await session.execute(
+                """
                 INSERT INTO schema_functions (name, checksum) VALUES ($1, $2)
                 ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, applied_at = now()
                 """, [function.name, function.checksum])
@@ -144,7 +153,8 @@ public enum Migrator {
 
     private static var bookkeeping: String {
         get throws {
-            guard let url = Bundle.module.url(forResource: "bookkeeping", withExtension: "sql", subdirectory: "SQL") else {
+            guard let url = Bundle.module.url(forResource: "bookkeeping", withExtension: "sql", subdirectory: "SQL")
+            else {
                 throw PostgresError(.query, "the Postgres library's SQL/bookkeeping.sql resource is missing")
             }
             return try String(contentsOf: url, encoding: .utf8)

@@ -13,7 +13,8 @@ public struct PostgresConfiguration: Sendable {
         didSet { Self.checkPlain(self.sessionSettings) }
     }
 
-    public init(url: String, poolSize: Int = 8, connectTimeoutSeconds: Int = 5, sessionSettings: [String: String] = [:]) {
+    public init(url: String, poolSize: Int = 8, connectTimeoutSeconds: Int = 5, sessionSettings: [String: String] = [:])
+    {
         Self.checkPlain(sessionSettings)
         self.url = url
         self.poolSize = max(1, poolSize)
@@ -34,15 +35,22 @@ public struct PostgresConfiguration: Sendable {
     /// SET rather than libpq's `options`, which would replace any `options` the URL itself names.
     var sessionSetup: String? {
         guard !self.sessionSettings.isEmpty else { return nil }
-        return self.sessionSettings.sorted { $0.key < $1.key }.map { "SET \($0.key) = \($0.value)" }.joined(separator: "; ")
+        return self.sessionSettings.sorted { $0.key < $1.key }.map { "SET \($0.key) = \($0.value)" }.joined(
+            separator: "; ")
     }
 
     /// Plain words need no quoting in a SET; anything else is a programming error.
     private static func checkPlain(_ settings: [String: String]) {
-        precondition(settings.allSatisfy { Self.isPlain($0.key) && Self.isPlain($0.value) }, "session settings are plain words: \(settings)")
+        precondition(
+            settings.allSatisfy { Self.isPlain($0.key) && Self.isPlain($0.value) },
+            "session settings are plain words: \(settings)")
     }
 
     private static func isPlain(_ word: String) -> Bool {
-        !word.isEmpty && word.utf8.allSatisfy { $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }
+        !word.isEmpty
+            && word.utf8.allSatisfy {
+                $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || (48...57).contains($0) || (65...90).contains($0)
+                    || (97...122).contains($0)
+            }
     }
 }

@@ -68,7 +68,8 @@ final class PostgresConnection: @unchecked Sendable {
         }
         var notifications: [(channel: String, payload: String)] = []
         while let notification = PQnotifies(self.handle) {
-            notifications.append((String(cString: notification.pointee.relname), String(cString: notification.pointee.extra)))
+            notifications.append(
+                (String(cString: notification.pointee.relname), String(cString: notification.pointee.extra)))
             PQfreemem(notification)
         }
         return notifications
@@ -76,9 +77,10 @@ final class PostgresConnection: @unchecked Sendable {
 
     /// Runs one parameterized statement ($1, $2, …). Parameters never become part of the SQL text.
     func execute(_ sql: String, _ parameters: [PostgresValue]) throws -> PostgresResult {
-        try self.consume(try Self.withParameters(parameters) { count, values, lengths, formats in
-            PQexecParams(self.handle, sql, count, nil, values, lengths, formats, 0)
-        })
+        try self.consume(
+            try Self.withParameters(parameters) { count, values, lengths, formats in
+                PQexecParams(self.handle, sql, count, nil, values, lengths, formats, 0)
+            })
     }
 
     /// Runs `statement`, preparing it on this connection the first time: later runs skip parsing,
@@ -88,9 +90,10 @@ final class PostgresConnection: @unchecked Sendable {
             _ = try self.consume(PQprepare(self.handle, statement.name, statement.sql, Int32(parameters.count), nil))
             self.prepared.insert(statement.name)
         }
-        return try self.consume(try Self.withParameters(parameters) { count, values, lengths, formats in
-            PQexecPrepared(self.handle, statement.name, count, values, lengths, formats, 0)
-        })
+        return try self.consume(
+            try Self.withParameters(parameters) { count, values, lengths, formats in
+                PQexecPrepared(self.handle, statement.name, count, values, lengths, formats, 0)
+            })
     }
 
     /// The parameters as libpq takes them: text as C strings, bytes in binary format, nil for NULL.
@@ -106,19 +109,27 @@ final class PostgresConnection: @unchecked Sendable {
         for parameter in parameters {
             switch parameter {
             case .null:
-                cStrings.append(nil); lengths.append(0); formats.append(0)
+                cStrings.append(nil)
+                lengths.append(0)
+                formats.append(0)
             case .text(let text):
                 guard !text.utf8.contains(0) else {
                     throw PostgresError(.query, "a text parameter contains a NUL character", sqlState: "22021")
                 }
-                cStrings.append(strdup(text)); lengths.append(0); formats.append(0)
+                cStrings.append(strdup(text))
+                lengths.append(0)
+                formats.append(0)
             case .bytes(let bytes):
                 // Binary format: libpq sends exactly `count` bytes, NULs included.
                 let pointer = malloc(max(bytes.count, 1))!.assumingMemoryBound(to: CChar.self)
                 bytes.withUnsafeBytes { raw in
-                    if let base = raw.baseAddress { pointer.update(from: base.assumingMemoryBound(to: CChar.self), count: bytes.count) }
+                    if let base = raw.baseAddress {
+                        pointer.update(from: base.assumingMemoryBound(to: CChar.self), count: bytes.count)
+                    }
                 }
-                cStrings.append(pointer); lengths.append(Int32(bytes.count)); formats.append(1)
+                cStrings.append(pointer)
+                lengths.append(Int32(bytes.count))
+                formats.append(1)
             }
         }
         return cStrings.withUnsafeBufferPointer { values in
@@ -155,7 +166,8 @@ final class PostgresConnection: @unchecked Sendable {
             var values: [String?] = []
             values.reserveCapacity(fieldCount)
             for field in 0..<Int32(fieldCount) {
-                values.append(PQgetisnull(result, row, field) == 1 ? nil : String(cString: PQgetvalue(result, row, field)))
+                values.append(
+                    PQgetisnull(result, row, field) == 1 ? nil : String(cString: PQgetvalue(result, row, field)))
             }
             rows.append(PostgresRow(columns: columns, values: values))
         }
@@ -173,5 +185,5 @@ extension String {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

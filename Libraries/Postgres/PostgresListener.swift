@@ -26,14 +26,17 @@ public final class PostgresListener: Sendable {
     private let thread: NIOThreadPool
 
     /// Channels are identifiers: lowercase letters, digits and underscores (they are not quoted).
-    public init(configuration: PostgresConfiguration, channels: [String], logger: Logger = Logger(label: "postgres.listener")) throws {
+    public init(
+        configuration: PostgresConfiguration, channels: [String], logger: Logger = Logger(label: "postgres.listener")
+    ) throws {
         for channel in channels where channel.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) == nil {
             throw PostgresError(.query, "'\(channel)' is not a channel name (lowercase letters, digits, underscores)")
         }
         (self.notifications, self.continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1024))
         self.thread = NIOThreadPool(numberOfThreads: 1)
         self.thread.start()
-        let stopped = self.stopped, continuation = self.continuation
+        let stopped = self.stopped
+        let continuation = self.continuation
         self.thread.submit { _ in
             var pause: Double = 0.1
             while !stopped.withLockedValue({ $0 }) {
@@ -47,7 +50,9 @@ public final class PostgresListener: Sendable {
                         }
                     }
                 } catch {
-                    logger.warning("listener connection lost; reconnecting", metadata: ["error": "\(error)", "pause_s": "\(pause)"])
+                    logger.warning(
+                        "listener connection lost; reconnecting",
+                        metadata: ["error": "\(error)", "pause_s": "\(pause)"])
                     Thread.sleep(forTimeInterval: pause)
                     pause = min(pause * 2, 5)
                 }

@@ -50,13 +50,17 @@ public final class PostgresPool: Sendable {
 
     /// Runs a prepared statement outside any transaction and returns its rows.
     @discardableResult
-    public func query(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable] = []) async throws -> [PostgresRow] {
+    public func query(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable] = []) async throws
+        -> [PostgresRow]
+    {
         try await self.withSession { try await $0.query(statement, parameters) }
     }
 
     /// Runs a prepared statement and returns how many rows it inserted, updated or deleted.
     @discardableResult
-    public func execute(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable] = []) async throws -> Int {
+    public func execute(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable] = []) async throws
+        -> Int
+    {
         try await self.withSession { try await $0.execute(statement, parameters) }
     }
 
@@ -83,7 +87,9 @@ public final class PostgresPool: Sendable {
         try await self.withSession(begin: nil, body)
     }
 
-    private func withSession<T: Sendable>(begin: PostgresSession.PendingBegin?, _ body: (PostgresSession) async throws -> T) async throws -> T {
+    private func withSession<T: Sendable>(
+        begin: PostgresSession.PendingBegin?, _ body: (PostgresSession) async throws -> T
+    ) async throws -> T {
         let connection = try await self.acquire()
         let session = PostgresSession(connection: connection, threads: self.threads, pendingBegin: begin)
         do {
@@ -112,7 +118,10 @@ public final class PostgresPool: Sendable {
     // MARK: lending
 
     private func acquire() async throws -> PostgresConnection {
-        enum Next { case reuse(PostgresConnection), open, wait }
+        enum Next {
+            case reuse(PostgresConnection)
+            case open, wait
+        }
         let next: Next = try self.state.withLockedValue { state in
             guard !state.closed else { throw PostgresError(.connection, "pool closed") }
             if let connection = state.idle.popLast() { return .reuse(connection) }
@@ -231,16 +240,22 @@ public struct PostgresSession: Sendable {
     }
 
     @discardableResult
-    public func query(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable] = []) async throws -> [PostgresRow] {
+    public func query(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable] = []) async throws
+        -> [PostgresRow]
+    {
         try await self.result(statement, parameters).rows
     }
 
     @discardableResult
-    public func execute(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable] = []) async throws -> Int {
+    public func execute(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable] = []) async throws
+        -> Int
+    {
         try await self.result(statement, parameters).affectedRows
     }
 
-    public func result(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable]) async throws -> PostgresResult {
+    public func result(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable]) async throws
+        -> PostgresResult
+    {
         let values = parameters.map(\.postgresValue)
         return try await self.onLibpqThread { try $0.execute(statement, values) }
     }
@@ -252,8 +267,11 @@ public struct PostgresSession: Sendable {
 
     /// Runs `body` on one of the pool's threads (libpq blocks), after the transaction's BEGIN when
     /// that has not gone yet: both in the same trip.
-    private func onLibpqThread<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        let connection = self.connection, begin = self.pendingBegin?.take()
+    private func onLibpqThread<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws
+        -> T
+    {
+        let connection = self.connection
+        let begin = self.pendingBegin?.take()
         return try await self.threads.runIfActive {
             if let begin { try connection.executeScript(begin) }
             return try body(connection)
@@ -266,7 +284,8 @@ public struct PostgresSession: Sendable {
 public protocol PostgresQuerying: Sendable {
     func query(_ sql: String, _ parameters: [any PostgresEncodable]) async throws -> [PostgresRow]
     func execute(_ sql: String, _ parameters: [any PostgresEncodable]) async throws -> Int
-    func query(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable]) async throws -> [PostgresRow]
+    func query(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable]) async throws
+        -> [PostgresRow]
     func execute(_ statement: PostgresPreparedStatement, _ parameters: [any PostgresEncodable]) async throws -> Int
 }
 extension PostgresPool: PostgresQuerying {}

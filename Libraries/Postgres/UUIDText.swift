@@ -8,7 +8,8 @@ extension UUID {
     public init?(text: some StringProtocol) {
         let utf8 = text.utf8
         guard utf8.count == 36 else { return nil }
-        let parsed = utf8.withContiguousStorageIfAvailable(Self.parse) ?? Array(utf8).withUnsafeBufferPointer(Self.parse)
+        let parsed =
+            utf8.withContiguousStorageIfAvailable(Self.parse) ?? Array(utf8).withUnsafeBufferPointer(Self.parse)
         guard let parsed else { return nil }
         self.init(uuid: parsed)
     }

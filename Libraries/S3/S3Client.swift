@@ -13,8 +13,10 @@ public struct S3Configuration: Sendable {
     public var pathStyle: Bool
     public var timeout: Duration
 
-    public init(endpoint: String, bucket: String, region: String, credentials: SignatureV4.Credentials,
-                pathStyle: Bool = true, timeout: Duration = .seconds(60)) {
+    public init(
+        endpoint: String, bucket: String, region: String, credentials: SignatureV4.Credentials,
+        pathStyle: Bool = true, timeout: Duration = .seconds(60)
+    ) {
         self.endpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
         self.bucket = bucket
         self.region = region
@@ -76,12 +78,16 @@ public struct S3Client: Sendable {
     /// Creates the bucket; one that exists and is ours already is fine.
     public func createBucket() async throws {
         let response = try await self.send(self.request("PUT", key: nil))
-        if response.status == 409, String(decoding: response.body, as: UTF8.self).contains("BucketAlreadyOwnedByYou") { return }
+        if response.status == 409, String(decoding: response.body, as: UTF8.self).contains("BucketAlreadyOwnedByYou") {
+            return
+        }
         try Self.check(response, expect: [200])
     }
 
-    private func request(_ method: String, key: String?, payloadHash: String = SignatureV4.emptyPayloadHash,
-                         headers extra: [(String, String)] = []) -> CurlRequest {
+    private func request(
+        _ method: String, key: String?, payloadHash: String = SignatureV4.emptyPayloadHash,
+        headers extra: [(String, String)] = []
+    ) -> CurlRequest {
         let endpoint = URLComponents(string: self.configuration.endpoint)
         let scheme = endpoint?.scheme ?? "https"
         var host = endpoint?.host ?? ""
@@ -99,8 +105,9 @@ public struct S3Client: Sendable {
             headers: [("Host", host), ("x-amz-content-sha256", payloadHash)] + extra, payloadHash: payloadHash
         )
         // libcurl sends its own Host header from the URL; ours must not be sent twice.
-        return CurlRequest(method: method, url: "\(scheme)://\(host)\(path)", headers: headers.filter { $0.0 != "Host" },
-                           timeout: self.configuration.timeout)
+        return CurlRequest(
+            method: method, url: "\(scheme)://\(host)\(path)", headers: headers.filter { $0.0 != "Host" },
+            timeout: self.configuration.timeout)
     }
 
     private func send(_ request: CurlRequest) async throws -> CurlResponse {
@@ -115,9 +122,13 @@ public struct S3Client: Sendable {
         guard !expect.contains(response.status) else { return }
         let body = String(decoding: response.body.prefix(2048), as: UTF8.self)
         func element(_ name: String) -> String? {
-            guard let start = body.range(of: "<\(name)>"), let end = body.range(of: "</\(name)>", range: start.upperBound..<body.endIndex) else { return nil }
+            guard let start = body.range(of: "<\(name)>"),
+                let end = body.range(of: "</\(name)>", range: start.upperBound..<body.endIndex)
+            else { return nil }
             return String(body[start.upperBound..<end.lowerBound])
         }
-        throw S3Error(status: response.status, code: element("Code") ?? "HTTP\(response.status)", message: element("Message") ?? body)
+        throw S3Error(
+            status: response.status, code: element("Code") ?? "HTTP\(response.status)",
+            message: element("Message") ?? body)
     }
 }

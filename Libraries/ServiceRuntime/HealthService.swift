@@ -38,26 +38,28 @@ public final class HealthService: Sendable {
             response.status = self.status(for: request.service) ?? .serviceUnknown
             return response
         }
-        router.register(HealthMethods.watch, streaming: { request, _, writer in
-            let (stream, continuation) = AsyncStream<Status>.makeStream(bufferingPolicy: .bufferingNewest(1))
-            let id = self.state.withLockedValue { state -> Int in
-                state.nextWatcher += 1
-                state.watchers[state.nextWatcher] = continuation
-                state.watcherServices[state.nextWatcher] = request.service
-                continuation.yield(state.statuses[request.service] ?? .serviceUnknown)
-                return state.nextWatcher
-            }
-            defer {
-                self.state.withLockedValue { state in
-                    state.watchers[id] = nil
-                    state.watcherServices[id] = nil
+        router.register(
+            HealthMethods.watch,
+            streaming: { request, _, writer in
+                let (stream, continuation) = AsyncStream<Status>.makeStream(bufferingPolicy: .bufferingNewest(1))
+                let id = self.state.withLockedValue { state -> Int in
+                    state.nextWatcher += 1
+                    state.watchers[state.nextWatcher] = continuation
+                    state.watcherServices[state.nextWatcher] = request.service
+                    continuation.yield(state.statuses[request.service] ?? .serviceUnknown)
+                    return state.nextWatcher
                 }
-            }
-            for await status in stream {
-                var response = HealthCheckResponse()
-                response.status = status
-                try await writer.send(response)
-            }
-        })
+                defer {
+                    self.state.withLockedValue { state in
+                        state.watchers[id] = nil
+                        state.watcherServices[id] = nil
+                    }
+                }
+                for await status in stream {
+                    var response = HealthCheckResponse()
+                    response.status = status
+                    try await writer.send(response)
+                }
+            })
     }
 }

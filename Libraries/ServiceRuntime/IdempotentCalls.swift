@@ -31,12 +31,14 @@ public struct IdempotentCalls: Sendable {
     /// A key is required: at most 200 printable ASCII characters, no spaces.
     public static func check(_ key: String, domain: String) throws(RPCError) -> String {
         guard !key.isEmpty else {
-            throw RPCError.reasoned(.invalidArgument, domain: domain, reason: "idempotency_key_required",
-                                    "this call needs an idempotency key", field: "idempotency_key")
+            throw RPCError.reasoned(
+                .invalidArgument, domain: domain, reason: "idempotency_key_required",
+                "this call needs an idempotency key", field: "idempotency_key")
         }
         guard key.utf8.count <= 200, key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
-            throw RPCError.reasoned(.invalidArgument, domain: domain, reason: "invalid_idempotency_key",
-                                    "at most 200 printable ASCII characters, no spaces", field: "idempotency_key")
+            throw RPCError.reasoned(
+                .invalidArgument, domain: domain, reason: "invalid_idempotency_key",
+                "at most 200 printable ASCII characters, no spaces", field: "idempotency_key")
         }
         return key
     }
@@ -63,12 +65,14 @@ public struct IdempotentCalls: Sendable {
             // Two calls with the same key at once: the second waits here, then finds the first's answer.
             _ = try await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["\(caller)|\(method)|\(key)"])
             if let row = try await session.query(
-                "SELECT request, response FROM \(self.table) WHERE caller = $1 AND method = $2 AND key = $3", [caller, method, key]
+                "SELECT request, response FROM \(self.table) WHERE caller = $1 AND method = $2 AND key = $3",
+                [caller, method, key]
             ).first {
                 let storedRequest = try row.decode("request", as: [UInt8].self)
                 guard storedRequest == digest || storedRequest == requestBytes else {
-                    throw RPCError.reasoned(.failedPrecondition, domain: self.domain, reason: "idempotency_key_reused",
-                                            "this idempotency key was used for a different request", field: "idempotency_key")
+                    throw RPCError.reasoned(
+                        .failedPrecondition, domain: self.domain, reason: "idempotency_key_reused",
+                        "this idempotency key was used for a different request", field: "idempotency_key")
                 }
                 return try Response(serializedBytes: try row.decode("response", as: [UInt8].self))
             }

@@ -11,7 +11,9 @@ public struct RPCCaller: Sendable {
     public let tier: String
 
     public init(_ metadata: RPCMetadata) throws(RPCError) {
-        guard let id = metadata.callerID, !id.isEmpty else { throw RPCError(.unauthenticated, "this call needs a caller (caller-id metadata)") }
+        guard let id = metadata.callerID, !id.isEmpty else {
+            throw RPCError(.unauthenticated, "this call needs a caller (caller-id metadata)")
+        }
         self.id = id.lowercased()
         self.role = metadata[RPCMetadata.callerRole] ?? "user"
         self.scopes = (metadata[RPCMetadata.callerScopes] ?? "").split(separator: " ").map(String.init)

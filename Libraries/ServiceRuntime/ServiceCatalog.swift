@@ -16,15 +16,23 @@ public struct ServiceEntry: Sendable, Hashable {
 }
 
 public enum ServiceCatalog {
-    public static let edge = ServiceEntry(name: "edge", protoName: ServiceNames.edge, defaultRPCPort: 7100, defaultMetricsPort: 0, ownsDatabase: false)
-    public static let auth = ServiceEntry(name: "auth", protoName: ServiceNames.auth, defaultRPCPort: 7101, defaultMetricsPort: 9101, ownsDatabase: true)
-    public static let billing = ServiceEntry(name: "billing", protoName: ServiceNames.billing, defaultRPCPort: 7102, defaultMetricsPort: 9102, ownsDatabase: true)
-    public static let jobs = ServiceEntry(name: "jobs", protoName: ServiceNames.jobs, defaultRPCPort: 7103, defaultMetricsPort: 9103, ownsDatabase: true)
+    public static let edge = ServiceEntry(
+        name: "edge", protoName: ServiceNames.edge, defaultRPCPort: 7100, defaultMetricsPort: 0, ownsDatabase: false)
+    public static let auth = ServiceEntry(
+        name: "auth", protoName: ServiceNames.auth, defaultRPCPort: 7101, defaultMetricsPort: 9101, ownsDatabase: true)
+    public static let billing = ServiceEntry(
+        name: "billing", protoName: ServiceNames.billing, defaultRPCPort: 7102, defaultMetricsPort: 9102,
+        ownsDatabase: true)
+    public static let jobs = ServiceEntry(
+        name: "jobs", protoName: ServiceNames.jobs, defaultRPCPort: 7103, defaultMetricsPort: 9103, ownsDatabase: true)
     public static let imageOps = ServiceEntry(
-        name: "imageops", protoName: ServiceNames.imageOps, defaultRPCPort: 7104, defaultMetricsPort: 9104, ownsDatabase: false,
+        name: "imageops", protoName: ServiceNames.imageOps, defaultRPCPort: 7104, defaultMetricsPort: 9104,
+        ownsDatabase: false,
         defaultMaxFrameSize: 64 * 1024 * 1024, defaultMallocArenas: 2
     )
-    public static let storage = ServiceEntry(name: "storage", protoName: ServiceNames.storage, defaultRPCPort: 7105, defaultMetricsPort: 9105, ownsDatabase: true)
+    public static let storage = ServiceEntry(
+        name: "storage", protoName: ServiceNames.storage, defaultRPCPort: 7105, defaultMetricsPort: 9105,
+        ownsDatabase: true)
 
     public static let all = [edge, auth, billing, jobs, imageOps, storage]
     /// The services the edge calls.

@@ -11,7 +11,10 @@ public struct ServiceConfiguration: Sendable {
     private let environment: [String: String]
     private let flags: [String: String]
 
-    public init(serviceName: String, environment: [String: String] = ProcessInfo.processInfo.environment, arguments: [String] = CommandLine.arguments) {
+    public init(
+        serviceName: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+        arguments: [String] = CommandLine.arguments
+    ) {
         self.serviceName = serviceName
         self.environment = environment
         var flags: [String: String] = [:]
@@ -54,7 +57,9 @@ public struct ServiceConfiguration: Sendable {
     /// A duration key, in milliseconds.
     public func milliseconds(_ key: String, default value: Duration) throws -> Duration {
         guard let text = self.string(key) else { return value }
-        guard let number = Int64(text), number >= 0 else { throw ConfigurationError("\(key) must be a whole number of milliseconds, not '\(text)'") }
+        guard let number = Int64(text), number >= 0 else {
+            throw ConfigurationError("\(key) must be a whole number of milliseconds, not '\(text)'")
+        }
         return .milliseconds(number)
     }
 

@@ -7,26 +7,12 @@ import Postgres
 import RPC
 import ServiceLifecycle
 
-/// What a service gets to wire its handlers: its configuration, logger, database and health.
-public struct ServiceContext: Sendable {
-    public let entry: ServiceEntry
-    public let configuration: ServiceConfiguration
-    public let logger: Logger
-    /// nil for services without a database (Edge, ImageOps).
-    public let database: PostgresPool?
-    public let health: HealthService
-}
-
 /// The life of every ImageSwiss service process:
 /// read configuration → open the database and bring it to the service's SQL/ schema → serve RPC (health included) and metrics →
 /// on SIGTERM or SIGINT mark NOT_SERVING, drain RPC connections, close the database.
 public enum ServiceMain {
-    public static func run(
-        _ entry: ServiceEntry,
-        schema: URL? = nil,
-        extraServices: @Sendable (ServiceContext) async throws -> [any Service] = { _ in [] },
-        registerHandlers: @Sendable (inout RPCRouter, ServiceContext) async throws -> Void = { _, _ in }
-    ) async {
+    public static func run<App: ServiceApp>(_ app: App.Type) async {
+        let entry = App.entry
         let configuration = ServiceConfiguration(serviceName: entry.name)
         let level = Logger.Level(rawValue: configuration.string("LOG_LEVEL", default: "info")) ?? .info
         Observability.bootstrap(level: level)
@@ -34,28 +20,27 @@ public enum ServiceMain {
         do {
             // Before any thread of the service starts (the logging bootstrap starts none).
             try MallocTuning.apply(configuration, defaultArenas: entry.defaultMallocArenas)
-            try await self.serve(entry, configuration: configuration, logger: logger, schema: schema,
-                                 extraServices: extraServices, registerHandlers: registerHandlers)
+            try await self.serve(App.self, configuration: configuration, logger: logger)
         } catch {
             logger.critical("service stopped with an error", metadata: ["error": "\(error)"])
             exit(1)
         }
     }
 
-    private static func serve(
-        _ entry: ServiceEntry, configuration: ServiceConfiguration, logger: Logger, schema: URL?,
-        extraServices: @Sendable (ServiceContext) async throws -> [any Service],
-        registerHandlers: @Sendable (inout RPCRouter, ServiceContext) async throws -> Void
+    private static func serve<App: ServiceApp>(
+        _ app: App.Type, configuration: ServiceConfiguration, logger: Logger
     ) async throws {
+        let entry = App.entry
         var database: PostgresPool?
         if entry.ownsDatabase {
             guard let url = configuration.string("DATABASE_URL") else {
                 throw ConfigurationError("\(entry.name.uppercased())_DATABASE_URL (or DATABASE_URL) is required")
             }
-            guard let schema else { throw ConfigurationError("\(entry.name)'s SQL resources are missing") }
+            guard let schema = App.schema else { throw ConfigurationError("\(entry.name)'s SQL resources are missing") }
             let pool = PostgresPool(
-                configuration: .init(url: url, poolSize: try configuration.int("DATABASE_POOL_SIZE", default: 8),
-                                     connectTimeoutSeconds: try configuration.int("DATABASE_CONNECT_TIMEOUT_S", default: 5)),
+                configuration: .init(
+                    url: url, poolSize: try configuration.int("DATABASE_POOL_SIZE", default: 8),
+                    connectTimeoutSeconds: try configuration.int("DATABASE_CONNECT_TIMEOUT_S", default: 5)),
                 logger: logger
             )
             try await Self.migrateWithRetry(pool, try DatabaseSchema(directory: schema), logger: logger)
@@ -63,10 +48,12 @@ public enum ServiceMain {
         }
 
         let health = HealthService()
-        let context = ServiceContext(entry: entry, configuration: configuration, logger: logger, database: database, health: health)
+        let context = ServiceContext(
+            entry: entry, configuration: configuration, logger: logger, database: database, health: health)
         var router = RPCRouter()
         health.register(in: &router)
-        try await registerHandlers(&router, context)
+        let service = try await App(context)
+        service.register(in: &router)
 
         var rpc = RPCServerConfiguration(
             host: configuration.string("RPC_HOST", default: "127.0.0.1"),
@@ -84,18 +71,24 @@ public enum ServiceMain {
         var services: [any Service] = [server]
         let metricsPort = try configuration.int("METRICS_PORT", default: entry.defaultMetricsPort)
         if metricsPort > 0 {
-            services.append(makeMetricsEndpoint(host: configuration.string("METRICS_HOST", default: "127.0.0.1"), port: metricsPort, logger: logger))
+            services.append(
+                makeMetricsEndpoint(
+                    host: configuration.string("METRICS_HOST", default: "127.0.0.1"), port: metricsPort, logger: logger)
+            )
         }
         if let database {
-            services.append(DatabaseHealthMonitor(pool: database, health: health, serviceName: entry.protoName, logger: logger))
+            services.append(
+                DatabaseHealthMonitor(pool: database, health: health, serviceName: entry.protoName, logger: logger))
         }
-        services += try await extraServices(context)
+        services += service.background
         services.append(ReadinessMarker(health: health, serviceName: entry.protoName))
 
-        Gauge(label: "imageswiss_service_start_time_seconds", dimensions: [("service", entry.name)]).record(Date().timeIntervalSince1970)
-        let group = ServiceGroup(configuration: .init(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-        ))
+        Gauge(label: "imageswiss_service_start_time_seconds", dimensions: [("service", entry.name)]).record(
+            Date().timeIntervalSince1970)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            ))
         try await group.run()
         await database?.close()
         logger.info("stopped")

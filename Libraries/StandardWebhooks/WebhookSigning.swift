@@ -31,7 +31,8 @@ public enum WebhookSigning {
 
     /// The `webhook-signature` header: one signature per secret still in force, newest first.
     public static func header(secrets: [String], id: String, timestamp: Int64, body: [UInt8]) -> String {
-        secrets.compactMap(key(of:)).map { signature(key: $0, id: id, timestamp: timestamp, body: body) }.joined(separator: " ")
+        secrets.compactMap(key(of:)).map { signature(key: $0, id: id, timestamp: timestamp, body: body) }.joined(
+            separator: " ")
     }
 
     /// The scheme of before the standard, still sent as `ImageSwiss-Signature` for receivers written
@@ -48,9 +49,12 @@ extension WebhookSigning {
     /// A receiver's check: one of the space-separated `v1,` signatures is the secret's, and the
     /// timestamp is within `tolerance` of `now`.
     public static func verify(
-        secret: String, id: String, timestamp: String, signatures: String, body: [UInt8], now: Date = Date(), tolerance: TimeInterval = 300
+        secret: String, id: String, timestamp: String, signatures: String, body: [UInt8], now: Date = Date(),
+        tolerance: TimeInterval = 300
     ) -> Bool {
-        guard let seconds = Int64(timestamp), abs(now.timeIntervalSince1970 - Double(seconds)) <= tolerance, let key = key(of: secret) else { return false }
+        guard let seconds = Int64(timestamp), abs(now.timeIntervalSince1970 - Double(seconds)) <= tolerance,
+            let key = key(of: secret)
+        else { return false }
         let expected = Array(signature(key: key, id: id, timestamp: seconds, body: body).utf8)
         return signatures.split(separator: " ").contains { candidate in
             let given = Array(candidate.utf8)

@@ -57,7 +57,9 @@ public enum AccessToken {
     }
 
     /// Signs `claims` with `key`, naming `keyID` in the header so verifiers pick the right public key.
-    public static func sign(_ claims: AccessTokenClaims, key: Curve25519.Signing.PrivateKey, keyID: String) throws -> String {
+    public static func sign(_ claims: AccessTokenClaims, key: Curve25519.Signing.PrivateKey, keyID: String) throws
+        -> String
+    {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let header = Base64URL.encode(try encoder.encode(Header(alg: Self.algorithm, typ: "JWT", kid: keyID)))
@@ -68,7 +70,9 @@ public enum AccessToken {
     }
 
     /// Verifies `token` against a key set and returns its claims.
-    public static func verify(_ token: String, keys: PublicKeySet, now: Date = Date(), leeway: TimeInterval = 30) throws(Failure) -> AccessTokenClaims {
+    public static func verify(_ token: String, keys: PublicKeySet, now: Date = Date(), leeway: TimeInterval = 30)
+        throws(Failure) -> AccessTokenClaims
+    {
         try self.verify(token, keys: keys.keys, now: now, leeway: leeway)
     }
 
@@ -79,8 +83,9 @@ public enum AccessToken {
     ) throws(Failure) -> AccessTokenClaims {
         guard token.utf8.count <= Self.maxLength else { throw .malformed }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerBytes = Base64URL.decode(parts[0]), let payloadBytes = Base64URL.decode(parts[1]),
-              let signature = Base64URL.decode(parts[2])
+        guard parts.count == 3, let headerBytes = Base64URL.decode(parts[0]),
+            let payloadBytes = Base64URL.decode(parts[1]),
+            let signature = Base64URL.decode(parts[2])
         else { throw .malformed }
         guard let header = try? JSONDecoder().decode(Header.self, from: Data(headerBytes)) else { throw .malformed }
         guard header.alg == Self.algorithm else { throw .unsupportedAlgorithm }
@@ -88,7 +93,9 @@ public enum AccessToken {
         guard signature.count == 64, key.isValidSignature(signature, for: Array("\(parts[0]).\(parts[1])".utf8)) else {
             throw .badSignature
         }
-        guard let claims = try? JSONDecoder().decode(AccessTokenClaims.self, from: Data(payloadBytes)) else { throw .malformed }
+        guard let claims = try? JSONDecoder().decode(AccessTokenClaims.self, from: Data(payloadBytes)) else {
+            throw .malformed
+        }
         guard claims.iss == Self.issuer else { throw .wrongIssuer }
         let seconds = now.timeIntervalSince1970
         guard Double(claims.exp) + leeway > seconds else { throw .expired }

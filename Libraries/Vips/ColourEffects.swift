@@ -18,15 +18,25 @@ extension VipsImage {
     }
 
     private func recombined(_ matrix: [Double]) throws -> VipsImage {
-        let srgb = try VipsOperationCall.run("colourspace", [("in", .image(self)), ("space", .text("srgb"))]) { try $0.image() }
-        let colour = try VipsOperationCall.run("extract_band", [("in", .image(srgb)), ("band", .int(0)), ("n", .int(3))]) { try $0.image() }
+        let srgb = try VipsOperationCall.run("colourspace", [("in", .image(self)), ("space", .text("srgb"))]) {
+            try $0.image()
+        }
+        let colour = try VipsOperationCall.run(
+            "extract_band", [("in", .image(srgb)), ("band", .int(0)), ("n", .int(3))]
+        ) { try $0.image() }
         guard let pointer = matrix.withUnsafeBufferPointer({ isw_matrix(3, 3, $0.baseAddress) }) else {
             throw VipsError(.processing, "could not build the colour matrix: \(VipsRuntime.takeError())")
         }
-        let mixed = try VipsOperationCall.run("recomb", [("in", .image(colour)), ("m", .image(VipsImage(owning: pointer)))]) { try $0.image() }
-        let clipped = try VipsOperationCall.run("cast", [("in", .image(mixed)), ("format", .text("uchar"))]) { try $0.image() }
+        let mixed = try VipsOperationCall.run(
+            "recomb", [("in", .image(colour)), ("m", .image(VipsImage(owning: pointer)))]
+        ) { try $0.image() }
+        let clipped = try VipsOperationCall.run("cast", [("in", .image(mixed)), ("format", .text("uchar"))]) {
+            try $0.image()
+        }
         guard srgb.hasAlpha else { return clipped }
-        let alpha = try VipsOperationCall.run("extract_band", [("in", .image(srgb)), ("band", .int(srgb.bands - 1))]) { try $0.image() }
+        let alpha = try VipsOperationCall.run("extract_band", [("in", .image(srgb)), ("band", .int(srgb.bands - 1))]) {
+            try $0.image()
+        }
         return try VipsOperationCall.run("bandjoin", [("in", .images([clipped, alpha]))]) { try $0.image() }
     }
 }

@@ -1,3 +1,5 @@
+import CVips
+
 extension VipsImage {
     /// Classic restoration for old or faded photos, named for what it does (it is not a neural model):
     /// a 3×3 median to remove speckle, grey-world colour balance to remove a colour cast, a levels
@@ -7,54 +9,92 @@ extension VipsImage {
         // Statistics read the pixels before the processing reads them again, which a sequentially
         // decoded input cannot do: work on a copy in memory (bounded by the megapixel limit).
         let settled = try self.inMemory()
-        let srgb = try VipsOperationCall.run("colourspace", [("in", .image(settled)), ("space", .text("srgb"))]) { try $0.image() }
-        let colour = try VipsOperationCall.run("extract_band", [("in", .image(srgb)), ("band", .int(0)), ("n", .int(3))]) { try $0.image() }
-        let denoised = try VipsOperationCall.run("rank", [
-            ("in", .image(colour)), ("width", .int(3)), ("height", .int(3)), ("index", .int(4)),
-        ]) { try $0.image() }
+        let srgb = try VipsOperationCall.run("colourspace", [("in", .image(settled)), ("space", .text("srgb"))]) {
+            try $0.image()
+        }
+        let colour = try VipsOperationCall.run(
+            "extract_band", [("in", .image(srgb)), ("band", .int(0)), ("n", .int(3))]
+        ) { try $0.image() }
+        let denoised = try VipsOperationCall.run(
+            "rank",
+            [
+                ("in", .image(colour)), ("width", .int(3)), ("height", .int(3)), ("index", .int(4)),
+            ]
+        ) { try $0.image() }
         let balanced = try denoised.greyWorldBalanced()
         let contrasted = try balanced.locallyEqualised()
         let result = try contrasted.sharpened(sigma: 1)
         guard srgb.hasAlpha else { return result }
-        let alpha = try VipsOperationCall.run("extract_band", [("in", .image(srgb)), ("band", .int(3))]) { try $0.image() }
+        let alpha = try VipsOperationCall.run("extract_band", [("in", .image(srgb)), ("band", .int(3))]) {
+            try $0.image()
+        }
         return try VipsOperationCall.run("bandjoin", [("in", .images([result, alpha]))]) { try $0.image() }
     }
 
     /// Scales each band so that all three have the mean of their means (the grey-world assumption).
     func greyWorldBalanced() throws -> VipsImage {
         let means = try (0..<3).map { band -> Double in
-            let one = try VipsOperationCall.run("extract_band", [("in", .image(self)), ("band", .int(band))]) { try $0.image() }
+            let one = try VipsOperationCall.run("extract_band", [("in", .image(self)), ("band", .int(band))]) {
+                try $0.image()
+            }
             return try VipsOperationCall.run("avg", [("in", .image(one))]) { $0.double("out") }
         }
         guard means.allSatisfy({ $0 > 1 }) else { return self }  // a nearly black band: nothing to balance
         let target = means.reduce(0, +) / 3
         let gains = means.map { String(min(target / $0, 3)) }.joined(separator: " ")
-        return try VipsOperationCall.run("linear", [
-            ("in", .image(self)), ("a", .text(gains)), ("b", .text("0 0 0")), ("uchar", .bool(true)),
-        ]) { try $0.image() }
+        return try VipsOperationCall.run(
+            "linear",
+            [
+                ("in", .image(self)), ("a", .text(gains)), ("b", .text("0 0 0")), ("uchar", .bool(true)),
+            ]
+        ) { try $0.image() }
     }
 
     /// CLAHE on CIELAB lightness only, so colours do not shift.
     func locallyEqualised() throws -> VipsImage {
-        let lab = try VipsOperationCall.run("colourspace", [("in", .image(self)), ("space", .text("lab"))]) { try $0.image() }
-        let lightness = try VipsOperationCall.run("extract_band", [("in", .image(lab)), ("band", .int(0))]) { try $0.image() }
-        let chroma = try VipsOperationCall.run("extract_band", [("in", .image(lab)), ("band", .int(1)), ("n", .int(2))]) { try $0.image() }
-        let lightness8 = try VipsOperationCall.run("linear", [("in", .image(lightness)), ("a", .text("2.55")), ("b", .text("0")), ("uchar", .bool(true))]) { try $0.image() }
-        let low = try VipsOperationCall.run("percent", [("in", .image(lightness8)), ("percent", .double(1))]) { $0.int("threshold") }
-        let high = try VipsOperationCall.run("percent", [("in", .image(lightness8)), ("percent", .double(99))]) { $0.int("threshold") }
+        let lab = try VipsOperationCall.run("colourspace", [("in", .image(self)), ("space", .text("lab"))]) {
+            try $0.image()
+        }
+        let lightness = try VipsOperationCall.run("extract_band", [("in", .image(lab)), ("band", .int(0))]) {
+            try $0.image()
+        }
+        let chroma = try VipsOperationCall.run(
+            "extract_band", [("in", .image(lab)), ("band", .int(1)), ("n", .int(2))]
+        ) { try $0.image() }
+        let lightness8 = try VipsOperationCall.run(
+            "linear", [("in", .image(lightness)), ("a", .text("2.55")), ("b", .text("0")), ("uchar", .bool(true))]
+        ) { try $0.image() }
+        let low = try VipsOperationCall.run("percent", [("in", .image(lightness8)), ("percent", .double(1))]) {
+            $0.int("threshold")
+        }
+        let high = try VipsOperationCall.run("percent", [("in", .image(lightness8)), ("percent", .double(99))]) {
+            $0.int("threshold")
+        }
         let gain = high > low ? 255 / Double(high - low) : 1
-        let stretched = try VipsOperationCall.run("linear", [
-            ("in", .image(lightness8)), ("a", .double(gain)), ("b", .double(-Double(low) * gain)), ("uchar", .bool(true)),
-        ]) { try $0.image() }
+        let stretched = try VipsOperationCall.run(
+            "linear",
+            [
+                ("in", .image(lightness8)), ("a", .double(gain)), ("b", .double(-Double(low) * gain)),
+                ("uchar", .bool(true)),
+            ]
+        ) { try $0.image() }
         let window = max(8, min(self.width, self.height) / 8)
-        let equalised = try VipsOperationCall.run("hist_local", [
-            ("in", .image(stretched)), ("width", .int(window)), ("height", .int(window)), ("max_slope", .int(3)),
-        ]) { try $0.image() }
-        let newLightness = try VipsOperationCall.run("linear", [("in", .image(equalised)), ("a", .text(String(1 / 2.55))), ("b", .text("0"))]) { try $0.image() }
+        let equalised = try VipsOperationCall.run(
+            "hist_local",
+            [
+                ("in", .image(stretched)), ("width", .int(window)), ("height", .int(window)), ("max_slope", .int(3)),
+            ]
+        ) { try $0.image() }
+        let newLightness = try VipsOperationCall.run(
+            "linear", [("in", .image(equalised)), ("a", .text(String(1 / 2.55))), ("b", .text("0"))]
+        ) { try $0.image() }
         let joined = try VipsOperationCall.run("bandjoin", [("in", .images([newLightness, chroma]))]) { try $0.image() }
-        let back = try VipsOperationCall.run("colourspace", [
-            ("in", .image(joined)), ("space", .text("srgb")), ("source_space", .text("lab")),
-        ]) { try $0.image() }
+        let back = try VipsOperationCall.run(
+            "colourspace",
+            [
+                ("in", .image(joined)), ("space", .text("srgb")), ("source_space", .text("lab")),
+            ]
+        ) { try $0.image() }
         return try VipsOperationCall.run("cast", [("in", .image(back)), ("format", .text("uchar"))]) { try $0.image() }
     }
 }
@@ -68,5 +108,3 @@ extension VipsImage {
         return VipsImage(owning: copy)
     }
 }
-
-import CVips

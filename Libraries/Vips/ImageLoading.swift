@@ -7,8 +7,12 @@ extension VipsImage {
     /// corrupt pixel data fails when the pixels are first read (`fail_on=error`).
     public static func load(_ bytes: [UInt8], limits: ImageLimits = ImageLimits()) throws -> VipsImage {
         let loader = try loaderName(for: bytes, limits: limits)
-        var arguments: [(String, VipsArgument)] = [("buffer", .blob(bytes)), ("access", .text("sequential")), ("fail_on", .text("error"))]
-        if loader.hasPrefix("gifload") || loader.hasPrefix("webpload") || loader.hasPrefix("tiffload") || loader.hasPrefix("heifload") {
+        var arguments: [(String, VipsArgument)] = [
+            ("buffer", .blob(bytes)), ("access", .text("sequential")), ("fail_on", .text("error")),
+        ]
+        if loader.hasPrefix("gifload") || loader.hasPrefix("webpload") || loader.hasPrefix("tiffload")
+            || loader.hasPrefix("heifload")
+        {
             arguments.append(("n", .int(-1)))  // every frame, so the frame limit sees them all
         }
         let image = try VipsOperationCall.run(loader, arguments) { try $0.image() }
@@ -49,7 +53,10 @@ extension VipsImage {
         }
         let (pixels, overflow) = self.width.multipliedReportingOverflow(by: frameHeight)
         guard !overflow, pixels <= limits.maxPixels else {
-            throw VipsError(.limitExceeded, "the image is \(self.width)×\(frameHeight) pixels; the limit is \(limits.maxPixels / 1_000_000) megapixels")
+            throw VipsError(
+                .limitExceeded,
+                "the image is \(self.width)×\(frameHeight) pixels; the limit is \(limits.maxPixels / 1_000_000) megapixels"
+            )
         }
     }
 }

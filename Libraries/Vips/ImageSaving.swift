@@ -1,4 +1,5 @@
 import CVips
+
 /// Output formats, as far as the installed libvips writes them.
 public enum ImageFormat: String, Sendable, CaseIterable {
     case jpeg, png, webp, avif, heic, gif, tiff, jxl
@@ -41,7 +42,10 @@ public struct SaveOptions: Sendable {
     public var progressive = false
     public var keepMetadata = false
 
-    public init(quality: Int? = nil, lossless: Bool = false, effort: Int? = nil, progressive: Bool = false, keepMetadata: Bool = false) {
+    public init(
+        quality: Int? = nil, lossless: Bool = false, effort: Int? = nil, progressive: Bool = false,
+        keepMetadata: Bool = false
+    ) {
         self.quality = quality
         self.lossless = lossless
         self.effort = effort
@@ -61,13 +65,22 @@ extension VipsImage {
     /// Encodes the image. This is where pixels are actually computed, so a truncated or corrupt
     /// input fails here.
     public func encoded(as format: ImageFormat, options: SaveOptions = SaveOptions()) throws -> [UInt8] {
-        if let quality = options.quality, !(1...100).contains(quality) { throw VipsError(.invalidArgument, "quality must be 1 to 100") }
-        if format == .jpeg, !options.keepMetadata, let jpeg = try self.encodedDirectly(quality: options.quality, progressive: options.progressive) {
+        if let quality = options.quality, !(1...100).contains(quality) {
+            throw VipsError(.invalidArgument, "quality must be 1 to 100")
+        }
+        if format == .jpeg, !options.keepMetadata,
+            let jpeg = try self.encodedDirectly(quality: options.quality, progressive: options.progressive)
+        {
             return jpeg
         }
-        var arguments: [(String, VipsArgument)] = [("in", .image(options.keepMetadata ? self : try self.withoutPrivateMetadata())), ("strip", .bool(!options.keepMetadata))]
+        var arguments: [(String, VipsArgument)] = [
+            ("in", .image(options.keepMetadata ? self : try self.withoutPrivateMetadata())),
+            ("strip", .bool(!options.keepMetadata)),
+        ]
         if let quality = options.quality, format != .png, format != .gif { arguments.append(("Q", .int(quality))) }
-        if options.lossless, [.webp, .avif, .heic, .jxl].contains(format) { arguments.append(("lossless", .bool(true))) }
+        if options.lossless, [.webp, .avif, .heic, .jxl].contains(format) {
+            arguments.append(("lossless", .bool(true)))
+        }
         if let effort = options.effort {
             switch format {
             case .webp: arguments.append(("effort", .int(min(max(effort, 0), 6))))
@@ -98,12 +111,18 @@ extension VipsImage {
     /// (docs/performance.md). nil when the image is not 8-bit sRGB or gray, or is large: then
     /// libvips' `jpegsave` does it. `quality` was checked by `encoded`.
     func encodedDirectly(quality: Int?, progressive: Bool) throws -> [UInt8]? {
-        guard isw_jpeg_encodable(self.pointer) != 0, self.width * self.height <= Self.directJPEGMaxPixels else { return nil }
+        guard isw_jpeg_encodable(self.pointer) != 0, self.width * self.height <= Self.directJPEGMaxPixels else {
+            return nil
+        }
         let quality = quality ?? 75
         var output: UnsafeMutablePointer<UInt8>?
         var length: UInt = 0
         var message = [CChar](repeating: 0, count: 512)
-        guard isw_jpeg_encode(self.pointer, Int32(quality), progressive ? 1 : 0, &output, &length, &message, message.count) == 0, let output else {
+        guard
+            isw_jpeg_encode(
+                self.pointer, Int32(quality), progressive ? 1 : 0, &output, &length, &message, message.count) == 0,
+            let output
+        else {
             throw VipsError(.processing, String(cString: message))
         }
         defer { isw_jpeg_free(output) }

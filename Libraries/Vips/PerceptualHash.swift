@@ -7,9 +7,13 @@ extension VipsImage {
     public static func differenceHash(_ bytes: [UInt8], limits: ImageLimits = ImageLimits()) throws -> UInt64 {
         let small = try VipsImage.thumbnail(bytes, width: 9, height: 8, size: .force, limits: limits)
         let grey = try small.grayscale()
-        let firstBand = try VipsOperationCall.run("extract_band", [("in", .image(grey)), ("band", .int(0))]) { try $0.image() }
+        let firstBand = try VipsOperationCall.run("extract_band", [("in", .image(grey)), ("band", .int(0))]) {
+            try $0.image()
+        }
         let pixels = try firstBand.pixelBytes()
-        guard pixels.count == 72 else { throw VipsError(.processing, "hash thumbnail has \(pixels.count) pixels, not 72") }
+        guard pixels.count == 72 else {
+            throw VipsError(.processing, "hash thumbnail has \(pixels.count) pixels, not 72")
+        }
         var hash: UInt64 = 0
         for row in 0..<8 {
             for column in 0..<8 {
@@ -22,7 +26,9 @@ extension VipsImage {
 
     /// The image's pixels as 8-bit samples, band-interleaved, row by row.
     public func pixelBytes() throws -> [UInt8] {
-        let bytes = try VipsOperationCall.run("cast", [("in", .image(self)), ("format", .text("uchar"))]) { try $0.image() }
+        let bytes = try VipsOperationCall.run("cast", [("in", .image(self)), ("format", .text("uchar"))]) {
+            try $0.image()
+        }
         var length = 0
         guard let memory = isw_write_to_memory(bytes.pointer, &length) else {
             throw VipsError(.processing, "could not compute pixels: \(VipsRuntime.takeError())")

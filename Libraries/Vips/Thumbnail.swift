@@ -38,7 +38,8 @@ extension VipsImage {
         _ bytes: [UInt8], width: Int, height: Int?, size: ThumbnailSize, crop: ThumbnailCrop
     ) throws -> VipsImage {
         var arguments: [(String, VipsArgument)] = [
-            ("buffer", .blob(bytes)), ("width", .int(width)), ("size", .text(size.rawValue)), ("crop", .text(crop.rawValue)),
+            ("buffer", .blob(bytes)), ("width", .int(width)), ("size", .text(size.rawValue)),
+            ("crop", .text(crop.rawValue)),
             ("option_string", .text("fail_on=error")),
         ]
         if let height { arguments.append(("height", .int(height))) }
@@ -46,9 +47,12 @@ extension VipsImage {
     }
 
     /// Resizes a decoded image to fit a box (no shrink-on-load: prefer `thumbnail(_:width:…)` on bytes).
-    public func thumbnail(width: Int, height: Int? = nil, size: ThumbnailSize = .down, crop: ThumbnailCrop = .none) throws -> VipsImage {
+    public func thumbnail(width: Int, height: Int? = nil, size: ThumbnailSize = .down, crop: ThumbnailCrop = .none)
+        throws -> VipsImage
+    {
         var arguments: [(String, VipsArgument)] = [
-            ("in", .image(self)), ("width", .int(width)), ("size", .text(size.rawValue)), ("crop", .text(crop.rawValue)),
+            ("in", .image(self)), ("width", .int(width)), ("size", .text(size.rawValue)),
+            ("crop", .text(crop.rawValue)),
         ]
         if let height { arguments.append(("height", .int(height))) }
         return try VipsOperationCall.run("thumbnail_image", arguments) { try $0.image() }

@@ -10,14 +10,20 @@ extension VipsImage {
         let colourBands = self.hasAlpha ? self.bands - 1 : self.bands
         let a = Array(repeating: String(contrast), count: colourBands) + (self.hasAlpha ? ["1"] : [])
         let b = Array(repeating: String(offset), count: colourBands) + (self.hasAlpha ? ["0"] : [])
-        return try VipsOperationCall.run("linear", [
-            ("in", .image(self)), ("a", .text(a.joined(separator: " "))), ("b", .text(b.joined(separator: " "))), ("uchar", .bool(true)),
-        ]) { try $0.image() }
+        return try VipsOperationCall.run(
+            "linear",
+            [
+                ("in", .image(self)), ("a", .text(a.joined(separator: " "))), ("b", .text(b.joined(separator: " "))),
+                ("uchar", .bool(true)),
+            ]
+        ) { try $0.image() }
     }
 
     /// Gamma correction: `out = 255 × (in / 255) ^ (1 / gamma)`; gamma > 1 brightens mid-tones.
     public func gammaCorrected(_ gamma: Double) throws -> VipsImage {
         guard gamma > 0, gamma <= 10 else { throw VipsError(.invalidArgument, "gamma must be in (0, 10]") }
-        return try VipsOperationCall.run("gamma", [("in", .image(self)), ("exponent", .double(gamma))]) { try $0.image() }
+        return try VipsOperationCall.run("gamma", [("in", .image(self)), ("exponent", .double(gamma))]) {
+            try $0.image()
+        }
     }
 }

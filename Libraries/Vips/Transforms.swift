@@ -21,26 +21,38 @@ extension VipsImage {
 
     /// Mirrors left-right (`horizontal`) or top-bottom.
     public func flipped(horizontal: Bool) throws -> VipsImage {
-        try VipsOperationCall.run("flip", [("in", .image(self)), ("direction", .text(horizontal ? "horizontal" : "vertical"))]) { try $0.image() }
+        try VipsOperationCall.run(
+            "flip", [("in", .image(self)), ("direction", .text(horizontal ? "horizontal" : "vertical"))]
+        ) { try $0.image() }
     }
 
     public func cropped(left: Int, top: Int, width: Int, height: Int) throws -> VipsImage {
         guard left >= 0, top >= 0, width > 0, height > 0, left + width <= self.width, top + height <= self.height else {
-            throw VipsError(.invalidArgument, "crop \(width)×\(height)+\(left)+\(top) is outside the \(self.width)×\(self.height) image")
+            throw VipsError(
+                .invalidArgument,
+                "crop \(width)×\(height)+\(left)+\(top) is outside the \(self.width)×\(self.height) image")
         }
-        return try VipsOperationCall.run("extract_area", [
-            ("input", .image(self)), ("left", .int(left)), ("top", .int(top)), ("width", .int(width)), ("height", .int(height)),
-        ]) { try $0.image() }
+        return try VipsOperationCall.run(
+            "extract_area",
+            [
+                ("input", .image(self)), ("left", .int(left)), ("top", .int(top)), ("width", .int(width)),
+                ("height", .int(height)),
+            ]
+        ) { try $0.image() }
     }
 
     public func blurred(sigma: Double) throws -> VipsImage {
         guard sigma > 0, sigma <= 100 else { throw VipsError(.invalidArgument, "blur sigma must be in (0, 100]") }
-        return try VipsOperationCall.run("gaussblur", [("in", .image(self)), ("sigma", .double(sigma))]) { try $0.image() }
+        return try VipsOperationCall.run("gaussblur", [("in", .image(self)), ("sigma", .double(sigma))]) {
+            try $0.image()
+        }
     }
 
     public func sharpened(sigma: Double = 1) throws -> VipsImage {
         guard sigma > 0, sigma <= 10 else { throw VipsError(.invalidArgument, "sharpen sigma must be in (0, 10]") }
-        return try VipsOperationCall.run("sharpen", [("in", .image(self)), ("sigma", .double(sigma))]) { try $0.image() }
+        return try VipsOperationCall.run("sharpen", [("in", .image(self)), ("sigma", .double(sigma))]) {
+            try $0.image()
+        }
     }
 
     public func grayscale() throws -> VipsImage {

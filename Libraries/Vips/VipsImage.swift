@@ -28,7 +28,8 @@ public final class VipsImage: @unchecked Sendable {
     public var colorSpace: String { isw_interpretation_name(self.pointer).map { String(cString: $0) } ?? "unknown" }
     /// True when the image carries GPS coordinates in its EXIF data.
     public var hasGPS: Bool {
-        isw_has_field(self.pointer, "exif-ifd3-GPSLatitude") != 0 || isw_has_field(self.pointer, "exif-ifd3-GPSLongitude") != 0
+        isw_has_field(self.pointer, "exif-ifd3-GPSLatitude") != 0
+            || isw_has_field(self.pointer, "exif-ifd3-GPSLongitude") != 0
     }
     /// The loader that read this image ("jpegload_buffer"), when it came from bytes.
     public var loader: String? { isw_get_string_field(self.pointer, "vips-loader").map { String(cString: $0) } }

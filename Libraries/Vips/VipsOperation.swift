@@ -18,13 +18,17 @@ public struct VipsOutputs: ~Copyable {
     let operation: UnsafeMutablePointer<CVips.VipsOperation>
 
     public func image(_ name: String = "out") throws -> VipsImage {
-        guard let image = isw_get_image(self.operation, name) else { throw VipsError(.processing, "operation has no image output '\(name)'") }
+        guard let image = isw_get_image(self.operation, name) else {
+            throw VipsError(.processing, "operation has no image output '\(name)'")
+        }
         return VipsImage(owning: image)
     }
 
     /// Copies a blob output (a saver's encoded bytes).
     public func blob(_ name: String = "buffer") throws -> [UInt8] {
-        guard let blob = isw_get_blob(self.operation, name) else { throw VipsError(.processing, "operation has no blob output '\(name)'") }
+        guard let blob = isw_get_blob(self.operation, name) else {
+            throw VipsError(.processing, "operation has no blob output '\(name)'")
+        }
         defer { isw_blob_unref(blob) }
         var length = 0
         guard let data = isw_blob_data(blob, &length) else { return [] }
@@ -58,14 +62,17 @@ public enum VipsOperationCall {
                 isw_set_image(operation, key, image.pointer)
             case .images(let images):
                 var pointers: [UnsafeMutablePointer<CVips.VipsImage>?] = images.map(\.pointer)
-                pointers.withUnsafeMutableBufferPointer { isw_set_image_array(operation, key, $0.baseAddress, Int32($0.count)) }
+                pointers.withUnsafeMutableBufferPointer {
+                    isw_set_image_array(operation, key, $0.baseAddress, Int32($0.count))
+                }
                 withExtendedLifetime(images) {}
             case .blob(let bytes):
                 bytes.withUnsafeBytes { isw_set_blob(operation, key, $0.baseAddress, $0.count) }
             case .text(let text):
                 guard isw_set_text(operation, key, text) == 0 else {
                     release(operation)
-                    throw VipsError(.invalidArgument, "\(name): bad value '\(text)' for \(key): \(VipsRuntime.takeError())")
+                    throw VipsError(
+                        .invalidArgument, "\(name): bad value '\(text)' for \(key): \(VipsRuntime.takeError())")
                 }
             }
         }

@@ -1,4 +1,5 @@
 import CVips
+import Foundation
 import Synchronization
 
 /// Process-wide libvips setup, done once before the first operation.
@@ -31,5 +32,3 @@ public enum VipsRuntime {
         return text.isEmpty ? "unknown libvips error" : text
     }
 }
-
-import Foundation

@@ -16,10 +16,12 @@ public enum VipsWarnings {
             guard !installed else { return }
             installed = true
             let levels = GLogLevelFlags(rawValue: G_LOG_LEVEL_WARNING.rawValue | G_LOG_LEVEL_MESSAGE.rawValue)
-            _ = g_log_set_handler("VIPS", levels, { _, _, message, _ in
-                let text = message.map { String(cString: $0) } ?? ""
-                VipsWarnings.deliver(text)
-            }, nil)
+            _ = g_log_set_handler(
+                "VIPS", levels,
+                { _, _, message, _ in
+                    let text = message.map { String(cString: $0) } ?? ""
+                    VipsWarnings.deliver(text)
+                }, nil)
         }
     }
 

@@ -7,8 +7,12 @@ public enum WatermarkPlacement: String, Sendable, CaseIterable {
     /// The overlay's top-left corner for an overlay of `size` on a base of `base`, `margin` pixels
     /// in from the edges it touches.
     func origin(overlay: (width: Int, height: Int), base: (width: Int, height: Int), margin: Int) -> (x: Int, y: Int) {
-        let left = margin, right = base.width - overlay.width - margin, middleX = (base.width - overlay.width) / 2
-        let top = margin, bottom = base.height - overlay.height - margin, middleY = (base.height - overlay.height) / 2
+        let left = margin
+        let right = base.width - overlay.width - margin
+        let middleX = (base.width - overlay.width) / 2
+        let top = margin
+        let bottom = base.height - overlay.height - margin
+        let middleY = (base.height - overlay.height) / 2
         switch self {
         case .northwest: return (left, top)
         case .north: return (middleX, top)
@@ -40,15 +44,24 @@ extension VipsImage {
             throw VipsError(.invalidArgument, "watermark colour components must be 0 to 255")
         }
         let size = fontSize ?? max(8, self.width / 20)
-        guard (4...1000).contains(size) else { throw VipsError(.invalidArgument, "watermark font size must be 4 to 1000") }
+        guard (4...1000).contains(size) else {
+            throw VipsError(.invalidArgument, "watermark font size must be 4 to 1000")
+        }
         // `text` renders a one-band mask: 255 where the glyphs are, 0 elsewhere.
-        let mask = try VipsOperationCall.run("text", [
-            ("text", .text(Self.escapingMarkup(text))), ("font", .text("sans \(size)")), ("dpi", .int(72)),
-        ]) { try $0.image() }
+        let mask = try VipsOperationCall.run(
+            "text",
+            [
+                ("text", .text(Self.escapingMarkup(text))), ("font", .text("sans \(size)")), ("dpi", .int(72)),
+            ]
+        ) { try $0.image() }
         // One band in, three constants out: a solid colour the size of the mask.
-        let solid = try VipsOperationCall.run("linear", [
-            ("in", .image(mask)), ("a", .text("0 0 0")), ("b", .text("\(colour.red) \(colour.green) \(colour.blue)")), ("uchar", .bool(true)),
-        ]) { try $0.image() }
+        let solid = try VipsOperationCall.run(
+            "linear",
+            [
+                ("in", .image(mask)), ("a", .text("0 0 0")),
+                ("b", .text("\(colour.red) \(colour.green) \(colour.blue)")), ("uchar", .bool(true)),
+            ]
+        ) { try $0.image() }
         let alpha = try mask.scaled(by: try Self.checked(opacity))
         let overlay = try VipsOperationCall.run("bandjoin", [("in", .images([solid, alpha]))]) { try $0.image() }
             .copy(interpretation: "srgb")
@@ -61,46 +74,72 @@ extension VipsImage {
         image overlayBytes: [UInt8], scale: Double = 0.25, opacity: Double = 0.5,
         placement: WatermarkPlacement = .southeast, limits: ImageLimits = ImageLimits()
     ) throws -> VipsImage {
-        guard scale > 0, scale <= 1 else { throw VipsError(.invalidArgument, "watermark scale must be above 0 and at most 1") }
+        guard scale > 0, scale <= 1 else {
+            throw VipsError(.invalidArgument, "watermark scale must be above 0 and at most 1")
+        }
         let width = max(1, Int((Double(self.width) * scale).rounded()))
-        let resized = try VipsImage.thumbnail(overlayBytes, width: width, height: self.height, size: .both, crop: .none, limits: limits)
-        let srgb = try VipsOperationCall.run("colourspace", [("in", .image(resized)), ("space", .text("srgb"))]) { try $0.image() }
-        let withAlpha = srgb.hasAlpha
+        let resized = try VipsImage.thumbnail(
+            overlayBytes, width: width, height: self.height, size: .both, crop: .none, limits: limits)
+        let srgb = try VipsOperationCall.run("colourspace", [("in", .image(resized)), ("space", .text("srgb"))]) {
+            try $0.image()
+        }
+        let withAlpha =
+            srgb.hasAlpha
             ? srgb
-            : try VipsOperationCall.run("bandjoin_const", [("in", .image(srgb)), ("c", .text("255"))]) { try $0.image() }
+            : try VipsOperationCall.run("bandjoin_const", [("in", .image(srgb)), ("c", .text("255"))]) {
+                try $0.image()
+            }
         // Scale only the alpha band.
         let factors = Array(repeating: "1", count: withAlpha.bands - 1) + [String(try Self.checked(opacity))]
-        let overlay = try VipsOperationCall.run("linear", [
-            ("in", .image(withAlpha)), ("a", .text(factors.joined(separator: " "))), ("b", .text("0")), ("uchar", .bool(true)),
-        ]) { try $0.image() }
+        let overlay = try VipsOperationCall.run(
+            "linear",
+            [
+                ("in", .image(withAlpha)), ("a", .text(factors.joined(separator: " "))), ("b", .text("0")),
+                ("uchar", .bool(true)),
+            ]
+        ) { try $0.image() }
         return try self.composited(overlay, placement: placement, margin: max(4, self.width / 50))
     }
 
     /// `overlay` (sRGB with alpha) blended over this image. The result keeps this image's bands:
     /// an opaque photo stays opaque, so a JPEG or PNG does not grow an alpha channel.
     private func composited(_ overlay: VipsImage, placement: WatermarkPlacement, margin: Int) throws -> VipsImage {
-        let origin = placement.origin(overlay: (overlay.width, overlay.height), base: (self.width, self.height), margin: margin)
-        let blended = try VipsOperationCall.run("composite2", [
-            ("base", .image(self)), ("overlay", .image(overlay)), ("mode", .text("over")),
-            ("x", .int(origin.x)), ("y", .int(origin.y)),
-        ]) { try $0.image() }
+        let origin = placement.origin(
+            overlay: (overlay.width, overlay.height), base: (self.width, self.height), margin: margin)
+        let blended = try VipsOperationCall.run(
+            "composite2",
+            [
+                ("base", .image(self)), ("overlay", .image(overlay)), ("mode", .text("over")),
+                ("x", .int(origin.x)), ("y", .int(origin.y)),
+            ]
+        ) { try $0.image() }
         let bands = self.hasAlpha ? 4 : 3
-        let colour = try VipsOperationCall.run("extract_band", [("in", .image(blended)), ("band", .int(0)), ("n", .int(bands))]) { try $0.image() }
-        return try VipsOperationCall.run("cast", [("in", .image(colour)), ("format", .text("uchar"))]) { try $0.image() }
+        let colour = try VipsOperationCall.run(
+            "extract_band", [("in", .image(blended)), ("band", .int(0)), ("n", .int(bands))]
+        ) { try $0.image() }
+        return try VipsOperationCall.run("cast", [("in", .image(colour)), ("format", .text("uchar"))]) {
+            try $0.image()
+        }
     }
 
     private func scaled(by factor: Double) throws -> VipsImage {
-        try VipsOperationCall.run("linear", [("in", .image(self)), ("a", .double(factor)), ("b", .double(0)), ("uchar", .bool(true))]) {
+        try VipsOperationCall.run(
+            "linear", [("in", .image(self)), ("a", .double(factor)), ("b", .double(0)), ("uchar", .bool(true))]
+        ) {
             try $0.image()
         }
     }
 
     private func copy(interpretation: String) throws -> VipsImage {
-        try VipsOperationCall.run("copy", [("in", .image(self)), ("interpretation", .text(interpretation))]) { try $0.image() }
+        try VipsOperationCall.run("copy", [("in", .image(self)), ("interpretation", .text(interpretation))]) {
+            try $0.image()
+        }
     }
 
     private static func checked(_ opacity: Double) throws -> Double {
-        guard opacity.isFinite, (0...1).contains(opacity) else { throw VipsError(.invalidArgument, "watermark opacity must be 0 to 1") }
+        guard opacity.isFinite, (0...1).contains(opacity) else {
+            throw VipsError(.invalidArgument, "watermark opacity must be 0 to 1")
+        }
         return opacity
     }
 

@@ -49,12 +49,12 @@ struct AccountRecord: Sendable {
     }
 
     static func find(id: UUID, in session: some PostgresQuerying) async throws -> AccountRecord? {
-        try await session.query("SELECT \(Self.columns) FROM accounts WHERE id = $1", [id]).first.map(AccountRecord.init(row:))
+        try await session.query("SELECT \(Self.columns) FROM accounts WHERE id = $1", [id]).first.map(
+            AccountRecord.init(row:))
     }
 
     static func find(email: String, in session: some PostgresQuerying) async throws -> AccountRecord? {
-        try await session.query("SELECT \(Self.columns) FROM accounts WHERE email = $1", [email]).first.map(AccountRecord.init(row:))
+        try await session.query("SELECT \(Self.columns) FROM accounts WHERE email = $1", [email]).first.map(
+            AccountRecord.init(row:))
     }
 }
-
-

@@ -1,8 +1,8 @@
 import Foundation
 import ImageSwissProtos
 import Postgres
-import ServiceRuntime
 import RPC
+import ServiceRuntime
 
 /// Registration, sign-in and what a user does with their own account.
 struct AccountService: Sendable {
@@ -22,16 +22,21 @@ struct AccountService: Sendable {
         let locale = try Validation.locale(request.locale)
         let hash = try await self.hasher.hash(request.password)
         let role = email == self.configuration.firstAdminEmail ? "admin" : "user"
-        let account = try await self.idempotency.run(caller: "register:\(email)", method: "Register", key: request.idempotencyKey, request: request) { session in
+        let account = try await self.idempotency.run(
+            caller: "register:\(email)", method: "Register", key: request.idempotencyKey, request: request
+        ) { session in
             let id = UUID()
             do {
-                try await session.execute("""
+                try await session.execute(
+                    """
                     INSERT INTO accounts (id, email, password_hash, display_name, role, locale) VALUES ($1, $2, $3, $4, $5, $6)
                     """, [id, email, hash, displayName, role, locale])
             } catch let error as PostgresError where error.isUniqueViolation {
                 throw AuthFailure.emailTaken
             }
-            guard let record = try await AccountRecord.find(id: id, in: session) else { throw AuthFailure.internalError("account vanished") }
+            guard let record = try await AccountRecord.find(id: id, in: session) else {
+                throw AuthFailure.internalError("account vanished")
+            }
             return record.message
         }
         try await self.emails.sendVerification(to: email)
@@ -46,18 +51,24 @@ struct AccountService: Sendable {
         let userAgent = Validation.printable(request.userAgent, maxLength: 256)
         let locked = try await self.throttle.isLocked([Throttle.accountKey(email), Throttle.addressKey(address)])
         let account = email.isEmpty ? nil : try await AccountRecord.find(email: email, in: self.database)
-        let passwordMatches = try await self.hasher.verify(request.password, against: account?.passwordHash ?? self.hasher.decoyHash)
+        let passwordMatches = try await self.hasher.verify(
+            request.password, against: account?.passwordHash ?? self.hasher.decoyHash)
         guard let account, passwordMatches, !locked, !account.disabled else {
             // Attempts refused only because of a lock do not extend it: the owner can still get in later.
-            if !passwordMatches || account == nil { try await self.throttle.recordFailure(account: email, address: address) }
-            if let account { try await Self.recordSignIn(account.id, address, userAgent, succeeded: false, in: self.database) }
+            if !passwordMatches || account == nil {
+                try await self.throttle.recordFailure(account: email, address: address)
+            }
+            if let account {
+                try await Self.recordSignIn(account.id, address, userAgent, succeeded: false, in: self.database)
+            }
             throw AuthFailure.invalidCredentials
         }
         try await self.throttle.clear(account: email)
         if self.hasher.needsUpgrade(account.passwordHash) {
             // Stronger parameters since this hash was made: the password is at hand, so upgrade now.
             let upgraded = try await self.hasher.hash(request.password)
-            try await self.database.execute("UPDATE accounts SET password_hash = $2 WHERE id = $1", [account.id, upgraded])
+            try await self.database.execute(
+                "UPDATE accounts SET password_hash = $2 WHERE id = $1", [account.id, upgraded])
         }
         try await Self.recordSignIn(account.id, address, userAgent, succeeded: true, in: self.database)
         var response = AuthSignInResponse()
@@ -67,7 +78,9 @@ struct AccountService: Sendable {
     }
 
     func account(_ id: UUID) async throws -> AuthAccount {
-        guard let record = try await AccountRecord.find(id: id, in: self.database) else { throw AuthFailure.notFound("account") }
+        guard let record = try await AccountRecord.find(id: id, in: self.database) else {
+            throw AuthFailure.notFound("account")
+        }
         return record.message
     }
 
@@ -75,25 +88,37 @@ struct AccountService: Sendable {
         let displayName = try request.hasDisplayName ? Validation.displayName(request.displayName) : nil
         let avatar = try request.hasAvatarBlobID ? Validation.blobID(request.avatarBlobID) : nil
         let locale = try request.hasLocale ? Validation.locale(request.locale) : nil
-        return try await self.idempotency.run(caller: caller.uuidString, method: "UpdateProfile", key: request.idempotencyKey, request: request) { session in
-            try await session.execute("""
+        return try await self.idempotency.run(
+            caller: caller.uuidString, method: "UpdateProfile", key: request.idempotencyKey, request: request
+        ) { session in
+            try await session.execute(
+                """
                 UPDATE accounts SET display_name = coalesce($2, display_name), avatar_blob_id = coalesce($3, avatar_blob_id),
                     locale = coalesce($4, locale), updated_at = now()
                 WHERE id = $1
                 """, [caller, displayName, avatar, locale])
-            guard let record = try await AccountRecord.find(id: caller, in: session) else { throw AuthFailure.notFound("account") }
+            guard let record = try await AccountRecord.find(id: caller, in: session) else {
+                throw AuthFailure.notFound("account")
+            }
             return record.message
         }
     }
 
     /// Changes the password and signs out every other session.
-    func changePassword(_ caller: UUID, session currentSession: UUID?, _ request: AuthChangePasswordRequest) async throws {
-        guard let account = try await AccountRecord.find(id: caller, in: self.database) else { throw AuthFailure.notFound("account") }
-        guard try await self.hasher.verify(request.currentPassword, against: account.passwordHash) else { throw AuthFailure.wrongPassword }
+    func changePassword(_ caller: UUID, session currentSession: UUID?, _ request: AuthChangePasswordRequest)
+        async throws
+    {
+        guard let account = try await AccountRecord.find(id: caller, in: self.database) else {
+            throw AuthFailure.notFound("account")
+        }
+        guard try await self.hasher.verify(request.currentPassword, against: account.passwordHash) else {
+            throw AuthFailure.wrongPassword
+        }
         try Validation.newPassword(request.newPassword, email: account.email, common: self.commonPasswords)
         let hash = try await self.hasher.hash(request.newPassword)
         try await self.database.transaction { session in
-            try await session.execute("UPDATE accounts SET password_hash = $2, updated_at = now() WHERE id = $1", [caller, hash])
+            try await session.execute(
+                "UPDATE accounts SET password_hash = $2, updated_at = now() WHERE id = $1", [caller, hash])
             try await Sessions.revokeAll(of: caller, keeping: currentSession, reason: "password changed", in: session)
         }
     }
@@ -101,22 +126,27 @@ struct AccountService: Sendable {
     /// Deletes the account and, through foreign keys, its sessions, keys, tokens and history. The
     /// audit log keeps a line that it happened.
     func delete(_ caller: UUID, _ request: AuthDeleteAccountRequest) async throws {
-        guard let account = try await AccountRecord.find(id: caller, in: self.database) else { throw AuthFailure.notFound("account") }
+        guard let account = try await AccountRecord.find(id: caller, in: self.database) else {
+            throw AuthFailure.notFound("account")
+        }
         guard try await self.hasher.verify(request.password, against: account.passwordHash) else {
             throw AuthFailure.error(.permissionDenied, "wrong_password", "the password is wrong", field: "password")
         }
         try await self.database.transaction { session in
             try await session.execute("DELETE FROM accounts WHERE id = $1", [caller])
-            try await AuditLog.append(actor: caller, action: "account.deleted", target: caller, detail: [:], in: session)
+            try await AuditLog.append(
+                actor: caller, action: "account.deleted", target: caller, detail: [:], in: session)
         }
     }
 
     func signInHistory(_ caller: UUID, limit: Int) async throws -> AuthSignInHistory {
         var history = AuthSignInHistory()
-        history.events = try await self.database.query("""
+        history.events = try await self.database.query(
+            """
             SELECT (extract(epoch FROM at) * 1000000)::bigint AS at_micros, client_ip, user_agent, succeeded
             FROM sign_ins WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2
-            """, [caller, limit]).map { row in
+            """, [caller, limit]
+        ).map { row in
             var event = AuthSignInEvent()
             event.at = .micros(try row.decode("at_micros"))
             event.clientIp = try row.decode("client_ip")
@@ -129,35 +159,49 @@ struct AccountService: Sendable {
 
     /// Everything Auth holds about the caller, secrets excepted (password hash, key and token hashes).
     func export(_ caller: UUID) async throws -> String {
-        guard let account = try await AccountRecord.find(id: caller, in: self.database) else { throw AuthFailure.notFound("account") }
+        guard let account = try await AccountRecord.find(id: caller, in: self.database) else {
+            throw AuthFailure.notFound("account")
+        }
         let history = try await self.signInHistory(caller, limit: 1000)
         let keys = try await self.database.query(
             "SELECT name, prefix, scopes::text AS scopes, created_at::text AS created, last_used_at::text AS used, revoked_at::text AS revoked FROM api_keys WHERE user_id = $1 ORDER BY created_at",
             [caller]
         )
         let audit = try await self.database.query(
-            "SELECT action, actor_id::text AS actor, detail::text AS detail, at::text AS at FROM audit_log WHERE target_id = $1 ORDER BY id", [caller]
+            "SELECT action, actor_id::text AS actor, detail::text AS detail, at::text AS at FROM audit_log WHERE target_id = $1 ORDER BY id",
+            [caller]
         )
         let document: [String: Any] = [
             "account": [
                 "id": account.id.uuidString.lowercased(), "email": account.email, "display_name": account.displayName,
                 "role": account.role, "email_verified": account.emailVerified, "disabled": account.disabled,
                 "avatar_blob_id": account.avatarBlobID, "locale": account.locale,
-                "created_at": ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(account.createdMicros) / 1e6)),
+                "created_at": ISO8601DateFormatter().string(
+                    from: Date(timeIntervalSince1970: Double(account.createdMicros) / 1e6)),
             ],
             "sign_ins": history.events.map { event in
-                ["at": ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(event.at.unixMicros) / 1e6)),
-                 "client_ip": event.clientIp, "user_agent": event.userAgent, "succeeded": event.succeeded] as [String: Any]
+                [
+                    "at": ISO8601DateFormatter().string(
+                        from: Date(timeIntervalSince1970: Double(event.at.unixMicros) / 1e6)),
+                    "client_ip": event.clientIp, "user_agent": event.userAgent, "succeeded": event.succeeded,
+                ] as [String: Any]
             },
             "api_keys": try keys.map { row in
-                ["name": try row.decode("name", as: String.self), "prefix": try row.decode("prefix", as: String.self),
-                 "scopes": try row.decode("scopes", as: String.self), "created_at": try row.decode("created", as: String.self),
-                 "last_used_at": try row.decodeIfPresent("used", as: String.self) ?? NSNull(),
-                 "revoked_at": try row.decodeIfPresent("revoked", as: String.self) ?? NSNull()] as [String: Any]
+                [
+                    "name": try row.decode("name", as: String.self),
+                    "prefix": try row.decode("prefix", as: String.self),
+                    "scopes": try row.decode("scopes", as: String.self),
+                    "created_at": try row.decode("created", as: String.self),
+                    "last_used_at": try row.decodeIfPresent("used", as: String.self) ?? NSNull(),
+                    "revoked_at": try row.decodeIfPresent("revoked", as: String.self) ?? NSNull(),
+                ] as [String: Any]
             },
             "audit": try audit.map { row in
-                ["action": try row.decode("action", as: String.self), "actor_id": try row.decode("actor", as: String.self),
-                 "detail": try row.decode("detail", as: String.self), "at": try row.decode("at", as: String.self)] as [String: Any]
+                [
+                    "action": try row.decode("action", as: String.self),
+                    "actor_id": try row.decode("actor", as: String.self),
+                    "detail": try row.decode("detail", as: String.self), "at": try row.decode("at", as: String.self),
+                ] as [String: Any]
             },
         ]
         let data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .prettyPrinted])
@@ -166,9 +210,12 @@ struct AccountService: Sendable {
 
     /// One line of the sign-in history (password and OAuth sign-ins); `address` and `userAgent`
     /// already cleaned with `Validation.printable`.
-    static func recordSignIn(_ userID: UUID, _ address: String, _ userAgent: String, succeeded: Bool, in database: PostgresPool) async throws {
+    static func recordSignIn(
+        _ userID: UUID, _ address: String, _ userAgent: String, succeeded: Bool, in database: PostgresPool
+    ) async throws {
         try await database.execute(
-            "INSERT INTO sign_ins (user_id, client_ip, user_agent, succeeded) VALUES ($1, $2, $3, $4)", [userID, address, userAgent, succeeded]
+            "INSERT INTO sign_ins (user_id, client_ip, user_agent, succeeded) VALUES ($1, $2, $3, $4)",
+            [userID, address, userAgent, succeeded]
         )
     }
 }

@@ -15,9 +15,12 @@ struct AdminService: Sendable {
         let pageSize = Int(request.pageSize == 0 ? 50 : min(request.pageSize, 200))
         let query = String(request.query.prefix(100))
         // LIKE's own metacharacters are escaped: a search for "50%_off" finds exactly that.
-        let pattern = "%" + query.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+        let pattern =
+            "%"
+            + query.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
             .replacingOccurrences(of: "_", with: "\\_") + "%"
-        let rows = try await self.database.query("""
+        let rows = try await self.database.query(
+            """
             SELECT \(AccountRecord.columns) FROM accounts
             WHERE (email ILIKE $1 OR display_name ILIKE $1) AND email > $2
             ORDER BY email LIMIT $3
@@ -33,27 +36,41 @@ struct AdminService: Sendable {
     func setUserState(actor: UUID, _ request: AuthSetUserStateRequest) async throws -> AuthAccount {
         let target = try Validation.userID(request.userID)
         guard target != actor else {
-            throw AuthFailure.error(.failedPrecondition, "own_account", "administrators cannot disable or demote themselves")
+            throw AuthFailure.error(
+                .failedPrecondition, "own_account", "administrators cannot disable or demote themselves")
         }
         if request.hasRole, !["user", "admin"].contains(request.role) {
             throw AuthFailure.invalid("role", "must be user or admin")
         }
-        return try await self.idempotency.run(caller: actor.uuidString, method: "SetUserState", key: request.idempotencyKey, request: request) { session in
-            guard let before = try await session.query("SELECT \(AccountRecord.columns) FROM accounts WHERE id = $1 FOR UPDATE", [target])
+        return try await self.idempotency.run(
+            caller: actor.uuidString, method: "SetUserState", key: request.idempotencyKey, request: request
+        ) { session in
+            guard
+                let before = try await session.query(
+                    "SELECT \(AccountRecord.columns) FROM accounts WHERE id = $1 FOR UPDATE", [target]
+                )
                 .first.map(AccountRecord.init(row:))
             else { throw AuthFailure.notFound("account") }
             if request.hasDisabled, request.disabled != before.disabled {
-                try await session.execute("UPDATE accounts SET disabled = $2, updated_at = now() WHERE id = $1", [target, request.disabled])
-                if request.disabled { try await Sessions.revokeAll(of: target, reason: "disabled by an admin", in: session) }
-                try await AuditLog.append(actor: actor, action: request.disabled ? "user.disabled" : "user.enabled", target: target,
-                                          detail: ["email": before.email], in: session)
+                try await session.execute(
+                    "UPDATE accounts SET disabled = $2, updated_at = now() WHERE id = $1", [target, request.disabled])
+                if request.disabled {
+                    try await Sessions.revokeAll(of: target, reason: "disabled by an admin", in: session)
+                }
+                try await AuditLog.append(
+                    actor: actor, action: request.disabled ? "user.disabled" : "user.enabled", target: target,
+                    detail: ["email": before.email], in: session)
             }
             if request.hasRole, request.role != before.role {
-                try await session.execute("UPDATE accounts SET role = $2, updated_at = now() WHERE id = $1", [target, request.role])
-                try await AuditLog.append(actor: actor, action: "user.role_changed", target: target,
-                                          detail: ["email": before.email, "from": before.role, "to": request.role], in: session)
+                try await session.execute(
+                    "UPDATE accounts SET role = $2, updated_at = now() WHERE id = $1", [target, request.role])
+                try await AuditLog.append(
+                    actor: actor, action: "user.role_changed", target: target,
+                    detail: ["email": before.email, "from": before.role, "to": request.role], in: session)
             }
-            guard let after = try await AccountRecord.find(id: target, in: session) else { throw AuthFailure.notFound("account") }
+            guard let after = try await AccountRecord.find(id: target, in: session) else {
+                throw AuthFailure.notFound("account")
+            }
             return after.message
         }
     }
@@ -61,7 +78,9 @@ struct AdminService: Sendable {
     func rotateSigningKey(actor: UUID) async throws -> AuthPublicKey {
         let published = try await self.keys.rotate()
         try await self.database.transaction { session in
-            try await AuditLog.append(actor: actor, action: "signing_key.rotated", target: nil, detail: ["key_id": published.keyID], in: session)
+            try await AuditLog.append(
+                actor: actor, action: "signing_key.rotated", target: nil, detail: ["key_id": published.keyID],
+                in: session)
         }
         return published.message
     }

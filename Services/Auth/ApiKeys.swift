@@ -12,7 +12,9 @@ struct ApiKeys: Sendable {
     let idempotency: IdempotentCalls
 
     /// What a key may be allowed to do. Keys never manage keys, accounts or other users.
-    static let scopes: Set<String> = ["profile:read", "files:read", "files:write", "jobs:read", "jobs:write", "billing:read"]
+    static let scopes: Set<String> = [
+        "profile:read", "files:read", "files:write", "jobs:read", "jobs:write", "billing:read",
+    ]
     static let maxKeysPerUser = 50
 
     func create(for caller: UUID, _ request: AuthCreateApiKeyRequest) async throws -> AuthCreateApiKeyResponse {
@@ -20,23 +22,32 @@ struct ApiKeys: Sendable {
         guard !name.isEmpty else { throw AuthFailure.invalid("name", "a key needs a name") }
         let requested = request.scopes.isEmpty ? Self.scopes : Set(request.scopes)
         guard requested.isSubset(of: Self.scopes) else {
-            throw AuthFailure.invalid("scopes", "unknown scope(s) \(requested.subtracting(Self.scopes).sorted()); allowed: \(Self.scopes.sorted())")
+            throw AuthFailure.invalid(
+                "scopes",
+                "unknown scope(s) \(requested.subtracting(Self.scopes).sorted()); allowed: \(Self.scopes.sorted())")
         }
         return try await self.idempotency.run(
-            caller: caller.uuidString, method: "CreateApiKey", key: request.idempotencyKey, request: request, stored: Self.withoutSecret
+            caller: caller.uuidString, method: "CreateApiKey", key: request.idempotencyKey, request: request,
+            stored: Self.withoutSecret
         ) { session in
-            let count = try await session.query("SELECT count(*) AS n FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL", [caller])
+            let count =
+                try await session.query(
+                    "SELECT count(*) AS n FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL", [caller]
+                )
                 .first?.decode("n", as: Int.self) ?? 0
             guard count < Self.maxKeysPerUser else {
-                throw AuthFailure.error(.resourceExhausted, "too_many_keys", "at most \(Self.maxKeysPerUser) live API keys per account")
+                throw AuthFailure.error(
+                    .resourceExhausted, "too_many_keys", "at most \(Self.maxKeysPerUser) live API keys per account")
             }
             let visible = String(OpaqueToken.generate().filter { $0.isLetter || $0.isNumber }.prefix(8))
             let prefix = "isk_\(visible)"
             let secret = "\(prefix)_\(OpaqueToken.generate())"
             let id = UUID()
-            try await session.execute("""
+            try await session.execute(
+                """
                 INSERT INTO api_keys (id, user_id, name, prefix, secret_hash, scopes) VALUES ($1, $2, $3, $4, $5, $6::text[])
-                """, [id, caller, name, prefix, OpaqueToken.digest(secret), PostgresTextArray.literal(requested.sorted())])
+                """,
+                [id, caller, name, prefix, OpaqueToken.digest(secret), PostgresTextArray.literal(requested.sorted())])
             var response = AuthCreateApiKeyResponse()
             response.key = try await Self.find(id, owner: caller, in: session)
             response.secret = secret
@@ -55,7 +66,8 @@ struct ApiKeys: Sendable {
 
     func list(for caller: UUID) async throws -> AuthListApiKeysResponse {
         var response = AuthListApiKeysResponse()
-        response.keys = try await self.database.query("\(Self.select) WHERE user_id = $1 ORDER BY created_at", [caller]).map(Self.message)
+        response.keys = try await self.database.query("\(Self.select) WHERE user_id = $1 ORDER BY created_at", [caller])
+            .map(Self.message)
         return response
     }
 
@@ -70,16 +82,20 @@ struct ApiKeys: Sendable {
 
     /// The caller a key stands for, or UNAUTHENTICATED for an unknown, revoked or disabled one.
     func verify(_ secret: String) async throws -> CommonCaller {
-        guard secret.hasPrefix("isk_"), secret.utf8.count <= 128, let row = try await self.database.query("""
-            SELECT k.id, k.user_id, k.scopes::text AS scopes, a.role, a.disabled,
-                   k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute' AS stale
-            FROM api_keys k JOIN accounts a ON a.id = k.user_id
-            WHERE k.secret_hash = $1 AND k.revoked_at IS NULL
-            """, [OpaqueToken.digest(secret)]).first, !(try row.decode("disabled", as: Bool.self))
+        guard secret.hasPrefix("isk_"), secret.utf8.count <= 128,
+            let row = try await self.database.query(
+                """
+                SELECT k.id, k.user_id, k.scopes::text AS scopes, a.role, a.disabled,
+                       k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute' AS stale
+                FROM api_keys k JOIN accounts a ON a.id = k.user_id
+                WHERE k.secret_hash = $1 AND k.revoked_at IS NULL
+                """, [OpaqueToken.digest(secret)]
+            ).first, !(try row.decode("disabled", as: Bool.self))
         else { throw AuthFailure.error(.unauthenticated, "invalid_api_key", "the API key is unknown or revoked") }
         if try row.decode("stale", as: Bool.self) {
             // last_used_at to the minute: one write per key per minute, not one per request.
-            try await self.database.execute("UPDATE api_keys SET last_used_at = now() WHERE id = $1", [try row.decode("id", as: UUID.self)])
+            try await self.database.execute(
+                "UPDATE api_keys SET last_used_at = now() WHERE id = $1", [try row.decode("id", as: UUID.self)])
         }
         var caller = CommonCaller()
         caller.userID = (try row.decode("user_id", as: UUID.self)).uuidString.lowercased()
@@ -96,7 +112,8 @@ struct ApiKeys: Sendable {
         """
 
     private static func find(_ id: UUID, owner: UUID, in session: PostgresSession) async throws -> AuthApiKey {
-        guard let row = try await session.query("\(Self.select) WHERE id = $1 AND user_id = $2", [id, owner]).first else {
+        guard let row = try await session.query("\(Self.select) WHERE id = $1 AND user_id = $2", [id, owner]).first
+        else {
             throw AuthFailure.notFound("API key")
         }
         return try Self.message(row)

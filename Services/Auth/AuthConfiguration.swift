@@ -45,7 +45,8 @@ struct AuthConfiguration: Sendable {
         guard self.argon2.memoryKiB >= 8 * 1024, self.argon2.iterations >= 1, self.argon2.parallelism >= 1 else {
             throw ConfigurationError("AUTH_ARGON2_* below the floor (8 MiB, 1 iteration, 1 lane)")
         }
-        self.hashWorkers = max(1, try configuration.int("HASH_WORKERS", default: ProcessInfo.processInfo.activeProcessorCount))
+        self.hashWorkers = max(
+            1, try configuration.int("HASH_WORKERS", default: ProcessInfo.processInfo.activeProcessorCount))
         self.hashQueue = max(0, try configuration.int("HASH_QUEUE", default: 64))
         self.firstAdminEmail = configuration.string("FIRST_ADMIN_EMAIL").flatMap(Validation.normalizedEmail)
         self.publicURL = configuration.string("PUBLIC_URL", default: "http://127.0.0.1:8080")

@@ -29,7 +29,8 @@ struct CallerIdentity: Sendable {
     /// Account management needs a signed-in session: an API key cannot change passwords or make keys.
     func requireSession() throws -> CallerIdentity {
         guard self.isSession else {
-            throw AuthFailure.error(.permissionDenied, "session_required", "this call needs a signed-in session, not an API key")
+            throw AuthFailure.error(
+                .permissionDenied, "session_required", "this call needs a signed-in session, not an API key")
         }
         return self
     }
@@ -56,7 +57,8 @@ struct AuthHandlers: Sendable {
     init(context: ServiceContext, configuration: AuthConfiguration) async throws {
         guard let database = context.database else { throw AuthFailure.internalError("auth needs its database") }
         self.database = database
-        self.hasher = try PasswordHasher(parameters: configuration.argon2, workers: configuration.hashWorkers, queue: configuration.hashQueue)
+        self.hasher = try PasswordHasher(
+            parameters: configuration.argon2, workers: configuration.hashWorkers, queue: configuration.hashQueue)
         self.commonPasswords = try CommonPasswords.bundled()
         self.keys = SigningKeys(database: database, tokenLifetime: configuration.accessTokenTTL)
         try await self.keys.ensureKey()
@@ -70,10 +72,12 @@ struct AuthHandlers: Sendable {
         )
         self.apiKeys = ApiKeys(database: database, idempotency: idempotency)
         self.admin = AdminService(database: database, idempotency: idempotency, keys: self.keys)
-        self.oauth = OAuthSignIn(providers: OAuthProvider.configured(context.configuration), database: database, sessions: self.sessions,
-                                 http: CurlClient(), publicURL: configuration.publicURL)
+        self.oauth = OAuthSignIn(
+            providers: OAuthProvider.configured(context.configuration), database: database, sessions: self.sessions,
+            http: CurlClient(), publicURL: configuration.publicURL)
         if let first = configuration.firstAdminEmail {
-            try await database.execute("UPDATE accounts SET role = 'admin' WHERE email = $1 AND role <> 'admin'", [first])
+            try await database.execute(
+                "UPDATE accounts SET role = 'admin' WHERE email = $1 AND role <> 'admin'", [first])
         }
     }
 
@@ -102,7 +106,8 @@ struct AuthHandlers: Sendable {
         router.register(AuthMethods.confirmEmail) { request, _ in
             try await self.database.transaction { session in
                 let user = try await self.emails.consume(request.token, .verifyEmail, in: session)
-                try await session.execute("UPDATE accounts SET email_verified = true, updated_at = now() WHERE id = $1", [user])
+                try await session.execute(
+                    "UPDATE accounts SET email_verified = true, updated_at = now() WHERE id = $1", [user])
             }
             return AuthDone()
         }
@@ -185,9 +190,12 @@ struct AuthHandlers: Sendable {
         let hash = try await self.hasher.hash(request.newPassword)
         try await self.database.transaction { session in
             let user = try await self.emails.consume(request.token, .resetPassword, in: session)
-            guard let account = try await AccountRecord.find(id: user, in: session) else { throw AuthFailure.invalidEmailToken }
+            guard let account = try await AccountRecord.find(id: user, in: session) else {
+                throw AuthFailure.invalidEmailToken
+            }
             try Validation.newPassword(request.newPassword, email: account.email, common: self.commonPasswords)
-            try await session.execute("UPDATE accounts SET password_hash = $2, updated_at = now() WHERE id = $1", [user, hash])
+            try await session.execute(
+                "UPDATE accounts SET password_hash = $2, updated_at = now() WHERE id = $1", [user, hash])
             try await Sessions.revokeAll(of: user, reason: "password reset", in: session)
         }
     }

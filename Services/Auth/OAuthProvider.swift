@@ -27,7 +27,7 @@ struct OAuthProvider: Sendable {
         }
         for kind in [Kind.google, .github] {
             guard let id = configuration.string("OAUTH_\(kind.rawValue.uppercased())_CLIENT_ID"), !id.isEmpty,
-                  let secret = configuration.string("OAUTH_\(kind.rawValue.uppercased())_CLIENT_SECRET"), !secret.isEmpty
+                let secret = configuration.string("OAUTH_\(kind.rawValue.uppercased())_CLIENT_SECRET"), !secret.isEmpty
             else { continue }
             switch kind {
             case .google:
@@ -44,7 +44,8 @@ struct OAuthProvider: Sendable {
                     authorizeURL: value(kind, "AUTHORIZE_URL", "https://github.com/login/oauth/authorize"),
                     tokenURL: value(kind, "TOKEN_URL", "https://github.com/login/oauth/access_token"),
                     userURL: value(kind, "USER_URL", "https://api.github.com/user"),
-                    emailsURL: value(kind, "EMAILS_URL", "https://api.github.com/user/emails"), scope: "read:user user:email"
+                    emailsURL: value(kind, "EMAILS_URL", "https://api.github.com/user/emails"),
+                    scope: "read:user user:email"
                 )
             }
         }

@@ -17,16 +17,20 @@ struct OutboxWorker: Service {
     let curl = CurlClient(threads: 1)
 
     func run() async throws {
-        try FileManager.default.createDirectory(atPath: self.configuration.mailDirectory, withIntermediateDirectories: true)
-        await repeatUntilShutdown(every: self.configuration.mailPollInterval, logger: self.logger, level: .error,
-                                  failure: "outbox delivery failed") {
+        try FileManager.default.createDirectory(
+            atPath: self.configuration.mailDirectory, withIntermediateDirectories: true)
+        await repeatUntilShutdown(
+            every: self.configuration.mailPollInterval, logger: self.logger, level: .error,
+            failure: "outbox delivery failed"
+        ) {
             try await self.deliverPending()
         }
     }
 
     func deliverPending() async throws {
         try await self.database.transaction { session in
-            let rows = try await session.query("""
+            let rows = try await session.query(
+                """
                 SELECT id, recipient, subject, body, (extract(epoch FROM created_at))::bigint AS created
                 FROM outbox WHERE sent_at IS NULL AND attempts < 10 AND next_attempt_at <= now()
                 ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED
@@ -35,23 +39,29 @@ struct OutboxWorker: Service {
                 let id: Int64 = try row.decode("id")
                 do {
                     let recipient: String = try row.decode("recipient")
-                    let message = self.message(id: id, recipient: recipient, subject: try row.decode("subject"),
-                                               body: try row.decode("body"), created: try row.decode("created"))
+                    let message = self.message(
+                        id: id, recipient: recipient, subject: try row.decode("subject"),
+                        body: try row.decode("body"), created: try row.decode("created"))
                     if let server = self.configuration.smtpURL {
                         try await self.curl.sendMail(
-                            server: server, username: self.configuration.smtpUsername, password: self.configuration.smtpPassword,
-                            from: Self.address(in: self.configuration.mailFrom), to: [recipient], message: Array(message.utf8),
+                            server: server, username: self.configuration.smtpUsername,
+                            password: self.configuration.smtpPassword,
+                            from: Self.address(in: self.configuration.mailFrom), to: [recipient],
+                            message: Array(message.utf8),
                             requireTLS: self.configuration.smtpRequireTLS
                         )
                     } else {
                         try self.write(id: id, message: message)
                     }
-                    try await session.execute("UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = $1", [id])
+                    try await session.execute(
+                        "UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = $1", [id])
                 } catch {
                     // Back off: base, 2×base, 4×base … capped at an hour.
-                    let base = Double(self.configuration.mailRetryBase.components.seconds)
+                    let base =
+                        Double(self.configuration.mailRetryBase.components.seconds)
                         + Double(self.configuration.mailRetryBase.components.attoseconds) / 1e18
-                    try await session.execute("""
+                    try await session.execute(
+                        """
                         UPDATE outbox SET attempts = attempts + 1, last_error = $2,
                             next_attempt_at = now() + least(make_interval(secs => $3 * power(2, attempts)), interval '1 hour')
                         WHERE id = $1

@@ -20,22 +20,30 @@ struct Sessions: Sendable {
 
     /// Trades a refresh token for a new pair. Reuse of a used token revokes the family.
     func refresh(_ token: String) async throws -> AuthTokenPair {
-        enum Outcome: Sendable { case issued(AuthTokenPair), reused, invalid }
+        enum Outcome: Sendable {
+            case issued(AuthTokenPair)
+            case reused, invalid
+        }
         let digest = OpaqueToken.digest(token)
         let outcome: Outcome = try await self.database.transaction { session in
-            guard let row = try await session.query("""
-                SELECT family_id, user_id, expires_at > now() AS live, used_at IS NOT NULL AS used
-                FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE
-                """, [digest]).first
+            guard
+                let row = try await session.query(
+                    """
+                    SELECT family_id, user_id, expires_at > now() AS live, used_at IS NOT NULL AS used
+                    FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE
+                    """, [digest]
+                ).first
             else { return .invalid }
-            let family: UUID = try row.decode("family_id"), userID: UUID = try row.decode("user_id")
+            let family: UUID = try row.decode("family_id")
+            let userID: UUID = try row.decode("user_id")
             let revoked = try await session.query("SELECT 1 FROM revoked_families WHERE family_id = $1", [family])
             guard revoked.isEmpty else { return .invalid }
             if try row.decode("used", as: Bool.self) {
                 try await Self.revoke(family: family, userID: userID, reason: "refresh token reused", in: session)
                 return .reused  // committed: the revocation must stick
             }
-            guard try row.decode("live", as: Bool.self), let account = try await AccountRecord.find(id: userID, in: session), !account.disabled
+            guard try row.decode("live", as: Bool.self),
+                let account = try await AccountRecord.find(id: userID, in: session), !account.disabled
             else { return .invalid }
             try await session.execute("UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1", [digest])
             return .issued(try await self.issue(userID: userID, role: account.role, family: family, in: session))
@@ -47,16 +55,23 @@ struct Sessions: Sendable {
     /// Ends the session the refresh token belongs to. Unknown tokens end nothing and are not an error.
     func signOut(_ token: String) async throws {
         try await self.database.transaction { session in
-            guard let row = try await session.query(
-                "SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1", [OpaqueToken.digest(token)]
-            ).first else { return }
-            try await Self.revoke(family: try row.decode("family_id"), userID: try row.decode("user_id"), reason: "signed out", in: session)
+            guard
+                let row = try await session.query(
+                    "SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1", [OpaqueToken.digest(token)]
+                ).first
+            else { return }
+            try await Self.revoke(
+                family: try row.decode("family_id"), userID: try row.decode("user_id"), reason: "signed out",
+                in: session)
         }
     }
 
     /// Revokes every session of a user, but `keeping` (the caller's own session, on a password change).
-    static func revokeAll(of userID: UUID, keeping: UUID? = nil, reason: String, in session: PostgresSession) async throws {
-        try await session.execute("""
+    static func revokeAll(of userID: UUID, keeping: UUID? = nil, reason: String, in session: PostgresSession)
+        async throws
+    {
+        try await session.execute(
+            """
             INSERT INTO revoked_families (family_id, user_id, reason)
             SELECT DISTINCT family_id, user_id, $2 FROM refresh_tokens
             WHERE user_id = $1 AND family_id IS DISTINCT FROM $3
@@ -71,15 +86,20 @@ struct Sessions: Sendable {
         )
     }
 
-    private func issue(userID: UUID, role: String, family: UUID, in session: PostgresSession) async throws -> AuthTokenPair {
+    private func issue(userID: UUID, role: String, family: UUID, in session: PostgresSession) async throws
+        -> AuthTokenPair
+    {
         let now = Int64(Date().timeIntervalSince1970)
         let refreshToken = OpaqueToken.generate(prefix: "isr_")
         let refreshExpires = now + self.configuration.refreshTokenTTL.seconds
-        try await session.execute("""
+        try await session.execute(
+            """
             INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at) VALUES ($1, $2, $3, to_timestamp($4))
             """, [OpaqueToken.digest(refreshToken), family, userID, Int(refreshExpires)])
         let accessExpires = now + self.configuration.accessTokenTTL.seconds
-        let claims = AccessTokenClaims(sub: userID.uuidString.lowercased(), role: role, sid: family.uuidString.lowercased(), iat: now, exp: accessExpires)
+        let claims = AccessTokenClaims(
+            sub: userID.uuidString.lowercased(), role: role, sid: family.uuidString.lowercased(), iat: now,
+            exp: accessExpires)
         var pair = AuthTokenPair()
         pair.accessToken = try await self.keys.sign(claims)
         pair.refreshToken = refreshToken

@@ -40,10 +40,14 @@ actor SigningKeys {
 
     /// The key to sign with now, and its id.
     private func signingKey() async throws -> (keyID: String, key: Curve25519.Signing.PrivateKey) {
-        if let current, ContinuousClock.now - current.loadedAt < self.reloadInterval { return (current.keyID, current.key) }
-        guard let row = try await self.database.query(
-            "SELECT key_id, private_key FROM signing_keys WHERE retires_at IS NULL ORDER BY created_at DESC LIMIT 1"
-        ).first else {
+        if let current, ContinuousClock.now - current.loadedAt < self.reloadInterval {
+            return (current.keyID, current.key)
+        }
+        guard
+            let row = try await self.database.query(
+                "SELECT key_id, private_key FROM signing_keys WHERE retires_at IS NULL ORDER BY created_at DESC LIMIT 1"
+            ).first
+        else {
             try await self.ensureKey()
             return try await self.signingKey()
         }
@@ -55,11 +59,15 @@ actor SigningKeys {
 
     /// Every key whose tokens may still be valid.
     func published() async throws -> [Published] {
-        try await self.database.query("""
+        try await self.database.query(
+            """
             SELECT key_id, public_key, (extract(epoch FROM retires_at))::bigint AS retires
             FROM signing_keys WHERE retires_at IS NULL OR retires_at > now() ORDER BY created_at
-            """).map {
-            Published(keyID: try $0.decode("key_id"), publicKey: try $0.decode("public_key"), retiresAt: try $0.decodeIfPresent("retires"))
+            """
+        ).map {
+            Published(
+                keyID: try $0.decode("key_id"), publicKey: try $0.decode("public_key"),
+                retiresAt: try $0.decodeIfPresent("retires"))
         }
     }
 
@@ -70,7 +78,8 @@ actor SigningKeys {
         let retireAfter = self.tokenLifetime.seconds + 60
         try await self.database.transaction { session in
             try await session.execute(
-                "UPDATE signing_keys SET retires_at = now() + make_interval(secs => $1) WHERE retires_at IS NULL", [Int(retireAfter)]
+                "UPDATE signing_keys SET retires_at = now() + make_interval(secs => $1) WHERE retires_at IS NULL",
+                [Int(retireAfter)]
             )
             try await session.execute(
                 "INSERT INTO signing_keys (key_id, private_key, public_key) VALUES ($1, $2, $3)",

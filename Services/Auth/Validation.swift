@@ -16,19 +16,26 @@ enum Validation {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, (1...64).contains(parts[0].utf8.count), !parts[1].isEmpty else { return nil }
         let localAllowed = Set("abcdefghijklmnopqrstuvwxyz0123456789.!#$%&'*+/=?^_`{|}~-")
-        guard parts[0].allSatisfy(localAllowed.contains), !parts[0].hasPrefix("."), !parts[0].hasSuffix("."), !parts[0].contains("..") else {
+        guard parts[0].allSatisfy(localAllowed.contains), !parts[0].hasPrefix("."), !parts[0].hasSuffix("."),
+            !parts[0].contains("..")
+        else {
             return nil
         }
         let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
         let labelAllowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-")
-        guard labels.count >= 2, labels.allSatisfy({ label in
-            (1...63).contains(label.count) && label.allSatisfy(labelAllowed.contains) && !label.hasPrefix("-") && !label.hasSuffix("-")
-        }) else { return nil }
+        guard labels.count >= 2,
+            labels.allSatisfy({ label in
+                (1...63).contains(label.count) && label.allSatisfy(labelAllowed.contains) && !label.hasPrefix("-")
+                    && !label.hasSuffix("-")
+            })
+        else { return nil }
         return email
     }
 
     static func email(_ raw: String) throws -> String {
-        guard let email = Self.normalizedEmail(raw) else { throw AuthFailure.invalid("email", "not a valid email address") }
+        guard let email = Self.normalizedEmail(raw) else {
+            throw AuthFailure.invalid("email", "not a valid email address")
+        }
         return email
     }
 
@@ -41,9 +48,15 @@ enum Validation {
         guard length <= Self.maxPasswordLength else {
             throw AuthFailure.invalid("password", "must be at most \(Self.maxPasswordLength) characters")
         }
-        guard !password.unicodeScalars.contains(where: { $0.value == 0 }) else { throw AuthFailure.invalid("password", "must not contain NUL") }
-        guard !common.contains(password) else { throw AuthFailure.invalid("password", "is one of the most common passwords; choose another") }
-        guard password.lowercased() != email, password.lowercased() != email.split(separator: "@").first.map(String.init) else {
+        guard !password.unicodeScalars.contains(where: { $0.value == 0 }) else {
+            throw AuthFailure.invalid("password", "must not contain NUL")
+        }
+        guard !common.contains(password) else {
+            throw AuthFailure.invalid("password", "is one of the most common passwords; choose another")
+        }
+        guard password.lowercased() != email,
+            password.lowercased() != email.split(separator: "@").first.map(String.init)
+        else {
             throw AuthFailure.invalid("password", "must not be your email address")
         }
     }
@@ -55,7 +68,10 @@ enum Validation {
         guard name.count <= Self.maxDisplayNameLength else {
             throw AuthFailure.invalid("display_name", "must be at most \(Self.maxDisplayNameLength) characters")
         }
-        guard !name.unicodeScalars.contains(where: { [.control, .format, .lineSeparator, .paragraphSeparator].contains($0.properties.generalCategory) })
+        guard
+            !name.unicodeScalars.contains(where: {
+                [.control, .format, .lineSeparator, .paragraphSeparator].contains($0.properties.generalCategory)
+            })
         else { throw AuthFailure.invalid("display_name", "must not contain control characters") }
         return name
     }
@@ -64,8 +80,11 @@ enum Validation {
     static func locale(_ raw: String) throws -> String {
         guard !raw.isEmpty else { return "" }
         let subtags = raw.split(separator: "-", omittingEmptySubsequences: false)
-        guard raw.utf8.count <= 35, let first = subtags.first, (2...3).contains(first.count), first.allSatisfy({ $0.isASCII && $0.isLetter }),
-              subtags.dropFirst().allSatisfy({ (1...8).contains($0.count) && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } })
+        guard raw.utf8.count <= 35, let first = subtags.first, (2...3).contains(first.count),
+            first.allSatisfy({ $0.isASCII && $0.isLetter }),
+            subtags.dropFirst().allSatisfy({
+                (1...8).contains($0.count) && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+            })
         else { throw AuthFailure.invalid("locale", "must be a language tag such as en or pt-BR") }
         return raw
     }
@@ -79,7 +98,9 @@ enum Validation {
 
     /// Free text recorded as-is (user agents): control characters dropped, cut at `maxLength`.
     static func printable(_ raw: String, maxLength: Int) -> String {
-        String(String.UnicodeScalarView(raw.unicodeScalars.filter { $0.properties.generalCategory != .control }).prefix(maxLength))
+        String(
+            String.UnicodeScalarView(raw.unicodeScalars.filter { $0.properties.generalCategory != .control }).prefix(
+                maxLength))
     }
 
     /// A user id from a request or metadata.

@@ -39,7 +39,9 @@ struct BillingConfiguration: Sendable {
         self.maxBatch = try configuration.int("MAX_BATCH", default: 200)
         // $0.50 a credit: the starter pack's rate ($4.99 / 10), above the best pack's ($39.99 / 100).
         self.creditsPerDollar = Int64(try configuration.int("CREDITS_PER_DOLLAR", default: 2))
-        guard self.creditsPerDollar > 0 else { throw ConfigurationError("BILLING_CREDITS_PER_DOLLAR must be at least 1") }
+        guard self.creditsPerDollar > 0 else {
+            throw ConfigurationError("BILLING_CREDITS_PER_DOLLAR must be at least 1")
+        }
         self.minCustomCents = Int64(try configuration.int("MIN_CUSTOM_CENTS", default: 100))
         self.maxCustomCents = Int64(try configuration.int("MAX_CUSTOM_CENTS", default: 100_000))
         self.currency = configuration.string("CURRENCY", default: "usd")
@@ -52,7 +54,8 @@ struct BillingConfiguration: Sendable {
         }
         self.environment = environment
         if provider == .local && environment == .production {
-            throw ConfigurationError("""
+            throw ConfigurationError(
+                """
                 BILLING_PAYMENT_PROVIDER=local completes checkouts without taking any money: it runs only with \
                 BILLING_ENVIRONMENT=development. In production set BILLING_PAYMENT_PROVIDER=stripe.
                 """)
@@ -62,7 +65,8 @@ struct BillingConfiguration: Sendable {
         self.stripeWebhookSecret = configuration.string("STRIPE_WEBHOOK_SECRET")
         self.stripeTolerance = .seconds(try configuration.int("STRIPE_WEBHOOK_TOLERANCE_S", default: 300))
         if provider == .stripe && (self.stripeSecretKey == nil || self.stripeWebhookSecret == nil) {
-            throw ConfigurationError("BILLING_PAYMENT_PROVIDER=stripe needs BILLING_STRIPE_SECRET_KEY and BILLING_STRIPE_WEBHOOK_SECRET")
+            throw ConfigurationError(
+                "BILLING_PAYMENT_PROVIDER=stripe needs BILLING_STRIPE_SECRET_KEY and BILLING_STRIPE_WEBHOOK_SECRET")
         }
         self.publicURL = configuration.string("PUBLIC_URL", default: "http://127.0.0.1:8080")
         self.period = .seconds(try configuration.int("PERIOD_S", default: 30 * 86_400))

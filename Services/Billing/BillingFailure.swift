@@ -7,7 +7,9 @@ enum BillingFailure {
         .reasoned(code, domain: "billing", reason: reason, message, field: field)
     }
 
-    static func invalid(_ field: String, _ message: String) -> RPCError { error(.invalidArgument, "invalid_\(field)", message, field: field) }
+    static func invalid(_ field: String, _ message: String) -> RPCError {
+        error(.invalidArgument, "invalid_\(field)", message, field: field)
+    }
     static func notFound(_ what: String) -> RPCError { error(.notFound, "not_found", "\(what) not found") }
     static func insufficientCredits(needed: Int64, available: Int64) -> RPCError {
         error(.failedPrecondition, "insufficient_credits", "this needs \(needed) credits; \(available) are available")

@@ -8,38 +8,76 @@ struct BillingHandlers: Sendable {
 
     func register(in router: inout RPCRouter) {
         let billing = self.billing
-        router.register(BillingMethods.getBalance) { _, context in try await billing.balance(try RPCCaller(context.metadata)) }
+        router.register(BillingMethods.getBalance) { _, context in
+            try await billing.balance(try RPCCaller(context.metadata))
+        }
         router.register(BillingMethods.quote) { request, context in
             _ = try RPCCaller(context.metadata)
             return try await billing.quote(request)
         }
-        router.register(BillingMethods.placeHold) { request, context in try await billing.placeHold(try RPCCaller(context.metadata), request) }
-        router.register(BillingMethods.capture) { request, context in try await billing.capture(try RPCCaller(context.metadata), request) }
-        router.register(BillingMethods.release) { request, context in try await billing.release(try RPCCaller(context.metadata), request) }
-        router.register(BillingMethods.placeHolds) { request, context in try await billing.placeHolds(try RPCCaller(context.metadata), request) }
-        router.register(BillingMethods.settleHolds) { request, context in try await billing.settleHolds(try RPCCaller(context.metadata), request) }
-        router.register(BillingMethods.getHold) { request, context in try await billing.getHold(try RPCCaller(context.metadata), request.holdID) }
-        router.register(BillingMethods.spend) { request, context in try await billing.spend(try RPCCaller(context.metadata), request) }
-        router.register(BillingMethods.history) { request, context in try await billing.history(try RPCCaller(context.metadata), request) }
+        router.register(BillingMethods.placeHold) { request, context in
+            try await billing.placeHold(try RPCCaller(context.metadata), request)
+        }
+        router.register(BillingMethods.capture) { request, context in
+            try await billing.capture(try RPCCaller(context.metadata), request)
+        }
+        router.register(BillingMethods.release) { request, context in
+            try await billing.release(try RPCCaller(context.metadata), request)
+        }
+        router.register(BillingMethods.placeHolds) { request, context in
+            try await billing.placeHolds(try RPCCaller(context.metadata), request)
+        }
+        router.register(BillingMethods.settleHolds) { request, context in
+            try await billing.settleHolds(try RPCCaller(context.metadata), request)
+        }
+        router.register(BillingMethods.getHold) { request, context in
+            try await billing.getHold(try RPCCaller(context.metadata), request.holdID)
+        }
+        router.register(BillingMethods.spend) { request, context in
+            try await billing.spend(try RPCCaller(context.metadata), request)
+        }
+        router.register(BillingMethods.history) { request, context in
+            try await billing.history(try RPCCaller(context.metadata), request)
+        }
         router.register(BillingMethods.listPacks) { _, _ in try await billing.packs() }
-        router.register(BillingMethods.createCheckout) { request, context in try await billing.createCheckout(try RPCCaller(context.metadata), request) }
-        router.register(BillingMethods.getCheckout) { request, context in try await billing.getCheckout(try RPCCaller(context.metadata), request.checkoutID) }
+        router.register(BillingMethods.createCheckout) { request, context in
+            try await billing.createCheckout(try RPCCaller(context.metadata), request)
+        }
+        router.register(BillingMethods.getCheckout) { request, context in
+            try await billing.getCheckout(try RPCCaller(context.metadata), request.checkoutID)
+        }
         router.register(BillingMethods.completeLocalCheckout) { request, context in
             try await billing.completeLocal(try RPCCaller(context.metadata), request.checkoutID)
         }
         // No caller: Stripe calls the edge, and the signature is the credential.
-        router.register(BillingMethods.handleStripeWebhook) { request, _ in try await billing.handleStripeWebhook(request) }
-        router.register(BillingMethods.listReceipts) { request, context in try await billing.receipts(try RPCCaller(context.metadata), request) }
+        router.register(BillingMethods.handleStripeWebhook) { request, _ in
+            try await billing.handleStripeWebhook(request)
+        }
+        router.register(BillingMethods.listReceipts) { request, context in
+            try await billing.receipts(try RPCCaller(context.metadata), request)
+        }
         router.register(BillingMethods.listTiers) { _, _ in try await billing.tiers() }
-        router.register(BillingMethods.getSubscription) { _, context in try await billing.subscription(try RPCCaller(context.metadata)) }
+        router.register(BillingMethods.getSubscription) { _, context in
+            try await billing.subscription(try RPCCaller(context.metadata))
+        }
         router.register(BillingMethods.changeSubscription) { request, context in
             try await billing.changeSubscription(try RPCCaller(context.metadata), request)
         }
-        router.register(BillingMethods.getTier) { _, context in try await billing.tier(of: try RPCCaller(context.metadata)) }
+        router.register(BillingMethods.getTier) { _, context in
+            try await billing.tier(of: try RPCCaller(context.metadata))
+        }
         router.register(BillingMethods.getPriceList) { _, _ in try await billing.priceList() }
-        router.register(BillingMethods.setPriceList) { request, context in try await billing.setPriceList(try RPCCaller(context.metadata), request) }
-        router.register(BillingMethods.grant) { request, context in try await billing.grant(try RPCCaller(context.metadata), request) }
-        router.register(BillingMethods.getReport) { request, context in try await billing.report(try RPCCaller(context.metadata), request) }
-        router.register(BillingMethods.listEvents) { request, context in try await billing.events(try RPCCaller(context.metadata), request) }
+        router.register(BillingMethods.setPriceList) { request, context in
+            try await billing.setPriceList(try RPCCaller(context.metadata), request)
+        }
+        router.register(BillingMethods.grant) { request, context in
+            try await billing.grant(try RPCCaller(context.metadata), request)
+        }
+        router.register(BillingMethods.getReport) { request, context in
+            try await billing.report(try RPCCaller(context.metadata), request)
+        }
+        router.register(BillingMethods.listEvents) { request, context in
+            try await billing.events(try RPCCaller(context.metadata), request)
+        }
     }
 }

@@ -24,8 +24,12 @@ struct BillingService: Sendable {
 
     /// Amounts are whole credits, positive, and at most BILLING_MAX_AMOUNT per call.
     func checkAmount(_ amount: Int64, field: String = "amount") throws {
-        guard amount > 0 else { throw BillingFailure.invalid(field, "\(field) must be a positive whole number of credits") }
-        guard amount <= self.configuration.maxAmount else { throw BillingFailure.invalid(field, "\(field) is at most \(self.configuration.maxAmount)") }
+        guard amount > 0 else {
+            throw BillingFailure.invalid(field, "\(field) must be a positive whole number of credits")
+        }
+        guard amount <= self.configuration.maxAmount else {
+            throw BillingFailure.invalid(field, "\(field) is at most \(self.configuration.maxAmount)")
+        }
     }
 
     func requireAdmin(_ caller: RPCCaller) throws {

@@ -10,12 +10,17 @@ struct BillingSweeper: Service {
     let logger: Logger
 
     func run() async throws {
-        await repeatUntilShutdown(every: self.billing.configuration.sweepInterval, logger: self.logger, level: .error, failure: "billing sweep failed") {
+        await repeatUntilShutdown(
+            every: self.billing.configuration.sweepInterval, logger: self.logger, level: .error,
+            failure: "billing sweep failed"
+        ) {
             let holds = try await self.billing.expireHolds()
             let renewals = try await self.billing.renewSubscriptions()
             let lots = try await self.billing.ledger.expireLots(self.billing.database)
             if holds + renewals + lots > 0 {
-                self.logger.info("billing sweep", metadata: ["expired_holds": "\(holds)", "renewals": "\(renewals)", "expired_lots": "\(lots)"])
+                self.logger.info(
+                    "billing sweep",
+                    metadata: ["expired_holds": "\(holds)", "renewals": "\(renewals)", "expired_lots": "\(lots)"])
             }
         }
     }

@@ -16,30 +16,45 @@ extension BillingService {
             batch.admit(item) {
                 try self.checkAmount(hold.amount)
                 try Self.checkLabels(reference: hold.reference, operation: hold.operation)
-                return (try IdempotentCalls.check(hold.idempotencyKey, domain: "billing"), try IdempotentCalls.requestBytes(hold))
+                return (
+                    try IdempotentCalls.check(hold.idempotencyKey, domain: "billing"),
+                    try IdempotentCalls.requestBytes(hold)
+                )
             }
         }
         guard !batch.sent.isEmpty else { return try batch.outcomes(from: []) }
-        let rows = try await self.holdRows(self.database, caller: caller.id, keys: batch.sentKeys, requests: batch.sentRequests,
-                                           holds: batch.sent.map { request.holds[$0] })
+        let rows = try await self.holdRows(
+            self.database, caller: caller.id, keys: batch.sentKeys, requests: batch.sentRequests,
+            holds: batch.sent.map { request.holds[$0] })
         return try batch.outcomes(from: rows)
     }
 
     func settleHolds(_ caller: RPCCaller, _ request: BillingSettleHoldsRequest) async throws -> BillingHoldOutcomes {
         try self.checkBatchSize(request.items.count)
         var batch = HoldBatch(count: request.items.count)
-        var methods: [String] = [], keys: [String?] = [], holds: [String] = [], captures: [Int64] = []
+        var methods: [String] = []
+        var keys: [String?] = []
+        var holds: [String] = []
+        var captures: [Int64] = []
         for (item, settlement) in request.items.enumerated() {
             var parsed: (method: String, key: String, hold: UUID, capture: Int64)?
             let sent = batch.admit(item) {
-                let method: String, hold: String, key: String, capture: Int64, bytes: [UInt8]
+                let method: String
+                let hold: String
+                let key: String
+                let capture: Int64
+                let bytes: [UInt8]
                 switch settlement.kind {
                 case .capture(let request):
                     try self.checkAmount(request.amount)
-                    (method, hold, key, capture, bytes) = ("Capture", request.holdID, request.idempotencyKey, request.amount,
-                                                           try IdempotentCalls.requestBytes(request))
+                    (method, hold, key, capture, bytes) = (
+                        "Capture", request.holdID, request.idempotencyKey, request.amount,
+                        try IdempotentCalls.requestBytes(request)
+                    )
                 case .release(let request):
-                    (method, hold, key, capture, bytes) = ("Release", request.holdID, request.idempotencyKey, 0, try IdempotentCalls.requestBytes(request))
+                    (method, hold, key, capture, bytes) = (
+                        "Release", request.holdID, request.idempotencyKey, 0, try IdempotentCalls.requestBytes(request)
+                    )
                 case nil:
                     throw BillingFailure.invalid("settlement", "each item is a capture or a release")
                 }
@@ -56,36 +71,50 @@ extension BillingService {
             }
         }
         guard !batch.sent.isEmpty else { return try batch.outcomes(from: []) }
-        let rows = try await self.settleRows(self.database, account: caller.id, methods: methods, keys: keys,
-                                             requests: batch.sentRequests, holds: holds, captures: captures)
+        let rows = try await self.settleRows(
+            self.database, account: caller.id, methods: methods, keys: keys,
+            requests: batch.sentRequests, holds: holds, captures: captures)
         return try batch.outcomes(from: rows)
     }
 
     /// billing_hold_batch: one row per hold, in order. A nil key is a hold without one (Spend's own).
-    func holdRows(_ database: any PostgresQuerying, caller: String, keys: [String?], requests: [[UInt8]],
-                  holds: [BillingHoldRequest]) async throws -> [PostgresRow] {
-        try await database.query("SELECT * FROM billing_hold_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)", [
-            caller, PostgresTextArray.literal(keys), PostgresTextArray.literal(requests),
-            PostgresTextArray.literal(holds.map(\.amount)), PostgresTextArray.literal(holds.map(\.reference)),
-            PostgresTextArray.literal(holds.map(\.operation)), PostgresTextArray.literal(holds.map { _ in UUID().uuidString }),
-            Int(self.configuration.holdLifetime.components.seconds), self.ledger.periodSeconds,
-        ])
+    func holdRows(
+        _ database: any PostgresQuerying, caller: String, keys: [String?], requests: [[UInt8]],
+        holds: [BillingHoldRequest]
+    ) async throws -> [PostgresRow] {
+        try await database.query(
+            "SELECT * FROM billing_hold_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            [
+                caller, PostgresTextArray.literal(keys), PostgresTextArray.literal(requests),
+                PostgresTextArray.literal(holds.map(\.amount)), PostgresTextArray.literal(holds.map(\.reference)),
+                PostgresTextArray.literal(holds.map(\.operation)),
+                PostgresTextArray.literal(holds.map { _ in UUID().uuidString }),
+                Int(self.configuration.holdLifetime.components.seconds), self.ledger.periodSeconds,
+            ])
     }
 
     /// billing_settle_batch: one row per settlement of `account`'s holds, in order; `methods[i]` is
     /// Capture, Release or Expire. A nil key is a settlement without one (Spend's capture, an expiry).
-    func settleRows(_ database: any PostgresQuerying, account: String, methods: [String], keys: [String?], requests: [[UInt8]],
-                    holds: [String], captures: [Int64]) async throws -> [PostgresRow] {
-        try await database.query("SELECT * FROM billing_settle_batch($1, $2, $3, $4, $5, $6, $7)", [
-            account, PostgresTextArray.literal(methods), PostgresTextArray.literal(keys), PostgresTextArray.literal(requests),
-            PostgresTextArray.literal(holds), PostgresTextArray.literal(captures), self.configuration.lowBalanceThreshold,
-        ])
+    func settleRows(
+        _ database: any PostgresQuerying, account: String, methods: [String], keys: [String?], requests: [[UInt8]],
+        holds: [String], captures: [Int64]
+    ) async throws -> [PostgresRow] {
+        try await database.query(
+            "SELECT * FROM billing_settle_batch($1, $2, $3, $4, $5, $6, $7)",
+            [
+                account, PostgresTextArray.literal(methods), PostgresTextArray.literal(keys),
+                PostgresTextArray.literal(requests),
+                PostgresTextArray.literal(holds), PostgresTextArray.literal(captures),
+                self.configuration.lowBalanceThreshold,
+            ])
     }
 
     /// At most BILLING_MAX_BATCH items: a batch is one transaction holding the account's lock.
     private func checkBatchSize(_ count: Int) throws {
         guard count <= self.configuration.maxBatch else {
-            throw BillingFailure.error(.invalidArgument, "batch_too_large", "at most \(self.configuration.maxBatch) items per call", field: "items")
+            throw BillingFailure.error(
+                .invalidArgument, "batch_too_large", "at most \(self.configuration.maxBatch) items per call",
+                field: "items")
         }
     }
 }

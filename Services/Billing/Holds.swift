@@ -14,8 +14,9 @@ extension BillingService {
         try self.checkAmount(request.amount)
         try Self.checkLabels(reference: request.reference, operation: request.operation)
         let key = try IdempotentCalls.check(request.idempotencyKey, domain: "billing")
-        let rows = try await self.holdRows(self.database, caller: caller.id, keys: [key],
-                                           requests: [try IdempotentCalls.requestBytes(request)], holds: [request])
+        let rows = try await self.holdRows(
+            self.database, caller: caller.id, keys: [key],
+            requests: [try IdempotentCalls.requestBytes(request)], holds: [request])
         return try Self.answer(rows)
     }
 
@@ -24,45 +25,60 @@ extension BillingService {
     func spend(_ caller: RPCCaller, _ request: BillingSpendRequest) async throws -> BillingHold {
         try self.checkAmount(request.amount)
         try Self.checkLabels(reference: request.reference, operation: request.operation)
-        return try await self.idempotency.run(caller: caller.id, method: "Spend", key: request.idempotencyKey, request: request) { session in
+        return try await self.idempotency.run(
+            caller: caller.id, method: "Spend", key: request.idempotencyKey, request: request
+        ) { session in
             var hold = BillingHoldRequest()
             hold.amount = request.amount
             hold.reference = request.reference
             hold.operation = request.operation
-            let held = try Self.answer(try await self.holdRows(session, caller: caller.id, keys: [nil], requests: [[]], holds: [hold]))
-            return try Self.answer(try await self.settleRows(session, account: caller.id, methods: ["Capture"], keys: [nil], requests: [[]],
-                                                             holds: [held.holdID], captures: [request.amount]))
+            let held = try Self.answer(
+                try await self.holdRows(session, caller: caller.id, keys: [nil], requests: [[]], holds: [hold]))
+            return try Self.answer(
+                try await self.settleRows(
+                    session, account: caller.id, methods: ["Capture"], keys: [nil], requests: [[]],
+                    holds: [held.holdID], captures: [request.amount]))
         }
     }
 
     /// What a hold says it pays for is shown in histories: bounded.
     static func checkLabels(reference: String, operation: String) throws {
-        guard reference.utf8.count <= 200, operation.utf8.count <= 100 else { throw BillingFailure.invalid("reference", "reference or operation too long") }
+        guard reference.utf8.count <= 200, operation.utf8.count <= 100 else {
+            throw BillingFailure.invalid("reference", "reference or operation too long")
+        }
     }
 
     func capture(_ caller: RPCCaller, _ request: BillingCaptureRequest) async throws -> BillingHold {
         try self.checkAmount(request.amount)
-        return try await self.settleOne(caller, method: "Capture", key: request.idempotencyKey, request: request, hold: request.holdID,
-                                        capture: request.amount)
+        return try await self.settleOne(
+            caller, method: "Capture", key: request.idempotencyKey, request: request, hold: request.holdID,
+            capture: request.amount)
     }
 
     func release(_ caller: RPCCaller, _ request: BillingReleaseRequest) async throws -> BillingHold {
-        try await self.settleOne(caller, method: "Release", key: request.idempotencyKey, request: request, hold: request.holdID, capture: 0)
+        try await self.settleOne(
+            caller, method: "Release", key: request.idempotencyKey, request: request, hold: request.holdID, capture: 0)
     }
 
     /// Capture and Release are batches of one (billing_settle_batch).
-    private func settleOne(_ caller: RPCCaller, method: String, key: String, request: some SwiftProtobuf.Message, hold: String,
-                           capture: Int64) async throws -> BillingHold {
+    private func settleOne(
+        _ caller: RPCCaller, method: String, key: String, request: some SwiftProtobuf.Message, hold: String,
+        capture: Int64
+    ) async throws -> BillingHold {
         let id = try parseID(hold, "hold")
         let key = try IdempotentCalls.check(key, domain: "billing")
-        let rows = try await self.settleRows(self.database, account: caller.id, methods: [method], keys: [key],
-                                             requests: [try IdempotentCalls.requestBytes(request)], holds: [id.uuidString], captures: [capture])
+        let rows = try await self.settleRows(
+            self.database, account: caller.id, methods: [method], keys: [key],
+            requests: [try IdempotentCalls.requestBytes(request)], holds: [id.uuidString], captures: [capture])
         return try Self.answer(rows)
     }
 
     func getHold(_ caller: RPCCaller, _ holdID: String) async throws -> BillingHold {
-        guard let row = try await self.database.query("SELECT \(Self.holdColumns) FROM holds WHERE id = $1 AND account_id = $2",
-                                                      [try parseID(holdID, "hold"), caller.id]).first
+        guard
+            let row = try await self.database.query(
+                "SELECT \(Self.holdColumns) FROM holds WHERE id = $1 AND account_id = $2",
+                [try parseID(holdID, "hold"), caller.id]
+            ).first
         else { throw BillingFailure.notFound("hold") }
         return try Self.hold(row)
     }
@@ -81,19 +97,26 @@ extension BillingService {
         let detail = parts.dropFirst()
         switch parts.first {
         case "daily_cap_reached":
-            return BillingFailure.error(.resourceExhausted, "daily_cap_reached",
-                                        "your tier spends at most \(detail.first ?? "?") credits a day (\(detail.dropFirst().first ?? "?") so far)")
+            return BillingFailure.error(
+                .resourceExhausted, "daily_cap_reached",
+                "your tier spends at most \(detail.first ?? "?") credits a day (\(detail.dropFirst().first ?? "?") so far)"
+            )
         case "insufficient_credits":
-            return BillingFailure.error(.failedPrecondition, "insufficient_credits", "not enough credits; \(detail.first ?? "0") are available")
+            return BillingFailure.error(
+                .failedPrecondition, "insufficient_credits", "not enough credits; \(detail.first ?? "0") are available")
         case "not_found":
             return BillingFailure.notFound("hold")
         case "idempotency_key_reused":
-            return BillingFailure.error(.failedPrecondition, "idempotency_key_reused", "this idempotency key was used for a different request",
-                                        field: "idempotency_key")
+            return BillingFailure.error(
+                .failedPrecondition, "idempotency_key_reused", "this idempotency key was used for a different request",
+                field: "idempotency_key")
         case "hold_resolved":
-            return BillingFailure.error(.failedPrecondition, "hold_resolved", "this hold is already \(detail.first ?? "resolved")")
+            return BillingFailure.error(
+                .failedPrecondition, "hold_resolved", "this hold is already \(detail.first ?? "resolved")")
         case "capture_exceeds_hold":
-            return BillingFailure.error(.invalidArgument, "capture_exceeds_hold", "a capture is at most the held \(detail.first ?? "") credits", field: "amount")
+            return BillingFailure.error(
+                .invalidArgument, "capture_exceeds_hold", "a capture is at most the held \(detail.first ?? "") credits",
+                field: "amount")
         default:
             return RPCError(.internal, "ledger refusal not understood: \(message)")
         }
@@ -101,7 +124,8 @@ extension BillingService {
 
     /// Open holds past their time are released (state "expired"), one statement per account.
     func expireHolds() async throws -> Int {
-        let due = try await self.database.query("""
+        let due = try await self.database.query(
+            """
             SELECT account_id, array_agg(id::text) AS holds FROM (
                 SELECT account_id, id FROM holds WHERE state = 'open' AND expires_at <= now() ORDER BY expires_at LIMIT 500
             ) d GROUP BY account_id
@@ -109,9 +133,10 @@ extension BillingService {
         var expired = 0
         for row in due {
             let holds = PostgresTextArray.plainElements(try row.decode("holds"))
-            let rows = try await self.settleRows(self.database, account: try row.decode("account_id"),
-                                                 methods: holds.map { _ in "Expire" }, keys: holds.map { _ in nil },
-                                                 requests: holds.map { _ in [] }, holds: holds, captures: holds.map { _ in 0 })
+            let rows = try await self.settleRows(
+                self.database, account: try row.decode("account_id"),
+                methods: holds.map { _ in "Expire" }, keys: holds.map { _ in nil },
+                requests: holds.map { _ in [] }, holds: holds, captures: holds.map { _ in 0 })
             // A hold resolved meanwhile is answered hold_resolved: not counted.
             for row in rows where try row.decodeIfPresent("o_error", as: String.self) == nil { expired += 1 }
         }

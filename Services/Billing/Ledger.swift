@@ -19,7 +19,9 @@ struct Ledger: Sendable {
     /// grant (SQL/functions/billing_lock_account.sql).
     @discardableResult
     func lockAccount(_ session: PostgresSession, _ account: String) async throws -> (total: Int64, held: Int64) {
-        let row = try await session.query("SELECT o_total, o_held FROM billing_lock_account($1, $2)", [account, self.periodSeconds]).first!
+        let row = try await session.query(
+            "SELECT o_total, o_held FROM billing_lock_account($1, $2)", [account, self.periodSeconds]
+        ).first!
         return (try row.decode("o_total"), try row.decode("o_held"))
     }
 
@@ -29,26 +31,38 @@ struct Ledger: Sendable {
     }
 
     /// New credits: a lot and its entry.
-    func grant(_ session: PostgresSession, _ account: String, amount: Int64, source: String, expiresMicros: Int64?,
-               reference: String) async throws -> BillingEntry {
-        let row = try await session.query("""
+    func grant(
+        _ session: PostgresSession, _ account: String, amount: Int64, source: String, expiresMicros: Int64?,
+        reference: String
+    ) async throws -> BillingEntry {
+        let row = try await session.query(
+            """
             SELECT o_entry, o_created_us, o_balance FROM billing_grant($1, $2, $3, to_timestamp($4::double precision / 1e6), $5)
-            """, [account, amount, source, expiresMicros, reference]).first!
+            """, [account, amount, source, expiresMicros, reference]
+        ).first!
         return try Self.entry(row, amount: amount, kind: Self.entryKinds[source]!, operation: "", reference: reference)
     }
 
-    static let entryKinds = ["purchase": "purchase", "subscription": "subscription_grant", "promotional": "promotional_grant", "refund": "refund"]
+    static let entryKinds = [
+        "purchase": "purchase", "subscription": "subscription_grant", "promotional": "promotional_grant",
+        "refund": "refund",
+    ]
 
     /// Appends one entry and moves the account's total with it.
-    func append(_ session: PostgresSession, _ account: String, amount: Int64, kind: String, operation: String = "",
-                reference: String, hold: UUID? = nil) async throws -> BillingEntry {
+    func append(
+        _ session: PostgresSession, _ account: String, amount: Int64, kind: String, operation: String = "",
+        reference: String, hold: UUID? = nil
+    ) async throws -> BillingEntry {
         let row = try await session.query(
-            "SELECT o_entry, o_created_us, o_balance FROM billing_append($1, $2, $3, $4, $5, $6)", [account, amount, kind, operation, reference, hold]
+            "SELECT o_entry, o_created_us, o_balance FROM billing_append($1, $2, $3, $4, $5, $6)",
+            [account, amount, kind, operation, reference, hold]
         ).first!
         return try Self.entry(row, amount: amount, kind: kind, operation: operation, reference: reference)
     }
 
-    private static func entry(_ row: PostgresRow, amount: Int64, kind: String, operation: String, reference: String) throws -> BillingEntry {
+    private static func entry(_ row: PostgresRow, amount: Int64, kind: String, operation: String, reference: String)
+        throws -> BillingEntry
+    {
         var entry = BillingEntry()
         entry.entryID = try row.decode("o_entry")
         entry.amount = amount
@@ -62,15 +76,18 @@ struct Ledger: Sendable {
 
     /// Credits that may be spent now: unexpired lots' remainders (held credits are out of them).
     func available(_ session: some PostgresQuerying, _ account: String) async throws -> Int64 {
-        try await session.query("""
+        try await session.query(
+            """
             SELECT coalesce(sum(remaining), 0)::bigint AS n FROM lots
             WHERE account_id = $1 AND remaining > 0 AND (expires_at IS NULL OR expires_at > now())
-            """, [account]).first!.decode("n")
+            """, [account]
+        ).first!.decode("n")
     }
 
     /// Expired lots give up what is left in them: one expiry entry each.
     func expireLots(_ database: PostgresPool) async throws -> Int {
-        let due = try await database.query("""
+        let due = try await database.query(
+            """
             SELECT id, account_id FROM lots WHERE remaining > 0 AND expires_at <= now() ORDER BY expires_at LIMIT 500
             """)
         for row in due {
@@ -78,9 +95,12 @@ struct Ledger: Sendable {
             let lot: Int64 = try row.decode("id")
             try await database.transaction { session in
                 try await self.lockAccount(session, account)
-                guard let current = try await session.query(
-                    "SELECT remaining FROM lots WHERE id = $1 AND remaining > 0 AND expires_at <= now() FOR UPDATE", [lot]
-                ).first else { return }
+                guard
+                    let current = try await session.query(
+                        "SELECT remaining FROM lots WHERE id = $1 AND remaining > 0 AND expires_at <= now() FOR UPDATE",
+                        [lot]
+                    ).first
+                else { return }
                 let remaining: Int64 = try current.decode("remaining")
                 try await session.execute("UPDATE lots SET remaining = 0 WHERE id = $1", [lot])
                 _ = try await self.append(session, account, amount: -remaining, kind: "expiry", reference: "lot \(lot)")

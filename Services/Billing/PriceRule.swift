@@ -22,7 +22,8 @@ struct PriceRule: Sendable {
         static func perCredit(_ item: Item) -> String {
             let tenThousandths = item.cents * 100 / item.credits
             let fraction = String(tenThousandths % 10_000)
-            return "$\(tenThousandths / 10_000).\(String(repeating: "0", count: 4 - fraction.count))\(fraction) a credit"
+            return
+                "$\(tenThousandths / 10_000).\(String(repeating: "0", count: 4 - fraction.count))\(fraction) a credit"
         }
     }
 
@@ -47,8 +48,10 @@ struct PriceRule: Sendable {
     /// Checks the base rate (one dollar at it) against the best pack: packs cannot undercut the best
     /// pack by definition; the base rate can, and then the catalogue is refused.
     func check() throws(Violation) {
-        try self.check(Item(name: "BILLING_CREDITS_PER_DOLLAR=\(self.creditsPerDollar) (the custom amount's rate)",
-                            cents: 100, credits: self.creditsPerDollar))
+        try self.check(
+            Item(
+                name: "BILLING_CREDITS_PER_DOLLAR=\(self.creditsPerDollar) (the custom amount's rate)",
+                cents: 100, credits: self.creditsPerDollar))
     }
 
     /// Checks one one-off purchase against the best pack.

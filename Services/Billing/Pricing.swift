@@ -11,17 +11,20 @@ extension BillingService {
     static let maxQuoteCount: UInt32 = 10_000
 
     func priceList(version: Int? = nil) async throws -> BillingPriceList {
-        let header = try await self.database.query("""
+        let header = try await self.database.query(
+            """
             SELECT version, fast_lane_percent, created_by, (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
             FROM price_lists \(version == nil ? "ORDER BY version DESC LIMIT 1" : "WHERE version = $1")
-            """, version.map { [$0] } ?? []).first!
+            """, version.map { [$0] } ?? []
+        ).first!
         var list = BillingPriceList()
         list.version = UInt32(try header.decode("version", as: Int.self))
         list.fastLanePercent = UInt32(try header.decode("fast_lane_percent", as: Int.self))
         list.createdBy = try header.decode("created_by")
         list.createdAt = .micros(try header.decode("created_us"))
         list.prices = try await self.database.query(
-            "SELECT operation, credits, per_megapixel, included_megapixels FROM prices WHERE version = $1 ORDER BY operation", [Int(list.version)]
+            "SELECT operation, credits, per_megapixel, included_megapixels FROM prices WHERE version = $1 ORDER BY operation",
+            [Int(list.version)]
         ).map { row in
             var price = BillingPriceEntry()
             price.operation = try row.decode("operation")
@@ -35,7 +38,9 @@ extension BillingService {
 
     func quote(_ request: BillingQuoteRequest) async throws -> BillingPriceQuote {
         let lane = request.lane.isEmpty ? "batch" : request.lane
-        guard lane == "batch" || lane == "fast" else { throw BillingFailure.invalid("lane", "lane must be batch or fast") }
+        guard lane == "batch" || lane == "fast" else {
+            throw BillingFailure.invalid("lane", "lane must be batch or fast")
+        }
         guard !request.items.isEmpty, request.items.count <= Self.maxQuoteItems else {
             throw BillingFailure.invalid("items", "a quote has 1 to \(Self.maxQuoteItems) items")
         }
@@ -45,21 +50,28 @@ extension BillingService {
         quote.priceListVersion = list.version
         quote.lane = lane
         for item in request.items {
-            guard item.count >= 1, item.count <= Self.maxQuoteCount else { throw BillingFailure.invalid("count", "count is 1 to \(Self.maxQuoteCount)") }
+            guard item.count >= 1, item.count <= Self.maxQuoteCount else {
+                throw BillingFailure.invalid("count", "count is 1 to \(Self.maxQuoteCount)")
+            }
             let operations = Array(Set(item.operations)).sorted()
             guard !operations.isEmpty else { throw BillingFailure.invalid("operations", "name at least one operation") }
             // A combination with its own price is priced as one; otherwise each operation adds up.
             let combined = operations.joined(separator: "+")
-            let parts: [BillingPriceEntry] = try prices[combined].map { [$0] } ?? operations.map { name in
-                guard let price = prices[name] else { throw BillingFailure.invalid("operations", "no price for '\(name)'") }
-                return price
-            }
+            let parts: [BillingPriceEntry] =
+                try prices[combined].map { [$0] }
+                ?? operations.map { name in
+                    guard let price = prices[name] else {
+                        throw BillingFailure.invalid("operations", "no price for '\(name)'")
+                    }
+                    return price
+                }
             let megapixels = Int64((item.megapixelsMilli + 999) / 1000)  // started megapixels
             var unit: Int64 = 0
             for price in parts {
                 unit += price.credits + price.perMegapixel * max(0, megapixels - Int64(price.includedMegapixels))
             }
-            if lane == "fast" { unit = (unit * Int64(list.fastLanePercent) + 99) / 100 }  // rounded up: never under the price
+            // rounded up: never under the price
+            if lane == "fast" { unit = (unit * Int64(list.fastLanePercent) + 99) / 100 }
             var line = BillingQuoteLine()
             line.operations = combined
             line.count = item.count
@@ -74,21 +86,32 @@ extension BillingService {
     /// A new version of the price list (admins). Older versions stay for the record.
     func setPriceList(_ caller: RPCCaller, _ request: BillingSetPriceListRequest) async throws -> BillingPriceList {
         try self.requireAdmin(caller)
-        guard !request.prices.isEmpty else { throw BillingFailure.invalid("prices", "a price list names at least one operation") }
+        guard !request.prices.isEmpty else {
+            throw BillingFailure.invalid("prices", "a price list names at least one operation")
+        }
         let percent = request.fastLanePercent == 0 ? 150 : Int(request.fastLanePercent)
         guard (100...1000).contains(percent) else { throw BillingFailure.invalid("fast_lane_percent", "100 to 1000") }
         for price in request.prices {
-            guard price.operation.range(of: "^[a-z_]+(\\+[a-z_]+)*$", options: .regularExpression) != nil, price.operation.count <= 100 else {
+            guard price.operation.range(of: "^[a-z_]+(\\+[a-z_]+)*$", options: .regularExpression) != nil,
+                price.operation.count <= 100
+            else {
                 throw BillingFailure.invalid("operation", "operation names are lowercase words joined by '+'")
             }
-            guard price.credits >= 0, price.credits <= self.configuration.maxAmount, price.perMegapixel >= 0, price.perMegapixel <= 10_000 else {
+            guard price.credits >= 0, price.credits <= self.configuration.maxAmount, price.perMegapixel >= 0,
+                price.perMegapixel <= 10_000
+            else {
                 throw BillingFailure.invalid("credits", "prices are 0 to \(self.configuration.maxAmount) credits")
             }
         }
-        guard Set(request.prices.map(\.operation)).count == request.prices.count else { throw BillingFailure.invalid("prices", "an operation is listed twice") }
-        let version: Int = try await self.idempotency.run(caller: caller.id, method: "SetPriceList", key: request.idempotencyKey, request: request) { session in
+        guard Set(request.prices.map(\.operation)).count == request.prices.count else {
+            throw BillingFailure.invalid("prices", "an operation is listed twice")
+        }
+        let version: Int = try await self.idempotency.run(
+            caller: caller.id, method: "SetPriceList", key: request.idempotencyKey, request: request
+        ) { session in
             let version: Int = try await session.query(
-                "INSERT INTO price_lists (fast_lane_percent, created_by) VALUES ($1, $2) RETURNING version", [percent, caller.id]
+                "INSERT INTO price_lists (fast_lane_percent, created_by) VALUES ($1, $2) RETURNING version",
+                [percent, caller.id]
             ).first!.decode("version")
             for price in request.prices {
                 try await session.execute(
@@ -104,6 +127,6 @@ extension BillingService {
     }
 }
 
-private extension UInt32 {
-    var int: Int { Int(self) }
+extension UInt32 {
+    fileprivate var int: Int { Int(self) }
 }

@@ -27,32 +27,44 @@ extension BillingService {
 
     func createCheckout(_ caller: RPCCaller, _ request: BillingCheckoutRequest) async throws -> BillingCheckout {
         let (name, cents, credits, currency) = try await self.priced(request)
-        return try await self.idempotency.run(caller: caller.id, method: "CreateCheckout", key: request.idempotencyKey, request: request) { session in
+        return try await self.idempotency.run(
+            caller: caller.id, method: "CreateCheckout", key: request.idempotencyKey, request: request
+        ) { session in
             try await self.ledger.lockAccount(session, caller.id)
             let id = UUID()
             let idText = id.uuidString.lowercased()
-            try await session.execute("""
+            try await session.execute(
+                """
                 INSERT INTO checkouts (id, account_id, pack_id, credits, amount_cents, currency, provider) VALUES ($1, $2, $3, $4, $5, $6, $7)
-                """, [id, caller.id, request.packID.isEmpty ? nil : request.packID, credits, cents, currency, self.configuration.provider.rawValue])
+                """,
+                [
+                    id, caller.id, request.packID.isEmpty ? nil : request.packID, credits, cents, currency,
+                    self.configuration.provider.rawValue,
+                ])
             let paymentURL: String
             switch self.configuration.provider {
             case .local:
                 paymentURL = "\(self.configuration.publicURL)/pay/local?checkout=\(idText)"
             case .stripe:
-                let success = request.successURL.isEmpty ? "\(self.configuration.publicURL)/billing?checkout=\(idText)" : request.successURL
+                let success =
+                    request.successURL.isEmpty
+                    ? "\(self.configuration.publicURL)/billing?checkout=\(idText)" : request.successURL
                 let cancel = request.cancelURL.isEmpty ? "\(self.configuration.publicURL)/billing" : request.cancelURL
                 // If Stripe fails the transaction rolls back: no checkout is left half-made.
                 let stripeSession: StripeClient.Session
                 do {
                     stripeSession = try await self.stripe!.createCheckoutSession(
-                        checkoutID: idText, name: name, amountCents: cents, currency: currency, successURL: success, cancelURL: cancel
+                        checkoutID: idText, name: name, amountCents: cents, currency: currency, successURL: success,
+                        cancelURL: cancel
                     )
                 } catch let failure as StripeClient.Failure {
                     self.logger.error("stripe checkout failed", metadata: ["error": "\(failure)"])
-                    throw BillingFailure.error(failure.isTransient ? .unavailable : .failedPrecondition, "payment_provider_failed",
-                                               "the payment provider refused the checkout (\(failure.type)); nothing was charged")
+                    throw BillingFailure.error(
+                        failure.isTransient ? .unavailable : .failedPrecondition, "payment_provider_failed",
+                        "the payment provider refused the checkout (\(failure.type)); nothing was charged")
                 }
-                try await session.execute("UPDATE checkouts SET provider_session_id = $2 WHERE id = $1", [id, stripeSession.id])
+                try await session.execute(
+                    "UPDATE checkouts SET provider_session_id = $2 WHERE id = $1", [id, stripeSession.id])
                 paymentURL = stripeSession.url
             }
             try await session.execute("UPDATE checkouts SET payment_url = $2 WHERE id = $1", [id, paymentURL])
@@ -62,18 +74,32 @@ extension BillingService {
 
     /// What a checkout request buys: a pack, or a custom amount at the base rate, which the price rule
     /// keeps at or above the best pack's price per credit.
-    private func priced(_ request: BillingCheckoutRequest) async throws -> (name: String, cents: Int64, credits: Int64, currency: String) {
+    private func priced(_ request: BillingCheckoutRequest) async throws -> (
+        name: String, cents: Int64, credits: Int64, currency: String
+    ) {
         if !request.packID.isEmpty {
-            guard request.amountCents == 0 else { throw BillingFailure.invalid("amount_cents", "name a pack or an amount, not both") }
-            guard let row = try await self.database.query(
-                "SELECT name, price_cents, credits, currency FROM packs WHERE id = $1 AND active", [request.packID]
-            ).first else { throw BillingFailure.invalid("pack_id", "no such pack") }
+            guard request.amountCents == 0 else {
+                throw BillingFailure.invalid("amount_cents", "name a pack or an amount, not both")
+            }
+            guard
+                let row = try await self.database.query(
+                    "SELECT name, price_cents, credits, currency FROM packs WHERE id = $1 AND active", [request.packID]
+                ).first
+            else { throw BillingFailure.invalid("pack_id", "no such pack") }
             let credits: Int64 = try row.decode("credits")
-            return ("ImageSwiss \(try row.decode("name", as: String.self)) — \(credits) credits", try row.decode("price_cents"), credits, try row.decode("currency"))
+            return (
+                "ImageSwiss \(try row.decode("name", as: String.self)) — \(credits) credits",
+                try row.decode("price_cents"), credits, try row.decode("currency")
+            )
         }
-        guard request.amountCents >= self.configuration.minCustomCents, request.amountCents <= self.configuration.maxCustomCents,
-              request.amountCents % 100 == 0 else {
-            throw BillingFailure.invalid("amount_cents", "a custom amount is whole dollars, \(self.configuration.minCustomCents / 100) to \(self.configuration.maxCustomCents / 100)")
+        guard request.amountCents >= self.configuration.minCustomCents,
+            request.amountCents <= self.configuration.maxCustomCents,
+            request.amountCents % 100 == 0
+        else {
+            throw BillingFailure.invalid(
+                "amount_cents",
+                "a custom amount is whole dollars, \(self.configuration.minCustomCents / 100) to \(self.configuration.maxCustomCents / 100)"
+            )
         }
         let rule = try await self.priceRule()
         let item = rule.custom(cents: request.amountCents)
@@ -82,16 +108,19 @@ extension BillingService {
         } catch {
             // Start-up refuses such a rate; a pack made cheaper since then must not open the leak either.
             self.logger.error("custom amount refused by the price rule", metadata: ["violation": "\(error)"])
-            throw BillingFailure.error(.failedPrecondition, "price_rule", "custom amounts are not on sale now: \(error)")
+            throw BillingFailure.error(
+                .failedPrecondition, "price_rule", "custom amounts are not on sale now: \(error)")
         }
         return ("ImageSwiss — \(item.credits) credits", item.cents, item.credits, self.configuration.currency)
     }
 
     /// The rule over the packs on sale now and the configured base rate.
     func priceRule() async throws -> PriceRule {
-        let packs = try await self.database.query("SELECT name, price_cents, credits FROM packs WHERE active").map { row in
-            PriceRule.Item(name: "the pack '\(try row.decode("name", as: String.self))'", cents: try row.decode("price_cents"),
-                           credits: try row.decode("credits"))
+        let packs = try await self.database.query("SELECT name, price_cents, credits FROM packs WHERE active").map {
+            row in
+            PriceRule.Item(
+                name: "the pack '\(try row.decode("name", as: String.self))'", cents: try row.decode("price_cents"),
+                credits: try row.decode("credits"))
         }
         return PriceRule(packs: packs, creditsPerDollar: self.configuration.creditsPerDollar)
     }
@@ -104,11 +133,16 @@ extension BillingService {
     func completeLocal(_ caller: RPCCaller, _ id: String) async throws -> BillingCheckout {
         let checkoutID = try parseID(id, "checkout")
         return try await self.database.transaction { session in
-            guard let row = try await session.query("SELECT provider FROM checkouts WHERE id = $1 AND account_id = $2", [checkoutID, caller.id]).first else {
+            guard
+                let row = try await session.query(
+                    "SELECT provider FROM checkouts WHERE id = $1 AND account_id = $2", [checkoutID, caller.id]
+                ).first
+            else {
                 throw BillingFailure.notFound("checkout")
             }
             guard try row.decode("provider", as: String.self) == "local" else {
-                throw BillingFailure.error(.failedPrecondition, "not_local", "this checkout is paid with its provider, not here")
+                throw BillingFailure.error(
+                    .failedPrecondition, "not_local", "this checkout is paid with its provider, not here")
             }
             try await self.complete(session, checkoutID)
             return try await self.checkout(session, checkoutID, owner: caller.id)
@@ -117,40 +151,50 @@ extension BillingService {
 
     /// Applies a Stripe event once: the event id is recorded in the same transaction as its effect.
     func handleStripeWebhook(_ request: BillingStripeWebhookRequest) async throws -> BillingStripeWebhookResponse {
-        guard let stripe = self.stripe else { throw BillingFailure.error(.failedPrecondition, "stripe_not_configured", "Stripe is not configured") }
+        guard let stripe = self.stripe else {
+            throw BillingFailure.error(.failedPrecondition, "stripe_not_configured", "Stripe is not configured")
+        }
         let payload = Array(request.payload)
         do {
             try stripe.verify(payload: payload, header: request.signatureHeader)
         } catch {
-            let message = switch error {
-            case .malformed: "the Stripe-Signature header is missing or malformed"
-            case .mismatch: "the signature does not match"
-            case .outsideTolerance: "the event is outside the tolerance window"
-            }
+            let message =
+                switch error {
+                case .malformed: "the Stripe-Signature header is missing or malformed"
+                case .mismatch: "the signature does not match"
+                case .outsideTolerance: "the event is outside the tolerance window"
+                }
             throw BillingFailure.error(.invalidArgument, "invalid_signature", message)
         }
         guard let event = (try? JSONSerialization.jsonObject(with: Data(payload))) as? [String: Any],
-              let eventID = event["id"] as? String, let type = event["type"] as? String else {
+            let eventID = event["id"] as? String, let type = event["type"] as? String
+        else {
             throw BillingFailure.error(.invalidArgument, "malformed_event", "the event is not the JSON Stripe sends")
         }
         let object = (event["data"] as? [String: Any])?["object"] as? [String: Any] ?? [:]
         var response = BillingStripeWebhookResponse()
         response.outcome = try await self.database.transaction { session -> String in
-            guard try await !session.query(
-                "INSERT INTO webhook_events (provider, event_id, kind) VALUES ('stripe', $1, $2) ON CONFLICT DO NOTHING RETURNING event_id", [eventID, type]
-            ).isEmpty else { return "duplicate" }
+            guard
+                try await !session.query(
+                    "INSERT INTO webhook_events (provider, event_id, kind) VALUES ('stripe', $1, $2) ON CONFLICT DO NOTHING RETURNING event_id",
+                    [eventID, type]
+                ).isEmpty
+            else { return "duplicate" }
             guard let sessionID = object["id"] as? String,
-                  let checkout = try await session.query("SELECT id FROM checkouts WHERE provider_session_id = $1", [sessionID]).first
+                let checkout = try await session.query(
+                    "SELECT id FROM checkouts WHERE provider_session_id = $1", [sessionID]
+                ).first
             else { return "ignored" }
             let checkoutID: UUID = try checkout.decode("id")
             switch type {
             case "checkout.session.completed" where object["payment_status"] as? String == "paid",
-                 "checkout.session.async_payment_succeeded":
+                "checkout.session.async_payment_succeeded":
                 try await self.complete(session, checkoutID)
                 return "applied"
             case "checkout.session.expired", "checkout.session.async_payment_failed":
                 // Never undoes a completion, whatever the order the events arrive in.
-                let changed = try await session.execute("UPDATE checkouts SET status = 'expired' WHERE id = $1 AND status = 'open'", [checkoutID])
+                let changed = try await session.execute(
+                    "UPDATE checkouts SET status = 'expired' WHERE id = $1 AND status = 'open'", [checkoutID])
                 return changed == 1 ? "applied" : "ignored"
             default:
                 return "ignored"
@@ -162,27 +206,40 @@ extension BillingService {
     /// Completes a checkout once: credits (a purchase lot that never expires) and a receipt.
     /// A checkout that expired and is paid after all (an async payment) completes too.
     func complete(_ session: PostgresSession, _ id: UUID) async throws {
-        let row = try await session.query("""
+        let row = try await session.query(
+            """
             SELECT account_id, credits, amount_cents, currency, provider, status, pack_id FROM checkouts WHERE id = $1 FOR UPDATE
-            """, [id]).first!
+            """, [id]
+        ).first!
         guard try row.decode("status", as: String.self) != "completed" else { return }
         let account: String = try row.decode("account_id")
         let credits: Int64 = try row.decode("credits")
         try await self.ledger.lockAccount(session, account)
-        _ = try await self.ledger.grant(session, account, amount: credits, source: "purchase", expiresMicros: nil, reference: "checkout \(id.uuidString.lowercased())")
+        _ = try await self.ledger.grant(
+            session, account, amount: credits, source: "purchase", expiresMicros: nil,
+            reference: "checkout \(id.uuidString.lowercased())")
         try await session.execute("UPDATE checkouts SET status = 'completed', completed_at = now() WHERE id = $1", [id])
-        try await session.execute("""
+        try await session.execute(
+            """
             INSERT INTO receipts (id, account_id, checkout_id, amount_cents, currency, credits, description, provider)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            """, [UUID(), account, id, try row.decode("amount_cents", as: Int64.self), try row.decode("currency", as: String.self), credits,
-                  "\(credits) credits", try row.decode("provider", as: String.self)])
+            """,
+            [
+                UUID(), account, id, try row.decode("amount_cents", as: Int64.self),
+                try row.decode("currency", as: String.self), credits,
+                "\(credits) credits", try row.decode("provider", as: String.self),
+            ])
     }
 
     func checkout(_ session: some PostgresQuerying, _ id: UUID, owner: String) async throws -> BillingCheckout {
-        guard let row = try await session.query("""
-            SELECT c.id, c.provider, c.status, c.amount_cents, c.currency, c.credits, c.payment_url, r.id AS receipt_id
-            FROM checkouts c LEFT JOIN receipts r ON r.checkout_id = c.id WHERE c.id = $1 AND c.account_id = $2
-            """, [id, owner]).first else { throw BillingFailure.notFound("checkout") }
+        guard
+            let row = try await session.query(
+                """
+                SELECT c.id, c.provider, c.status, c.amount_cents, c.currency, c.credits, c.payment_url, r.id AS receipt_id
+                FROM checkouts c LEFT JOIN receipts r ON r.checkout_id = c.id WHERE c.id = $1 AND c.account_id = $2
+                """, [id, owner]
+            ).first
+        else { throw BillingFailure.notFound("checkout") }
         var checkout = BillingCheckout()
         checkout.checkoutID = id.uuidString.lowercased()
         checkout.provider = try row.decode("provider")
@@ -195,16 +252,21 @@ extension BillingService {
         return checkout
     }
 
-    func receipts(_ caller: RPCCaller, _ request: BillingListReceiptsRequest) async throws -> BillingListReceiptsResponse {
+    func receipts(_ caller: RPCCaller, _ request: BillingListReceiptsRequest) async throws
+        -> BillingListReceiptsResponse
+    {
         let size = request.page.pageSize == 0 ? 50 : min(Int(request.page.pageSize), 200)
         var parameters: [any PostgresEncodable] = [caller.id]
         var condition = ""
         if !request.page.pageToken.isEmpty {
-            guard let number = Int64(request.page.pageToken) else { throw BillingFailure.invalid("page_token", "not a page token this service gave") }
+            guard let number = Int64(request.page.pageToken) else {
+                throw BillingFailure.invalid("page_token", "not a page token this service gave")
+            }
             parameters.append(number)
             condition = "AND number < $2"
         }
-        let rows = try await self.database.query("""
+        let rows = try await self.database.query(
+            """
             SELECT id, number, amount_cents, currency, credits, description, provider, (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
             FROM receipts WHERE account_id = $1 \(condition) ORDER BY number DESC LIMIT \(size + 1)
             """, parameters)

@@ -14,23 +14,27 @@ extension BillingService {
             balance.total = total
             balance.held = held
             balance.available = try await self.ledger.available(session, caller.id)
-            let row = try await session.query("""
+            let row = try await session.query(
+                """
                 SELECT s.tier, t.daily_cap,
                        (SELECT CASE WHEN spent_day = (now() AT TIME ZONE 'UTC')::date THEN spent_amount ELSE 0 END
                           FROM accounts WHERE account_id = $1)::bigint AS today,
                        (SELECT (extract(epoch FROM min(expires_at)) * 1000000)::bigint FROM lots
                           WHERE account_id = $1 AND remaining > 0 AND expires_at > now()) AS next_us
                 FROM subscriptions s JOIN tiers t ON t.id = s.tier WHERE s.account_id = $1
-                """, [caller.id]).first!
+                """, [caller.id]
+            ).first!
             balance.tier = try row.decode("tier")
             balance.dailyCap = try row.decode("daily_cap")
             balance.spentToday = try row.decode("today")
             if let next = try row.decodeIfPresent("next_us", as: Int64.self) {
                 balance.nextExpiry = .micros(next)
-                balance.expiringCredits = try await session.query("""
+                balance.expiringCredits = try await session.query(
+                    """
                     SELECT coalesce(sum(remaining), 0)::bigint AS n FROM lots
                     WHERE account_id = $1 AND remaining > 0 AND expires_at = to_timestamp($2::double precision / 1e6)
-                    """, [caller.id, next]).first!.decode("n")
+                    """, [caller.id, next]
+                ).first!.decode("n")
             }
             return balance
         }
@@ -42,13 +46,22 @@ extension BillingService {
         var conditions = ["account_id = $1"]
         var parameters = PostgresParameters([caller.id])
         if !request.kind.isEmpty { conditions.append("kind = \(parameters.bind(request.kind))") }
-        if request.hasAfter { conditions.append("created_at > to_timestamp(\(parameters.bind(request.after.unixMicros))::double precision / 1e6)") }
-        if request.hasBefore { conditions.append("created_at < to_timestamp(\(parameters.bind(request.before.unixMicros))::double precision / 1e6)") }
+        if request.hasAfter {
+            conditions.append(
+                "created_at > to_timestamp(\(parameters.bind(request.after.unixMicros))::double precision / 1e6)")
+        }
+        if request.hasBefore {
+            conditions.append(
+                "created_at < to_timestamp(\(parameters.bind(request.before.unixMicros))::double precision / 1e6)")
+        }
         if !request.page.pageToken.isEmpty {
-            guard let id = Int64(request.page.pageToken) else { throw BillingFailure.invalid("page_token", "not a page token this service gave") }
+            guard let id = Int64(request.page.pageToken) else {
+                throw BillingFailure.invalid("page_token", "not a page token this service gave")
+            }
             conditions.append("id < \(parameters.bind(id))")
         }
-        let rows = try await self.database.query("""
+        let rows = try await self.database.query(
+            """
             SELECT id, amount, kind, operation, reference, balance_after, (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
             FROM ledger_entries WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT \(size + 1)
             """, parameters.values)
@@ -72,31 +85,46 @@ extension BillingService {
     func grant(_ caller: RPCCaller, _ request: BillingGrantRequest) async throws -> BillingEntry {
         try self.requireAdmin(caller)
         try self.checkAmount(request.amount)
-        guard request.source == "promotional" || request.source == "refund" else { throw BillingFailure.invalid("source", "source is promotional or refund") }
-        return try await self.idempotency.run(caller: caller.id, method: "Grant", key: request.idempotencyKey, request: request) { session in
-            guard try await self.ledger.exists(session, request.accountID.lowercased()) else { throw BillingFailure.notFound("account") }
+        guard request.source == "promotional" || request.source == "refund" else {
+            throw BillingFailure.invalid("source", "source is promotional or refund")
+        }
+        return try await self.idempotency.run(
+            caller: caller.id, method: "Grant", key: request.idempotencyKey, request: request
+        ) { session in
+            guard try await self.ledger.exists(session, request.accountID.lowercased()) else {
+                throw BillingFailure.notFound("account")
+            }
             let account = request.accountID.lowercased()
             try await self.ledger.lockAccount(session, account)
-            let expires: Int64? = request.expiresInSeconds == 0 ? nil
+            let expires: Int64? =
+                request.expiresInSeconds == 0
+                ? nil
                 : Int64(Date().timeIntervalSince1970 * 1e6) + Int64(clamping: request.expiresInSeconds) * 1_000_000
-            return try await self.ledger.grant(session, account, amount: request.amount, source: request.source, expiresMicros: expires,
-                                               reference: request.reference.isEmpty ? "granted by \(caller.id)" : request.reference)
+            return try await self.ledger.grant(
+                session, account, amount: request.amount, source: request.source, expiresMicros: expires,
+                reference: request.reference.isEmpty ? "granted by \(caller.id)" : request.reference)
         }
     }
 
     /// Admin: revenue by day, credits issued by kind and spent by operation, top accounts.
     func report(_ caller: RPCCaller, _ request: BillingReportRequest) async throws -> BillingReport {
         try self.requireAdmin(caller)
-        let from = request.hasFrom ? request.from.unixMicros : Int64(Date().addingTimeInterval(-30 * 86_400).timeIntervalSince1970 * 1e6)
-        let to = request.hasTo ? request.to.unixMicros : Int64(Date().addingTimeInterval(86_400).timeIntervalSince1970 * 1e6)
+        let from =
+            request.hasFrom
+            ? request.from.unixMicros : Int64(Date().addingTimeInterval(-30 * 86_400).timeIntervalSince1970 * 1e6)
+        let to =
+            request.hasTo ? request.to.unixMicros : Int64(Date().addingTimeInterval(86_400).timeIntervalSince1970 * 1e6)
         let limit = request.limit == 0 ? 10 : min(Int(request.limit), 100)
-        let range = "created_at >= to_timestamp($1::double precision / 1e6) AND created_at < to_timestamp($2::double precision / 1e6)"
+        let range =
+            "created_at >= to_timestamp($1::double precision / 1e6) AND created_at < to_timestamp($2::double precision / 1e6)"
         var report = BillingReport()
-        report.revenue = try await self.database.query("""
+        report.revenue = try await self.database.query(
+            """
             SELECT to_char(date_trunc('day', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, sum(amount_cents)::bigint AS cents,
                    count(*) AS n, sum(credits)::bigint AS credits
             FROM receipts WHERE \(range) GROUP BY 1 ORDER BY 1
-            """, [from, to]).map { row in
+            """, [from, to]
+        ).map { row in
             var day = BillingRevenueDay()
             day.day = try row.decode("day")
             day.amountCents = try row.decode("cents")
@@ -105,25 +133,30 @@ extension BillingService {
             return day
         }
         for row in try await self.database.query(
-            "SELECT kind, sum(amount)::bigint AS n FROM ledger_entries WHERE amount > 0 AND \(range) GROUP BY kind", [from, to]
+            "SELECT kind, sum(amount)::bigint AS n FROM ledger_entries WHERE amount > 0 AND \(range) GROUP BY kind",
+            [from, to]
         ) {
             report.creditsIssued[try row.decode("kind")] = try row.decode("n")
         }
-        report.spentByOperation = try await self.database.query("""
+        report.spentByOperation = try await self.database.query(
+            """
             SELECT operation, (-sum(amount))::bigint AS credits, count(*) AS n FROM ledger_entries
             WHERE kind = 'spend' AND \(range) GROUP BY operation ORDER BY 2 DESC
-            """, [from, to]).map { row in
+            """, [from, to]
+        ).map { row in
             var usage = BillingOperationUsage()
             usage.operation = try row.decode("operation")
             usage.creditsSpent = try row.decode("credits")
             usage.spends = try row.decode("n")
             return usage
         }
-        report.topAccounts = try await self.database.query("""
+        report.topAccounts = try await self.database.query(
+            """
             SELECT e.account_id, (-sum(e.amount))::bigint AS credits,
                    (SELECT coalesce(sum(amount_cents), 0) FROM receipts r WHERE r.account_id = e.account_id AND r.\(range))::bigint AS cents
             FROM ledger_entries e WHERE e.kind = 'spend' AND e.\(range) GROUP BY e.account_id ORDER BY 2 DESC LIMIT \(limit)
-            """, [from, to]).map { row in
+            """, [from, to]
+        ).map { row in
             var total = BillingAccountTotal()
             total.accountID = try row.decode("account_id")
             total.creditsSpent = try row.decode("credits")
@@ -138,10 +171,12 @@ extension BillingService {
         guard caller.role == "admin" || caller.role == "service" else { throw BillingFailure.adminOnly }
         let limit = request.limit == 0 ? 100 : min(Int(request.limit), 1000)
         var response = BillingListEventsResponse()
-        response.events = try await self.database.query("""
+        response.events = try await self.database.query(
+            """
             SELECT id, account_id, kind, balance, (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
             FROM events WHERE id > $1 ORDER BY id LIMIT \(limit)
-            """, [request.afterEventID]).map { row in
+            """, [request.afterEventID]
+        ).map { row in
             var event = BillingBillingEvent()
             event.eventID = try row.decode("id")
             event.accountID = try row.decode("account_id")

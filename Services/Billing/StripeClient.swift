@@ -28,31 +28,39 @@ struct StripeClient: Sendable {
 
     /// POST /v1/checkout/sessions (mode=payment, one line item). The checkout id is both the
     /// client_reference_id and Stripe's Idempotency-Key, so a retried creation is the same session.
-    func createCheckoutSession(checkoutID: String, name: String, amountCents: Int64, currency: String,
-                               successURL: String, cancelURL: String) async throws -> Session {
+    func createCheckoutSession(
+        checkoutID: String, name: String, amountCents: Int64, currency: String,
+        successURL: String, cancelURL: String
+    ) async throws -> Session {
         let form: [(String, String)] = [
             ("mode", "payment"), ("success_url", successURL), ("cancel_url", cancelURL),
             ("client_reference_id", checkoutID), ("metadata[checkout_id]", checkoutID),
             ("line_items[0][quantity]", "1"), ("line_items[0][price_data][currency]", currency),
-            ("line_items[0][price_data][unit_amount]", "\(amountCents)"), ("line_items[0][price_data][product_data][name]", name),
+            ("line_items[0][price_data][unit_amount]", "\(amountCents)"),
+            ("line_items[0][price_data][product_data][name]", name),
         ]
         let body = form.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&")
         let response: CurlResponse
         do {
-            response = try await self.curl.send(CurlRequest(
-                method: "POST", url: "\(self.apiBase)/v1/checkout/sessions",
-                headers: [("Authorization", "Bearer \(self.secretKey)"), ("Content-Type", "application/x-www-form-urlencoded"),
-                          ("Idempotency-Key", "checkout-\(checkoutID)")],
-                body: Array(body.utf8), timeout: .seconds(20)
-            ))
+            response = try await self.curl.send(
+                CurlRequest(
+                    method: "POST", url: "\(self.apiBase)/v1/checkout/sessions",
+                    headers: [
+                        ("Authorization", "Bearer \(self.secretKey)"),
+                        ("Content-Type", "application/x-www-form-urlencoded"),
+                        ("Idempotency-Key", "checkout-\(checkoutID)"),
+                    ],
+                    body: Array(body.utf8), timeout: .seconds(20)
+                ))
         } catch let error as CurlError {
             throw Failure(status: 0, type: "unreachable", message: error.description)
         }
         let json = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
         guard response.status == 200 else {
             let error = json?["error"] as? [String: Any]
-            throw Failure(status: response.status, type: error?["type"] as? String ?? "http_\(response.status)",
-                          message: error?["message"] as? String ?? "no error message")
+            throw Failure(
+                status: response.status, type: error?["type"] as? String ?? "http_\(response.status)",
+                message: error?["message"] as? String ?? "no error message")
         }
         guard let id = json?["id"] as? String, let url = json?["url"] as? String else {
             throw Failure(status: 502, type: "malformed_answer", message: "the answer has no session id or url")
@@ -69,18 +77,27 @@ struct StripeClient: Sendable {
         for part in header.split(separator: ",") {
             let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard pair.count == 2 else { continue }
-            if pair[0] == "t" { timestamp = Int64(pair[1]) } else if pair[0] == "v1" { signatures.append(pair[1].lowercased()) }
+            if pair[0] == "t" {
+                timestamp = Int64(pair[1])
+            } else if pair[0] == "v1" {
+                signatures.append(pair[1].lowercased())
+            }
         }
         guard let timestamp, !signatures.isEmpty else { throw .malformed }
         let key = SymmetricKey(data: Array(self.webhookSecret.utf8))
         let signed = Array("\(timestamp).".utf8) + payload
         let expected = HMAC<SHA256>.authenticationCode(for: signed, using: key)
-        guard signatures.contains(where: { Self.constantTimeEqual(Self.hexBytes($0), Array(expected)) }) else { throw .mismatch }
-        guard abs(now.timeIntervalSince1970 - Double(timestamp)) <= Double(self.tolerance.components.seconds) else { throw .outsideTolerance }
+        guard signatures.contains(where: { Self.constantTimeEqual(Self.hexBytes($0), Array(expected)) }) else {
+            throw .mismatch
+        }
+        guard abs(now.timeIntervalSince1970 - Double(timestamp)) <= Double(self.tolerance.components.seconds) else {
+            throw .outsideTolerance
+        }
     }
 
     static func formEncode(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
+        var allowed = CharacterSet.alphanumerics.intersection(
+            CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
         allowed.insert(charactersIn: "-._~")
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
@@ -89,7 +106,9 @@ struct StripeClient: Sendable {
         var bytes: [UInt8] = []
         var iterator = hex.utf8.makeIterator()
         while let high = iterator.next(), let low = iterator.next() {
-            guard let h = Int(String(UnicodeScalar(high)), radix: 16), let l = Int(String(UnicodeScalar(low)), radix: 16) else { return [] }
+            guard let h = Int(String(UnicodeScalar(high)), radix: 16),
+                let l = Int(String(UnicodeScalar(low)), radix: 16)
+            else { return [] }
             bytes.append(UInt8(h << 4 | l))
         }
         return bytes

@@ -23,12 +23,28 @@ struct RefreshBody: Decodable {
 
 struct EmailBody: Decodable { let email: String }
 struct TokenBody: Decodable { let token: String }
-struct ResetBody: Decodable { let token: String; let new_password: String }
-struct PasswordChangeBody: Decodable { let current_password: String; let new_password: String }
+struct ResetBody: Decodable {
+    let token: String
+    let new_password: String
+}
+struct PasswordChangeBody: Decodable {
+    let current_password: String
+    let new_password: String
+}
 struct PasswordBody: Decodable { let password: String }
-struct ProfileBody: Decodable { var display_name: String?; var avatar_blob_id: String?; var locale: String? }
-struct ApiKeyBody: Decodable { let name: String; var scopes: [String]? }
-struct UserStateBody: Decodable { var disabled: Bool?; var role: String? }
+struct ProfileBody: Decodable {
+    var display_name: String?
+    var avatar_blob_id: String?
+    var locale: String?
+}
+struct ApiKeyBody: Decodable {
+    let name: String
+    var scopes: [String]?
+}
+struct UserStateBody: Decodable {
+    var disabled: Bool?
+    var role: String?
+}
 
 func rfc3339(_ timestamp: CommonTimestamp) -> String? {
     guard timestamp.unixMicros != 0 else { return nil }
@@ -44,7 +60,9 @@ struct AccountJSON: Encodable {
     let avatar_blob_id, locale: String
 
     init(_ account: AuthAccount) {
-        (self.id, self.email, self.display_name, self.role) = (account.userID, account.email, account.displayName, account.role)
+        (self.id, self.email, self.display_name, self.role) = (
+            account.userID, account.email, account.displayName, account.role
+        )
         (self.email_verified, self.disabled) = (account.emailVerified, account.disabled)
         self.created_at = rfc3339(account.createdAt)
         (self.avatar_blob_id, self.locale) = (account.avatarBlobID, account.locale)
@@ -57,7 +75,9 @@ struct TokensJSON: Encodable {
 
     init(_ pair: AuthTokenPair) {
         (self.access_token, self.refresh_token, self.token_type) = (pair.accessToken, pair.refreshToken, "Bearer")
-        (self.access_expires_at, self.refresh_expires_at) = (rfc3339(pair.accessExpiresAt), rfc3339(pair.refreshExpiresAt))
+        (self.access_expires_at, self.refresh_expires_at) = (
+            rfc3339(pair.accessExpiresAt), rfc3339(pair.refreshExpiresAt)
+        )
     }
 }
 
@@ -79,7 +99,9 @@ struct ApiKeyJSON: Encodable {
 
     init(_ key: AuthApiKey, secret: String? = nil, replayed: Bool = false) {
         (self.id, self.name, self.prefix, self.scopes) = (key.keyID, key.name, key.prefix, key.scopes)
-        (self.created_at, self.last_used_at, self.revoked) = (rfc3339(key.createdAt), rfc3339(key.lastUsedAt), key.revoked)
+        (self.created_at, self.last_used_at, self.revoked) = (
+            rfc3339(key.createdAt), rfc3339(key.lastUsedAt), key.revoked
+        )
         self.secret = secret?.isEmpty == false ? secret : nil
         self.replayed = replayed ? true : nil
     }

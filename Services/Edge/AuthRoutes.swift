@@ -30,8 +30,9 @@ struct AuthRoutes {
             call.userAgent = request.headers[.userAgent] ?? ""
             let result = try await self.auth.unary(AuthMethods.signIn, call, options: Self.options(context))
             let cookie = body.session == "cookie"
-            var response = try Self.json(SignInJSON(account: AccountJSON(result.account), tokens: cookie ? nil : TokensJSON(result.tokens)),
-                                         request: request, context: context)
+            var response = try Self.json(
+                SignInJSON(account: AccountJSON(result.account), tokens: cookie ? nil : TokensJSON(result.tokens)),
+                request: request, context: context)
             if cookie { SessionCookies.set(result.tokens, on: &response) }
             return response
         }
@@ -39,7 +40,9 @@ struct AuthRoutes {
             let (token, fromCookie) = try await Self.refreshToken(request, context)
             var call = AuthRefreshRequest()
             call.refreshToken = token
-            guard !call.refreshToken.isEmpty else { throw EdgeError(.unauthorized, "invalid_refresh_token", "no refresh token") }
+            guard !call.refreshToken.isEmpty else {
+                throw EdgeError(.unauthorized, "invalid_refresh_token", "no refresh token")
+            }
             call.clientIp = context.peerAddress
             let pair = try await self.auth.unary(AuthMethods.refresh, call, options: Self.options(context))
             if fromCookie {
@@ -52,7 +55,9 @@ struct AuthRoutes {
         group.post("signout") { request, context -> Response in
             var call = AuthSignOutRequest()
             call.refreshToken = try await Self.refreshToken(request, context).token
-            if !call.refreshToken.isEmpty { _ = try await self.auth.unary(AuthMethods.signOut, call, options: Self.options(context)) }
+            if !call.refreshToken.isEmpty {
+                _ = try await self.auth.unary(AuthMethods.signOut, call, options: Self.options(context))
+            }
             var response = try Self.json(OK(), request: request, context: context)
             SessionCookies.clear(on: &response)
             return response
@@ -88,8 +93,10 @@ struct AuthRoutes {
         group.get("keys") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.requireSession()
-            let keys = try await self.auth.unary(AuthMethods.listApiKeys, AuthListApiKeysRequest(), options: Self.options(context, caller))
-            return try Self.json(Page(items: keys.keys.map { ApiKeyJSON($0) }, next_page_token: nil), request: request, context: context)
+            let keys = try await self.auth.unary(
+                AuthMethods.listApiKeys, AuthListApiKeysRequest(), options: Self.options(context, caller))
+            return try Self.json(
+                Page(items: keys.keys.map { ApiKeyJSON($0) }, next_page_token: nil), request: request, context: context)
         }
         group.post("keys") { request, context -> Response in
             let caller = try context.requireCaller()
@@ -99,9 +106,11 @@ struct AuthRoutes {
             call.name = body.name
             call.scopes = body.scopes ?? []
             call.idempotencyKey = request.headers[Self.idempotencyKey] ?? ""
-            let created = try await self.auth.unary(AuthMethods.createApiKey, call, options: Self.options(context, caller))
-            var response = try Self.json(ApiKeyJSON(created.key, secret: created.secret, replayed: created.replayed), status: .created,
-                                         request: request, context: context)
+            let created = try await self.auth.unary(
+                AuthMethods.createApiKey, call, options: Self.options(context, caller))
+            var response = try Self.json(
+                ApiKeyJSON(created.key, secret: created.secret, replayed: created.replayed), status: .created,
+                request: request, context: context)
             if created.replayed { response.headers[Self.idempotentReplayed] = "true" }
             return response
         }
@@ -121,11 +130,15 @@ struct AuthRoutes {
 
     /// Call options: a deadline, the request id, and the caller when there is one.
     static func options(_ context: EdgeRequestContext, _ caller: VerifiedCaller? = nil) -> RPCCallOptions {
-        let metadata = caller?.metadata(requestID: context.requestID) ?? RPCMetadata(context.requestID.map { [RPCMetadata.requestID: $0] } ?? [:])
+        let metadata =
+            caller?.metadata(requestID: context.requestID)
+            ?? RPCMetadata(context.requestID.map { [RPCMetadata.requestID: $0] } ?? [:])
         return RPCCallOptions(timeout: .seconds(10), metadata: metadata)
     }
 
-    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, request: Request, context: EdgeRequestContext) throws -> Response {
+    static func json(
+        _ value: some Encodable, status: HTTPResponse.Status = .ok, request: Request, context: EdgeRequestContext
+    ) throws -> Response {
         Self.jsonResponse(try Self.encode(value), status: status)
     }
 
@@ -136,15 +149,21 @@ struct AuthRoutes {
     }
 
     static func jsonResponse(_ body: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: body))
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: body))
     }
 
     /// The refresh token of a refresh or sign-out: from the JSON body (scripts), or else from the
     /// `isw_refresh` cookie (browsers) — which, being a change by cookie, needs the CSRF header.
-    static func refreshToken(_ request: Request, _ context: EdgeRequestContext) async throws -> (token: String, fromCookie: Bool) {
+    static func refreshToken(_ request: Request, _ context: EdgeRequestContext) async throws -> (
+        token: String, fromCookie: Bool
+    ) {
         var request = request
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
-        if buffer.readableBytes > 0, let token = try JSONDecoder().decode(RefreshBody.self, from: Data(buffer: buffer)).refresh_token {
+        if buffer.readableBytes > 0,
+            let token = try JSONDecoder().decode(RefreshBody.self, from: Data(buffer: buffer)).refresh_token
+        {
             return (token, false)
         }
         try SessionCookies.requireCSRF(request)

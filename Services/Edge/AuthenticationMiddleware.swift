@@ -41,7 +41,8 @@ struct VerifiedCaller: Sendable {
     /// The metadata every internal call on this caller's behalf carries.
     func metadata(requestID: String?) -> RPCMetadata {
         var metadata = RPCMetadata([
-            RPCMetadata.callerID: self.userID, RPCMetadata.callerRole: self.role, RPCMetadata.callerScopes: self.scopes.joined(separator: " "),
+            RPCMetadata.callerID: self.userID, RPCMetadata.callerRole: self.role,
+            RPCMetadata.callerScopes: self.scopes.joined(separator: " "),
         ])
         metadata.requestID = requestID
         if let session { metadata[RPCMetadata.callerSession] = session }
@@ -62,13 +63,19 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let auth: RPCClient
     let verified = VerifiedTokenCache()
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         var context = context
         if let authorization = request.headers[.authorization] {
-            guard authorization.hasPrefix("Bearer "), case let token = String(authorization.dropFirst(7)), !token.isEmpty else {
-                throw EdgeError(.unauthorized, "invalid_authorization", "Authorization must be 'Bearer <token or API key>'")
+            guard authorization.hasPrefix("Bearer "), case let token = String(authorization.dropFirst(7)),
+                !token.isEmpty
+            else {
+                throw EdgeError(
+                    .unauthorized, "invalid_authorization", "Authorization must be 'Bearer <token or API key>'")
             }
-            context.caller = token.hasPrefix("isk_")
+            context.caller =
+                token.hasPrefix("isk_")
                 ? try await self.verifyApiKey(token, requestID: context.requestID)
                 : try await self.verifyAccessToken(token, credential: .accessToken)
         } else if let cookie = request.cookies[SessionCookies.access]?.value, !cookie.isEmpty {
@@ -78,9 +85,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    private func verifyAccessToken(_ token: String, credential: VerifiedCaller.Credential) async throws -> VerifiedCaller {
+    private func verifyAccessToken(_ token: String, credential: VerifiedCaller.Credential) async throws
+        -> VerifiedCaller
+    {
         if let claims = self.verified.claims(for: token) {
-            return VerifiedCaller(userID: claims.sub, role: claims.role, scopes: ["*"], session: claims.sid, credential: credential)
+            return VerifiedCaller(
+                userID: claims.sub, role: claims.role, scopes: ["*"], session: claims.sid, credential: credential)
         }
         var keys = await self.keys.keySet()
         var claims: AccessTokenClaims
@@ -94,16 +104,20 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw Self.refusal(error)
         }
         self.verified.remember(token, claims)
-        return VerifiedCaller(userID: claims.sub, role: claims.role, scopes: ["*"], session: claims.sid, credential: credential)
+        return VerifiedCaller(
+            userID: claims.sub, role: claims.role, scopes: ["*"], session: claims.sid, credential: credential)
     }
 
     private func verifyApiKey(_ key: String, requestID: String?) async throws -> VerifiedCaller {
         var request = AuthVerifyApiKeyRequest()
         request.apiKey = key
         let caller = try await self.auth.unary(
-            AuthMethods.verifyApiKey, request, options: .init(timeout: .seconds(5), metadata: RPCMetadata(requestID.map { [RPCMetadata.requestID: $0] } ?? [:]))
+            AuthMethods.verifyApiKey, request,
+            options: .init(
+                timeout: .seconds(5), metadata: RPCMetadata(requestID.map { [RPCMetadata.requestID: $0] } ?? [:]))
         )
-        return VerifiedCaller(userID: caller.userID, role: caller.role, scopes: caller.scopes, session: nil, credential: .apiKey)
+        return VerifiedCaller(
+            userID: caller.userID, role: caller.role, scopes: caller.scopes, session: nil, credential: .apiKey)
     }
 
     private static func refusal(_ failure: AccessToken.Failure) -> EdgeError {
@@ -113,7 +127,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     private static func keyID(of token: String) -> String? {
         guard let header = token.split(separator: ".").first, let bytes = Base64URL.decode(header),
-              let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
+            let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
         else { return nil }
         return object["kid"] as? String
     }

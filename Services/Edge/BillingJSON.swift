@@ -9,7 +9,9 @@ struct BalanceJSON: Encodable {
     let next_expiry: String?
 
     init(_ b: BillingBalance) {
-        (self.available, self.held, self.total, self.spent_today, self.daily_cap) = (b.available, b.held, b.total, b.spentToday, b.dailyCap)
+        (self.available, self.held, self.total, self.spent_today, self.daily_cap) = (
+            b.available, b.held, b.total, b.spentToday, b.dailyCap
+        )
         self.expiring_credits = b.expiringCredits
         self.tier = b.tier
         self.next_expiry = b.hasNextExpiry ? rfc3339(b.nextExpiry) : nil
@@ -32,7 +34,11 @@ struct PackJSON: Encodable {
     let id, name, currency: String
     let price_cents, credits: Int64
 
-    init(_ p: BillingPack) { (self.id, self.name, self.currency, self.price_cents, self.credits) = (p.packID, p.name, p.currency, p.priceCents, p.credits) }
+    init(_ p: BillingPack) {
+        (self.id, self.name, self.currency, self.price_cents, self.credits) = (
+            p.packID, p.name, p.currency, p.priceCents, p.credits
+        )
+    }
 }
 
 struct PacksJSON: Encodable {
@@ -53,7 +59,9 @@ struct CheckoutJSON: Encodable {
     let receipt_id: String?
 
     init(_ c: BillingCheckout) {
-        (self.id, self.provider, self.status, self.currency, self.payment_url) = (c.checkoutID, c.provider, c.status, c.currency, c.paymentURL)
+        (self.id, self.provider, self.status, self.currency, self.payment_url) = (
+            c.checkoutID, c.provider, c.status, c.currency, c.paymentURL
+        )
         (self.amount_cents, self.credits) = (c.amountCents, c.credits)
         self.receipt_id = c.receiptID.isEmpty ? nil : c.receiptID
     }
@@ -73,7 +81,11 @@ struct QuoteBody: Decodable {
 }
 
 struct QuoteJSON: Encodable {
-    struct Line: Encodable { let operations: String; let count: UInt32; let unit_credits, credits: Int64 }
+    struct Line: Encodable {
+        let operations: String
+        let count: UInt32
+        let unit_credits, credits: Int64
+    }
     let total_credits: Int64
     let price_list_version: UInt32
     let lane: String
@@ -81,7 +93,9 @@ struct QuoteJSON: Encodable {
 
     init(_ q: BillingPriceQuote) {
         (self.total_credits, self.price_list_version, self.lane) = (q.totalCredits, q.priceListVersion, q.lane)
-        self.lines = q.lines.map { Line(operations: $0.operations, count: $0.count, unit_credits: $0.unitCredits, credits: $0.credits) }
+        self.lines = q.lines.map {
+            Line(operations: $0.operations, count: $0.count, unit_credits: $0.unitCredits, credits: $0.credits)
+        }
     }
 }
 
@@ -92,7 +106,9 @@ struct TierJSON: Encodable {
     let max_output_pixels: UInt32
 
     init(_ t: BillingTier) {
-        (self.id, self.name, self.price_cents, self.monthly_credits, self.daily_cap) = (t.tierID, t.name, t.priceCents, t.monthlyCredits, t.dailyCap)
+        (self.id, self.name, self.price_cents, self.monthly_credits, self.daily_cap) = (
+            t.tierID, t.name, t.priceCents, t.monthlyCredits, t.dailyCap
+        )
         (self.priority, self.max_output_pixels) = (t.priority, t.maxOutputPixels)
     }
 }
@@ -117,7 +133,9 @@ struct ReceiptJSON: Encodable {
     let created_at: String?
 
     init(_ r: BillingReceipt) {
-        (self.id, self.number, self.currency, self.description, self.provider) = (r.receiptID, r.number, r.currency, r.description_p, r.provider)
+        (self.id, self.number, self.currency, self.description, self.provider) = (
+            r.receiptID, r.number, r.currency, r.description_p, r.provider
+        )
         (self.amount_cents, self.credits) = (r.amountCents, r.credits)
         self.created_at = rfc3339(r.createdAt)
     }
@@ -137,8 +155,14 @@ struct PriceListJSON: Encodable {
     let created_at: String?
 
     init(_ l: BillingPriceList) {
-        (self.version, self.fast_lane_percent, self.created_by, self.created_at) = (l.version, l.fastLanePercent, l.createdBy, rfc3339(l.createdAt))
-        self.prices = l.prices.map { PriceJSON(operation: $0.operation, credits: $0.credits, per_megapixel: $0.perMegapixel, included_megapixels: $0.includedMegapixels) }
+        (self.version, self.fast_lane_percent, self.created_by, self.created_at) = (
+            l.version, l.fastLanePercent, l.createdBy, rfc3339(l.createdAt)
+        )
+        self.prices = l.prices.map {
+            PriceJSON(
+                operation: $0.operation, credits: $0.credits, per_megapixel: $0.perMegapixel,
+                included_megapixels: $0.includedMegapixels)
+        }
     }
 }
 
@@ -156,18 +180,33 @@ struct GrantBody: Decodable {
 }
 
 struct ReportJSON: Encodable {
-    struct Day: Encodable { let day: String; let amount_cents, purchases, credits_sold: Int64 }
-    struct Operation: Encodable { let operation: String; let credits_spent, spends: Int64 }
-    struct Account: Encodable { let account_id: String; let credits_spent, amount_cents: Int64 }
+    struct Day: Encodable {
+        let day: String
+        let amount_cents, purchases, credits_sold: Int64
+    }
+    struct Operation: Encodable {
+        let operation: String
+        let credits_spent, spends: Int64
+    }
+    struct Account: Encodable {
+        let account_id: String
+        let credits_spent, amount_cents: Int64
+    }
     let revenue: [Day]
     let credits_issued: [String: Int64]
     let spent_by_operation: [Operation]
     let top_accounts: [Account]
 
     init(_ r: BillingReport) {
-        self.revenue = r.revenue.map { Day(day: $0.day, amount_cents: $0.amountCents, purchases: $0.purchases, credits_sold: $0.creditsSold) }
+        self.revenue = r.revenue.map {
+            Day(day: $0.day, amount_cents: $0.amountCents, purchases: $0.purchases, credits_sold: $0.creditsSold)
+        }
         self.credits_issued = r.creditsIssued
-        self.spent_by_operation = r.spentByOperation.map { Operation(operation: $0.operation, credits_spent: $0.creditsSpent, spends: $0.spends) }
-        self.top_accounts = r.topAccounts.map { Account(account_id: $0.accountID, credits_spent: $0.creditsSpent, amount_cents: $0.amountCents) }
+        self.spent_by_operation = r.spentByOperation.map {
+            Operation(operation: $0.operation, credits_spent: $0.creditsSpent, spends: $0.spends)
+        }
+        self.top_accounts = r.topAccounts.map {
+            Account(account_id: $0.accountID, credits_spent: $0.creditsSpent, amount_cents: $0.amountCents)
+        }
     }
 }

@@ -19,7 +19,8 @@ struct BillingRoutes {
         billing.get("balance") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "billing:read")
-            let balance = try await self.billing.unary(BillingMethods.getBalance, BillingGetBalanceRequest(), options: AuthRoutes.options(context, caller))
+            let balance = try await self.billing.unary(
+                BillingMethods.getBalance, BillingGetBalanceRequest(), options: AuthRoutes.options(context, caller))
             return try AuthRoutes.json(BalanceJSON(balance), request: request, context: context)
         }
         billing.get("history") { request, context -> Response in
@@ -32,17 +33,25 @@ struct BillingRoutes {
             if let size = query["page_size"] { call.page.pageSize = UInt32(size) ?? 0 }
             if let after = query["after"] { call.after = try FileRoutes.timestamp(String(after), field: "after") }
             if let before = query["before"] { call.before = try FileRoutes.timestamp(String(before), field: "before") }
-            let page = try await self.billing.unary(BillingMethods.history, call, options: AuthRoutes.options(context, caller))
+            let page = try await self.billing.unary(
+                BillingMethods.history, call, options: AuthRoutes.options(context, caller))
             let token = page.page.nextPageToken
-            return try AuthRoutes.json(Page(items: page.entries.map(EntryJSON.init), next_page_token: token.isEmpty ? nil : token), request: request, context: context)
+            return try AuthRoutes.json(
+                Page(items: page.entries.map(EntryJSON.init), next_page_token: token.isEmpty ? nil : token),
+                request: request, context: context)
         }
         billing.get("packs") { request, context -> Response in
-            let packs = try await self.billing.unary(BillingMethods.listPacks, BillingListPacksRequest(), options: AuthRoutes.options(context))
-            return try AuthRoutes.json(PacksJSON(items: packs.packs.map(PackJSON.init), credits_per_dollar: packs.creditsPerDollar), request: request, context: context)
+            let packs = try await self.billing.unary(
+                BillingMethods.listPacks, BillingListPacksRequest(), options: AuthRoutes.options(context))
+            return try AuthRoutes.json(
+                PacksJSON(items: packs.packs.map(PackJSON.init), credits_per_dollar: packs.creditsPerDollar),
+                request: request, context: context)
         }
         billing.get("tiers") { request, context -> Response in
-            let tiers = try await self.billing.unary(BillingMethods.listTiers, BillingListTiersRequest(), options: AuthRoutes.options(context))
-            return try AuthRoutes.json(Page(items: tiers.tiers.map(TierJSON.init), next_page_token: nil), request: request, context: context)
+            let tiers = try await self.billing.unary(
+                BillingMethods.listTiers, BillingListTiersRequest(), options: AuthRoutes.options(context))
+            return try AuthRoutes.json(
+                Page(items: tiers.tiers.map(TierJSON.init), next_page_token: nil), request: request, context: context)
         }
         billing.post("checkout") { request, context -> Response in
             let caller = try context.requireCaller()
@@ -54,7 +63,8 @@ struct BillingRoutes {
             call.successURL = body.success_url ?? ""
             call.cancelURL = body.cancel_url ?? ""
             call.idempotencyKey = Self.idempotencyKey(request)
-            let checkout = try await self.billing.unary(BillingMethods.createCheckout, call, options: AuthRoutes.options(context, caller))
+            let checkout = try await self.billing.unary(
+                BillingMethods.createCheckout, call, options: AuthRoutes.options(context, caller))
             return try AuthRoutes.json(CheckoutJSON(checkout), status: .created, request: request, context: context)
         }
         billing.get("checkout/:id") { request, context -> Response in
@@ -62,7 +72,8 @@ struct BillingRoutes {
             try caller.require(scope: "billing:read")
             var call = BillingGetCheckoutRequest()
             call.checkoutID = try context.parameters.require("id")
-            let checkout = try await self.billing.unary(BillingMethods.getCheckout, call, options: AuthRoutes.options(context, caller))
+            let checkout = try await self.billing.unary(
+                BillingMethods.getCheckout, call, options: AuthRoutes.options(context, caller))
             return try AuthRoutes.json(CheckoutJSON(checkout), request: request, context: context)
         }
         billing.post("checkout/:id/complete") { request, context -> Response in
@@ -70,7 +81,8 @@ struct BillingRoutes {
             try caller.requireSession()
             var call = BillingCompleteLocalCheckoutRequest()
             call.checkoutID = try context.parameters.require("id")
-            let checkout = try await self.billing.unary(BillingMethods.completeLocalCheckout, call, options: AuthRoutes.options(context, caller))
+            let checkout = try await self.billing.unary(
+                BillingMethods.completeLocalCheckout, call, options: AuthRoutes.options(context, caller))
             return try AuthRoutes.json(CheckoutJSON(checkout), request: request, context: context)
         }
         billing.post("quote") { request, context -> Response in
@@ -85,7 +97,8 @@ struct BillingRoutes {
                 line.count = item.count ?? 1
                 if let megapixels = item.megapixels {
                     guard megapixels.isFinite, megapixels >= 0, megapixels <= 10_000 else {
-                        throw EdgeError(.badRequest, "invalid_megapixels", "megapixels must be 0 to 10000", field: "megapixels")
+                        throw EdgeError(
+                            .badRequest, "invalid_megapixels", "megapixels must be 0 to 10000", field: "megapixels")
                     }
                     line.megapixelsMilli = UInt64((megapixels * 1000).rounded(.up))
                 } else if let width = item.width, let height = item.height, width <= 1_000_000, height <= 1_000_000 {
@@ -93,13 +106,16 @@ struct BillingRoutes {
                 }
                 return line
             }
-            let quote = try await self.billing.unary(BillingMethods.quote, call, options: AuthRoutes.options(context, caller))
+            let quote = try await self.billing.unary(
+                BillingMethods.quote, call, options: AuthRoutes.options(context, caller))
             return try AuthRoutes.json(QuoteJSON(quote), request: request, context: context)
         }
         billing.get("subscription") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "billing:read")
-            let subscription = try await self.billing.unary(BillingMethods.getSubscription, BillingGetSubscriptionRequest(), options: AuthRoutes.options(context, caller))
+            let subscription = try await self.billing.unary(
+                BillingMethods.getSubscription, BillingGetSubscriptionRequest(),
+                options: AuthRoutes.options(context, caller))
             return try AuthRoutes.json(SubscriptionJSON(subscription), request: request, context: context)
         }
         billing.put("subscription") { request, context -> Response in
@@ -108,7 +124,8 @@ struct BillingRoutes {
             var call = BillingChangeSubscriptionRequest()
             call.tierID = try await request.decode(as: SubscriptionBody.self, context: context).tier
             call.idempotencyKey = Self.idempotencyKey(request)
-            let subscription = try await self.billing.unary(BillingMethods.changeSubscription, call, options: AuthRoutes.options(context, caller))
+            let subscription = try await self.billing.unary(
+                BillingMethods.changeSubscription, call, options: AuthRoutes.options(context, caller))
             return try AuthRoutes.json(SubscriptionJSON(subscription), request: request, context: context)
         }
         billing.get("receipts") { request, context -> Response in
@@ -116,16 +133,20 @@ struct BillingRoutes {
             try caller.require(scope: "billing:read")
             var call = BillingListReceiptsRequest()
             call.page.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
-            let page = try await self.billing.unary(BillingMethods.listReceipts, call, options: AuthRoutes.options(context, caller))
+            let page = try await self.billing.unary(
+                BillingMethods.listReceipts, call, options: AuthRoutes.options(context, caller))
             let token = page.page.nextPageToken
-            return try AuthRoutes.json(Page(items: page.receipts.map(ReceiptJSON.init), next_page_token: token.isEmpty ? nil : token), request: request, context: context)
+            return try AuthRoutes.json(
+                Page(items: page.receipts.map(ReceiptJSON.init), next_page_token: token.isEmpty ? nil : token),
+                request: request, context: context)
         }
         // Stripe calls this without credentials: the Stripe-Signature header (checked by Billing) is the proof.
         billing.post("webhooks/stripe") { request, context -> Response in
             var call = BillingStripeWebhookRequest()
             call.payload = Data(buffer: try await request.body.collect(upTo: 1 << 20))
             call.signatureHeader = request.headers[HTTPField.Name("Stripe-Signature")!] ?? ""
-            let answer = try await self.billing.unary(BillingMethods.handleStripeWebhook, call, options: AuthRoutes.options(context))
+            let answer = try await self.billing.unary(
+                BillingMethods.handleStripeWebhook, call, options: AuthRoutes.options(context))
             return try AuthRoutes.json(["outcome": answer.outcome], request: request, context: context)
         }
         self.addAdmin(to: router)
@@ -136,7 +157,8 @@ struct BillingRoutes {
         admin.get("prices") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.requireAdmin()
-            let list = try await self.billing.unary(BillingMethods.getPriceList, BillingGetPriceListRequest(), options: AuthRoutes.options(context, caller))
+            let list = try await self.billing.unary(
+                BillingMethods.getPriceList, BillingGetPriceListRequest(), options: AuthRoutes.options(context, caller))
             return try AuthRoutes.json(PriceListJSON(list), request: request, context: context)
         }
         admin.put("prices") { request, context -> Response in
@@ -154,7 +176,8 @@ struct BillingRoutes {
             }
             call.fastLanePercent = body.fast_lane_percent ?? 0
             call.idempotencyKey = Self.idempotencyKey(request)
-            let list = try await self.billing.unary(BillingMethods.setPriceList, call, options: AuthRoutes.options(context, caller))
+            let list = try await self.billing.unary(
+                BillingMethods.setPriceList, call, options: AuthRoutes.options(context, caller))
             return try AuthRoutes.json(PriceListJSON(list), request: request, context: context)
         }
         admin.post("grants") { request, context -> Response in
@@ -168,7 +191,8 @@ struct BillingRoutes {
             call.expiresInSeconds = body.expires_in_seconds ?? 0
             call.reference = body.reference ?? ""
             call.idempotencyKey = Self.idempotencyKey(request)
-            let entry = try await self.billing.unary(BillingMethods.grant, call, options: AuthRoutes.options(context, caller))
+            let entry = try await self.billing.unary(
+                BillingMethods.grant, call, options: AuthRoutes.options(context, caller))
             return try AuthRoutes.json(EntryJSON(entry), status: .created, request: request, context: context)
         }
         admin.get("report") { request, context -> Response in
@@ -179,7 +203,8 @@ struct BillingRoutes {
             if let from = query["from"] { call.from = try FileRoutes.timestamp(String(from), field: "from") }
             if let to = query["to"] { call.to = try FileRoutes.timestamp(String(to), field: "to") }
             call.limit = query["limit"].flatMap { UInt32($0) } ?? 0
-            let report = try await self.billing.unary(BillingMethods.getReport, call, options: AuthRoutes.options(context, caller))
+            let report = try await self.billing.unary(
+                BillingMethods.getReport, call, options: AuthRoutes.options(context, caller))
             return try AuthRoutes.json(ReportJSON(report), request: request, context: context)
         }
     }

@@ -13,12 +13,15 @@ struct BlobResponse {
     /// Downloads may take long on slow links; the call ends at this deadline at the latest.
     static let streamTimeout: Duration = .seconds(3600)
 
-    func respond(_ request: Request, blob: StorageBlob, disposition: String, options: RPCCallOptions,
-                 signed: StorageSignedAccess? = nil) async throws -> Response {
+    func respond(
+        _ request: Request, blob: StorageBlob, disposition: String, options: RPCCallOptions,
+        signed: StorageSignedAccess? = nil
+    ) async throws -> Response {
         let etag = "\"\(blob.sha256)\""
         var headers: HTTPFields = [
             .contentType: blob.contentType,
-            .contentDisposition: Self.contentDisposition(disposition, name: blob.displayName, id: blob.blobID, contentType: blob.contentType),
+            .contentDisposition: Self.contentDisposition(
+                disposition, name: blob.displayName, id: blob.blobID, contentType: blob.contentType),
             .eTag: etag,
             .acceptRanges: "bytes",
             .cacheControl: "private, no-cache",
@@ -26,7 +29,10 @@ struct BlobResponse {
         headers[.xContentTypeOptions] = "nosniff"
         // Whatever the bytes are, a browser opening them directly runs nothing.
         headers[.contentSecurityPolicy] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" }) {
+        if let match = request.headers[.ifNoneMatch],
+            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" }
+            )
+        {
             return Response(status: .notModified, headers: headers)
         }
         var status = HTTPResponse.Status.ok
@@ -44,7 +50,8 @@ struct BlobResponse {
             headers[.contentRange] = "bytes */\(blob.byteSize)"
             headers[.contentType] = "application/json; charset=utf-8"
             let body = #"{"error":{"code":"range_not_satisfiable","message":"the range is outside the file"}}"#
-            return Response(status: .rangeNotSatisfiable, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+            return Response(
+                status: .rangeNotSatisfiable, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         headers[.contentLength] = "\(range.length)"
         if request.method == .head { return Response(status: status, headers: headers) }
@@ -62,25 +69,31 @@ struct BlobResponse {
         let cursor = StreamCursor(stream.makeAsyncIterator())
         _ = try await cursor.next()
         let first = try await cursor.next()
-        return Response(status: status, headers: headers, body: ResponseBody(contentLength: Int(range.length)) { writer in
-            if let first, !first.data.isEmpty { try await writer.write(ByteBuffer(bytes: first.data)) }
-            while let chunk = try await cursor.next() {
-                if !chunk.data.isEmpty { try await writer.write(ByteBuffer(bytes: chunk.data)) }
-            }
-            try await writer.finish(nil)
-        })
+        return Response(
+            status: status, headers: headers,
+            body: ResponseBody(contentLength: Int(range.length)) { writer in
+                if let first, !first.data.isEmpty { try await writer.write(ByteBuffer(bytes: first.data)) }
+                while let chunk = try await cursor.next() {
+                    if !chunk.data.isEmpty { try await writer.write(ByteBuffer(bytes: chunk.data)) }
+                }
+                try await writer.finish(nil)
+            })
     }
 
     /// `attachment; filename="plain ASCII"; filename*=UTF-8''percent-encoded` (RFC 6266): the
     /// display name never reaches a header unescaped.
     static func contentDisposition(_ disposition: String, name: String, id: String, contentType: String) -> String {
         let fallbackName = name.isEmpty ? "file-\(id.prefix(8))" : name
-        let ascii = String(fallbackName.unicodeScalars.map { scalar -> Character in
-            scalar.isASCII && scalar.value >= 0x20 && scalar.value != 0x7F && scalar != "\"" && scalar != "\\" && scalar != ";" ? Character(scalar) : "_"
-        })
-        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
+        let ascii = String(
+            fallbackName.unicodeScalars.map { scalar -> Character in
+                scalar.isASCII && scalar.value >= 0x20 && scalar.value != 0x7F && scalar != "\"" && scalar != "\\"
+                    && scalar != ";" ? Character(scalar) : "_"
+            })
+        var allowed = CharacterSet.alphanumerics.intersection(
+            CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
         allowed.insert(charactersIn: "!#$&+-.^_`|~")
         let encoded = fallbackName.addingPercentEncoding(withAllowedCharacters: allowed) ?? ascii
-        return "\(disposition == "inline" ? "inline" : "attachment"); filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)"
+        return
+            "\(disposition == "inline" ? "inline" : "attachment"); filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)"
     }
 }

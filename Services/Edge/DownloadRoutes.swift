@@ -20,7 +20,9 @@ struct DownloadRoutes {
         for method in [HTTPRequest.Method.get, .head] {
             router.on("d/:id", method: method) { request, context -> Response in
                 let query = request.uri.queryParameters
-                guard let expires = query["exp"].flatMap({ Int64($0) }), let signature = query["sig"], let disp = query["disp"], disp == "a" || disp == "i" else {
+                guard let expires = query["exp"].flatMap({ Int64($0) }), let signature = query["sig"],
+                    let disp = query["disp"], disp == "a" || disp == "i"
+                else {
                     throw EdgeError(.forbidden, "invalid_signature", "this download link is not valid")
                 }
                 var access = StorageSignedAccess()
@@ -33,8 +35,9 @@ struct DownloadRoutes {
                 call.signed = access
                 let options = AuthRoutes.options(context)
                 let blob = try await self.storage.unary(StorageMethods.getBlob, call, options: options)
-                return try await BlobResponse(storage: self.storage).respond(request, blob: blob, disposition: access.disposition,
-                                                                             options: options, signed: access)
+                return try await BlobResponse(storage: self.storage).respond(
+                    request, blob: blob, disposition: access.disposition,
+                    options: options, signed: access)
             }
         }
     }

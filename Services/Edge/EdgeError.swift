@@ -14,7 +14,10 @@ struct EdgeError: HTTPResponseError {
     /// Extra headers of the answer (Retry-After).
     var headers: HTTPFields = [:]
 
-    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil, headers: HTTPFields = [:]) {
+    init(
+        _ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil,
+        headers: HTTPFields = [:]
+    ) {
         self.status = status
         self.code = code
         self.message = message
@@ -35,33 +38,36 @@ struct EdgeError: HTTPResponseError {
     /// An internal service's answer, as HTTP: the status by the gRPC code's usual mapping, the code
     /// from the service's ErrorInfo reason.
     init(_ error: RPCError) {
-        let status: HTTPResponse.Status = switch error.code {
-        case .invalidArgument, .outOfRange: .badRequest
-        case .unauthenticated: .unauthorized
-        case .permissionDenied: .forbidden
-        case .notFound: .notFound
-        case .alreadyExists, .aborted: .conflict
-        case .failedPrecondition: .conflict
-        case .resourceExhausted: .tooManyRequests
-        case .unavailable: .serviceUnavailable
-        case .deadlineExceeded: .gatewayTimeout
-        case .unimplemented: .notImplemented
-        default: .internalServerError
-        }
+        let status: HTTPResponse.Status =
+            switch error.code {
+            case .invalidArgument, .outOfRange: .badRequest
+            case .unauthenticated: .unauthorized
+            case .permissionDenied: .forbidden
+            case .notFound: .notFound
+            case .alreadyExists, .aborted: .conflict
+            case .failedPrecondition: .conflict
+            case .resourceExhausted: .tooManyRequests
+            case .unavailable: .serviceUnavailable
+            case .deadlineExceeded: .gatewayTimeout
+            case .unimplemented: .notImplemented
+            default: .internalServerError
+            }
         let reason = error.detail(CommonErrorInfo.self)?.reason
         // Some reasons have a more precise HTTP status than their RPC code's usual mapping.
-        let precise: HTTPResponse.Status? = switch reason {
-        case "file_too_large", "quota_exceeded", "archive_too_large": .contentTooLarge
-        case "storage_full": HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
-        case "range_not_satisfiable": .rangeNotSatisfiable
-        case "insufficient_credits": HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
-        default: nil
-        }
+        let precise: HTTPResponse.Status? =
+            switch reason {
+            case "file_too_large", "quota_exceeded", "archive_too_large": .contentTooLarge
+            case "storage_full": HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
+            case "range_not_satisfiable": .rangeNotSatisfiable
+            case "insufficient_credits": HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
+            default: nil
+            }
         let field = error.detail(CommonBadRequest.self)?.fieldViolations.first?.field
         // Internal failures say nothing about the inside.
         let internalFailure = status == .internalServerError
-        self.init(precise ?? status, reason ?? (internalFailure ? "internal" : "\(error.code)".lowercased()),
-                  internalFailure ? "something went wrong on our side" : error.message, field: field)
+        self.init(
+            precise ?? status, reason ?? (internalFailure ? "internal" : "\(error.code)".lowercased()),
+            internalFailure ? "something went wrong on our side" : error.message, field: field)
     }
 }
 
@@ -79,7 +85,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         do {
             return try await next(request, context)
         } catch let error as EdgeError {
@@ -90,7 +98,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             throw EdgeError(error)
         } catch is DecodingError {
-            throw EdgeError(.badRequest, "invalid_json", "the body is not the JSON this route expects (UTF-8, fields and types)")
+            throw EdgeError(
+                .badRequest, "invalid_json", "the body is not the JSON this route expects (UTF-8, fields and types)")
         } catch let error as HTTPError {
             throw EdgeError(error.status, Self.code(for: error.status), error.body ?? error.status.reasonPhrase)
         } catch let error as HTTPResponseError {

@@ -13,21 +13,31 @@ enum EdgeHTTPServer {
         let router = Router(context: EdgeRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
-        let origins = Set(configuration.string("CORS_ORIGINS", default: "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        let origins = Set(
+            configuration.string("CORS_ORIGINS", default: "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            })
         router.add(middleware: CORSMiddleware(origins: origins.subtracting([""])))
         router.add(middleware: ErrorMiddleware())
         // The web app: static files (no build step), served when no API route matches.
-        router.add(middleware: FileMiddleware(try WebApp.root(configuration), cacheControl: .init([(MediaType(type: .any), [.noCache])]),
-                                              searchForIndexHtml: true, logger: context.logger))
-        router.add(middleware: AuthenticationMiddleware(keys: PublicKeyCache(auth: auth, logger: context.logger), auth: auth))
-        router.add(middleware: RateLimitMiddleware(
-            users: RateLimiter(rate: Double(try configuration.int("RATE_LIMIT_USER_PER_S", default: 20)),
-                               burst: try configuration.int("RATE_LIMIT_USER_BURST", default: 100)),
-            addresses: RateLimiter(rate: Double(try configuration.int("RATE_LIMIT_IP_PER_S", default: 50)),
-                                   burst: try configuration.int("RATE_LIMIT_IP_BURST", default: 200))))
+        router.add(
+            middleware: FileMiddleware(
+                try WebApp.root(configuration), cacheControl: .init([(MediaType(type: .any), [.noCache])]),
+                searchForIndexHtml: true, logger: context.logger))
+        router.add(
+            middleware: AuthenticationMiddleware(keys: PublicKeyCache(auth: auth, logger: context.logger), auth: auth))
+        router.add(
+            middleware: RateLimitMiddleware(
+                users: RateLimiter(
+                    rate: Double(try configuration.int("RATE_LIMIT_USER_PER_S", default: 20)),
+                    burst: try configuration.int("RATE_LIMIT_USER_BURST", default: 100)),
+                addresses: RateLimiter(
+                    rate: Double(try configuration.int("RATE_LIMIT_IP_PER_S", default: 50)),
+                    burst: try configuration.int("RATE_LIMIT_IP_BURST", default: 200))))
         router.get("/api/v1/openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: try WebApp.openAPI(configuration))))
+            Response(
+                status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache"],
+                body: .init(byteBuffer: ByteBuffer(bytes: try WebApp.openAPI(configuration))))
         }
         AuthRoutes(auth: auth).add(to: router)
         AccountRoutes(auth: auth, storage: upstreams.client(for: "storage"), cache: AccountCache()).add(to: router)
@@ -36,7 +46,8 @@ enum EdgeHTTPServer {
         let storage = upstreams.client(for: "storage")
         let billing = upstreams.client(for: "billing")
         let tiers = TierLookup(billing: billing)
-        let files = FileRoutes(storage: storage, tiers: tiers, publicURL: context.configuration.string("PUBLIC_URL", default: ""))
+        let files = FileRoutes(
+            storage: storage, tiers: tiers, publicURL: context.configuration.string("PUBLIC_URL", default: ""))
         files.add(to: router)
         files.addAdmin(to: router)
         UploadRoutes(storage: storage, tiers: tiers).add(to: router)
@@ -47,13 +58,15 @@ enum EdgeHTTPServer {
         WebhookRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
         router.get("/healthz") { _, context in try await HealthRoute.report(upstreams, requestID: context.requestID) }
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(string: Observability.exposition())))
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: Observability.exposition())))
         }
         let host = context.configuration.string("HTTP_HOST", default: "127.0.0.1")
         let port = try context.configuration.int("HTTP_PORT", default: 8080)
         context.logger.info("edge http listening", metadata: ["url": "http://\(host):\(port)"])
-        return Application(router: router, configuration: .init(address: .hostname(host, port: port)), logger: context.logger)
+        return Application(
+            router: router, configuration: .init(address: .hostname(host, port: port)), logger: context.logger)
     }
 }
 

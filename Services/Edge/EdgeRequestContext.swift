@@ -20,12 +20,15 @@ struct EdgeRequestContext: RequestContext {
 
     /// The verified caller, or 401.
     func requireCaller() throws -> VerifiedCaller {
-        guard let caller else { throw EdgeError(.unauthorized, "unauthenticated", "sign in or send a bearer token or API key") }
+        guard let caller else {
+            throw EdgeError(.unauthorized, "unauthenticated", "sign in or send a bearer token or API key")
+        }
         return caller
     }
 }
 
 /// Limits read once from the environment at start.
 enum EdgeLimits {
-    static let maxJSONBodyBytes: Int = ProcessInfo.processInfo.environment["EDGE_MAX_JSON_BODY_BYTES"].flatMap(Int.init) ?? 1 << 20
+    static let maxJSONBodyBytes: Int =
+        ProcessInfo.processInfo.environment["EDGE_MAX_JSON_BODY_BYTES"].flatMap(Int.init) ?? 1 << 20
 }

@@ -10,7 +10,9 @@ struct FileJSON: Encodable {
     let created_at, expires_at: String?
 
     init(_ blob: StorageBlob) {
-        (self.id, self.purpose, self.content_type, self.sha256, self.name) = (blob.blobID, blob.purpose, blob.contentType, blob.sha256, blob.displayName)
+        (self.id, self.purpose, self.content_type, self.sha256, self.name) = (
+            blob.blobID, blob.purpose, blob.contentType, blob.sha256, blob.displayName
+        )
         self.size = blob.byteSize
         (self.width, self.height) = blob.width > 0 ? (blob.width, blob.height) : (nil, nil)
         self.created_at = rfc3339(blob.createdAt)
@@ -25,7 +27,9 @@ struct UploadJSON: Encodable {
     let file_id: String?
 
     init(_ upload: StorageUpload) {
-        (self.id, self.received, self.max_chunk_size, self.max_size) = (upload.uploadID, upload.received, upload.maxChunkSize, upload.maxSize)
+        (self.id, self.received, self.max_chunk_size, self.max_size) = (
+            upload.uploadID, upload.received, upload.maxChunkSize, upload.maxSize
+        )
         self.expires_at = rfc3339(upload.expiresAt)
         self.file_id = upload.blobID.isEmpty ? nil : upload.blobID
     }

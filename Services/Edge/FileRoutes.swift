@@ -24,20 +24,28 @@ struct FileRoutes {
             try caller.require(scope: "files:write")
             let purpose = request.uri.queryParameters["purpose"].map(String.init) ?? "upload"
             guard Self.uploadPurposes.contains(purpose) else {
-                throw EdgeError(.badRequest, "invalid_purpose", "purpose must be upload, avatar or training", field: "purpose")
+                throw EdgeError(
+                    .badRequest, "invalid_purpose", "purpose must be upload, avatar or training", field: "purpose")
             }
             let options = await self.tiers.options(context, caller)
             if let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("multipart/") {
                 guard let boundary = MultipartReader.boundary(contentType: contentType) else {
-                    throw EdgeError(.badRequest, "invalid_multipart", "multipart uploads must be multipart/form-data with a boundary")
+                    throw EdgeError(
+                        .badRequest, "invalid_multipart",
+                        "multipart uploads must be multipart/form-data with a boundary")
                 }
-                let blobs = try await self.uploadMultipart(request.body, boundary: boundary, purpose: purpose, options: options)
-                return try AuthRoutes.json(Page(items: blobs.map(FileJSON.init), next_page_token: nil), status: .created, request: request, context: context)
+                let blobs = try await self.uploadMultipart(
+                    request.body, boundary: boundary, purpose: purpose, options: options)
+                return try AuthRoutes.json(
+                    Page(items: blobs.map(FileJSON.init), next_page_token: nil), status: .created, request: request,
+                    context: context)
             }
-            let name = request.uri.queryParameters["name"].map(String.init)
+            let name =
+                request.uri.queryParameters["name"].map(String.init)
                 ?? request.headers[HTTPField.Name("X-File-Name")!].flatMap { $0.removingPercentEncoding } ?? ""
             let length = request.headers[.contentLength].flatMap { UInt64($0) }
-            var writer = try await UploadWriter.begin(storage: self.storage, options: options, purpose: purpose, name: name, expectedSize: length)
+            var writer = try await UploadWriter.begin(
+                storage: self.storage, options: options, purpose: purpose, name: name, expectedSize: length)
             do {
                 for try await buffer in request.body { try await writer.write(buffer.readableBytesView) }
                 let blob = try await writer.commit()
@@ -55,29 +63,43 @@ struct FileRoutes {
             call.purpose = query["purpose"].map(String.init) ?? ""
             call.contentTypePrefix = query["type"].map(String.init) ?? ""
             if let size = query["page_size"] {
-                guard let value = UInt32(size), value > 0 else { throw EdgeError(.badRequest, "invalid_page_size", "page_size must be 1 to 200", field: "page_size") }
+                guard let value = UInt32(size), value > 0 else {
+                    throw EdgeError(.badRequest, "invalid_page_size", "page_size must be 1 to 200", field: "page_size")
+                }
                 call.page.pageSize = value
             }
             call.page.pageToken = query["page_token"].map(String.init) ?? ""
-            if let after = query["created_after"] { call.createdAfter = try Self.timestamp(String(after), field: "created_after") }
-            if let before = query["created_before"] { call.createdBefore = try Self.timestamp(String(before), field: "created_before") }
-            let page = try await self.storage.unary(StorageMethods.listBlobs, call, options: AuthRoutes.options(context, caller))
+            if let after = query["created_after"] {
+                call.createdAfter = try Self.timestamp(String(after), field: "created_after")
+            }
+            if let before = query["created_before"] {
+                call.createdBefore = try Self.timestamp(String(before), field: "created_before")
+            }
+            let page = try await self.storage.unary(
+                StorageMethods.listBlobs, call, options: AuthRoutes.options(context, caller))
             let token = page.page.nextPageToken
-            return try AuthRoutes.json(Page(items: page.blobs.map(FileJSON.init), next_page_token: token.isEmpty ? nil : token),
-                                       request: request, context: context)
+            return try AuthRoutes.json(
+                Page(items: page.blobs.map(FileJSON.init), next_page_token: token.isEmpty ? nil : token),
+                request: request, context: context)
         }
         files.get("usage") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "files:read")
-            let usage = try await self.storage.unary(StorageMethods.getUsage, StorageUsageRequest(), options: await self.tiers.options(context, caller))
-            return try AuthRoutes.json(UsageJSON(used_bytes: usage.usedBytes, quota_bytes: usage.quotaBytes, files: usage.blobCount, tier: usage.tier),
-                                       request: request, context: context)
+            let usage = try await self.storage.unary(
+                StorageMethods.getUsage, StorageUsageRequest(), options: await self.tiers.options(context, caller))
+            return try AuthRoutes.json(
+                UsageJSON(
+                    used_bytes: usage.usedBytes, quota_bytes: usage.quotaBytes, files: usage.blobCount, tier: usage.tier
+                ),
+                request: request, context: context)
         }
         files.post("zip") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "files:read")
             let body = try await request.decode(as: ZipBody.self, context: context)
-            return try await ZipResponse.stream(self.storage, ids: body.ids, name: DisplayNameHeader.zipName(body.name), options: AuthRoutes.options(context, caller))
+            return try await ZipResponse.stream(
+                self.storage, ids: body.ids, name: DisplayNameHeader.zipName(body.name),
+                options: AuthRoutes.options(context, caller))
         }
         files.get(":id") { request, context -> Response in
             let caller = try context.requireCaller()
@@ -92,7 +114,8 @@ struct FileRoutes {
             var call = StorageSetExpiryRequest()
             call.blobID = try context.parameters.require("id")
             if let text = body.expires_at { call.expiresAt = try Self.timestamp(text, field: "expires_at") }
-            let blob = try await self.storage.unary(StorageMethods.setExpiry, call, options: AuthRoutes.options(context, caller))
+            let blob = try await self.storage.unary(
+                StorageMethods.setExpiry, call, options: AuthRoutes.options(context, caller))
             return try AuthRoutes.json(FileJSON(blob), request: request, context: context)
         }
         files.delete(":id") { request, context -> Response in
@@ -100,7 +123,8 @@ struct FileRoutes {
             try caller.require(scope: "files:write")
             var call = StorageBlobRequest()
             call.blobID = try context.parameters.require("id")
-            _ = try await self.storage.unary(StorageMethods.deleteBlob, call, options: AuthRoutes.options(context, caller))
+            _ = try await self.storage.unary(
+                StorageMethods.deleteBlob, call, options: AuthRoutes.options(context, caller))
             return Response(status: .noContent)
         }
         for method in [HTTPRequest.Method.get, .head] {
@@ -108,10 +132,13 @@ struct FileRoutes {
                 let caller = try context.requireCaller()
                 try caller.require(scope: "files:read")
                 let blob = try await self.blob(context, caller)
-                let disposition = request.uri.queryParameters["disposition"] == "inline" && DownloadRoutes.inlineTypes.contains(blob.contentType)
+                let disposition =
+                    request.uri.queryParameters["disposition"] == "inline"
+                        && DownloadRoutes.inlineTypes.contains(blob.contentType)
                     ? "inline" : "attachment"
-                return try await BlobResponse(storage: self.storage).respond(request, blob: blob, disposition: disposition,
-                                                                             options: AuthRoutes.options(context, caller))
+                return try await BlobResponse(storage: self.storage).respond(
+                    request, blob: blob, disposition: disposition,
+                    options: AuthRoutes.options(context, caller))
             }
         }
         files.post(":id/link") { request, context -> Response in
@@ -122,10 +149,12 @@ struct FileRoutes {
             call.blobID = try context.parameters.require("id")
             call.ttlSeconds = body.ttl_seconds ?? 0
             call.disposition = body.disposition ?? ""
-            let access = try await self.storage.unary(StorageMethods.signDownload, call, options: AuthRoutes.options(context, caller))
+            let access = try await self.storage.unary(
+                StorageMethods.signDownload, call, options: AuthRoutes.options(context, caller))
             let url = self.publicURL + DownloadRoutes.path(for: access)
-            return try AuthRoutes.json(LinkJSON(url: url, expires_at: rfc3339(.seconds(access.expiresUnix))), status: .created,
-                                       request: request, context: context)
+            return try AuthRoutes.json(
+                LinkJSON(url: url, expires_at: rfc3339(.seconds(access.expiresUnix))), status: .created,
+                request: request, context: context)
         }
     }
 
@@ -140,9 +169,12 @@ struct FileRoutes {
             var metadata = AuthRoutes.options(context, caller).metadata
             metadata.callerID = target.lowercased()
             metadata[RPCMetadata.callerRole] = "user"
-            let purged = try await self.storage.unary(StorageMethods.purgeOwner, StoragePurgeOwnerRequest(),
-                                                      options: RPCCallOptions(timeout: .seconds(120), metadata: metadata))
-            context.logger.notice("admin purged a user's files", metadata: ["admin": "\(caller.userID)", "user": "\(target)", "files": "\(purged.deletedBlobs)"])
+            let purged = try await self.storage.unary(
+                StorageMethods.purgeOwner, StoragePurgeOwnerRequest(),
+                options: RPCCallOptions(timeout: .seconds(120), metadata: metadata))
+            context.logger.notice(
+                "admin purged a user's files",
+                metadata: ["admin": "\(caller.userID)", "user": "\(target)", "files": "\(purged.deletedBlobs)"])
             return try AuthRoutes.json(["deleted_files": purged.deletedBlobs], request: request, context: context)
         }
     }
@@ -155,7 +187,9 @@ struct FileRoutes {
 
     /// Each file part becomes a file; other fields are ignored. If any file fails, the files this
     /// request already stored are deleted again: a multipart upload keeps all its files or none.
-    private func uploadMultipart(_ body: RequestBody, boundary: String, purpose: String, options: RPCCallOptions) async throws -> [StorageBlob] {
+    private func uploadMultipart(_ body: RequestBody, boundary: String, purpose: String, options: RPCCallOptions)
+        async throws -> [StorageBlob]
+    {
         var reader = MultipartReader(boundary: boundary)
         var stored: [StorageBlob] = []
         var current: UploadWriter?
@@ -165,9 +199,13 @@ struct FileRoutes {
                     switch event {
                     case .partBegin(_, let filename?):
                         guard stored.count < Self.maxFilesPerRequest else {
-                            throw EdgeError(.contentTooLarge, "too_many_files", "at most \(Self.maxFilesPerRequest) files per request")
+                            throw EdgeError(
+                                .contentTooLarge, "too_many_files",
+                                "at most \(Self.maxFilesPerRequest) files per request")
                         }
-                        current = try await UploadWriter.begin(storage: self.storage, options: options, purpose: purpose, name: filename, expectedSize: nil)
+                        current = try await UploadWriter.begin(
+                            storage: self.storage, options: options, purpose: purpose, name: filename, expectedSize: nil
+                        )
                     case .partBegin:
                         current = nil  // a plain form field
                     case .data(let bytes):
@@ -175,12 +213,18 @@ struct FileRoutes {
                     case .partEnd:
                         if var writer = current {
                             current = nil
-                            do { stored.append(try await writer.commit()) } catch { await writer.abort(); throw error }
+                            do { stored.append(try await writer.commit()) } catch {
+                                await writer.abort()
+                                throw error
+                            }
                         }
                     }
                 }
             }
-            guard reader.isComplete else { throw EdgeError(.badRequest, "invalid_multipart", "the multipart body ended before its closing boundary") }
+            guard reader.isComplete else {
+                throw EdgeError(
+                    .badRequest, "invalid_multipart", "the multipart body ended before its closing boundary")
+            }
             guard !stored.isEmpty else { throw EdgeError(.badRequest, "no_file", "the form has no file part") }
             return stored
         } catch {
@@ -190,7 +234,9 @@ struct FileRoutes {
                 call.blobID = blob.blobID
                 _ = try? await self.storage.unary(StorageMethods.deleteBlob, call, options: options)
             }
-            if let malformed = error as? MultipartReader.Malformed { throw EdgeError(.badRequest, "invalid_multipart", malformed.reason) }
+            if let malformed = error as? MultipartReader.Malformed {
+                throw EdgeError(.badRequest, "invalid_multipart", malformed.reason)
+            }
             throw error
         }
     }
@@ -209,7 +255,9 @@ struct FileRoutes {
 /// The name of a zip download: the one asked for (cleaned), or "imageswiss-files.zip".
 enum DisplayNameHeader {
     static func zipName(_ requested: String?) -> String {
-        let cleaned = (requested ?? "").unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F && $0 != "/" && $0 != "\\" }
+        let cleaned = (requested ?? "").unicodeScalars.filter {
+            $0.value >= 0x20 && $0.value != 0x7F && $0 != "/" && $0 != "\\"
+        }
         var name = String(String.UnicodeScalarView(cleaned)).trimmingCharacters(in: .whitespaces)
         if name.isEmpty || name == "." || name == ".." { name = "imageswiss-files" }
         if !name.lowercased().hasSuffix(".zip") { name += ".zip" }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One byte range of a `Range: bytes=…` header, resolved against the size of what is served
 /// (RFC 9110 §14). Several ranges are answered with the whole content (allowed: a server may
 /// ignore Range), so no multipart/byteranges is ever produced.
@@ -17,7 +19,8 @@ struct HTTPRange: Equatable {
         guard let header, header.hasPrefix("bytes=") else { return .whole }
         let spec = header.dropFirst(6).trimmingCharacters(in: .whitespaces)
         guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return .whole }
-        let first = spec[..<dash], last = spec[spec.index(after: dash)...]
+        let first = spec[..<dash]
+        let last = spec[spec.index(after: dash)...]
         if first.isEmpty {
             // "-N": the last N bytes.
             guard let suffix = UInt64(last), suffix > 0 else { return size == 0 ? .whole : .unsatisfiable }
@@ -31,5 +34,3 @@ struct HTTPRange: Equatable {
         return .partial(HTTPRange(offset: start, length: min(end, size - 1) - start + 1))
     }
 }
-
-import Foundation

@@ -18,7 +18,8 @@ enum HealthRoute {
                     do {
                         var request = HealthCheckRequest()
                         request.service = entry.protoName
-                        let response = try await client.unary(HealthMethods.check, request, options: .init(timeout: timeout, metadata: metadata))
+                        let response = try await client.unary(
+                            HealthMethods.check, request, options: .init(timeout: timeout, metadata: metadata))
                         return (entry.name, name(of: response.status))
                     } catch let error as RPCError {
                         return (entry.name, "\(error.code): \(error.message)")

@@ -48,8 +48,10 @@ struct ParameterValue: Decodable {
             self.text = "\(number)"
         } else {
             let name = decoder.codingPath.last?.stringValue ?? "a parameter"
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath, debugDescription: "parameters.\(name) must be a string, a number or a boolean"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "parameters.\(name) must be a string, a number or a boolean"))
         }
     }
 }
@@ -69,11 +71,17 @@ struct JobJSON: Encodable {
     let owner_id, worker: String?
 
     init(_ job: JobsJob, admin: Bool = false) {
-        (self.id, self.status, self.tool, self.lane, self.credits) = (job.jobID, job.status, job.tool, job.lane, job.credits)
+        (self.id, self.status, self.tool, self.lane, self.credits) = (
+            job.jobID, job.status, job.tool, job.lane, job.credits
+        )
         self.batch_id = job.batchID.isEmpty ? nil : job.batchID
         self.steps = job.steps.map(StepJSON.init)
-        (self.input_file_ids, self.output_file_ids, self.thumbnail_file_ids) = (job.inputBlobIds, job.outputBlobIds, job.thumbnailBlobIds)
-        (self.progress, self.progress_message, self.attempts, self.max_attempts) = (job.progressPercent, job.progressMessage, job.attempts, job.maxAttempts)
+        (self.input_file_ids, self.output_file_ids, self.thumbnail_file_ids) = (
+            job.inputBlobIds, job.outputBlobIds, job.thumbnailBlobIds
+        )
+        (self.progress, self.progress_message, self.attempts, self.max_attempts) = (
+            job.progressPercent, job.progressMessage, job.attempts, job.maxAttempts
+        )
         self.error = job.lastError.isEmpty ? nil : job.lastError
         (self.quoted_credits, self.charged_credits) = (job.quotedCredits, job.chargedCredits)
         self.result = job.resultJson.isEmpty ? nil : job.resultJson
@@ -96,7 +104,9 @@ struct BatchJSON: Encodable {
 
     init(_ batch: JobsBatch) {
         (self.id, self.status, self.tool, self.lane) = (batch.batchID, batch.status, batch.tool, batch.lane)
-        (self.job_count, self.progress, self.jobs_by_status) = (batch.jobCount, batch.progressPercent, batch.jobsByStatus)
+        (self.job_count, self.progress, self.jobs_by_status) = (
+            batch.jobCount, batch.progressPercent, batch.jobsByStatus
+        )
         (self.quoted_credits, self.charged_credits) = (batch.quotedCredits, batch.chargedCredits)
         self.output_file_ids = batch.outputBlobIds
         self.created_at = rfc3339(batch.createdAt)
@@ -111,7 +121,9 @@ struct BatchQuoteJSON: Encodable {
 
     init(_ quote: JobsQuoteBatchResponse) {
         (self.total_credits, self.available_credits) = (quote.totalCredits, quote.availableCredits)
-        (self.price_list_version, self.job_count, self.tool, self.lane) = (quote.priceListVersion, quote.jobCount, quote.tool, quote.lane)
+        (self.price_list_version, self.job_count, self.tool, self.lane) = (
+            quote.priceListVersion, quote.jobCount, quote.tool, quote.lane
+        )
         self.sufficient = quote.availableCredits >= quote.totalCredits
     }
 }
@@ -161,7 +173,8 @@ struct WebhookJSON: Encodable {
         (self.id, self.url, self.events) = (webhook.webhookID, webhook.url, webhook.events)
         self.secret = webhook.secret.isEmpty ? nil : webhook.secret
         self.created_at = rfc3339(webhook.createdAt)
-        self.previous_secret_expires_at = webhook.hasPreviousSecretExpiresAt ? rfc3339(webhook.previousSecretExpiresAt) : nil
+        self.previous_secret_expires_at =
+            webhook.hasPreviousSecretExpiresAt ? rfc3339(webhook.previousSecretExpiresAt) : nil
     }
 }
 
@@ -179,7 +192,9 @@ struct DeliveryJSON: Encodable {
     let created_at, next_attempt_at: String?
 
     init(_ delivery: JobsDelivery) {
-        (self.id, self.event, self.status, self.attempts) = (delivery.deliveryID, delivery.event, delivery.status, delivery.attempts)
+        (self.id, self.event, self.status, self.attempts) = (
+            delivery.deliveryID, delivery.event, delivery.status, delivery.attempts
+        )
         self.message_id = delivery.messageID
         self.last_status_code = delivery.lastStatusCode
         self.last_error = delivery.lastError.isEmpty ? nil : delivery.lastError
@@ -195,6 +210,8 @@ struct LaneJSON: Encodable {
     let oldest_wait_seconds: Double
 
     init(_ depth: JobsLaneDepth) {
-        (self.lane, self.queued, self.running, self.oldest_wait_seconds) = (depth.lane, depth.queued, depth.running, depth.oldestWaitSeconds)
+        (self.lane, self.queued, self.running, self.oldest_wait_seconds) = (
+            depth.lane, depth.queued, depth.running, depth.oldestWaitSeconds
+        )
     }
 }

@@ -21,7 +21,9 @@ struct JobRoutes {
             let caller = try context.requireCaller()
             try caller.require(scope: "jobs:write")
             let body = try await request.decode(as: SubmitBody.self, context: context)
-            let job = try await self.jobs.unary(JobsMethods.submitJob, body.job(key: BillingRoutes.idempotencyKey(request)), options: Self.options(context, caller))
+            let job = try await self.jobs.unary(
+                JobsMethods.submitJob, body.job(key: BillingRoutes.idempotencyKey(request)),
+                options: Self.options(context, caller))
             return try AuthRoutes.json(JobJSON(job), status: .created, request: request, context: context)
         }
         jobs.get { request, context -> Response in
@@ -29,18 +31,22 @@ struct JobRoutes {
             try caller.require(scope: "jobs:read")
             let call = try Self.listRequest(request)
             let page = try await self.jobs.unary(JobsMethods.listJobs, call, options: Self.options(context, caller))
-            return try AuthRoutes.json(Page(items: page.jobs.map { JobJSON($0) }, next_page_token: Self.token(page.page)), request: request, context: context)
+            return try AuthRoutes.json(
+                Page(items: page.jobs.map { JobJSON($0) }, next_page_token: Self.token(page.page)), request: request,
+                context: context)
         }
         jobs.get(":id") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "jobs:read")
-            let job = try await self.jobs.unary(JobsMethods.getJob, try Self.jobRequest(context), options: Self.options(context, caller))
+            let job = try await self.jobs.unary(
+                JobsMethods.getJob, try Self.jobRequest(context), options: Self.options(context, caller))
             return try AuthRoutes.json(JobJSON(job), request: request, context: context)
         }
         jobs.post(":id/cancel") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "jobs:write")
-            let job = try await self.jobs.unary(JobsMethods.cancelJob, try Self.jobRequest(context), options: Self.options(context, caller))
+            let job = try await self.jobs.unary(
+                JobsMethods.cancelJob, try Self.jobRequest(context), options: Self.options(context, caller))
             return try AuthRoutes.json(JobJSON(job), request: request, context: context)
         }
         // Server-Sent Events: the job now, then each change, until it is final.
@@ -49,19 +55,26 @@ struct JobRoutes {
             try caller.require(scope: "jobs:read")
             var options = Self.options(context, caller)
             options.timeout = BlobResponse.streamTimeout
-            let stream = try await self.jobs.serverStreaming(JobsMethods.watchJob, try Self.jobRequest(context), options: options)
+            let stream = try await self.jobs.serverStreaming(
+                JobsMethods.watchJob, try Self.jobRequest(context), options: options)
             // The first event is read before the status: an unknown job is a 404, not an empty stream.
             let cursor = StreamCursor(stream.makeAsyncIterator())
-            guard let first = try await cursor.next() else { throw EdgeError(.badGateway, "jobs_failed", "jobs sent no event") }
-            let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache", .xContentTypeOptions: "nosniff"]
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                var event: JobsJobEvent? = first
-                while let current = event {
-                    try await writer.write(try Self.serverSentEvent(current.job))
-                    event = try await cursor.next()
-                }
-                try await writer.finish(nil)
-            })
+            guard let first = try await cursor.next() else {
+                throw EdgeError(.badGateway, "jobs_failed", "jobs sent no event")
+            }
+            let headers: HTTPFields = [
+                .contentType: "text/event-stream", .cacheControl: "no-cache", .xContentTypeOptions: "nosniff",
+            ]
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { writer in
+                    var event: JobsJobEvent? = first
+                    while let current = event {
+                        try await writer.write(try Self.serverSentEvent(current.job))
+                        event = try await cursor.next()
+                    }
+                    try await writer.finish(nil)
+                })
         }
     }
 
@@ -70,7 +83,8 @@ struct JobRoutes {
             let caller = try context.requireCaller()
             if (try? caller.require(scope: "billing:read")) == nil { try caller.require(scope: "jobs:write") }
             let body = try await request.decode(as: SubmitBody.self, context: context)
-            let quote = try await self.jobs.unary(JobsMethods.quoteBatch, body.batch(key: ""), options: Self.options(context, caller))
+            let quote = try await self.jobs.unary(
+                JobsMethods.quoteBatch, body.batch(key: ""), options: Self.options(context, caller))
             return try AuthRoutes.json(BatchQuoteJSON(quote), request: request, context: context)
         }
         batches.post { request, context -> Response in
@@ -79,7 +93,8 @@ struct JobRoutes {
             let body = try await request.decode(as: SubmitBody.self, context: context)
             var options = Self.options(context, caller)
             options.timeout = .seconds(120)  // a thousand holds
-            let batch = try await self.jobs.unary(JobsMethods.submitBatch, body.batch(key: BillingRoutes.idempotencyKey(request)), options: options)
+            let batch = try await self.jobs.unary(
+                JobsMethods.submitBatch, body.batch(key: BillingRoutes.idempotencyKey(request)), options: options)
             return try AuthRoutes.json(BatchJSON(batch), status: .created, request: request, context: context)
         }
         batches.get { request, context -> Response in
@@ -88,12 +103,15 @@ struct JobRoutes {
             var call = JobsListBatchesRequest()
             call.page = Self.page(request)
             let page = try await self.jobs.unary(JobsMethods.listBatches, call, options: Self.options(context, caller))
-            return try AuthRoutes.json(Page(items: page.batches.map(BatchJSON.init), next_page_token: Self.token(page.page)), request: request, context: context)
+            return try AuthRoutes.json(
+                Page(items: page.batches.map(BatchJSON.init), next_page_token: Self.token(page.page)), request: request,
+                context: context)
         }
         batches.get(":id") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "jobs:read")
-            let batch = try await self.jobs.unary(JobsMethods.getBatch, try Self.batchRequest(context), options: Self.options(context, caller))
+            let batch = try await self.jobs.unary(
+                JobsMethods.getBatch, try Self.batchRequest(context), options: Self.options(context, caller))
             return try AuthRoutes.json(BatchJSON(batch), request: request, context: context)
         }
         batches.get(":id/jobs") { request, context -> Response in
@@ -102,12 +120,15 @@ struct JobRoutes {
             var call = try Self.listRequest(request)
             call.batchID = try context.parameters.require("id")
             let page = try await self.jobs.unary(JobsMethods.listJobs, call, options: Self.options(context, caller))
-            return try AuthRoutes.json(Page(items: page.jobs.map { JobJSON($0) }, next_page_token: Self.token(page.page)), request: request, context: context)
+            return try AuthRoutes.json(
+                Page(items: page.jobs.map { JobJSON($0) }, next_page_token: Self.token(page.page)), request: request,
+                context: context)
         }
         batches.post(":id/cancel") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "jobs:write")
-            let batch = try await self.jobs.unary(JobsMethods.cancelBatch, try Self.batchRequest(context), options: Self.options(context, caller))
+            let batch = try await self.jobs.unary(
+                JobsMethods.cancelBatch, try Self.batchRequest(context), options: Self.options(context, caller))
             return try AuthRoutes.json(BatchJSON(batch), request: request, context: context)
         }
         // The batch's results as one zip, streamed from Storage.
@@ -116,11 +137,14 @@ struct JobRoutes {
             try caller.require(scope: "jobs:read")
             try caller.require(scope: "files:read")
             let options = Self.options(context, caller)
-            let batch = try await self.jobs.unary(JobsMethods.getBatch, try Self.batchRequest(context), options: options)
+            let batch = try await self.jobs.unary(
+                JobsMethods.getBatch, try Self.batchRequest(context), options: options)
             guard !batch.outputBlobIds.isEmpty else {
                 throw EdgeError(.conflict, "no_results", "this batch has no results yet (\(batch.status))")
             }
-            return try await ZipResponse.stream(self.storage, ids: batch.outputBlobIds, name: "imageswiss-batch-\(batch.batchID.prefix(8)).zip", options: options)
+            return try await ZipResponse.stream(
+                self.storage, ids: batch.outputBlobIds, name: "imageswiss-batch-\(batch.batchID.prefix(8)).zip",
+                options: options)
         }
     }
 
@@ -131,26 +155,31 @@ struct JobRoutes {
             var call = try Self.listRequest(request)
             call.ownerID = request.uri.queryParameters["owner_id"].map(String.init) ?? "*"
             let page = try await self.jobs.unary(JobsMethods.listJobs, call, options: Self.options(context, caller))
-            return try AuthRoutes.json(Page(items: page.jobs.map { JobJSON($0, admin: true) }, next_page_token: Self.token(page.page)),
-                                       request: request, context: context)
+            return try AuthRoutes.json(
+                Page(items: page.jobs.map { JobJSON($0, admin: true) }, next_page_token: Self.token(page.page)),
+                request: request, context: context)
         }
         admin.post("jobs/:id/retry") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.requireAdmin()
-            let job = try await self.jobs.unary(JobsMethods.retryJob, try Self.jobRequest(context), options: Self.options(context, caller))
+            let job = try await self.jobs.unary(
+                JobsMethods.retryJob, try Self.jobRequest(context), options: Self.options(context, caller))
             return try AuthRoutes.json(JobJSON(job, admin: true), request: request, context: context)
         }
         admin.post("jobs/:id/cancel") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.requireAdmin()
-            let job = try await self.jobs.unary(JobsMethods.cancelJob, try Self.jobRequest(context), options: Self.options(context, caller))
+            let job = try await self.jobs.unary(
+                JobsMethods.cancelJob, try Self.jobRequest(context), options: Self.options(context, caller))
             return try AuthRoutes.json(JobJSON(job, admin: true), request: request, context: context)
         }
         admin.get("queues") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.requireAdmin()
-            let depth = try await self.jobs.unary(JobsMethods.queueDepth, JobsQueueDepthRequest(), options: Self.options(context, caller))
-            return try AuthRoutes.json(Page(items: depth.lanes.map(LaneJSON.init), next_page_token: nil), request: request, context: context)
+            let depth = try await self.jobs.unary(
+                JobsMethods.queueDepth, JobsQueueDepthRequest(), options: Self.options(context, caller))
+            return try AuthRoutes.json(
+                Page(items: depth.lanes.map(LaneJSON.init), next_page_token: nil), request: request, context: context)
         }
     }
 

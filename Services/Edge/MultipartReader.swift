@@ -33,7 +33,9 @@ struct MultipartReader {
         guard parts.first?.lowercased() == "multipart/form-data" else { return nil }
         for part in parts.dropFirst() where part.lowercased().hasPrefix("boundary=") {
             var value = String(part.dropFirst(9))
-            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 {
+                value = String(value.dropFirst().dropLast())
+            }
             return (1...70).contains(value.utf8.count) ? value : nil
         }
         return nil
@@ -49,13 +51,17 @@ struct MultipartReader {
             case .preamble:
                 guard let at = self.find(self.delimiter) else {
                     // Keep only what could still be the start of the first boundary.
-                    if self.buffer.count > self.delimiter.count { self.buffer.removeFirst(self.buffer.count - self.delimiter.count) }
+                    if self.buffer.count > self.delimiter.count {
+                        self.buffer.removeFirst(self.buffer.count - self.delimiter.count)
+                    }
                     break
                 }
                 progress = try self.afterDelimiter(at, events: &events)
             case .headers:
                 guard let end = self.find(Array("\r\n\r\n".utf8)) else {
-                    if self.buffer.count > Self.maxHeaderBytes { throw Malformed(reason: "part headers larger than 16 KiB") }
+                    if self.buffer.count > Self.maxHeaderBytes {
+                        throw Malformed(reason: "part headers larger than 16 KiB")
+                    }
                     break
                 }
                 let text = String(decoding: self.buffer[..<end], as: UTF8.self)
@@ -95,7 +101,9 @@ struct MultipartReader {
         var index = after
         while index < self.buffer.count, self.buffer[index] == 0x20 || self.buffer[index] == 0x09 { index += 1 }
         guard self.buffer.count >= index + 2 else { return false }
-        guard self.buffer[index] == 0x0D, self.buffer[index + 1] == 0x0A else { throw Malformed(reason: "a boundary is not followed by CRLF") }
+        guard self.buffer[index] == 0x0D, self.buffer[index + 1] == 0x0A else {
+            throw Malformed(reason: "a boundary is not followed by CRLF")
+        }
         self.buffer.removeFirst(index + 2)
         self.state = .headers
         return true
@@ -124,7 +132,9 @@ struct MultipartReader {
 
     private static func partBegin(headers: String) throws -> Event {
         for line in headers.split(separator: "\r\n") {
-            guard let colon = line.firstIndex(of: ":"), line[..<colon].lowercased() == "content-disposition" else { continue }
+            guard let colon = line.firstIndex(of: ":"), line[..<colon].lowercased() == "content-disposition" else {
+                continue
+            }
             let value = line[line.index(after: colon)...]
             let parameters = Self.parameters(String(value))
             guard let name = parameters["name"] else { throw Malformed(reason: "a part has no name") }
@@ -148,7 +158,16 @@ struct MultipartReader {
                 var escaped = false
                 while let c = rest.first {
                     rest = rest.dropFirst()
-                    if escaped { parsed.append(c); escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { break } else { parsed.append(c) }
+                    if escaped {
+                        parsed.append(c)
+                        escaped = false
+                    } else if c == "\\" {
+                        escaped = true
+                    } else if c == "\"" {
+                        break
+                    } else {
+                        parsed.append(c)
+                    }
                 }
             } else {
                 let end = rest.firstIndex(of: ";") ?? rest.endIndex

@@ -11,11 +11,15 @@ struct OperationJSON: Encodable {
 
     /// An operation Jobs did not mention (an older Jobs) is shown as unavailable rather than offered.
     init(_ spec: OperationSpec, availability: JobsOperationAvailability?) {
-        (self.name, self.label, self.summary, self.category, self.billing_name) = (spec.name, spec.label, spec.summary, spec.category, spec.billingName)
+        (self.name, self.label, self.summary, self.category, self.billing_name) = (
+            spec.name, spec.label, spec.summary, spec.category, spec.billingName
+        )
         self.aliases = spec.aliases
         (self.needs_provider, self.caps_resolution) = (spec.needsProvider, spec.capsResolution)
         self.available = availability?.available ?? false
-        self.unavailable_reason = self.available ? nil : (availability.map { $0.reason.isEmpty ? "unavailable" : $0.reason } ?? "unknown_to_jobs")
+        self.unavailable_reason =
+            self.available
+            ? nil : (availability.map { $0.reason.isEmpty ? "unavailable" : $0.reason } ?? "unknown_to_jobs")
         self.parameters = spec.parameters.map(ParameterJSON.init)
     }
 }
@@ -34,9 +38,12 @@ struct ParameterJSON: Encodable {
     init(_ spec: ParameterSpec) {
         (self.name, self.summary, self.required) = (spec.name, spec.summary, spec.required)
         (self.default, self.example, self.unit) = (spec.defaultValue, spec.example, spec.unit)
-        var (type, minimum, maximum, step, options, maxLength): (String, Double?, Double?, Int?, [String]?, Int?) = ("text", nil, nil, nil, nil, nil)
+        var (type, minimum, maximum, step, options, maxLength): (String, Double?, Double?, Int?, [String]?, Int?) = (
+            "text", nil, nil, nil, nil, nil
+        )
         switch spec.kind {
-        case .integer(let range, let by): (type, minimum, maximum, step) = ("integer", Double(range.lowerBound), Double(range.upperBound), by)
+        case .integer(let range, let by):
+            (type, minimum, maximum, step) = ("integer", Double(range.lowerBound), Double(range.upperBound), by)
         case .number(let range): (type, minimum, maximum) = ("number", range.lowerBound, range.upperBound)
         case .boolean: type = "boolean"
         case .choice(let values): (type, options) = ("choice", values)
@@ -44,6 +51,8 @@ struct ParameterJSON: Encodable {
         case .colour: type = "colour"
         case .fileID: type = "file_id"
         }
-        (self.type, self.minimum, self.maximum, self.step, self.options, self.max_length) = (type, minimum, maximum, step, options, maxLength)
+        (self.type, self.minimum, self.maximum, self.step, self.options, self.max_length) = (
+            type, minimum, maximum, step, options, maxLength
+        )
     }
 }

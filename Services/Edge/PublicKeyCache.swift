@@ -58,7 +58,8 @@ final class PublicKeyCache: Sendable {
     private func fetch() async {
         var fetched: PublicKeySet?
         do {
-            let response = try await self.auth.unary(AuthMethods.getPublicKeys, AuthGetPublicKeysRequest(), options: .init(timeout: .seconds(2)))
+            let response = try await self.auth.unary(
+                AuthMethods.getPublicKeys, AuthGetPublicKeysRequest(), options: .init(timeout: .seconds(2)))
             var keys: [String: Curve25519PublicKey] = [:]
             for key in response.keys where key.algorithm == AccessToken.algorithm {
                 keys[key.keyID] = try? Curve25519PublicKey(rawRepresentation: key.key)

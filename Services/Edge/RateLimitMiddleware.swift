@@ -12,12 +12,18 @@ struct RateLimitMiddleware: RouterMiddleware {
     let users: RateLimiter
     let addresses: RateLimiter
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let path = request.uri.path
         guard path.hasPrefix("/api/") || path.hasPrefix("/d/") else { return try await next(request, context) }
-        if let wait = self.addresses.admit("ip:" + context.peerAddress) ?? context.caller.flatMap({ self.users.admit("user:" + $0.userID) }) {
+        if let wait = self.addresses.admit("ip:" + context.peerAddress)
+            ?? context.caller.flatMap({ self.users.admit("user:" + $0.userID) })
+        {
             let seconds = max(1, Int(wait.rounded(.up)))
-            throw EdgeError(.tooManyRequests, "rate_limited", "too many requests; retry in \(seconds) s", headers: [.retryAfter: "\(seconds)"])
+            throw EdgeError(
+                .tooManyRequests, "rate_limited", "too many requests; retry in \(seconds) s",
+                headers: [.retryAfter: "\(seconds)"])
         }
         return try await next(request, context)
     }

@@ -10,7 +10,9 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         var response = try await next(request, context)
         Self.apply(&response.headers)
         return response
@@ -30,13 +32,18 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
 struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
     let origins: Set<String>
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let origin = request.headers[.origin], self.origins.contains(origin) else { return try await next(request, context) }
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        guard let origin = request.headers[.origin], self.origins.contains(origin) else {
+            return try await next(request, context)
+        }
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
             var response = Response(status: .noContent)
             self.allow(origin, &response.headers)
             response.headers[.accessControlAllowMethods] = "GET, HEAD, POST, PUT, PATCH, DELETE"
-            response.headers[.accessControlAllowHeaders] = "Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-File-Name, X-CSRF-Token"
+            response.headers[.accessControlAllowHeaders] =
+                "Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-File-Name, X-CSRF-Token"
             response.headers[.accessControlMaxAge] = "600"
             return response
         }

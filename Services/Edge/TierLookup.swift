@@ -11,7 +11,9 @@ struct TierLookup: Sendable {
         var options = AuthRoutes.options(context, caller)
         var tierOptions = options
         tierOptions.timeout = .seconds(2)
-        let tier = (try? await self.billing.unary(BillingMethods.getTier, BillingGetTierRequest(), options: tierOptions))?.tierID
+        let tier =
+            (try? await self.billing.unary(BillingMethods.getTier, BillingGetTierRequest(), options: tierOptions))?
+            .tierID
         options.metadata[RPCMetadata.callerTier] = tier ?? "free"
         return options
     }

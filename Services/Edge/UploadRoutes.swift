@@ -20,19 +20,22 @@ struct UploadRoutes {
             var call = StorageBeginUploadRequest()
             call.purpose = body.purpose ?? "upload"
             guard FileRoutes.uploadPurposes.contains(call.purpose) else {
-                throw EdgeError(.badRequest, "invalid_purpose", "purpose must be upload, avatar or training", field: "purpose")
+                throw EdgeError(
+                    .badRequest, "invalid_purpose", "purpose must be upload, avatar or training", field: "purpose")
             }
             call.displayName = body.name ?? ""
             call.expectedSize = body.size ?? 0
             call.expiresInSeconds = body.expires_in_seconds ?? 0
             call.idempotencyKey = request.headers[AuthRoutes.idempotencyKey] ?? ""
-            let upload = try await self.storage.unary(StorageMethods.beginUpload, call, options: await self.tiers.options(context, caller))
+            let upload = try await self.storage.unary(
+                StorageMethods.beginUpload, call, options: await self.tiers.options(context, caller))
             return try AuthRoutes.json(UploadJSON(upload), status: .created, request: request, context: context)
         }
         uploads.get(":id") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "files:write")
-            let upload = try await self.storage.unary(StorageMethods.getUpload, try Self.uploadRequest(context), options: AuthRoutes.options(context, caller))
+            let upload = try await self.storage.unary(
+                StorageMethods.getUpload, try Self.uploadRequest(context), options: AuthRoutes.options(context, caller))
             return try AuthRoutes.json(UploadJSON(upload), request: request, context: context)
         }
         uploads.put(":id") { request, context -> Response in
@@ -40,9 +43,11 @@ struct UploadRoutes {
             try caller.require(scope: "files:write")
             let options = await self.tiers.options(context, caller)
             guard let offset = request.uri.queryParameters["offset"].flatMap({ UInt64($0) }) else {
-                throw EdgeError(.badRequest, "invalid_offset", "PUT needs ?offset=<bytes already received>", field: "offset")
+                throw EdgeError(
+                    .badRequest, "invalid_offset", "PUT needs ?offset=<bytes already received>", field: "offset")
             }
-            let status = try await self.storage.unary(StorageMethods.getUpload, try Self.uploadRequest(context), options: options)
+            let status = try await self.storage.unary(
+                StorageMethods.getUpload, try Self.uploadRequest(context), options: options)
             var writer = UploadWriter(storage: self.storage, options: options, upload: status, offset: offset)
             for try await buffer in request.body { try await writer.write(buffer.readableBytesView) }
             try await writer.flush()
@@ -51,13 +56,17 @@ struct UploadRoutes {
         uploads.post(":id/commit") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "files:write")
-            let blob = try await self.storage.unary(StorageMethods.commitUpload, try Self.uploadRequest(context), options: await self.tiers.options(context, caller))
+            let blob = try await self.storage.unary(
+                StorageMethods.commitUpload, try Self.uploadRequest(context),
+                options: await self.tiers.options(context, caller))
             return try AuthRoutes.json(FileJSON(blob), status: .created, request: request, context: context)
         }
         uploads.delete(":id") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "files:write")
-            _ = try await self.storage.unary(StorageMethods.abortUpload, try Self.uploadRequest(context), options: AuthRoutes.options(context, caller))
+            _ = try await self.storage.unary(
+                StorageMethods.abortUpload, try Self.uploadRequest(context),
+                options: AuthRoutes.options(context, caller))
             return Response(status: .noContent)
         }
     }

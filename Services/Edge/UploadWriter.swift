@@ -14,7 +14,9 @@ struct UploadWriter {
     private var pending: [UInt8] = []
     private var offset: UInt64 = 0
 
-    static func begin(storage: RPCClient, options: RPCCallOptions, purpose: String, name: String, expectedSize: UInt64?) async throws -> UploadWriter {
+    static func begin(storage: RPCClient, options: RPCCallOptions, purpose: String, name: String, expectedSize: UInt64?)
+        async throws -> UploadWriter
+    {
         var request = StorageBeginUploadRequest()
         request.purpose = purpose
         request.displayName = name

@@ -6,7 +6,9 @@ import ServiceRuntime
 enum WebApp {
     static func root(_ configuration: ServiceConfiguration) throws -> String {
         if let root = configuration.string("WEB_ROOT") { return root }
-        guard let bundled = Bundle.module.resourcePath.map({ $0 + "/Public" }), FileManager.default.fileExists(atPath: bundled + "/index.html") else {
+        guard let bundled = Bundle.module.resourcePath.map({ $0 + "/Public" }),
+            FileManager.default.fileExists(atPath: bundled + "/index.html")
+        else {
             throw ConfigurationError("the web app's files are missing; set EDGE_WEB_ROOT to Services/Edge/Public")
         }
         return bundled

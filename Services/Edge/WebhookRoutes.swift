@@ -28,21 +28,25 @@ struct WebhookRoutes {
         call.url = body.url
         call.events = body.events ?? []
         call.idempotencyKey = BillingRoutes.idempotencyKey(request)
-        let webhook = try await self.jobs.unary(JobsMethods.createWebhook, call, options: JobRoutes.options(context, caller))
+        let webhook = try await self.jobs.unary(
+            JobsMethods.createWebhook, call, options: JobRoutes.options(context, caller))
         return try AuthRoutes.json(WebhookJSON(webhook), status: .created, request: request, context: context)
     }
 
     @Sendable func list(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         try caller.require(scope: "jobs:read")
-        let list = try await self.jobs.unary(JobsMethods.listWebhooks, JobsListWebhooksRequest(), options: JobRoutes.options(context, caller))
-        return try AuthRoutes.json(Page(items: list.webhooks.map(WebhookJSON.init), next_page_token: nil), request: request, context: context)
+        let list = try await self.jobs.unary(
+            JobsMethods.listWebhooks, JobsListWebhooksRequest(), options: JobRoutes.options(context, caller))
+        return try AuthRoutes.json(
+            Page(items: list.webhooks.map(WebhookJSON.init), next_page_token: nil), request: request, context: context)
     }
 
     @Sendable func delete(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         try caller.requireSession()
-        _ = try await self.jobs.unary(JobsMethods.deleteWebhook, try Self.webhook(context), options: JobRoutes.options(context, caller))
+        _ = try await self.jobs.unary(
+            JobsMethods.deleteWebhook, try Self.webhook(context), options: JobRoutes.options(context, caller))
         return Response(status: .noContent)
     }
 
@@ -50,14 +54,16 @@ struct WebhookRoutes {
     @Sendable func rotateSecret(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         try caller.requireSession()
-        let webhook = try await self.jobs.unary(JobsMethods.rotateWebhookSecret, try Self.webhook(context), options: JobRoutes.options(context, caller))
+        let webhook = try await self.jobs.unary(
+            JobsMethods.rotateWebhookSecret, try Self.webhook(context), options: JobRoutes.options(context, caller))
         return try AuthRoutes.json(WebhookJSON(webhook), request: request, context: context)
     }
 
     @Sendable func sendTest(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         try caller.require(scope: "jobs:write")
-        let delivery = try await self.jobs.unary(JobsMethods.testWebhook, try Self.webhook(context), options: JobRoutes.options(context, caller))
+        let delivery = try await self.jobs.unary(
+            JobsMethods.testWebhook, try Self.webhook(context), options: JobRoutes.options(context, caller))
         return try AuthRoutes.json(DeliveryJSON(delivery), status: .accepted, request: request, context: context)
     }
 
@@ -67,9 +73,11 @@ struct WebhookRoutes {
         var call = JobsListDeliveriesRequest()
         call.webhookID = try context.parameters.require("id")
         call.page = JobRoutes.page(request)
-        let page = try await self.jobs.unary(JobsMethods.listDeliveries, call, options: JobRoutes.options(context, caller))
-        return try AuthRoutes.json(Page(items: page.deliveries.map(DeliveryJSON.init), next_page_token: JobRoutes.token(page.page)),
-                                   request: request, context: context)
+        let page = try await self.jobs.unary(
+            JobsMethods.listDeliveries, call, options: JobRoutes.options(context, caller))
+        return try AuthRoutes.json(
+            Page(items: page.deliveries.map(DeliveryJSON.init), next_page_token: JobRoutes.token(page.page)),
+            request: request, context: context)
     }
 
     @Sendable func redeliver(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -82,7 +90,8 @@ struct WebhookRoutes {
             throw EdgeError(.notFound, "not_found", "delivery not found")
         }
         call.deliveryID = id
-        let delivery = try await self.jobs.unary(JobsMethods.redeliver, call, options: JobRoutes.options(context, caller))
+        let delivery = try await self.jobs.unary(
+            JobsMethods.redeliver, call, options: JobRoutes.options(context, caller))
         return try AuthRoutes.json(DeliveryJSON(delivery), status: .accepted, request: request, context: context)
     }
 

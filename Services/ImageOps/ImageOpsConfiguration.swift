@@ -22,15 +22,15 @@ struct ImageOpsConfiguration: Sendable {
 
     init(_ configuration: ServiceConfiguration) throws {
         self.limits.maxPixels = try configuration.int("IMAGEOPS_MAX_MEGAPIXELS", default: 50) * 1_000_000
-        self.limits.maxInputBytes = try configuration.int("IMAGEOPS_MAX_INPUT_BYTES", default: self.limits.maxInputBytes)
+        self.limits.maxInputBytes = try configuration.int(
+            "IMAGEOPS_MAX_INPUT_BYTES", default: self.limits.maxInputBytes)
         self.limits.maxFrames = try configuration.int("IMAGEOPS_MAX_FRAMES", default: self.limits.maxFrames)
         self.workers = max(1, try configuration.int("IMAGEOPS_WORKERS", default: self.workers))
         self.queue = max(0, try configuration.int("IMAGEOPS_QUEUE", default: self.queue))
         self.maxSteps = max(1, try configuration.int("IMAGEOPS_MAX_STEPS", default: self.maxSteps))
         self.ocrLanguages = configuration.string("IMAGEOPS_OCR_LANGUAGES", default: self.ocrLanguages)
         self.maxHashes = max(1, try configuration.int("IMAGEOPS_MAX_HASHES", default: self.maxHashes))
-        self.operationTimeout = try configuration.milliseconds("IMAGEOPS_OPERATION_TIMEOUT_MS", default: self.operationTimeout)
+        self.operationTimeout = try configuration.milliseconds(
+            "IMAGEOPS_OPERATION_TIMEOUT_MS", default: self.operationTimeout)
     }
 }
-
-

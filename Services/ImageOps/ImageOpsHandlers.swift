@@ -13,17 +13,22 @@ struct ImageOpsHandlers: Sendable {
         // libvips' own warnings (corrupt tiles…) into this service's log instead of bare stderr.
         VipsWarnings.route { message in logger.warning("libvips", metadata: ["message": "\(message)"]) }
         self.configuration = configuration
-        self.pool = VipsWorkPool(workers: configuration.workers, queue: configuration.queue, timeout: configuration.operationTimeout)
+        self.pool = VipsWorkPool(
+            workers: configuration.workers, queue: configuration.queue, timeout: configuration.operationTimeout)
     }
 
     func register(in router: inout RPCRouter) {
         let limits = self.configuration.limits
         let pipeline = Pipeline(limits: limits, maxSteps: self.configuration.maxSteps)
         router.register(ImageOpsMethods.inspect) { request, _ in
-            try await self.pool.run { _ in try Self.mapped { try Inspector.info(of: Array(request.image), limits: limits) } }
+            try await self.pool.run { _ in
+                try Self.mapped { try Inspector.info(of: Array(request.image), limits: limits) }
+            }
         }
         router.register(ImageOpsMethods.process) { request, _ in
-            try await self.pool.run { killSwitch in try Self.mapped { try pipeline.run(request, killSwitch: killSwitch) } }
+            try await self.pool.run { killSwitch in
+                try Self.mapped { try pipeline.run(request, killSwitch: killSwitch) }
+            }
         }
         router.register(ImageOpsMethods.hash) { request, _ in
             try await self.pool.run { _ in

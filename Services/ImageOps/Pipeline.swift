@@ -31,7 +31,8 @@ struct Pipeline {
 
     func run(_ request: ImageOpsProcessRequest, killSwitch: KillSwitch) throws -> ImageOpsProcessResponse {
         guard request.steps.count <= self.maxSteps else {
-            throw RPCError(.invalidArgument, "a pipeline has at most \(self.maxSteps) steps, not \(request.steps.count)")
+            throw RPCError(
+                .invalidArgument, "a pipeline has at most \(self.maxSteps) steps, not \(request.steps.count)")
         }
         let input = Array(request.image)
         var steps = PipelineStage.ordered(request.steps)[...]
@@ -40,9 +41,11 @@ struct Pipeline {
         if let first = steps.first, first.operation == "resize" || first.operation == "thumbnail" {
             let box = try ResizeBox(first)
             if box.crop == .none, box.size == .down || box.size == .both {
-                image = try VipsImage.fit(input, width: box.width, height: box.height, enlarge: box.size == .both, limits: self.limits)
+                image = try VipsImage.fit(
+                    input, width: box.width, height: box.height, enlarge: box.size == .both, limits: self.limits)
             } else {
-                image = try VipsImage.thumbnail(input, width: box.width, height: box.height, size: box.size, crop: box.crop, limits: self.limits)
+                image = try VipsImage.thumbnail(
+                    input, width: box.width, height: box.height, size: box.size, crop: box.crop, limits: self.limits)
             }
             steps = steps.dropFirst()
         } else {
@@ -76,19 +79,27 @@ struct Pipeline {
         return width >= height ? (width * cap / height + 1, cap) : (cap, height * cap / width + 1)
     }
 
-    private func apply(_ step: ImageOpsStep, to image: VipsImage, overlay: Data, output: inout OutputSettings) throws -> VipsImage {
+    private func apply(_ step: ImageOpsStep, to image: VipsImage, overlay: Data, output: inout OutputSettings) throws
+        -> VipsImage
+    {
         let p = Parameters(step)
         switch step.operation {
         case "resize", "thumbnail":
             let box = try ResizeBox(step)
             return try image.thumbnail(width: box.width, height: box.height, size: box.size, crop: box.crop)
         case "crop":
-            return try image.cropped(left: try p.int("left"), top: try p.int("top"), width: try p.int("width"), height: try p.int("height"))
+            return try image.cropped(
+                left: try p.int("left"), top: try p.int("top"), width: try p.int("width"), height: try p.int("height"))
         case "smartcrop":
-            let width = min(try p.int("width"), image.width), height = min(try p.int("height"), image.height)
-            return try VipsOperationCall.run("smartcrop", [
-                ("input", .image(image)), ("width", .int(width)), ("height", .int(height)), ("interesting", .text("attention")),
-            ]) { try $0.image() }
+            let width = min(try p.int("width"), image.width)
+            let height = min(try p.int("height"), image.height)
+            return try VipsOperationCall.run(
+                "smartcrop",
+                [
+                    ("input", .image(image)), ("width", .int(width)), ("height", .int(height)),
+                    ("interesting", .text("attention")),
+                ]
+            ) { try $0.image() }
         case "rotate": return try image.rotated(degrees: try p.int("degrees"))
         case "flip": return try image.flipped(horizontal: (p.string("direction") ?? "horizontal") == "horizontal")
         case "autoorient": return try image.autoOriented()
@@ -96,7 +107,8 @@ struct Pipeline {
         case "blur": return try image.blurred(sigma: try p.double("sigma"))
         case "sharpen": return try image.sharpened(sigma: try p.optionalDouble("sigma") ?? 1)
         case "adjust":
-            return try image.adjusted(brightness: try p.optionalDouble("brightness") ?? 0, contrast: try p.optionalDouble("contrast") ?? 1)
+            return try image.adjusted(
+                brightness: try p.optionalDouble("brightness") ?? 0, contrast: try p.optionalDouble("contrast") ?? 1)
         case "gamma": return try image.gammaCorrected(try p.double("gamma"))
         case "sepia": return try image.sepia()
         case "enhance", "restore": return try image.enhanced()
@@ -105,14 +117,22 @@ struct Pipeline {
             let opacity = try p.optionalDouble("opacity") ?? 0.5
             let position = p.string("position") ?? "southeast"
             guard let placement = WatermarkPlacement(rawValue: position == "center" ? "centre" : position) else {
-                throw RPCError(.invalidArgument, "watermark.position must be one of \(WatermarkPlacement.allCases.map(\.rawValue)), not '\(position)'")
+                throw RPCError(
+                    .invalidArgument,
+                    "watermark.position must be one of \(WatermarkPlacement.allCases.map(\.rawValue)), not '\(position)'"
+                )
             }
             if p.bool("image") {
-                guard !overlay.isEmpty else { throw RPCError(.invalidArgument, "watermark with image=true needs the request's overlay image") }
+                guard !overlay.isEmpty else {
+                    throw RPCError(.invalidArgument, "watermark with image=true needs the request's overlay image")
+                }
                 return try image.watermarked(
-                    image: Array(overlay), scale: try p.optionalDouble("scale") ?? 0.25, opacity: opacity, placement: placement, limits: self.limits)
+                    image: Array(overlay), scale: try p.optionalDouble("scale") ?? 0.25, opacity: opacity,
+                    placement: placement, limits: self.limits)
             }
-            guard let text = p.string("text") else { throw RPCError(.invalidArgument, "watermark needs 'text' or image=true") }
+            guard let text = p.string("text") else {
+                throw RPCError(.invalidArgument, "watermark needs 'text' or image=true")
+            }
             return try image.watermarked(
                 text: text, fontSize: try p.optionalInt("font_size"), colour: try p.colour("color") ?? (255, 255, 255),
                 opacity: opacity, placement: placement)
@@ -186,7 +206,9 @@ struct Parameters {
     func string(_ name: String) -> String? { self.step.parameters[name] }
 
     func int(_ name: String) throws -> Int {
-        guard let value = try self.optionalInt(name) else { throw RPCError(.invalidArgument, "\(self.step.operation) needs '\(name)'") }
+        guard let value = try self.optionalInt(name) else {
+            throw RPCError(.invalidArgument, "\(self.step.operation) needs '\(name)'")
+        }
         return value
     }
 
@@ -199,7 +221,9 @@ struct Parameters {
     }
 
     func double(_ name: String) throws -> Double {
-        guard let value = try self.optionalDouble(name) else { throw RPCError(.invalidArgument, "\(self.step.operation) needs '\(name)'") }
+        guard let value = try self.optionalDouble(name) else {
+            throw RPCError(.invalidArgument, "\(self.step.operation) needs '\(name)'")
+        }
         return value
     }
 
@@ -216,7 +240,8 @@ struct Parameters {
         guard let text = self.string(name) else { return nil }
         let hex = text.hasPrefix("#") ? String(text.dropFirst()) : text
         guard hex.count == 6, let value = Int(hex, radix: 16) else {
-            throw RPCError(.invalidArgument, "\(self.step.operation).\(name) must be a hex colour like ff8800, not '\(text)'")
+            throw RPCError(
+                .invalidArgument, "\(self.step.operation).\(name) must be a hex colour like ff8800, not '\(text)'")
         }
         return (value >> 16, (value >> 8) & 0xFF, value & 0xFF)
     }

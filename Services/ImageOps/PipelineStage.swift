@@ -6,7 +6,9 @@ extension PipelineStage {
     static func ordered(_ steps: [ImageOpsStep]) -> [ImageOpsStep] {
         steps.enumerated()
             .sorted {
-                (OperationCatalog.stage(ofStep: $0.element.operation), $0.offset) < (OperationCatalog.stage(ofStep: $1.element.operation), $1.offset)
+                (OperationCatalog.stage(ofStep: $0.element.operation), $0.offset) < (
+                    OperationCatalog.stage(ofStep: $1.element.operation), $1.offset
+                )
             }
             .map(\.element)
     }

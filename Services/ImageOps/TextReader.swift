@@ -10,11 +10,14 @@ struct TextReader {
 
     func read(_ request: ImageOpsOcrRequest) throws -> ImageOpsOcrResult {
         let image = try VipsImage.load(Array(request.image), limits: self.limits).autoOriented().grayscale()
-        let grey = try VipsOperationCall.run("extract_band", [("in", .image(image)), ("band", .int(0))]) { try $0.image() }
+        let grey = try VipsOperationCall.run("extract_band", [("in", .image(image)), ("band", .int(0))]) {
+            try $0.image()
+        }
         let languages = request.languages.isEmpty ? self.defaultLanguages : request.languages
         let recognized: RecognizedText
         do {
-            recognized = try TextRecognizer.recognize(greyPixels: grey.pixelBytes(), width: grey.width, height: grey.height, languages: languages)
+            recognized = try TextRecognizer.recognize(
+                greyPixels: grey.pixelBytes(), width: grey.width, height: grey.height, languages: languages)
         } catch let error as OCRError {
             throw RPCError(.invalidArgument, error.description)
         }

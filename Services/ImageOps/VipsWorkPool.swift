@@ -30,7 +30,8 @@ final class VipsWorkPool: Sendable {
         guard admittedNow else {
             var retry = CommonRetryInfo()
             retry.retryAfterMillis = 200
-            throw RPCError(.resourceExhausted, "image workers are busy; retry shortly", details: [RPCErrorDetail(retry)])
+            throw RPCError(
+                .resourceExhausted, "image workers are busy; retry shortly", details: [RPCErrorDetail(retry)])
         }
         defer { self.admitted.withLockedValue { $0 -= 1 } }
         let killSwitch = KillSwitch()
@@ -45,7 +46,7 @@ final class VipsWorkPool: Sendable {
             } onCancel: {
                 killSwitch.fire()
             }
-        } catch where killSwitch.fired {
+        } catch  where killSwitch.fired {
             throw RPCError(.deadlineExceeded, "the image operation was stopped after its time limit")
         }
     }

@@ -17,7 +17,8 @@ struct BatchCounting: Service {
     let logger: Logger
 
     func run() async throws {
-        await repeatUntilShutdown(every: self.interval, logger: self.logger, failure: "counting batch progress failed") {
+        await repeatUntilShutdown(every: self.interval, logger: self.logger, failure: "counting batch progress failed")
+        {
             try await self.database.execute("SELECT jobs_count_batches()")
         }
         // What the last round did not see is counted by the next process to start.

@@ -26,7 +26,8 @@ import Postgres
 /// Runs of this worker that finished and whose end is being written (`$5`) do not count: a claim
 /// made while they were still running found their user at the limit and came back empty.
 enum ClaimStatements {
-    static let claim = PostgresPreparedStatement("""
+    static let claim = PostgresPreparedStatement(
+        """
         WITH busy AS MATERIALIZED (
             SELECT owner_id, count(*) AS running FROM job_queue
             WHERE worker IS NOT NULL AND job_id <> ALL ($5::uuid[]) GROUP BY owner_id

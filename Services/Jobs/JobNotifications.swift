@@ -50,7 +50,8 @@ final class JobNotifications: Service, Sendable {
     }
 
     func run() async throws {
-        let listener = try PostgresListener(configuration: self.database.configuration, channels: ["jobs_queued", "job_events"], logger: self.logger)
+        let listener = try PostgresListener(
+            configuration: self.database.configuration, channels: ["jobs_queued", "job_events"], logger: self.logger)
         let ticker = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: Self.tick)

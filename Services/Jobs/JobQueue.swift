@@ -48,10 +48,15 @@ struct JobQueue: Sendable {
     /// worker is claiming and users already at their running limit (not counting `finished`, runs of
     /// this worker that ended and are being recorded). `bounded`: read at most JOBS_CLAIM_WINDOW
     /// entries from the queue's head (see `ClaimStatements`).
-    func claim(worker: String, limit: Int, finished: some Collection<UUID>, bounded: Bool) async throws -> [ClaimedJob] {
+    func claim(worker: String, limit: Int, finished: some Collection<UUID>, bounded: Bool) async throws -> [ClaimedJob]
+    {
         let window: Int? = bounded ? self.configuration.claimWindow : nil
-        let rows = try await self.queueConnections.claims.query(ClaimStatements.claim, [worker, limit, self.configuration.maxRunningPerUser, self.leaseSeconds,
-                                                                         PostgresTextArray.literal(finished.map { $0.lowercasedText }), window])
+        let rows = try await self.queueConnections.claims.query(
+            ClaimStatements.claim,
+            [
+                worker, limit, self.configuration.maxRunningPerUser, self.leaseSeconds,
+                PostgresTextArray.literal(finished.map { $0.lowercasedText }), window,
+            ])
         try self.announce(rows)
         // A batch's jobs share their steps: each distinct text is decoded once.
         var steps: [String: [JobsStep]] = [:]
@@ -59,11 +64,12 @@ struct JobQueue: Sendable {
             let text: String = try row.decode("steps")
             let decoded = try steps[text] ?? StepsJSON.decode(text)
             steps[text] = decoded
-            return ClaimedJob(id: try row.decode("id"), ownerID: try row.decode("owner_id"), tier: try row.decode("tier"),
-                       steps: decoded,
-                       inputs: PostgresTextArray.plainElements(try row.decode("inputs")),
-                       attempt: try row.decode("attempt"), maxOutputEdge: try row.decode("max_output_edge"),
-                       deleteOriginals: try row.decode("delete_originals"))
+            return ClaimedJob(
+                id: try row.decode("id"), ownerID: try row.decode("owner_id"), tier: try row.decode("tier"),
+                steps: decoded,
+                inputs: PostgresTextArray.plainElements(try row.decode("inputs")),
+                attempt: try row.decode("attempt"), maxOutputEdge: try row.decode("max_output_edge"),
+                deleteOriginals: try row.decode("delete_originals"))
         }
     }
 
@@ -91,7 +97,8 @@ struct JobQueue: Sendable {
     /// canceled or taken over, and their runs should stop).
     func renew(worker: String, ids: [UUID]) async throws -> Set<UUID> {
         guard !ids.isEmpty else { return [] }
-        let rows = try await self.database.query("""
+        let rows = try await self.database.query(
+            """
             WITH mine AS (\(Self.lockedRuns))
             UPDATE job_queue q SET lease_expires = now() + $3 * interval '1 second' FROM mine WHERE q.job_id = mine.id RETURNING q.job_id AS id
             """, [worker, PostgresTextArray.literal(ids.map { $0.lowercasedText }), self.leaseSeconds])
@@ -101,7 +108,8 @@ struct JobQueue: Sendable {
     /// Records how far a run got, while its job is still this worker's (`status` is rechecked on
     /// the row a concurrent cancel left, so a canceled job keeps its message).
     func progress(_ id: UUID, worker: String, percent: Int, message: String) async throws {
-        try await self.database.execute("""
+        try await self.database.execute(
+            """
             UPDATE jobs SET progress_percent = $3, progress_message = $4, updated_at = now()
             WHERE id = $1 AND status = 'queued' AND EXISTS (SELECT 1 FROM job_queue WHERE job_id = $1 AND worker = $2)
             """, [id, worker, percent, message])
@@ -111,7 +119,8 @@ struct JobQueue: Sendable {
     /// The completion (see `succeed`); prepared like the claim, and like it looks rows up by
     /// `= ANY (ARRAY(…))` only (see `ClaimStatements`). The array reads all of `mine` — every row
     /// locked, in id order — before the DELETE starts.
-    private static let succeedStatement = PostgresPreparedStatement("""
+    private static let succeedStatement = PostgresPreparedStatement(
+        """
         WITH mine AS (\(Self.lockedRuns)), gone AS (
             DELETE FROM job_queue q WHERE q.job_id = ANY (ARRAY(SELECT id FROM mine)) RETURNING q.job_id, q.started_at
         )
@@ -126,19 +135,26 @@ struct JobQueue: Sendable {
 
     /// Marks finished runs succeeded, in one statement. Answers the jobs that were still this
     /// worker's (a run whose lease was lost, or canceled meanwhile, counts for nothing).
-    func succeed(worker: String, _ finished: [(UUID, JobOutcome)]) async throws -> (succeeded: Set<UUID>, unsettled: [Unsettled]) {
+    func succeed(worker: String, _ finished: [(UUID, JobOutcome)]) async throws -> (
+        succeeded: Set<UUID>, unsettled: [Unsettled]
+    ) {
         guard !finished.isEmpty else { return ([], []) }
-        let rows = try await self.queueConnections.ends.query(Self.succeedStatement, [worker, PostgresTextArray.literal(finished.map { $0.0.lowercasedText }),
-                  PostgresTextArray.literal(finished.map { PostgresTextArray.literal($0.1.outputs) }),
-                  PostgresTextArray.literal(finished.map { PostgresTextArray.literal($0.1.thumbnails) }),
-                  PostgresTextArray.literal(finished.map { $0.1.resultJSON })])
+        let rows = try await self.queueConnections.ends.query(
+            Self.succeedStatement,
+            [
+                worker, PostgresTextArray.literal(finished.map { $0.0.lowercasedText }),
+                PostgresTextArray.literal(finished.map { PostgresTextArray.literal($0.1.outputs) }),
+                PostgresTextArray.literal(finished.map { PostgresTextArray.literal($0.1.thumbnails) }),
+                PostgresTextArray.literal(finished.map { $0.1.resultJSON }),
+            ])
         try self.announce(rows)
         return (Set(try rows.map { try $0.decode("id", as: UUID.self) }), try Self.unsettled(rows))
     }
 
     /// A run failed: queued again after a backoff when another attempt may help, failed otherwise.
     func fail(_ id: UUID, attempt: Int, worker: String, error: JobRunError) async throws -> [Unsettled] {
-        let rows = try await self.database.query("""
+        let rows = try await self.database.query(
+            """
             WITH mine AS (
                 SELECT job_id, started_at FROM job_queue WHERE job_id = $1 AND worker = $2 FOR UPDATE
             ), decision AS (
@@ -156,8 +172,12 @@ struct JobQueue: Sendable {
                 last_error = $5, updated_at = now()
             FROM decision d WHERE j.id = d.id
             RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
-            """, [id, worker, error.retryable, self.retryDelayMilliseconds(error, attempt: attempt), String(error.description.prefix(2000)),
-                  error.consumesAttempt])
+            """,
+            [
+                id, worker, error.retryable, self.retryDelayMilliseconds(error, attempt: attempt),
+                String(error.description.prefix(2000)),
+                error.consumesAttempt,
+            ])
         try self.announce(rows)
         return try Self.unsettled(rows)
     }
@@ -165,7 +185,9 @@ struct JobQueue: Sendable {
     /// Full jitter over an exponential backoff; a provider's Retry-After is the floor.
     private func retryDelayMilliseconds(_ error: JobRunError, attempt: Int) -> Int64 {
         // A saturated service said when to come back: then, give or take, not a growing backoff.
-        if !error.consumesAttempt, let wait = error.retryAfter?.milliseconds, wait > 0 { return wait + Int64.random(in: 0...wait) }
+        if !error.consumesAttempt, let wait = error.retryAfter?.milliseconds, wait > 0 {
+            return wait + Int64.random(in: 0...wait)
+        }
         let base = max(1, self.configuration.retryDelay.milliseconds)
         let cap = max(base, self.configuration.maxRetryDelay.milliseconds)
         let exponential = min(cap, base << Int64(min(max(attempt - 1, 0), 20)))
@@ -180,7 +202,8 @@ struct JobQueue: Sendable {
             self.notifications.changed(ids)
             self.notifications.queued()
         }
-        try await self.database.execute("""
+        try await self.database.execute(
+            """
             WITH mine AS (\(Self.lockedRuns)), requeued AS (
                 UPDATE job_queue q SET worker = NULL, lease_expires = NULL, run_after = now() FROM mine WHERE q.job_id = mine.id
                 RETURNING q.job_id
@@ -192,7 +215,8 @@ struct JobQueue: Sendable {
 
     /// Running jobs whose lease expired (their worker died): queued again, or failed after the last attempt.
     func reapExpiredLeases() async throws -> [Unsettled] {
-        let rows = try await self.database.query("""
+        let rows = try await self.database.query(
+            """
             WITH expired AS (
                 SELECT job_id, started_at FROM job_queue
                 WHERE worker IS NOT NULL AND lease_expires < now() ORDER BY lease_expires LIMIT 500 FOR UPDATE SKIP LOCKED
@@ -213,7 +237,8 @@ struct JobQueue: Sendable {
 
     /// Queued jobs past their deadline: expired, charged nothing.
     func expireOverdue() async throws -> [Unsettled] {
-        let rows = try await self.database.query("""
+        let rows = try await self.database.query(
+            """
             WITH overdue AS (
                 DELETE FROM job_queue WHERE job_id IN (
                     SELECT job_id FROM job_queue WHERE worker IS NULL AND deadline < now() ORDER BY deadline LIMIT 500 FOR UPDATE SKIP LOCKED
@@ -231,7 +256,8 @@ struct JobQueue: Sendable {
 
     /// Cancels a queued or running job of `owner` (nil: an admin); a final job is answered as it is.
     func cancel(_ id: UUID, owner: String?) async throws -> [Unsettled] {
-        let rows = try await self.database.query("""
+        let rows = try await self.database.query(
+            """
             WITH live AS (
                 DELETE FROM job_queue WHERE job_id = $1 AND ($2::text IS NULL OR owner_id = $2) RETURNING job_id, worker, started_at
             )
@@ -246,23 +272,30 @@ struct JobQueue: Sendable {
 
     /// Jobs final for a while whose credits are still pending (the settler's backlog).
     func unsettled(olderThan age: Duration) async throws -> [Unsettled] {
-        try Self.unsettled(try await self.database.query("""
-            SELECT id, owner_id, hold_id, credits, quoted_credits FROM jobs
-            WHERE credits IN ('capture_pending', 'release_pending') AND updated_at < now() - $1 * interval '1 millisecond'
-            ORDER BY updated_at LIMIT 200
-            """, [age.milliseconds]))
+        try Self.unsettled(
+            try await self.database.query(
+                """
+                SELECT id, owner_id, hold_id, credits, quoted_credits FROM jobs
+                WHERE credits IN ('capture_pending', 'release_pending') AND updated_at < now() - $1 * interval '1 millisecond'
+                ORDER BY updated_at LIMIT 200
+                """, [age.milliseconds]))
     }
 
     /// Records what Billing answered for settled jobs, in one statement.
     func markSettled(_ jobs: [(id: UUID, captured: Bool, note: String?)]) async throws {
         guard !jobs.isEmpty else { return }
-        try await self.database.execute("""
+        try await self.database.execute(
+            """
             UPDATE jobs SET credits = s.credits, charged_credits = CASE WHEN s.credits = 'captured' THEN charged_credits ELSE 0 END,
                 last_error = coalesce(s.note, last_error)
             FROM unnest($1::uuid[], $2::text[], $3::text[]) AS s(id, credits, note)
             WHERE jobs.id = s.id AND jobs.credits IN ('capture_pending', 'release_pending')
-            """, [PostgresTextArray.literal(jobs.map(\.id.lowercasedText)), PostgresTextArray.literal(jobs.map { $0.captured ? "captured" : "released" }),
-                  PostgresTextArray.literal(jobs.map(\.note))])
+            """,
+            [
+                PostgresTextArray.literal(jobs.map(\.id.lowercasedText)),
+                PostgresTextArray.literal(jobs.map { $0.captured ? "captured" : "released" }),
+                PostgresTextArray.literal(jobs.map(\.note)),
+            ])
     }
 
     /// VACUUMs (and analyzes) `job_queue` when it holds more than `deadRows` dead row versions. Every
@@ -271,8 +304,10 @@ struct JobQueue: Sendable {
     /// database about once a minute, and in a 200,000-job drain claims took 2–6 ms reading them
     /// instead of about 1 ms. A vacuum under way in another process is not waited for.
     func vacuum(ifDeadRowsExceed deadRows: Int) async throws {
-        let dead: Int64 = try await self.database.query(
-            "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = 'job_queue'::regclass").first?.decode("n_dead_tup") ?? 0
+        let dead: Int64 =
+            try await self.database.query(
+                "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = 'job_queue'::regclass"
+            ).first?.decode("n_dead_tup") ?? 0
         guard dead > deadRows else { return }
         try await self.database.execute("VACUUM (ANALYZE, SKIP_LOCKED) job_queue")
     }
@@ -281,7 +316,9 @@ struct JobQueue: Sendable {
     private func announce(_ rows: [PostgresRow]) throws {
         guard !rows.isEmpty else { return }
         self.notifications.changed(try rows.map { try $0.decode("id", as: UUID.self) })
-        if rows.first?.columnNames.contains("status") == true, try rows.contains(where: { try $0.decode("status", as: String.self) == "queued" }) {
+        if rows.first?.columnNames.contains("status") == true,
+            try rows.contains(where: { try $0.decode("status", as: String.self) == "queued" })
+        {
             self.notifications.queued()
         }
     }
@@ -289,9 +326,12 @@ struct JobQueue: Sendable {
     private static func unsettled(_ rows: [PostgresRow]) throws -> [Unsettled] {
         try rows.compactMap { row in
             let credits: String = try row.decode("credits")
-            guard credits == "capture_pending" || credits == "release_pending", let hold: String = try row.decodeIfPresent("hold_id") else { return nil }
-            return Unsettled(id: try row.decode("id"), ownerID: try row.decode("owner_id"), holdID: hold,
-                             capture: credits == "capture_pending", amount: try row.decode("quoted_credits"))
+            guard credits == "capture_pending" || credits == "release_pending",
+                let hold: String = try row.decodeIfPresent("hold_id")
+            else { return nil }
+            return Unsettled(
+                id: try row.decode("id"), ownerID: try row.decode("owner_id"), holdID: hold,
+                capture: credits == "capture_pending", amount: try row.decode("quoted_credits"))
         }
     }
 }

@@ -29,7 +29,9 @@ enum JobRecord {
         status: "j.status", message: "j.progress_message", attempts: "j.attempts", worker: "NULL::text",
         started: "j.started_at", updated: "j.updated_at")
 
-    private static func columns(status: String, message: String, attempts: String, worker: String, started: String, updated: String) -> String {
+    private static func columns(
+        status: String, message: String, attempts: String, worker: String, started: String, updated: String
+    ) -> String {
         """
         j.id, j.owner_id, j.batch_id, j.tool, j.steps::text AS steps, j.input_blob_ids::text AS inputs,
         j.output_blob_ids::text AS outputs, j.thumbnail_blob_ids::text AS thumbnails, j.result_json, j.lane, \(status) AS status,
@@ -84,7 +86,9 @@ enum StepsJSON {
     static func encode(_ steps: [JobsStep]) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(steps.map { Step(operation: $0.operation, parameters: $0.parameters) }), as: UTF8.self)
+        return String(
+            decoding: try encoder.encode(steps.map { Step(operation: $0.operation, parameters: $0.parameters) }),
+            as: UTF8.self)
     }
 
     static func decode(_ text: String) throws -> [JobsStep] {

@@ -43,8 +43,11 @@ struct JobRunner: Sendable {
         if let operation = tool.ai {
             input = try await self.readInput(job)
             try await progress(30, "processing")
-            guard let provider = self.providers.provider(for: operation) else { throw JobRunError.permanent("no provider for \(operation) any more") }
-            let image = try await provider.run(operation, input: input?.1, parameters: tool.aiParameters, isCanceled: isCanceled)
+            guard let provider = self.providers.provider(for: operation) else {
+                throw JobRunError.permanent("no provider for \(operation) any more")
+            }
+            let image = try await provider.run(
+                operation, input: input?.1, parameters: tool.aiParameters, isCanceled: isCanceled)
             try await progress(60, "finishing")
             processed = try await self.imageCalls.withPermit { try await self.process(image, tool: tool, job: job) }
         } else {
@@ -58,8 +61,9 @@ struct JobRunner: Sendable {
         try await progress(80, "storing the result")
         let name = Self.outputName(input: input?.0.displayName, tool: tool.name, contentType: processed.contentType)
         let output = try await self.call("storing the result") {
-            try await self.storage.write(processed.image, owner: job.ownerID, purpose: "result", name: name,
-                                         key: "job:\(job.id.lowercasedText):\(job.attempt):output")
+            try await self.storage.write(
+                processed.image, owner: job.ownerID, purpose: "result", name: name,
+                key: "job:\(job.id.lowercasedText):\(job.attempt):output")
         }
         let thumbnail = try await self.thumbnail(of: processed, output: output, job: job)
         return JobOutcome(outputs: [output.blobID], thumbnails: [thumbnail])
@@ -82,7 +86,9 @@ struct JobRunner: Sendable {
         }
         request.maxOutputEdge = tool.capsResolution ? UInt32(job.maxOutputEdge) : 0
         if let overlay = tool.pipeline.compactMap({ $0.parameters["overlay_blob_id"] }).first {
-            request.overlay = try await self.call("reading the watermark") { try await self.storage.read(overlay, owner: job.ownerID).1 }
+            request.overlay = try await self.call("reading the watermark") {
+                try await self.storage.read(overlay, owner: job.ownerID).1
+            }
         }
         return try await self.call("processing") {
             try await self.imageOps.unary(ImageOpsMethods.process, request, options: .init(timeout: .seconds(120)))
@@ -90,7 +96,9 @@ struct JobRunner: Sendable {
     }
 
     /// A gallery preview when the output is large; the output itself otherwise.
-    private func thumbnail(of processed: ImageOpsProcessResponse, output: StorageBlob, job: ClaimedJob) async throws -> String {
+    private func thumbnail(of processed: ImageOpsProcessResponse, output: StorageBlob, job: ClaimedJob) async throws
+        -> String
+    {
         let edge = self.configuration.thumbnailEdge
         guard edge > 0, max(processed.info.width, processed.info.height) > UInt32(edge) else { return output.blobID }
         var request = ImageOpsProcessRequest()
@@ -103,33 +111,49 @@ struct JobRunner: Sendable {
         convert.parameters = ["format": "webp", "quality": "70"]
         request.steps = [resize, convert]
         let small = try await self.imageCalls.withPermit {
-            try await self.call("making the thumbnail") { try await self.imageOps.unary(ImageOpsMethods.process, request) }
+            try await self.call("making the thumbnail") {
+                try await self.imageOps.unary(ImageOpsMethods.process, request)
+            }
         }
         return try await self.call("storing the thumbnail") {
-            try await self.storage.write(small.image, owner: job.ownerID, purpose: "thumbnail", name: "thumbnail.webp",
-                                         key: "job:\(job.id.lowercasedText):\(job.attempt):thumbnail").blobID
+            try await self.storage.write(
+                small.image, owner: job.ownerID, purpose: "thumbnail", name: "thumbnail.webp",
+                key: "job:\(job.id.lowercasedText):\(job.attempt):thumbnail"
+            ).blobID
         }
     }
 
     private func ocr(_ job: ClaimedJob, step: JobsStep) async throws -> JobOutcome {
         guard let id = job.inputs.first else { throw JobRunError.permanent("ocr needs an input picture") }
         let (blob, result) = try await self.imageCalls.withPermit {
-            let (blob, data) = try await self.call("reading the input") { try await self.storage.read(id, owner: job.ownerID) }
+            let (blob, data) = try await self.call("reading the input") {
+                try await self.storage.read(id, owner: job.ownerID)
+            }
             var request = ImageOpsOcrRequest()
             request.image = data
             request.languages = step.parameters["languages"] ?? ""
-            return (blob, try await self.call("reading the text") {
-                try await self.imageOps.unary(ImageOpsMethods.ocr, request, options: .init(timeout: .seconds(120)))
-            })
+            return (
+                blob,
+                try await self.call("reading the text") {
+                    try await self.imageOps.unary(ImageOpsMethods.ocr, request, options: .init(timeout: .seconds(120)))
+                }
+            )
         }
         let words: [[String: Any]] = result.words.map {
-            ["text": $0.text, "confidence": Double($0.confidence), "left": $0.left, "top": $0.top, "width": $0.width, "height": $0.height]
+            [
+                "text": $0.text, "confidence": Double($0.confidence), "left": $0.left, "top": $0.top, "width": $0.width,
+                "height": $0.height,
+            ]
         }
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: ["text": result.text, "words": words], options: [.sortedKeys]), as: UTF8.self)
+        let json = String(
+            decoding: try JSONSerialization.data(
+                withJSONObject: ["text": result.text, "words": words], options: [.sortedKeys]), as: UTF8.self)
         let stem = (blob.displayName as NSString).deletingPathExtension
         let output = try await self.call("storing the text") {
-            try await self.storage.write(Data(json.utf8), owner: job.ownerID, purpose: "result", name: (stem.isEmpty ? "image" : stem) + ".ocr.json",
-                                         key: "job:\(job.id.lowercasedText):\(job.attempt):output")
+            try await self.storage.write(
+                Data(json.utf8), owner: job.ownerID, purpose: "result",
+                name: (stem.isEmpty ? "image" : stem) + ".ocr.json",
+                key: "job:\(job.id.lowercasedText):\(job.attempt):output")
         }
         return JobOutcome(outputs: [output.blobID], resultJSON: json)
     }
@@ -138,17 +162,26 @@ struct JobRunner: Sendable {
     private func deduplicate(_ job: ClaimedJob) async throws -> JobOutcome {
         var hashes: [UInt64] = []
         for id in job.inputs {
-            hashes.append(try await self.imageCalls.withPermit {
-                var request = ImageOpsInspectRequest()
-                request.image = try await self.call("reading an input") { try await self.storage.read(id, owner: job.ownerID).1 }
-                return try await self.call("hashing") { try await self.imageOps.unary(ImageOpsMethods.hash, request) }.dhash
-            })
+            hashes.append(
+                try await self.imageCalls.withPermit {
+                    var request = ImageOpsInspectRequest()
+                    request.image = try await self.call("reading an input") {
+                        try await self.storage.read(id, owner: job.ownerID).1
+                    }
+                    return try await self.call("hashing") {
+                        try await self.imageOps.unary(ImageOpsMethods.hash, request)
+                    }.dhash
+                })
         }
         var request = ImageOpsGroupDuplicatesRequest()
         request.hashes = hashes
-        let groups = try await self.call("grouping") { try await self.imageOps.unary(ImageOpsMethods.groupDuplicates, request) }
+        let groups = try await self.call("grouping") {
+            try await self.imageOps.unary(ImageOpsMethods.groupDuplicates, request)
+        }
         let named = groups.groups.map { $0.indexes.map { job.inputs[Int($0)] } }
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: ["groups": named], options: [.sortedKeys]), as: UTF8.self)
+        let json = String(
+            decoding: try JSONSerialization.data(withJSONObject: ["groups": named], options: [.sortedKeys]),
+            as: UTF8.self)
         return JobOutcome(resultJSON: json)
     }
 
@@ -173,17 +206,18 @@ struct JobRunner: Sendable {
     /// "holiday.jpg" + "convert+resize" as webp → "holiday-convert+resize.webp".
     static func outputName(input: String?, tool: String, contentType: String) -> String {
         let stem = ((input ?? "") as NSString).deletingPathExtension
-        let ext = switch contentType {
-        case "image/jpeg": "jpg"
-        case "image/png": "png"
-        case "image/webp": "webp"
-        case "image/avif": "avif"
-        case "image/heic", "image/heif": "heic"
-        case "image/gif": "gif"
-        case "image/tiff": "tiff"
-        case "image/jxl": "jxl"
-        default: "bin"
-        }
+        let ext =
+            switch contentType {
+            case "image/jpeg": "jpg"
+            case "image/png": "png"
+            case "image/webp": "webp"
+            case "image/avif": "avif"
+            case "image/heic", "image/heif": "heic"
+            case "image/gif": "gif"
+            case "image/tiff": "tiff"
+            case "image/jxl": "jxl"
+            default: "bin"
+            }
         return "\(stem.isEmpty ? "image" : stem)-\(tool).\(ext)"
     }
 }

@@ -72,7 +72,8 @@ struct JobsConfiguration: Sendable {
         self.sweepInterval = try configuration.milliseconds("SWEEP_INTERVAL_MS", default: .seconds(1))
         self.queueVacuumDeadRows = max(0, try configuration.int("QUEUE_VACUUM_DEAD_ROWS", default: 20_000))
         self.settleWindow = try configuration.milliseconds("SETTLE_WINDOW_MS", default: .milliseconds(200))
-        self.batchCountInterval = max(.milliseconds(1), try configuration.milliseconds("BATCH_COUNT_INTERVAL_MS", default: .milliseconds(100)))
+        self.batchCountInterval = max(
+            .milliseconds(1), try configuration.milliseconds("BATCH_COUNT_INTERVAL_MS", default: .milliseconds(100)))
         self.shutdownGrace = try configuration.milliseconds("SHUTDOWN_GRACE_MS", default: .seconds(10))
         self.thumbnailEdge = try configuration.int("THUMBNAIL_EDGE", default: 512)
         self.webhookTimeout = try configuration.milliseconds("WEBHOOK_TIMEOUT_MS", default: .seconds(10))
@@ -83,7 +84,8 @@ struct JobsConfiguration: Sendable {
         for pair in configuration.string("WEBHOOK_HOSTS", default: "").split(separator: ",") {
             let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, !parts[0].isEmpty, NetworkAddress.bytes(parts[1]) != nil else {
-                throw ConfigurationError("JOBS_WEBHOOK_HOSTS is name=address,name=address (numeric addresses), not '\(pair)'")
+                throw ConfigurationError(
+                    "JOBS_WEBHOOK_HOSTS is name=address,name=address (numeric addresses), not '\(pair)'")
             }
             hosts[parts[0].lowercased()] = parts[1]
         }
@@ -114,9 +116,10 @@ struct ProviderConfiguration: Sendable {
         self.openAIBaseURL = configuration.string("OPENAI_BASE_URL", default: "https://api.openai.com")
         self.openAIKey = configuration.string("OPENAI_API_KEY")
         self.openAIModel = configuration.string("OPENAI_MODEL", default: "gpt-image-1")
-        self.openAIOperations = Set(try configuration.string("OPENAI_OPERATIONS", default: "generation").split(separator: ",").map {
-            try Self.aiOperation($0.trimmingCharacters(in: .whitespaces), setting: "JOBS_OPENAI_OPERATIONS")
-        })
+        self.openAIOperations = Set(
+            try configuration.string("OPENAI_OPERATIONS", default: "generation").split(separator: ",").map {
+                try Self.aiOperation($0.trimmingCharacters(in: .whitespaces), setting: "JOBS_OPENAI_OPERATIONS")
+            })
         self.replicateBaseURL = configuration.string("REPLICATE_BASE_URL", default: "https://api.replicate.com")
         self.replicateToken = configuration.string("REPLICATE_API_TOKEN")
         var models: [String: String] = [:]

@@ -7,7 +7,9 @@ enum JobsFailure {
         .reasoned(code, domain: "jobs", reason: reason, message, field: field)
     }
 
-    static func invalid(_ field: String, _ message: String) -> RPCError { error(.invalidArgument, "invalid_\(field)", message, field: field) }
+    static func invalid(_ field: String, _ message: String) -> RPCError {
+        error(.invalidArgument, "invalid_\(field)", message, field: field)
+    }
     static func notFound(_ what: String) -> RPCError { error(.notFound, "not_found", "\(what) not found") }
     static let adminOnly = error(.permissionDenied, "admin_only", "this call is for administrators")
 }

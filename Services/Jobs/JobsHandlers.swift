@@ -10,39 +10,79 @@ struct JobsHandlers: Sendable {
     let notifications: JobNotifications
 
     func register(in router: inout RPCRouter) {
-        let jobs = self.jobs, webhooks = self.webhooks, notifications = self.notifications
-        router.register(JobsMethods.submitJob) { request, context in try await jobs.submitJob(try RPCCaller(context.metadata), request) }
-        router.register(JobsMethods.getJob) { request, context in try await jobs.getJob(try RPCCaller(context.metadata), request.jobID) }
-        router.register(JobsMethods.cancelJob) { request, context in try await jobs.cancelJob(try RPCCaller(context.metadata), request.jobID) }
-        router.register(JobsMethods.listJobs) { request, context in try await jobs.listJobs(try RPCCaller(context.metadata), request) }
-        router.register(JobsMethods.watchJob, streaming: { request, context, writer in
-            try await Self.watch(jobs, notifications, try RPCCaller(context.metadata), request.jobID) { try await writer.send($0) }
-        })
-        router.register(JobsMethods.quoteBatch) { request, context in try await jobs.quoteBatch(try RPCCaller(context.metadata), request) }
-        router.register(JobsMethods.submitBatch) { request, context in try await jobs.submitBatch(try RPCCaller(context.metadata), request) }
-        router.register(JobsMethods.getBatch) { request, context in try await jobs.getBatch(try RPCCaller(context.metadata), request.batchID) }
-        router.register(JobsMethods.listBatches) { request, context in try await jobs.listBatches(try RPCCaller(context.metadata), request) }
-        router.register(JobsMethods.cancelBatch) { request, context in try await jobs.cancelBatch(try RPCCaller(context.metadata), request.batchID) }
-        router.register(JobsMethods.createWebhook) { request, context in try await webhooks.create(try RPCCaller(context.metadata), request) }
-        router.register(JobsMethods.listWebhooks) { _, context in try await webhooks.list(try RPCCaller(context.metadata)) }
+        let jobs = self.jobs
+        let webhooks = self.webhooks
+        let notifications = self.notifications
+        router.register(JobsMethods.submitJob) { request, context in
+            try await jobs.submitJob(try RPCCaller(context.metadata), request)
+        }
+        router.register(JobsMethods.getJob) { request, context in
+            try await jobs.getJob(try RPCCaller(context.metadata), request.jobID)
+        }
+        router.register(JobsMethods.cancelJob) { request, context in
+            try await jobs.cancelJob(try RPCCaller(context.metadata), request.jobID)
+        }
+        router.register(JobsMethods.listJobs) { request, context in
+            try await jobs.listJobs(try RPCCaller(context.metadata), request)
+        }
+        router.register(
+            JobsMethods.watchJob,
+            streaming: { request, context, writer in
+                try await Self.watch(jobs, notifications, try RPCCaller(context.metadata), request.jobID) {
+                    try await writer.send($0)
+                }
+            })
+        router.register(JobsMethods.quoteBatch) { request, context in
+            try await jobs.quoteBatch(try RPCCaller(context.metadata), request)
+        }
+        router.register(JobsMethods.submitBatch) { request, context in
+            try await jobs.submitBatch(try RPCCaller(context.metadata), request)
+        }
+        router.register(JobsMethods.getBatch) { request, context in
+            try await jobs.getBatch(try RPCCaller(context.metadata), request.batchID)
+        }
+        router.register(JobsMethods.listBatches) { request, context in
+            try await jobs.listBatches(try RPCCaller(context.metadata), request)
+        }
+        router.register(JobsMethods.cancelBatch) { request, context in
+            try await jobs.cancelBatch(try RPCCaller(context.metadata), request.batchID)
+        }
+        router.register(JobsMethods.createWebhook) { request, context in
+            try await webhooks.create(try RPCCaller(context.metadata), request)
+        }
+        router.register(JobsMethods.listWebhooks) { _, context in
+            try await webhooks.list(try RPCCaller(context.metadata))
+        }
         router.register(JobsMethods.deleteWebhook) { request, context in
             try await webhooks.delete(try RPCCaller(context.metadata), request.webhookID)
             return JobsDeleteWebhookResponse()
         }
-        router.register(JobsMethods.listDeliveries) { request, context in try await webhooks.deliveries(try RPCCaller(context.metadata), request) }
+        router.register(JobsMethods.listDeliveries) { request, context in
+            try await webhooks.deliveries(try RPCCaller(context.metadata), request)
+        }
         router.register(JobsMethods.rotateWebhookSecret) { request, context in
             try await webhooks.rotateSecret(try RPCCaller(context.metadata), request.webhookID)
         }
-        router.register(JobsMethods.testWebhook) { request, context in try await webhooks.sendTest(try RPCCaller(context.metadata), request.webhookID) }
-        router.register(JobsMethods.redeliver) { request, context in try await webhooks.redeliver(try RPCCaller(context.metadata), request) }
-        router.register(JobsMethods.retryJob) { request, context in try await jobs.retryJob(try RPCCaller(context.metadata), request.jobID) }
-        router.register(JobsMethods.queueDepth) { _, context in try await jobs.queueDepth(try RPCCaller(context.metadata)) }
+        router.register(JobsMethods.testWebhook) { request, context in
+            try await webhooks.sendTest(try RPCCaller(context.metadata), request.webhookID)
+        }
+        router.register(JobsMethods.redeliver) { request, context in
+            try await webhooks.redeliver(try RPCCaller(context.metadata), request)
+        }
+        router.register(JobsMethods.retryJob) { request, context in
+            try await jobs.retryJob(try RPCCaller(context.metadata), request.jobID)
+        }
+        router.register(JobsMethods.queueDepth) { _, context in
+            try await jobs.queueDepth(try RPCCaller(context.metadata))
+        }
         router.register(JobsMethods.listOperations) { _, _ in jobs.operations() }
     }
 
     /// The job now, then each change (status, progress) until it is final or the caller goes away.
-    static func watch(_ jobs: JobsService, _ notifications: JobNotifications, _ caller: RPCCaller, _ id: String,
-                      send: (JobsJobEvent) async throws -> Void) async throws {
+    static func watch(
+        _ jobs: JobsService, _ notifications: JobNotifications, _ caller: RPCCaller, _ id: String,
+        send: (JobsJobEvent) async throws -> Void
+    ) async throws {
         let jobID = try JobsService.parseID(id, "job")
         let key = jobID.lowercasedText
         // Subscribe before the first read, so a change between the two is not missed.
@@ -55,8 +95,11 @@ struct JobsHandlers: Sendable {
         for await _ in changes {
             if JobRecord.finalStatuses.contains(job.status) { return }
             let now = try await jobs.job(jobID, owner: JobsService.scope(caller))
-            guard now.status != job.status || now.progressPercent != job.progressPercent || now.progressMessage != job.progressMessage
-                || now.attempts != job.attempts else { continue }
+            guard
+                now.status != job.status || now.progressPercent != job.progressPercent
+                    || now.progressMessage != job.progressMessage
+                    || now.attempts != job.attempts
+            else { continue }
             job = now
             event.job = job
             try await send(event)

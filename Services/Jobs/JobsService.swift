@@ -23,16 +23,22 @@ struct JobsService: Sendable {
         var normalized = request
         normalized.ownerID = ""
         let requestBytes = try IdempotentCalls.requestBytes(normalized)
-        if let existing = try await self.existingJob(owner: caller.id, key: key, request: requestBytes) { return existing }
-        let plan = try await self.submissions.plan(caller, inputs: request.inputBlobIds, steps: request.steps, lane: request.lane, single: true, key: key)
+        if let existing = try await self.existingJob(owner: caller.id, key: key, request: requestBytes) {
+            return existing
+        }
+        let plan = try await self.submissions.plan(
+            caller, inputs: request.inputBlobIds, steps: request.steps, lane: request.lane, single: true, key: key)
         let holds = try await self.submissions.hold(plan, owner: caller.id)
         let inserted: [PostgresRow]
         do {
-            inserted = try await self.submissions.insert(plan, holds: holds, owner: caller.id, batch: nil, job: (key, requestBytes),
-                                                         deleteOriginals: request.deleteOriginals, deadlineSeconds: request.deadlineSeconds)
+            inserted = try await self.submissions.insert(
+                plan, holds: holds, owner: caller.id, batch: nil, job: (key, requestBytes),
+                deleteOriginals: request.deleteOriginals, deadlineSeconds: request.deadlineSeconds)
         } catch let error as PostgresError where error.isUniqueViolation {
             // The same submission at the same moment: the other one won, with the same holds.
-            if let existing = try await self.existingJob(owner: caller.id, key: key, request: requestBytes) { return existing }
+            if let existing = try await self.existingJob(owner: caller.id, key: key, request: requestBytes) {
+                return existing
+            }
             throw error
         } catch {
             await self.submissions.release(holds, owner: caller.id)
@@ -42,19 +48,27 @@ struct JobsService: Sendable {
     }
 
     private func existingJob(owner: String, key: String, request: [UInt8]) async throws -> JobsJob? {
-        guard let row = try await self.database.query(
-            "SELECT \(JobRecord.columns), j.request FROM \(JobRecord.source) WHERE j.owner_id = $1 AND j.idempotency_key = $2", [owner, key]
-        ).first else { return nil }
+        guard
+            let row = try await self.database.query(
+                "SELECT \(JobRecord.columns), j.request FROM \(JobRecord.source) WHERE j.owner_id = $1 AND j.idempotency_key = $2",
+                [owner, key]
+            ).first
+        else { return nil }
         guard try row.decodeIfPresent("request", as: [UInt8].self) == request else {
-            throw JobsFailure.error(.failedPrecondition, "idempotency_key_reused", "this idempotency key was used for a different request", field: "idempotency_key")
+            throw JobsFailure.error(
+                .failedPrecondition, "idempotency_key_reused", "this idempotency key was used for a different request",
+                field: "idempotency_key")
         }
         return try JobRecord.job(row)
     }
 
     func job(_ id: UUID, owner: String?) async throws -> JobsJob {
-        guard let row = try await self.database.query(
-            "SELECT \(JobRecord.columns) FROM \(JobRecord.source) WHERE j.id = $1 AND ($2::text IS NULL OR j.owner_id = $2)", [id, owner]
-        ).first else { throw JobsFailure.notFound("job") }
+        guard
+            let row = try await self.database.query(
+                "SELECT \(JobRecord.columns) FROM \(JobRecord.source) WHERE j.id = $1 AND ($2::text IS NULL OR j.owner_id = $2)",
+                [id, owner]
+            ).first
+        else { throw JobsFailure.notFound("job") }
         return try JobRecord.job(row, showWorker: owner == nil)
     }
 
@@ -76,10 +90,13 @@ struct JobsService: Sendable {
         let jobID = try Self.parseID(id, "job")
         let job = try await self.job(jobID, owner: nil)
         guard ["failed", "canceled", "expired"].contains(job.status) else {
-            throw JobsFailure.error(.failedPrecondition, "job_not_retryable", "only failed, canceled or expired jobs are retried (this one is \(job.status))")
+            throw JobsFailure.error(
+                .failedPrecondition, "job_not_retryable",
+                "only failed, canceled or expired jobs are retried (this one is \(job.status))")
         }
         guard job.credits != "capture_pending" && job.credits != "release_pending" else {
-            throw JobsFailure.error(.unavailable, "settling", "this job's credits are still being settled; try again shortly")
+            throw JobsFailure.error(
+                .unavailable, "settling", "this job's credits are still being settled; try again shortly")
         }
         var holdID: String?
         if job.quotedCredits > 0 {
@@ -88,11 +105,14 @@ struct JobsService: Sendable {
             request.reference = job.jobID
             request.operation = job.tool
             request.idempotencyKey = "job:\(job.jobID):retry:\(job.attempts)"
-            holdID = try await self.submissions.billing.unary(BillingMethods.placeHold, request, options: Settlement.options(for: job.ownerID)).holdID
+            holdID = try await self.submissions.billing.unary(
+                BillingMethods.placeHold, request, options: Settlement.options(for: job.ownerID)
+            ).holdID
         }
         // The UPDATE's row lock decides between two retries of the same job; the winner's queue row
         // goes in with it.
-        let changed = try await self.database.execute("""
+        let changed = try await self.database.execute(
+            """
             WITH retried AS (
                 UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(), finished_at = NULL, progress_percent = 0,
                     progress_message = 'queued again by an administrator', charged_credits = 0, output_blob_ids = '{}', thumbnail_blob_ids = '{}',
@@ -115,12 +135,16 @@ struct JobsService: Sendable {
 
     func listJobs(_ caller: RPCCaller, _ request: JobsListJobsRequest) async throws -> JobsListJobsResponse {
         let pageSize = request.page.pageSize == 0 ? 50 : Int(request.page.pageSize)
-        guard pageSize <= Self.maxPageSize else { throw JobsFailure.invalid("page_size", "at most \(Self.maxPageSize)") }
+        guard pageSize <= Self.maxPageSize else {
+            throw JobsFailure.invalid("page_size", "at most \(Self.maxPageSize)")
+        }
         var conditions: [String] = []
         var parameters = PostgresParameters()
         // An admin names the owner to list, or "*" for everyone; without one, anybody lists their own.
         if caller.role == "admin" && !request.ownerID.isEmpty {
-            if request.ownerID != "*" { conditions.append("j.owner_id = \(parameters.bind(request.ownerID.lowercased()))") }
+            if request.ownerID != "*" {
+                conditions.append("j.owner_id = \(parameters.bind(request.ownerID.lowercased()))")
+            }
         } else {
             conditions.append("j.owner_id = \(parameters.bind(caller.id))")
         }
@@ -131,7 +155,9 @@ struct JobsService: Sendable {
             // Another user's batch is not found, as on every route that takes an id, not an empty list.
             let batchID = try Self.parseID(request.batchID, "batch")
             let owner: String? = caller.role == "admin" && !request.ownerID.isEmpty ? nil : caller.id
-            guard try await !self.database.query(Self.batchOwnedStatement, [batchID, owner]).isEmpty else { throw JobsFailure.notFound("batch") }
+            guard try await !self.database.query(Self.batchOwnedStatement, [batchID, owner]).isEmpty else {
+                throw JobsFailure.notFound("batch")
+            }
             conditions.append("j.batch_id = \(parameters.bind(batchID))")
         }
         if !request.page.pageToken.isEmpty {
@@ -140,7 +166,8 @@ struct JobsService: Sendable {
             }
             conditions.append(after.rowsAfter(created: "j.created_at", id: "j.id", &parameters))
         }
-        let rows = try await self.database.query("""
+        let rows = try await self.database.query(
+            """
             SELECT \(JobRecord.columns) FROM \(JobRecord.source) \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
             ORDER BY j.created_at DESC, j.id DESC LIMIT \(pageSize + 1)
             """, parameters.values)
@@ -155,7 +182,8 @@ struct JobsService: Sendable {
     func queueDepth(_ caller: RPCCaller) async throws -> JobsQueueDepthResponse {
         guard caller.role == "admin" else { throw JobsFailure.adminOnly }
         // From the queue table (live jobs only), joined to the jobs' records for lane and age.
-        let rows = try await self.database.query("""
+        let rows = try await self.database.query(
+            """
             SELECT j.lane, count(*) FILTER (WHERE q.worker IS NULL) AS queued, count(*) FILTER (WHERE q.worker IS NOT NULL) AS running,
                    coalesce(extract(epoch FROM now() - min(j.created_at) FILTER (WHERE q.worker IS NULL)), 0)::double precision AS oldest
             FROM job_queue q JOIN jobs j ON j.id = q.job_id GROUP BY j.lane
@@ -178,8 +206,10 @@ struct JobsService: Sendable {
     // MARK: batches
 
     func quoteBatch(_ caller: RPCCaller, _ request: JobsSubmitBatchRequest) async throws -> JobsQuoteBatchResponse {
-        let plan = try await self.submissions.plan(caller, inputs: request.inputBlobIds, steps: request.steps, lane: request.lane, single: false, key: "quote")
-        let balance = try await self.submissions.billing.unary(BillingMethods.getBalance, BillingGetBalanceRequest(), options: Settlement.options(for: caller.id))
+        let plan = try await self.submissions.plan(
+            caller, inputs: request.inputBlobIds, steps: request.steps, lane: request.lane, single: false, key: "quote")
+        let balance = try await self.submissions.billing.unary(
+            BillingMethods.getBalance, BillingGetBalanceRequest(), options: Settlement.options(for: caller.id))
         var response = JobsQuoteBatchResponse()
         response.totalCredits = plan.jobs.reduce(0) { $0 + $1.credits }
         response.priceListVersion = plan.quote.priceListVersion
@@ -194,14 +224,20 @@ struct JobsService: Sendable {
         let key = try IdempotentCalls.check(request.idempotencyKey, domain: "jobs")
         let requestBytes = try IdempotentCalls.requestBytes(request)
         let batchID = Submissions.derivedID("batch", caller.id, key)
-        if let existing = try await self.existingBatch(batchID, owner: caller.id, request: requestBytes) { return existing }
-        let plan = try await self.submissions.plan(caller, inputs: request.inputBlobIds, steps: request.steps, lane: request.lane, single: false, key: key)
+        if let existing = try await self.existingBatch(batchID, owner: caller.id, request: requestBytes) {
+            return existing
+        }
+        let plan = try await self.submissions.plan(
+            caller, inputs: request.inputBlobIds, steps: request.steps, lane: request.lane, single: false, key: key)
         let holds = try await self.submissions.hold(plan, owner: caller.id)
         do {
-            try await self.submissions.insert(plan, holds: holds, owner: caller.id, batch: (batchID, key, requestBytes), job: nil,
-                                              deleteOriginals: request.deleteOriginals, deadlineSeconds: request.deadlineSeconds)
+            try await self.submissions.insert(
+                plan, holds: holds, owner: caller.id, batch: (batchID, key, requestBytes), job: nil,
+                deleteOriginals: request.deleteOriginals, deadlineSeconds: request.deadlineSeconds)
         } catch let error as PostgresError where error.isUniqueViolation {
-            if let existing = try await self.existingBatch(batchID, owner: caller.id, request: requestBytes) { return existing }
+            if let existing = try await self.existingBatch(batchID, owner: caller.id, request: requestBytes) {
+                return existing
+            }
             throw error
         } catch {
             await self.submissions.release(holds, owner: caller.id)
@@ -211,9 +247,15 @@ struct JobsService: Sendable {
     }
 
     private func existingBatch(_ id: UUID, owner: String, request: [UInt8]) async throws -> JobsBatch? {
-        guard let row = try await self.database.query("SELECT request FROM batches WHERE id = $1 AND owner_id = $2", [id, owner]).first else { return nil }
+        guard
+            let row = try await self.database.query(
+                "SELECT request FROM batches WHERE id = $1 AND owner_id = $2", [id, owner]
+            ).first
+        else { return nil }
         guard try row.decode("request", as: [UInt8].self) == request else {
-            throw JobsFailure.error(.failedPrecondition, "idempotency_key_reused", "this idempotency key was used for a different request", field: "idempotency_key")
+            throw JobsFailure.error(
+                .failedPrecondition, "idempotency_key_reused", "this idempotency key was used for a different request",
+                field: "idempotency_key")
         }
         return try await self.batch(id, owner: owner)
     }
@@ -227,7 +269,8 @@ struct JobsService: Sendable {
         let owner = Self.scope(caller)
         _ = try await self.batch(batchID, owner: owner)
         // A running job's row says queued too (Jobs migration 9): these are every live job of the batch.
-        let rows = try await self.database.query("SELECT id FROM jobs WHERE batch_id = $1 AND status = 'queued'", [batchID])
+        let rows = try await self.database.query(
+            "SELECT id FROM jobs WHERE batch_id = $1 AND status = 'queued'", [batchID])
         for row in rows {
             await self.settlement.settle(try await self.queue.cancel(try row.decode("id"), owner: owner))
         }
@@ -245,11 +288,14 @@ struct JobsService: Sendable {
             }
             condition = "AND " + after.rowsAfter(&parameters)
         }
-        let rows = try await self.database.query("""
+        let rows = try await self.database.query(
+            """
             SELECT id FROM batches WHERE owner_id = $1 \(condition) ORDER BY created_at DESC, id DESC LIMIT \(pageSize + 1)
             """, parameters.values)
         var response = JobsListBatchesResponse()
-        for row in rows.prefix(pageSize) { response.batches.append(try await self.batch(try row.decode("id"), owner: caller.id)) }
+        for row in rows.prefix(pageSize) {
+            response.batches.append(try await self.batch(try row.decode("id"), owner: caller.id))
+        }
         if rows.count > pageSize, let last = response.batches.last, let id = UUID(text: last.batchID) {
             response.page.nextPageToken = CreatedKeyset(createdMicros: last.createdAt.unixMicros, id: id).token
         }
@@ -259,7 +305,8 @@ struct JobsService: Sendable {
     /// GetBatch's query, prepared: clients poll it while a batch runs (the benchmark's client every
     /// 25 ms), and parsing and planning it took as long as running it. PostgreSQL still plans it per
     /// call (its generic plan is costed higher), but no longer parses it: 0.90 → 0.66 ms a call.
-    private static let batchStatement = PostgresPreparedStatement("""
+    private static let batchStatement = PostgresPreparedStatement(
+        """
         SELECT b.owner_id, b.tool, b.lane, b.job_count, b.quoted_credits,
                (extract(epoch FROM b.created_at) * 1000000)::bigint AS created_us,
                coalesce(sum(j.charged_credits), 0)::bigint AS charged,
@@ -277,7 +324,9 @@ struct JobsService: Sendable {
     /// A batch as its jobs make it: counts by status, progress, charges, outputs in submission
     /// order — from one pass over its jobs.
     func batch(_ id: UUID, owner: String?) async throws -> JobsBatch {
-        guard let row = try await self.database.query(Self.batchStatement, [id, owner]).first else { throw JobsFailure.notFound("batch") }
+        guard let row = try await self.database.query(Self.batchStatement, [id, owner]).first else {
+            throw JobsFailure.notFound("batch")
+        }
         var batch = JobsBatch()
         batch.batchID = id.lowercasedText
         batch.ownerID = try row.decode("owner_id")

@@ -33,23 +33,28 @@ struct JobsSweeper: Service {
 
     /// Billing's event feed from where Jobs left off; the cursor moves with the deliveries it wrote.
     private func readBillingEvents() async throws {
-        let position: Int64 = try await self.database.query("SELECT position FROM feed_cursors WHERE name = 'billing'").first?.decode("position") ?? 0
+        let position: Int64 =
+            try await self.database.query("SELECT position FROM feed_cursors WHERE name = 'billing'").first?.decode(
+                "position") ?? 0
         var request = BillingListEventsRequest()
         request.afterEventID = position
         request.limit = 200
-        let options = RPCCallOptions(timeout: .seconds(5), metadata: [RPCMetadata.callerID: "jobs", RPCMetadata.callerRole: "service"])
+        let options = RPCCallOptions(
+            timeout: .seconds(5), metadata: [RPCMetadata.callerID: "jobs", RPCMetadata.callerRole: "service"])
         let events = try await self.billing.unary(BillingMethods.listEvents, request, options: options).events
         guard let last = events.last else { return }
         try await self.database.transaction { session in
             // Two sweepers at once: the cursor row serialises them, and a stale one changes nothing.
-            let moved = try await session.execute("""
+            let moved = try await session.execute(
+                """
                 INSERT INTO feed_cursors (name, position) VALUES ('billing', $2) ON CONFLICT (name) DO UPDATE SET position = $2
                 WHERE feed_cursors.position = $1
                 """, [position, last.eventID])
             guard moved == 1 else { return }
             for event in events where event.kind == "low_balance" {
-                try await session.execute("SELECT jobs_enqueue_deliveries($1, 'credits.low', jsonb_build_object('balance', $2::bigint))",
-                                          [event.accountID, event.balance])
+                try await session.execute(
+                    "SELECT jobs_enqueue_deliveries($1, 'credits.low', jsonb_build_object('balance', $2::bigint))",
+                    [event.accountID, event.balance])
             }
         }
     }

@@ -16,7 +16,9 @@ struct Settlement: Sendable {
     let logger: Logger
 
     static func options(for owner: String, timeout: Duration = .seconds(10)) -> RPCCallOptions {
-        RPCCallOptions(timeout: timeout, metadata: [RPCMetadata.callerID: owner, RPCMetadata.callerRole: "service", RPCMetadata.callerScopes: "*"])
+        RPCCallOptions(
+            timeout: timeout,
+            metadata: [RPCMetadata.callerID: owner, RPCMetadata.callerRole: "service", RPCMetadata.callerScopes: "*"])
     }
 
     /// Holds per PlaceHolds / SettleHolds call (Billing's BILLING_MAX_BATCH is 200 by default).
@@ -39,7 +41,9 @@ struct Settlement: Sendable {
         request.items = jobs.map(Self.settlement)
         let outcomes: [BillingHoldOutcome]
         do {
-            outcomes = try await self.billing.unary(BillingMethods.settleHolds, request, options: Self.options(for: owner)).outcomes
+            outcomes = try await self.billing.unary(
+                BillingMethods.settleHolds, request, options: Self.options(for: owner)
+            ).outcomes
         } catch {
             // Billing unreachable: the settler tries again.
             self.logger.warning("settlement deferred", metadata: ["jobs": "\(jobs.count)", "error": "\(error)"])
@@ -52,10 +56,13 @@ struct Settlement: Sendable {
             } else if outcome.refusal.reason == "hold_resolved" {
                 // The hold ended without us: Billing expired it (the job outlived BILLING_HOLD_TTL_S). The
                 // user was not charged; say so on the job rather than retrying forever.
-                self.logger.error("hold resolved before settlement", metadata: ["job": "\(job.id)", "error": "\(outcome.refusal.message)"])
+                self.logger.error(
+                    "hold resolved before settlement",
+                    metadata: ["job": "\(job.id)", "error": "\(outcome.refusal.message)"])
                 settled.append((job.id, false, job.capture ? "not charged: \(outcome.refusal.message)" : nil))
             } else {
-                self.logger.warning("settlement deferred", metadata: ["job": "\(job.id)", "error": "\(outcome.refusal.message)"])
+                self.logger.warning(
+                    "settlement deferred", metadata: ["job": "\(job.id)", "error": "\(outcome.refusal.message)"])
             }
         }
         do {

@@ -15,7 +15,9 @@ struct StorageAccess: Sendable {
         for chunk in ids.chunks(of: Self.blobsPerCall) {
             var request = StorageGetBlobsRequest()
             request.blobIds = Array(chunk)
-            for blob in try await self.storage.unary(StorageMethods.getBlobs, request, options: Settlement.options(for: owner)).blobs {
+            for blob in try await self.storage.unary(
+                StorageMethods.getBlobs, request, options: Settlement.options(for: owner)
+            ).blobs {
                 found[blob.blobID] = blob
             }
         }
@@ -31,7 +33,9 @@ struct StorageAccess: Sendable {
         request.blobID = id
         var blob = StorageBlob()
         var data = Data()
-        for try await chunk in try await self.storage.serverStreaming(StorageMethods.readBlob, request, options: Settlement.options(for: owner, timeout: .seconds(60))) {
+        for try await chunk in try await self.storage.serverStreaming(
+            StorageMethods.readBlob, request, options: Settlement.options(for: owner, timeout: .seconds(60)))
+        {
             if chunk.hasBlob {
                 blob = chunk.blob
                 data.reserveCapacity(Int(blob.byteSize))
@@ -64,7 +68,9 @@ struct StorageAccess: Sendable {
         begin.idempotencyKey = key
         var upload = try await self.storage.unary(StorageMethods.beginUpload, begin, options: options)
         var offset = Int(upload.received)
-        let chunk = max(64 * 1024, min(Self.chunkSize, Int(upload.maxChunkSize == 0 ? UInt64(Self.chunkSize) : upload.maxChunkSize)))
+        let chunk = max(
+            64 * 1024, min(Self.chunkSize, Int(upload.maxChunkSize == 0 ? UInt64(Self.chunkSize) : upload.maxChunkSize))
+        )
         while offset < data.count && upload.blobID.isEmpty {
             var append = StorageAppendChunkRequest()
             append.uploadID = upload.uploadID

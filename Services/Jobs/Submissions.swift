@@ -40,28 +40,43 @@ struct Submissions: Sendable {
         var bytes = Array(SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8)).prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         bytes[8] = (bytes[8] & 0x3F) | 0x80
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        return UUID(
+            uuid: (
+                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+            ))
     }
 
     /// Validates and prices a submission; `single` is one job (SubmitJob), otherwise a batch.
-    func plan(_ caller: RPCCaller, inputs: [String], steps: [JobsStep], lane requested: String, single: Bool, key: String) async throws -> Plan {
+    func plan(
+        _ caller: RPCCaller, inputs: [String], steps: [JobsStep], lane requested: String, single: Bool, key: String
+    ) async throws -> Plan {
         let tool = try Tool(steps, maxSteps: self.configuration.maxSteps, providers: self.providers)
         let lane = requested.isEmpty ? "batch" : requested
         guard lane == "batch" || lane == "fast" else { throw JobsFailure.invalid("lane", "lane is fast or batch") }
         guard inputs.count <= self.configuration.maxBatchInputs else {
-            throw JobsFailure.error(.invalidArgument, "batch_too_large", "a batch takes at most \(self.configuration.maxBatchInputs) inputs", field: "input_blob_ids")
+            throw JobsFailure.error(
+                .invalidArgument, "batch_too_large",
+                "a batch takes at most \(self.configuration.maxBatchInputs) inputs", field: "input_blob_ids")
         }
-        guard Set(inputs).count == inputs.count else { throw JobsFailure.invalid("input_blob_ids", "an input is named twice") }
+        guard Set(inputs).count == inputs.count else {
+            throw JobsFailure.invalid("input_blob_ids", "an input is named twice")
+        }
         var groups: [[String]]
         if tool.deduplicate {
-            guard inputs.count >= 2 else { throw JobsFailure.invalid("input_blob_ids", "deduplicate compares at least 2 pictures") }
+            guard inputs.count >= 2 else {
+                throw JobsFailure.invalid("input_blob_ids", "deduplicate compares at least 2 pictures")
+            }
             groups = [inputs]
         } else if inputs.isEmpty {
-            guard tool.acceptsNoInput else { throw JobsFailure.invalid("input_blob_ids", "name the pictures to work on") }
+            guard tool.acceptsNoInput else {
+                throw JobsFailure.invalid("input_blob_ids", "name the pictures to work on")
+            }
             groups = [[]]
         } else {
-            guard !single || inputs.count == 1 else { throw JobsFailure.invalid("input_blob_ids", "a job takes one picture; submit a batch for several") }
+            guard !single || inputs.count == 1 else {
+                throw JobsFailure.invalid("input_blob_ids", "a job takes one picture; submit a batch for several")
+            }
             groups = inputs.map { [$0] }
         }
         // Every input must be the caller's own picture: Storage answers NOT_FOUND for anyone else's.
@@ -76,7 +91,9 @@ struct Submissions: Sendable {
         quoteRequest.lane = lane
         var jobItems: [Int] = []
         for group in groups {
-            let megapixels = group.reduce(UInt64(0)) { $0 + UInt64(blobs[$1]!.width) * UInt64(blobs[$1]!.height) / 1000 }
+            let megapixels = group.reduce(UInt64(0)) {
+                $0 + UInt64(blobs[$1]!.width) * UInt64(blobs[$1]!.height) / 1000
+            }
             if let index = itemIndex[megapixels] {
                 quoteRequest.items[index].count += 1
                 jobItems.append(index)
@@ -91,10 +108,14 @@ struct Submissions: Sendable {
             }
         }
         let quote = try await self.billing.unary(BillingMethods.quote, quoteRequest, options: options)
-        guard quote.lines.count == quoteRequest.items.count else { throw RPCError(.internal, "billing's quote does not match the request") }
+        guard quote.lines.count == quoteRequest.items.count else {
+            throw RPCError(.internal, "billing's quote does not match the request")
+        }
         let jobs = groups.enumerated().map { index, group in
-            PlannedJob(id: single ? Self.derivedID("job", caller.id, key) : Self.derivedID("batch-job", caller.id, key, "\(index)"),
-                       inputs: group, credits: quote.lines[jobItems[index]].unitCredits)
+            PlannedJob(
+                id: single
+                    ? Self.derivedID("job", caller.id, key) : Self.derivedID("batch-job", caller.id, key, "\(index)"),
+                inputs: group, credits: quote.lines[jobItems[index]].unitCredits)
         }
         return Plan(tool: tool, lane: lane, tier: tier, jobs: jobs, quote: quote)
     }
@@ -106,10 +127,13 @@ struct Submissions: Sendable {
         var blobs: [String: StorageBlob] = [:]
         for id in ids {
             guard let blob = found[id.lowercased()] else {
-                throw JobsFailure.error(.notFound, "input_not_found", "input \(id.prefix(64)) not found", field: "input_blob_ids")
+                throw JobsFailure.error(
+                    .notFound, "input_not_found", "input \(id.prefix(64)) not found", field: "input_blob_ids")
             }
             guard blob.contentType.hasPrefix("image/") else {
-                throw JobsFailure.error(.invalidArgument, "input_not_image", "\(id.prefix(64)) is \(blob.contentType), not a picture", field: "input_blob_ids")
+                throw JobsFailure.error(
+                    .invalidArgument, "input_not_image", "\(id.prefix(64)) is \(blob.contentType), not a picture",
+                    field: "input_blob_ids")
             }
             blobs[id] = blob
         }
@@ -133,14 +157,18 @@ struct Submissions: Sendable {
                     hold.idempotencyKey = "job:\(job.id.lowercasedText):hold"
                     return hold
                 }
-                let outcomes = try await self.billing.unary(BillingMethods.placeHolds, request, options: options).outcomes
+                let outcomes = try await self.billing.unary(BillingMethods.placeHolds, request, options: options)
+                    .outcomes
                 var refusal: RPCError?
                 for (job, outcome) in zip(chunk, outcomes) {
                     if outcome.hasRefusal {
                         refusal = refusal ?? outcome.refusal.error
                     } else if outcome.hold.state != "open" {
-                        refusal = refusal ?? JobsFailure.error(.aborted, "submission_abandoned",
-                                                               "this submission was abandoned earlier; submit again with a new idempotency key")
+                        refusal =
+                            refusal
+                            ?? JobsFailure.error(
+                                .aborted, "submission_abandoned",
+                                "this submission was abandoned earlier; submit again with a new idempotency key")
                     } else {
                         held[job.id] = outcome.hold.holdID
                     }
@@ -168,7 +196,8 @@ struct Submissions: Sendable {
         for chunk in items.chunks(of: Settlement.holdsPerCall) {
             var request = BillingSettleHoldsRequest()
             request.items = Array(chunk)
-            _ = try? await self.billing.unary(BillingMethods.settleHolds, request, options: Settlement.options(for: owner))
+            _ = try? await self.billing.unary(
+                BillingMethods.settleHolds, request, options: Settlement.options(for: owner))
         }
     }
 
@@ -176,21 +205,30 @@ struct Submissions: Sendable {
     /// in one statement (`SubmissionStatements`) — one round trip and one commit for a submission of
     /// any size. Answers a single job's row (JobRecord); a batch is read back as a batch.
     @discardableResult
-    func insert(_ plan: Plan, holds: [UUID: String], owner: String, batch: (id: UUID, key: String, request: [UInt8])?,
-                job: (key: String, request: [UInt8])?, deleteOriginals: Bool, deadlineSeconds: UInt32) async throws -> [PostgresRow] {
-        let deadline = deadlineSeconds == 0 ? self.configuration.defaultDeadline.components.seconds
+    func insert(
+        _ plan: Plan, holds: [UUID: String], owner: String, batch: (id: UUID, key: String, request: [UInt8])?,
+        job: (key: String, request: [UInt8])?, deleteOriginals: Bool, deadlineSeconds: UInt32
+    ) async throws -> [PostgresRow] {
+        let deadline =
+            deadlineSeconds == 0
+            ? self.configuration.defaultDeadline.components.seconds
             : min(Int64(deadlineSeconds), self.configuration.maxDeadline.components.seconds)
         let paid = plan.tier.priority
         let priority = (plan.lane == "fast" ? 0 : 2) + (paid ? 0 : 1)
         let statement = job == nil ? SubmissionStatements.insertBatch : SubmissionStatements.insertJob
-        let rows = try await self.database.query(statement, [
-                  owner, batch?.id, plan.tool.name, try StepsJSON.encode(plan.tool.steps), plan.lane, plan.tier.tierID, priority,
-                  plan.jobs.count, Int(plan.tier.maxOutputPixels), deleteOriginals, self.configuration.maxAttempts, deadline, job?.key, job?.request,
-                  PostgresTextArray.literal(plan.jobs.map { $0.id.lowercasedText }),
-                  PostgresTextArray.literal(plan.jobs.map { PostgresTextArray.literal($0.inputs) }),
-                  "{" + plan.jobs.map { String($0.credits) }.joined(separator: ",") + "}",
-                  PostgresTextArray.literal(plan.jobs.map { holds[$0.id] ?? "" }),
-                  plan.jobs.reduce(0) { $0 + $1.credits }, batch?.key, batch?.request])
+        let rows = try await self.database.query(
+            statement,
+            [
+                owner, batch?.id, plan.tool.name, try StepsJSON.encode(plan.tool.steps), plan.lane, plan.tier.tierID,
+                priority,
+                plan.jobs.count, Int(plan.tier.maxOutputPixels), deleteOriginals, self.configuration.maxAttempts,
+                deadline, job?.key, job?.request,
+                PostgresTextArray.literal(plan.jobs.map { $0.id.lowercasedText }),
+                PostgresTextArray.literal(plan.jobs.map { PostgresTextArray.literal($0.inputs) }),
+                "{" + plan.jobs.map { String($0.credits) }.joined(separator: ",") + "}",
+                PostgresTextArray.literal(plan.jobs.map { holds[$0.id] ?? "" }),
+                plan.jobs.reduce(0) { $0 + $1.credits }, batch?.key, batch?.request,
+            ])
         self.notifications.queued()
         return rows
     }

@@ -16,7 +16,9 @@ struct Tool: Sendable {
     let steps: [JobsStep]
 
     /// Inputs each job takes: generation 0 or 1, deduplicate all of a batch, the rest exactly 1.
-    var acceptsNoInput: Bool { self.ai == "generation" || (self.pipeline.isEmpty && self.ocr == nil && !self.deduplicate && self.ai == nil) }
+    var acceptsNoInput: Bool {
+        self.ai == "generation" || (self.pipeline.isEmpty && self.ocr == nil && !self.deduplicate && self.ai == nil)
+    }
     /// Whether the tier's resolution cap applies (the catalogue says which operations it bounds).
     let capsResolution: Bool
 
@@ -32,16 +34,22 @@ struct Tool: Sendable {
         var deduplicate = false
         var pause = 0
         for (index, step) in steps.enumerated() {
-            guard step.parameters.count <= 20, step.parameters.allSatisfy({ $0.key.utf8.count <= 64 && $0.value.utf8.count <= 2000 }) else {
+            guard step.parameters.count <= 20,
+                step.parameters.allSatisfy({ $0.key.utf8.count <= 64 && $0.value.utf8.count <= 2000 })
+            else {
                 throw JobsFailure.invalid("steps", "\(step.operation): at most 20 parameters of 2000 bytes")
             }
             guard let spec = OperationCatalog.named(step.operation) else {
-                throw JobsFailure.error(.invalidArgument, "unknown_tool", "unknown operation '\(step.operation.prefix(64))'", field: "steps")
+                throw JobsFailure.error(
+                    .invalidArgument, "unknown_tool", "unknown operation '\(step.operation.prefix(64))'", field: "steps"
+                )
             }
             do {
                 try spec.check(step.parameters)
             } catch {
-                throw JobsFailure.error(.invalidArgument, "invalid_parameter", "\(spec.name): \(error)", field: "steps[\(index)].\(error.field)")
+                throw JobsFailure.error(
+                    .invalidArgument, "invalid_parameter", "\(spec.name): \(error)",
+                    field: "steps[\(index)].\(error.field)")
             }
             billing.append(spec.billingName)
             capped = capped || spec.capsResolution
@@ -61,8 +69,9 @@ struct Tool: Sendable {
             case .ai:
                 guard ai == nil else { throw JobsFailure.invalid("steps", "a job runs at most one AI operation") }
                 guard providers.provider(for: spec.name) != nil else {
-                    throw JobsFailure.error(.failedPrecondition, "provider_not_configured",
-                                            "'\(spec.name)' needs an AI provider and none is configured for it here")
+                    throw JobsFailure.error(
+                        .failedPrecondition, "provider_not_configured",
+                        "'\(spec.name)' needs an AI provider and none is configured for it here")
                 }
                 ai = spec.name
                 aiParameters = step.parameters

@@ -27,7 +27,8 @@ struct WebhookDeliverer: Service {
     }
 
     private func deliverDue() async throws -> Int {
-        let due = try await self.database.query("""
+        let due = try await self.database.query(
+            """
             UPDATE deliveries d SET next_attempt_at = now() + $1 * interval '1 millisecond'
             FROM (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= now()
                   ORDER BY next_attempt_at LIMIT 16 FOR UPDATE SKIP LOCKED) AS pick, webhooks w
@@ -52,21 +53,32 @@ struct WebhookDeliverer: Service {
             let messageID: String = try row.decode("message_id")
             let body = Array(payload.utf8)
             let timestamp = Int64(Date().timeIntervalSince1970)
-            var request = CurlRequest(method: "POST", url: url, headers: [
-                ("Content-Type", "application/json"),
-                ("User-Agent", "ImageSwiss-Webhooks/1"),
-                ("webhook-id", messageID),
-                ("webhook-timestamp", "\(timestamp)"),
-                ("webhook-signature", WebhookSigning.header(secrets: [secret] + (previous.map { [$0] } ?? []), id: messageID, timestamp: timestamp, body: body)),
-                ("ImageSwiss-Webhook-Id", messageID),
-                ("ImageSwiss-Webhook-Timestamp", "\(timestamp)"),
-                ("ImageSwiss-Signature", WebhookSigning.legacySignature(secret: secret, id: messageID, timestamp: timestamp, body: body)),
-            ], body: body, timeout: self.configuration.webhookTimeout)
+            var request = CurlRequest(
+                method: "POST", url: url,
+                headers: [
+                    ("Content-Type", "application/json"),
+                    ("User-Agent", "ImageSwiss-Webhooks/1"),
+                    ("webhook-id", messageID),
+                    ("webhook-timestamp", "\(timestamp)"),
+                    (
+                        "webhook-signature",
+                        WebhookSigning.header(
+                            secrets: [secret] + (previous.map { [$0] } ?? []), id: messageID, timestamp: timestamp,
+                            body: body)
+                    ),
+                    ("ImageSwiss-Webhook-Id", messageID),
+                    ("ImageSwiss-Webhook-Timestamp", "\(timestamp)"),
+                    (
+                        "ImageSwiss-Signature",
+                        WebhookSigning.legacySignature(secret: secret, id: messageID, timestamp: timestamp, body: body)
+                    ),
+                ], body: body, timeout: self.configuration.webhookTimeout)
             var status = 0
             var failure = ""
             do {
                 let destination = try await WebhookDestination.resolve(
-                    url, curl: self.curl, pinned: self.configuration.webhookHosts, allowInternal: self.configuration.webhookAllowHTTP)
+                    url, curl: self.curl, pinned: self.configuration.webhookHosts,
+                    allowInternal: self.configuration.webhookAllowHTTP)
                 request.resolve = destination.pins
                 status = try await self.curl.send(request).status
                 if !(200..<300).contains(status) { failure = "the endpoint answered \(status)" }
@@ -74,18 +86,21 @@ struct WebhookDeliverer: Service {
                 failure = "\(error)"
             }
             if failure.isEmpty {
-                try await self.database.execute("""
+                try await self.database.execute(
+                    """
                     UPDATE deliveries SET status = 'delivered', attempts = $2, last_status_code = $3, last_error = '' WHERE id = $1
                     """, [id, attempts, status])
             } else {
                 let base = max(1, self.configuration.webhookRetryDelay.milliseconds)
                 let delay = Int64.random(in: base...max(base, min(base << Int64(min(attempts, 16)), 6 * 3_600_000)))
-                try await self.database.execute("""
+                try await self.database.execute(
+                    """
                     UPDATE deliveries SET attempts = $2::integer, last_status_code = $3, last_error = $4,
                         status = CASE WHEN $2::integer >= $5::integer THEN 'failed' ELSE 'pending' END,
                         next_attempt_at = now() + $6 * interval '1 millisecond'
                     WHERE id = $1
-                    """, [id, attempts, status, String(failure.prefix(500)), self.configuration.webhookMaxAttempts, delay])
+                    """,
+                    [id, attempts, status, String(failure.prefix(500)), self.configuration.webhookMaxAttempts, delay])
             }
         } catch {
             self.logger.warning("could not record a webhook delivery", metadata: ["error": "\(error)"])

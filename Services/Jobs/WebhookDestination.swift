@@ -12,14 +12,17 @@ struct WebhookDestination: Sendable {
 
     /// curl's "host:port:address" (an IPv6 address in brackets); none for a URL that names an address.
     var pins: [String] {
-        NetworkAddress.bytes(self.host) != nil ? [] : ["\(self.host):\(self.port):\(self.address.contains(":") ? "[\(self.address)]" : self.address)"]
+        NetworkAddress.bytes(self.host) != nil
+            ? [] : ["\(self.host):\(self.port):\(self.address.contains(":") ? "[\(self.address)]" : self.address)"]
     }
 
     struct Refused: Error, CustomStringConvertible {
         let description: String
     }
 
-    static func resolve(_ url: String, curl: CurlClient, pinned: [String: String], allowInternal: Bool) async throws -> WebhookDestination {
+    static func resolve(_ url: String, curl: CurlClient, pinned: [String: String], allowInternal: Bool) async throws
+        -> WebhookDestination
+    {
         guard let components = URLComponents(string: url), let rawHost = components.host, !rawHost.isEmpty else {
             throw Refused(description: "the webhook URL has no host")
         }

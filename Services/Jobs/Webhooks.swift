@@ -12,12 +12,15 @@ struct Webhooks: Sendable {
     let idempotency: IdempotentCalls
     let configuration: JobsConfiguration
 
-    static let events: Set<String> = ["job.succeeded", "job.failed", "job.canceled", "job.expired", "batch.completed", "credits.low"]
+    static let events: Set<String> = [
+        "job.succeeded", "job.failed", "job.canceled", "job.expired", "batch.completed", "credits.low",
+    ]
     static let maxPerUser = 10
 
     func create(_ caller: RPCCaller, _ request: JobsCreateWebhookRequest) async throws -> JobsWebhook {
         guard let url = URL(string: request.url), let scheme = url.scheme?.lowercased(), url.host?.isEmpty == false,
-              scheme == "https" || (scheme == "http" && self.configuration.webhookAllowHTTP), request.url.utf8.count <= 2000
+            scheme == "https" || (scheme == "http" && self.configuration.webhookAllowHTTP),
+            request.url.utf8.count <= 2000
         else {
             throw JobsFailure.invalid("url", self.configuration.webhookAllowHTTP ? "an http(s) URL" : "an https URL")
         }
@@ -27,17 +30,33 @@ struct Webhooks: Sendable {
             throw JobsFailure.invalid("url", "webhooks go to public hosts, not loopback or private addresses")
         }
         let unknown = Set(request.events).subtracting(Self.events)
-        guard unknown.isEmpty else { throw JobsFailure.invalid("events", "unknown event \(unknown.sorted().first!.prefix(64)); known: \(Self.events.sorted().joined(separator: ", "))") }
-        return try await self.idempotency.run(caller: caller.id, method: "CreateWebhook", key: request.idempotencyKey, request: request) { session in
-            let count: Int = try await session.query("SELECT count(*) AS n FROM webhooks WHERE owner_id = $1", [caller.id]).first!.decode("n")
+        guard unknown.isEmpty else {
+            throw JobsFailure.invalid(
+                "events",
+                "unknown event \(unknown.sorted().first!.prefix(64)); known: \(Self.events.sorted().joined(separator: ", "))"
+            )
+        }
+        return try await self.idempotency.run(
+            caller: caller.id, method: "CreateWebhook", key: request.idempotencyKey, request: request
+        ) { session in
+            let count: Int = try await session.query(
+                "SELECT count(*) AS n FROM webhooks WHERE owner_id = $1", [caller.id]
+            ).first!.decode("n")
             guard count < Self.maxPerUser else {
-                throw JobsFailure.error(.resourceExhausted, "too_many_webhooks", "at most \(Self.maxPerUser) webhooks per account")
+                throw JobsFailure.error(
+                    .resourceExhausted, "too_many_webhooks", "at most \(Self.maxPerUser) webhooks per account")
             }
             let secret = WebhookSigning.newSecret()
-            let row = try await session.query("""
+            let row = try await session.query(
+                """
                 INSERT INTO webhooks (id, owner_id, url, events, secret) VALUES ($1, $2, $3, $4::text[], $5)
                 RETURNING \(Self.webhookColumns)
-                """, [UUID(), caller.id, request.url, PostgresTextArray.literal(Array(Set(request.events)).sorted()), secret]).first!
+                """,
+                [
+                    UUID(), caller.id, request.url, PostgresTextArray.literal(Array(Set(request.events)).sorted()),
+                    secret,
+                ]
+            ).first!
             var webhook = try Self.webhook(row)
             webhook.secret = secret
             return webhook
@@ -50,7 +69,10 @@ struct Webhooks: Sendable {
         """
 
     private func webhook(_ id: UUID, owner: String, in session: some PostgresQuerying) async throws -> JobsWebhook {
-        guard let row = try await session.query("SELECT \(Self.webhookColumns) FROM webhooks WHERE id = $1 AND owner_id = $2", [id, owner]).first
+        guard
+            let row = try await session.query(
+                "SELECT \(Self.webhookColumns) FROM webhooks WHERE id = $1 AND owner_id = $2", [id, owner]
+            ).first
         else { throw JobsFailure.notFound("webhook") }
         return try Self.webhook(row)
     }
@@ -61,7 +83,9 @@ struct Webhooks: Sendable {
         webhook.url = try row.decode("url")
         webhook.events = PostgresTextArray.plainElements(try row.decode("events"))
         webhook.createdAt = .micros(try row.decode("created_us"))
-        if let previous = try row.decodeIfPresent("previous_us", as: Int64.self) { webhook.previousSecretExpiresAt = .micros(previous) }
+        if let previous = try row.decodeIfPresent("previous_us", as: Int64.self) {
+            webhook.previousSecretExpiresAt = .micros(previous)
+        }
         return webhook
     }
 
@@ -77,11 +101,18 @@ struct Webhooks: Sendable {
     /// receivers can switch without dropping a delivery.
     func rotateSecret(_ caller: RPCCaller, _ id: String) async throws -> JobsWebhook {
         let secret = WebhookSigning.newSecret()
-        guard let row = try await self.database.query("""
-            UPDATE webhooks SET previous_secret = secret, secret = $3,
-                previous_secret_expires_at = now() + $4 * interval '1 millisecond'
-            WHERE id = $1 AND owner_id = $2 RETURNING \(Self.webhookColumns)
-            """, [try JobsService.parseID(id, "webhook"), caller.id, secret, self.configuration.webhookSecretOverlap.milliseconds]).first
+        guard
+            let row = try await self.database.query(
+                """
+                UPDATE webhooks SET previous_secret = secret, secret = $3,
+                    previous_secret_expires_at = now() + $4 * interval '1 millisecond'
+                WHERE id = $1 AND owner_id = $2 RETURNING \(Self.webhookColumns)
+                """,
+                [
+                    try JobsService.parseID(id, "webhook"), caller.id, secret,
+                    self.configuration.webhookSecretOverlap.milliseconds,
+                ]
+            ).first
         else { throw JobsFailure.notFound("webhook") }
         var webhook = try Self.webhook(row)
         webhook.secret = secret
@@ -91,12 +122,16 @@ struct Webhooks: Sendable {
     /// A `webhook.test` event to the endpoint, delivered (and logged) as any other.
     func sendTest(_ caller: RPCCaller, _ id: String) async throws -> JobsDelivery {
         let webhook = try JobsService.parseID(id, "webhook")
-        guard let row = try await self.database.query("""
-            INSERT INTO deliveries (webhook_id, owner_id, event, payload)
-            SELECT w.id, w.owner_id, 'webhook.test', jobs_delivery_payload('webhook.test', jsonb_build_object('webhook_id', w.id))
-            FROM webhooks w WHERE w.id = $1 AND w.owner_id = $2
-            RETURNING \(Self.deliveryColumns)
-            """, [webhook, caller.id]).first else { throw JobsFailure.notFound("webhook") }
+        guard
+            let row = try await self.database.query(
+                """
+                INSERT INTO deliveries (webhook_id, owner_id, event, payload)
+                SELECT w.id, w.owner_id, 'webhook.test', jobs_delivery_payload('webhook.test', jsonb_build_object('webhook_id', w.id))
+                FROM webhooks w WHERE w.id = $1 AND w.owner_id = $2
+                RETURNING \(Self.deliveryColumns)
+                """, [webhook, caller.id]
+            ).first
+        else { throw JobsFailure.notFound("webhook") }
         return try Self.delivery(row, webhookID: webhook)
     }
 
@@ -104,12 +139,16 @@ struct Webhooks: Sendable {
     /// receiver that already processed it can tell.
     func redeliver(_ caller: RPCCaller, _ request: JobsRedeliverRequest) async throws -> JobsDelivery {
         let webhook = try JobsService.parseID(request.webhookID, "webhook")
-        guard let row = try await self.database.query("""
-            INSERT INTO deliveries (webhook_id, owner_id, event, payload, message_id)
-            SELECT d.webhook_id, d.owner_id, d.event, d.payload, coalesce(d.message_id, 'dlv_' || d.id)
-            FROM deliveries d WHERE d.id = $1 AND d.webhook_id = $2 AND d.owner_id = $3
-            RETURNING \(Self.deliveryColumns)
-            """, [request.deliveryID, webhook, caller.id]).first else { throw JobsFailure.notFound("delivery") }
+        guard
+            let row = try await self.database.query(
+                """
+                INSERT INTO deliveries (webhook_id, owner_id, event, payload, message_id)
+                SELECT d.webhook_id, d.owner_id, d.event, d.payload, coalesce(d.message_id, 'dlv_' || d.id)
+                FROM deliveries d WHERE d.id = $1 AND d.webhook_id = $2 AND d.owner_id = $3
+                RETURNING \(Self.deliveryColumns)
+                """, [request.deliveryID, webhook, caller.id]
+            ).first
+        else { throw JobsFailure.notFound("delivery") }
         return try Self.delivery(row, webhookID: webhook)
     }
 
@@ -136,27 +175,36 @@ struct Webhooks: Sendable {
     }
 
     func delete(_ caller: RPCCaller, _ id: String) async throws {
-        guard try await self.database.execute("DELETE FROM webhooks WHERE id = $1 AND owner_id = $2",
-                                              [try JobsService.parseID(id, "webhook"), caller.id]) == 1
+        guard
+            try await self.database.execute(
+                "DELETE FROM webhooks WHERE id = $1 AND owner_id = $2",
+                [try JobsService.parseID(id, "webhook"), caller.id]) == 1
         else { throw JobsFailure.notFound("webhook") }
     }
 
-    func deliveries(_ caller: RPCCaller, _ request: JobsListDeliveriesRequest) async throws -> JobsListDeliveriesResponse {
+    func deliveries(_ caller: RPCCaller, _ request: JobsListDeliveriesRequest) async throws
+        -> JobsListDeliveriesResponse
+    {
         let webhook = try JobsService.parseID(request.webhookID, "webhook")
         _ = try await self.webhook(webhook, owner: caller.id, in: self.database)
         let pageSize = request.page.pageSize == 0 ? 50 : min(Int(request.page.pageSize), 200)
         var parameters = PostgresParameters([webhook])
         var condition = ""
         if !request.page.pageToken.isEmpty {
-            guard let before = Int64(request.page.pageToken) else { throw JobsFailure.invalid("page_token", "not a page token this service gave") }
+            guard let before = Int64(request.page.pageToken) else {
+                throw JobsFailure.invalid("page_token", "not a page token this service gave")
+            }
             condition = "AND id < \(parameters.bind(before))"
         }
-        let rows = try await self.database.query("""
+        let rows = try await self.database.query(
+            """
             SELECT \(Self.deliveryColumns) FROM deliveries WHERE webhook_id = $1 \(condition) ORDER BY id DESC LIMIT \(pageSize + 1)
             """, parameters.values)
         var response = JobsListDeliveriesResponse()
         response.deliveries = try rows.prefix(pageSize).map { try Self.delivery($0, webhookID: webhook) }
-        if rows.count > pageSize, let last = response.deliveries.last { response.page.nextPageToken = "\(last.deliveryID)" }
+        if rows.count > pageSize, let last = response.deliveries.last {
+            response.page.nextPageToken = "\(last.deliveryID)"
+        }
         return response
     }
 
@@ -165,7 +213,11 @@ struct Webhooks: Sendable {
     /// delivery (WebhookDestination), where the connection is pinned to the address checked.
     static func isInternal(host: String) -> Bool {
         let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        if name == "localhost" || name.hasSuffix(".localhost") || name.hasSuffix(".internal") || name.hasSuffix(".local") { return true }
+        if name == "localhost" || name.hasSuffix(".localhost") || name.hasSuffix(".internal")
+            || name.hasSuffix(".local")
+        {
+            return true
+        }
         return NetworkAddress.isInternal(name) ?? false
     }
 }

@@ -56,7 +56,10 @@ final class Worker: Service, Sendable {
 
     private let state = Mutex(State())
 
-    init(index: Int, queue: JobQueue, runner: JobRunner, settlements: SettlementGathering, wakeups: WakeSignal, configuration: JobsConfiguration, logger: Logger) {
+    init(
+        index: Int, queue: JobQueue, runner: JobRunner, settlements: SettlementGathering, wakeups: WakeSignal,
+        configuration: JobsConfiguration, logger: Logger
+    ) {
         self.name = "\(configuration.workerName)#\(index)"
         self.queue = queue
         self.runner = runner
@@ -98,7 +101,9 @@ final class Worker: Service, Sendable {
     /// left 20–30 % of the machine idle in a no-op drain.
     private func turn(_ signal: AsyncStream<Void>.Continuation) async {
         self.startRecording(signal)
-        let (free, recording) = self.state.withLock { (self.configuration.workerSlots - $0.runs.count + $0.recording.count, $0.recording) }
+        let (free, recording) = self.state.withLock {
+            (self.configuration.workerSlots - $0.runs.count + $0.recording.count, $0.recording)
+        }
         await self.claim(free: free, recording: recording, signal)
     }
 
@@ -131,7 +136,8 @@ final class Worker: Service, Sendable {
         do {
             var claimed = try await self.queue.claim(worker: self.name, limit: free, finished: recording, bounded: true)
             if claimed.count < free, self.mayReadWholeQueue() {
-                claimed += try await self.queue.claim(worker: self.name, limit: free - claimed.count, finished: recording, bounded: false)
+                claimed += try await self.queue.claim(
+                    worker: self.name, limit: free - claimed.count, finished: recording, bounded: false)
             }
             for job in claimed { self.start(job, signal) }
             // A full claim means more may be waiting: look again at once.
@@ -147,7 +153,10 @@ final class Worker: Service, Sendable {
         let task = Task {
             let result: Result<JobOutcome, JobRunError>
             do {
-                result = .success(try await self.runner.run(job, worker: self.name) { self.state.withLock { $0.stopped.contains(id) } })
+                result = .success(
+                    try await self.runner.run(job, worker: self.name) {
+                        self.state.withLock { $0.stopped.contains(id) }
+                    })
             } catch {
                 result = .failure(JobRunError.from(error, during: "running"))
             }
@@ -195,7 +204,9 @@ final class Worker: Service, Sendable {
             guard case .failure(let error) = result else { continue }
             do {
                 unsettled += try await self.queue.fail(job.id, attempt: job.attempt, worker: self.name, error: error)
-                if !error.retryable { self.logger.info("job failed", metadata: ["job": "\(job.id)", "error": "\(error)"]) }
+                if !error.retryable {
+                    self.logger.info("job failed", metadata: ["job": "\(job.id)", "error": "\(error)"])
+                }
             } catch {
                 retry.append((job, result))
             }
@@ -223,7 +234,8 @@ final class Worker: Service, Sendable {
                 let lost = self.state.withLock { state -> [Run] in
                     // A run that finished is not lost: its row left `running` because its end was written.
                     let lost = ids.filter { id in
-                        !alive.contains(id) && !state.stopped.contains(id) && state.runs[id] != nil && !state.recording.contains(id)
+                        !alive.contains(id) && !state.stopped.contains(id) && state.runs[id] != nil
+                            && !state.recording.contains(id)
                             && !state.finished.contains { $0.0.id == id }
                     }
                     state.stopped.formUnion(lost)

@@ -54,7 +54,6 @@ struct BlobRecord: Sendable {
     }
 }
 
-
 /// Ids in requests are UUIDs; anything else cannot name a blob, so it is simply not found.
 func parseID(_ text: String, _ what: String) throws -> UUID {
     guard let id = UUID(text: text) else { throw StorageFailure.notFound(what) }

@@ -15,8 +15,11 @@ struct BlobStore: Sendable {
 
     /// The bytes `owner` uses (every blob counts in full, deduplicated or not) and how many blobs:
     /// one row that a trigger on `blobs` keeps (Services/Storage/SQL, migration 3).
-    func usage(of owner: String, in session: (any PostgresQuerying)? = nil) async throws -> (bytes: Int64, count: Int64) {
-        guard let row = try await (session ?? self.database).query(StorageStatements.usage, [owner]).first else { return (0, 0) }
+    func usage(of owner: String, in session: (any PostgresQuerying)? = nil) async throws -> (bytes: Int64, count: Int64)
+    {
+        guard let row = try await (session ?? self.database).query(StorageStatements.usage, [owner]).first else {
+            return (0, 0)
+        }
         return (try row.decode("bytes"), try row.decode("blobs"))
     }
 

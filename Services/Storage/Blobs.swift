@@ -30,8 +30,13 @@ extension BlobStore {
     func blobs(_ ids: [String], owner: String) async throws -> [BlobRecord] {
         let parsed = ids.compactMap { UUID(text: $0) }
         guard !parsed.isEmpty else { return [] }
-        let rows = try await self.database.query(StorageStatements.ownBlobs, [PostgresTextArray.literal(parsed.map(\.lowercasedText)), owner])
-        let found = Dictionary(try rows.map { let record = try BlobRecord($0); return (record.id, record) }, uniquingKeysWith: { first, _ in first })
+        let rows = try await self.database.query(
+            StorageStatements.ownBlobs, [PostgresTextArray.literal(parsed.map(\.lowercasedText)), owner])
+        let found = Dictionary(
+            try rows.map {
+                let record = try BlobRecord($0)
+                return (record.id, record)
+            }, uniquingKeysWith: { first, _ in first })
         return parsed.compactMap { found[$0] }
     }
 
@@ -39,7 +44,9 @@ extension BlobStore {
     func blob(signed access: StorageSignedAccess, signer: DownloadSigner) async throws -> BlobRecord {
         try signer.verify(access)
         let id = try parseID(access.blobID, "blob")
-        guard let row = try await self.database.query("SELECT \(BlobRecord.columns) FROM blobs WHERE id = $1", [id]).first else {
+        guard
+            let row = try await self.database.query("SELECT \(BlobRecord.columns) FROM blobs WHERE id = $1", [id]).first
+        else {
             throw StorageFailure.notFound("blob")
         }
         return try BlobRecord(row)
@@ -49,7 +56,9 @@ extension BlobStore {
 
     func list(_ caller: RPCCaller, _ request: StorageListBlobsRequest) async throws -> StorageListBlobsResponse {
         let pageSize = request.page.pageSize == 0 ? 50 : Int(request.page.pageSize)
-        guard pageSize <= Self.maxPageSize else { throw StorageFailure.invalid("page_size", "at most \(Self.maxPageSize)") }
+        guard pageSize <= Self.maxPageSize else {
+            throw StorageFailure.invalid("page_size", "at most \(Self.maxPageSize)")
+        }
         var conditions = ["owner_id = $1"]
         var parameters = PostgresParameters([caller.id])
         if !request.purpose.isEmpty { conditions.append("purpose = \(parameters.bind(request.purpose))") }
@@ -58,15 +67,24 @@ extension BlobStore {
                 .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
             conditions.append("content_type LIKE \(parameters.bind(escaped + "%"))")
         }
-        if request.hasCreatedAfter { conditions.append("created_at > to_timestamp(\(parameters.bind(request.createdAfter.unixMicros))::double precision / 1e6)") }
-        if request.hasCreatedBefore { conditions.append("created_at < to_timestamp(\(parameters.bind(request.createdBefore.unixMicros))::double precision / 1e6)") }
+        if request.hasCreatedAfter {
+            conditions.append(
+                "created_at > to_timestamp(\(parameters.bind(request.createdAfter.unixMicros))::double precision / 1e6)"
+            )
+        }
+        if request.hasCreatedBefore {
+            conditions.append(
+                "created_at < to_timestamp(\(parameters.bind(request.createdBefore.unixMicros))::double precision / 1e6)"
+            )
+        }
         if !request.page.pageToken.isEmpty {
             guard let after = CreatedKeyset(token: request.page.pageToken) else {
                 throw StorageFailure.invalid("page_token", "not a page token this service gave")
             }
             conditions.append(after.rowsAfter(&parameters))
         }
-        let rows = try await self.database.query("""
+        let rows = try await self.database.query(
+            """
             SELECT \(BlobRecord.columns) FROM blobs WHERE \(conditions.joined(separator: " AND "))
             ORDER BY (extract(epoch FROM created_at) * 1000000)::bigint DESC, id DESC LIMIT \(pageSize + 1)
             """, parameters.values)
@@ -87,7 +105,11 @@ extension BlobStore {
     /// transaction: if the object cannot be removed the row stays and the caller is told.
     func remove(_ id: UUID, owner: String) async throws {
         try await self.database.transaction { session in
-            guard let row = try await session.query("SELECT sha256 FROM blobs WHERE id = $1 AND owner_id = $2 FOR UPDATE", [id, owner]).first else {
+            guard
+                let row = try await session.query(
+                    "SELECT sha256 FROM blobs WHERE id = $1 AND owner_id = $2 FOR UPDATE", [id, owner]
+                ).first
+            else {
                 throw StorageFailure.notFound("blob")
             }
             let sha256: String = try row.decode("sha256")
@@ -103,7 +125,8 @@ extension BlobStore {
         let id = try parseID(request.blobID, "blob")
         let micros: Int64? = request.hasExpiresAt ? request.expiresAt.unixMicros : nil
         let updated = try await self.database.execute(
-            "UPDATE blobs SET expires_at = to_timestamp($3::double precision / 1e6) WHERE id = $1 AND owner_id = $2", [id, caller.id, micros]
+            "UPDATE blobs SET expires_at = to_timestamp($3::double precision / 1e6) WHERE id = $1 AND owner_id = $2",
+            [id, caller.id, micros]
         )
         guard updated == 1 else { throw StorageFailure.notFound("blob") }
         return try await self.blob(id, owner: caller.id).message
@@ -113,7 +136,9 @@ extension BlobStore {
     func purge(owner: String) async throws -> Int {
         var deleted = 0
         while true {
-            let ids = try await self.database.query("SELECT id FROM blobs WHERE owner_id = $1 LIMIT 100", [owner]).map { try $0.decode("id", as: UUID.self) }
+            let ids = try await self.database.query("SELECT id FROM blobs WHERE owner_id = $1 LIMIT 100", [owner]).map {
+                try $0.decode("id", as: UUID.self)
+            }
             if ids.isEmpty { break }
             for id in ids {
                 do {

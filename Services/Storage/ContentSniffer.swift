@@ -19,24 +19,37 @@ enum ContentSniffer {
         if starts([0xFF, 0xD8, 0xFF]) { return Self.jpeg(b) }
         if starts([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
             var result = SniffedContent(contentType: "image/png")
-            if b.count >= 24, ascii("IHDR", at: 12) { result.width = Self.be32(b, 16); result.height = Self.be32(b, 20) }
+            if b.count >= 24, ascii("IHDR", at: 12) {
+                result.width = Self.be32(b, 16)
+                result.height = Self.be32(b, 20)
+            }
             return result
         }
         if ascii("GIF87a") || ascii("GIF89a") {
-            return SniffedContent(contentType: "image/gif", width: b.count >= 10 ? Self.le16(b, 6) : 0, height: b.count >= 10 ? Self.le16(b, 8) : 0)
+            return SniffedContent(
+                contentType: "image/gif", width: b.count >= 10 ? Self.le16(b, 6) : 0,
+                height: b.count >= 10 ? Self.le16(b, 8) : 0)
         }
         if ascii("RIFF"), ascii("WEBP", at: 8) { return Self.webp(b) }
         if ascii("ftyp", at: 4), b.count >= 12 {
-            let brands = stride(from: 8, to: min(b.count - 3, Int(Self.be32(b, 0))), by: 4).map { String(decoding: b[$0..<$0 + 4], as: UTF8.self) }
+            let brands = stride(from: 8, to: min(b.count - 3, Int(Self.be32(b, 0))), by: 4).map {
+                String(decoding: b[$0..<$0 + 4], as: UTF8.self)
+            }
             if brands.contains("avif") || brands.contains("avis") { return SniffedContent(contentType: "image/avif") }
-            if !Set(brands).isDisjoint(with: ["heic", "heix", "hevc", "hevx", "mif1", "msf1"]) { return SniffedContent(contentType: "image/heic") }
+            if !Set(brands).isDisjoint(with: ["heic", "heix", "hevc", "hevx", "mif1", "msf1"]) {
+                return SniffedContent(contentType: "image/heic")
+            }
         }
         if starts([0xFF, 0x0A]) || starts([0, 0, 0, 0x0C, 0x4A, 0x58, 0x4C, 0x20, 0x0D, 0x0A, 0x87, 0x0A]) {
             return SniffedContent(contentType: "image/jxl")
         }
-        if starts([0x49, 0x49, 0x2A, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2A]) { return SniffedContent(contentType: "image/tiff") }
+        if starts([0x49, 0x49, 0x2A, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2A]) {
+            return SniffedContent(contentType: "image/tiff")
+        }
         if ascii("BM"), b.count >= 26 {
-            return SniffedContent(contentType: "image/bmp", width: Self.le32(b, 18), height: abs(Int(Int32(bitPattern: UInt32(Self.le32(b, 22))))))
+            return SniffedContent(
+                contentType: "image/bmp", width: Self.le32(b, 18),
+                height: abs(Int(Int32(bitPattern: UInt32(Self.le32(b, 22))))))
         }
         if ascii("%PDF-") { return SniffedContent(contentType: "application/pdf") }
         if starts([0x50, 0x4B, 0x03, 0x04]) { return SniffedContent(contentType: "application/zip") }
@@ -55,9 +68,13 @@ enum ContentSniffer {
             if back < length { body = b[..<(b.count - back)] }
             break
         }
-        guard String(validating: body, as: UTF8.self) != nil else { return SniffedContent(contentType: "application/octet-stream") }
+        guard String(validating: body, as: UTF8.self) != nil else {
+            return SniffedContent(contentType: "application/octet-stream")
+        }
         let first = body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
-        if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") { return SniffedContent(contentType: "application/json") }
+        if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
+            return SniffedContent(contentType: "application/json")
+        }
         return SniffedContent(contentType: "text/plain; charset=utf-8")
     }
 
@@ -68,8 +85,14 @@ enum ContentSniffer {
         while i + 9 < b.count {
             guard b[i] == 0xFF else { return result }
             let marker = b[i + 1]
-            if marker == 0xFF { i += 1; continue }
-            if marker == 0xD8 || marker == 0x01 || (0xD0...0xD7).contains(marker) { i += 2; continue }
+            if marker == 0xFF {
+                i += 1
+                continue
+            }
+            if marker == 0xD8 || marker == 0x01 || (0xD0...0xD7).contains(marker) {
+                i += 2
+                continue
+            }
             let length = Self.be16(b, i + 2)
             if [0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF].contains(marker) {
                 result.height = Self.be16(b, i + 5)
@@ -104,6 +127,10 @@ enum ContentSniffer {
 
     private static func be16(_ b: [UInt8], _ i: Int) -> Int { i + 1 < b.count ? Int(b[i]) << 8 | Int(b[i + 1]) : 0 }
     private static func le16(_ b: [UInt8], _ i: Int) -> Int { i + 1 < b.count ? Int(b[i]) | Int(b[i + 1]) << 8 : 0 }
-    private static func be32(_ b: [UInt8], _ i: Int) -> Int { i + 3 < b.count ? Int(b[i]) << 24 | Int(b[i + 1]) << 16 | Int(b[i + 2]) << 8 | Int(b[i + 3]) : 0 }
-    private static func le32(_ b: [UInt8], _ i: Int) -> Int { i + 3 < b.count ? Int(b[i]) | Int(b[i + 1]) << 8 | Int(b[i + 2]) << 16 | Int(b[i + 3]) << 24 : 0 }
+    private static func be32(_ b: [UInt8], _ i: Int) -> Int {
+        i + 3 < b.count ? Int(b[i]) << 24 | Int(b[i + 1]) << 16 | Int(b[i + 2]) << 8 | Int(b[i + 3]) : 0
+    }
+    private static func le32(_ b: [UInt8], _ i: Int) -> Int {
+        i + 3 < b.count ? Int(b[i]) | Int(b[i + 1]) << 8 | Int(b[i + 2]) << 16 | Int(b[i + 3]) << 24 : 0
+    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Original file names are kept as display text only: never part of a path, a header or a zip
 /// entry without passing through here first.
 enum DisplayName {
@@ -9,8 +11,8 @@ enum DisplayName {
         let lastComponent = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
         let scalars = lastComponent.unicodeScalars.filter { scalar in
             !(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
-              || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
-              || scalar.value == 0x200E || scalar.value == 0x200F || scalar.value == 0xFEFF)
+                || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
+                || scalar.value == 0x200E || scalar.value == 0x200F || scalar.value == 0xFEFF)
         }
         var name = String(String.UnicodeScalarView(scalars)).trimmingCharacters(in: .whitespaces)
         if name == "." || name == ".." { name = "" }
@@ -56,5 +58,3 @@ enum DisplayName {
         }
     }
 }
-
-import Foundation

@@ -16,8 +16,10 @@ struct DownloadSigner: Sendable {
     static func load(_ configured: [UInt8]?, database: PostgresPool) async throws -> DownloadSigner {
         if let configured { return DownloadSigner(secret: configured) }
         let fresh = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
-        try await database.execute("INSERT INTO signing_secret (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING", [fresh])
-        let stored = try await database.query("SELECT secret FROM signing_secret WHERE id = 1").first!.decode("secret", as: [UInt8].self)
+        try await database.execute(
+            "INSERT INTO signing_secret (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING", [fresh])
+        let stored = try await database.query("SELECT secret FROM signing_secret WHERE id = 1").first!.decode(
+            "secret", as: [UInt8].self)
         return DownloadSigner(secret: stored)
     }
 
@@ -26,14 +28,15 @@ struct DownloadSigner: Sendable {
         access.blobID = blobID
         access.expiresUnix = expiresUnix
         access.disposition = disposition
-        access.signature = Base64URL.encode(Array(HMAC<SHA256>.authenticationCode(for: Self.message(access), using: self.key)))
+        access.signature = Base64URL.encode(
+            Array(HMAC<SHA256>.authenticationCode(for: Self.message(access), using: self.key)))
         return access
     }
 
     /// Refuses a link that is expired or whose signature does not match (compared in constant time).
     func verify(_ access: StorageSignedAccess, now: Date = Date()) throws {
         guard let signature = Base64URL.decode(access.signature),
-              HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: Self.message(access), using: self.key)
+            HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: Self.message(access), using: self.key)
         else { throw StorageFailure.error(.permissionDenied, "invalid_signature", "this download link is not valid") }
         guard Double(access.expiresUnix) > now.timeIntervalSince1970 else {
             throw StorageFailure.error(.permissionDenied, "link_expired", "this download link has expired")

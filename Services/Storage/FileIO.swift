@@ -55,7 +55,8 @@ final class FileDescriptor {
         let failure: FileError? = bytes.withUnsafeBytes { buffer in
             var done = 0
             while done < buffer.count {
-                let written = pwrite(self.fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+                let written = pwrite(
+                    self.fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
                 if written < 0 {
                     if errno == EINTR { continue }
                     return FileError(call: "pwrite", code: errno)
@@ -89,6 +90,8 @@ final class FileDescriptor {
         return bytes
     }
 
-    func truncate(to size: Int64) throws(FileError) { try FileError.check(ftruncate(self.fd, off_t(size)), "ftruncate") }
+    func truncate(to size: Int64) throws(FileError) {
+        try FileError.check(ftruncate(self.fd, off_t(size)), "ftruncate")
+    }
     func sync() throws(FileError) { try FileError.check(fsync(self.fd), "fsync") }
 }

@@ -117,8 +117,9 @@ struct StagingArea: Sendable {
         return try await self.io.run {
             try FileManager.default.contentsOfDirectory(atPath: directory).compactMap { name -> UUID? in
                 guard let id = UUID(text: name),
-                      let modified = try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)")[.modificationDate] as? Date,
-                      modified < cutoff
+                    let modified = try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)")[
+                        .modificationDate] as? Date,
+                    modified < cutoff
                 else { return nil }
                 return id
             }
@@ -129,6 +130,8 @@ struct StagingArea: Sendable {
 extension StagingArea.Content {
     /// Digest, size and head of bytes at hand.
     init(of bytes: [UInt8]) {
-        self.init(sha256: StagingArea.hex(SHA256.hash(data: bytes)), size: Int64(bytes.count), head: Array(bytes.prefix(StagingArea.headBytes)))
+        self.init(
+            sha256: StagingArea.hex(SHA256.hash(data: bytes)), size: Int64(bytes.count),
+            head: Array(bytes.prefix(StagingArea.headBytes)))
     }
 }

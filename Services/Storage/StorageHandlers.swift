@@ -29,7 +29,9 @@ struct StorageHandlers: Sendable {
         }
         router.register(StorageMethods.getBlob) { request, context in
             let caller = request.hasSigned ? nil : try RPCCaller(context.metadata)
-            return try await self.store.readable(caller, blobID: request.blobID, signed: request.hasSigned ? request.signed : nil, signer: self.signer).message
+            return try await self.store.readable(
+                caller, blobID: request.blobID, signed: request.hasSigned ? request.signed : nil, signer: self.signer
+            ).message
         }
         router.register(StorageMethods.getBlobs) { request, context in
             try await self.store.blobs(try RPCCaller(context.metadata), request)
@@ -41,17 +43,25 @@ struct StorageHandlers: Sendable {
             try await self.store.delete(try RPCCaller(context.metadata), request.blobID)
             return StorageDeleteBlobResponse()
         }
-        router.register(StorageMethods.readBlob, streaming: { request, context, writer in
-            let caller = request.hasSigned ? nil : try RPCCaller(context.metadata)
-            let record = try await self.store.readable(caller, blobID: request.blobID, signed: request.hasSigned ? request.signed : nil, signer: self.signer)
-            try await self.store.read(record, offset: request.offset, length: request.length) { try await writer.send($0) }
-        })
+        router.register(
+            StorageMethods.readBlob,
+            streaming: { request, context, writer in
+                let caller = request.hasSigned ? nil : try RPCCaller(context.metadata)
+                let record = try await self.store.readable(
+                    caller, blobID: request.blobID, signed: request.hasSigned ? request.signed : nil,
+                    signer: self.signer)
+                try await self.store.read(record, offset: request.offset, length: request.length) {
+                    try await writer.send($0)
+                }
+            })
         router.register(StorageMethods.signDownload) { request, context in
             try await self.store.signDownload(try RPCCaller(context.metadata), request, signer: self.signer)
         }
-        router.register(StorageMethods.zip, streaming: { request, context, writer in
-            try await self.store.zip(try RPCCaller(context.metadata), request) { try await writer.send($0) }
-        })
+        router.register(
+            StorageMethods.zip,
+            streaming: { request, context, writer in
+                try await self.store.zip(try RPCCaller(context.metadata), request) { try await writer.send($0) }
+            })
         router.register(StorageMethods.setExpiry) { request, context in
             try await self.store.setExpiry(try RPCCaller(context.metadata), request)
         }

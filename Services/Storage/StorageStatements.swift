@@ -23,7 +23,8 @@ enum StorageStatements {
 
     /// $1 id, $2 owner, $3 purpose, $4 display name, $5 expected size, $6 blob lifetime, $7 key,
     /// $8 seconds the upload session lives. No row back: the owner already has an upload with this key.
-    static let insertUpload = PostgresPreparedStatement("""
+    static let insertUpload = PostgresPreparedStatement(
+        """
         INSERT INTO uploads (id, owner_id, purpose, display_name, expected_size, blob_lifetime_s, idempotency_key, expires_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))
         ON CONFLICT (owner_id, idempotency_key) DO NOTHING
@@ -34,7 +35,8 @@ enum StorageStatements {
     static let lock = PostgresPreparedStatement("SELECT pg_advisory_xact_lock(hashtext($1))")
 
     /// storage_seal (SQL/functions/storage_seal.sql): the blob's row, or none when the quota refuses it.
-    static let seal = PostgresPreparedStatement("""
+    static let seal = PostgresPreparedStatement(
+        """
         SELECT \(BlobRecord.columns) FROM storage_seal($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::bigint, $12)
         """)
 }

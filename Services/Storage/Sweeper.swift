@@ -16,7 +16,9 @@ struct Sweeper: Service {
         await repeatUntilShutdown(every: self.interval, logger: self.logger, level: .error, failure: "sweep failed") {
             let (blobs, uploads, files) = try await self.sweepOnce()
             if blobs + uploads + files > 0 {
-                self.logger.info("swept", metadata: ["expired_blobs": "\(blobs)", "expired_uploads": "\(uploads)", "stray_files": "\(files)"])
+                self.logger.info(
+                    "swept",
+                    metadata: ["expired_blobs": "\(blobs)", "expired_uploads": "\(uploads)", "stray_files": "\(files)"])
             }
         }
     }
@@ -34,7 +36,8 @@ struct Sweeper: Service {
             }
             if expired.count < 200 { break }
         }
-        let uploads = try await self.store.database.query("DELETE FROM uploads WHERE expires_at <= now() RETURNING id, blob_id")
+        let uploads = try await self.store.database.query(
+            "DELETE FROM uploads WHERE expires_at <= now() RETURNING id, blob_id")
         for row in uploads where try row.decodeIfPresent("blob_id", as: UUID.self) == nil {
             await self.store.staging.remove(try row.decode("id"))
         }
@@ -42,10 +45,11 @@ struct Sweeper: Service {
         var files = 0
         let candidates = try await self.store.staging.files(olderThan: .seconds(3600))
         if !candidates.isEmpty {
-            let open = Set(try await self.store.database.query(
-                "SELECT id FROM uploads WHERE blob_id IS NULL AND id = ANY($1::uuid[])",
-                ["{" + candidates.map { $0.lowercasedText }.joined(separator: ",") + "}"]
-            ).map { try $0.decode("id", as: UUID.self) })
+            let open = Set(
+                try await self.store.database.query(
+                    "SELECT id FROM uploads WHERE blob_id IS NULL AND id = ANY($1::uuid[])",
+                    ["{" + candidates.map { $0.lowercasedText }.joined(separator: ",") + "}"]
+                ).map { try $0.decode("id", as: UUID.self) })
             for id in candidates where !open.contains(id) {
                 await self.store.staging.remove(id)
                 files += 1

@@ -37,12 +37,14 @@ struct ZipLayout {
     func localHeader(_ index: Int) -> [UInt8] {
         let entry = self.entries[index]
         var out = ZipBytes()
-        out.u32(0x04034b50)
+        out.u32(0x0403_4b50)
         out.u16(20)  // version needed: 2.0
         out.u16(Self.flags)
         out.u16(0)  // stored
         out.dosTime(entry.modified)
-        out.u32(0); out.u32(0); out.u32(0)  // CRC and sizes: in the descriptor
+        out.u32(0)
+        out.u32(0)
+        out.u32(0)  // CRC and sizes: in the descriptor
         out.u16(UInt16(entry.name.utf8.count))
         out.u16(0)
         out.bytes += Array(entry.name.utf8)
@@ -51,7 +53,7 @@ struct ZipLayout {
 
     func dataDescriptor(_ index: Int, crc: UInt32) -> [UInt8] {
         var out = ZipBytes()
-        out.u32(0x08074b50)
+        out.u32(0x0807_4b50)
         out.u32(crc)
         out.u32(UInt32(self.entries[index].size))
         out.u32(UInt32(self.entries[index].size))
@@ -61,7 +63,7 @@ struct ZipLayout {
     func centralDirectory(crcs: [UInt32]) -> [UInt8] {
         var out = ZipBytes()
         for (index, entry) in self.entries.enumerated() {
-            out.u32(0x02014b50)
+            out.u32(0x0201_4b50)
             out.u16(0x0314)  // made by: Unix, 2.0
             out.u16(20)
             out.u16(Self.flags)
@@ -71,15 +73,20 @@ struct ZipLayout {
             out.u32(UInt32(entry.size))
             out.u32(UInt32(entry.size))
             out.u16(UInt16(entry.name.utf8.count))
-            out.u16(0); out.u16(0); out.u16(0); out.u16(0)  // extra, comment, disk, internal attributes
+            out.u16(0)
+            out.u16(0)
+            out.u16(0)
+            out.u16(0)  // extra, comment, disk, internal attributes
             out.u32(0o100644 << 16)  // external attributes: a regular file, rw-r--r--
             out.u32(UInt32(self.offsets[index]))
             out.bytes += Array(entry.name.utf8)
         }
         let directorySize = UInt32(out.bytes.count)
-        out.u32(0x06054b50)
-        out.u16(0); out.u16(0)
-        out.u16(UInt16(self.entries.count)); out.u16(UInt16(self.entries.count))
+        out.u32(0x0605_4b50)
+        out.u16(0)
+        out.u16(0)
+        out.u16(UInt16(self.entries.count))
+        out.u16(UInt16(self.entries.count))
         out.u32(directorySize)
         out.u32(UInt32(self.centralDirectoryOffset))
         out.u16(0)
@@ -92,12 +99,16 @@ private struct ZipBytes {
     var bytes: [UInt8] = []
 
     mutating func u16(_ value: UInt16) { self.bytes += [UInt8(value & 0xFF), UInt8(value >> 8)] }
-    mutating func u32(_ value: UInt32) { self.u16(UInt16(value & 0xFFFF)); self.u16(UInt16(value >> 16)) }
+    mutating func u32(_ value: UInt32) {
+        self.u16(UInt16(value & 0xFFFF))
+        self.u16(UInt16(value >> 16))
+    }
 
     mutating func dosTime(_ micros: Int64) {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: Double(micros) / 1e6))
+        let c = calendar.dateComponents(
+            [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: Double(micros) / 1e6))
         let year = max(1980, min(2107, c.year!))
         self.u16(UInt16(c.hour! << 11 | c.minute! << 5 | c.second! / 2))
         self.u16(UInt16((year - 1980) << 9 | c.month! << 5 | c.day!))

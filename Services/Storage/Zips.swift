@@ -7,7 +7,9 @@ import ServiceRuntime
 /// followed by a data descriptor with its CRC, so nothing is held in memory but one chunk. The
 /// archive's exact size is known before the first byte and sent first (the edge's Content-Length).
 extension BlobStore {
-    func zip(_ caller: RPCCaller, _ request: StorageZipRequest, send: (StorageZipChunk) async throws -> Void) async throws {
+    func zip(_ caller: RPCCaller, _ request: StorageZipRequest, send: (StorageZipChunk) async throws -> Void)
+        async throws
+    {
         guard !request.blobIds.isEmpty else { throw StorageFailure.invalid("blob_ids", "name at least one blob") }
         guard request.blobIds.count <= self.configuration.zipMaxEntries else {
             throw StorageFailure.invalid("blob_ids", "at most \(self.configuration.zipMaxEntries) blobs per archive")
@@ -17,9 +19,14 @@ extension BlobStore {
         let records = try await self.blobs(unique, owner: caller.id)
         guard records.count == unique.count else { throw StorageFailure.notFound("blob") }
         let names = DisplayName.archiveNames(records.map { ($0.id.lowercasedText, $0.displayName, $0.contentType) })
-        let layout = ZipLayout(entries: Swift.zip(records, names).map { ZipLayout.Entry(name: $1, size: $0.byteSize, modified: $0.createdMicros) })
+        let layout = ZipLayout(
+            entries: Swift.zip(records, names).map {
+                ZipLayout.Entry(name: $1, size: $0.byteSize, modified: $0.createdMicros)
+            })
         guard layout.totalSize <= self.configuration.zipMaxBytes else {
-            throw StorageFailure.error(.resourceExhausted, "archive_too_large", "archives are limited to \(self.configuration.zipMaxBytes) bytes")
+            throw StorageFailure.error(
+                .resourceExhausted, "archive_too_large",
+                "archives are limited to \(self.configuration.zipMaxBytes) bytes")
         }
         var header = StorageZipChunk()
         header.totalSize = UInt64(layout.totalSize)
@@ -32,7 +39,9 @@ extension BlobStore {
             while position < record.byteSize {
                 try Task.checkCancellation()
                 let count = Int(min(Int64(self.configuration.readChunkBytes), record.byteSize - position))
-                let bytes = try await self.mapped { try await self.backend.read(record.sha256, offset: position, length: count) }
+                let bytes = try await self.mapped {
+                    try await self.backend.read(record.sha256, offset: position, length: count)
+                }
                 guard bytes.count == count else { throw StorageFailure.backendUnavailable("object truncated") }
                 crc.update(bytes)
                 try await send(.bytes(bytes))

@@ -13,15 +13,20 @@ struct AuthStack {
     var database: PostgresPool { self.stack.database(for: "auth") }
 
     static func start(_ extra: [String: String] = [:]) async throws -> AuthStack {
-        let mail = FileManager.default.temporaryDirectory.appendingPathComponent("authmail-\(UUID().uuidString.prefix(8))").path
-        let storageData = FileManager.default.temporaryDirectory.appendingPathComponent("authfiles-\(UUID().uuidString.prefix(8))").path
+        let mail = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "authmail-\(UUID().uuidString.prefix(8))"
+        ).path
+        let storageData = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "authfiles-\(UUID().uuidString.prefix(8))"
+        ).path
         var environment = [
             "AUTH_MAIL_DIR": mail, "AUTH_MAIL_POLL_MS": "100", "AUTH_FIRST_ADMIN_EMAIL": Self.adminEmail,
             "AUTH_PUBLIC_URL": "https://app.imageswiss.test", "STORAGE_DATA_DIR": storageData,
         ]
         environment.merge(extra) { _, new in new }
         // Storage too: deleting an account purges its files there.
-        return AuthStack(stack: try await ServiceStack.start(["auth", "storage"], environment: environment), mailDirectory: mail)
+        return AuthStack(
+            stack: try await ServiceStack.start(["auth", "storage"], environment: environment), mailDirectory: mail)
     }
 
     func stop() async { await self.stack.stop() }
@@ -29,12 +34,17 @@ struct AuthStack {
     /// A GET anywhere (the fake provider), redirects not followed.
     static func get(_ url: String) async throws -> Reply { try await HTTPTestClient.get(url) }
 
-    func call(_ method: String, _ path: String, json: Any? = nil, raw: Data? = nil, bearer: String? = nil,
-              headers: [String: String] = [:], followRedirects: Bool = true) async throws -> Reply {
-        try await self.stack.http.call(method, path, json: json, raw: raw, bearer: bearer, headers: headers, followRedirects: followRedirects)
+    func call(
+        _ method: String, _ path: String, json: Any? = nil, raw: Data? = nil, bearer: String? = nil,
+        headers: [String: String] = [:], followRedirects: Bool = true
+    ) async throws -> Reply {
+        try await self.stack.http.call(
+            method, path, json: json, raw: raw, bearer: bearer, headers: headers, followRedirects: followRedirects)
     }
 
-    func signedInUser(_ email: String, password: String = "correct horse battery staple") async throws -> (id: String, access: String, refresh: String) {
+    func signedInUser(_ email: String, password: String = "correct horse battery staple") async throws -> (
+        id: String, access: String, refresh: String
+    ) {
         try await self.stack.http.signedInUser(email, password: password)
     }
 
@@ -42,7 +52,9 @@ struct AuthStack {
     func mails(atLeast count: Int) async throws -> [String] {
         let end = ContinuousClock.now + .seconds(5)
         while true {
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: self.mailDirectory)) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: self.mailDirectory)) ?? []).filter {
+                $0.hasSuffix(".eml")
+            }.sorted()
             if names.count >= count || ContinuousClock.now > end {
                 return try names.map { try String(contentsOfFile: self.mailDirectory + "/" + $0, encoding: .utf8) }
             }

@@ -32,15 +32,17 @@ final class FakeOAuthProvider: Sendable {
     init(port: Int, users: [String: User]) async throws {
         self.port = port
         self.users = users
-        let grants = self.grants, tokens = self.tokens
+        let grants = self.grants
+        let tokens = self.tokens
         let router = Router()
         // One route per flavour: Hummingbird's trie does not backtrack from /google/userinfo to /:flavour/….
         for flavour in ["google", "github"] {
             router.get("/\(flavour)/authorize") { request, _ -> Response in
                 let query = request.uri.queryParameters
                 guard query["client_id"].map(String.init) == Self.clientID, query["code_challenge_method"] == "S256",
-                      let challenge = query["code_challenge"].map(String.init), let redirect = query["redirect_uri"].map(String.init),
-                      let state = query["state"].map(String.init), let user = query["as"].flatMap({ users[String($0)] })
+                    let challenge = query["code_challenge"].map(String.init),
+                    let redirect = query["redirect_uri"].map(String.init),
+                    let state = query["state"].map(String.init), let user = query["as"].flatMap({ users[String($0)] })
                 else { return Response(status: .badRequest) }
                 let code = OpaqueToken.generate()
                 grants.withLockedValue { $0[code] = Grant(user: user, challenge: challenge, redirectURI: redirect) }
@@ -51,16 +53,20 @@ final class FakeOAuthProvider: Sendable {
                 let body = String(buffer: try await request.body.collect(upTo: 65536))
                 var form: [String: String] = [:]
                 for pair in body.split(separator: "&") {
-                    let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+                    let parts = pair.split(separator: "=", maxSplits: 1).map {
+                        String($0).removingPercentEncoding ?? String($0)
+                    }
                     if parts.count == 2 { form[parts[0]] = parts[1] }
                 }
                 let grant = grants.withLockedValue { grants in form["code"].flatMap { grants.removeValue(forKey: $0) } }
-                guard form["client_id"] == Self.clientID, form["client_secret"] == Self.clientSecret, form["grant_type"] == "authorization_code",
-                      let grant, form["redirect_uri"] == grant.redirectURI, let verifier = form["code_verifier"],
-                      Base64URL.encode(SHA256.hash(data: Array(verifier.utf8))) == grant.challenge
+                guard form["client_id"] == Self.clientID, form["client_secret"] == Self.clientSecret,
+                    form["grant_type"] == "authorization_code",
+                    let grant, form["redirect_uri"] == grant.redirectURI, let verifier = form["code_verifier"],
+                    Base64URL.encode(SHA256.hash(data: Array(verifier.utf8))) == grant.challenge
                 else {
-                    return Response(status: .badRequest, headers: [.contentType: "application/json"],
-                                    body: .init(byteBuffer: ByteBuffer(string: #"{"error":"invalid_grant"}"#)))
+                    return Response(
+                        status: .badRequest, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(string: #"{"error":"invalid_grant"}"#)))
                 }
                 let token = OpaqueToken.generate()
                 tokens.withLockedValue { $0[token] = grant.user }
@@ -69,7 +75,9 @@ final class FakeOAuthProvider: Sendable {
         }
         router.get("/google/userinfo") { request, _ -> Response in
             guard let user = Self.bearer(request, tokens) else { return Response(status: .unauthorized) }
-            return Self.json(["sub": user.subject, "email": user.email, "email_verified": user.verified, "name": user.name])
+            return Self.json([
+                "sub": user.subject, "email": user.email, "email_verified": user.verified, "name": user.name,
+            ])
         }
         router.get("/github/user") { request, _ -> Response in
             guard let user = Self.bearer(request, tokens) else { return Response(status: .unauthorized) }
@@ -81,8 +89,9 @@ final class FakeOAuthProvider: Sendable {
                 ["email": "old-\(user.email)", "primary": false, "verified": true],
                 ["email": user.email, "primary": true, "verified": user.verified],
             ]
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: emails))))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: emails))))
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
         self.task = Task { try await app.runService() }
@@ -95,25 +104,26 @@ final class FakeOAuthProvider: Sendable {
     func environment() -> [String: String] {
         var environment: [String: String] = [:]
         for flavour in ["google", "github"] {
-                let prefix = "AUTH_OAUTH_\(flavour.uppercased())_"
-                environment[prefix + "CLIENT_ID"] = Self.clientID
-                environment[prefix + "CLIENT_SECRET"] = Self.clientSecret
-                environment[prefix + "AUTHORIZE_URL"] = "http://127.0.0.1:\(self.port)/\(flavour)/authorize"
-                environment[prefix + "TOKEN_URL"] = "http://127.0.0.1:\(self.port)/\(flavour)/token"
-            }
-            environment["AUTH_OAUTH_GOOGLE_USER_URL"] = "http://127.0.0.1:\(self.port)/google/userinfo"
-            environment["AUTH_OAUTH_GITHUB_USER_URL"] = "http://127.0.0.1:\(self.port)/github/user"
-            environment["AUTH_OAUTH_GITHUB_EMAILS_URL"] = "http://127.0.0.1:\(self.port)/github/user/emails"
-            return environment
+            let prefix = "AUTH_OAUTH_\(flavour.uppercased())_"
+            environment[prefix + "CLIENT_ID"] = Self.clientID
+            environment[prefix + "CLIENT_SECRET"] = Self.clientSecret
+            environment[prefix + "AUTHORIZE_URL"] = "http://127.0.0.1:\(self.port)/\(flavour)/authorize"
+            environment[prefix + "TOKEN_URL"] = "http://127.0.0.1:\(self.port)/\(flavour)/token"
         }
-
-        private static func bearer(_ request: Request, _ tokens: NIOLockedValueBox<[String: User]>) -> User? {
-            guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return nil }
-            return tokens.withLockedValue { $0[String(header.dropFirst(7))] }
-        }
-
-        private static func json(_ object: [String: Any]) -> Response {
-            let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-        }
+        environment["AUTH_OAUTH_GOOGLE_USER_URL"] = "http://127.0.0.1:\(self.port)/google/userinfo"
+        environment["AUTH_OAUTH_GITHUB_USER_URL"] = "http://127.0.0.1:\(self.port)/github/user"
+        environment["AUTH_OAUTH_GITHUB_EMAILS_URL"] = "http://127.0.0.1:\(self.port)/github/user/emails"
+        return environment
     }
+
+    private static func bearer(_ request: Request, _ tokens: NIOLockedValueBox<[String: User]>) -> User? {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return nil }
+        return tokens.withLockedValue { $0[String(header.dropFirst(7))] }
+    }
+
+    private static func json(_ object: [String: Any]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -18,10 +18,13 @@ final class FakeSMTPServer: Sendable {
     var port: Int { self.channel.localAddress?.port ?? 0 }
 
     init() async throws {
-        let mails = self.mails, reject = self.rejectRecipients
+        let mails = self.mails
+        let reject = self.rejectRecipients
         self.channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Session(mails: mails, reject: reject)) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Session(mails: mails, reject: reject))
+                }
             }
             .bind(host: "127.0.0.1", port: 0).get()
     }
@@ -61,7 +64,12 @@ final class FakeSMTPServer: Sendable {
         private func handle(_ line: String, _ context: ChannelHandlerContext) {
             if var body = self.data {
                 if line == "." {
-                    self.mails.withLockedValue { $0.append(Mail(from: self.from, recipients: self.recipients, data: body, authenticated: self.authenticated)) }
+                    self.mails.withLockedValue {
+                        $0.append(
+                            Mail(
+                                from: self.from, recipients: self.recipients, data: body,
+                                authenticated: self.authenticated))
+                    }
                     self.data = nil
                     self.reply("250 queued", context)
                 } else {
@@ -94,7 +102,9 @@ final class FakeSMTPServer: Sendable {
                 self.from = line
                 self.reply("250 ok", context)
             case "RCPT":
-                if self.reject.withLockedValue({ $0 }) { self.reply("550 no such mailbox", context) } else {
+                if self.reject.withLockedValue({ $0 }) {
+                    self.reply("550 no such mailbox", context)
+                } else {
                     self.recipients.append(line)
                     self.reply("250 ok", context)
                 }

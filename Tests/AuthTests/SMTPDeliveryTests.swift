@@ -7,15 +7,26 @@ struct SMTPDeliveryTests {
         let smtp = try await FakeSMTPServer()
         smtp.rejectRecipients.withLockedValue { $0 = true }
         let stack = try await AuthStack.start([
-            "AUTH_SMTP_URL": "smtp://127.0.0.1:\(smtp.port)", "AUTH_SMTP_USERNAME": "mailer", "AUTH_SMTP_PASSWORD": "secret",
+            "AUTH_SMTP_URL": "smtp://127.0.0.1:\(smtp.port)", "AUTH_SMTP_USERNAME": "mailer",
+            "AUTH_SMTP_PASSWORD": "secret",
             "AUTH_SMTP_REQUIRE_TLS": "false", "AUTH_MAIL_RETRY_BASE_MS": "300",
         ])
-        defer { Task { await stack.stop(); await smtp.stop() } }
+        defer {
+            Task {
+                await stack.stop()
+                await smtp.stop()
+            }
+        }
 
-        _ = try await stack.call("POST", "/api/v1/auth/register", json: ["email": "smtp@example.com", "password": "mail me a link please"])
+        _ = try await stack.call(
+            "POST", "/api/v1/auth/register", json: ["email": "smtp@example.com", "password": "mail me a link please"])
         // Refused: the mail stays in the outbox with the error, waiting longer after each attempt.
-        try await Self.waitUntil { try await stack.database.query("SELECT 1 FROM outbox WHERE attempts >= 2 AND last_error LIKE '%550%'").count == 1 }
-        let attempts = try await stack.database.query("SELECT attempts FROM outbox").first!.decode("attempts", as: Int.self)
+        try await Self.waitUntil {
+            try await stack.database.query("SELECT 1 FROM outbox WHERE attempts >= 2 AND last_error LIKE '%550%'").count
+                == 1
+        }
+        let attempts = try await stack.database.query("SELECT attempts FROM outbox").first!.decode(
+            "attempts", as: Int.self)
         #expect(attempts < 6, "no backoff: \(attempts) attempts already")
         #expect(smtp.mails.withLockedValue { $0.isEmpty })
         // Accepted at a later attempt.
@@ -27,7 +38,9 @@ struct SMTPDeliveryTests {
         #expect(mail.from.contains("<no-reply@imageswiss.local>"))
         #expect(mail.data.contains("Subject: Confirm your ImageSwiss email address"))
         #expect(mail.data.contains("https://app.imageswiss.test/#/verify?token="))
-        try await Self.waitUntil { try await stack.database.query("SELECT 1 FROM outbox WHERE sent_at IS NOT NULL").count == 1 }
+        try await Self.waitUntil {
+            try await stack.database.query("SELECT 1 FROM outbox WHERE sent_at IS NOT NULL").count == 1
+        }
         #expect(!FileManager.default.fileExists(atPath: stack.mailDirectory + "/1.eml"))
     }
 

@@ -20,7 +20,8 @@ struct BillingStack {
         let stack = try await ServiceStack.start(["auth", "billing"], environment: environment)
         var configuration = RPCClientConfiguration()
         configuration.peerName = "billing-tests"
-        let rpc = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: stack.rpcPorts["billing"]!)], configuration: configuration)
+        let rpc = RPCClient(
+            endpoints: [RPCEndpoint(host: "127.0.0.1", port: stack.rpcPorts["billing"]!)], configuration: configuration)
         return BillingStack(stack: stack, rpc: rpc)
     }
 
@@ -31,11 +32,15 @@ struct BillingStack {
 
     /// Call options acting for `account`.
     static func `as`(_ account: String, role: String = "user", timeout: Duration = .seconds(10)) -> RPCCallOptions {
-        RPCCallOptions(timeout: timeout, metadata: [RPCMetadata.callerID: account, RPCMetadata.callerRole: role, RPCMetadata.callerScopes: "*"])
+        RPCCallOptions(
+            timeout: timeout,
+            metadata: [RPCMetadata.callerID: account, RPCMetadata.callerRole: role, RPCMetadata.callerScopes: "*"])
     }
 
     /// Gives `account` (which must have used Billing) `amount` promotional credits.
-    func grant(_ account: String, _ amount: Int64, source: String = "promotional", expiresIn: UInt64 = 0) async throws -> BillingEntry {
+    func grant(_ account: String, _ amount: Int64, source: String = "promotional", expiresIn: UInt64 = 0) async throws
+        -> BillingEntry
+    {
         var request = BillingGrantRequest()
         request.accountID = account
         request.amount = amount
@@ -49,7 +54,9 @@ struct BillingStack {
         try await self.rpc.unary(BillingMethods.getBalance, BillingGetBalanceRequest(), options: Self.as(account))
     }
 
-    func spend(_ account: String, _ amount: Int64, key: String, timeout: Duration = .seconds(10)) async throws -> BillingHold {
+    func spend(_ account: String, _ amount: Int64, key: String, timeout: Duration = .seconds(10)) async throws
+        -> BillingHold
+    {
         var request = BillingSpendRequest()
         request.amount = amount
         request.reference = key

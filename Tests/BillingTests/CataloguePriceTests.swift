@@ -8,11 +8,14 @@ import Testing
     @Test func everyCatalogueOperationHasASeededPrice() async throws {
         let billing = try await BillingStack.start()
         defer { Task { await billing.stop() } }
-        let priced = Set(try await billing.database.query(
-            "SELECT operation FROM prices WHERE version = (SELECT max(version) FROM price_lists)"
-        ).map { try $0.decode("operation", as: String.self) })
+        let priced = Set(
+            try await billing.database.query(
+                "SELECT operation FROM prices WHERE version = (SELECT max(version) FROM price_lists)"
+            ).map { try $0.decode("operation", as: String.self) })
         for spec in OperationCatalog.all where spec.kind != .noop {
-            #expect(priced.contains(spec.billingName), "\(spec.name) is priced as \(spec.billingName), which the price list lacks")
+            #expect(
+                priced.contains(spec.billingName),
+                "\(spec.name) is priced as \(spec.billingName), which the price list lacks")
         }
     }
 }

@@ -14,7 +14,8 @@ import Testing
         defer { Task { await billing.stop() } }
         try await billing.liftDailyCap()
         let account = UUID().uuidString.lowercased()
-        #expect(try await billing.balance(account).available == 3, "every account starts with the free tier's 3 credits")
+        #expect(
+            try await billing.balance(account).available == 3, "every account starts with the free tier's 3 credits")
         _ = try await billing.grant(account, 1000)
 
         let outcomes = try await withThrowingTaskGroup(of: [String].self) { group in
@@ -39,7 +40,9 @@ import Testing
         let balance = try await billing.balance(account)
         #expect(balance.total == 2 && balance.available == 2 && balance.held == 0)
         #expect(try await billing.invariantsHold(account))
-        #expect(try await billing.count("SELECT count(*) FROM ledger_entries WHERE account_id = $1 AND kind = 'spend'", [account]) == 143)
+        #expect(
+            try await billing.count(
+                "SELECT count(*) FROM ledger_entries WHERE account_id = $1 AND kind = 'spend'", [account]) == 143)
     }
 
     /// kill -9 in the middle of the same workload; after a restart, the retries with the same keys
@@ -57,7 +60,9 @@ import Testing
             await withTaskGroup(of: Void.self) { group in
                 for chunk in stride(from: 0, to: keys.count, by: 5) {
                     group.addTask {
-                        for key in keys[chunk..<chunk + 5] { _ = try? await billing.spend(account, 7, key: key, timeout: .seconds(2)) }
+                        for key in keys[chunk..<chunk + 5] {
+                            _ = try? await billing.spend(account, 7, key: key, timeout: .seconds(2))
+                        }
                     }
                 }
             }
@@ -65,7 +70,8 @@ import Testing
         try await Task.sleep(for: .milliseconds(400))
         try await billing.stack.crash("billing")
         await workload.value
-        let before = try await billing.count("SELECT count(*) FROM ledger_entries WHERE account_id = $1 AND kind = 'spend'", [account])
+        let before = try await billing.count(
+            "SELECT count(*) FROM ledger_entries WHERE account_id = $1 AND kind = 'spend'", [account])
         #expect(try await billing.invariantsHold(account), "a crash leaves no half-written spend")
         try await billing.stack.restart("billing")
 
@@ -81,8 +87,13 @@ import Testing
             }
         }
         #expect(succeeded == 143 && before <= 143)
-        #expect(try await billing.count("SELECT count(*) FROM ledger_entries WHERE account_id = $1 AND kind = 'spend'", [account]) == 143)
-        #expect(try await billing.count("SELECT count(*) FROM (SELECT reference FROM ledger_entries WHERE kind = 'spend' GROUP BY reference HAVING count(*) > 1) d") == 0)
+        #expect(
+            try await billing.count(
+                "SELECT count(*) FROM ledger_entries WHERE account_id = $1 AND kind = 'spend'", [account]) == 143)
+        #expect(
+            try await billing.count(
+                "SELECT count(*) FROM (SELECT reference FROM ledger_entries WHERE kind = 'spend' GROUP BY reference HAVING count(*) > 1) d"
+            ) == 0)
         #expect(try await billing.invariantsHold(account))
         #expect(try await billing.balance(account).total == 2)
     }
@@ -90,7 +101,8 @@ import Testing
     @Test func holdsResolveExactlyOnce() async throws {
         let billing = try await BillingStack.start(["BILLING_HOLD_TTL_S": "1", "BILLING_LOW_BALANCE_THRESHOLD": "5"])
         defer { Task { await billing.stop() } }
-        let account = UUID().uuidString.lowercased(), stranger = UUID().uuidString.lowercased()
+        let account = UUID().uuidString.lowercased()
+        let stranger = UUID().uuidString.lowercased()
         _ = try await billing.balance(account)
         _ = try await billing.grant(account, 20)
         func hold(_ amount: Int64, key: String) async throws -> BillingHold {
@@ -101,12 +113,15 @@ import Testing
             request.idempotencyKey = key
             return try await billing.rpc.unary(BillingMethods.placeHold, request, options: BillingStack.as(account))
         }
-        func capture(_ hold: BillingHold, _ amount: Int64, key: String, as caller: String? = nil) async throws -> BillingHold {
+        func capture(_ hold: BillingHold, _ amount: Int64, key: String, as caller: String? = nil) async throws
+            -> BillingHold
+        {
             var request = BillingCaptureRequest()
             request.holdID = hold.holdID
             request.amount = amount
             request.idempotencyKey = key
-            return try await billing.rpc.unary(BillingMethods.capture, request, options: BillingStack.as(caller ?? account))
+            return try await billing.rpc.unary(
+                BillingMethods.capture, request, options: BillingStack.as(caller ?? account))
         }
         func release(_ hold: BillingHold, key: String) async throws -> BillingHold {
             var request = BillingReleaseRequest()
@@ -115,7 +130,10 @@ import Testing
             return try await billing.rpc.unary(BillingMethods.release, request, options: BillingStack.as(account))
         }
         func reason(_ body: () async throws -> Any) async -> String? {
-            do { _ = try await body(); return nil } catch let error as RPCError { return error.reason ?? "\(error.code)" } catch { return "\(error)" }
+            do {
+                _ = try await body()
+                return nil
+            } catch let error as RPCError { return error.reason ?? "\(error.code)" } catch { return "\(error)" }
         }
 
         // Hold 10 of 23, capture 6: 4 come back.
@@ -160,7 +178,8 @@ import Testing
             try await Task.sleep(for: .milliseconds(200))
             var request = BillingGetHoldRequest()
             request.holdID = forgotten.holdID
-            state = try await billing.rpc.unary(BillingMethods.getHold, request, options: BillingStack.as(account)).state
+            state = try await billing.rpc.unary(BillingMethods.getHold, request, options: BillingStack.as(account))
+                .state
         }
         #expect(state == "expired")
         #expect(try await billing.balance(account).available == 17)
@@ -170,12 +189,14 @@ import Testing
         _ = try await billing.spend(account, 13, key: "s-low")
         var events = BillingListEventsRequest()
         events.afterEventID = 0
-        let raised = try await billing.rpc.unary(BillingMethods.listEvents, events, options: BillingStack.as("jobs", role: "service"))
+        let raised = try await billing.rpc.unary(
+            BillingMethods.listEvents, events, options: BillingStack.as("jobs", role: "service"))
         #expect(raised.events.map { "\($0.accountID) \($0.kind) \($0.balance)" } == ["\(account) low_balance 4"])
         #expect(try await billing.invariantsHold(account))
 
         // The history shows every movement, newest first, each with the balance it left.
-        let history = try await billing.rpc.unary(BillingMethods.history, BillingHistoryRequest(), options: BillingStack.as(account))
+        let history = try await billing.rpc.unary(
+            BillingMethods.history, BillingHistoryRequest(), options: BillingStack.as(account))
         #expect(history.entries.map(\.amount) == [-13, -6, 20, 3])
         #expect(history.entries.first?.balanceAfter == 4)
     }
@@ -190,17 +211,22 @@ import Testing
         _ = try await billing.grant(account, 4, source: "promotional", expiresIn: 3600)
         _ = try await billing.grant(account, 5, source: "refund", expiresIn: 2)
         _ = try await billing.spend(account, 6, key: "order-1")  // promotional 4, then the refund expiring in 2 s: 2
-        #expect(try await billing.lotRemainders(account) == ["subscription:3", "refund:10", "promotional:0", "refund:3"])
+        #expect(
+            try await billing.lotRemainders(account) == ["subscription:3", "refund:10", "promotional:0", "refund:3"])
         // The 2-second lot expires: its 3 credits are written off by an expiry entry.
         var expired = 0
         for _ in 0..<40 where expired == 0 {
             try await Task.sleep(for: .milliseconds(200))
-            expired = try await billing.count("SELECT count(*) FROM ledger_entries WHERE account_id = $1 AND kind = 'expiry'", [account])
+            expired = try await billing.count(
+                "SELECT count(*) FROM ledger_entries WHERE account_id = $1 AND kind = 'expiry'", [account])
         }
         #expect(expired == 1)
-        #expect(try await billing.lotRemainders(account) == ["subscription:3", "refund:10", "promotional:0", "refund:0"])
-        _ = try await billing.spend(account, 4, key: "order-2")  // the subscription lot expires before the undated refund
-        #expect(try await billing.lotRemainders(account) == ["subscription:0", "refund:9", "promotional:0", "refund:0"])
+        #expect(
+            try await billing.lotRemainders(account) == ["subscription:3", "refund:10", "promotional:0", "refund:0"])
+        // the subscription lot expires before the undated refund
+        _ = try await billing.spend(account, 4, key: "order-2")
+        #expect(
+            try await billing.lotRemainders(account) == ["subscription:0", "refund:9", "promotional:0", "refund:0"])
         #expect(try await billing.balance(account).total == 9)
         #expect(try await billing.invariantsHold(account))
     }

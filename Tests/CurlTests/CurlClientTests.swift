@@ -2,8 +2,8 @@ import Curl
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Testing
 import TestSupport
+import Testing
 
 @Suite("libcurl client")
 struct CurlClientTests {
@@ -13,11 +13,16 @@ struct CurlClientTests {
         let router = Router()
         router.post("/echo") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
-            return Response(status: .created, headers: [.contentType: "text/plain", HTTPField.Name("X-Seen-Method")!: request.method.rawValue],
-                            body: .init(byteBuffer: body))
+            return Response(
+                status: .created,
+                headers: [.contentType: "text/plain", HTTPField.Name("X-Seen-Method")!: request.method.rawValue],
+                body: .init(byteBuffer: body))
         }
-        router.get("/big") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(repeating: 0x61, count: 1 << 20))) }
-        router.get("/redirect") { _, _ in Response(status: .found, headers: [.location: "http://127.0.0.1:\(port)/big"]) }
+        router.get("/big") { _, _ in
+            Response(status: .ok, body: .init(byteBuffer: ByteBuffer(repeating: 0x61, count: 1 << 20)))
+        }
+        router.get("/redirect") { _, _ in Response(status: .found, headers: [.location: "http://127.0.0.1:\(port)/big"])
+        }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
         let task = Task { try await app.runService() }
         try await Task.sleep(for: .milliseconds(300))
@@ -28,8 +33,10 @@ struct CurlClientTests {
         let (port, task) = try await Self.server()
         defer { task.cancel() }
         let client = CurlClient()
-        let response = try await client.send(CurlRequest(method: "POST", url: "http://127.0.0.1:\(port)/echo",
-                                                        headers: [("Content-Type", "application/json")], body: Array(#"{"a":1}"#.utf8)))
+        let response = try await client.send(
+            CurlRequest(
+                method: "POST", url: "http://127.0.0.1:\(port)/echo",
+                headers: [("Content-Type", "application/json")], body: Array(#"{"a":1}"#.utf8)))
         #expect(response.status == 201)
         #expect(response.body == Array(#"{"a":1}"#.utf8))
         #expect(response.headers["x-seen-method"] == "POST" && response.headers["content-type"] == "text/plain")
@@ -48,6 +55,8 @@ struct CurlClientTests {
         await #expect(throws: CurlError.self) { try await CurlClient().send(CurlRequest(url: "file:///etc/passwd")) }
         // Nobody listening.
         let closed = try freePort()
-        await #expect(throws: CurlError.self) { try await CurlClient().send(CurlRequest(url: "http://127.0.0.1:\(closed)/", timeout: .seconds(2))) }
+        await #expect(throws: CurlError.self) {
+            try await CurlClient().send(CurlRequest(url: "http://127.0.0.1:\(closed)/", timeout: .seconds(2)))
+        }
     }
 }

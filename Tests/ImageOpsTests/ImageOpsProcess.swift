@@ -15,8 +15,11 @@ struct ImageOpsProcess {
         env["IMAGEOPS_RPC_PORT"] = "\(port)"
         env["IMAGEOPS_METRICS_PORT"] = "0"
         env.merge(environment) { _, new in new }
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("imageops-\(UUID().uuidString.prefix(8)).log").path
-        let child = try ChildProcess.spawn(try buildProductsDirectory() + "/imageswiss-imageops", [], environment: env, outputPath: log)
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "imageops-\(UUID().uuidString.prefix(8)).log"
+        ).path
+        let child = try ChildProcess.spawn(
+            try buildProductsDirectory() + "/imageswiss-imageops", [], environment: env, outputPath: log)
         var configuration = RPCClientConfiguration()
         configuration.maxFrameSize = 64 << 20
         let client = RPCClient(endpoints: [.init(host: "127.0.0.1", port: port)], configuration: configuration)
@@ -27,7 +30,9 @@ struct ImageOpsProcess {
         return ImageOpsProcess(child: child, client: client)
     }
 
-    func process(_ image: [UInt8], _ steps: [(String, [String: String])], maxOutputEdge: UInt32 = 0, overlay: [UInt8] = []) async throws -> ImageOpsProcessResponse {
+    func process(
+        _ image: [UInt8], _ steps: [(String, [String: String])], maxOutputEdge: UInt32 = 0, overlay: [UInt8] = []
+    ) async throws -> ImageOpsProcessResponse {
         var request = ImageOpsProcessRequest()
         request.image = Data(image)
         request.steps = steps.map { operation, parameters in

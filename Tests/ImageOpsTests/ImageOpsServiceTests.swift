@@ -1,9 +1,9 @@
 import Foundation
+import ImageSamples
 import ImageSwissProtos
 import RPC
-import Testing
 import TestSupport
-import ImageSamples
+import Testing
 import Vips
 
 @Suite("ImageOps service through its process")
@@ -21,7 +21,8 @@ struct ImageOpsServiceTests {
     @Test func resizeAndConvertProduceWhatWasAsked() async throws {
         let service = try await ImageOpsProcess.start()
         let jpeg = try Samples.photo(width: 1200, height: 900)
-        let webp = try await service.process(jpeg, [("resize", ["width": "512", "height": "512"]), ("convert", ["format": "webp", "quality": "80"])])
+        let webp = try await service.process(
+            jpeg, [("resize", ["width": "512", "height": "512"]), ("convert", ["format": "webp", "quality": "80"])])
         #expect(webp.contentType == "image/webp")
         let decoded = try VipsImage.load(Array(webp.image))
         #expect((decoded.width, decoded.height) == (512, 384))
@@ -31,9 +32,14 @@ struct ImageOpsServiceTests {
         let sameFormat = try await service.process(jpeg, [("resize", ["width": "100"])])
         #expect(sameFormat.contentType == "image/jpeg")
         // fill crops to the exact box; exact stretches.
-        let filled = try VipsImage.load(Array(try await service.process(jpeg, [("resize", ["width": "300", "height": "300", "mode": "fill"])]).image))
+        let filled = try VipsImage.load(
+            Array(
+                try await service.process(jpeg, [("resize", ["width": "300", "height": "300", "mode": "fill"])]).image))
         #expect((filled.width, filled.height) == (300, 300))
-        let exact = try VipsImage.load(Array(try await service.process(jpeg, [("resize", ["width": "300", "height": "100", "mode": "exact"])]).image))
+        let exact = try VipsImage.load(
+            Array(
+                try await service.process(jpeg, [("resize", ["width": "300", "height": "100", "mode": "exact"])]).image)
+        )
         #expect((exact.width, exact.height) == (300, 100))
         let restored = try await service.process(jpeg, [("resize", ["width": "300"]), ("restore", [:])])
         #expect((restored.info.width, restored.info.height, restored.contentType) == (300, 225, "image/jpeg"))
@@ -43,25 +49,30 @@ struct ImageOpsServiceTests {
     @Test func pipelineStepsCompose() async throws {
         let service = try await ImageOpsProcess.start()
         let jpeg = try Samples.photo(width: 400, height: 300)
-        let result = try await service.process(jpeg, [
-            ("crop", ["left": "0", "top": "0", "width": "200", "height": "100"]),
-            ("rotate", ["degrees": "90"]),
-            ("grayscale", [:]),
-            ("blur", ["sigma": "1.5"]),
-            ("adjust", ["brightness": "0.1", "contrast": "1.2"]),
-            ("gamma", ["gamma": "1.5"]),
-            ("convert", ["format": "png"]),
-        ])
+        let result = try await service.process(
+            jpeg,
+            [
+                ("crop", ["left": "0", "top": "0", "width": "200", "height": "100"]),
+                ("rotate", ["degrees": "90"]),
+                ("grayscale", [:]),
+                ("blur", ["sigma": "1.5"]),
+                ("adjust", ["brightness": "0.1", "contrast": "1.2"]),
+                ("gamma", ["gamma": "1.5"]),
+                ("convert", ["format": "png"]),
+            ])
         let image = try VipsImage.load(Array(result.image))
         #expect((image.width, image.height) == (100, 200))
         #expect(image.bands == 1)
         #expect(result.contentType == "image/png")
         // The tier cap (480p for free users) applies after the steps, to the short side: 480p is 640×480 for 4:3.
-        let capped = try await service.process(try Samples.photo(width: 1600, height: 1200), [("sharpen", [:])], maxOutputEdge: 480)
+        let capped = try await service.process(
+            try Samples.photo(width: 1600, height: 1200), [("sharpen", [:])], maxOutputEdge: 480)
         #expect((capped.info.width, capped.info.height) == (640, 480))
-        let portrait = try await service.process(try Samples.photo(width: 900, height: 1600), [("sharpen", [:])], maxOutputEdge: 720)
+        let portrait = try await service.process(
+            try Samples.photo(width: 900, height: 1600), [("sharpen", [:])], maxOutputEdge: 720)
         #expect((portrait.info.width, portrait.info.height) == (720, 1280))
-        let within = try await service.process(try Samples.photo(width: 1000, height: 480), [("sharpen", [:])], maxOutputEdge: 480)
+        let within = try await service.process(
+            try Samples.photo(width: 1000, height: 480), [("sharpen", [:])], maxOutputEdge: 480)
         #expect((within.info.width, within.info.height) == (1000, 480), "a short side at the cap is left alone")
         try await service.stop()
     }
@@ -69,13 +80,20 @@ struct ImageOpsServiceTests {
     @Test func resizeMatchesLibvipsOwnCommandLine() async throws {
         let service = try await ImageOpsProcess.start()
         let jpeg = try Samples.photo(width: 1200, height: 900)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vipsthumb-\(UUID().uuidString.prefix(8))").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "vipsthumb-\(UUID().uuidString.prefix(8))"
+        ).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         _ = FileManager.default.createFile(atPath: directory + "/in.jpg", contents: Data(jpeg))
-        try await run("/usr/bin/vipsthumbnail", [directory + "/in.jpg", "--size", "512x512", "-o", directory + "/out.png"])
+        try await run(
+            "/usr/bin/vipsthumbnail", [directory + "/in.jpg", "--size", "512x512", "-o", directory + "/out.png"])
         let reference = try VipsImage.load(Array(FileManager.default.contents(atPath: directory + "/out.png")!))
-        let ours = try VipsImage.load(Array(try await service.process(jpeg, [("resize", ["width": "512", "height": "512"]), ("convert", ["format": "png"])]).image))
+        let ours = try VipsImage.load(
+            Array(
+                try await service.process(
+                    jpeg, [("resize", ["width": "512", "height": "512"]), ("convert", ["format": "png"])]
+                ).image))
         #expect((ours.width, ours.height) == (reference.width, reference.height))
         #expect(try Samples.psnr(ours, reference) > 45)
         try await service.stop()
@@ -200,10 +218,14 @@ struct ImageOpsOCRTests {
     static func textImage(_ text: String) throws -> [UInt8] {
         let mask = try VipsOperationCall.run("text", [("text", .text(text)), ("dpi", .int(300))]) { try $0.image() }
         let dark = try VipsOperationCall.run("invert", [("in", .image(mask))]) { try $0.image() }
-        let page = try VipsOperationCall.run("embed", [
-            ("in", .image(dark)), ("x", .int(40)), ("y", .int(40)), ("width", .int(mask.width + 80)), ("height", .int(mask.height + 80)),
-            ("extend", .text("white")),
-        ]) { try $0.image() }
+        let page = try VipsOperationCall.run(
+            "embed",
+            [
+                ("in", .image(dark)), ("x", .int(40)), ("y", .int(40)), ("width", .int(mask.width + 80)),
+                ("height", .int(mask.height + 80)),
+                ("extend", .text("white")),
+            ]
+        ) { try $0.image() }
         return try page.encoded(as: .png)
     }
 
@@ -216,10 +238,15 @@ struct ImageOpsOCRTests {
         #expect(result.words.map(\.text) == ["HELLO", "WORLD", "42"])
         // Words left to right, inside the 40-pixel margin, confident.
         #expect(result.words.map(\.left) == result.words.map(\.left).sorted())
-        #expect(result.words.allSatisfy { $0.left >= 30 && $0.top >= 30 && $0.width > 0 && $0.height > 0 && $0.confidence > 60 })
+        #expect(
+            result.words.allSatisfy {
+                $0.left >= 30 && $0.top >= 30 && $0.width > 0 && $0.height > 0 && $0.confidence > 60
+            })
 
         request.languages = "xx; rm -rf"
-        let error = await #expect(throws: RPCError.self) { try await service.client.unary(ImageOpsMethods.ocr, request) }
+        let error = await #expect(throws: RPCError.self) {
+            try await service.client.unary(ImageOpsMethods.ocr, request)
+        }
         #expect(error?.code == .invalidArgument)
         try await service.stop()
     }

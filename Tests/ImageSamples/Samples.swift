@@ -6,10 +6,17 @@ public enum Samples {
     /// A noisy sRGB image (photo-like for encoders: no flat areas). `smoothing` > 0 blurs the noise
     /// first, so that neighbouring pixels correlate as in photos.
     public static func noise(width: Int, height: Int, smoothing: Double = 0) throws -> VipsImage {
-        let raw = try VipsOperationCall.run("gaussnoise", [("width", .int(width)), ("height", .int(height)), ("mean", .double(128)), ("sigma", .double(40))]) { try $0.image() }
+        let raw = try VipsOperationCall.run(
+            "gaussnoise",
+            [("width", .int(width)), ("height", .int(height)), ("mean", .double(128)), ("sigma", .double(40))]
+        ) { try $0.image() }
         let gray = smoothing > 0 ? try raw.blurred(sigma: smoothing) : raw
-        let bytes = try VipsOperationCall.run("cast", [("in", .image(gray)), ("format", .text("uchar"))]) { try $0.image() }
-        return try VipsOperationCall.run("colourspace", [("in", .image(bytes)), ("space", .text("srgb"))]) { try $0.image() }
+        let bytes = try VipsOperationCall.run("cast", [("in", .image(gray)), ("format", .text("uchar"))]) {
+            try $0.image()
+        }
+        return try VipsOperationCall.run("colourspace", [("in", .image(bytes)), ("space", .text("srgb"))]) {
+            try $0.image()
+        }
     }
 
     public static func jpeg(width: Int, height: Int, quality: Int = 85) throws -> [UInt8] {
@@ -27,12 +34,22 @@ public enum Samples {
 
     /// A picture with large-scale structure (coarse seeded noise enlarged), like a photo's composition.
     public static func picture(seed: Int, width: Int = 800, height: Int = 600) throws -> VipsImage {
-        let coarse = try VipsOperationCall.run("gaussnoise", [
-            ("width", .int(16)), ("height", .int(12)), ("mean", .double(128)), ("sigma", .double(50)), ("seed", .int(seed)),
-        ]) { try $0.image() }
-        let large = try VipsOperationCall.run("resize", [("in", .image(coarse)), ("scale", .double(Double(width) / 16)), ("kernel", .text("linear"))]) { try $0.image() }
-        let bytes = try VipsOperationCall.run("cast", [("in", .image(large)), ("format", .text("uchar"))]) { try $0.image() }
-        return try VipsOperationCall.run("colourspace", [("in", .image(bytes)), ("space", .text("srgb"))]) { try $0.image() }
+        let coarse = try VipsOperationCall.run(
+            "gaussnoise",
+            [
+                ("width", .int(16)), ("height", .int(12)), ("mean", .double(128)), ("sigma", .double(50)),
+                ("seed", .int(seed)),
+            ]
+        ) { try $0.image() }
+        let large = try VipsOperationCall.run(
+            "resize", [("in", .image(coarse)), ("scale", .double(Double(width) / 16)), ("kernel", .text("linear"))]
+        ) { try $0.image() }
+        let bytes = try VipsOperationCall.run("cast", [("in", .image(large)), ("format", .text("uchar"))]) {
+            try $0.image()
+        }
+        return try VipsOperationCall.run("colourspace", [("in", .image(bytes)), ("space", .text("srgb"))]) {
+            try $0.image()
+        }
     }
 
     /// `jpeg` with an EXIF APP1 segment carrying GPS coordinates (52°31'N 13°24'E), as a phone
@@ -43,7 +60,9 @@ public enum Samples {
         func entry(_ tag: Int, _ type: Int, _ count: Int, _ value: [UInt8]) -> [UInt8] {
             u16(tag) + u16(type) + u32(count) + value + Array(repeating: 0, count: 4 - value.count)
         }
-        let ascii = 2, long = 4, rational = 5
+        let ascii = 2
+        let long = 4
+        let rational = 5
         // Little-endian TIFF: header (8), IFD0 at 8 with one entry (18), GPS IFD at 26 with four
         // entries (54), then the two rational triples at 80 and 104.
         var tiff: [UInt8] = Array("II".utf8) + u16(42) + u32(8)
@@ -51,7 +70,9 @@ public enum Samples {
         tiff += u16(4)
         tiff += entry(0x0001, ascii, 2, Array("N\0".utf8)) + entry(0x0002, rational, 3, u32(80))
         tiff += entry(0x0003, ascii, 2, Array("E\0".utf8)) + entry(0x0004, rational, 3, u32(104)) + u32(0)
-        for (degrees, minutes) in [(52, 31), (13, 24)] { tiff += u32(degrees) + u32(1) + u32(minutes) + u32(1) + u32(0) + u32(1) }
+        for (degrees, minutes) in [(52, 31), (13, 24)] {
+            tiff += u32(degrees) + u32(1) + u32(minutes) + u32(1) + u32(0) + u32(1)
+        }
         let payload = Array("Exif\0\0".utf8) + tiff
         let length = payload.count + 2
         let segment: [UInt8] = [0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + payload
@@ -60,8 +81,12 @@ public enum Samples {
 
     /// PSNR in dB of two images of the same size (infinity when identical).
     public static func psnr(_ a: VipsImage, _ b: VipsImage) throws -> Double {
-        let difference = try VipsOperationCall.run("subtract", [("left", .image(a)), ("right", .image(b))]) { try $0.image() }
-        let squared = try VipsOperationCall.run("multiply", [("left", .image(difference)), ("right", .image(difference))]) { try $0.image() }
+        let difference = try VipsOperationCall.run("subtract", [("left", .image(a)), ("right", .image(b))]) {
+            try $0.image()
+        }
+        let squared = try VipsOperationCall.run(
+            "multiply", [("left", .image(difference)), ("right", .image(difference))]
+        ) { try $0.image() }
         let mse = try VipsOperationCall.run("avg", [("in", .image(squared))]) { $0.double("out") }
         return mse == 0 ? .infinity : 10 * log10(255 * 255 / mse)
     }
@@ -73,7 +98,8 @@ public enum Samples {
         for value in [width, height] { ihdr += withUnsafeBytes(of: value.bigEndian, Array.init) }
         ihdr += [8, 2, 0, 0, 0]  // 8-bit RGB, deflate, no filter, no interlace
         let idat: [UInt8] = [0x78, 0x9C, 0x63, 0x60, 0x18, 0x05, 0x00, 0x00, 0x00, 0x00]
-        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", ihdr) + chunk("IDAT", idat) + chunk("IEND", [])
+        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", ihdr) + chunk("IDAT", idat)
+            + chunk("IEND", [])
     }
 
     private static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {

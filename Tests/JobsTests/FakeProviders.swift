@@ -27,8 +27,12 @@ final class FakeProviders: Sendable {
         let polls = NIOLockedValueBox([String: Int]())
         let router = Router()
         router.post("/v1/images/generations") { request, _ -> Response in
-            guard request.headers[.authorization] == "Bearer \(Self.apiKey)" else { return Self.json(401, #"{"error":{"message":"bad key"}}"#) }
-            let body = try JSONSerialization.jsonObject(with: Data(buffer: try await request.body.collect(upTo: 1 << 20))) as? [String: Any] ?? [:]
+            guard request.headers[.authorization] == "Bearer \(Self.apiKey)" else {
+                return Self.json(401, #"{"error":{"message":"bad key"}}"#)
+            }
+            let body =
+                try JSONSerialization.jsonObject(with: Data(buffer: try await request.body.collect(upTo: 1 << 20)))
+                as? [String: Any] ?? [:]
             let prompt = body["prompt"] as? String ?? ""
             let seen = calls.withLockedValue { calls -> Int in
                 calls.append("generate:\(prompt)")
@@ -36,21 +40,30 @@ final class FakeProviders: Sendable {
             }
             switch prompt {
             case "rate-limit-once" where seen == 1:
-                return Response(status: .tooManyRequests, headers: [.retryAfter: "1", .contentType: "application/json"],
-                                body: .init(byteBuffer: ByteBuffer(string: #"{"error":{"message":"slow down"}}"#)))
+                return Response(
+                    status: .tooManyRequests, headers: [.retryAfter: "1", .contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(string: #"{"error":{"message":"slow down"}}"#)))
             case "malformed": return Self.json(200, "this is not json")
             case "down": return Self.json(503, #"{"error":{"message":"overloaded"}}"#)
-            case "not-an-image": return Self.json(200, #"{"data":[{"b64_json":"\#(Data("hello".utf8).base64EncodedString())"}]}"#)
-            default: return Self.json(200, #"{"created":1,"data":[{"b64_json":"\#(Data(picture).base64EncodedString())"}]}"#)
+            case "not-an-image":
+                return Self.json(200, #"{"data":[{"b64_json":"\#(Data("hello".utf8).base64EncodedString())"}]}"#)
+            default:
+                return Self.json(200, #"{"created":1,"data":[{"b64_json":"\#(Data(picture).base64EncodedString())"}]}"#)
             }
         }
         router.post("/v1/predictions") { request, _ -> Response in
-            guard request.headers[.authorization] == "Bearer \(Self.token)" else { return Self.json(401, #"{"detail":"Invalid token."}"#) }
-            let body = try JSONSerialization.jsonObject(with: Data(buffer: try await request.body.collect(upTo: 64 << 20))) as? [String: Any] ?? [:]
+            guard request.headers[.authorization] == "Bearer \(Self.token)" else {
+                return Self.json(401, #"{"detail":"Invalid token."}"#)
+            }
+            let body =
+                try JSONSerialization.jsonObject(with: Data(buffer: try await request.body.collect(upTo: 64 << 20)))
+                as? [String: Any] ?? [:]
             let input = body["input"] as? [String: Any] ?? [:]
             let image = (input["image"] as? String) ?? ""
             let id = "p\(UUID().uuidString.prefix(8).lowercased())"
-            calls.withLockedValue { $0.append("predict:\(body["version"] ?? ""):\(image.hasPrefix("data:") ? "image" : "none")") }
+            calls.withLockedValue {
+                $0.append("predict:\(body["version"] ?? ""):\(image.hasPrefix("data:") ? "image" : "none")")
+            }
             return Self.json(201, #"{"id":"\#(id)","status":"starting","output":null}"#)
         }
         router.get("/v1/predictions/:id") { _, context -> Response in
@@ -60,10 +73,12 @@ final class FakeProviders: Sendable {
                 return polls[id]!
             }
             if count < 2 { return Self.json(200, #"{"id":"\#(id)","status":"processing","output":null}"#) }
-            return Self.json(200, #"{"id":"\#(id)","status":"succeeded","output":["http://127.0.0.1:\#(port)/files/\#(id).png"]}"#)
+            return Self.json(
+                200, #"{"id":"\#(id)","status":"succeeded","output":["http://127.0.0.1:\#(port)/files/\#(id).png"]}"#)
         }
         router.get("/files/:name") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: picture)))
+            Response(
+                status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: picture)))
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
         self.task = Task { try await app.runService() }
@@ -73,8 +88,9 @@ final class FakeProviders: Sendable {
     var received: [String] { self.calls.withLockedValue { $0 } }
 
     static func json(_ status: Int, _ body: String) -> Response {
-        Response(status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
-                 body: .init(byteBuffer: ByteBuffer(string: body)))
+        Response(
+            status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
     func stop() { self.task.cancel() }

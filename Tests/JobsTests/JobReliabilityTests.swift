@@ -11,8 +11,11 @@ import Testing
     static func leaseHolder(_ jobs: JobsStack, _ job: String) async throws -> String {
         var holder = ""
         try await waitUntil {
-            holder = try await jobs.database.query("SELECT coalesce(worker, '') AS w FROM job_queue WHERE job_id = $1",
-                                                   [UUID(uuidString: job)!]).first?.decode("w") ?? ""
+            holder =
+                try await jobs.database.query(
+                    "SELECT coalesce(worker, '') AS w FROM job_queue WHERE job_id = $1",
+                    [UUID(uuidString: job)!]
+                ).first?.decode("w") ?? ""
             return !holder.isEmpty
         }
         return String(holder.split(separator: "#")[0])
@@ -33,7 +36,9 @@ import Testing
         try await jobs.stack.spawn("w2", as: "jobs", environment: worker.merging(["JOBS_WORKER_NAME": "w2"]) { $1 })
         let user = try await jobs.user("survivor@imageswiss.test", credits: 7)  // 10 with the free tier's
         let photo = try await jobs.upload(user.access)
-        let slowResize: [(String, [String: String])] = [("noop", ["duration_ms": "3000"]), ("resize", ["width": "200"])]
+        let slowResize: [(String, [String: String])] = [
+            ("noop", ["duration_ms": "3000"]), ("resize", ["width": "200"]),
+        ]
 
         // kill -9 the worker mid-job: the other takes the job over once the lease (2 s) expires.
         let first = try await jobs.submit(user.id, steps: slowResize, inputs: [photo])
@@ -42,21 +47,28 @@ import Testing
         // Running: the job's own row still says queued (a claim writes only the queue row); readers
         // see the run — status, attempt, start, in a status filter, and the worker for an admin.
         let running = try await jobs.http.call("GET", "/api/v1/jobs/\(first.jobID)", bearer: user.access).json
-        #expect(running["status"] as? String == "running" && running["attempts"] as? Int == 1 && running["started_at"] is String
+        #expect(
+            running["status"] as? String == "running" && running["attempts"] as? Int == 1
+                && running["started_at"] is String
                 && running["worker"] == nil, "\(running)")
         let listed = try await jobs.http.call("GET", "/api/v1/jobs?status=running", bearer: user.access).json
         #expect((listed["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [first.jobID], "\(listed)")
         let queued = try await jobs.http.call("GET", "/api/v1/jobs?status=queued", bearer: user.access).json
         #expect((queued["items"] as? [[String: Any]])?.isEmpty == true, "\(queued)")
-        let byAdmin = try await jobs.jobs.unary(JobsMethods.getJob, .with { $0.jobID = first.jobID }, options: JobsStack.as("ops", role: "admin"))
-        #expect(byAdmin.status == "running" && byAdmin.worker.hasPrefix(holder + "#") && byAdmin.progressMessage == "running", "\(byAdmin)")
+        let byAdmin = try await jobs.jobs.unary(
+            JobsMethods.getJob, .with { $0.jobID = first.jobID }, options: JobsStack.as("ops", role: "admin"))
+        #expect(
+            byAdmin.status == "running" && byAdmin.worker.hasPrefix(holder + "#")
+                && byAdmin.progressMessage == "running", "\(byAdmin)")
         try await jobs.stack.crash(holder)
         let done = try await jobs.finished(first.jobID, token: user.access, timeout: .seconds(30))
         #expect(done["status"] as? String == "succeeded" && done["attempts"] as? Int == 2, "\(done)")
         #expect((done["output_file_ids"] as? [String])?.count == 1)
         try await waitUntil { try await Self.hold(jobs, first.jobID).state == "captured" }
         #expect(try await Self.hold(jobs, first.jobID) == (1, "captured", 1))
-        #expect(try await jobs.count("SELECT count(*) FROM ledger_entries WHERE reference = $1", [first.jobID], billing: true) == 1)
+        #expect(
+            try await jobs.count(
+                "SELECT count(*) FROM ledger_entries WHERE reference = $1", [first.jobID], billing: true) == 1)
 
         // SIGTERM: the worker hands its run back at once (the attempt not counted); another finishes it.
         try await jobs.stack.spawn("w3", as: "jobs", environment: worker.merging(["JOBS_WORKER_NAME": "w3"]) { $1 })
@@ -125,17 +137,24 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         try await postgres.restart()
         try await waitUntil(timeout: .seconds(120)) {
-            (try? await jobs.count("SELECT count(*) FROM jobs WHERE status = 'succeeded' AND credits = 'captured'")) == 200
+            (try? await jobs.count("SELECT count(*) FROM jobs WHERE status = 'succeeded' AND credits = 'captured'"))
+                == 200
         }
         // Nothing lost, nothing completed twice: one captured hold per job, one entry each.
-        #expect(try await jobs.count("SELECT count(*) FROM holds WHERE state = 'captured' AND captured = 1", billing: true) == 200)
-        #expect(try await jobs.count("SELECT count(DISTINCT reference) FROM ledger_entries WHERE amount < 0", billing: true) == 200)
+        #expect(
+            try await jobs.count("SELECT count(*) FROM holds WHERE state = 'captured' AND captured = 1", billing: true)
+                == 200)
+        #expect(
+            try await jobs.count("SELECT count(DISTINCT reference) FROM ledger_entries WHERE amount < 0", billing: true)
+                == 200)
         #expect(try await jobs.balance(user.id).total == 100)
         #expect(try await LedgerInvariants.hold(for: user.id, in: jobs.billingDatabase))
     }
 
     @Test func tenThousandJobsDrain() async throws {
-        let jobs = try await JobsStack.start(["JOBS_WORKER_SLOTS": "16", "JOBS_MAX_RUNNING_PER_USER": "64", "JOBS_QUEUE_VACUUM_DEAD_ROWS": "2000"])
+        let jobs = try await JobsStack.start([
+            "JOBS_WORKER_SLOTS": "16", "JOBS_MAX_RUNNING_PER_USER": "64", "JOBS_QUEUE_VACUUM_DEAD_ROWS": "2000",
+        ])
         defer { Task { await jobs.stop() } }
         try await jobs.reprice(["noop": 1])
         let user = try await jobs.user("bulk@imageswiss.test", credits: 10_000)
@@ -150,9 +169,13 @@ import Testing
             try await group.waitForAll()
         }
         try await waitUntil(timeout: .seconds(300)) {
-            try await jobs.count("SELECT count(*) FROM jobs WHERE status IN ('queued', 'running') OR credits IN ('held', 'capture_pending', 'release_pending')") == 0
+            try await jobs.count(
+                "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running') OR credits IN ('held', 'capture_pending', 'release_pending')"
+            ) == 0
         }
-        #expect(try await jobs.count("SELECT count(*) FROM jobs WHERE status = 'succeeded' AND credits = 'captured'") == 10_000)
+        #expect(
+            try await jobs.count("SELECT count(*) FROM jobs WHERE status = 'succeeded' AND credits = 'captured'")
+                == 10_000)
         #expect(try await jobs.count("SELECT count(*) FROM holds WHERE state = 'captured'", billing: true) == 10_000)
         #expect(try await jobs.balance(user.id).total == 3)
         #expect(try await LedgerInvariants.hold(for: user.id, in: jobs.billingDatabase))
@@ -172,16 +195,25 @@ import Testing
         let receiver = try await WebhookReceiver()
         // The receiver stops after the stack: Jobs is still delivering 2,200 events when the test
         // ends, and a connection reaching a stopped receiver crashed the test process.
-        defer { Task { await jobs.stop(); receiver.stop() } }
+        defer {
+            Task {
+                await jobs.stop()
+                receiver.stop()
+            }
+        }
         try await jobs.reprice(["noop": 1])
         var owners: [(id: String, photos: [String])] = []
         for index in 0..<8 {
             let user = try await jobs.user("batcher\(index)@imageswiss.test", credits: 1_000)
-            let hook = try await jobs.http.call("POST", "/api/v1/webhooks", json: ["url": receiver.url, "events": ["job.succeeded", "batch.completed"]],
-                                                bearer: user.access)
+            let hook = try await jobs.http.call(
+                "POST", "/api/v1/webhooks",
+                json: ["url": receiver.url, "events": ["job.succeeded", "batch.completed"]],
+                bearer: user.access)
             #expect(hook.status == 201)
             var photos: [String] = []
-            for photo in 0..<10 { photos.append(try await jobs.upload(user.access, width: 64 + photo, height: 48, name: "p\(photo).jpg")) }
+            for photo in 0..<10 {
+                photos.append(try await jobs.upload(user.access, width: 64 + photo, height: 48, name: "p\(photo).jpg"))
+            }
             owners.append((user.id, photos))
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -194,7 +226,8 @@ import Testing
                         request.steps = [step]
                         request.inputBlobIds = batch == 0 ? photos.map { $0.uppercased() } : photos
                         request.idempotencyKey = "batch-\(batch)"
-                        let submitted = try await jobs.jobs.unary(JobsMethods.submitBatch, request, options: JobsStack.as(owner))
+                        let submitted = try await jobs.jobs.unary(
+                            JobsMethods.submitBatch, request, options: JobsStack.as(owner))
                         #expect(submitted.jobCount == 10)
                     }
                 }
@@ -202,18 +235,32 @@ import Testing
             try await group.waitForAll()
         }
         try await waitUntil(timeout: .seconds(120)) {
-            let open = try await jobs.count("SELECT count(*) FROM jobs WHERE status IN ('queued', 'running') OR credits IN ('held', 'capture_pending', 'release_pending')")
-            let uncounted = try await jobs.count("SELECT count(*) FROM batch_progress")  // applied every 100 ms (BatchCounting)
+            let open = try await jobs.count(
+                "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running') OR credits IN ('held', 'capture_pending', 'release_pending')"
+            )
+            // applied every 100 ms (BatchCounting)
+            let uncounted = try await jobs.count("SELECT count(*) FROM batch_progress")
             return open == 0 && uncounted == 0
         }
-        #expect(try await jobs.count("SELECT count(*) FROM jobs WHERE status = 'succeeded' AND credits = 'captured'") == 2_000)
+        #expect(
+            try await jobs.count("SELECT count(*) FROM jobs WHERE status = 'succeeded' AND credits = 'captured'")
+                == 2_000)
         #expect(try await jobs.count("SELECT count(*) FROM batches WHERE remaining = 0") == 200)
         // Every job's batch exists (Jobs migration 8 dropped the foreign key that checked it per row).
-        #expect(try await jobs.count("SELECT count(*) FROM jobs j WHERE batch_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = j.batch_id)") == 0)
+        #expect(
+            try await jobs.count(
+                "SELECT count(*) FROM jobs j WHERE batch_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = j.batch_id)"
+            ) == 0)
         #expect(try await jobs.count("SELECT count(*) FROM jobs WHERE batch_id IS NOT NULL") == 2_000)
-        #expect(try await jobs.count("SELECT count(DISTINCT payload::jsonb -> 'data' ->> 'batch_id') FROM deliveries WHERE event = 'batch.completed'") == 200)
+        #expect(
+            try await jobs.count(
+                "SELECT count(DISTINCT payload::jsonb -> 'data' ->> 'batch_id') FROM deliveries WHERE event = 'batch.completed'"
+            ) == 200)
         #expect(try await jobs.count("SELECT count(*) FROM deliveries WHERE event = 'batch.completed'") == 200)
-        #expect(try await jobs.count("SELECT count(DISTINCT payload::jsonb -> 'data' ->> 'job_id') FROM deliveries WHERE event = 'job.succeeded'") == 2_000)
+        #expect(
+            try await jobs.count(
+                "SELECT count(DISTINCT payload::jsonb -> 'data' ->> 'job_id') FROM deliveries WHERE event = 'job.succeeded'"
+            ) == 2_000)
         #expect(try await jobs.count("SELECT count(*) FROM deliveries WHERE event = 'job.succeeded'") == 2_000)
         for (owner, _) in owners {
             #expect(try await jobs.balance(owner).total == 1_003 - 250)
@@ -238,8 +285,10 @@ import Testing
         // for their turn in Jobs (inputs unread) and ImageOps refuses nothing. Without the limit
         // (16), the same burst is mostly refused (aSaturatedImageOpsDoesNotFailJobs).
         let metricsPort = try freePort()
-        let jobs = try await JobsStack.start(["IMAGEOPS_WORKERS": "1", "IMAGEOPS_QUEUE": "0", "JOBS_IMAGE_CALLS": "1",
-                                              "IMAGEOPS_METRICS_PORT": "\(metricsPort)"])
+        let jobs = try await JobsStack.start([
+            "IMAGEOPS_WORKERS": "1", "IMAGEOPS_QUEUE": "0", "JOBS_IMAGE_CALLS": "1",
+            "IMAGEOPS_METRICS_PORT": "\(metricsPort)",
+        ])
         defer { Task { await jobs.stop() } }
         let user = try await jobs.user("waits@imageswiss.test", credits: 20)
         try await Self.resizeBurst(of: 6, by: user, on: jobs)
@@ -253,9 +302,12 @@ import Testing
     static func resizeBurst(of count: Int, by user: (id: String, access: String), on jobs: JobsStack) async throws {
         var inputs: [String] = []
         for index in 0..<count { inputs.append(try await jobs.upload(user.access, width: 1600 + index, height: 1200)) }
-        let batch = try await jobs.http.call("POST", "/api/v1/batches", json: [
-            "input_file_ids": inputs, "steps": [["operation": "resize", "parameters": ["width": "800"]], ["operation": "sharpen"]],
-        ], bearer: user.access)
+        let batch = try await jobs.http.call(
+            "POST", "/api/v1/batches",
+            json: [
+                "input_file_ids": inputs,
+                "steps": [["operation": "resize", "parameters": ["width": "800"]], ["operation": "sharpen"]],
+            ], bearer: user.access)
         #expect(batch.status == 201, "\(batch.text)")
         let id = try #require(batch.json["id"] as? String)
         var state: [String: Any] = [:]
@@ -270,14 +322,19 @@ import Testing
     /// user's job behind it is found by the once-a-second claim that reads past the window, and runs
     /// on the free slot instead of waiting until the backlog is shorter than the window.
     @Test func jobsBehindTheClaimWindowStillStart() async throws {
-        let jobs = try await JobsStack.start(["JOBS_WORKERS": "1", "JOBS_WORKER_SLOTS": "2", "JOBS_MAX_RUNNING_PER_USER": "1",
-                                              "JOBS_CLAIM_WINDOW": "4"])
+        let jobs = try await JobsStack.start([
+            "JOBS_WORKERS": "1", "JOBS_WORKER_SLOTS": "2", "JOBS_MAX_RUNNING_PER_USER": "1",
+            "JOBS_CLAIM_WINDOW": "4",
+        ])
         defer { Task { await jobs.stop() } }
         let paying = try await jobs.user("backlog@imageswiss.test", credits: 0)
         let free = try await jobs.user("behind@imageswiss.test", credits: 0)
-        try await jobs.billingDatabase.execute("UPDATE subscriptions SET tier = 'plus' WHERE account_id = $1", [paying.id])
+        try await jobs.billingDatabase.execute(
+            "UPDATE subscriptions SET tier = 'plus' WHERE account_id = $1", [paying.id])
         var paid: [String] = []
-        for _ in 0..<30 { paid.append(try await jobs.submit(paying.id, steps: [("noop", ["duration_ms": "100"])]).jobID) }
+        for _ in 0..<30 {
+            paid.append(try await jobs.submit(paying.id, steps: [("noop", ["duration_ms": "100"])]).jobID)
+        }
         let behind = try await jobs.submit(free.id, steps: [("noop", ["duration_ms": "100"])]).jobID
         let order = try await jobs.startOrderOnceAllSucceeded()
         let behindAt = try #require(order.firstIndex(of: behind))
@@ -293,13 +350,17 @@ import Testing
         let heavy = try await jobs.user("heavy@imageswiss.test", credits: 0)
         let light = try await jobs.user("light@imageswiss.test", credits: 0)
         let paying = try await jobs.user("paying@imageswiss.test", credits: 0)
-        try await jobs.billingDatabase.execute("UPDATE subscriptions SET tier = 'plus' WHERE account_id = $1", [paying.id])
+        try await jobs.billingDatabase.execute(
+            "UPDATE subscriptions SET tier = 'plus' WHERE account_id = $1", [paying.id])
         var heavyJobs: [String] = []
-        for _ in 0..<20 { heavyJobs.append(try await jobs.submit(heavy.id, steps: [("noop", ["duration_ms": "100"])]).jobID) }
+        for _ in 0..<20 {
+            heavyJobs.append(try await jobs.submit(heavy.id, steps: [("noop", ["duration_ms": "100"])]).jobID)
+        }
         let lightJob = try await jobs.submit(light.id, steps: [("noop", ["duration_ms": "100"])]).jobID
         let paidJob = try await jobs.submit(paying.id, steps: [("noop", ["duration_ms": "100"])]).jobID
         let order = try await jobs.startOrderOnceAllSucceeded()
-        let paidAt = try #require(order.firstIndex(of: paidJob)), lightAt = try #require(order.firstIndex(of: lightJob))
+        let paidAt = try #require(order.firstIndex(of: paidJob))
+        let lightAt = try #require(order.firstIndex(of: lightJob))
         #expect(paidAt < lightAt, "the paid tier goes first")
         // The light user's one job did not wait behind the heavy user's twenty.
         let heavyAfter = heavyJobs.filter { order.firstIndex(of: $0)! > lightAt }.count

@@ -1,6 +1,6 @@
 import Foundation
-import ImageSwissProtos
 import ImageSamples
+import ImageSwissProtos
 import Postgres
 import RPC
 import TestSupport
@@ -27,11 +27,14 @@ struct JobsStack {
     static func start(_ extra: [String: String] = [:], postgres: TestPostgres? = nil) async throws -> JobsStack {
         var environment = Self.testEnvironment
         environment.merge(extra) { _, new in new }
-        let stack = try await ServiceStack.start(["auth", "billing", "storage", "imageops", "jobs"], environment: environment, postgres: postgres)
+        let stack = try await ServiceStack.start(
+            ["auth", "billing", "storage", "imageops", "jobs"], environment: environment, postgres: postgres)
         var configuration = RPCClientConfiguration()
         configuration.peerName = "jobs-tests"
-        let jobs = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: stack.rpcPorts["jobs"]!)], configuration: configuration)
-        let billing = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: stack.rpcPorts["billing"]!)], configuration: configuration)
+        let jobs = RPCClient(
+            endpoints: [RPCEndpoint(host: "127.0.0.1", port: stack.rpcPorts["jobs"]!)], configuration: configuration)
+        let billing = RPCClient(
+            endpoints: [RPCEndpoint(host: "127.0.0.1", port: stack.rpcPorts["billing"]!)], configuration: configuration)
         // Workloads here are larger than the free tier's daily allowance.
         try await stack.database(for: "billing").execute("UPDATE tiers SET daily_cap = 100000000")
         return JobsStack(stack: stack, jobs: jobs, billing: billing)
@@ -44,13 +47,16 @@ struct JobsStack {
     }
 
     static func `as`(_ account: String, role: String = "user", timeout: Duration = .seconds(30)) -> RPCCallOptions {
-        RPCCallOptions(timeout: timeout, metadata: [RPCMetadata.callerID: account, RPCMetadata.callerRole: role, RPCMetadata.callerScopes: "*"])
+        RPCCallOptions(
+            timeout: timeout,
+            metadata: [RPCMetadata.callerID: account, RPCMetadata.callerRole: role, RPCMetadata.callerScopes: "*"])
     }
 
     /// A signed-up user with `credits` promotional credits.
     func user(_ email: String, credits: Int64) async throws -> (id: String, access: String) {
         let user = try await self.http.signedInUser(email)
-        _ = try await self.billing.unary(BillingMethods.getBalance, BillingGetBalanceRequest(), options: Self.as(user.id))
+        _ = try await self.billing.unary(
+            BillingMethods.getBalance, BillingGetBalanceRequest(), options: Self.as(user.id))
         if credits > 0 {
             var grant = BillingGrantRequest()
             grant.accountID = user.id
@@ -67,11 +73,16 @@ struct JobsStack {
     }
 
     /// Uploads a generated photo through the edge; answers its file id.
-    func upload(_ token: String, width: Int = 1200, height: Int = 900, name: String = "photo.jpg") async throws -> String {
+    func upload(_ token: String, width: Int = 1200, height: Int = 900, name: String = "photo.jpg") async throws
+        -> String
+    {
         let bytes = try Samples.photo(width: width, height: height)
-        let reply = try await self.http.call("POST", "/api/v1/files", raw: Data(bytes), bearer: token,
-                                             headers: ["Content-Type": "application/octet-stream", "X-File-Name": name])
-        guard reply.status == 201, let id = reply.json["id"] as? String else { throw TestSupportError("upload: \(reply.status) \(reply.text)") }
+        let reply = try await self.http.call(
+            "POST", "/api/v1/files", raw: Data(bytes), bearer: token,
+            headers: ["Content-Type": "application/octet-stream", "X-File-Name": name])
+        guard reply.status == 201, let id = reply.json["id"] as? String else {
+            throw TestSupportError("upload: \(reply.status) \(reply.text)")
+        }
         return id
     }
 
@@ -80,7 +91,9 @@ struct JobsStack {
         let end = ContinuousClock.now + timeout
         while true {
             let reply = try await self.http.call("GET", "/api/v1/jobs/\(id)", bearer: token)
-            if ["succeeded", "failed", "canceled", "expired"].contains(reply.json["status"] as? String ?? "") { return reply.json }
+            if ["succeeded", "failed", "canceled", "expired"].contains(reply.json["status"] as? String ?? "") {
+                return reply.json
+            }
             guard ContinuousClock.now < end else { throw TestSupportError("job \(id) not final: \(reply.text)") }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -88,7 +101,8 @@ struct JobsStack {
 
     /// Sets the current price list with `changes` applied (as the admin's price editor does).
     func reprice(_ changes: [String: Int64]) async throws {
-        let current = try await self.billing.unary(BillingMethods.getPriceList, BillingGetPriceListRequest(), options: Self.as("ops", role: "admin"))
+        let current = try await self.billing.unary(
+            BillingMethods.getPriceList, BillingGetPriceListRequest(), options: Self.as("ops", role: "admin"))
         var request = BillingSetPriceListRequest()
         request.prices = current.prices.map { price in
             var price = price
@@ -102,17 +116,24 @@ struct JobsStack {
 
     /// Waits until every job succeeded, then answers their ids in the order they started.
     func startOrderOnceAllSucceeded() async throws -> [String] {
-        try await waitUntil(timeout: .seconds(60)) { try await self.count("SELECT count(*) FROM jobs WHERE status <> 'succeeded'") == 0 }
-        return try await self.database.query("SELECT id::text AS id FROM jobs ORDER BY started_at").map { try $0.decode("id", as: String.self) }
+        try await waitUntil(timeout: .seconds(60)) {
+            try await self.count("SELECT count(*) FROM jobs WHERE status <> 'succeeded'") == 0
+        }
+        return try await self.database.query("SELECT id::text AS id FROM jobs ORDER BY started_at").map {
+            try $0.decode("id", as: String.self)
+        }
     }
 
     func count(_ sql: String, _ parameters: [any PostgresEncodable] = [], billing: Bool = false) async throws -> Int {
-        try await (billing ? self.billingDatabase : self.database).query(sql, parameters).first!.decode(at: 0, as: Int.self)
+        try await (billing ? self.billingDatabase : self.database).query(sql, parameters).first!.decode(
+            at: 0, as: Int.self)
     }
 
     /// A SubmitJob over RPC, as the edge sends it for `account`.
-    func submit(_ account: String, steps: [(String, [String: String])], inputs: [String] = [], key: String = UUID().uuidString,
-                lane: String = "batch") async throws -> JobsJob {
+    func submit(
+        _ account: String, steps: [(String, [String: String])], inputs: [String] = [], key: String = UUID().uuidString,
+        lane: String = "batch"
+    ) async throws -> JobsJob {
         var request = JobsSubmitJobRequest()
         request.steps = steps.map { operation, parameters in
             var step = JobsStep()

@@ -19,10 +19,14 @@ import Testing
         defer { Task { await jobs.stop() } }
         let user = try await jobs.user("artist@imageswiss.test", credits: 97)  // 100 with the free tier's
         // With providers configured, the catalogue offers their operations, and only theirs.
-        let catalogue = try #require(try await jobs.http.call("GET", "/api/v1/operations").json["items"] as? [[String: Any]])
+        let catalogue = try #require(
+            try await jobs.http.call("GET", "/api/v1/operations").json["items"] as? [[String: Any]])
         let available = Set(catalogue.filter { $0["available"] as? Bool == true }.compactMap { $0["name"] as? String })
-        #expect(available.contains("resize") && available.intersection(["generation", "remove_background", "colourization", "upscale"])
-                == ["generation", "remove_background"], "\(available)")
+        #expect(
+            available.contains("resize")
+                && available.intersection(["generation", "remove_background", "colourization", "upscale"])
+                    == ["generation", "remove_background"],
+            "\(available)")
         func generate(_ prompt: String) async throws -> [String: Any] {
             let job = try await jobs.submit(user.id, steps: [("generation", ["prompt": prompt])])
             #expect(job.quotedCredits == 5)
@@ -34,7 +38,9 @@ import Testing
         #expect(made["status"] as? String == "succeeded", "\(made)")
         let output = try #require((made["output_file_ids"] as? [String])?.first)
         let file = try await jobs.http.call("GET", "/api/v1/files/\(output)", bearer: user.access)
-        #expect(file.json["content_type"] as? String == "image/png" && file.json["width"] as? Int == 640 && file.json["height"] as? Int == 480)
+        #expect(
+            file.json["content_type"] as? String == "image/png" && file.json["width"] as? Int == 640
+                && file.json["height"] as? Int == 480)
 
         // 429 with Retry-After: waited out, then the second attempt succeeds.
         let limited = try await generate("rate-limit-once")
@@ -53,16 +59,29 @@ import Testing
         // An admin queues the malformed job again: a new hold, a second run, and again nothing charged.
         let admin = try await jobs.http.signedInUser(JobsStack.adminEmail)
         let malformedID = try #require(malformed["id"] as? String)
-        try await waitUntil { try await jobs.count("SELECT count(*) FROM jobs WHERE id = $1 AND credits = 'released'", [UUID(uuidString: malformedID)!]) == 1 }
+        try await waitUntil {
+            try await jobs.count(
+                "SELECT count(*) FROM jobs WHERE id = $1 AND credits = 'released'", [UUID(uuidString: malformedID)!])
+                == 1
+        }
         let retried = try await jobs.http.call("POST", "/api/v1/admin/jobs/\(malformedID)/retry", bearer: admin.access)
         // Answered once queued; a worker may have taken it already.
         #expect(retried.status == 200 && retried.json["status"] as? String != "expired", "\(retried.text)")
-        #expect(try await jobs.http.call("POST", "/api/v1/admin/jobs/\(malformedID)/retry", bearer: user.access).status == 403)
+        #expect(
+            try await jobs.http.call("POST", "/api/v1/admin/jobs/\(malformedID)/retry", bearer: user.access).status
+                == 403)
         let again = try await jobs.finished(malformedID, token: user.access)
         #expect(again["status"] as? String == "failed")
-        try await waitUntil { try await jobs.count("SELECT count(*) FROM holds WHERE reference = $1 AND state = 'released'", [malformedID], billing: true) == 2 }
+        try await waitUntil {
+            try await jobs.count(
+                "SELECT count(*) FROM holds WHERE reference = $1 AND state = 'released'", [malformedID], billing: true)
+                == 2
+        }
         let listed = try await jobs.http.call("GET", "/api/v1/admin/jobs?status=failed", bearer: admin.access)
-        #expect((listed.json["items"] as? [[String: Any]])?.contains { $0["id"] as? String == malformedID && $0["owner_id"] as? String == user.id } == true)
+        #expect(
+            (listed.json["items"] as? [[String: Any]])?.contains {
+                $0["id"] as? String == malformedID && $0["owner_id"] as? String == user.id
+            } == true)
 
         // Replicate: a prediction with the input picture, polled until it succeeds, its output fetched.
         let photo = try await jobs.upload(user.access)
@@ -72,12 +91,17 @@ import Testing
         #expect(fake.received.contains("predict:cutout:v1:image"))
 
         // Charged for the three successes only: 5 + 5 + 2.
-        try await waitUntil { try await jobs.count("SELECT count(*) FROM jobs WHERE credits IN ('held', 'capture_pending', 'release_pending')") == 0 }
+        try await waitUntil {
+            try await jobs.count(
+                "SELECT count(*) FROM jobs WHERE credits IN ('held', 'capture_pending', 'release_pending')") == 0
+        }
         #expect(try await jobs.balance(user.id).total == 100 - 12)
         #expect(try await LedgerInvariants.hold(for: user.id, in: jobs.billingDatabase))
 
         // An operation no provider serves here is refused before any hold.
-        let refused = await #expect(throws: RPCError.self) { try await jobs.submit(user.id, steps: [("colourization", [:])], inputs: [photo]) }
+        let refused = await #expect(throws: RPCError.self) {
+            try await jobs.submit(user.id, steps: [("colourization", [:])], inputs: [photo])
+        }
         #expect(refused?.reason == "provider_not_configured")
     }
 }

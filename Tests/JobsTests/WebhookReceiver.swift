@@ -35,11 +35,13 @@ final class WebhookReceiver: Sendable {
             }
             if fail { return Response(status: .internalServerError) }
             received.withLockedValue {
-                $0.append(Delivery(id: request.headers[HTTPField.Name("webhook-id")!] ?? "",
-                                   timestamp: request.headers[HTTPField.Name("webhook-timestamp")!] ?? "",
-                                   signature: request.headers[HTTPField.Name("webhook-signature")!] ?? "",
-                                   legacySignature: request.headers[HTTPField.Name("ImageSwiss-Signature")!] ?? "",
-                                   host: request.head.authority ?? "", body: body))
+                $0.append(
+                    Delivery(
+                        id: request.headers[HTTPField.Name("webhook-id")!] ?? "",
+                        timestamp: request.headers[HTTPField.Name("webhook-timestamp")!] ?? "",
+                        signature: request.headers[HTTPField.Name("webhook-signature")!] ?? "",
+                        legacySignature: request.headers[HTTPField.Name("ImageSwiss-Signature")!] ?? "",
+                        host: request.head.authority ?? "", body: body))
             }
             return Response(status: .noContent)
         }
@@ -57,19 +59,22 @@ final class WebhookReceiver: Sendable {
             if let found = self.deliveries.first(where: matches) { return found }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw TestSupportError("no matching webhook delivery; got \(self.deliveries.map { String(decoding: $0.body, as: UTF8.self) })")
+        throw TestSupportError(
+            "no matching webhook delivery; got \(self.deliveries.map { String(decoding: $0.body, as: UTF8.self) })")
     }
 
     /// What a receiver checks (Standard Webhooks): one of the `v1,` signatures is the secret's.
     static func verify(_ delivery: Delivery, secret: String) -> Bool {
-        WebhookSigning.verify(secret: secret, id: delivery.id, timestamp: delivery.timestamp, signatures: delivery.signature,
-                              body: Array(delivery.body))
+        WebhookSigning.verify(
+            secret: secret, id: delivery.id, timestamp: delivery.timestamp, signatures: delivery.signature,
+            body: Array(delivery.body))
     }
 
     /// The deprecated scheme, still sent: hex HMAC-SHA256 keyed by the secret's text.
     static func verifyLegacy(_ delivery: Delivery, secret: String) -> Bool {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data("\(delivery.id).\(delivery.timestamp).".utf8) + delivery.body,
-                                                  using: SymmetricKey(data: Data(secret.utf8)))
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Data("\(delivery.id).\(delivery.timestamp).".utf8) + delivery.body,
+            using: SymmetricKey(data: Data(secret.utf8)))
         return delivery.legacySignature == "v1=" + mac.map { String(format: "%02x", $0) }.joined()
     }
 

@@ -23,10 +23,14 @@ struct Argon2idTests {
     }
 
     @Test func anythingElseNeverVerifies() throws {
-        for stored in ["", "!oauth", "$argon2i$v=19$m=8192,t=1,p=1$c2FsdHNhbHQ$aGFzaA", "$argon2id$broken", "plaintext"] {
+        for stored in [
+            "", "!oauth", "$argon2i$v=19$m=8192,t=1,p=1$c2FsdHNhbHQ$aGFzaA", "$argon2id$broken", "plaintext",
+        ] {
             #expect(!Argon2id.verify("plaintext", against: stored), "\(stored)")
             #expect(Argon2id.parameters(of: stored) == nil, "\(stored)")
         }
-        #expect(throws: Argon2id.Failure.self) { try Argon2id.hash(String(repeating: "x", count: Argon2id.maxPasswordBytes + 1), parameters: self.cheap) }
+        #expect(throws: Argon2id.Failure.self) {
+            try Argon2id.hash(String(repeating: "x", count: Argon2id.maxPasswordBytes + 1), parameters: self.cheap)
+        }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// The page token of newest-first listings: a round trip, junk refused, and the condition it writes
 /// walking a real table page by page without skipping or repeating rows that share a timestamp.
@@ -21,7 +21,8 @@ struct CreatedKeysetTests {
         defer { Task { await pool.close() } }
         // 25 rows over 5 timestamps: ties are broken by id.
         try await pool.execute("CREATE TABLE items (id uuid PRIMARY KEY, created_at timestamptz NOT NULL)")
-        try await pool.execute("""
+        try await pool.execute(
+            """
             INSERT INTO items SELECT gen_random_uuid(), timestamptz '2026-11-22 00:00:00+00' + (g % 5) * interval '1 millisecond'
             FROM generate_series(1, 25) g
             """)
@@ -30,7 +31,8 @@ struct CreatedKeysetTests {
         repeat {
             var parameters = PostgresParameters()
             let condition = after.map { "WHERE " + $0.rowsAfter(&parameters) } ?? ""
-            let rows = try await pool.query("""
+            let rows = try await pool.query(
+                """
                 SELECT id, (extract(epoch FROM created_at) * 1000000)::bigint AS micros FROM items \(condition)
                 ORDER BY created_at DESC, id DESC LIMIT 7
                 """, parameters.values)
@@ -38,7 +40,9 @@ struct CreatedKeysetTests {
             after = try rows.last.map { CreatedKeyset(createdMicros: try $0.decode("micros"), id: try $0.decode("id")) }
             if rows.count < 7 { after = nil }
         } while after != nil
-        let all = try await pool.query("SELECT id FROM items ORDER BY created_at DESC, id DESC").map { try $0.decode("id", as: UUID.self) }
+        let all = try await pool.query("SELECT id FROM items ORDER BY created_at DESC, id DESC").map {
+            try $0.decode("id", as: UUID.self)
+        }
         #expect(seen == all && Set(seen).count == 25)
     }
 }

@@ -1,15 +1,17 @@
 import Foundation
 import Postgres
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @Suite("LISTEN/NOTIFY")
 struct PostgresListenerTests {
     /// Everything a listener delivered, collected by a task.
     final class Received: Sendable {
         let items = Mutex<[PostgresListener.Notification]>([])
-        func contains(_ notification: PostgresListener.Notification) -> Bool { self.items.withLock { $0.contains(notification) } }
+        func contains(_ notification: PostgresListener.Notification) -> Bool {
+            self.items.withLock { $0.contains(notification) }
+        }
     }
 
     @Test func notificationsArriveAndSurviveAServerRestart() async throws {
@@ -18,9 +20,12 @@ struct PostgresListenerTests {
         defer { cluster.stop() }
         let url = try await cluster.makeDatabase(prefix: "listen")
         let pool = PostgresPool(configuration: .init(url: url, poolSize: 1))
-        let listener = try PostgresListener(configuration: .init(url: url, poolSize: 1), channels: ["jobs_ready", "other"])
+        let listener = try PostgresListener(
+            configuration: .init(url: url, poolSize: 1), channels: ["jobs_ready", "other"])
         let received = Received()
-        let collector = Task { for await notification in listener.notifications { received.items.withLock { $0.append(notification) } } }
+        let collector = Task {
+            for await notification in listener.notifications { received.items.withLock { $0.append(notification) } }
+        }
 
         /// Notifies until the listener heard it (a NOTIFY before its LISTEN took effect is lost, by design).
         func heard(_ channel: String, _ payload: String) async -> Bool {
@@ -42,6 +47,8 @@ struct PostgresListenerTests {
         await listener.stop()
         await collector.value  // the stream ended
         await pool.close()
-        #expect(throws: PostgresError.self) { try PostgresListener(configuration: .init(url: url, poolSize: 1), channels: ["x; DROP TABLE t"]) }
+        #expect(throws: PostgresError.self) {
+            try PostgresListener(configuration: .init(url: url, poolSize: 1), channels: ["x; DROP TABLE t"])
+        }
     }
 }

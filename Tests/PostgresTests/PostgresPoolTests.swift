@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 @Suite("libpq wrapper against a real PostgreSQL")
 struct PostgresPoolTests {
@@ -11,7 +11,8 @@ struct PostgresPoolTests {
 
     @Test func parameterizedQueriesRoundTripEveryType() async throws {
         let pool = try await makePool()
-        try await pool.execute("CREATE TABLE t (i bigint, s text, b boolean, d double precision, u uuid, y bytea, n text)")
+        try await pool.execute(
+            "CREATE TABLE t (i bigint, s text, b boolean, d double precision, u uuid, y bytea, n text)")
         let id = UUID()
         let bytes: [UInt8] = [0, 1, 2, 255, 0, 39, 92]
         let inserted = try await pool.execute(
@@ -37,11 +38,15 @@ struct PostgresPoolTests {
     /// PostgreSQL prints reads back into its plain elements.
     @Test func textArrayLiteralsRoundTrip() async throws {
         let pool = try await makePool(size: 1)
-        let values: [String?] = [#"a"b"#, #"back\slash\"#, "comma,and}brace{", " spaced ", "NULL", "ünïcødé 🙂", "", nil, #"\""#]
-        let rows = try await pool.query("SELECT e FROM unnest($1::text[]) WITH ORDINALITY AS u(e, n) ORDER BY n",
-                                        [PostgresTextArray.literal(values)])
+        let values: [String?] = [
+            #"a"b"#, #"back\slash\"#, "comma,and}brace{", " spaced ", "NULL", "ünïcødé 🙂", "", nil, #"\""#,
+        ]
+        let rows = try await pool.query(
+            "SELECT e FROM unnest($1::text[]) WITH ORDINALITY AS u(e, n) ORDER BY n",
+            [PostgresTextArray.literal(values)])
         #expect(try rows.map { try $0.decodeIfPresent("e", as: String.self) } == values)
-        let printed = try await pool.query("SELECT ARRAY['b1', 'b2', 'b3']::text AS a").first!.decode("a", as: String.self)
+        let printed = try await pool.query("SELECT ARRAY['b1', 'b2', 'b3']::text AS a").first!.decode(
+            "a", as: String.self)
         #expect(PostgresTextArray.plainElements(printed) == ["b1", "b2", "b3"])
         #expect(PostgresTextArray.plainElements("{}") == [])
         await pool.close()
@@ -59,8 +64,10 @@ struct PostgresPoolTests {
         let withOptions = url + (url.contains("?") ? "&" : "?") + "options=-c%20application_name%3Dmine"
         for form in [withOptions, keyValue + " options='-c application_name=mine'"] {
             let pool = PostgresPool(configuration: .init(url: form, poolSize: 2))
-            let planned = pool.companion(poolSize: 2, sessionSettings: ["plan_cache_mode": "force_generic_plan", "jit": "off"])
-            let settings = "SELECT current_setting('plan_cache_mode') AS mode, current_setting('jit') AS jit, current_setting('application_name') AS name"
+            let planned = pool.companion(
+                poolSize: 2, sessionSettings: ["plan_cache_mode": "force_generic_plan", "jit": "off"])
+            let settings =
+                "SELECT current_setting('plan_cache_mode') AS mode, current_setting('jit') AS jit, current_setting('application_name') AS name"
             let plain = try #require(try await pool.query(settings).first)
             #expect(try plain.decode("mode", as: String.self) == "auto")
             #expect(try plain.decode("name", as: String.self) == "mine")
@@ -94,7 +101,8 @@ struct PostgresPoolTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for round in 1...20 {
                 group.addTask {
-                    let rows = try await pool.query(pick, [PostgresTextArray.literal([Int64(round), Int64(round + 1)])])
+                    let rows = try await pool.query(
+                        pick, [PostgresTextArray.literal([Int64(round), Int64(round + 1)])])
                     #expect(try rows.map { try $0.decode("v", as: String.self) } == ["v\(round)", "v\(round + 1)"])
                 }
             }
@@ -102,7 +110,8 @@ struct PostgresPoolTests {
         }
         let prepared = try await pool.withSession { session in
             _ = try await session.query(pick, ["{1}"])
-            return try await session.query("SELECT count(*) FROM pg_prepared_statements").first!.decode(at: 0, as: Int.self)
+            return try await session.query("SELECT count(*) FROM pg_prepared_statements").first!.decode(
+                at: 0, as: Int.self)
         }
         #expect(prepared == 1)
         let bump = PostgresPreparedStatement("UPDATE p SET v = v || '!' WHERE k <= $1")
@@ -118,7 +127,9 @@ struct PostgresPoolTests {
         let pool = try await makePool()
         try await pool.execute("CREATE TABLE u (k text PRIMARY KEY)")
         try await pool.execute("INSERT INTO u VALUES ($1)", ["a"])
-        let error = await #expect(throws: PostgresError.self) { try await pool.execute("INSERT INTO u VALUES ($1)", ["a"]) }
+        let error = await #expect(throws: PostgresError.self) {
+            try await pool.execute("INSERT INTO u VALUES ($1)", ["a"])
+        }
         #expect(error?.isUniqueViolation == true)
         #expect(error?.kind == .query)
         let syntax = await #expect(throws: PostgresError.self) { try await pool.query("SELEC 1") }
@@ -142,7 +153,9 @@ struct PostgresPoolTests {
                 try await tx.execute("UPDATE acc SET balance = balance - 100 WHERE id = 1")  // violates the CHECK
             }
         }
-        let balances = try await pool.query("SELECT balance FROM acc ORDER BY id").map { try $0.decode("balance", as: Int.self) }
+        let balances = try await pool.query("SELECT balance FROM acc ORDER BY id").map {
+            try $0.decode("balance", as: Int.self)
+        }
         #expect(balances == [6, 4])
         // BEGIN goes with the first statement: the isolation asked for is in force from it on.
         let isolation = try await pool.transaction(isolation: .repeatableRead) { tx in
@@ -158,7 +171,9 @@ struct PostgresPoolTests {
     @Test func poolBoundsConnectionsAndServesManyConcurrentCallers() async throws {
         let pool = try await makePool(size: 3)
         try await withThrowingTaskGroup(of: Int.self) { group in
-            for i in 0..<50 { group.addTask { try await pool.query("SELECT $1::int AS v, pg_sleep(0.01)", [i]).first!.decode("v") } }
+            for i in 0..<50 {
+                group.addTask { try await pool.query("SELECT $1::int AS v, pg_sleep(0.01)", [i]).first!.decode("v") }
+            }
             var sum = 0
             for try await value in group { sum += value }
             #expect(sum == (0..<50).reduce(0, +))
@@ -173,19 +188,29 @@ struct PostgresPoolTests {
     @Test func migrationsApplyOnceInOrderAndRejectEdits() async throws {
         let pool = try await makePool()
         let migrations = [
-            Migration(version: 2, name: "add column", sql: "ALTER TABLE items ADD COLUMN label text; CREATE INDEX ON items(label);"),
+            Migration(
+                version: 2, name: "add column",
+                sql: "ALTER TABLE items ADD COLUMN label text; CREATE INDEX ON items(label);"),
             Migration(version: 1, name: "create", sql: "CREATE TABLE items (id serial PRIMARY KEY);"),
         ]
         #expect(try await Migrator.migrate(pool, migrations, logger: .init(label: "test")) == [1, 2])
         #expect(try await Migrator.migrate(pool, migrations, logger: .init(label: "test")) == [])
         let edited = [Migration(version: 1, name: "create", sql: "CREATE TABLE items (id bigserial PRIMARY KEY);")]
-        await #expect(throws: PostgresError.self) { try await Migrator.migrate(pool, edited, logger: .init(label: "test")) }
+        await #expect(throws: PostgresError.self) {
+            try await Migrator.migrate(pool, edited, logger: .init(label: "test"))
+        }
         // A failing migration leaves nothing behind: not even its version row.
-        let broken = migrations + [Migration(version: 3, name: "broken", sql: "CREATE TABLE half (id int); SELECT nonsense;")]
-        await #expect(throws: PostgresError.self) { try await Migrator.migrate(pool, broken, logger: .init(label: "test")) }
-        let tables = try await pool.query("SELECT to_regclass('half') IS NULL AS gone").first!.decode("gone", as: Bool.self)
+        let broken =
+            migrations + [Migration(version: 3, name: "broken", sql: "CREATE TABLE half (id int); SELECT nonsense;")]
+        await #expect(throws: PostgresError.self) {
+            try await Migrator.migrate(pool, broken, logger: .init(label: "test"))
+        }
+        let tables = try await pool.query("SELECT to_regclass('half') IS NULL AS gone").first!.decode(
+            "gone", as: Bool.self)
         #expect(tables)
-        #expect(try await pool.query("SELECT max(version) AS v FROM schema_migrations").first!.decode("v", as: Int.self) == 2)
+        #expect(
+            try await pool.query("SELECT max(version) AS v FROM schema_migrations").first!.decode("v", as: Int.self)
+                == 2)
         await pool.close()
     }
 }

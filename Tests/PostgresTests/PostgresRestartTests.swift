@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 @Suite("reconnection after a server restart")
 struct PostgresRestartTests {
@@ -9,7 +9,8 @@ struct PostgresRestartTests {
         // A cluster of its own: restarting the shared one would disturb suites running in parallel.
         let cluster = try await TestPostgres.startPrivate()
         defer { cluster.stop() }
-        let pool = PostgresPool(configuration: .init(url: try await cluster.makeDatabase(prefix: "restart"), poolSize: 2))
+        let pool = PostgresPool(
+            configuration: .init(url: try await cluster.makeDatabase(prefix: "restart"), poolSize: 2))
         try await pool.execute("CREATE TABLE r (v int)")
         try await pool.execute("INSERT INTO r VALUES (1)")
         try await cluster.restart()

@@ -14,7 +14,9 @@ struct UUIDTextTests {
         }
         let fixed = "00000000-0000-0000-0000-000000000000"
         #expect(UUID(text: fixed)?.lowercasedText == fixed)
-        #expect(UUID(text: "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF")?.lowercasedText == "ffffffff-ffff-ffff-ffff-ffffffffffff")
+        #expect(
+            UUID(text: "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF")?.lowercasedText == "ffffffff-ffff-ffff-ffff-ffffffffffff"
+        )
     }
 
     @Test func refusesMalformedText() {

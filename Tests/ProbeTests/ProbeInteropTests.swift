@@ -5,8 +5,8 @@ import NIOCore
 import NIOEmbedded
 import RPC
 import ServiceRuntime
-import Testing
 import TestSupport
+import Testing
 
 /// The C probe (protoc-c + libprotobuf-c) and the Swift implementation read each other's bytes.
 @Suite("C probe interop")
@@ -92,7 +92,9 @@ struct ProbeInteropTests {
 
         var stream: [UInt8] = []
         func append(_ type: FrameType, flags: UInt8 = 0, id: UInt32, _ payload: [UInt8]) {
-            stream += Array(FrameLayout.encode(type: type, flags: flags, callID: id, payload: payload, allocator: allocator).readableBytesView)
+            stream += Array(
+                FrameLayout.encode(type: type, flags: flags, callID: id, payload: payload, allocator: allocator)
+                    .readableBytesView)
         }
         append(.hello, id: 0, try hello.serializedBytes())
         append(.headers, id: 7, try headers.serializedBytes())
@@ -102,13 +104,14 @@ struct ProbeInteropTests {
         append(.goAway, id: 0, try goAway.serializedBytes())
 
         let lines = try await run(probe, ["--decode"], input: stream).split(separator: "\n").map(String.init)
-        #expect(lines == [
-            "call=0 flags=0 HELLO version=1 max_frame_size=4194304 max_concurrent_calls=256 peer=swift",
-            "call=7 flags=0 HEADERS method=/imageswiss.health.v1.Health/Check timeout_micros=1500 request-id=abc",
-            "call=7 flags=1 MESSAGE bytes=2 health=NOT_SERVING",
-            "call=7 flags=0 STATUS code=5 message=no such blob details=1 detail=type.imageswiss.dev/imageswiss.common.v1.ResourceInfo",
-            "call=0 flags=1 PING bytes=8",
-            "call=0 flags=0 GOAWAY last_call_id=7 code=0 reason=bye",
-        ])
+        #expect(
+            lines == [
+                "call=0 flags=0 HELLO version=1 max_frame_size=4194304 max_concurrent_calls=256 peer=swift",
+                "call=7 flags=0 HEADERS method=/imageswiss.health.v1.Health/Check timeout_micros=1500 request-id=abc",
+                "call=7 flags=1 MESSAGE bytes=2 health=NOT_SERVING",
+                "call=7 flags=0 STATUS code=5 message=no such blob details=1 detail=type.imageswiss.dev/imageswiss.common.v1.ResourceInfo",
+                "call=0 flags=1 PING bytes=8",
+                "call=0 flags=0 GOAWAY last_call_id=7 code=0 reason=bye",
+            ])
     }
 }

@@ -10,7 +10,8 @@ struct CallTests {
         let client = server.client()
         let answer = try await client.unary(TestMethods.echo, TestMethods.blob("hello"))
         #expect(answer.image == Data("hello".utf8))
-        let id = try await client.unary(TestMethods.metadata, TestMethods.blob(""), options: .init(metadata: [RPCMetadata.requestID: "req-42"]))
+        let id = try await client.unary(
+            TestMethods.metadata, TestMethods.blob(""), options: .init(metadata: [RPCMetadata.requestID: "req-42"]))
         #expect(String(decoding: id.image, as: UTF8.self) == "req-42")
         await client.close()
         await server.server.shutdownGracefully()
@@ -19,12 +20,16 @@ struct CallTests {
     @Test func errorsCarryCodeMessageAndTypedDetails() async throws {
         let server = try await TestServer.start()
         let client = server.client()
-        let error = await #expect(throws: RPCError.self) { try await client.unary(TestMethods.fail, TestMethods.blob("")) }
+        let error = await #expect(throws: RPCError.self) {
+            try await client.unary(TestMethods.fail, TestMethods.blob(""))
+        }
         #expect(error?.code == .invalidArgument)
         #expect(error?.message == "bad image")
         #expect(error?.detail(CommonBadRequest.self)?.fieldViolations.first?.field == "image")
         // A handler's own error type reaches the client as INTERNAL, without its text.
-        let crash = await #expect(throws: RPCError.self) { try await client.unary(TestMethods.crash, TestMethods.blob("")) }
+        let crash = await #expect(throws: RPCError.self) {
+            try await client.unary(TestMethods.crash, TestMethods.blob(""))
+        }
         #expect(crash?.code == .internal && crash?.message == "internal error")
         await client.close()
         await server.server.shutdownGracefully()
@@ -33,7 +38,9 @@ struct CallTests {
     @Test func unknownMethodIsUnimplementedAndTheConnectionCarriesOn() async throws {
         let server = try await TestServer.start()
         let client = server.client()
-        let error = await #expect(throws: RPCError.self) { try await client.unary(TestMethods.missing, TestMethods.blob("")) }
+        let error = await #expect(throws: RPCError.self) {
+            try await client.unary(TestMethods.missing, TestMethods.blob(""))
+        }
         #expect(error?.code == .unimplemented)
         #expect(try await client.unary(TestMethods.echo, TestMethods.blob("after")).image == Data("after".utf8))
         await client.close()
@@ -107,9 +114,11 @@ struct LimitTests {
     @Test func oversizedFrameFromARawClientIsAnsweredAndSkipped() async throws {
         let server = try await TestServer.start { $0.maxFrameSize = 1024 }
         let raw = try await RawConnection(port: server.port)
-        try await raw.send(try helloBytes()
-            + callBytes(1, method: TestMethods.echo.path, request: TestMethods.blob(Array(repeating: 0, count: 5000)))
-            + callBytes(2, method: TestMethods.echo.path, request: TestMethods.blob("fine")))
+        try await raw.send(
+            try helloBytes()
+                + callBytes(
+                    1, method: TestMethods.echo.path, request: TestMethods.blob(Array(repeating: 0, count: 5000)))
+                + callBytes(2, method: TestMethods.echo.path, request: TestMethods.blob("fine")))
         #expect(try await raw.status(of: 1).code == RPCStatusCode.resourceExhausted.rawValue)
         #expect(try await raw.status(of: 2).code == RPCStatusCode.ok.rawValue)
         #expect(!raw.isClosed)

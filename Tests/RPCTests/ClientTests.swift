@@ -8,7 +8,9 @@ struct ClientTests {
     @Test func callsAreSpreadRoundRobinOverEndpoints() async throws {
         let a = try await TestServer.start()
         let b = try await TestServer.start()
-        let client = RPCClient(endpoints: [.init(host: "127.0.0.1", port: a.port), .init(host: "127.0.0.1", port: b.port)])
+        let client = RPCClient(endpoints: [
+            .init(host: "127.0.0.1", port: a.port), .init(host: "127.0.0.1", port: b.port),
+        ])
         for _ in 0..<100 { _ = try await client.unary(TestMethods.echo, TestMethods.blob("x")) }
         #expect(a.probe.calls.withLockedValue { $0 } == 50)
         #expect(b.probe.calls.withLockedValue { $0 } == 50)
@@ -28,7 +30,9 @@ struct ClientTests {
         #expect(server.probe.calls.withLockedValue { $0 } == 3)
         // Beyond maxAttempts (3) the error surfaces.
         server.probe.failuresLeft.withLockedValue { $0 = 5 }
-        let error = await #expect(throws: RPCError.self) { try await client.unary(TestMethods.flaky, TestMethods.blob("ok")) }
+        let error = await #expect(throws: RPCError.self) {
+            try await client.unary(TestMethods.flaky, TestMethods.blob("ok"))
+        }
         #expect(error?.code == .unavailable)
         await client.close()
         await server.server.shutdownGracefully()
@@ -38,7 +42,9 @@ struct ClientTests {
         let server = try await TestServer.start()
         let client = server.client()
         server.probe.failuresLeft.withLockedValue { $0 = 1 }
-        let error = await #expect(throws: RPCError.self) { try await client.unary(TestMethods.flakyUnsafe, TestMethods.blob("ok")) }
+        let error = await #expect(throws: RPCError.self) {
+            try await client.unary(TestMethods.flakyUnsafe, TestMethods.blob("ok"))
+        }
         #expect(error?.code == .unavailable)
         #expect(server.probe.calls.withLockedValue { $0 } == 1)
         await client.close()

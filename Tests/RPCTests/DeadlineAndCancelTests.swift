@@ -10,7 +10,8 @@ struct DeadlineAndCancelTests {
         let clock = ContinuousClock()
         let start = clock.now
         let error = await #expect(throws: RPCError.self) {
-            try await client.unary(TestMethods.sleep, TestMethods.blob("10000"), options: .init(timeout: .milliseconds(200)))
+            try await client.unary(
+                TestMethods.sleep, TestMethods.blob("10000"), options: .init(timeout: .milliseconds(200)))
         }
         #expect(error?.code == .deadlineExceeded)
         #expect(clock.now - start < .seconds(5))
@@ -22,7 +23,10 @@ struct DeadlineAndCancelTests {
     @Test func serverEnforcesTheDeadlineItReceivedEvenIfTheClientWaits() async throws {
         let server = try await TestServer.start()
         let raw = try await RawConnection(port: server.port)
-        try await raw.send(try helloBytes() + callBytes(1, method: TestMethods.sleep.path, timeoutMicros: 100_000, request: TestMethods.blob("10000")))
+        try await raw.send(
+            try helloBytes()
+                + callBytes(
+                    1, method: TestMethods.sleep.path, timeoutMicros: 100_000, request: TestMethods.blob("10000")))
         #expect(try await raw.status(of: 1).code == RPCStatusCode.deadlineExceeded.rawValue)
         try await waitUntil { server.probe.cancelled.withLockedValue { $0 } == 1 }
         await raw.close()
@@ -56,7 +60,9 @@ struct DeadlineAndCancelTests {
         }
         #expect(seen == 10)
         try await waitUntil { server.probe.cancelled.withLockedValue { $0 } == 1 }
-        #expect(try await client.unary(TestMethods.echo, TestMethods.blob("y"), options: .init(timeout: .seconds(2))).image == Data("y".utf8))
+        #expect(
+            try await client.unary(TestMethods.echo, TestMethods.blob("y"), options: .init(timeout: .seconds(2))).image
+                == Data("y".utf8))
         await client.close()
         await server.server.shutdownGracefully()
     }
@@ -67,7 +73,8 @@ struct StreamBackpressureTests {
     @Test func aSlowConsumerSlowsTheServerInsteadOfFillingMemory() async throws {
         let server = try await TestServer.start()
         let client = server.client()
-        let stream = try await client.serverStreaming(TestMethods.flood, TestMethods.blob(""), options: .init(timeout: .seconds(30)))
+        let stream = try await client.serverStreaming(
+            TestMethods.flood, TestMethods.blob(""), options: .init(timeout: .seconds(30)))
         var iterator = stream.makeAsyncIterator()
         _ = try await iterator.next()
         try await Task.sleep(for: .milliseconds(500))

@@ -1,7 +1,7 @@
 import Foundation
 import RPC
-import Testing
 import TestSupport
+import Testing
 
 @Suite("drain, restart and reconnect")
 struct DrainAndReconnectTests {
@@ -16,7 +16,8 @@ struct DrainAndReconnectTests {
         await drained.value
         // Nothing listens any more: a new call waits for a server until its deadline, then fails.
         let error = await #expect(throws: RPCError.self) {
-            try await client.unary(TestMethods.echo, TestMethods.blob("late"), options: .init(timeout: .milliseconds(300)))
+            try await client.unary(
+                TestMethods.echo, TestMethods.blob("late"), options: .init(timeout: .milliseconds(300)))
         }
         #expect(error?.code == .unavailable)
         await client.close()
@@ -33,7 +34,9 @@ struct DrainAndReconnectTests {
                     var failed = 0
                     for i in 0..<60 {
                         do {
-                            _ = try await client.unary(TestMethods.echo, TestMethods.blob("\(worker)-\(i)"), options: .init(timeout: .seconds(5)))
+                            _ = try await client.unary(
+                                TestMethods.echo, TestMethods.blob("\(worker)-\(i)"),
+                                options: .init(timeout: .seconds(5)))
                         } catch {
                             failed += 1
                         }
@@ -66,7 +69,9 @@ struct DrainAndReconnectTests {
         // An idempotent call made right after the crash may hit the dead connection before the client
         // noticed (UNAVAILABLE, may have run: see inFlightCallFailsUnavailableWhenTheServerCrashes);
         // it is retried, waits for the server to come back within its deadline, and succeeds.
-        #expect(try await client.unary(TestMethods.flaky, TestMethods.blob("2"), options: .init(timeout: .seconds(5))).image == Data("2".utf8))
+        #expect(
+            try await client.unary(TestMethods.flaky, TestMethods.blob("2"), options: .init(timeout: .seconds(5))).image
+                == Data("2".utf8))
         await client.close()
         await try restarted.value.server.shutdownGracefully()
     }

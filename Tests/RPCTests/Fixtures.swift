@@ -1,3 +1,4 @@
+import Foundation
 import ImageSwissProtos
 import Logging
 import NIOConcurrencyHelpers
@@ -43,7 +44,9 @@ struct TestServer {
     let probe: Probe
     let port: Int
 
-    static func start(port: Int = 0, configure: (inout RPCServerConfiguration) -> Void = { _ in }, probe: Probe = Probe()) async throws -> TestServer {
+    static func start(
+        port: Int = 0, configure: (inout RPCServerConfiguration) -> Void = { _ in }, probe: Probe = Probe()
+    ) async throws -> TestServer {
         var configuration = RPCServerConfiguration(host: "127.0.0.1", port: port)
         configuration.drainTimeout = .seconds(5)
         configure(&configuration)
@@ -89,23 +92,29 @@ struct TestServer {
         router.register(TestMethods.metadata) { _, context in
             TestMethods.blob(context.metadata.requestID ?? "none")
         }
-        router.register(TestMethods.count, streaming: { request, _, writer in
-            let n = Int(String(decoding: request.image, as: UTF8.self)) ?? 0
-            do {
-                for i in 0..<n { try await writer.send(TestMethods.blob("\(i)")) }
-            } catch {
-                probe.cancelled.withLockedValue { $0 += 1 }
-                throw error
-            }
-        })
-        router.register(TestMethods.flood, streaming: { _, _, writer in
-            let chunk = TestMethods.blob(Array(repeating: 7, count: 64 * 1024))
-            while true {
-                try await writer.send(chunk)
-                probe.calls.withLockedValue { $0 += 1 }
-            }
-        })
-        let server = RPCServer(configuration: configuration, router: router, logger: Logger(label: "test-server", factory: { _ in SwiftLogNoOpLogHandler() }))
+        router.register(
+            TestMethods.count,
+            streaming: { request, _, writer in
+                let n = Int(String(decoding: request.image, as: UTF8.self)) ?? 0
+                do {
+                    for i in 0..<n { try await writer.send(TestMethods.blob("\(i)")) }
+                } catch {
+                    probe.cancelled.withLockedValue { $0 += 1 }
+                    throw error
+                }
+            })
+        router.register(
+            TestMethods.flood,
+            streaming: { _, _, writer in
+                let chunk = TestMethods.blob(Array(repeating: 7, count: 64 * 1024))
+                while true {
+                    try await writer.send(chunk)
+                    probe.calls.withLockedValue { $0 += 1 }
+                }
+            })
+        let server = RPCServer(
+            configuration: configuration, router: router,
+            logger: Logger(label: "test-server", factory: { _ in SwiftLogNoOpLogHandler() }))
         let bound = try await server.start()
         return TestServer(server: server, probe: probe, port: bound)
     }
@@ -164,12 +173,15 @@ final class RawConnection: Sendable {
     func frames() -> [Frame] {
         var buffer = self.received.withLockedValue { $0 }
         var frames: [Frame] = []
-        while let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self), buffer.readableBytes >= 10 + Int(length) {
+        while let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self),
+            buffer.readableBytes >= 10 + Int(length)
+        {
             buffer.moveReaderIndex(forwardBy: 4)
             let type = buffer.readInteger(as: UInt8.self)!
             let flags = buffer.readInteger(as: UInt8.self)!
             let id = buffer.readInteger(as: UInt32.self)!
-            frames.append(Frame(rawType: type, flags: flags, callID: id, payload: buffer.readSlice(length: Int(length))!))
+            frames.append(
+                Frame(rawType: type, flags: flags, callID: id, payload: buffer.readSlice(length: Int(length))!))
         }
         return frames
     }
@@ -187,12 +199,15 @@ func frameBytes(_ type: UInt8, flags: UInt8 = 0, callID: UInt32, payload: [UInt8
 }
 
 /// HEADERS + END_STREAM MESSAGE of one call, as a client puts them on the wire.
-func callBytes(_ callID: UInt32, method: String, timeoutMicros: UInt64 = 0, request: TestMethods.Blob) throws -> [UInt8] {
+func callBytes(_ callID: UInt32, method: String, timeoutMicros: UInt64 = 0, request: TestMethods.Blob) throws -> [UInt8]
+{
     var headers = RPCCallHeaders()
     headers.method = method
     headers.timeoutMicros = timeoutMicros
     return frameBytes(FrameType.headers.rawValue, callID: callID, payload: try headers.serializedBytes())
-        + frameBytes(FrameType.message.rawValue, flags: FrameFlags.endStream, callID: callID, payload: try request.serializedBytes())
+        + frameBytes(
+            FrameType.message.rawValue, flags: FrameFlags.endStream, callID: callID,
+            payload: try request.serializedBytes())
 }
 
 extension RawConnection {
@@ -200,7 +215,8 @@ extension RawConnection {
     func status(of callID: UInt32) async throws -> RPCCallStatus {
         let isStatus: @Sendable (Frame) -> Bool = { $0.kind == .status && $0.callID == callID }
         try await waitUntil { self.frames().contains(where: isStatus) }
-        return try RPCCallStatus(serializedBytes: Array(self.frames().first(where: isStatus)!.payload.readableBytesView))
+        return try RPCCallStatus(
+            serializedBytes: Array(self.frames().first(where: isStatus)!.payload.readableBytesView))
     }
 }
 
@@ -210,5 +226,3 @@ func helloBytes(version: UInt32 = 1) throws -> [UInt8] {
     hello.maxFrameSize = 1 << 20
     return frameBytes(FrameType.hello.rawValue, callID: 0, payload: try hello.serializedBytes())
 }
-
-import Foundation

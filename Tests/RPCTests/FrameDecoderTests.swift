@@ -8,7 +8,10 @@ import Testing
 struct FrameDecoderTests {
     func frame(_ type: FrameType, flags: UInt8 = 0, id: UInt32, _ payload: [UInt8]) -> (ByteBuffer, [FrameEvent]) {
         let bytes = frameBytes(type.rawValue, flags: flags, callID: id, payload: payload)
-        return (ByteBuffer(bytes: bytes), [.frame(Frame(type: type, flags: flags, callID: id, payload: ByteBuffer(bytes: payload)))])
+        return (
+            ByteBuffer(bytes: bytes),
+            [.frame(Frame(type: type, flags: flags, callID: id, payload: ByteBuffer(bytes: payload)))]
+        )
     }
 
     /// The verifier feeds every input whole, byte by byte, split at every boundary, and in one
@@ -34,7 +37,9 @@ struct FrameDecoderTests {
         try channel.writeInbound(ByteBuffer(bytes: big[0..<20]))
         #expect(try channel.readInbound(as: FrameEvent.self) == .oversized(type: 3, flags: 1, callID: 5, length: 100))
         try channel.writeInbound(ByteBuffer(bytes: big[20...] + next))
-        #expect(try channel.readInbound(as: FrameEvent.self) == .frame(Frame(type: .message, callID: 6, payload: ByteBuffer(bytes: [9]))))
+        #expect(
+            try channel.readInbound(as: FrameEvent.self)
+                == .frame(Frame(type: .message, callID: 6, payload: ByteBuffer(bytes: [9]))))
         #expect(try channel.readInbound(as: FrameEvent.self) == nil)
         _ = try channel.finish()
     }
@@ -43,7 +48,10 @@ struct FrameDecoderTests {
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(FrameDecoder(maxPayloadSize: 16)))
         try channel.writeInbound(ByteBuffer(bytes: frameBytes(99, callID: 0, payload: [1])))
         let event = try channel.readInbound(as: FrameEvent.self)
-        guard case .frame(let frame) = event else { Issue.record("expected a frame"); return }
+        guard case .frame(let frame) = event else {
+            Issue.record("expected a frame")
+            return
+        }
         #expect(frame.kind == nil && frame.type == 99)
         _ = try channel.finish()
     }

@@ -12,7 +12,8 @@ struct ProtocolErrorTests {
         let frames = try await raw.framesUntilClose()
         #expect(raw.isClosed)
         #expect(frames.last?.kind == .goAway)
-        #expect(try await client.unary(TestMethods.echo, TestMethods.blob("still here")).image == Data("still here".utf8))
+        #expect(
+            try await client.unary(TestMethods.echo, TestMethods.blob("still here")).image == Data("still here".utf8))
         await client.close()
         await server.server.shutdownGracefully()
     }
@@ -24,7 +25,11 @@ struct ProtocolErrorTests {
             let raw = try await RawConnection(port: server.port)
             // Half the rounds start with a valid HELLO, then noise.
             let prefix = round % 2 == 0 ? try helloBytes() : []
-            try await raw.send(prefix + (0..<Int.random(in: 1...4096, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            try await raw.send(
+                prefix
+                    + (0..<Int.random(in: 1...4096, using: &generator)).map { _ in
+                        UInt8.random(in: 0...255, using: &generator)
+                    })
             try await Task.sleep(for: .milliseconds(5))
             await raw.close()
         }
@@ -52,9 +57,10 @@ struct ProtocolErrorTests {
         var headers = RPCCallHeaders()
         headers.method = TestMethods.echo.path
         let h: [UInt8] = try headers.serializedBytes()
-        try await raw.send(try helloBytes()
-            + frameBytes(FrameType.headers.rawValue, callID: 5, payload: h)
-            + frameBytes(FrameType.headers.rawValue, callID: 5, payload: h))
+        try await raw.send(
+            try helloBytes()
+                + frameBytes(FrameType.headers.rawValue, callID: 5, payload: h)
+                + frameBytes(FrameType.headers.rawValue, callID: 5, payload: h))
         let frames = try await raw.framesUntilClose()
         #expect(frames.last?.kind == .goAway)
         await server.server.shutdownGracefully()
@@ -63,7 +69,10 @@ struct ProtocolErrorTests {
     @Test func absurdDeadlinesAreClampedNotFatal() async throws {
         let server = try await TestServer.start()
         let raw = try await RawConnection(port: server.port)
-        try await raw.send(try helloBytes() + callBytes(1, method: TestMethods.echo.path, timeoutMicros: UInt64.max, request: TestMethods.blob("x")))
+        try await raw.send(
+            try helloBytes()
+                + callBytes(1, method: TestMethods.echo.path, timeoutMicros: UInt64.max, request: TestMethods.blob("x"))
+        )
         #expect(try await raw.status(of: 1).code == RPCStatusCode.ok.rawValue)
         await raw.close()
         await server.server.shutdownGracefully()

@@ -19,16 +19,24 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("s3-\(UUID().uuidString)").path
         FileManager.default.createFile(atPath: file, contents: Data(bytes))
         let digest = sha256Hex(bytes)
-        try await client.putObject("objects/aa/\(digest)", file: file, sha256: digest, contentType: "application/octet-stream")
+        try await client.putObject(
+            "objects/aa/\(digest)", file: file, sha256: digest, contentType: "application/octet-stream")
         #expect(try await client.objectExists("objects/aa/\(digest)"))
-        #expect(try await client.getObject("objects/aa/\(digest)", offset: 1000, length: 5000) == Array(bytes[1000..<6000]))
-        #expect(try await client.getObject("objects/aa/\(digest)", offset: 299_990, length: 100) == Array(bytes[299_990...]))
+        #expect(
+            try await client.getObject("objects/aa/\(digest)", offset: 1000, length: 5000) == Array(bytes[1000..<6000]))
+        #expect(
+            try await client.getObject("objects/aa/\(digest)", offset: 299_990, length: 100) == Array(bytes[299_990...])
+        )
 
         // S3's error answers come back with their code: a missing key, a missing bucket.
-        let missing = await #expect(throws: S3Error.self) { try await client.getObject("objects/00/none", offset: 0, length: 1) }
+        let missing = await #expect(throws: S3Error.self) {
+            try await client.getObject("objects/00/none", offset: 0, length: 1)
+        }
         #expect(missing?.status == 404 && missing?.code == "NoSuchKey")
         let noBucket = S3Client(configuration: moto.configuration(bucket: "never-made"), curl: curl)
-        let bucketError = await #expect(throws: S3Error.self) { try await noBucket.getObject("x", offset: 0, length: 1) }
+        let bucketError = await #expect(throws: S3Error.self) {
+            try await noBucket.getObject("x", offset: 0, length: 1)
+        }
         #expect(bucketError?.status == 404 && bucketError?.code == "NoSuchBucket")
 
         try await client.deleteObject("objects/aa/\(digest)")

@@ -26,9 +26,10 @@ struct HealthServiceTests {
         unknown.service = "nope.Nope"
         #expect(try await client.unary(HealthMethods.check, unknown).status == .serviceUnknown)
 
-        let stream = try await client.serverStreaming(HealthMethods.watch, request, options: .init(timeout: .seconds(10)))
+        let stream = try await client.serverStreaming(
+            HealthMethods.watch, request, options: .init(timeout: .seconds(10)))
         var iterator = stream.makeAsyncIterator()
-        #expect(try await iterator.next()?.status == .serving)   // the current status at once
+        #expect(try await iterator.next()?.status == .serving)  // the current status at once
         health.setStatus(.notServing, for: "imageswiss.auth.v1.Auth")
         #expect(try await iterator.next()?.status == .notServing)
         health.setStatus(.serving, for: "imageswiss.auth.v1.Auth")

@@ -18,18 +18,24 @@ struct PeriodicWorkTests {
         }
 
         func run() async throws {
-            await repeatUntilShutdown(every: self.interval, logger: Logger(label: "periodic-test"), failure: "round failed") {
-                let round = self.rounds.withLock { $0 += 1; return $0 }
+            await repeatUntilShutdown(
+                every: self.interval, logger: Logger(label: "periodic-test"), failure: "round failed"
+            ) {
+                let round = self.rounds.withLock {
+                    $0 += 1
+                    return $0
+                }
                 if round <= self.failFirst { throw CancellationError() }
             }
         }
     }
 
     private func group(_ loop: Loop) -> ServiceGroup {
-        ServiceGroup(configuration: .init(
-            services: [.init(service: loop)], gracefulShutdownSignals: [], cancellationSignals: [],
-            logger: Logger(label: "periodic-test", factory: { _ in SwiftLogNoOpLogHandler() })
-        ))
+        ServiceGroup(
+            configuration: .init(
+                services: [.init(service: loop)], gracefulShutdownSignals: [], cancellationSignals: [],
+                logger: Logger(label: "periodic-test", factory: { _ in SwiftLogNoOpLogHandler() })
+            ))
     }
 
     @Test func gracefulShutdownEndsTheSleepAtOnce() async throws {

@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// A database migrated by the last main whose schema lived in Swift strings starts under the SQL-file
 /// layout with no manual step, and ends with exactly the schema a new database gets.
@@ -11,7 +11,8 @@ import TestSupport
 /// edited files name, so they are the texts those databases recorded.
 @Suite("Schema upgrade", .serialized)
 struct SchemaUpgradeTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     /// The migrations that main had, per service.
     static let legacyVersions = ["Auth": 5, "Billing": 6, "Jobs": 10, "Storage": 4]
 
@@ -28,7 +29,9 @@ struct SchemaUpgradeTests {
             var text = try String(contentsOf: fixture, encoding: .utf8)
             if text.hasSuffix("\n") { text.removeLast() }
             let old = Migration(version: migration.version, name: migration.name, sql: text)
-            #expect(migration.previousChecksums.contains(old.checksum), "\(service) \(migration.version): fixture is not the text it replaced")
+            #expect(
+                migration.previousChecksums.contains(old.checksum),
+                "\(service) \(migration.version): fixture is not the text it replaced")
             return old
         }
     }
@@ -63,7 +66,8 @@ struct SchemaUpgradeTests {
         await stack.stop()
 
         for (service, url) in upgraded {
-            let fresh = PostgresPool(configuration: .init(url: try await cluster.makeDatabase(prefix: "fresh"), poolSize: 1))
+            let fresh = PostgresPool(
+                configuration: .init(url: try await cluster.makeDatabase(prefix: "fresh"), poolSize: 1))
             try await Migrator.migrate(fresh, try Self.schema(service), logger: .init(label: "test"))
             let old = PostgresPool(configuration: .init(url: url, poolSize: 1))
             let want = try await Self.fingerprint(fresh)
@@ -81,21 +85,24 @@ struct SchemaUpgradeTests {
     /// What the old main's migrator did: each migration's text, and its row with the text's checksum.
     static func applyAsOldMain(_ pool: PostgresPool, _ chain: [Migration]) async throws {
         try await pool.transaction { session in
-            try await session.run("""
+            try await session.run(
+                """
                 CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
                                                 applied_at timestamptz NOT NULL DEFAULT now())
                 """)
             for migration in chain {
                 try await session.run(migration.sql)
-                try await session.execute("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                                          [migration.version, migration.name, migration.checksum])
+                try await session.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                    [migration.version, migration.name, migration.checksum])
             }
         }
     }
 
     /// Tables, columns, constraints, indexes, triggers and functions, one line each.
     static func fingerprint(_ pool: PostgresPool) async throws -> [String] {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT 'column ' || table_name || '.' || column_name || ' ' || ordinal_position || ' ' || data_type || ' '
                    || coalesce(column_default, '') || ' ' || is_nullable AS line
             FROM information_schema.columns WHERE table_schema = 'public'
@@ -106,6 +113,7 @@ struct SchemaUpgradeTests {
             UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = 'public'
             UNION ALL SELECT 'trigger ' || pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal
             UNION ALL SELECT 'function ' || pg_get_functiondef(oid) FROM pg_proc WHERE pronamespace = 'public'::regnamespace
-            """).map { try $0.decode("line") }
+            """
+        ).map { try $0.decode("line") }
     }
 }

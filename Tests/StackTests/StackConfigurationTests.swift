@@ -4,8 +4,11 @@ import Testing
 /// compose/stack.env (the local runner), compose/docker-compose.yml and the defaults in code agree.
 @Suite("stack configuration")
 struct StackConfigurationTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let defaults = ["edge": 7100, "auth": 7101, "billing": 7102, "jobs": 7103, "imageops": 7104, "storage": 7105]
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let defaults = [
+        "edge": 7100, "auth": 7101, "billing": 7102, "jobs": 7103, "imageops": 7104, "storage": 7105,
+    ]
 
     func environment() throws -> [String: String] {
         let text = try String(contentsOf: Self.root.appendingPathComponent("compose/stack.env"), encoding: .utf8)
@@ -29,11 +32,13 @@ struct StackConfigurationTests {
     }
 
     @Test func dockerComposeProbesAndAddressesUseTheSamePorts() throws {
-        let compose = try String(contentsOf: Self.root.appendingPathComponent("compose/docker-compose.yml"), encoding: .utf8)
+        let compose = try String(
+            contentsOf: Self.root.appendingPathComponent("compose/docker-compose.yml"), encoding: .utf8)
         for (service, port) in Self.defaults {
             #expect(compose.contains("\"imageswiss-probe\", \"127.0.0.1:\(port)\""), "\(service) health check port")
             if service != "edge" {
-                #expect(compose.contains("\(service.uppercased())_RPC_ADDRESSES: \(service):\(port)"), "\(service) address")
+                #expect(
+                    compose.contains("\(service.uppercased())_RPC_ADDRESSES: \(service):\(port)"), "\(service) address")
             }
         }
         #expect(compose.contains("env_file: stack.env"))

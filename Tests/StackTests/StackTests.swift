@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Postgres
-import Testing
 import TestSupport
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// The six service executables as separate processes on free ports, with a private PostgreSQL.
 @Suite("the whole stack", .serialized)
@@ -15,7 +16,8 @@ struct StackTests {
 
         // The C probe sees every service SERVING.
         for service in LocalStack.services {
-            let result = try await runWithStatus(stack.products + "/imageswiss-probe", ["127.0.0.1:\(stack.rpcPorts[service]!)"])
+            let result = try await runWithStatus(
+                stack.products + "/imageswiss-probe", ["127.0.0.1:\(stack.rpcPorts[service]!)"])
             #expect(result.status == 0, "\(service): \(result.output)")
         }
 
@@ -25,12 +27,17 @@ struct StackTests {
         let json = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
         #expect(json["status"] as? String == "ok")
         let services = try #require(json["services"] as? [String: String])
-        #expect(services == ["auth": "SERVING", "billing": "SERVING", "jobs": "SERVING", "imageops": "SERVING", "storage": "SERVING"])
+        #expect(
+            services == [
+                "auth": "SERVING", "billing": "SERVING", "jobs": "SERVING", "imageops": "SERVING", "storage": "SERVING",
+            ])
 
         // Request ids: a sane one is kept, anything else is replaced by a fresh one.
-        let kept = try await httpGetWithHeaders("http://127.0.0.1:\(stack.httpPort)/healthz", headers: ["X-Request-Id": "req-abc.123"])
+        let kept = try await httpGetWithHeaders(
+            "http://127.0.0.1:\(stack.httpPort)/healthz", headers: ["X-Request-Id": "req-abc.123"])
         #expect(kept.2["x-request-id"] == "req-abc.123")
-        let replaced = try await httpGetWithHeaders("http://127.0.0.1:\(stack.httpPort)/healthz", headers: ["X-Request-Id": "evil id; injected=1"])
+        let replaced = try await httpGetWithHeaders(
+            "http://127.0.0.1:\(stack.httpPort)/healthz", headers: ["X-Request-Id": "evil id; injected=1"])
         #expect(replaced.2["x-request-id"].map { $0 != "evil id; injected=1" && UUID(uuidString: $0) != nil } == true)
 
         // Metrics in Prometheus text format, on the edge and on a service's metrics port.
@@ -39,22 +46,36 @@ struct StackTests {
         let exposition = String(decoding: metrics, as: UTF8.self)
         #expect(exposition.contains("imageswiss_service_start_time_seconds{service=\"auth\"}"))
         // The edge's /healthz called Health/Check on auth: the RPC server counted it.
-        #expect(exposition.contains("rpc_server_calls_total{method=\"/imageswiss.health.v1.Health/Check\",code=\"OK\"}"))
+        #expect(
+            exposition.contains("rpc_server_calls_total{method=\"/imageswiss.health.v1.Health/Check\",code=\"OK\"}"))
 
         // Each service migrated its own database, and only its own.
         for service in LocalStack.databaseServices {
             let pool = PostgresPool(configuration: .init(url: stack.databaseURLs[service]!, poolSize: 1))
-            let tables = try await pool.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1")
-                .map { try $0.decode("table_name", as: String.self) }
+            let tables = try await pool.query(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
+            )
+            .map { try $0.decode("table_name", as: String.self) }
             await pool.close()
             let expected: [String: [String]] = [
-                "auth": ["accounts", "api_keys", "audit_log", "email_tokens", "idempotency_keys", "oauth_identities", "oauth_states", "outbox", "refresh_tokens",
-                         "revoked_families", "sign_ins", "signing_keys", "throttles"],
-                "billing": ["accounts", "checkouts", "events", "hold_lots", "holds", "idempotency_keys", "ledger_entries", "lots", "packs",
-                            "price_lists", "prices", "receipts", "subscriptions", "tiers", "webhook_events"],
-                "jobs": ["batch_progress", "batches", "deliveries", "feed_cursors", "idempotency_keys", "job_queue", "jobs", "owner_queues", "webhooks"], "storage": ["blobs", "owner_usage", "signing_secret", "uploads"],
+                "auth": [
+                    "accounts", "api_keys", "audit_log", "email_tokens", "idempotency_keys", "oauth_identities",
+                    "oauth_states", "outbox", "refresh_tokens",
+                    "revoked_families", "sign_ins", "signing_keys", "throttles",
+                ],
+                "billing": [
+                    "accounts", "checkouts", "events", "hold_lots", "holds", "idempotency_keys", "ledger_entries",
+                    "lots", "packs",
+                    "price_lists", "prices", "receipts", "subscriptions", "tiers", "webhook_events",
+                ],
+                "jobs": [
+                    "batch_progress", "batches", "deliveries", "feed_cursors", "idempotency_keys", "job_queue", "jobs",
+                    "owner_queues", "webhooks",
+                ], "storage": ["blobs", "owner_usage", "signing_secret", "uploads"],
             ]
-            #expect(tables == (expected[service]! + ["schema_functions", "schema_migrations"]).sorted(), "\(service): \(tables)")
+            #expect(
+                tables == (expected[service]! + ["schema_functions", "schema_migrations"]).sorted(),
+                "\(service): \(tables)")
         }
 
         // A dead dependency turns /healthz into 503 and names it.
@@ -70,7 +91,9 @@ struct StackTests {
             stack.processes[service]!.signal(SIGTERM)
         }
         for service in LocalStack.services where service != "billing" {
-            #expect(try await stack.processes[service]!.wait() == 0, "\(service) did not exit cleanly: \(stack.processes[service]!.output)")
+            #expect(
+                try await stack.processes[service]!.wait() == 0,
+                "\(service) did not exit cleanly: \(stack.processes[service]!.output)")
         }
     }
 }
@@ -106,11 +129,14 @@ struct LocalStack {
         }
         stack.httpPort = try freePort()
         environment["EDGE_HTTP_PORT"] = "\(stack.httpPort)"
-        let logs = FileManager.default.temporaryDirectory.appendingPathComponent("imageswiss-stack-\(UUID().uuidString.prefix(8))").path
+        let logs = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "imageswiss-stack-\(UUID().uuidString.prefix(8))"
+        ).path
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         for service in services {
             stack.processes[service] = try ChildProcess.spawn(
-                stack.products + "/imageswiss-\(service)", [], environment: environment, outputPath: "\(logs)/\(service).log"
+                stack.products + "/imageswiss-\(service)", [], environment: environment,
+                outputPath: "\(logs)/\(service).log"
             )
         }
         try await stack.waitUntilServing()
@@ -121,11 +147,15 @@ struct LocalStack {
         let clock = ContinuousClock()
         let end = clock.now + timeout
         for service in Self.services {
-            while try await runWithStatus(self.products + "/imageswiss-probe", ["--timeout-ms", "500", "127.0.0.1:\(self.rpcPorts[service]!)"]).status != 0 {
+            while try await runWithStatus(
+                self.products + "/imageswiss-probe", ["--timeout-ms", "500", "127.0.0.1:\(self.rpcPorts[service]!)"]
+            ).status != 0 {
                 guard self.processes[service]!.isRunning else {
                     throw TestSupportError("\(service) exited: \(self.processes[service]!.output)")
                 }
-                guard clock.now < end else { throw TestSupportError("\(service) not SERVING: \(self.processes[service]!.output)") }
+                guard clock.now < end else {
+                    throw TestSupportError("\(service) not SERVING: \(self.processes[service]!.output)")
+                }
                 try await Task.sleep(for: .milliseconds(200))
             }
         }

@@ -12,7 +12,8 @@ import Testing
 
     @Test func thePublishedVectorPasses() throws {
         let key = try #require(WebhookSigning.key(of: Self.secret))
-        #expect(WebhookSigning.signature(key: key, id: Self.id, timestamp: Self.timestamp, body: Self.body)
+        #expect(
+            WebhookSigning.signature(key: key, id: Self.id, timestamp: Self.timestamp, body: Self.body)
                 == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
         // The prefix is optional for receivers' libraries; the same key either way.
         #expect(WebhookSigning.key(of: "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") == key)
@@ -21,18 +22,30 @@ import Testing
     @Test func receiversAcceptAnyOfSeveralSignaturesWithinTheTolerance() throws {
         let now = Date(timeIntervalSince1970: Double(Self.timestamp))
         let newer = WebhookSigning.newSecret()
-        let header = WebhookSigning.header(secrets: [newer, Self.secret], id: Self.id, timestamp: Self.timestamp, body: Self.body)
+        let header = WebhookSigning.header(
+            secrets: [newer, Self.secret], id: Self.id, timestamp: Self.timestamp, body: Self.body)
         #expect(header.split(separator: " ").count == 2 && header.hasPrefix("v1,"))
         for secret in [newer, Self.secret] {
-            #expect(WebhookSigning.verify(secret: secret, id: Self.id, timestamp: "\(Self.timestamp)", signatures: header, body: Self.body, now: now))
+            #expect(
+                WebhookSigning.verify(
+                    secret: secret, id: Self.id, timestamp: "\(Self.timestamp)", signatures: header, body: Self.body,
+                    now: now))
         }
-        #expect(!WebhookSigning.verify(secret: WebhookSigning.newSecret(), id: Self.id, timestamp: "\(Self.timestamp)", signatures: header,
-                                       body: Self.body, now: now), "another secret")
-        #expect(!WebhookSigning.verify(secret: Self.secret, id: Self.id, timestamp: "\(Self.timestamp)", signatures: header,
-                                       body: Self.body + [0x20], now: now), "another body")
-        #expect(!WebhookSigning.verify(secret: Self.secret, id: Self.id, timestamp: "\(Self.timestamp)", signatures: header,
-                                       body: Self.body, now: now.addingTimeInterval(301)), "outside the five minutes")
-        #expect(!WebhookSigning.verify(secret: Self.secret, id: Self.id, timestamp: "soon", signatures: header, body: Self.body, now: now))
+        #expect(
+            !WebhookSigning.verify(
+                secret: WebhookSigning.newSecret(), id: Self.id, timestamp: "\(Self.timestamp)", signatures: header,
+                body: Self.body, now: now), "another secret")
+        #expect(
+            !WebhookSigning.verify(
+                secret: Self.secret, id: Self.id, timestamp: "\(Self.timestamp)", signatures: header,
+                body: Self.body + [0x20], now: now), "another body")
+        #expect(
+            !WebhookSigning.verify(
+                secret: Self.secret, id: Self.id, timestamp: "\(Self.timestamp)", signatures: header,
+                body: Self.body, now: now.addingTimeInterval(301)), "outside the five minutes")
+        #expect(
+            !WebhookSigning.verify(
+                secret: Self.secret, id: Self.id, timestamp: "soon", signatures: header, body: Self.body, now: now))
     }
 
     @Test func newSecretsAreStandardAndSecretsOfBeforeStillDecode() throws {

@@ -11,10 +11,13 @@ import Testing
     @Test func answersOnlyTheCallersBlobsInTheOrderAsked() async throws {
         let stack = try await StorageStack.start(.local, ["STORAGE_MAX_BLOBS_PER_CALL": "5"])
         defer { Task { await stack.stop() } }
-        let rpc = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: stack.stack.rpcPorts["storage"]!)], configuration: RPCClientConfiguration())
+        let rpc = RPCClient(
+            endpoints: [RPCEndpoint(host: "127.0.0.1", port: stack.stack.rpcPorts["storage"]!)],
+            configuration: RPCClientConfiguration())
         defer { Task { await rpc.close() } }
         func options(_ owner: String) -> RPCCallOptions {
-            RPCCallOptions(timeout: .seconds(10), metadata: [RPCMetadata.callerID: owner, RPCMetadata.callerRole: "service"])
+            RPCCallOptions(
+                timeout: .seconds(10), metadata: [RPCMetadata.callerID: owner, RPCMetadata.callerRole: "service"])
         }
         func put(_ owner: String, width: Int) async throws -> StorageBlob {
             var request = StoragePutBlobRequest()
@@ -35,9 +38,12 @@ import Testing
         let second = try await put(alice, width: 24)
         let bobs = try await put(bob, width: 32)
 
-        let answer = try await get(alice, [second.blobID, "not-an-id", bobs.blobID, UUID().uuidString, first.blobID.uppercased()])
+        let answer = try await get(
+            alice, [second.blobID, "not-an-id", bobs.blobID, UUID().uuidString, first.blobID.uppercased()])
         #expect(answer.map(\.blobID) == [second.blobID, first.blobID])
-        #expect(answer.map(\.width) == [24, 16] && answer.allSatisfy { $0.ownerID == alice && $0.contentType == "image/jpeg" })
+        #expect(
+            answer.map(\.width) == [24, 16]
+                && answer.allSatisfy { $0.ownerID == alice && $0.contentType == "image/jpeg" })
         #expect(try await get(bob, [first.blobID, second.blobID]).isEmpty, "another owner's ids answer nothing")
         #expect(try await get(alice, []).isEmpty)
         do {

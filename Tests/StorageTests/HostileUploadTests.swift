@@ -7,9 +7,13 @@ import Testing
 /// quotas, hostile names, a cut connection resumed, a full disk. Each a clear error, and nothing
 /// half-written: no blob row, no upload row, no staged file, no object.
 @Suite(.serialized) struct HostileUploadTests {
-    static func expectNothingLeft(_ stack: StorageStack, blobs: Int = 0, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    static func expectNothingLeft(
+        _ stack: StorageStack, blobs: Int = 0, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
         #expect(try await stack.count("SELECT count(*) FROM blobs") == blobs, sourceLocation: sourceLocation)
-        #expect(try await stack.count("SELECT count(*) FROM uploads WHERE blob_id IS NULL") == 0, sourceLocation: sourceLocation)
+        #expect(
+            try await stack.count("SELECT count(*) FROM uploads WHERE blob_id IS NULL") == 0,
+            sourceLocation: sourceLocation)
         #expect(stack.stagedFiles().isEmpty, "staging: \(stack.stagedFiles())", sourceLocation: sourceLocation)
     }
 
@@ -21,10 +25,12 @@ import Testing
         let empty = try await stack.upload([], name: "empty.jpg", token: user.access)
         #expect(empty.status == 400 && empty.errorCode == "empty_file", "\(empty.text)")
         // A script with an image's name and header is still not an image.
-        let html = try await stack.http.call("POST", "/api/v1/files", raw: Data("<html><script>alert(1)</script>".utf8), bearer: user.access,
-                                             headers: ["Content-Type": "image/jpeg", "X-File-Name": "cat.jpg"])
+        let html = try await stack.http.call(
+            "POST", "/api/v1/files", raw: Data("<html><script>alert(1)</script>".utf8), bearer: user.access,
+            headers: ["Content-Type": "image/jpeg", "X-File-Name": "cat.jpg"])
         #expect(html.status == 400 && html.errorCode == "unsupported_content")
-        let wrongPurpose = try await stack.upload(try Samples.jpeg(width: 8, height: 8), name: "x.jpg", token: user.access, purpose: "result")
+        let wrongPurpose = try await stack.upload(
+            try Samples.jpeg(width: 8, height: 8), name: "x.jpg", token: user.access, purpose: "result")
         #expect(wrongPurpose.status == 400 && wrongPurpose.errorCode == "invalid_purpose")
         try await Self.expectNothingLeft(stack)
 
@@ -38,8 +44,9 @@ import Testing
         // …and through a resumable upload that never announced its size, at the chunk that crosses it.
         let begun = try await stack.http.call("POST", "/api/v1/uploads", json: ["name": "big.jpg"], bearer: user.access)
         let uploadID = try #require(begun.json["id"] as? String)
-        let put = try await stack.http.call("PUT", "/api/v1/uploads/\(uploadID)?offset=0", raw: Data(big), bearer: user.access,
-                                            headers: ["Content-Type": "application/octet-stream"])
+        let put = try await stack.http.call(
+            "PUT", "/api/v1/uploads/\(uploadID)?offset=0", raw: Data(big), bearer: user.access,
+            headers: ["Content-Type": "application/octet-stream"])
         #expect(put.status == 413 && put.errorCode == "file_too_large")
         #expect(try await stack.http.call("GET", "/api/v1/uploads/\(uploadID)", bearer: user.access).status == 404)
         try await Self.expectNothingLeft(stack)
@@ -62,7 +69,8 @@ import Testing
         let usage = try await stack.http.call("GET", "/api/v1/files/usage", bearer: user.access)
         #expect(usage.json["used_bytes"] as? Int == 200_000 && usage.json["quota_bytes"] as? Int == 300_000)
         // A paid tier (from Billing) has the larger quota at once.
-        let upgraded = try await stack.http.call("PUT", "/api/v1/billing/subscription", json: ["tier": "plus"], bearer: user.access)
+        let upgraded = try await stack.http.call(
+            "PUT", "/api/v1/billing/subscription", json: ["tier": "plus"], bearer: user.access)
         #expect(upgraded.status == 200)
         #expect(try await stack.upload(file, name: "two.jpg", token: user.access).status == 201)
         let plus = try await stack.http.call("GET", "/api/v1/files/usage", bearer: user.access)
@@ -84,11 +92,16 @@ import Testing
         ]
         for (raw, expected) in cases {
             let reply = try await stack.upload(photo, name: raw, token: user.access)
-            #expect(reply.status == 201 && reply.json["name"] as? String == expected, "\(raw.debugDescription) → \(reply.json["name"] ?? "-")")
-            let download = try await stack.http.call("GET", "/api/v1/files/\(reply.json["id"] as! String)/content", bearer: user.access)
+            #expect(
+                reply.status == 201 && reply.json["name"] as? String == expected,
+                "\(raw.debugDescription) → \(reply.json["name"] ?? "-")")
+            let download = try await stack.http.call(
+                "GET", "/api/v1/files/\(reply.json["id"] as! String)/content", bearer: user.access)
             let disposition = download.headers["content-disposition"] ?? ""
             #expect(download.headers["set-cookie"] == nil)
-            #expect(!disposition.contains("\r") && !disposition.contains("\n") && disposition.hasPrefix("attachment; filename=\""))
+            #expect(
+                !disposition.contains("\r") && !disposition.contains("\n")
+                    && disposition.hasPrefix("attachment; filename=\""))
         }
         // Nothing was written outside the objects folder: only content-addressed files exist.
         let stored = FileManager.default.enumerator(atPath: stack.dataDirectory)?.allObjects as? [String] ?? []
@@ -104,17 +117,20 @@ import Testing
         let user = try await stack.http.signedInUser("resume@imageswiss.test")
         var file = try Samples.jpeg(width: 64, height: 64)
         file += (0..<(5 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
-        let begun = try await stack.http.call("POST", "/api/v1/uploads", json: ["name": "long.jpg", "size": file.count], bearer: user.access,
-                                              headers: ["Idempotency-Key": "resume-1"])
+        let begun = try await stack.http.call(
+            "POST", "/api/v1/uploads", json: ["name": "long.jpg", "size": file.count], bearer: user.access,
+            headers: ["Idempotency-Key": "resume-1"])
         #expect(begun.status == 201)
         let id = try #require(begun.json["id"] as? String)
         // The same key again is the same upload.
-        let again = try await stack.http.call("POST", "/api/v1/uploads", json: ["name": "long.jpg", "size": file.count], bearer: user.access,
-                                              headers: ["Idempotency-Key": "resume-1"])
+        let again = try await stack.http.call(
+            "POST", "/api/v1/uploads", json: ["name": "long.jpg", "size": file.count], bearer: user.access,
+            headers: ["Idempotency-Key": "resume-1"])
         #expect(again.json["id"] as? String == id)
 
-        try await RawHTTP.sendAndDrop(port: stack.http.port, path: "/api/v1/uploads/\(id)?offset=0", token: user.access,
-                                      declaredLength: file.count, body: Array(file.prefix(3 << 20)))
+        try await RawHTTP.sendAndDrop(
+            port: stack.http.port, path: "/api/v1/uploads/\(id)?offset=0", token: user.access,
+            declaredLength: file.count, body: Array(file.prefix(3 << 20)))
         var received = -1
         for _ in 0..<50 {
             let status = try await stack.http.call("GET", "/api/v1/uploads/\(id)", bearer: user.access)
@@ -128,25 +144,29 @@ import Testing
         let early = try await stack.http.call("POST", "/api/v1/uploads/\(id)/commit", bearer: user.access)
         #expect(early.status == 409 && early.errorCode == "upload_incomplete")
         // A chunk at the wrong offset is refused and changes nothing.
-        let wrong = try await stack.http.call("PUT", "/api/v1/uploads/\(id)?offset=\(received + 1)", raw: Data(file[(received + 1)...]),
-                                              bearer: user.access, headers: ["Content-Type": "application/octet-stream"])
+        let wrong = try await stack.http.call(
+            "PUT", "/api/v1/uploads/\(id)?offset=\(received + 1)", raw: Data(file[(received + 1)...]),
+            bearer: user.access, headers: ["Content-Type": "application/octet-stream"])
         #expect(wrong.status == 409 && wrong.errorCode == "offset_mismatch")
-        let rest = try await stack.http.call("PUT", "/api/v1/uploads/\(id)?offset=\(received)", raw: Data(file[received...]),
-                                             bearer: user.access, headers: ["Content-Type": "application/octet-stream"])
+        let rest = try await stack.http.call(
+            "PUT", "/api/v1/uploads/\(id)?offset=\(received)", raw: Data(file[received...]),
+            bearer: user.access, headers: ["Content-Type": "application/octet-stream"])
         #expect(rest.status == 200 && rest.json["received"] as? Int == file.count, "\(rest.text)")
         let committed = try await stack.http.call("POST", "/api/v1/uploads/\(id)/commit", bearer: user.access)
         #expect(committed.status == 201 && committed.json["sha256"] as? String == sha256Hex(file))
         // A retried commit returns the same file.
         let retried = try await stack.http.call("POST", "/api/v1/uploads/\(id)/commit", bearer: user.access)
         #expect(retried.json["id"] as? String == committed.json["id"] as? String)
-        let download = try await stack.http.call("GET", "/api/v1/files/\(committed.json["id"] as! String)/content", bearer: user.access)
+        let download = try await stack.http.call(
+            "GET", "/api/v1/files/\(committed.json["id"] as! String)/content", bearer: user.access)
         #expect(download.body.count == file.count && sha256Hex(Array(download.body)) == sha256Hex(file))
         #expect(stack.stagedFiles().isEmpty)
     }
 
     /// The disk fills up (the Storage process may write at most 1 MiB per file: RLIMIT_FSIZE).
     @Test func aFullDiskIsAClearErrorAndKeepsNothing() async throws {
-        let stack = try await StorageStack.start(.local, wrapper: ["storage": ["/bin/sh", "-c", "ulimit -f 2048 && exec \"$0\""]])
+        let stack = try await StorageStack.start(
+            .local, wrapper: ["storage": ["/bin/sh", "-c", "ulimit -f 2048 && exec \"$0\""]])
         defer { Task { await stack.stop() } }
         let user = try await stack.http.signedInUser("full@imageswiss.test")
         var big = try Samples.jpeg(width: 16, height: 16)
@@ -155,13 +175,15 @@ import Testing
         #expect(refused.status == 507 && refused.errorCode == "storage_full", "\(refused.status) \(refused.text)")
         try await Self.expectNothingLeft(stack)
         // The service keeps serving what fits.
-        let small = try await stack.upload(try Samples.jpeg(width: 32, height: 32), name: "small.jpg", token: user.access)
+        let small = try await stack.upload(
+            try Samples.jpeg(width: 32, height: 32), name: "small.jpg", token: user.access)
         #expect(small.status == 201)
         #expect(stack.stack.process("storage").isRunning)
     }
 
     @Test func expiredFilesAndDeletedAccountsLeaveNoBytes() async throws {
-        let stack = try await StorageStack.start(.local, ["STORAGE_TTL_UPLOAD_S": "1", "STORAGE_SWEEP_INTERVAL_MS": "200"])
+        let stack = try await StorageStack.start(
+            .local, ["STORAGE_TTL_UPLOAD_S": "1", "STORAGE_SWEEP_INTERVAL_MS": "200"])
         defer { Task { await stack.stop() } }
         let user = try await stack.http.signedInUser("expiry@imageswiss.test")
         let photo = try Samples.jpeg(width: 24, height: 24)
@@ -178,7 +200,8 @@ import Testing
         // Kept files go with their account.
         let avatar = try await stack.upload(photo, name: "me.jpg", token: user.access, purpose: "avatar")
         #expect(avatar.status == 201 && avatar.json["expires_at"] == nil)
-        let deleted = try await stack.http.call("DELETE", "/api/v1/me", json: ["password": "correct horse battery staple"], bearer: user.access)
+        let deleted = try await stack.http.call(
+            "DELETE", "/api/v1/me", json: ["password": "correct horse battery staple"], bearer: user.access)
         #expect(deleted.status == 200, "\(deleted.text)")
         #expect(try await stack.count("SELECT count(*) FROM blobs") == 0)
         #expect(try await stack.objectExists(sha256: sha256Hex(photo)) == false)
@@ -186,7 +209,9 @@ import Testing
         // An administrator can repeat a purge for any user; nobody else can.
         let other = try await stack.http.signedInUser("other@imageswiss.test")
         #expect(try await stack.upload(photo, name: "kept.jpg", token: other.access, purpose: "avatar").status == 201)
-        #expect(try await stack.http.call("DELETE", "/api/v1/admin/users/\(other.id)/files", bearer: other.access).status == 403)
+        #expect(
+            try await stack.http.call("DELETE", "/api/v1/admin/users/\(other.id)/files", bearer: other.access).status
+                == 403)
         let admin = try await stack.http.signedInUser(StorageStack.adminEmail)
         let purged = try await stack.http.call("DELETE", "/api/v1/admin/users/\(other.id)/files", bearer: admin.access)
         #expect(purged.status == 200 && purged.json["deleted_files"] as? Int == 1, "\(purged.text)")
@@ -223,10 +248,13 @@ extension HostileUploadTests {
         #expect(kept.status == 201)
         stack.moto!.stop()
         _ = try? await stack.moto!.process.wait()
-        let refused = try await stack.upload(try Samples.jpeg(width: 20, height: 20), name: "lost.jpg", token: user.access)
-        #expect(refused.status == 503 && refused.errorCode == "storage_unavailable", "\(refused.status) \(refused.text)")
+        let refused = try await stack.upload(
+            try Samples.jpeg(width: 20, height: 20), name: "lost.jpg", token: user.access)
+        #expect(
+            refused.status == 503 && refused.errorCode == "storage_unavailable", "\(refused.status) \(refused.text)")
         try await Self.expectNothingLeft(stack, blobs: 1)
-        let download = try await stack.http.call("GET", "/api/v1/files/\(kept.json["id"] as! String)/content", bearer: user.access)
+        let download = try await stack.http.call(
+            "GET", "/api/v1/files/\(kept.json["id"] as! String)/content", bearer: user.access)
         #expect(download.status == 503 && download.errorCode == "storage_unavailable")
         #expect(stack.stack.process("storage").isRunning)
     }

@@ -22,8 +22,12 @@ struct StorageStack {
     var http: HTTPTestClient { self.stack.http }
     var database: PostgresPool { self.stack.database(for: "storage") }
 
-    static func start(_ backend: Backend, _ extra: [String: String] = [:], wrapper: [String: [String]] = [:]) async throws -> StorageStack {
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("storage-\(UUID().uuidString.prefix(8))").path
+    static func start(_ backend: Backend, _ extra: [String: String] = [:], wrapper: [String: [String]] = [:])
+        async throws -> StorageStack
+    {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "storage-\(UUID().uuidString.prefix(8))"
+        ).path
         var environment = ["STORAGE_DATA_DIR": data, "EDGE_PUBLIC_URL": "", "AUTH_FIRST_ADMIN_EMAIL": Self.adminEmail]
         var moto: MotoServer?
         if backend == .s3 {
@@ -31,13 +35,15 @@ struct StorageStack {
             moto = server
             environment.merge([
                 "STORAGE_BACKEND": "s3", "STORAGE_S3_ENDPOINT": server.endpoint, "STORAGE_S3_BUCKET": "imageswiss-test",
-                "STORAGE_S3_ACCESS_KEY_ID": MotoServer.accessKeyID, "STORAGE_S3_SECRET_ACCESS_KEY": MotoServer.secretAccessKey,
+                "STORAGE_S3_ACCESS_KEY_ID": MotoServer.accessKeyID,
+                "STORAGE_S3_SECRET_ACCESS_KEY": MotoServer.secretAccessKey,
                 "STORAGE_S3_CREATE_BUCKET": "true",
             ]) { _, new in new }
         }
         environment.merge(extra) { _, new in new }
         // Billing too: the edge asks it for the caller's tier, which sets the quota.
-        let stack = try await ServiceStack.start(["auth", "billing", "storage"], environment: environment, wrapper: wrapper)
+        let stack = try await ServiceStack.start(
+            ["auth", "billing", "storage"], environment: environment, wrapper: wrapper)
         return StorageStack(stack: stack, backend: backend, dataDirectory: data, moto: moto)
     }
 
@@ -55,7 +61,9 @@ struct StorageStack {
         case .local:
             return FileManager.default.fileExists(atPath: "\(self.dataDirectory)/\(key)")
         case .s3:
-            return try await S3Client(configuration: self.moto!.configuration(bucket: "imageswiss-test"), curl: Self.curl).objectExists(key)
+            return try await S3Client(
+                configuration: self.moto!.configuration(bucket: "imageswiss-test"), curl: Self.curl
+            ).objectExists(key)
         }
     }
 
@@ -71,7 +79,8 @@ struct StorageStack {
     /// A raw upload through the edge.
     func upload(_ bytes: [UInt8], name: String, token: String, purpose: String = "upload") async throws -> HTTPReply {
         let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-        return try await self.http.call("POST", "/api/v1/files?purpose=\(purpose)", raw: Data(bytes), bearer: token,
-                                        headers: ["Content-Type": "application/octet-stream", "X-File-Name": encoded])
+        return try await self.http.call(
+            "POST", "/api/v1/files?purpose=\(purpose)", raw: Data(bytes), bearer: token,
+            headers: ["Content-Type": "application/octet-stream", "X-File-Name": encoded])
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// One HTTP answer, as tests look at it.
@@ -24,7 +25,9 @@ public struct HTTPReply: Sendable {
         var cookies: [String: String] = [:]
         for part in (self.headers["set-cookie"] ?? "").components(separatedBy: ", ") {
             let pair = part.split(separator: ";").first.map(String.init) ?? ""
-            if let equals = pair.firstIndex(of: "=") { cookies[String(pair[..<equals])] = String(pair[pair.index(after: equals)...]) }
+            if let equals = pair.firstIndex(of: "=") {
+                cookies[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            }
         }
         return cookies
     }
@@ -45,7 +48,8 @@ public struct HTTPTestClient: Sendable {
         configuration.httpShouldSetCookies = false
         configuration.httpCookieAcceptPolicy = .never
         configuration.timeoutIntervalForRequest = 60
-        return URLSession(configuration: configuration, delegate: followRedirects ? nil : NoRedirects(), delegateQueue: nil)
+        return URLSession(
+            configuration: configuration, delegate: followRedirects ? nil : NoRedirects(), delegateQueue: nil)
     }
     private static let session = makeSession(followRedirects: true)
     private static let noRedirectSession = makeSession(followRedirects: false)
@@ -64,8 +68,10 @@ public struct HTTPTestClient: Sendable {
     }
 
     /// One request; `json` is serialised, `raw` sent as is (as JSON unless headers say otherwise).
-    public func call(_ method: String, _ path: String, json: Any? = nil, raw: Data? = nil, bearer: String? = nil,
-                     headers: [String: String] = [:], followRedirects: Bool = true) async throws -> HTTPReply {
+    public func call(
+        _ method: String, _ path: String, json: Any? = nil, raw: Data? = nil, bearer: String? = nil,
+        headers: [String: String] = [:], followRedirects: Bool = true
+    ) async throws -> HTTPReply {
         var request = URLRequest(url: URL(string: self.baseURL + path)!)
         request.httpMethod = method
         if let json {
@@ -82,9 +88,14 @@ public struct HTTPTestClient: Sendable {
     }
 
     /// Registers and signs in; returns (user id, access token, refresh token).
-    public func signedInUser(_ email: String, password: String = "correct horse battery staple") async throws -> (id: String, access: String, refresh: String) {
-        let registered = try await self.call("POST", "/api/v1/auth/register", json: ["email": email, "password": password])
-        guard registered.status == 201 else { throw TestSupportError("register \(email): \(registered.status) \(registered.text)") }
+    public func signedInUser(_ email: String, password: String = "correct horse battery staple") async throws -> (
+        id: String, access: String, refresh: String
+    ) {
+        let registered = try await self.call(
+            "POST", "/api/v1/auth/register", json: ["email": email, "password": password])
+        guard registered.status == 201 else {
+            throw TestSupportError("register \(email): \(registered.status) \(registered.text)")
+        }
         let signedIn = try await self.call("POST", "/api/v1/auth/signin", json: ["email": email, "password": password])
         guard signedIn.status == 200, let tokens = signedIn.json["tokens"] as? [String: Any] else {
             throw TestSupportError("sign in \(email): \(signedIn.status) \(signedIn.text)")
@@ -95,8 +106,10 @@ public struct HTTPTestClient: Sendable {
 
 /// Hands redirects back to the test instead of following them.
 final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
         completionHandler(nil)
     }
 }

@@ -19,12 +19,15 @@ public struct MotoServer: Sendable {
         environment["AWS_SECRET_ACCESS_KEY"] = Self.secretAccessKey
         environment["MOTO_ALLOW_NONEXISTENT_REGION"] = "true"
         let python = ProcessInfo.processInfo.environment["PYTHON"] ?? "python3"
-        let process = try ChildProcess.spawn("/usr/bin/env", [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", "\(port)"],
-                                             environment: environment, outputPath: log)
+        let process = try ChildProcess.spawn(
+            "/usr/bin/env", [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", "\(port)"],
+            environment: environment, outputPath: log)
         let server = MotoServer(process: process, endpoint: "http://127.0.0.1:\(port)")
         let end = ContinuousClock.now + .seconds(30)
         while !(try await server.answers()) {
-            guard process.isRunning, ContinuousClock.now < end else { throw TestSupportError("moto did not start: \(process.output)") }
+            guard process.isRunning, ContinuousClock.now < end else {
+                throw TestSupportError("moto did not start: \(process.output)")
+            }
             try await Task.sleep(for: .milliseconds(200))
         }
         return server
@@ -35,8 +38,9 @@ public struct MotoServer: Sendable {
     }
 
     public func configuration(bucket: String) -> S3Configuration {
-        S3Configuration(endpoint: self.endpoint, bucket: bucket, region: "us-east-1",
-                        credentials: .init(accessKeyID: Self.accessKeyID, secretAccessKey: Self.secretAccessKey))
+        S3Configuration(
+            endpoint: self.endpoint, bucket: bucket, region: "us-east-1",
+            credentials: .init(accessKeyID: Self.accessKeyID, secretAccessKey: Self.secretAccessKey))
     }
 
     public func stop() {

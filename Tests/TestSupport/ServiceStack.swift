@@ -25,7 +25,9 @@ public struct ServiceStack: Sendable {
         postgres: TestPostgres? = nil
     ) async throws -> ServiceStack {
         let products = try buildProductsDirectory()
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("stack-\(UUID().uuidString.prefix(8))").path
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "stack-\(UUID().uuidString.prefix(8))"
+        ).path
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         var environment = ProcessInfo.processInfo.environment
         environment["LOG_LEVEL"] = "info"
@@ -52,15 +54,18 @@ public struct ServiceStack: Sendable {
             }
         }
         let httpPort = try freePort()
-        environment.merge(["EDGE_HTTP_PORT": "\(httpPort)", "EDGE_METRICS_PORT": "0", "EDGE_RPC_PORT": "\(try freePort())"]) { _, new in new }
+        environment.merge([
+            "EDGE_HTTP_PORT": "\(httpPort)", "EDGE_METRICS_PORT": "0", "EDGE_RPC_PORT": "\(try freePort())",
+        ]) { _, new in new }
         environment.merge(extra) { _, new in new }
         var processes: [String: ChildProcess] = [:]
         var commands: [String: [String]] = [:]
         for service in services + ["edge"] {
             let command = (wrapper[service] ?? []) + [products + "/imageswiss-\(service)"]
             commands[service] = command
-            processes[service] = try ChildProcess.spawn(command[0], Array(command.dropFirst()), environment: environment,
-                                                        outputPath: "\(scratch)/\(service).log")
+            processes[service] = try ChildProcess.spawn(
+                command[0], Array(command.dropFirst()), environment: environment,
+                outputPath: "\(scratch)/\(service).log")
         }
         let stack = ServiceStack(
             table: ProcessTable(processes), commands: commands, environment: environment, rpcPorts: ports,
@@ -76,15 +81,21 @@ public struct ServiceStack: Sendable {
         let end = ContinuousClock.now + timeout
         let products = try buildProductsDirectory()
         for (service, port) in self.rpcPorts {
-            while try await runWithStatus(products + "/imageswiss-probe", ["--timeout-ms", "500", "127.0.0.1:\(port)"]).status != 0 {
+            while try await runWithStatus(products + "/imageswiss-probe", ["--timeout-ms", "500", "127.0.0.1:\(port)"])
+                .status != 0
+            {
                 let process = self.process(service)
-                guard process.isRunning, ContinuousClock.now < end else { throw TestSupportError("\(service) did not start: \(process.output)") }
+                guard process.isRunning, ContinuousClock.now < end else {
+                    throw TestSupportError("\(service) did not start: \(process.output)")
+                }
                 try await Task.sleep(for: .milliseconds(200))
             }
         }
         while (try? await self.http.call("GET", "/healthz")) == nil {
             let edge = self.process("edge")
-            guard edge.isRunning, ContinuousClock.now < end else { throw TestSupportError("edge did not start: \(edge.output)") }
+            guard edge.isRunning, ContinuousClock.now < end else {
+                throw TestSupportError("edge did not start: \(edge.output)")
+            }
             try await Task.sleep(for: .milliseconds(200))
         }
     }
@@ -104,8 +115,9 @@ public struct ServiceStack: Sendable {
     /// Starts a stopped or crashed service again, same command and environment, and waits until it serves.
     public func restart(_ service: String) async throws {
         let command = self.commands[service]!
-        let process = try ChildProcess.spawn(command[0], Array(command.dropFirst()), environment: self.environment,
-                                             outputPath: "\(self.scratch)/\(service)-\(UUID().uuidString.prefix(4)).log")
+        let process = try ChildProcess.spawn(
+            command[0], Array(command.dropFirst()), environment: self.environment,
+            outputPath: "\(self.scratch)/\(service)-\(UUID().uuidString.prefix(4)).log")
         self.table.processes.withLock { $0[service] = process }
         try await self.waitUntilReady()
     }
@@ -113,20 +125,27 @@ public struct ServiceStack: Sendable {
     /// Starts another process of `service` under `name` (e.g. a second Jobs worker): same database and
     /// environment, its own RPC port, `environment` merged last. It is stopped with the stack.
     @discardableResult
-    public func spawn(_ name: String, as service: String, environment extra: [String: String] = [:]) async throws -> ChildProcess {
+    public func spawn(_ name: String, as service: String, environment extra: [String: String] = [:]) async throws
+        -> ChildProcess
+    {
         var environment = self.environment
         let prefix = service.uppercased()
         let port = try freePort()
         environment["\(prefix)_RPC_PORT"] = "\(port)"
         environment.merge(extra) { _, new in new }
         let command = self.commands[service]!
-        let process = try ChildProcess.spawn(command[0], Array(command.dropFirst()), environment: environment,
-                                             outputPath: "\(self.scratch)/\(name).log")
+        let process = try ChildProcess.spawn(
+            command[0], Array(command.dropFirst()), environment: environment,
+            outputPath: "\(self.scratch)/\(name).log")
         self.table.processes.withLock { $0[name] = process }
         let products = try buildProductsDirectory()
         let end = ContinuousClock.now + .seconds(60)
-        while try await runWithStatus(products + "/imageswiss-probe", ["--timeout-ms", "500", "127.0.0.1:\(port)"]).status != 0 {
-            guard process.isRunning, ContinuousClock.now < end else { throw TestSupportError("\(name) did not start: \(process.output)") }
+        while try await runWithStatus(products + "/imageswiss-probe", ["--timeout-ms", "500", "127.0.0.1:\(port)"])
+            .status != 0
+        {
+            guard process.isRunning, ContinuousClock.now < end else {
+                throw TestSupportError("\(name) did not start: \(process.output)")
+            }
             try await Task.sleep(for: .milliseconds(200))
         }
         return process

@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Children not yet reaped. When the test process exits, whatever is still running is killed: a
@@ -25,7 +25,10 @@ public struct ChildProcess: Sendable {
     public let outputPath: String
 
     /// Starts `executable` with its output appended to `outputPath`.
-    public static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, inputPath: String = "/dev/null", outputPath: String) throws -> ChildProcess {
+    public static func spawn(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+        inputPath: String = "/dev/null", outputPath: String
+    ) throws -> ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -37,9 +40,9 @@ public struct ChildProcess: Sendable {
         // long-lived child such as postgres would keep their ports bound after the test closed them.
         imageswiss_spawn_addclosefrom(&actions, 3)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for pointer in argv { free(pointer) } }
         let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { env.forEach { free($0) } }
+        defer { for pointer in env { free(pointer) } }
         // The child must not inherit the spawning thread's signal mask: dispatch and NIO worker
         // threads block signals, and a service that starts with SIGTERM blocked never drains.
         var attributes = posix_spawnattr_t()
@@ -92,35 +95,46 @@ public struct ChildProcess: Sendable {
 
 /// Runs a program to completion and returns its output; throws with its output when it fails.
 @discardableResult
-public func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: [UInt8]? = nil) async throws -> String {
+public func run(
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: [UInt8]? = nil
+) async throws -> String {
     try await runWithStatus(executable, arguments, environment: environment, input: input, mustSucceed: true).output
 }
 
 /// `run` for code already on a blocking thread (TestPostgres).
 @discardableResult
 func runSync(_ executable: String, _ arguments: [String]) throws -> String {
-    String(decoding: try runForBytesSync(executable, arguments, environment: nil, input: nil, mustSucceed: true).output, as: UTF8.self)
+    String(
+        decoding: try runForBytesSync(executable, arguments, environment: nil, input: nil, mustSucceed: true).output,
+        as: UTF8.self)
 }
 
 /// Runs a program to completion and returns its exit status and output.
 public func runWithStatus(
-    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: [UInt8]? = nil, mustSucceed: Bool = false
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: [UInt8]? = nil,
+    mustSucceed: Bool = false
 ) async throws -> (status: Int32, output: String) {
-    let (status, bytes) = try await runForBytes(executable, arguments, environment: environment, input: input, mustSucceed: mustSucceed)
+    let (status, bytes) = try await runForBytes(
+        executable, arguments, environment: environment, input: input, mustSucceed: mustSucceed)
     return (status, String(decoding: bytes, as: UTF8.self))
 }
 
 /// Runs a program to completion and returns its exit status and its output's bytes.
 public func runForBytes(
-    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: [UInt8]? = nil, mustSucceed: Bool = true
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: [UInt8]? = nil,
+    mustSucceed: Bool = true
 ) async throws -> (status: Int32, output: [UInt8]) {
-    try await blocking { try runForBytesSync(executable, arguments, environment: environment, input: input, mustSucceed: mustSucceed) }
+    try await blocking {
+        try runForBytesSync(executable, arguments, environment: environment, input: input, mustSucceed: mustSucceed)
+    }
 }
 
 func runForBytesSync(
     _ executable: String, _ arguments: [String], environment: [String: String]?, input: [UInt8]?, mustSucceed: Bool
 ) throws -> (status: Int32, output: [UInt8]) {
-    let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("imageswiss-run-\(UUID().uuidString)").path
+    let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "imageswiss-run-\(UUID().uuidString)"
+    ).path
     defer { try? FileManager.default.removeItem(atPath: outputPath) }
     var inputPath = "/dev/null"
     if let input {
@@ -128,11 +142,14 @@ func runForBytesSync(
         FileManager.default.createFile(atPath: inputPath, contents: Data(input))
     }
     defer { if input != nil { try? FileManager.default.removeItem(atPath: inputPath) } }
-    let child = try ChildProcess.spawn(executable, arguments, environment: environment, inputPath: inputPath, outputPath: outputPath)
+    let child = try ChildProcess.spawn(
+        executable, arguments, environment: environment, inputPath: inputPath, outputPath: outputPath)
     let status = child.waitSync()
     let bytes = child.outputBytes
     guard status == 0 || !mustSucceed else {
-        throw TestSupportError("\(executable) \(arguments.joined(separator: " ")) exited \(status): \(String(decoding: bytes, as: UTF8.self))")
+        throw TestSupportError(
+            "\(executable) \(arguments.joined(separator: " ")) exited \(status): \(String(decoding: bytes, as: UTF8.self))"
+        )
     }
     return (status, bytes)
 }
@@ -143,7 +160,9 @@ public func buildProductsDirectory() throws -> String {
     let me = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
     var url = URL(fileURLWithPath: me).deletingLastPathComponent()
     // On Linux the test runner is <products>/ImageSwissPackageTests.xctest.
-    while !FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("imageswiss-probe").path), url.path != "/" {
+    while !FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("imageswiss-probe").path),
+        url.path != "/"
+    {
         url = url.deletingLastPathComponent()
     }
     guard url.path != "/" else { throw TestSupportError("cannot find the build products beside \(me)") }

@@ -27,7 +27,10 @@ public final class TestPostgres: Sendable {
         do { return try TestPostgres.start() } catch { fatalError("cannot start a test PostgreSQL: \(error)") }
     }()
 
-    private init(port: Int, dataDirectory: String, socketDirectory: String, binDirectory: String, runAs: String?, externalURL: String?) {
+    private init(
+        port: Int, dataDirectory: String, socketDirectory: String, binDirectory: String, runAs: String?,
+        externalURL: String?
+    ) {
         self.port = port
         self.dataDirectory = dataDirectory
         self.socketDirectory = socketDirectory
@@ -84,10 +87,13 @@ public final class TestPostgres: Sendable {
     static func start(registerExit: Bool = true) throws -> TestPostgres {
         let environment = ProcessInfo.processInfo.environment
         if let url = environment["IMAGESWISS_TEST_DATABASE_URL"], !url.isEmpty {
-            return TestPostgres(port: 0, dataDirectory: "", socketDirectory: "", binDirectory: "", runAs: nil, externalURL: url)
+            return TestPostgres(
+                port: 0, dataDirectory: "", socketDirectory: "", binDirectory: "", runAs: nil, externalURL: url)
         }
         let bin = try findPostgresBin()
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("imageswiss-pg-\(UUID().uuidString.prefix(8))").path
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "imageswiss-pg-\(UUID().uuidString.prefix(8))"
+        ).path
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         let runAs = geteuid() == 0 ? "postgres" : nil
         if runAs != nil {
@@ -95,7 +101,8 @@ public final class TestPostgres: Sendable {
         }
         let data = base + "/data"
         let cluster = TestPostgres(
-            port: try freePort(), dataDirectory: data, socketDirectory: base, binDirectory: bin, runAs: runAs, externalURL: nil
+            port: try freePort(), dataDirectory: data, socketDirectory: base, binDirectory: bin, runAs: runAs,
+            externalURL: nil
         )
         try cluster.asOwner(bin + "/initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
         try cluster.startServer()
@@ -104,8 +111,11 @@ public final class TestPostgres: Sendable {
     }
 
     private func startServer() throws {
-        let options = "-p \(self.port) -k \(self.socketDirectory) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        try self.pgctl(["-D", self.dataDirectory, "-o", options, "-l", self.socketDirectory + "/server.log", "-w", "start"])
+        let options =
+            "-p \(self.port) -k \(self.socketDirectory) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        try self.pgctl([
+            "-D", self.dataDirectory, "-o", options, "-l", self.socketDirectory + "/server.log", "-w", "start",
+        ])
     }
 
     private func pgctl(_ arguments: [String]) throws {

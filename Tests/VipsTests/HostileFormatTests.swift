@@ -32,7 +32,8 @@ struct HostileFormatTests {
         // An APP1 "Exif" segment of ~64 KB of junk right after SOI.
         let junk = (0..<65_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         let length = junk.count + 8
-        let app1: [UInt8] = [0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + Array("Exif".utf8) + [0, 0] + junk
+        let app1: [UInt8] =
+            [0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + Array("Exif".utf8) + [0, 0] + junk
         let hostile = Array(jpeg.prefix(2)) + app1 + Array(jpeg.dropFirst(2))
         do {
             let out = try VipsImage.load(hostile).encoded(as: .jpeg)
@@ -53,7 +54,8 @@ struct HostileFormatTests {
     }
 
     @Test func svgWithScriptNeverRunsAndEndsAsPixelsOrAClearRefusal() throws {
-        let svg = Array("""
+        let svg = Array(
+            """
             <svg xmlns="http://www.w3.org/2000/svg" width="100" height="80"><script>alert(1)</script>\
             <rect width="100" height="80" fill="red"/></svg>
             """.utf8)

@@ -46,7 +46,8 @@ struct HostileInputTests {
 
     @Test func formatsOnlyUntrustedLoadersReadAreBlocked() {
         // BMP has no native libvips loader: only ImageMagick (blocked as untrusted) could read it.
-        var bmp: [UInt8] = Array("BM".utf8) + [70, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 1, 0, 24, 0]
+        var bmp: [UInt8] =
+            Array("BM".utf8) + [70, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 1, 0, 24, 0]
         bmp += Array(repeating: 0, count: 70 - bmp.count)
         let error = #expect(throws: VipsError.self) { try VipsImage.load(bmp) }
         #expect(error?.kind == .unsupportedInput)

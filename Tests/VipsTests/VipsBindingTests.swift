@@ -44,7 +44,9 @@ struct VipsBindingTests {
         }
         // Lossless WebP gives back exactly the pixels it was given.
         let lossless = try VipsImage.load(image.encoded(as: .webp, options: SaveOptions(lossless: true)))
-        let difference = try VipsOperationCall.run("subtract", [("left", .image(image)), ("right", .image(lossless))]) { try $0.image() }
+        let difference = try VipsOperationCall.run("subtract", [("left", .image(image)), ("right", .image(lossless))]) {
+            try $0.image()
+        }
         let maxDifference = try VipsOperationCall.run("max", [("in", .image(difference))]) { $0.double("out") }
         #expect(maxDifference == 0)
     }
@@ -61,7 +63,9 @@ struct VipsBindingTests {
         let unknown = #expect(throws: VipsError.self) { try VipsOperationCall.run("no_such_op", []) { _ in 0 } }
         #expect(unknown?.kind == .invalidArgument)
         let badArgument = #expect(throws: VipsError.self) {
-            try VipsOperationCall.run("black", [("width", .int(1)), ("height", .int(1)), ("bogus", .int(1))]) { try $0.image() }
+            try VipsOperationCall.run("black", [("width", .int(1)), ("height", .int(1)), ("bogus", .int(1))]) {
+                try $0.image()
+            }
         }
         #expect(badArgument?.message.contains("bogus") == true)
     }
@@ -74,14 +78,18 @@ struct FitResizeTests {
         for (width, height) in [(512, 512), (300, 800), (1000, nil), (64, 64)] as [(Int, Int?)] {
             let fast = try VipsImage.fit(jpeg, width: width, height: height, enlarge: false)
             let reference = try VipsImage.thumbnail(jpeg, width: width, height: height, size: .down)
-            #expect((fast.width, fast.height) == (reference.width, reference.height), "\(width)x\(String(describing: height))")
+            #expect(
+                (fast.width, fast.height) == (reference.width, reference.height),
+                "\(width)x\(String(describing: height))")
             // Decoded at a DCT scale of eighths (3/8 for 512 px), yet as close to the input as libvips' own path.
             let psnr = try Samples.psnr(fast, reference)
             #expect(psnr > 45, "\(width)x\(String(describing: height)): \(psnr) dB")
         }
         // Gray JPEGs take the scaled decode too; CMYK ones are left to libvips' loader. Both come out right.
         func converted(_ space: String) throws -> [UInt8] {
-            try VipsOperationCall.run("colourspace", [("in", .image(try Samples.picture(seed: 7))), ("space", .text(space))]) {
+            try VipsOperationCall.run(
+                "colourspace", [("in", .image(try Samples.picture(seed: 7))), ("space", .text(space))]
+            ) {
                 try $0.image()
             }.encoded(as: .jpeg)
         }
@@ -130,7 +138,9 @@ struct ToneTests {
 struct ColourEffectTests {
     static func meanPerBand(_ image: VipsImage) throws -> [Double] {
         try (0..<image.bands).map { band in
-            let one = try VipsOperationCall.run("extract_band", [("in", .image(image)), ("band", .int(band))]) { try $0.image() }
+            let one = try VipsOperationCall.run("extract_band", [("in", .image(image)), ("band", .int(band))]) {
+                try $0.image()
+            }
             return try VipsOperationCall.run("avg", [("in", .image(one))]) { $0.double("out") }
         }
     }
@@ -148,7 +158,9 @@ struct ColourEffectTests {
     @Test func alphaSurvivesColourEffects() throws {
         let rgb = try Samples.noise(width: 40, height: 30)
         let opaque = try VipsOperationCall.run("black", [("width", .int(40)), ("height", .int(30))]) { try $0.image() }
-        let alphaBand = try VipsOperationCall.run("linear", [("in", .image(opaque)), ("a", .text("1")), ("b", .text("200")), ("uchar", .bool(true))]) { try $0.image() }
+        let alphaBand = try VipsOperationCall.run(
+            "linear", [("in", .image(opaque)), ("a", .text("1")), ("b", .text("200")), ("uchar", .bool(true))]
+        ) { try $0.image() }
         let rgba = try VipsOperationCall.run("bandjoin", [("in", .images([rgb, alphaBand]))]) { try $0.image() }
         #expect(rgba.bands == 4)
         let sepia = try rgba.sepia()
@@ -163,7 +175,9 @@ struct EnhanceTests {
     static func stats(_ image: VipsImage) throws -> (means: [Double], deviation: Double) {
         let means = try ColourEffectTests.meanPerBand(image)
         let deviations = try (0..<3).map { band -> Double in
-            let one = try VipsOperationCall.run("extract_band", [("in", .image(image)), ("band", .int(band))]) { try $0.image() }
+            let one = try VipsOperationCall.run("extract_band", [("in", .image(image)), ("band", .int(band))]) {
+                try $0.image()
+            }
             return try VipsOperationCall.run("deviate", [("in", .image(one))]) { $0.double("out") }
         }
         return (means, deviations.reduce(0, +) / 3)
@@ -172,9 +186,13 @@ struct EnhanceTests {
     @Test func fadedColourCastPhotoGetsContrastBackAndLosesItsCast() throws {
         // A faded, yellowed "old photo": low contrast, red and green lifted above blue.
         let photo = try Samples.picture(seed: 7, width: 320, height: 240)
-        let faded = try VipsOperationCall.run("linear", [
-            ("in", .image(photo)), ("a", .text("0.35 0.33 0.25")), ("b", .text("120 105 70")), ("uchar", .bool(true)),
-        ]) { try $0.image() }
+        let faded = try VipsOperationCall.run(
+            "linear",
+            [
+                ("in", .image(photo)), ("a", .text("0.35 0.33 0.25")), ("b", .text("120 105 70")),
+                ("uchar", .bool(true)),
+            ]
+        ) { try $0.image() }
         let before = try Self.stats(faded)
         let restored = try faded.enhanced()
         let after = try Self.stats(restored)

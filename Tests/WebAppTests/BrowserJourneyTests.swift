@@ -10,21 +10,28 @@ import Testing
     static let adminEmail = "admin@imageswiss.test"
 
     @Test func mainAndAdminJourneys() async throws {
-        let stack = try await ServiceStack.start(["auth", "billing", "storage", "imageops", "jobs"], environment: [
-            "AUTH_FIRST_ADMIN_EMAIL": Self.adminEmail, "EDGE_PUBLIC_URL": "",
-        ])
+        let stack = try await ServiceStack.start(
+            ["auth", "billing", "storage", "imageops", "jobs"],
+            environment: [
+                "AUTH_FIRST_ADMIN_EMAIL": Self.adminEmail, "EDGE_PUBLIC_URL": "",
+            ])
         defer { Task { await stack.stop() } }
         try await stack.database(for: "billing").execute("UPDATE tiers SET daily_cap = 100000")
         let images = stack.scratch + "/images"
         try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
         for index in 0..<3 {
-            try Data(try Samples.photo(width: 1200 + index * 40, height: 900)).write(to: URL(fileURLWithPath: "\(images)/photo-\(index).jpg"))
+            try Data(try Samples.photo(width: 1200 + index * 40, height: 900)).write(
+                to: URL(fileURLWithPath: "\(images)/photo-\(index).jpg"))
         }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-        let result = try await runWithStatus("/usr/bin/env", [
-            "python3", root + "/Tests/Browser/journey.py", stack.http.baseURL, images, stack.scratch + "/screenshots", Self.adminEmail,
-            stack.scratch + "/mail",
-        ])
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let result = try await runWithStatus(
+            "/usr/bin/env",
+            [
+                "python3", root + "/Tests/Browser/journey.py", stack.http.baseURL, images,
+                stack.scratch + "/screenshots", Self.adminEmail,
+                stack.scratch + "/mail",
+            ])
         #expect(result.status == 0, "\(result.output)")
     }
 }

@@ -3,7 +3,9 @@ import RPC
 /// The calls of imageswiss.auth.v1.Auth. Reads are idempotent (retried on a lost connection);
 /// writes are not retried by the client: they carry idempotency keys or are safe to repeat by hand.
 public enum AuthMethods {
-    private static func method<Request, Response>(_ name: String, idempotent: Bool = false) -> RPCMethod<Request, Response> {
+    private static func method<Request, Response>(_ name: String, idempotent: Bool = false) -> RPCMethod<
+        Request, Response
+    > {
         RPCMethod("\(ServiceNames.auth)/\(name)", idempotent: idempotent)
     }
 
@@ -11,26 +13,37 @@ public enum AuthMethods {
     public static let signIn: RPCMethod<AuthSignInRequest, AuthSignInResponse> = method("SignIn")
     public static let refresh: RPCMethod<AuthRefreshRequest, AuthTokenPair> = method("Refresh")
     public static let signOut: RPCMethod<AuthSignOutRequest, AuthDone> = method("SignOut")
-    public static let getPublicKeys: RPCMethod<AuthGetPublicKeysRequest, AuthGetPublicKeysResponse> = method("GetPublicKeys", idempotent: true)
+    public static let getPublicKeys: RPCMethod<AuthGetPublicKeysRequest, AuthGetPublicKeysResponse> = method(
+        "GetPublicKeys", idempotent: true)
     public static let getAccount: RPCMethod<AuthGetAccountRequest, AuthAccount> = method("GetAccount", idempotent: true)
     public static let updateProfile: RPCMethod<AuthUpdateProfileRequest, AuthAccount> = method("UpdateProfile")
     public static let changePassword: RPCMethod<AuthChangePasswordRequest, AuthDone> = method("ChangePassword")
     public static let deleteAccount: RPCMethod<AuthDeleteAccountRequest, AuthDone> = method("DeleteAccount")
-    public static let exportAccount: RPCMethod<AuthExportAccountRequest, AuthExportAccountResponse> = method("ExportAccount", idempotent: true)
-    public static let getSignInHistory: RPCMethod<AuthSignInHistoryRequest, AuthSignInHistory> = method("GetSignInHistory", idempotent: true)
-    public static let requestEmailVerification: RPCMethod<AuthEmailRequest, AuthDone> = method("RequestEmailVerification")
+    public static let exportAccount: RPCMethod<AuthExportAccountRequest, AuthExportAccountResponse> = method(
+        "ExportAccount", idempotent: true)
+    public static let getSignInHistory: RPCMethod<AuthSignInHistoryRequest, AuthSignInHistory> = method(
+        "GetSignInHistory", idempotent: true)
+    public static let requestEmailVerification: RPCMethod<AuthEmailRequest, AuthDone> = method(
+        "RequestEmailVerification")
     public static let confirmEmail: RPCMethod<AuthConfirmEmailRequest, AuthDone> = method("ConfirmEmail")
     public static let requestPasswordReset: RPCMethod<AuthEmailRequest, AuthDone> = method("RequestPasswordReset")
     public static let resetPassword: RPCMethod<AuthResetPasswordRequest, AuthDone> = method("ResetPassword")
-    public static let createApiKey: RPCMethod<AuthCreateApiKeyRequest, AuthCreateApiKeyResponse> = method("CreateApiKey")
-    public static let listApiKeys: RPCMethod<AuthListApiKeysRequest, AuthListApiKeysResponse> = method("ListApiKeys", idempotent: true)
+    public static let createApiKey: RPCMethod<AuthCreateApiKeyRequest, AuthCreateApiKeyResponse> = method(
+        "CreateApiKey")
+    public static let listApiKeys: RPCMethod<AuthListApiKeysRequest, AuthListApiKeysResponse> = method(
+        "ListApiKeys", idempotent: true)
     public static let revokeApiKey: RPCMethod<AuthRevokeApiKeyRequest, AuthDone> = method("RevokeApiKey")
-    public static let verifyApiKey: RPCMethod<AuthVerifyApiKeyRequest, CommonCaller> = method("VerifyApiKey", idempotent: true)
-    public static let listUsers: RPCMethod<AuthListUsersRequest, AuthListUsersResponse> = method("ListUsers", idempotent: true)
+    public static let verifyApiKey: RPCMethod<AuthVerifyApiKeyRequest, CommonCaller> = method(
+        "VerifyApiKey", idempotent: true)
+    public static let listUsers: RPCMethod<AuthListUsersRequest, AuthListUsersResponse> = method(
+        "ListUsers", idempotent: true)
     public static let setUserState: RPCMethod<AuthSetUserStateRequest, AuthAccount> = method("SetUserState")
-    public static let listAudit: RPCMethod<AuthListAuditRequest, AuthListAuditResponse> = method("ListAudit", idempotent: true)
-    public static let listOAuthProviders: RPCMethod<AuthListOAuthProvidersRequest, AuthListOAuthProvidersResponse> = method("ListOAuthProviders", idempotent: true)
+    public static let listAudit: RPCMethod<AuthListAuditRequest, AuthListAuditResponse> = method(
+        "ListAudit", idempotent: true)
+    public static let listOAuthProviders: RPCMethod<AuthListOAuthProvidersRequest, AuthListOAuthProvidersResponse> =
+        method("ListOAuthProviders", idempotent: true)
     public static let oauthStart: RPCMethod<AuthOAuthStartRequest, AuthOAuthStartResponse> = method("OAuthStart")
     public static let oauthFinish: RPCMethod<AuthOAuthFinishRequest, AuthSignInResponse> = method("OAuthFinish")
-    public static let rotateSigningKey: RPCMethod<AuthRotateSigningKeyRequest, AuthPublicKey> = method("RotateSigningKey")
+    public static let rotateSigningKey: RPCMethod<AuthRotateSigningKeyRequest, AuthPublicKey> = method(
+        "RotateSigningKey")
 }

@@ -3,7 +3,9 @@ import RPC
 /// The calls of imageswiss.billing.v1.Billing. Reads are idempotent; writes carry idempotency keys
 /// (required), so the client may retry them too: a retry returns the first answer.
 public enum BillingMethods {
-    private static func method<Request, Response>(_ name: String, idempotent: Bool = true) -> RPCMethod<Request, Response> {
+    private static func method<Request, Response>(_ name: String, idempotent: Bool = true) -> RPCMethod<
+        Request, Response
+    > {
         RPCMethod("\(ServiceNames.billing)/\(name)", idempotent: idempotent)
     }
 
@@ -22,13 +24,18 @@ public enum BillingMethods {
     public static let listPacks: RPCMethod<BillingListPacksRequest, BillingListPacksResponse> = method("ListPacks")
     public static let createCheckout: RPCMethod<BillingCheckoutRequest, BillingCheckout> = method("CreateCheckout")
     public static let getCheckout: RPCMethod<BillingGetCheckoutRequest, BillingCheckout> = method("GetCheckout")
-    public static let completeLocalCheckout: RPCMethod<BillingCompleteLocalCheckoutRequest, BillingCheckout> = method("CompleteLocalCheckout")
+    public static let completeLocalCheckout: RPCMethod<BillingCompleteLocalCheckoutRequest, BillingCheckout> = method(
+        "CompleteLocalCheckout")
     /// Applied at most once per event id, so safe to repeat.
-    public static let handleStripeWebhook: RPCMethod<BillingStripeWebhookRequest, BillingStripeWebhookResponse> = method("HandleStripeWebhook")
-    public static let listReceipts: RPCMethod<BillingListReceiptsRequest, BillingListReceiptsResponse> = method("ListReceipts")
+    public static let handleStripeWebhook: RPCMethod<BillingStripeWebhookRequest, BillingStripeWebhookResponse> =
+        method("HandleStripeWebhook")
+    public static let listReceipts: RPCMethod<BillingListReceiptsRequest, BillingListReceiptsResponse> = method(
+        "ListReceipts")
     public static let listTiers: RPCMethod<BillingListTiersRequest, BillingListTiersResponse> = method("ListTiers")
-    public static let getSubscription: RPCMethod<BillingGetSubscriptionRequest, BillingSubscription> = method("GetSubscription")
-    public static let changeSubscription: RPCMethod<BillingChangeSubscriptionRequest, BillingSubscription> = method("ChangeSubscription")
+    public static let getSubscription: RPCMethod<BillingGetSubscriptionRequest, BillingSubscription> = method(
+        "GetSubscription")
+    public static let changeSubscription: RPCMethod<BillingChangeSubscriptionRequest, BillingSubscription> = method(
+        "ChangeSubscription")
     public static let getTier: RPCMethod<BillingGetTierRequest, BillingTier> = method("GetTier")
     public static let getPriceList: RPCMethod<BillingGetPriceListRequest, BillingPriceList> = method("GetPriceList")
     public static let setPriceList: RPCMethod<BillingSetPriceListRequest, BillingPriceList> = method("SetPriceList")

@@ -12,8 +12,10 @@ extension BillingRefusal {
 
     /// The refusal as the error its own call would have thrown (reason and field kept).
     public var error: RPCError {
-        RPCError(RPCStatusCode(rawValue: self.code), self.message,
-                 details: RPCError.reasonDetails(domain: "billing", reason: self.reason, field: self.field.isEmpty ? nil : self.field,
-                                                 description: self.message))
+        RPCError(
+            RPCStatusCode(rawValue: self.code), self.message,
+            details: RPCError.reasonDetails(
+                domain: "billing", reason: self.reason, field: self.field.isEmpty ? nil : self.field,
+                description: self.message))
     }
 }

@@ -6,12 +6,15 @@ extension RPCError {
     public static func reasoned(
         _ code: RPCStatusCode, domain: String, reason: String, _ message: String, field: String? = nil
     ) -> RPCError {
-        RPCError(code, field.map { "\($0): \(message)" } ?? message,
-                 details: Self.reasonDetails(domain: domain, reason: reason, field: field, description: message))
+        RPCError(
+            code, field.map { "\($0): \(message)" } ?? message,
+            details: Self.reasonDetails(domain: domain, reason: reason, field: field, description: message))
     }
 
     /// The details `reasoned` attaches: the reason, and the field at fault with its description.
-    public static func reasonDetails(domain: String, reason: String, field: String?, description: String) -> [RPCErrorDetail] {
+    public static func reasonDetails(domain: String, reason: String, field: String?, description: String)
+        -> [RPCErrorDetail]
+    {
         var info = CommonErrorInfo()
         info.domain = domain
         info.reason = reason

@@ -20,13 +20,16 @@ public enum JobsMethods {
     public static let listBatches: RPCMethod<JobsListBatchesRequest, JobsListBatchesResponse> = method("ListBatches")
     public static let cancelBatch: RPCMethod<JobsGetBatchRequest, JobsBatch> = method("CancelBatch")
     public static let createWebhook: RPCMethod<JobsCreateWebhookRequest, JobsWebhook> = method("CreateWebhook")
-    public static let listWebhooks: RPCMethod<JobsListWebhooksRequest, JobsListWebhooksResponse> = method("ListWebhooks")
+    public static let listWebhooks: RPCMethod<JobsListWebhooksRequest, JobsListWebhooksResponse> = method(
+        "ListWebhooks")
     public static let deleteWebhook: RPCMethod<JobsWebhookRequest, JobsDeleteWebhookResponse> = method("DeleteWebhook")
-    public static let listDeliveries: RPCMethod<JobsListDeliveriesRequest, JobsListDeliveriesResponse> = method("ListDeliveries")
+    public static let listDeliveries: RPCMethod<JobsListDeliveriesRequest, JobsListDeliveriesResponse> = method(
+        "ListDeliveries")
     public static let retryJob: RPCMethod<JobsGetJobRequest, JobsJob> = method("RetryJob")
     public static let queueDepth: RPCMethod<JobsQueueDepthRequest, JobsQueueDepthResponse> = method("QueueDepth")
     public static let rotateWebhookSecret: RPCMethod<JobsWebhookRequest, JobsWebhook> = method("RotateWebhookSecret")
     public static let testWebhook: RPCMethod<JobsWebhookRequest, JobsDelivery> = method("TestWebhook")
     public static let redeliver: RPCMethod<JobsRedeliverRequest, JobsDelivery> = method("Redeliver")
-    public static let listOperations: RPCMethod<JobsListOperationsRequest, JobsListOperationsResponse> = method("ListOperations")
+    public static let listOperations: RPCMethod<JobsListOperationsRequest, JobsListOperationsResponse> = method(
+        "ListOperations")
 }

@@ -9,7 +9,10 @@ final class ClientConnection: Sendable {
     /// The server's max frame size: requests larger than this are refused before sending.
     let serverMaxFrameSize: Int
 
-    init(channel: any Channel, handler: NIOLoopBound<ClientConnectionHandler>, usable: NIOLockedValueBox<Bool>, serverMaxFrameSize: Int) {
+    init(
+        channel: any Channel, handler: NIOLoopBound<ClientConnectionHandler>, usable: NIOLockedValueBox<Bool>,
+        serverMaxFrameSize: Int
+    ) {
         self.channel = channel
         self.handler = handler
         self.usable = usable
@@ -19,14 +22,18 @@ final class ClientConnection: Sendable {
     /// False once the server sent GOAWAY or the connection closed.
     var isUsable: Bool { self.usable.withLockedValue { $0 } && self.channel.isActive }
 
-    func unary(path: String, payload: ByteBuffer, metadata: RPCMetadata, deadline: NIODeadline) async throws -> ByteBuffer {
+    func unary(path: String, payload: ByteBuffer, metadata: RPCMetadata, deadline: NIODeadline) async throws
+        -> ByteBuffer
+    {
         try self.checkSize(payload)
         let token = CallToken()
         let handler = self.handler
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 handler.eventLoop.execute {
-                    handler.value.start(path: path, metadata: metadata, payload: payload, deadline: deadline, token: token, sink: .unary(continuation))
+                    handler.value.start(
+                        path: path, metadata: metadata, payload: payload, deadline: deadline, token: token,
+                        sink: .unary(continuation))
                 }
             }
         } onCancel: {
@@ -34,7 +41,9 @@ final class ClientConnection: Sendable {
         }
     }
 
-    func serverStreaming(path: String, payload: ByteBuffer, metadata: RPCMetadata, deadline: NIODeadline) throws -> ResponseStreamSequence {
+    func serverStreaming(path: String, payload: ByteBuffer, metadata: RPCMetadata, deadline: NIODeadline) throws
+        -> ResponseStreamSequence
+    {
         try self.checkSize(payload)
         let token = CallToken()
         let handler = self.handler
@@ -44,7 +53,9 @@ final class ClientConnection: Sendable {
             delegate: ResponseStreamDelegate(token: token, handler: handler)
         )
         handler.eventLoop.execute {
-            handler.value.start(path: path, metadata: metadata, payload: payload, deadline: deadline, token: token, sink: .stream(produced.source))
+            handler.value.start(
+                path: path, metadata: metadata, payload: payload, deadline: deadline, token: token,
+                sink: .stream(produced.source))
         }
         return produced.sequence
     }
@@ -62,7 +73,10 @@ final class ClientConnection: Sendable {
 
     private func checkSize(_ payload: ByteBuffer) throws {
         guard payload.readableBytes <= self.serverMaxFrameSize else {
-            throw RPCError(.resourceExhausted, "request of \(payload.readableBytes) bytes exceeds the server's max frame size \(self.serverMaxFrameSize)")
+            throw RPCError(
+                .resourceExhausted,
+                "request of \(payload.readableBytes) bytes exceeds the server's max frame size \(self.serverMaxFrameSize)"
+            )
         }
     }
 }

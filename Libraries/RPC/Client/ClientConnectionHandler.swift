@@ -43,7 +43,10 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     /// Called on GOAWAY and on close, so the pool stops choosing this connection.
     private let markUnusable: @Sendable () -> Void
 
-    init(configuration: RPCClientConfiguration, hello: EventLoopPromise<RPCHello>, markUnusable: @escaping @Sendable () -> Void) {
+    init(
+        configuration: RPCClientConfiguration, hello: EventLoopPromise<RPCHello>,
+        markUnusable: @escaping @Sendable () -> Void
+    ) {
         self.configuration = configuration
         self.hello = hello
         self.markUnusable = markUnusable
@@ -57,7 +60,10 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         hello.maxFrameSize = UInt32(self.configuration.maxFrameSize)
         hello.peer = self.configuration.peerName
         let bytes = (try? ProtobufCoding.encode(hello)) ?? []
-        context.writeAndFlush(Self.wrapOutboundOut(FrameLayout.encode(type: .hello, callID: 0, payload: bytes, allocator: context.channel.allocator)), promise: nil)
+        context.writeAndFlush(
+            Self.wrapOutboundOut(
+                FrameLayout.encode(type: .hello, callID: 0, payload: bytes, allocator: context.channel.allocator)),
+            promise: nil)
         context.fireChannelActive()
     }
 
@@ -83,7 +89,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     // MARK: starting and cancelling calls
 
     /// Sends HEADERS and the request MESSAGE and remembers where the answer goes.
-    func start(path: String, metadata: RPCMetadata, payload: ByteBuffer, deadline: NIODeadline, token: CallToken, sink: Sink) {
+    func start(
+        path: String, metadata: RPCMetadata, payload: ByteBuffer, deadline: NIODeadline, token: CallToken, sink: Sink
+    ) {
         guard let context = self.context, !self.closed, self.goAwayLastCallID == nil else {
             return Self.fail(sink, RPCError.refused("connection closed or draining"))
         }
@@ -100,7 +108,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         var out = context.channel.allocator.buffer(capacity: 2 * FrameLayout.headerSize + headerBytes.count)
         out.writeFrameHeader(type: .headers, callID: id, payloadLength: headerBytes.count)
         out.writeBytes(headerBytes)
-        out.writeFrameHeader(type: .message, flags: FrameFlags.endStream, callID: id, payloadLength: payload.readableBytes)
+        out.writeFrameHeader(
+            type: .message, flags: FrameFlags.endStream, callID: id, payloadLength: payload.readableBytes)
         let key = ObjectIdentifier(token)
         var call = PendingCall(sink: sink, token: key)
         call.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
@@ -120,17 +129,26 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     func ping(_ promise: EventLoopPromise<Void>) {
-        guard let context = self.context, !self.closed else { return promise.fail(RPCError(.unavailable, "connection closed")) }
+        guard let context = self.context, !self.closed else {
+            return promise.fail(RPCError(.unavailable, "connection closed"))
+        }
         self.pings.append(promise)
         var payload = context.channel.allocator.buffer(capacity: 8)
         payload.writeInteger(UInt64(self.pings.count))
-        context.writeAndFlush(Self.wrapOutboundOut(FrameLayout.encode(type: .ping, callID: 0, payload: payload, allocator: context.channel.allocator)), promise: nil)
+        context.writeAndFlush(
+            Self.wrapOutboundOut(
+                FrameLayout.encode(type: .ping, callID: 0, payload: payload, allocator: context.channel.allocator)),
+            promise: nil)
     }
 
     private func abandon(_ id: UInt32, _ error: any Error) {
         guard let call = self.remove(id), let context = self.context else { return }
         Self.fail(call.sink, error)
-        context.writeAndFlush(Self.wrapOutboundOut(FrameLayout.encode(type: .cancel, callID: id, payload: EmptyCollection(), allocator: context.channel.allocator)), promise: nil)
+        context.writeAndFlush(
+            Self.wrapOutboundOut(
+                FrameLayout.encode(
+                    type: .cancel, callID: id, payload: EmptyCollection(), allocator: context.channel.allocator)),
+            promise: nil)
     }
 
     // MARK: inbound frames
@@ -138,7 +156,12 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch Self.unwrapInboundIn(data) {
         case .oversized(_, _, let callID, let length):
-            self.abandon(callID, RPCError(.resourceExhausted, "response frame of \(length) bytes exceeds the client's max frame size \(self.configuration.maxFrameSize)"))
+            self.abandon(
+                callID,
+                RPCError(
+                    .resourceExhausted,
+                    "response frame of \(length) bytes exceeds the client's max frame size \(self.configuration.maxFrameSize)"
+                ))
         case .frame(let frame):
             self.handle(frame, context: context)
         }
@@ -163,13 +186,16 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                 call.response = frame.payload
                 self.pending[frame.callID] = call
             case .stream(let source):
-                if source.yield(frame.payload) == .stopProducing, self.pausedStreams.insert(frame.callID).inserted, self.pausedStreams.count == 1 {
+                if source.yield(frame.payload) == .stopProducing, self.pausedStreams.insert(frame.callID).inserted,
+                    self.pausedStreams.count == 1
+                {
                     context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
                 }
             }
         case .status:
             guard let call = self.remove(frame.callID) else { return }
-            let status = (try? ProtobufCoding.decode(RPCCallStatus.self, from: frame.payload))
+            let status =
+                (try? ProtobufCoding.decode(RPCCallStatus.self, from: frame.payload))
                 .map(RPCError.init(wireStatus:)) ?? RPCError(.internal, "malformed STATUS from server")
             switch call.sink {
             case .unary(let continuation):
@@ -187,7 +213,11 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             if frame.has(FrameFlags.ack) {
                 if !self.pings.isEmpty { self.pings.removeFirst().succeed(()) }
             } else {
-                context.writeAndFlush(Self.wrapOutboundOut(FrameLayout.encode(type: .ping, flags: FrameFlags.ack, callID: 0, payload: frame.payload, allocator: context.channel.allocator)), promise: nil)
+                context.writeAndFlush(
+                    Self.wrapOutboundOut(
+                        FrameLayout.encode(
+                            type: .ping, flags: FrameFlags.ack, callID: 0, payload: frame.payload,
+                            allocator: context.channel.allocator)), promise: nil)
             }
         case .goAway:
             self.markUnusable()
@@ -216,7 +246,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     private func unpause(_ id: UInt32) {
-        guard self.pausedStreams.remove(id) != nil, self.pausedStreams.isEmpty, let context = self.context else { return }
+        guard self.pausedStreams.remove(id) != nil, self.pausedStreams.isEmpty, let context = self.context else {
+            return
+        }
         context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
         context.read()
     }

@@ -25,7 +25,12 @@ final class EndpointConnector: Sendable {
 
     /// A usable connection, connecting if needed. Fails at once (UNAVAILABLE, not processed) while in backoff.
     func connection() async throws -> ClientConnection {
-        enum Next { case use(ClientConnection), wait(EventLoopFuture<ClientConnection>), connect(EventLoopPromise<ClientConnection>), fail(String) }
+        enum Next {
+            case use(ClientConnection)
+            case wait(EventLoopFuture<ClientConnection>)
+            case connect(EventLoopPromise<ClientConnection>)
+            case fail(String)
+        }
         let next: Next = self.state.withLockedValue { box in
             switch box.state {
             case .ready(let connection) where connection.isUsable:
@@ -74,7 +79,8 @@ final class EndpointConnector: Sendable {
                     let handler = ClientConnectionHandler(configuration: configuration, hello: hello) {
                         usable.withLockedValue { $0 = false }
                     }
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(maxPayloadSize: configuration.maxFrameSize)))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(FrameDecoder(maxPayloadSize: configuration.maxFrameSize)))
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
@@ -87,8 +93,11 @@ final class EndpointConnector: Sendable {
                 return hello.futureResult.flatMapThrowing { serverHello in
                     timeout.cancel()
                     let handler = try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self)
-                    let maxFrame = serverHello.maxFrameSize == 0 ? configuration.maxFrameSize : Int(serverHello.maxFrameSize)
-                    return ClientConnection(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop), usable: usable, serverMaxFrameSize: maxFrame)
+                    let maxFrame =
+                        serverHello.maxFrameSize == 0 ? configuration.maxFrameSize : Int(serverHello.maxFrameSize)
+                    return ClientConnection(
+                        channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop), usable: usable,
+                        serverMaxFrameSize: maxFrame)
                 }.flatMapErrorThrowing { error in
                     timeout.cancel()
                     channel.close(promise: nil)
@@ -103,14 +112,18 @@ final class EndpointConnector: Sendable {
                         box.backoff = .zero
                     case .failure(let error):
                         let initial = TimeAmount(configuration.initialReconnectBackoff)
-                        box.backoff = box.backoff == .zero ? initial : min(box.backoff * 2, TimeAmount(configuration.maxReconnectBackoff))
-                        let jittered = TimeAmount.nanoseconds(Int64(Double(box.backoff.nanoseconds) * Double.random(in: 0.8...1.2)))
+                        box.backoff =
+                            box.backoff == .zero
+                            ? initial : min(box.backoff * 2, TimeAmount(configuration.maxReconnectBackoff))
+                        let jittered = TimeAmount.nanoseconds(
+                            Int64(Double(box.backoff.nanoseconds) * Double.random(in: 0.8...1.2)))
                         box.state = .backingOff(until: .now() + jittered, lastError: "\(error)")
                     }
                 }
-                promise.completeWith(result.mapError { error in
-                    error as? RPCError ?? RPCError.refused("cannot connect to \(self.endpoint): \(error)")
-                })
+                promise.completeWith(
+                    result.mapError { error in
+                        error as? RPCError ?? RPCError.refused("cannot connect to \(self.endpoint): \(error)")
+                    })
             }
     }
 }

@@ -33,7 +33,8 @@ public final class RPCClient: Sendable {
         let payload = try ProtobufCoding.encodeToBuffer(request)
         let deadline = self.deadline(options)
         let buffer = try await self.withRetries(method.idempotent, deadline: deadline) { connection in
-            try await connection.unary(path: method.path, payload: payload, metadata: options.metadata, deadline: deadline)
+            try await connection.unary(
+                path: method.path, payload: payload, metadata: options.metadata, deadline: deadline)
         }
         return try ProtobufCoding.decode(Response.self, from: buffer)
     }
@@ -46,7 +47,8 @@ public final class RPCClient: Sendable {
         let payload = try ProtobufCoding.encodeToBuffer(request)
         let deadline = self.deadline(options)
         let connection = try await self.connection(until: deadline)
-        let raw = try connection.serverStreaming(path: method.path, payload: payload, metadata: options.metadata, deadline: deadline)
+        let raw = try connection.serverStreaming(
+            path: method.path, payload: payload, metadata: options.metadata, deadline: deadline)
         return RPCResponseStream(raw: raw)
     }
 
@@ -81,7 +83,9 @@ public final class RPCClient: Sendable {
                 return try await body(connection)
             } catch let error as RPCError {
                 if error.wasNotProcessed, NIODeadline.now() < deadline { continue }
-                guard idempotent, error.code == .unavailable, attempt < self.configuration.maxAttempts else { throw error }
+                guard idempotent, error.code == .unavailable, attempt < self.configuration.maxAttempts else {
+                    throw error
+                }
                 let pause = TimeAmount.nanoseconds(Int64(Double(backoff.nanoseconds) * Double.random(in: 0.5...1.5)))
                 guard NIODeadline.now() + pause < deadline else { throw error }
                 try await Task.sleep(for: .nanoseconds(pause.nanoseconds))
@@ -110,7 +114,8 @@ public final class RPCClient: Sendable {
             }
             let remaining = deadline - .now()
             guard remaining > .zero else {
-                throw RPCError(.unavailable, "no endpoint of \(self.endpoints) reachable before the deadline: \(lastError)")
+                throw RPCError(
+                    .unavailable, "no endpoint of \(self.endpoints) reachable before the deadline: \(lastError)")
             }
             try await Task.sleep(for: .nanoseconds(min(pause, remaining).nanoseconds))
             pause = min(pause * 2, .seconds(1))

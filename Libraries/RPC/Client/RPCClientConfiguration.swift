@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a client connects, waits and retries. Every field has a default.
 public struct RPCClientConfiguration: Sendable {
     /// The deadline of a call whose options name none.
@@ -46,7 +48,7 @@ public struct RPCEndpoint: Sendable, Hashable, CustomStringConvertible {
         let endpoints = try text.split(separator: ",").map { item -> RPCEndpoint in
             let trimmed = item.trimmingCharacters(in: .whitespaces)
             guard let colon = trimmed.lastIndex(of: ":"), let port = Int(trimmed[trimmed.index(after: colon)...]),
-                  (1...65535).contains(port), colon != trimmed.startIndex
+                (1...65535).contains(port), colon != trimmed.startIndex
             else { throw RPCError(.invalidArgument, "not a host:port address: '\(trimmed)'") }
             return RPCEndpoint(host: String(trimmed[..<colon]), port: port)
         }
@@ -56,5 +58,3 @@ public struct RPCEndpoint: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(self.host):\(self.port)" }
 }
-
-import Foundation

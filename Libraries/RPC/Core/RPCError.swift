@@ -10,7 +10,9 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
     public var details: [RPCErrorDetail]
     public var trailers: [String: String]
 
-    public init(_ code: RPCStatusCode, _ message: String, details: [RPCErrorDetail] = [], trailers: [String: String] = [:]) {
+    public init(
+        _ code: RPCStatusCode, _ message: String, details: [RPCErrorDetail] = [], trailers: [String: String] = [:]
+    ) {
         self.code = code
         self.message = message
         self.details = details

@@ -10,7 +10,8 @@ public enum RPCKind: Sendable {
 ///
 /// Services declare one constant per call, e.g.
 /// `static let check = RPCMethod<HealthCheckRequest, HealthCheckResponse>("imageswiss.health.v1.Health/Check", idempotent: true)`.
-public struct RPCMethod<Request: SwiftProtobuf.Message & Sendable, Response: SwiftProtobuf.Message & Sendable>: Sendable {
+public struct RPCMethod<Request: SwiftProtobuf.Message & Sendable, Response: SwiftProtobuf.Message & Sendable>: Sendable
+{
     /// "/package.Service/Method", the string sent in CallHeaders.method.
     public let path: String
     public let kind: RPCKind

@@ -27,7 +27,8 @@ public struct RPCRouter: Sendable {
     /// Registers a server-streaming handler: one request in, any number of responses out.
     public mutating func register<Request, Response>(
         _ method: RPCMethod<Request, Response>,
-        streaming body: @escaping @Sendable (Request, RPCServerContext, RPCResponseStreamWriter<Response>) async throws -> Void
+        streaming body:
+            @escaping @Sendable (Request, RPCServerContext, RPCResponseStreamWriter<Response>) async throws -> Void
     ) {
         precondition(method.kind == .serverStreaming, "\(method.path) is not server-streaming")
         self.handlers[method.path] = .serverStreaming { payload, context, raw in

@@ -48,7 +48,8 @@ public final class RPCServer: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let handler = ServerConnectionHandler(router: self.router, configuration: configuration, logger: self.logger, metrics: self.metrics)
+                    let handler = ServerConnectionHandler(
+                        router: self.router, configuration: configuration, logger: self.logger, metrics: self.metrics)
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(FrameDecoder(maxPayloadSize: configuration.maxFrameSize))
                     )

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import SwiftProtobuf
 
 /// What a handler knows about the call it serves.
 public struct RPCServerContext: Sendable {
@@ -37,5 +38,3 @@ public typealias SwiftProtobufMessage = SwiftProtobuf.Message & Sendable
 struct RawStreamWriter: Sendable {
     let send: @Sendable ([UInt8]) async throws -> Void
 }
-
-import SwiftProtobuf

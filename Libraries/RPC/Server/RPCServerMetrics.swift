@@ -16,13 +16,20 @@ final class RPCServerMetrics: Sendable {
 
     func record(method: String, code: RPCStatusCode, duration: Duration) {
         let (timer, counter) = self.cache.withLockedValue { cache -> (Timer, Counter) in
-            var entry = cache[method] ?? MethodMetrics(duration: Timer(label: "rpc_server_call_duration_seconds", dimensions: [("method", method)]))
-            let counter = entry.calls[code.rawValue] ?? Counter(label: "rpc_server_calls_total", dimensions: [("method", method), ("code", code.description)])
+            var entry =
+                cache[method]
+                ?? MethodMetrics(
+                    duration: Timer(label: "rpc_server_call_duration_seconds", dimensions: [("method", method)]))
+            let counter =
+                entry.calls[code.rawValue]
+                ?? Counter(
+                    label: "rpc_server_calls_total", dimensions: [("method", method), ("code", code.description)])
             entry.calls[code.rawValue] = counter
             cache[method] = entry
             return (entry.duration, counter)
         }
         counter.increment()
-        timer.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        timer.recordNanoseconds(
+            Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 }

@@ -44,7 +44,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.remoteAddress = context.channel.remoteAddress?.description ?? "?"
-        self.handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .init(self.configuration.handshakeTimeout)) {
+        self.handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(
+            in: .init(self.configuration.handshakeTimeout)
+        ) {
             if !self.handshakeDone { self.protocolError("no HELLO within the handshake timeout") }
         }
     }
@@ -86,9 +88,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         case .cancel: self.cancelCall(frame.callID)
         case .ping:
             guard !frame.has(FrameFlags.ack) else { return }
-            context.writeAndFlush(Self.wrapOutboundOut(FrameLayout.encode(
-                type: .ping, flags: FrameFlags.ack, callID: 0, payload: frame.payload, allocator: context.channel.allocator
-            )), promise: nil)
+            context.writeAndFlush(
+                Self.wrapOutboundOut(
+                    FrameLayout.encode(
+                        type: .ping, flags: FrameFlags.ack, callID: 0, payload: frame.payload,
+                        allocator: context.channel.allocator
+                    )), promise: nil)
         case .goAway:
             // The client will start no more calls; close once ours are done.
             self.drainLastCallID = self.drainLastCallID ?? self.highestCallID
@@ -106,10 +111,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     private func handleHello(_ payload: ByteBuffer, context: ChannelHandlerContext) {
         guard payload.readableBytes <= FrameLayout.maxHelloSize,
-              let hello = try? ProtobufCoding.decode(RPCHello.self, from: payload)
+            let hello = try? ProtobufCoding.decode(RPCHello.self, from: payload)
         else { return self.protocolError("malformed HELLO") }
         guard hello.version == FrameLayout.version else {
-            return self.protocolError("unsupported protocol version \(hello.version); this server speaks \(FrameLayout.version)", code: .failedPrecondition)
+            return self.protocolError(
+                "unsupported protocol version \(hello.version); this server speaks \(FrameLayout.version)",
+                code: .failedPrecondition)
         }
         self.handshakeDone = true
         self.handshakeTimer?.cancel()
@@ -137,14 +144,17 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             return self.writeStatus(RPCError.refused("server is draining; retry on another connection"), callID: id)
         }
         guard self.calls.count < self.maxConcurrentCalls else {
-            return self.writeStatus(RPCError(.resourceExhausted, "more than \(self.maxConcurrentCalls) concurrent calls on one connection"), callID: id)
+            return self.writeStatus(
+                RPCError(.resourceExhausted, "more than \(self.maxConcurrentCalls) concurrent calls on one connection"),
+                callID: id)
         }
         guard let headers = try? ProtobufCoding.decode(RPCCallHeaders.self, from: frame.payload) else {
             return self.writeStatus(RPCError(.internal, "malformed HEADERS"), callID: id)
         }
         // Clamped: a hostile timeout near UInt64.max would overflow the deadline arithmetic.
         let maxMicros = UInt64(self.configuration.maxTimeout.components.seconds) * 1_000_000
-        let timeout: TimeAmount = headers.timeoutMicros == 0
+        let timeout: TimeAmount =
+            headers.timeoutMicros == 0
             ? TimeAmount(self.configuration.defaultTimeout)
             : .microseconds(Int64(min(headers.timeoutMicros, maxMicros)))
         let deadline = NIODeadline.now() + timeout
@@ -163,7 +173,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             return
         }
         guard frame.has(FrameFlags.endStream) else {
-            return self.endCall(id, with: RPCError(.unimplemented, "client streaming is not supported; set END_STREAM on the request message"))
+            return self.endCall(
+                id,
+                with: RPCError(
+                    .unimplemented, "client streaming is not supported; set END_STREAM on the request message"))
         }
         guard let handler = self.router.handler(for: call.method) else {
             return self.endCall(id, with: RPCError(.unimplemented, "unknown method \(call.method)"))
@@ -171,7 +184,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         self.calls[id]!.task = self.start(handler, callID: id, call: call, payload: frame.payload)
     }
 
-    private func start(_ handler: RPCRouter.Handler, callID id: UInt32, call: ActiveCall, payload: ByteBuffer) -> Task<Void, Never> {
+    private func start(_ handler: RPCRouter.Handler, callID id: UInt32, call: ActiveCall, payload: ByteBuffer) -> Task<
+        Void, Never
+    > {
         let context = self.context!
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let allocator = context.channel.allocator
@@ -193,13 +208,18 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 case .unary(let body):
                     let response = try await body(payload, serverContext)
                     guard response.count <= maxFrame else {
-                        throw RPCError(.resourceExhausted, "response of \(response.count) bytes exceeds the client's max frame size \(maxFrame)")
+                        throw RPCError(
+                            .resourceExhausted,
+                            "response of \(response.count) bytes exceeds the client's max frame size \(maxFrame)")
                     }
-                    frames.append(FrameLayout.encode(type: .message, callID: id, payload: response, allocator: allocator))
+                    frames.append(
+                        FrameLayout.encode(type: .message, callID: id, payload: response, allocator: allocator))
                 case .serverStreaming(let body):
                     let writer = RawStreamWriter { bytes in
                         guard bytes.count <= maxFrame else {
-                            throw RPCError(.resourceExhausted, "response of \(bytes.count) bytes exceeds the client's max frame size \(maxFrame)")
+                            throw RPCError(
+                                .resourceExhausted,
+                                "response of \(bytes.count) bytes exceeds the client's max frame size \(maxFrame)")
                         }
                         let frame = FrameLayout.encode(type: .message, callID: id, payload: bytes, allocator: allocator)
                         let promise = bound.eventLoop.makePromise(of: Void.self)
@@ -265,14 +285,18 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     private func handleOversized(type: UInt8, callID: UInt32, length: UInt32) {
         let limit = self.configuration.maxFrameSize
-        guard self.handshakeDone, callID != 0, FrameType(rawValue: type) == .message || FrameType(rawValue: type) == .headers else {
-            return self.protocolError("frame of \(length) bytes exceeds the max frame size \(limit)", code: .resourceExhausted)
+        guard self.handshakeDone, callID != 0,
+            FrameType(rawValue: type) == .message || FrameType(rawValue: type) == .headers
+        else {
+            return self.protocolError(
+                "frame of \(length) bytes exceeds the max frame size \(limit)", code: .resourceExhausted)
         }
         if FrameType(rawValue: type) == .headers {
             guard callID > self.highestCallID else { return self.protocolError("call id \(callID) reused") }
             self.highestCallID = callID
         }
-        self.endCall(callID, with: RPCError(.resourceExhausted, "frame of \(length) bytes exceeds the max frame size \(limit)"))
+        self.endCall(
+            callID, with: RPCError(.resourceExhausted, "frame of \(length) bytes exceeds the max frame size \(limit)"))
     }
 
     // MARK: drain
@@ -303,7 +327,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     private func protocolError(_ reason: String, code: RPCStatusCode = .internal) {
         guard let context = self.context else { return }
-        self.logger.debug("protocol error; closing", metadata: ["peer": "\(self.remoteAddress)", "reason": "\(reason)"])
+        self.logger.debug(
+            "protocol error; closing", metadata: ["peer": "\(self.remoteAddress)", "reason": "\(reason)"])
         var goAway = RPCGoAway()
         goAway.lastCallID = self.highestCallID
         goAway.code = code.rawValue

@@ -31,7 +31,7 @@ public struct FrameDecoder: ByteToMessageDecoder {
             return self.bytesToSkip == 0 ? .continue : .needMoreData
         }
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self),
-              buffer.readableBytes >= FrameLayout.headerSize
+            buffer.readableBytes >= FrameLayout.headerSize
         else { return .needMoreData }
 
         if Int(length) > self.maxPayloadSize {
@@ -40,7 +40,8 @@ public struct FrameDecoder: ByteToMessageDecoder {
             let flags = buffer.readInteger(as: UInt8.self)!
             let callID = buffer.readInteger(as: UInt32.self)!
             self.bytesToSkip = Int(length)
-            context.fireChannelRead(Self.wrapInboundOut(.oversized(type: type, flags: flags, callID: callID, length: length)))
+            context.fireChannelRead(
+                Self.wrapInboundOut(.oversized(type: type, flags: flags, callID: callID, length: length)))
             return .continue
         }
         let frameSize = FrameLayout.headerSize + Int(length)
@@ -56,11 +57,14 @@ public struct FrameDecoder: ByteToMessageDecoder {
         let flags = buffer.readInteger(as: UInt8.self)!
         let callID = buffer.readInteger(as: UInt32.self)!
         let payload = buffer.readSlice(length: Int(length))!
-        context.fireChannelRead(Self.wrapInboundOut(.frame(Frame(rawType: type, flags: flags, callID: callID, payload: payload))))
+        context.fireChannelRead(
+            Self.wrapInboundOut(.frame(Frame(rawType: type, flags: flags, callID: callID, payload: payload))))
         return .continue
     }
 
-    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+        -> DecodingState
+    {
         while try self.decode(context: context, buffer: &buffer) == .continue {}
         // A partial frame at EOF is dropped: the peer went away in the middle of it.
         buffer.moveReaderIndex(to: buffer.writerIndex)

@@ -6,7 +6,8 @@ import Foundation
 /// them, so a provider's garbage never becomes a result.
 protocol ImageProvider: Sendable {
     var name: String { get }
-    func run(_ operation: String, input: Data?, parameters: [String: String], isCanceled: @Sendable () -> Bool) async throws -> Data
+    func run(_ operation: String, input: Data?, parameters: [String: String], isCanceled: @Sendable () -> Bool)
+        async throws -> Data
 }
 
 /// Which provider serves which AI operation, from the configuration.
@@ -16,13 +17,15 @@ struct ProviderRouter: Sendable {
     init(_ configuration: ProviderConfiguration, curl: CurlClient) {
         var providers: [String: any ImageProvider] = [:]
         if let key = configuration.openAIKey {
-            let openAI = OpenAIImages(baseURL: configuration.openAIBaseURL, apiKey: key, model: configuration.openAIModel,
-                                      timeout: configuration.timeout, curl: curl)
+            let openAI = OpenAIImages(
+                baseURL: configuration.openAIBaseURL, apiKey: key, model: configuration.openAIModel,
+                timeout: configuration.timeout, curl: curl)
             for operation in configuration.openAIOperations { providers[operation] = openAI }
         }
         if let token = configuration.replicateToken {
-            let replicate = ReplicatePredictions(baseURL: configuration.replicateBaseURL, token: token, models: configuration.replicateModels,
-                                                 pollInterval: configuration.pollInterval, timeout: configuration.timeout, curl: curl)
+            let replicate = ReplicatePredictions(
+                baseURL: configuration.replicateBaseURL, token: token, models: configuration.replicateModels,
+                pollInterval: configuration.pollInterval, timeout: configuration.timeout, curl: curl)
             for operation in configuration.replicateModels.keys { providers[operation] = replicate }
         }
         self.providers = providers
@@ -42,18 +45,22 @@ enum ProviderHTTP {
             return object
         case 429:
             let seconds = response.headers["retry-after"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 5
-            throw JobRunError.transient("\(provider) is rate limiting (429)", retryAfter: .seconds(min(max(seconds, 1), 3600)))
+            throw JobRunError.transient(
+                "\(provider) is rate limiting (429)", retryAfter: .seconds(min(max(seconds, 1), 3600)))
         case 500..<600:
             throw JobRunError.transient("\(provider) failed with \(response.status)")
         default:
-            throw JobRunError.permanent("\(provider) refused the request (\(response.status)): \(Self.message(response))")
+            throw JobRunError.permanent(
+                "\(provider) refused the request (\(response.status)): \(Self.message(response))")
         }
     }
 
     /// A provider's own error text, when its body says one.
     static func message(_ response: CurlResponse) -> String {
         let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
-        if let error = object?["error"] as? [String: Any], let text = error["message"] as? String { return String(text.prefix(300)) }
+        if let error = object?["error"] as? [String: Any], let text = error["message"] as? String {
+            return String(text.prefix(300))
+        }
         if let text = (object?["detail"] ?? object?["error"]) as? String { return String(text.prefix(300)) }
         return String(decoding: response.body.prefix(300), as: UTF8.self)
     }
@@ -69,10 +76,13 @@ enum ProviderHTTP {
 
     /// Downloads a result the provider names by URL.
     static func download(_ curl: CurlClient, _ url: String, provider: String, timeout: Duration) async throws -> Data {
-        guard url.hasPrefix("https://") || url.hasPrefix("http://") else { throw JobRunError.permanent("\(provider) named an output that is not a URL") }
+        guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
+            throw JobRunError.permanent("\(provider) named an output that is not a URL")
+        }
         let response = try await Self.send(curl, CurlRequest(url: url, timeout: timeout), provider: provider)
         guard response.status == 200 else {
-            throw response.status >= 500 ? JobRunError.transient("\(provider) output download failed (\(response.status))")
+            throw response.status >= 500
+                ? JobRunError.transient("\(provider) output download failed (\(response.status))")
                 : JobRunError.permanent("\(provider) output download failed (\(response.status))")
         }
         return Data(response.body)

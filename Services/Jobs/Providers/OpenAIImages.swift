@@ -12,7 +12,9 @@ struct OpenAIImages: ImageProvider {
     let curl: CurlClient
     var name: String { "openai" }
 
-    func run(_ operation: String, input: Data?, parameters: [String: String], isCanceled: @Sendable () -> Bool) async throws -> Data {
+    func run(_ operation: String, input: Data?, parameters: [String: String], isCanceled: @Sendable () -> Bool)
+        async throws -> Data
+    {
         let prompt = parameters["prompt"] ?? Self.defaultPrompt(operation)
         let size = parameters["size"] ?? "1024x1024"
         var request: CurlRequest
@@ -23,22 +25,31 @@ struct OpenAIImages: ImageProvider {
             form.field("size", size)
             form.field("n", "1")
             form.file("image", filename: "input.png", contentType: "image/png", data: input)
-            request = CurlRequest(method: "POST", url: self.baseURL + "/v1/images/edits",
-                                  headers: [("Content-Type", form.contentType)], body: form.finished, timeout: self.timeout)
+            request = CurlRequest(
+                method: "POST", url: self.baseURL + "/v1/images/edits",
+                headers: [("Content-Type", form.contentType)], body: form.finished, timeout: self.timeout)
         } else {
             let body: [String: Any] = ["model": self.model, "prompt": prompt, "n": 1, "size": size]
-            request = CurlRequest(method: "POST", url: self.baseURL + "/v1/images/generations",
-                                  headers: [("Content-Type", "application/json")],
-                                  body: Array(try JSONSerialization.data(withJSONObject: body)), timeout: self.timeout)
+            request = CurlRequest(
+                method: "POST", url: self.baseURL + "/v1/images/generations",
+                headers: [("Content-Type", "application/json")],
+                body: Array(try JSONSerialization.data(withJSONObject: body)), timeout: self.timeout)
         }
         request.headers.append(("Authorization", "Bearer \(self.apiKey)"))
-        let answer = try ProviderHTTP.check(try await ProviderHTTP.send(self.curl, request, provider: self.name), provider: self.name)
-        guard let first = (answer["data"] as? [[String: Any]])?.first else { throw JobRunError.permanent("openai answered no image") }
+        let answer = try ProviderHTTP.check(
+            try await ProviderHTTP.send(self.curl, request, provider: self.name), provider: self.name)
+        guard let first = (answer["data"] as? [[String: Any]])?.first else {
+            throw JobRunError.permanent("openai answered no image")
+        }
         if let encoded = first["b64_json"] as? String {
-            guard let data = Data(base64Encoded: encoded) else { throw JobRunError.permanent("openai answered an image that is not base64") }
+            guard let data = Data(base64Encoded: encoded) else {
+                throw JobRunError.permanent("openai answered an image that is not base64")
+            }
             return data
         }
-        if let url = first["url"] as? String { return try await ProviderHTTP.download(self.curl, url, provider: self.name, timeout: self.timeout) }
+        if let url = first["url"] as? String {
+            return try await ProviderHTTP.download(self.curl, url, provider: self.name, timeout: self.timeout)
+        }
         throw JobRunError.permanent("openai answered neither b64_json nor url")
     }
 
@@ -59,11 +70,14 @@ final class MultipartForm {
     var contentType: String { "multipart/form-data; boundary=\(self.boundary)" }
 
     func field(_ name: String, _ value: String) {
-        self.bytes += Array("--\(self.boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+        self.bytes += Array(
+            "--\(self.boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
     }
 
     func file(_ name: String, filename: String, contentType: String, data: Data) {
-        self.bytes += Array("--\(self.boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(filename)\"\r\nContent-Type: \(contentType)\r\n\r\n".utf8)
+        self.bytes += Array(
+            "--\(self.boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(filename)\"\r\nContent-Type: \(contentType)\r\n\r\n"
+                .utf8)
         self.bytes += data
         self.bytes += Array("\r\n".utf8)
     }

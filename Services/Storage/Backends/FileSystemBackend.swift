@@ -37,7 +37,9 @@ struct FileSystemBackend: BlobBackend {
 
     func read(_ sha256: String, offset: Int64, length: Int) async throws -> [UInt8] {
         let object = self.path(sha256)
-        return try await self.io.run { try FileDescriptor(path: object, flags: O_RDONLY).read(count: length, at: offset) }
+        return try await self.io.run {
+            try FileDescriptor(path: object, flags: O_RDONLY).read(count: length, at: offset)
+        }
     }
 
     func remove(_ sha256: String) async throws {

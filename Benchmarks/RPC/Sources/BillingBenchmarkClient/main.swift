@@ -80,7 +80,8 @@ func run(for duration: Duration) async -> (pairs: Int, errors: Int) {
     return await withTaskGroup(of: (Int, Int).self) { group in
         for account in accounts {
             group.addTask {
-                var pairs = 0, errors = 0
+                var pairs = 0
+                var errors = 0
                 while ContinuousClock.now < end {
                     do {
                         if batch == 1 {
@@ -105,5 +106,7 @@ let start = ContinuousClock.now
 let (pairs, errors) = await run(for: .seconds(seconds))
 let elapsed = ContinuousClock.now - start
 let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-print("pairs=\(pairs) seconds=\(String(format: "%.2f", elapsedSeconds)) pairs_per_second=\(String(format: "%.1f", Double(pairs) / elapsedSeconds)) errors=\(errors)")
+print(
+    "pairs=\(pairs) seconds=\(String(format: "%.2f", elapsedSeconds)) pairs_per_second=\(String(format: "%.1f", Double(pairs) / elapsedSeconds)) errors=\(errors)"
+)
 await client.close()

@@ -14,7 +14,8 @@ guard arguments.count >= 4, let port = Int(arguments[1]) else {
     FileHandle.standardError.write(Data("usage: ImageOpsBenchmarkClient PORT CORPUS_DIR OUT_DIR [CONCURRENCY]\n".utf8))
     exit(2)
 }
-let corpus = arguments[2], output = arguments[3]
+let corpus = arguments[2]
+let output = arguments[3]
 let concurrency = arguments.count > 4 ? Int(arguments[4]) ?? 2 : 2
 let total = arguments.count > 5 ? Int(arguments[5]) : nil
 let files = try FileManager.default.contentsOfDirectory(atPath: corpus).filter { $0.hasSuffix(".jpg") }.sorted()
@@ -24,7 +25,9 @@ try FileManager.default.createDirectory(atPath: output, withIntermediateDirector
 var configuration = RPCClientConfiguration()
 configuration.maxFrameSize = 64 << 20
 // One client (its own connection) per concurrent caller, as separate users would be.
-let clients = (0..<concurrency).map { _ in RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: port)], configuration: configuration) }
+let clients = (0..<concurrency).map { _ in
+    RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: port)], configuration: configuration)
+}
 
 func step(_ operation: String, _ parameters: [String: String]) -> ImageOpsStep {
     var step = ImageOpsStep()
@@ -36,15 +39,24 @@ func step(_ operation: String, _ parameters: [String: String]) -> ImageOpsStep {
 func request(_ image: Data, heavy: Bool = false) -> ImageOpsProcessRequest {
     var request = ImageOpsProcessRequest()
     request.image = image
-    request.steps = heavy
-        ? [step("resize", ["width": "1024", "height": "1024", "mode": "down"]), step("sharpen", [:]), step("convert", ["format": "webp", "quality": "75"])]
-        : [step("resize", ["width": "512", "height": "512", "mode": "down"]), step("convert", ["format": "jpeg", "quality": "80"])]
+    request.steps =
+        heavy
+        ? [
+            step("resize", ["width": "1024", "height": "1024", "mode": "down"]), step("sharpen", [:]),
+            step("convert", ["format": "webp", "quality": "75"]),
+        ]
+        : [
+            step("resize", ["width": "512", "height": "512", "mode": "down"]),
+            step("convert", ["format": "jpeg", "quality": "80"]),
+        ]
     return request
 }
 
 // Warm up the connections and the service.
 for client in clients {
-    for input in inputs.prefix(2) { _ = try await client.unary(ImageOpsMethods.process, request(input), options: .init(timeout: .seconds(60))) }
+    for input in inputs.prefix(2) {
+        _ = try await client.unary(ImageOpsMethods.process, request(input), options: .init(timeout: .seconds(60)))
+    }
 }
 
 let next = NIOLockedValueBox(0)
@@ -65,10 +77,14 @@ try await withThrowingTaskGroup(of: Void.self) { group in
                     continue
                 }
                 guard index < inputs.count else { return }
-                let response = try await client.unary(ImageOpsMethods.process, request(inputs[index]), options: .init(timeout: .seconds(60)))
+                let response = try await client.unary(
+                    ImageOpsMethods.process, request(inputs[index]), options: .init(timeout: .seconds(60)))
                 // Written on the side, inside the timed run: the next upload does not wait for the disk.
                 writes.withLockedValue {
-                    $0.append(Task.detached { try response.image.write(to: URL(fileURLWithPath: "\(output)/\(files[index])")) })
+                    $0.append(
+                        Task.detached {
+                            try response.image.write(to: URL(fileURLWithPath: "\(output)/\(files[index])"))
+                        })
                 }
             }
         }

@@ -14,7 +14,8 @@ import RPC
 ///   512x512, JPEG quality 80) and waits until the batch succeeded: `jobs=N seconds=S jobs_per_second=R`.
 let arguments = CommandLine.arguments
 func usage() -> Never {
-    FileHandle.standardError.write(Data("usage: JobsBenchmarkClient noop JOBS BILLING SECONDS | resize JOBS BILLING STORAGE CORPUS ROUNDS\n".utf8))
+    FileHandle.standardError.write(
+        Data("usage: JobsBenchmarkClient noop JOBS BILLING SECONDS | resize JOBS BILLING STORAGE CORPUS ROUNDS\n".utf8))
     exit(2)
 }
 guard arguments.count >= 5, let jobsPort = Int(arguments[2]), let billingPort = Int(arguments[3]) else { usage() }
@@ -26,7 +27,9 @@ let billing = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: billing
 let run = UUID().uuidString.prefix(8).lowercased()
 
 func caller(_ id: String, role: String = "user") -> RPCCallOptions {
-    RPCCallOptions(timeout: .seconds(120), metadata: [RPCMetadata.callerID: id, RPCMetadata.callerRole: role, RPCMetadata.callerScopes: "*"])
+    RPCCallOptions(
+        timeout: .seconds(120),
+        metadata: [RPCMetadata.callerID: id, RPCMetadata.callerRole: role, RPCMetadata.callerScopes: "*"])
 }
 
 func step(_ operation: String, _ parameters: [String: String] = [:]) -> JobsStep {
@@ -39,7 +42,8 @@ func step(_ operation: String, _ parameters: [String: String] = [:]) -> JobsStep
 /// Waits until nothing is queued or running.
 func drained() async throws {
     while true {
-        let depth = try await jobs.unary(JobsMethods.queueDepth, JobsQueueDepthRequest(), options: caller("bench-admin", role: "admin"))
+        let depth = try await jobs.unary(
+            JobsMethods.queueDepth, JobsQueueDepthRequest(), options: caller("bench-admin", role: "admin"))
         if depth.lanes.allSatisfy({ $0.queued == 0 && $0.running == 0 }) { return }
         try await Task.sleep(for: .milliseconds(25))
     }
@@ -72,7 +76,9 @@ switch arguments[1] {
 case "noop":
     guard let seconds = Int(arguments[4]) else { usage() }
     let accounts = (0..<8).map { "bench-noop-\(run)-\($0)" }
-    for account in accounts { _ = try await billing.unary(BillingMethods.getBalance, BillingGetBalanceRequest(), options: caller(account)) }
+    for account in accounts {
+        _ = try await billing.unary(BillingMethods.getBalance, BillingGetBalanceRequest(), options: caller(account))
+    }
     let submitted = NIOLockedValueBox(0)
     let start = clock.now
     let end = start + .seconds(seconds)
@@ -96,17 +102,25 @@ case "noop":
     try await drained()
     let elapsed = (clock.now - start) / .seconds(1)
     let count = submitted.withLockedValue { $0 }
-    print(String(format: "jobs=%d seconds=%.2f jobs_per_second=%.1f submitted_per_second=%.1f", count, elapsed, Double(count) / elapsed, Double(count) / submitSeconds))
+    print(
+        String(
+            format: "jobs=%d seconds=%.2f jobs_per_second=%.1f submitted_per_second=%.1f", count, elapsed,
+            Double(count) / elapsed, Double(count) / submitSeconds))
 case "noop-batch":
     guard arguments.count >= 6, let storagePort = Int(arguments[4]), let seconds = Int(arguments[5]) else { usage() }
-    let storage = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: storagePort)], configuration: configuration)
-    let pixel = Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")!
+    let storage = RPCClient(
+        endpoints: [RPCEndpoint(host: "127.0.0.1", port: storagePort)], configuration: configuration)
+    let pixel = Data(
+        base64Encoded:
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")!
     let accounts = (0..<8).map { "bench-batch-\(run)-\($0)" }
     var inputs: [String: [String]] = [:]
     for account in accounts {
         _ = try await billing.unary(BillingMethods.getBalance, BillingGetBalanceRequest(), options: caller(account))
         for index in 0..<50 {
-            inputs[account, default: []].append(try await upload(pixel, name: "pixel.png", key: "\(account)-\(index)", account: account, storage: storage))
+            inputs[account, default: []].append(
+                try await upload(
+                    pixel, name: "pixel.png", key: "\(account)-\(index)", account: account, storage: storage))
         }
     }
     let submitted = NIOLockedValueBox(0)
@@ -139,18 +153,24 @@ case "noop-batch":
     for (account, batch) in lastBatches.withLockedValue({ $0 }) {
         var request = JobsGetBatchRequest()
         request.batchID = batch
-        while ["queued", "running"].contains(try await jobs.unary(JobsMethods.getBatch, request, options: caller(account)).status) {
+        while ["queued", "running"].contains(
+            try await jobs.unary(JobsMethods.getBatch, request, options: caller(account)).status)
+        {
             try await Task.sleep(for: .milliseconds(25))
         }
     }
     try await drained()
     let elapsed = (clock.now - start) / .seconds(1)
     let count = submitted.withLockedValue { $0 }
-    print(String(format: "jobs=%d seconds=%.2f jobs_per_second=%.1f submitted_per_second=%.1f", count, elapsed, Double(count) / elapsed, Double(count) / submitSeconds))
+    print(
+        String(
+            format: "jobs=%d seconds=%.2f jobs_per_second=%.1f submitted_per_second=%.1f", count, elapsed,
+            Double(count) / elapsed, Double(count) / submitSeconds))
     await storage.close()
 case "resize":
     guard arguments.count >= 7, let storagePort = Int(arguments[4]), let rounds = Int(arguments[6]) else { usage() }
-    let storage = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: storagePort)], configuration: configuration)
+    let storage = RPCClient(
+        endpoints: [RPCEndpoint(host: "127.0.0.1", port: storagePort)], configuration: configuration)
     let account = "bench-resize-\(run)"
     _ = try await billing.unary(BillingMethods.getBalance, BillingGetBalanceRequest(), options: caller(account))
     var grant = BillingGrantRequest()
@@ -170,7 +190,10 @@ case "resize":
     for round in 0..<rounds {
         var request = JobsSubmitBatchRequest()
         request.inputBlobIds = inputs
-        request.steps = [step("resize", ["width": "512", "height": "512", "mode": "down"]), step("convert", ["format": "jpeg", "quality": "80"])]
+        request.steps = [
+            step("resize", ["width": "512", "height": "512", "mode": "down"]),
+            step("convert", ["format": "jpeg", "quality": "80"]),
+        ]
         request.lane = "fast"
         request.idempotencyKey = "\(account)-round-\(round)"
         let start = clock.now
@@ -180,7 +203,9 @@ case "resize":
         while true {
             let now = try await jobs.unary(JobsMethods.getBatch, get, options: caller(account))
             if now.status == "succeeded" { break }
-            guard now.status == "running" || now.status == "queued" else { fatalError("batch ended \(now.status): \(now.jobsByStatus)") }
+            guard now.status == "running" || now.status == "queued" else {
+                fatalError("batch ended \(now.status): \(now.jobsByStatus)")
+            }
             // Not faster: the poll's own queries would take CPU from the work it measures.
             try await Task.sleep(for: .milliseconds(25))
         }

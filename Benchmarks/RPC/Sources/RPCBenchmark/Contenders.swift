@@ -27,7 +27,9 @@ struct ImageSwissContender: Contender {
         router.register(method) { request, _ in request }
         var configuration = RPCServerConfiguration(host: "127.0.0.1", port: 0)
         configuration.maxConcurrentCalls = 1024
-        let server = RPCServer(configuration: configuration, router: router, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let server = RPCServer(
+            configuration: configuration, router: router,
+            logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
         let port = try await server.start()
         let client = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: port)])
         return ImageSwissContender(server: server, client: client)
@@ -45,7 +47,8 @@ struct ImageSwissContender: Contender {
 
 /// grpc-swift 2 with its HTTP/2 transport on NIO (Posix), default configuration, plaintext.
 struct GRPCSwiftContender: Contender {
-    static let descriptor = MethodDescriptor(service: ServiceDescriptor(fullyQualifiedService: "imageswiss.bench.v1.Bench"), method: "Echo")
+    static let descriptor = MethodDescriptor(
+        service: ServiceDescriptor(fullyQualifiedService: "imageswiss.bench.v1.Bench"), method: "Echo")
     let name = "grpc-swift-2"
     let server: GRPCServer<HTTP2ServerTransport.Posix>
     let client: GRPCClient<HTTP2ClientTransport.Posix>
@@ -65,13 +68,18 @@ struct GRPCSwiftContender: Contender {
     }
 
     static func start() async throws -> GRPCSwiftContender {
-        let transport = HTTP2ServerTransport.Posix(address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext)
+        let transport = HTTP2ServerTransport.Posix(
+            address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext)
         var router = GRPCCore.RPCRouter<HTTP2ServerTransport.Posix>()
         EchoService().registerMethods(with: &router)
         let server = GRPCServer(transport: transport, router: router)
         let serving = Task { try await server.serve() }
-        guard let port = try await transport.listeningAddress.ipv4?.port else { throw BenchmarkError("grpc server has no port") }
-        let client = GRPCClient(transport: try HTTP2ClientTransport.Posix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext))
+        guard let port = try await transport.listeningAddress.ipv4?.port else {
+            throw BenchmarkError("grpc server has no port")
+        }
+        let client = GRPCClient(
+            transport: try HTTP2ClientTransport.Posix(
+                target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext))
         let connections = Task { try await client.runConnections() }
         return GRPCSwiftContender(server: server, client: client, tasks: [serving, connections])
     }

@@ -58,7 +58,9 @@ func measure(_ contender: any Contender, payload: Int, concurrency: Int, seconds
 
 func format(_ value: Double) -> String { String(format: "%.0f", value) }
 
-print("RPC benchmark: unary echo, one connection, \(seconds) s per round, \(rounds) rounds per contender, best round reported")
+print(
+    "RPC benchmark: unary echo, one connection, \(seconds) s per round, \(rounds) rounds per contender, best round reported"
+)
 print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores")
 print("")
 print("payload  concurrency  contender        calls/s     p50 µs     p99 µs")
@@ -69,17 +71,23 @@ for scenario in scenarios {
     var best: [String: Measurement] = [:]
     for _ in 0..<rounds {
         for contender in [imageswiss, grpc] as [any Contender] {
-            let result = try await measure(contender, payload: scenario.payload, concurrency: scenario.concurrency, seconds: seconds)
+            let result = try await measure(
+                contender, payload: scenario.payload, concurrency: scenario.concurrency, seconds: seconds)
             if result.callsPerSecond > (best[contender.name]?.callsPerSecond ?? 0) { best[contender.name] = result }
         }
     }
     for name in [imageswiss.name, grpc.name] {
         let m = best[name]!
         let payload = scenario.payload >= 1 << 20 ? "1 MiB" : "\(scenario.payload) B"
-        print("\(payload.padding(toLength: 9, withPad: " ", startingAt: 0))\(String(scenario.concurrency).padding(toLength: 13, withPad: " ", startingAt: 0))\(name.padding(toLength: 15, withPad: " ", startingAt: 0))\(format(m.callsPerSecond).leftPadded(9))\(format(m.percentile(0.5).microseconds).leftPadded(11))\(format(m.percentile(0.99).microseconds).leftPadded(11))")
+        print(
+            "\(payload.padding(toLength: 9, withPad: " ", startingAt: 0))\(String(scenario.concurrency).padding(toLength: 13, withPad: " ", startingAt: 0))\(name.padding(toLength: 15, withPad: " ", startingAt: 0))\(format(m.callsPerSecond).leftPadded(9))\(format(m.percentile(0.5).microseconds).leftPadded(11))\(format(m.percentile(0.99).microseconds).leftPadded(11))"
+        )
     }
-    let a = best[imageswiss.name]!, b = best[grpc.name]!
-    summary.append("payload \(scenario.payload) B, \(scenario.concurrency) in flight: calls/s ratio \(String(format: "%.2f", a.callsPerSecond / b.callsPerSecond))x, p99 \(format(a.percentile(0.99).microseconds)) µs vs \(format(b.percentile(0.99).microseconds)) µs")
+    let a = best[imageswiss.name]!
+    let b = best[grpc.name]!
+    summary.append(
+        "payload \(scenario.payload) B, \(scenario.concurrency) in flight: calls/s ratio \(String(format: "%.2f", a.callsPerSecond / b.callsPerSecond))x, p99 \(format(a.percentile(0.99).microseconds)) µs vs \(format(b.percentile(0.99).microseconds)) µs"
+    )
 }
 print("")
 print("imageswiss-rpc / grpc-swift-2:")

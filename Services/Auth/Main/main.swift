@@ -1,0 +1,4 @@
+import Auth
+import ServiceRuntime
+
+await ServiceMain.run(AuthApp.self)

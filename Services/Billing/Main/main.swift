@@ -1,0 +1,4 @@
+import Billing
+import ServiceRuntime
+
+await ServiceMain.run(BillingApp.self)

@@ -1,0 +1,4 @@
+import Edge
+import ServiceRuntime
+
+await ServiceMain.run(EdgeApp.self)

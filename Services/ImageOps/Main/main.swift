@@ -1,0 +1,4 @@
+import ImageOps
+import ServiceRuntime
+
+await ServiceMain.run(ImageOpsApp.self)

@@ -1,0 +1,4 @@
+import Jobs
+import ServiceRuntime
+
+await ServiceMain.run(JobsApp.self)

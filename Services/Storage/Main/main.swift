@@ -1,0 +1,4 @@
+import ServiceRuntime
+import Storage
+
+await ServiceMain.run(StorageApp.self)
