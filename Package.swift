@@ -328,6 +328,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The edge's routes against the services in-process (RPCClient(inProcess:)), through Hummingbird's
+        // test framework: no sockets, no service processes.
+        .testTarget(
+            name: "EdgeTests",
+            dependencies: [
+                "Edge", "Auth", "Billing", "Jobs", "ImageOps", "Storage", "ServiceRuntime", "RPC", "Postgres",
+                "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "WebAppTests", dependencies: ["TestSupport", "ImageSamples"], swiftSettings: strict),
         .testTarget(
             name: "StackTests",

@@ -5,9 +5,19 @@ import ServiceLifecycle
 import ServiceRuntime
 
 /// The edge's HTTP application: its routes and the RPC clients they use.
-enum EdgeHTTPServer {
+public enum EdgeHTTPServer {
     static func make(_ context: ServiceContext) throws -> some Service {
-        let upstreams = try Upstreams(context.configuration)
+        let router = try Self.router(context)
+        let host = context.configuration.string("HTTP_HOST", default: "127.0.0.1")
+        let port = try context.configuration.int("HTTP_PORT", default: 8080)
+        context.logger.info("edge http listening", metadata: ["url": "http://\(host):\(port)"])
+        return Application(
+            router: router, configuration: .init(address: .hostname(host, port: port)), logger: context.logger)
+    }
+
+    /// Every route and middleware, over the context's upstream clients (in-process ones in EdgeTests).
+    public static func router(_ context: ServiceContext) throws -> Router<EdgeRequestContext> {
+        let upstreams = try Upstreams(context)
         let auth = upstreams.client(for: "auth")
         let configuration = context.configuration
         let router = Router(context: EdgeRequestContext.self)
@@ -62,26 +72,16 @@ enum EdgeHTTPServer {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(string: Observability.exposition())))
         }
-        let host = context.configuration.string("HTTP_HOST", default: "127.0.0.1")
-        let port = try context.configuration.int("HTTP_PORT", default: 8080)
-        context.logger.info("edge http listening", metadata: ["url": "http://\(host):\(port)"])
-        return Application(
-            router: router, configuration: .init(address: .hostname(host, port: port)), logger: context.logger)
+        return router
     }
 }
 
-/// One RPC client per internal service, from `<NAME>_RPC_ADDRESSES` ("host:port,host:port").
+/// One RPC client per internal service (ServiceContext.client(for:): `<NAME>_RPC_ADDRESSES`).
 struct Upstreams: Sendable {
     let clients: [(entry: ServiceEntry, client: RPCClient)]
 
-    init(_ configuration: ServiceConfiguration) throws {
-        var clientConfiguration = RPCClientConfiguration()
-        clientConfiguration.peerName = "imageswiss-edge"
-        self.clients = try ServiceCatalog.internalServices.map { entry in
-            let key = "\(entry.name.uppercased())_RPC_ADDRESSES"
-            let addresses = configuration.string(key) ?? "127.0.0.1:\(entry.defaultRPCPort)"
-            return (entry, RPCClient(endpoints: try RPCEndpoint.list(addresses), configuration: clientConfiguration))
-        }
+    init(_ context: ServiceContext) throws {
+        self.clients = try ServiceCatalog.internalServices.map { entry in (entry, try context.client(for: entry)) }
     }
 
     /// The client of one internal service, by its catalog name ("auth").

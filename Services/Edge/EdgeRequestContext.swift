@@ -4,19 +4,19 @@ import NIOCore
 
 /// The per-request context of every edge route: Hummingbird's core storage, the peer's address,
 /// and the caller AuthenticationMiddleware verified (nil when the request carried no credentials).
-struct EdgeRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
+public struct EdgeRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
     var caller: VerifiedCaller?
     let peerAddress: String
 
-    init(source: ApplicationRequestContextSource) {
+    public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.peerAddress = source.channel.remoteAddress?.ipAddress ?? ""
     }
 
     /// JSON bodies larger than this are refused with 413 before they are read whole
     /// (EDGE_MAX_JSON_BODY_BYTES, default 1 MiB). Uploads have their own limit.
-    var maxUploadSize: Int { EdgeLimits.maxJSONBodyBytes }
+    public var maxUploadSize: Int { EdgeLimits.maxJSONBodyBytes }
 
     /// The verified caller, or 401.
     func requireCaller() throws -> VerifiedCaller {

@@ -14,6 +14,8 @@ public final class RPCClient: Sendable {
     public let configuration: RPCClientConfiguration
     private let connectors: [EndpointConnector]
     private let nextIndex = NIOLockedValueBox(0)
+    /// Set for a client of a router in this process (tests); then `connectors` is empty.
+    private let inProcess: InProcessTransport?
 
     public init(
         endpoints: [RPCEndpoint], configuration: RPCClientConfiguration = .init(),
@@ -22,6 +24,17 @@ public final class RPCClient: Sendable {
         precondition(!endpoints.isEmpty, "an RPC client needs at least one endpoint")
         self.configuration = configuration
         self.connectors = endpoints.map { EndpointConnector(endpoint: $0, configuration: configuration, group: group) }
+        self.inProcess = nil
+    }
+
+    /// A client whose calls `router` answers in this process, without sockets (InProcessTransport).
+    public init(
+        inProcess router: RPCRouter, configuration: RPCClientConfiguration = .init(),
+        logger: Logger = Logger(label: "imageswiss.rpc.in-process")
+    ) {
+        self.configuration = configuration
+        self.connectors = []
+        self.inProcess = InProcessTransport(router: router, logger: logger)
     }
 
     public var endpoints: [RPCEndpoint] { self.connectors.map(\.endpoint) }
@@ -32,6 +45,11 @@ public final class RPCClient: Sendable {
     ) async throws -> Response {
         let payload = try ProtobufCoding.encodeToBuffer(request)
         let deadline = self.deadline(options)
+        if let inProcess = self.inProcess {
+            let buffer = try await inProcess.unary(
+                path: method.path, payload: payload, metadata: options.metadata, deadline: deadline)
+            return try ProtobufCoding.decode(Response.self, from: buffer)
+        }
         let buffer = try await self.withRetries(method.idempotent, deadline: deadline) { connection in
             try await connection.unary(
                 path: method.path, payload: payload, metadata: options.metadata, deadline: deadline)
@@ -46,14 +64,21 @@ public final class RPCClient: Sendable {
     ) async throws -> RPCResponseStream<Response> {
         let payload = try ProtobufCoding.encodeToBuffer(request)
         let deadline = self.deadline(options)
+        if let inProcess = self.inProcess {
+            return RPCResponseStream(
+                source: .inProcess(
+                    inProcess.serverStreaming(
+                        path: method.path, payload: payload, metadata: options.metadata, deadline: deadline)))
+        }
         let connection = try await self.connection(until: deadline)
         let raw = try connection.serverStreaming(
             path: method.path, payload: payload, metadata: options.metadata, deadline: deadline)
-        return RPCResponseStream(raw: raw)
+        return RPCResponseStream(source: .network(raw))
     }
 
     /// Sends PING on a connection to the next endpoint and returns the round trip time.
     public func ping(timeout: Duration = .seconds(5)) async throws -> Duration {
+        if self.inProcess != nil { return .zero }
         let connection = try await self.connection(until: .now() + TimeAmount(timeout))
         let clock = ContinuousClock()
         let start = clock.now
@@ -129,15 +154,39 @@ public final class RPCClient: Sendable {
 /// consumer catches up (which also delays other calls on the connection: consume streams promptly).
 public struct RPCResponseStream<Response: SwiftProtobuf.Message & Sendable>: AsyncSequence, Sendable {
     public typealias Element = Response
-    let raw: ResponseStreamSequence
+
+    enum Source: Sendable {
+        case network(ResponseStreamSequence)
+        case inProcess(AsyncThrowingStream<ByteBuffer, any Error>)
+    }
+    let source: Source
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var base: ResponseStreamSequence.AsyncIterator
+        enum Base {
+            case network(ResponseStreamSequence.AsyncIterator)
+            case inProcess(AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator)
+        }
+        var base: Base
+
         public mutating func next() async throws -> Response? {
-            guard let buffer = try await self.base.next() else { return nil }
+            let buffer: ByteBuffer?
+            switch self.base {
+            case .network(var iterator):
+                buffer = try await iterator.next()
+                self.base = .network(iterator)
+            case .inProcess(var iterator):
+                buffer = try await iterator.next()
+                self.base = .inProcess(iterator)
+            }
+            guard let buffer else { return nil }
             return try ProtobufCoding.decode(Response.self, from: buffer)
         }
     }
 
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: self.raw.makeAsyncIterator()) }
+    public func makeAsyncIterator() -> AsyncIterator {
+        switch self.source {
+        case .network(let raw): AsyncIterator(base: .network(raw.makeAsyncIterator()))
+        case .inProcess(let stream): AsyncIterator(base: .inProcess(stream.makeAsyncIterator()))
+        }
+    }
 }
