@@ -9,6 +9,11 @@ public struct RPCCaller: Sendable {
     public let scopes: [String]
     /// The subscription tier ("free" unless the edge says otherwise).
     public let tier: String
+    /// The signed-in session behind an access token; nil for API keys.
+    public let session: String?
+
+    /// Signed-in sessions carry every scope ("*"); API keys carry theirs.
+    public var isSession: Bool { self.scopes.contains("*") }
 
     public init(_ metadata: RPCMetadata) throws(RPCError) {
         guard let id = metadata.callerID, !id.isEmpty else {
@@ -18,5 +23,6 @@ public struct RPCCaller: Sendable {
         self.role = metadata[RPCMetadata.callerRole] ?? "user"
         self.scopes = (metadata[RPCMetadata.callerScopes] ?? "").split(separator: " ").map(String.init)
         self.tier = metadata[RPCMetadata.callerTier].flatMap { $0.isEmpty ? nil : $0 } ?? "free"
+        self.session = metadata[RPCMetadata.callerSession].flatMap { $0.isEmpty ? nil : $0.lowercased() }
     }
 }

@@ -32,10 +32,10 @@ struct AccountService: Sendable {
                     INSERT INTO accounts (id, email, password_hash, display_name, role, locale) VALUES ($1, $2, $3, $4, $5, $6)
                     """, [id, email, hash, displayName, role, locale])
             } catch let error as PostgresError where error.isUniqueViolation {
-                throw AuthFailure.emailTaken
+                throw failure.emailTaken
             }
             guard let record = try await AccountRecord.find(id: id, in: session) else {
-                throw AuthFailure.internalError("account vanished")
+                throw failure.internalError("account vanished")
             }
             return record.message
         }
@@ -61,7 +61,7 @@ struct AccountService: Sendable {
             if let account {
                 try await Self.recordSignIn(account.id, address, userAgent, succeeded: false, in: self.database)
             }
-            throw AuthFailure.invalidCredentials
+            throw failure.invalidCredentials
         }
         try await self.throttle.clear(account: email)
         if self.hasher.needsUpgrade(account.passwordHash) {
@@ -79,7 +79,7 @@ struct AccountService: Sendable {
 
     func account(_ id: UUID) async throws -> AuthAccount {
         guard let record = try await AccountRecord.find(id: id, in: self.database) else {
-            throw AuthFailure.notFound("account")
+            throw failure.notFound("account")
         }
         return record.message
     }
@@ -98,7 +98,7 @@ struct AccountService: Sendable {
                 WHERE id = $1
                 """, [caller, displayName, avatar, locale])
             guard let record = try await AccountRecord.find(id: caller, in: session) else {
-                throw AuthFailure.notFound("account")
+                throw failure.notFound("account")
             }
             return record.message
         }
@@ -109,10 +109,10 @@ struct AccountService: Sendable {
         async throws
     {
         guard let account = try await AccountRecord.find(id: caller, in: self.database) else {
-            throw AuthFailure.notFound("account")
+            throw failure.notFound("account")
         }
         guard try await self.hasher.verify(request.currentPassword, against: account.passwordHash) else {
-            throw AuthFailure.wrongPassword
+            throw failure.wrongPassword
         }
         try Validation.newPassword(request.newPassword, email: account.email, common: self.commonPasswords)
         let hash = try await self.hasher.hash(request.newPassword)
@@ -127,10 +127,10 @@ struct AccountService: Sendable {
     /// audit log keeps a line that it happened.
     func delete(_ caller: UUID, _ request: AuthDeleteAccountRequest) async throws {
         guard let account = try await AccountRecord.find(id: caller, in: self.database) else {
-            throw AuthFailure.notFound("account")
+            throw failure.notFound("account")
         }
         guard try await self.hasher.verify(request.password, against: account.passwordHash) else {
-            throw AuthFailure.error(.permissionDenied, "wrong_password", "the password is wrong", field: "password")
+            throw failure.error(.permissionDenied, "wrong_password", "the password is wrong", field: "password")
         }
         try await self.database.transaction { session in
             try await session.execute("DELETE FROM accounts WHERE id = $1", [caller])
@@ -160,7 +160,7 @@ struct AccountService: Sendable {
     /// Everything Auth holds about the caller, secrets excepted (password hash, key and token hashes).
     func export(_ caller: UUID) async throws -> String {
         guard let account = try await AccountRecord.find(id: caller, in: self.database) else {
-            throw AuthFailure.notFound("account")
+            throw failure.notFound("account")
         }
         let history = try await self.signInHistory(caller, limit: 1000)
         let keys = try await self.database.query(

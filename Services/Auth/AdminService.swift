@@ -36,11 +36,11 @@ struct AdminService: Sendable {
     func setUserState(actor: UUID, _ request: AuthSetUserStateRequest) async throws -> AuthAccount {
         let target = try Validation.userID(request.userID)
         guard target != actor else {
-            throw AuthFailure.error(
+            throw failure.error(
                 .failedPrecondition, "own_account", "administrators cannot disable or demote themselves")
         }
         if request.hasRole, !["user", "admin"].contains(request.role) {
-            throw AuthFailure.invalid("role", "must be user or admin")
+            throw failure.invalid("role", "must be user or admin")
         }
         return try await self.idempotency.run(
             caller: actor.uuidString, method: "SetUserState", key: request.idempotencyKey, request: request
@@ -50,7 +50,7 @@ struct AdminService: Sendable {
                     "SELECT \(AccountRecord.columns) FROM accounts WHERE id = $1 FOR UPDATE", [target]
                 )
                 .first.map(AccountRecord.init(row:))
-            else { throw AuthFailure.notFound("account") }
+            else { throw failure.notFound("account") }
             if request.hasDisabled, request.disabled != before.disabled {
                 try await session.execute(
                     "UPDATE accounts SET disabled = $2, updated_at = now() WHERE id = $1", [target, request.disabled])
@@ -69,7 +69,7 @@ struct AdminService: Sendable {
                     detail: ["email": before.email, "from": before.role, "to": request.role], in: session)
             }
             guard let after = try await AccountRecord.find(id: target, in: session) else {
-                throw AuthFailure.notFound("account")
+                throw failure.notFound("account")
             }
             return after.message
         }

@@ -19,10 +19,10 @@ struct ApiKeys: Sendable {
 
     func create(for caller: UUID, _ request: AuthCreateApiKeyRequest) async throws -> AuthCreateApiKeyResponse {
         let name = try Validation.displayName(request.name)
-        guard !name.isEmpty else { throw AuthFailure.invalid("name", "a key needs a name") }
+        guard !name.isEmpty else { throw failure.invalid("name", "a key needs a name") }
         let requested = request.scopes.isEmpty ? Self.scopes : Set(request.scopes)
         guard requested.isSubset(of: Self.scopes) else {
-            throw AuthFailure.invalid(
+            throw failure.invalid(
                 "scopes",
                 "unknown scope(s) \(requested.subtracting(Self.scopes).sorted()); allowed: \(Self.scopes.sorted())")
         }
@@ -36,7 +36,7 @@ struct ApiKeys: Sendable {
                 )
                 .first?.decode("n", as: Int.self) ?? 0
             guard count < Self.maxKeysPerUser else {
-                throw AuthFailure.error(
+                throw failure.error(
                     .resourceExhausted, "too_many_keys", "at most \(Self.maxKeysPerUser) live API keys per account")
             }
             let visible = String(OpaqueToken.generate().filter { $0.isLetter || $0.isNumber }.prefix(8))
@@ -73,11 +73,11 @@ struct ApiKeys: Sendable {
 
     /// Revokes one of the caller's keys. Someone else's key id is "not found", like an unknown one.
     func revoke(_ keyID: String, for caller: UUID) async throws {
-        guard let id = UUID(uuidString: keyID) else { throw AuthFailure.notFound("API key") }
+        guard let id = UUID(uuidString: keyID) else { throw failure.notFound("API key") }
         let changed = try await self.database.execute(
             "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND user_id = $2", [id, caller]
         )
-        guard changed == 1 else { throw AuthFailure.notFound("API key") }
+        guard changed == 1 else { throw failure.notFound("API key") }
     }
 
     /// The caller a key stands for, or UNAUTHENTICATED for an unknown, revoked or disabled one.
@@ -91,7 +91,7 @@ struct ApiKeys: Sendable {
                 WHERE k.secret_hash = $1 AND k.revoked_at IS NULL
                 """, [OpaqueToken.digest(secret)]
             ).first, !(try row.decode("disabled", as: Bool.self))
-        else { throw AuthFailure.error(.unauthenticated, "invalid_api_key", "the API key is unknown or revoked") }
+        else { throw failure.error(.unauthenticated, "invalid_api_key", "the API key is unknown or revoked") }
         if try row.decode("stale", as: Bool.self) {
             // last_used_at to the minute: one write per key per minute, not one per request.
             try await self.database.execute(
@@ -114,7 +114,7 @@ struct ApiKeys: Sendable {
     private static func find(_ id: UUID, owner: UUID, in session: PostgresSession) async throws -> AuthApiKey {
         guard let row = try await session.query("\(Self.select) WHERE id = $1 AND user_id = $2", [id, owner]).first
         else {
-            throw AuthFailure.notFound("API key")
+            throw failure.notFound("API key")
         }
         return try Self.message(row)
     }

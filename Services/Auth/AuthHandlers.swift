@@ -6,37 +6,29 @@ import Postgres
 import RPC
 import ServiceRuntime
 
-/// The verified caller the edge names in call metadata. Internal services trust it because only
-/// the edge (and other services) can reach them; see docs/operations.md.
-struct CallerIdentity: Sendable {
-    let id: UUID
-    let role: String
-    let scopes: [String]
-    /// The session behind an access token; nil for API keys.
-    let session: UUID?
-
-    /// Signed-in sessions carry every scope ("*"); API keys carry theirs.
-    var isSession: Bool { self.scopes.contains("*") }
-
-    init(_ metadata: RPCMetadata) throws {
-        guard let raw = metadata.callerID, let id = UUID(uuidString: raw) else { throw AuthFailure.unauthenticated }
-        self.id = id
-        self.role = metadata[RPCMetadata.callerRole] ?? "user"
-        self.scopes = (metadata[RPCMetadata.callerScopes] ?? "").split(separator: " ").map(String.init)
-        self.session = metadata[RPCMetadata.callerSession].flatMap(UUID.init(uuidString:))
+/// The verified caller the edge names in call metadata (RPCCaller), as Auth reads it: its id is an
+/// account's. Internal services trust it because only the edge (and other services) can reach them;
+/// see docs/operations.md.
+extension RPCCaller {
+    static func auth(_ metadata: RPCMetadata) throws -> RPCCaller {
+        guard let caller = try? RPCCaller(metadata), UUID(text: caller.id) != nil else { throw failure.unauthenticated }
+        return caller
     }
 
+    var userID: UUID { UUID(text: self.id)! }
+    var sessionID: UUID? { self.session.flatMap { UUID(text: $0) } }
+
     /// Account management needs a signed-in session: an API key cannot change passwords or make keys.
-    func requireSession() throws -> CallerIdentity {
+    func requireSession() throws -> RPCCaller {
         guard self.isSession else {
-            throw AuthFailure.error(
+            throw failure.error(
                 .permissionDenied, "session_required", "this call needs a signed-in session, not an API key")
         }
         return self
     }
 
-    func requireAdmin() throws -> CallerIdentity {
-        guard self.role == "admin", self.isSession else { throw AuthFailure.adminOnly }
+    func requireAdmin() throws -> RPCCaller {
+        guard self.role == "admin", self.isSession else { throw failure.adminOnly }
         return self
     }
 }
@@ -55,7 +47,7 @@ struct AuthHandlers: Sendable {
     let oauth: OAuthSignIn
 
     init(context: ServiceContext, configuration: AuthConfiguration) async throws {
-        guard let database = context.database else { throw AuthFailure.internalError("auth needs its database") }
+        guard let database = context.database else { throw failure.internalError("auth needs its database") }
         self.database = database
         self.hasher = try PasswordHasher(
             parameters: configuration.argon2, workers: configuration.hashWorkers, queue: configuration.hashQueue)
@@ -126,60 +118,62 @@ struct AuthHandlers: Sendable {
 
         // The caller, about their own account.
         router.register(AuthMethods.getAccount) { request, context in
-            let caller = try CallerIdentity(context.metadata)
-            if request.userID.isEmpty || request.userID.lowercased() == caller.id.uuidString.lowercased() {
-                return try await self.accounts.account(caller.id)
+            let caller = try RPCCaller.auth(context.metadata)
+            if request.userID.isEmpty || request.userID.lowercased() == caller.id {
+                return try await self.accounts.account(caller.userID)
             }
             _ = try caller.requireAdmin()
             return try await self.accounts.account(try Validation.userID(request.userID))
         }
         router.register(AuthMethods.updateProfile) { request, context in
-            try await self.accounts.updateProfile(try CallerIdentity(context.metadata).requireSession().id, request)
+            try await self.accounts.updateProfile(try RPCCaller.auth(context.metadata).requireSession().userID, request)
         }
         router.register(AuthMethods.changePassword) { request, context in
-            let caller = try CallerIdentity(context.metadata).requireSession()
-            try await self.accounts.changePassword(caller.id, session: caller.session, request)
+            let caller = try RPCCaller.auth(context.metadata).requireSession()
+            try await self.accounts.changePassword(caller.userID, session: caller.sessionID, request)
             return AuthDone()
         }
         router.register(AuthMethods.deleteAccount) { request, context in
-            try await self.accounts.delete(try CallerIdentity(context.metadata).requireSession().id, request)
+            try await self.accounts.delete(try RPCCaller.auth(context.metadata).requireSession().userID, request)
             return AuthDone()
         }
         router.register(AuthMethods.exportAccount) { _, context in
             var response = AuthExportAccountResponse()
-            response.json = try await self.accounts.export(try CallerIdentity(context.metadata).requireSession().id)
+            response.json = try await self.accounts.export(try RPCCaller.auth(context.metadata).requireSession().userID)
             return response
         }
         router.register(AuthMethods.getSignInHistory) { request, context in
             let limit = request.limit == 0 ? 50 : Int(min(request.limit, 500))
-            return try await self.accounts.signInHistory(try CallerIdentity(context.metadata).id, limit: limit)
+            return try await self.accounts.signInHistory(try RPCCaller.auth(context.metadata).userID, limit: limit)
         }
         router.register(AuthMethods.createApiKey) { request, context in
-            try await self.apiKeys.create(for: try CallerIdentity(context.metadata).requireSession().id, request)
+            try await self.apiKeys.create(for: try RPCCaller.auth(context.metadata).requireSession().userID, request)
         }
         router.register(AuthMethods.listApiKeys) { _, context in
-            try await self.apiKeys.list(for: try CallerIdentity(context.metadata).requireSession().id)
+            try await self.apiKeys.list(for: try RPCCaller.auth(context.metadata).requireSession().userID)
         }
         router.register(AuthMethods.revokeApiKey) { request, context in
-            try await self.apiKeys.revoke(request.keyID, for: try CallerIdentity(context.metadata).requireSession().id)
+            try await self.apiKeys.revoke(
+                request.keyID, for: try RPCCaller.auth(context.metadata).requireSession().userID)
             return AuthDone()
         }
 
         // Administrators.
         router.register(AuthMethods.listUsers) { request, context in
-            _ = try CallerIdentity(context.metadata).requireAdmin()
+            _ = try RPCCaller.auth(context.metadata).requireAdmin()
             return try await self.admin.listUsers(request)
         }
         router.register(AuthMethods.setUserState) { request, context in
-            try await self.admin.setUserState(actor: try CallerIdentity(context.metadata).requireAdmin().id, request)
+            try await self.admin.setUserState(
+                actor: try RPCCaller.auth(context.metadata).requireAdmin().userID, request)
         }
         router.register(AuthMethods.listAudit) { request, context in
-            _ = try CallerIdentity(context.metadata).requireAdmin()
+            _ = try RPCCaller.auth(context.metadata).requireAdmin()
             let pageSize = Int(request.pageSize == 0 ? 50 : min(request.pageSize, 200))
             return try await AuditLog.list(pageSize: pageSize, pageToken: request.pageToken, in: self.database)
         }
         router.register(AuthMethods.rotateSigningKey) { _, context in
-            try await self.admin.rotateSigningKey(actor: try CallerIdentity(context.metadata).requireAdmin().id)
+            try await self.admin.rotateSigningKey(actor: try RPCCaller.auth(context.metadata).requireAdmin().userID)
         }
     }
 
@@ -191,7 +185,7 @@ struct AuthHandlers: Sendable {
         try await self.database.transaction { session in
             let user = try await self.emails.consume(request.token, .resetPassword, in: session)
             guard let account = try await AccountRecord.find(id: user, in: session) else {
-                throw AuthFailure.invalidEmailToken
+                throw failure.invalidEmailToken
             }
             try Validation.newPassword(request.newPassword, email: account.email, common: self.commonPasswords)
             try await session.execute(

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Postgres
+import ServiceRuntime
 import Tokens
 
 /// Email verification and password reset: single-use tokens from the CSPRNG, stored as SHA-256,
@@ -76,7 +77,7 @@ struct EmailFlows: Sendable {
                 RETURNING user_id
                 """, [OpaqueToken.digest(token), purpose.rawValue]
             ).first
-        else { throw AuthFailure.invalidEmailToken }
+        else { throw failure.invalidEmailToken }
         return try row.decode("user_id")
     }
 

@@ -3,6 +3,7 @@ import Curl
 import Foundation
 import ImageSwissProtos
 import Postgres
+import ServiceRuntime
 import Tokens
 
 /// Sign-in with Google or GitHub: the authorization-code flow with PKCE (S256). Start stores a
@@ -39,7 +40,7 @@ struct OAuthSignIn: Sendable {
                 URLQueryItem(name: "code_challenge_method", value: "S256"),
             ]
         guard let url = components?.url?.absoluteString else {
-            throw AuthFailure.internalError("bad authorize URL for \(provider.name)")
+            throw failure.internalError("bad authorize URL for \(provider.name)")
         }
         var response = AuthOAuthStartResponse()
         response.authorizeURL = url
@@ -63,7 +64,7 @@ struct OAuthSignIn: Sendable {
         let accessToken = try await self.exchange(request.code, verifier: verifier, provider: provider)
         let identity = try await self.identity(provider, accessToken: accessToken)
         let account = try await self.account(for: identity, provider: provider)
-        guard !account.disabled else { throw AuthFailure.invalidCredentials }
+        guard !account.disabled else { throw failure.invalidCredentials }
         try await AccountService.recordSignIn(
             account.id, Validation.printable(request.clientIp, maxLength: 64),
             Validation.printable(request.userAgent, maxLength: 256),
@@ -81,12 +82,12 @@ struct OAuthSignIn: Sendable {
 
     private func provider(_ name: String) throws -> OAuthProvider {
         guard let provider = self.providers[name] else {
-            throw AuthFailure.notFound("sign-in provider '\(name.prefix(20))'")
+            throw failure.notFound("sign-in provider '\(name.prefix(20))'")
         }
         return provider
     }
 
-    static func failed(_ message: String) -> Error { AuthFailure.error(.unauthenticated, "oauth_failed", message) }
+    static func failed(_ message: String) -> Error { failure.error(.unauthenticated, "oauth_failed", message) }
 
     private func exchange(_ code: String, verifier: String, provider: OAuthProvider) async throws -> String {
         let form = [
@@ -166,7 +167,7 @@ struct OAuthSignIn: Sendable {
             } else {
                 try await session.execute("UPDATE accounts SET email_verified = true WHERE email = $1", [email])
             }
-            guard let account else { throw AuthFailure.internalError("account vanished") }
+            guard let account else { throw failure.internalError("account vanished") }
             try await session.execute(
                 "INSERT INTO oauth_identities (provider, subject, user_id, email) VALUES ($1, $2, $3, $4)",
                 [provider.name, identity.subject, account.id, email]
@@ -187,7 +188,7 @@ struct OAuthSignIn: Sendable {
 
     private func call(_ request: CurlRequest) async throws -> CurlResponse {
         do { return try await self.http.send(request) } catch let error as CurlError {
-            throw AuthFailure.error(
+            throw failure.error(
                 .unavailable, "provider_unreachable", "the sign-in provider could not be reached: \(error)")
         }
     }

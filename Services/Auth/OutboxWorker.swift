@@ -103,7 +103,7 @@ struct OutboxWorker: Service {
         try Data(message.utf8).write(to: temporary)
         // rename(2) is atomic: a reader never sees half a message.
         guard rename(temporary.path, directory.appendingPathComponent("\(id).eml").path) == 0 else {
-            throw AuthFailure.internalError("could not move mail \(id) into place: errno \(errno)")
+            throw failure.internalError("could not move mail \(id) into place: errno \(errno)")
         }
     }
 }

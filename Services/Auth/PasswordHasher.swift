@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOPosix
 import PasswordHashing
+import ServiceRuntime
 import Tokens
 
 /// argon2id off the async threads: a fixed pool of threads (each hash holds ~19 MiB while it runs)
@@ -43,7 +44,7 @@ final class PasswordHasher: Sendable {
             count += 1
             return true
         }
-        guard admitted else { throw AuthFailure.busy }
+        guard admitted else { throw failure.busy }
         defer { self.inFlight.withLockedValue { $0 -= 1 } }
         return try await self.threads.runIfActive(body)
     }

@@ -2,6 +2,7 @@ import Foundation
 import ImageSwissProtos
 import Postgres
 import RPC
+import ServiceRuntime
 import Tokens
 
 /// Sign-in sessions: an access token (a signed JWT the edge verifies alone) and a refresh token
@@ -48,7 +49,7 @@ struct Sessions: Sendable {
             try await session.execute("UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1", [digest])
             return .issued(try await self.issue(userID: userID, role: account.role, family: family, in: session))
         }
-        guard case .issued(let pair) = outcome else { throw AuthFailure.invalidRefreshToken }
+        guard case .issued(let pair) = outcome else { throw failure.invalidRefreshToken }
         return pair
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import RPC
+import ServiceRuntime
 
 /// The rules for what users type. Every failure is INVALID_ARGUMENT naming the field, so the edge
 /// can show it next to the right input.
@@ -34,7 +35,7 @@ enum Validation {
 
     static func email(_ raw: String) throws -> String {
         guard let email = Self.normalizedEmail(raw) else {
-            throw AuthFailure.invalid("email", "not a valid email address")
+            throw failure.invalid("email", "not a valid email address")
         }
         return email
     }
@@ -43,21 +44,21 @@ enum Validation {
     static func newPassword(_ password: String, email: String, common: CommonPasswords) throws {
         let length = password.count
         guard length >= Self.minPasswordLength else {
-            throw AuthFailure.invalid("password", "must be at least \(Self.minPasswordLength) characters")
+            throw failure.invalid("password", "must be at least \(Self.minPasswordLength) characters")
         }
         guard length <= Self.maxPasswordLength else {
-            throw AuthFailure.invalid("password", "must be at most \(Self.maxPasswordLength) characters")
+            throw failure.invalid("password", "must be at most \(Self.maxPasswordLength) characters")
         }
         guard !password.unicodeScalars.contains(where: { $0.value == 0 }) else {
-            throw AuthFailure.invalid("password", "must not contain NUL")
+            throw failure.invalid("password", "must not contain NUL")
         }
         guard !common.contains(password) else {
-            throw AuthFailure.invalid("password", "is one of the most common passwords; choose another")
+            throw failure.invalid("password", "is one of the most common passwords; choose another")
         }
         guard password.lowercased() != email,
             password.lowercased() != email.split(separator: "@").first.map(String.init)
         else {
-            throw AuthFailure.invalid("password", "must not be your email address")
+            throw failure.invalid("password", "must not be your email address")
         }
     }
 
@@ -66,13 +67,13 @@ enum Validation {
     static func displayName(_ raw: String) throws -> String {
         let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard name.count <= Self.maxDisplayNameLength else {
-            throw AuthFailure.invalid("display_name", "must be at most \(Self.maxDisplayNameLength) characters")
+            throw failure.invalid("display_name", "must be at most \(Self.maxDisplayNameLength) characters")
         }
         guard
             !name.unicodeScalars.contains(where: {
                 [.control, .format, .lineSeparator, .paragraphSeparator].contains($0.properties.generalCategory)
             })
-        else { throw AuthFailure.invalid("display_name", "must not contain control characters") }
+        else { throw failure.invalid("display_name", "must not contain control characters") }
         return name
     }
 
@@ -85,14 +86,14 @@ enum Validation {
             subtags.dropFirst().allSatisfy({
                 (1...8).contains($0.count) && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
             })
-        else { throw AuthFailure.invalid("locale", "must be a language tag such as en or pt-BR") }
+        else { throw failure.invalid("locale", "must be a language tag such as en or pt-BR") }
         return raw
     }
 
     /// Empty, or a Storage blob id (a UUID).
     static func blobID(_ raw: String) throws -> String {
         guard !raw.isEmpty else { return "" }
-        guard let id = UUID(uuidString: raw) else { throw AuthFailure.invalid("avatar_blob_id", "must be a blob id") }
+        guard let id = UUID(uuidString: raw) else { throw failure.invalid("avatar_blob_id", "must be a blob id") }
         return id.uuidString.lowercased()
     }
 
@@ -105,7 +106,7 @@ enum Validation {
 
     /// A user id from a request or metadata.
     static func userID(_ raw: String, field: String = "user_id") throws -> UUID {
-        guard let id = UUID(uuidString: raw) else { throw AuthFailure.invalid(field, "must be a user id") }
+        guard let id = UUID(uuidString: raw) else { throw failure.invalid(field, "must be a user id") }
         return id
     }
 }
@@ -119,7 +120,7 @@ struct CommonPasswords: Sendable {
     /// Reads Resources/common-passwords.txt, shipped next to the binary.
     static func bundled() throws -> CommonPasswords {
         guard let url = Bundle.module.url(forResource: "common-passwords", withExtension: "txt") else {
-            throw AuthFailure.internalError("the common password list is missing from the build")
+            throw failure.internalError("the common password list is missing from the build")
         }
         let text = try String(contentsOf: url, encoding: .utf8)
         return CommonPasswords(entries: Set(text.split(whereSeparator: \.isNewline).map { $0.lowercased() }))

@@ -1,18 +1,14 @@
 import ImageSwissProtos
 import RPC
+import ServiceRuntime
 
-/// Billing's errors, each with a stable reason the edge returns as its JSON error code.
-enum BillingFailure {
-    static func error(_ code: RPCStatusCode, _ reason: String, _ message: String, field: String? = nil) -> RPCError {
-        .reasoned(code, domain: "billing", reason: reason, message, field: field)
-    }
+/// Billing's errors (ServiceRuntime's ServiceFailure, domain "billing"), each with a stable reason the
+/// edge returns as its JSON error code.
+let failure = ServiceFailure(domain: "billing")
 
-    static func invalid(_ field: String, _ message: String) -> RPCError {
-        error(.invalidArgument, "invalid_\(field)", message, field: field)
+extension ServiceFailure {
+    func insufficientCredits(needed: Int64, available: Int64) -> RPCError {
+        self.error(
+            .failedPrecondition, "insufficient_credits", "this needs \(needed) credits; \(available) are available")
     }
-    static func notFound(_ what: String) -> RPCError { error(.notFound, "not_found", "\(what) not found") }
-    static func insufficientCredits(needed: Int64, available: Int64) -> RPCError {
-        error(.failedPrecondition, "insufficient_credits", "this needs \(needed) credits; \(available) are available")
-    }
-    static let adminOnly = error(.permissionDenied, "admin_only", "this call is for administrators")
 }

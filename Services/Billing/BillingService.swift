@@ -25,20 +25,14 @@ struct BillingService: Sendable {
     /// Amounts are whole credits, positive, and at most BILLING_MAX_AMOUNT per call.
     func checkAmount(_ amount: Int64, field: String = "amount") throws {
         guard amount > 0 else {
-            throw BillingFailure.invalid(field, "\(field) must be a positive whole number of credits")
+            throw failure.invalid(field, "\(field) must be a positive whole number of credits")
         }
         guard amount <= self.configuration.maxAmount else {
-            throw BillingFailure.invalid(field, "\(field) is at most \(self.configuration.maxAmount)")
+            throw failure.invalid(field, "\(field) is at most \(self.configuration.maxAmount)")
         }
     }
 
     func requireAdmin(_ caller: RPCCaller) throws {
-        guard caller.role == "admin" else { throw BillingFailure.adminOnly }
+        guard caller.role == "admin" else { throw failure.adminOnly }
     }
-}
-
-/// Ids in requests are UUIDs; anything else names nothing.
-func parseID(_ text: String, _ what: String) throws -> UUID {
-    guard let id = UUID(uuidString: text) else { throw BillingFailure.notFound(what) }
-    return id
 }

@@ -56,9 +56,9 @@ extension BillingService {
                         "Release", request.holdID, request.idempotencyKey, 0, try IdempotentCalls.requestBytes(request)
                     )
                 case nil:
-                    throw BillingFailure.invalid("settlement", "each item is a capture or a release")
+                    throw failure.invalid("settlement", "each item is a capture or a release")
                 }
-                let id = try parseID(hold, "hold")  // checked in the single calls' order
+                let id = try failure.parseID(hold, "hold")  // checked in the single calls' order
                 parsed = (method, try IdempotentCalls.check(key, domain: "billing"), id, capture)
                 // A Capture and a Release may carry the same key: they are different calls.
                 return ("\(method)|\(key)", bytes)
@@ -112,7 +112,7 @@ extension BillingService {
     /// At most BILLING_MAX_BATCH items: a batch is one transaction holding the account's lock.
     private func checkBatchSize(_ count: Int) throws {
         guard count <= self.configuration.maxBatch else {
-            throw BillingFailure.error(
+            throw failure.error(
                 .invalidArgument, "batch_too_large", "at most \(self.configuration.maxBatch) items per call",
                 field: "items")
         }

@@ -44,7 +44,7 @@ extension BillingService {
     /// What a hold says it pays for is shown in histories: bounded.
     static func checkLabels(reference: String, operation: String) throws {
         guard reference.utf8.count <= 200, operation.utf8.count <= 100 else {
-            throw BillingFailure.invalid("reference", "reference or operation too long")
+            throw failure.invalid("reference", "reference or operation too long")
         }
     }
 
@@ -65,7 +65,7 @@ extension BillingService {
         _ caller: RPCCaller, method: String, key: String, request: some SwiftProtobuf.Message, hold: String,
         capture: Int64
     ) async throws -> BillingHold {
-        let id = try parseID(hold, "hold")
+        let id = try failure.parseID(hold, "hold")
         let key = try IdempotentCalls.check(key, domain: "billing")
         let rows = try await self.settleRows(
             self.database, account: caller.id, methods: [method], keys: [key],
@@ -77,9 +77,9 @@ extension BillingService {
         guard
             let row = try await self.database.query(
                 "SELECT \(Self.holdColumns) FROM holds WHERE id = $1 AND account_id = $2",
-                [try parseID(holdID, "hold"), caller.id]
+                [try failure.parseID(holdID, "hold"), caller.id]
             ).first
-        else { throw BillingFailure.notFound("hold") }
+        else { throw failure.notFound("hold") }
         return try Self.hold(row)
     }
 
@@ -97,24 +97,24 @@ extension BillingService {
         let detail = parts.dropFirst()
         switch parts.first {
         case "daily_cap_reached":
-            return BillingFailure.error(
+            return failure.error(
                 .resourceExhausted, "daily_cap_reached",
                 "your tier spends at most \(detail.first ?? "?") credits a day (\(detail.dropFirst().first ?? "?") so far)"
             )
         case "insufficient_credits":
-            return BillingFailure.error(
+            return failure.error(
                 .failedPrecondition, "insufficient_credits", "not enough credits; \(detail.first ?? "0") are available")
         case "not_found":
-            return BillingFailure.notFound("hold")
+            return failure.notFound("hold")
         case "idempotency_key_reused":
-            return BillingFailure.error(
+            return failure.error(
                 .failedPrecondition, "idempotency_key_reused", "this idempotency key was used for a different request",
                 field: "idempotency_key")
         case "hold_resolved":
-            return BillingFailure.error(
+            return failure.error(
                 .failedPrecondition, "hold_resolved", "this hold is already \(detail.first ?? "resolved")")
         case "capture_exceeds_hold":
-            return BillingFailure.error(
+            return failure.error(
                 .invalidArgument, "capture_exceeds_hold", "a capture is at most the held \(detail.first ?? "") credits",
                 field: "amount")
         default:

@@ -39,10 +39,10 @@ extension BillingService {
     func quote(_ request: BillingQuoteRequest) async throws -> BillingPriceQuote {
         let lane = request.lane.isEmpty ? "batch" : request.lane
         guard lane == "batch" || lane == "fast" else {
-            throw BillingFailure.invalid("lane", "lane must be batch or fast")
+            throw failure.invalid("lane", "lane must be batch or fast")
         }
         guard !request.items.isEmpty, request.items.count <= Self.maxQuoteItems else {
-            throw BillingFailure.invalid("items", "a quote has 1 to \(Self.maxQuoteItems) items")
+            throw failure.invalid("items", "a quote has 1 to \(Self.maxQuoteItems) items")
         }
         let list = try await self.priceList()
         let prices = Dictionary(uniqueKeysWithValues: list.prices.map { ($0.operation, $0) })
@@ -51,17 +51,17 @@ extension BillingService {
         quote.lane = lane
         for item in request.items {
             guard item.count >= 1, item.count <= Self.maxQuoteCount else {
-                throw BillingFailure.invalid("count", "count is 1 to \(Self.maxQuoteCount)")
+                throw failure.invalid("count", "count is 1 to \(Self.maxQuoteCount)")
             }
             let operations = Array(Set(item.operations)).sorted()
-            guard !operations.isEmpty else { throw BillingFailure.invalid("operations", "name at least one operation") }
+            guard !operations.isEmpty else { throw failure.invalid("operations", "name at least one operation") }
             // A combination with its own price is priced as one; otherwise each operation adds up.
             let combined = operations.joined(separator: "+")
             let parts: [BillingPriceEntry] =
                 try prices[combined].map { [$0] }
                 ?? operations.map { name in
                     guard let price = prices[name] else {
-                        throw BillingFailure.invalid("operations", "no price for '\(name)'")
+                        throw failure.invalid("operations", "no price for '\(name)'")
                     }
                     return price
                 }
@@ -87,24 +87,24 @@ extension BillingService {
     func setPriceList(_ caller: RPCCaller, _ request: BillingSetPriceListRequest) async throws -> BillingPriceList {
         try self.requireAdmin(caller)
         guard !request.prices.isEmpty else {
-            throw BillingFailure.invalid("prices", "a price list names at least one operation")
+            throw failure.invalid("prices", "a price list names at least one operation")
         }
         let percent = request.fastLanePercent == 0 ? 150 : Int(request.fastLanePercent)
-        guard (100...1000).contains(percent) else { throw BillingFailure.invalid("fast_lane_percent", "100 to 1000") }
+        guard (100...1000).contains(percent) else { throw failure.invalid("fast_lane_percent", "100 to 1000") }
         for price in request.prices {
             guard price.operation.range(of: "^[a-z_]+(\\+[a-z_]+)*$", options: .regularExpression) != nil,
                 price.operation.count <= 100
             else {
-                throw BillingFailure.invalid("operation", "operation names are lowercase words joined by '+'")
+                throw failure.invalid("operation", "operation names are lowercase words joined by '+'")
             }
             guard price.credits >= 0, price.credits <= self.configuration.maxAmount, price.perMegapixel >= 0,
                 price.perMegapixel <= 10_000
             else {
-                throw BillingFailure.invalid("credits", "prices are 0 to \(self.configuration.maxAmount) credits")
+                throw failure.invalid("credits", "prices are 0 to \(self.configuration.maxAmount) credits")
             }
         }
         guard Set(request.prices.map(\.operation)).count == request.prices.count else {
-            throw BillingFailure.invalid("prices", "an operation is listed twice")
+            throw failure.invalid("prices", "an operation is listed twice")
         }
         let version: Int = try await self.idempotency.run(
             caller: caller.id, method: "SetPriceList", key: request.idempotencyKey, request: request

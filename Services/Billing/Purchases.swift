@@ -57,11 +57,11 @@ extension BillingService {
                         checkoutID: idText, name: name, amountCents: cents, currency: currency, successURL: success,
                         cancelURL: cancel
                     )
-                } catch let failure as StripeClient.Failure {
-                    self.logger.error("stripe checkout failed", metadata: ["error": "\(failure)"])
-                    throw BillingFailure.error(
-                        failure.isTransient ? .unavailable : .failedPrecondition, "payment_provider_failed",
-                        "the payment provider refused the checkout (\(failure.type)); nothing was charged")
+                } catch let refusal as StripeClient.Failure {
+                    self.logger.error("stripe checkout failed", metadata: ["error": "\(refusal)"])
+                    throw failure.error(
+                        refusal.isTransient ? .unavailable : .failedPrecondition, "payment_provider_failed",
+                        "the payment provider refused the checkout (\(refusal.type)); nothing was charged")
                 }
                 try await session.execute(
                     "UPDATE checkouts SET provider_session_id = $2 WHERE id = $1", [id, stripeSession.id])
@@ -79,13 +79,13 @@ extension BillingService {
     ) {
         if !request.packID.isEmpty {
             guard request.amountCents == 0 else {
-                throw BillingFailure.invalid("amount_cents", "name a pack or an amount, not both")
+                throw failure.invalid("amount_cents", "name a pack or an amount, not both")
             }
             guard
                 let row = try await self.database.query(
                     "SELECT name, price_cents, credits, currency FROM packs WHERE id = $1 AND active", [request.packID]
                 ).first
-            else { throw BillingFailure.invalid("pack_id", "no such pack") }
+            else { throw failure.invalid("pack_id", "no such pack") }
             let credits: Int64 = try row.decode("credits")
             return (
                 "ImageSwiss \(try row.decode("name", as: String.self)) — \(credits) credits",
@@ -96,7 +96,7 @@ extension BillingService {
             request.amountCents <= self.configuration.maxCustomCents,
             request.amountCents % 100 == 0
         else {
-            throw BillingFailure.invalid(
+            throw failure.invalid(
                 "amount_cents",
                 "a custom amount is whole dollars, \(self.configuration.minCustomCents / 100) to \(self.configuration.maxCustomCents / 100)"
             )
@@ -108,7 +108,7 @@ extension BillingService {
         } catch {
             // Start-up refuses such a rate; a pack made cheaper since then must not open the leak either.
             self.logger.error("custom amount refused by the price rule", metadata: ["violation": "\(error)"])
-            throw BillingFailure.error(
+            throw failure.error(
                 .failedPrecondition, "price_rule", "custom amounts are not on sale now: \(error)")
         }
         return ("ImageSwiss — \(item.credits) credits", item.cents, item.credits, self.configuration.currency)
@@ -126,22 +126,22 @@ extension BillingService {
     }
 
     func getCheckout(_ caller: RPCCaller, _ id: String) async throws -> BillingCheckout {
-        try await self.checkout(self.database, try parseID(id, "checkout"), owner: caller.id)
+        try await self.checkout(self.database, try failure.parseID(id, "checkout"), owner: caller.id)
     }
 
     /// The local provider's payment: completes the caller's own local checkout.
     func completeLocal(_ caller: RPCCaller, _ id: String) async throws -> BillingCheckout {
-        let checkoutID = try parseID(id, "checkout")
+        let checkoutID = try failure.parseID(id, "checkout")
         return try await self.database.transaction { session in
             guard
                 let row = try await session.query(
                     "SELECT provider FROM checkouts WHERE id = $1 AND account_id = $2", [checkoutID, caller.id]
                 ).first
             else {
-                throw BillingFailure.notFound("checkout")
+                throw failure.notFound("checkout")
             }
             guard try row.decode("provider", as: String.self) == "local" else {
-                throw BillingFailure.error(
+                throw failure.error(
                     .failedPrecondition, "not_local", "this checkout is paid with its provider, not here")
             }
             try await self.complete(session, checkoutID)
@@ -152,7 +152,7 @@ extension BillingService {
     /// Applies a Stripe event once: the event id is recorded in the same transaction as its effect.
     func handleStripeWebhook(_ request: BillingStripeWebhookRequest) async throws -> BillingStripeWebhookResponse {
         guard let stripe = self.stripe else {
-            throw BillingFailure.error(.failedPrecondition, "stripe_not_configured", "Stripe is not configured")
+            throw failure.error(.failedPrecondition, "stripe_not_configured", "Stripe is not configured")
         }
         let payload = Array(request.payload)
         do {
@@ -164,12 +164,12 @@ extension BillingService {
                 case .mismatch: "the signature does not match"
                 case .outsideTolerance: "the event is outside the tolerance window"
                 }
-            throw BillingFailure.error(.invalidArgument, "invalid_signature", message)
+            throw failure.error(.invalidArgument, "invalid_signature", message)
         }
         guard let event = (try? JSONSerialization.jsonObject(with: Data(payload))) as? [String: Any],
             let eventID = event["id"] as? String, let type = event["type"] as? String
         else {
-            throw BillingFailure.error(.invalidArgument, "malformed_event", "the event is not the JSON Stripe sends")
+            throw failure.error(.invalidArgument, "malformed_event", "the event is not the JSON Stripe sends")
         }
         let object = (event["data"] as? [String: Any])?["object"] as? [String: Any] ?? [:]
         var response = BillingStripeWebhookResponse()
@@ -239,7 +239,7 @@ extension BillingService {
                 FROM checkouts c LEFT JOIN receipts r ON r.checkout_id = c.id WHERE c.id = $1 AND c.account_id = $2
                 """, [id, owner]
             ).first
-        else { throw BillingFailure.notFound("checkout") }
+        else { throw failure.notFound("checkout") }
         var checkout = BillingCheckout()
         checkout.checkoutID = id.uuidString.lowercased()
         checkout.provider = try row.decode("provider")
@@ -260,7 +260,7 @@ extension BillingService {
         var condition = ""
         if !request.page.pageToken.isEmpty {
             guard let number = Int64(request.page.pageToken) else {
-                throw BillingFailure.invalid("page_token", "not a page token this service gave")
+                throw failure.invalid("page_token", "not a page token this service gave")
             }
             parameters.append(number)
             condition = "AND number < $2"

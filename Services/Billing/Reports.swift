@@ -42,7 +42,7 @@ extension BillingService {
 
     func history(_ caller: RPCCaller, _ request: BillingHistoryRequest) async throws -> BillingHistoryResponse {
         let size = request.page.pageSize == 0 ? 50 : Int(request.page.pageSize)
-        guard size <= 200 else { throw BillingFailure.invalid("page_size", "at most 200") }
+        guard size <= 200 else { throw failure.invalid("page_size", "at most 200") }
         var conditions = ["account_id = $1"]
         var parameters = PostgresParameters([caller.id])
         if !request.kind.isEmpty { conditions.append("kind = \(parameters.bind(request.kind))") }
@@ -56,7 +56,7 @@ extension BillingService {
         }
         if !request.page.pageToken.isEmpty {
             guard let id = Int64(request.page.pageToken) else {
-                throw BillingFailure.invalid("page_token", "not a page token this service gave")
+                throw failure.invalid("page_token", "not a page token this service gave")
             }
             conditions.append("id < \(parameters.bind(id))")
         }
@@ -86,13 +86,13 @@ extension BillingService {
         try self.requireAdmin(caller)
         try self.checkAmount(request.amount)
         guard request.source == "promotional" || request.source == "refund" else {
-            throw BillingFailure.invalid("source", "source is promotional or refund")
+            throw failure.invalid("source", "source is promotional or refund")
         }
         return try await self.idempotency.run(
             caller: caller.id, method: "Grant", key: request.idempotencyKey, request: request
         ) { session in
             guard try await self.ledger.exists(session, request.accountID.lowercased()) else {
-                throw BillingFailure.notFound("account")
+                throw failure.notFound("account")
             }
             let account = request.accountID.lowercased()
             try await self.ledger.lockAccount(session, account)
@@ -168,7 +168,7 @@ extension BillingService {
 
     /// Low-balance events after an id, for notifications (internal services and admins).
     func events(_ caller: RPCCaller, _ request: BillingListEventsRequest) async throws -> BillingListEventsResponse {
-        guard caller.role == "admin" || caller.role == "service" else { throw BillingFailure.adminOnly }
+        guard caller.role == "admin" || caller.role == "service" else { throw failure.adminOnly }
         let limit = request.limit == 0 ? 100 : min(Int(request.limit), 1000)
         var response = BillingListEventsResponse()
         response.events = try await self.database.query(

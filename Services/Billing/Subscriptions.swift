@@ -72,7 +72,7 @@ extension BillingService {
                     "SELECT rank, price_cents, monthly_credits, name FROM tiers WHERE id = $1", [request.tierID]
                 ).first
             else {
-                throw BillingFailure.invalid("tier_id", "no such tier")
+                throw failure.invalid("tier_id", "no such tier")
             }
             let current = try await session.query(
                 "SELECT t.id, t.rank FROM subscriptions s JOIN tiers t ON t.id = s.tier WHERE s.account_id = $1 FOR UPDATE",
@@ -89,7 +89,7 @@ extension BillingService {
                     "UPDATE subscriptions SET next_tier = $2 WHERE account_id = $1", [caller.id, request.tierID])
             } else {
                 guard self.configuration.provider == .local else {
-                    throw BillingFailure.error(
+                    throw failure.error(
                         .failedPrecondition, "provider_unsupported",
                         "paid subscriptions are sold through the local provider only in this version")
                 }

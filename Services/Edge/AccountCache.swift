@@ -11,13 +11,9 @@ final class AccountCache: Sendable {
     private let cache: ExpiringCache<ByteBuffer>
     private let lifetime: Duration
 
-    init(lifetime: Duration = AccountCache.configuredLifetime, capacity: Int = 100_000) {
+    init(lifetime: Duration, capacity: Int = 100_000) {
         self.cache = ExpiringCache(capacity: capacity)
         self.lifetime = lifetime
-    }
-
-    static var configuredLifetime: Duration {
-        .milliseconds(ProcessInfo.processInfo.environment["EDGE_ACCOUNT_CACHE_MS"].flatMap(Int.init) ?? 2_000)
     }
 
     func body(_ userID: String) -> ByteBuffer? { self.cache.value(for: userID) }

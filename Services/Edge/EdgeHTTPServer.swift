@@ -17,6 +17,8 @@ public enum EdgeHTTPServer {
 
     /// Every route and middleware, over the context's upstream clients (in-process ones in EdgeTests).
     public static func router(_ context: ServiceContext) throws -> Router<EdgeRequestContext> {
+        let settings = try EdgeSettings(context.configuration)
+        EdgeSettings.current.withLock { $0 = settings }
         let upstreams = try Upstreams(context)
         let auth = upstreams.client(for: "auth")
         let configuration = context.configuration
@@ -50,7 +52,10 @@ public enum EdgeHTTPServer {
                 body: .init(byteBuffer: ByteBuffer(bytes: try WebApp.openAPI(configuration))))
         }
         AuthRoutes(auth: auth).add(to: router)
-        AccountRoutes(auth: auth, storage: upstreams.client(for: "storage"), cache: AccountCache()).add(to: router)
+        AccountRoutes(
+            auth: auth, storage: upstreams.client(for: "storage"),
+            cache: AccountCache(lifetime: settings.accountCacheLifetime)
+        ).add(to: router)
         AdminRoutes(auth: auth).add(to: router)
         OAuthRoutes(auth: auth).add(to: router)
         let storage = upstreams.client(for: "storage")

@@ -14,9 +14,8 @@ public struct EdgeRequestContext: RequestContext {
         self.peerAddress = source.channel.remoteAddress?.ipAddress ?? ""
     }
 
-    /// JSON bodies larger than this are refused with 413 before they are read whole
-    /// (EDGE_MAX_JSON_BODY_BYTES, default 1 MiB). Uploads have their own limit.
-    public var maxUploadSize: Int { EdgeLimits.maxJSONBodyBytes }
+    /// JSON bodies larger than this are refused with 413 before they are read whole (EdgeSettings).
+    public var maxUploadSize: Int { EdgeSettings.current.withLock(\.maxJSONBodyBytes) }
 
     /// The verified caller, or 401.
     func requireCaller() throws -> VerifiedCaller {
@@ -25,10 +24,4 @@ public struct EdgeRequestContext: RequestContext {
         }
         return caller
     }
-}
-
-/// Limits read once from the environment at start.
-enum EdgeLimits {
-    static let maxJSONBodyBytes: Int =
-        ProcessInfo.processInfo.environment["EDGE_MAX_JSON_BODY_BYTES"].flatMap(Int.init) ?? 1 << 20
 }

@@ -15,8 +15,7 @@ enum SessionCookies {
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
     /// The refresh cookie goes only to the auth routes that use it.
     static let refreshPath = "/api/v1/auth"
-    static let secure =
-        ProcessInfo.processInfo.environment["EDGE_COOKIE_SECURE"].map { $0 != "false" && $0 != "0" } ?? true
+    static var secure: Bool { EdgeSettings.current.withLock(\.secureCookies) }
 
     static func set(_ tokens: AuthTokenPair, on response: inout Response) {
         let now = Date().timeIntervalSince1970

@@ -1,18 +1,10 @@
 import ImageSwissProtos
 import RPC
+import ServiceRuntime
 
-/// Jobs' errors, each with a stable reason the edge returns as its JSON error code.
-enum JobsFailure {
-    static func error(_ code: RPCStatusCode, _ reason: String, _ message: String, field: String? = nil) -> RPCError {
-        .reasoned(code, domain: "jobs", reason: reason, message, field: field)
-    }
-
-    static func invalid(_ field: String, _ message: String) -> RPCError {
-        error(.invalidArgument, "invalid_\(field)", message, field: field)
-    }
-    static func notFound(_ what: String) -> RPCError { error(.notFound, "not_found", "\(what) not found") }
-    static let adminOnly = error(.permissionDenied, "admin_only", "this call is for administrators")
-}
+/// Jobs' errors (ServiceRuntime's ServiceFailure, domain "jobs"), each with a stable reason the edge
+/// returns as its JSON error code.
+let failure = ServiceFailure(domain: "jobs")
 
 /// Why a run of a job did not succeed, and whether another attempt may.
 struct JobRunError: Error, CustomStringConvertible {

@@ -83,7 +83,7 @@ struct JobsHandlers: Sendable {
         _ jobs: JobsService, _ notifications: JobNotifications, _ caller: RPCCaller, _ id: String,
         send: (JobsJobEvent) async throws -> Void
     ) async throws {
-        let jobID = try JobsService.parseID(id, "job")
+        let jobID = try failure.parseID(id, "job")
         let key = jobID.lowercasedText
         // Subscribe before the first read, so a change between the two is not missed.
         let (changes, token) = notifications.watch(key)

@@ -55,7 +55,7 @@ struct JobsService: Sendable {
             ).first
         else { return nil }
         guard try row.decodeIfPresent("request", as: [UInt8].self) == request else {
-            throw JobsFailure.error(
+            throw failure.error(
                 .failedPrecondition, "idempotency_key_reused", "this idempotency key was used for a different request",
                 field: "idempotency_key")
         }
@@ -68,16 +68,16 @@ struct JobsService: Sendable {
                 "SELECT \(JobRecord.columns) FROM \(JobRecord.source) WHERE j.id = $1 AND ($2::text IS NULL OR j.owner_id = $2)",
                 [id, owner]
             ).first
-        else { throw JobsFailure.notFound("job") }
+        else { throw failure.notFound("job") }
         return try JobRecord.job(row, showWorker: owner == nil)
     }
 
     func getJob(_ caller: RPCCaller, _ id: String) async throws -> JobsJob {
-        try await self.job(try Self.parseID(id, "job"), owner: Self.scope(caller))
+        try await self.job(try failure.parseID(id, "job"), owner: Self.scope(caller))
     }
 
     func cancelJob(_ caller: RPCCaller, _ id: String) async throws -> JobsJob {
-        let jobID = try Self.parseID(id, "job")
+        let jobID = try failure.parseID(id, "job")
         let owner = Self.scope(caller)
         let unsettled = try await self.queue.cancel(jobID, owner: owner)
         await self.settlement.settle(unsettled)
@@ -86,16 +86,16 @@ struct JobsService: Sendable {
 
     /// Admin: a failed, canceled or expired job runs again, with a fresh hold for its quote.
     func retryJob(_ caller: RPCCaller, _ id: String) async throws -> JobsJob {
-        guard caller.role == "admin" else { throw JobsFailure.adminOnly }
-        let jobID = try Self.parseID(id, "job")
+        guard caller.role == "admin" else { throw failure.adminOnly }
+        let jobID = try failure.parseID(id, "job")
         let job = try await self.job(jobID, owner: nil)
         guard ["failed", "canceled", "expired"].contains(job.status) else {
-            throw JobsFailure.error(
+            throw failure.error(
                 .failedPrecondition, "job_not_retryable",
                 "only failed, canceled or expired jobs are retried (this one is \(job.status))")
         }
         guard job.credits != "capture_pending" && job.credits != "release_pending" else {
-            throw JobsFailure.error(
+            throw failure.error(
                 .unavailable, "settling", "this job's credits are still being settled; try again shortly")
         }
         var holdID: String?
@@ -126,7 +126,7 @@ struct JobsService: Sendable {
             """, [jobID, holdID, self.configuration.defaultDeadline.components.seconds])
         if changed == 0, let holdID {
             await self.submissions.release([jobID: holdID], owner: job.ownerID)
-            throw JobsFailure.error(.aborted, "job_changed", "the job changed meanwhile; look again")
+            throw failure.error(.aborted, "job_changed", "the job changed meanwhile; look again")
         }
         self.queue.notifications.changed([jobID])
         self.queue.notifications.queued()
@@ -136,7 +136,7 @@ struct JobsService: Sendable {
     func listJobs(_ caller: RPCCaller, _ request: JobsListJobsRequest) async throws -> JobsListJobsResponse {
         let pageSize = request.page.pageSize == 0 ? 50 : Int(request.page.pageSize)
         guard pageSize <= Self.maxPageSize else {
-            throw JobsFailure.invalid("page_size", "at most \(Self.maxPageSize)")
+            throw failure.invalid("page_size", "at most \(Self.maxPageSize)")
         }
         var conditions: [String] = []
         var parameters = PostgresParameters()
@@ -153,16 +153,16 @@ struct JobsService: Sendable {
         if !request.tool.isEmpty { conditions.append("j.tool = \(parameters.bind(request.tool))") }
         if !request.batchID.isEmpty {
             // Another user's batch is not found, as on every route that takes an id, not an empty list.
-            let batchID = try Self.parseID(request.batchID, "batch")
+            let batchID = try failure.parseID(request.batchID, "batch")
             let owner: String? = caller.role == "admin" && !request.ownerID.isEmpty ? nil : caller.id
             guard try await !self.database.query(Self.batchOwnedStatement, [batchID, owner]).isEmpty else {
-                throw JobsFailure.notFound("batch")
+                throw failure.notFound("batch")
             }
             conditions.append("j.batch_id = \(parameters.bind(batchID))")
         }
         if !request.page.pageToken.isEmpty {
             guard let after = CreatedKeyset(token: request.page.pageToken) else {
-                throw JobsFailure.invalid("page_token", "not a page token this service gave")
+                throw failure.invalid("page_token", "not a page token this service gave")
             }
             conditions.append(after.rowsAfter(created: "j.created_at", id: "j.id", &parameters))
         }
@@ -180,7 +180,7 @@ struct JobsService: Sendable {
     }
 
     func queueDepth(_ caller: RPCCaller) async throws -> JobsQueueDepthResponse {
-        guard caller.role == "admin" else { throw JobsFailure.adminOnly }
+        guard caller.role == "admin" else { throw failure.adminOnly }
         // From the queue table (live jobs only), joined to the jobs' records for lane and age.
         let rows = try await self.database.query(
             """
@@ -253,7 +253,7 @@ struct JobsService: Sendable {
             ).first
         else { return nil }
         guard try row.decode("request", as: [UInt8].self) == request else {
-            throw JobsFailure.error(
+            throw failure.error(
                 .failedPrecondition, "idempotency_key_reused", "this idempotency key was used for a different request",
                 field: "idempotency_key")
         }
@@ -261,11 +261,11 @@ struct JobsService: Sendable {
     }
 
     func getBatch(_ caller: RPCCaller, _ id: String) async throws -> JobsBatch {
-        try await self.batch(try Self.parseID(id, "batch"), owner: Self.scope(caller))
+        try await self.batch(try failure.parseID(id, "batch"), owner: Self.scope(caller))
     }
 
     func cancelBatch(_ caller: RPCCaller, _ id: String) async throws -> JobsBatch {
-        let batchID = try Self.parseID(id, "batch")
+        let batchID = try failure.parseID(id, "batch")
         let owner = Self.scope(caller)
         _ = try await self.batch(batchID, owner: owner)
         // A running job's row says queued too (Jobs migration 9): these are every live job of the batch.
@@ -279,12 +279,12 @@ struct JobsService: Sendable {
 
     func listBatches(_ caller: RPCCaller, _ request: JobsListBatchesRequest) async throws -> JobsListBatchesResponse {
         let pageSize = request.page.pageSize == 0 ? 20 : Int(request.page.pageSize)
-        guard pageSize <= 100 else { throw JobsFailure.invalid("page_size", "at most 100") }
+        guard pageSize <= 100 else { throw failure.invalid("page_size", "at most 100") }
         var parameters = PostgresParameters([caller.id])
         var condition = ""
         if !request.page.pageToken.isEmpty {
             guard let after = CreatedKeyset(token: request.page.pageToken) else {
-                throw JobsFailure.invalid("page_token", "not a page token this service gave")
+                throw failure.invalid("page_token", "not a page token this service gave")
             }
             condition = "AND " + after.rowsAfter(&parameters)
         }
@@ -325,7 +325,7 @@ struct JobsService: Sendable {
     /// order — from one pass over its jobs.
     func batch(_ id: UUID, owner: String?) async throws -> JobsBatch {
         guard let row = try await self.database.query(Self.batchStatement, [id, owner]).first else {
-            throw JobsFailure.notFound("batch")
+            throw failure.notFound("batch")
         }
         var batch = JobsBatch()
         batch.batchID = id.lowercasedText
@@ -365,10 +365,4 @@ struct JobsService: Sendable {
 
     /// Admins reach every job; users their own.
     static func scope(_ caller: RPCCaller) -> String? { caller.role == "admin" ? nil : caller.id }
-
-    /// A malformed id cannot name anything: not found, like another user's.
-    static func parseID(_ text: String, _ what: String) throws -> UUID {
-        guard let id = UUID(text: text) else { throw JobsFailure.notFound(what) }
-        return id
-    }
 }

@@ -53,29 +53,29 @@ struct Submissions: Sendable {
     ) async throws -> Plan {
         let tool = try Tool(steps, maxSteps: self.configuration.maxSteps, providers: self.providers)
         let lane = requested.isEmpty ? "batch" : requested
-        guard lane == "batch" || lane == "fast" else { throw JobsFailure.invalid("lane", "lane is fast or batch") }
+        guard lane == "batch" || lane == "fast" else { throw failure.invalid("lane", "lane is fast or batch") }
         guard inputs.count <= self.configuration.maxBatchInputs else {
-            throw JobsFailure.error(
+            throw failure.error(
                 .invalidArgument, "batch_too_large",
                 "a batch takes at most \(self.configuration.maxBatchInputs) inputs", field: "input_blob_ids")
         }
         guard Set(inputs).count == inputs.count else {
-            throw JobsFailure.invalid("input_blob_ids", "an input is named twice")
+            throw failure.invalid("input_blob_ids", "an input is named twice")
         }
         var groups: [[String]]
         if tool.deduplicate {
             guard inputs.count >= 2 else {
-                throw JobsFailure.invalid("input_blob_ids", "deduplicate compares at least 2 pictures")
+                throw failure.invalid("input_blob_ids", "deduplicate compares at least 2 pictures")
             }
             groups = [inputs]
         } else if inputs.isEmpty {
             guard tool.acceptsNoInput else {
-                throw JobsFailure.invalid("input_blob_ids", "name the pictures to work on")
+                throw failure.invalid("input_blob_ids", "name the pictures to work on")
             }
             groups = [[]]
         } else {
             guard !single || inputs.count == 1 else {
-                throw JobsFailure.invalid("input_blob_ids", "a job takes one picture; submit a batch for several")
+                throw failure.invalid("input_blob_ids", "a job takes one picture; submit a batch for several")
             }
             groups = inputs.map { [$0] }
         }
@@ -127,11 +127,11 @@ struct Submissions: Sendable {
         var blobs: [String: StorageBlob] = [:]
         for id in ids {
             guard let blob = found[id.lowercased()] else {
-                throw JobsFailure.error(
+                throw failure.error(
                     .notFound, "input_not_found", "input \(id.prefix(64)) not found", field: "input_blob_ids")
             }
             guard blob.contentType.hasPrefix("image/") else {
-                throw JobsFailure.error(
+                throw failure.error(
                     .invalidArgument, "input_not_image", "\(id.prefix(64)) is \(blob.contentType), not a picture",
                     field: "input_blob_ids")
             }
@@ -166,7 +166,7 @@ struct Submissions: Sendable {
                     } else if outcome.hold.state != "open" {
                         refusal =
                             refusal
-                            ?? JobsFailure.error(
+                            ?? failure.error(
                                 .aborted, "submission_abandoned",
                                 "this submission was abandoned earlier; submit again with a new idempotency key")
                     } else {

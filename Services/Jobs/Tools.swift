@@ -1,5 +1,6 @@
 import ImageSwissProtos
 import Operations
+import ServiceRuntime
 
 /// A validated checklist: what a worker runs for each job.
 struct Tool: Sendable {
@@ -23,8 +24,8 @@ struct Tool: Sendable {
     let capsResolution: Bool
 
     init(_ steps: [JobsStep], maxSteps: Int, providers: ProviderRouter) throws {
-        guard !steps.isEmpty else { throw JobsFailure.invalid("steps", "tick at least one operation") }
-        guard steps.count <= maxSteps else { throw JobsFailure.invalid("steps", "a job has at most \(maxSteps) steps") }
+        guard !steps.isEmpty else { throw failure.invalid("steps", "tick at least one operation") }
+        guard steps.count <= maxSteps else { throw failure.invalid("steps", "a job has at most \(maxSteps) steps") }
         var billing: [String] = []
         var ai: String?
         var aiParameters: [String: String] = [:]
@@ -37,17 +38,17 @@ struct Tool: Sendable {
             guard step.parameters.count <= 20,
                 step.parameters.allSatisfy({ $0.key.utf8.count <= 64 && $0.value.utf8.count <= 2000 })
             else {
-                throw JobsFailure.invalid("steps", "\(step.operation): at most 20 parameters of 2000 bytes")
+                throw failure.invalid("steps", "\(step.operation): at most 20 parameters of 2000 bytes")
             }
             guard let spec = OperationCatalog.named(step.operation) else {
-                throw JobsFailure.error(
+                throw failure.error(
                     .invalidArgument, "unknown_tool", "unknown operation '\(step.operation.prefix(64))'", field: "steps"
                 )
             }
             do {
                 try spec.check(step.parameters)
             } catch {
-                throw JobsFailure.error(
+                throw failure.error(
                     .invalidArgument, "invalid_parameter", "\(spec.name): \(error)",
                     field: "steps[\(index)].\(error.field)")
             }
@@ -67,9 +68,9 @@ struct Tool: Sendable {
             case .noop:
                 pause += Int(step.parameters["duration_ms"] ?? "0") ?? 0
             case .ai:
-                guard ai == nil else { throw JobsFailure.invalid("steps", "a job runs at most one AI operation") }
+                guard ai == nil else { throw failure.invalid("steps", "a job runs at most one AI operation") }
                 guard providers.provider(for: spec.name) != nil else {
-                    throw JobsFailure.error(
+                    throw failure.error(
                         .failedPrecondition, "provider_not_configured",
                         "'\(spec.name)' needs an AI provider and none is configured for it here")
                 }
@@ -78,7 +79,7 @@ struct Tool: Sendable {
             }
         }
         if ocr != nil || deduplicate, billing.filter({ $0 != "noop" }).count > 1 {
-            throw JobsFailure.invalid("steps", "ocr and deduplicate run on their own, not with other operations")
+            throw failure.invalid("steps", "ocr and deduplicate run on their own, not with other operations")
         }
         let priced = Array(Set(billing.filter { $0 != "noop" || billing.allSatisfy { $0 == "noop" } })).sorted()
         self.name = priced.joined(separator: "+")

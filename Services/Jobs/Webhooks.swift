@@ -22,16 +22,16 @@ struct Webhooks: Sendable {
             scheme == "https" || (scheme == "http" && self.configuration.webhookAllowHTTP),
             request.url.utf8.count <= 2000
         else {
-            throw JobsFailure.invalid("url", self.configuration.webhookAllowHTTP ? "an http(s) URL" : "an https URL")
+            throw failure.invalid("url", self.configuration.webhookAllowHTTP ? "an http(s) URL" : "an https URL")
         }
         // Deliveries come from inside the network: an address that names it is refused (outside
         // development, where http:// and loopback receivers are allowed).
         if !self.configuration.webhookAllowHTTP, Self.isInternal(host: url.host ?? "") {
-            throw JobsFailure.invalid("url", "webhooks go to public hosts, not loopback or private addresses")
+            throw failure.invalid("url", "webhooks go to public hosts, not loopback or private addresses")
         }
         let unknown = Set(request.events).subtracting(Self.events)
         guard unknown.isEmpty else {
-            throw JobsFailure.invalid(
+            throw failure.invalid(
                 "events",
                 "unknown event \(unknown.sorted().first!.prefix(64)); known: \(Self.events.sorted().joined(separator: ", "))"
             )
@@ -43,7 +43,7 @@ struct Webhooks: Sendable {
                 "SELECT count(*) AS n FROM webhooks WHERE owner_id = $1", [caller.id]
             ).first!.decode("n")
             guard count < Self.maxPerUser else {
-                throw JobsFailure.error(
+                throw failure.error(
                     .resourceExhausted, "too_many_webhooks", "at most \(Self.maxPerUser) webhooks per account")
             }
             let secret = WebhookSigning.newSecret()
@@ -73,7 +73,7 @@ struct Webhooks: Sendable {
             let row = try await session.query(
                 "SELECT \(Self.webhookColumns) FROM webhooks WHERE id = $1 AND owner_id = $2", [id, owner]
             ).first
-        else { throw JobsFailure.notFound("webhook") }
+        else { throw failure.notFound("webhook") }
         return try Self.webhook(row)
     }
 
@@ -109,11 +109,11 @@ struct Webhooks: Sendable {
                 WHERE id = $1 AND owner_id = $2 RETURNING \(Self.webhookColumns)
                 """,
                 [
-                    try JobsService.parseID(id, "webhook"), caller.id, secret,
+                    try failure.parseID(id, "webhook"), caller.id, secret,
                     self.configuration.webhookSecretOverlap.milliseconds,
                 ]
             ).first
-        else { throw JobsFailure.notFound("webhook") }
+        else { throw failure.notFound("webhook") }
         var webhook = try Self.webhook(row)
         webhook.secret = secret
         return webhook
@@ -121,7 +121,7 @@ struct Webhooks: Sendable {
 
     /// A `webhook.test` event to the endpoint, delivered (and logged) as any other.
     func sendTest(_ caller: RPCCaller, _ id: String) async throws -> JobsDelivery {
-        let webhook = try JobsService.parseID(id, "webhook")
+        let webhook = try failure.parseID(id, "webhook")
         guard
             let row = try await self.database.query(
                 """
@@ -131,14 +131,14 @@ struct Webhooks: Sendable {
                 RETURNING \(Self.deliveryColumns)
                 """, [webhook, caller.id]
             ).first
-        else { throw JobsFailure.notFound("webhook") }
+        else { throw failure.notFound("webhook") }
         return try Self.delivery(row, webhookID: webhook)
     }
 
     /// A past delivery's event queued again as a new delivery: the same payload and `webhook-id`, so a
     /// receiver that already processed it can tell.
     func redeliver(_ caller: RPCCaller, _ request: JobsRedeliverRequest) async throws -> JobsDelivery {
-        let webhook = try JobsService.parseID(request.webhookID, "webhook")
+        let webhook = try failure.parseID(request.webhookID, "webhook")
         guard
             let row = try await self.database.query(
                 """
@@ -148,7 +148,7 @@ struct Webhooks: Sendable {
                 RETURNING \(Self.deliveryColumns)
                 """, [request.deliveryID, webhook, caller.id]
             ).first
-        else { throw JobsFailure.notFound("delivery") }
+        else { throw failure.notFound("delivery") }
         return try Self.delivery(row, webhookID: webhook)
     }
 
@@ -178,21 +178,21 @@ struct Webhooks: Sendable {
         guard
             try await self.database.execute(
                 "DELETE FROM webhooks WHERE id = $1 AND owner_id = $2",
-                [try JobsService.parseID(id, "webhook"), caller.id]) == 1
-        else { throw JobsFailure.notFound("webhook") }
+                [try failure.parseID(id, "webhook"), caller.id]) == 1
+        else { throw failure.notFound("webhook") }
     }
 
     func deliveries(_ caller: RPCCaller, _ request: JobsListDeliveriesRequest) async throws
         -> JobsListDeliveriesResponse
     {
-        let webhook = try JobsService.parseID(request.webhookID, "webhook")
+        let webhook = try failure.parseID(request.webhookID, "webhook")
         _ = try await self.webhook(webhook, owner: caller.id, in: self.database)
         let pageSize = request.page.pageSize == 0 ? 50 : min(Int(request.page.pageSize), 200)
         var parameters = PostgresParameters([webhook])
         var condition = ""
         if !request.page.pageToken.isEmpty {
             guard let before = Int64(request.page.pageToken) else {
-                throw JobsFailure.invalid("page_token", "not a page token this service gave")
+                throw failure.invalid("page_token", "not a page token this service gave")
             }
             condition = "AND id < \(parameters.bind(before))"
         }

@@ -1,6 +1,7 @@
 import Foundation
 import ImageSwissProtos
 import Postgres
+import ServiceRuntime
 
 /// One row of `blobs`, and its wire form.
 struct BlobRecord: Sendable {
@@ -52,10 +53,4 @@ struct BlobRecord: Sendable {
         if let expires = self.expiresMicros { blob.expiresAt = .micros(expires) }
         return blob
     }
-}
-
-/// Ids in requests are UUIDs; anything else cannot name a blob, so it is simply not found.
-func parseID(_ text: String, _ what: String) throws -> UUID {
-    guard let id = UUID(text: text) else { throw StorageFailure.notFound(what) }
-    return id
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Postgres
 import RPC
+import ServiceRuntime
 
 /// Everything Storage's operations share: the metadata database, the object backend, the staging
 /// area and the settings. The operations live in extensions, one file per concern: Uploads,
@@ -35,13 +36,13 @@ struct BlobStore: Sendable {
             return try await body()
         } catch let error as FileError where error.isNoSpace {
             self.logger.error("storage full", metadata: ["error": "\(error)"])
-            throw StorageFailure.storageFull
+            throw failure.storageFull
         } catch let error as FileError {
             self.logger.error("file operation failed", metadata: ["error": "\(error)"])
-            throw StorageFailure.backendUnavailable(error.call)
+            throw failure.backendUnavailable(error.call)
         } catch let error as S3ErrorDescribing {
             self.logger.error("object store failed", metadata: ["error": "\(error)"])
-            throw StorageFailure.backendUnavailable(error.shortDescription)
+            throw failure.backendUnavailable(error.shortDescription)
         }
     }
 }

@@ -10,7 +10,7 @@ extension BlobStore {
     /// The caller's blob; another owner's id is NOT_FOUND, exactly like an unknown one.
     func blob(_ id: UUID, owner: String, in session: (any PostgresQuerying)? = nil) async throws -> BlobRecord {
         guard let row = try await (session ?? self.database).query(StorageStatements.ownBlob, [id, owner]).first else {
-            throw StorageFailure.notFound("blob")
+            throw failure.notFound("blob")
         }
         return try BlobRecord(row)
     }
@@ -18,7 +18,7 @@ extension BlobStore {
     /// GetBlobs: up to STORAGE_MAX_BLOBS_PER_CALL ids.
     func blobs(_ caller: RPCCaller, _ request: StorageGetBlobsRequest) async throws -> StorageGetBlobsResponse {
         guard request.blobIds.count <= self.configuration.maxBlobsPerCall else {
-            throw StorageFailure.invalid("blob_ids", "at most \(self.configuration.maxBlobsPerCall) ids per call")
+            throw failure.invalid("blob_ids", "at most \(self.configuration.maxBlobsPerCall) ids per call")
         }
         var response = StorageGetBlobsResponse()
         response.blobs = try await self.blobs(request.blobIds, owner: caller.id).map(\.message)
@@ -43,11 +43,11 @@ extension BlobStore {
     /// A blob by id alone, for a signed link (the signature stands for the owner).
     func blob(signed access: StorageSignedAccess, signer: DownloadSigner) async throws -> BlobRecord {
         try signer.verify(access)
-        let id = try parseID(access.blobID, "blob")
+        let id = try failure.parseID(access.blobID, "blob")
         guard
             let row = try await self.database.query("SELECT \(BlobRecord.columns) FROM blobs WHERE id = $1", [id]).first
         else {
-            throw StorageFailure.notFound("blob")
+            throw failure.notFound("blob")
         }
         return try BlobRecord(row)
     }
@@ -57,7 +57,7 @@ extension BlobStore {
     func list(_ caller: RPCCaller, _ request: StorageListBlobsRequest) async throws -> StorageListBlobsResponse {
         let pageSize = request.page.pageSize == 0 ? 50 : Int(request.page.pageSize)
         guard pageSize <= Self.maxPageSize else {
-            throw StorageFailure.invalid("page_size", "at most \(Self.maxPageSize)")
+            throw failure.invalid("page_size", "at most \(Self.maxPageSize)")
         }
         var conditions = ["owner_id = $1"]
         var parameters = PostgresParameters([caller.id])
@@ -79,7 +79,7 @@ extension BlobStore {
         }
         if !request.page.pageToken.isEmpty {
             guard let after = CreatedKeyset(token: request.page.pageToken) else {
-                throw StorageFailure.invalid("page_token", "not a page token this service gave")
+                throw failure.invalid("page_token", "not a page token this service gave")
             }
             conditions.append(after.rowsAfter(&parameters))
         }
@@ -98,7 +98,7 @@ extension BlobStore {
     }
 
     func delete(_ caller: RPCCaller, _ blobID: String) async throws {
-        try await self.remove(try parseID(blobID, "blob"), owner: caller.id)
+        try await self.remove(try failure.parseID(blobID, "blob"), owner: caller.id)
     }
 
     /// Deletes one blob row and, when it was the last one naming its content, the object, in one
@@ -110,7 +110,7 @@ extension BlobStore {
                     "SELECT sha256 FROM blobs WHERE id = $1 AND owner_id = $2 FOR UPDATE", [id, owner]
                 ).first
             else {
-                throw StorageFailure.notFound("blob")
+                throw failure.notFound("blob")
             }
             let sha256: String = try row.decode("sha256")
             _ = try await session.query(StorageStatements.lock, ["object:\(sha256)"])
@@ -122,13 +122,13 @@ extension BlobStore {
     }
 
     func setExpiry(_ caller: RPCCaller, _ request: StorageSetExpiryRequest) async throws -> StorageBlob {
-        let id = try parseID(request.blobID, "blob")
+        let id = try failure.parseID(request.blobID, "blob")
         let micros: Int64? = request.hasExpiresAt ? request.expiresAt.unixMicros : nil
         let updated = try await self.database.execute(
             "UPDATE blobs SET expires_at = to_timestamp($3::double precision / 1e6) WHERE id = $1 AND owner_id = $2",
             [id, caller.id, micros]
         )
-        guard updated == 1 else { throw StorageFailure.notFound("blob") }
+        guard updated == 1 else { throw failure.notFound("blob") }
         return try await self.blob(id, owner: caller.id).message
     }
 

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import ImageSwissProtos
 import Postgres
+import ServiceRuntime
 import Tokens
 
 /// Signed download links: HMAC-SHA256 over the blob id, the expiry and the disposition, with a key
@@ -37,9 +38,9 @@ struct DownloadSigner: Sendable {
     func verify(_ access: StorageSignedAccess, now: Date = Date()) throws {
         guard let signature = Base64URL.decode(access.signature),
             HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: Self.message(access), using: self.key)
-        else { throw StorageFailure.error(.permissionDenied, "invalid_signature", "this download link is not valid") }
+        else { throw failure.error(.permissionDenied, "invalid_signature", "this download link is not valid") }
         guard Double(access.expiresUnix) > now.timeIntervalSince1970 else {
-            throw StorageFailure.error(.permissionDenied, "link_expired", "this download link has expired")
+            throw failure.error(.permissionDenied, "link_expired", "this download link has expired")
         }
     }
 

@@ -9,22 +9,22 @@ extension BlobStore {
     func signDownload(_ caller: RPCCaller, _ request: StorageSignDownloadRequest, signer: DownloadSigner) async throws
         -> StorageSignedAccess
     {
-        let record = try await self.blob(try parseID(request.blobID, "blob"), owner: caller.id)
+        let record = try await self.blob(try failure.parseID(request.blobID, "blob"), owner: caller.id)
         let disposition = request.disposition.isEmpty ? "attachment" : request.disposition
         guard disposition == "attachment" || disposition == "inline" else {
-            throw StorageFailure.invalid("disposition", "disposition must be attachment or inline")
+            throw failure.invalid("disposition", "disposition must be attachment or inline")
         }
         // Inline display only for the raster types browsers show as images (never SVG, HTML or PDF).
         if disposition == "inline"
             && !["image/jpeg", "image/png", "image/gif", "image/webp", "image/avif"].contains(record.contentType)
         {
-            throw StorageFailure.invalid("disposition", "only JPEG, PNG, GIF, WebP and AVIF blobs may be shown inline")
+            throw failure.invalid("disposition", "only JPEG, PNG, GIF, WebP and AVIF blobs may be shown inline")
         }
         let ttl =
             request.ttlSeconds == 0
             ? self.configuration.signedLinkDefaultTTL.components.seconds : Int64(clamping: request.ttlSeconds)
         guard ttl <= self.configuration.signedLinkMaxTTL.components.seconds else {
-            throw StorageFailure.invalid(
+            throw failure.invalid(
                 "ttl_seconds", "links live at most \(self.configuration.signedLinkMaxTTL.components.seconds) seconds")
         }
         return signer.sign(
@@ -38,12 +38,12 @@ extension BlobStore {
     {
         if let signed {
             guard signed.blobID.lowercased() == blobID.lowercased() else {
-                throw StorageFailure.error(.permissionDenied, "invalid_signature", "this download link is not valid")
+                throw failure.error(.permissionDenied, "invalid_signature", "this download link is not valid")
             }
             return try await self.blob(signed: signed, signer: signer)
         }
         guard let caller else { throw RPCError(.unauthenticated, "this call needs a caller or a signed link") }
-        return try await self.blob(try parseID(blobID, "blob"), owner: caller.id)
+        return try await self.blob(try failure.parseID(blobID, "blob"), owner: caller.id)
     }
 
     /// Sends the blob's metadata, then its bytes from `offset` in chunks of at most
@@ -53,7 +53,7 @@ extension BlobStore {
     {
         let size = UInt64(record.byteSize)
         guard offset < size else {
-            throw StorageFailure.error(.outOfRange, "range_not_satisfiable", "the blob has \(size) bytes")
+            throw failure.error(.outOfRange, "range_not_satisfiable", "the blob has \(size) bytes")
         }
         let end = length == 0 ? size : min(size, offset + length)
         var first = StorageReadChunk()
@@ -68,7 +68,7 @@ extension BlobStore {
             }
             guard bytes.count == count else {
                 self.logger.error("object shorter than its blob row", metadata: ["sha256": "\(record.sha256)"])
-                throw StorageFailure.backendUnavailable("object truncated")
+                throw failure.backendUnavailable("object truncated")
             }
             var chunk = StorageReadChunk()
             chunk.data = Data(bytes)

@@ -15,7 +15,8 @@ struct StorageHandlers: Sendable {
             try await self.store.append(try RPCCaller(context.metadata), request)
         }
         router.register(StorageMethods.getUpload) { request, context in
-            try await self.store.status(try RPCCaller(context.metadata), try parseID(request.uploadID, "upload"))
+            try await self.store.status(
+                try RPCCaller(context.metadata), try failure.parseID(request.uploadID, "upload"))
         }
         router.register(StorageMethods.commitUpload) { request, context in
             try await self.store.commit(try RPCCaller(context.metadata), request.uploadID)

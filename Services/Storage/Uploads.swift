@@ -28,7 +28,7 @@ extension BlobStore {
                 let existing = try await self.upload(
                     keyed: key, caller: caller, purpose: request.purpose, expected: expected)
             else {
-                throw StorageFailure.notFound("upload")
+                throw failure.notFound("upload")
             }
             return try await self.status(caller, existing.id)
         }
@@ -37,14 +37,14 @@ extension BlobStore {
 
     private static func checkPurpose(_ purpose: String) throws {
         guard StorageConfiguration.purposes.contains(purpose) else {
-            throw StorageFailure.invalid(
+            throw failure.invalid(
                 "purpose", "purpose must be one of \(StorageConfiguration.purposes.joined(separator: ", "))")
         }
     }
 
     /// An upload's idempotency key: at most 200 bytes; nil without one.
     private static func uploadKey(_ key: String) throws -> String? {
-        guard key.utf8.count <= 200 else { throw StorageFailure.invalid("idempotency_key", "at most 200 bytes") }
+        guard key.utf8.count <= 200 else { throw failure.invalid("idempotency_key", "at most 200 bytes") }
         return key.isEmpty ? nil : key
     }
 
@@ -73,7 +73,7 @@ extension BlobStore {
         guard try row.decode("purpose", as: String.self) == purpose,
             try row.decode("expected_size", as: Int64.self) == expected
         else {
-            throw StorageFailure.error(
+            throw failure.error(
                 .failedPrecondition, "idempotency_key_reused", "this idempotency key began a different upload")
         }
         return (try row.decode("id"), try row.decodeIfPresent("blob_id"))
@@ -87,7 +87,7 @@ extension BlobStore {
                 FROM uploads WHERE id = $1 AND owner_id = $2 AND expires_at > now()
                 """, [id, caller.id]
             ).first
-        else { throw StorageFailure.notFound("upload") }
+        else { throw failure.notFound("upload") }
         var upload = StorageUpload()
         upload.uploadID = id.lowercasedText
         upload.maxChunkSize = UInt64(self.configuration.maxChunkBytes)
@@ -104,9 +104,9 @@ extension BlobStore {
     /// Appends one chunk at `offset`. Too big for the size limit or the quota: the upload is
     /// removed (nothing stays behind) and the caller told why.
     func append(_ caller: RPCCaller, _ request: StorageAppendChunkRequest) async throws -> StorageUpload {
-        let id = try parseID(request.uploadID, "upload")
+        let id = try failure.parseID(request.uploadID, "upload")
         guard request.data.count <= self.configuration.maxChunkBytes else {
-            throw StorageFailure.invalid("data", "a chunk holds at most \(self.configuration.maxChunkBytes) bytes")
+            throw failure.invalid("data", "a chunk holds at most \(self.configuration.maxChunkBytes) bytes")
         }
         let refusal: RPCError? = try await self.database.transaction { session in
             guard
@@ -114,9 +114,9 @@ extension BlobStore {
                     "SELECT blob_id FROM uploads WHERE id = $1 AND owner_id = $2 AND expires_at > now() FOR UPDATE",
                     [id, caller.id]
                 ).first
-            else { throw StorageFailure.notFound("upload") }
+            else { throw failure.notFound("upload") }
             if try row.decodeIfPresent("blob_id", as: UUID.self) != nil {
-                throw StorageFailure.error(
+                throw failure.error(
                     .failedPrecondition, "upload_committed", "this upload is committed; begin another")
             }
             let offset = Int64(clamping: request.offset)
@@ -135,7 +135,7 @@ extension BlobStore {
                     try await self.staging.append(id, offset: offset, data: Array(request.data))
                 }
             } catch let mismatch as StagingArea.OffsetMismatch {
-                throw StorageFailure.error(
+                throw failure.error(
                     .failedPrecondition, "offset_mismatch",
                     "this upload holds \(mismatch.received) bytes: send the chunk that starts there",
                     field: "offset"
@@ -153,7 +153,7 @@ extension BlobStore {
     /// Turns the staged bytes into a blob: digest, type from the bytes, limits, then the object
     /// (shared with equal content) and the row, in one transaction. Committing again returns the blob.
     func commit(_ caller: RPCCaller, _ uploadID: String) async throws -> StorageBlob {
-        let id = try parseID(uploadID, "upload")
+        let id = try failure.parseID(uploadID, "upload")
         let outcome: SealOutcome = try await self.database.transaction { session in
             guard
                 let row = try await session.query(
@@ -162,7 +162,7 @@ extension BlobStore {
                     WHERE id = $1 AND owner_id = $2 AND expires_at > now() FOR UPDATE
                     """, [id, caller.id]
                 ).first
-            else { throw StorageFailure.notFound("upload") }
+            else { throw failure.notFound("upload") }
             if let blobID = try row.decodeIfPresent("blob_id", as: UUID.self) {
                 return .blob(try await self.blob(blobID, owner: caller.id, in: session).message)
             }
@@ -185,12 +185,12 @@ extension BlobStore {
             request.data.count
                 <= min(self.configuration.maxChunkBytes, Int(clamping: self.configuration.maxUploadBytes))
         else {
-            throw StorageFailure.invalid(
+            throw failure.invalid(
                 "data", "PutBlob takes at most \(self.configuration.maxChunkBytes) bytes; larger files take BeginUpload"
             )
         }
         guard !request.data.isEmpty else {
-            throw StorageFailure.error(.invalidArgument, "empty_file", "the file is empty")
+            throw failure.error(.invalidArgument, "empty_file", "the file is empty")
         }
         let key = try Self.uploadKey(request.idempotencyKey)
         if let key, let blob = try await self.replayedPut(caller, key: key, request) { return blob }
@@ -217,7 +217,7 @@ extension BlobStore {
         await self.staging.remove(id)
         if let outcome { return try outcome.get() }
         guard let key, let blob = try await self.replayedPut(caller, key: key, request) else {
-            throw StorageFailure.error(
+            throw failure.error(
                 .aborted, "upload_in_progress", "an upload with this idempotency key is in progress")
         }
         return blob
@@ -232,7 +232,7 @@ extension BlobStore {
                 keyed: key, caller: caller, purpose: request.purpose, expected: Int64(request.data.count))
         else { return nil }
         guard let blobID = existing.blobID else {
-            throw StorageFailure.error(
+            throw failure.error(
                 .aborted, "upload_in_progress", "an upload with this idempotency key is in progress")
         }
         return try await self.blob(blobID, owner: caller.id).message
@@ -259,7 +259,7 @@ extension BlobStore {
         displayName: String, expected: Int64, lifetime requested: Int64
     ) async throws -> SealOutcome {
         if expected > 0 && content.size < expected {
-            throw StorageFailure.error(
+            throw failure.error(
                 .failedPrecondition, "upload_incomplete", "\(content.size) of \(expected) bytes arrived; send the rest")
         }
         func refuse(_ error: RPCError) async throws -> SealOutcome {
@@ -267,18 +267,18 @@ extension BlobStore {
             return .refused(error)
         }
         if content.size == 0 {
-            return try await refuse(StorageFailure.error(.invalidArgument, "empty_file", "the file is empty"))
+            return try await refuse(failure.error(.invalidArgument, "empty_file", "the file is empty"))
         }
         if content.size > self.configuration.maxUploadBytes { return try await refuse(self.tooLarge(content.size)) }
         if expected > 0 && content.size != expected {
             return try await refuse(
-                StorageFailure.error(
+                failure.error(
                     .invalidArgument, "size_mismatch", "\(content.size) bytes arrived, \(expected) were announced"))
         }
         let sniffed = ContentSniffer.sniff(content.head)
         if purpose != "result" && !sniffed.isImage {
             return try await refuse(
-                StorageFailure.error(
+                failure.error(
                     .invalidArgument, "unsupported_content",
                     "this is not an image ImageSwiss reads (\(sniffed.contentType))"
                 ))
@@ -315,21 +315,21 @@ extension BlobStore {
     }
 
     func abort(_ caller: RPCCaller, _ uploadID: String) async throws {
-        let id = try parseID(uploadID, "upload")
+        let id = try failure.parseID(uploadID, "upload")
         let deleted = try await self.database.execute(
             "DELETE FROM uploads WHERE id = $1 AND owner_id = $2 AND blob_id IS NULL", [id, caller.id])
-        guard deleted == 1 else { throw StorageFailure.notFound("upload") }
+        guard deleted == 1 else { throw failure.notFound("upload") }
         await self.staging.remove(id)
     }
 
     func tooLarge(_ size: Int64) -> RPCError {
-        StorageFailure.error(
+        failure.error(
             .resourceExhausted, "file_too_large",
             "files are limited to \(self.configuration.maxUploadBytes) bytes (this one: \(size) or more)")
     }
 
     func quotaExceeded(_ caller: RPCCaller, used: Int64) -> RPCError {
-        StorageFailure.error(
+        failure.error(
             .resourceExhausted, "quota_exceeded",
             "this file does not fit in the \(self.configuration.quota(for: caller.tier)) bytes of the \(caller.tier) tier (\(used) used)"
         )

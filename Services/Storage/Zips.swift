@@ -10,21 +10,21 @@ extension BlobStore {
     func zip(_ caller: RPCCaller, _ request: StorageZipRequest, send: (StorageZipChunk) async throws -> Void)
         async throws
     {
-        guard !request.blobIds.isEmpty else { throw StorageFailure.invalid("blob_ids", "name at least one blob") }
+        guard !request.blobIds.isEmpty else { throw failure.invalid("blob_ids", "name at least one blob") }
         guard request.blobIds.count <= self.configuration.zipMaxEntries else {
-            throw StorageFailure.invalid("blob_ids", "at most \(self.configuration.zipMaxEntries) blobs per archive")
+            throw failure.invalid("blob_ids", "at most \(self.configuration.zipMaxEntries) blobs per archive")
         }
         var seen: Set<UUID> = []
-        let unique = try request.blobIds.filter { seen.insert(try parseID($0, "blob")).inserted }
+        let unique = try request.blobIds.filter { seen.insert(try failure.parseID($0, "blob")).inserted }
         let records = try await self.blobs(unique, owner: caller.id)
-        guard records.count == unique.count else { throw StorageFailure.notFound("blob") }
+        guard records.count == unique.count else { throw failure.notFound("blob") }
         let names = DisplayName.archiveNames(records.map { ($0.id.lowercasedText, $0.displayName, $0.contentType) })
         let layout = ZipLayout(
             entries: Swift.zip(records, names).map {
                 ZipLayout.Entry(name: $1, size: $0.byteSize, modified: $0.createdMicros)
             })
         guard layout.totalSize <= self.configuration.zipMaxBytes else {
-            throw StorageFailure.error(
+            throw failure.error(
                 .resourceExhausted, "archive_too_large",
                 "archives are limited to \(self.configuration.zipMaxBytes) bytes")
         }
@@ -42,7 +42,7 @@ extension BlobStore {
                 let bytes = try await self.mapped {
                     try await self.backend.read(record.sha256, offset: position, length: count)
                 }
-                guard bytes.count == count else { throw StorageFailure.backendUnavailable("object truncated") }
+                guard bytes.count == count else { throw failure.backendUnavailable("object truncated") }
                 crc.update(bytes)
                 try await send(.bytes(bytes))
                 position += Int64(count)

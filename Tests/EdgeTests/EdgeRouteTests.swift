@@ -81,14 +81,29 @@ struct EdgeRouteTests {
             for (lock, want) in zip(locks.dropFirst(2), [10.0, 20.0, 30.0]) {
                 #expect(lock.map { abs($0 - want) < 1 } == true, "\(locks)")
             }
-            let lockedUntil = try await auth.query("SELECT locked_until::text AS t FROM throttles WHERE key = $1", ["account:\(email)"])
-                .first?.decode("t", as: String.self)
+            let lockedUntil = try await auth.query(
+                "SELECT locked_until::text AS t FROM throttles WHERE key = $1", ["account:\(email)"]
+            )
+            .first?.decode("t", as: String.self)
             try await Self.signIn(client, email: email, password: "correct horse battery", expect: .unauthorized)
-            let after = try await auth.query("SELECT locked_until::text AS t FROM throttles WHERE key = $1", ["account:\(email)"])
-                .first?.decode("t", as: String.self)
+            let after = try await auth.query(
+                "SELECT locked_until::text AS t FROM throttles WHERE key = $1", ["account:\(email)"]
+            )
+            .first?.decode("t", as: String.self)
             #expect(after == lockedUntil)
         }
         await stack.close()
+    }
+
+    @Test("a malformed edge setting stops the edge instead of becoming the default")
+    func malformedSettingsStopStartUp() async throws {
+        for (key, value) in [
+            ("EDGE_COOKIE_SECURE", "maybe"), ("EDGE_MAX_JSON_BODY_BYTES", "1MB"), ("EDGE_ACCOUNT_CACHE_MS", "-5"),
+        ] {
+            await #expect(throws: (any Error).self, "\(key)=\(value)") {
+                _ = try await InProcessStack.start([key: value])
+            }
+        }
     }
 
     // MARK: helpers
@@ -114,7 +129,9 @@ struct EdgeRouteTests {
     }
 
     @discardableResult
-    static func signIn(_ client: some TestClientProtocol, email: String, password: String, expect status: HTTPResponse.Status)
+    static func signIn(
+        _ client: some TestClientProtocol, email: String, password: String, expect status: HTTPResponse.Status
+    )
         async throws -> [String: Any]
     {
         try await client.execute(

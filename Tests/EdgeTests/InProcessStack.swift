@@ -23,7 +23,8 @@ struct InProcessStack {
 
     static func start(_ environment: [String: String] = [:]) async throws -> InProcessStack {
         let cluster = try await TestPostgres.shared()
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("edge-\(UUID().uuidString.prefix(8))")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "edge-\(UUID().uuidString.prefix(8))")
         var environment = environment
         environment["AUTH_MAIL_DIR"] = environment["AUTH_MAIL_DIR"] ?? scratch.path + "/mail"
         environment["STORAGE_DATA_DIR"] = scratch.path + "/storage"
@@ -35,13 +36,15 @@ struct InProcessStack {
             let name = App.entry.name
             var database: PostgresPool?
             if let schema = App.schema {
-                let pool = PostgresPool(configuration: .init(url: try await cluster.makeDatabase(prefix: name), poolSize: 4))
+                let pool = PostgresPool(
+                    configuration: .init(url: try await cluster.makeDatabase(prefix: name), poolSize: 4))
                 try await Migrator.migrate(pool, try DatabaseSchema(directory: schema), logger: Logger(label: name))
                 database = pool
                 databases[name] = pool
             }
             let context = ServiceContext(
-                entry: App.entry, configuration: ServiceConfiguration(serviceName: name, environment: environment, arguments: []),
+                entry: App.entry,
+                configuration: ServiceConfiguration(serviceName: name, environment: environment, arguments: []),
                 logger: Logger(label: "imageswiss.\(name)"), database: database, clients: clients)
             var router = RPCRouter()
             try await App(context).register(in: &router)
