@@ -95,6 +95,42 @@ struct EdgeRouteTests {
         await stack.close()
     }
 
+    /// docs/api.md, "Admins cannot disable or demote themselves" and "Accounts".
+    @Test("an admin cannot disable or demote themselves; a grant to an account Billing never saw is 404")
+    func adminGuards() async throws {
+        let admin = "admin-\(UUID().uuidString.prefix(6).lowercased())@example.com"
+        let stack = try await InProcessStack.start(["AUTH_FIRST_ADMIN_EMAIL": admin])
+        try await Application(router: stack.router).test(.router) { client in
+            let token = try await Self.registerAndSignIn(client, email: admin, password: "correct horse battery")
+            let bearer: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
+            let me = try await client.execute(uri: "/api/v1/me", method: .get, headers: bearer) {
+                try Self.json($0.body)
+            }
+            #expect(me["role"] as? String == "admin")
+            let id = try #require(me["id"] as? String)
+            for change: [String: Any] in [["disabled": true], ["role": "user"]] {
+                try await client.execute(
+                    uri: "/api/v1/admin/users/\(id)", method: .patch, headers: bearer, body: try Self.body(change)
+                ) { response in
+                    #expect(response.status == .conflict, "\(change)")
+                    let error = try Self.json(response.body)["error"] as? [String: Any]
+                    #expect(error?["code"] as? String == "own_account")
+                }
+            }
+            let after = try await client.execute(uri: "/api/v1/me", method: .get, headers: bearer) {
+                try Self.json($0.body)
+            }
+            #expect(after["role"] as? String == "admin" && after["disabled"] as? Bool == false)
+            try await client.execute(
+                uri: "/api/v1/admin/billing/grants", method: .post, headers: bearer,
+                body: try Self.body([
+                    "account_id": UUID().uuidString.lowercased(), "amount": 5, "source": "promotional",
+                ])
+            ) { #expect($0.status == .notFound, "\(String(buffer: $0.body))") }
+        }
+        await stack.close()
+    }
+
     @Test("a malformed edge setting stops the edge instead of becoming the default")
     func malformedSettingsStopStartUp() async throws {
         for (key, value) in [
