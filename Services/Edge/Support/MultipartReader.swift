@@ -12,7 +12,9 @@ struct MultipartReader {
 
     struct Malformed: Error { let reason: String }
 
-    private enum State { case preamble, headers, body, done }
+    /// `delimiter`: a part ended at the start of the buffer; what follows its delimiter ("--" or CRLF)
+    /// has not all arrived.
+    private enum State { case preamble, headers, body, delimiter, done }
 
     private let delimiter: [UInt8]  // "\r\n--boundary"
     private var buffer: [UInt8] = []
@@ -71,15 +73,21 @@ struct MultipartReader {
                 progress = true
             case .body:
                 if let at = self.find(self.delimiter) {
+                    // The part's bytes and its end are reported once, even when what follows the
+                    // delimiter arrives in a later buffer.
                     if at > 0 { events.append(.data(Array(self.buffer[..<at]))) }
                     events.append(.partEnd)
-                    progress = try self.afterDelimiter(at, events: &events)
+                    self.buffer.removeFirst(at)
+                    self.state = .delimiter
+                    progress = true
                 } else if self.buffer.count > self.delimiter.count {
                     // Everything but a possible partial delimiter at the end is content.
                     let safe = self.buffer.count - self.delimiter.count
                     events.append(.data(Array(self.buffer[..<safe])))
                     self.buffer.removeFirst(safe)
                 }
+            case .delimiter:
+                progress = try self.afterDelimiter(0, events: &events)
             case .done:
                 self.buffer.removeAll()
             }
