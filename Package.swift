@@ -300,7 +300,7 @@ let package = Package(
         .testTarget(
             name: "BillingTests",
             dependencies: [
-                "RPC", "ImageSwissProtos", "TestSupport", "Postgres", "Operations",
+                "Billing", "RPC", "ImageSwissProtos", "TestSupport", "Postgres", "Operations",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
