@@ -3,28 +3,16 @@ import Postgres
 /// The claim (`JobQueue.claim`): jobs by priority, then fair sequence, at most the running limit
 /// (`$3`) per user, skipping rows another worker is claiming, the first `$2` leased to worker `$1`
 /// for `$4` seconds. Only their queue rows change: a job's `jobs` row says `queued` until its run
-/// ends, and readers see it running through its queue row (`JobRecord.source`, Jobs migration 9).
+/// ends, and readers see it running through its queue row (`JobRecord.source`).
 ///
-/// The queue is read from its head, at most `$6` entries (NULL: as far as it takes). Fair sequencing
-/// interleaves users near the head, so a few entries usually hold enough jobs of users below their
-/// limit; but when every waiting user is at the limit, no depth finds one, and an unbounded claim
-/// read the whole queue to claim nothing (74,000 entries, 177 ms, with 150,000 jobs of 8 users
-/// queued). `Worker` bounds its claims, and once a second at most claims what a bounded claim left
-/// unfilled without the bound, so that jobs behind a long run of a busy user's are still found.
-///
-/// Prepared: its plan does not depend on its values, and it runs on `QueueConnections`, which plan
-/// it once per connection (left to itself, PostgreSQL planned it afresh on every run). Users
-/// already at their limit are left out before rows are locked (every locked row costs a WAL
-/// record). `busy` is computed once, in the statement: the queue connections' `enable_seqscan = off`
-/// keep it on the running jobs' index whatever the statistics said when it was planned. (It was a
-/// SQL function with that setting of its own, which PostgreSQL parsed and planned at every claim.)
-/// Every look-up by id is `= ANY (ARRAY(…))`, an index condition whatever the plan: a join there
-/// let the plan made once per connection scan the whole queue for each claim. After the queue was
-/// vacuumed empty (ANALYZE then says it holds no rows) PostgreSQL joined the leased rows by reading
-/// every entry of `job_queue_pkey`, and that plan served the next flood of 150,000 jobs until the
-/// next ANALYZE: a drain at 0.40x of its usual speed (docs/performance.md, Jobs, session 14).
-/// Runs of this worker that finished and whose end is being written (`$5`) do not count: a claim
-/// made while they were still running found their user at the limit and came back empty.
+/// Why it is written this way (the measurements behind each point: docs/performance.md, "Jobs: how
+/// the claim came to be written as it is"):
+/// - it reads at most `$6` entries from the queue's head (NULL: as far as it takes), so that a queue
+///   whose waiting users are all at their limit is not read whole to claim nothing;
+/// - it is prepared once per queue connection, and users at their limit are left out before rows
+///   are locked;
+/// - every look-up by id is `= ANY (ARRAY(…))`, an index condition whatever plan the connection made;
+/// - runs of this worker whose end is being written (`$5`) do not count against their user.
 enum ClaimStatements {
     static let claim = PostgresPreparedStatement(
         """
