@@ -334,7 +334,7 @@ let package = Package(
             name: "EdgeTests",
             dependencies: [
                 "Edge", "Auth", "Billing", "Jobs", "ImageOps", "Storage", "ServiceRuntime", "RPC", "Postgres",
-                "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "TestSupport", "ImageSamples", .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

@@ -95,6 +95,35 @@ struct EdgeRouteTests {
         await stack.close()
     }
 
+    /// docs/api.md, "Email addresses".
+    @Test("addresses are trimmed and lowercased; non-ASCII and over-long ones are refused")
+    func emailAddresses() async throws {
+        let stack = try await InProcessStack.start()
+        try await Application(router: stack.router).test(.router) { client in
+            let local = "Mixed.Case-\(UUID().uuidString.prefix(6))"
+            try await client.execute(
+                uri: "/api/v1/auth/register", method: .post, headers: [.contentType: "application/json"],
+                body: try Self.body(["email": "  \(local)@Example.COM ", "password": "correct horse battery"])
+            ) { response in
+                #expect(response.status == .created, "\(String(buffer: response.body))")
+                let account = try Self.json(response.body)
+                #expect(account["email"] as? String == "\(local.lowercased())@example.com")
+            }
+            let tooLong = String(repeating: "a", count: 64) + "@" + String(repeating: "b", count: 190) + ".com"
+            for address in ["ünï@example.com", tooLong, "no-at-sign"] {
+                try await client.execute(
+                    uri: "/api/v1/auth/register", method: .post, headers: [.contentType: "application/json"],
+                    body: try Self.body(["email": address, "password": "correct horse battery"])
+                ) { response in
+                    #expect(response.status == .badRequest, "\(address)")
+                    let error = try Self.json(response.body)["error"] as? [String: Any]
+                    #expect(error?["field"] as? String == "email", "\(address)")
+                }
+            }
+        }
+        await stack.close()
+    }
+
     /// docs/api.md, "Admins cannot disable or demote themselves" and "Accounts".
     @Test("an admin cannot disable or demote themselves; a grant to an account Billing never saw is 404")
     func adminGuards() async throws {

@@ -20,6 +20,8 @@ struct InProcessStack {
     let router: Router<EdgeRequestContext>
     /// Each service's database, by name ("auth").
     let databases: [String: PostgresPool]
+    /// This stack's folder: Auth's mail, Storage's blobs.
+    let scratch: URL
 
     static func start(_ environment: [String: String] = [:]) async throws -> InProcessStack {
         let cluster = try await TestPostgres.shared()
@@ -60,7 +62,7 @@ struct InProcessStack {
             entry: EdgeApp.entry,
             configuration: ServiceConfiguration(serviceName: "edge", environment: environment, arguments: []),
             logger: Logger(label: "imageswiss.edge"), database: nil, clients: clients)
-        return InProcessStack(router: try EdgeHTTPServer.router(edge), databases: databases)
+        return InProcessStack(router: try EdgeHTTPServer.router(edge), databases: databases, scratch: scratch)
     }
 
     func close() async {
