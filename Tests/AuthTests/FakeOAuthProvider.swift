@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Hummingbird
 import NIOConcurrencyHelpers
+import TestSupport
 import Tokens
 
 /// A local server that speaks Google's and GitHub's OAuth endpoints (authorize, token exchange
@@ -93,9 +94,7 @@ final class FakeOAuthProvider: Sendable {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: emails))))
         }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
-        self.task = Task { try await app.runService() }
-        try await Task.sleep(for: .milliseconds(300))
+        self.task = try await LocalHTTPServer.start(router, port: port)
     }
 
     func stop() { self.task.cancel() }

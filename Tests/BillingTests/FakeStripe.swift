@@ -60,12 +60,7 @@ final class FakeStripe: Sendable {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: json)))
         }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
-        self.task = Task { try await app.runService() }
-        let end = ContinuousClock.now + .seconds(10)
-        while (try? await HTTPTestClient.get("http://127.0.0.1:\(port)/")) == nil, ContinuousClock.now < end {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        self.task = try await LocalHTTPServer.start(router, port: port)
     }
 
     func stop() { self.task.cancel() }

@@ -160,8 +160,13 @@ import Testing
                 .flatMap { ($0 as? [String: Any])?["id"] as? String } ?? ""
         }
         #expect(tier == "free")
-        try await Task.sleep(for: .milliseconds(600))
-        let after = try await billing.http.call("GET", "/api/v1/billing/balance", bearer: user.access)
+        // The sweeper expires the period's grants after the change: wait for the balance, with a deadline.
+        var after = try await billing.http.call("GET", "/api/v1/billing/balance", bearer: user.access)
+        let end = ContinuousClock.now + .seconds(10)
+        while after.json["available"] as? Int != 10 + 3, ContinuousClock.now < end {
+            try await Task.sleep(for: .milliseconds(100))
+            after = try await billing.http.call("GET", "/api/v1/billing/balance", bearer: user.access)
+        }
         #expect(after.json["available"] as? Int == 10 + 3, "\(after.text)")
         #expect(try await billing.invariantsHold(user.id))
     }

@@ -23,9 +23,7 @@ struct CurlClientTests {
         }
         router.get("/redirect") { _, _ in Response(status: .found, headers: [.location: "http://127.0.0.1:\(port)/big"])
         }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
-        let task = Task { try await app.runService() }
-        try await Task.sleep(for: .milliseconds(300))
+        let task = try await LocalHTTPServer.start(router, port: port)
         return (port, task)
     }
 

@@ -80,9 +80,7 @@ final class FakeProviders: Sendable {
             Response(
                 status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: picture)))
         }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
-        self.task = Task { try await app.runService() }
-        try await Task.sleep(for: .milliseconds(200))
+        self.task = try await LocalHTTPServer.start(router, port: port)
     }
 
     var received: [String] { self.calls.withLockedValue { $0 } }

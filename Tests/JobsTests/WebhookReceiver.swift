@@ -45,9 +45,7 @@ final class WebhookReceiver: Sendable {
             }
             return Response(status: .noContent)
         }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
-        self.task = Task { try await app.runService() }
-        try await Task.sleep(for: .milliseconds(200))
+        self.task = try await LocalHTTPServer.start(router, port: port)
     }
 
     var deliveries: [Delivery] { self.received.withLockedValue { $0 } }
