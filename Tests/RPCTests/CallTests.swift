@@ -129,23 +129,24 @@ struct LimitTests {
     @Test func callsBeyondMaxConcurrentCallsAreResourceExhausted() async throws {
         let server = try await TestServer.start { $0.maxConcurrentCalls = 4 }
         let client = server.client()
-        let results = await withTaskGroup(of: RPCStatusCode.self) { group in
-            for _ in 0..<10 {
-                group.addTask {
-                    do {
-                        _ = try await client.unary(TestMethods.sleep, TestMethods.blob("300"))
-                        return .ok
-                    } catch let error as RPCError {
-                        return error.code
-                    } catch { return .unknown }
-                }
-            }
-            var codes: [RPCStatusCode] = []
-            for await code in group { codes.append(code) }
-            return codes
+        // Four calls hold every slot until they are cancelled; the server says when all four run.
+        let held = (0..<4).map { _ in
+            Task { try await client.unary(TestMethods.sleep, TestMethods.blob("60000")) }
         }
-        #expect(results.filter { $0 == .ok }.count == 4)
-        #expect(results.filter { $0 == .resourceExhausted }.count == 6)
+        try await waitUntil { server.probe.started.withLockedValue { $0 } == 4 }
+        for _ in 0..<6 {
+            do {
+                _ = try await client.unary(TestMethods.echo, TestMethods.blob("one too many"))
+                Issue.record("a fifth concurrent call was served")
+            } catch let error as RPCError {
+                #expect(error.code == .resourceExhausted)
+            }
+        }
+        for call in held { call.cancel() }
+        try await waitUntil { server.probe.cancelled.withLockedValue { $0 } == 4 }
+        // The slots are free again.
+        let back = try await client.unary(TestMethods.echo, TestMethods.blob("back"))
+        #expect(back.image == Data("back".utf8))
         await client.close()
         await server.server.shutdownGracefully()
     }
