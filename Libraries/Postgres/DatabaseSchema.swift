@@ -25,14 +25,15 @@ public struct DatabaseSchema: Sendable {
             }
             migrations.append(
                 Migration(
-                    version: version, name: String(stem[stem.index(after: underscore)...]), sql: try Self.text(file)))
+                    version: version, name: String(stem[stem.index(after: underscore)...]), sql: try Self.text(of: file)
+                ))
         }
         var functions: [SchemaFunction] = []
         let functionDirectory = directory.appendingPathComponent("functions")
         if FileManager.default.fileExists(atPath: functionDirectory.path) {
             for file in try Self.sqlFiles(functionDirectory) {
                 functions.append(
-                    SchemaFunction(name: file.deletingPathExtension().lastPathComponent, sql: try Self.text(file)))
+                    SchemaFunction(name: file.deletingPathExtension().lastPathComponent, sql: try Self.text(of: file)))
             }
         }
         self.init(migrations: migrations, functions: functions)
@@ -47,9 +48,9 @@ public struct DatabaseSchema: Sendable {
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
     }
 
-    /// The file's text without its final newline, so that a migration moved out of a Swift string keeps
+    /// A SQL file's text without its final newline, so that a migration moved out of a Swift string keeps
     /// the checksum databases recorded for it.
-    private static func text(_ file: URL) throws -> String {
+    public static func text(of file: URL) throws -> String {
         var text = try String(contentsOf: file, encoding: .utf8)
         if text.hasSuffix("\n") { text.removeLast() }
         return text

@@ -26,9 +26,8 @@ struct SchemaUpgradeTests {
         return try Self.schema(service).migrations.filter { $0.version <= legacyVersions[service]! }.map { migration in
             let fixture = fixtures.appendingPathComponent(String(format: "%04d.sql", migration.version))
             guard FileManager.default.fileExists(atPath: fixture.path) else { return migration }
-            var text = try String(contentsOf: fixture, encoding: .utf8)
-            if text.hasSuffix("\n") { text.removeLast() }
-            let old = Migration(version: migration.version, name: migration.name, sql: text)
+            let old = Migration(
+                version: migration.version, name: migration.name, sql: try DatabaseSchema.text(of: fixture))
             #expect(
                 migration.previousChecksums.contains(old.checksum),
                 "\(service) \(migration.version): fixture is not the text it replaced")
