@@ -104,10 +104,14 @@ struct OAuthSignIn: Sendable {
                 ],
                 body: Array(form.utf8)
             ))
-        guard response.status == 200,
-            let json = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-            let token = json["access_token"] as? String, !token.isEmpty
-        else { throw Self.failed("\(provider.name) refused the sign-in (token exchange answered \(response.status))") }
+        let json = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        // GitHub answers a refused exchange with 200 and {"error": "bad_verification_code", …}.
+        if let refusal = json?["error"] as? String {
+            throw Self.failed("\(provider.name) refused the sign-in: \(refusal.prefix(64))")
+        }
+        guard response.status == 200, let token = json?["access_token"] as? String, !token.isEmpty else {
+            throw Self.failed("\(provider.name) refused the sign-in (token exchange answered \(response.status))")
+        }
         return token
     }
 

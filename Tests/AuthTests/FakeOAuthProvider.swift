@@ -7,7 +7,8 @@ import Tokens
 
 /// A local server that speaks Google's and GitHub's OAuth endpoints (authorize, token exchange
 /// with PKCE S256, userinfo, /user, /user/emails), for the sign-in tests. Users are chosen by an
-/// extra `as` parameter on the authorize URL, standing in for the person clicking "allow".
+/// extra `as` parameter on the authorize URL, standing in for the person clicking "allow". A refused
+/// token exchange is answered as each provider does: Google 400 `invalid_grant`, GitHub 200 `{"error"}`.
 final class FakeOAuthProvider: Sendable {
     struct User: Sendable {
         let subject: String
@@ -65,6 +66,13 @@ final class FakeOAuthProvider: Sendable {
                     let grant, form["redirect_uri"] == grant.redirectURI, let verifier = form["code_verifier"],
                     Base64URL.encode(SHA256.hash(data: Array(verifier.utf8))) == grant.challenge
                 else {
+                    // Google answers 400 invalid_grant; GitHub answers 200 with the error in the body.
+                    if flavour == "github" {
+                        return Self.json([
+                            "error": "bad_verification_code",
+                            "error_description": "The code passed is incorrect or expired.",
+                        ])
+                    }
                     return Response(
                         status: .badRequest, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(string: #"{"error":"invalid_grant"}"#)))

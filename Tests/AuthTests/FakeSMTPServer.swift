@@ -1,9 +1,11 @@
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// A local SMTP server (plain, AUTH PLAIN accepted) that records each message, for the outbox's
-/// SMTP delivery test. `rejectRecipients` answers RCPT with 550, as a server refusing mail does.
+/// A local SMTP server (plain, AUTH PLAIN for the user "mailer" with the password "secret") that
+/// records each message, for the outbox's SMTP delivery tests. Other credentials get 535, as a real
+/// server answers them; `rejectRecipients` answers RCPT with 550, as a server refusing mail does.
 final class FakeSMTPServer: Sendable {
     struct Mail: Sendable {
         let from: String
@@ -79,10 +81,8 @@ final class FakeSMTPServer: Sendable {
                 return
             }
             if self.awaitingCredentials {
-                // The base64 credentials after "334": anything non-empty is accepted.
                 self.awaitingCredentials = false
-                self.authenticated = !line.isEmpty
-                self.reply("235 ok", context)
+                self.authenticate(line, context)
                 return
             }
             let verb = line.prefix(4).uppercased()
@@ -91,9 +91,9 @@ final class FakeSMTPServer: Sendable {
             case "HELO": self.reply("250 fake.smtp", context)
             case "AUTH":
                 // libcurl sends "AUTH PLAIN" and the credentials after the 334 prompt.
-                if line.split(separator: " ").count >= 3 {
-                    self.authenticated = true
-                    self.reply("235 ok", context)
+                let words = line.split(separator: " ")
+                if words.count >= 3 {
+                    self.authenticate(String(words[2]), context)
                 } else {
                     self.awaitingCredentials = true
                     self.reply("334 ", context)
@@ -115,6 +115,18 @@ final class FakeSMTPServer: Sendable {
                 self.reply("221 bye", context)
                 context.close(promise: nil)
             default: self.reply("250 ok", context)
+            }
+        }
+
+        /// AUTH PLAIN's base64 of "\0user\0password" (RFC 4616).
+        private func authenticate(_ encoded: String, _ context: ChannelHandlerContext) {
+            let parts = Data(base64Encoded: encoded).map { $0.split(separator: 0, omittingEmptySubsequences: false) }
+            let plain = parts?.map { String(decoding: $0, as: UTF8.self) } ?? []
+            if plain.count == 3 && plain[1] == "mailer" && plain[2] == "secret" {
+                self.authenticated = true
+                self.reply("235 2.7.0 Authentication successful", context)
+            } else {
+                self.reply("535 5.7.8 Authentication credentials invalid", context)
             }
         }
 

@@ -106,6 +106,17 @@ struct OAuthSignInTests {
                 "GET", "/api/v1/auth/oauth/google/callback?code=x&state=\(state)",
                 headers: ["Cookie": "isw_oauth=\(state)"], followRedirects: false
             ).status == 401)
+        // GitHub refuses a code it does not know with 200 and {"error"}: still a refused sign-in, no account.
+        let accounts = try await stack.count("accounts")
+        let startGitHub = try await stack.call("GET", "/api/v1/auth/oauth/github/start", followRedirects: false)
+        let stateGitHub = try #require(startGitHub.cookies["isw_oauth"])
+        let unknownCode = try await stack.call(
+            "GET", "/api/v1/auth/oauth/github/callback?code=not-a-code&state=\(stateGitHub)",
+            headers: ["Cookie": "isw_oauth=\(stateGitHub)"], followRedirects: false)
+        #expect(
+            unknownCode.status == 401 && unknownCode.errorCode == "oauth_failed"
+                && unknownCode.text.contains("bad_verification_code"), "\(unknownCode.text)")
+        #expect(try await stack.count("accounts") == accounts)
         // Providers that are not configured do not exist.
         #expect(try await stack.call("GET", "/api/v1/auth/oauth/facebook/start", followRedirects: false).status == 404)
     }

@@ -6,10 +6,10 @@ import ImageSamples
 import TestSupport
 import Testing
 
-/// Files through the edge, Storage in-process: docs/api.md's "Expiry", "Deduplication" and "Zips".
+/// Files through the edge, Storage in-process: docs/api.md's "Expiry", "Deduplication", "Zips" and "Ranges".
 @Suite("files through the edge, in-process", .serialized)
 struct FileRouteTests {
-    @Test("uploads expire after 7 days; equal bytes are stored once and counted twice; zip names get ' (2)'")
+    @Test("uploads expire after 7 days; equal bytes are stored once and counted twice; zip names get ' (2)'; If-Range")
     func expiryDeduplicationAndZipNames() async throws {
         let stack = try await InProcessStack.start()
         let photo = try Samples.jpeg(width: 64, height: 48)
@@ -52,6 +52,26 @@ struct FileRouteTests {
                 return Array(response.body.readableBytesView)
             }
             #expect(Set(try await ZipCheck.entries(zip).keys) == ["holiday.jpg", "holiday (2).jpg"])
+
+            // Ranges: one range is 206 with its bytes; with If-Range, only while the ETag still matches.
+            let content = "/api/v1/files/\(ids[0])/content"
+            let etag = try await client.execute(
+                uri: content, method: .head, headers: [.authorization: "Bearer \(token)"]
+            ) { try #require($0.headers[.eTag]) }
+            for (ifRange, expected) in [
+                (nil, HTTPResponse.Status.partialContent), (etag, .partialContent), ("\"other\"", .ok),
+            ] {
+                var headers: HTTPFields = [.authorization: "Bearer \(token)", .range: "bytes=10-19"]
+                if let ifRange { headers[.ifRange] = ifRange }
+                try await client.execute(uri: content, method: .get, headers: headers) { response in
+                    #expect(response.status == expected, "If-Range \(ifRange ?? "absent")")
+                    let bytes = Array(response.body.readableBytesView)
+                    #expect(bytes == (expected == .ok ? photo : Array(photo[10...19])))
+                    if expected == .partialContent {
+                        #expect(response.headers[.contentRange] == "bytes 10-19/\(photo.count)")
+                    }
+                }
+            }
         }
         await stack.close()
     }

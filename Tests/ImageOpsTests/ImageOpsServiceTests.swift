@@ -216,25 +216,10 @@ struct ImageOpsDeduplicationTests {
 
 @Suite("ImageOps OCR through its process")
 struct ImageOpsOCRTests {
-    /// Black text on white, rendered by libvips (Pango) at 300 dpi.
-    static func textImage(_ text: String) throws -> [UInt8] {
-        let mask = try VipsOperationCall.run("text", [("text", .text(text)), ("dpi", .int(300))]) { try $0.image() }
-        let dark = try VipsOperationCall.run("invert", [("in", .image(mask))]) { try $0.image() }
-        let page = try VipsOperationCall.run(
-            "embed",
-            [
-                ("in", .image(dark)), ("x", .int(40)), ("y", .int(40)), ("width", .int(mask.width + 80)),
-                ("height", .int(mask.height + 80)),
-                ("extend", .text("white")),
-            ]
-        ) { try $0.image() }
-        return try page.encoded(as: .png)
-    }
-
     @Test func readsTextWithWordBoxes() async throws {
         let service = try await ImageOpsProcess.start()
         var request = ImageOpsOcrRequest()
-        request.image = Data(try Self.textImage("HELLO WORLD 42"))
+        request.image = Data(try Samples.text("HELLO WORLD 42"))
         let result = try await service.client.unary(ImageOpsMethods.ocr, request, options: .init(timeout: .seconds(30)))
         #expect(result.text == "HELLO WORLD 42")
         #expect(result.words.map(\.text) == ["HELLO", "WORLD", "42"])

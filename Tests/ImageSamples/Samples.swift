@@ -32,6 +32,21 @@ public enum Samples {
         try noise(width: width, height: height, smoothing: 2).encoded(as: .jpeg, options: SaveOptions(quality: 90))
     }
 
+    /// Black text on white, rendered by libvips (Pango) at 300 dpi.
+    public static func text(_ text: String) throws -> [UInt8] {
+        let mask = try VipsOperationCall.run("text", [("text", .text(text)), ("dpi", .int(300))]) { try $0.image() }
+        let dark = try VipsOperationCall.run("invert", [("in", .image(mask))]) { try $0.image() }
+        let page = try VipsOperationCall.run(
+            "embed",
+            [
+                ("in", .image(dark)), ("x", .int(40)), ("y", .int(40)), ("width", .int(mask.width + 80)),
+                ("height", .int(mask.height + 80)),
+                ("extend", .text("white")),
+            ]
+        ) { try $0.image() }
+        return try page.encoded(as: .png)
+    }
+
     /// A picture with large-scale structure (coarse seeded noise enlarged), like a photo's composition.
     public static func picture(seed: Int, width: Int = 800, height: Int = 600) throws -> VipsImage {
         let coarse = try VipsOperationCall.run(

@@ -8,7 +8,9 @@ import TestSupport
 /// An OpenAI-compatible Images API and a Replicate-style predictions API on loopback, with their
 /// failure modes chosen by the prompt: "rate-limit-once" (429 with Retry-After, then an image),
 /// "malformed" (200 with a body that is not JSON), "down" (503 every time), "not-an-image" (an
-/// answer whose image is text). Anything else gets a real PNG made by libvips.
+/// answer whose image is text). Anything else gets a real PNG made by libvips. Predictions end as
+/// their model version says: "failing:…" failed with an error, "canceled:…" canceled, "slow:…"
+/// processing until canceled (`POST …/cancel`, as Replicate has it); any other succeeds.
 final class FakeProviders: Sendable {
     static let apiKey = "sk-test-imageswiss"
     static let token = "r8_test_imageswiss"
@@ -25,6 +27,7 @@ final class FakeProviders: Sendable {
         self.picture = picture
         let calls = self.calls
         let polls = NIOLockedValueBox([String: Int]())
+        let versions = NIOLockedValueBox([String: String]())
         let router = Router()
         router.post("/v1/images/generations") { request, _ -> Response in
             guard request.headers[.authorization] == "Bearer \(Self.apiKey)" else {
@@ -61,6 +64,7 @@ final class FakeProviders: Sendable {
             let input = body["input"] as? [String: Any] ?? [:]
             let image = (input["image"] as? String) ?? ""
             let id = "p\(UUID().uuidString.prefix(8).lowercased())"
+            versions.withLockedValue { $0[id] = body["version"] as? String ?? "" }
             calls.withLockedValue {
                 $0.append("predict:\(body["version"] ?? ""):\(image.hasPrefix("data:") ? "image" : "none")")
             }
@@ -72,9 +76,24 @@ final class FakeProviders: Sendable {
                 polls[id, default: 0] += 1
                 return polls[id]!
             }
-            if count < 2 { return Self.json(200, #"{"id":"\#(id)","status":"processing","output":null}"#) }
+            let version = versions.withLockedValue { $0[id] ?? "" }
+            if count < 2 || version.hasPrefix("slow:") {
+                return Self.json(200, #"{"id":"\#(id)","status":"processing","output":null}"#)
+            }
+            if version.hasPrefix("failing:") {
+                return Self.json(
+                    200, #"{"id":"\#(id)","status":"failed","error":"CUDA out of memory","output":null}"#)
+            }
+            if version.hasPrefix("canceled:") {
+                return Self.json(200, #"{"id":"\#(id)","status":"canceled","output":null}"#)
+            }
             return Self.json(
                 200, #"{"id":"\#(id)","status":"succeeded","output":["http://127.0.0.1:\#(port)/files/\#(id).png"]}"#)
+        }
+        router.post("/v1/predictions/:id/cancel") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            calls.withLockedValue { $0.append("cancel:\(versions.withLockedValue { $0[id] ?? "" })") }
+            return Self.json(200, #"{"id":"\#(id)","status":"canceled","output":null}"#)
         }
         router.get("/files/:name") { _, _ -> Response in
             Response(

@@ -269,12 +269,3 @@ import Testing
         #expect(reused.status == 409 && reused.errorCode == "idempotency_key_reused", "\(reused.status) \(reused.text)")
     }
 }
-
-/// Polls `condition` every 100 ms for up to `timeout`.
-func waitUntil(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
-    let end = ContinuousClock.now + timeout
-    while try await !condition() {
-        guard ContinuousClock.now < end else { throw TestSupportError("condition not met within \(timeout)") }
-        try await Task.sleep(for: .milliseconds(100))
-    }
-}

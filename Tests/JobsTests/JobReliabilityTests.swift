@@ -134,8 +134,11 @@ import Testing
         let user = try await jobs.user("steady@imageswiss.test", credits: 297)
         var ids: [String] = []
         for _ in 0..<200 { ids.append(try await jobs.submit(user.id, steps: [("noop", ["duration_ms": "30"])]).jobID) }
-        try await Task.sleep(for: .milliseconds(300))
+        // The restart comes once jobs are finishing, while most are still queued or running.
+        try await waitUntil { try await jobs.count("SELECT count(*) FROM jobs WHERE status = 'succeeded'") >= 5 }
+        let finishedBefore = try await jobs.count("SELECT count(*) FROM jobs WHERE status = 'succeeded'")
         try await postgres.restart()
+        #expect(finishedBefore < 200, "the restart came while jobs were in flight")
         try await waitUntil(timeout: .seconds(120)) {
             (try? await jobs.count("SELECT count(*) FROM jobs WHERE status = 'succeeded' AND credits = 'captured'"))
                 == 200
@@ -343,9 +346,10 @@ import Testing
         #expect(paidBefore <= 20, "\(paidBefore) of the paid user's 30 jobs started before the free user's")
     }
 
+    /// Fast lane first, then paid tiers, then fair shares within each.
     @Test func paidFirstThenFairShares() async throws {
-        // One worker, one slot: the start order is the scheduling order.
-        let jobs = try await JobsStack.start(["JOBS_WORKERS": "1", "JOBS_WORKER_SLOTS": "1"])
+        // Everything is queued before the one worker (one slot) starts: the start order is the scheduling order.
+        let jobs = try await JobsStack.start(["JOBS_WORKERS": "0"])
         defer { Task { await jobs.stop() } }
         let heavy = try await jobs.user("heavy@imageswiss.test", credits: 0)
         let light = try await jobs.user("light@imageswiss.test", credits: 0)
@@ -358,7 +362,11 @@ import Testing
         }
         let lightJob = try await jobs.submit(light.id, steps: [("noop", ["duration_ms": "100"])]).jobID
         let paidJob = try await jobs.submit(paying.id, steps: [("noop", ["duration_ms": "100"])]).jobID
+        // The heavy user's twenty-first job, in the fast lane: it goes before everything in the batch lane.
+        let fastJob = try await jobs.submit(heavy.id, steps: [("noop", ["duration_ms": "100"])], lane: "fast").jobID
+        try await jobs.stack.spawn("worker", as: "jobs", environment: ["JOBS_WORKERS": "1", "JOBS_WORKER_SLOTS": "1"])
         let order = try await jobs.startOrderOnceAllSucceeded()
+        #expect(Array(order.prefix(2)) == [fastJob, paidJob], "fast lane, then the paid tier")
         let paidAt = try #require(order.firstIndex(of: paidJob))
         let lightAt = try #require(order.firstIndex(of: lightJob))
         #expect(paidAt < lightAt, "the paid tier goes first")

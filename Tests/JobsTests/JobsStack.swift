@@ -76,7 +76,11 @@ struct JobsStack {
     func upload(_ token: String, width: Int = 1200, height: Int = 900, name: String = "photo.jpg") async throws
         -> String
     {
-        let bytes = try Samples.photo(width: width, height: height)
+        try await self.upload(token, bytes: try Samples.photo(width: width, height: height), name: name)
+    }
+
+    /// Uploads `bytes` through the edge; answers the file id.
+    func upload(_ token: String, bytes: [UInt8], name: String) async throws -> String {
         let reply = try await self.http.call(
             "POST", "/api/v1/files", raw: Data(bytes), bearer: token,
             headers: ["Content-Type": "application/octet-stream", "X-File-Name": name])

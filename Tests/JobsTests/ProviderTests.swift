@@ -104,4 +104,37 @@ import Testing
         }
         #expect(refused?.reason == "provider_not_configured")
     }
+
+    /// Replicate predictions that end badly: failed (its error kept) and canceled fail the job at
+    /// once; one that never finishes is cancelled at Replicate after JOBS_PROVIDER_TIMEOUT_MS and
+    /// retried like any timeout. None is charged.
+    @Test func predictionsThatFailAreCanceledOrNeverFinish() async throws {
+        let fake = try await FakeProviders()
+        defer { fake.stop() }
+        let jobs = try await JobsStack.start([
+            "JOBS_REPLICATE_BASE_URL": fake.baseURL, "JOBS_REPLICATE_API_TOKEN": FakeProviders.token,
+            "JOBS_REPLICATE_MODELS": "remove_background=failing:v1,colourization=canceled:v1,upscale=slow:v1",
+            "JOBS_PROVIDER_POLL_MS": "50", "JOBS_PROVIDER_TIMEOUT_MS": "400",
+        ])
+        defer { Task { await jobs.stop() } }
+        let user = try await jobs.user("unlucky@imageswiss.test", credits: 30)
+        let total = try await jobs.balance(user.id).total
+        let photo = try await jobs.upload(user.access)
+        func run(_ operation: String) async throws -> [String: Any] {
+            let job = try await jobs.submit(user.id, steps: [(operation, [:])], inputs: [photo])
+            return try await jobs.finished(job.jobID, token: user.access)
+        }
+        let failed = try await run("remove_background")
+        #expect(failed["status"] as? String == "failed" && failed["attempts"] as? Int == 1, "\(failed)")
+        #expect((failed["error"] as? String)?.contains("CUDA out of memory") == true, "\(failed)")
+        let canceled = try await run("colourization")
+        #expect(canceled["status"] as? String == "failed" && canceled["attempts"] as? Int == 1, "\(canceled)")
+        #expect((canceled["error"] as? String)?.contains("canceled") == true, "\(canceled)")
+        let slow = try await run("upscale")
+        #expect(slow["status"] as? String == "failed" && slow["attempts"] as? Int == 3, "\(slow)")
+        #expect((slow["error"] as? String)?.contains("no result within") == true, "\(slow)")
+        #expect(fake.received.filter { $0 == "cancel:slow:v1" }.count == 3, "each timed-out prediction is cancelled")
+        try await waitUntil { try await jobs.balance(user.id).held == 0 }
+        #expect(try await jobs.balance(user.id).total == total)
+    }
 }

@@ -88,6 +88,43 @@ import Testing
             "three test events and one redelivery, all the user's")
     }
 
+    /// A receiver that always fails gets 8 attempts, then the delivery is `failed` with its last
+    /// answer kept; an account has at most 10 webhooks.
+    @Test func eightAttemptsThenFailedAndTenWebhooksAtMost() async throws {
+        let jobs = try await JobsStack.start(["JOBS_WEBHOOK_RETRY_DELAY_MS": "20"])
+        let receiver = try await WebhookReceiver(failFirst: .max)
+        defer {
+            Task {
+                await jobs.stop()
+                receiver.stop()
+            }
+        }
+        let user = try await jobs.user("failing@imageswiss.test", credits: 0)
+        let created = try await jobs.http.call(
+            "POST", "/api/v1/webhooks", json: ["url": receiver.url], bearer: user.access)
+        let id = try #require(created.json["id"] as? String, "\(created.text)")
+        #expect(try await jobs.http.call("POST", "/api/v1/webhooks/\(id)/test", bearer: user.access).status == 202)
+        var entry: [String: Any] = [:]
+        try await waitUntil {
+            entry =
+                (try await jobs.http.call("GET", "/api/v1/webhooks/\(id)/deliveries", bearer: user.access).json[
+                    "items"] as? [[String: Any]])?.first ?? [:]
+            return entry["status"] as? String == "failed"
+        }
+        #expect(entry["attempts"] as? Int == 8 && entry["last_status_code"] as? Int == 500, "\(entry)")
+        #expect(receiver.deliveries.isEmpty)
+
+        for index in 2...10 {
+            let more = try await jobs.http.call(
+                "POST", "/api/v1/webhooks", json: ["url": receiver.url + "/\(index)"], bearer: user.access)
+            #expect(more.status == 201, "webhook \(index): \(more.text)")
+        }
+        let eleventh = try await jobs.http.call(
+            "POST", "/api/v1/webhooks", json: ["url": receiver.url + "/11"], bearer: user.access)
+        #expect(eleventh.status == 429 && eleventh.errorCode == "too_many_webhooks", "\(eleventh.text)")
+        #expect(try await jobs.count("SELECT count(*) FROM webhooks") == 10)
+    }
+
     @Test func aNameThatResolvesInsideIsRefusedAtDelivery() async throws {
         // Outside development: https only, no internal receivers. The name passes the check at
         // creation (it names no internal address); what it resolves to is checked at each delivery.

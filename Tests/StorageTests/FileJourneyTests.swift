@@ -87,8 +87,12 @@ import Testing
         #expect(try await stack.http.call("GET", longer).errorCode == "invalid_signature")
         let short = try await stack.http.call(
             "POST", "/api/v1/files/\(id)/link", json: ["ttl_seconds": 1], bearer: alice.access)
-        try await Task.sleep(for: .milliseconds(2100))
-        let expired = try await stack.http.call("GET", try #require(short.json["url"] as? String))
+        let shortURL = try #require(short.json["url"] as? String)
+        var expired = try await stack.http.call("GET", shortURL)
+        try await waitUntil(timeout: .seconds(5)) {
+            expired = try await stack.http.call("GET", shortURL)
+            return expired.status != 200
+        }
         #expect(expired.status == 403 && expired.errorCode == "link_expired")
 
         // A zip of both, streamed; checked by Python's zipfile (CRCs, names, bytes).

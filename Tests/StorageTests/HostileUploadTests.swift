@@ -75,6 +75,10 @@ import Testing
         #expect(try await stack.upload(file, name: "two.jpg", token: user.access).status == 201)
         let plus = try await stack.http.call("GET", "/api/v1/files/usage", bearer: user.access)
         #expect(plus.json["tier"] as? String == "plus" && plus.json["quota_bytes"] as? Int == 600_000)
+        // Billing gone: the edge cannot learn the tier and passes the free tier's, the smallest quota.
+        try await stack.stack.crash("billing")
+        let unknown = try await stack.http.call("GET", "/api/v1/files/usage", bearer: user.access)
+        #expect(unknown.json["tier"] as? String == "free" && unknown.json["quota_bytes"] as? Int == 300_000)
     }
 
     @Test func hostileNamesStayDisplayText() async throws {
