@@ -321,7 +321,7 @@ let package = Package(
         .testTarget(
             name: "JobsTests",
             dependencies: [
-                "RPC", "ImageSwissProtos", "TestSupport", "Postgres", "ImageSamples", "Vips", "StandardWebhooks",
+                "RPC", "ImageSwissProtos", "TestSupport", "Postgres", "ImageSamples", "StandardWebhooks",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -190,14 +190,8 @@ struct ImageOpsServiceTests {
 struct ImageOpsDeduplicationTests {
     @Test func hashThenGroupFindsTheNearCopies() async throws {
         let service = try await ImageOpsProcess.start()
-        let pictures = try (1...3).map { try Samples.picture(seed: $0) }
         // 0 and 3 are the same picture (re-encoded smaller); 1 and 2 are different pictures.
-        let files = [
-            try pictures[0].encoded(as: .jpeg, options: SaveOptions(quality: 90)),
-            try pictures[1].encoded(as: .jpeg),
-            try pictures[2].encoded(as: .png),
-            try pictures[0].thumbnail(width: 300).encoded(as: .jpeg, options: SaveOptions(quality: 50)),
-        ]
+        let files = try Samples.nearCopies()
         var hashes: [UInt64] = []
         for file in files {
             var request = ImageOpsInspectRequest()

@@ -47,6 +47,17 @@ public enum Samples {
         return try page.encoded(as: .png)
     }
 
+    /// Four encoded files for deduplication: 0 and 3 are one picture (3 re-encoded smaller and
+    /// worse), 1 and 2 are different pictures.
+    public static func nearCopies() throws -> [[UInt8]] {
+        let pictures = try (1...3).map { try picture(seed: $0) }
+        return [
+            try pictures[0].encoded(as: .jpeg, options: SaveOptions(quality: 90)), try pictures[1].encoded(as: .jpeg),
+            try pictures[2].encoded(as: .png),
+            try pictures[0].thumbnail(width: 300).encoded(as: .jpeg, options: SaveOptions(quality: 50)),
+        ]
+    }
+
     /// A picture with large-scale structure (coarse seeded noise enlarged), like a photo's composition.
     public static func picture(seed: Int, width: Int = 800, height: Int = 600) throws -> VipsImage {
         let coarse = try VipsOperationCall.run(

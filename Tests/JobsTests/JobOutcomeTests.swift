@@ -2,7 +2,6 @@ import Foundation
 import ImageSamples
 import TestSupport
 import Testing
-import Vips
 
 /// How jobs end, as docs/api.md promises it: what each ending costs, what the non-pixel tools
 /// (OCR, deduplication) answer, what `delete_originals` removes, and the tier's resolution cap.
@@ -101,12 +100,7 @@ import Vips
         #expect(textFile.json["name"] as? String == "note.ocr.json", "\(textFile.text)")
 
         // Pictures 0 and 3 are one picture (3 re-encoded smaller); 1 and 2 differ.
-        let pictures = try (1...3).map { try Samples.picture(seed: $0) }
-        let files = [
-            try pictures[0].encoded(as: .jpeg, options: SaveOptions(quality: 90)), try pictures[1].encoded(as: .jpeg),
-            try pictures[2].encoded(as: .png),
-            try pictures[0].thumbnail(width: 300).encoded(as: .jpeg, options: SaveOptions(quality: 50)),
-        ]
+        let files = try Samples.nearCopies()
         var ids: [String] = []
         for (index, file) in files.enumerated() {
             ids.append(try await jobs.upload(user.access, bytes: file, name: "album\(index).jpg"))
