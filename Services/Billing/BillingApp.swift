@@ -25,11 +25,6 @@ public struct BillingApp: ServiceApp {
         }
         let billing = BillingService(
             database: database, configuration: configuration, stripe: stripe, logger: context.logger)
-        do {
-            try (try await billing.priceRule()).check()
-        } catch let violation as PriceRule.Violation {
-            throw ConfigurationError("the price rule refuses this catalogue: \(violation)")
-        }
         context.logger.info(
             "billing ready",
             metadata: [

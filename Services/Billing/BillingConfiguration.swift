@@ -15,8 +15,6 @@ struct BillingConfiguration: Sendable {
     var maxAmount: Int64
     /// The most items one PlaceHolds or SettleHolds call may carry.
     var maxBatch: Int
-    /// The base rate of custom amounts; the price rule (PriceRule) keeps it at or above the best pack's.
-    var creditsPerDollar: Int64
     var minCustomCents: Int64
     var maxCustomCents: Int64
     var currency: String
@@ -37,10 +35,13 @@ struct BillingConfiguration: Sendable {
         self.lowBalanceThreshold = Int64(try configuration.int("LOW_BALANCE_THRESHOLD", default: 5))
         self.maxAmount = Int64(try configuration.int("MAX_AMOUNT", default: 1_000_000))
         self.maxBatch = try configuration.int("MAX_BATCH", default: 200)
-        // $0.50 a credit: the starter pack's rate ($4.99 / 10), above the best pack's ($39.99 / 100).
-        self.creditsPerDollar = Int64(try configuration.int("CREDITS_PER_DOLLAR", default: 2))
-        guard self.creditsPerDollar > 0 else {
-            throw ConfigurationError("BILLING_CREDITS_PER_DOLLAR must be at least 1")
+        // A setting that no longer acts must not be silently ignored.
+        guard configuration.string("CREDITS_PER_DOLLAR") == nil else {
+            throw ConfigurationError(
+                """
+                BILLING_CREDITS_PER_DOLLAR is gone: the base price of a credit is part of the sales catalogue \
+                (PUT /api/v1/admin/billing/catalogue). Remove the setting.
+                """)
         }
         self.minCustomCents = Int64(try configuration.int("MIN_CUSTOM_CENTS", default: 100))
         self.maxCustomCents = Int64(try configuration.int("MAX_CUSTOM_CENTS", default: 100_000))

@@ -70,6 +70,10 @@ struct BillingHandlers: Sendable {
         router.register(BillingMethods.setPriceList) { request, context in
             try await billing.setPriceList(try RPCCaller(context.metadata), request)
         }
+        router.register(BillingMethods.getCatalogue) { _, _ in try await billing.catalogue() }
+        router.register(BillingMethods.setCatalogue) { request, context in
+            try await billing.setCatalogue(try RPCCaller(context.metadata), request)
+        }
         router.register(BillingMethods.grant) { request, context in
             try await billing.grant(try RPCCaller(context.metadata), request)
         }

@@ -84,28 +84,40 @@ struct Ledger: Sendable {
         ).first!.decode("n")
     }
 
-    /// Expired lots give up what is left in them: one expiry entry each.
+    /// Expired lots give up what is left in them: one expiry entry each (the sweeper's pass).
     func expireLots(_ database: PostgresPool) async throws -> Int {
         let due = try await database.query(
             """
-            SELECT id, account_id FROM lots WHERE remaining > 0 AND expires_at <= now() ORDER BY expires_at LIMIT 500
+            SELECT DISTINCT account_id FROM (SELECT account_id FROM lots WHERE remaining > 0 AND expires_at <= now()
+                                             ORDER BY expires_at LIMIT 500) due
             """)
+        var expired = 0
         for row in due {
             let account: String = try row.decode("account_id")
-            let lot: Int64 = try row.decode("id")
-            try await database.transaction { session in
+            expired += try await database.transaction { session in
                 try await self.lockAccount(session, account)
-                guard
-                    let current = try await session.query(
-                        "SELECT remaining FROM lots WHERE id = $1 AND remaining > 0 AND expires_at <= now() FOR UPDATE",
-                        [lot]
-                    ).first
-                else { return }
-                let remaining: Int64 = try current.decode("remaining")
-                try await session.execute("UPDATE lots SET remaining = 0 WHERE id = $1", [lot])
-                _ = try await self.append(session, account, amount: -remaining, kind: "expiry", reference: "lot \(lot)")
+                return try await self.expireDue(session, account)
             }
         }
-        return due.count
+        return expired
+    }
+
+    /// The account's expired lots give up what is left in them, inside the caller's transaction
+    /// (which holds the account's lock).
+    @discardableResult
+    func expireDue(_ session: PostgresSession, _ account: String) async throws -> Int {
+        let lots = try await session.query(
+            """
+            UPDATE lots l SET remaining = 0 FROM (SELECT id, remaining FROM lots WHERE account_id = $1 AND remaining > 0
+                                                  AND expires_at <= now() ORDER BY id FOR UPDATE) due
+            WHERE l.id = due.id RETURNING l.id, due.remaining
+            """, [account])
+        let expired = try lots.map {
+            (id: try $0.decode("id", as: Int64.self), left: try $0.decode("remaining", as: Int64.self))
+        }
+        for lot in expired.sorted(by: { $0.id < $1.id }) {
+            _ = try await self.append(session, account, amount: -lot.left, kind: "expiry", reference: "lot \(lot.id)")
+        }
+        return lots.count
     }
 }

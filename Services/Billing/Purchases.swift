@@ -10,7 +10,8 @@ import ServiceRuntime
 extension BillingService {
     func packs() async throws -> BillingListPacksResponse {
         var response = BillingListPacksResponse()
-        response.creditsPerDollar = self.configuration.creditsPerDollar
+        response.creditPriceCents = try await self.creditPriceCents(self.database)
+        response.paymentProvider = self.configuration.provider.rawValue
         response.packs = try await self.database.query(
             "SELECT id, name, price_cents, currency, credits FROM packs WHERE active ORDER BY position, id"
         ).map { row in
@@ -72,7 +73,7 @@ extension BillingService {
         }
     }
 
-    /// What a checkout request buys: a pack, or a custom amount at the base rate, which the price rule
+    /// What a checkout request buys: a pack, or a custom amount at the base price, which the price rule
     /// keeps at or above the best pack's price per credit.
     private func priced(_ request: BillingCheckoutRequest) async throws -> (
         name: String, cents: Int64, credits: Int64, currency: String
@@ -106,23 +107,12 @@ extension BillingService {
         do {
             try rule.check(item)
         } catch {
-            // Start-up refuses such a rate; a pack made cheaper since then must not open the leak either.
+            // SetCatalogue refuses such a price; a pack edited in the database must not open the leak either.
             self.logger.error("custom amount refused by the price rule", metadata: ["violation": "\(error)"])
             throw failure.error(
                 .failedPrecondition, "price_rule", "custom amounts are not on sale now: \(error)")
         }
         return ("ImageSwiss — \(item.credits) credits", item.cents, item.credits, self.configuration.currency)
-    }
-
-    /// The rule over the packs on sale now and the configured base rate.
-    func priceRule() async throws -> PriceRule {
-        let packs = try await self.database.query("SELECT name, price_cents, credits FROM packs WHERE active").map {
-            row in
-            PriceRule.Item(
-                name: "the pack '\(try row.decode("name", as: String.self))'", cents: try row.decode("price_cents"),
-                credits: try row.decode("credits"))
-        }
-        return PriceRule(packs: packs, creditsPerDollar: self.configuration.creditsPerDollar)
     }
 
     func getCheckout(_ caller: RPCCaller, _ id: String) async throws -> BillingCheckout {

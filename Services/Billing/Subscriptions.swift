@@ -4,16 +4,20 @@ import Postgres
 import RPC
 import ServiceRuntime
 
-/// Tiers and subscriptions. Every account starts on Free. An upgrade starts a new period at once
-/// (paid through the local provider, with a receipt) and grants the tier's monthly credits; a
-/// downgrade or a cancellation (a change to Free) takes effect at the end of the period.
+/// Tiers and subscriptions. Every account starts on Free. A change to a higher tier, or from monthly
+/// to yearly, starts a new period at once (paid through the local provider, with a receipt) and
+/// grants the period's credits (a year's are twelve months', granted at once); a change down, or a
+/// cancellation (a change to Free), takes effect at the end of the paid period.
 ///
-/// Unused credits: the monthly grant of a period expires at the end of that period (it does not
-/// roll over, cancelled or not); purchased credits never expire. So a cancellation keeps every
-/// credit usable until the period ends, and purchased credits after it.
+/// Unused credits: on a carry-over tier (the catalogue's default) subscription credits accumulate
+/// while subscribed and lapse when the account returns to Free at the end of the paid period; on
+/// other tiers each period's grant expires with the period. Purchased credits never expire.
 extension BillingService {
     /// The tier's columns (no other table this service joins to tiers has these names).
-    static let tierColumns = "id, name, price_cents, monthly_credits, priority, max_output_pixels, daily_cap"
+    static let tierColumns = """
+        id, name, price_cents, annual_price_cents, monthly_credits, priority, max_output_pixels, daily_cap, rank,
+        carry_over, for_sale
+        """
 
     static func tier(_ row: PostgresRow) throws -> BillingTier {
         var tier = BillingTier()
@@ -24,12 +28,18 @@ extension BillingService {
         tier.priority = try row.decode("priority")
         tier.maxOutputPixels = UInt32(try row.decode("max_output_pixels", as: Int.self))
         tier.dailyCap = try row.decode("daily_cap")
+        tier.annualPriceCents = try row.decode("annual_price_cents")
+        tier.rank = UInt32(try row.decode("rank", as: Int.self))
+        tier.carryOver = try row.decode("carry_over")
+        tier.forSale = try row.decode("for_sale")
         return tier
     }
 
     func tiers() async throws -> BillingListTiersResponse {
         var response = BillingListTiersResponse()
-        response.tiers = try await self.database.query("SELECT \(Self.tierColumns) FROM tiers ORDER BY rank").map(
+        response.tiers = try await self.database.query(
+            "SELECT \(Self.tierColumns) FROM tiers WHERE for_sale ORDER BY rank, id"
+        ).map(
             Self.tier)
         return response
     }
@@ -46,7 +56,7 @@ extension BillingService {
     private func subscription(_ session: PostgresSession, _ account: String) async throws -> BillingSubscription {
         let row = try await session.query(
             """
-            SELECT s.next_tier, (extract(epoch FROM s.period_start) * 1000000)::bigint AS start_us,
+            SELECT s.next_tier, s.billing_interval, s.next_interval, (extract(epoch FROM s.period_start) * 1000000)::bigint AS start_us,
                    (extract(epoch FROM s.period_end) * 1000000)::bigint AS end_us, \(Self.tierColumns)
             FROM subscriptions s JOIN tiers t ON t.id = s.tier WHERE s.account_id = $1
             """, [account]
@@ -57,62 +67,89 @@ extension BillingService {
         subscription.periodStart = .micros(try row.decode("start_us"))
         subscription.periodEnd = .micros(try row.decode("end_us"))
         subscription.nextTier = try row.decodeIfPresent("next_tier") ?? ""
+        subscription.interval = try row.decode("billing_interval")
+        subscription.nextInterval = try row.decodeIfPresent("next_interval") ?? ""
         return subscription
+    }
+
+    /// A paid period: a month or a year.
+    enum Interval: String {
+        case month, year
+        var months: Int { self == .year ? 12 : 1 }
     }
 
     func changeSubscription(_ caller: RPCCaller, _ request: BillingChangeSubscriptionRequest) async throws
         -> BillingSubscription
     {
-        try await self.idempotency.run(
+        guard let asked = Interval(rawValue: request.interval.isEmpty ? "month" : request.interval) else {
+            throw failure.invalid("interval", "interval is month or year")
+        }
+        return try await self.idempotency.run(
             caller: caller.id, method: "ChangeSubscription", key: request.idempotencyKey, request: request
         ) { session in
             try await self.ledger.lockAccount(session, caller.id)
             guard
                 let target = try await session.query(
-                    "SELECT rank, price_cents, monthly_credits, name FROM tiers WHERE id = $1", [request.tierID]
-                ).first
+                    "SELECT \(Self.tierColumns) FROM tiers WHERE id = $1", [request.tierID]
+                ).first.map(Self.tier)
             else {
                 throw failure.invalid("tier_id", "no such tier")
             }
+            // Free has no paid period to choose.
+            let interval = target.priceCents == 0 ? Interval.month : asked
+            guard interval == .month || target.annualPriceCents > 0 else {
+                throw failure.invalid("interval", "\(target.name) is not sold yearly")
+            }
             let current = try await session.query(
-                "SELECT t.id, t.rank FROM subscriptions s JOIN tiers t ON t.id = s.tier WHERE s.account_id = $1 FOR UPDATE",
-                [caller.id]
+                """
+                SELECT t.id, t.rank, s.billing_interval FROM subscriptions s JOIN tiers t ON t.id = s.tier
+                WHERE s.account_id = $1 FOR UPDATE OF s
+                """, [caller.id]
             ).first!
-            let currentRank: Int = try current.decode("rank")
-            let targetRank: Int = try target.decode("rank")
-            if request.tierID == (try current.decode("id", as: String.self)) {
+            let currentTier: String = try current.decode("id")
+            let currentInterval = Interval(rawValue: try current.decode("billing_interval")) ?? .month
+            guard target.forSale || target.tierID == currentTier else {
+                throw failure.invalid("tier_id", "\(target.name) is no longer sold")
+            }
+            // Ordered by tier, then by period: a year of a tier is more than a month of it.
+            let from = (try current.decode("rank", as: Int.self), currentInterval.months)
+            let to = (Int(target.rank), interval.months)
+            if to == from {
                 try await session.execute(
-                    "UPDATE subscriptions SET next_tier = NULL WHERE account_id = $1", [caller.id])
-            } else if targetRank < currentRank {
-                // Downgrades and cancellations wait for the end of the paid period.
+                    "UPDATE subscriptions SET next_tier = NULL, next_interval = NULL WHERE account_id = $1", [caller.id]
+                )
+            } else if to < from {
+                // Down, or a cancellation: at the end of the paid period.
                 try await session.execute(
-                    "UPDATE subscriptions SET next_tier = $2 WHERE account_id = $1", [caller.id, request.tierID])
+                    "UPDATE subscriptions SET next_tier = $2, next_interval = $3 WHERE account_id = $1",
+                    [caller.id, target.tierID, interval.rawValue])
             } else {
                 guard self.configuration.provider == .local else {
                     throw failure.error(
                         .failedPrecondition, "provider_unsupported",
                         "paid subscriptions are sold through the local provider only in this version")
                 }
-                try await self.startPeriod(session, caller.id, tier: request.tierID)
+                try await self.startPeriod(session, caller.id, tier: target, interval: interval)
             }
             return try await self.subscription(session, caller.id)
         }
     }
 
-    /// A new period of `tier` from now: the charge (paid tiers; a receipt) and the monthly grant,
-    /// which expires with the period.
-    private func startPeriod(_ session: PostgresSession, _ account: String, tier: String) async throws {
+    /// A new period of `tier` from now: the charge (paid tiers; a receipt) and the period's grant.
+    /// Back on a free tier, carried-over subscription credits lapse.
+    private func startPeriod(_ session: PostgresSession, _ account: String, tier: BillingTier, interval: Interval)
+        async throws
+    {
+        let seconds = Int(self.configuration.period.components.seconds) * interval.months
         let row = try await session.query(
             """
-            UPDATE subscriptions SET tier = $2, next_tier = NULL, period_start = now(), period_end = now() + make_interval(secs => $3)
+            UPDATE subscriptions SET tier = $2, billing_interval = $3, next_tier = NULL, next_interval = NULL,
+                period_start = now(), period_end = now() + make_interval(secs => $4)
             WHERE account_id = $1 RETURNING (extract(epoch FROM period_end) * 1000000)::bigint AS end_us
-            """, [account, tier, Int(self.configuration.period.components.seconds)]
+            """, [account, tier.tierID, interval.rawValue, seconds]
         ).first!
-        let tierRow = try await session.query(
-            "SELECT name, price_cents, monthly_credits FROM tiers WHERE id = $1", [tier]
-        ).first!
-        let price: Int64 = try tierRow.decode("price_cents")
-        let credits: Int64 = try tierRow.decode("monthly_credits")
+        let price = interval == .year ? tier.annualPriceCents : tier.priceCents
+        let credits = tier.monthlyCredits * Int64(interval.months)
         if price > 0 {
             try await session.execute(
                 """
@@ -120,17 +157,24 @@ extension BillingService {
                 """,
                 [
                     UUID(), account, price, self.configuration.currency, credits,
-                    "\(try tierRow.decode("name", as: String.self)) subscription, one period",
+                    "\(tier.name) subscription, one \(interval.rawValue)",
                 ])
+        } else {
+            try await session.execute(
+                """
+                UPDATE lots SET expires_at = now()
+                WHERE account_id = $1 AND source = 'subscription' AND expires_at IS NULL
+                """, [account])
+            try await self.ledger.expireDue(session, account)
         }
         if credits > 0 {
             _ = try await self.ledger.grant(
-                session, account, amount: credits, source: "subscription", expiresMicros: try row.decode("end_us"),
-                reference: "\(tier) period")
+                session, account, amount: credits, source: "subscription",
+                expiresMicros: tier.carryOver ? nil : try row.decode("end_us"), reference: "\(tier.tierID) period")
         }
     }
 
-    /// Periods that ended roll over: to the pending tier if one was chosen, with a new grant.
+    /// Periods that ended roll over: to the pending tier and interval if a change was chosen, with a new grant.
     func renewSubscriptions() async throws -> Int {
         let due = try await self.database.query(
             "SELECT account_id FROM subscriptions WHERE period_end <= now() LIMIT 500")
@@ -140,12 +184,18 @@ extension BillingService {
                 try await self.ledger.lockAccount(session, account)
                 guard
                     let current = try await session.query(
-                        "SELECT tier, next_tier FROM subscriptions WHERE account_id = $1 AND period_end <= now() FOR UPDATE",
-                        [account]
+                        """
+                        SELECT coalesce(next_tier, tier) AS tier, coalesce(next_interval, billing_interval) AS interval
+                        FROM subscriptions WHERE account_id = $1 AND period_end <= now() FOR UPDATE
+                        """, [account]
                     ).first
                 else { return }
-                let next: String = try current.decodeIfPresent("next_tier") ?? current.decode("tier")
-                try await self.startPeriod(session, account, tier: next)
+                let tier = try await session.query(
+                    "SELECT \(Self.tierColumns) FROM tiers WHERE id = $1", [try current.decode("tier", as: String.self)]
+                ).first.map(Self.tier)!
+                let interval = Interval(rawValue: try current.decode("interval")) ?? .month
+                try await self.startPeriod(
+                    session, account, tier: tier, interval: tier.annualPriceCents > 0 ? interval : .month)
             }
         }
         return due.count

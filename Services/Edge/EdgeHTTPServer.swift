@@ -67,6 +67,7 @@ public enum EdgeHTTPServer {
         files.addAdmin(to: router)
         UploadRoutes(storage: storage, tiers: tiers).add(to: router)
         BillingRoutes(billing: billing).add(to: router)
+        CatalogueRoutes(billing: billing).add(to: router)
         DownloadRoutes(storage: storage).add(to: router)
         JobRoutes(jobs: upstreams.client(for: "jobs"), storage: storage).add(to: router)
         OperationRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)

@@ -65,7 +65,7 @@ struct StorageConfiguration: Sendable {
         self.maxUploadBytes = Int64(try configuration.int("MAX_UPLOAD_BYTES", default: 50 << 20))
         self.maxChunkBytes = try configuration.int("MAX_CHUNK_BYTES", default: 1 << 20)
         self.quotas = try Self.quotas(
-            configuration.string("QUOTAS", default: "free=1073741824,plus=10737418240,pro=107374182400"))
+            configuration.string("QUOTAS", default: Self.defaultQuotas))
         var lifetimes: [String: Duration] = [:]
         for purpose in Self.purposes {
             let seconds = try configuration.int(
@@ -106,6 +106,10 @@ struct StorageConfiguration: Sendable {
             throw ConfigurationError("STORAGE_ZIP_MAX_BYTES must be at most 4000000000")
         }
     }
+
+    /// 1 GiB free; the catalogue's tiers 10, 50 and 100 GiB; Plus and Pro (no longer sold) as they were.
+    static let defaultQuotas =
+        "free=1073741824,remember=10737418240,cherish=53687091200,forever=107374182400,plus=10737418240,pro=107374182400"
 
     func quota(for tier: String) -> Int64 { self.quotas[tier] ?? self.quotas["free"] ?? 0 }
 

@@ -130,29 +130,29 @@ import Testing
         defer { Task { await billing.stop() } }
         let user = try await billing.http.signedInUser("subscriber@imageswiss.test")
         let upgraded = try await billing.http.call(
-            "PUT", "/api/v1/billing/subscription", json: ["tier": "plus"], bearer: user.access)
+            "PUT", "/api/v1/billing/subscription", json: ["tier": "remember"], bearer: user.access)
         #expect(
-            upgraded.status == 200 && (upgraded.json["tier"] as? [String: Any])?["id"] as? String == "plus",
+            upgraded.status == 200 && (upgraded.json["tier"] as? [String: Any])?["id"] as? String == "remember",
             "\(upgraded.text)")
         #expect(
             try await billing.http.call("GET", "/api/v1/billing/balance", bearer: user.access).json["total"] as? Int
-                == 203)
+                == 3 + 25)
         // Some purchased credits too: those never expire.
         let checkout = try await billing.http.call(
             "POST", "/api/v1/billing/checkout", json: ["pack_id": "starter"], bearer: user.access)
         _ = try await billing.http.call(
             "POST", "/api/v1/billing/checkout/\(checkout.json["id"] as! String)/complete", bearer: user.access)
-        // Cancel: still Plus, every credit still usable until the period ends…
+        // Cancel: still Remember, every credit still usable until the period ends…
         let cancelled = try await billing.http.call(
             "PUT", "/api/v1/billing/subscription", json: ["tier": "free"], bearer: user.access)
         #expect(
-            (cancelled.json["tier"] as? [String: Any])?["id"] as? String == "plus"
+            (cancelled.json["tier"] as? [String: Any])?["id"] as? String == "remember"
                 && cancelled.json["next_tier"] as? String == "free")
         #expect(
             try await billing.http.call("GET", "/api/v1/billing/balance", bearer: user.access).json["available"] as? Int
-                == 213)
-        // …then Free: the period's grants expire, purchased credits stay, Free's monthly 3 arrive.
-        var tier = "plus"
+                == 3 + 25 + 10)
+        // …then Free: the subscription's credits lapse, purchased credits stay, Free's monthly 3 arrive.
+        var tier = "remember"
         for _ in 0..<50 where tier != "free" {
             try await Task.sleep(for: .milliseconds(200))
             tier =

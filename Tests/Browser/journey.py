@@ -6,7 +6,8 @@ Selenium from PyPI), against a running edge.
 Main: sign up → open the verification mail's link (from the mail Auth wrote to MAIL_DIR) → buy credits (local provider) → upload three images → tick resize and convert → see
 the cost → submit → watch progress → download the zip → the balance went down by exactly the quote.
 Reset: forgot password → open the reset mail's link → choose a new password → sign in with it.
-Admin: sign up as the first admin → change the resize price → the next quote uses it.
+Admin: sign up as the first admin → change the resize price → the next quote uses it → a catalogue
+whose base price undercuts the best pack is refused, a good one saved as version 2.
 Exits non-zero with a message on the first failed step."""
 import glob
 import os
@@ -103,6 +104,7 @@ try:
     step("buy credits with the local provider")
     go("/billing")
     wait.until(lambda d: d.find_elements(By.ID, "buy-starter"))
+    assert "takes no money" in driver.find_element(By.ID, "test-payments").text, "the development stack says payments are tests"
     shot("credits")
     driver.find_element(By.ID, "buy-starter").click()
     wait.until(lambda d: balance() == start + 10)
@@ -193,6 +195,24 @@ try:
     upload(pictures[:1])
     driver.find_element(By.ID, "op-resize").click()
     wait.until(lambda d: "Cost: 3 credits" in d.find_element(By.ID, "cost").text)
+
+    step("admin: the catalogue editor refuses a base price under the best pack, keeps a good one")
+    go("/admin")
+    wait.until(lambda d: d.find_elements(By.ID, "catalogue-base"))
+
+    def save_catalogue(base_cents):
+        field = driver.find_element(By.ID, "catalogue-base")
+        field.clear()
+        field.send_keys(str(base_cents))
+        driver.execute_script("document.getElementById('toast').textContent = ''")
+        driver.find_element(By.ID, "save-catalogue").click()
+        wait.until(lambda d: d.find_element(By.ID, "toast").get_attribute("textContent"))
+        return driver.find_element(By.ID, "toast").get_attribute("textContent")
+
+    refused = save_catalogue(30)
+    assert "price rule" in refused and "Studio" in refused, refused
+    assert "version 2" in save_catalogue(60)
+    wait.until(lambda d: "$0.6000" in d.find_element(By.ID, "catalogue-prices").text)
     print("browser journeys passed")
 except Exception as error:  # noqa: BLE001 — report whatever failed, with the page it failed on
     shot("failure")

@@ -64,7 +64,8 @@ struct StackTests {
                     "revoked_families", "sign_ins", "signing_keys", "throttles",
                 ],
                 "billing": [
-                    "accounts", "checkouts", "events", "hold_lots", "holds", "idempotency_keys", "ledger_entries",
+                    "accounts", "catalogue_versions", "checkouts", "events", "hold_lots", "holds", "idempotency_keys",
+                    "ledger_entries",
                     "lots", "packs",
                     "price_lists", "prices", "receipts", "subscriptions", "tiers", "webhook_events",
                 ],

@@ -56,7 +56,7 @@ import Testing
     }
 
     @Test func quotasCountEveryFileAndRefuseTheOneThatDoesNotFit() async throws {
-        let stack = try await StorageStack.start(.local, ["STORAGE_QUOTAS": "free=300000,plus=600000"])
+        let stack = try await StorageStack.start(.local, ["STORAGE_QUOTAS": "free=300000,remember=600000"])
         defer { Task { await stack.stop() } }
         let user = try await stack.http.signedInUser("quota@imageswiss.test")
         var file = try Samples.jpeg(width: 16, height: 16)
@@ -70,11 +70,11 @@ import Testing
         #expect(usage.json["used_bytes"] as? Int == 200_000 && usage.json["quota_bytes"] as? Int == 300_000)
         // A paid tier (from Billing) has the larger quota at once.
         let upgraded = try await stack.http.call(
-            "PUT", "/api/v1/billing/subscription", json: ["tier": "plus"], bearer: user.access)
+            "PUT", "/api/v1/billing/subscription", json: ["tier": "remember"], bearer: user.access)
         #expect(upgraded.status == 200)
         #expect(try await stack.upload(file, name: "two.jpg", token: user.access).status == 201)
-        let plus = try await stack.http.call("GET", "/api/v1/files/usage", bearer: user.access)
-        #expect(plus.json["tier"] as? String == "plus" && plus.json["quota_bytes"] as? Int == 600_000)
+        let paid = try await stack.http.call("GET", "/api/v1/files/usage", bearer: user.access)
+        #expect(paid.json["tier"] as? String == "remember" && paid.json["quota_bytes"] as? Int == 600_000)
         // Billing gone: the edge cannot learn the tier and passes the free tier's, the smallest quota.
         try await stack.stack.crash("billing")
         let unknown = try await stack.http.call("GET", "/api/v1/files/usage", bearer: user.access)

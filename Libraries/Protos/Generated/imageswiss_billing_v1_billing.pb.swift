@@ -535,8 +535,11 @@ public nonisolated struct BillingListPacksResponse: Sendable {
 
   public var packs: [BillingPack] = []
 
-  /// Credits per dollar for custom amounts (the base rate; never below the best pack's price per credit).
-  public var creditsPerDollar: Int64 = 0
+  /// The base price of one credit: custom amounts are sold at it (never below the best pack's rate).
+  public var creditPriceCents: Int64 = 0
+
+  /// "local" (development: no money is taken; the web app says so) or "stripe".
+  public var paymentProvider: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -745,6 +748,19 @@ public nonisolated struct BillingTier: Sendable {
 
   public var dailyCap: Int64 = 0
 
+  /// A year's price, paid at once (0: not sold yearly); price_cents is the month's.
+  public var annualPriceCents: Int64 = 0
+
+  /// Monthly credits accumulate while subscribed and lapse when the subscription ends; otherwise each
+  /// period's grant expires with the period.
+  public var carryOver: Bool = false
+
+  /// Sold to new subscribers; a tier taken off sale keeps its subscribers.
+  public var forSale: Bool = false
+
+  /// Order from Free upwards: a change to a higher rank starts at once, to a lower one at period end.
+  public var rank: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -772,50 +788,66 @@ public nonisolated struct BillingListTiersResponse: Sendable {
   public init() {}
 }
 
-public nonisolated struct BillingSubscription: Sendable {
+public nonisolated struct BillingSubscription: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var accountID: String = String()
+  public var accountID: String {
+    get {_storage._accountID}
+    set {_uniqueStorage()._accountID = newValue}
+  }
 
   public var tier: BillingTier {
-    get {_tier ?? BillingTier()}
-    set {_tier = newValue}
+    get {_storage._tier ?? BillingTier()}
+    set {_uniqueStorage()._tier = newValue}
   }
   /// Returns true if `tier` has been explicitly set.
-  public var hasTier: Bool {self._tier != nil}
+  public var hasTier: Bool {_storage._tier != nil}
   /// Clears the value of `tier`. Subsequent reads from it will return its default value.
-  public mutating func clearTier() {self._tier = nil}
+  public mutating func clearTier() {_uniqueStorage()._tier = nil}
 
   public var periodStart: CommonTimestamp {
-    get {_periodStart ?? CommonTimestamp()}
-    set {_periodStart = newValue}
+    get {_storage._periodStart ?? CommonTimestamp()}
+    set {_uniqueStorage()._periodStart = newValue}
   }
   /// Returns true if `periodStart` has been explicitly set.
-  public var hasPeriodStart: Bool {self._periodStart != nil}
+  public var hasPeriodStart: Bool {_storage._periodStart != nil}
   /// Clears the value of `periodStart`. Subsequent reads from it will return its default value.
-  public mutating func clearPeriodStart() {self._periodStart = nil}
+  public mutating func clearPeriodStart() {_uniqueStorage()._periodStart = nil}
 
   public var periodEnd: CommonTimestamp {
-    get {_periodEnd ?? CommonTimestamp()}
-    set {_periodEnd = newValue}
+    get {_storage._periodEnd ?? CommonTimestamp()}
+    set {_uniqueStorage()._periodEnd = newValue}
   }
   /// Returns true if `periodEnd` has been explicitly set.
-  public var hasPeriodEnd: Bool {self._periodEnd != nil}
+  public var hasPeriodEnd: Bool {_storage._periodEnd != nil}
   /// Clears the value of `periodEnd`. Subsequent reads from it will return its default value.
-  public mutating func clearPeriodEnd() {self._periodEnd = nil}
+  public mutating func clearPeriodEnd() {_uniqueStorage()._periodEnd = nil}
 
   /// The tier that starts at period_end (a downgrade or a cancellation), empty when none.
-  public var nextTier: String = String()
+  public var nextTier: String {
+    get {_storage._nextTier}
+    set {_uniqueStorage()._nextTier = newValue}
+  }
+
+  /// "month" or "year": the paid period.
+  public var interval: String {
+    get {_storage._interval}
+    set {_uniqueStorage()._interval = newValue}
+  }
+
+  /// The interval from period_end, when a change waits for it.
+  public var nextInterval: String {
+    get {_storage._nextInterval}
+    set {_uniqueStorage()._nextInterval = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _tier: BillingTier? = nil
-  fileprivate var _periodStart: CommonTimestamp? = nil
-  fileprivate var _periodEnd: CommonTimestamp? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct BillingGetSubscriptionRequest: Sendable {
@@ -834,6 +866,98 @@ public nonisolated struct BillingChangeSubscriptionRequest: Sendable {
   // methods supported on all messages.
 
   public var tierID: String = String()
+
+  public var idempotencyKey: String = String()
+
+  /// "month" (the default) or "year".
+  public var interval: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// What is sold: the base price of a credit (custom amounts), packs, tiers. Each change is a new
+/// version; the price rule holds for every version (Services/Billing/PriceRule.swift).
+public nonisolated struct BillingCatalogue: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var version: UInt32 = 0
+
+  public var currency: String = String()
+
+  public var creditPriceCents: Int64 = 0
+
+  public var packs: [BillingPack] = []
+
+  public var tiers: [BillingTier] = []
+
+  /// Every item's price per credit side by side, for the admin's editor.
+  public var prices: [BillingCataloguePrice] = []
+
+  public var createdAt: CommonTimestamp {
+    get {_createdAt ?? CommonTimestamp()}
+    set {_createdAt = newValue}
+  }
+  /// Returns true if `createdAt` has been explicitly set.
+  public var hasCreatedAt: Bool {self._createdAt != nil}
+  /// Clears the value of `createdAt`. Subsequent reads from it will return its default value.
+  public mutating func clearCreatedAt() {self._createdAt = nil}
+
+  public var createdBy: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _createdAt: CommonTimestamp? = nil
+}
+
+public nonisolated struct BillingCataloguePrice: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "custom amount", "pack starter", "tier remember, monthly", …
+  public var item: String = String()
+
+  public var cents: Int64 = 0
+
+  public var credits: Int64 = 0
+
+  /// Millionths of the currency per credit, rounded down.
+  public var microsPerCredit: Int64 = 0
+
+  /// Below the base price, in hundredths of a percent (negative: dearer than the base).
+  public var discountBasisPoints: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct BillingGetCatalogueRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct BillingSetCatalogueRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var creditPriceCents: Int64 = 0
+
+  public var packs: [BillingPack] = []
+
+  public var tiers: [BillingTier] = []
 
   public var idempotencyKey: String = String()
 
@@ -2094,7 +2218,7 @@ nonisolated extension BillingListPacksRequest: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension BillingListPacksResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListPacksResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}packs\0\u{3}credits_per_dollar\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}packs\0\u{4}\u{2}credit_price_cents\0\u{3}payment_provider\0\u{c}\u{2}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2103,7 +2227,8 @@ nonisolated extension BillingListPacksResponse: SwiftProtobuf.Message, SwiftProt
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.packs) }()
-      case 2: try { try decoder.decodeSingularInt64Field(value: &self.creditsPerDollar) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.creditPriceCents) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.paymentProvider) }()
       default: break
       }
     }
@@ -2113,15 +2238,19 @@ nonisolated extension BillingListPacksResponse: SwiftProtobuf.Message, SwiftProt
     if !self.packs.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.packs, fieldNumber: 1)
     }
-    if self.creditsPerDollar != 0 {
-      try visitor.visitSingularInt64Field(value: self.creditsPerDollar, fieldNumber: 2)
+    if self.creditPriceCents != 0 {
+      try visitor.visitSingularInt64Field(value: self.creditPriceCents, fieldNumber: 3)
+    }
+    if !self.paymentProvider.isEmpty {
+      try visitor.visitSingularStringField(value: self.paymentProvider, fieldNumber: 4)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: BillingListPacksResponse, rhs: BillingListPacksResponse) -> Bool {
     if lhs.packs != rhs.packs {return false}
-    if lhs.creditsPerDollar != rhs.creditsPerDollar {return false}
+    if lhs.creditPriceCents != rhs.creditPriceCents {return false}
+    if lhs.paymentProvider != rhs.paymentProvider {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2511,7 +2640,7 @@ nonisolated extension BillingListReceiptsResponse: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension BillingTier: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Tier"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tier_id\0\u{1}name\0\u{3}price_cents\0\u{3}monthly_credits\0\u{1}priority\0\u{3}max_output_pixels\0\u{3}daily_cap\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tier_id\0\u{1}name\0\u{3}price_cents\0\u{3}monthly_credits\0\u{1}priority\0\u{3}max_output_pixels\0\u{3}daily_cap\0\u{3}annual_price_cents\0\u{3}carry_over\0\u{3}for_sale\0\u{1}rank\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2526,6 +2655,10 @@ nonisolated extension BillingTier: SwiftProtobuf.Message, SwiftProtobuf._Message
       case 5: try { try decoder.decodeSingularBoolField(value: &self.priority) }()
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.maxOutputPixels) }()
       case 7: try { try decoder.decodeSingularInt64Field(value: &self.dailyCap) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self.annualPriceCents) }()
+      case 9: try { try decoder.decodeSingularBoolField(value: &self.carryOver) }()
+      case 10: try { try decoder.decodeSingularBoolField(value: &self.forSale) }()
+      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.rank) }()
       default: break
       }
     }
@@ -2553,6 +2686,18 @@ nonisolated extension BillingTier: SwiftProtobuf.Message, SwiftProtobuf._Message
     if self.dailyCap != 0 {
       try visitor.visitSingularInt64Field(value: self.dailyCap, fieldNumber: 7)
     }
+    if self.annualPriceCents != 0 {
+      try visitor.visitSingularInt64Field(value: self.annualPriceCents, fieldNumber: 8)
+    }
+    if self.carryOver != false {
+      try visitor.visitSingularBoolField(value: self.carryOver, fieldNumber: 9)
+    }
+    if self.forSale != false {
+      try visitor.visitSingularBoolField(value: self.forSale, fieldNumber: 10)
+    }
+    if self.rank != 0 {
+      try visitor.visitSingularUInt32Field(value: self.rank, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2564,6 +2709,10 @@ nonisolated extension BillingTier: SwiftProtobuf.Message, SwiftProtobuf._Message
     if lhs.priority != rhs.priority {return false}
     if lhs.maxOutputPixels != rhs.maxOutputPixels {return false}
     if lhs.dailyCap != rhs.dailyCap {return false}
+    if lhs.annualPriceCents != rhs.annualPriceCents {return false}
+    if lhs.carryOver != rhs.carryOver {return false}
+    if lhs.forSale != rhs.forSale {return false}
+    if lhs.rank != rhs.rank {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2620,53 +2769,111 @@ nonisolated extension BillingListTiersResponse: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension BillingSubscription: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Subscription"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}account_id\0\u{1}tier\0\u{3}period_start\0\u{3}period_end\0\u{3}next_tier\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}account_id\0\u{1}tier\0\u{3}period_start\0\u{3}period_end\0\u{3}next_tier\0\u{1}interval\0\u{3}next_interval\0")
+
+  fileprivate class _StorageClass {
+    var _accountID: String = String()
+    var _tier: BillingTier? = nil
+    var _periodStart: CommonTimestamp? = nil
+    var _periodEnd: CommonTimestamp? = nil
+    var _nextTier: String = String()
+    var _interval: String = String()
+    var _nextInterval: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _accountID = source._accountID
+      _tier = source._tier
+      _periodStart = source._periodStart
+      _periodEnd = source._periodEnd
+      _nextTier = source._nextTier
+      _interval = source._interval
+      _nextInterval = source._nextInterval
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.accountID) }()
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._tier) }()
-      case 3: try { try decoder.decodeSingularMessageField(value: &self._periodStart) }()
-      case 4: try { try decoder.decodeSingularMessageField(value: &self._periodEnd) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.nextTier) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._accountID) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._tier) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._periodStart) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._periodEnd) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._nextTier) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._interval) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._nextInterval) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.accountID.isEmpty {
-      try visitor.visitSingularStringField(value: self.accountID, fieldNumber: 1)
-    }
-    try { if let v = self._tier {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
-    try { if let v = self._periodStart {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    } }()
-    try { if let v = self._periodEnd {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-    } }()
-    if !self.nextTier.isEmpty {
-      try visitor.visitSingularStringField(value: self.nextTier, fieldNumber: 5)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._accountID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._accountID, fieldNumber: 1)
+      }
+      try { if let v = _storage._tier {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      try { if let v = _storage._periodStart {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+      try { if let v = _storage._periodEnd {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      if !_storage._nextTier.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._nextTier, fieldNumber: 5)
+      }
+      if !_storage._interval.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._interval, fieldNumber: 6)
+      }
+      if !_storage._nextInterval.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._nextInterval, fieldNumber: 7)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: BillingSubscription, rhs: BillingSubscription) -> Bool {
-    if lhs.accountID != rhs.accountID {return false}
-    if lhs._tier != rhs._tier {return false}
-    if lhs._periodStart != rhs._periodStart {return false}
-    if lhs._periodEnd != rhs._periodEnd {return false}
-    if lhs.nextTier != rhs.nextTier {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._accountID != rhs_storage._accountID {return false}
+        if _storage._tier != rhs_storage._tier {return false}
+        if _storage._periodStart != rhs_storage._periodStart {return false}
+        if _storage._periodEnd != rhs_storage._periodEnd {return false}
+        if _storage._nextTier != rhs_storage._nextTier {return false}
+        if _storage._interval != rhs_storage._interval {return false}
+        if _storage._nextInterval != rhs_storage._nextInterval {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2693,7 +2900,7 @@ nonisolated extension BillingGetSubscriptionRequest: SwiftProtobuf.Message, Swif
 
 nonisolated extension BillingChangeSubscriptionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ChangeSubscriptionRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tier_id\0\u{3}idempotency_key\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tier_id\0\u{3}idempotency_key\0\u{1}interval\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2703,6 +2910,7 @@ nonisolated extension BillingChangeSubscriptionRequest: SwiftProtobuf.Message, S
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.tierID) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.interval) }()
       default: break
       }
     }
@@ -2715,11 +2923,198 @@ nonisolated extension BillingChangeSubscriptionRequest: SwiftProtobuf.Message, S
     if !self.idempotencyKey.isEmpty {
       try visitor.visitSingularStringField(value: self.idempotencyKey, fieldNumber: 2)
     }
+    if !self.interval.isEmpty {
+      try visitor.visitSingularStringField(value: self.interval, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: BillingChangeSubscriptionRequest, rhs: BillingChangeSubscriptionRequest) -> Bool {
     if lhs.tierID != rhs.tierID {return false}
+    if lhs.idempotencyKey != rhs.idempotencyKey {return false}
+    if lhs.interval != rhs.interval {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension BillingCatalogue: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Catalogue"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}currency\0\u{3}credit_price_cents\0\u{1}packs\0\u{1}tiers\0\u{1}prices\0\u{3}created_at\0\u{3}created_by\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.version) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.currency) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.creditPriceCents) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.packs) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.tiers) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.prices) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._createdAt) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.createdBy) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.version != 0 {
+      try visitor.visitSingularUInt32Field(value: self.version, fieldNumber: 1)
+    }
+    if !self.currency.isEmpty {
+      try visitor.visitSingularStringField(value: self.currency, fieldNumber: 2)
+    }
+    if self.creditPriceCents != 0 {
+      try visitor.visitSingularInt64Field(value: self.creditPriceCents, fieldNumber: 3)
+    }
+    if !self.packs.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.packs, fieldNumber: 4)
+    }
+    if !self.tiers.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.tiers, fieldNumber: 5)
+    }
+    if !self.prices.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.prices, fieldNumber: 6)
+    }
+    try { if let v = self._createdAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
+    if !self.createdBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.createdBy, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: BillingCatalogue, rhs: BillingCatalogue) -> Bool {
+    if lhs.version != rhs.version {return false}
+    if lhs.currency != rhs.currency {return false}
+    if lhs.creditPriceCents != rhs.creditPriceCents {return false}
+    if lhs.packs != rhs.packs {return false}
+    if lhs.tiers != rhs.tiers {return false}
+    if lhs.prices != rhs.prices {return false}
+    if lhs._createdAt != rhs._createdAt {return false}
+    if lhs.createdBy != rhs.createdBy {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension BillingCataloguePrice: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CataloguePrice"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}item\0\u{1}cents\0\u{1}credits\0\u{3}micros_per_credit\0\u{3}discount_basis_points\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.item) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.cents) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.credits) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.microsPerCredit) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.discountBasisPoints) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.item.isEmpty {
+      try visitor.visitSingularStringField(value: self.item, fieldNumber: 1)
+    }
+    if self.cents != 0 {
+      try visitor.visitSingularInt64Field(value: self.cents, fieldNumber: 2)
+    }
+    if self.credits != 0 {
+      try visitor.visitSingularInt64Field(value: self.credits, fieldNumber: 3)
+    }
+    if self.microsPerCredit != 0 {
+      try visitor.visitSingularInt64Field(value: self.microsPerCredit, fieldNumber: 4)
+    }
+    if self.discountBasisPoints != 0 {
+      try visitor.visitSingularInt64Field(value: self.discountBasisPoints, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: BillingCataloguePrice, rhs: BillingCataloguePrice) -> Bool {
+    if lhs.item != rhs.item {return false}
+    if lhs.cents != rhs.cents {return false}
+    if lhs.credits != rhs.credits {return false}
+    if lhs.microsPerCredit != rhs.microsPerCredit {return false}
+    if lhs.discountBasisPoints != rhs.discountBasisPoints {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension BillingGetCatalogueRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetCatalogueRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: BillingGetCatalogueRequest, rhs: BillingGetCatalogueRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension BillingSetCatalogueRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SetCatalogueRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}credit_price_cents\0\u{1}packs\0\u{1}tiers\0\u{3}idempotency_key\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.creditPriceCents) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.packs) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.tiers) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.creditPriceCents != 0 {
+      try visitor.visitSingularInt64Field(value: self.creditPriceCents, fieldNumber: 1)
+    }
+    if !self.packs.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.packs, fieldNumber: 2)
+    }
+    if !self.tiers.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.tiers, fieldNumber: 3)
+    }
+    if !self.idempotencyKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.idempotencyKey, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: BillingSetCatalogueRequest, rhs: BillingSetCatalogueRequest) -> Bool {
+    if lhs.creditPriceCents != rhs.creditPriceCents {return false}
+    if lhs.packs != rhs.packs {return false}
+    if lhs.tiers != rhs.tiers {return false}
     if lhs.idempotencyKey != rhs.idempotencyKey {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

@@ -39,6 +39,8 @@ public enum BillingMethods {
     public static let getTier: RPCMethod<BillingGetTierRequest, BillingTier> = method("GetTier")
     public static let getPriceList: RPCMethod<BillingGetPriceListRequest, BillingPriceList> = method("GetPriceList")
     public static let setPriceList: RPCMethod<BillingSetPriceListRequest, BillingPriceList> = method("SetPriceList")
+    public static let getCatalogue: RPCMethod<BillingGetCatalogueRequest, BillingCatalogue> = method("GetCatalogue")
+    public static let setCatalogue: RPCMethod<BillingSetCatalogueRequest, BillingCatalogue> = method("SetCatalogue")
     public static let grant: RPCMethod<BillingGrantRequest, BillingEntry> = method("Grant")
     public static let getReport: RPCMethod<BillingReportRequest, BillingReport> = method("GetReport")
     public static let listEvents: RPCMethod<BillingListEventsRequest, BillingListEventsResponse> = method("ListEvents")

@@ -43,7 +43,10 @@ struct PackJSON: Encodable {
 
 struct PacksJSON: Encodable {
     let items: [PackJSON]
-    let credits_per_dollar: Int64
+    /// The base price of a credit: what custom amounts buy.
+    let credit_price_cents: Int64
+    /// local (development: payments take no money) or stripe.
+    let payment_provider: String
 }
 
 struct CheckoutBody: Decodable {
@@ -101,8 +104,8 @@ struct QuoteJSON: Encodable {
 
 struct TierJSON: Encodable {
     let id, name: String
-    let price_cents, monthly_credits, daily_cap: Int64
-    let priority: Bool
+    let price_cents, annual_price_cents, monthly_credits, daily_cap: Int64
+    let priority, carry_over, for_sale: Bool
     let max_output_pixels: UInt32
 
     init(_ t: BillingTier) {
@@ -110,22 +113,107 @@ struct TierJSON: Encodable {
             t.tierID, t.name, t.priceCents, t.monthlyCredits, t.dailyCap
         )
         (self.priority, self.max_output_pixels) = (t.priority, t.maxOutputPixels)
+        (self.annual_price_cents, self.carry_over, self.for_sale) = (t.annualPriceCents, t.carryOver, t.forSale)
     }
 }
 
 struct SubscriptionJSON: Encodable {
     let tier: TierJSON
+    let interval: String
     let period_start, period_end: String?
-    let next_tier: String?
+    let next_tier, next_interval: String?
 
     init(_ s: BillingSubscription) {
         self.tier = TierJSON(s.tier)
+        self.interval = s.interval
         (self.period_start, self.period_end) = (rfc3339(s.periodStart), rfc3339(s.periodEnd))
         self.next_tier = s.nextTier.isEmpty ? nil : s.nextTier
+        self.next_interval = s.nextInterval.isEmpty ? nil : s.nextInterval
     }
 }
 
-struct SubscriptionBody: Decodable { let tier: String }
+struct SubscriptionBody: Decodable {
+    let tier: String
+    /// month (the default) or year.
+    let interval: String?
+}
+
+/// The sales catalogue. The public form shows what is on sale; the admin form every tier, who made
+/// the version and when.
+struct CatalogueJSON: Encodable {
+    struct Price: Encodable {
+        let item: String
+        let cents, credits, micros_per_credit, discount_basis_points: Int64
+    }
+
+    let version: UInt32
+    let currency: String
+    let credit_price_cents: Int64
+    let packs: [PackJSON]
+    let tiers: [TierJSON]
+    let prices: [Price]
+    let created_by, created_at: String?
+
+    init(_ c: BillingCatalogue, admin: Bool) {
+        (self.version, self.currency, self.credit_price_cents) = (c.version, c.currency, c.creditPriceCents)
+        self.packs = c.packs.map(PackJSON.init)
+        self.tiers = c.tiers.filter { admin || $0.forSale }.map(TierJSON.init)
+        let shown = Set(self.tiers.map(\.id))
+        self.prices = c.prices.filter { price in
+            !price.item.hasPrefix("tier ") || shown.contains(where: { price.item.hasPrefix("tier \($0),") })
+        }.map {
+            Price(
+                item: $0.item, cents: $0.cents, credits: $0.credits, micros_per_credit: $0.microsPerCredit,
+                discount_basis_points: $0.discountBasisPoints)
+        }
+        (self.created_by, self.created_at) = admin ? (c.createdBy, rfc3339(c.createdAt)) : (nil, nil)
+    }
+}
+
+/// PUT /api/v1/admin/billing/catalogue: the whole catalogue. Tiers are listed from Free upwards.
+struct CatalogueBody: Decodable {
+    struct Pack: Decodable {
+        let id, name: String
+        let price_cents, credits: Int64
+    }
+    struct Tier: Decodable {
+        let id, name: String
+        let price_cents, monthly_credits, daily_cap: Int64
+        let annual_price_cents: Int64?
+        let priority, carry_over, for_sale: Bool?
+        let max_output_pixels: UInt32
+    }
+
+    let credit_price_cents: Int64
+    let packs: [Pack]
+    let tiers: [Tier]
+
+    var call: BillingSetCatalogueRequest {
+        var call = BillingSetCatalogueRequest()
+        call.creditPriceCents = self.credit_price_cents
+        call.packs = self.packs.map { pack in
+            var item = BillingPack()
+            (item.packID, item.name, item.priceCents, item.credits) = (
+                pack.id, pack.name, pack.price_cents, pack.credits
+            )
+            return item
+        }
+        call.tiers = self.tiers.map { tier in
+            var item = BillingTier()
+            (item.tierID, item.name, item.priceCents, item.monthlyCredits) = (
+                tier.id, tier.name, tier.price_cents, tier.monthly_credits
+            )
+            (item.dailyCap, item.maxOutputPixels, item.annualPriceCents) = (
+                tier.daily_cap, tier.max_output_pixels, tier.annual_price_cents ?? 0
+            )
+            (item.priority, item.carryOver, item.forSale) = (
+                tier.priority ?? false, tier.carry_over ?? true, tier.for_sale ?? true
+            )
+            return item
+        }
+        return call
+    }
+}
 
 struct ReceiptJSON: Encodable {
     let id, number, currency, description, provider: String

@@ -409,20 +409,34 @@ async function billing() {
   };
   show("Credits",
     h("p", { id: "available" }, `Available: ${balance ? balance.available : "?"} credits (${balance ? balance.held : 0} held) · tier ${balance ? balance.tier : ""}`),
+    packs.payment_provider === "local" ? h("p", { id: "test-payments", class: "banner", role: "note" },
+      "Test payments: this ImageSwiss runs in development mode and takes no money. Buying completes at once.") : null,
     h("h2", {}, "Buy credits"),
     h("div", { class: "grid" }, ...packs.items.map((pack) => h("div", { class: "card" }, h("h3", {}, pack.name),
       h("p", {}, `${pack.credits} credits for $${(pack.price_cents / 100).toFixed(2)}`),
       h("button", { id: `buy-${pack.id}`, onclick: () => buy(pack).catch((error) => toast(failure(error))) }, "Buy")))),
     h("h2", {}, "Subscription"),
-    h("p", {}, `You are on ${subscription.tier.name}${subscription.next_tier ? `, changing to ${subscription.next_tier} at the period's end` : ""}.`),
-    h("div", { class: "grid" }, ...tiers.items.map((tier) => h("div", { class: "card" }, h("h3", {}, tier.name),
-      h("p", {}, `${tier.monthly_credits} credits a month · $${(tier.price_cents / 100).toFixed(2)} · results up to ${tier.max_output_pixels} px${tier.priority ? " · priority" : ""}`),
-      tier.id === subscription.tier.id ? h("p", { class: "muted" }, "Current") : h("button", { class: "secondary", onclick: async () => {
-        try { await api("PUT", "/api/v1/billing/subscription", { tier: tier.id }, { idempotent: true }); billing(); } catch (error) { toast(failure(error)); }
-      } }, "Choose")))),
+    h("p", { id: "subscription" }, `You are on ${subscription.tier.name}${subscription.tier.price_cents ? `, paid ${subscription.interval === "year" ? "yearly" : "monthly"}` : ""}${subscription.next_tier ? `, changing to ${subscription.next_tier}${subscription.next_interval === "year" ? " (yearly)" : ""} at the period's end` : ""}.`),
+    h("div", { class: "grid" }, ...tiers.items.map((tier) => tierCard(tier, subscription))),
     h("h2", {}, "Receipts"),
     receipts.items.length ? h("table", {}, ...receipts.items.map((receipt) => h("tr", {}, h("td", {}, receipt.number), h("td", {}, receipt.description),
       h("td", {}, `$${(receipt.amount_cents / 100).toFixed(2)}`), h("td", {}, new Date(receipt.created_at).toLocaleDateString())))) : h("p", { class: "muted" }, "No receipts yet."));
+}
+
+const dollars = (cents) => `$${(cents / 100).toFixed(2)}`;
+
+function tierCard(tier, subscription) {
+  const choose = (interval) => async () => {
+    try { await api("PUT", "/api/v1/billing/subscription", { tier: tier.id, interval }, { idempotent: true }); billing(); } catch (error) { toast(failure(error)); }
+  };
+  const current = (interval) => tier.id === subscription.tier.id && (subscription.interval === interval || !tier.price_cents);
+  const button = (interval, label) => current(interval) ? h("p", { class: "muted" }, `Current${tier.price_cents ? ` (${label.toLowerCase()})` : ""}`)
+    : h("button", { class: "secondary", id: `tier-${tier.id}-${interval}`, onclick: choose(interval) }, label);
+  return h("div", { class: "card" }, h("h3", {}, tier.name),
+    h("p", {}, tier.price_cents ? `${dollars(tier.price_cents)} a month${tier.annual_price_cents ? ` or ${dollars(tier.annual_price_cents)} a year` : ""}` : "Free"),
+    h("p", {}, `${tier.monthly_credits} credits a month${tier.carry_over && tier.price_cents ? ", carried over while subscribed" : ""} · results up to ${tier.max_output_pixels}p${tier.priority ? " · priority" : ""}`),
+    tier.price_cents ? button("month", "Monthly") : button("month", "Choose"),
+    tier.annual_price_cents ? button("year", "Yearly") : null);
 }
 
 // MARK: account
@@ -473,9 +487,10 @@ async function account() {
 // MARK: admin
 
 async function admin() {
-  const [users, jobs, queues, prices, report, audit] = await Promise.all([
+  const [users, jobs, queues, prices, report, audit, catalogue] = await Promise.all([
     api("GET", "/api/v1/admin/users?page_size=50"), api("GET", "/api/v1/admin/jobs?page_size=50"), api("GET", "/api/v1/admin/queues"),
     api("GET", "/api/v1/admin/billing/prices"), api("GET", "/api/v1/admin/billing/report"), api("GET", "/api/v1/admin/audit?page_size=20"),
+    api("GET", "/api/v1/admin/billing/catalogue"),
   ]);
   const priceInputs = prices.prices.map((price) => h("label", {}, price.operation,
     h("input", { type: "number", min: 0, value: price.credits, "data-operation": price.operation, id: `price-${price.operation}` })));
@@ -490,6 +505,7 @@ async function admin() {
     h("h2", {}, "Queues"), h("table", {}, ...queues.items.map((lane) => h("tr", {}, h("td", {}, lane.lane), h("td", {}, `${lane.queued} queued`),
       h("td", {}, `${lane.running} running`), h("td", {}, `oldest ${Math.round(lane.oldest_wait_seconds)} s`)))),
     h("h2", {}, "Prices"), h("div", { class: "grid" }, ...priceInputs), savePrices,
+    h("h2", {}, `Sales catalogue (version ${catalogue.version})`), catalogueEditor(catalogue),
     h("h2", {}, "Revenue"), h("table", {}, ...report.revenue.map((day) => h("tr", {}, h("td", {}, day.day), h("td", {}, `$${(day.amount_cents / 100).toFixed(2)}`),
       h("td", {}, `${day.credits_sold} credits`)))),
     h("h2", {}, "Jobs"), h("table", {}, ...jobs.items.map((job) => h("tr", {}, h("td", {}, job.owner_id), h("td", {}, job.tool), h("td", {}, job.status),
@@ -500,6 +516,40 @@ async function admin() {
       h("td", {}, user.disabled ? "disabled" : "active")))),
     h("h2", {}, "Audit log"), h("table", {}, ...audit.items.map((entry) => h("tr", {}, h("td", {}, entry.action),
       h("td", {}, new Date(entry.at).toLocaleString())))));
+}
+
+// The catalogue as the admin edits it: the base price, packs and the tiers on sale, with every item's
+// price per credit beside the base price; Billing refuses a version that breaks the price rule.
+function catalogueEditor(catalogue) {
+  const number = (id, value) => h("input", { type: "number", min: 0, value, id, class: "narrow" });
+  const read = (id) => Number(document.getElementById(id).value);
+  const perCredit = (price) => `$${(price.micros_per_credit / 1e6).toFixed(4)}`;
+  const table = h("table", { id: "catalogue-prices" },
+    h("tr", {}, h("th", {}, "Item"), h("th", {}, "Price"), h("th", {}, "Credits"), h("th", {}, "Per credit"), h("th", {}, "Below base")),
+    ...catalogue.prices.map((price) => h("tr", {}, h("td", {}, price.item), h("td", {}, dollars(price.cents)), h("td", {}, price.credits),
+      h("td", {}, perCredit(price)), h("td", {}, `${(price.discount_basis_points / 100).toFixed(2)} %`))));
+  const onSale = catalogue.tiers.filter((tier) => tier.for_sale);
+  const save = h("button", { id: "save-catalogue", onclick: async () => {
+    const body = {
+      credit_price_cents: read("catalogue-base"),
+      packs: catalogue.packs.map((pack) => ({ ...pack, price_cents: read(`pack-${pack.id}-price`), credits: read(`pack-${pack.id}-credits`) })),
+      tiers: onSale.map((tier) => ({ ...tier, price_cents: read(`tier-${tier.id}-month`), annual_price_cents: read(`tier-${tier.id}-year`),
+        monthly_credits: read(`tier-${tier.id}-credits`) })),
+    };
+    try {
+      const saved = await api("PUT", "/api/v1/admin/billing/catalogue", body, { idempotent: true });
+      toast(`Catalogue version ${saved.version} saved.`); admin();
+    } catch (error) { toast(failure(error)); }
+  } }, "Save catalogue");
+  return h("div", {},
+    h("label", {}, "Base price of a credit (cents, custom amounts)", number("catalogue-base", catalogue.credit_price_cents)),
+    h("table", {}, h("tr", {}, h("th", {}, "Pack"), h("th", {}, "Price (cents)"), h("th", {}, "Credits")),
+      ...catalogue.packs.map((pack) => h("tr", {}, h("td", {}, pack.name), h("td", {}, number(`pack-${pack.id}-price`, pack.price_cents)),
+        h("td", {}, number(`pack-${pack.id}-credits`, pack.credits))))),
+    h("table", {}, h("tr", {}, h("th", {}, "Tier"), h("th", {}, "Month (cents)"), h("th", {}, "Year (cents)"), h("th", {}, "Credits a month")),
+      ...onSale.map((tier) => h("tr", {}, h("td", {}, tier.name), h("td", {}, number(`tier-${tier.id}-month`, tier.price_cents)),
+        h("td", {}, number(`tier-${tier.id}-year`, tier.annual_price_cents)), h("td", {}, number(`tier-${tier.id}-credits`, tier.monthly_credits))))),
+    save, h("h3", {}, "Price per credit"), table);
 }
 
 // MARK: routing

@@ -44,7 +44,9 @@ struct BillingRoutes {
             let packs = try await self.billing.unary(
                 BillingMethods.listPacks, BillingListPacksRequest(), options: AuthRoutes.options(context))
             return try AuthRoutes.json(
-                PacksJSON(items: packs.packs.map(PackJSON.init), credits_per_dollar: packs.creditsPerDollar),
+                PacksJSON(
+                    items: packs.packs.map(PackJSON.init), credit_price_cents: packs.creditPriceCents,
+                    payment_provider: packs.paymentProvider),
                 request: request, context: context)
         }
         billing.get("tiers") { request, context -> Response in
@@ -122,7 +124,8 @@ struct BillingRoutes {
             let caller = try context.requireCaller()
             try caller.requireSession()
             var call = BillingChangeSubscriptionRequest()
-            call.tierID = try await request.decode(as: SubscriptionBody.self, context: context).tier
+            let body = try await request.decode(as: SubscriptionBody.self, context: context)
+            (call.tierID, call.interval) = (body.tier, body.interval ?? "")
             call.idempotencyKey = Self.idempotencyKey(request)
             let subscription = try await self.billing.unary(
                 BillingMethods.changeSubscription, call, options: AuthRoutes.options(context, caller))

@@ -41,8 +41,8 @@ BEGIN
         v_spent := 0;
     END IF;
     SELECT t.daily_cap INTO v_cap FROM subscriptions s JOIN tiers t ON t.id = s.tier WHERE s.account_id = p_caller;
-    SELECT coalesce(array_agg(l.id ORDER BY (l.source = 'promotional') DESC, l.expires_at ASC NULLS LAST, l.created_at ASC, l.id ASC), '{}'),
-           coalesce(array_agg(l.remaining ORDER BY (l.source = 'promotional') DESC, l.expires_at ASC NULLS LAST, l.created_at ASC, l.id ASC), '{}'),
+    SELECT coalesce(array_agg(l.id ORDER BY (l.source = 'promotional') DESC, l.expires_at ASC NULLS LAST, (l.source = 'subscription') DESC, l.created_at ASC, l.id ASC), '{}'),
+           coalesce(array_agg(l.remaining ORDER BY (l.source = 'promotional') DESC, l.expires_at ASC NULLS LAST, (l.source = 'subscription') DESC, l.created_at ASC, l.id ASC), '{}'),
            coalesce(sum(l.remaining), 0)
     INTO v_lot_ids, v_lot_left, v_available
     FROM lots l WHERE l.account_id = p_caller AND l.remaining > 0 AND (l.expires_at IS NULL OR l.expires_at > now());

@@ -84,7 +84,7 @@ BEGIN
         FROM (SELECT parts.lot_id, sum(least(parts.amount, greatest(0, parts.upto - parts.capture))) AS back
               FROM (SELECT hl.lot_id, hl.amount, p_captures[n] AS capture,
                            sum(hl.amount) OVER (PARTITION BY hl.hold_id ORDER BY (l.source = 'promotional') DESC,
-                                                l.expires_at ASC NULLS LAST, l.created_at ASC, l.id ASC) AS upto
+                                                l.expires_at ASC NULLS LAST, (l.source = 'subscription') DESC, l.created_at ASC, l.id ASC) AS upto
                     FROM unnest(v_new) n JOIN hold_lots hl ON hl.hold_id = p_holds[n] JOIN lots l ON l.id = hl.lot_id) parts
               GROUP BY parts.lot_id) d
         WHERE lots.id = d.lot_id AND d.back > 0;
