@@ -28,6 +28,8 @@ struct BillingConfiguration: Sendable {
     var publicURL: String
     /// One billing cycle (monthly grants, renewals).
     var period: Duration
+    /// How long a Stripe subscription whose renewal failed keeps its tier before it returns to Free.
+    var dunningGrace: Duration
     var sweepInterval: Duration
 
     init(_ configuration: ServiceConfiguration) throws {
@@ -71,6 +73,7 @@ struct BillingConfiguration: Sendable {
         }
         self.publicURL = configuration.string("PUBLIC_URL", default: "http://127.0.0.1:8080")
         self.period = .seconds(try configuration.int("PERIOD_S", default: 30 * 86_400))
+        self.dunningGrace = .seconds(try configuration.int("DUNNING_GRACE_S", default: 7 * 86_400))
         self.sweepInterval = try configuration.milliseconds("SWEEP_INTERVAL_MS", default: .seconds(30))
     }
 }

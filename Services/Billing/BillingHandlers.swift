@@ -63,6 +63,9 @@ struct BillingHandlers: Sendable {
         router.register(BillingMethods.changeSubscription) { request, context in
             try await billing.changeSubscription(try RPCCaller(context.metadata), request)
         }
+        router.register(BillingMethods.createPortalSession) { request, context in
+            try await billing.portal(try RPCCaller(context.metadata), request)
+        }
         router.register(BillingMethods.getTier) { _, context in
             try await billing.tier(of: try RPCCaller(context.metadata))
         }

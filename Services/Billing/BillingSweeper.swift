@@ -3,7 +3,7 @@ import ServiceLifecycle
 import ServiceRuntime
 
 /// Every BILLING_SWEEP_INTERVAL_MS: releases holds past their time, expires lots past theirs,
-/// renews subscriptions whose period ended. Each change is its own transaction, so a crash in the
+/// renews subscriptions whose period ended, ends Stripe subscriptions past due beyond the grace. Each change is its own transaction, so a crash in the
 /// middle leaves every account consistent and the next sweep finishes the work.
 struct BillingSweeper: Service {
     let billing: BillingService
@@ -16,11 +16,15 @@ struct BillingSweeper: Service {
         ) {
             let holds = try await self.billing.expireHolds()
             let renewals = try await self.billing.renewSubscriptions()
+            let lapsed = try await self.billing.endLapsedDunning()
             let lots = try await self.billing.ledger.expireLots(self.billing.database)
-            if holds + renewals + lots > 0 {
+            if holds + renewals + lapsed + lots > 0 {
                 self.logger.info(
                     "billing sweep",
-                    metadata: ["expired_holds": "\(holds)", "renewals": "\(renewals)", "expired_lots": "\(lots)"])
+                    metadata: [
+                        "expired_holds": "\(holds)", "renewals": "\(renewals)", "ended_past_due": "\(lapsed)",
+                        "expired_lots": "\(lots)",
+                    ])
             }
         }
     }

@@ -170,6 +170,9 @@ extension BillingService {
                     [eventID, type]
                 ).isEmpty
             else { return "duplicate" }
+            if let outcome = try await self.applySubscriptionEvent(session, type: type, object: object) {
+                return outcome
+            }
             guard let sessionID = object["id"] as? String,
                 let checkout = try await session.query(
                     "SELECT id FROM checkouts WHERE provider_session_id = $1", [sessionID]

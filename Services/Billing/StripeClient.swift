@@ -2,8 +2,9 @@ import Crypto
 import Curl
 import Foundation
 
-/// Stripe over libcurl: Checkout Session creation, and the `Stripe-Signature` check of webhooks
-/// (HMAC-SHA256 of "timestamp.payload" with the endpoint's secret, within a tolerance window).
+/// Stripe over libcurl: Checkout Sessions (one-off payments and subscriptions), subscription
+/// cancellation, the customer portal, and the `Stripe-Signature` check of webhooks (HMAC-SHA256 of
+/// "timestamp.payload" with the endpoint's secret, within a tolerance window).
 struct StripeClient: Sendable {
     let apiBase: String
     let secretKey: String
@@ -32,26 +33,96 @@ struct StripeClient: Sendable {
         checkoutID: String, name: String, amountCents: Int64, currency: String,
         successURL: String, cancelURL: String
     ) async throws -> Session {
-        let form: [(String, String)] = [
-            ("mode", "payment"), ("success_url", successURL), ("cancel_url", cancelURL),
-            ("client_reference_id", checkoutID), ("metadata[checkout_id]", checkoutID),
-            ("line_items[0][quantity]", "1"), ("line_items[0][price_data][currency]", currency),
-            ("line_items[0][price_data][unit_amount]", "\(amountCents)"),
-            ("line_items[0][price_data][product_data][name]", name),
+        let json = try await self.send(
+            "POST", "/v1/checkout/sessions",
+            form: [
+                ("mode", "payment"), ("success_url", successURL), ("cancel_url", cancelURL),
+                ("client_reference_id", checkoutID), ("metadata[checkout_id]", checkoutID),
+                ("line_items[0][quantity]", "1"), ("line_items[0][price_data][currency]", currency),
+                ("line_items[0][price_data][unit_amount]", "\(amountCents)"),
+                ("line_items[0][price_data][product_data][name]", name),
+            ], idempotencyKey: "checkout-\(checkoutID)")
+        return try Self.session(json)
+    }
+
+    /// What a subscription is for: copied into the subscription's metadata, which Stripe snapshots
+    /// into each of its invoices, so an invoice names its account and tier whatever order events come in.
+    struct Plan: Sendable {
+        let account: String
+        let tier: String
+        let tierName: String
+        let interval: String
+        let amountCents: Int64
+        let currency: String
+    }
+
+    /// POST /v1/checkout/sessions in subscription mode: a recurring price of `plan.amountCents` per
+    /// month or year, the plan in the subscription's metadata.
+    func createSubscriptionCheckout(
+        _ plan: Plan, customer: String?, successURL: String, cancelURL: String, idempotencyKey: String
+    ) async throws -> Session {
+        var form: [(String, String)] = [
+            ("mode", "subscription"), ("success_url", successURL), ("cancel_url", cancelURL),
+            ("client_reference_id", plan.account), ("metadata[account_id]", plan.account),
+            ("line_items[0][quantity]", "1"), ("line_items[0][price_data][currency]", plan.currency),
+            ("line_items[0][price_data][unit_amount]", "\(plan.amountCents)"),
+            ("line_items[0][price_data][recurring][interval]", plan.interval),
+            ("line_items[0][price_data][product_data][name]", "ImageSwiss \(plan.tierName)"),
+            ("subscription_data[metadata][account_id]", plan.account),
+            ("subscription_data[metadata][tier]", plan.tier),
+            ("subscription_data[metadata][interval]", plan.interval),
         ]
+        if let customer { form.append(("customer", customer)) }
+        return try Self.session(
+            try await self.send("POST", "/v1/checkout/sessions", form: form, idempotencyKey: idempotencyKey))
+    }
+
+    /// POST /v1/subscriptions/{id}: cancel at the end of the paid period, or take that back.
+    func setCancelAtPeriodEnd(_ subscription: String, _ cancel: Bool, idempotencyKey: String) async throws {
+        _ = try await self.send(
+            "POST", "/v1/subscriptions/\(Self.formEncode(subscription))",
+            form: [("cancel_at_period_end", cancel ? "true" : "false")], idempotencyKey: idempotencyKey)
+    }
+
+    /// DELETE /v1/subscriptions/{id}: ends it now (the dunning grace ran out).
+    func cancelSubscription(_ subscription: String) async throws {
+        _ = try await self.send(
+            "DELETE", "/v1/subscriptions/\(Self.formEncode(subscription))", form: [], idempotencyKey: nil)
+    }
+
+    /// POST /v1/billing_portal/sessions: the customer portal's address for `customer`.
+    func createPortalSession(customer: String, returnURL: String) async throws -> String {
+        let json = try await self.send(
+            "POST", "/v1/billing_portal/sessions", form: [("customer", customer), ("return_url", returnURL)],
+            idempotencyKey: nil)
+        guard let url = json["url"] as? String else {
+            throw Failure(status: 502, type: "malformed_answer", message: "the answer has no url")
+        }
+        return url
+    }
+
+    private static func session(_ json: [String: Any]) throws -> Session {
+        guard let id = json["id"] as? String, let url = json["url"] as? String else {
+            throw Failure(status: 502, type: "malformed_answer", message: "the answer has no session id or url")
+        }
+        return Session(id: id, url: url)
+    }
+
+    /// One form-encoded call with the secret key; Stripe's error answer becomes a Failure.
+    private func send(_ method: String, _ path: String, form: [(String, String)], idempotencyKey: String?)
+        async throws -> [String: Any]
+    {
+        var headers = [
+            ("Authorization", "Bearer \(self.secretKey)"), ("Content-Type", "application/x-www-form-urlencoded"),
+        ]
+        if let idempotencyKey { headers.append(("Idempotency-Key", idempotencyKey)) }
         let body = form.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&")
         let response: CurlResponse
         do {
             response = try await self.curl.send(
                 CurlRequest(
-                    method: "POST", url: "\(self.apiBase)/v1/checkout/sessions",
-                    headers: [
-                        ("Authorization", "Bearer \(self.secretKey)"),
-                        ("Content-Type", "application/x-www-form-urlencoded"),
-                        ("Idempotency-Key", "checkout-\(checkoutID)"),
-                    ],
-                    body: Array(body.utf8), timeout: .seconds(20)
-                ))
+                    method: method, url: "\(self.apiBase)\(path)", headers: headers, body: Array(body.utf8),
+                    timeout: .seconds(20)))
         } catch let error as CurlError {
             throw Failure(status: 0, type: "unreachable", message: error.description)
         }
@@ -62,10 +133,7 @@ struct StripeClient: Sendable {
                 status: response.status, type: error?["type"] as? String ?? "http_\(response.status)",
                 message: error?["message"] as? String ?? "no error message")
         }
-        guard let id = json?["id"] as? String, let url = json?["url"] as? String else {
-            throw Failure(status: 502, type: "malformed_answer", message: "the answer has no session id or url")
-        }
-        return Session(id: id, url: url)
+        return json ?? [:]
     }
 
     enum SignatureProblem: Error { case malformed, mismatch, outsideTolerance }

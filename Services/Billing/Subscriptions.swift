@@ -56,7 +56,8 @@ extension BillingService {
     private func subscription(_ session: PostgresSession, _ account: String) async throws -> BillingSubscription {
         let row = try await session.query(
             """
-            SELECT s.next_tier, s.billing_interval, s.next_interval, (extract(epoch FROM s.period_start) * 1000000)::bigint AS start_us,
+            SELECT s.next_tier, s.billing_interval, s.next_interval,
+                   (extract(epoch FROM s.past_due_since) * 1000000)::bigint AS past_due_since, (extract(epoch FROM s.period_start) * 1000000)::bigint AS start_us,
                    (extract(epoch FROM s.period_end) * 1000000)::bigint AS end_us, \(Self.tierColumns)
             FROM subscriptions s JOIN tiers t ON t.id = s.tier WHERE s.account_id = $1
             """, [account]
@@ -69,6 +70,7 @@ extension BillingService {
         subscription.nextTier = try row.decodeIfPresent("next_tier") ?? ""
         subscription.interval = try row.decode("billing_interval")
         subscription.nextInterval = try row.decodeIfPresent("next_interval") ?? ""
+        subscription.pastDue = try row.decodeIfPresent("past_due_since", as: Int64.self) != nil
         return subscription
     }
 
@@ -102,8 +104,8 @@ extension BillingService {
             }
             let current = try await session.query(
                 """
-                SELECT t.id, t.rank, s.billing_interval FROM subscriptions s JOIN tiers t ON t.id = s.tier
-                WHERE s.account_id = $1 FOR UPDATE OF s
+                SELECT t.id, t.rank, s.billing_interval, s.stripe_subscription FROM subscriptions s
+                JOIN tiers t ON t.id = s.tier WHERE s.account_id = $1 FOR UPDATE OF s
                 """, [caller.id]
             ).first!
             let currentTier: String = try current.decode("id")
@@ -114,7 +116,12 @@ extension BillingService {
             // Ordered by tier, then by period: a year of a tier is more than a month of it.
             let from = (try current.decode("rank", as: Int.self), currentInterval.months)
             let to = (Int(target.rank), interval.months)
-            if to == from {
+            if let stripeSubscription = try current.decodeIfPresent("stripe_subscription", as: String.self) {
+                // Paid through Stripe: Stripe ends it or keeps it; its events move the tier.
+                try await self.changeAtStripe(
+                    session, caller.id, stripeSubscription, to: target, interval: interval,
+                    staying: to == from, key: request.idempotencyKey)
+            } else if to == from {
                 try await session.execute(
                     "UPDATE subscriptions SET next_tier = NULL, next_interval = NULL WHERE account_id = $1", [caller.id]
                 )
@@ -123,12 +130,12 @@ extension BillingService {
                 try await session.execute(
                     "UPDATE subscriptions SET next_tier = $2, next_interval = $3 WHERE account_id = $1",
                     [caller.id, target.tierID, interval.rawValue])
+            } else if self.configuration.provider == .stripe {
+                var pending = try await self.subscription(session, caller.id)
+                pending.checkoutURL = try await self.subscribeAtStripe(
+                    session, caller.id, target, interval, key: request.idempotencyKey)
+                return pending
             } else {
-                guard self.configuration.provider == .local else {
-                    throw failure.error(
-                        .failedPrecondition, "provider_unsupported",
-                        "paid subscriptions are sold through the local provider only in this version")
-                }
                 try await self.startPeriod(session, caller.id, tier: target, interval: interval)
             }
             return try await self.subscription(session, caller.id)
@@ -136,34 +143,39 @@ extension BillingService {
     }
 
     /// A new period of `tier` from now: the charge (paid tiers; a receipt) and the period's grant.
-    /// Back on a free tier, carried-over subscription credits lapse.
-    private func startPeriod(_ session: PostgresSession, _ account: String, tier: BillingTier, interval: Interval)
-        async throws
-    {
+    /// Back on a free tier, what is left of earlier subscription grants lapses (carried over or not),
+    /// and the free period's own grant starts afresh.
+    func startPeriod(
+        _ session: PostgresSession, _ account: String, tier: BillingTier, interval: Interval,
+        paid: (cents: Int64, provider: String, ends: Int64?)? = nil
+    ) async throws {
         let seconds = Int(self.configuration.period.components.seconds) * interval.months
+        // A Stripe invoice says when its period ends, and a cancellation pending at Stripe stays pending.
         let row = try await session.query(
             """
-            UPDATE subscriptions SET tier = $2, billing_interval = $3, next_tier = NULL, next_interval = NULL,
-                period_start = now(), period_end = now() + make_interval(secs => $4)
+            UPDATE subscriptions SET tier = $2, billing_interval = $3, period_start = now(),
+                period_end = coalesce(to_timestamp($5::double precision / 1e6), now() + make_interval(secs => $4)),
+                next_tier = CASE WHEN $6 THEN next_tier END, next_interval = CASE WHEN $6 THEN next_interval END,
+                past_due_since = NULL
             WHERE account_id = $1 RETURNING (extract(epoch FROM period_end) * 1000000)::bigint AS end_us
-            """, [account, tier.tierID, interval.rawValue, seconds]
+            """, [account, tier.tierID, interval.rawValue, seconds, paid.flatMap { $0.ends }, paid != nil]
         ).first!
-        let price = interval == .year ? tier.annualPriceCents : tier.priceCents
+        let price = paid?.cents ?? (interval == .year ? tier.annualPriceCents : tier.priceCents)
         let credits = tier.monthlyCredits * Int64(interval.months)
         if price > 0 {
             try await session.execute(
                 """
-                INSERT INTO receipts (id, account_id, amount_cents, currency, credits, description, provider) VALUES ($1, $2, $3, $4, $5, $6, 'local')
+                INSERT INTO receipts (id, account_id, amount_cents, currency, credits, description, provider) VALUES ($1, $2, $3, $4, $5, $6, $7)
                 """,
                 [
                     UUID(), account, price, self.configuration.currency, credits,
-                    "\(tier.name) subscription, one \(interval.rawValue)",
+                    "\(tier.name) subscription, one \(interval.rawValue)", paid?.provider ?? "local",
                 ])
         } else {
             try await session.execute(
                 """
                 UPDATE lots SET expires_at = now()
-                WHERE account_id = $1 AND source = 'subscription' AND expires_at IS NULL
+                WHERE account_id = $1 AND source = 'subscription' AND (expires_at IS NULL OR expires_at > now())
                 """, [account])
             try await self.ledger.expireDue(session, account)
         }
@@ -174,10 +186,11 @@ extension BillingService {
         }
     }
 
-    /// Periods that ended roll over: to the pending tier and interval if a change was chosen, with a new grant.
+    /// Periods that ended roll over: to the pending tier and interval if a change was chosen, with a new
+    /// grant. Stripe's subscriptions renew by their paid invoices instead (StripeSubscriptions.swift).
     func renewSubscriptions() async throws -> Int {
         let due = try await self.database.query(
-            "SELECT account_id FROM subscriptions WHERE period_end <= now() LIMIT 500")
+            "SELECT account_id FROM subscriptions WHERE period_end <= now() AND stripe_subscription IS NULL LIMIT 500")
         for row in due {
             let account: String = try row.decode("account_id")
             try await self.database.transaction { session in
@@ -186,7 +199,8 @@ extension BillingService {
                     let current = try await session.query(
                         """
                         SELECT coalesce(next_tier, tier) AS tier, coalesce(next_interval, billing_interval) AS interval
-                        FROM subscriptions WHERE account_id = $1 AND period_end <= now() FOR UPDATE
+                        FROM subscriptions WHERE account_id = $1 AND period_end <= now() AND stripe_subscription IS NULL
+                        FOR UPDATE
                         """, [account]
                     ).first
                 else { return }

@@ -843,11 +843,49 @@ public nonisolated struct BillingSubscription: @unchecked Sendable {
     set {_uniqueStorage()._nextInterval = newValue}
   }
 
+  /// With Stripe, a new paid subscription is paid here first; the tier changes when Stripe says the
+  /// invoice is paid.
+  public var checkoutURL: String {
+    get {_storage._checkoutURL}
+    set {_uniqueStorage()._checkoutURL = newValue}
+  }
+
+  /// A renewal payment failed: the tier stays until the grace period ends or a payment succeeds.
+  public var pastDue: Bool {
+    get {_storage._pastDue}
+    set {_uniqueStorage()._pastDue = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct BillingPortalSessionRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Where the portal sends the browser back (default: the web app's billing page).
+  public var returnURL: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct BillingPortalSession: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var url: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct BillingGetSubscriptionRequest: Sendable {
@@ -2769,7 +2807,7 @@ nonisolated extension BillingListTiersResponse: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension BillingSubscription: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Subscription"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}account_id\0\u{1}tier\0\u{3}period_start\0\u{3}period_end\0\u{3}next_tier\0\u{1}interval\0\u{3}next_interval\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}account_id\0\u{1}tier\0\u{3}period_start\0\u{3}period_end\0\u{3}next_tier\0\u{1}interval\0\u{3}next_interval\0\u{3}checkout_url\0\u{3}past_due\0")
 
   fileprivate class _StorageClass {
     var _accountID: String = String()
@@ -2779,6 +2817,8 @@ nonisolated extension BillingSubscription: SwiftProtobuf.Message, SwiftProtobuf.
     var _nextTier: String = String()
     var _interval: String = String()
     var _nextInterval: String = String()
+    var _checkoutURL: String = String()
+    var _pastDue: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2796,6 +2836,8 @@ nonisolated extension BillingSubscription: SwiftProtobuf.Message, SwiftProtobuf.
       _nextTier = source._nextTier
       _interval = source._interval
       _nextInterval = source._nextInterval
+      _checkoutURL = source._checkoutURL
+      _pastDue = source._pastDue
     }
   }
 
@@ -2821,6 +2863,8 @@ nonisolated extension BillingSubscription: SwiftProtobuf.Message, SwiftProtobuf.
         case 5: try { try decoder.decodeSingularStringField(value: &_storage._nextTier) }()
         case 6: try { try decoder.decodeSingularStringField(value: &_storage._interval) }()
         case 7: try { try decoder.decodeSingularStringField(value: &_storage._nextInterval) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._checkoutURL) }()
+        case 9: try { try decoder.decodeSingularBoolField(value: &_storage._pastDue) }()
         default: break
         }
       }
@@ -2854,6 +2898,12 @@ nonisolated extension BillingSubscription: SwiftProtobuf.Message, SwiftProtobuf.
       if !_storage._nextInterval.isEmpty {
         try visitor.visitSingularStringField(value: _storage._nextInterval, fieldNumber: 7)
       }
+      if !_storage._checkoutURL.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._checkoutURL, fieldNumber: 8)
+      }
+      if _storage._pastDue != false {
+        try visitor.visitSingularBoolField(value: _storage._pastDue, fieldNumber: 9)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2870,10 +2920,72 @@ nonisolated extension BillingSubscription: SwiftProtobuf.Message, SwiftProtobuf.
         if _storage._nextTier != rhs_storage._nextTier {return false}
         if _storage._interval != rhs_storage._interval {return false}
         if _storage._nextInterval != rhs_storage._nextInterval {return false}
+        if _storage._checkoutURL != rhs_storage._checkoutURL {return false}
+        if _storage._pastDue != rhs_storage._pastDue {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension BillingPortalSessionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PortalSessionRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}return_url\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.returnURL) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.returnURL.isEmpty {
+      try visitor.visitSingularStringField(value: self.returnURL, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: BillingPortalSessionRequest, rhs: BillingPortalSessionRequest) -> Bool {
+    if lhs.returnURL != rhs.returnURL {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension BillingPortalSession: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PortalSession"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}url\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.url) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.url.isEmpty {
+      try visitor.visitSingularStringField(value: self.url, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: BillingPortalSession, rhs: BillingPortalSession) -> Bool {
+    if lhs.url != rhs.url {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -36,6 +36,8 @@ public enum BillingMethods {
         "GetSubscription")
     public static let changeSubscription: RPCMethod<BillingChangeSubscriptionRequest, BillingSubscription> = method(
         "ChangeSubscription")
+    public static let createPortalSession: RPCMethod<BillingPortalSessionRequest, BillingPortalSession> = method(
+        "CreatePortalSession")
     public static let getTier: RPCMethod<BillingGetTierRequest, BillingTier> = method("GetTier")
     public static let getPriceList: RPCMethod<BillingGetPriceListRequest, BillingPriceList> = method("GetPriceList")
     public static let setPriceList: RPCMethod<BillingSetPriceListRequest, BillingPriceList> = method("SetPriceList")

@@ -122,6 +122,9 @@ struct SubscriptionJSON: Encodable {
     let interval: String
     let period_start, period_end: String?
     let next_tier, next_interval: String?
+    /// Stripe: pay here; the tier changes when the payment is confirmed.
+    let checkout_url: String?
+    let past_due: Bool
 
     init(_ s: BillingSubscription) {
         self.tier = TierJSON(s.tier)
@@ -129,6 +132,8 @@ struct SubscriptionJSON: Encodable {
         (self.period_start, self.period_end) = (rfc3339(s.periodStart), rfc3339(s.periodEnd))
         self.next_tier = s.nextTier.isEmpty ? nil : s.nextTier
         self.next_interval = s.nextInterval.isEmpty ? nil : s.nextInterval
+        self.checkout_url = s.checkoutURL.isEmpty ? nil : s.checkoutURL
+        self.past_due = s.pastDue
     }
 }
 

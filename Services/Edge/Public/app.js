@@ -417,6 +417,10 @@ async function billing() {
       h("button", { id: `buy-${pack.id}`, onclick: () => buy(pack).catch((error) => toast(failure(error))) }, "Buy")))),
     h("h2", {}, "Subscription"),
     h("p", { id: "subscription" }, `You are on ${subscription.tier.name}${subscription.tier.price_cents ? `, paid ${subscription.interval === "year" ? "yearly" : "monthly"}` : ""}${subscription.next_tier ? `, changing to ${subscription.next_tier}${subscription.next_interval === "year" ? " (yearly)" : ""} at the period's end` : ""}.`),
+    subscription.past_due ? h("p", { class: "banner", role: "alert" }, "Your last subscription payment failed. Update your card to keep your plan.") : null,
+    packs.payment_provider === "stripe" && subscription.tier.price_cents ? h("button", { class: "secondary", id: "portal", onclick: async () => {
+      try { location.href = (await api("POST", "/api/v1/billing/portal")).url; } catch (error) { toast(failure(error)); }
+    } }, "Cards and invoices") : null,
     h("div", { class: "grid" }, ...tiers.items.map((tier) => tierCard(tier, subscription))),
     h("h2", {}, "Receipts"),
     receipts.items.length ? h("table", {}, ...receipts.items.map((receipt) => h("tr", {}, h("td", {}, receipt.number), h("td", {}, receipt.description),
@@ -427,7 +431,10 @@ const dollars = (cents) => `$${(cents / 100).toFixed(2)}`;
 
 function tierCard(tier, subscription) {
   const choose = (interval) => async () => {
-    try { await api("PUT", "/api/v1/billing/subscription", { tier: tier.id, interval }, { idempotent: true }); billing(); } catch (error) { toast(failure(error)); }
+    try {
+      const changed = await api("PUT", "/api/v1/billing/subscription", { tier: tier.id, interval }, { idempotent: true });
+      if (changed.checkout_url) location.href = changed.checkout_url; else billing();
+    } catch (error) { toast(failure(error)); }
   };
   const current = (interval) => tier.id === subscription.tier.id && (subscription.interval === interval || !tier.price_cents);
   const button = (interval, label) => current(interval) ? h("p", { class: "muted" }, `Current${tier.price_cents ? ` (${label.toLowerCase()})` : ""}`)

@@ -131,6 +131,7 @@ struct BillingRoutes {
                 BillingMethods.changeSubscription, call, options: AuthRoutes.options(context, caller))
             return try AuthRoutes.json(SubscriptionJSON(subscription), request: request, context: context)
         }
+        billing.post("portal", use: self.portal)
         billing.get("receipts") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "billing:read")
@@ -153,6 +154,16 @@ struct BillingRoutes {
             return try AuthRoutes.json(["outcome": answer.outcome], request: request, context: context)
         }
         self.addAdmin(to: router)
+    }
+
+    /// Stripe's customer portal for the caller: `{url}` to send the browser to.
+    @Sendable func portal(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireSession()
+        let session = try await self.billing.unary(
+            BillingMethods.createPortalSession, BillingPortalSessionRequest(),
+            options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(["url": session.url], request: request, context: context)
     }
 
     private func addAdmin(to router: Router<EdgeRequestContext>) {
