@@ -103,6 +103,9 @@ let package = Package(
         // libargon2's C API. Only Libraries/PasswordHashing imports it.
         .systemLibrary(
             name: "CArgon2", path: "Libraries/CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+        // libharu's C API (PDF). Only Libraries/PDF imports it.
+        .systemLibrary(name: "CHpdf", path: "Libraries/CHpdf", providers: [.apt(["libhpdf-dev"])]),
+        .target(name: "PDF", dependencies: ["CHpdf"], path: "Libraries/PDF", swiftSettings: strict),
         .target(
             name: "PasswordHashing", dependencies: ["CArgon2"], path: "Libraries/PasswordHashing", swiftSettings: strict
         ),
@@ -194,7 +197,7 @@ let package = Package(
         service(
             "Billing",
             extra: [
-                "Curl",
+                "Curl", "PDF",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -30,6 +30,8 @@ struct BillingConfiguration: Sendable {
     var period: Duration
     /// How long a Stripe subscription whose renewal failed keeps its tier before it returns to Free.
     var dunningGrace: Duration
+    /// Who sells: printed on every invoice.
+    var seller: (name: String, address: String, taxID: String)
     var sweepInterval: Duration
 
     init(_ configuration: ServiceConfiguration) throws {
@@ -74,6 +76,11 @@ struct BillingConfiguration: Sendable {
         self.publicURL = configuration.string("PUBLIC_URL", default: "http://127.0.0.1:8080")
         self.period = .seconds(try configuration.int("PERIOD_S", default: 30 * 86_400))
         self.dunningGrace = .seconds(try configuration.int("DUNNING_GRACE_S", default: 7 * 86_400))
+        self.seller = (
+            configuration.string("SELLER_NAME", default: "ImageSwiss"),
+            configuration.string("SELLER_ADDRESS", default: "").replacingOccurrences(of: "\\n", with: "\n"),
+            configuration.string("SELLER_TAX_ID", default: "")
+        )
         self.sweepInterval = try configuration.milliseconds("SWEEP_INTERVAL_MS", default: .seconds(30))
     }
 }

@@ -66,6 +66,22 @@ struct BillingHandlers: Sendable {
         router.register(BillingMethods.createPortalSession) { request, context in
             try await billing.portal(try RPCCaller(context.metadata), request)
         }
+        router.register(BillingMethods.listInvoices) { request, context in
+            try await billing.invoices(try RPCCaller(context.metadata), request)
+        }
+        router.register(BillingMethods.getInvoicePDF) { request, context in
+            try await billing.invoicePDF(try RPCCaller(context.metadata), request.invoiceID)
+        }
+        router.register(BillingMethods.getProfile) { _, context in
+            try await billing.profile(try RPCCaller(context.metadata))
+        }
+        router.register(BillingMethods.setProfile) { request, context in
+            try await billing.setProfile(try RPCCaller(context.metadata), request)
+        }
+        router.register(BillingMethods.getTaxRates) { _, _ in try await billing.taxRates() }
+        router.register(BillingMethods.setTaxRates) { request, context in
+            try await billing.setTaxRates(try RPCCaller(context.metadata), request)
+        }
         router.register(BillingMethods.getTier) { _, context in
             try await billing.tier(of: try RPCCaller(context.metadata))
         }

@@ -212,16 +212,9 @@ extension BillingService {
             session, account, amount: credits, source: "purchase", expiresMicros: nil,
             reference: "checkout \(id.uuidString.lowercased())")
         try await session.execute("UPDATE checkouts SET status = 'completed', completed_at = now() WHERE id = $1", [id])
-        try await session.execute(
-            """
-            INSERT INTO receipts (id, account_id, checkout_id, amount_cents, currency, credits, description, provider)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            """,
-            [
-                UUID(), account, id, try row.decode("amount_cents", as: Int64.self),
-                try row.decode("currency", as: String.self), credits,
-                "\(credits) credits", try row.decode("provider", as: String.self),
-            ])
+        try await self.recordPayment(
+            session, account: account, cents: try row.decode("amount_cents"), currency: try row.decode("currency"),
+            credits: credits, description: "\(credits) credits", provider: try row.decode("provider"), checkout: id)
     }
 
     func checkout(_ session: some PostgresQuerying, _ id: UUID, owner: String) async throws -> BillingCheckout {
@@ -248,23 +241,14 @@ extension BillingService {
     func receipts(_ caller: RPCCaller, _ request: BillingListReceiptsRequest) async throws
         -> BillingListReceiptsResponse
     {
-        let size = request.page.pageSize == 0 ? 50 : min(Int(request.page.pageSize), 200)
-        var parameters: [any PostgresEncodable] = [caller.id]
-        var condition = ""
-        if !request.page.pageToken.isEmpty {
-            guard let number = Int64(request.page.pageToken) else {
-                throw failure.invalid("page_token", "not a page token this service gave")
-            }
-            parameters.append(number)
-            condition = "AND number < $2"
-        }
-        let rows = try await self.database.query(
-            """
-            SELECT id, number, amount_cents, currency, credits, description, provider, (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
-            FROM receipts WHERE account_id = $1 \(condition) ORDER BY number DESC LIMIT \(size + 1)
-            """, parameters)
+        let page = try await self.numberedPage(
+            "receipts",
+            columns: """
+                id, number, amount_cents, currency, credits, description, provider,
+                (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
+                """, of: caller.id, request.page)
         var response = BillingListReceiptsResponse()
-        response.receipts = try rows.prefix(size).map { row in
+        response.receipts = try page.rows.map { row in
             var receipt = BillingReceipt()
             receipt.receiptID = (try row.decode("id", as: UUID.self)).uuidString.lowercased()
             let number: Int64 = try row.decode("number")
@@ -277,9 +261,30 @@ extension BillingService {
             receipt.createdAt = .micros(try row.decode("created_us"))
             return receipt
         }
-        if rows.count > size, let last = response.receipts.last, let number = Int64(last.number.dropFirst(4)) {
-            response.page.nextPageToken = "\(number)"
-        }
+        response.page.nextPageToken = page.next
         return response
+    }
+
+    /// One page of an account's rows of a numbered table (receipts, invoices), newest first; the page
+    /// token is the last number shown.
+    func numberedPage(_ table: String, columns: String, of account: String, _ request: CommonPageRequest)
+        async throws -> (rows: ArraySlice<PostgresRow>, next: String)
+    {
+        let size = request.pageSize == 0 ? 50 : min(Int(request.pageSize), 200)
+        var parameters: [any PostgresEncodable] = [account]
+        var condition = ""
+        if !request.pageToken.isEmpty {
+            guard let number = Int64(request.pageToken) else {
+                throw failure.invalid("page_token", "not a page token this service gave")
+            }
+            parameters.append(number)
+            condition = "AND number < $2"
+        }
+        let rows = try await self.database.query(
+            "SELECT \(columns) FROM \(table) WHERE account_id = $1 \(condition) ORDER BY number DESC LIMIT \(size + 1)",
+            parameters)
+        let shown = rows.prefix(size)
+        let next = rows.count > size ? "\(try shown.last!.decode("number", as: Int64.self))" : ""
+        return (shown, next)
     }
 }

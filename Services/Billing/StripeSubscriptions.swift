@@ -178,8 +178,16 @@ extension BillingService {
         let ends = ((lines?.first?["period"] as? [String: Any])?["end"] as? NSNumber)?.int64Value
         try await self.startPeriod(
             session, account, tier: tier, interval: interval,
-            paid: (cents: cents, provider: "stripe", ends: ends.map { $0 * 1_000_000 }))
+            paid: (cents: cents, provider: "stripe", ends: ends.map { $0 * 1_000_000 }, tax: Self.stripeTax(invoice)))
         return "applied"
+    }
+
+    /// The tax Stripe computed for an invoice, when it did: `total_taxes` (current API) or `tax` (earlier).
+    static func stripeTax(_ invoice: [String: Any]) -> Int64? {
+        if let taxes = invoice["total_taxes"] as? [[String: Any]], !taxes.isEmpty {
+            return taxes.reduce(0) { $0 + (($1["amount"] as? NSNumber)?.int64Value ?? 0) }
+        }
+        return (invoice["tax"] as? NSNumber)?.int64Value
     }
 
     /// Free from now: the Stripe subscription is over, carried-over credits lapse.

@@ -147,7 +147,7 @@ extension BillingService {
     /// and the free period's own grant starts afresh.
     func startPeriod(
         _ session: PostgresSession, _ account: String, tier: BillingTier, interval: Interval,
-        paid: (cents: Int64, provider: String, ends: Int64?)? = nil
+        paid: (cents: Int64, provider: String, ends: Int64?, tax: Int64?)? = nil
     ) async throws {
         let seconds = Int(self.configuration.period.components.seconds) * interval.months
         // A Stripe invoice says when its period ends, and a cancellation pending at Stripe stays pending.
@@ -163,14 +163,10 @@ extension BillingService {
         let price = paid?.cents ?? (interval == .year ? tier.annualPriceCents : tier.priceCents)
         let credits = tier.monthlyCredits * Int64(interval.months)
         if price > 0 {
-            try await session.execute(
-                """
-                INSERT INTO receipts (id, account_id, amount_cents, currency, credits, description, provider) VALUES ($1, $2, $3, $4, $5, $6, $7)
-                """,
-                [
-                    UUID(), account, price, self.configuration.currency, credits,
-                    "\(tier.name) subscription, one \(interval.rawValue)", paid?.provider ?? "local",
-                ])
+            try await self.recordPayment(
+                session, account: account, cents: price, currency: self.configuration.currency, credits: credits,
+                description: "\(tier.name) subscription, one \(interval.rawValue)", provider: paid?.provider ?? "local",
+                providerTaxCents: paid.flatMap { $0.tax })
         } else {
             try await session.execute(
                 """

@@ -68,6 +68,7 @@ public enum EdgeHTTPServer {
         UploadRoutes(storage: storage, tiers: tiers).add(to: router)
         BillingRoutes(billing: billing).add(to: router)
         CatalogueRoutes(billing: billing).add(to: router)
+        InvoiceRoutes(billing: billing).add(to: router)
         DownloadRoutes(storage: storage).add(to: router)
         JobRoutes(jobs: upstreams.client(for: "jobs"), storage: storage).add(to: router)
         OperationRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)

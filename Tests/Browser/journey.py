@@ -19,6 +19,7 @@ import zipfile
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
 base, images, shots, admin_email, mail_dir = sys.argv[1:6]
@@ -29,7 +30,8 @@ for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "-
     options.add_argument(argument)
 options.add_experimental_option("prefs", {"download.default_directory": downloads, "download.prompt_for_download": False})
 driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"))
-wait = WebDriverWait(driver, 60)
+# Pages re-render after each call: an element found a moment ago may be gone, so look again.
+wait = WebDriverWait(driver, 60, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def step(name):
@@ -108,6 +110,7 @@ try:
     shot("credits")
     driver.find_element(By.ID, "buy-starter").click()
     wait.until(lambda d: balance() == start + 10)
+    wait.until(lambda d: "INV-000001" in d.find_element(By.ID, "invoices").text)  # the purchase has its invoice
     before = balance()
 
     step("upload three images, tick resize and convert, see the cost")

@@ -64,12 +64,10 @@ struct StackTests {
                     "revoked_families", "sign_ins", "signing_keys", "throttles",
                 ],
                 "billing": [
-                    "accounts", "catalogue_versions", "checkouts", "ended_subscriptions", "events", "hold_lots",
-                    "holds",
-                    "idempotency_keys", "ledger_entries",
-                    "lots", "packs",
-                    "price_lists", "prices", "receipts", "subscription_invoices", "subscriptions", "tiers",
-                    "webhook_events",
+                    "accounts", "billing_profiles", "catalogue_versions", "checkouts", "ended_subscriptions", "events",
+                    "hold_lots", "holds", "idempotency_keys", "invoice_counter", "invoices", "ledger_entries", "lots",
+                    "packs", "price_lists", "prices", "receipts", "subscription_invoices", "subscriptions", "tax_rates",
+                    "tiers", "webhook_events",
                 ],
                 "jobs": [
                     "batch_progress", "batches", "deliveries", "feed_cursors", "idempotency_keys", "job_queue", "jobs",

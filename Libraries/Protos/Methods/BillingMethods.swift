@@ -38,6 +38,13 @@ public enum BillingMethods {
         "ChangeSubscription")
     public static let createPortalSession: RPCMethod<BillingPortalSessionRequest, BillingPortalSession> = method(
         "CreatePortalSession")
+    public static let listInvoices: RPCMethod<BillingListInvoicesRequest, BillingListInvoicesResponse> = method(
+        "ListInvoices")
+    public static let getInvoicePDF: RPCMethod<BillingGetInvoicePDFRequest, BillingInvoicePDF> = method("GetInvoicePDF")
+    public static let getProfile: RPCMethod<BillingGetProfileRequest, BillingProfile> = method("GetProfile")
+    public static let setProfile: RPCMethod<BillingProfile, BillingProfile> = method("SetProfile")
+    public static let getTaxRates: RPCMethod<BillingGetTaxRatesRequest, BillingTaxRates> = method("GetTaxRates")
+    public static let setTaxRates: RPCMethod<BillingSetTaxRatesRequest, BillingTaxRates> = method("SetTaxRates")
     public static let getTier: RPCMethod<BillingGetTierRequest, BillingTier> = method("GetTier")
     public static let getPriceList: RPCMethod<BillingGetPriceListRequest, BillingPriceList> = method("GetPriceList")
     public static let setPriceList: RPCMethod<BillingSetPriceListRequest, BillingPriceList> = method("SetPriceList")

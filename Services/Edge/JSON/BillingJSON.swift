@@ -303,3 +303,47 @@ struct ReportJSON: Encodable {
         }
     }
 }
+
+struct InvoiceJSON: Encodable {
+    let id, number, receipt_id, description, currency, tax_name: String
+    let credits, total_cents, net_cents, tax_cents: Int64
+    let tax_basis_points: UInt32
+    let created_at: String?
+    /// Where the PDF is.
+    let pdf_url: String
+
+    init(_ i: BillingInvoice) {
+        (self.id, self.number, self.receipt_id, self.description) = (
+            i.invoiceID, i.number, i.receiptID, i.description_p
+        )
+        (self.currency, self.tax_name, self.tax_basis_points) = (i.currency, i.taxName, i.taxBasisPoints)
+        (self.credits, self.total_cents, self.net_cents, self.tax_cents) = (
+            i.credits, i.totalCents, i.netCents, i.taxCents
+        )
+        self.created_at = rfc3339(i.createdAt)
+        self.pdf_url = "/api/v1/billing/invoices/\(i.invoiceID)/pdf"
+    }
+}
+
+/// The buyer's details on invoices; `country` (ISO 3166 alpha-2) picks the tax rate.
+struct ProfileJSON: Codable {
+    let name, address, country, tax_id: String
+
+    init(_ p: BillingProfile) {
+        (self.name, self.address, self.country, self.tax_id) = (p.name, p.address, p.country, p.taxID)
+    }
+}
+
+struct TaxRatesJSON: Codable {
+    struct Rate: Codable {
+        let country, name: String
+        /// 1900: 19 %.
+        let basis_points: UInt32
+    }
+
+    let rates: [Rate]
+
+    init(_ r: BillingTaxRates) {
+        self.rates = r.rates.map { Rate(country: $0.country, name: $0.name, basis_points: $0.basisPoints) }
+    }
+}

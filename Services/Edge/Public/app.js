@@ -393,9 +393,10 @@ async function history() {
 // MARK: credits
 
 async function billing() {
-  const [balance, packs, tiers, subscription, receipts] = await Promise.all([
+  const [balance, packs, tiers, subscription, receipts, invoices, profile] = await Promise.all([
     refreshBalance(), api("GET", "/api/v1/billing/packs"), api("GET", "/api/v1/billing/tiers"),
     api("GET", "/api/v1/billing/subscription"), api("GET", "/api/v1/billing/receipts"),
+    api("GET", "/api/v1/billing/invoices"), api("GET", "/api/v1/billing/profile"),
   ]);
   const buy = async (pack) => {
     const checkout = await api("POST", "/api/v1/billing/checkout", { pack_id: pack.id }, { idempotent: true });
@@ -422,6 +423,21 @@ async function billing() {
       try { location.href = (await api("POST", "/api/v1/billing/portal")).url; } catch (error) { toast(failure(error)); }
     } }, "Cards and invoices") : null,
     h("div", { class: "grid" }, ...tiers.items.map((tier) => tierCard(tier, subscription))),
+    h("h2", {}, "Invoices"),
+    invoices.items.length ? h("table", { id: "invoices" }, ...invoices.items.map((invoice) => h("tr", {}, h("td", {}, invoice.number),
+      h("td", {}, invoice.description), h("td", {}, `${dollars(invoice.total_cents)} (tax ${dollars(invoice.tax_cents)})`),
+      h("td", {}, h("button", { class: "secondary", onclick: async () => {
+        const link = h("a", { href: await objectURL(invoice.pdf_url), download: `${invoice.number}.pdf` });
+        link.click();
+      } }, "PDF"))))) : h("p", { class: "muted" }, "No invoices yet."),
+    h("details", {}, h("summary", {}, "Details on your invoices"),
+      form([field("Name or company", "name", "text", { value: profile.name, maxlength: 200, required: false }),
+        field("Address", "address", "text", { value: profile.address, maxlength: 500, required: false }),
+        field("Country (two letters, e.g. DE)", "country", "text", { value: profile.country, maxlength: 2, required: false }),
+        field("Tax id", "tax_id", "text", { value: profile.tax_id, maxlength: 50, required: false })], "Save", async (data) => {
+        await api("PUT", "/api/v1/billing/profile", Object.fromEntries(["name", "address", "country", "tax_id"].map((name) => [name, data.get(name) || ""])));
+        toast("Saved: later invoices carry these details.");
+      })),
     h("h2", {}, "Receipts"),
     receipts.items.length ? h("table", {}, ...receipts.items.map((receipt) => h("tr", {}, h("td", {}, receipt.number), h("td", {}, receipt.description),
       h("td", {}, `$${(receipt.amount_cents / 100).toFixed(2)}`), h("td", {}, new Date(receipt.created_at).toLocaleDateString())))) : h("p", { class: "muted" }, "No receipts yet."));

@@ -1,0 +1,92 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ImageSwissProtos
+import RPC
+
+/// Invoices and what goes on them: the caller's invoices and each as a PDF, their billing profile
+/// (name, address, country — which picks the tax rate — and tax id), and the admins' tax rates.
+struct InvoiceRoutes {
+    let billing: RPCClient
+
+    func add(to router: Router<EdgeRequestContext>) {
+        router.get("api/v1/billing/invoices", use: self.list)
+        router.get("api/v1/billing/invoices/:id/pdf", use: self.pdf)
+        router.get("api/v1/billing/profile", use: self.profile)
+        router.put("api/v1/billing/profile", use: self.setProfile)
+        router.get("api/v1/admin/billing/tax-rates", use: self.taxRates)
+        router.put("api/v1/admin/billing/tax-rates", use: self.setTaxRates)
+    }
+
+    @Sendable func list(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "billing:read")
+        var call = BillingListInvoicesRequest()
+        call.page.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
+        let page = try await self.billing.unary(
+            BillingMethods.listInvoices, call, options: AuthRoutes.options(context, caller))
+        let token = page.page.nextPageToken
+        return try AuthRoutes.json(
+            Page(items: page.invoices.map(InvoiceJSON.init), next_page_token: token.isEmpty ? nil : token),
+            request: request, context: context)
+    }
+
+    @Sendable func pdf(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "billing:read")
+        var call = BillingGetInvoicePDFRequest()
+        call.invoiceID = try context.parameters.require("id")
+        let document = try await self.billing.unary(
+            BillingMethods.getInvoicePDF, call, options: AuthRoutes.options(context, caller))
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/pdf", .cacheControl: "private, no-store",
+                .contentDisposition: "attachment; filename=\"\(document.number).pdf\"",
+            ],
+            body: .init(byteBuffer: ByteBuffer(bytes: document.pdf)))
+    }
+
+    @Sendable func profile(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "billing:read")
+        let profile = try await self.billing.unary(
+            BillingMethods.getProfile, BillingGetProfileRequest(), options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(ProfileJSON(profile), request: request, context: context)
+    }
+
+    @Sendable func setProfile(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireSession()
+        let body = try await request.decode(as: ProfileJSON.self, context: context)
+        var call = BillingProfile()
+        (call.name, call.address, call.country, call.taxID) = (body.name, body.address, body.country, body.tax_id)
+        let profile = try await self.billing.unary(
+            BillingMethods.setProfile, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(ProfileJSON(profile), request: request, context: context)
+    }
+
+    @Sendable func taxRates(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireAdmin()
+        let rates = try await self.billing.unary(
+            BillingMethods.getTaxRates, BillingGetTaxRatesRequest(), options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(TaxRatesJSON(rates), request: request, context: context)
+    }
+
+    @Sendable func setTaxRates(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireAdmin()
+        let body = try await request.decode(as: TaxRatesJSON.self, context: context)
+        var call = BillingSetTaxRatesRequest()
+        call.rates = body.rates.map { rate in
+            var item = BillingTaxRate()
+            (item.country, item.name, item.basisPoints) = (rate.country, rate.name, rate.basis_points)
+            return item
+        }
+        call.idempotencyKey = BillingRoutes.idempotencyKey(request)
+        let rates = try await self.billing.unary(
+            BillingMethods.setTaxRates, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(TaxRatesJSON(rates), request: request, context: context)
+    }
+}
