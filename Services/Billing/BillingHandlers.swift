@@ -82,6 +82,9 @@ struct BillingHandlers: Sendable {
         router.register(BillingMethods.setTaxRates) { request, context in
             try await billing.setTaxRates(try RPCCaller(context.metadata), request)
         }
+        router.register(BillingMethods.getUsage) { request, context in
+            try await billing.usage(try RPCCaller(context.metadata), request)
+        }
         router.register(BillingMethods.getTier) { _, context in
             try await billing.tier(of: try RPCCaller(context.metadata))
         }

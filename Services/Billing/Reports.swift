@@ -163,7 +163,55 @@ extension BillingService {
             total.amountCents = try row.decode("cents")
             return total
         }
+        let paying = try await self.database.query(
+            """
+            SELECT coalesce(sum(CASE WHEN s.billing_interval = 'year' THEN t.annual_price_cents / 12 ELSE t.price_cents END), 0)::bigint AS mrr,
+                   count(*) AS n
+            FROM subscriptions s JOIN tiers t ON t.id = s.tier WHERE t.price_cents > 0
+            """, []
+        ).first!
+        report.mrrCents = try paying.decode("mrr")
+        report.payingSubscribers = try paying.decode("n")
+        let activity = try await self.database.query(
+            """
+            SELECT (SELECT count(DISTINCT account_id) FROM ledger_entries WHERE kind = 'spend' AND \(range)) AS active,
+                   (SELECT coalesce(sum(amount_cents) / nullif(count(DISTINCT account_id), 0), 0)::bigint FROM receipts
+                    WHERE \(range)) AS arpu
+            """, [from, to]
+        ).first!
+        report.activeAccounts = try activity.decode("active")
+        report.arpuCents = try activity.decode("arpu")
+        for row in try await self.database.query("SELECT tier, count(*) AS n FROM subscriptions GROUP BY tier", []) {
+            report.tierMix[try row.decode("tier")] = try row.decode("n")
+        }
         return report
+    }
+
+    static let usageDays: Set<UInt32> = [7, 30, 90]
+
+    /// The caller's credits spent per day and operation over the last 7, 30 or 90 days.
+    func usage(_ caller: RPCCaller, _ request: BillingUsageRequest) async throws -> BillingUsage {
+        let days = request.days == 0 ? 30 : request.days
+        guard Self.usageDays.contains(days) else { throw failure.invalid("days", "days is 7, 30 or 90") }
+        var usage = BillingUsage()
+        usage.days = days
+        usage.lines = try await self.database.query(
+            """
+            SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, operation,
+                   (-sum(amount))::bigint AS credits, count(*) AS charges
+            FROM ledger_entries
+            WHERE account_id = $1 AND kind = 'spend' AND created_at >= now() - make_interval(days => $2)
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """, [caller.id, Int(days)]
+        ).map { row in
+            var line = BillingUsageLine()
+            (line.day, line.operation) = (try row.decode("day"), try row.decode("operation"))
+            (line.creditsSpent, line.charges) = (try row.decode("credits"), try row.decode("charges"))
+            return line
+        }
+        usage.totalCredits = usage.lines.reduce(0) { $0 + $1.creditsSpent }
+        usage.totalCharges = usage.lines.reduce(0) { $0 + $1.charges }
+        return usage
     }
 
     /// Low-balance events after an id, for notifications (internal services and admins).

@@ -1398,6 +1398,71 @@ public nonisolated struct BillingReport: Sendable {
 
   public var topAccounts: [BillingAccountTotal] = []
 
+  /// Now: the monthly value of the paid subscriptions in force (a yearly price counts a twelfth).
+  public var mrrCents: Int64 = 0
+
+  public var payingSubscribers: Int64 = 0
+
+  /// Accounts that spent credits in the period.
+  public var activeAccounts: Int64 = 0
+
+  /// Revenue in the period per account that paid in it.
+  public var arpuCents: Int64 = 0
+
+  /// Now: accounts per tier.
+  public var tierMix: Dictionary<String,Int64> = [:]
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct BillingUsageRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// 7, 30 or 90.
+  public var days: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Credits spent by the caller per day (UTC) and operation, from the ledger.
+public nonisolated struct BillingUsageLine: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var day: String = String()
+
+  public var operation: String = String()
+
+  public var creditsSpent: Int64 = 0
+
+  /// Charged items (each job is one).
+  public var charges: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct BillingUsage: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var days: UInt32 = 0
+
+  public var lines: [BillingUsageLine] = []
+
+  public var totalCredits: Int64 = 0
+
+  public var totalCharges: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -4230,7 +4295,7 @@ nonisolated extension BillingAccountTotal: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension BillingReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Report"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}revenue\0\u{3}credits_issued\0\u{3}spent_by_operation\0\u{3}top_accounts\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}revenue\0\u{3}credits_issued\0\u{3}spent_by_operation\0\u{3}top_accounts\0\u{3}mrr_cents\0\u{3}paying_subscribers\0\u{3}active_accounts\0\u{3}arpu_cents\0\u{3}tier_mix\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4242,6 +4307,11 @@ nonisolated extension BillingReport: SwiftProtobuf.Message, SwiftProtobuf._Messa
       case 2: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufInt64>.self, value: &self.creditsIssued) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.spentByOperation) }()
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.topAccounts) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.mrrCents) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.payingSubscribers) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.activeAccounts) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self.arpuCents) }()
+      case 9: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufInt64>.self, value: &self.tierMix) }()
       default: break
       }
     }
@@ -4260,6 +4330,21 @@ nonisolated extension BillingReport: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if !self.topAccounts.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.topAccounts, fieldNumber: 4)
     }
+    if self.mrrCents != 0 {
+      try visitor.visitSingularInt64Field(value: self.mrrCents, fieldNumber: 5)
+    }
+    if self.payingSubscribers != 0 {
+      try visitor.visitSingularInt64Field(value: self.payingSubscribers, fieldNumber: 6)
+    }
+    if self.activeAccounts != 0 {
+      try visitor.visitSingularInt64Field(value: self.activeAccounts, fieldNumber: 7)
+    }
+    if self.arpuCents != 0 {
+      try visitor.visitSingularInt64Field(value: self.arpuCents, fieldNumber: 8)
+    }
+    if !self.tierMix.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufInt64>.self, value: self.tierMix, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4268,6 +4353,131 @@ nonisolated extension BillingReport: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if lhs.creditsIssued != rhs.creditsIssued {return false}
     if lhs.spentByOperation != rhs.spentByOperation {return false}
     if lhs.topAccounts != rhs.topAccounts {return false}
+    if lhs.mrrCents != rhs.mrrCents {return false}
+    if lhs.payingSubscribers != rhs.payingSubscribers {return false}
+    if lhs.activeAccounts != rhs.activeAccounts {return false}
+    if lhs.arpuCents != rhs.arpuCents {return false}
+    if lhs.tierMix != rhs.tierMix {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension BillingUsageRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UsageRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}days\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.days) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.days != 0 {
+      try visitor.visitSingularUInt32Field(value: self.days, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: BillingUsageRequest, rhs: BillingUsageRequest) -> Bool {
+    if lhs.days != rhs.days {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension BillingUsageLine: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UsageLine"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}day\0\u{1}operation\0\u{3}credits_spent\0\u{1}charges\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.day) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.operation) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.creditsSpent) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.charges) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.day.isEmpty {
+      try visitor.visitSingularStringField(value: self.day, fieldNumber: 1)
+    }
+    if !self.operation.isEmpty {
+      try visitor.visitSingularStringField(value: self.operation, fieldNumber: 2)
+    }
+    if self.creditsSpent != 0 {
+      try visitor.visitSingularInt64Field(value: self.creditsSpent, fieldNumber: 3)
+    }
+    if self.charges != 0 {
+      try visitor.visitSingularInt64Field(value: self.charges, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: BillingUsageLine, rhs: BillingUsageLine) -> Bool {
+    if lhs.day != rhs.day {return false}
+    if lhs.operation != rhs.operation {return false}
+    if lhs.creditsSpent != rhs.creditsSpent {return false}
+    if lhs.charges != rhs.charges {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension BillingUsage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Usage"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}days\0\u{1}lines\0\u{3}total_credits\0\u{3}total_charges\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.days) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.lines) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.totalCredits) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.totalCharges) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.days != 0 {
+      try visitor.visitSingularUInt32Field(value: self.days, fieldNumber: 1)
+    }
+    if !self.lines.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.lines, fieldNumber: 2)
+    }
+    if self.totalCredits != 0 {
+      try visitor.visitSingularInt64Field(value: self.totalCredits, fieldNumber: 3)
+    }
+    if self.totalCharges != 0 {
+      try visitor.visitSingularInt64Field(value: self.totalCharges, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: BillingUsage, rhs: BillingUsage) -> Bool {
+    if lhs.days != rhs.days {return false}
+    if lhs.lines != rhs.lines {return false}
+    if lhs.totalCredits != rhs.totalCredits {return false}
+    if lhs.totalCharges != rhs.totalCharges {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

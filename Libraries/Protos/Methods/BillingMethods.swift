@@ -45,6 +45,7 @@ public enum BillingMethods {
     public static let setProfile: RPCMethod<BillingProfile, BillingProfile> = method("SetProfile")
     public static let getTaxRates: RPCMethod<BillingGetTaxRatesRequest, BillingTaxRates> = method("GetTaxRates")
     public static let setTaxRates: RPCMethod<BillingSetTaxRatesRequest, BillingTaxRates> = method("SetTaxRates")
+    public static let getUsage: RPCMethod<BillingUsageRequest, BillingUsage> = method("GetUsage")
     public static let getTier: RPCMethod<BillingGetTierRequest, BillingTier> = method("GetTier")
     public static let getPriceList: RPCMethod<BillingGetPriceListRequest, BillingPriceList> = method("GetPriceList")
     public static let setPriceList: RPCMethod<BillingSetPriceListRequest, BillingPriceList> = method("SetPriceList")

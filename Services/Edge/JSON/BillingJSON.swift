@@ -289,8 +289,12 @@ struct ReportJSON: Encodable {
     let credits_issued: [String: Int64]
     let spent_by_operation: [Operation]
     let top_accounts: [Account]
+    let mrr_cents, paying_subscribers, active_accounts, arpu_cents: Int64
+    let tier_mix: [String: Int64]
 
     init(_ r: BillingReport) {
+        (self.mrr_cents, self.paying_subscribers) = (r.mrrCents, r.payingSubscribers)
+        (self.active_accounts, self.arpu_cents, self.tier_mix) = (r.activeAccounts, r.arpuCents, r.tierMix)
         self.revenue = r.revenue.map {
             Day(day: $0.day, amount_cents: $0.amountCents, purchases: $0.purchases, credits_sold: $0.creditsSold)
         }
@@ -301,6 +305,32 @@ struct ReportJSON: Encodable {
         self.top_accounts = r.topAccounts.map {
             Account(account_id: $0.accountID, credits_spent: $0.creditsSpent, amount_cents: $0.amountCents)
         }
+    }
+}
+
+/// The caller's credits spent per day and operation (GET /api/v1/billing/usage).
+struct CreditUsageJSON: Encodable {
+    struct Line: Encodable {
+        let day, operation: String
+        let credits_spent, charges: Int64
+    }
+
+    let days: UInt32
+    let lines: [Line]
+    let total_credits, total_charges: Int64
+
+    init(_ u: BillingUsage) {
+        (self.days, self.total_credits, self.total_charges) = (u.days, u.totalCredits, u.totalCharges)
+        self.lines = u.lines.map {
+            Line(day: $0.day, operation: $0.operation, credits_spent: $0.creditsSpent, charges: $0.charges)
+        }
+    }
+
+    /// The same as CSV, one line per day and operation, for spreadsheets.
+    var csv: String {
+        (["day,operation,credits_spent,charges"]
+            + self.lines.map { "\($0.day),\($0.operation),\($0.credits_spent),\($0.charges)" })
+            .joined(separator: "\r\n") + "\r\n"
     }
 }
 

@@ -393,10 +393,10 @@ async function history() {
 // MARK: credits
 
 async function billing() {
-  const [balance, packs, tiers, subscription, receipts, invoices, profile] = await Promise.all([
+  const [balance, packs, tiers, subscription, receipts, invoices, profile, usage] = await Promise.all([
     refreshBalance(), api("GET", "/api/v1/billing/packs"), api("GET", "/api/v1/billing/tiers"),
     api("GET", "/api/v1/billing/subscription"), api("GET", "/api/v1/billing/receipts"),
-    api("GET", "/api/v1/billing/invoices"), api("GET", "/api/v1/billing/profile"),
+    api("GET", "/api/v1/billing/invoices"), api("GET", "/api/v1/billing/profile"), api("GET", "/api/v1/billing/usage?days=30"),
   ]);
   const buy = async (pack) => {
     const checkout = await api("POST", "/api/v1/billing/checkout", { pack_id: pack.id }, { idempotent: true });
@@ -423,6 +423,8 @@ async function billing() {
       try { location.href = (await api("POST", "/api/v1/billing/portal")).url; } catch (error) { toast(failure(error)); }
     } }, "Cards and invoices") : null,
     h("div", { class: "grid" }, ...tiers.items.map((tier) => tierCard(tier, subscription))),
+    h("h2", {}, "Usage, last 30 days"),
+    usageSummary(usage),
     h("h2", {}, "Invoices"),
     invoices.items.length ? h("table", { id: "invoices" }, ...invoices.items.map((invoice) => h("tr", {}, h("td", {}, invoice.number),
       h("td", {}, invoice.description), h("td", {}, `${dollars(invoice.total_cents)} (tax ${dollars(invoice.tax_cents)})`),
@@ -444,6 +446,21 @@ async function billing() {
 }
 
 const dollars = (cents) => `$${(cents / 100).toFixed(2)}`;
+
+// Credits spent per operation over the period, as bars, and the day-by-day CSV.
+function usageSummary(usage) {
+  const byOperation = {};
+  for (const line of usage.lines) byOperation[line.operation] = (byOperation[line.operation] || 0) + line.credits_spent;
+  const most = Math.max(1, ...Object.values(byOperation));
+  const csv = h("button", { class: "secondary", id: "usage-csv", onclick: async () => {
+    h("a", { href: await objectURL(`/api/v1/billing/usage?days=${usage.days}&format=csv`), download: `imageswiss-usage-${usage.days}d.csv` }).click();
+  } }, "Download CSV");
+  return h("div", { id: "usage" },
+    h("p", {}, `${usage.total_credits} credits on ${usage.total_charges} charged items.`),
+    ...Object.entries(byOperation).sort((a, b) => b[1] - a[1]).map(([operation, credits]) => h("div", { class: "bar-row" },
+      h("span", {}, operation), h("meter", { min: 0, max: most, value: credits, "aria-label": `${operation}: ${credits} credits` }), h("span", {}, `${credits}`))),
+    csv);
+}
 
 function tierCard(tier, subscription) {
   const choose = (interval) => async () => {
