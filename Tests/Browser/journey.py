@@ -107,6 +107,7 @@ try:
     go("/billing")
     wait.until(lambda d: d.find_elements(By.ID, "buy-starter"))
     assert "takes no money" in driver.find_element(By.ID, "test-payments").text, "the development stack says payments are tests"
+    assert "null" not in driver.find_element(By.TAG_NAME, "main").text, "no placeholder leaks onto the page"
     shot("credits")
     driver.find_element(By.ID, "buy-starter").click()
     wait.until(lambda d: balance() == start + 10)

@@ -32,7 +32,7 @@ function failure(error) {
 }
 
 function show(title, ...content) {
-  main.replaceChildren(h("h1", {}, title), ...content);
+  main.replaceChildren(h("h1", {}, title), ...content.filter((child) => child !== null && child !== undefined && child !== false));
   document.title = `${title} · ImageSwiss`;
   main.focus();
 }
