@@ -60,6 +60,23 @@ public enum OperationCatalog {
                 P("height", .integer(side), required: true, example: "512", unit: "px", "height"),
             ]),
         OperationSpec(
+            "perspective", label: "Straighten a print",
+            summary: "cut out a photographed print by its four corners and flatten it", category: "edit",
+            kind: .pipeline(step: "perspective", stage: .geometry), billing: "crop",
+            parameters: ["top_left", "top_right", "bottom_right", "bottom_left"].flatMap { corner in
+                let words = corner.split(separator: "_").joined(separator: " ")
+                return [
+                    P(
+                        "\(corner)_x", .number(0...1), required: true,
+                        example: corner.hasSuffix("left") ? "0.05" : "0.95",
+                        unit: "of the width", "\(words) corner, across"),
+                    P(
+                        "\(corner)_y", .number(0...1), required: true,
+                        example: corner.hasPrefix("top") ? "0.05" : "0.95",
+                        unit: "of the height", "\(words) corner, down"),
+                ]
+            }),
+        OperationSpec(
             "rotate", label: "Rotate", summary: "by a multiple of 90°", category: "edit",
             kind: .pipeline(step: "rotate", stage: .geometry),
             parameters: [

@@ -16,7 +16,9 @@ import Vips
 ///
 /// Steps (`operation` and its `parameters`):
 /// - `resize` width [height] [mode: fit | fill | exact | down]; `thumbnail` is `resize` with mode down
-/// - `crop` left top width height; `smartcrop` width height (keeps the most interesting region)
+/// - `crop` left top width height; `smartcrop` width height (keeps the most interesting region);
+///   `perspective` four corners as fractions (`top_left_x` … `bottom_left_y`): a photographed print
+///   cut out and flattened
 /// - `rotate` degrees (multiple of 90); `flip` direction (horizontal | vertical); `autoorient`
 /// - `grayscale`; `blur` sigma; `sharpen` [sigma]; `adjust` [brightness −1…1] [contrast 0…4]; `gamma` gamma;
 ///   `sepia`; `tint` red green blue (0–255); `enhance` (alias `restore`): denoise, colour balance,
@@ -100,6 +102,15 @@ struct Pipeline {
                     ("interesting", .text("attention")),
                 ]
             ) { try $0.image() }
+        case "perspective":
+            // Corners as fractions of the picture as it is at this step, so earlier resizes do not move them.
+            let corners = try ["top_left", "top_right", "bottom_right", "bottom_left"].map { corner in
+                (
+                    x: try p.double("\(corner)_x") * Double(image.width),
+                    y: try p.double("\(corner)_y") * Double(image.height)
+                )
+            }
+            return try image.perspectiveCorrected(corners: corners)
         case "rotate": return try image.rotated(degrees: try p.int("degrees"))
         case "flip": return try image.flipped(horizontal: (p.string("direction") ?? "horizontal") == "horizontal")
         case "autoorient": return try image.autoOriented()

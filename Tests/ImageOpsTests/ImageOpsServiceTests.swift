@@ -77,6 +77,24 @@ struct ImageOpsServiceTests {
         try await service.stop()
     }
 
+    /// A photographed print cut out by four corners given as fractions of the picture: a rectangle
+    /// as long as the quadrilateral's longer edges.
+    @Test func perspectiveTakesCornersAsFractions() async throws {
+        let service = try await ImageOpsProcess.start()
+        let corners = [
+            "top_left_x": "0.1", "top_left_y": "0.1", "top_right_x": "0.9", "top_right_y": "0.1",
+            "bottom_right_x": "0.9", "bottom_right_y": "0.9", "bottom_left_x": "0.1", "bottom_left_y": "0.9",
+        ]
+        let result = try await service.process(try Samples.photo(width: 400, height: 300), [("perspective", corners)])
+        #expect((result.info.width, result.info.height) == (320, 240))
+        var crossed = corners
+        (crossed["top_right_x"], crossed["bottom_left_x"]) = ("0.1", "0.9")
+        await #expect(throws: (any Error).self) {
+            try await service.process(try Samples.photo(width: 400, height: 300), [("perspective", crossed)])
+        }
+        try await service.stop()
+    }
+
     @Test func resizeMatchesLibvipsOwnCommandLine() async throws {
         let service = try await ImageOpsProcess.start()
         let jpeg = try Samples.photo(width: 1200, height: 900)
