@@ -18,7 +18,9 @@ import time
 import zipfile
 
 from selenium import webdriver
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -144,6 +146,27 @@ try:
     step("the balance went down by exactly the quote")
     driver.refresh()
     wait.until(lambda d: balance() == before - cost)
+
+    step("straighten a photographed print: drag a corner, nudge one with the keys, process")
+    go("/upload")
+    wait.until(lambda d: d.find_elements(By.ID, "files"))
+    upload(pictures[:1])
+    driver.find_element(By.ID, "op-perspective").click()
+    wait.until(lambda d: d.find_element(By.ID, "corner-frame").is_displayed())
+    handle = driver.find_element(By.ID, "corner-bottom_right")
+    ActionChains(driver).click_and_hold(handle).move_by_offset(-30, -20).release().perform()
+    moved = float(driver.find_element(By.ID, "param-perspective-bottom_right_x").get_attribute("value"))
+    assert moved < 0.95, f"dragging moved the corner: {moved}"
+    top_left = driver.find_element(By.ID, "corner-top_left")
+    for _ in range(5):
+        top_left.send_keys(Keys.ARROW_RIGHT)
+    assert driver.find_element(By.ID, "param-perspective-top_left_x").get_attribute("value") == "0.100"
+    wait.until(lambda d: "Cost: 1 credits" in d.find_element(By.ID, "cost").text)
+    shot("straighten")
+    wait.until(lambda d: d.find_element(By.ID, "submit").is_enabled())
+    driver.find_element(By.ID, "submit").click()
+    wait.until(lambda d: d.find_elements(By.ID, "batch-status"))
+    wait.until(lambda d: d.find_element(By.ID, "batch-status").get_attribute("data-status") == "succeeded")
 
     step("account: profile, sign-ins")
     go("/account")

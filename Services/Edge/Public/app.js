@@ -222,6 +222,66 @@ function checkItem(operation, onchange) {
     h("div", { class: "params" }, ...shown, more.length ? h("details", {}, h("summary", {}, "More options"), ...more) : null));
 }
 
+// The four corners of a photographed print, placed on the picture by dragging (mouse or touch) or
+// with the arrow keys; they fill the perspective step's fractions, which stay editable as numbers.
+const CORNERS = ["top_left", "top_right", "bottom_right", "bottom_left"];
+
+function cornerEditor(check, onchange) {
+  const input = (corner, axis) => check.querySelector(`[data-param="${corner}_${axis}"]`);
+  const clamp = (value) => Math.min(1, Math.max(0, value));
+  const read = (corner, axis) => clamp(Number(input(corner, axis).value) || 0);
+  const picture = h("img", { alt: "The photo whose print to straighten", class: "corner-photo" });
+  const svg = "http://www.w3.org/2000/svg";
+  const outline = document.createElementNS(svg, "svg");
+  outline.setAttribute("viewBox", "0 0 100 100");
+  outline.setAttribute("preserveAspectRatio", "none");
+  outline.setAttribute("class", "corner-outline");
+  const polygon = document.createElementNS(svg, "polygon");
+  outline.append(polygon);
+  const frame = h("div", { class: "corner-frame", id: "corner-frame" }, picture, outline);
+  const handles = CORNERS.map((corner) => {
+    const handle = h("button", { type: "button", class: "corner-handle", id: `corner-${corner}`,
+      "aria-label": `${corner.replace("_", " ")} corner: drag it, or move it with the arrow keys` });
+    handle.addEventListener("pointerdown", (event) => { handle.setPointerCapture(event.pointerId); handle.dataset.dragging = "true"; });
+    handle.addEventListener("pointermove", (event) => {
+      if (!handle.dataset.dragging) return;
+      const box = frame.getBoundingClientRect();
+      place(corner, (event.clientX - box.left) / box.width, (event.clientY - box.top) / box.height);
+    });
+    handle.addEventListener("pointerup", () => { delete handle.dataset.dragging; onchange(); });
+    handle.addEventListener("keydown", (event) => {
+      const move = { ArrowLeft: [-0.01, 0], ArrowRight: [0.01, 0], ArrowUp: [0, -0.01], ArrowDown: [0, 0.01] }[event.key];
+      if (!move) return;
+      event.preventDefault();
+      place(corner, read(corner, "x") + move[0], read(corner, "y") + move[1]);
+      onchange();
+    });
+    frame.append(handle);
+    return handle;
+  });
+  function place(corner, x, y) {
+    input(corner, "x").value = clamp(x).toFixed(3);
+    input(corner, "y").value = clamp(y).toFixed(3);
+    draw();
+  }
+  function draw() {
+    CORNERS.forEach((corner, index) => {
+      handles[index].style.left = `${read(corner, "x") * 100}%`;
+      handles[index].style.top = `${read(corner, "y") * 100}%`;
+    });
+    polygon.setAttribute("points", CORNERS.map((corner) => `${read(corner, "x") * 100},${read(corner, "y") * 100}`).join(" "));
+  }
+  for (const field of check.querySelectorAll("[data-param]")) field.addEventListener("input", draw);
+  const box = check.querySelector(`#op-${check.dataset.operation}`);
+  const element = h("div", { class: "corner-editor", hidden: true },
+    h("p", { class: "muted" }, "Drag the four handles onto the corners of the print; the rest is cut away and the print flattened."), frame);
+  const update = () => { element.hidden = !box.checked || !picture.src; draw(); };
+  box.addEventListener("change", update);
+  check.append(element);
+  draw();
+  return { show(file) { if (picture.src) URL.revokeObjectURL(picture.src); picture.src = URL.createObjectURL(file); update(); } };
+}
+
 async function uploader() {
   const uploaded = [];
   const list = h("ul", { class: "stack", "aria-label": "Files" });
@@ -232,6 +292,8 @@ async function uploader() {
   const lane = h("select", { name: "lane", id: "lane" }, h("option", { value: "batch" }, "Batch (cheaper)"), h("option", { value: "fast" }, "Fast lane (priority)"));
   const available = await operations();
   const checks = available.map((operation) => checkItem(operation, quote));
+  const perspective = checks.find((check) => check.dataset.operation === "perspective");
+  const corners = perspective ? cornerEditor(perspective, quote) : null;
   const groups = Object.entries(CATEGORIES).map(([category, title]) => {
     const members = checks.filter((_, index) => available[index].category === category);
     return members.length ? h("fieldset", { class: "checklist" }, h("legend", {}, title), ...members) : null;
@@ -269,6 +331,7 @@ async function uploader() {
   lane.addEventListener("change", quote);
 
   async function add(files) {
+    if (corners && files.length && !uploaded.length) corners.show(files[0]);
     for (const file of files) {
       const index = uploaded.length;
       uploaded.push(null);
