@@ -154,6 +154,13 @@ struct EdgeRouteTests {
                     "account_id": UUID().uuidString.lowercased(), "amount": 5, "source": "promotional",
                 ])
             ) { #expect($0.status == .notFound, "\(String(buffer: $0.body))") }
+            // A NUL in a filter (found by schemathesis) is the caller's bad value, not a server failure.
+            try await client.execute(uri: "/api/v1/admin/jobs?owner_id=a%00b", method: .get, headers: bearer) {
+                response in
+                #expect(response.status == .badRequest, "\(String(buffer: response.body))")
+                let error = try Self.json(response.body)["error"] as? [String: Any]
+                #expect(error?["code"] as? String == "invalid_value")
+            }
         }
         await stack.close()
     }

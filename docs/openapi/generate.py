@@ -138,6 +138,30 @@ def query(name, schema=S):
     return {"name": name, "in": "query", "required": False, "schema": schema}
 
 
+def raw(summary, media, params=(), tag="files", public=False):
+    """An answer that is bytes, not JSON (files, zips); errors are JSON as everywhere."""
+    operation = op(summary, params=params, tag=tag, public=public)
+    operation["responses"] = {"200": {"description": "the bytes", "content": {media: {"schema": {"type": "string", "format": "binary"}}}},
+                              "206": {"description": "the asked range", "content": {media: {"schema": {"type": "string", "format": "binary"}}}},
+                              "304": {"description": "not modified (If-None-Match)"},
+                              "default": {"description": "an error", "content": {JSON: {"schema": ref("Error")}}}}
+    return operation
+
+
+def head(summary, params=(), tag="files", public=False):
+    operation = op(summary, params=params, tag=tag, public=public)
+    operation["responses"] = {"200": {"description": "the headers GET would send"}, "304": {"description": "not modified"},
+                              "default": {"description": "an error"}}
+    return operation
+
+
+def redirect(summary, params=(), tag="auth"):
+    operation = op(summary, params=params, tag=tag, public=True)
+    operation["responses"] = {"302": {"description": "to the provider, or back to the web app"},
+                              "default": {"description": "an error", "content": {JSON: {"schema": ref("Error")}}}}
+    return operation
+
+
 KEY = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 200, "pattern": "^[A-Za-z0-9_-]+$"}}
 PAGING = [query("page_size", {"type": "integer", "minimum": 1, "maximum": 100}), query("page_token")]
 credentials = obj({"email": {"type": "string", "format": "email"}, "password": {"type": "string", "minLength": 10, "maxLength": 200}}, ["email", "password"])
@@ -148,10 +172,19 @@ PATHS = {
     "/api/v1/auth/signin": {"post": op("Sign in", 200, ref("SignIn"), body(credentials), public=True, tag="auth")},
     "/api/v1/auth/refresh": {"post": op("New tokens for a refresh token", 200, {"type": "object"},
                                         body(obj({"refresh_token": S}, ["refresh_token"])), public=True, tag="auth")},
-    "/api/v1/me": {"get": op("The caller's account", 200, ref("Account"), tag="account")},
-    "/api/v1/files": {"get": op("The caller's files", 200, page("File"), params=PAGING + [query("purpose"), query("type")], tag="files")},
+    "/api/v1/me": {"get": op("The caller's account", 200, ref("Account"), tag="account"),
+                   "patch": op("Change the display name, avatar or language", 200, ref("Account"),
+                               body(obj({"display_name": {"type": "string", "maxLength": 100}, "avatar_blob_id": S, "locale": S})), tag="account"),
+                   "delete": op("Delete the account and everything Auth holds about it", 200, {"type": "object"},
+                                body(obj({"password": S}, ["password"])), tag="account")},
+    "/api/v1/files": {"get": op("The caller's files", 200, page("File"), params=PAGING + [query("purpose"), query("type")], tag="files"),
+                      "post": op("Upload: a raw body (X-File-Name) or multipart/form-data (every file part)", 201, {"type": "object"},
+                                 {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                                                                "multipart/form-data": {"schema": {"type": "object"}}}},
+                                 params=[query("purpose", {"enum": ["upload", "avatar", "training"]}), query("name")], tag="files")},
     "/api/v1/files/usage": {"get": op("Storage used and the quota", 200, {"type": "object"}, tag="files")},
     "/api/v1/files/{id}": {"get": op("One file's metadata", 200, ref("File"), params=[path_id()], tag="files"),
+                           "patch": op("Set or clear the expiry", 200, ref("File"), body(obj({"expires_at": TIME})), params=[path_id()], tag="files"),
                            "delete": op("Delete a file", 204, params=[path_id()], tag="files")},
     "/api/v1/billing/balance": {"get": op("Credits available, held and total", 200, ref("Balance"), tag="billing")},
     "/api/v1/operations": {"get": op("The operation catalogue: every checklist operation, its parameters, and whether it runs here now",
@@ -201,17 +234,88 @@ PATHS = {
     "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver": {"post": op(
         "Send a past delivery's event again (same webhook-id)", 202, ref("Delivery"),
         params=[path_id(), {"name": "delivery_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}], tag="webhooks")},
-    # Admin (the caller's account has role admin; others get 403). Documented here: the reads and the
-    # queue's operations; the other admin calls (prices, grants, user state, key rotation) are in docs/api.md.
+    # Admin (the caller's account has role admin; others get 403).
+    # Accounts and sessions.
+    "/api/v1/auth/signout": {"post": op("Sign out: the refresh token's family is revoked", 200, {"type": "object"},
+                                        body(obj({"refresh_token": S})), public=True, tag="auth")},
+    "/api/v1/auth/verify-email/request": {"post": op("Mail a verification link (answered at once, whatever the address)", 202, {"type": "object"},
+                                                     body(obj({"email": {"type": "string", "format": "email"}}, ["email"])), public=True, tag="auth")},
+    "/api/v1/auth/verify-email": {"post": op("Use a verification token", 200, {"type": "object"}, body(obj({"token": S}, ["token"])), public=True, tag="auth")},
+    "/api/v1/auth/password/forgot": {"post": op("Mail a reset link (answered at once, whatever the address)", 202, {"type": "object"},
+                                                body(obj({"email": {"type": "string", "format": "email"}}, ["email"])), public=True, tag="auth")},
+    "/api/v1/auth/password/reset": {"post": op("Use a reset token to set a new password", 200, {"type": "object"},
+                                               body(obj({"token": S, "password": {"type": "string", "minLength": 10, "maxLength": 200}}, ["token", "password"])),
+                                               public=True, tag="auth")},
+    "/api/v1/auth/keys": {"get": op("The caller's API keys (never their secrets)", 200, {"type": "object"}, tag="auth"),
+                          "post": op("A new API key: its secret (isk_…) is shown once", 201, {"type": "object"},
+                                     body(obj({"name": S, "scopes": {"type": "array", "items": S}}, ["name"])), params=[KEY], tag="auth")},
+    "/api/v1/auth/keys/{id}": {"delete": op("Revoke an API key", 200, {"type": "object"}, params=[path_id()], tag="auth")},
+    "/api/v1/auth/oauth/providers": {"get": op("The OAuth providers configured here", 200, {"type": "object"}, public=True, tag="auth")},
+    "/api/v1/auth/oauth/{provider}/start": {"get": redirect("Start signing in with a provider", [{"name": "provider", "in": "path", "required": True, "schema": S}])},
+    "/api/v1/auth/oauth/{provider}/callback": {"get": redirect("The provider's redirect back",
+                                                               [{"name": "provider", "in": "path", "required": True, "schema": S}, query("code"), query("state")])},
+    "/api/v1/me/password": {"post": op("Change the password; other sessions are signed out", 200, {"type": "object"},
+                                       body(obj({"current_password": S, "new_password": {"type": "string", "minLength": 10, "maxLength": 200}},
+                                                ["current_password", "new_password"])), tag="account")},
+    "/api/v1/me/export": {"get": op("Everything Auth holds about the caller, as a JSON download", 200, {"type": "object"}, tag="account")},
+    "/api/v1/me/sign-ins": {"get": op("Recent sign-in attempts", 200, {"type": "object"}, tag="account")},
+    # Files and uploads.
+    "/api/v1/files/{id}/content": {"get": raw("A file's bytes (Range, If-None-Match, If-Range)", "*/*", [path_id(), query("disposition")]),
+                                   "head": head("A file's headers", [path_id()])},
+    "/api/v1/files/{id}/link": {"post": op("A signed link anyone may use until it expires", 201, {"type": "object"},
+                                           body(obj({"ttl_seconds": I, "disposition": S})), params=[path_id()], tag="files")},
+    "/api/v1/files/zip": {"post": op("A stored zip of the caller's files", 201, ref("File"),
+                                     body(obj({"ids": {"type": "array", "items": ID}, "name": S}, ["ids"])), tag="files")},
+    "/d/{id}": {"get": raw("A file's bytes through a signed link", "*/*", [{"name": "id", "in": "path", "required": True, "schema": S},
+                                                                          query("exp"), query("disp"), query("sig")], public=True),
+                "head": head("A signed link's headers", [{"name": "id", "in": "path", "required": True, "schema": S}, query("exp"), query("sig")], public=True)},
+    "/api/v1/uploads": {"post": op("Begin a resumable upload", 201, {"type": "object"},
+                                   body(obj({"purpose": S, "name": S, "size": I, "expires_in_seconds": I})), params=[KEY], tag="files")},
+    "/api/v1/uploads/{id}": {"get": op("A resumable upload's progress", 200, {"type": "object"}, params=[path_id()], tag="files"),
+                             "put": op("Append bytes at ?offset=N", 200, {"type": "object"},
+                                       {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+                                       params=[path_id(), query("offset", {"type": "integer", "minimum": 0})], tag="files"),
+                             "delete": op("Abandon an upload", 204, params=[path_id()], tag="files")},
+    "/api/v1/uploads/{id}/commit": {"post": op("Finish an upload: the file", 201, ref("File"), params=[path_id()], tag="files")},
+    "/api/v1/batches/{id}/zip": {"get": raw("A batch's results as one zip", "application/zip", [path_id()], tag="jobs")},
+    "/api/v1/webhooks": {"get": op("The caller's webhooks", 200, page("Webhook"), tag="webhooks"),
+                         "post": op("Register a webhook (its signing secret is shown once)", 201, ref("Webhook"),
+                                    body(obj({"url": {"type": "string", "format": "uri"}, "events": {"type": "array", "items": S}}, ["url"])), tag="webhooks")},
+    # Money.
+    "/api/v1/billing/quote": {"post": op("The exact cost of operations, line by line", 200, {"type": "object"},
+                                         body(obj({"items": {"type": "array", "items": obj({"operations": {"type": "array", "items": S}, "count": I,
+                                                                                            "megapixels": {"type": "number"}, "width": I, "height": I},
+                                                                                           ["operations"])},
+                                                   "lane": {"enum": ["batch", "fast"]}}, ["items"])), tag="billing")},
+    "/api/v1/billing/checkout/{id}": {"get": op("A checkout's status and receipt", 200, ref("Checkout"), params=[path_id()], tag="billing")},
+    "/api/v1/billing/checkout/{id}/complete": {"post": op("The local provider's payment (development only)", 200, ref("Checkout"),
+                                                          params=[path_id()], tag="billing")},
+    "/api/v1/billing/webhooks/stripe": {"post": op("Stripe's events, signed (Stripe-Signature)", 200, obj({"outcome": {"enum": ["applied", "duplicate", "ignored"]}}),
+                                                   {"required": True, "content": {JSON: {"schema": {"type": "object"}}}},
+                                                   params=[{"name": "Stripe-Signature", "in": "header", "required": False, "schema": S}],
+                                                   public=True, tag="billing")},
+    "/api/v1/openapi.json": {"get": op("This document", 200, {"type": "object"}, public=True, tag="health")},
+    # Admin writes.
+    "/api/v1/admin/billing/grants": {"post": op("Promotional credits or a refund to an account", 201, {"type": "object"},
+                                                body(obj({"account_id": S, "amount": {"type": "integer", "minimum": 1}, "source": {"enum": ["promotional", "refund"]},
+                                                          "expires_in_seconds": I, "reference": S}, ["account_id", "amount"])), params=[KEY], tag="admin")},
+    "/api/v1/admin/signing-keys/rotate": {"post": op("A new token signing key (audited)", 200, {"type": "object"}, tag="admin")},
+    "/api/v1/admin/users/{id}/files": {"delete": op("Delete every file of a user", 200, {"type": "object"}, params=[path_id()], tag="admin")},
     "/api/v1/admin/users": {"get": op("Accounts, filtered by a text query", 200, page("Account"), params=PAGING + [query("q")], tag="admin")},
-    "/api/v1/admin/users/{id}": {"get": op("One account", 200, ref("Account"), params=[path_id()], tag="admin")},
+    "/api/v1/admin/users/{id}": {"get": op("One account", 200, ref("Account"), params=[path_id()], tag="admin"),
+                                 "patch": op("Disable or enable an account, or change its role (audited)", 200, ref("Account"),
+                                             body(obj({"disabled": B, "role": {"enum": ["user", "admin"]}})), params=[path_id()], tag="admin")},
     "/api/v1/admin/audit": {"get": op("The audit log, newest first", 200, page("AuditEntry"), params=PAGING, tag="admin")},
     "/api/v1/admin/billing/tax-rates": {"get": op("Tax rates by country", 200, ref("TaxRates"), tag="admin"),
                                         "put": op("Replace the tax rates", 200, ref("TaxRates"), body(ref("TaxRates")), params=[KEY], tag="admin")},
     "/api/v1/admin/billing/catalogue": {"get": op("The sales catalogue with every tier and its price-per-credit table", 200, ref("Catalogue"), tag="admin"),
                                         "put": op("A new version of the sales catalogue (400 price_rule when it breaks the price rule)", 200,
                                                   ref("Catalogue"), body(ref("CatalogueChange")), params=[KEY], tag="admin")},
-    "/api/v1/admin/billing/prices": {"get": op("The price list in force", 200, {"type": "object"}, tag="admin")},
+    "/api/v1/admin/billing/prices": {"get": op("The price list in force", 200, {"type": "object"}, tag="admin"),
+                                     "put": op("A new version of the price list", 200, {"type": "object"},
+                                               body(obj({"prices": {"type": "array", "items": obj({"operation": S, "credits": I, "per_megapixel": I,
+                                                                                                   "included_megapixels": I}, ["operation", "credits"])},
+                                                         "fast_lane_percent": I}, ["prices"])), params=[KEY], tag="admin")},
     "/api/v1/admin/billing/report": {"get": op("Revenue and credits over a period", 200, {"type": "object"},
                                                params=[query("from", {"type": "string", "format": "date-time"}), query("to", {"type": "string", "format": "date-time"}),
                                                        query("limit", {"type": "integer", "minimum": 1, "maximum": 1000})], tag="admin")},

@@ -29,8 +29,15 @@ extension RPCError {
     static func from(handlerError error: any Error) -> RPCError {
         switch error {
         case let error as RPCError: return error
+        case let error as RPCErrorConvertible: return error.rpcError
         case is CancellationError: return RPCError(.cancelled, "call cancelled")
         default: return RPCError(.internal, "internal error")
         }
     }
+}
+
+/// An error of another library that knows the status it should be answered with (ServiceRuntime maps
+/// PostgreSQL's refusals of bad values this way); any other error is answered `internal`.
+public protocol RPCErrorConvertible: Error {
+    var rpcError: RPCError { get }
 }
