@@ -98,7 +98,7 @@ struct JobsConfiguration: Sendable {
     }
 }
 
-/// The AI providers (JOBS_OPENAI_*, JOBS_REPLICATE_*). An operation no provider serves is refused at submit.
+/// The AI providers (JOBS_OPENAI_*, JOBS_REPLICATE_*, JOBS_RUNPOD_*). An operation no provider serves is refused at submit.
 struct ProviderConfiguration: Sendable {
     var openAIBaseURL: String
     var openAIKey: String?
@@ -109,6 +109,10 @@ struct ProviderConfiguration: Sendable {
     var replicateToken: String?
     /// operation → model version, e.g. remove_background=<version>.
     var replicateModels: [String: String]
+    var runPodBaseURL: String
+    var runPodKey: String?
+    /// operation → RunPod serverless endpoint id, e.g. colourization=<endpoint>.
+    var runPodEndpoints: [String: String]
     var pollInterval: Duration
     var timeout: Duration
 
@@ -122,17 +126,32 @@ struct ProviderConfiguration: Sendable {
             })
         self.replicateBaseURL = configuration.string("REPLICATE_BASE_URL", default: "https://api.replicate.com")
         self.replicateToken = configuration.string("REPLICATE_API_TOKEN")
-        var models: [String: String] = [:]
-        for pair in configuration.string("REPLICATE_MODELS", default: "").split(separator: ",") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw ConfigurationError("JOBS_REPLICATE_MODELS is operation=version,operation=version, not '\(pair)'")
-            }
-            models[try Self.aiOperation(parts[0], setting: "JOBS_REPLICATE_MODELS")] = parts[1]
+        self.replicateModels = try Self.operationMap(configuration, "REPLICATE_MODELS", value: "version")
+        self.runPodBaseURL = configuration.string("RUNPOD_BASE_URL", default: "https://api.runpod.ai")
+        self.runPodKey = configuration.string("RUNPOD_API_KEY")
+        self.runPodEndpoints = try Self.operationMap(configuration, "RUNPOD_ENDPOINTS", value: "endpoint")
+        if let bad = self.runPodEndpoints.values.first(where: {
+            $0.range(of: "^[A-Za-z0-9_-]{1,100}$", options: .regularExpression) == nil
+        }) {
+            throw ConfigurationError("JOBS_RUNPOD_ENDPOINTS names an endpoint id that is not one: '\(bad)'")
         }
-        self.replicateModels = models
         self.pollInterval = try configuration.milliseconds("PROVIDER_POLL_MS", default: .seconds(1))
         self.timeout = try configuration.milliseconds("PROVIDER_TIMEOUT_MS", default: .seconds(120))
+    }
+
+    /// `operation=value,operation=value` (JOBS_REPLICATE_MODELS, JOBS_RUNPOD_ENDPOINTS).
+    static func operationMap(_ configuration: ServiceConfiguration, _ name: String, value: String) throws
+        -> [String: String]
+    {
+        var map: [String: String] = [:]
+        for pair in configuration.string(name, default: "").split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ConfigurationError("JOBS_\(name) is operation=\(value),operation=\(value), not '\(pair)'")
+            }
+            map[try Self.aiOperation(parts[0], setting: "JOBS_\(name)")] = parts[1]
+        }
+        return map
     }
 
     /// The catalogue's name of an AI operation a provider setting names (an alias accepted), or a

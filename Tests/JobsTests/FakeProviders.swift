@@ -10,10 +10,14 @@ import TestSupport
 /// "malformed" (200 with a body that is not JSON), "down" (503 every time), "not-an-image" (an
 /// answer whose image is text). Anything else gets a real PNG made by libvips. Predictions end as
 /// their model version says: "failing:…" failed with an error, "canceled:…" canceled, "slow:…"
-/// processing until canceled (`POST …/cancel`, as Replicate has it); any other succeeds.
+/// processing until canceled (`POST …/cancel`, as Replicate has it); any other succeeds. RunPod
+/// serverless endpoints (`/v2/{endpoint}/run`, `/status/{id}`, `/cancel/{id}`) end as their id says:
+/// "failing", "timed-out", "slow" (in progress until cancelled), "missing" (404), "not-an-image",
+/// "images" and "url" (other output shapes); any other completes with a data URI.
 final class FakeProviders: Sendable {
     static let apiKey = "sk-test-imageswiss"
     static let token = "r8_test_imageswiss"
+    static let runPodKey = "rpa_test_imageswiss"
     let port: Int
     let picture: [UInt8]
     private let calls = NIOLockedValueBox([String]())
@@ -94,6 +98,54 @@ final class FakeProviders: Sendable {
             let id = try context.parameters.require("id")
             calls.withLockedValue { $0.append("cancel:\(versions.withLockedValue { $0[id] ?? "" })") }
             return Self.json(200, #"{"id":"\#(id)","status":"canceled","output":null}"#)
+        }
+        // RunPod serverless: the endpoint id says how the job ends.
+        let runPodJobs = NIOLockedValueBox([String: Int]())
+        router.post("/v2/:endpoint/run") { request, context -> Response in
+            guard request.headers[.authorization] == "Bearer \(Self.runPodKey)" else {
+                return Self.json(401, #"{"error":"Unauthorized"}"#)
+            }
+            let endpoint = try context.parameters.require("endpoint")
+            guard endpoint != "missing" else { return Self.json(404, #"{"error":"endpoint not found"}"#) }
+            let body =
+                try JSONSerialization.jsonObject(with: Data(buffer: try await request.body.collect(upTo: 64 << 20)))
+                as? [String: Any] ?? [:]
+            let image = ((body["input"] as? [String: Any])?["image"] as? String).flatMap { Data(base64Encoded: $0) }
+            calls.withLockedValue { $0.append("runpod:\(endpoint):\(image == nil ? "none" : "image")") }
+            return Self.json(200, #"{"id":"\#(endpoint)-\#(UUID().uuidString.prefix(8))","status":"IN_QUEUE"}"#)
+        }
+        router.get("/v2/:endpoint/status/:id") { request, context -> Response in
+            guard request.headers[.authorization] == "Bearer \(Self.runPodKey)" else {
+                return Self.json(401, #"{"error":"Unauthorized"}"#)
+            }
+            let (endpoint, id) = (try context.parameters.require("endpoint"), try context.parameters.require("id"))
+            let count = runPodJobs.withLockedValue { jobs -> Int in
+                jobs[id, default: 0] += 1
+                return jobs[id]!
+            }
+            let base64 = Data(picture).base64EncodedString()
+            if count < 2 || endpoint == "slow" { return Self.json(200, #"{"id":"\#(id)","status":"IN_PROGRESS"}"#) }
+            switch endpoint {
+            case "failing":
+                return Self.json(200, #"{"id":"\#(id)","status":"FAILED","error":"worker raised: CUDA error"}"#)
+            case "timed-out": return Self.json(200, #"{"id":"\#(id)","status":"TIMED_OUT"}"#)
+            case "not-an-image":
+                return Self.json(200, #"{"id":"\#(id)","status":"COMPLETED","output":{"image":"aGVsbG8="}}"#)
+            case "images":
+                return Self.json(
+                    200, #"{"id":"\#(id)","status":"COMPLETED","output":{"images":[{"data":"\#(base64)"}]}}"#)
+            case "url":
+                return Self.json(
+                    200, #"{"id":"\#(id)","status":"COMPLETED","output":"http://127.0.0.1:\#(port)/files/\#(id).png"}"#)
+            default:
+                return Self.json(
+                    200, #"{"id":"\#(id)","status":"COMPLETED","output":{"image":"data:image/png;base64,\#(base64)"}}"#)
+            }
+        }
+        router.post("/v2/:endpoint/cancel/:id") { _, context -> Response in
+            let (endpoint, id) = (try context.parameters.require("endpoint"), try context.parameters.require("id"))
+            calls.withLockedValue { $0.append("runpod-cancel:\(endpoint)") }
+            return Self.json(200, #"{"id":"\#(id)","status":"CANCELLED"}"#)
         }
         router.get("/files/:name") { _, _ -> Response in
             Response(

@@ -137,4 +137,67 @@ import Testing
         try await waitUntil { try await jobs.balance(user.id).held == 0 }
         #expect(try await jobs.balance(user.id).total == total)
     }
+
+    /// RunPod serverless endpoints: the picture goes as base64, each output shape the contract allows
+    /// comes back as a stored result; a failed, timed-out, never-finishing (cancelled at RunPod) or
+    /// missing endpoint fails the job, and an output that is no picture too. Only successes are charged.
+    @Test func runPodEndpointsAndTheirFailures() async throws {
+        let fake = try await FakeProviders()
+        defer { fake.stop() }
+        let good = try await JobsStack.start([
+            "JOBS_RUNPOD_BASE_URL": fake.baseURL, "JOBS_RUNPOD_API_KEY": FakeProviders.runPodKey,
+            "JOBS_RUNPOD_ENDPOINTS":
+                "colourization=colour,upscale=url,remove_background=images,generation=not-an-image",
+            "JOBS_PROVIDER_POLL_MS": "50",
+        ])
+        let user = try await good.user("runpod@imageswiss.test", credits: 60)
+        let photo = try await good.upload(user.access)
+        let total = try await good.balance(user.id).total
+        var charged: Int64 = 0
+        for operation in ["colourization", "upscale", "remove_background"] {
+            let job = try await good.submit(user.id, steps: [(operation, [:])], inputs: [photo])
+            let done = try await good.finished(job.jobID, token: user.access)
+            #expect(done["status"] as? String == "succeeded", "\(operation): \(done)")
+            #expect((done["output_file_ids"] as? [String])?.count == 1)
+            charged += job.quotedCredits
+        }
+        #expect(fake.received.contains("runpod:colour:image"), "the picture went as base64: \(fake.received)")
+        let garbage = try await good.submit(user.id, steps: [("generation", ["prompt": "a lighthouse"])])
+        let refused = try await good.finished(garbage.jobID, token: user.access)
+        #expect(refused["status"] as? String == "failed", "\(refused)")
+        try await waitUntil { try await good.balance(user.id).held == 0 }
+        #expect(try await good.balance(user.id).total == total - charged)
+        await good.stop()
+
+        let bad = try await JobsStack.start([
+            "JOBS_RUNPOD_BASE_URL": fake.baseURL, "JOBS_RUNPOD_API_KEY": FakeProviders.runPodKey,
+            "JOBS_RUNPOD_ENDPOINTS":
+                "colourization=failing,upscale=slow,remove_background=timed-out,generation=missing",
+            "JOBS_PROVIDER_POLL_MS": "50", "JOBS_PROVIDER_TIMEOUT_MS": "400",
+        ])
+        defer { Task { await bad.stop() } }
+        let unlucky = try await bad.user("unlucky-runpod@imageswiss.test", credits: 60)
+        let input = try await bad.upload(unlucky.access)
+        let before = try await bad.balance(unlucky.id).total
+        func run(_ operation: String, _ parameters: [String: String] = [:], inputs: [String]) async throws
+            -> [String: Any]
+        {
+            let job = try await bad.submit(unlucky.id, steps: [(operation, parameters)], inputs: inputs)
+            return try await bad.finished(job.jobID, token: unlucky.access)
+        }
+        let failed = try await run("colourization", inputs: [input])
+        #expect(
+            failed["attempts"] as? Int == 1 && (failed["error"] as? String)?.contains("CUDA error") == true, "\(failed)"
+        )
+        let timedOut = try await run("remove_background", inputs: [input])
+        #expect((timedOut["error"] as? String)?.contains("execution timeout") == true, "\(timedOut)")
+        let slow = try await run("upscale", inputs: [input])
+        #expect(slow["attempts"] as? Int == 3 && (slow["error"] as? String)?.contains("no result within") == true)
+        #expect(fake.received.filter { $0 == "runpod-cancel:slow" }.count == 3, "each timed-out job is cancelled")
+        let missing = try await run("generation", ["prompt": "x"], inputs: [])
+        #expect(
+            missing["attempts"] as? Int == 1 && (missing["error"] as? String)?.contains("404") == true, "\(missing)")
+        try await waitUntil { try await bad.balance(unlucky.id).held == 0 }
+        #expect(try await bad.balance(unlucky.id).total == before, "nothing charged")
+    }
 }

@@ -28,6 +28,12 @@ struct ProviderRouter: Sendable {
                 pollInterval: configuration.pollInterval, timeout: configuration.timeout, curl: curl)
             for operation in configuration.replicateModels.keys { providers[operation] = replicate }
         }
+        if let key = configuration.runPodKey {
+            let runPod = RunPodServerless(
+                baseURL: configuration.runPodBaseURL, apiKey: key, endpoints: configuration.runPodEndpoints,
+                pollInterval: configuration.pollInterval, timeout: configuration.timeout, curl: curl)
+            for operation in configuration.runPodEndpoints.keys { providers[operation] = runPod }
+        }
         self.providers = providers
     }
 

@@ -23,39 +23,23 @@ struct ReplicatePredictions: ImageProvider {
         var fields: [String: Any] = parameters
         if let input { fields["image"] = "data:application/octet-stream;base64," + input.base64EncodedString() }
         let body = try JSONSerialization.data(withJSONObject: ["version": version, "input": fields])
-        var prediction = try await self.call("POST", "/v1/predictions", body: Array(body))
-        let clock = ContinuousClock()
-        let end = clock.now + self.timeout
-        while true {
-            guard let id = prediction["id"] as? String,
-                id.range(of: "^[A-Za-z0-9_-]{1,100}$", options: .regularExpression) != nil
-            else {
-                throw JobRunError.permanent("replicate answered a prediction without a usable id")
-            }
-            switch prediction["status"] as? String {
-            case "succeeded":
-                return try await self.output(prediction)
-            case "failed":
-                throw JobRunError.permanent(
-                    "replicate: the prediction failed: \(String(describing: prediction["error"] ?? "no reason given").prefix(300))"
-                )
-            case "canceled":
-                throw JobRunError.permanent("replicate: the prediction was canceled")
-            case "starting", "processing":
-                if isCanceled() {
-                    _ = try? await self.call("POST", "/v1/predictions/\(id)/cancel", body: [])
-                    throw JobRunError.permanent("canceled")
+        let created = try await self.call("POST", "/v1/predictions", body: Array(body))
+        let id = try ProviderPolling.id(created, provider: self.name)
+        let prediction = try await ProviderPolling.wait(
+            provider: self.name, first: created, interval: self.pollInterval, timeout: self.timeout,
+            isCanceled: isCanceled,
+            state: { prediction in
+                switch prediction["status"] as? String {
+                case "succeeded": return .succeeded
+                case "failed": return .failed(String(describing: prediction["error"] ?? "no reason given"))
+                case "canceled": return .canceled
+                case "starting", "processing": return .running
+                default: throw JobRunError.permanent("replicate answered an unknown prediction status")
                 }
-                guard clock.now < end else {
-                    _ = try? await self.call("POST", "/v1/predictions/\(id)/cancel", body: [])
-                    throw JobRunError.transient("replicate: no result within \(self.timeout)")
-                }
-                try await Task.sleep(for: self.pollInterval)
-                prediction = try await self.call("GET", "/v1/predictions/\(id)", body: nil)
-            default:
-                throw JobRunError.permanent("replicate answered an unknown prediction status")
-            }
-        }
+            },
+            poll: { try await self.call("GET", "/v1/predictions/\(id)", body: nil) },
+            cancel: { _ = try? await self.call("POST", "/v1/predictions/\(id)/cancel", body: []) })
+        return try await self.output(prediction)
     }
 
     private func call(_ method: String, _ path: String, body: [UInt8]?) async throws -> [String: Any] {
