@@ -70,6 +70,15 @@ struct BillingStack {
         try await self.database.execute("UPDATE tiers SET daily_cap = 100000000")
     }
 
+    /// Buys `pack` through the edge with the local provider: the checkout, then its payment.
+    @discardableResult
+    func buy(_ pack: String, token: String) async throws -> HTTPReply {
+        let checkout = try await self.http.call(
+            "POST", "/api/v1/billing/checkout", json: ["pack_id": pack], bearer: token)
+        guard let id = checkout.json["id"] as? String else { throw TestSupportError("checkout: \(checkout.text)") }
+        return try await self.http.call("POST", "/api/v1/billing/checkout/\(id)/complete", bearer: token)
+    }
+
     func invariantsHold(_ account: String) async throws -> Bool {
         try await LedgerInvariants.hold(for: account, in: self.database)
     }

@@ -35,10 +35,7 @@ import Testing
         #expect(profile.json["country"] as? String == "DE", "\(profile.text)")
 
         // A pack and a subscription: two invoices, 1 and 2, tax inside the price.
-        let pack = try await billing.http.call(
-            "POST", "/api/v1/billing/checkout", json: ["pack_id": "starter"], bearer: user.access)
-        _ = try await billing.http.call(
-            "POST", "/api/v1/billing/checkout/\(pack.json["id"] as! String)/complete", bearer: user.access)
+        try await billing.buy("starter", token: user.access)
         _ = try await billing.http.call(
             "PUT", "/api/v1/billing/subscription", json: ["tier": "remember"], bearer: user.access)
         let listed = try await billing.http.call("GET", "/api/v1/billing/invoices", bearer: user.access)
@@ -79,11 +76,7 @@ import Testing
             for n in 0..<8 {
                 group.addTask {
                     let buyer = try await billing.http.signedInUser("racer\(n)@imageswiss.test")
-                    let checkout = try await billing.http.call(
-                        "POST", "/api/v1/billing/checkout", json: ["pack_id": "standard"], bearer: buyer.access)
-                    _ = try await billing.http.call(
-                        "POST", "/api/v1/billing/checkout/\(checkout.json["id"] as! String)/complete",
-                        bearer: buyer.access)
+                    try await billing.buy("standard", token: buyer.access)
                 }
             }
             try await group.waitForAll()

@@ -138,10 +138,7 @@ import Testing
             try await billing.http.call("GET", "/api/v1/billing/balance", bearer: user.access).json["total"] as? Int
                 == 3 + 25)
         // Some purchased credits too: those never expire.
-        let checkout = try await billing.http.call(
-            "POST", "/api/v1/billing/checkout", json: ["pack_id": "starter"], bearer: user.access)
-        _ = try await billing.http.call(
-            "POST", "/api/v1/billing/checkout/\(checkout.json["id"] as! String)/complete", bearer: user.access)
+        try await billing.buy("starter", token: user.access)
         // Cancel: still Remember, every credit still usable until the period ends…
         let cancelled = try await billing.http.call(
             "PUT", "/api/v1/billing/subscription", json: ["tier": "free"], bearer: user.access)

@@ -132,10 +132,7 @@ import Testing
             "PUT", "/api/v1/billing/subscription", json: ["tier": "remember"], bearer: user.access)
         #expect(monthly.status == 200 && monthly.json["interval"] as? String == "month", "\(monthly.text)")
         #expect(try await available(user.id) == 3 + 25)
-        let pack = try await billing.http.call(
-            "POST", "/api/v1/billing/checkout", json: ["pack_id": "starter"], bearer: user.access)
-        _ = try await billing.http.call(
-            "POST", "/api/v1/billing/checkout/\(pack.json["id"] as! String)/complete", bearer: user.access)
+        try await billing.buy("starter", token: user.access)
         // Renewed: the month's 25 come on top of the last month's.
         try await renew(user.id)
         #expect(try await available(user.id) == 3 + 25 + 25 + 10)

@@ -44,10 +44,7 @@ import Testing
         #expect((theirs.json["lines"] as? [Any])?.isEmpty == true && theirs.json["days"] as? Int == 30)
 
         // Revenue: a pack, a monthly and a yearly subscription.
-        let pack = try await billing.http.call(
-            "POST", "/api/v1/billing/checkout", json: ["pack_id": "starter"], bearer: user.access)
-        _ = try await billing.http.call(
-            "POST", "/api/v1/billing/checkout/\(pack.json["id"] as! String)/complete", bearer: user.access)
+        try await billing.buy("starter", token: user.access)
         _ = try await billing.http.call(
             "PUT", "/api/v1/billing/subscription", json: ["tier": "remember"], bearer: other.access)
         let yearly = try await billing.http.signedInUser("yearly@imageswiss.test")

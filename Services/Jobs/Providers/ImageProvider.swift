@@ -80,6 +80,16 @@ enum ProviderHTTP {
         }
     }
 
+    /// One JSON call with a bearer credential, its answer checked as `check` says.
+    static func call(
+        _ curl: CurlClient, _ method: String, _ url: String, bearer: String, body: [UInt8]?, provider: String
+    ) async throws -> [String: Any] {
+        var headers = [("Authorization", "Bearer \(bearer)")]
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        let request = CurlRequest(method: method, url: url, headers: headers, body: body ?? [], timeout: .seconds(30))
+        return try Self.check(try await Self.send(curl, request, provider: provider), provider: provider)
+    }
+
     /// Downloads a result the provider names by URL.
     static func download(_ curl: CurlClient, _ url: String, provider: String, timeout: Duration) async throws -> Data {
         guard url.hasPrefix("https://") || url.hasPrefix("http://") else {

@@ -43,12 +43,8 @@ struct ReplicatePredictions: ImageProvider {
     }
 
     private func call(_ method: String, _ path: String, body: [UInt8]?) async throws -> [String: Any] {
-        var headers = [("Authorization", "Bearer \(self.token)")]
-        if body != nil { headers.append(("Content-Type", "application/json")) }
-        let request = CurlRequest(
-            method: method, url: self.baseURL + path, headers: headers, body: body ?? [], timeout: .seconds(30))
-        return try ProviderHTTP.check(
-            try await ProviderHTTP.send(self.curl, request, provider: self.name), provider: self.name)
+        try await ProviderHTTP.call(
+            self.curl, method, self.baseURL + path, bearer: self.token, body: body, provider: self.name)
     }
 
     private func output(_ prediction: [String: Any]) async throws -> Data {

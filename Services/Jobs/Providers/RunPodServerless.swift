@@ -49,12 +49,8 @@ struct RunPodServerless: ImageProvider {
     }
 
     private func call(_ method: String, _ path: String, body: [UInt8]?) async throws -> [String: Any] {
-        var headers = [("Authorization", "Bearer \(self.apiKey)")]
-        if body != nil { headers.append(("Content-Type", "application/json")) }
-        let request = CurlRequest(
-            method: method, url: self.baseURL + path, headers: headers, body: body ?? [], timeout: .seconds(30))
-        return try ProviderHTTP.check(
-            try await ProviderHTTP.send(self.curl, request, provider: self.name), provider: self.name)
+        try await ProviderHTTP.call(
+            self.curl, method, self.baseURL + path, bearer: self.apiKey, body: body, provider: self.name)
     }
 
     /// The result picture wherever the output holds it (the contract above).
