@@ -79,6 +79,9 @@ public enum ServiceMain {
         if let database {
             services.append(
                 DatabaseHealthMonitor(pool: database, health: health, serviceName: entry.protoName, logger: logger))
+            if try await IdempotencyPruning.applies(to: database) {
+                services.append(try IdempotencyPruning(pool: database, configuration: configuration, logger: logger))
+            }
         }
         services += service.background
         services.append(ReadinessMarker(health: health, serviceName: entry.protoName))

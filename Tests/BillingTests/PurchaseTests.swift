@@ -125,6 +125,29 @@ import Testing
         #expect((report.json["credits_issued"] as? [String: Any])?["promotional_grant"] as? Int == 5)
     }
 
+    /// A key answers its first request for its lifetime, then is forgotten: the same key later is a
+    /// new request (ServiceRuntime's IdempotencyPruning, here with a 1-second lifetime).
+    @Test func idempotencyKeysAreForgottenAfterTheirLifetime() async throws {
+        let billing = try await BillingStack.start([
+            "BILLING_IDEMPOTENCY_KEY_TTL_S": "1", "BILLING_IDEMPOTENCY_PRUNE_INTERVAL_MS": "200",
+        ])
+        defer { Task { await billing.stop() } }
+        let user = try await billing.http.signedInUser("forgetful@imageswiss.test")
+        func checkout() async throws -> String {
+            try await billing.http.call(
+                "POST", "/api/v1/billing/checkout", json: ["pack_id": "starter"], bearer: user.access,
+                headers: ["Idempotency-Key": "once-a-day"]
+            ).json["id"] as? String ?? ""
+        }
+        let first = try await checkout()
+        #expect(try await checkout() == first, "a retry within the lifetime is the same checkout")
+        try await waitUntil(timeout: .seconds(10)) {
+            try await billing.count("SELECT count(*) FROM idempotency_keys WHERE key = 'once-a-day'") == 0
+        }
+        let later = try await checkout()
+        #expect(!later.isEmpty && later != first, "after it, the key starts a new checkout")
+    }
+
     @Test func subscriptionsGrantEveryPeriodAndCancellationKeepsCreditsUntilItEnds() async throws {
         let billing = try await BillingStack.start(["BILLING_PERIOD_S": "4"])
         defer { Task { await billing.stop() } }
