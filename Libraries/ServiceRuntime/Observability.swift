@@ -14,10 +14,11 @@ public enum Observability {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
     }()
 
-    /// Logs go to standard error as one line per event with their metadata (request-id among it);
-    /// LOG_LEVEL picks the level (default info).
-    public static func bootstrap(level: Logger.Level) {
+    /// Logs go to standard error as one line per event with their metadata (request-id among it):
+    /// text, or JSON objects when `json` (LOG_FORMAT=json); LOG_LEVEL picks the level (default info).
+    public static func bootstrap(level: Logger.Level, json: Bool = false) {
         LoggingSystem.bootstrap { label in
+            if json { return JSONLogHandler(label: label, logLevel: level) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler

@@ -15,7 +15,8 @@ public enum ServiceMain {
         let entry = App.entry
         let configuration = ServiceConfiguration(serviceName: entry.name)
         let level = Logger.Level(rawValue: configuration.string("LOG_LEVEL", default: "info")) ?? .info
-        Observability.bootstrap(level: level)
+        let format = configuration.string("LOG_FORMAT", default: "text")
+        Observability.bootstrap(level: level, json: format == "json")
         let logger = Logger(label: "imageswiss.\(entry.name)")
         do {
             // Before any thread of the service starts (the logging bootstrap starts none).

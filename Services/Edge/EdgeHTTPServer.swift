@@ -23,6 +23,9 @@ public enum EdgeHTTPServer {
         let auth = upstreams.client(for: "auth")
         let configuration = context.configuration
         let router = Router(context: EdgeRequestContext.self)
+        if try configuration.bool("ACCESS_LOG", default: true) {
+            router.add(middleware: AccessLogMiddleware(logger: Logger(label: "imageswiss.edge.access")))
+        }
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
         let origins = Set(

@@ -6,8 +6,12 @@ import NIOCore
 /// and the caller AuthenticationMiddleware verified (nil when the request carried no credentials).
 public struct EdgeRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    var caller: VerifiedCaller?
+    var caller: VerifiedCaller? {
+        didSet { self.trail.callerID = self.caller?.userID }
+    }
     let peerAddress: String
+    /// Shared with the access log, which runs outside the middleware that learn these.
+    let trail = RequestTrail()
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
