@@ -15,5 +15,5 @@ public struct EdgeApp: ServiceApp {
 
     public func register(in router: inout RPCRouter) {}
 
-    public var background: [any Service] { [self.http] }
+    public var background: [any Service] { [self.http, BufferedLines.Flusher()] }
 }

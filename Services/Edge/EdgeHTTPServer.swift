@@ -24,7 +24,9 @@ public enum EdgeHTTPServer {
         let configuration = context.configuration
         let router = Router(context: EdgeRequestContext.self)
         if try configuration.bool("ACCESS_LOG", default: true) {
-            router.add(middleware: AccessLogMiddleware(logger: Logger(label: "imageswiss.edge.access")))
+            router.add(
+                middleware: AccessLogMiddleware(
+                    json: configuration.string("LOG_FORMAT", default: "text") == "json", lines: .standardError))
         }
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())

@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import NIOConcurrencyHelpers
+import ServiceRuntime
 
 /// What inner middleware learn about a request that the access log, outside them, needs: the
 /// context is a value, so they write here (one box per request, made with the context).
@@ -16,10 +16,13 @@ final class RequestTrail: Sendable {
 
 /// One line per request, after it is answered: method, route template (never the path with its ids
 /// or the query, which may carry a signed link's signature), status, bytes, duration, request id and
-/// caller id. The outermost middleware, so that it sees every answer, errors included.
+/// caller id. The outermost middleware, so that it sees every answer, errors included. Lines go
+/// through ServiceRuntime's BufferedLines (not one write per line), in the process's LOG_FORMAT.
 struct AccessLogMiddleware: RouterMiddleware {
     typealias Context = EdgeRequestContext
-    let logger: Logger
+    static let label = "imageswiss.edge.access"
+    let json: Bool
+    let lines: BufferedLines
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -44,13 +47,35 @@ struct AccessLogMiddleware: RouterMiddleware {
     ) {
         let elapsed = ContinuousClock.now - started
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        var metadata: Logger.Metadata = [
-            "method": "\(request.method.rawValue)", "route": "\(context.endpointPath ?? "unmatched")",
-            "status": "\(status)", "duration_ms": "\(String(format: "%.1f", milliseconds))",
+        var fields: [(String, String)] = [
+            ("method", request.method.rawValue), ("route", context.endpointPath ?? "unmatched"),
+            ("status", "\(status)"),
+            ("duration_ms", String(format: "%.1f", milliseconds)),
         ]
-        if let bytes { metadata["bytes"] = "\(bytes)" }
-        if let requestID { metadata["request-id"] = "\(requestID)" }
-        if let caller = context.trail.callerID { metadata["caller-id"] = "\(caller)" }
-        self.logger.info("http", metadata: metadata)
+        if let bytes { fields.append(("bytes", "\(bytes)")) }
+        if let requestID { fields.append(("request-id", requestID)) }
+        if let caller = context.trail.callerID { fields.append(("caller-id", caller)) }
+        let time = Date().formatted(.iso8601)
+        if self.json {
+            let all = [("time", time), ("level", "info"), ("service", Self.label), ("message", "http")] + fields
+            self.lines.write("{" + all.map { "\(Self.quoted($0.0)):\(Self.quoted($0.1))" }.joined(separator: ",") + "}")
+        } else {
+            self.lines.write(
+                "\(time) info \(Self.label) : " + fields.map { "\($0.0)=\($0.1)" }.joined(separator: " ") + " http")
+        }
+    }
+
+    /// A JSON string: the values are route templates, ids and numbers, but nothing is assumed.
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 }
