@@ -3,8 +3,9 @@ import ServiceLifecycle
 import ServiceRuntime
 
 /// Every BILLING_SWEEP_INTERVAL_MS: releases holds past their time, expires lots past theirs,
-/// renews subscriptions whose period ended, ends Stripe subscriptions past due beyond the grace. Each change is its own transaction, so a crash in the
-/// middle leaves every account consistent and the next sweep finishes the work.
+/// renews subscriptions whose period ended, ends Stripe subscriptions past due beyond the grace.
+/// Each change is its own transaction, so a crash in the middle leaves every account consistent and
+/// the next sweep finishes the work.
 struct BillingSweeper: Service {
     let billing: BillingService
     let logger: Logger

@@ -25,7 +25,7 @@ extension BillingService {
         catalogue.creditPriceCents = try header.decode("credit_price_cents")
         catalogue.createdBy = try header.decode("created_by")
         catalogue.createdAt = .micros(try header.decode("created_us"))
-        catalogue.packs = try await self.packs().packs
+        catalogue.packs = try await self.packsOnSale()
         catalogue.tiers = try await self.database.query(
             "SELECT \(Self.tierColumns) FROM tiers ORDER BY rank, id"
         ).map(Self.tier)
@@ -43,9 +43,8 @@ extension BillingService {
     func priceRule() async throws -> PriceRule {
         let packs = try await self.database.query("SELECT name, price_cents, credits FROM packs WHERE active").map {
             row in
-            PriceRule.Item(
-                name: "the pack '\(try row.decode("name", as: String.self))'", cents: try row.decode("price_cents"),
-                credits: try row.decode("credits"))
+            PriceRule.Item.pack(
+                try row.decode("name"), cents: try row.decode("price_cents"), credits: try row.decode("credits"))
         }
         return PriceRule(packs: packs, creditPriceCents: try await self.creditPriceCents(self.database))
     }
@@ -86,7 +85,7 @@ extension BillingService {
         try self.validate(request)
         let rule = PriceRule(
             packs: request.packs.map {
-                PriceRule.Item(name: "the pack '\($0.name)'", cents: $0.priceCents, credits: $0.credits)
+                PriceRule.Item.pack($0.name, cents: $0.priceCents, credits: $0.credits)
             },
             creditPriceCents: request.creditPriceCents)
         do {

@@ -10,6 +10,8 @@ import ServiceRuntime
 /// the buyer's country (their billing profile) picks an admin-set rate, or Stripe's computed tax is
 /// used when Stripe supplies it. The PDF is made when asked for, from the stored invoice.
 extension BillingService {
+    /// A country as invoices and tax rates name it: ISO 3166 alpha-2, upper case.
+    static let countryPattern = "^[A-Z]{2}$"
     /// The most a tax rate may be: 100 %.
     static let maxTaxBasisPoints: UInt32 = 10_000
 
@@ -133,7 +135,7 @@ extension BillingService {
 
     func setProfile(_ caller: RPCCaller, _ request: BillingProfile) async throws -> BillingProfile {
         let country = request.country.uppercased()
-        guard country.isEmpty || country.range(of: "^[A-Z]{2}$", options: .regularExpression) != nil else {
+        guard country.isEmpty || country.range(of: Self.countryPattern, options: .regularExpression) != nil else {
             throw failure.invalid("country", "a country is its two-letter ISO 3166 code")
         }
         guard request.name.count <= 200, request.address.count <= 500, request.taxID.count <= 50 else {
@@ -168,7 +170,7 @@ extension BillingService {
     func setTaxRates(_ caller: RPCCaller, _ request: BillingSetTaxRatesRequest) async throws -> BillingTaxRates {
         try self.requireAdmin(caller)
         for rate in request.rates {
-            guard rate.country.range(of: "^[A-Z]{2}$", options: .regularExpression) != nil,
+            guard rate.country.range(of: Self.countryPattern, options: .regularExpression) != nil,
                 !rate.name.isEmpty, rate.name.count <= 40, rate.basisPoints <= Self.maxTaxBasisPoints
             else {
                 throw failure.invalid(

@@ -11,6 +11,11 @@ struct PriceRule: Sendable {
         let cents: Int64
         let credits: Int64
 
+        /// A pack as the rule names it in a refusal.
+        static func pack(_ name: String, cents: Int64, credits: Int64) -> Item {
+            Item(name: "the pack '\(name)'", cents: cents, credits: credits)
+        }
+
         /// Millionths of the currency per credit, rounded down ("$0.3999" is 399_900).
         var microsPerCredit: Int64 { self.cents * 10_000 / self.credits }
     }

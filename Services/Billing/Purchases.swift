@@ -12,7 +12,13 @@ extension BillingService {
         var response = BillingListPacksResponse()
         response.creditPriceCents = try await self.creditPriceCents(self.database)
         response.paymentProvider = self.configuration.provider.rawValue
-        response.packs = try await self.database.query(
+        response.packs = try await self.packsOnSale()
+        return response
+    }
+
+    /// The active packs, in their catalogue order.
+    func packsOnSale() async throws -> [BillingPack] {
+        try await self.database.query(
             "SELECT id, name, price_cents, currency, credits FROM packs WHERE active ORDER BY position, id"
         ).map { row in
             var pack = BillingPack()
@@ -23,7 +29,6 @@ extension BillingService {
             pack.credits = try row.decode("credits")
             return pack
         }
-        return response
     }
 
     func createCheckout(_ caller: RPCCaller, _ request: BillingCheckoutRequest) async throws -> BillingCheckout {

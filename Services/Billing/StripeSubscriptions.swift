@@ -139,12 +139,20 @@ extension BillingService {
         }
     }
 
+    /// The subscription an invoice bills and the metadata Stripe copied into it: under
+    /// `parent.subscription_details` (current API), or `subscription` alone (earlier versions).
+    static func subscription(of invoice: [String: Any]) -> (id: String?, metadata: [String: String]) {
+        let details = (invoice["parent"] as? [String: Any])?["subscription_details"] as? [String: Any]
+        return (
+            details?["subscription"] as? String ?? invoice["subscription"] as? String,
+            details?["metadata"] as? [String: String] ?? [:]
+        )
+    }
+
     /// A period of the invoice's tier, its credits once per invoice.
     private func invoicePaid(_ session: PostgresSession, _ invoice: [String: Any]) async throws -> String {
-        let details = (invoice["parent"] as? [String: Any])?["subscription_details"] as? [String: Any]
-        let metadata = details?["metadata"] as? [String: String] ?? [:]
-        guard let invoiceID = invoice["id"] as? String,
-            let subscription = details?["subscription"] as? String ?? invoice["subscription"] as? String,
+        let (subscriptionID, metadata) = Self.subscription(of: invoice)
+        guard let invoiceID = invoice["id"] as? String, let subscription = subscriptionID,
             let account = metadata["account_id"], let tierID = metadata["tier"],
             let interval = Interval(rawValue: metadata["interval"] ?? "month")
         else { return "ignored" }
@@ -152,8 +160,7 @@ extension BillingService {
             try await session.query(
                 "SELECT 1 FROM ended_subscriptions WHERE subscription_id = $1", [subscription]
             ).isEmpty,
-            let tier = try await session.query("SELECT \(Self.tierColumns) FROM tiers WHERE id = $1", [tierID])
-                .first.map(Self.tier)
+            let tier = try await Self.tier(session, tierID)
         else { return "ignored" }
         try await self.ledger.lockAccount(session, account)
         let cents = (invoice["amount_paid"] as? NSNumber)?.int64Value ?? 0
@@ -193,8 +200,7 @@ extension BillingService {
     /// Free from now: the Stripe subscription is over, carried-over credits lapse.
     private func endStripeSubscription(_ session: PostgresSession, _ account: String) async throws {
         try await self.ledger.lockAccount(session, account)
-        let free = try await session.query("SELECT \(Self.tierColumns) FROM tiers WHERE id = 'free'").first.map(
-            Self.tier)!
+        let free = try await Self.tier(session, "free")!
         try await session.execute(
             "UPDATE subscriptions SET stripe_subscription = NULL, next_tier = NULL WHERE account_id = $1", [account])
         try await self.startPeriod(session, account, tier: free, interval: .month)
@@ -207,11 +213,9 @@ extension BillingService {
     }
 
     private func account(_ session: PostgresSession, invoice: [String: Any]) async throws -> String? {
-        let details = (invoice["parent"] as? [String: Any])?["subscription_details"] as? [String: Any]
-        if let account = (details?["metadata"] as? [String: String])?["account_id"] { return account }
-        guard let subscription = details?["subscription"] as? String ?? invoice["subscription"] as? String else {
-            return nil
-        }
+        let (subscription, metadata) = Self.subscription(of: invoice)
+        if let account = metadata["account_id"] { return account }
+        guard let subscription else { return nil }
         return try await self.account(session, subscription: subscription)
     }
 

@@ -35,6 +35,11 @@ extension BillingService {
         return tier
     }
 
+    /// One tier by id, nil when there is none.
+    static func tier(_ session: some PostgresQuerying, _ id: String) async throws -> BillingTier? {
+        try await session.query("SELECT \(Self.tierColumns) FROM tiers WHERE id = $1", [id]).first.map(Self.tier)
+    }
+
     func tiers() async throws -> BillingListTiersResponse {
         var response = BillingListTiersResponse()
         response.tiers = try await self.database.query(
@@ -57,7 +62,7 @@ extension BillingService {
         let row = try await session.query(
             """
             SELECT s.next_tier, s.billing_interval, s.next_interval,
-                   (extract(epoch FROM s.past_due_since) * 1000000)::bigint AS past_due_since, (extract(epoch FROM s.period_start) * 1000000)::bigint AS start_us,
+                   s.past_due_since IS NOT NULL AS past_due, (extract(epoch FROM s.period_start) * 1000000)::bigint AS start_us,
                    (extract(epoch FROM s.period_end) * 1000000)::bigint AS end_us, \(Self.tierColumns)
             FROM subscriptions s JOIN tiers t ON t.id = s.tier WHERE s.account_id = $1
             """, [account]
@@ -70,7 +75,7 @@ extension BillingService {
         subscription.nextTier = try row.decodeIfPresent("next_tier") ?? ""
         subscription.interval = try row.decode("billing_interval")
         subscription.nextInterval = try row.decodeIfPresent("next_interval") ?? ""
-        subscription.pastDue = try row.decodeIfPresent("past_due_since", as: Int64.self) != nil
+        subscription.pastDue = try row.decode("past_due")
         return subscription
     }
 
@@ -90,11 +95,7 @@ extension BillingService {
             caller: caller.id, method: "ChangeSubscription", key: request.idempotencyKey, request: request
         ) { session in
             try await self.ledger.lockAccount(session, caller.id)
-            guard
-                let target = try await session.query(
-                    "SELECT \(Self.tierColumns) FROM tiers WHERE id = $1", [request.tierID]
-                ).first.map(Self.tier)
-            else {
+            guard let target = try await Self.tier(session, request.tierID) else {
                 throw failure.invalid("tier_id", "no such tier")
             }
             // Free has no paid period to choose.
@@ -200,9 +201,7 @@ extension BillingService {
                         """, [account]
                     ).first
                 else { return }
-                let tier = try await session.query(
-                    "SELECT \(Self.tierColumns) FROM tiers WHERE id = $1", [try current.decode("tier", as: String.self)]
-                ).first.map(Self.tier)!
+                let tier = try await Self.tier(session, try current.decode("tier", as: String.self))!
                 let interval = Interval(rawValue: try current.decode("interval")) ?? .month
                 try await self.startPeriod(
                     session, account, tier: tier, interval: tier.annualPriceCents > 0 ? interval : .month)

@@ -477,7 +477,7 @@ async function billing() {
       "Test payments: this ImageSwiss runs in development mode and takes no money. Buying completes at once.") : null,
     h("h2", {}, "Buy credits"),
     h("div", { class: "grid" }, ...packs.items.map((pack) => h("div", { class: "card" }, h("h3", {}, pack.name),
-      h("p", {}, `${pack.credits} credits for $${(pack.price_cents / 100).toFixed(2)}`),
+      h("p", {}, `${pack.credits} credits for ${dollars(pack.price_cents)}`),
       h("button", { id: `buy-${pack.id}`, onclick: () => buy(pack).catch((error) => toast(failure(error))) }, "Buy")))),
     h("h2", {}, "Subscription"),
     h("p", { id: "subscription" }, `You are on ${subscription.tier.name}${subscription.tier.price_cents ? `, paid ${subscription.interval === "year" ? "yearly" : "monthly"}` : ""}${subscription.next_tier ? `, changing to ${subscription.next_tier}${subscription.next_interval === "year" ? " (yearly)" : ""} at the period's end` : ""}.`),
@@ -505,7 +505,7 @@ async function billing() {
       })),
     h("h2", {}, "Receipts"),
     receipts.items.length ? h("table", {}, ...receipts.items.map((receipt) => h("tr", {}, h("td", {}, receipt.number), h("td", {}, receipt.description),
-      h("td", {}, `$${(receipt.amount_cents / 100).toFixed(2)}`), h("td", {}, new Date(receipt.created_at).toLocaleDateString())))) : h("p", { class: "muted" }, "No receipts yet."));
+      h("td", {}, dollars(receipt.amount_cents)), h("td", {}, new Date(receipt.created_at).toLocaleDateString())))) : h("p", { class: "muted" }, "No receipts yet."));
 }
 
 const dollars = (cents) => `$${(cents / 100).toFixed(2)}`;
@@ -609,7 +609,7 @@ async function admin() {
       h("td", {}, `${lane.running} running`), h("td", {}, `oldest ${Math.round(lane.oldest_wait_seconds)} s`)))),
     h("h2", {}, "Prices"), h("div", { class: "grid" }, ...priceInputs), savePrices,
     h("h2", {}, `Sales catalogue (version ${catalogue.version})`), catalogueEditor(catalogue),
-    h("h2", {}, "Revenue"), h("table", {}, ...report.revenue.map((day) => h("tr", {}, h("td", {}, day.day), h("td", {}, `$${(day.amount_cents / 100).toFixed(2)}`),
+    h("h2", {}, "Revenue"), h("table", {}, ...report.revenue.map((day) => h("tr", {}, h("td", {}, day.day), h("td", {}, dollars(day.amount_cents)),
       h("td", {}, `${day.credits_sold} credits`)))),
     h("h2", {}, "Jobs"), h("table", {}, ...jobs.items.map((job) => h("tr", {}, h("td", {}, job.owner_id), h("td", {}, job.tool), h("td", {}, job.status),
       h("td", {}, ["failed", "canceled", "expired"].includes(job.status) ? h("button", { class: "secondary", onclick: async () => {
