@@ -69,6 +69,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Libraries/RPC",
             swiftSettings: strict
@@ -109,6 +110,8 @@ let package = Package(
         .target(
             name: "PasswordHashing", dependencies: ["CArgon2"], path: "Libraries/PasswordHashing", swiftSettings: strict
         ),
+        // Numeric IP addresses: inside-or-outside checks (webhook destinations) and CIDR ranges (trusted proxies).
+        .target(name: "IPAddresses", path: "Libraries/IPAddresses", swiftSettings: strict),
         // libcurl's C API. Only Libraries/Curl imports it.
         .systemLibrary(
             name: "CCurl", path: "Libraries/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
@@ -183,7 +186,7 @@ let package = Package(
         service(
             "Edge",
             extra: [
-                "Tokens", "Operations",
+                "Tokens", "Operations", "IPAddresses",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ], resources: [.copy("Public")]),
@@ -205,7 +208,7 @@ let package = Package(
         service(
             "Jobs",
             extra: [
-                "Curl", "Operations", "StandardWebhooks",
+                "Curl", "IPAddresses", "Operations", "StandardWebhooks",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -224,7 +227,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Postgres", "CSpawnShim", "S3",
+                "Postgres", "CSpawnShim", "S3", "RPC",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -338,7 +341,8 @@ let package = Package(
             name: "EdgeTests",
             dependencies: [
                 "Edge", "Auth", "Billing", "Jobs", "ImageOps", "Storage", "ServiceRuntime", "RPC", "Postgres",
-                "TestSupport", "ImageSamples", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "TestSupport", "ImageSamples", "IPAddresses",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

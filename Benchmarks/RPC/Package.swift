@@ -49,6 +49,7 @@ let package = Package(
             dependencies: [
                 .product(name: "RPC", package: imageSwiss),
                 .product(name: "ImageSwissProtos", package: imageSwiss),
+                .product(name: "ServiceRuntime", package: imageSwiss),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
@@ -58,6 +59,7 @@ let package = Package(
             dependencies: [
                 .product(name: "RPC", package: imageSwiss),
                 .product(name: "ImageSwissProtos", package: imageSwiss),
+                .product(name: "ServiceRuntime", package: imageSwiss),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
@@ -67,6 +69,7 @@ let package = Package(
             dependencies: [
                 .product(name: "RPC", package: imageSwiss),
                 .product(name: "ImageSwissProtos", package: imageSwiss),
+                .product(name: "ServiceRuntime", package: imageSwiss),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

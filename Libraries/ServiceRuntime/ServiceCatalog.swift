@@ -17,7 +17,7 @@ public struct ServiceEntry: Sendable, Hashable {
 
 public enum ServiceCatalog {
     public static let edge = ServiceEntry(
-        name: "edge", protoName: ServiceNames.edge, defaultRPCPort: 7100, defaultMetricsPort: 0, ownsDatabase: false)
+        name: "edge", protoName: ServiceNames.edge, defaultRPCPort: 7100, defaultMetricsPort: 9100, ownsDatabase: false)
     public static let auth = ServiceEntry(
         name: "auth", protoName: ServiceNames.auth, defaultRPCPort: 7101, defaultMetricsPort: 9101, ownsDatabase: true)
     public static let billing = ServiceEntry(

@@ -37,11 +37,22 @@ public struct ServiceConfiguration: Sendable {
         self.flags = flags
     }
 
-    /// The raw value of a key, or nil when nothing sets it.
+    /// The raw value of a key, or nil when nothing sets it. Any key may instead name a file holding
+    /// its value, `KEY_FILE` (prefixed or not), as secrets mounted by Kubernetes or Docker are: the
+    /// file's text without its final newline. An unreadable file stops the service.
     public func string(_ key: String) -> String? {
         if let value = self.flags[key] { return value }
         if let value = self.environment["\(self.serviceName.uppercased())_\(key)"], !value.isEmpty { return value }
         if let value = self.environment[key], !value.isEmpty { return value }
+        for name in ["\(self.serviceName.uppercased())_\(key)_FILE", "\(key)_FILE"] {
+            guard let path = self.environment[name], !path.isEmpty else { continue }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                fatalError("\(name): cannot read \(path)")
+            }
+            var text = String(decoding: data, as: UTF8.self)
+            while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+            return text
+        }
         return nil
     }
 

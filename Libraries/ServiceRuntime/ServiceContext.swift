@@ -35,6 +35,7 @@ public struct ServiceContext: Sendable {
         if let client = self.givenClients[upstream.name] { return client }
         var configuration = RPCClientConfiguration()
         configuration.peerName = "imageswiss-\(self.entry.name)"
+        configuration.identity = try self.configuration.rpcIdentity()
         configure(&configuration)
         let addresses =
             self.configuration.string("\(upstream.name.uppercased())_RPC_ADDRESSES")

@@ -66,6 +66,10 @@ public enum ServiceMain {
         rpc.drainTimeout = try configuration.milliseconds("RPC_DRAIN_TIMEOUT_MS", default: rpc.drainTimeout)
         rpc.maxTimeout = try configuration.milliseconds("RPC_MAX_TIMEOUT_MS", default: rpc.maxTimeout)
         rpc.peerName = "imageswiss-\(entry.name)"
+        rpc.identity = try configuration.rpcIdentity()
+        if rpc.identity == nil {
+            logger.warning("RPC_IDENTITY_KEY is not set: calls to this service are not authenticated")
+        }
         let server = RPCServer(configuration: rpc, router: router, logger: logger)
         try await server.start()
 

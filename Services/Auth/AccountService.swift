@@ -49,7 +49,7 @@ struct AccountService: Sendable {
         let email = Validation.normalizedEmail(request.email) ?? ""
         let address = Validation.printable(request.clientIp, maxLength: 64)
         let userAgent = Validation.printable(request.userAgent, maxLength: 256)
-        let locked = try await self.throttle.isLocked([Throttle.accountKey(email), Throttle.addressKey(address)])
+        let locked = try await self.throttle.refuses(account: email, address: address)
         let account = email.isEmpty ? nil : try await AccountRecord.find(email: email, in: self.database)
         let passwordMatches = try await self.hasher.verify(
             request.password, against: account?.passwordHash ?? self.hasher.decoyHash)

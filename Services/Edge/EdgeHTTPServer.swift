@@ -1,4 +1,5 @@
 import Hummingbird
+import IPAddresses
 import Logging
 import RPC
 import ServiceLifecycle
@@ -28,6 +29,9 @@ public enum EdgeHTTPServer {
                 middleware: AccessLogMiddleware(
                     json: configuration.string("LOG_FORMAT", default: "text") == "json", lines: .standardError))
         }
+        router.add(
+            middleware: ClientAddressMiddleware(
+                resolver: ClientAddress(trusted: try Self.trustedProxies(configuration))))
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
         let origins = Set(
@@ -78,13 +82,17 @@ public enum EdgeHTTPServer {
         JobRoutes(jobs: upstreams.client(for: "jobs"), storage: storage).add(to: router)
         OperationRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
         WebhookRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
-        router.get("/healthz") { _, context in try await HealthRoute.report(upstreams, requestID: context.requestID) }
-        router.get("/metrics") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(string: Observability.exposition())))
-        }
+        HealthRoute(upstreams: upstreams, health: context.health).add(to: router)
         return router
+    }
+
+    /// EDGE_TRUSTED_PROXIES: the proxies whose forwarding headers the edge believes (ClientAddress).
+    static func trustedProxies(_ configuration: ServiceConfiguration) throws -> [AddressRange] {
+        do {
+            return try AddressRange.list(configuration.string("TRUSTED_PROXIES", default: ""))
+        } catch {
+            throw ConfigurationError("TRUSTED_PROXIES: \(error)")
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 import Curl
 import Foundation
+import IPAddresses
 
 /// Where one delivery goes. The URL's host is resolved once per delivery (or taken from
 /// JOBS_WEBHOOK_HOSTS), every address it resolves to is checked, and the transfer is pinned to a

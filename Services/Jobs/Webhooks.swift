@@ -1,5 +1,6 @@
 import Curl
 import Foundation
+import IPAddresses
 import ImageSwissProtos
 import Postgres
 import RPC

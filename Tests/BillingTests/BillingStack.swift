@@ -18,10 +18,7 @@ struct BillingStack {
         var environment = ["BILLING_SWEEP_INTERVAL_MS": "200", "AUTH_FIRST_ADMIN_EMAIL": Self.adminEmail]
         environment.merge(extra) { _, new in new }
         let stack = try await ServiceStack.start(["auth", "billing"], environment: environment)
-        var configuration = RPCClientConfiguration()
-        configuration.peerName = "billing-tests"
-        let rpc = RPCClient(
-            endpoints: [RPCEndpoint(host: "127.0.0.1", port: stack.rpcPorts["billing"]!)], configuration: configuration)
+        let rpc = try stack.rpcClient(for: "billing", peerName: "billing-tests")
         return BillingStack(stack: stack, rpc: rpc)
     }
 

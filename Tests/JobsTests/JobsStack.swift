@@ -29,12 +29,8 @@ struct JobsStack {
         environment.merge(extra) { _, new in new }
         let stack = try await ServiceStack.start(
             ["auth", "billing", "storage", "imageops", "jobs"], environment: environment, postgres: postgres)
-        var configuration = RPCClientConfiguration()
-        configuration.peerName = "jobs-tests"
-        let jobs = RPCClient(
-            endpoints: [RPCEndpoint(host: "127.0.0.1", port: stack.rpcPorts["jobs"]!)], configuration: configuration)
-        let billing = RPCClient(
-            endpoints: [RPCEndpoint(host: "127.0.0.1", port: stack.rpcPorts["billing"]!)], configuration: configuration)
+        let jobs = try stack.rpcClient(for: "jobs", peerName: "jobs-tests")
+        let billing = try stack.rpcClient(for: "billing", peerName: "jobs-tests")
         // Workloads here are larger than the free tier's daily allowance.
         try await stack.database(for: "billing").execute("UPDATE tiers SET daily_cap = 100000000")
         return JobsStack(stack: stack, jobs: jobs, billing: billing)

@@ -16,6 +16,8 @@ enum TestMethods {
     static let fail = RPCMethod<Blob, Blob>("imageswiss.test.v1.Test/Fail", idempotent: false)
     static let crash = RPCMethod<Blob, Blob>("imageswiss.test.v1.Test/Crash", idempotent: false)
     static let metadata = RPCMethod<Blob, Blob>("imageswiss.test.v1.Test/Metadata", idempotent: false)
+    /// Answers "<caller-id> from <caller-service>".
+    static let caller = RPCMethod<Blob, Blob>("imageswiss.test.v1.Test/Caller", idempotent: false)
     static let count = RPCMethod<Blob, Blob>("imageswiss.test.v1.Test/Count", kind: .serverStreaming, idempotent: false)
     static let missing = RPCMethod<Blob, Blob>("imageswiss.test.v1.Test/Missing", idempotent: false)
     /// Streams 64 KiB messages without end, counting each one sent in `probe.calls`.
@@ -45,7 +47,8 @@ struct TestServer {
     let port: Int
 
     static func start(
-        port: Int = 0, configure: (inout RPCServerConfiguration) -> Void = { _ in }, probe: Probe = Probe()
+        port: Int = 0, configure: (inout RPCServerConfiguration) -> Void = { _ in }, probe: Probe = Probe(),
+        logger: Logger = Logger(label: "test-server", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> TestServer {
         var configuration = RPCServerConfiguration(host: "127.0.0.1", port: port)
         configuration.drainTimeout = .seconds(5)
@@ -92,6 +95,15 @@ struct TestServer {
         router.register(TestMethods.metadata) { _, context in
             TestMethods.blob(context.metadata.requestID ?? "none")
         }
+        router.register(HealthMethods.check) { _, _ in
+            var answer = HealthCheckResponse()
+            answer.status = .serving
+            return answer
+        }
+        router.register(TestMethods.caller) { _, context in
+            TestMethods.blob(
+                "\(context.metadata.callerID ?? "none") from \(context.metadata[RPCIdentity.serviceKey] ?? "none")")
+        }
         router.register(
             TestMethods.count,
             streaming: { request, _, writer in
@@ -112,9 +124,7 @@ struct TestServer {
                     probe.calls.withLockedValue { $0 += 1 }
                 }
             })
-        let server = RPCServer(
-            configuration: configuration, router: router,
-            logger: Logger(label: "test-server", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let server = RPCServer(configuration: configuration, router: router, logger: logger)
         let bound = try await server.start()
         return TestServer(server: server, probe: probe, port: bound)
     }

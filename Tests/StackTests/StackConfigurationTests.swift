@@ -24,9 +24,9 @@ struct StackConfigurationTests {
         let env = try environment()
         for (service, port) in Self.defaults {
             #expect(env["\(service.uppercased())_RPC_PORT"] == "\(port)", "\(service) RPC port")
+            #expect(env["\(service.uppercased())_METRICS_PORT"] == "\(port + 2000)", "\(service) metrics port")
             if service != "edge" {
                 #expect(env["\(service.uppercased())_RPC_ADDRESSES"] == "127.0.0.1:\(port)")
-                #expect(env["\(service.uppercased())_METRICS_PORT"] == "\(port + 2000)")
             }
         }
     }

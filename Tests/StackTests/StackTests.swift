@@ -1,5 +1,7 @@
 import Foundation
+import ImageSwissProtos
 import Postgres
+import RPC
 import TestSupport
 import Testing
 
@@ -40,7 +42,8 @@ struct StackTests {
             "http://127.0.0.1:\(stack.httpPort)/healthz", headers: ["X-Request-Id": "evil id; injected=1"])
         #expect(replaced.2["x-request-id"].map { $0 != "evil id; injected=1" && UUID(uuidString: $0) != nil } == true)
 
-        // Metrics in Prometheus text format, on the edge and on a service's metrics port.
+        // Metrics in Prometheus text format on each service's metrics port, the edge's included; the
+        // public port does not serve them.
         let (metricsStatus, metrics) = try await httpGet("http://127.0.0.1:\(stack.metricsPorts["auth"]!)/metrics")
         #expect(metricsStatus == 200)
         let exposition = String(decoding: metrics, as: UTF8.self)
@@ -48,6 +51,13 @@ struct StackTests {
         // The edge's /healthz called Health/Check on auth: the RPC server counted it.
         #expect(
             exposition.contains("rpc_server_calls_total{method=\"/imageswiss.health.v1.Health/Check\",code=\"OK\"}"))
+        let (edgeMetricsStatus, edgeMetrics) = try await httpGet(
+            "http://127.0.0.1:\(stack.metricsPorts["edge"]!)/metrics")
+        #expect(edgeMetricsStatus == 200)
+        #expect(String(decoding: edgeMetrics, as: UTF8.self).contains("service=\"edge\""))
+        #expect(try await httpGet("http://127.0.0.1:\(stack.httpPort)/metrics").0 == 404)
+        #expect(try await httpGet("http://127.0.0.1:\(stack.httpPort)/livez").0 == 200)
+        #expect(try await httpGet("http://127.0.0.1:\(stack.httpPort)/readyz").0 == 200)
 
         // Each service migrated its own database, and only its own.
         for service in LocalStack.databaseServices {
@@ -79,19 +89,48 @@ struct StackTests {
                 "\(service): \(tables)")
         }
 
-        // A dead dependency turns /healthz into 503 and names it.
-        stack.processes["billing"]!.signal(SIGKILL)
-        try await stack.processes["billing"]!.wait()
+        // A raw client that reaches Billing's port and claims a caller is refused, and Billing logs it;
+        // the edge's own calls (signed) went through above, and the unsigned probe is answered.
+        let raw = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: stack.rpcPorts["billing"]!)])
+        let forged = RPCCallOptions(metadata: [RPCMetadata.callerID: UUID().uuidString.lowercased()])
+        var outcome = RPCStatusCode.ok
+        do {
+            _ = try await raw.unary(BillingMethods.getBalance, BillingGetBalanceRequest(), options: forged)
+        } catch let error as RPCError {
+            outcome = error.code
+        }
+        #expect(outcome == .unauthenticated)
+        await raw.close()
+        let billingLog = try String(contentsOfFile: "\(stack.logs)/billing.log", encoding: .utf8)
+        #expect(billingLog.contains("refused a call without proof of its caller"))
+
+        // ImageOps down: /healthz is 503 and names it, but the edge stays ready (only Jobs' workers call
+        // ImageOps), so a balancer keeps every edge while ImageOps restarts.
+        stack.processes["imageops"]!.signal(SIGKILL)
+        try await stack.processes["imageops"]!.wait()
         let (degradedStatus, degradedBody) = try await httpGet("http://127.0.0.1:\(stack.httpPort)/healthz")
         #expect(degradedStatus == 503)
         let degraded = try #require(try JSONSerialization.jsonObject(with: degradedBody) as? [String: Any])
-        #expect((degraded["services"] as? [String: String])?["billing"]?.hasPrefix("UNAVAILABLE") == true)
+        #expect((degraded["services"] as? [String: String])?["imageops"]?.hasPrefix("UNAVAILABLE") == true)
+        #expect(try await httpGet("http://127.0.0.1:\(stack.httpPort)/readyz").0 == 200)
+
+        // Billing down: a core service, so the edge is not ready, and says which; it is still alive.
+        stack.processes["billing"]!.signal(SIGKILL)
+        try await stack.processes["billing"]!.wait()
+        let (notReadyStatus, notReadyBody) = try await httpGet("http://127.0.0.1:\(stack.httpPort)/readyz")
+        #expect(notReadyStatus == 503)
+        let notReady = try #require(try JSONSerialization.jsonObject(with: notReadyBody) as? [String: Any])
+        #expect(notReady["status"] as? String == "not_ready")
+        #expect((notReady["services"] as? [String: String])?["billing"]?.hasPrefix("UNAVAILABLE") == true)
+        #expect((notReady["services"] as? [String: String])?["imageops"] == nil)
+        #expect(try await httpGet("http://127.0.0.1:\(stack.httpPort)/livez").0 == 200)
 
         // SIGTERM: every remaining service drains and exits 0.
-        for service in LocalStack.services where service != "billing" {
+        let survivors = LocalStack.services.filter { $0 != "billing" && $0 != "imageops" }
+        for service in survivors {
             stack.processes[service]!.signal(SIGTERM)
         }
-        for service in LocalStack.services where service != "billing" {
+        for service in survivors {
             #expect(
                 try await stack.processes[service]!.wait() == 0,
                 "\(service) did not exit cleanly: \(stack.processes[service]!.output)")
@@ -105,6 +144,8 @@ struct LocalStack {
     static let databaseServices = ["auth", "billing", "jobs", "storage"]
 
     let products: String
+    let identityKey = "stack-tests-" + UUID().uuidString + UUID().uuidString
+    var logs = ""
     var rpcPorts: [String: Int] = [:]
     var metricsPorts: [String: Int] = [:]
     var databaseURLs: [String: String] = [:]
@@ -117,6 +158,7 @@ struct LocalStack {
         environment["LOG_LEVEL"] = "info"
         // Billing's local payment provider runs in development only.
         environment["BILLING_ENVIRONMENT"] = "development"
+        environment["RPC_IDENTITY_KEY"] = stack.identityKey
         for service in services {
             stack.rpcPorts[service] = try freePort()
             environment["\(service.uppercased())_RPC_PORT"] = "\(stack.rpcPorts[service]!)"
@@ -133,6 +175,7 @@ struct LocalStack {
         let logs = FileManager.default.temporaryDirectory.appendingPathComponent(
             "imageswiss-stack-\(UUID().uuidString.prefix(8))"
         ).path
+        stack.logs = logs
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         for service in services {
             stack.processes[service] = try ChildProcess.spawn(

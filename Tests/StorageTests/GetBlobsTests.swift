@@ -11,9 +11,7 @@ import Testing
     @Test func answersOnlyTheCallersBlobsInTheOrderAsked() async throws {
         let stack = try await StorageStack.start(.local, ["STORAGE_MAX_BLOBS_PER_CALL": "5"])
         defer { Task { await stack.stop() } }
-        let rpc = RPCClient(
-            endpoints: [RPCEndpoint(host: "127.0.0.1", port: stack.stack.rpcPorts["storage"]!)],
-            configuration: RPCClientConfiguration())
+        let rpc = try stack.stack.rpcClient(for: "storage")
         defer { Task { await rpc.close() } }
         func options(_ owner: String) -> RPCCallOptions {
             RPCCallOptions(

@@ -12,9 +12,7 @@ import Testing
         let stack = try await StorageStack.start(
             .local, ["STORAGE_QUOTAS": "free=300000,plus=600000", "STORAGE_MAX_CHUNK_BYTES": "250000"])
         defer { Task { await stack.stop() } }
-        let rpc = RPCClient(
-            endpoints: [RPCEndpoint(host: "127.0.0.1", port: stack.stack.rpcPorts["storage"]!)],
-            configuration: RPCClientConfiguration())
+        let rpc = try stack.stack.rpcClient(for: "storage")
         defer { Task { await rpc.close() } }
         let owner = UUID().uuidString.lowercased()
         let options = RPCCallOptions(
@@ -78,9 +76,7 @@ import Testing
     @Test func concurrentWritesNeverPassTheQuota() async throws {
         let stack = try await StorageStack.start(.local, ["STORAGE_QUOTAS": "free=100000,plus=600000"])
         defer { Task { await stack.stop() } }
-        let rpc = RPCClient(
-            endpoints: [RPCEndpoint(host: "127.0.0.1", port: stack.stack.rpcPorts["storage"]!)],
-            configuration: RPCClientConfiguration())
+        let rpc = try stack.stack.rpcClient(for: "storage")
         defer { Task { await rpc.close() } }
         let owner = UUID().uuidString.lowercased()
         let options = RPCCallOptions(

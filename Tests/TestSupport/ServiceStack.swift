@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import RPC
 import Synchronization
 
 /// Some ImageSwiss services and the edge as real processes on free ports of 127.0.0.1, each service
@@ -17,6 +18,19 @@ public struct ServiceStack: Sendable {
     public let scratch: String
 
     static let servicesWithDatabase: Set<String> = ["auth", "billing", "jobs", "storage"]
+
+    /// The stack's RPC_IDENTITY_KEY: every stack proves its internal calls, as a deployment does.
+    public var identityKey: String { self.environment["RPC_IDENTITY_KEY"]! }
+
+    /// A client of one of the stack's services that signs its calls as the edge would: tests that
+    /// call a service directly play the edge.
+    public func rpcClient(for service: String, peerName: String = "tests") throws -> RPCClient {
+        var configuration = RPCClientConfiguration()
+        configuration.peerName = peerName
+        configuration.identity = try RPCIdentity(service: "edge", keys: [self.identityKey])
+        return RPCClient(
+            endpoints: [RPCEndpoint(host: "127.0.0.1", port: self.rpcPorts[service]!)], configuration: configuration)
+    }
 
     /// Starts `services` (e.g. ["auth", "storage"]) and the edge. `environment` is merged last.
     /// `wrapper` runs a service under another program (e.g. a shell that sets a ulimit first).
@@ -36,6 +50,7 @@ public struct ServiceStack: Sendable {
         environment["STORAGE_DATA_DIR"] = scratch + "/storage"
         // Tests pay with the local provider, which Billing allows in development only.
         environment["BILLING_ENVIRONMENT"] = "development"
+        environment["RPC_IDENTITY_KEY"] = "stack-" + UUID().uuidString + UUID().uuidString
         var ports: [String: Int] = [:]
         var urls: [String: String] = [:]
         let cluster: TestPostgres

@@ -167,7 +167,9 @@ PAGING = [query("page_size", {"type": "integer", "minimum": 1, "maximum": 100}),
 credentials = obj({"email": {"type": "string", "format": "email"}, "password": {"type": "string", "minLength": 10, "maxLength": 200}}, ["email", "password"])
 
 PATHS = {
-    "/healthz": {"get": op("Health of the edge and every service", public=True, tag="health", schema={"type": "object"})},
+    "/healthz": {"get": op("Health of the edge and every service (503 when any one is not serving)", public=True, tag="health", schema={"type": "object"})},
+    "/livez": {"get": op("The edge process answers (liveness)", public=True, tag="health", schema={"type": "object"})},
+    "/readyz": {"get": op("The edge can serve its core routes (readiness; 503 while shutting down or when Auth, Billing, Jobs or Storage is not serving)", public=True, tag="health", schema={"type": "object"})},
     "/api/v1/auth/register": {"post": op("Create an account", 201, ref("Account"), body(credentials), public=True, tag="auth")},
     "/api/v1/auth/signin": {"post": op("Sign in", 200, ref("SignIn"), body(credentials), public=True, tag="auth")},
     "/api/v1/auth/refresh": {"post": op("New tokens for a refresh token", 200, {"type": "object"},

@@ -47,12 +47,14 @@ public final class RPCClient: Sendable {
         let deadline = self.deadline(options)
         if let inProcess = self.inProcess {
             let buffer = try await inProcess.unary(
-                path: method.path, payload: payload, metadata: options.metadata, deadline: deadline)
+                path: method.path, payload: payload, metadata: self.signed(options.metadata, method.path),
+                deadline: deadline)
             return try ProtobufCoding.decode(Response.self, from: buffer)
         }
         let buffer = try await self.withRetries(method.idempotent, deadline: deadline) { connection in
             try await connection.unary(
-                path: method.path, payload: payload, metadata: options.metadata, deadline: deadline)
+                path: method.path, payload: payload, metadata: self.signed(options.metadata, method.path),
+                deadline: deadline)
         }
         return try ProtobufCoding.decode(Response.self, from: buffer)
     }
@@ -68,12 +70,19 @@ public final class RPCClient: Sendable {
             return RPCResponseStream(
                 source: .inProcess(
                     inProcess.serverStreaming(
-                        path: method.path, payload: payload, metadata: options.metadata, deadline: deadline)))
+                        path: method.path, payload: payload, metadata: self.signed(options.metadata, method.path),
+                        deadline: deadline)))
         }
         let connection = try await self.connection(until: deadline)
         let raw = try connection.serverStreaming(
-            path: method.path, payload: payload, metadata: options.metadata, deadline: deadline)
+            path: method.path, payload: payload, metadata: self.signed(options.metadata, method.path),
+            deadline: deadline)
         return RPCResponseStream(source: .network(raw))
+    }
+
+    /// The call's metadata with this client's proof of identity, when it has one.
+    private func signed(_ metadata: RPCMetadata, _ path: String) -> RPCMetadata {
+        self.configuration.identity?.sign(metadata, method: path) ?? metadata
     }
 
     /// Sends PING on a connection to the next endpoint and returns the round trip time.

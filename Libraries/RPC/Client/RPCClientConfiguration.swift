@@ -17,6 +17,8 @@ public struct RPCClientConfiguration: Sendable {
     public var retryBackoff: Duration = .milliseconds(50)
     /// Sent in HELLO.peer.
     public var peerName: String = "imageswiss-client"
+    /// Signs every call's metadata (RPCIdentity), for servers that require proof of the caller.
+    public var identity: RPCIdentity?
 
     public init() {}
 }

@@ -19,6 +19,9 @@ public struct RPCServerConfiguration: Sendable {
     public var handshakeTimeout: Duration = .seconds(5)
     /// Sent in HELLO.peer, for the other side's logs.
     public var peerName: String = "imageswiss"
+    /// RPC_IDENTITY_KEY: when set, a call without a valid proof of its caller (RPCIdentity) is refused
+    /// with UNAUTHENTICATED, except the health check.
+    public var identity: RPCIdentity?
 
     public init(host: String = "127.0.0.1", port: Int = 0) {
         self.host = host

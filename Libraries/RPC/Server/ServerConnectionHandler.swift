@@ -178,6 +178,17 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 with: RPCError(
                     .unimplemented, "client streaming is not supported; set END_STREAM on the request message"))
         }
+        if let identity = self.configuration.identity, !RPCIdentity.exempt.contains(call.method),
+            let refusal = identity.refusal(of: call.metadata, method: call.method)
+        {
+            self.logger.warning(
+                "refused a call without proof of its caller",
+                metadata: [
+                    "peer": "\(self.remoteAddress)", "method": "\(call.method)", "reason": "\(refusal)",
+                    "claimed-caller": "\(call.metadata.callerID ?? "")",
+                ])
+            return self.endCall(id, with: RPCError(.unauthenticated, "caller identity refused: \(refusal)"))
+        }
         guard let handler = self.router.handler(for: call.method) else {
             return self.endCall(id, with: RPCError(.unimplemented, "unknown method \(call.method)"))
         }

@@ -17,7 +17,7 @@ struct RateLimitMiddleware: RouterMiddleware {
     {
         let path = request.uri.path
         guard path.hasPrefix("/api/") || path.hasPrefix("/d/") else { return try await next(request, context) }
-        if let wait = self.addresses.admit("ip:" + context.peerAddress)
+        if let wait = self.addresses.admit("ip:" + context.clientAddress)
             ?? context.caller.flatMap({ self.users.admit("user:" + $0.userID) })
         {
             let seconds = max(1, Int(wait.rounded(.up)))

@@ -26,7 +26,7 @@ struct AuthRoutes {
             var call = AuthSignInRequest()
             call.email = body.email
             call.password = body.password
-            call.clientIp = context.peerAddress
+            call.clientIp = context.clientAddress
             call.userAgent = request.headers[.userAgent] ?? ""
             let result = try await self.auth.unary(AuthMethods.signIn, call, options: Self.options(context))
             let cookie = body.session == "cookie"
@@ -43,7 +43,7 @@ struct AuthRoutes {
             guard !call.refreshToken.isEmpty else {
                 throw EdgeError(.unauthorized, "invalid_refresh_token", "no refresh token")
             }
-            call.clientIp = context.peerAddress
+            call.clientIp = context.clientAddress
             let pair = try await self.auth.unary(AuthMethods.refresh, call, options: Self.options(context))
             if fromCookie {
                 var response = try Self.json(OK(), request: request, context: context)

@@ -48,7 +48,7 @@ struct OAuthRoutes {
             call.provider = context.parameters.get("provider") ?? ""
             call.code = query["code"].map(String.init) ?? ""
             call.state = state
-            call.clientIp = context.peerAddress
+            call.clientIp = context.clientAddress
             call.userAgent = request.headers[.userAgent] ?? ""
             let result = try await self.auth.unary(AuthMethods.oauthFinish, call, options: AuthRoutes.options(context))
             var response = Response(status: .found, headers: [.location: "/", .cacheControl: "no-store"])

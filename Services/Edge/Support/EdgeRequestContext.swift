@@ -9,13 +9,17 @@ public struct EdgeRequestContext: RequestContext {
     var caller: VerifiedCaller? {
         didSet { self.trail.callerID = self.caller?.userID }
     }
+    /// The TCP peer: the client, or a proxy in front of the edge.
     let peerAddress: String
+    /// The client (ClientAddressMiddleware): the peer unless the peer is a trusted proxy.
+    var clientAddress: String
     /// Shared with the access log, which runs outside the middleware that learn these.
     let trail = RequestTrail()
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.peerAddress = source.channel.remoteAddress?.ipAddress ?? ""
+        self.clientAddress = self.peerAddress
     }
 
     /// JSON bodies larger than this are refused with 413 before they are read whole (EdgeSettings).

@@ -1,6 +1,7 @@
 import Foundation
 import ImageSwissProtos
 import RPC
+import ServiceRuntime
 
 /// BillingBenchmarkClient PORT [CLIENTS] [SECONDS] [BATCH]
 /// CLIENTS concurrent clients (default 8), each its own account with enough credits, each running
@@ -15,7 +16,10 @@ guard arguments.count >= 2, let port = Int(arguments[1]) else {
 let clients = arguments.count > 2 ? Int(arguments[2]) ?? 8 : 8
 let seconds = arguments.count > 3 ? Int(arguments[3]) ?? 15 : 15
 let batch = arguments.count > 4 ? max(1, Int(arguments[4]) ?? 1) : 1
-let client = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: port)], configuration: RPCClientConfiguration())
+var configuration = RPCClientConfiguration()
+// Signs like the edge when the stack requires proof of the caller (RPC_IDENTITY_KEY in stack.env).
+configuration.identity = try ServiceConfiguration(serviceName: "edge").rpcIdentity()
+let client = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: port)], configuration: configuration)
 
 func options(_ account: String, role: String = "user") -> RPCCallOptions {
     RPCCallOptions(timeout: .seconds(10), metadata: [RPCMetadata.callerID: account, RPCMetadata.callerRole: role])

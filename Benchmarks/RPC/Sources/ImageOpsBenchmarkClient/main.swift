@@ -2,6 +2,7 @@ import Foundation
 import ImageSwissProtos
 import NIOConcurrencyHelpers
 import RPC
+import ServiceRuntime
 
 /// ImageOpsBenchmarkClient PORT CORPUS_DIR OUT_DIR [CONCURRENCY] [IMAGES]
 /// Sends every JPEG of the corpus through ImageOps/Process (resize to fit 512x512, JPEG quality 80),
@@ -24,6 +25,8 @@ try FileManager.default.createDirectory(atPath: output, withIntermediateDirector
 
 var configuration = RPCClientConfiguration()
 configuration.maxFrameSize = 64 << 20
+// Signs like the edge when the stack requires proof of the caller (RPC_IDENTITY_KEY in stack.env).
+configuration.identity = try ServiceConfiguration(serviceName: "edge").rpcIdentity()
 // One client (its own connection) per concurrent caller, as separate users would be.
 let clients = (0..<concurrency).map { _ in
     RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: port)], configuration: configuration)

@@ -2,6 +2,7 @@ import Foundation
 import ImageSwissProtos
 import NIOConcurrencyHelpers
 import RPC
+import ServiceRuntime
 
 /// JobsBenchmarkClient noop JOBS_PORT BILLING_PORT SECONDS
 ///   8 accounts submit no-op jobs back to back for SECONDS; prints how many were submitted and how
@@ -21,6 +22,8 @@ func usage() -> Never {
 guard arguments.count >= 5, let jobsPort = Int(arguments[2]), let billingPort = Int(arguments[3]) else { usage() }
 var configuration = RPCClientConfiguration()
 configuration.maxFrameSize = 64 << 20
+// Signs like the edge when the stack requires proof of the caller (RPC_IDENTITY_KEY in stack.env).
+configuration.identity = try ServiceConfiguration(serviceName: "edge").rpcIdentity()
 configuration.peerName = "jobs-benchmark"
 let jobs = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: jobsPort)], configuration: configuration)
 let billing = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: billingPort)], configuration: configuration)

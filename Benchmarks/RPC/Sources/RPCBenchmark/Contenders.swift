@@ -15,28 +15,41 @@ protocol Contender: Sendable {
     func stop() async
 }
 
-/// The ImageSwiss protocol: RPCServer + RPCClient over loopback TCP.
+/// The ImageSwiss protocol: RPCServer + RPCClient over loopback TCP. Calls carry the metadata the
+/// edge sends (caller id, role, scopes, tier, request id); with `identity` the client proves them with
+/// an HMAC (RPCIdentity) and the server checks every proof, as services do with RPC_IDENTITY_KEY set.
 struct ImageSwissContender: Contender {
     static let method = RPCMethod<Blob, Blob>("imageswiss.bench.v1.Bench/Echo", idempotent: true)
-    let name = "imageswiss-rpc"
+    static let metadata: RPCMetadata = [
+        RPCMetadata.callerID: "6f1c2a8e-3b7d-4e21-9a0f-5c8d7e6b4a31", RPCMetadata.callerRole: "user",
+        RPCMetadata.callerScopes: "*", RPCMetadata.callerTier: "free",
+        RPCMetadata.requestID: "0b8e5f7c-2d4a-4c19-8e3f-7a6b5c4d3e21",
+    ]
+    let name: String
     let server: RPCServer
     let client: RPCClient
 
-    static func start() async throws -> ImageSwissContender {
+    static func start(identity: Bool) async throws -> ImageSwissContender {
         var router = RPC.RPCRouter()
         router.register(method) { request, _ in request }
         var configuration = RPCServerConfiguration(host: "127.0.0.1", port: 0)
         configuration.maxConcurrentCalls = 1024
+        let key = "benchmark identity key, thirty-two bytes or more"
+        if identity { configuration.identity = try RPCIdentity(service: "bench-server", keys: [key]) }
         let server = RPCServer(
             configuration: configuration, router: router,
             logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
         let port = try await server.start()
-        let client = RPCClient(endpoints: [RPCEndpoint(host: "127.0.0.1", port: port)])
-        return ImageSwissContender(server: server, client: client)
+        var clientConfiguration = RPCClientConfiguration()
+        if identity { clientConfiguration.identity = try RPCIdentity(service: "edge", keys: [key]) }
+        let client = RPCClient(
+            endpoints: [RPCEndpoint(host: "127.0.0.1", port: port)], configuration: clientConfiguration)
+        return ImageSwissContender(
+            name: identity ? "imageswiss+id" : "imageswiss-rpc", server: server, client: client)
     }
 
     func echo(_ message: Blob) async throws -> Blob {
-        try await self.client.unary(Self.method, message)
+        try await self.client.unary(Self.method, message, options: .init(metadata: Self.metadata))
     }
 
     func stop() async {

@@ -65,34 +65,38 @@ print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores")
 print("")
 print("payload  concurrency  contender        calls/s     p50 µs     p99 µs")
 var summary: [String] = []
-let imageswiss = try await ImageSwissContender.start()
+let imageswiss = try await ImageSwissContender.start(identity: false)
+let identified = try await ImageSwissContender.start(identity: true)
 let grpc = try await GRPCSwiftContender.start()
 for scenario in scenarios {
     var best: [String: Measurement] = [:]
     for _ in 0..<rounds {
-        for contender in [imageswiss, grpc] as [any Contender] {
+        for contender in [imageswiss, identified, grpc] as [any Contender] {
             let result = try await measure(
                 contender, payload: scenario.payload, concurrency: scenario.concurrency, seconds: seconds)
             if result.callsPerSecond > (best[contender.name]?.callsPerSecond ?? 0) { best[contender.name] = result }
         }
     }
-    for name in [imageswiss.name, grpc.name] {
+    for name in [imageswiss.name, identified.name, grpc.name] {
         let m = best[name]!
         let payload = scenario.payload >= 1 << 20 ? "1 MiB" : "\(scenario.payload) B"
         print(
             "\(payload.padding(toLength: 9, withPad: " ", startingAt: 0))\(String(scenario.concurrency).padding(toLength: 13, withPad: " ", startingAt: 0))\(name.padding(toLength: 15, withPad: " ", startingAt: 0))\(format(m.callsPerSecond).leftPadded(9))\(format(m.percentile(0.5).microseconds).leftPadded(11))\(format(m.percentile(0.99).microseconds).leftPadded(11))"
         )
     }
-    let a = best[imageswiss.name]!
     let b = best[grpc.name]!
-    summary.append(
-        "payload \(scenario.payload) B, \(scenario.concurrency) in flight: calls/s ratio \(String(format: "%.2f", a.callsPerSecond / b.callsPerSecond))x, p99 \(format(a.percentile(0.99).microseconds)) µs vs \(format(b.percentile(0.99).microseconds)) µs"
-    )
+    for contender in [imageswiss, identified] {
+        let a = best[contender.name]!
+        summary.append(
+            "\(contender.name), payload \(scenario.payload) B, \(scenario.concurrency) in flight: calls/s ratio \(String(format: "%.2f", a.callsPerSecond / b.callsPerSecond))x, p99 \(format(a.percentile(0.99).microseconds)) µs vs \(format(b.percentile(0.99).microseconds)) µs"
+        )
+    }
 }
 print("")
-print("imageswiss-rpc / grpc-swift-2:")
+print("against grpc-swift-2:")
 for line in summary { print("  " + line) }
 await imageswiss.stop()
+await identified.stop()
 await grpc.stop()
 
 extension String {

@@ -1,0 +1,85 @@
+import Crypto
+import Foundation
+
+/// Proof that a call comes from one of the platform's own services: an HMAC-SHA256, under a key
+/// every service shares (RPC_IDENTITY_KEY), over the method, a timestamp and every metadata pair
+/// (caller-id, caller-role, caller-service, request-id …). A server with an identity refuses a call
+/// without a valid proof as UNAUTHENTICATED, so reaching an internal port is not enough to claim a
+/// caller, and changing one metadata value breaks the proof. docs/operations.md has the threat model
+/// (what this does not protect: the payload, a replay within the skew, a compromised service).
+///
+/// Keys rotate: the first key signs, every key verifies. A proof names its key by the first eight
+/// hex digits of the key's SHA-256, so a server tries one key, not all.
+public struct RPCIdentity: Sendable {
+    /// The metadata key of the proof: `v1 <key id> <unix seconds> <base64 HMAC>`.
+    public static let proofKey = "caller-proof"
+    /// The signing service's name (signed like every other pair).
+    public static let serviceKey = "caller-service"
+    /// Methods answered without proof: the health check, which probes and balancers call.
+    public static let exempt: Set<String> = ["/imageswiss.health.v1.Health/Check"]
+    /// Shortest key accepted, in bytes.
+    public static let minimumKeyBytes = 32
+
+    let service: String
+    let keys: [(id: String, key: [UInt8])]
+    let maxSkew: Int64
+
+    /// `keys` in order of use (the first signs); each at least `minimumKeyBytes` long.
+    public init(service: String, keys: [String], maxSkewSeconds: Int = 300) throws(RPCError) {
+        guard !keys.isEmpty else { throw RPCError(.invalidArgument, "an RPC identity needs at least one key") }
+        self.keys = try keys.map { text throws(RPCError) in
+            let bytes = Array(text.utf8)
+            guard bytes.count >= Self.minimumKeyBytes else {
+                throw RPCError(.invalidArgument, "an RPC identity key has at least \(Self.minimumKeyBytes) bytes")
+            }
+            let id = SHA256.hash(data: bytes).prefix(4).map { String(format: "%02x", $0) }.joined()
+            return (id, bytes)
+        }
+        self.service = service
+        self.maxSkew = Int64(maxSkewSeconds)
+    }
+
+    /// `metadata` with this service's name and a proof over it and `method`.
+    public func sign(_ metadata: RPCMetadata, method: String, now: Int64 = Self.now()) -> RPCMetadata {
+        var signed = metadata
+        signed[Self.proofKey] = nil
+        signed[Self.serviceKey] = self.service
+        let (id, key) = self.keys[0]
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Self.content(signed, method: method, time: now), using: SymmetricKey(data: key))
+        signed[Self.proofKey] = "v1 \(id) \(now) \(Data(mac).base64EncodedString())"
+        return signed
+    }
+
+    /// Nil when `metadata` carries a valid, fresh proof for `method`; otherwise why not.
+    public func refusal(of metadata: RPCMetadata, method: String, now: Int64 = Self.now()) -> String? {
+        guard let proof = metadata[Self.proofKey] else { return "the call carries no caller-proof" }
+        let parts = proof.split(separator: " ")
+        guard parts.count == 4, parts[0] == "v1", let time = Int64(parts[2]),
+            let mac = Data(base64Encoded: String(parts[3]))
+        else { return "the caller-proof is malformed" }
+        guard let key = self.keys.first(where: { $0.id == parts[1] })?.key else {
+            return "the caller-proof is made with an unknown key"
+        }
+        guard abs(now - time) <= self.maxSkew else { return "the caller-proof is outside the allowed clock skew" }
+        var signed = metadata
+        signed[Self.proofKey] = nil
+        guard
+            HMAC<SHA256>.isValidAuthenticationCode(
+                mac, authenticating: Self.content(signed, method: method, time: time), using: SymmetricKey(data: key))
+        else { return "the caller-proof does not match the call" }
+        return nil
+    }
+
+    /// What the HMAC covers: version, method, time, then each pair sorted by key, one per line, key
+    /// and value each prefixed with its length so that no choice of text makes two pairs read alike.
+    static func content(_ metadata: RPCMetadata, method: String, time: Int64) -> [UInt8] {
+        var text = "v1\n\(method)\n\(time)\n"
+        for key in metadata.values.keys.sorted() {
+            text += "\(key.utf8.count):\(key)=\(metadata.values[key]!.utf8.count):\(metadata.values[key]!)\n"
+        }
+        return Array(text.utf8)
+    }
+
+    public static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+}
