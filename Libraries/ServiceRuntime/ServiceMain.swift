@@ -45,6 +45,13 @@ public enum ServiceMain {
                 logger: logger
             )
             try await Self.migrateWithRetry(pool, try DatabaseSchema(directory: schema), logger: logger)
+            // MIGRATE_ONLY: bring the schema up to date and exit (a Kubernetes migration Job, run
+            // before a rollout so that no replica of the new release starts on the old schema).
+            if try configuration.bool("MIGRATE_ONLY", default: false) {
+                await pool.close()
+                logger.info("schema is up to date; MIGRATE_ONLY set, exiting")
+                return
+            }
             database = pool
         }
 
