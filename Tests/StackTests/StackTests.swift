@@ -138,6 +138,28 @@ struct StackTests {
     }
 }
 
+extension StackTests {
+    /// MIGRATE_ONLY (the Kubernetes migration Jobs): the schema is brought up to date and the process
+    /// exits 0 without serving.
+    @Test func migrateOnlyBringsTheSchemaUpToDateAndExits() async throws {
+        let url = try await TestPostgres.shared().makeDatabase(prefix: "jobs")
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(["JOBS_DATABASE_URL": url, "MIGRATE_ONLY": "true", "JOBS_RPC_PORT": "\(try freePort())"]) {
+            $1
+        }
+        let result = try await runWithStatus(
+            try buildProductsDirectory() + "/imageswiss-jobs", [], environment: environment)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("MIGRATE_ONLY set, exiting"))
+        let pool = PostgresPool(configuration: .init(url: url, poolSize: 1))
+        let tables = try await pool.query(
+            "SELECT count(*) AS n FROM information_schema.tables WHERE table_name IN ('jobs', 'batches')"
+        ).first?.decode("n", as: Int.self)
+        await pool.close()
+        #expect(tables == 2)
+    }
+}
+
 /// Starts the services the way compose/stack does, but on free ports and fresh databases.
 struct LocalStack {
     static let services = ["auth", "billing", "jobs", "imageops", "storage", "edge"]
