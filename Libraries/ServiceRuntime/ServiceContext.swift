@@ -36,6 +36,10 @@ public struct ServiceContext: Sendable {
         var configuration = RPCClientConfiguration()
         configuration.peerName = "imageswiss-\(self.entry.name)"
         configuration.identity = try self.configuration.rpcIdentity()
+        configuration.resolveInterval = try self.configuration.milliseconds(
+            "RPC_RESOLVE_INTERVAL_MS", default: configuration.resolveInterval)
+        configuration.maxConnectionAge = try self.configuration.milliseconds(
+            "RPC_MAX_CONNECTION_AGE_MS", default: configuration.maxConnectionAge)
         configure(&configuration)
         let addresses =
             self.configuration.string("\(upstream.name.uppercased())_RPC_ADDRESSES")

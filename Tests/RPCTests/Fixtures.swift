@@ -16,6 +16,8 @@ enum TestMethods {
     static let fail = RPCMethod<Blob, Blob>("imageswiss.test.v1.Test/Fail", idempotent: false)
     static let crash = RPCMethod<Blob, Blob>("imageswiss.test.v1.Test/Crash", idempotent: false)
     static let metadata = RPCMethod<Blob, Blob>("imageswiss.test.v1.Test/Metadata", idempotent: false)
+    /// Answers the connection's remote address (the client's address and port).
+    static let peer = RPCMethod<Blob, Blob>("imageswiss.test.v1.Test/Peer", idempotent: false)
     /// Answers "<caller-id> from <caller-service>".
     static let caller = RPCMethod<Blob, Blob>("imageswiss.test.v1.Test/Caller", idempotent: false)
     static let count = RPCMethod<Blob, Blob>("imageswiss.test.v1.Test/Count", kind: .serverStreaming, idempotent: false)
@@ -95,6 +97,7 @@ struct TestServer {
         router.register(TestMethods.metadata) { _, context in
             TestMethods.blob(context.metadata.requestID ?? "none")
         }
+        router.register(TestMethods.peer) { _, context in TestMethods.blob(context.remoteAddress) }
         router.register(HealthMethods.check) { _, _ in
             var answer = HealthCheckResponse()
             answer.status = .serving

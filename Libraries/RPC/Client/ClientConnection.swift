@@ -8,19 +8,33 @@ final class ClientConnection: Sendable {
     private let usable: NIOLockedValueBox<Bool>
     /// The server's max frame size: requests larger than this are refused before sending.
     let serverMaxFrameSize: Int
+    /// When the connection stops taking new calls (RPCClientConfiguration.maxConnectionAge, ±10 %).
+    private let retiresAt: NIODeadline?
 
     init(
         channel: any Channel, handler: NIOLoopBound<ClientConnectionHandler>, usable: NIOLockedValueBox<Bool>,
-        serverMaxFrameSize: Int
+        serverMaxFrameSize: Int, maxAge: Duration = .zero
     ) {
         self.channel = channel
         self.handler = handler
         self.usable = usable
         self.serverMaxFrameSize = serverMaxFrameSize
+        let age = TimeAmount(maxAge).nanoseconds
+        self.retiresAt = age > 0 ? .now() + .nanoseconds(Int64(Double(age) * Double.random(in: 0.9...1.1))) : nil
     }
 
-    /// False once the server sent GOAWAY or the connection closed.
+    /// False once the server sent GOAWAY, the connection closed or it was retired.
     var isUsable: Bool { self.usable.withLockedValue { $0 } && self.channel.isActive }
+
+    /// True once the connection lived its maximum age.
+    var isPastItsAge: Bool { self.retiresAt.map { NIODeadline.now() >= $0 } ?? false }
+
+    /// Takes no new calls from now on and closes once the calls it carries have finished.
+    func retire() {
+        self.usable.withLockedValue { $0 = false }
+        let handler = self.handler
+        handler.eventLoop.execute { handler.value.retire() }
+    }
 
     func unary(path: String, payload: ByteBuffer, metadata: RPCMetadata, deadline: NIODeadline) async throws
         -> ByteBuffer

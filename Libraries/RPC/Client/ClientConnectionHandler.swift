@@ -35,6 +35,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     /// so TCP flow control slows the server down instead of this process buffering without bound.
     private var pausedStreams: Set<UInt32> = []
     private var closed = false
+    /// Retired by the client (too old, or its address went away): no new calls, close when idle.
+    private var retiring = false
     /// The server's last_call_id once it sent GOAWAY: later calls certainly never ran there.
     private var goAwayLastCallID: UInt32?
     private let hello: EventLoopPromise<RPCHello>
@@ -92,8 +94,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     func start(
         path: String, metadata: RPCMetadata, payload: ByteBuffer, deadline: NIODeadline, token: CallToken, sink: Sink
     ) {
-        guard let context = self.context, !self.closed, self.goAwayLastCallID == nil else {
-            return Self.fail(sink, RPCError.refused("connection closed or draining"))
+        guard let context = self.context, !self.closed, !self.retiring, self.goAwayLastCallID == nil else {
+            return Self.fail(sink, RPCError.refused("connection closed, draining or retired"))
         }
         guard !token.isCancelled else { return Self.fail(sink, CancellationError()) }
         self.nextCallID += 1
@@ -120,6 +122,18 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         context.write(Self.wrapOutboundOut(out), promise: nil)
         // The payload goes as its own buffer: NIO gathers both into one writev, without copying it again.
         context.writeAndFlush(Self.wrapOutboundOut(payload), promise: nil)
+    }
+
+    /// No new calls; the connection closes as soon as none is pending.
+    func retire() {
+        self.retiring = true
+        self.markUnusable()
+        self.closeIfRetiredAndIdle()
+    }
+
+    private func closeIfRetiredAndIdle() {
+        guard self.retiring, self.pending.isEmpty, !self.closed, let context = self.context else { return }
+        context.close(promise: nil)
     }
 
     /// The caller gave up (task cancelled, stream dropped): tell the server and fail the call.
@@ -258,6 +272,10 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         call.timer?.cancel()
         self.idsByToken.removeValue(forKey: call.token)
         self.unpause(id)
+        if self.retiring && self.pending.isEmpty {
+            // After the caller has its answer: closing first would fail the call being completed.
+            self.context?.eventLoop.assumeIsolated().execute { self.closeIfRetiredAndIdle() }
+        }
         return call
     }
 

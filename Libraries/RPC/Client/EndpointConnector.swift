@@ -2,8 +2,9 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// Keeps one connection to one endpoint: connects on demand, shares the connection, and after a failed
-/// connect waits an exponentially growing backoff before trying again.
+/// Keeps one connection to one endpoint: connects on demand, shares the connection, replaces it once
+/// it is older than the configured maximum age, and after a failed connect waits an exponentially
+/// growing backoff before trying again.
 final class EndpointConnector: Sendable {
     private enum State {
         case idle
@@ -31,20 +32,23 @@ final class EndpointConnector: Sendable {
             case connect(EventLoopPromise<ClientConnection>)
             case fail(String)
         }
+        var aged: ClientConnection?
         let next: Next = self.state.withLockedValue { box in
             switch box.state {
-            case .ready(let connection) where connection.isUsable:
+            case .ready(let connection) where connection.isUsable && !connection.isPastItsAge:
                 return .use(connection)
             case .connecting(let future):
                 return .wait(future)
             case .backingOff(let until, let lastError) where NIODeadline.now() < until:
                 return .fail(lastError)
             case .idle, .ready, .backingOff:
+                if case .ready(let connection) = box.state, connection.isUsable { aged = connection }
                 let promise = self.group.next().makePromise(of: ClientConnection.self)
                 box.state = .connecting(promise.futureResult)
                 return .connect(promise)
             }
         }
+        aged?.retire()
         switch next {
         case .use(let connection): return connection
         case .wait(let future): return try await future.get()
@@ -54,6 +58,17 @@ final class EndpointConnector: Sendable {
             self.connect(promise)
             return try await promise.futureResult.get()
         }
+    }
+
+    /// Out of rotation (its address is gone): the connection takes no new calls and closes once the
+    /// calls it carries have finished.
+    func retire() {
+        let connection: ClientConnection? = self.state.withLockedValue { box in
+            defer { box.state = .idle }
+            if case .ready(let connection) = box.state { return connection }
+            return nil
+        }
+        connection?.retire()
     }
 
     func close() async {
@@ -97,7 +112,7 @@ final class EndpointConnector: Sendable {
                         serverHello.maxFrameSize == 0 ? configuration.maxFrameSize : Int(serverHello.maxFrameSize)
                     return ClientConnection(
                         channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop), usable: usable,
-                        serverMaxFrameSize: maxFrame)
+                        serverMaxFrameSize: maxFrame, maxAge: configuration.maxConnectionAge)
                 }.flatMapErrorThrowing { error in
                     timeout.cancel()
                     channel.close(promise: nil)

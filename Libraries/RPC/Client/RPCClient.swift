@@ -12,9 +12,9 @@ import SwiftProtobuf
 /// sent) is retried transparently; a call that may have run is retried only if its method is idempotent.
 public final class RPCClient: Sendable {
     public let configuration: RPCClientConfiguration
-    private let connectors: [EndpointConnector]
+    private let pool: ConnectorPool?
     private let nextIndex = NIOLockedValueBox(0)
-    /// Set for a client of a router in this process (tests); then `connectors` is empty.
+    /// Set for a client of a router in this process (tests); then `pool` is nil.
     private let inProcess: InProcessTransport?
 
     public init(
@@ -23,7 +23,7 @@ public final class RPCClient: Sendable {
     ) {
         precondition(!endpoints.isEmpty, "an RPC client needs at least one endpoint")
         self.configuration = configuration
-        self.connectors = endpoints.map { EndpointConnector(endpoint: $0, configuration: configuration, group: group) }
+        self.pool = ConnectorPool(names: endpoints, configuration: configuration, group: group)
         self.inProcess = nil
     }
 
@@ -33,11 +33,12 @@ public final class RPCClient: Sendable {
         logger: Logger = Logger(label: "imageswiss.rpc.in-process")
     ) {
         self.configuration = configuration
-        self.connectors = []
+        self.pool = nil
         self.inProcess = InProcessTransport(router: router, logger: logger)
     }
 
-    public var endpoints: [RPCEndpoint] { self.connectors.map(\.endpoint) }
+    /// The endpoints as configured (names, before resolution).
+    public var endpoints: [RPCEndpoint] { self.pool?.names ?? [] }
 
     /// Sends one request and returns the one response.
     public func unary<Request, Response>(
@@ -97,7 +98,7 @@ public final class RPCClient: Sendable {
 
     /// Closes every connection. Calls in flight fail with UNAVAILABLE.
     public func close() async {
-        for connector in self.connectors { await connector.close() }
+        for connector in self.pool?.all ?? [] { await connector.close() }
     }
 
     // MARK: internals
@@ -138,8 +139,9 @@ public final class RPCClient: Sendable {
                 defer { index = index &+ 1 }
                 return index
             }
-            for offset in 0..<self.connectors.count {
-                let connector = self.connectors[(start &+ offset) % self.connectors.count]
+            let connectors = await self.pool?.current() ?? []
+            for offset in 0..<connectors.count {
+                let connector = connectors[(start &+ offset) % connectors.count]
                 do {
                     return try await connector.connection()
                 } catch {

@@ -19,6 +19,15 @@ public struct RPCClientConfiguration: Sendable {
     public var peerName: String = "imageswiss-client"
     /// Signs every call's metadata (RPCIdentity), for servers that require proof of the caller.
     public var identity: RPCIdentity?
+    /// How often endpoint names are resolved again (every A/AAAA record becomes an endpoint); zero: never.
+    public var resolveInterval: Duration = .seconds(30)
+    /// Turns a name and port into the endpoints behind it (nil: unknown now). getaddrinfo by default;
+    /// another discovery (or a test) may supply its own.
+    public var resolver: @Sendable (_ host: String, _ port: Int) -> [RPCEndpoint]? = NameResolver.addresses
+    /// A connection older than this (give or take 10 %, so clients do not reconnect in step) takes no
+    /// new calls and closes once its calls finish; the next call connects afresh, so behind one
+    /// virtual address (a Kubernetes Service) new replicas get their share. Zero: connections live on.
+    public var maxConnectionAge: Duration = .seconds(300)
 
     public init() {}
 }
