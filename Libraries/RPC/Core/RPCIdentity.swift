@@ -21,7 +21,7 @@ public struct RPCIdentity: Sendable {
     public static let minimumKeyBytes = 32
 
     let service: String
-    let keys: [(id: String, key: [UInt8])]
+    let keys: [PreparedKey]
     let maxSkew: Int64
 
     /// `keys` in order of use (the first signs); each at least `minimumKeyBytes` long.
@@ -33,7 +33,7 @@ public struct RPCIdentity: Sendable {
                 throw RPCError(.invalidArgument, "an RPC identity key has at least \(Self.minimumKeyBytes) bytes")
             }
             let id = SHA256.hash(data: bytes).prefix(4).map { String(format: "%02x", $0) }.joined()
-            return (id, bytes)
+            return PreparedKey(id: id, hmac: HMAC<SHA256>(key: SymmetricKey(data: bytes)))
         }
         self.service = service
         self.maxSkew = Int64(maxSkewSeconds)
@@ -44,10 +44,9 @@ public struct RPCIdentity: Sendable {
         var signed = metadata
         signed[Self.proofKey] = nil
         signed[Self.serviceKey] = self.service
-        let (id, key) = self.keys[0]
-        let mac = HMAC<SHA256>.authenticationCode(
-            for: Self.content(signed, method: method, time: now), using: SymmetricKey(data: key))
-        signed[Self.proofKey] = "v1 \(id) \(now) \(Data(mac).base64EncodedString())"
+        let key = self.keys[0]
+        let mac = key.code(for: Self.content(signed, method: method, time: now))
+        signed[Self.proofKey] = "v1 \(key.id) \(now) \(mac.base64EncodedString())"
         return signed
     }
 
@@ -58,28 +57,56 @@ public struct RPCIdentity: Sendable {
         guard parts.count == 4, parts[0] == "v1", let time = Int64(parts[2]),
             let mac = Data(base64Encoded: String(parts[3]))
         else { return "the caller-proof is malformed" }
-        guard let key = self.keys.first(where: { $0.id == parts[1] })?.key else {
+        guard let key = self.keys.first(where: { $0.id == parts[1] }) else {
             return "the caller-proof is made with an unknown key"
         }
         guard abs(now - time) <= self.maxSkew else { return "the caller-proof is outside the allowed clock skew" }
         var signed = metadata
         signed[Self.proofKey] = nil
-        guard
-            HMAC<SHA256>.isValidAuthenticationCode(
-                mac, authenticating: Self.content(signed, method: method, time: time), using: SymmetricKey(data: key))
-        else { return "the caller-proof does not match the call" }
+        guard key.matches(mac, Self.content(signed, method: method, time: time)) else {
+            return "the caller-proof does not match the call"
+        }
         return nil
     }
 
     /// What the HMAC covers: version, method, time, then each pair sorted by key, one per line, key
     /// and value each prefixed with its length so that no choice of text makes two pairs read alike.
     static func content(_ metadata: RPCMetadata, method: String, time: Int64) -> [UInt8] {
-        var text = "v1\n\(method)\n\(time)\n"
-        for key in metadata.values.keys.sorted() {
-            text += "\(key.utf8.count):\(key)=\(metadata.values[key]!.utf8.count):\(metadata.values[key]!)\n"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64 + method.utf8.count + metadata.values.count * 64)
+        func append(_ text: String) { bytes.append(contentsOf: text.utf8) }
+        append("v1\n")
+        append(method)
+        append("\n\(time)\n")
+        for (key, value) in metadata.values.sorted(by: { $0.key < $1.key }) {
+            append("\(key.utf8.count):")
+            append(key)
+            append("=\(value.utf8.count):")
+            append(value)
+            append("\n")
         }
-        return Array(text.utf8)
+        return bytes
     }
 
     public static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+}
+
+/// A key with its HMAC state computed once (the padded inner and outer keys): each proof copies it.
+/// HMAC is a value type that is never mutated here, only copied, so sharing it is safe.
+struct PreparedKey: @unchecked Sendable {
+    let id: String
+    let hmac: HMAC<SHA256>
+
+    func code(for content: [UInt8]) -> Data {
+        var hmac = self.hmac
+        hmac.update(data: content)
+        return Data(hmac.finalize())
+    }
+
+    /// Compares in constant time: how much of a forged code matched must not show in the timing.
+    func matches(_ mac: Data, _ content: [UInt8]) -> Bool {
+        let expected = self.code(for: content)
+        guard mac.count == expected.count else { return false }
+        return zip(mac, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
 }
