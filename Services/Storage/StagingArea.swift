@@ -4,9 +4,12 @@ import Postgres
 
 /// The bytes of uploads in progress: one file per upload id under `<data dir>/staging`. The file's
 /// size is the truth of how much arrived, so a resumed upload continues exactly where bytes stop.
+/// With `shared` (STORAGE_STAGING=database) chunked uploads keep their chunks in the database instead
+/// and the file is written only at commit, so any replica can take any chunk (SharedChunks).
 struct StagingArea: Sendable {
     let directory: String
     let io: FileIO
+    let shared: SharedChunks?
 
     /// What a complete staged file holds: its digest, size and first bytes (for type detection).
     struct Content: Sendable {
@@ -32,16 +35,18 @@ struct StagingArea: Sendable {
     /// An append at an offset other than the staged size; carries the size to resume from.
     struct OffsetMismatch: Error { let received: Int64 }
 
-    init(directory: String, io: FileIO) throws {
+    init(directory: String, io: FileIO, shared: SharedChunks? = nil) throws {
         self.directory = directory
         self.io = io
+        self.shared = shared
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
     func path(_ upload: UUID) -> String { "\(self.directory)/\(upload.lowercasedText)" }
 
     /// Bytes staged so far (0 before the first chunk).
-    func size(_ upload: UUID) async throws -> Int64 {
+    func size(_ upload: UUID, in session: any PostgresQuerying) async throws -> Int64 {
+        if let shared { return try await shared.size(upload, in: session) }
         let path = self.path(upload)
         return try await self.io.run {
             var info = stat()
@@ -55,7 +60,8 @@ struct StagingArea: Sendable {
 
     /// Writes `data` at `offset`, which must be the staged size; returns the new size. A failed
     /// write (a full disk) is cut back to the previous size: no partial chunk stays behind.
-    func append(_ upload: UUID, offset: Int64, data: [UInt8]) async throws -> Int64 {
+    func append(_ upload: UUID, offset: Int64, data: [UInt8], in session: any PostgresQuerying) async throws -> Int64 {
+        if let shared { return try await shared.append(upload, offset: offset, data: data, in: session) }
         let path = self.path(upload)
         return try await self.io.run {
             let file = try FileDescriptor(path: path, flags: O_WRONLY | O_CREAT)
@@ -84,8 +90,10 @@ struct StagingArea: Sendable {
     }
 
     /// Flushes the staged file to disk and digests it (read once, in 1 MiB pieces).
-    func seal(_ upload: UUID, headBytes: Int = StagingArea.headBytes) async throws -> Content {
+    func seal(_ upload: UUID, in session: any PostgresQuerying) async throws -> Content {
+        if let shared { return try await shared.materialize(upload, at: self.path(upload), io: self.io, in: session) }
         let path = self.path(upload)
+        let headBytes = Self.headBytes
         return try await self.io.run {
             let file = try FileDescriptor(path: path, flags: O_RDONLY | O_CREAT)
             try file.sync()
@@ -106,6 +114,7 @@ struct StagingArea: Sendable {
     }
 
     func remove(_ upload: UUID) async {
+        await self.shared?.remove(upload)
         let path = self.path(upload)
         _ = try? await self.io.run { unlink(path) }
     }

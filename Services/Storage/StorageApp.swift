@@ -34,7 +34,9 @@ public struct StorageApp: ServiceApp {
         }
         self.store = BlobStore(
             database: database, backend: backend,
-            staging: try StagingArea(directory: configuration.dataDirectory + "/staging", io: io),
+            staging: try StagingArea(
+                directory: configuration.dataDirectory + "/staging", io: io,
+                shared: configuration.stagingInDatabase ? SharedChunks(database: database) : nil),
             configuration: configuration, logger: context.logger
         )
         self.signer = try await DownloadSigner.load(configuration.signingKey, database: database)

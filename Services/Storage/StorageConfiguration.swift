@@ -12,6 +12,8 @@ struct StorageConfiguration: Sendable {
     var backend: Backend
     /// Staging files of uploads in progress, and the local backend's objects.
     var dataDirectory: String
+    /// STORAGE_STAGING: `local` (chunks in a file on this replica) or `database` (any replica).
+    var stagingInDatabase: Bool
     var maxUploadBytes: Int64
     var maxChunkBytes: Int
     /// Bytes per tier; a tier not listed gets the free tier's quota.
@@ -62,6 +64,11 @@ struct StorageConfiguration: Sendable {
             throw ConfigurationError("STORAGE_BACKEND must be local or s3, not '\(other)'")
         }
         self.dataDirectory = configuration.string("DATA_DIR", default: "storage-data")
+        switch configuration.string("STAGING", default: "local") {
+        case "local": self.stagingInDatabase = false
+        case "database": self.stagingInDatabase = true
+        case let other: throw ConfigurationError("STORAGE_STAGING must be local or database, not '\(other)'")
+        }
         self.maxUploadBytes = Int64(try configuration.int("MAX_UPLOAD_BYTES", default: 50 << 20))
         self.maxChunkBytes = try configuration.int("MAX_CHUNK_BYTES", default: 1 << 20)
         self.quotas = try Self.quotas(

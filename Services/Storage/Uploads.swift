@@ -96,7 +96,7 @@ extension BlobStore {
         if let blob = try row.decodeIfPresent("blob_id", as: UUID.self) {
             upload.blobID = blob.lowercasedText
         } else {
-            upload.received = UInt64(try await self.staging.size(id))
+            upload.received = UInt64(try await self.staging.size(id, in: self.database))
         }
         return upload
     }
@@ -132,7 +132,7 @@ extension BlobStore {
             }
             do {
                 _ = try await self.mapped {
-                    try await self.staging.append(id, offset: offset, data: Array(request.data))
+                    try await self.staging.append(id, offset: offset, data: Array(request.data), in: session)
                 }
             } catch let mismatch as StagingArea.OffsetMismatch {
                 throw failure.error(
@@ -166,7 +166,7 @@ extension BlobStore {
             if let blobID = try row.decodeIfPresent("blob_id", as: UUID.self) {
                 return .blob(try await self.blob(blobID, owner: caller.id, in: session).message)
             }
-            let content = try await self.mapped { try await self.staging.seal(id) }
+            let content = try await self.mapped { try await self.staging.seal(id, in: session) }
             return try await self.seal(
                 session, caller, upload: id, content: content, purpose: try row.decode("purpose"),
                 displayName: try row.decode("display_name"), expected: try row.decode("expected_size"),

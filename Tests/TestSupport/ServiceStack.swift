@@ -145,9 +145,10 @@ public struct ServiceStack: Sendable {
     {
         var environment = self.environment
         let prefix = service.uppercased()
-        let port = try freePort()
-        environment["\(prefix)_RPC_PORT"] = "\(port)"
+        environment["\(prefix)_RPC_PORT"] = "\(try freePort())"
         environment.merge(extra) { _, new in new }
+        // The caller may have chosen the port (to reach this instance itself).
+        let port = Int(environment["\(prefix)_RPC_PORT"]!)!
         let command = self.commands[service]!
         let process = try ChildProcess.spawn(
             command[0], Array(command.dropFirst()), environment: environment,

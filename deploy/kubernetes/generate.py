@@ -39,8 +39,8 @@ SERVICES = {
                  database_cidr="192.0.2.13/32"),
     "imageops": dict(rpc=7104, metrics=9104, database=False, calls=[], egress=[], replicas=2, cpu="1",
                      memory="512Mi", limit="2Gi", secrets={}, autoscale=(2, 8)),
-    # One replica until uploads stop staging on a replica's own disk (docs/operations.md).
-    "storage": dict(rpc=7105, metrics=9105, database=True, calls=[], egress=[443], replicas=1,
+    # Several replicas: objects in S3, uploads' chunks staged in the database (STORAGE_STAGING).
+    "storage": dict(rpc=7105, metrics=9105, database=True, calls=[], egress=[443], replicas=2,
                     cpu="250m", memory="256Mi", limit="512Mi",
                     secrets={"STORAGE_S3_ACCESS_KEY_ID": "s3-access-key-id",
                              "STORAGE_S3_SECRET_ACCESS_KEY": "s3-secret-access-key"},
@@ -59,6 +59,7 @@ CONFIG = {
     "BILLING_ENVIRONMENT": "production",
     "BILLING_PAYMENT_PROVIDER": "stripe",
     "STORAGE_BACKEND": "s3",
+    "STORAGE_STAGING": "database",
     "STORAGE_S3_BUCKET": "imageswiss",
     "STORAGE_S3_REGION": "us-east-1",
     "STORAGE_DATA_DIR": "/var/lib/imageswiss/blobs",
