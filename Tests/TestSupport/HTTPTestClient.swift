@@ -70,10 +70,11 @@ public struct HTTPTestClient: Sendable {
     /// One request; `json` is serialised, `raw` sent as is (as JSON unless headers say otherwise).
     public func call(
         _ method: String, _ path: String, json: Any? = nil, raw: Data? = nil, bearer: String? = nil,
-        headers: [String: String] = [:], followRedirects: Bool = true
+        headers: [String: String] = [:], followRedirects: Bool = true, timeout: TimeInterval? = nil
     ) async throws -> HTTPReply {
         var request = URLRequest(url: URL(string: self.baseURL + path)!)
         request.httpMethod = method
+        if let timeout { request.timeoutInterval = timeout }
         if let json {
             request.httpBody = try JSONSerialization.data(withJSONObject: json)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
