@@ -74,6 +74,7 @@ public enum ServiceMain {
         rpc.maxTimeout = try configuration.milliseconds("RPC_MAX_TIMEOUT_MS", default: rpc.maxTimeout)
         rpc.peerName = "imageswiss-\(entry.name)"
         rpc.identity = try configuration.rpcIdentity()
+        rpc.identityRequired = try configuration.bool("RPC_IDENTITY_REQUIRED", default: true)
         if rpc.identity == nil {
             logger.warning("RPC_IDENTITY_KEY is not set: calls to this service are not authenticated")
         }

@@ -80,6 +80,21 @@ struct IdentityTests {
         #expect(throws: RPCError.self) { try RPCIdentity(service: "edge", keys: ["too short"]) }
     }
 
+    @Test func whileBeingTurnedOnUnsignedCallsPassButWrongProofsDoNot() async throws {
+        let server = try await TestServer.start(configure: {
+            $0.identity = try! RPCIdentity(service: "jobs", keys: [Self.key])
+            $0.identityRequired = false
+        })
+        defer { Task { await server.server.shutdownGracefully() } }
+        let previousRelease = server.client()
+        let caller: RPCMetadata = [RPCMetadata.callerID: "user-a"]
+        #expect(try await Self.code(of: previousRelease, caller) == .ok)
+        var forged = try RPCIdentity(service: "edge", keys: [Self.key]).sign(caller, method: TestMethods.caller.path)
+        forged[RPCMetadata.callerID] = "user-b"
+        #expect(try await Self.code(of: previousRelease, forged) == .unauthenticated)
+        await previousRelease.close()
+    }
+
     /// The status code of one Caller call sent with exactly `metadata` (no signing by the client).
     static func code(of client: RPCClient, _ metadata: RPCMetadata) async throws -> RPCStatusCode {
         do {

@@ -22,6 +22,10 @@ public struct RPCServerConfiguration: Sendable {
     /// RPC_IDENTITY_KEY: when set, a call without a valid proof of its caller (RPCIdentity) is refused
     /// with UNAUTHENTICATED, except the health check.
     public var identity: RPCIdentity?
+    /// RPC_IDENTITY_REQUIRED: false while identity is being turned on in a running deployment (clients
+    /// of the previous release send no proof): a call without a proof is then accepted, one with a
+    /// wrong proof is still refused.
+    public var identityRequired = true
 
     public init(host: String = "127.0.0.1", port: Int = 0) {
         self.host = host

@@ -179,6 +179,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                     .unimplemented, "client streaming is not supported; set END_STREAM on the request message"))
         }
         if let identity = self.configuration.identity, !RPCIdentity.exempt.contains(call.method),
+            self.configuration.identityRequired || call.metadata[RPCIdentity.proofKey] != nil,
             let refusal = identity.refusal(of: call.metadata, method: call.method)
         {
             self.logger.warning(
