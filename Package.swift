@@ -247,7 +247,10 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "PostgresTests",
+            dependencies: ["Postgres", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         .testTarget(name: "OperationsTests", dependencies: ["Operations"], swiftSettings: strict),
         .testTarget(name: "StandardWebhooksTests", dependencies: ["StandardWebhooks"], swiftSettings: strict),
         // Test images made by libvips, shared by the Vips and ImageOps tests.

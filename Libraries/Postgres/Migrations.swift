@@ -71,11 +71,23 @@ public enum Migrator {
         return try await pool.transaction { session in
             try await session.query("SELECT pg_advisory_xact_lock(727274)")
             try await session.run(try Self.bookkeeping)
-            let deferred = try await Self.applyFunctions(schema.functions, session, deferring: true, logger: logger)
             var applied: [Int: String] = [:]
             for row in try await session.query("SELECT version, checksum FROM schema_migrations") {
                 applied[try row.decode("version")] = try row.decode("checksum", as: String.self)
             }
+            // A newer release already migrated this database (a rolling upgrade, or a roll-back of
+            // this binary): it runs on the newer schema (expand/contract, docs/operations.md) and
+            // must not put its older functions back over the newer ones.
+            let newest = applied.keys.max() ?? 0
+            let known = sorted.last?.version ?? 0
+            if newest > known {
+                logger.notice(
+                    "database schema is newer than this release; its functions stay as they are",
+                    metadata: ["database": "\(newest)", "release": "\(known)"])
+            }
+            let deferred =
+                newest > known
+                ? [] : try await Self.applyFunctions(schema.functions, session, deferring: true, logger: logger)
             var done: [Int] = []
             for migration in sorted {
                 if let checksum = applied[migration.version] {

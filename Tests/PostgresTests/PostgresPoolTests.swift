@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Postgres
 import TestSupport
 import Testing
@@ -211,6 +212,32 @@ struct PostgresPoolTests {
         #expect(
             try await pool.query("SELECT max(version) AS v FROM schema_migrations").first!.decode("v", as: Int.self)
                 == 2)
+        await pool.close()
+    }
+
+    /// In a rolling upgrade the previous release starts against the newer schema: it must run, and
+    /// must not put its older function text back over the newer.
+    @Test func anOlderReleaseLeavesANewerSchemasFunctionsAlone() async throws {
+        let pool = try await makePool()
+        let create = Migration(version: 1, name: "create", sql: "CREATE TABLE items (id serial PRIMARY KEY);")
+        let expand = Migration(version: 2, name: "expand", sql: "ALTER TABLE items ADD COLUMN label text;")
+        let older = SchemaFunction(
+            name: "answer", sql: "CREATE OR REPLACE FUNCTION answer() RETURNS int LANGUAGE sql AS 'SELECT 1';")
+        let newer = SchemaFunction(
+            name: "answer", sql: "CREATE OR REPLACE FUNCTION answer() RETURNS int LANGUAGE sql AS 'SELECT 2';")
+        let log = Logger(label: "test")
+        #expect(
+            try await Migrator.migrate(pool, DatabaseSchema(migrations: [create], functions: [older]), logger: log) == [
+                1
+            ])
+        #expect(
+            try await Migrator.migrate(
+                pool, DatabaseSchema(migrations: [create, expand], functions: [newer]), logger: log) == [2])
+        // The previous release restarts: nothing applied, the newer function kept.
+        #expect(
+            try await Migrator.migrate(pool, DatabaseSchema(migrations: [create], functions: [older]), logger: log)
+                == [])
+        #expect(try await pool.query("SELECT answer() AS a").first!.decode("a", as: Int.self) == 2)
         await pool.close()
     }
 }
