@@ -196,19 +196,31 @@ final class Load: Sendable {
         var description: String { "edge \(self.edge + 1): \(self.what)" }
     }
     let edges: [HTTPTestClient]
-    private let state = Mutex(
-        (
-            healthy: [true, true], next: 0, batches: [String](), rounds: [ContinuousClock.Instant](),
-            failures: [Failure]()
-        ))
+    private let state:
+        Mutex<
+            (healthy: [Bool], next: Int, batches: [String], rounds: [ContinuousClock.Instant], failures: [Failure])
+        >
 
-    init(edges: [HTTPTestClient]) { self.edges = edges }
+    /// `serving`: the edges the balancer routes to at first (all by default).
+    init(edges: [HTTPTestClient], serving: [Bool]? = nil) {
+        self.edges = edges
+        self.state = Mutex((serving ?? edges.map { _ in true }, 0, [], [], []))
+    }
+
+    /// Ends the load when set, whatever its end time.
+    final class Stop: Sendable {
+        private let flag = Mutex(false)
+        init() {}
+        func now() { self.flag.withLock { $0 = true } }
+        var isSet: Bool { self.flag.withLock { $0 } }
+    }
 
     var batches: [String] { self.state.withLock { $0.batches } }
     var rounds: [ContinuousClock.Instant] { self.state.withLock { $0.rounds } }
     var failures: [Failure] { self.state.withLock { $0.failures } }
 
     func balancerDrops(_ edge: Int) { self.state.withLock { $0.healthy[edge] = false } }
+    func balancerAdds(_ edge: Int) { self.state.withLock { $0.healthy[edge] = true } }
 
     /// The next edge the balancer holds healthy (round robin).
     func edge() -> Int {
@@ -246,9 +258,11 @@ final class Load: Sendable {
         throw TestSupportError("unreachable")
     }
 
-    func run(lane: Int, photo: [UInt8], token: String, until end: ContinuousClock.Instant) async throws {
+    func run(lane: Int, photo: [UInt8], token: String, until end: ContinuousClock.Instant, stop: Stop? = nil)
+        async throws
+    {
         var round = 0
-        while ContinuousClock.now < end {
+        while ContinuousClock.now < end && stop?.isSet != true {
             round += 1
             let file =
                 try await self.request(
