@@ -9,7 +9,7 @@ import Testing
 
 /// Six hosts (network namespaces on this machine), two instances of every service spread over them,
 /// one PostgreSQL (reached over its socket) and a shared blob folder (as a shared disk would be).
-/// Steady load — upload, quote, batch, download — goes through both edges; then host 1 (an edge and
+/// Steady load — upload, download, quote, batch — goes through both edges; then host 1 (an edge and
 /// an Auth) is cut off the network and its processes killed, as a balancer's health check would, the
 /// load moves to the other edge. Nothing may be lost or charged twice; the only failed requests may be
 /// those in flight on the cut edge. Figures are printed (and kept in docs/operations.md).
@@ -112,7 +112,7 @@ struct MultiHostTests {
             BillingMethods.getBalance, BillingGetBalanceRequest(), options: JobsStack.as(user.id)
         ).total
 
-        // Load: four clients, each round uploads, quotes and submits a one-job batch through the next
+        // Load: four clients, each round uploads, downloads, quotes and submits a one-job batch through the next
         // edge the balancer holds; a request the balancer's edge dropped is retried once on another
         // edge with the same Idempotency-Key, as clients do.
         let load = Load(edges: edges)
@@ -273,6 +273,7 @@ final class Load: Sendable {
             let body: [String: Any] = [
                 "input_file_ids": [file], "steps": [["operation": "resize", "parameters": ["width": 64]]],
             ]
+            _ = try await self.request("GET", "/api/v1/files/\(file)/content", token: token, expect: 200)
             _ = try await self.request("POST", "/api/v1/batches/quote", json: body, token: token, expect: 200)
             let batch = try await self.request(
                 "POST", "/api/v1/batches", json: body, token: token,
