@@ -70,6 +70,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                "IPAddresses",
             ],
             path: "Libraries/RPC",
             swiftSettings: strict
@@ -118,7 +119,7 @@ let package = Package(
         // Outbound HTTP(S) and SMTP through libcurl, on its own threads.
         .target(
             name: "Curl",
-            dependencies: ["CCurl", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["CCurl", "IPAddresses", .product(name: "NIOPosix", package: "swift-nio")],
             path: "Libraries/Curl",
             swiftSettings: strict
         ),

@@ -51,17 +51,21 @@ struct JobsStack {
     /// A signed-up user with `credits` promotional credits.
     func user(_ email: String, credits: Int64) async throws -> (id: String, access: String) {
         let user = try await self.http.signedInUser(email)
-        _ = try await self.billing.unary(
-            BillingMethods.getBalance, BillingGetBalanceRequest(), options: Self.as(user.id))
-        if credits > 0 {
-            var grant = BillingGrantRequest()
-            grant.accountID = user.id
-            grant.amount = credits
-            grant.source = "promotional"
-            grant.idempotencyKey = UUID().uuidString
-            _ = try await self.billing.unary(BillingMethods.grant, grant, options: Self.as("ops", role: "admin"))
-        }
+        try await Self.grant(credits, to: user.id, through: self.billing)
         return (user.id, user.access)
+    }
+
+    /// Opens `account` at Billing (its first balance read does) and grants it `credits` promotional
+    /// credits, as an admin does.
+    static func grant(_ credits: Int64, to account: String, through billing: RPCClient) async throws {
+        _ = try await billing.unary(BillingMethods.getBalance, BillingGetBalanceRequest(), options: Self.as(account))
+        guard credits > 0 else { return }
+        var grant = BillingGrantRequest()
+        grant.accountID = account
+        grant.amount = credits
+        grant.source = "promotional"
+        grant.idempotencyKey = UUID().uuidString
+        _ = try await billing.unary(BillingMethods.grant, grant, options: Self.as("ops", role: "admin"))
     }
 
     func balance(_ account: String) async throws -> BillingBalance {

@@ -92,25 +92,9 @@ struct MixedVersionTests {
             HTTPTestClient(baseURL: "http://127.0.0.1:\(http.new)"),
         ]
         let user = try await edges[0].signedInUser("upgrade@imageswiss.test")
-        var configuration = RPCClientConfiguration()
-        configuration.identity = try RPCIdentity(service: "edge", keys: [identityKey])
-        let billing = RPCClient(
-            endpoints: try RPCEndpoint.list(environment["BILLING_RPC_ADDRESSES"]!), configuration: configuration)
+        let billing = try LoadBilling(environment: environment, identityKey: identityKey)
         defer { Task { await billing.close() } }
-        let billingDatabase = PostgresPool(configuration: .init(url: environment["BILLING_DATABASE_URL"]!, poolSize: 1))
-        defer { Task { await billingDatabase.close() } }
-        try await billingDatabase.execute("UPDATE tiers SET daily_cap = 100000000")
-        _ = try await billing.unary(
-            BillingMethods.getBalance, BillingGetBalanceRequest(), options: JobsStack.as(user.id))
-        var grant = BillingGrantRequest()
-        grant.accountID = user.id
-        grant.amount = 100_000
-        grant.source = "promotional"
-        grant.idempotencyKey = UUID().uuidString
-        _ = try await billing.unary(BillingMethods.grant, grant, options: JobsStack.as("ops", role: "admin"))
-        let startingBalance = try await billing.unary(
-            BillingMethods.getBalance, BillingGetBalanceRequest(), options: JobsStack.as(user.id)
-        ).total
+        let startingBalance = try await billing.fund(user.id, credits: 100_000)
 
         // Load through both edges while this release starts beside the old one and then replaces it.
         let load = Load(edges: edges, serving: [true, false])
@@ -147,23 +131,10 @@ struct MixedVersionTests {
 
         // Every job completes and is charged once.
         let batches = load.batches
-        try await waitUntil(timeout: .seconds(60)) {
-            var open = 0
-            for id in batches {
-                let reply = try await edges[1].call("GET", "/api/v1/batches/\(id)", bearer: user.access)
-                if reply.json["status"] as? String != "succeeded" { open += 1 }
-            }
-            return open == 0
-        }
-        try await waitUntil {
-            try await billing.unary(
-                BillingMethods.getBalance, BillingGetBalanceRequest(), options: JobsStack.as(user.id)
-            ).held == 0
-        }
-        let balance = try await billing.unary(
-            BillingMethods.getBalance, BillingGetBalanceRequest(), options: JobsStack.as(user.id))
+        try await billing.settled(batches, of: user.id, token: user.access, through: edges[1])
+        let balance = try await billing.balance(user.id)
         #expect(startingBalance - balance.total == Int64(batches.count))
-        #expect(try await LedgerInvariants.hold(for: user.id, in: billingDatabase))
+        #expect(try await LedgerInvariants.hold(for: user.id, in: billing.database))
         // The databases are at this release's schema now.
         let storage = PostgresPool(configuration: .init(url: environment["STORAGE_DATABASE_URL"]!, poolSize: 1))
         defer { Task { await storage.close() } }

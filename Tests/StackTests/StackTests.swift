@@ -82,7 +82,7 @@ struct StackTests {
                 "jobs": [
                     "batch_progress", "batches", "deliveries", "feed_cursors", "idempotency_keys", "job_queue", "jobs",
                     "owner_queues", "webhooks",
-                ], "storage": ["blobs", "owner_usage", "signing_secret", "uploads"],
+                ], "storage": ["blobs", "owner_usage", "signing_secret", "upload_chunks", "uploads"],
             ]
             #expect(
                 tables == (expected[service]! + ["schema_functions", "schema_migrations"]).sorted(),
