@@ -1,28 +1,18 @@
 #!/usr/bin/env bash
 # Regenerates the Swift (swift-protobuf) and C (protobuf-c) code from Protos/*.proto.
 #
-# protoc-gen-swift is built once from the local swift-protobuf copy into .build-protoc-gen-swift/
-# (ignored by git); later runs reuse it. Run this after any change to a .proto file and commit the
-# result: the test `ProtoFreshnessTests` fails when Protos/ and the generated code disagree.
+# Run this after any change to a .proto file and commit the result: the test
+# `ProtoFreshnessTests` fails when Protos/ and the generated code disagree.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-swift_protobuf_version="1.39.0"
-plugin_dir="$root/.build-protoc-gen-swift"
-plugin="$plugin_dir/src/.build/debug/protoc-gen-swift"
-
+# protoc-gen-swift comes from the swift-protobuf this package depends on (so the generated code
+# matches the runtime it links), built as a product of this package: seconds after a first build.
 command -v protoc >/dev/null || { echo "protoc missing: apt-get install protobuf-compiler" >&2; exit 1; }
 command -v protoc-c >/dev/null || { echo "protoc-c missing: apt-get install protobuf-c-compiler" >&2; exit 1; }
-
-if [ ! -x "$plugin" ]; then
-  echo "building protoc-gen-swift $swift_protobuf_version (once; several minutes)…"
-  rm -rf "$plugin_dir/src"
-  mkdir -p "$plugin_dir"
-  git clone -q --branch "$swift_protobuf_version" https://github.com/apple/swift-protobuf "$plugin_dir/src"
-  # A debug build is enough: generation speed does not matter and it compiles in a third of the time.
-  (cd "$plugin_dir/src" && swift build --product protoc-gen-swift)
-fi
+swift build --product protoc-gen-swift >/dev/null
+plugin="$(swift build --show-bin-path)/protoc-gen-swift"
 
 swift_out="Libraries/Protos/Generated"
 rpc_out="Libraries/RPC/Generated"   # the frame payloads belong to the RPC library itself

@@ -45,6 +45,7 @@ struct AuthHandlers: Sendable {
     let hasher: PasswordHasher
     let commonPasswords: CommonPasswords
     let oauth: OAuthSignIn
+    let notifications: Notifications
 
     init(context: ServiceContext, configuration: AuthConfiguration) async throws {
         guard let database = context.database else { throw failure.internalError("auth needs its database") }
@@ -67,6 +68,8 @@ struct AuthHandlers: Sendable {
         self.oauth = OAuthSignIn(
             providers: OAuthProvider.configured(context.configuration), database: database, sessions: self.sessions,
             http: CurlClient(), publicURL: configuration.publicURL)
+        self.notifications = Notifications(
+            database: database, links: UnsubscribeLinks(database: database), publicURL: configuration.publicURL)
         if let first = configuration.firstAdminEmail {
             try await database.execute(
                 "UPDATE accounts SET role = 'admin' WHERE email = $1 AND role <> 'admin'", [first])
@@ -158,6 +161,8 @@ struct AuthHandlers: Sendable {
             return AuthDone()
         }
 
+        self.registerNotifications(in: &router)
+
         // Administrators.
         router.register(AuthMethods.listUsers) { request, context in
             _ = try RPCCaller.auth(context.metadata).requireAdmin()
@@ -174,6 +179,30 @@ struct AuthHandlers: Sendable {
         }
         router.register(AuthMethods.rotateSigningKey) { _, context in
             try await self.admin.rotateSigningKey(actor: try RPCCaller.auth(context.metadata).requireAdmin().userID)
+        }
+    }
+
+    private func registerNotifications(in router: inout RPCRouter) {
+        router.register(AuthMethods.notify) { request, context in
+            guard (try? RPCCaller(context.metadata))?.role == "service" else {
+                throw failure.error(.permissionDenied, "service_only", "only the platform's services report events")
+            }
+            return try await self.notifications.notify(request)
+        }
+        router.register(AuthMethods.unsubscribe) { request, _ in try await self.notifications.unsubscribe(request.token)
+        }
+        router.register(AuthMethods.listNotifications) { request, context in
+            try await self.notifications.list(try RPCCaller.auth(context.metadata).userID, request)
+        }
+        router.register(AuthMethods.markNotificationsRead) { request, context in
+            try await self.notifications.markRead(try RPCCaller.auth(context.metadata).userID, request)
+        }
+        router.register(AuthMethods.getNotificationPreferences) { _, context in
+            try await self.notifications.preferences(try RPCCaller.auth(context.metadata).userID)
+        }
+        router.register(AuthMethods.setNotificationPreferences) { request, context in
+            try await self.notifications.setPreferences(
+                try RPCCaller.auth(context.metadata).requireSession().userID, request)
         }
     }
 

@@ -31,7 +31,8 @@ struct OutboxWorker: Service {
         try await self.database.transaction { session in
             let rows = try await session.query(
                 """
-                SELECT id, recipient, subject, body, (extract(epoch FROM created_at))::bigint AS created
+                SELECT id, recipient, subject, body, html, unsubscribe_url,
+                    (extract(epoch FROM created_at))::bigint AS created
                 FROM outbox WHERE sent_at IS NULL AND attempts < 10 AND next_attempt_at <= now()
                 ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED
                 """)
@@ -39,9 +40,13 @@ struct OutboxWorker: Service {
                 let id: Int64 = try row.decode("id")
                 do {
                     let recipient: String = try row.decode("recipient")
-                    let message = self.message(
-                        id: id, recipient: recipient, subject: try row.decode("subject"),
-                        body: try row.decode("body"), created: try row.decode("created"))
+                    let message = MailMessage(
+                        id: id, from: self.configuration.mailFrom, recipient: recipient,
+                        subject: try row.decode("subject"), text: try row.decode("body"),
+                        html: try row.decodeIfPresent("html"),
+                        unsubscribeURL: try row.decodeIfPresent("unsubscribe_url"),
+                        created: try row.decode("created")
+                    ).rendered
                     if let server = self.configuration.smtpURL {
                         try await self.curl.sendMail(
                             server: server, username: self.configuration.smtpUsername,
@@ -69,26 +74,6 @@ struct OutboxWorker: Service {
                 }
             }
         }
-    }
-
-    private func message(id: Int64, recipient: String, subject: String, body: String, created: Int64) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        let message = """
-            From: \(self.configuration.mailFrom)\r
-            To: <\(recipient)>\r
-            Subject: \(subject)\r
-            Date: \(formatter.string(from: Date(timeIntervalSince1970: Double(created))))\r
-            Message-ID: <outbox-\(id)@imageswiss>\r
-            MIME-Version: 1.0\r
-            Content-Type: text/plain; charset=utf-8\r
-            Content-Transfer-Encoding: 8bit\r
-            \r
-            \(body.replacingOccurrences(of: "\n", with: "\r\n"))\r
-
-            """
-        return message
     }
 
     /// `addr` from "Name <addr>", or the whole text.

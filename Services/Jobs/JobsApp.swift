@@ -18,6 +18,7 @@ public struct JobsApp: ServiceApp {
     let sweeper: JobsSweeper
     let deliverer: WebhookDeliverer
     let batchCounting: BatchCounting
+    let noticeSender: NoticeSender
     /// Closes the workers' own connections once they stopped (listed before them).
     let queueConnectionsCloser: PoolCloser
 
@@ -64,6 +65,10 @@ public struct JobsApp: ServiceApp {
             logger: context.logger)
         self.batchCounting = BatchCounting(
             database: database, interval: configuration.batchCountInterval, logger: context.logger)
+        self.noticeSender = NoticeSender(
+            database: database, auth: try context.client(for: ServiceCatalog.auth),
+            interval: configuration.noticeInterval,
+            logger: context.logger)
         self.deliverer = WebhookDeliverer(
             database: database, curl: CurlClient(threads: 2, maxResponseBytes: 64 << 10),
             configuration: configuration, logger: context.logger)
@@ -81,7 +86,10 @@ public struct JobsApp: ServiceApp {
     }
 
     public var background: [any Service] {
-        [self.queueConnectionsCloser, self.notifications, self.sweeper, self.batchCounting, self.deliverer]
+        [
+            self.queueConnectionsCloser, self.notifications, self.sweeper, self.batchCounting, self.deliverer,
+            self.noticeSender,
+        ]
             + self.workers
     }
 }

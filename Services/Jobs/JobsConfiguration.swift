@@ -37,6 +37,8 @@ struct JobsConfiguration: Sendable {
     var settleWindow: Duration
     /// How often the batch progress logged by completions is applied (and batch.completed sent).
     var batchCountInterval: Duration
+    /// How often notices (a finished batch, low credits …) are handed to Auth.
+    var noticeInterval: Duration
     /// SIGTERM: in-flight jobs get this long to finish, then go back to the queue.
     var shutdownGrace: Duration
     /// Outputs with a longer edge get a thumbnail of `thumbnailEdge` pixels for the gallery.
@@ -75,6 +77,8 @@ struct JobsConfiguration: Sendable {
         self.settleWindow = try configuration.milliseconds("SETTLE_WINDOW_MS", default: .milliseconds(200))
         self.batchCountInterval = max(
             .milliseconds(1), try configuration.milliseconds("BATCH_COUNT_INTERVAL_MS", default: .milliseconds(100)))
+        self.noticeInterval = max(
+            .milliseconds(10), try configuration.milliseconds("NOTICE_INTERVAL_MS", default: .seconds(1)))
         self.shutdownGrace = try configuration.milliseconds("SHUTDOWN_GRACE_MS", default: .seconds(10))
         self.thumbnailEdge = try configuration.int("THUMBNAIL_EDGE", default: 512)
         self.webhookTimeout = try configuration.milliseconds("WEBHOOK_TIMEOUT_MS", default: .seconds(10))

@@ -9,7 +9,8 @@ import ServiceRuntime
 /// The queue's housekeeping, every JOBS_SWEEP_INTERVAL_MS in every Jobs process (each statement
 /// skips rows another process is handling): runs whose worker died go back to the queue, queued
 /// jobs past their deadline expire, final jobs whose credits Billing has not heard about yet are
-/// settled, Billing's low-balance events become `credits.low` webhook deliveries, and the queue
+/// settled, Billing's low-balance events become `credits.low` webhook deliveries (and, with failed
+/// payments, notices for NoticeSender), and the queue
 /// table is vacuumed when it needs it (`JobQueue.vacuum`).
 struct JobsSweeper: Service {
     let queue: JobQueue
@@ -30,6 +31,9 @@ struct JobsSweeper: Service {
             if self.queueVacuumDeadRows > 0 { try await self.queue.vacuum(ifDeadRowsExceed: self.queueVacuumDeadRows) }
         }
     }
+
+    /// Billing's events its owner is told about, by the notification kind they become.
+    static let noticeKinds = ["low_balance": "credits_low", "payment_failed": "payment_failed"]
 
     /// Billing's event feed from where Jobs left off; the cursor moves with the deliveries it wrote.
     private func readBillingEvents() async throws {
@@ -55,6 +59,14 @@ struct JobsSweeper: Service {
                 try await session.execute(
                     "SELECT jobs_enqueue_deliveries($1, 'credits.low', jsonb_build_object('balance', $2::bigint))",
                     [event.accountID, event.balance])
+            }
+            for event in events {
+                guard let kind = Self.noticeKinds[event.kind] else { continue }
+                try await session.execute(
+                    """
+                    INSERT INTO notices (owner_id, kind, event_key, params)
+                    VALUES ($1, $2, $3, jsonb_build_object('balance', $4::text)) ON CONFLICT (event_key) DO NOTHING
+                    """, [event.accountID, kind, "billing-event:\(event.eventID)", "\(event.balance)"])
             }
         }
     }

@@ -50,16 +50,7 @@ struct AuthStack {
 
     /// Mails written to the outbox folder so far, as text, waiting up to 5 s for at least `count`.
     func mails(atLeast count: Int) async throws -> [String] {
-        let end = ContinuousClock.now + .seconds(5)
-        while true {
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: self.mailDirectory)) ?? []).filter {
-                $0.hasSuffix(".eml")
-            }.sorted()
-            if names.count >= count || ContinuousClock.now > end {
-                return try names.map { try String(contentsOfFile: self.mailDirectory + "/" + $0, encoding: .utf8) }
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        try await MailFolder.read(self.mailDirectory, atLeast: count)
     }
 
     func count(_ table: String) async throws -> Int {

@@ -69,9 +69,9 @@ struct StackTests {
             await pool.close()
             let expected: [String: [String]] = [
                 "auth": [
-                    "accounts", "api_keys", "audit_log", "email_tokens", "idempotency_keys", "oauth_identities",
-                    "oauth_states", "outbox", "refresh_tokens",
-                    "revoked_families", "sign_ins", "signing_keys", "throttles",
+                    "accounts", "api_keys", "audit_log", "email_tokens", "idempotency_keys", "notification_preferences",
+                    "notifications", "oauth_identities", "oauth_states", "outbox", "refresh_tokens",
+                    "revoked_families", "sign_ins", "signing_keys", "throttles", "unsubscribe_keys",
                 ],
                 "billing": [
                     "accounts", "billing_profiles", "catalogue_versions", "checkouts", "ended_subscriptions", "events",
@@ -81,7 +81,7 @@ struct StackTests {
                 ],
                 "jobs": [
                     "batch_progress", "batches", "deliveries", "feed_cursors", "idempotency_keys", "job_queue", "jobs",
-                    "owner_queues", "webhooks",
+                    "notices", "owner_queues", "webhooks",
                 ], "storage": ["blobs", "owner_usage", "signing_secret", "upload_chunks", "uploads"],
             ]
             #expect(

@@ -34,7 +34,7 @@ SERVICES = {
                     secrets={"BILLING_STRIPE_SECRET_KEY": "stripe-secret-key",
                              "BILLING_STRIPE_WEBHOOK_SECRET": "stripe-webhook-secret"},
                     database_cidr="192.0.2.12/32"),
-    "jobs": dict(rpc=7103, metrics=9103, database=True, calls=["billing", "imageops", "storage"], egress=None,
+    "jobs": dict(rpc=7103, metrics=9103, database=True, calls=["auth", "billing", "imageops", "storage"], egress=None,
                  replicas=2, cpu="250m", memory="256Mi", limit="512Mi", secrets={}, autoscale=(2, 6),
                  database_cidr="192.0.2.13/32"),
     "imageops": dict(rpc=7104, metrics=9104, database=False, calls=[], egress=[], replicas=2, cpu="1",
@@ -231,10 +231,10 @@ def network_policy(name, spec):
     if callers:
         ingress.insert(0, {"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": c}}} for c in callers],
                            "ports": [{"port": spec["rpc"]}]})
-    egress = [{"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": upstream}}}],
-               "ports": [{"port": SERVICES[upstream]["rpc"]}]} for upstream in spec["calls"]]
-    if spec["database"]:
-        egress.append({"to": [{"ipBlock": {"cidr": spec["database_cidr"]}}], "ports": [{"port": 5432}]})
+    # The database first: the production overlay replaces its address at /spec/egress/0.
+    egress = [{"to": [{"ipBlock": {"cidr": spec["database_cidr"]}}], "ports": [{"port": 5432}]}] if spec["database"] else []
+    egress += [{"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": upstream}}}],
+                "ports": [{"port": SERVICES[upstream]["rpc"]}]} for upstream in spec["calls"]]
     outside = {"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE}}
     if spec["egress"] is None:
         egress.append({"to": [outside]})

@@ -17,6 +17,9 @@ TIME = {"type": ["string", "null"], "format": "date-time"}
 ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
 page = lambda item: obj({"items": {"type": "array", "items": ref(item)}, "next_page_token": {"type": ["string", "null"]}}, ["items"])  # noqa: E731
 
+# Services/Auth/Notifications/NotificationKind.swift
+NOTIFICATION_KINDS = ["batch_completed", "job_failed", "credits_low", "payment_failed"]
+
 SCHEMAS = {
     "Error": obj({"error": obj({"code": S, "message": S, "field": S, "request_id": S}, ["code", "message"])}, ["error"]),
     "Tokens": obj({"access_token": S, "refresh_token": S, "token_type": S}),
@@ -101,6 +104,13 @@ SCHEMAS = {
                                                    ["id", "name", "price_cents", "monthly_credits", "max_output_pixels", "daily_cap"])}},
                            ["credit_price_cents", "packs", "tiers"]),
     "Checkout": obj({"id": S, "status": S, "provider": S, "payment_url": S}, ["id", "status"]),
+    "Notification": obj({"id": I, "kind": {"enum": NOTIFICATION_KINDS}, "title": S, "body": S, "link": {"type": ["string", "null"]},
+                         "params": {"type": "object", "additionalProperties": S}, "read": B, "created_at": TIME},
+                        ["id", "kind", "title", "body", "read"]),
+    "NotificationPage": obj({"items": {"type": "array", "items": {"$ref": "#/components/schemas/Notification"}},
+                             "next_page_token": {"type": ["string", "null"]}, "unread_count": I}, ["items", "unread_count"]),
+    "NotificationPreferences": obj({"preferences": {"type": "array", "items": obj({"kind": {"enum": NOTIFICATION_KINDS}, "mail": B}, ["kind", "mail"])}},
+                                   ["preferences"]),
 }
 
 JSON = "application/json"
@@ -261,6 +271,21 @@ PATHS = {
                                                 ["current_password", "new_password"])), tag="account")},
     "/api/v1/me/export": {"get": op("Everything Auth holds about the caller, as a JSON download", 200, {"type": "object"}, tag="account")},
     "/api/v1/me/sign-ins": {"get": op("Recent sign-in attempts", 200, {"type": "object"}, tag="account")},
+    # Notifications.
+    "/api/v1/notifications": {"get": op("The caller's notifications, newest first, with the unread count", 200, ref("NotificationPage"),
+                                        params=PAGING + [query("unread", {"enum": ["true", "false"]})], tag="notifications")},
+    "/api/v1/notifications/read": {"post": op("Mark notifications read (some by id, or all)", 200, obj({"unread_count": I}, ["unread_count"]),
+                                              body(obj({"ids": {"type": "array", "items": I, "maxItems": 500}, "all": B})), tag="notifications")},
+    "/api/v1/notifications/preferences": {"get": op("Mail on or off per kind (in-app notifications are always kept)", 200,
+                                                    ref("NotificationPreferences"), tag="notifications"),
+                                          "put": op("Choose mail per kind (the kinds named; the others keep their choice)", 200,
+                                                    ref("NotificationPreferences"), body(ref("NotificationPreferences")), tag="notifications")},
+    "/api/v1/notifications/unsubscribe": {"post": op("One-click unsubscribe (RFC 8058): a mail's token stops that kind of mail", 200,
+                                                     obj({"kind": S, "unsubscribed": B}, ["kind"]),
+                                                     {"required": False, "content": {
+                                                         JSON: {"schema": obj({"token": S}, ["token"])},
+                                                         "application/x-www-form-urlencoded": {"schema": obj({"List-Unsubscribe": {"const": "One-Click"}})}}},
+                                                     params=[query("token")], public=True, tag="notifications")},
     # Files and uploads.
     "/api/v1/files/{id}/content": {"get": raw("A file's bytes (Range, If-None-Match, If-Range)", "*/*", [path_id(), query("disposition")]),
                                    "head": head("A file's headers", [path_id()])},

@@ -46,4 +46,18 @@ public enum AuthMethods {
     public static let oauthFinish: RPCMethod<AuthOAuthFinishRequest, AuthSignInResponse> = method("OAuthFinish")
     public static let rotateSigningKey: RPCMethod<AuthRotateSigningKeyRequest, AuthPublicKey> = method(
         "RotateSigningKey")
+    // Notifications: each is safe to repeat (Notify by its event key, the others set a state).
+    public static let notify: RPCMethod<AuthNotifyRequest, AuthNotifyResponse> = method("Notify", idempotent: true)
+    public static let listNotifications: RPCMethod<AuthListNotificationsRequest, AuthListNotificationsResponse> =
+        method("ListNotifications", idempotent: true)
+    public static let markNotificationsRead: RPCMethod<AuthMarkNotificationsReadRequest, AuthUnreadCount> = method(
+        "MarkNotificationsRead", idempotent: true)
+    public static let getNotificationPreferences:
+        RPCMethod<AuthGetNotificationPreferencesRequest, AuthNotificationPreferences> = method(
+            "GetNotificationPreferences", idempotent: true)
+    public static let setNotificationPreferences: RPCMethod<AuthNotificationPreferences, AuthNotificationPreferences> =
+        method(
+            "SetNotificationPreferences", idempotent: true)
+    public static let unsubscribe: RPCMethod<AuthUnsubscribeRequest, AuthUnsubscribeResponse> = method(
+        "Unsubscribe", idempotent: true)
 }

@@ -1,5 +1,5 @@
 -- Applies the logged progress: each batch moves once by the sum of its entries, and one that
--- reached zero gets its batch.completed deliveries. One process counts at a time (the others
+-- reached zero gets its batch.completed deliveries and notice. One process counts at a time (the others
 -- skip the round), and a DELETE's snapshot holds whole committed statements, so `remaining`
 -- only ever takes values it would have had with the per-statement update. Answers how many
 -- batches moved.
@@ -24,6 +24,12 @@ BEGIN
         FROM counted c JOIN webhooks w ON w.owner_id = c.owner_id
         WHERE c.remaining = 0 AND c.delta < 0
               AND (cardinality(w.events) = 0 OR 'batch.completed' = ANY (w.events))
+    ), noticed AS (
+        -- Its owner is told once (NoticeSender), even when an admin's retry completes it again.
+        INSERT INTO notices (owner_id, kind, event_key, params)
+        SELECT c.owner_id, 'batch_completed', 'batch:' || c.id, jsonb_build_object('batch_id', c.id)
+        FROM counted c WHERE c.remaining = 0 AND c.delta < 0
+        ON CONFLICT (event_key) DO NOTHING
     )
     SELECT count(*) INTO moved_batches FROM counted;
     RETURN moved_batches;

@@ -18,6 +18,14 @@ BEGIN
             'quoted_credits', m.quoted_credits, 'charged_credits', m.charged_credits))
         FROM moved m JOIN webhooks w ON w.owner_id = m.owner_id
         WHERE NOT m.was_final AND (cardinality(w.events) = 0 OR 'job.' || m.status = ANY (w.events))
+    ), noticed AS (
+        -- A single job's failure is told to its owner (NoticeSender); a batch's failures are
+        -- counted in its batch_completed notice instead.
+        INSERT INTO notices (owner_id, kind, event_key, params)
+        SELECT m.owner_id, 'job_failed', 'job-failed:' || m.id, jsonb_build_object(
+            'job_id', m.id, 'tool', m.tool, 'error', left(coalesce(m.last_error, ''), 300))
+        FROM moved m WHERE m.status = 'failed' AND NOT m.was_final AND m.batch_id IS NULL
+        ON CONFLICT (event_key) DO NOTHING
     )
     -- -1 for each job that became final, +1 for each final job queued again (an admin's retry).
     INSERT INTO batch_progress (batch_id, delta)

@@ -1,0 +1,24 @@
+/// Every kind of notification: its name on the wire, whether it is mailed unless the account says
+/// otherwise, and where in the web app it leads. The words are in NotificationText.
+enum NotificationKind: String, CaseIterable, Sendable {
+    case batchCompleted = "batch_completed"
+    case jobFailed = "job_failed"
+    case creditsLow = "credits_low"
+    case paymentFailed = "payment_failed"
+
+    /// For error messages: every kind's name.
+    static let names = allCases.map(\.rawValue).joined(separator: ", ")
+
+    /// Mailed by default. A single job's failure is in-app only: a developer's jobs are many and
+    /// their webhooks say it; a batch's failures are counted in its `batch_completed` mail.
+    var mailedByDefault: Bool { self != .jobFailed }
+
+    /// The web app's page for it (a fragment route, so it opens from a mail client).
+    func link(_ params: [String: String]) -> String {
+        switch self {
+        case .batchCompleted: params["batch_id"].map { "/#/batch/\($0)" } ?? "/#/gallery"
+        case .jobFailed: "/#/history?status=failed"
+        case .creditsLow, .paymentFailed: "/#/billing"
+        }
+    }
+}

@@ -1,0 +1,108 @@
+/// The words of each notification in each language the platform speaks: English, and Simplified
+/// Chinese for accounts whose locale starts with `zh`. Parameters come from other services, so they
+/// are only ever inserted as text (HTML-escaped in the HTML part).
+struct NotificationText: Sendable {
+    let title: String
+    let body: String
+
+    enum Language: String, Sendable {
+        case english = "en"
+        case chinese = "zh-Hans"
+
+        init(locale: String) {
+            self = locale.lowercased().hasPrefix("zh") ? .chinese : .english
+        }
+    }
+
+    init(_ kind: NotificationKind, _ params: [String: String], in language: Language) {
+        let number = { (name: String) in params[name].flatMap(Int64.init) ?? 0 }
+        switch (kind, language) {
+        case (.batchCompleted, .english):
+            let failed = number("failed")
+            self.title = failed == 0 ? "Your pictures are ready" : "Your batch has finished"
+            self.body =
+                "\(number("succeeded")) of \(number("total")) pictures were processed (\(params["tool"] ?? ""))."
+                + (failed == 0 ? "" : " \(failed) could not be processed and cost nothing.")
+        case (.batchCompleted, .chinese):
+            let failed = number("failed")
+            self.title = failed == 0 ? "您的图片已处理完成" : "您的批处理已结束"
+            self.body =
+                "共 \(number("total")) 张图片，已成功处理 \(number("succeeded")) 张（\(params["tool"] ?? "")）。"
+                + (failed == 0 ? "" : "\(failed) 张未能处理，不收取积分。")
+        case (.jobFailed, .english):
+            self.title = "A job failed"
+            self.body =
+                "Your \(params["tool"] ?? "") job failed: \(params["error"] ?? "unknown error"). It cost nothing."
+        case (.jobFailed, .chinese):
+            self.title = "任务失败"
+            self.body = "您的 \(params["tool"] ?? "") 任务失败：\(params["error"] ?? "未知错误")。未收取积分。"
+        case (.creditsLow, .english):
+            self.title = "Your credits are running low"
+            self.body = "You have \(number("balance")) credits left. Buy a pack or subscribe to keep going."
+        case (.creditsLow, .chinese):
+            self.title = "您的积分即将用完"
+            self.body = "您还剩 \(number("balance")) 积分。购买积分包或订阅即可继续使用。"
+        case (.paymentFailed, .english):
+            self.title = "Your payment did not go through"
+            self.body =
+                "We could not charge your card for your subscription. Please update your payment details; "
+                + "your plan stays active for a few days meanwhile."
+        case (.paymentFailed, .chinese):
+            self.title = "付款未成功"
+            self.body = "我们无法从您的银行卡扣取订阅费用。请更新付款信息；在此期间，您的套餐将继续保留几天。"
+        }
+    }
+
+    /// The mail's chrome around the title and body.
+    struct Mail {
+        let subject: String
+        let text: String
+        let html: String
+    }
+
+    func mail(link: String, unsubscribeLink: String, settingsLink: String, in language: Language) -> Mail {
+        let (open, stop, settings) =
+            language == .chinese
+            ? ("打开 ImageSwiss", "不再接收此类邮件", "通知设置")
+            : ("Open in ImageSwiss", "Unsubscribe from these mails", "Notification settings")
+        let text = """
+            \(self.title)
+
+            \(self.body)
+
+            \(open): \(link)
+
+            --
+            \(stop): \(unsubscribeLink)
+            \(settings): \(settingsLink)
+            """
+        let html = """
+            <!doctype html>
+            <html lang="\(language.rawValue)"><head><meta charset="utf-8"><title>\(Self.escape(self.title))</title></head>
+            <body style="font-family: sans-serif; max-width: 36em">
+            <h1 style="font-size: 1.3em">\(Self.escape(self.title))</h1>
+            <p>\(Self.escape(self.body))</p>
+            <p><a href="\(Self.escape(link))">\(open)</a></p>
+            <hr>
+            <p style="font-size: 0.8em"><a href="\(Self.escape(unsubscribeLink))">\(stop)</a> ·
+            <a href="\(Self.escape(settingsLink))">\(settings)</a></p>
+            </body></html>
+            """
+        return Mail(subject: self.title, text: text, html: html)
+    }
+
+    static func escape(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+}

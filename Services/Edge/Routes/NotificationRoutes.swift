@@ -1,0 +1,87 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ImageSwissProtos
+import RPC
+
+/// /api/v1/notifications over Auth: the caller's notifications (unread count, mark read), their
+/// mail preferences per kind, and the one-click unsubscribe a mail's link or its List-Unsubscribe
+/// header posts to, which needs only the link's token (RFC 8058).
+struct NotificationRoutes {
+    let auth: RPCClient
+
+    func add(to router: Router<EdgeRequestContext>) {
+        let notifications = router.group("api/v1/notifications")
+        notifications.get(use: self.list)
+        notifications.post("read", use: self.markRead)
+        notifications.get("preferences", use: self.preferences)
+        notifications.put("preferences", use: self.setPreferences)
+        notifications.post("unsubscribe", use: self.unsubscribe)
+    }
+
+    @Sendable func list(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "profile:read")
+        var call = AuthListNotificationsRequest()
+        call.page = JobRoutes.page(request)
+        call.unreadOnly = request.uri.queryParameters["unread"] == "true"
+        let page = try await self.auth.unary(
+            AuthMethods.listNotifications, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(
+            NotificationPage(
+                items: page.notifications.map(NotificationJSON.init), next_page_token: JobRoutes.token(page.page),
+                unread_count: page.unreadCount),
+            request: request, context: context)
+    }
+
+    @Sendable func markRead(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireSession()
+        let body = try await request.decode(as: MarkReadBody.self, context: context)
+        var call = AuthMarkNotificationsReadRequest()
+        call.notificationIds = body.ids ?? []
+        call.all = body.all ?? false
+        let unread = try await self.auth.unary(
+            AuthMethods.markNotificationsRead, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(
+            UnreadCountJSON(unread_count: unread.unreadCount), request: request, context: context)
+    }
+
+    @Sendable func preferences(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "profile:read")
+        let preferences = try await self.auth.unary(
+            AuthMethods.getNotificationPreferences, AuthGetNotificationPreferencesRequest(),
+            options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(NotificationPreferencesJSON(preferences), request: request, context: context)
+    }
+
+    @Sendable func setPreferences(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireSession()
+        let body = try await request.decode(as: NotificationPreferencesJSON.self, context: context)
+        var call = AuthNotificationPreferences()
+        call.preferences = body.preferences.map { preference in
+            var message = AuthNotificationPreference()
+            message.kind = preference.kind
+            message.mail = preference.mail
+            return message
+        }
+        let preferences = try await self.auth.unary(
+            AuthMethods.setNotificationPreferences, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(NotificationPreferencesJSON(preferences), request: request, context: context)
+    }
+
+    /// The token comes in the query (the List-Unsubscribe address, posted by a mail client with the
+    /// form body `List-Unsubscribe=One-Click`) or as `{"token": …}` (the web app's page).
+    @Sendable func unsubscribe(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        var call = AuthUnsubscribeRequest()
+        if let token = request.uri.queryParameters["token"] {
+            call.token = String(token)
+        } else {
+            call.token = try await request.decode(as: TokenBody.self, context: context).token
+        }
+        let answer = try await self.auth.unary(AuthMethods.unsubscribe, call, options: AuthRoutes.options(context))
+        return try AuthRoutes.json(UnsubscribedJSON(kind: answer.kind), request: request, context: context)
+    }
+}
