@@ -4,7 +4,8 @@ Selenium from PyPI), against a running edge.
     python3 Tests/Browser/journey.py BASE_URL IMAGES_DIR SCREENSHOTS_DIR ADMIN_EMAIL MAIL_DIR
 
 Main: sign up → open the verification mail's link (from the mail Auth wrote to MAIL_DIR) → buy credits (local provider) → upload three images → tick resize and convert → see
-the cost → submit → watch progress → download the zip → the balance went down by exactly the quote.
+the cost → submit → watch progress → download the zip → the balance went down by exactly the quote →
+the batch's notification in the app → the mail's unsubscribe link.
 Reset: forgot password → open the reset mail's link → choose a new password → sign in with it.
 Admin: sign up as the first admin → change the resize price → the next quote uses it → a catalogue
 whose base price undercuts the best pack is refused, a good one saved as version 2.
@@ -25,6 +26,8 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
 base, images, shots, admin_email, mail_dir = sys.argv[1:6]
+# JOURNEY_SCREENSHOTS=$PWD/docs/screenshots retakes the documentation's screenshots.
+shots = os.environ.get("JOURNEY_SCREENSHOTS", shots)
 downloads = tempfile.mkdtemp(prefix="isw-downloads-")
 options = webdriver.ChromeOptions()
 options.binary_location = "/usr/bin/chromium"
@@ -73,7 +76,7 @@ def mailed_link(recipient, route):
             text = open(path, encoding="utf-8").read()
             if f"<{recipient}>" not in text:
                 continue
-            found = re.search(r"https?://\S*?(/#" + re.escape(route) + r"\?token=[A-Za-z0-9_-]+)", text)
+            found = re.search(r"https?://\S*?(/#" + re.escape(route) + r"\?token=[A-Za-z0-9_.-]+)", text)
             if found:
                 return base + found.group(1)
         time.sleep(0.2)
@@ -146,6 +149,20 @@ try:
     step("the balance went down by exactly the quote")
     driver.refresh()
     wait.until(lambda d: balance() == before - cost)
+
+    step("notifications: the finished batch is unread in the app; the mail's unsubscribe link works")
+    go("/notifications")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#notification-list li.unread[data-kind=batch_completed]"))
+    wait.until(lambda d: int(d.find_element(By.ID, "nav-notifications").get_attribute("data-unread") or 0) >= 1)
+    shot("notifications")
+    driver.get(mailed_link(user_email, "/unsubscribe"))
+    wait.until(lambda d: d.find_element(By.ID, "unsubscribe-outcome").get_attribute("data-kind") == "batch_completed")
+    go("/notifications")
+    wait.until(lambda d: d.find_elements(By.NAME, "batch_completed"))
+    assert not driver.find_element(By.NAME, "batch_completed").is_selected(), "unsubscribed: no more batch mails"
+    assert driver.find_element(By.NAME, "credits_low").is_selected(), "the other kinds keep their mail"
+    driver.find_element(By.ID, "mark-all-read").click()
+    wait.until(lambda d: d.find_element(By.ID, "nav-notifications").get_attribute("data-unread") == "0")
 
     step("straighten a photographed print: drag a corner, nudge one with the keys, process")
     go("/upload")

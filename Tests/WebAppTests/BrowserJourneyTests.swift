@@ -5,7 +5,8 @@ import Testing
 
 /// The web app in a real browser: headless Chromium driven by Selenium (Tests/Browser/journey.py)
 /// through the main journey and the admin journey, against the whole stack as real processes.
-/// Screenshots of the main pages land in the stack's scratch folder (docs/screenshots has a copy).
+/// Screenshots of the main pages land in the stack's scratch folder; JOURNEY_SCREENSHOTS=$PWD/docs/screenshots
+/// retakes the copies in docs/.
 @Suite(.serialized) struct BrowserJourneyTests {
     static let adminEmail = "admin@imageswiss.test"
 

@@ -68,11 +68,23 @@ async function refreshBalance() {
 function renderNav(route) {
   const account = session.account;
   const links = account
-    ? [["#/upload", "Upload"], ["#/gallery", "Results"], ["#/history", "History"], ["#/billing", "Credits"], ["#/account", "Account"]]
+    ? [["#/upload", "Upload"], ["#/gallery", "Results"], ["#/history", "History"], ["#/billing", "Credits"], ["#/notifications", "Notifications"],
+      ["#/account", "Account"]]
       .concat(account.role === "admin" ? [["#/admin", "Admin"]] : []).concat([["#/signout", "Sign out"]])
     : [["#/signin", "Sign in"], ["#/signup", "Sign up"]];
   document.getElementById("nav").replaceChildren(...links.map(([href, text]) =>
-    h("a", { href, "aria-current": route === href.slice(1) ? "page" : null }, text)));
+    h("a", { href, id: `nav-${href.slice(2)}`, "aria-current": route === href.slice(1) ? "page" : null }, text)));
+}
+
+/// The unread count beside "Notifications" in the navigation.
+async function refreshUnread() {
+  const link = document.getElementById("nav-notifications");
+  if (!link) return;
+  try {
+    const page = await api("GET", "/api/v1/notifications?unread=true&page_size=1");
+    link.textContent = page.unread_count ? `Notifications (${page.unread_count})` : "Notifications";
+    link.dataset.unread = page.unread_count;
+  } catch { /* the count is a hint */ }
 }
 
 // MARK: sign up, sign in
@@ -152,6 +164,57 @@ function reset() {
       toast("Password changed. Sign in with it.");
       location.hash = "#/signin";
     }));
+}
+
+// MARK: notifications
+
+const NOTIFICATION_KINDS = {
+  batch_completed: "A batch has finished",
+  job_failed: "A single job failed",
+  credits_low: "Credits are running low",
+  payment_failed: "A subscription payment failed",
+};
+
+async function notifications() {
+  const [page, preferences] = await Promise.all([api("GET", "/api/v1/notifications?page_size=50"),
+    api("GET", "/api/v1/notifications/preferences")]);
+  const markAll = h("button", { id: "mark-all-read", class: "secondary", disabled: !page.unread_count, onclick: async () => {
+    await api("POST", "/api/v1/notifications/read", { all: true });
+    notifications();
+  } }, "Mark all as read");
+  const list = page.items.length
+    ? h("ul", { class: "notifications", id: "notification-list" }, ...page.items.map((item) => h("li", { class: item.read ? "read" : "unread", "data-kind": item.kind },
+      h("strong", {}, item.title), " ", h("time", { datetime: item.created_at }, new Date(item.created_at).toLocaleString()),
+      h("p", {}, item.body), item.link ? h("a", { href: item.link, onclick: () => api("POST", "/api/v1/notifications/read", { ids: [item.id] }) }, "Open") : null)))
+    : h("p", {}, "Nothing yet: you will be told here when a batch finishes or your credits run low.");
+  const choices = preferences.preferences.map((preference) => h("label", { class: "inline" },
+    h("input", { type: "checkbox", name: preference.kind, checked: preference.mail }), ` ${NOTIFICATION_KINDS[preference.kind] || preference.kind}`));
+  show("Notifications", h("p", {}, `${page.unread_count} unread `, markAll), list,
+    h("h2", {}, "Mail me when…"),
+    form(choices, "Save mail choices", async (data) => {
+      await api("PUT", "/api/v1/notifications/preferences",
+        { preferences: preferences.preferences.map((preference) => ({ kind: preference.kind, mail: data.get(preference.kind) === "on" })) });
+      toast("Mail choices saved. Notifications stay here either way.");
+    }));
+  refreshUnread();
+}
+
+/// A mail's "unsubscribe" link: the token alone says which mail stops, so no sign-in is needed.
+async function unsubscribe() {
+  const token = linkToken();
+  const outcome = h("p", { id: "unsubscribe-outcome", role: "status" });
+  show("Unsubscribe", outcome);
+  if (!token) { outcome.textContent = "This page needs the link from a mail."; return; }
+  try {
+    const answer = await api("POST", "/api/v1/notifications/unsubscribe", { token });
+    outcome.textContent = `You will get no more mail about this: ${(NOTIFICATION_KINDS[answer.kind] || answer.kind).toLowerCase()}. ` +
+      "You can change it back under Notifications.";
+    outcome.dataset.kind = answer.kind;
+    window.history.replaceState(null, "", "#/unsubscribe");
+  } catch (error) {
+    outcome.textContent = `${failure(error)} — the link may be incomplete; change your choices under Notifications.`;
+    outcome.className = "error";
+  }
 }
 
 async function signOut() {
@@ -660,8 +723,9 @@ function catalogueEditor(catalogue) {
 const ROUTES = {
   "/signup": signUp, "/signin": signIn, "/forgot": forgot, "/verify": verify, "/reset": reset, "/signout": signOut,
   "/upload": uploader, "/gallery": gallery, "/history": history, "/billing": billing, "/account": account, "/admin": admin,
+  "/notifications": notifications, "/unsubscribe": unsubscribe,
 };
-const PUBLIC = new Set(["/signup", "/signin", "/forgot", "/verify", "/reset"]);
+const PUBLIC = new Set(["/signup", "/signin", "/forgot", "/verify", "/reset", "/unsubscribe"]);
 
 async function route() {
   const path = (location.hash.slice(1) || "/upload").split("?")[0];
@@ -669,6 +733,7 @@ async function route() {
   if (!signedIn && !PUBLIC.has(path)) { location.hash = "#/signin"; return; }
   renderNav(path);
   refreshBalance();
+  if (signedIn) refreshUnread();
   try {
     if (path.startsWith("/batch/")) await batchView(path.slice(7));
     else await (ROUTES[path] || uploader)();
