@@ -45,6 +45,7 @@ struct OutboxWorker: Service {
                         subject: try row.decode("subject"), text: try row.decode("body"),
                         html: try row.decodeIfPresent("html"),
                         unsubscribeURL: try row.decodeIfPresent("unsubscribe_url"),
+                        attachments: try await Self.attachments(of: id, in: session),
                         created: try row.decode("created")
                     ).rendered
                     if let server = self.configuration.smtpURL {
@@ -73,6 +74,17 @@ struct OutboxWorker: Service {
                         """, [id, String("\(error)".prefix(500)), base])
                 }
             }
+        }
+    }
+
+    private static func attachments(of id: Int64, in session: PostgresSession) async throws
+        -> [MailMessage.Attachment]
+    {
+        try await session.query(
+            "SELECT name, content_type, data FROM outbox_attachments WHERE outbox_id = $1 ORDER BY position", [id]
+        ).map { row in
+            MailMessage.Attachment(
+                name: try row.decode("name"), contentType: try row.decode("content_type"), data: try row.decode("data"))
         }
     }
 

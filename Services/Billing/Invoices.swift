@@ -43,6 +43,7 @@ extension BillingService {
             "account_id": account, "name": profile.name, "address": profile.address, "country": profile.country,
             "tax_id": profile.taxID,
         ]
+        let invoice = UUID()
         try await session.execute(
             """
             INSERT INTO invoices (id, number, receipt_id, account_id, seller, buyer, description, credits, currency,
@@ -50,12 +51,23 @@ extension BillingService {
             VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14)
             """,
             [
-                UUID(), number, receipt, account, try Self.json(seller), try Self.json(buyer), description, credits,
+                invoice, number, receipt, account, try Self.json(seller), try Self.json(buyer), description, credits,
                 currency, cents, cents - tax, tax,
                 providerTaxCents != nil ? "Tax (Stripe)" : (try rate?.decode("name", as: String.self) ?? "Tax"),
                 providerTaxCents != nil ? 0 : basisPoints,
             ])
+        // The owner is told, with the invoice (Jobs reads the event feed).
+        let detail: [String: String] = [
+            "invoice_id": invoice.lowercasedText, "number": Self.invoiceNumber(number), "total_cents": "\(cents)",
+            "currency": currency, "credits": "\(credits)", "description": description,
+        ]
+        try await session.execute(
+            "INSERT INTO events (account_id, kind, balance, detail) VALUES ($1, 'receipt', 0, $2::jsonb)",
+            [account, try Self.json(detail)])
     }
+
+    /// An invoice's number as printed: INV-000042.
+    static func invoiceNumber(_ number: Int64) -> String { String(format: "INV-%06lld", number) }
 
     /// The tax inside a tax-inclusive amount, rounded to the nearest cent (halves up).
     static func includedTax(_ cents: Int64, basisPoints: Int64) -> Int64 {
@@ -75,7 +87,7 @@ extension BillingService {
     static func invoice(_ row: PostgresRow) throws -> BillingInvoice {
         var invoice = BillingInvoice()
         invoice.invoiceID = (try row.decode("id", as: UUID.self)).uuidString.lowercased()
-        invoice.number = String(format: "INV-%06lld", try row.decode("number", as: Int64.self))
+        invoice.number = Self.invoiceNumber(try row.decode("number", as: Int64.self))
         invoice.receiptID = (try row.decode("receipt_id", as: UUID.self)).uuidString.lowercased()
         invoice.description_p = try row.decode("description")
         invoice.credits = try row.decode("credits")

@@ -214,14 +214,16 @@ extension BillingService {
         return usage
     }
 
-    /// Low-balance events after an id, for notifications (internal services and admins).
+    /// Events after an id (low balance, failed payments, receipts), for notifications (internal
+    /// services and admins).
     func events(_ caller: RPCCaller, _ request: BillingListEventsRequest) async throws -> BillingListEventsResponse {
         guard caller.role == "admin" || caller.role == "service" else { throw failure.adminOnly }
         let limit = request.limit == 0 ? 100 : min(Int(request.limit), 1000)
         var response = BillingListEventsResponse()
         response.events = try await self.database.query(
             """
-            SELECT id, account_id, kind, balance, (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
+            SELECT id, account_id, kind, balance, detail::text AS detail,
+                (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
             FROM events WHERE id > $1 ORDER BY id LIMIT \(limit)
             """, [request.afterEventID]
         ).map { row in
@@ -231,6 +233,8 @@ extension BillingService {
             event.kind = try row.decode("kind")
             event.balance = try row.decode("balance")
             event.createdAt = .micros(try row.decode("created_us"))
+            event.detail = try JSONDecoder().decode(
+                [String: String].self, from: Data((try row.decode("detail", as: String.self)).utf8))
             return event
         }
         return response

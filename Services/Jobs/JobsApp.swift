@@ -66,9 +66,8 @@ public struct JobsApp: ServiceApp {
         self.batchCounting = BatchCounting(
             database: database, interval: configuration.batchCountInterval, logger: context.logger)
         self.noticeSender = NoticeSender(
-            database: database, auth: try context.client(for: ServiceCatalog.auth),
-            interval: configuration.noticeInterval,
-            logger: context.logger)
+            database: database, auth: try context.client(for: ServiceCatalog.auth), billing: billing,
+            interval: configuration.noticeInterval, logger: context.logger)
         self.deliverer = WebhookDeliverer(
             database: database, curl: CurlClient(threads: 2, maxResponseBytes: 64 << 10),
             configuration: configuration, logger: context.logger)

@@ -10,7 +10,7 @@ import ServiceRuntime
 /// skips rows another process is handling): runs whose worker died go back to the queue, queued
 /// jobs past their deadline expire, final jobs whose credits Billing has not heard about yet are
 /// settled, Billing's low-balance events become `credits.low` webhook deliveries (and, with failed
-/// payments, notices for NoticeSender), and the queue
+/// payments and receipts, notices for NoticeSender), and the queue
 /// table is vacuumed when it needs it (`JobQueue.vacuum`).
 struct JobsSweeper: Service {
     let queue: JobQueue
@@ -33,7 +33,7 @@ struct JobsSweeper: Service {
     }
 
     /// Billing's events its owner is told about, by the notification kind they become.
-    static let noticeKinds = ["low_balance": "credits_low", "payment_failed": "payment_failed"]
+    static let noticeKinds = ["low_balance": "credits_low", "payment_failed": "payment_failed", "receipt": "receipt"]
 
     /// Billing's event feed from where Jobs left off; the cursor moves with the deliveries it wrote.
     private func readBillingEvents() async throws {
@@ -62,11 +62,17 @@ struct JobsSweeper: Service {
             }
             for event in events {
                 guard let kind = Self.noticeKinds[event.kind] else { continue }
+                var params = event.detail
+                params["balance"] = "\(event.balance)"
                 try await session.execute(
                     """
                     INSERT INTO notices (owner_id, kind, event_key, params)
-                    VALUES ($1, $2, $3, jsonb_build_object('balance', $4::text)) ON CONFLICT (event_key) DO NOTHING
-                    """, [event.accountID, kind, "billing-event:\(event.eventID)", "\(event.balance)"])
+                    VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT (event_key) DO NOTHING
+                    """,
+                    [
+                        event.accountID, kind, "billing-event:\(event.eventID)",
+                        String(decoding: try JSONEncoder().encode(params), as: UTF8.self),
+                    ])
             }
         }
     }

@@ -14,6 +14,7 @@ import ServiceRuntime
 struct NoticeSender: Service {
     let database: PostgresPool
     let auth: RPCClient
+    let billing: RPCClient
     let interval: Duration
     let logger: Logger
 
@@ -47,6 +48,9 @@ struct NoticeSender: Service {
                     if request.kind == "batch_completed", let batch = request.params["batch_id"] {
                         request.params.merge(try await Self.counts(of: batch, in: session)) { _, counted in counted }
                     }
+                    if request.kind == "receipt", let invoice = request.params["invoice_id"] {
+                        request.attachments = try await self.invoicePDF(invoice, of: request.accountID)
+                    }
                     _ = try await self.auth.unary(AuthMethods.notify, request, options: Self.options)
                     try await session.execute("DELETE FROM notices WHERE id = $1", [id])
                 } catch let error as RPCError where [.invalidArgument, .notFound].contains(error.code) {
@@ -69,6 +73,26 @@ struct NoticeSender: Service {
             }
             return rows.count
         }
+    }
+
+    /// The receipt's invoice as Billing renders it, to go with the mail (none when Billing does not
+    /// know it: the mail still goes, the invoice stays downloadable in the app).
+    private func invoicePDF(_ invoice: String, of account: String) async throws -> [AuthMailAttachment] {
+        var request = BillingGetInvoicePDFRequest()
+        request.invoiceID = invoice
+        let options = RPCCallOptions(
+            timeout: .seconds(10), metadata: [RPCMetadata.callerID: account, RPCMetadata.callerRole: "service"])
+        let pdf: BillingInvoicePDF
+        do {
+            pdf = try await self.billing.unary(BillingMethods.getInvoicePDF, request, options: options)
+        } catch let error as RPCError where error.code == .notFound {
+            return []
+        }
+        var attachment = AuthMailAttachment()
+        attachment.name = "\(pdf.number).pdf"
+        attachment.contentType = "application/pdf"
+        attachment.data = pdf.pdf
+        return [attachment]
     }
 
     /// What the batch's mail says: how many pictures, how many done, how many failed, and the tool.

@@ -78,7 +78,11 @@ import Testing
         let chosen = (preferences.json["preferences"] as? [[String: Any]] ?? []).reduce(into: [String: Bool]()) {
             $0[$1["kind"] as? String ?? ""] = $1["mail"] as? Bool
         }
-        #expect(chosen == ["batch_completed": false, "job_failed": false, "credits_low": true, "payment_failed": true])
+        #expect(
+            chosen == [
+                "batch_completed": false, "job_failed": false, "credits_low": true, "payment_failed": true,
+                "receipt": true,
+            ])
         let forged = try await jobs.http.call(
             "POST", "/api/v1/notifications/unsubscribe?token=\(user.id).credits_low.AAAA", raw: Data())
         #expect(forged.status == 400 && forged.errorCode == "invalid_token", "\(forged.text)")
@@ -99,6 +103,48 @@ import Testing
         let read = try await jobs.http.call(
             "POST", "/api/v1/notifications/read", json: ["all": true], bearer: user.access)
         #expect(read.json["unread_count"] as? Int == 0, "\(read.text)")
+    }
+
+    @Test func aPurchaseIsReceiptedByMailWithItsInvoice() async throws {
+        let jobs = try await JobsStack.start([
+            "AUTH_PUBLIC_URL": Self.publicURL, "AUTH_MAIL_POLL_MS": "100", "JOBS_NOTICE_INTERVAL_MS": "100",
+        ])
+        defer { Task { await jobs.stop() } }
+        let folder = jobs.stack.scratch + "/mail"
+        let user = try await jobs.user("buyer@imageswiss.test", credits: 0)
+        let verification = try #require(try await MailFolder.read(folder, atLeast: 1).first)
+        let verifyToken = try #require(Self.value(after: Self.publicURL + "/#/verify?token=", in: verification))
+        #expect(
+            try await jobs.http.call("POST", "/api/v1/auth/verify-email", json: ["token": verifyToken]).status == 200)
+
+        let checkout = try await jobs.http.call(
+            "POST", "/api/v1/billing/checkout", json: ["pack_id": "standard"], bearer: user.access)
+        let checkoutID = try #require(checkout.json["id"] as? String, "\(checkout.text)")
+        #expect(
+            try await jobs.http.call("POST", "/api/v1/billing/checkout/\(checkoutID)/complete", bearer: user.access)
+                .status == 200)
+
+        let mail = try #require(try await Self.notificationMails(folder, count: 1).first)
+        #expect(Self.kind(of: mail) == "receipt")
+        #expect(MailFolder.header("Subject", in: mail) == "Your receipt")
+        #expect(mail.contains("INV-000001"), "\(mail)")
+        #expect(mail.contains("Content-Type: multipart/mixed"))
+        #expect(mail.contains("Content-Disposition: attachment; filename=\"INV-000001.pdf\""))
+        // The attachment is the invoice the app serves, byte for byte.
+        let encoded = try #require(mail.components(separatedBy: "filename=\"INV-000001.pdf\"\r\n").last)
+            .components(separatedBy: "\r\n\r\n").dropFirst().first?.components(separatedBy: "\r\n--").first
+        let attached = try #require(Data(base64Encoded: encoded ?? "", options: .ignoreUnknownCharacters))
+        #expect(attached.starts(with: Data("%PDF-".utf8)))
+        let invoices = try await jobs.http.call("GET", "/api/v1/billing/invoices", bearer: user.access)
+        let invoice = try #require((invoices.json["items"] as? [[String: Any]])?.first, "\(invoices.text)")
+        let pdf = try await jobs.http.call(
+            "GET", "/api/v1/billing/invoices/\(invoice["id"] as? String ?? "")/pdf", bearer: user.access)
+        #expect(pdf.status == 200 && pdf.body == attached)
+
+        let list = try await jobs.http.call("GET", "/api/v1/notifications", bearer: user.access)
+        let notice = try #require((list.json["items"] as? [[String: Any]])?.first, "\(list.text)")
+        #expect(notice["kind"] as? String == "receipt" && notice["link"] as? String == "/#/billing")
+        #expect((notice["body"] as? String ?? "").contains("INV-000001"), "\(notice)")
     }
 
     /// Uploads two photos, resizes them as a batch and waits until it is final; answers its id.

@@ -1477,7 +1477,7 @@ public nonisolated struct BillingBillingEvent: Sendable {
 
   public var accountID: String = String()
 
-  /// low_balance.
+  /// low_balance, payment_failed, receipt.
   public var kind: String = String()
 
   public var balance: Int64 = 0
@@ -1490,6 +1490,9 @@ public nonisolated struct BillingBillingEvent: Sendable {
   public var hasCreatedAt: Bool {self._createdAt != nil}
   /// Clears the value of `createdAt`. Subsequent reads from it will return its default value.
   public mutating func clearCreatedAt() {self._createdAt = nil}
+
+  /// A receipt's invoice: invoice_id, number, total_cents, currency, credits, description.
+  public var detail: Dictionary<String,String> = [:]
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -4485,7 +4488,7 @@ nonisolated extension BillingUsage: SwiftProtobuf.Message, SwiftProtobuf._Messag
 
 nonisolated extension BillingBillingEvent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".BillingEvent"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}account_id\0\u{1}kind\0\u{1}balance\0\u{3}created_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}account_id\0\u{1}kind\0\u{1}balance\0\u{3}created_at\0\u{1}detail\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4498,6 +4501,7 @@ nonisolated extension BillingBillingEvent: SwiftProtobuf.Message, SwiftProtobuf.
       case 3: try { try decoder.decodeSingularStringField(value: &self.kind) }()
       case 4: try { try decoder.decodeSingularInt64Field(value: &self.balance) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._createdAt) }()
+      case 6: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.detail) }()
       default: break
       }
     }
@@ -4523,6 +4527,9 @@ nonisolated extension BillingBillingEvent: SwiftProtobuf.Message, SwiftProtobuf.
     try { if let v = self._createdAt {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
     } }()
+    if !self.detail.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.detail, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4532,6 +4539,7 @@ nonisolated extension BillingBillingEvent: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.kind != rhs.kind {return false}
     if lhs.balance != rhs.balance {return false}
     if lhs._createdAt != rhs._createdAt {return false}
+    if lhs.detail != rhs.detail {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

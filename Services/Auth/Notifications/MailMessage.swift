@@ -1,8 +1,9 @@
 import Foundation
 
-/// An outbox row as an RFC 5322 message: plain text, or text and HTML as multipart/alternative; a
-/// subject beyond ASCII as an RFC 2047 encoded word; and, for notifications, List-Unsubscribe with
-/// List-Unsubscribe-Post so a mail client can unsubscribe in one click (RFC 8058).
+/// An outbox row as an RFC 5322 message: plain text, or text and HTML as multipart/alternative,
+/// inside multipart/mixed with its attachments (base64) when it has any; a subject beyond ASCII as
+/// RFC 2047 encoded words; and, for notifications, List-Unsubscribe with List-Unsubscribe-Post so a
+/// mail client can unsubscribe in one click (RFC 8058).
 struct MailMessage {
     let id: Int64
     let from: String
@@ -11,7 +12,14 @@ struct MailMessage {
     let text: String
     let html: String?
     let unsubscribeURL: String?
+    var attachments: [Attachment] = []
     let created: Int64
+
+    struct Attachment {
+        let name: String
+        let contentType: String
+        let data: [UInt8]
+    }
 
     var rendered: String {
         let formatter = DateFormatter()
@@ -29,18 +37,35 @@ struct MailMessage {
             headers.append("List-Unsubscribe: <\(url)>")
             headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
         }
+        let body = self.body
+        guard !self.attachments.isEmpty else { return Self.lines(headers + body) }
+        let boundary = "imageswiss-\(self.id)-mixed"
+        var parts = ["Content-Type: multipart/mixed; boundary=\"\(boundary)\"", "", "--\(boundary)"] + body
+        for attachment in self.attachments {
+            parts += [
+                "--\(boundary)", "Content-Type: \(attachment.contentType); name=\"\(attachment.name)\"",
+                "Content-Disposition: attachment; filename=\"\(attachment.name)\"", "Content-Transfer-Encoding: base64",
+                "",
+                Data(attachment.data).base64EncodedString(options: [
+                    .lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed,
+                ]),
+            ]
+        }
+        return Self.lines(headers + parts + ["--\(boundary)--"])
+    }
+
+    /// The readable part: its headers, a blank line and the text, or the text and HTML alternatives.
+    private var body: [String] {
         guard let html = self.html else {
-            headers += ["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit"]
-            return Self.lines(headers + ["", self.text])
+            return ["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit", "", self.text]
         }
         let boundary = "imageswiss-\(self.id)-alternative"
-        headers.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
-        return Self.lines(
-            headers + [
-                "", "--\(boundary)", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit", "",
-                self.text, "--\(boundary)", "Content-Type: text/html; charset=utf-8",
-                "Content-Transfer-Encoding: 8bit", "", html, "--\(boundary)--",
-            ])
+        return [
+            "Content-Type: multipart/alternative; boundary=\"\(boundary)\"", "", "--\(boundary)",
+            "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit", "", self.text,
+            "--\(boundary)", "Content-Type: text/html; charset=utf-8", "Content-Transfer-Encoding: 8bit", "", html,
+            "--\(boundary)--",
+        ]
     }
 
     /// CRLF line ends throughout, as SMTP requires.

@@ -5,6 +5,7 @@ enum NotificationKind: String, CaseIterable, Sendable {
     case jobFailed = "job_failed"
     case creditsLow = "credits_low"
     case paymentFailed = "payment_failed"
+    case receipt = "receipt"
 
     /// For error messages: every kind's name.
     static let names = allCases.map(\.rawValue).joined(separator: ", ")
@@ -18,7 +19,7 @@ enum NotificationKind: String, CaseIterable, Sendable {
         switch self {
         case .batchCompleted: params["batch_id"].map { "/#/batch/\($0)" } ?? "/#/gallery"
         case .jobFailed: "/#/history?status=failed"
-        case .creditsLow, .paymentFailed: "/#/billing"
+        case .creditsLow, .paymentFailed, .receipt: "/#/billing"
         }
     }
 }

@@ -42,6 +42,16 @@ struct NotificationText: Sendable {
         case (.creditsLow, .chinese):
             self.title = "您的积分即将用完"
             self.body = "您还剩 \(number("balance")) 积分。购买积分包或订阅即可继续使用。"
+        case (.receipt, .english):
+            self.title = "Your receipt"
+            self.body =
+                "Thank you for your purchase: \(params["description"] ?? "") for \(Self.money(params)), "
+                + "\(number("credits")) credits. Invoice \(params["number"] ?? "") is kept under Credits (and attached to the mail)."
+        case (.receipt, .chinese):
+            self.title = "您的收据"
+            self.body =
+                "感谢您的购买：\(params["description"] ?? "")，\(Self.money(params))，\(number("credits")) 积分。"
+                + "发票 \(params["number"] ?? "") 保存在“积分”页面（邮件中附有 PDF）。"
         case (.paymentFailed, .english):
             self.title = "Your payment did not go through"
             self.body =
@@ -51,6 +61,12 @@ struct NotificationText: Sendable {
             self.title = "付款未成功"
             self.body = "我们无法从您的银行卡扣取订阅费用。请更新付款信息；在此期间，您的套餐将继续保留几天。"
         }
+    }
+
+    /// "12.99 USD" from cents and a currency.
+    static func money(_ params: [String: String]) -> String {
+        let cents = params["total_cents"].flatMap(Int64.init) ?? 0
+        return String(format: "%lld.%02lld %@", cents / 100, cents % 100, (params["currency"] ?? "").uppercased())
     }
 
     /// The mail's chrome around the title and body.

@@ -30,6 +30,7 @@ struct Notifications: Sendable {
         else {
             throw failure.invalid("params", "at most \(Self.maxParams), each value at most \(Self.maxParamBytes) bytes")
         }
+        try Self.check(request.attachments)
         let params = String(decoding: try JSONEncoder().encode(request.params), as: UTF8.self)
         var response = AuthNotifyResponse()
         response.created = try await self.database.transaction { session in
@@ -43,14 +44,15 @@ struct Notifications: Sendable {
                     """, [account, kind.rawValue, request.eventKey, params]
                 ).first != nil
             else { return false }
-            try await self.mailIfWanted(account, kind, request.params, in: session)
+            try await self.mailIfWanted(account, kind, request.params, request.attachments, in: session)
             return true
         }
         return response
     }
 
     private func mailIfWanted(
-        _ account: UUID, _ kind: NotificationKind, _ params: [String: String], in session: PostgresSession
+        _ account: UUID, _ kind: NotificationKind, _ params: [String: String], _ attachments: [AuthMailAttachment],
+        in session: PostgresSession
     ) async throws {
         guard
             let row = try await session.query(
@@ -67,12 +69,45 @@ struct Notifications: Sendable {
         let mail = NotificationText(kind, params, in: language).mail(
             link: self.publicURL + kind.link(params), unsubscribeLink: self.publicURL + "/#/unsubscribe?token=" + token,
             settingsLink: self.publicURL + "/#/notifications", in: language)
-        try await session.execute(
-            "INSERT INTO outbox (recipient, subject, body, html, unsubscribe_url) VALUES ($1, $2, $3, $4, $5)",
+        let outbox: Int64 = try await session.query(
+            """
+            INSERT INTO outbox (recipient, subject, body, html, unsubscribe_url) VALUES ($1, $2, $3, $4, $5)
+            RETURNING id
+            """,
             [
                 try row.decode("email", as: String.self), mail.subject, mail.text, mail.html,
                 self.publicURL + "/api/v1/notifications/unsubscribe?token=" + token,
-            ])
+            ]
+        ).first!.decode("id")
+        for (position, attachment) in attachments.enumerated() {
+            try await session.execute(
+                """
+                INSERT INTO outbox_attachments (outbox_id, position, name, content_type, data)
+                VALUES ($1, $2, $3, $4, $5)
+                """, [outbox, position, attachment.name, attachment.contentType, [UInt8](attachment.data)])
+        }
+    }
+
+    static let maxAttachments = 3
+    static let maxAttachmentBytes = 4 << 20
+
+    /// A few files of known types with plain names: they become MIME parts of a mail.
+    private static func check(_ attachments: [AuthMailAttachment]) throws {
+        guard attachments.count <= Self.maxAttachments,
+            attachments.reduce(0, { $0 + $1.data.count }) <= Self.maxAttachmentBytes
+        else {
+            throw failure.invalid(
+                "attachments", "at most \(Self.maxAttachments), \(Self.maxAttachmentBytes) bytes together")
+        }
+        for (index, attachment) in attachments.enumerated() {
+            guard ["application/pdf", "image/png", "image/jpeg", "text/csv"].contains(attachment.contentType),
+                (1...100).contains(attachment.name.utf8.count),
+                attachment.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+            else {
+                throw failure.invalid(
+                    "attachments[\(index)]", "a PDF, PNG, JPEG or CSV with a plain name (letters, digits, - _ .)")
+            }
+        }
     }
 
     func list(_ account: UUID, _ request: AuthListNotificationsRequest) async throws -> AuthListNotificationsResponse {

@@ -173,6 +173,7 @@ const NOTIFICATION_KINDS = {
   job_failed: "A single job failed",
   credits_low: "Credits are running low",
   payment_failed: "A subscription payment failed",
+  receipt: "A receipt for a payment (with its invoice)",
 };
 
 async function notifications() {

@@ -28,5 +28,14 @@ CREATE TABLE unsubscribe_keys (
     key bytea NOT NULL CHECK (octet_length(key) = 32)
 );
 
--- Mail may carry an HTML part beside the text, and a one-click unsubscribe address (RFC 8058).
+-- Mail may carry an HTML part beside the text, a one-click unsubscribe address (RFC 8058) and
+-- files (a receipt's invoice).
 ALTER TABLE outbox ADD COLUMN html text, ADD COLUMN unsubscribe_url text;
+CREATE TABLE outbox_attachments (
+    outbox_id bigint NOT NULL REFERENCES outbox ON DELETE CASCADE,
+    position integer NOT NULL,
+    name text NOT NULL,
+    content_type text NOT NULL,
+    data bytea NOT NULL,
+    PRIMARY KEY (outbox_id, position)
+);
