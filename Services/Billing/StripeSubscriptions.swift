@@ -121,6 +121,11 @@ extension BillingService {
                 let account = try await self.account(session, subscription: subscription)
             else { return "ignored" }
             let cancelling = object["cancel_at_period_end"] as? Bool ?? false
+            let wasEnding =
+                try await session.query(
+                    "SELECT next_tier = 'free' AS ending FROM subscriptions WHERE account_id = $1", [account]
+                ).first?.decodeIfPresent("ending", as: Bool.self) ?? false
+            if cancelling && !wasEnding { try await self.recordEnding(session, account) }
             try await session.execute(
                 """
                 UPDATE subscriptions SET next_tier = CASE WHEN $2 THEN 'free' WHEN next_tier = 'free' THEN NULL ELSE next_tier END

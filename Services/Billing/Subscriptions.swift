@@ -131,6 +131,7 @@ extension BillingService {
                 try await session.execute(
                     "UPDATE subscriptions SET next_tier = $2, next_interval = $3 WHERE account_id = $1",
                     [caller.id, target.tierID, interval.rawValue])
+                if target.priceCents == 0 { try await self.recordEnding(session, caller.id) }
             } else if self.configuration.provider == .stripe {
                 var pending = try await self.subscription(session, caller.id)
                 pending.checkoutURL = try await self.subscribeAtStripe(
@@ -141,6 +142,18 @@ extension BillingService {
             }
             return try await self.subscription(session, caller.id)
         }
+    }
+
+    /// Tells the owner (an event for Jobs' notices) that their paid subscription ends with its
+    /// period: which tier, and when.
+    func recordEnding(_ session: PostgresSession, _ account: String) async throws {
+        try await session.execute(
+            """
+            INSERT INTO events (account_id, kind, balance, detail)
+            SELECT s.account_id, 'subscription_ending', 0,
+                jsonb_build_object('tier', t.name, 'period_end', to_char(s.period_end AT TIME ZONE 'UTC', 'YYYY-MM-DD'))
+            FROM subscriptions s JOIN tiers t ON t.id = s.tier WHERE s.account_id = $1 AND t.price_cents > 0
+            """, [account])
     }
 
     /// A new period of `tier` from now: the charge (paid tiers; a receipt) and the period's grant.

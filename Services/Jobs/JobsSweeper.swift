@@ -10,7 +10,7 @@ import ServiceRuntime
 /// skips rows another process is handling): runs whose worker died go back to the queue, queued
 /// jobs past their deadline expire, final jobs whose credits Billing has not heard about yet are
 /// settled, Billing's low-balance events become `credits.low` webhook deliveries (and, with failed
-/// payments and receipts, notices for NoticeSender), and the queue
+/// payments, receipts and ending subscriptions, notices for NoticeSender), and the queue
 /// table is vacuumed when it needs it (`JobQueue.vacuum`).
 struct JobsSweeper: Service {
     let queue: JobQueue
@@ -33,7 +33,10 @@ struct JobsSweeper: Service {
     }
 
     /// Billing's events its owner is told about, by the notification kind they become.
-    static let noticeKinds = ["low_balance": "credits_low", "payment_failed": "payment_failed", "receipt": "receipt"]
+    static let noticeKinds = [
+        "low_balance": "credits_low", "payment_failed": "payment_failed", "receipt": "receipt",
+        "subscription_ending": "subscription_ending",
+    ]
 
     /// Billing's event feed from where Jobs left off; the cursor moves with the deliveries it wrote.
     private func readBillingEvents() async throws {

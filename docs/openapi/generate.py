@@ -18,7 +18,7 @@ ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
 page = lambda item: obj({"items": {"type": "array", "items": ref(item)}, "next_page_token": {"type": ["string", "null"]}}, ["items"])  # noqa: E731
 
 # Services/Auth/Notifications/NotificationKind.swift
-NOTIFICATION_KINDS = ["batch_completed", "job_failed", "credits_low", "payment_failed", "receipt"]
+NOTIFICATION_KINDS = ["batch_completed", "job_failed", "credits_low", "payment_failed", "receipt", "subscription_ending"]
 
 SCHEMAS = {
     "Error": obj({"error": obj({"code": S, "message": S, "field": S, "request_id": S}, ["code", "message"])}, ["error"]),

@@ -6,6 +6,7 @@ enum NotificationKind: String, CaseIterable, Sendable {
     case creditsLow = "credits_low"
     case paymentFailed = "payment_failed"
     case receipt = "receipt"
+    case subscriptionEnding = "subscription_ending"
 
     /// For error messages: every kind's name.
     static let names = allCases.map(\.rawValue).joined(separator: ", ")
@@ -19,7 +20,7 @@ enum NotificationKind: String, CaseIterable, Sendable {
         switch self {
         case .batchCompleted: params["batch_id"].map { "/#/batch/\($0)" } ?? "/#/gallery"
         case .jobFailed: "/#/history?status=failed"
-        case .creditsLow, .paymentFailed, .receipt: "/#/billing"
+        case .creditsLow, .paymentFailed, .receipt, .subscriptionEnding: "/#/billing"
         }
     }
 }

@@ -52,6 +52,16 @@ struct NotificationText: Sendable {
             self.body =
                 "感谢您的购买：\(params["description"] ?? "")，\(Self.money(params))，\(number("credits")) 积分。"
                 + "发票 \(params["number"] ?? "") 保存在“积分”页面（邮件中附有 PDF）。"
+        case (.subscriptionEnding, .english):
+            self.title = "Your subscription is ending"
+            self.body =
+                "Your \(params["tier"] ?? "") subscription ends on \(params["period_end"] ?? ""). Its credits lapse then; "
+                + "credits you bought stay. Choose a plan again under Credits to keep it."
+        case (.subscriptionEnding, .chinese):
+            self.title = "您的订阅即将结束"
+            self.body =
+                "您的 \(params["tier"] ?? "") 订阅将于 \(params["period_end"] ?? "") 结束，届时订阅积分失效；购买的积分保留。"
+                + "如需继续，请在“积分”页面重新选择套餐。"
         case (.paymentFailed, .english):
             self.title = "Your payment did not go through"
             self.body =

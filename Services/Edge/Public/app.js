@@ -174,6 +174,7 @@ const NOTIFICATION_KINDS = {
   credits_low: "Credits are running low",
   payment_failed: "A subscription payment failed",
   receipt: "A receipt for a payment (with its invoice)",
+  subscription_ending: "My subscription is about to end",
 };
 
 async function notifications() {
