@@ -353,7 +353,7 @@ let package = Package(
         .testTarget(name: "WebAppTests", dependencies: ["TestSupport", "ImageSamples"], swiftSettings: strict),
         .testTarget(
             name: "StackTests",
-            dependencies: ["RPC", "ImageSwissProtos", "TestSupport", "Postgres"],
+            dependencies: ["RPC", "ImageSwissProtos", "TestSupport", "Postgres", "ImageSamples"],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),

@@ -30,6 +30,39 @@ struct BlobStore: Sendable {
         try await !session.query("SELECT 1 FROM blobs WHERE sha256 = $1 LIMIT 1", [sha256]).isEmpty
     }
 
+    /// Removes an object no blob names (under its lock) — unless a backup fence stands: then the
+    /// object stays, recorded for the sweeper, so a backup's copy finds what its dump names
+    /// (migration 6, compose/backup).
+    func removeObject(_ sha256: String, in session: PostgresSession) async throws {
+        if try await !session.query("SELECT 1 FROM backup_fences WHERE until > now() LIMIT 1").isEmpty {
+            try await session.execute(
+                "INSERT INTO deferred_removals (sha256) VALUES ($1) ON CONFLICT (sha256) DO NOTHING", [sha256])
+        } else {
+            try await self.mapped { try await self.backend.remove(sha256) }
+        }
+    }
+
+    /// Removes the objects whose removal a fence deferred, once no fence stands and no blob names
+    /// them again; answers how many.
+    func removeDeferredObjects() async throws -> Int {
+        guard try await self.database.query("SELECT 1 FROM backup_fences WHERE until > now() LIMIT 1").isEmpty else {
+            return 0
+        }
+        var removed = 0
+        for row in try await self.database.query("SELECT sha256 FROM deferred_removals ORDER BY since LIMIT 200") {
+            let sha256: String = try row.decode("sha256")
+            try await self.database.transaction { session in
+                _ = try await session.query(StorageStatements.lock, ["object:\(sha256)"])
+                if try await !self.isNamed(sha256, in: session) {
+                    try await self.removeObject(sha256, in: session)
+                    removed += 1
+                }
+                try await session.execute("DELETE FROM deferred_removals WHERE sha256 = $1", [sha256])
+            }
+        }
+        return removed
+    }
+
     /// Backend and file failures as statuses: a full disk is `storage_full`, the rest `storage_unavailable`.
     func mapped<T>(_ body: () async throws -> T) async throws -> T {
         do {

@@ -116,7 +116,7 @@ extension BlobStore {
             _ = try await session.query(StorageStatements.lock, ["object:\(sha256)"])
             try await session.execute("DELETE FROM blobs WHERE id = $1", [id])
             if try await !self.isNamed(sha256, in: session) {
-                try await self.mapped { try await self.backend.remove(sha256) }
+                try await self.removeObject(sha256, in: session)
             }
         }
     }

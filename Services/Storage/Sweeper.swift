@@ -5,8 +5,9 @@ import ServiceLifecycle
 import ServiceRuntime
 
 /// The background sweep, every STORAGE_SWEEP_INTERVAL_MS: blobs past their expiry (object
-/// included when it was the last reference), uploads never committed and past their time, and
-/// staging files no upload row knows (a crash between the two).
+/// included when it was the last reference), uploads never committed and past their time,
+/// staging files no upload row knows (a crash between the two), and objects whose removal a
+/// backup fence deferred (once no fence stands).
 struct Sweeper: Service {
     let store: BlobStore
     let interval: Duration
@@ -55,6 +56,7 @@ struct Sweeper: Service {
                 files += 1
             }
         }
+        blobs += try await self.store.removeDeferredObjects()
         return (blobs, uploads.count, files)
     }
 }

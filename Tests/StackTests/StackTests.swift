@@ -83,7 +83,11 @@ struct StackTests {
                 "jobs": [
                     "batch_progress", "batches", "deliveries", "feed_cursors", "idempotency_keys", "job_queue", "jobs",
                     "notices", "owner_queues", "webhooks",
-                ], "storage": ["blobs", "owner_usage", "signing_secret", "upload_chunks", "uploads"],
+                ],
+                "storage": [
+                    "backup_fences", "blobs", "deferred_removals", "owner_usage", "signing_secret", "upload_chunks",
+                    "uploads",
+                ],
             ]
             #expect(
                 tables == (expected[service]! + ["schema_functions", "schema_migrations"]).sorted(),

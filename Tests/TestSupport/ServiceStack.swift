@@ -129,13 +129,23 @@ public struct ServiceStack: Sendable {
 
     /// Starts a stopped or crashed service again, same command and environment, and waits until it serves.
     public func restart(_ service: String) async throws {
-        let command = self.commands[service]!
-        let process = try ChildProcess.spawn(
-            command[0], Array(command.dropFirst()), environment: self.environment,
-            outputPath: "\(self.scratch)/\(service)-\(UUID().uuidString.prefix(4)).log")
-        self.table.processes.withLock { $0[service] = process }
+        try await self.restart([service])
+    }
+
+    /// Starts stopped or crashed services again, then waits until every one serves.
+    public func restart(_ services: [String]) async throws {
+        for service in services {
+            let command = self.commands[service]!
+            let process = try ChildProcess.spawn(
+                command[0], Array(command.dropFirst()), environment: self.environment,
+                outputPath: "\(self.scratch)/\(service)-\(UUID().uuidString.prefix(4)).log")
+            self.table.processes.withLock { $0[service] = process }
+        }
         try await self.waitUntilReady()
     }
+
+    /// A setting the stack's processes were started with (a database URL, STORAGE_DATA_DIR …).
+    public func setting(_ name: String) -> String? { self.environment[name] }
 
     /// Starts another process of `service` under `name` (e.g. a second Jobs worker): same database and
     /// environment, its own RPC port, `environment` merged last. It is stopped with the stack.
