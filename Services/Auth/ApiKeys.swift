@@ -16,10 +16,16 @@ struct ApiKeys: Sendable {
         "profile:read", "files:read", "files:write", "jobs:read", "jobs:write", "billing:read",
     ]
     static let maxKeysPerUser = 50
+    /// The longest expiry a key may be given, and the most days of usage one answer holds.
+    static let maxExpiryDays: UInt32 = 3650
+    static let maxUsageDays: UInt32 = 90
 
     func create(for caller: UUID, _ request: AuthCreateApiKeyRequest) async throws -> AuthCreateApiKeyResponse {
         let name = try Validation.displayName(request.name)
         guard !name.isEmpty else { throw failure.invalid("name", "a key needs a name") }
+        guard request.expiresInDays <= Self.maxExpiryDays else {
+            throw failure.invalid("expires_in_days", "0 (never) to \(Self.maxExpiryDays) days")
+        }
         let requested = request.scopes.isEmpty ? Self.scopes : Set(request.scopes)
         guard requested.isSubset(of: Self.scopes) else {
             throw failure.invalid(
@@ -45,9 +51,13 @@ struct ApiKeys: Sendable {
             let id = UUID()
             try await session.execute(
                 """
-                INSERT INTO api_keys (id, user_id, name, prefix, secret_hash, scopes) VALUES ($1, $2, $3, $4, $5, $6::text[])
+                INSERT INTO api_keys (id, user_id, name, prefix, secret_hash, scopes, expires_at)
+                VALUES ($1, $2, $3, $4, $5, $6::text[], CASE WHEN $7 > 0 THEN now() + make_interval(days => $7) END)
                 """,
-                [id, caller, name, prefix, OpaqueToken.digest(secret), PostgresTextArray.literal(requested.sorted())])
+                [
+                    id, caller, name, prefix, OpaqueToken.digest(secret), PostgresTextArray.literal(requested.sorted()),
+                    Int(request.expiresInDays),
+                ])
             var response = AuthCreateApiKeyResponse()
             response.key = try await Self.find(id, owner: caller, in: session)
             response.secret = secret
@@ -80,7 +90,7 @@ struct ApiKeys: Sendable {
         guard changed == 1 else { throw failure.notFound("API key") }
     }
 
-    /// The caller a key stands for, or UNAUTHENTICATED for an unknown, revoked or disabled one.
+    /// The caller a key stands for, or UNAUTHENTICATED for an unknown, revoked, expired or disabled one.
     func verify(_ secret: String) async throws -> CommonCaller {
         guard secret.hasPrefix("isk_"), secret.utf8.count <= 128,
             let row = try await self.database.query(
@@ -88,10 +98,12 @@ struct ApiKeys: Sendable {
                 SELECT k.id, k.user_id, k.scopes::text AS scopes, a.role, a.disabled,
                        k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute' AS stale
                 FROM api_keys k JOIN accounts a ON a.id = k.user_id
-                WHERE k.secret_hash = $1 AND k.revoked_at IS NULL
+                WHERE k.secret_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
                 """, [OpaqueToken.digest(secret)]
             ).first, !(try row.decode("disabled", as: Bool.self))
-        else { throw failure.error(.unauthenticated, "invalid_api_key", "the API key is unknown or revoked") }
+        else {
+            throw failure.error(.unauthenticated, "invalid_api_key", "the API key is unknown, revoked or expired")
+        }
         if try row.decode("stale", as: Bool.self) {
             // last_used_at to the minute: one write per key per minute, not one per request.
             try await self.database.execute(
@@ -101,13 +113,68 @@ struct ApiKeys: Sendable {
         caller.userID = (try row.decode("user_id", as: UUID.self)).uuidString.lowercased()
         caller.role = try row.decode("role")
         caller.scopes = PostgresTextArray.plainElements(try row.decode("scopes"))
+        caller.apiKeyID = (try row.decode("id", as: UUID.self)).lowercasedText
         return caller
+    }
+
+    /// One of the caller's keys, day by day: calls and errors over the last `days` UTC days.
+    func usage(of keyID: String, for caller: UUID, days: UInt32) async throws -> AuthApiKeyUsageResponse {
+        guard let id = UUID(uuidString: keyID),
+            try await !self.database.query("SELECT 1 FROM api_keys WHERE id = $1 AND user_id = $2", [id, caller])
+                .isEmpty
+        else { throw failure.notFound("API key") }
+        guard days <= Self.maxUsageDays else { throw failure.invalid("days", "1 to \(Self.maxUsageDays)") }
+        var response = AuthApiKeyUsageResponse()
+        response.days = try await self.database.query(
+            """
+            SELECT to_char(day, 'YYYY-MM-DD') AS day, calls, errors FROM api_key_usage
+            WHERE key_id = $1 AND day > (now() AT TIME ZONE 'UTC')::date - $2::integer ORDER BY day
+            """, [id, Int(days == 0 ? 30 : days)]
+        ).map { row in
+            var day = AuthApiKeyUsage()
+            day.keyID = keyID.lowercased()
+            day.day = try row.decode("day")
+            day.calls = UInt64(try row.decode("calls", as: Int64.self))
+            day.errors = UInt64(try row.decode("errors", as: Int64.self))
+            return day
+        }
+        return response
+    }
+
+    /// The edge's counts, added in one statement (a key deleted meanwhile is skipped).
+    func record(_ usage: [AuthApiKeyUsage]) async throws {
+        let valid = usage.filter { UUID(uuidString: $0.keyID) != nil && Self.isDay($0.day) }
+        guard !valid.isEmpty else { return }
+        try await self.database.execute(
+            """
+            INSERT INTO api_key_usage (key_id, day, calls, errors)
+            SELECT u.key_id, u.day, u.calls, u.errors
+            FROM unnest($1::uuid[], $2::date[], $3::bigint[], $4::bigint[]) AS u(key_id, day, calls, errors)
+            JOIN api_keys k ON k.id = u.key_id
+            ON CONFLICT (key_id, day) DO UPDATE
+            SET calls = api_key_usage.calls + excluded.calls, errors = api_key_usage.errors + excluded.errors
+            """,
+            [
+                "{" + valid.map { $0.keyID.lowercased() }.joined(separator: ",") + "}",
+                "{" + valid.map(\.day).joined(separator: ",") + "}",
+                "{" + valid.map { "\($0.calls)" }.joined(separator: ",") + "}",
+                "{" + valid.map { "\($0.errors)" }.joined(separator: ",") + "}",
+            ])
+    }
+
+    private static func isDay(_ text: String) -> Bool {
+        text.utf8.count == 10
+            && text.enumerated().allSatisfy { index, character in
+                index == 4 || index == 7 ? character == "-" : character.isASCII && character.isNumber
+            }
     }
 
     private static let select = """
         SELECT id, name, prefix, scopes::text AS scopes, revoked_at IS NOT NULL AS revoked,
                (extract(epoch FROM created_at) * 1000000)::bigint AS created_micros,
-               coalesce((extract(epoch FROM last_used_at) * 1000000)::bigint, 0) AS used_micros
+               coalesce((extract(epoch FROM last_used_at) * 1000000)::bigint, 0) AS used_micros,
+               coalesce((extract(epoch FROM expires_at) * 1000000)::bigint, 0) AS expires_micros,
+               coalesce(expires_at <= now(), false) AS expired
         FROM api_keys
         """
 
@@ -129,6 +196,9 @@ struct ApiKeys: Sendable {
         let used: Int64 = try row.decode("used_micros")
         if used > 0 { key.lastUsedAt = .micros(used) }
         key.revoked = try row.decode("revoked")
+        let expires: Int64 = try row.decode("expires_micros")
+        if expires > 0 { key.expiresAt = .micros(expires) }
+        key.expired = try row.decode("expired")
         return key
     }
 }

@@ -155,6 +155,17 @@ struct AuthHandlers: Sendable {
         router.register(AuthMethods.listApiKeys) { _, context in
             try await self.apiKeys.list(for: try RPCCaller.auth(context.metadata).requireSession().userID)
         }
+        router.register(AuthMethods.getApiKeyUsage) { request, context in
+            try await self.apiKeys.usage(
+                of: request.keyID, for: try RPCCaller.auth(context.metadata).userID, days: request.days)
+        }
+        router.register(AuthMethods.recordApiKeyUsage) { request, context in
+            guard (try? RPCCaller(context.metadata))?.role == "service" else {
+                throw failure.error(.permissionDenied, "service_only", "only the edge reports API key usage")
+            }
+            try await self.apiKeys.record(request.usage)
+            return AuthDone()
+        }
         router.register(AuthMethods.revokeApiKey) { request, context in
             try await self.apiKeys.revoke(
                 request.keyID, for: try RPCCaller.auth(context.metadata).requireSession().userID)

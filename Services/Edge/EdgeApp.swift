@@ -7,7 +7,7 @@ import ServiceRuntime
 public struct EdgeApp: ServiceApp {
     public static let entry = ServiceCatalog.edge
 
-    let http: any Service
+    let http: [any Service]
 
     public init(_ context: ServiceContext) async throws {
         self.http = try EdgeHTTPServer.make(context)
@@ -15,5 +15,5 @@ public struct EdgeApp: ServiceApp {
 
     public func register(in router: inout RPCRouter) {}
 
-    public var background: [any Service] { [self.http, BufferedLines.Flusher()] }
+    public var background: [any Service] { self.http + [BufferedLines.Flusher()] }
 }

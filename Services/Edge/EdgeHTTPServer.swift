@@ -7,17 +7,30 @@ import ServiceRuntime
 
 /// The edge's HTTP application: its routes and the RPC clients they use.
 public enum EdgeHTTPServer {
-    static func make(_ context: ServiceContext) throws -> some Service {
-        let router = try Self.router(context)
+    /// The HTTP server, and the reporter of API key usage that runs beside it.
+    static func make(_ context: ServiceContext) throws -> [any Service] {
+        let usage = ApiKeyUsage()
+        let router = try Self.router(context, usage: usage)
         let host = context.configuration.string("HTTP_HOST", default: "127.0.0.1")
         let port = try context.configuration.int("HTTP_PORT", default: 8080)
         context.logger.info("edge http listening", metadata: ["url": "http://\(host):\(port)"])
-        return Application(
-            router: router, configuration: .init(address: .hostname(host, port: port)), logger: context.logger)
+        let reporter = ApiKeyUsage.Reporter(
+            usage: usage, auth: try context.client(for: ServiceCatalog.auth),
+            interval: try context.configuration.milliseconds("KEY_USAGE_REPORT_MS", default: .seconds(10)),
+            logger: context.logger)
+        return [
+            Application(
+                router: router, configuration: .init(address: .hostname(host, port: port)), logger: context.logger),
+            reporter,
+        ]
     }
 
     /// Every route and middleware, over the context's upstream clients (in-process ones in EdgeTests).
     public static func router(_ context: ServiceContext) throws -> Router<EdgeRequestContext> {
+        try Self.router(context, usage: ApiKeyUsage())
+    }
+
+    static func router(_ context: ServiceContext, usage: ApiKeyUsage) throws -> Router<EdgeRequestContext> {
         let settings = try EdgeSettings(context.configuration)
         EdgeSettings.current.withLock { $0 = settings }
         let upstreams = try Upstreams(context)
@@ -47,6 +60,8 @@ public enum EdgeHTTPServer {
                 searchForIndexHtml: true, logger: context.logger))
         router.add(
             middleware: AuthenticationMiddleware(keys: PublicKeyCache(auth: auth, logger: context.logger), auth: auth))
+        // Before the rate limits: a key's refused calls count among its errors.
+        router.add(middleware: ApiKeyUsageMiddleware(usage: usage))
         router.add(
             middleware: RateLimitMiddleware(
                 users: RateLimiter(
@@ -54,7 +69,15 @@ public enum EdgeHTTPServer {
                     burst: try configuration.int("RATE_LIMIT_USER_BURST", default: 100)),
                 addresses: RateLimiter(
                     rate: Double(try configuration.int("RATE_LIMIT_IP_PER_S", default: 50)),
-                    burst: try configuration.int("RATE_LIMIT_IP_BURST", default: 200))))
+                    burst: try configuration.int("RATE_LIMIT_IP_BURST", default: 200)),
+                keys: KeyRateLimits(
+                    free: RateLimiter(
+                        rate: Double(try configuration.int("RATE_LIMIT_KEY_PER_S", default: 5)),
+                        burst: try configuration.int("RATE_LIMIT_KEY_BURST", default: 20)),
+                    paid: RateLimiter(
+                        rate: Double(try configuration.int("RATE_LIMIT_KEY_PAID_PER_S", default: 20)),
+                        burst: try configuration.int("RATE_LIMIT_KEY_PAID_BURST", default: 100)),
+                    billing: upstreams.client(for: "billing"))))
         router.get("/api/v1/openapi.json") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache"],

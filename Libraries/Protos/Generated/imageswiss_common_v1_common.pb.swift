@@ -76,6 +76,9 @@ public nonisolated struct CommonCaller: Sendable {
 
   public var scopes: [String] = []
 
+  /// The API key the caller used, when it was one.
+  public var apiKeyID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -278,7 +281,7 @@ nonisolated extension CommonPageResponse: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension CommonCaller: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Caller"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}user_id\0\u{1}role\0\u{1}scopes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}user_id\0\u{1}role\0\u{1}scopes\0\u{3}api_key_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -289,6 +292,7 @@ nonisolated extension CommonCaller: SwiftProtobuf.Message, SwiftProtobuf._Messag
       case 1: try { try decoder.decodeSingularStringField(value: &self.userID) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.role) }()
       case 3: try { try decoder.decodeRepeatedStringField(value: &self.scopes) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.apiKeyID) }()
       default: break
       }
     }
@@ -304,6 +308,9 @@ nonisolated extension CommonCaller: SwiftProtobuf.Message, SwiftProtobuf._Messag
     if !self.scopes.isEmpty {
       try visitor.visitRepeatedStringField(value: self.scopes, fieldNumber: 3)
     }
+    if !self.apiKeyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.apiKeyID, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -311,6 +318,7 @@ nonisolated extension CommonCaller: SwiftProtobuf.Message, SwiftProtobuf._Messag
     if lhs.userID != rhs.userID {return false}
     if lhs.role != rhs.role {return false}
     if lhs.scopes != rhs.scopes {return false}
+    if lhs.apiKeyID != rhs.apiKeyID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

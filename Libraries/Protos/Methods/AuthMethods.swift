@@ -33,6 +33,11 @@ public enum AuthMethods {
     public static let listApiKeys: RPCMethod<AuthListApiKeysRequest, AuthListApiKeysResponse> = method(
         "ListApiKeys", idempotent: true)
     public static let revokeApiKey: RPCMethod<AuthRevokeApiKeyRequest, AuthDone> = method("RevokeApiKey")
+    public static let getApiKeyUsage: RPCMethod<AuthGetApiKeyUsageRequest, AuthApiKeyUsageResponse> = method(
+        "GetApiKeyUsage", idempotent: true)
+    /// Not retried by the client: a repeated report would count twice.
+    public static let recordApiKeyUsage: RPCMethod<AuthRecordApiKeyUsageRequest, AuthDone> = method(
+        "RecordApiKeyUsage")
     public static let verifyApiKey: RPCMethod<AuthVerifyApiKeyRequest, CommonCaller> = method(
         "VerifyApiKey", idempotent: true)
     public static let listUsers: RPCMethod<AuthListUsersRequest, AuthListUsersResponse> = method(

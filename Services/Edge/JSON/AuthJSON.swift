@@ -40,6 +40,16 @@ struct ProfileBody: Decodable {
 struct ApiKeyBody: Decodable {
     let name: String
     var scopes: [String]?
+    var expires_in_days: UInt32?
+}
+
+struct ApiKeyUsageJSON: Encodable {
+    struct Day: Encodable {
+        let day: String
+        let calls, errors: UInt64
+    }
+    let days: [Day]
+    let calls, errors: UInt64
 }
 struct UserStateBody: Decodable {
     var disabled: Bool?
@@ -90,8 +100,8 @@ struct SignInJSON: Encodable {
 struct ApiKeyJSON: Encodable {
     let id, name, prefix: String
     let scopes: [String]
-    let created_at, last_used_at: String?
-    let revoked: Bool
+    let created_at, last_used_at, expires_at: String?
+    let revoked, expired: Bool
     /// Only in the answer to its creation.
     var secret: String?
     /// A retried creation: the same key, its secret not shown again (it was never stored).
@@ -102,6 +112,7 @@ struct ApiKeyJSON: Encodable {
         (self.created_at, self.last_used_at, self.revoked) = (
             rfc3339(key.createdAt), rfc3339(key.lastUsedAt), key.revoked
         )
+        (self.expires_at, self.expired) = (rfc3339(key.expiresAt), key.expired)
         self.secret = secret?.isEmpty == false ? secret : nil
         self.replayed = replayed ? true : nil
     }

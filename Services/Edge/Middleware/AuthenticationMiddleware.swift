@@ -16,6 +16,8 @@ struct VerifiedCaller: Sendable {
     /// The session (refresh family) behind an access token.
     let session: String?
     let credential: Credential
+    /// The API key, when the caller used one.
+    var apiKeyID: String? = nil
 
     var isAdmin: Bool { self.role == "admin" }
 
@@ -117,7 +119,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 timeout: .seconds(5), metadata: RPCMetadata(requestID.map { [RPCMetadata.requestID: $0] } ?? [:]))
         )
         return VerifiedCaller(
-            userID: caller.userID, role: caller.role, scopes: caller.scopes, session: nil, credential: .apiKey)
+            userID: caller.userID, role: caller.role, scopes: caller.scopes, session: nil, credential: .apiKey,
+            apiKeyID: caller.apiKeyID.isEmpty ? nil : caller.apiKeyID)
     }
 
     private static func refusal(_ failure: AccessToken.Failure) -> EdgeError {

@@ -4,22 +4,28 @@ import Hummingbird
 import Synchronization
 
 /// Rate limits by GCRA (the generic cell rate algorithm: a token bucket kept as one timestamp per
-/// key): per signed-in user (EDGE_RATE_LIMIT_USER_PER_S, burst EDGE_RATE_LIMIT_USER_BURST) and per
-/// client address for everyone (EDGE_RATE_LIMIT_IP_PER_S, burst EDGE_RATE_LIMIT_IP_BURST). Over the
-/// limit: 429 `rate_limited` with Retry-After. Health and metrics are not limited.
+/// key): per signed-in user (EDGE_RATE_LIMIT_USER_PER_S, burst EDGE_RATE_LIMIT_USER_BURST), per
+/// client address for everyone (EDGE_RATE_LIMIT_IP_PER_S, burst EDGE_RATE_LIMIT_IP_BURST), and per
+/// API key by its owner's tier (KeyRateLimits). Over the limit: 429 `rate_limited` with
+/// Retry-After. Health and metrics are not limited.
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = EdgeRequestContext
     let users: RateLimiter
     let addresses: RateLimiter
+    let keys: KeyRateLimits
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         let path = request.uri.path
         guard path.hasPrefix("/api/") || path.hasPrefix("/d/") else { return try await next(request, context) }
-        if let wait = self.addresses.admit("ip:" + context.clientAddress)
+        var wait =
+            self.addresses.admit("ip:" + context.clientAddress)
             ?? context.caller.flatMap({ self.users.admit("user:" + $0.userID) })
-        {
+        if wait == nil, let caller = context.caller, caller.apiKeyID != nil {
+            wait = await self.keys.admit(caller, context)
+        }
+        if let wait {
             let seconds = max(1, Int(wait.rounded(.up)))
             throw EdgeError(
                 .tooManyRequests, "rate_limited", "too many requests; retry in \(seconds) s",

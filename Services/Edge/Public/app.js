@@ -631,9 +631,16 @@ async function account() {
       h("td", {}, event.client_ip), h("td", {}, event.user_agent.slice(0, 60)), h("td", { class: event.succeeded ? "ok" : "error" }, event.succeeded ? "signed in" : "failed")))),
     h("h2", {}, "API keys"),
     h("table", {}, ...keys.items.map((item) => h("tr", {}, h("td", {}, item.name), h("td", {}, (item.scopes || []).join(" ")),
+      h("td", {}, item.revoked ? "revoked" : item.expired ? "expired" : item.expires_at ? `expires ${new Date(item.expires_at).toLocaleDateString()}` : "no expiry"),
+      h("td", { id: `key-usage-${item.id}` }, h("button", { class: "secondary", onclick: async () => {
+        const usage = await api("GET", `/api/v1/auth/keys/${item.id}/usage?days=30`);
+        document.getElementById(`key-usage-${item.id}`).textContent = `${usage.calls} calls, ${usage.errors} errors in 30 days`;
+      } }, "Usage")),
       h("td", {}, h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/auth/keys/${item.id}`); account(); } }, "Revoke"))))),
-    form([field("Name", "name")], "Create an API key", async (data) => {
-      const created = await api("POST", "/api/v1/auth/keys", { name: data.get("name") });
+    form([field("Name", "name"), h("label", {}, "Expires after",
+      h("select", { name: "expires_in_days" }, ...[["0", "never"], ["30", "30 days"], ["90", "90 days"], ["365", "a year"]].map(([value, text]) => h("option", { value }, text))))],
+    "Create an API key", async (data) => {
+      const created = await api("POST", "/api/v1/auth/keys", { name: data.get("name"), expires_in_days: Number(data.get("expires_in_days")) });
       alert(`Your key (shown once): ${created.secret}`);
       account();
     }),

@@ -105,6 +105,7 @@ struct AuthRoutes {
             var call = AuthCreateApiKeyRequest()
             call.name = body.name
             call.scopes = body.scopes ?? []
+            call.expiresInDays = body.expires_in_days ?? 0
             call.idempotencyKey = request.headers[Self.idempotencyKey] ?? ""
             let created = try await self.auth.unary(
                 AuthMethods.createApiKey, call, options: Self.options(context, caller))
@@ -113,6 +114,25 @@ struct AuthRoutes {
                 request: request, context: context)
             if created.replayed { response.headers[Self.idempotentReplayed] = "true" }
             return response
+        }
+        group.get("keys/:id/usage") { request, context -> Response in
+            let caller = try context.requireCaller()
+            try caller.requireSession()
+            var call = AuthGetApiKeyUsageRequest()
+            call.keyID = context.parameters.get("id") ?? ""
+            if let days = request.uri.queryParameters["days"] {
+                guard let number = UInt32(days), number >= 1 else {
+                    throw EdgeError(.badRequest, "invalid_argument", "days is a whole number from 1", field: "days")
+                }
+                call.days = number
+            }
+            let usage = try await self.auth.unary(
+                AuthMethods.getApiKeyUsage, call, options: Self.options(context, caller))
+            return try Self.json(
+                ApiKeyUsageJSON(
+                    days: usage.days.map { .init(day: $0.day, calls: $0.calls, errors: $0.errors) },
+                    calls: usage.days.reduce(0) { $0 + $1.calls }, errors: usage.days.reduce(0) { $0 + $1.errors }),
+                request: request, context: context)
         }
         group.delete("keys/:id") { request, context -> Response in
             let caller = try context.requireCaller()

@@ -1,0 +1,33 @@
+import ImageSwissProtos
+import RPC
+import ServiceRuntime
+
+/// An API key's own rate, by its owner's tier ("API rate limiting per tier"): the free tier gets
+/// EDGE_RATE_LIMIT_KEY_PER_S (burst EDGE_RATE_LIMIT_KEY_BURST), a paid tier
+/// EDGE_RATE_LIMIT_KEY_PAID_PER_S (burst EDGE_RATE_LIMIT_KEY_PAID_BURST). The tier comes from
+/// Billing and is kept a minute per account; when Billing cannot say, the free tier's rate applies.
+struct KeyRateLimits: Sendable {
+    let free: RateLimiter
+    let paid: RateLimiter
+    let billing: RPCClient
+    let tiers = ExpiringCache<String>(capacity: 10_000)
+    static let tierLifetime: Duration = .seconds(60)
+
+    /// nil when admitted; otherwise the seconds until the key's next request would be.
+    func admit(_ caller: VerifiedCaller, _ context: EdgeRequestContext) async -> Double? {
+        guard let key = caller.apiKeyID else { return nil }
+        let limiter = await self.tier(of: caller, context) == "free" ? self.free : self.paid
+        return limiter.admit("key:" + key)
+    }
+
+    private func tier(of caller: VerifiedCaller, _ context: EdgeRequestContext) async -> String {
+        if let tier = self.tiers.value(for: caller.userID) { return tier }
+        var options = AuthRoutes.options(context, caller)
+        options.timeout = .seconds(2)
+        guard
+            let tier = try? await self.billing.unary(BillingMethods.getTier, BillingGetTierRequest(), options: options)
+        else { return "free" }
+        self.tiers.store(tier.tierID, for: caller.userID, until: .now + Self.tierLifetime)
+        return tier.tierID
+    }
+}
