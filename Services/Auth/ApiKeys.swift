@@ -117,19 +117,27 @@ struct ApiKeys: Sendable {
         return caller
     }
 
-    /// One of the caller's keys, day by day: calls and errors over the last `days` UTC days.
+    /// One of the caller's keys (or, with an empty id, all of them together), day by day: calls and
+    /// errors over the last `days` UTC days.
     func usage(of keyID: String, for caller: UUID, days: UInt32) async throws -> AuthApiKeyUsageResponse {
-        guard let id = UUID(uuidString: keyID),
-            try await !self.database.query("SELECT 1 FROM api_keys WHERE id = $1 AND user_id = $2", [id, caller])
-                .isEmpty
-        else { throw failure.notFound("API key") }
         guard days <= Self.maxUsageDays else { throw failure.invalid("days", "1 to \(Self.maxUsageDays)") }
+        var parameters = PostgresParameters([caller, Int(days == 0 ? 30 : days)])
+        var key = ""
+        if !keyID.isEmpty {
+            guard let id = UUID(uuidString: keyID),
+                try await !self.database.query("SELECT 1 FROM api_keys WHERE id = $1 AND user_id = $2", [id, caller])
+                    .isEmpty
+            else { throw failure.notFound("API key") }
+            key = "AND k.id = \(parameters.bind(id))"
+        }
         var response = AuthApiKeyUsageResponse()
         response.days = try await self.database.query(
             """
-            SELECT to_char(day, 'YYYY-MM-DD') AS day, calls, errors FROM api_key_usage
-            WHERE key_id = $1 AND day > (now() AT TIME ZONE 'UTC')::date - $2::integer ORDER BY day
-            """, [id, Int(days == 0 ? 30 : days)]
+            SELECT to_char(u.day, 'YYYY-MM-DD') AS day, sum(u.calls)::bigint AS calls, sum(u.errors)::bigint AS errors
+            FROM api_key_usage u JOIN api_keys k ON k.id = u.key_id
+            WHERE k.user_id = $1 \(key) AND u.day > (now() AT TIME ZONE 'UTC')::date - $2::integer
+            GROUP BY u.day ORDER BY u.day
+            """, parameters.values
         ).map { row in
             var day = AuthApiKeyUsage()
             day.keyID = keyID.lowercased()

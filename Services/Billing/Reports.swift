@@ -187,12 +187,10 @@ extension BillingService {
         return report
     }
 
-    static let usageDays: Set<UInt32> = [7, 30, 90]
-
     /// The caller's credits spent per day and operation over the last 7, 30 or 90 days.
     func usage(_ caller: RPCCaller, _ request: BillingUsageRequest) async throws -> BillingUsage {
-        let days = request.days == 0 ? 30 : request.days
-        guard Self.usageDays.contains(days) else { throw failure.invalid("days", "days is 7, 30 or 90") }
+        let days = request.days == 0 ? UsagePeriods.defaultDays : request.days
+        guard UsagePeriods.days.contains(days) else { throw failure.invalid("days", "days is 7, 30 or 90") }
         var usage = BillingUsage()
         usage.days = days
         usage.lines = try await self.database.query(

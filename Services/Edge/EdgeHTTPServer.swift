@@ -102,6 +102,7 @@ public enum EdgeHTTPServer {
         BillingRoutes(billing: billing).add(to: router)
         CatalogueRoutes(billing: billing).add(to: router)
         InvoiceRoutes(billing: billing).add(to: router)
+        UsageRoutes(billing: billing, jobs: upstreams.client(for: "jobs"), auth: auth).add(to: router)
         DownloadRoutes(storage: storage).add(to: router)
         JobRoutes(jobs: upstreams.client(for: "jobs"), storage: storage).add(to: router)
         OperationRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)

@@ -76,6 +76,9 @@ struct JobsHandlers: Sendable {
             try await jobs.queueDepth(try RPCCaller(context.metadata))
         }
         router.register(JobsMethods.listOperations) { _, _ in jobs.operations() }
+        router.register(JobsMethods.getUsage) { request, context in
+            try await jobs.usage(try RPCCaller(context.metadata), days: request.days)
+        }
     }
 
     /// The job now, then each change (status, progress) until it is final or the caller goes away.

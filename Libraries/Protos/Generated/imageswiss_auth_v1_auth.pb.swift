@@ -569,6 +569,7 @@ public nonisolated struct AuthGetApiKeyUsageRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// Empty: all the caller's keys together.
   public var keyID: String = String()
 
   /// The last N days, today included (default 30, at most 90).

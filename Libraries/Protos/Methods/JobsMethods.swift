@@ -32,4 +32,5 @@ public enum JobsMethods {
     public static let redeliver: RPCMethod<JobsRedeliverRequest, JobsDelivery> = method("Redeliver")
     public static let listOperations: RPCMethod<JobsListOperationsRequest, JobsListOperationsResponse> = method(
         "ListOperations")
+    public static let getUsage: RPCMethod<JobsUsageRequest, JobsUsage> = method("GetUsage")
 }

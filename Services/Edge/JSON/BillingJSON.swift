@@ -309,27 +309,58 @@ struct ReportJSON: Encodable {
 }
 
 /// The caller's credits spent per day and operation (GET /api/v1/billing/usage).
-struct CreditUsageJSON: Encodable {
+/// Usage per UTC day and operation (credits from Billing, jobs and files from Jobs) and API calls
+/// per day (Auth), with totals; as CSV, one line per day and operation and one per day of API calls.
+struct ActivityJSON: Encodable {
     struct Line: Encodable {
         let day, operation: String
-        let credits_spent, charges: Int64
+        var credits_spent: Int64 = 0
+        var charges: Int64 = 0
+        var jobs: Int64 = 0
+        var files_processed: Int64 = 0
+    }
+    struct Calls: Encodable {
+        let day: String
+        let calls, errors: UInt64
     }
 
     let days: UInt32
     let lines: [Line]
-    let total_credits, total_charges: Int64
+    let api_calls: [Calls]
+    let total_credits, total_charges, total_jobs, total_files_processed: Int64
+    let total_api_calls: UInt64
+    /// The parts whose service could not answer (`jobs`, `api_calls`), absent when complete.
+    let unavailable: [String]?
 
-    init(_ u: BillingUsage) {
-        (self.days, self.total_credits, self.total_charges) = (u.days, u.totalCredits, u.totalCharges)
-        self.lines = u.lines.map {
-            Line(day: $0.day, operation: $0.operation, credits_spent: $0.creditsSpent, charges: $0.charges)
+    init(credits: BillingUsage, jobs: JobsUsage, calls: AuthApiKeyUsageResponse, unavailable: [String] = []) {
+        self.unavailable = unavailable.isEmpty ? nil : unavailable
+        var lines: [String: Line] = [:]
+        for line in credits.lines {
+            lines[line.day + " " + line.operation, default: Line(day: line.day, operation: line.operation)]
+                .credits_spent = line.creditsSpent
+            lines[line.day + " " + line.operation]!.charges = line.charges
         }
+        for line in jobs.lines {
+            let key = line.day + " " + line.tool
+            lines[key, default: Line(day: line.day, operation: line.tool)].jobs = line.jobs
+            lines[key]!.files_processed = line.filesProcessed
+        }
+        self.days = credits.days
+        self.lines = lines.values.sorted { ($0.day, $0.operation) < ($1.day, $1.operation) }
+        self.api_calls = calls.days.map { Calls(day: $0.day, calls: $0.calls, errors: $0.errors) }
+        (self.total_credits, self.total_charges) = (credits.totalCredits, credits.totalCharges)
+        self.total_jobs = self.lines.reduce(0) { $0 + $1.jobs }
+        self.total_files_processed = self.lines.reduce(0) { $0 + $1.files_processed }
+        self.total_api_calls = self.api_calls.reduce(0) { $0 + $1.calls }
     }
 
-    /// The same as CSV, one line per day and operation, for spreadsheets.
+    /// For spreadsheets: API calls are lines of the operation `api_calls`.
     var csv: String {
-        (["day,operation,credits_spent,charges"]
-            + self.lines.map { "\($0.day),\($0.operation),\($0.credits_spent),\($0.charges)" })
+        (["day,operation,credits_spent,charges,jobs,files_processed,api_calls"]
+            + self.lines.map {
+                "\($0.day),\($0.operation),\($0.credits_spent),\($0.charges),\($0.jobs),\($0.files_processed),0"
+            }
+            + self.api_calls.map { "\($0.day),api_calls,0,0,0,0,\($0.calls)" })
             .joined(separator: "\r\n") + "\r\n"
     }
 }

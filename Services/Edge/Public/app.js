@@ -584,7 +584,8 @@ function usageSummary(usage) {
     h("a", { href: await objectURL(`/api/v1/billing/usage?days=${usage.days}&format=csv`), download: `imageswiss-usage-${usage.days}d.csv` }).click();
   } }, "Download CSV");
   return h("div", { id: "usage" },
-    h("p", {}, `${usage.total_credits} credits on ${usage.total_charges} charged items.`),
+    h("p", {}, `${usage.total_credits} credits on ${usage.total_charges} charged items · ${usage.total_jobs} jobs · ` +
+      `${usage.total_files_processed} pictures processed · ${usage.total_api_calls} API calls.`),
     ...Object.entries(byOperation).sort((a, b) => b[1] - a[1]).map(([operation, credits]) => h("div", { class: "bar-row" },
       h("span", {}, operation), h("meter", { min: 0, max: most, value: credits, "aria-label": `${operation}: ${credits} credits` }), h("span", {}, `${credits}`))),
     csv);

@@ -5,15 +5,13 @@ import ImageSwissProtos
 import RPC
 
 /// Invoices and what goes on them — the caller's invoices and each as a PDF, their billing profile
-/// (name, address, country — which picks the tax rate — and tax id), the admins' tax rates — and
-/// the caller's usage (credits per day and operation, JSON or CSV).
+/// (name, address, country — which picks the tax rate — and tax id), and the admins' tax rates.
 struct InvoiceRoutes {
     let billing: RPCClient
 
     func add(to router: Router<EdgeRequestContext>) {
         router.get("api/v1/billing/invoices", use: self.list)
         router.get("api/v1/billing/invoices/:id/pdf", use: self.pdf)
-        router.get("api/v1/billing/usage", use: self.usage)
         router.get("api/v1/billing/profile", use: self.profile)
         router.put("api/v1/billing/profile", use: self.setProfile)
         router.get("api/v1/admin/billing/tax-rates", use: self.taxRates)
@@ -47,30 +45,6 @@ struct InvoiceRoutes {
                 .contentDisposition: "attachment; filename=\"\(document.number).pdf\"",
             ],
             body: .init(byteBuffer: ByteBuffer(bytes: document.pdf)))
-    }
-
-    /// `?days=7|30|90`, `&format=csv` for a download.
-    @Sendable func usage(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        let caller = try context.requireCaller()
-        try caller.require(scope: "billing:read")
-        let query = request.uri.queryParameters
-        var call = BillingUsageRequest()
-        if let days = query["days"] {
-            guard let value = UInt32(days) else {
-                throw EdgeError(.badRequest, "invalid_days", "days is 7, 30 or 90", field: "days")
-            }
-            call.days = value
-        }
-        let usage = CreditUsageJSON(
-            try await self.billing.unary(BillingMethods.getUsage, call, options: AuthRoutes.options(context, caller)))
-        guard query["format"] == "csv" else { return try AuthRoutes.json(usage, request: request, context: context) }
-        return Response(
-            status: .ok,
-            headers: [
-                .contentType: "text/csv; charset=utf-8", .cacheControl: "no-store",
-                .contentDisposition: "attachment; filename=\"imageswiss-usage-\(usage.days)d.csv\"",
-            ],
-            body: .init(byteBuffer: ByteBuffer(string: usage.csv)))
     }
 
     @Sendable func profile(_ request: Request, context: EdgeRequestContext) async throws -> Response {
