@@ -163,19 +163,8 @@ import Testing
     /// Uploads two photos, resizes them as a batch and waits until it is final; answers its id.
     private func finishedBatch(_ jobs: JobsStack, _ token: String) async throws -> String {
         let photos = [try await jobs.upload(token), try await jobs.upload(token, width: 800, height: 600)]
-        let batch = try await jobs.http.call(
-            "POST", "/api/v1/batches",
-            json: ["input_file_ids": photos, "steps": [["operation": "resize", "parameters": ["width": 64]]]],
-            bearer: token)
-        let id = try #require(batch.json["id"] as? String, "\(batch.text)")
-        let end = ContinuousClock.now + .seconds(60)
-        while try await jobs.http.call("GET", "/api/v1/batches/\(id)", bearer: token).json["status"] as? String
-            != "succeeded"
-        {
-            guard ContinuousClock.now < end else { throw TestSupportError("batch \(id) did not succeed") }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return id
+        return try await jobs.http.succeededBatch(
+            photos, steps: [["operation": "resize", "parameters": ["width": 64]]], token: token)
     }
 
     /// The notification mails so far (those with a List-Unsubscribe header), waiting for `count`.

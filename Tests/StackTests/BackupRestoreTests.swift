@@ -79,25 +79,13 @@ import Testing
             photos.append(
                 try await Self.upload(stack, token: token, bytes: try Samples.photo(width: width, height: 480)))
         }
-        let batch = try await stack.http.call(
-            "POST", "/api/v1/batches",
-            json: [
-                "input_file_ids": Array(photos.prefix(2)),
-                "steps": [["operation": "resize", "parameters": ["width": 100]]],
-            ],
-            bearer: token)
-        let batchID = try #require(batch.json["id"] as? String, "\(batch.text)")
-        let end = ContinuousClock.now + .seconds(60)
-        while try await stack.http.call("GET", "/api/v1/batches/\(batchID)", bearer: token).json["status"] as? String
-            != "succeeded"
-        {
-            guard ContinuousClock.now < end else { throw TestSupportError("batch \(batchID) did not finish") }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        _ = try await stack.http.succeededBatch(
+            Array(photos.prefix(2)), steps: [["operation": "resize", "parameters": ["width": 100]]], token: token)
+        let end = ContinuousClock.now + .seconds(30)
         // Settled: the held credits captured (a backup taken earlier is fine too — the restored Jobs
         // settles again, exactly once — but this test compares what the user sees).
         while try await stack.http.call("GET", "/api/v1/billing/balance", bearer: token).json["held"] as? Int != 0 {
-            guard ContinuousClock.now < end else { throw TestSupportError("batch \(batchID) not settled") }
+            guard ContinuousClock.now < end else { throw TestSupportError("the batch was not settled") }
             try await Task.sleep(for: .milliseconds(100))
         }
         let hook = try await stack.http.call(

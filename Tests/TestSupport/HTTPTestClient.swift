@@ -88,6 +88,25 @@ public struct HTTPTestClient: Sendable {
         return try await Self.send(request, followRedirects: followRedirects)
     }
 
+    /// Submits a batch of `inputs` × `steps` and waits until it succeeded; answers its id (throws when
+    /// it ends otherwise or takes longer than `timeout`).
+    public func succeededBatch(
+        _ inputs: [String], steps: [[String: Any]], token: String, timeout: Duration = .seconds(60)
+    ) async throws -> String {
+        let batch = try await self.call(
+            "POST", "/api/v1/batches", json: ["input_file_ids": inputs, "steps": steps], bearer: token)
+        guard let id = batch.json["id"] as? String else { throw TestSupportError("batch: \(batch.text)") }
+        let end = ContinuousClock.now + timeout
+        while true {
+            let status = try await self.call("GET", "/api/v1/batches/\(id)", bearer: token).json["status"] as? String
+            if status == "succeeded" { return id }
+            guard ["queued", "running"].contains(status ?? ""), ContinuousClock.now < end else {
+                throw TestSupportError("batch \(id) ended \(status ?? "?") or took too long")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
     /// Registers and signs in; returns (user id, access token, refresh token).
     public func signedInUser(_ email: String, password: String = "correct horse battery staple") async throws -> (
         id: String, access: String, refresh: String
