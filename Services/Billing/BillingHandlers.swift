@@ -75,6 +75,12 @@ struct BillingHandlers: Sendable {
         router.register(BillingMethods.getProfile) { _, context in
             try await billing.profile(try RPCCaller(context.metadata))
         }
+        router.register(BillingMethods.getLowBalanceAlert) { _, context in
+            try await billing.lowBalanceAlert(try RPCCaller(context.metadata))
+        }
+        router.register(BillingMethods.setLowBalanceAlert) { request, context in
+            try await billing.setLowBalanceAlert(try RPCCaller(context.metadata), request)
+        }
         router.register(BillingMethods.setProfile) { request, context in
             try await billing.setProfile(try RPCCaller(context.metadata), request)
         }

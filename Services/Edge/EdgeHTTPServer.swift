@@ -89,7 +89,7 @@ public enum EdgeHTTPServer {
             cache: AccountCache(lifetime: settings.accountCacheLifetime)
         ).add(to: router)
         AdminRoutes(auth: auth).add(to: router)
-        NotificationRoutes(auth: auth).add(to: router)
+        NotificationRoutes(auth: auth, billing: upstreams.client(for: "billing")).add(to: router)
         OAuthRoutes(auth: auth).add(to: router)
         let storage = upstreams.client(for: "storage")
         let billing = upstreams.client(for: "billing")

@@ -69,7 +69,8 @@ struct StackTests {
             await pool.close()
             let expected: [String: [String]] = [
                 "auth": [
-                    "accounts", "api_keys", "audit_log", "email_tokens", "idempotency_keys", "notification_preferences",
+                    "accounts", "api_key_usage", "api_keys", "audit_log", "email_tokens", "idempotency_keys",
+                    "notification_preferences",
                     "notifications", "oauth_identities", "oauth_states", "outbox", "outbox_attachments",
                     "refresh_tokens",
                     "revoked_families", "sign_ins", "signing_keys", "throttles", "unsubscribe_keys",

@@ -119,6 +119,7 @@ SCHEMAS = {
                         ["id", "kind", "title", "body", "read"]),
     "NotificationPage": obj({"items": {"type": "array", "items": {"$ref": "#/components/schemas/Notification"}},
                              "next_page_token": {"type": ["string", "null"]}, "unread_count": I}, ["items", "unread_count"]),
+    "LowBalanceAlert": obj({"threshold": I, "is_default": B}, ["threshold", "is_default"]),
     "NotificationPreferences": obj({"preferences": {"type": "array", "items": obj({"kind": {"enum": NOTIFICATION_KINDS}, "mail": B}, ["kind", "mail"])}},
                                    ["preferences"]),
 }
@@ -301,6 +302,10 @@ PATHS = {
                                                          JSON: {"schema": obj({"token": S}, ["token"])},
                                                          "application/x-www-form-urlencoded": {"schema": obj({"List-Unsubscribe": {"const": "One-Click"}})}}},
                                                      params=[query("token")], public=True, tag="notifications")},
+    "/api/v1/notifications/credits-low": {"get": op("When the caller is warned that credits run low", 200, ref("LowBalanceAlert"), tag="notifications"),
+                                          "put": op("Choose the threshold, or go back to the default", 200, ref("LowBalanceAlert"),
+                                                    body(obj({"threshold": {"type": "integer", "minimum": 0, "maximum": 1000000}, "use_default": B})),
+                                                    tag="notifications")},
     # Files and uploads.
     "/api/v1/files/{id}/content": {"get": raw("A file's bytes (Range, If-None-Match, If-Range)", "*/*", [path_id(), query("disposition")]),
                                    "head": head("A file's headers", [path_id()])},

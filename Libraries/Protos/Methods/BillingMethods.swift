@@ -43,6 +43,10 @@ public enum BillingMethods {
     public static let getInvoicePDF: RPCMethod<BillingGetInvoicePDFRequest, BillingInvoicePDF> = method("GetInvoicePDF")
     public static let getProfile: RPCMethod<BillingGetProfileRequest, BillingProfile> = method("GetProfile")
     public static let setProfile: RPCMethod<BillingProfile, BillingProfile> = method("SetProfile")
+    public static let getLowBalanceAlert: RPCMethod<BillingGetLowBalanceAlertRequest, BillingLowBalanceAlert> = method(
+        "GetLowBalanceAlert")
+    public static let setLowBalanceAlert: RPCMethod<BillingSetLowBalanceAlertRequest, BillingLowBalanceAlert> = method(
+        "SetLowBalanceAlert")
     public static let getTaxRates: RPCMethod<BillingGetTaxRatesRequest, BillingTaxRates> = method("GetTaxRates")
     public static let setTaxRates: RPCMethod<BillingSetTaxRatesRequest, BillingTaxRates> = method("SetTaxRates")
     public static let getUsage: RPCMethod<BillingUsageRequest, BillingUsage> = method("GetUsage")

@@ -51,3 +51,16 @@ struct UnsubscribedJSON: Encodable {
     let kind: String
     var unsubscribed = true
 }
+
+struct LowBalanceAlertJSON: Encodable {
+    let threshold: Int64
+    let is_default: Bool
+
+    init(_ alert: BillingLowBalanceAlert) { (self.threshold, self.is_default) = (alert.threshold, alert.isDefault) }
+}
+
+/// `{"threshold": 20}` sets it, `{"use_default": true}` goes back to the default.
+struct LowBalanceAlertBody: Decodable {
+    var threshold: Int64?
+    var use_default: Bool?
+}

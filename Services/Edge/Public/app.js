@@ -178,8 +178,8 @@ const NOTIFICATION_KINDS = {
 };
 
 async function notifications() {
-  const [page, preferences] = await Promise.all([api("GET", "/api/v1/notifications?page_size=50"),
-    api("GET", "/api/v1/notifications/preferences")]);
+  const [page, preferences, creditsLow] = await Promise.all([api("GET", "/api/v1/notifications?page_size=50"),
+    api("GET", "/api/v1/notifications/preferences"), api("GET", "/api/v1/notifications/credits-low")]);
   const markAll = h("button", { id: "mark-all-read", class: "secondary", disabled: !page.unread_count, onclick: async () => {
     await api("POST", "/api/v1/notifications/read", { all: true });
     notifications();
@@ -197,7 +197,13 @@ async function notifications() {
       await api("PUT", "/api/v1/notifications/preferences",
         { preferences: preferences.preferences.map((preference) => ({ kind: preference.kind, mail: data.get(preference.kind) === "on" })) });
       toast("Mail choices saved. Notifications stay here either way.");
-    }));
+    }),
+    h("h2", {}, "Low credits"),
+    form([field("Warn me when my credits fall below", "threshold", "number", { min: 0, max: 1000000, value: creditsLow.threshold, id: "credits-low-threshold" })],
+      "Save the threshold", async (data) => {
+        const saved = await api("PUT", "/api/v1/notifications/credits-low", { threshold: Number(data.get("threshold")) });
+        toast(`You will be warned below ${saved.threshold} credits.`);
+      }));
   refreshUnread();
 }
 

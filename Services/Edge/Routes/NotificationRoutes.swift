@@ -6,9 +6,11 @@ import RPC
 
 /// /api/v1/notifications over Auth: the caller's notifications (unread count, mark read), their
 /// mail preferences per kind, and the one-click unsubscribe a mail's link or its List-Unsubscribe
-/// header posts to, which needs only the link's token (RFC 8058).
+/// header posts to, which needs only the link's token (RFC 8058). The credits-low threshold is
+/// Billing's (its ledger decides the warning).
 struct NotificationRoutes {
     let auth: RPCClient
+    let billing: RPCClient
 
     func add(to router: Router<EdgeRequestContext>) {
         let notifications = router.group("api/v1/notifications")
@@ -17,6 +19,33 @@ struct NotificationRoutes {
         notifications.get("preferences", use: self.preferences)
         notifications.put("preferences", use: self.setPreferences)
         notifications.post("unsubscribe", use: self.unsubscribe)
+        notifications.get("credits-low", use: self.creditsLow)
+        notifications.put("credits-low", use: self.setCreditsLow)
+    }
+
+    @Sendable func creditsLow(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "billing:read")
+        let alert = try await self.billing.unary(
+            BillingMethods.getLowBalanceAlert, BillingGetLowBalanceAlertRequest(),
+            options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(LowBalanceAlertJSON(alert), request: request, context: context)
+    }
+
+    @Sendable func setCreditsLow(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireSession()
+        let body = try await request.decode(as: LowBalanceAlertBody.self, context: context)
+        var call = BillingSetLowBalanceAlertRequest()
+        call.useDefault = body.use_default ?? false
+        guard let threshold = body.threshold ?? (call.useDefault ? 0 : nil) else {
+            throw EdgeError(
+                .badRequest, "invalid_argument", "give threshold (credits) or use_default: true", field: "threshold")
+        }
+        call.threshold = threshold
+        let alert = try await self.billing.unary(
+            BillingMethods.setLowBalanceAlert, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(LowBalanceAlertJSON(alert), request: request, context: context)
     }
 
     @Sendable func list(_ request: Request, context: EdgeRequestContext) async throws -> Response {

@@ -28,11 +28,14 @@ DECLARE
     v_returned_today bigint := 0;
     v_at integer;
     v_low bigint;
+    v_threshold bigint;
 BEGIN
     IF v_count = 0 THEN RETURN; END IF;
     SELECT r.o_holds, r.o_errors INTO v_result, v_error FROM billing_replays(p_caller, p_methods, p_keys, p_requests) r;
 
-    SELECT a.spent_day, a.total INTO v_spent_day, v_total FROM accounts a WHERE a.account_id = p_caller FOR UPDATE;
+    -- The account's own low-balance threshold, when it chose one, replaces the configured one.
+    SELECT a.spent_day, a.total, coalesce(a.low_balance_threshold, p_threshold)
+    INTO v_spent_day, v_total, v_threshold FROM accounts a WHERE a.account_id = p_caller FOR UPDATE;
     -- The holds, aligned with the items (found by id alone: the loop treats another account's
     -- hold as none).
     SELECT array_agg(h.account_id ORDER BY u.n), array_agg(h.amount ORDER BY u.n), array_agg(h.state ORDER BY u.n),
@@ -69,7 +72,7 @@ BEGIN
             v_total := v_total - p_captures[i];
             v_entry_n := v_entry_n || i;
             v_entry_balance := v_entry_balance || v_total;
-            IF v_total + p_captures[i] >= p_threshold AND v_total < p_threshold THEN v_low := v_total; END IF;
+            IF v_total + p_captures[i] >= v_threshold AND v_total < v_threshold THEN v_low := v_total; END IF;
         END IF;
         v_result[i] := p_holds[i];
     END LOOP;
