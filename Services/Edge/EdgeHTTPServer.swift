@@ -77,7 +77,7 @@ public enum EdgeHTTPServer {
                     paid: RateLimiter(
                         rate: Double(try configuration.int("RATE_LIMIT_KEY_PAID_PER_S", default: 20)),
                         burst: try configuration.int("RATE_LIMIT_KEY_PAID_BURST", default: 100)),
-                    billing: upstreams.client(for: "billing"))))
+                    tiers: TierLookup(billing: upstreams.client(for: "billing")))))
         router.get("/api/v1/openapi.json") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache"],

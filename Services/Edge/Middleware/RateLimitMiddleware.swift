@@ -22,9 +22,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         var wait =
             self.addresses.admit("ip:" + context.clientAddress)
             ?? context.caller.flatMap({ self.users.admit("user:" + $0.userID) })
-        if wait == nil, let caller = context.caller, caller.apiKeyID != nil {
-            wait = await self.keys.admit(caller, context)
-        }
+        if wait == nil, let caller = context.caller { wait = await self.keys.admit(caller, context) }
         if let wait {
             let seconds = max(1, Int(wait.rounded(.up)))
             throw EdgeError(

@@ -1,5 +1,3 @@
-import ImageSwissProtos
-import RPC
 import ServiceRuntime
 
 /// An API key's own rate, by its owner's tier ("API rate limiting per tier"): the free tier gets
@@ -9,8 +7,8 @@ import ServiceRuntime
 struct KeyRateLimits: Sendable {
     let free: RateLimiter
     let paid: RateLimiter
-    let billing: RPCClient
-    let tiers = ExpiringCache<String>(capacity: 10_000)
+    let tiers: TierLookup
+    let cache = ExpiringCache<String>(capacity: 10_000)
     static let tierLifetime: Duration = .seconds(60)
 
     /// nil when admitted; otherwise the seconds until the key's next request would be.
@@ -21,13 +19,10 @@ struct KeyRateLimits: Sendable {
     }
 
     private func tier(of caller: VerifiedCaller, _ context: EdgeRequestContext) async -> String {
-        if let tier = self.tiers.value(for: caller.userID) { return tier }
-        var options = AuthRoutes.options(context, caller)
-        options.timeout = .seconds(2)
-        guard
-            let tier = try? await self.billing.unary(BillingMethods.getTier, BillingGetTierRequest(), options: options)
-        else { return "free" }
-        self.tiers.store(tier.tierID, for: caller.userID, until: .now + Self.tierLifetime)
-        return tier.tierID
+        if let tier = self.cache.value(for: caller.userID) { return tier }
+        // An outage's "free" is not kept: the next request asks Billing again.
+        guard let tier = await self.tiers.tier(context, caller) else { return "free" }
+        self.cache.store(tier, for: caller.userID, until: .now + Self.tierLifetime)
+        return tier
     }
 }

@@ -9,12 +9,15 @@ struct TierLookup: Sendable {
 
     func options(_ context: EdgeRequestContext, _ caller: VerifiedCaller) async -> RPCCallOptions {
         var options = AuthRoutes.options(context, caller)
-        var tierOptions = options
-        tierOptions.timeout = .seconds(2)
-        let tier =
-            (try? await self.billing.unary(BillingMethods.getTier, BillingGetTierRequest(), options: tierOptions))?
-            .tierID
-        options.metadata[RPCMetadata.callerTier] = tier ?? "free"
+        options.metadata[RPCMetadata.callerTier] = await self.tier(context, caller) ?? "free"
         return options
+    }
+
+    /// The caller's tier id, or nil when Billing cannot say within 2 s (callers then apply "free").
+    func tier(_ context: EdgeRequestContext, _ caller: VerifiedCaller) async -> String? {
+        var options = AuthRoutes.options(context, caller)
+        options.timeout = .seconds(2)
+        return (try? await self.billing.unary(BillingMethods.getTier, BillingGetTierRequest(), options: options))?
+            .tierID
     }
 }
