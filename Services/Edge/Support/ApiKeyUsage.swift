@@ -11,19 +11,20 @@ import Synchronization
 /// counted again in the next one; what a killed edge had not reported yet is lost (at most one
 /// interval's calls).
 final class ApiKeyUsage: Sendable {
+    private struct Entry: Hashable, Sendable {
+        let key: String
+        let day: String
+    }
+
     private struct Count: Sendable {
         var calls: UInt64 = 0
         var errors: UInt64 = 0
     }
 
-    private let counts = Mutex<[String: Count]>([:])
+    private let counts = Mutex<[Entry: Count]>([:])
 
     func record(key: String, error: Bool, at date: Date = Date()) {
-        let entry = key + " " + Self.day(date)
-        self.counts.withLock { counts in
-            counts[entry, default: Count()].calls += 1
-            if error { counts[entry, default: Count()].errors += 1 }
-        }
+        self.add(Entry(key: key, day: Self.day(date)), calls: 1, errors: error ? 1 : 0)
     }
 
     /// Everything counted so far, and the counter emptied.
@@ -33,24 +34,22 @@ final class ApiKeyUsage: Sendable {
             return counts
         }
         return taken.map { entry, count in
-            let parts = entry.split(separator: " ")
             var usage = AuthApiKeyUsage()
-            usage.keyID = String(parts[0])
-            usage.day = String(parts[1])
-            usage.calls = count.calls
-            usage.errors = count.errors
+            (usage.keyID, usage.day) = (entry.key, entry.day)
+            (usage.calls, usage.errors) = (count.calls, count.errors)
             return usage
         }
     }
 
     /// Counts a failed report back in.
     func restore(_ usage: [AuthApiKeyUsage]) {
+        for item in usage { self.add(Entry(key: item.keyID, day: item.day), calls: item.calls, errors: item.errors) }
+    }
+
+    private func add(_ entry: Entry, calls: UInt64, errors: UInt64) {
         self.counts.withLock { counts in
-            for item in usage {
-                let entry = item.keyID + " " + item.day
-                counts[entry, default: Count()].calls += item.calls
-                counts[entry, default: Count()].errors += item.errors
-            }
+            counts[entry, default: Count()].calls += calls
+            counts[entry, default: Count()].errors += errors
         }
     }
 
