@@ -231,8 +231,7 @@ extension BillingService {
             event.kind = try row.decode("kind")
             event.balance = try row.decode("balance")
             event.createdAt = .micros(try row.decode("created_us"))
-            event.detail = try JSONDecoder().decode(
-                [String: String].self, from: Data((try row.decode("detail", as: String.self)).utf8))
+            event.detail = try row.decodeJSON("detail", as: [String: String].self)
             return event
         }
         return response

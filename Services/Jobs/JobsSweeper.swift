@@ -46,9 +46,7 @@ struct JobsSweeper: Service {
         var request = BillingListEventsRequest()
         request.afterEventID = position
         request.limit = 200
-        let options = RPCCallOptions(
-            timeout: .seconds(5), metadata: [RPCMetadata.callerID: "jobs", RPCMetadata.callerRole: "service"])
-        let events = try await self.billing.unary(BillingMethods.listEvents, request, options: options).events
+        let events = try await self.billing.unary(BillingMethods.listEvents, request, options: Settlement.asJobs).events
         guard let last = events.last else { return }
         try await self.database.transaction { session in
             // Two sweepers at once: the cursor row serialises them, and a stale one changes nothing.
@@ -74,7 +72,7 @@ struct JobsSweeper: Service {
                     """,
                     [
                         event.accountID, kind, "billing-event:\(event.eventID)",
-                        String(decoding: try JSONEncoder().encode(params), as: UTF8.self),
+                        try PostgresJSON.text(params),
                     ])
             }
         }

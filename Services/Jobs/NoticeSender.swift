@@ -19,8 +19,6 @@ struct NoticeSender: Service {
     let logger: Logger
 
     static let batchSize = 50
-    static let options = RPCCallOptions(
-        timeout: .seconds(5), metadata: [RPCMetadata.callerID: "jobs", RPCMetadata.callerRole: "service"])
 
     func run() async throws {
         await repeatUntilShutdown(every: self.interval, logger: self.logger, failure: "sending notices failed") {
@@ -42,8 +40,7 @@ struct NoticeSender: Service {
                 request.accountID = try row.decode("owner_id")
                 request.kind = try row.decode("kind")
                 request.eventKey = try row.decode("event_key")
-                request.params = try JSONDecoder().decode(
-                    [String: String].self, from: Data((try row.decode("params", as: String.self)).utf8))
+                request.params = try row.decodeJSON("params", as: [String: String].self)
                 do {
                     if request.kind == "batch_completed", let batch = request.params["batch_id"] {
                         request.params.merge(try await Self.counts(of: batch, in: session)) { _, counted in counted }
@@ -51,7 +48,7 @@ struct NoticeSender: Service {
                     if request.kind == "receipt", let invoice = request.params["invoice_id"] {
                         request.attachments = try await self.invoicePDF(invoice, of: request.accountID)
                     }
-                    _ = try await self.auth.unary(AuthMethods.notify, request, options: Self.options)
+                    _ = try await self.auth.unary(AuthMethods.notify, request, options: Settlement.asJobs)
                     try await session.execute("DELETE FROM notices WHERE id = $1", [id])
                 } catch let error as RPCError where [.invalidArgument, .notFound].contains(error.code) {
                     // Never deliverable: an owner that is not an account (a load test's), a kind
@@ -80,11 +77,10 @@ struct NoticeSender: Service {
     private func invoicePDF(_ invoice: String, of account: String) async throws -> [AuthMailAttachment] {
         var request = BillingGetInvoicePDFRequest()
         request.invoiceID = invoice
-        let options = RPCCallOptions(
-            timeout: .seconds(10), metadata: [RPCMetadata.callerID: account, RPCMetadata.callerRole: "service"])
         let pdf: BillingInvoicePDF
         do {
-            pdf = try await self.billing.unary(BillingMethods.getInvoicePDF, request, options: options)
+            pdf = try await self.billing.unary(
+                BillingMethods.getInvoicePDF, request, options: Settlement.options(for: account))
         } catch let error as RPCError where error.code == .notFound {
             return []
         }

@@ -15,6 +15,10 @@ struct Settlement: Sendable {
     let queue: JobQueue
     let logger: Logger
 
+    /// Jobs itself, as a service: reading Billing's events, handing notices to Auth.
+    static let asJobs = options(for: "jobs", timeout: .seconds(5))
+
+    /// Acting for `owner`, as a service.
     static func options(for owner: String, timeout: Duration = .seconds(10)) -> RPCCallOptions {
         RPCCallOptions(
             timeout: timeout,

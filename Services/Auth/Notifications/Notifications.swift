@@ -31,7 +31,7 @@ struct Notifications: Sendable {
             throw failure.invalid("params", "at most \(Self.maxParams), each value at most \(Self.maxParamBytes) bytes")
         }
         try Self.check(request.attachments)
-        let params = String(decoding: try JSONEncoder().encode(request.params), as: UTF8.self)
+        let params = try PostgresJSON.text(request.params)
         var response = AuthNotifyResponse()
         response.created = try await self.database.transaction { session in
             // An account deleted meanwhile inserts nothing, like a repeated event.
@@ -134,8 +134,7 @@ struct Notifications: Sendable {
         response.notifications = try rows.prefix(pageSize).compactMap { row in
             // A kind this release no longer knows is left out rather than failing the list.
             guard let kind = NotificationKind(rawValue: try row.decode("kind")) else { return nil }
-            let params = try JSONDecoder().decode(
-                [String: String].self, from: Data((try row.decode("params", as: String.self)).utf8))
+            let params = try row.decodeJSON("params", as: [String: String].self)
             let text = NotificationText(kind, params, in: language)
             var notification = AuthNotification()
             notification.notificationID = try row.decode("id")
