@@ -27,6 +27,13 @@ extension RPCCaller {
         return self
     }
 
+    /// Calls only the platform's own services make (reporting events, usage): caller-role "service".
+    static func requireService(_ metadata: RPCMetadata) throws {
+        guard (try? RPCCaller(metadata))?.role == "service" else {
+            throw failure.error(.permissionDenied, "service_only", "this call is for the platform's services")
+        }
+    }
+
     func requireAdmin() throws -> RPCCaller {
         guard self.role == "admin", self.isSession else { throw failure.adminOnly }
         return self
@@ -160,9 +167,7 @@ struct AuthHandlers: Sendable {
                 of: request.keyID, for: try RPCCaller.auth(context.metadata).userID, days: request.days)
         }
         router.register(AuthMethods.recordApiKeyUsage) { request, context in
-            guard (try? RPCCaller(context.metadata))?.role == "service" else {
-                throw failure.error(.permissionDenied, "service_only", "only the edge reports API key usage")
-            }
+            try RPCCaller.requireService(context.metadata)
             try await self.apiKeys.record(request.usage)
             return AuthDone()
         }
@@ -195,9 +200,7 @@ struct AuthHandlers: Sendable {
 
     private func registerNotifications(in router: inout RPCRouter) {
         router.register(AuthMethods.notify) { request, context in
-            guard (try? RPCCaller(context.metadata))?.role == "service" else {
-                throw failure.error(.permissionDenied, "service_only", "only the platform's services report events")
-            }
+            try RPCCaller.requireService(context.metadata)
             return try await self.notifications.notify(request)
         }
         router.register(AuthMethods.unsubscribe) { request, _ in try await self.notifications.unsubscribe(request.token)
