@@ -30,11 +30,13 @@ struct BlobStore: Sendable {
         try await !session.query("SELECT 1 FROM blobs WHERE sha256 = $1 LIMIT 1", [sha256]).isEmpty
     }
 
+    static let fenceStands = "SELECT 1 FROM backup_fences WHERE until > now() LIMIT 1"
+
     /// Removes an object no blob names (under its lock) — unless a backup fence stands: then the
     /// object stays, recorded for the sweeper, so a backup's copy finds what its dump names
     /// (migration 6, compose/backup).
     func removeObject(_ sha256: String, in session: PostgresSession) async throws {
-        if try await !session.query("SELECT 1 FROM backup_fences WHERE until > now() LIMIT 1").isEmpty {
+        if try await !session.query(Self.fenceStands).isEmpty {
             try await session.execute(
                 "INSERT INTO deferred_removals (sha256) VALUES ($1) ON CONFLICT (sha256) DO NOTHING", [sha256])
         } else {
@@ -45,7 +47,7 @@ struct BlobStore: Sendable {
     /// Removes the objects whose removal a fence deferred, once no fence stands and no blob names
     /// them again; answers how many.
     func removeDeferredObjects() async throws -> Int {
-        guard try await self.database.query("SELECT 1 FROM backup_fences WHERE until > now() LIMIT 1").isEmpty else {
+        guard try await self.database.query(Self.fenceStands).isEmpty else {
             return 0
         }
         var removed = 0

@@ -81,13 +81,7 @@ struct JobsStack {
 
     /// Uploads `bytes` through the edge; answers the file id.
     func upload(_ token: String, bytes: [UInt8], name: String) async throws -> String {
-        let reply = try await self.http.call(
-            "POST", "/api/v1/files", raw: Data(bytes), bearer: token,
-            headers: ["Content-Type": "application/octet-stream", "X-File-Name": name])
-        guard reply.status == 201, let id = reply.json["id"] as? String else {
-            throw TestSupportError("upload: \(reply.status) \(reply.text)")
-        }
-        return id
+        try await self.http.upload(bytes, name: name, token: token)
     }
 
     /// Waits until the job is final; answers its JSON.

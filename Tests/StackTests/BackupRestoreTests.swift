@@ -47,7 +47,7 @@ import Testing
         defer { Task { await stack.stop() } }
         let user = try await stack.http.signedInUser(Self.email, password: Self.password)
         let photo = try Samples.photo(width: 320, height: 240)
-        let id = try await Self.upload(stack, token: user.access, bytes: photo)
+        let id = try await stack.http.upload(photo, name: "photo.jpg", token: user.access)
         let object =
             try #require(stack.setting("STORAGE_DATA_DIR"))
             + "/objects/\(sha256Hex(photo).prefix(2))/\(sha256Hex(photo))"
@@ -77,7 +77,8 @@ import Testing
         var photos: [String] = []
         for width in [640, 800, 960] {
             photos.append(
-                try await Self.upload(stack, token: token, bytes: try Samples.photo(width: width, height: 480)))
+                try await stack.http.upload(
+                    try Samples.photo(width: width, height: 480), name: "photo.jpg", token: token))
         }
         _ = try await stack.http.succeededBatch(
             Array(photos.prefix(2)), steps: [["operation": "resize", "parameters": ["width": 100]]], token: token)
@@ -91,13 +92,6 @@ import Testing
         let hook = try await stack.http.call(
             "POST", "/api/v1/webhooks", json: ["url": "http://127.0.0.1:9/hooks"], bearer: token)
         #expect(hook.status == 201, "\(hook.text)")
-    }
-
-    static func upload(_ stack: ServiceStack, token: String, bytes: [UInt8]) async throws -> String {
-        let reply = try await stack.http.call(
-            "POST", "/api/v1/files", raw: Data(bytes), bearer: token,
-            headers: ["Content-Type": "application/octet-stream", "X-File-Name": "photo.jpg"])
-        return try #require(reply.json["id"] as? String, "\(reply.text)")
     }
 
     /// What the user sees: balance, ledger, invoices, files (with their bytes' hashes), jobs,

@@ -88,6 +88,17 @@ public struct HTTPTestClient: Sendable {
         return try await Self.send(request, followRedirects: followRedirects)
     }
 
+    /// Uploads `bytes` as one file (POST /api/v1/files); answers its id.
+    public func upload(_ bytes: [UInt8], name: String, token: String) async throws -> String {
+        let reply = try await self.call(
+            "POST", "/api/v1/files", raw: Data(bytes), bearer: token,
+            headers: ["Content-Type": "application/octet-stream", "X-File-Name": name])
+        guard reply.status == 201, let id = reply.json["id"] as? String else {
+            throw TestSupportError("upload: \(reply.status) \(reply.text)")
+        }
+        return id
+    }
+
     /// Submits a batch of `inputs` × `steps` and waits until it succeeded; answers its id (throws when
     /// it ends otherwise or takes longer than `timeout`).
     public func succeededBatch(
