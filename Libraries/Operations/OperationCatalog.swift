@@ -30,6 +30,25 @@ public enum OperationCatalog {
         "size", .choice(["256x256", "512x512", "1024x1024", "1792x1024", "1024x1792"]), default: "1024x1024",
         "output size asked of the provider")
 
+    /// Which of the AI catalogue's models runs the step (GET /api/v1/ai/models lists them).
+    static let model = P(
+        "model", .text(maxLength: 40), example: "flux-schnell",
+        "one of the enabled models of this operation (the default model when absent)")
+    static let aiParameters: [ParameterSpec] = [prompt, size, model]
+    static let generationParameters: [ParameterSpec] = [
+        P("prompt", .text(maxLength: 4000), required: true, example: "a lighthouse at dawn", "what to draw"),
+        P("negative_prompt", .text(maxLength: 2000), "what to keep out of the picture"),
+        P(
+            "aspect_ratio", .choice(["1:1", "4:3", "3:4", "16:9", "9:16"]), default: "1:1",
+            "the picture's shape"),
+        P("count", .integer(1...4), default: "1", "pictures to make, each a result, each charged"),
+        P(
+            "seed", .integer(0...2_147_483_647),
+            "the same seed and prompt make the same picture, where the model allows"),
+        P("preset", .text(maxLength: 40), example: "watercolour", "a style preset (GET /api/v1/ai/presets)"),
+        size, model,
+    ]
+
     public static let all: [OperationSpec] = [
         OperationSpec(
             "resize", label: "Resize", summary: "fit, fill or force a box", category: "edit",
@@ -163,23 +182,18 @@ public enum OperationCatalog {
         OperationSpec(
             "colourization", aliases: ["colorization"], label: "Colourise (AI)",
             summary: "colour for black-and-white photos",
-            category: "ai", kind: .ai, parameters: [prompt, size], capsResolution: true),
+            category: "ai", kind: .ai, parameters: aiParameters, capsResolution: true),
         OperationSpec(
             "remove_background", label: "Remove background (AI)", summary: "cut out the subject", category: "ai",
             kind: .ai,
-            parameters: [prompt, size]),
+            parameters: aiParameters),
         OperationSpec(
             "upscale", label: "Upscale (AI)", summary: "more pixels, more detail", category: "ai", kind: .ai,
-            parameters: [prompt, size], capsResolution: true),
+            parameters: aiParameters, capsResolution: true),
         OperationSpec(
             "generation", label: "Generate from a prompt (AI)",
             summary: "a new picture from words (an input picture optional)",
-            category: "ai", kind: .ai,
-            parameters: [
-                P("prompt", .text(maxLength: 4000), required: true, example: "a lighthouse at dawn", "what to draw"),
-                size,
-            ],
-            capsResolution: true),
+            category: "ai", kind: .ai, parameters: generationParameters, capsResolution: true),
         OperationSpec(
             "noop", label: "Pause", summary: "waits, for probes and benchmarks", category: "internal", kind: .noop,
             parameters: [P("duration_ms", .integer(0...60_000), default: "0", unit: "ms", "how long")], listed: false),

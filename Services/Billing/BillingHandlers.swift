@@ -12,8 +12,7 @@ struct BillingHandlers: Sendable {
             try await billing.balance(try RPCCaller(context.metadata))
         }
         router.register(BillingMethods.quote) { request, context in
-            _ = try RPCCaller(context.metadata)
-            return try await billing.quote(request)
+            try await billing.quote(try RPCCaller(context.metadata), request)
         }
         router.register(BillingMethods.placeHold) { request, context in
             try await billing.placeHold(try RPCCaller(context.metadata), request)

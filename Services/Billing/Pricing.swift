@@ -36,7 +36,7 @@ extension BillingService {
         return list
     }
 
-    func quote(_ request: BillingQuoteRequest) async throws -> BillingPriceQuote {
+    func quote(_ caller: RPCCaller, _ request: BillingQuoteRequest) async throws -> BillingPriceQuote {
         let lane = request.lane.isEmpty ? "batch" : request.lane
         guard lane == "batch" || lane == "fast" else {
             throw failure.invalid("lane", "lane must be batch or fast")
@@ -55,11 +55,27 @@ extension BillingService {
             }
             let operations = Array(Set(item.operations)).sorted()
             guard !operations.isEmpty else { throw failure.invalid("operations", "name at least one operation") }
+            // A model with its own price (Jobs' AI catalogue) is priced by the service that runs it.
+            guard item.fixedCredits.isEmpty || caller.role == "service" else {
+                throw failure.invalid("fixed_credits", "only a service prices operations itself")
+            }
+            guard item.fixedCredits.values.allSatisfy({ (0...self.configuration.maxAmount).contains($0) }),
+                item.outputs <= 16
+            else {
+                throw failure.invalid(
+                    "fixed_credits", "fixed prices are 0 to \(self.configuration.maxAmount); outputs at most 16")
+            }
             // A combination with its own price is priced as one; otherwise each operation adds up.
             let combined = operations.joined(separator: "+")
             let parts: [BillingPriceEntry] =
-                try prices[combined].map { [$0] }
+                try (item.fixedCredits.isEmpty ? prices[combined].map { [$0] } : nil)
                 ?? operations.map { name in
+                    if let credits = item.fixedCredits[name] {
+                        var fixed = BillingPriceEntry()
+                        fixed.operation = name
+                        fixed.credits = credits
+                        return fixed
+                    }
                     guard let price = prices[name] else {
                         throw failure.invalid("operations", "no price for '\(name)'")
                     }
@@ -70,6 +86,7 @@ extension BillingService {
             for price in parts {
                 unit += price.credits + price.perMegapixel * max(0, megapixels - Int64(price.includedMegapixels))
             }
+            unit *= Int64(max(1, item.outputs))
             // rounded up: never under the price
             if lane == "fast" { unit = (unit * Int64(list.fastLanePercent) + 99) / 100 }
             var line = BillingQuoteLine()

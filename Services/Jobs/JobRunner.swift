@@ -9,7 +9,7 @@ import RPC
 struct JobRunner: Sendable {
     let imageOps: RPCClient
     let storage: StorageAccess
-    let providers: ProviderRouter
+    let catalogue: AICatalogue
     let queue: JobQueue
     let configuration: JobsConfiguration
     /// Shared by all worker loops of this process.
@@ -20,7 +20,7 @@ struct JobRunner: Sendable {
     func run(_ job: ClaimedJob, worker: String, isCanceled: @escaping @Sendable () -> Bool) async throws -> JobOutcome {
         let tool: Tool
         do {
-            tool = try Tool(job.steps, maxSteps: .max, providers: self.providers)
+            tool = try Tool(job.steps, maxSteps: .max, catalogue: try await self.catalogue.snapshot())
         } catch {
             throw JobRunError.permanent("\(error)")
         }
@@ -39,34 +39,72 @@ struct JobRunner: Sendable {
         // A run holds an image-call permit from reading its picture until ImageOps answered, except
         // while an AI provider (remote, minutes) works on it.
         var input: (StorageBlob, Data)?
-        let processed: ImageOpsProcessResponse
-        if let operation = tool.ai {
+        var processed: [ImageOpsProcessResponse] = []
+        if let route = tool.route, let operation = tool.ai {
             input = try await self.readInput(job)
             try await progress(30, "processing")
-            guard let provider = self.providers.provider(for: operation) else {
-                throw JobRunError.permanent("no provider for \(operation) any more")
-            }
-            let image = try await provider.run(
-                operation, input: input?.1, parameters: tool.aiParameters, isCanceled: isCanceled)
+            let images = try await self.runProvider(
+                route,
+                ProviderRequest(
+                    operation: operation, reference: route.model.reference, input: input?.1,
+                    parameters: tool.aiParameters, count: tool.outputs),
+                job: job, isCanceled: isCanceled)
             try await progress(60, "finishing")
-            processed = try await self.imageCalls.withPermit { try await self.process(image, tool: tool, job: job) }
-        } else {
-            processed = try await self.imageCalls.withPermit {
-                input = try await self.readInput(job)
-                try await progress(30, "processing")
-                guard let image = input?.1 else { throw JobRunError.permanent("this job has no input picture") }
-                return try await self.process(image, tool: tool, job: job)
+            for image in images {
+                processed.append(
+                    try await self.imageCalls.withPermit { try await self.process(image, tool: tool, job: job) })
             }
+        } else {
+            processed = [
+                try await self.imageCalls.withPermit {
+                    input = try await self.readInput(job)
+                    try await progress(30, "processing")
+                    guard let image = input?.1 else { throw JobRunError.permanent("this job has no input picture") }
+                    return try await self.process(image, tool: tool, job: job)
+                }
+            ]
         }
         try await progress(80, "storing the result")
-        let name = Self.outputName(input: input?.0.displayName, tool: tool.name, contentType: processed.contentType)
-        let output = try await self.call("storing the result") {
-            try await self.storage.write(
-                processed.image, owner: job.ownerID, purpose: "result", name: name,
-                key: "job:\(job.id.lowercasedText):\(job.attempt):output")
+        var outcome = JobOutcome()
+        for (index, result) in processed.enumerated() {
+            // The first output keeps the key it always had, so a retry after an upgrade finds it.
+            let suffix = index == 0 ? "" : "-\(index + 1)"
+            let name = Self.outputName(
+                input: input?.0.displayName, tool: tool.name + suffix, contentType: result.contentType)
+            let output = try await self.call("storing the result") {
+                try await self.storage.write(
+                    result.image, owner: job.ownerID, purpose: "result", name: name,
+                    key: "job:\(job.id.lowercasedText):\(job.attempt):output\(suffix)")
+            }
+            outcome.outputs.append(output.blobID)
+            outcome.thumbnails.append(try await self.thumbnail(of: result, output: output, job: job, suffix: suffix))
         }
-        let thumbnail = try await self.thumbnail(of: processed, output: output, job: job)
-        return JobOutcome(outputs: [output.blobID], thumbnails: [thumbnail])
+        guard processed.count >= tool.outputs else {
+            throw JobRunError.permanent(
+                "the provider made \(processed.count) of the \(tool.outputs) pictures asked for")
+        }
+        return outcome
+    }
+
+    /// One provider run, recorded with its time and cost (provider_runs) whatever its outcome, so
+    /// the spend limits and the margin report see failed runs too.
+    private func runProvider(
+        _ route: AISnapshot.Route, _ request: ProviderRequest, job: ClaimedJob,
+        isCanceled: @escaping @Sendable () -> Bool
+    ) async throws -> [Data] {
+        let started = ContinuousClock.now
+        do {
+            let answer = try await route.provider.run(request, isCanceled: isCanceled)
+            try? await self.queue.recordProviderRun(
+                job: job, model: route.model, succeeded: true,
+                costMicros: answer.costMicros ?? route.model.unitCostMicros, elapsed: .now - started)
+            return Array(answer.images.prefix(request.count))
+        } catch {
+            // A refusal before any work (4xx) costs nothing at the provider; a run that failed there may.
+            try? await self.queue.recordProviderRun(
+                job: job, model: route.model, succeeded: false, costMicros: 0, elapsed: .now - started)
+            throw error
+        }
     }
 
     private func readInput(_ job: ClaimedJob) async throws -> (StorageBlob, Data)? {
@@ -96,9 +134,9 @@ struct JobRunner: Sendable {
     }
 
     /// A gallery preview when the output is large; the output itself otherwise.
-    private func thumbnail(of processed: ImageOpsProcessResponse, output: StorageBlob, job: ClaimedJob) async throws
-        -> String
-    {
+    private func thumbnail(
+        of processed: ImageOpsProcessResponse, output: StorageBlob, job: ClaimedJob, suffix: String = ""
+    ) async throws -> String {
         let edge = self.configuration.thumbnailEdge
         guard edge > 0, max(processed.info.width, processed.info.height) > UInt32(edge) else { return output.blobID }
         var request = ImageOpsProcessRequest()
@@ -118,7 +156,7 @@ struct JobRunner: Sendable {
         return try await self.call("storing the thumbnail") {
             try await self.storage.write(
                 small.image, owner: job.ownerID, purpose: "thumbnail", name: "thumbnail.webp",
-                key: "job:\(job.id.lowercasedText):\(job.attempt):thumbnail"
+                key: "job:\(job.id.lowercasedText):\(job.attempt):thumbnail\(suffix)"
             ).blobID
         }
     }

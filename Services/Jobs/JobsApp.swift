@@ -30,8 +30,10 @@ public struct JobsApp: ServiceApp {
         let billing = try context.client(for: ServiceCatalog.billing, configure: wholeImages)
         let storage = StorageAccess(storage: try context.client(for: ServiceCatalog.storage, configure: wholeImages))
         let imageOps = try context.client(for: ServiceCatalog.imageOps, configure: wholeImages)
-        let providers = ProviderRouter(
-            configuration.providers, curl: CurlClient(threads: 4, maxResponseBytes: 64 << 20))
+        let catalogue = AICatalogue(
+            database: database, seal: try CredentialSeal(context.configuration), configuration: configuration.providers,
+            curl: CurlClient(threads: 4, maxResponseBytes: 64 << 20), lifetime: configuration.aiCatalogueLifetime,
+            logger: context.logger)
         let wakeups = WakeSignal()
         self.notifications = JobNotifications(database: database, wakeups: wakeups, logger: context.logger)
         let queueConnections = QueueConnections(beside: database, workers: configuration.workers)
@@ -41,7 +43,7 @@ public struct JobsApp: ServiceApp {
             notifications: self.notifications)
         let settlement = Settlement(billing: billing, queue: queue, logger: context.logger)
         let submissions = Submissions(
-            database: database, billing: billing, storage: storage, providers: providers, configuration: configuration,
+            database: database, billing: billing, storage: storage, catalogue: catalogue, configuration: configuration,
             notifications: self.notifications, tiers: TierCache(lifetime: configuration.tierCacheLifetime))
         self.service = JobsService(
             database: database, queue: queue, submissions: submissions, settlement: settlement,
@@ -50,7 +52,7 @@ public struct JobsApp: ServiceApp {
             database: database, idempotency: IdempotentCalls(database: database, domain: "jobs"),
             configuration: configuration)
         let runner = JobRunner(
-            imageOps: imageOps, storage: storage, providers: providers, queue: queue, configuration: configuration,
+            imageOps: imageOps, storage: storage, catalogue: catalogue, queue: queue, configuration: configuration,
             imageCalls: ImageCallLimit(configuration.imageCalls))
         // One gathering for all worker loops: finished runs of both settle together.
         let settlements = SettlementGathering(settlement: settlement, window: configuration.settleWindow)

@@ -56,6 +56,9 @@ struct JobsConfiguration: Sendable {
     /// How long a caller's tier (from Billing) is reused by submissions.
     var tierCacheLifetime: Duration
     var providers: ProviderConfiguration
+    /// How long a Jobs process reuses the AI catalogue it read before reading it again (its own
+    /// writes are seen at once; other processes' within this).
+    var aiCatalogueLifetime: Duration
 
     init(_ configuration: ServiceConfiguration) throws {
         self.workers = max(0, try configuration.int("WORKERS", default: 2))
@@ -100,10 +103,12 @@ struct JobsConfiguration: Sendable {
         self.workerName = configuration.string("WORKER_NAME", default: "\(host):\(getpid())")
         self.tierCacheLifetime = try configuration.milliseconds("TIER_CACHE_MS", default: .seconds(10))
         self.providers = try ProviderConfiguration(configuration)
+        self.aiCatalogueLifetime = try configuration.milliseconds("AI_CATALOGUE_TTL_MS", default: .seconds(2))
     }
 }
 
-/// The AI providers (JOBS_OPENAI_*, JOBS_REPLICATE_*, JOBS_RUNPOD_*). An operation no provider serves is refused at submit.
+/// The AI providers the environment configures (JOBS_OPENAI_*, JOBS_REPLICATE_*, JOBS_RUNPOD_*),
+/// beside those admins add at run time (AICatalogue), and the polling and timeout all adapters use.
 struct ProviderConfiguration: Sendable {
     var openAIBaseURL: String
     var openAIKey: String?

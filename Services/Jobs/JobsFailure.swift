@@ -17,6 +17,10 @@ struct JobRunError: Error, CustomStringConvertible {
     /// spending one of the job's attempts, so a busy ImageOps never fails jobs.
     var consumesAttempt = true
 
+    /// The prefix of a failure a provider's content policy decided: the job fails with it, its hold
+    /// is released, and the owner reads why.
+    static let contentRefused = "content_refused"
+
     static func permanent(_ message: String) -> JobRunError { JobRunError(description: message, retryable: false) }
     static func transient(_ message: String, retryAfter: Duration? = nil) -> JobRunError {
         JobRunError(description: message, retryable: true, retryAfter: retryAfter)

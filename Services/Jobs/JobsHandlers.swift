@@ -75,7 +75,25 @@ struct JobsHandlers: Sendable {
         router.register(JobsMethods.queueDepth) { _, context in
             try await jobs.queueDepth(try RPCCaller(context.metadata))
         }
-        router.register(JobsMethods.listOperations) { _, _ in jobs.operations() }
+        router.register(JobsMethods.listOperations) { _, _ in try await jobs.operations() }
+        let catalogue = jobs.submissions.catalogue
+        // Public (the generation page before sign-in): no caller reads what anyone may.
+        router.register(JobsMethods.getAICatalogue) { _, context in
+            try await catalogue.catalogue(admin: (try? RPCCaller(context.metadata))?.role == "admin")
+        }
+        router.register(JobsMethods.putAIProvider) { request, context in
+            try await catalogue.putProvider(try RPCCaller(context.metadata), request.provider)
+        }
+        router.register(JobsMethods.putAIModel) { request, context in
+            try await catalogue.putModel(try RPCCaller(context.metadata), request.model)
+        }
+        router.register(JobsMethods.putStylePreset) { request, context in
+            try await catalogue.putPreset(try RPCCaller(context.metadata), request.preset)
+        }
+        router.register(JobsMethods.deleteAIEntry) { request, context in
+            try await catalogue.delete(try RPCCaller(context.metadata), kind: request.kind, id: request.id)
+            return JobsDeleteAIEntryResponse()
+        }
         router.register(JobsMethods.getUsage) { request, context in
             try await jobs.usage(try RPCCaller(context.metadata), days: request.days)
         }

@@ -15,7 +15,7 @@ struct Submissions: Sendable {
     let database: PostgresPool
     let billing: RPCClient
     let storage: StorageAccess
-    let providers: ProviderRouter
+    let catalogue: AICatalogue
     let configuration: JobsConfiguration
     let notifications: JobNotifications
     let tiers: TierCache
@@ -51,7 +51,8 @@ struct Submissions: Sendable {
     func plan(
         _ caller: RPCCaller, inputs: [String], steps: [JobsStep], lane requested: String, single: Bool, key: String
     ) async throws -> Plan {
-        let tool = try Tool(steps, maxSteps: self.configuration.maxSteps, providers: self.providers)
+        let tool = try Tool(
+            steps, maxSteps: self.configuration.maxSteps, catalogue: try await self.catalogue.snapshot())
         let lane = requested.isEmpty ? "batch" : requested
         guard lane == "batch" || lane == "fast" else { throw failure.invalid("lane", "lane is fast or batch") }
         guard inputs.count <= self.configuration.maxBatchInputs else {
@@ -100,6 +101,8 @@ struct Submissions: Sendable {
             } else {
                 var item = BillingQuoteItem()
                 item.operations = tool.billingOperations
+                item.fixedCredits = tool.fixedCredits
+                item.outputs = UInt32(tool.outputs)
                 item.count = 1
                 item.megapixelsMilli = megapixels
                 itemIndex[megapixels] = quoteRequest.items.count

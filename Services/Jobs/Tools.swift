@@ -4,12 +4,18 @@ import ServiceRuntime
 
 /// A validated checklist: what a worker runs for each job.
 struct Tool: Sendable {
-    /// Billing's names joined by "+", sorted: what the quote prices and the history shows.
+    /// Billing's names joined by "+", sorted: what the quote prices and the history shows. A model
+    /// with its own price is named "operation:model" ("generation:flux-schnell").
     let name: String
     let billingOperations: [String]
-    /// The AI operation's canonical name and the parameters its step gave.
+    /// Operations priced by their model rather than Billing's price list.
+    let fixedCredits: [String: Int64]
+    /// The AI operation's canonical name, the model it runs on, and the parameters sent to it.
     let ai: String?
+    let route: AISnapshot.Route?
     let aiParameters: [String: String]
+    /// Pictures each job makes (a generation's count); each is a result and each is charged.
+    let outputs: Int
     let pipeline: [JobsStep]
     let ocr: JobsStep?
     let deduplicate: Bool
@@ -23,12 +29,18 @@ struct Tool: Sendable {
     /// Whether the tier's resolution cap applies (the catalogue says which operations it bounds).
     let capsResolution: Bool
 
-    init(_ steps: [JobsStep], maxSteps: Int, providers: ProviderRouter) throws {
+    /// Step parameters that choose how we run the step rather than what the provider is told.
+    static let routingParameters: Set<String> = ["model", "preset", "count"]
+
+    init(_ steps: [JobsStep], maxSteps: Int, catalogue: AISnapshot) throws {
         guard !steps.isEmpty else { throw failure.invalid("steps", "tick at least one operation") }
         guard steps.count <= maxSteps else { throw failure.invalid("steps", "a job has at most \(maxSteps) steps") }
         var billing: [String] = []
+        var fixed: [String: Int64] = [:]
         var ai: String?
+        var route: AISnapshot.Route?
         var aiParameters: [String: String] = [:]
+        var outputs = 1
         var capped = false
         var pipeline: [JobsStep] = []
         var ocr: JobsStep?
@@ -36,9 +48,9 @@ struct Tool: Sendable {
         var pause = 0
         for (index, step) in steps.enumerated() {
             guard step.parameters.count <= 20,
-                step.parameters.allSatisfy({ $0.key.utf8.count <= 64 && $0.value.utf8.count <= 2000 })
+                step.parameters.allSatisfy({ $0.key.utf8.count <= 64 && $0.value.utf8.count <= 4000 })
             else {
-                throw failure.invalid("steps", "\(step.operation): at most 20 parameters of 2000 bytes")
+                throw failure.invalid("steps", "\(step.operation): at most 20 parameters of 4000 bytes")
             }
             guard let spec = OperationCatalog.named(step.operation) else {
                 throw failure.error(
@@ -52,7 +64,6 @@ struct Tool: Sendable {
                     .invalidArgument, "invalid_parameter", "\(spec.name): \(error)",
                     field: "steps[\(index)].\(error.field)")
             }
-            billing.append(spec.billingName)
             capped = capped || spec.capsResolution
             switch spec.kind {
             case .pipeline(let name, _):
@@ -63,19 +74,30 @@ struct Tool: Sendable {
                     if let value = parameter.defaultValue { translated.parameters[parameter.name] = value }
                 }
                 pipeline.append(translated)
-            case .ocr: ocr = step
-            case .deduplicate: deduplicate = true
+                billing.append(spec.billingName)
+            case .ocr:
+                ocr = step
+                billing.append(spec.billingName)
+            case .deduplicate:
+                deduplicate = true
+                billing.append(spec.billingName)
             case .noop:
                 pause += Int(step.parameters["duration_ms"] ?? "0") ?? 0
+                billing.append(spec.billingName)
             case .ai:
                 guard ai == nil else { throw failure.invalid("steps", "a job runs at most one AI operation") }
-                guard providers.provider(for: spec.name) != nil else {
-                    throw failure.error(
-                        .failedPrecondition, "provider_not_configured",
-                        "'\(spec.name)' needs an AI provider and none is configured for it here")
-                }
+                let chosen = try catalogue.route(spec.name, model: step.parameters["model"])
                 ai = spec.name
-                aiParameters = step.parameters
+                route = chosen
+                aiParameters = try Self.providerParameters(step.parameters, model: chosen.model, catalogue: catalogue)
+                outputs = Int(step.parameters["count"] ?? "1") ?? 1
+                if chosen.model.priceCredits > 0 {
+                    let name = "\(spec.billingName):\(chosen.model.id)"
+                    billing.append(name)
+                    fixed[name] = chosen.model.priceCredits
+                } else {
+                    billing.append(spec.billingName)
+                }
             }
         }
         if ocr != nil || deduplicate, billing.filter({ $0 != "noop" }).count > 1 {
@@ -84,13 +106,36 @@ struct Tool: Sendable {
         let priced = Array(Set(billing.filter { $0 != "noop" || billing.allSatisfy { $0 == "noop" } })).sorted()
         self.name = priced.joined(separator: "+")
         self.billingOperations = priced
+        self.fixedCredits = fixed
         self.ai = ai
+        self.route = route
         self.aiParameters = aiParameters
+        self.outputs = outputs
         self.capsResolution = capped
         self.pipeline = pipeline
         self.ocr = ocr
         self.deduplicate = deduplicate
         self.pauseMilliseconds = pause
         self.steps = steps
+    }
+
+    /// What the provider is told: the step's parameters with its style preset applied to the
+    /// prompt, under the model's fixed parameters, without the routing ones.
+    static func providerParameters(_ parameters: [String: String], model: JobsAIModel, catalogue: AISnapshot) throws
+        -> [String: String]
+    {
+        var sent = parameters.filter { !Self.routingParameters.contains($0.key) }
+        if let id = parameters["preset"] {
+            guard let preset = catalogue.preset(id) else {
+                throw failure.error(
+                    .invalidArgument, "unknown_preset", "no style preset '\(id.prefix(40))'",
+                    field: "parameters.preset")
+            }
+            sent["prompt"] = preset.template.replacingOccurrences(of: "{prompt}", with: parameters["prompt"] ?? "")
+            let negatives = [preset.negativePrompt, parameters["negative_prompt"] ?? ""].filter { !$0.isEmpty }
+            if !negatives.isEmpty { sent["negative_prompt"] = negatives.joined(separator: ", ") }
+        }
+        sent.merge(model.parameters) { _, fixed in fixed }
+        return sent
     }
 }

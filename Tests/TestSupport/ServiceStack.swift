@@ -51,6 +51,8 @@ public struct ServiceStack: Sendable {
         // Tests pay with the local provider, which Billing allows in development only.
         environment["BILLING_ENVIRONMENT"] = "development"
         environment["RPC_IDENTITY_KEY"] = "stack-" + UUID().uuidString + UUID().uuidString
+        environment["JOBS_PROVIDER_SECRET_KEY"] = Data((0..<32).map { _ in UInt8.random(in: 0...255) })
+            .base64EncodedString()
         var ports: [String: Int] = [:]
         var urls: [String: String] = [:]
         let cluster: TestPostgres

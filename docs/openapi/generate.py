@@ -35,8 +35,29 @@ SCHEMAS = {
                       "category": {"enum": ["edit", "format", "look", "restore", "ai", "analyse"]}, "billing_name": S,
                       "needs_provider": B, "caps_resolution": B, "available": B,
                       "unavailable_reason": {"type": "string", "description": "provider_not_configured when no AI provider serves it here"},
-                      "parameters": {"type": "array", "items": ref("Parameter")}},
+                      "parameters": {"type": "array", "items": ref("Parameter")},
+                      "models": {"type": "array", "items": ref("ModelOption"), "description": "an AI operation's enabled models, the default first"}},
                      ["name", "label", "category", "billing_name", "available", "parameters"]),
+    "ModelOption": obj({"id": S, "label": S, "is_default": B, "price_credits": {"type": "integer", "description": "0: priced as the operation"}},
+                       ["id", "label", "is_default", "price_credits"]),
+    "AIProvider": obj({"id": S, "kind": {"enum": ["openai", "replicate", "runpod", "together", "stability", "comfyui"]},
+                       "base_url": {"type": "string", "format": "uri"},
+                       "credential": {"type": "string", "writeOnly": True, "maxLength": 4096,
+                                      "description": "stored sealed, never answered; absent keeps the stored one"},
+                       "credential_hint": {"type": "string", "readOnly": True, "description": "the credential's last four characters"},
+                       "enabled": B, "daily_spend_limit_micros": {"type": "integer", "minimum": 0},
+                       "from_configuration": {"type": "boolean", "readOnly": True}}, ["kind", "base_url"]),
+    "AIModel": obj({"id": S, "operation": {"enum": ["colourization", "remove_background", "upscale", "generation"]},
+                    "provider_id": S, "reference": {"type": "string", "description": "the provider's model, version, endpoint id, Stability path or ComfyUI workflow (JSON)"},
+                    "parameters": {"type": "object", "additionalProperties": S}, "label": {"type": "string", "minLength": 1, "maxLength": 100},
+                    "price_credits": {"type": "integer", "minimum": 0, "maximum": 100000, "description": "0: priced as the operation"},
+                    "unit_cost_micros": {"type": "integer", "minimum": 0}, "enabled": B, "is_default": B,
+                    "from_configuration": {"type": "boolean", "readOnly": True}}, ["operation", "label"]),
+    "StylePreset": obj({"id": S, "label": {"type": "string", "minLength": 1, "maxLength": 100},
+                        "template": {"type": "string", "maxLength": 2000, "description": "holds {prompt}, where the user's words go"},
+                        "negative_prompt": S, "preview_file_id": S, "enabled": B, "position": I}, ["label", "template"]),
+    "AICatalogue": obj({"providers": {"type": "array", "items": ref("AIProvider")}, "models": {"type": "array", "items": ref("AIModel")},
+                        "presets": {"type": "array", "items": ref("StylePreset")}}, ["providers", "models", "presets"]),
     "Step": obj({"operation": {"type": "string", "minLength": 1, "maxLength": 64},
                  "parameters": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"], "maxLength": 100},
                                 "description": "typed JSON values ({\"width\": 512}); the string forms are accepted too; "
@@ -153,6 +174,11 @@ def op(summary, code=200, schema=None, request=None, params=(), public=False, ta
 
 def path_id(name="id"):
     return {"name": name, "in": "path", "required": True, "schema": ID}
+
+
+def path_slug():
+    """An id an admin chose (AI providers, models, presets)."""
+    return {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,39}$"}}
 
 
 def query(name, schema=S):
@@ -371,6 +397,16 @@ PATHS = {
     "/api/v1/admin/jobs/{id}/retry": {"post": op("Queue a failed, canceled or expired job again", 200, ref("Job"), params=[path_id()], tag="admin")},
     "/api/v1/admin/jobs/{id}/cancel": {"post": op("Cancel any user's job", 200, ref("Job"), params=[path_id()], tag="admin")},
     "/api/v1/admin/queues": {"get": op("Queue depth per lane", 200, page("Lane"), tag="admin")},
+    # The AI catalogue (docs/ai.md).
+    "/api/v1/ai/models": {"get": op("The enabled AI models that can run now, per operation", 200, page("AIModel"), public=True, tag="ai")},
+    "/api/v1/ai/presets": {"get": op("The style presets generation offers", 200, page("StylePreset"), public=True, tag="ai")},
+    "/api/v1/admin/ai": {"get": op("Every AI provider (credentials as hints), model and preset", 200, ref("AICatalogue"), tag="admin")},
+    "/api/v1/admin/ai/providers/{id}": {"put": op("Add or replace a provider (the next quote uses it)", 200, ref("AIProvider"), body(ref("AIProvider")), params=[path_slug()], tag="admin"),
+                                        "delete": op("Remove a provider and its models", 204, params=[path_slug()], tag="admin")},
+    "/api/v1/admin/ai/models/{id}": {"put": op("Add or replace a model", 200, ref("AIModel"), body(ref("AIModel")), params=[path_slug()], tag="admin"),
+                                     "delete": op("Remove a model", 204, params=[path_slug()], tag="admin")},
+    "/api/v1/admin/ai/presets/{id}": {"put": op("Add or replace a style preset", 200, ref("StylePreset"), body(ref("StylePreset")), params=[path_slug()], tag="admin"),
+                                      "delete": op("Remove a style preset", 204, params=[path_slug()], tag="admin")},
 }
 
 document = {

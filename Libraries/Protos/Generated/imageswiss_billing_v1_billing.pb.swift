@@ -95,6 +95,13 @@ public nonisolated struct BillingQuoteItem: Sendable {
 
   public var megapixelsMilli: UInt64 = 0
 
+  /// Operations priced by the calling service rather than the price list (a model with its own
+  /// price: "generation:flux-schnell" → 6). Refused from anyone but a service.
+  public var fixedCredits: Dictionary<String,Int64> = [:]
+
+  /// Outputs each job makes (a generation of 4 pictures): the unit price is multiplied by it (0: 1).
+  public var outputs: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1678,7 +1685,7 @@ nonisolated extension BillingBalance: SwiftProtobuf.Message, SwiftProtobuf._Mess
 
 nonisolated extension BillingQuoteItem: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".QuoteItem"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}operations\0\u{1}count\0\u{3}megapixels_milli\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}operations\0\u{1}count\0\u{3}megapixels_milli\0\u{3}fixed_credits\0\u{1}outputs\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1689,6 +1696,8 @@ nonisolated extension BillingQuoteItem: SwiftProtobuf.Message, SwiftProtobuf._Me
       case 1: try { try decoder.decodeRepeatedStringField(value: &self.operations) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.count) }()
       case 3: try { try decoder.decodeSingularUInt64Field(value: &self.megapixelsMilli) }()
+      case 4: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufInt64>.self, value: &self.fixedCredits) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.outputs) }()
       default: break
       }
     }
@@ -1704,6 +1713,12 @@ nonisolated extension BillingQuoteItem: SwiftProtobuf.Message, SwiftProtobuf._Me
     if self.megapixelsMilli != 0 {
       try visitor.visitSingularUInt64Field(value: self.megapixelsMilli, fieldNumber: 3)
     }
+    if !self.fixedCredits.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufInt64>.self, value: self.fixedCredits, fieldNumber: 4)
+    }
+    if self.outputs != 0 {
+      try visitor.visitSingularUInt32Field(value: self.outputs, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1711,6 +1726,8 @@ nonisolated extension BillingQuoteItem: SwiftProtobuf.Message, SwiftProtobuf._Me
     if lhs.operations != rhs.operations {return false}
     if lhs.count != rhs.count {return false}
     if lhs.megapixelsMilli != rhs.megapixelsMilli {return false}
+    if lhs.fixedCredits != rhs.fixedCredits {return false}
+    if lhs.outputs != rhs.outputs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -33,4 +33,10 @@ public enum JobsMethods {
     public static let listOperations: RPCMethod<JobsListOperationsRequest, JobsListOperationsResponse> = method(
         "ListOperations")
     public static let getUsage: RPCMethod<JobsUsageRequest, JobsUsage> = method("GetUsage")
+    public static let getAICatalogue: RPCMethod<JobsGetAICatalogueRequest, JobsAICatalogue> = method("GetAICatalogue")
+    public static let putAIProvider: RPCMethod<JobsPutAIProviderRequest, JobsAIProvider> = method("PutAIProvider")
+    public static let putAIModel: RPCMethod<JobsPutAIModelRequest, JobsAIModel> = method("PutAIModel")
+    public static let putStylePreset: RPCMethod<JobsPutStylePresetRequest, JobsStylePreset> = method("PutStylePreset")
+    public static let deleteAIEntry: RPCMethod<JobsDeleteAIEntryRequest, JobsDeleteAIEntryResponse> = method(
+        "DeleteAIEntry")
 }

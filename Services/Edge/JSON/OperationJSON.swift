@@ -8,6 +8,8 @@ struct OperationJSON: Encodable {
     let needs_provider, caps_resolution, available: Bool
     let unavailable_reason: String?
     let parameters: [ParameterJSON]
+    /// The enabled models of an AI operation, the default first.
+    let models: [ModelOptionJSON]?
 
     /// An operation Jobs did not mention (an older Jobs) is shown as unavailable rather than offered.
     init(_ spec: OperationSpec, availability: JobsOperationAvailability?) {
@@ -21,6 +23,7 @@ struct OperationJSON: Encodable {
             self.available
             ? nil : (availability.map { $0.reason.isEmpty ? "unavailable" : $0.reason } ?? "unknown_to_jobs")
         self.parameters = spec.parameters.map(ParameterJSON.init)
+        self.models = spec.needsProvider ? (availability?.models ?? []).map(ModelOptionJSON.init) : nil
     }
 }
 

@@ -1,43 +1,41 @@
 import Curl
 import Foundation
 
-/// One AI operation at a provider: an input picture (none for a plain generation) and the step's
-/// parameters in, the result's bytes out. The worker checks the bytes with ImageOps before storing
-/// them, so a provider's garbage never becomes a result.
-protocol ImageProvider: Sendable {
-    var name: String { get }
-    func run(_ operation: String, input: Data?, parameters: [String: String], isCanceled: @Sendable () -> Bool)
-        async throws -> Data
+/// One AI run at a provider: the model (the provider's name for it), an input picture (none for a
+/// plain generation), the step's parameters and how many pictures to make. The worker checks every
+/// answered picture with ImageOps before storing it, so a provider's garbage never becomes a result.
+struct ProviderRequest: Sendable {
+    var operation: String
+    /// `ai_models.reference`: a model name, a version, an endpoint id, a path or a workflow.
+    var reference: String
+    var input: Data?
+    /// The request's parameters under the model's fixed ones; `model`, `preset` and `count` are not sent.
+    var parameters: [String: String]
+    var count: Int = 1
 }
 
-/// Which provider serves which AI operation, from the configuration.
-struct ProviderRouter: Sendable {
-    private let providers: [String: any ImageProvider]
+struct ProviderAnswer: Sendable {
+    var images: [Data]
+    /// What the run cost at the provider, when its answer says (micro-dollars).
+    var costMicros: Int64?
+}
 
-    init(_ configuration: ProviderConfiguration, curl: CurlClient) {
-        var providers: [String: any ImageProvider] = [:]
-        if let key = configuration.openAIKey {
-            let openAI = OpenAIImages(
-                baseURL: configuration.openAIBaseURL, apiKey: key, model: configuration.openAIModel,
-                timeout: configuration.timeout, curl: curl)
-            for operation in configuration.openAIOperations { providers[operation] = openAI }
-        }
-        if let token = configuration.replicateToken {
-            let replicate = ReplicatePredictions(
-                baseURL: configuration.replicateBaseURL, token: token, models: configuration.replicateModels,
-                pollInterval: configuration.pollInterval, timeout: configuration.timeout, curl: curl)
-            for operation in configuration.replicateModels.keys { providers[operation] = replicate }
-        }
-        if let key = configuration.runPodKey {
-            let runPod = RunPodServerless(
-                baseURL: configuration.runPodBaseURL, apiKey: key, endpoints: configuration.runPodEndpoints,
-                pollInterval: configuration.pollInterval, timeout: configuration.timeout, curl: curl)
-            for operation in configuration.runPodEndpoints.keys { providers[operation] = runPod }
-        }
-        self.providers = providers
+protocol ImageProvider: Sendable {
+    /// The kind: openai, replicate, runpod, together, stability, comfyui.
+    var name: String { get }
+    func run(_ request: ProviderRequest, isCanceled: @Sendable () -> Bool) async throws -> ProviderAnswer
+}
+
+/// The output sizes of the aspect ratios a generation may ask for: about a megapixel, sides
+/// multiples of 64, as the FLUX and SDXL families expect.
+enum AspectRatios {
+    static let sizes: [String: (width: Int, height: Int)] = [
+        "1:1": (1024, 1024), "4:3": (1152, 896), "3:4": (896, 1152), "16:9": (1344, 768), "9:16": (768, 1344),
+    ]
+
+    static func size(_ parameters: [String: String]) -> (width: Int, height: Int) {
+        self.sizes[parameters["aspect_ratio"] ?? "1:1"] ?? (1024, 1024)
     }
-
-    func provider(for operation: String) -> (any ImageProvider)? { self.providers[operation] }
 }
 
 /// HTTP answers as run errors: 429 and 5xx may pass (Retry-After honoured), other 4xx will not.
@@ -49,6 +47,12 @@ enum ProviderHTTP {
                 throw JobRunError.permanent("\(provider) answered something that is not a JSON object")
             }
             return object
+        case 402:
+            throw JobRunError.permanent("\(provider) refused the run: the account there has no funds left (402)")
+        case 400..<500 where Self.isContentRefusal(response):
+            throw JobRunError.permanent(
+                "\(JobRunError.contentRefused): \(provider) refused the request under its content policy: \(Self.message(response))"
+            )
         case 429:
             let seconds = response.headers["retry-after"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 5
             throw JobRunError.transient(
@@ -61,6 +65,15 @@ enum ProviderHTTP {
         }
     }
 
+    /// Whether a refusal is the provider's content policy (OpenAI's content_policy_violation,
+    /// Stability's content_moderation, a NSFW flag) rather than a bad request.
+    static func isContentRefusal(_ response: CurlResponse) -> Bool {
+        let text = String(decoding: response.body.prefix(4096), as: UTF8.self).lowercased()
+        return ["content_policy", "content_moderation", "moderation_blocked", "nsfw", "safety system"].contains {
+            text.contains($0)
+        }
+    }
+
     /// A provider's own error text, when its body says one.
     static func message(_ response: CurlResponse) -> String {
         let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
@@ -68,6 +81,7 @@ enum ProviderHTTP {
             return String(text.prefix(300))
         }
         if let text = (object?["detail"] ?? object?["error"]) as? String { return String(text.prefix(300)) }
+        if let errors = object?["errors"] as? [String], let first = errors.first { return String(first.prefix(300)) }
         return String(decoding: response.body.prefix(300), as: UTF8.self)
     }
 
@@ -102,5 +116,37 @@ enum ProviderHTTP {
                 : JobRunError.permanent("\(provider) output download failed (\(response.status))")
         }
         return Data(response.body)
+    }
+}
+
+extension ProviderHTTP {
+    /// The pictures of an Images-API-shaped answer (OpenAI, Together): `data[].b64_json` or `data[].url`.
+    static func images(_ answer: [String: Any], curl: CurlClient, provider: String, timeout: Duration) async throws
+        -> [Data]
+    {
+        guard let items = answer["data"] as? [[String: Any]], !items.isEmpty else {
+            throw JobRunError.permanent("\(provider) answered no image")
+        }
+        var images: [Data] = []
+        for item in items {
+            guard let text = (item["b64_json"] ?? item["url"]) as? String else {
+                throw JobRunError.permanent("\(provider) answered neither b64_json nor url")
+            }
+            images.append(try await self.picture(text, curl: curl, provider: provider, timeout: timeout))
+        }
+        return images
+    }
+
+    /// A picture a provider answered as a URL to fetch, a data URI or plain base64.
+    static func picture(_ text: String, curl: CurlClient, provider: String, timeout: Duration) async throws -> Data {
+        if text.hasPrefix("http://") || text.hasPrefix("https://") {
+            return try await self.download(curl, text, provider: provider, timeout: timeout)
+        }
+        let encoded =
+            text.hasPrefix("data:") ? String(text[(text.firstIndex(of: ",") ?? text.startIndex)...].dropFirst()) : text
+        guard !encoded.isEmpty, let data = Data(base64Encoded: encoded) else {
+            throw JobRunError.permanent("\(provider) answered an image that is neither base64 nor a URL")
+        }
+        return data
     }
 }

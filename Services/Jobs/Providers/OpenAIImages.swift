@@ -2,55 +2,50 @@ import Curl
 import Foundation
 
 /// An OpenAI-compatible Images API: `POST /v1/images/generations` for a prompt, and
-/// `POST /v1/images/edits` (multipart) when the step has an input picture. Answers carry the
+/// `POST /v1/images/edits` (multipart) when the step has an input picture. Answers carry each
 /// image as `b64_json` or as a `url` to fetch.
 struct OpenAIImages: ImageProvider {
     let baseURL: String
     let apiKey: String
-    let model: String
     let timeout: Duration
     let curl: CurlClient
     var name: String { "openai" }
 
-    func run(_ operation: String, input: Data?, parameters: [String: String], isCanceled: @Sendable () -> Bool)
-        async throws -> Data
-    {
-        let prompt = parameters["prompt"] ?? Self.defaultPrompt(operation)
-        let size = parameters["size"] ?? "1024x1024"
-        var request: CurlRequest
-        if let input {
+    func run(_ request: ProviderRequest, isCanceled: @Sendable () -> Bool) async throws -> ProviderAnswer {
+        let prompt = request.parameters["prompt"] ?? Self.defaultPrompt(request.operation)
+        let size = request.parameters["size"] ?? Self.size(request.parameters)
+        var call: CurlRequest
+        if let input = request.input {
             let form = MultipartForm()
-            form.field("model", self.model)
+            form.field("model", request.reference)
             form.field("prompt", prompt)
             form.field("size", size)
-            form.field("n", "1")
+            form.field("n", "\(request.count)")
             form.file("image", filename: "input.png", contentType: "image/png", data: input)
-            request = CurlRequest(
+            call = CurlRequest(
                 method: "POST", url: self.baseURL + "/v1/images/edits",
                 headers: [("Content-Type", form.contentType)], body: form.finished, timeout: self.timeout)
         } else {
-            let body: [String: Any] = ["model": self.model, "prompt": prompt, "n": 1, "size": size]
-            request = CurlRequest(
+            let body: [String: Any] = ["model": request.reference, "prompt": prompt, "n": request.count, "size": size]
+            call = CurlRequest(
                 method: "POST", url: self.baseURL + "/v1/images/generations",
                 headers: [("Content-Type", "application/json")],
                 body: Array(try JSONSerialization.data(withJSONObject: body)), timeout: self.timeout)
         }
-        request.headers.append(("Authorization", "Bearer \(self.apiKey)"))
+        call.headers.append(("Authorization", "Bearer \(self.apiKey)"))
         let answer = try ProviderHTTP.check(
-            try await ProviderHTTP.send(self.curl, request, provider: self.name), provider: self.name)
-        guard let first = (answer["data"] as? [[String: Any]])?.first else {
-            throw JobRunError.permanent("openai answered no image")
+            try await ProviderHTTP.send(self.curl, call, provider: self.name), provider: self.name)
+        return ProviderAnswer(
+            images: try await ProviderHTTP.images(answer, curl: self.curl, provider: self.name, timeout: self.timeout))
+    }
+
+    /// The Images API's sizes nearest the aspect ratio asked for.
+    static func size(_ parameters: [String: String]) -> String {
+        switch parameters["aspect_ratio"] {
+        case "4:3", "16:9": "1536x1024"
+        case "3:4", "9:16": "1024x1536"
+        default: "1024x1024"
         }
-        if let encoded = first["b64_json"] as? String {
-            guard let data = Data(base64Encoded: encoded) else {
-                throw JobRunError.permanent("openai answered an image that is not base64")
-            }
-            return data
-        }
-        if let url = first["url"] as? String {
-            return try await ProviderHTTP.download(self.curl, url, provider: self.name, timeout: self.timeout)
-        }
-        throw JobRunError.permanent("openai answered neither b64_json nor url")
     }
 
     static func defaultPrompt(_ operation: String) -> String {
@@ -63,7 +58,7 @@ struct OpenAIImages: ImageProvider {
     }
 }
 
-/// multipart/form-data, for the edits endpoint.
+/// multipart/form-data, for the edits endpoint and Stability's.
 final class MultipartForm {
     let boundary = "imageswiss-\(UUID().uuidString)"
     private(set) var bytes: [UInt8] = []

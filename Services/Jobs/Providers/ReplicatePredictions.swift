@@ -4,25 +4,23 @@ import Foundation
 /// Replicate-style predictions: `POST /v1/predictions` {version, input} creates one, `GET
 /// /v1/predictions/{id}` is polled until succeeded, failed or canceled, and `POST
 /// /v1/predictions/{id}/cancel` stops it when the job is canceled. The input picture goes as a
-/// data URI in `input.image`; the output is a URL (or a list of them) to fetch.
+/// data URI in `input.image`; the output is a URL (or a list of them) to fetch. The model's
+/// reference is the version id.
 struct ReplicatePredictions: ImageProvider {
     let baseURL: String
     let token: String
-    let models: [String: String]
     let pollInterval: Duration
     let timeout: Duration
     let curl: CurlClient
     var name: String { "replicate" }
 
-    func run(_ operation: String, input: Data?, parameters: [String: String], isCanceled: @Sendable () -> Bool)
-        async throws -> Data
-    {
-        guard let version = self.models[operation] else {
-            throw JobRunError.permanent("replicate has no model for \(operation)")
+    func run(_ request: ProviderRequest, isCanceled: @Sendable () -> Bool) async throws -> ProviderAnswer {
+        var fields: [String: Any] = request.parameters
+        if let input = request.input {
+            fields["image"] = "data:application/octet-stream;base64," + input.base64EncodedString()
         }
-        var fields: [String: Any] = parameters
-        if let input { fields["image"] = "data:application/octet-stream;base64," + input.base64EncodedString() }
-        let body = try JSONSerialization.data(withJSONObject: ["version": version, "input": fields])
+        if request.count > 1 { fields["num_outputs"] = request.count }
+        let body = try JSONSerialization.data(withJSONObject: ["version": request.reference, "input": fields])
         let created = try await self.call("POST", "/v1/predictions", body: Array(body))
         let id = try ProviderPolling.id(created, provider: self.name)
         let prediction = try await ProviderPolling.wait(
@@ -39,7 +37,7 @@ struct ReplicatePredictions: ImageProvider {
             },
             poll: { try await self.call("GET", "/v1/predictions/\(id)", body: nil) },
             cancel: { _ = try? await self.call("POST", "/v1/predictions/\(id)/cancel", body: []) })
-        return try await self.output(prediction)
+        return ProviderAnswer(images: try await self.output(prediction))
     }
 
     private func call(_ method: String, _ path: String, body: [UInt8]?) async throws -> [String: Any] {
@@ -47,19 +45,22 @@ struct ReplicatePredictions: ImageProvider {
             self.curl, method, self.baseURL + path, bearer: self.token, body: body, provider: self.name)
     }
 
-    private func output(_ prediction: [String: Any]) async throws -> Data {
-        let url: String? =
+    /// Every output URL (or data URI) of a finished prediction.
+    private func output(_ prediction: [String: Any]) async throws -> [Data] {
+        let urls: [String] =
             switch prediction["output"] {
-            case let text as String: text
-            case let list as [Any]: list.last as? String
-            default: nil
+            case let text as String: [text]
+            case let list as [Any]: list.compactMap { $0 as? String }
+            default: []
             }
-        guard let url else { throw JobRunError.permanent("replicate answered a prediction without an output URL") }
-        if url.hasPrefix("data:"), let comma = url.firstIndex(of: ","),
-            let data = Data(base64Encoded: String(url[url.index(after: comma)...]))
-        {
-            return data
+        guard !urls.isEmpty else {
+            throw JobRunError.permanent("replicate answered a prediction without an output URL")
         }
-        return try await ProviderHTTP.download(self.curl, url, provider: self.name, timeout: self.timeout)
+        var images: [Data] = []
+        for url in urls {
+            images.append(
+                try await ProviderHTTP.picture(url, curl: self.curl, provider: self.name, timeout: self.timeout))
+        }
+        return images
     }
 }

@@ -3,30 +3,32 @@ import Foundation
 
 /// RunPod serverless endpoints (queue-based): `POST /v2/{endpoint}/run` {"input": {...}} queues a job,
 /// `GET /v2/{endpoint}/status/{id}` is polled until COMPLETED, FAILED, CANCELLED or TIMED_OUT, and
-/// `POST /v2/{endpoint}/cancel/{id}` stops it when our job is cancelled or times out. One endpoint per
-/// operation (a GPU box running, say, a colourisation model behind RunPod's worker SDK).
+/// `POST /v2/{endpoint}/cancel/{id}` stops it when our job is cancelled or times out. The model's
+/// reference is the endpoint id (a GPU box running, say, a colourisation model behind RunPod's
+/// worker SDK).
 ///
 /// The worker is the operator's, so its contract is ours to state: `input.image` carries the picture
-/// as base64 (absent for a plain generation) beside the step's parameters as strings; the output is
-/// the result picture as base64 or a data URI or a URL — as a string, or under `image`, `image_url`
-/// or `url`, or as the first of `images` (a string, or an object with `image`, `data` or `url`).
+/// as base64 (absent for a plain generation) beside the step's parameters as strings, `operation`
+/// names the operation and `count` how many pictures (when more than one); the output is each
+/// result picture as base64 or a data URI or a URL — as a string, or under `image`, `image_url` or
+/// `url`, or as the list `images` (strings, or objects with `image`, `data` or `url`).
 struct RunPodServerless: ImageProvider {
     let baseURL: String
     let apiKey: String
-    let endpoints: [String: String]
     let pollInterval: Duration
     let timeout: Duration
     let curl: CurlClient
     var name: String { "runpod" }
 
-    func run(_ operation: String, input: Data?, parameters: [String: String], isCanceled: @Sendable () -> Bool)
-        async throws -> Data
-    {
-        guard let endpoint = self.endpoints[operation] else {
-            throw JobRunError.permanent("runpod has no endpoint for \(operation)")
+    func run(_ request: ProviderRequest, isCanceled: @Sendable () -> Bool) async throws -> ProviderAnswer {
+        let endpoint = request.reference
+        guard endpoint.range(of: "^[A-Za-z0-9_-]{1,100}$", options: .regularExpression) != nil else {
+            throw JobRunError.permanent("runpod: '\(endpoint.prefix(64))' is not an endpoint id")
         }
-        var fields: [String: Any] = parameters
-        if let input { fields["image"] = input.base64EncodedString() }
+        var fields: [String: Any] = request.parameters
+        fields["operation"] = request.operation
+        if request.count > 1 { fields["count"] = request.count }
+        if let input = request.input { fields["image"] = input.base64EncodedString() }
         let body = try JSONSerialization.data(withJSONObject: ["input": fields])
         let queued = try await self.call("POST", "/v2/\(endpoint)/run", body: Array(body))
         let id = try ProviderPolling.id(queued, provider: self.name)
@@ -45,7 +47,8 @@ struct RunPodServerless: ImageProvider {
             },
             poll: { try await self.call("GET", "/v2/\(endpoint)/status/\(id)", body: nil) },
             cancel: { _ = try? await self.call("POST", "/v2/\(endpoint)/cancel/\(id)", body: []) })
-        return try await self.picture(in: finished["output"])
+        // RunPod reports the worker's time; the model's unit cost prices it (RunPod bills by GPU-second).
+        return ProviderAnswer(images: try await self.pictures(in: finished["output"]))
     }
 
     private func call(_ method: String, _ path: String, body: [UInt8]?) async throws -> [String: Any] {
@@ -53,25 +56,24 @@ struct RunPodServerless: ImageProvider {
             self.curl, method, self.baseURL + path, bearer: self.apiKey, body: body, provider: self.name)
     }
 
-    /// The result picture wherever the output holds it (the contract above).
-    private func picture(in output: Any?) async throws -> Data {
+    /// The result pictures wherever the output holds them (the contract above).
+    private func pictures(in output: Any?) async throws -> [Data] {
         var value = output
         if let object = value as? [String: Any] {
             value = object["image"] ?? object["image_url"] ?? object["url"] ?? object["images"]
         }
-        if let list = value as? [Any] { value = list.first }
-        if let object = value as? [String: Any] { value = object["image"] ?? object["data"] ?? object["url"] }
-        guard let text = value as? String, !text.isEmpty else {
-            throw JobRunError.permanent("runpod's output holds no picture")
+        let values = (value as? [Any]) ?? [value as Any]
+        var images: [Data] = []
+        for item in values {
+            var item: Any? = item
+            if let object = item as? [String: Any] { item = object["image"] ?? object["data"] ?? object["url"] }
+            guard let text = item as? String, !text.isEmpty else {
+                throw JobRunError.permanent("runpod's output holds no picture")
+            }
+            images.append(
+                try await ProviderHTTP.picture(text, curl: self.curl, provider: self.name, timeout: self.timeout))
         }
-        if text.hasPrefix("http://") || text.hasPrefix("https://") {
-            return try await ProviderHTTP.download(self.curl, text, provider: self.name, timeout: self.timeout)
-        }
-        let encoded =
-            text.hasPrefix("data:") ? String(text[(text.firstIndex(of: ",") ?? text.startIndex)...].dropFirst()) : text
-        guard let data = Data(base64Encoded: encoded) else {
-            throw JobRunError.permanent("runpod's output is neither base64 nor a URL")
-        }
-        return data
+        guard !images.isEmpty else { throw JobRunError.permanent("runpod's output holds no picture") }
+        return images
     }
 }

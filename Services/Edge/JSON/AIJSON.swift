@@ -1,0 +1,123 @@
+import ImageSwissProtos
+
+/// The AI catalogue's JSON (Jobs' ai.proto): providers and models for admins, models and presets
+/// for everyone. Credentials are written, never answered: `credential_hint` holds the last four.
+struct AIProviderJSON: Codable {
+    let id: String?
+    let kind: String
+    let base_url: String
+    let credential: String?
+    let credential_hint: String?
+    let enabled: Bool?
+    let daily_spend_limit_micros: Int64?
+    let from_configuration: Bool?
+
+    init(_ provider: JobsAIProvider) {
+        (self.id, self.kind, self.base_url, self.credential) = (provider.id, provider.kind, provider.baseURL, nil)
+        (self.credential_hint, self.enabled) = (provider.credentialHint, provider.enabled)
+        self.daily_spend_limit_micros = provider.dailySpendLimitMicros
+        self.from_configuration = provider.fromConfiguration
+    }
+
+    func call(id: String) -> JobsPutAIProviderRequest {
+        var call = JobsPutAIProviderRequest()
+        (call.provider.id, call.provider.kind, call.provider.baseURL) = (id, self.kind, self.base_url)
+        call.provider.credential = self.credential ?? ""
+        call.provider.enabled = self.enabled ?? true
+        call.provider.dailySpendLimitMicros = self.daily_spend_limit_micros ?? 0
+        return call
+    }
+}
+
+struct AIModelJSON: Codable {
+    let id: String?
+    let operation: String
+    let provider_id: String?
+    let reference: String?
+    let parameters: [String: String]?
+    let label: String
+    /// 0: priced as its operation in the price list.
+    let price_credits: Int64?
+    let unit_cost_micros: Int64?
+    let enabled: Bool?
+    let is_default: Bool?
+    let from_configuration: Bool?
+
+    /// `admin: false` leaves out where and how it runs.
+    init(_ model: JobsAIModel, admin: Bool) {
+        (self.id, self.operation, self.label) = (model.id, model.operation, model.label)
+        self.provider_id = admin ? model.providerID : nil
+        self.reference = admin ? model.reference : nil
+        self.parameters = admin ? model.parameters : nil
+        self.unit_cost_micros = admin ? model.unitCostMicros : nil
+        self.from_configuration = admin ? model.fromConfiguration : nil
+        (self.price_credits, self.enabled, self.is_default) = (model.priceCredits, model.enabled, model.isDefault)
+    }
+
+    func call(id: String) -> JobsPutAIModelRequest {
+        var call = JobsPutAIModelRequest()
+        (call.model.id, call.model.operation, call.model.label) = (id, self.operation, self.label)
+        call.model.providerID = self.provider_id ?? ""
+        call.model.reference = self.reference ?? ""
+        call.model.parameters = self.parameters ?? [:]
+        call.model.priceCredits = self.price_credits ?? 0
+        call.model.unitCostMicros = self.unit_cost_micros ?? 0
+        call.model.enabled = self.enabled ?? true
+        call.model.isDefault = self.is_default ?? false
+        return call
+    }
+}
+
+struct StylePresetJSON: Codable {
+    let id: String?
+    let label: String
+    let template: String
+    let negative_prompt: String?
+    let preview_file_id: String?
+    let enabled: Bool?
+    let position: Int32?
+
+    init(_ preset: JobsStylePreset) {
+        (self.id, self.label, self.template, self.negative_prompt) = (
+            preset.id, preset.label, preset.template, preset.negativePrompt
+        )
+        self.preview_file_id = preset.previewFileID.isEmpty ? nil : preset.previewFileID
+        (self.enabled, self.position) = (preset.enabled, preset.position)
+    }
+
+    func call(id: String) -> JobsPutStylePresetRequest {
+        var call = JobsPutStylePresetRequest()
+        (call.preset.id, call.preset.label, call.preset.template) = (id, self.label, self.template)
+        call.preset.negativePrompt = self.negative_prompt ?? ""
+        call.preset.previewFileID = self.preview_file_id ?? ""
+        call.preset.enabled = self.enabled ?? true
+        call.preset.position = self.position ?? 0
+        return call
+    }
+}
+
+/// GET /api/v1/admin/ai.
+struct AICatalogueJSON: Encodable {
+    let providers: [AIProviderJSON]
+    let models: [AIModelJSON]
+    let presets: [StylePresetJSON]
+
+    init(_ catalogue: JobsAICatalogue) {
+        self.providers = catalogue.providers.map(AIProviderJSON.init)
+        self.models = catalogue.models.map { AIModelJSON($0, admin: true) }
+        self.presets = catalogue.presets.map(StylePresetJSON.init)
+    }
+}
+
+/// A model an operation offers, in GET /api/v1/operations.
+struct ModelOptionJSON: Encodable {
+    let id, label: String
+    let is_default: Bool
+    let price_credits: Int64
+
+    init(_ option: JobsModelOption) {
+        (self.id, self.label, self.is_default, self.price_credits) = (
+            option.id, option.label, option.isDefault, option.priceCredits
+        )
+    }
+}

@@ -1,0 +1,92 @@
+import Hummingbird
+import ImageSwissProtos
+import RPC
+
+/// The AI catalogue (Jobs): GET /api/v1/ai/models and /api/v1/ai/presets for everyone (the
+/// generation page's choices); GET /api/v1/admin/ai and PUT/DELETE of
+/// /api/v1/admin/ai/{providers,models,presets}/{id} for admins. A PUT names the entry and replaces
+/// it whole, so repeating it is harmless; the next quote uses it, without a restart.
+struct AIRoutes {
+    let jobs: RPCClient
+
+    func add(to router: Router<EdgeRequestContext>) {
+        router.get("api/v1/ai/models", use: self.models)
+        router.get("api/v1/ai/presets", use: self.presets)
+        router.get("api/v1/admin/ai", use: self.catalogue)
+        router.put("api/v1/admin/ai/providers/:id", use: self.putProvider)
+        router.put("api/v1/admin/ai/models/:id", use: self.putModel)
+        router.put("api/v1/admin/ai/presets/:id", use: self.putPreset)
+        for kind in ["provider", "model", "preset"] {
+            router.delete("api/v1/admin/ai/\(kind)s/:id") { request, context in
+                try await self.remove(kind, request, context: context)
+            }
+        }
+    }
+
+    private func read(_ context: EdgeRequestContext, admin: Bool) async throws -> JobsAICatalogue {
+        var options = AuthRoutes.options(context)
+        if admin {
+            let caller = try context.requireCaller()
+            try caller.requireAdmin()
+            options = AuthRoutes.options(context, caller)
+        }
+        return try await self.jobs.unary(JobsMethods.getAICatalogue, JobsGetAICatalogueRequest(), options: options)
+    }
+
+    @Sendable func models(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let catalogue = try await self.read(context, admin: false)
+        return try AuthRoutes.json(
+            Page(items: catalogue.models.map { AIModelJSON($0, admin: false) }, next_page_token: nil), request: request,
+            context: context)
+    }
+
+    @Sendable func presets(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let catalogue = try await self.read(context, admin: false)
+        return try AuthRoutes.json(
+            Page(items: catalogue.presets.map(StylePresetJSON.init), next_page_token: nil), request: request,
+            context: context)
+    }
+
+    @Sendable func catalogue(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        try AuthRoutes.json(
+            AICatalogueJSON(try await self.read(context, admin: true)), request: request, context: context)
+    }
+
+    @Sendable func putProvider(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let (caller, id) = try Self.adminAndID(context)
+        let call = try await request.decode(as: AIProviderJSON.self, context: context).call(id: id)
+        let stored = try await self.jobs.unary(
+            JobsMethods.putAIProvider, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(AIProviderJSON(stored), request: request, context: context)
+    }
+
+    @Sendable func putModel(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let (caller, id) = try Self.adminAndID(context)
+        let call = try await request.decode(as: AIModelJSON.self, context: context).call(id: id)
+        let stored = try await self.jobs.unary(
+            JobsMethods.putAIModel, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(AIModelJSON(stored, admin: true), request: request, context: context)
+    }
+
+    @Sendable func putPreset(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let (caller, id) = try Self.adminAndID(context)
+        let call = try await request.decode(as: StylePresetJSON.self, context: context).call(id: id)
+        let stored = try await self.jobs.unary(
+            JobsMethods.putStylePreset, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(StylePresetJSON(stored), request: request, context: context)
+    }
+
+    func remove(_ kind: String, _ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let (caller, id) = try Self.adminAndID(context)
+        var call = JobsDeleteAIEntryRequest()
+        (call.kind, call.id) = (kind, id)
+        _ = try await self.jobs.unary(JobsMethods.deleteAIEntry, call, options: AuthRoutes.options(context, caller))
+        return Response(status: .noContent)
+    }
+
+    private static func adminAndID(_ context: EdgeRequestContext) throws -> (VerifiedCaller, String) {
+        let caller = try context.requireCaller()
+        try caller.requireAdmin()
+        return (caller, try context.parameters.require("id"))
+    }
+}

@@ -1,0 +1,267 @@
+import Foundation
+import ImageSwissProtos
+import TestSupport
+import Testing
+
+/// The AI catalogue at run time, through the edge: an admin adds providers, models and presets by
+/// API and the next quote and job use them without a restart; generation at Together (a preset,
+/// a count, an aspect ratio) and at ComfyUI (a workflow whose inputs are filled), background
+/// removal at Stability, content refusals and a provider out of funds failing with their reason
+/// and nothing charged; restoration + colourisation at RunPod under the 720p cap.
+@Suite(.serialized) struct AICatalogueTests {
+    /// A ComfyUI workflow in API format (SDXL text-to-image) with our placeholders.
+    static let workflow = """
+        {"3":{"class_type":"KSampler","inputs":{"seed":"{{seed}}","steps":20,"cfg":7,"sampler_name":"euler",
+        "scheduler":"normal","denoise":1,"model":["4",0],"positive":["6",0],"negative":["7",0],"latent_image":["5",0]}},
+        "4":{"class_type":"CheckpointLoaderSimple","inputs":{"ckpt_name":"sd_xl_base_1.0.safetensors"}},
+        "5":{"class_type":"EmptyLatentImage","inputs":{"width":"{{width}}","height":"{{height}}","batch_size":"{{count}}"}},
+        "6":{"class_type":"CLIPTextEncode","inputs":{"text":"{{prompt}}","clip":["4",1]}},
+        "7":{"class_type":"CLIPTextEncode","inputs":{"text":"{{negative_prompt}}","clip":["4",1]}},
+        "8":{"class_type":"VAEDecode","inputs":{"samples":["3",0],"vae":["4",2]}},
+        "9":{"class_type":"SaveImage","inputs":{"filename_prefix":"ComfyUI","images":["8",0]}}}
+        """
+
+    @Test func adminAddsProvidersModelsAndPresetsWithoutARestart() async throws {
+        let fake = try await FakeGenerators()
+        defer { fake.stop() }
+        let jobs = try await JobsStack.start(["JOBS_PROVIDER_POLL_MS": "50", "JOBS_RETRY_DELAY_MS": "100"])
+        defer { Task { await jobs.stop() } }
+        let http = jobs.http
+        let admin = try await http.signedInUser(JobsStack.adminEmail)
+        let user = try await jobs.user("painter@imageswiss.test", credits: 200)
+        func operation(_ name: String) async throws -> [String: Any] {
+            let items = try #require(try await http.call("GET", "/api/v1/operations").json["items"] as? [[String: Any]])
+            return try #require(items.first { $0["name"] as? String == name })
+        }
+        func put(_ path: String, _ body: [String: Any], as token: String? = nil) async throws -> HTTPReply {
+            try await http.call("PUT", "/api/v1/admin/ai/" + path, json: body, bearer: token ?? admin.access)
+        }
+        func submit(_ steps: [[String: Any]], input: String? = nil) async throws -> [String: Any] {
+            var body: [String: Any] = ["steps": steps]
+            if let input { body["input_file_id"] = input }
+            let reply = try await http.call("POST", "/api/v1/jobs", json: body, bearer: user.access)
+            #expect(reply.status == 201 || reply.status == 200, "\(reply.text)")
+            return try await jobs.finished(
+                try #require(reply.json["id"] as? String, "\(reply.text)"), token: user.access)
+        }
+
+        // Nothing configured: generation is listed as unavailable, and refused with that reason.
+        let before = try await operation("generation")
+        #expect(
+            before["available"] as? Bool == false
+                && before["unavailable_reason"] as? String == "provider_not_configured")
+        let refused = try await http.call(
+            "POST", "/api/v1/jobs", json: ["steps": [["operation": "generation", "parameters": ["prompt": "x"]]]],
+            bearer: user.access)
+        #expect(refused.status == 409 || refused.status == 400, "\(refused.text)")
+
+        // Together, by API: the credential is sealed at rest and answered only as its last four characters.
+        let together = try await put(
+            "providers/together",
+            ["kind": "together", "base_url": fake.baseURL, "credential": FakeGenerators.togetherKey])
+        #expect(together.status == 200 && together.json["credential_hint"] as? String == "…4321", "\(together.text)")
+        #expect(!together.text.contains(FakeGenerators.togetherKey) && together.json["credential"] == nil)
+        #expect(
+            try await put("providers/mine", ["kind": "together", "base_url": fake.baseURL], as: user.access).status
+                == 403)
+        #expect(try await put("providers/bad", ["kind": "midjourney", "base_url": fake.baseURL]).status == 400)
+        #expect(
+            try await jobs.count(
+                "SELECT count(*) FROM ai_providers WHERE position($1::bytea IN credential) > 0",
+                [Array(FakeGenerators.togetherKey.utf8)]) == 0)
+        let model = try await put(
+            "models/flux-schnell",
+            [
+                "operation": "generation", "provider_id": "together", "reference": "black-forest-labs/FLUX.1-schnell",
+                "label": "FLUX.1 schnell", "price_credits": 6, "is_default": true, "parameters": ["steps": "4"],
+            ])
+        #expect(model.status == 200, "\(model.text)")
+        #expect(
+            try await put(
+                "models/x", ["operation": "resize", "provider_id": "together", "reference": "m", "label": "x"]
+            ).status == 400)
+        #expect(
+            try await put(
+                "presets/watercolour",
+                [
+                    "label": "Watercolour", "template": "{prompt}, watercolour on rough paper",
+                    "negative_prompt": "photo",
+                ]
+            ).status == 200)
+        let catalogue = try await http.call("GET", "/api/v1/admin/ai", bearer: admin.access)
+        #expect(!catalogue.text.contains(FakeGenerators.togetherKey) && catalogue.text.contains("…4321"))
+        #expect(try await http.call("GET", "/api/v1/admin/ai", bearer: user.access).status == 403)
+        let presetReply = try await http.call("GET", "/api/v1/ai/presets")
+        #expect(presetReply.status == 200, "\(presetReply.text)")
+        let presets = try #require(presetReply.json["items"] as? [[String: Any]], "\(presetReply.text)")
+        #expect(presets.map { $0["id"] as? String } == ["watercolour"])
+
+        // The next quote and job use them: 2 pictures of a 6-credit model, the preset's words, 16:9.
+        let after = try await operation("generation")
+        let offered = try #require(after["models"] as? [[String: Any]])
+        #expect(after["available"] as? Bool == true && offered.first?["id"] as? String == "flux-schnell")
+        let step: [String: Any] = [
+            "operation": "generation",
+            "parameters": [
+                "prompt": "a lighthouse", "count": 2, "preset": "watercolour", "aspect_ratio": "16:9", "seed": 7,
+            ],
+        ]
+        let quote = try await http.call("POST", "/api/v1/batches/quote", json: ["steps": [step]], bearer: user.access)
+        #expect(quote.json["total_credits"] as? Int == 12, "\(quote.text)")
+        let made = try await submit([step])
+        #expect(made["status"] as? String == "succeeded" && made["charged_credits"] as? Int == 12, "\(made)")
+        let outputs = try #require(made["output_file_ids"] as? [String])
+        #expect(outputs.count == 2 && made["tool"] as? String == "generation:flux-schnell")
+        let sent = try #require(fake.calls(to: "together").last)
+        #expect(sent["prompt"] as? String == "a lighthouse, watercolour on rough paper")
+        #expect(sent["negative_prompt"] as? String == "photo" && sent["n"] as? Int == 2 && sent["seed"] as? Int == 7)
+        #expect(sent["width"] as? Int == 1344 && sent["height"] as? Int == 768 && sent["steps"] as? Int == 4, "\(sent)")
+        #expect(sent["model"] as? String == "black-forest-labs/FLUX.1-schnell" && sent["preset"] == nil)
+        for output in outputs {
+            // Each picture passed through ImageOps under the free tier's 480p cap.
+            let file = try await http.call("GET", "/api/v1/files/\(output)", bearer: user.access).json
+            #expect(file["height"] as? Int == 480 && file["content_type"] as? String == "image/png", "\(file)")
+        }
+
+        // A content refusal and an empty provider account fail at once with their reason, nothing charged.
+        let refusal = try await submit([["operation": "generation", "parameters": ["prompt": "refuse"]]])
+        #expect(refusal["status"] as? String == "failed" && refusal["attempts"] as? Int == 1, "\(refusal)")
+        #expect((refusal["error"] as? String)?.hasPrefix("content_refused") == true, "\(refusal)")
+        let broke = try await submit([["operation": "generation", "parameters": ["prompt": "no-funds"]]])
+        #expect(broke["status"] as? String == "failed" && (broke["error"] as? String)?.contains("402") == true)
+        let limited = try await submit([["operation": "generation", "parameters": ["prompt": "rate-limit-once"]]])
+        #expect(limited["status"] as? String == "succeeded" && limited["attempts"] as? Int == 2, "\(limited)")
+        for failed in [refusal, broke] {
+            let id = try #require(failed["id"] as? String)
+            try await waitUntil {
+                try await jobs.count(
+                    "SELECT count(*) FROM holds WHERE reference = $1 AND state = 'released'", [id], billing: true) == 1
+            }
+        }
+        // An unknown model is refused naming the field.
+        let unknown = try await http.call(
+            "POST", "/api/v1/jobs",
+            json: ["steps": [["operation": "generation", "parameters": ["prompt": "x", "model": "nope"]]]],
+            bearer: user.access)
+        #expect(
+            unknown.status == 400
+                && unknown.json["error"].flatMap { ($0 as? [String: Any])?["code"] as? String } == "unknown_model")
+
+        // ComfyUI: the workflow's placeholders filled with the request's values, typed.
+        #expect(try await put("providers/gpu-box", ["kind": "comfyui", "base_url": fake.baseURL]).status == 200)
+        #expect(
+            try await put(
+                "models/sdxl",
+                ["operation": "generation", "provider_id": "gpu-box", "reference": "{not json", "label": "SDXL"]
+            ).status == 400)
+        #expect(
+            try await put(
+                "models/sdxl",
+                [
+                    "operation": "generation", "provider_id": "gpu-box", "reference": Self.workflow,
+                    "label": "SDXL (our GPU)",
+                ]
+            ).status == 200)
+        let comfy = try await submit([
+            [
+                "operation": "generation",
+                "parameters": ["prompt": "a harbour at night", "model": "sdxl", "seed": 11, "preset": "watercolour"],
+            ]
+        ])
+        #expect(comfy["status"] as? String == "succeeded" && comfy["charged_credits"] as? Int == 5, "\(comfy)")
+        let graph = try #require(fake.calls(to: "comfyui").compactMap { $0["graph"] as? [String: Any] }.last)
+        let node = { (id: String) in (graph[id] as? [String: Any])?["inputs"] as? [String: Any] ?? [:] }
+        #expect(node("6")["text"] as? String == "a harbour at night, watercolour on rough paper")
+        #expect(node("7")["text"] as? String == "photo" && node("3")["seed"] as? Int == 11)
+        #expect(node("5")["width"] as? Int == 1024 && node("5")["batch_size"] as? Int == 1, "\(graph)")
+        #expect(fake.calls(to: "comfyui").contains { ($0["view"] as? String)?.contains("ComfyUI_00001_.png") == true })
+
+        // Stability: the background removed from the user's photo; a filtered generation refused.
+        _ = try await put(
+            "providers/stability",
+            ["kind": "stability", "base_url": fake.baseURL, "credential": FakeGenerators.stabilityKey])
+        _ = try await put(
+            "models/cutout",
+            [
+                "operation": "remove_background", "provider_id": "stability", "reference": "edit/remove-background",
+                "label": "Stability cut-out",
+            ])
+        _ = try await put(
+            "models/core",
+            [
+                "operation": "generation", "provider_id": "stability", "reference": "generate/core",
+                "label": "Stable Image Core", "price_credits": 3,
+            ])
+        let photo = try await jobs.upload(user.access, width: 800, height: 600)
+        let cutout = try await submit([["operation": "remove_background"]], input: photo)
+        #expect(cutout["status"] as? String == "succeeded", "\(cutout)")
+        let stabilityCall = try #require(fake.calls(to: "stability").last)
+        #expect(
+            stabilityCall["service"] as? String == "edit/remove-background"
+                && stabilityCall["output_format"] as? String == "png")
+        #expect((stabilityCall["image"] as? String)?.hasSuffix("bytes") == true)
+        let filtered = try await submit([
+            ["operation": "generation", "parameters": ["prompt": "filtered", "model": "core"]]
+        ])
+        #expect((filtered["error"] as? String)?.hasPrefix("content_refused") == true, "\(filtered)")
+        let moderated = try await submit([
+            ["operation": "generation", "parameters": ["prompt": "refuse", "model": "core"]]
+        ])
+        #expect((moderated["error"] as? String)?.hasPrefix("content_refused") == true, "\(moderated)")
+
+        // Each run's time and cost is recorded per provider; removing a provider removes its models.
+        #expect(
+            try await jobs.count(
+                "SELECT count(*) FROM provider_runs WHERE provider_id = 'gpu-box' AND outcome = 'succeeded'") == 1)
+        #expect(try await http.call("DELETE", "/api/v1/admin/ai/providers/gpu-box", bearer: admin.access).status == 204)
+        let gone = try await http.call(
+            "POST", "/api/v1/jobs",
+            json: ["steps": [["operation": "generation", "parameters": ["prompt": "x", "model": "sdxl"]]]],
+            bearer: user.access)
+        #expect(gone.status == 400, "\(gone.text)")
+        #expect(try await http.call("DELETE", "/api/v1/admin/ai/models/sdxl", bearer: admin.access).status == 404)
+    }
+
+    /// The restoration plan: restore + colourise (4 credits) at a RunPod endpoint an admin added, on
+    /// a paid tier (720p on the short side), the original deleted once the job succeeded.
+    @Test func restorationAndColourisationAtRunPod() async throws {
+        let fake = try await FakeProviders()
+        defer { fake.stop() }
+        let jobs = try await JobsStack.start(["JOBS_PROVIDER_POLL_MS": "50", "JOBS_TIER_CACHE_MS": "0"])
+        defer { Task { await jobs.stop() } }
+        let admin = try await jobs.http.signedInUser(JobsStack.adminEmail)
+        let user = try await jobs.user("grandma@imageswiss.test", credits: 40)
+        try await jobs.billingDatabase.execute(
+            "UPDATE subscriptions SET tier = 'plus' WHERE account_id = $1", [user.id])
+        for (path, body) in [
+            (
+                "providers/runpod-gpu",
+                ["kind": "runpod", "base_url": fake.baseURL, "credential": FakeProviders.runPodKey]
+            ),
+            (
+                "models/deoldify",
+                ["operation": "colourization", "provider_id": "runpod-gpu", "reference": "colour", "label": "DeOldify"]
+            ),
+        ] {
+            let reply = try await jobs.http.call("PUT", "/api/v1/admin/ai/" + path, json: body, bearer: admin.access)
+            #expect(reply.status == 200, "\(reply.text)")
+        }
+        let photo = try await jobs.upload(user.access, width: 1200, height: 900)
+        let reply = try await jobs.http.call(
+            "POST", "/api/v1/jobs",
+            json: [
+                "input_file_id": photo, "delete_originals": true,
+                "steps": [["operation": "restoration"], ["operation": "colourization"]],
+            ], bearer: user.access)
+        let done = try await jobs.finished(
+            try #require(reply.json["id"] as? String, "\(reply.text)"), token: user.access)
+        #expect(done["status"] as? String == "succeeded" && done["charged_credits"] as? Int == 4, "\(done)")
+        #expect(fake.received.contains("runpod:colour:image"))
+        let output = try #require((done["output_file_ids"] as? [String])?.first)
+        let file = try await jobs.http.call("GET", "/api/v1/files/\(output)", bearer: user.access).json
+        #expect(file["width"] as? Int == 960 && file["height"] as? Int == 720, "\(file)")
+        try await waitUntil {
+            try await jobs.http.call("GET", "/api/v1/files/\(photo)", bearer: user.access).status == 404
+        }
+    }
+}
