@@ -195,6 +195,24 @@ public enum OperationCatalog {
             summary: "a new picture from words (an input picture optional)",
             category: "ai", kind: .ai, parameters: generationParameters, capsResolution: true),
         OperationSpec(
+            "train_model", label: "Train a personal model (AI)",
+            summary: "learns a person, pet or product from 10–30 of your photos, runs alone", category: "ai",
+            kind: .training,
+            parameters: [
+                P("name", .text(maxLength: 60), required: true, example: "Our dog Rex", "what you call it"),
+                P(
+                    "trigger_word", .text(maxLength: 40), default: "ohwx", example: "rexdog",
+                    "a made-up word standing for the subject in prompts (letters and digits)"),
+                model,
+            ]),
+        OperationSpec(
+            "generate_with_model", label: "Generate with my model (AI)",
+            summary: "a new picture of your trained subject, from words", category: "ai", kind: .ai,
+            parameters: [
+                P("personal_model", .text(maxLength: 36), required: true, "the id of one of your ready personal models")
+            ] + generationParameters.filter { !["preset", "size", "model"].contains($0.name) },
+            capsResolution: true),
+        OperationSpec(
             "noop", label: "Pause", summary: "waits, for probes and benchmarks", category: "internal", kind: .noop,
             parameters: [P("duration_ms", .integer(0...60_000), default: "0", unit: "ms", "how long")], listed: false),
     ]

@@ -7,8 +7,10 @@ public struct OperationSpec: Sendable {
         case pipeline(step: String, stage: PipelineStage)
         case ocr
         case deduplicate
-        /// Runs at an AI provider configured for this operation (Jobs' provider router).
+        /// Runs at an AI provider configured for this operation (Jobs' AI catalogue).
         case ai
+        /// Trains a personal model at a provider on all of a batch's photos (one job).
+        case training
         /// A pause, for probes and benchmarks.
         case noop
     }
@@ -30,7 +32,7 @@ public struct OperationSpec: Sendable {
     /// Shown in the public catalogue (noop is not).
     public let listed: Bool
 
-    public var needsProvider: Bool { self.kind == .ai }
+    public var needsProvider: Bool { self.kind == .ai || self.kind == .training }
 
     public init(
         _ name: String, aliases: [String] = [], label: String, summary: String, category: String, kind: Kind,

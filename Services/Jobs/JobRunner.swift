@@ -10,6 +10,7 @@ struct JobRunner: Sendable {
     let imageOps: RPCClient
     let storage: StorageAccess
     let catalogue: AICatalogue
+    let personalModels: PersonalModels
     let queue: JobQueue
     let configuration: JobsConfiguration
     /// Shared by all worker loops of this process.
@@ -20,12 +21,19 @@ struct JobRunner: Sendable {
     func run(_ job: ClaimedJob, worker: String, isCanceled: @escaping @Sendable () -> Bool) async throws -> JobOutcome {
         let tool: Tool
         do {
-            tool = try Tool(job.steps, maxSteps: .max, catalogue: try await self.catalogue.snapshot())
+            let personal = try await job.steps.first { $0.operation == "generate_with_model" }.asyncMap {
+                try await self.personalModels.ready($0.parameters["personal_model"] ?? "", owner: job.ownerID)
+            }
+            tool = try Tool(
+                job.steps, maxSteps: .max, catalogue: try await self.catalogue.snapshot(), personal: personal)
         } catch {
             throw JobRunError.permanent("\(error)")
         }
         if tool.pauseMilliseconds > 0 { try await self.pause(tool.pauseMilliseconds, isCanceled: isCanceled) }
         if tool.deduplicate { return try await self.deduplicate(job) }
+        if let training = tool.training {
+            return try await self.train(job, training, worker: worker, isCanceled: isCanceled)
+        }
         if let ocr = tool.ocr { return try await self.ocr(job, step: ocr) }
         if tool.ai == nil && tool.pipeline.isEmpty { return JobOutcome() }  // noop
 
@@ -233,7 +241,7 @@ struct JobRunner: Sendable {
         }
     }
 
-    private func call<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+    func call<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch {

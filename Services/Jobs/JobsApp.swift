@@ -34,6 +34,7 @@ public struct JobsApp: ServiceApp {
             database: database, seal: try CredentialSeal(context.configuration), configuration: configuration.providers,
             curl: CurlClient(threads: 4, maxResponseBytes: 64 << 20), lifetime: configuration.aiCatalogueLifetime,
             logger: context.logger)
+        let personalModels = PersonalModels(database: database, storage: storage)
         let wakeups = WakeSignal()
         self.notifications = JobNotifications(database: database, wakeups: wakeups, logger: context.logger)
         let queueConnections = QueueConnections(beside: database, workers: configuration.workers)
@@ -43,8 +44,9 @@ public struct JobsApp: ServiceApp {
             notifications: self.notifications)
         let settlement = Settlement(billing: billing, queue: queue, logger: context.logger)
         let submissions = Submissions(
-            database: database, billing: billing, storage: storage, catalogue: catalogue, configuration: configuration,
-            notifications: self.notifications, tiers: TierCache(lifetime: configuration.tierCacheLifetime))
+            database: database, billing: billing, storage: storage, catalogue: catalogue,
+            personalModels: personalModels, configuration: configuration, notifications: self.notifications,
+            tiers: TierCache(lifetime: configuration.tierCacheLifetime))
         self.service = JobsService(
             database: database, queue: queue, submissions: submissions, settlement: settlement,
             configuration: configuration, logger: context.logger)
@@ -52,7 +54,8 @@ public struct JobsApp: ServiceApp {
             database: database, idempotency: IdempotentCalls(database: database, domain: "jobs"),
             configuration: configuration)
         let runner = JobRunner(
-            imageOps: imageOps, storage: storage, catalogue: catalogue, queue: queue, configuration: configuration,
+            imageOps: imageOps, storage: storage, catalogue: catalogue, personalModels: personalModels, queue: queue,
+            configuration: configuration,
             imageCalls: ImageCallLimit(configuration.imageCalls))
         // One gathering for all worker loops: finished runs of both settle together.
         let settlements = SettlementGathering(settlement: settlement, window: configuration.settleWindow)

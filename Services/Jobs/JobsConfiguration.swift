@@ -59,6 +59,12 @@ struct JobsConfiguration: Sendable {
     /// How long a Jobs process reuses the AI catalogue it read before reading it again (its own
     /// writes are seen at once; other processes' within this).
     var aiCatalogueLifetime: Duration
+    /// A personal model learns from this many photos, each with at least this short side and at
+    /// most this size; a training may take this long at the provider.
+    var trainingPhotos: ClosedRange<Int>
+    var trainingMinSide: Int
+    var trainingMaxPhotoBytes: Int
+    var trainingTimeout: Duration
 
     init(_ configuration: ServiceConfiguration) throws {
         self.workers = max(0, try configuration.int("WORKERS", default: 2))
@@ -104,6 +110,11 @@ struct JobsConfiguration: Sendable {
         self.tierCacheLifetime = try configuration.milliseconds("TIER_CACHE_MS", default: .seconds(10))
         self.providers = try ProviderConfiguration(configuration)
         self.aiCatalogueLifetime = try configuration.milliseconds("AI_CATALOGUE_TTL_MS", default: .seconds(2))
+        let fewest = max(1, try configuration.int("TRAINING_MIN_PHOTOS", default: 10))
+        self.trainingPhotos = fewest...max(fewest, try configuration.int("TRAINING_MAX_PHOTOS", default: 30))
+        self.trainingMinSide = try configuration.int("TRAINING_MIN_SIDE", default: 512)
+        self.trainingMaxPhotoBytes = try configuration.int("TRAINING_MAX_PHOTO_BYTES", default: 20 << 20)
+        self.trainingTimeout = try configuration.milliseconds("TRAINING_TIMEOUT_MS", default: .seconds(3 * 3600))
     }
 }
 

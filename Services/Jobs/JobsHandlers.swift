@@ -90,6 +90,16 @@ struct JobsHandlers: Sendable {
         router.register(JobsMethods.putStylePreset) { request, context in
             try await catalogue.putPreset(try RPCCaller(context.metadata), request.preset)
         }
+        let personalModels = jobs.submissions.personalModels
+        router.register(JobsMethods.listPersonalModels) { _, context in
+            try await personalModels.list(try RPCCaller(context.metadata))
+        }
+        router.register(JobsMethods.getPersonalModel) { request, context in
+            try await personalModels.get(try RPCCaller(context.metadata), request.id)
+        }
+        router.register(JobsMethods.deletePersonalModel) { request, context in
+            try await jobs.deletePersonalModel(try RPCCaller(context.metadata), request.id)
+        }
         router.register(JobsMethods.deleteAIEntry) { request, context in
             try await catalogue.delete(try RPCCaller(context.metadata), kind: request.kind, id: request.id)
             return JobsDeleteAIEntryResponse()

@@ -89,4 +89,26 @@ struct StorageAccess: Sendable {
         request.blobID = id
         _ = try await self.storage.unary(StorageMethods.deleteBlob, request, options: Settlement.options(for: owner))
     }
+
+    /// The owner's blobs as one ZIP archive in memory (a personal model's training photos), at most
+    /// `limit` bytes: Storage answers the archive's size first.
+    func zip(_ ids: [String], owner: String, limit: Int) async throws -> Data {
+        var request = StorageZipRequest()
+        request.blobIds = ids
+        let stream = try await self.storage.serverStreaming(
+            StorageMethods.zip, request, options: Settlement.options(for: owner, timeout: .seconds(300)))
+        var archive = Data()
+        var first = true
+        for try await chunk in stream {
+            if first {
+                guard chunk.totalSize <= UInt64(limit) else {
+                    throw JobRunError.permanent("the training photos come to \(chunk.totalSize) bytes, over \(limit)")
+                }
+                archive.reserveCapacity(Int(chunk.totalSize))
+                first = false
+            }
+            archive.append(contentsOf: chunk.data)
+        }
+        return archive
+    }
 }

@@ -16,6 +16,7 @@ struct Submissions: Sendable {
     let billing: RPCClient
     let storage: StorageAccess
     let catalogue: AICatalogue
+    let personalModels: PersonalModels
     let configuration: JobsConfiguration
     let notifications: JobNotifications
     let tiers: TierCache
@@ -52,7 +53,8 @@ struct Submissions: Sendable {
         _ caller: RPCCaller, inputs: [String], steps: [JobsStep], lane requested: String, single: Bool, key: String
     ) async throws -> Plan {
         let tool = try Tool(
-            steps, maxSteps: self.configuration.maxSteps, catalogue: try await self.catalogue.snapshot())
+            steps, maxSteps: self.configuration.maxSteps, catalogue: try await self.catalogue.snapshot(),
+            personal: try await self.personalModel(named: steps, owner: caller.id))
         let lane = requested.isEmpty ? "batch" : requested
         guard lane == "batch" || lane == "fast" else { throw failure.invalid("lane", "lane is fast or batch") }
         guard inputs.count <= self.configuration.maxBatchInputs else {
@@ -69,6 +71,15 @@ struct Submissions: Sendable {
                 throw failure.invalid("input_blob_ids", "deduplicate compares at least 2 pictures")
             }
             groups = [inputs]
+        } else if tool.training != nil {
+            let photos = self.configuration.trainingPhotos
+            guard photos.contains(inputs.count) else {
+                throw failure.error(
+                    .invalidArgument, "training_photos",
+                    "a personal model learns from \(photos.lowerBound) to \(photos.upperBound) photos, not \(inputs.count)",
+                    field: "input_blob_ids")
+            }
+            groups = [inputs]
         } else if inputs.isEmpty {
             guard tool.acceptsNoInput else {
                 throw failure.invalid("input_blob_ids", "name the pictures to work on")
@@ -82,6 +93,7 @@ struct Submissions: Sendable {
         }
         // Every input must be the caller's own picture: Storage answers NOT_FOUND for anyone else's.
         let blobs = try await self.inputs(inputs, owner: caller.id)
+        if tool.training != nil { try self.checkTrainingPhotos(inputs.compactMap { blobs[$0] }) }
         let options = Settlement.options(for: caller.id)
         let tier = try await self.tiers.tier(of: caller.id) {
             try await self.billing.unary(BillingMethods.getTier, BillingGetTierRequest(), options: options)
@@ -121,6 +133,36 @@ struct Submissions: Sendable {
                 inputs: group, credits: quote.lines[jobItems[index]].unitCredits)
         }
         return Plan(tool: tool, lane: lane, tier: tier, jobs: jobs, quote: quote)
+    }
+
+    /// The ready personal model a generate_with_model step names (the caller's own), or nil.
+    private func personalModel(named steps: [JobsStep], owner: String) async throws -> PersonalModelRecord? {
+        guard let id = steps.first(where: { $0.operation == "generate_with_model" })?.parameters["personal_model"]
+        else { return nil }
+        return try await self.personalModels.ready(id, owner: owner)
+    }
+
+    /// Training photos are uploads of purpose training, JPEG, PNG or WebP, with a short side of at
+    /// least JOBS_TRAINING_MIN_SIDE and at most JOBS_TRAINING_MAX_PHOTO_BYTES each.
+    private func checkTrainingPhotos(_ photos: [StorageBlob]) throws {
+        for photo in photos {
+            let problem: String? =
+                if photo.purpose != "training" {
+                    "was not uploaded as a training photo (purpose=training)"
+                } else if !["image/jpeg", "image/png", "image/webp"].contains(photo.contentType) {
+                    "is \(photo.contentType); training takes JPEG, PNG or WebP"
+                } else if min(photo.width, photo.height) < UInt32(self.configuration.trainingMinSide) {
+                    "is \(photo.width)×\(photo.height); its short side needs \(self.configuration.trainingMinSide) pixels"
+                } else if photo.byteSize > UInt64(self.configuration.trainingMaxPhotoBytes) {
+                    "is over \(self.configuration.trainingMaxPhotoBytes) bytes"
+                } else {
+                    nil
+                }
+            if let problem {
+                throw failure.error(
+                    .invalidArgument, "training_photos", "\(photo.blobID) \(problem)", field: "input_blob_ids")
+            }
+        }
     }
 
     /// The inputs' metadata keyed by the ids as the caller wrote them (Storage answers ids in lower
@@ -232,6 +274,11 @@ struct Submissions: Sendable {
                 PostgresTextArray.literal(plan.jobs.map { holds[$0.id] ?? "" }),
                 plan.jobs.reduce(0) { $0 + $1.credits }, batch?.key, batch?.request,
             ])
+        if let training = plan.tool.training, let job = plan.jobs.first {
+            try await self.personalModels.create(
+                id: job.id, owner: owner, name: training.name, triggerWord: training.triggerWord,
+                trainer: training.trainer, photos: job.inputs)
+        }
         self.notifications.queued()
         return rows
     }

@@ -16,6 +16,14 @@ struct Tool: Sendable {
     let aiParameters: [String: String]
     /// Pictures each job makes (a generation's count); each is a result and each is charged.
     let outputs: Int
+    /// A personal model to train on all of the job's photos, on this catalogue model.
+    let training: Training?
+
+    struct Training: Sendable {
+        let name: String
+        let triggerWord: String
+        let trainer: JobsAIModel
+    }
     let pipeline: [JobsStep]
     let ocr: JobsStep?
     let deduplicate: Bool
@@ -24,7 +32,8 @@ struct Tool: Sendable {
 
     /// Inputs each job takes: generation 0 or 1, deduplicate all of a batch, the rest exactly 1.
     var acceptsNoInput: Bool {
-        self.ai == "generation" || (self.pipeline.isEmpty && self.ocr == nil && !self.deduplicate && self.ai == nil)
+        self.ai == "generation" || self.ai == "generate_with_model"
+            || (self.pipeline.isEmpty && self.ocr == nil && !self.deduplicate && self.ai == nil && self.training == nil)
     }
     /// Whether the tier's resolution cap applies (the catalogue says which operations it bounds).
     let capsResolution: Bool
@@ -32,7 +41,8 @@ struct Tool: Sendable {
     /// Step parameters that choose how we run the step rather than what the provider is told.
     static let routingParameters: Set<String> = ["model", "preset", "count"]
 
-    init(_ steps: [JobsStep], maxSteps: Int, catalogue: AISnapshot) throws {
+    /// `personal` is the ready personal model a generate_with_model step names, loaded by the caller.
+    init(_ steps: [JobsStep], maxSteps: Int, catalogue: AISnapshot, personal: PersonalModelRecord? = nil) throws {
         guard !steps.isEmpty else { throw failure.invalid("steps", "tick at least one operation") }
         guard steps.count <= maxSteps else { throw failure.invalid("steps", "a job has at most \(maxSteps) steps") }
         var billing: [String] = []
@@ -41,6 +51,7 @@ struct Tool: Sendable {
         var route: AISnapshot.Route?
         var aiParameters: [String: String] = [:]
         var outputs = 1
+        var training: Training?
         var capped = false
         var pipeline: [JobsStep] = []
         var ocr: JobsStep?
@@ -84,24 +95,45 @@ struct Tool: Sendable {
             case .noop:
                 pause += Int(step.parameters["duration_ms"] ?? "0") ?? 0
                 billing.append(spec.billingName)
+            case .training:
+                guard training == nil else { throw failure.invalid("steps", "a job trains one model") }
+                let trainer = try catalogue.model(spec.name, named: step.parameters["model"])
+                let word = step.parameters["trigger_word"] ?? "ohwx"
+                guard word.range(of: "^[A-Za-z0-9]{2,40}$", options: .regularExpression) != nil else {
+                    throw failure.error(
+                        .invalidArgument, "invalid_parameter", "the trigger word is 2 to 40 letters or digits",
+                        field: "steps[\(index)].parameters.trigger_word")
+                }
+                training = Training(name: step.parameters["name"] ?? "", triggerWord: word, trainer: trainer)
+                billing.append(Self.billingName(spec, model: trainer, fixed: &fixed))
             case .ai:
                 guard ai == nil else { throw failure.invalid("steps", "a job runs at most one AI operation") }
-                let chosen = try catalogue.route(spec.name, model: step.parameters["model"])
+                let chosen: AISnapshot.Route
+                if spec.name == "generate_with_model" {
+                    guard let personal, personal.id.lowercasedText == step.parameters["personal_model"]?.lowercased()
+                    else { throw failure.notFound("personal model") }
+                    chosen = try catalogue.route(personal: personal)
+                    var parameters = step.parameters.filter { $0.key != "personal_model" }
+                    let prompt = parameters["prompt"] ?? ""
+                    // The trigger word stands for the subject: every prompt names it.
+                    if !prompt.localizedCaseInsensitiveContains(personal.triggerWord) {
+                        parameters["prompt"] = "\(personal.triggerWord) \(prompt)"
+                    }
+                    aiParameters = try Self.providerParameters(parameters, model: chosen.model, catalogue: catalogue)
+                } else {
+                    chosen = try catalogue.route(spec.name, model: step.parameters["model"])
+                    aiParameters = try Self.providerParameters(
+                        step.parameters, model: chosen.model, catalogue: catalogue)
+                }
                 ai = spec.name
                 route = chosen
-                aiParameters = try Self.providerParameters(step.parameters, model: chosen.model, catalogue: catalogue)
                 outputs = Int(step.parameters["count"] ?? "1") ?? 1
-                if chosen.model.priceCredits > 0 {
-                    let name = "\(spec.billingName):\(chosen.model.id)"
-                    billing.append(name)
-                    fixed[name] = chosen.model.priceCredits
-                } else {
-                    billing.append(spec.billingName)
-                }
+                billing.append(Self.billingName(spec, model: chosen.model, fixed: &fixed))
             }
         }
-        if ocr != nil || deduplicate, billing.filter({ $0 != "noop" }).count > 1 {
-            throw failure.invalid("steps", "ocr and deduplicate run on their own, not with other operations")
+        if ocr != nil || deduplicate || training != nil, billing.filter({ $0 != "noop" }).count > 1 {
+            throw failure.invalid(
+                "steps", "ocr, deduplicate and train_model run on their own, not with other operations")
         }
         let priced = Array(Set(billing.filter { $0 != "noop" || billing.allSatisfy { $0 == "noop" } })).sorted()
         self.name = priced.joined(separator: "+")
@@ -111,12 +143,21 @@ struct Tool: Sendable {
         self.route = route
         self.aiParameters = aiParameters
         self.outputs = outputs
+        self.training = training
         self.capsResolution = capped
         self.pipeline = pipeline
         self.ocr = ocr
         self.deduplicate = deduplicate
         self.pauseMilliseconds = pause
         self.steps = steps
+    }
+
+    /// The name Billing prices a step under: its operation's, or "operation:model" at the model's own price.
+    static func billingName(_ spec: OperationSpec, model: JobsAIModel, fixed: inout [String: Int64]) -> String {
+        guard model.priceCredits > 0 else { return spec.billingName }
+        let name = "\(spec.billingName):\(model.id)"
+        fixed[name] = model.priceCredits
+        return name
     }
 
     /// What the provider is told: the step's parameters with its style preset applied to the

@@ -1,4 +1,5 @@
 import Foundation
+import ImageSamples
 import ImageSwissProtos
 import TestSupport
 import Testing
@@ -263,5 +264,114 @@ import Testing
         try await waitUntil {
             try await jobs.http.call("GET", "/api/v1/files/\(photo)", bearer: user.access).status == 404
         }
+    }
+
+    /// The photo-generation plan: a user uploads training photos, trains a personal model at
+    /// Together (quoted, held, captured only once the trainer says it succeeded), then generates
+    /// with it — its LoRA loaded, its trigger word in the prompt. Another user reaches neither the
+    /// model nor its photos; a failed training charges nothing; deleting the model deletes its photos.
+    @Test func aPersonalModelIsTrainedAtTogetherAndUsed() async throws {
+        let fake = try await FakeGenerators()
+        defer { fake.stop() }
+        let jobs = try await JobsStack.start(["JOBS_PROVIDER_POLL_MS": "50"])
+        defer { Task { await jobs.stop() } }
+        let http = jobs.http
+        let admin = try await http.signedInUser(JobsStack.adminEmail)
+        let user = try await jobs.user("rex-owner@imageswiss.test", credits: 300)
+        let stranger = try await jobs.user("stranger@imageswiss.test", credits: 50)
+        for (path, body) in [
+            (
+                "providers/together",
+                ["kind": "together", "base_url": fake.baseURL, "credential": FakeGenerators.togetherKey]
+            ),
+            (
+                "models/flux-lora",
+                [
+                    "operation": "train_model", "provider_id": "together", "reference": "black-forest-labs/FLUX.1-dev",
+                    "label": "FLUX LoRA", "is_default": true, "parameters": ["n_epochs": "10"],
+                ] as [String: Any]
+            ),
+        ] as [(String, [String: Any])] {
+            let reply = try await http.call("PUT", "/api/v1/admin/ai/" + path, json: body, bearer: admin.access)
+            #expect(reply.status == 200, "\(reply.text)")
+        }
+        var photos: [String] = []
+        for index in 0..<10 {
+            let reply = try await http.call(
+                "POST", "/api/v1/files?purpose=training", raw: Data(try Samples.photo(width: 640, height: 600)),
+                bearer: user.access,
+                headers: ["Content-Type": "application/octet-stream", "X-File-Name": "rex\(index).jpg"])
+            photos.append(try #require(reply.json["id"] as? String, "\(reply.text)"))
+        }
+        func train(_ body: [String: Any]) async throws -> HTTPReply {
+            try await http.call("POST", "/api/v1/models", json: body, bearer: user.access)
+        }
+        // Too few photos, and a photo not uploaded for training, are refused naming why.
+        let few = try await train(["name": "Rex", "photo_ids": Array(photos.prefix(9))])
+        #expect(few.status == 400 && few.text.contains("training_photos"), "\(few.text)")
+        let plain = try await jobs.upload(user.access, width: 640, height: 600)
+        let mixed = try await train(["name": "Rex", "photo_ids": Array(photos.prefix(9)) + [plain]])
+        #expect(mixed.status == 400 && mixed.text.contains("purpose=training"), "\(mixed.text)")
+
+        let started = try await train(["name": "Rex", "trigger_word": "rexdog", "photo_ids": photos])
+        #expect(started.status == 202 && started.json["status"] as? String == "training", "\(started.text)")
+        let id = try #require(started.json["id"] as? String)
+        #expect(try await http.call("GET", "/api/v1/models/\(id)", bearer: stranger.access).status == 404)
+        #expect(try await http.call("DELETE", "/api/v1/models/\(id)", bearer: stranger.access).status == 404)
+        var model: [String: Any] = [:]
+        try await waitUntil(timeout: .seconds(30)) {
+            model = try await http.call("GET", "/api/v1/models/\(id)", bearer: user.access).json
+            return model["status"] as? String != "training"
+        }
+        #expect(model["status"] as? String == "ready" && model["progress"] as? Int == 100, "\(model)")
+        let upload = try #require(fake.calls(to: "together").first { $0["upload"] != nil })
+        #expect(upload["zip_entries"] as? Int == 10 && upload["upload"] as? String == "fine-tune")
+        let fineTune = try #require(fake.calls(to: "together").compactMap { $0["fine_tune"] as? [String: Any] }.first)
+        #expect(fineTune["model"] as? String == "black-forest-labs/FLUX.1-dev" && fineTune["lora"] as? Bool == true)
+        #expect(fineTune["trigger_word"] as? String == "rexdog" && fineTune["n_epochs"] as? Int == 10, "\(fineTune)")
+        // The model is ready a moment before its job records success; the job captures the quote.
+        let trainingJob = try await jobs.finished(id, token: user.access)
+        #expect(
+            trainingJob["status"] as? String == "succeeded" && trainingJob["charged_credits"] as? Int == 100,
+            "\(trainingJob)")
+
+        // Generating with it: the LoRA loaded at Together, the trigger word leading the prompt.
+        let step: [String: Any] = [
+            "operation": "generate_with_model", "parameters": ["personal_model": id, "prompt": "on a beach"],
+        ]
+        let reply = try await http.call("POST", "/api/v1/jobs", json: ["steps": [step]], bearer: user.access)
+        let made = try await jobs.finished(
+            try #require(reply.json["id"] as? String, "\(reply.text)"), token: user.access)
+        #expect(made["status"] as? String == "succeeded" && made["charged_credits"] as? Int == 6, "\(made)")
+        let sent = try #require(fake.calls(to: "together").last)
+        #expect(
+            sent["model"] as? String == "black-forest-labs/FLUX.1-dev-lora"
+                && sent["prompt"] as? String == "rexdog on a beach")
+        let loras = try #require(sent["image_loras"] as? [[String: Any]], "\(sent)")
+        #expect((loras.first?["path"] as? String)?.hasPrefix("imageswiss/flux-lora-ft-") == true)
+        let theirs = try await http.call("POST", "/api/v1/jobs", json: ["steps": [step]], bearer: stranger.access)
+        #expect(theirs.status == 404, "\(theirs.text)")
+
+        // A training that fails at Together fails the model and charges nothing.
+        let broken = try await train(["name": "Blur", "trigger_word": "broken", "photo_ids": photos])
+        let brokenID = try #require(broken.json["id"] as? String, "\(broken.text)")
+        try await waitUntil(timeout: .seconds(30)) {
+            try await http.call("GET", "/api/v1/models/\(brokenID)", bearer: user.access).json["status"] as? String
+                == "failed"
+        }
+        try await waitUntil {
+            try await jobs.count(
+                "SELECT count(*) FROM holds WHERE reference = $1 AND state = 'released'", [brokenID], billing: true)
+                == 1
+        }
+        let listed = try #require(
+            try await http.call("GET", "/api/v1/models", bearer: user.access).json["items"] as? [[String: Any]])
+        #expect(Set(listed.compactMap { $0["id"] as? String }) == [id, brokenID])
+
+        // Deleting the model deletes its photos; generating with it is then a 404.
+        #expect(try await http.call("DELETE", "/api/v1/models/\(id)", bearer: user.access).status == 204)
+        #expect(try await http.call("GET", "/api/v1/files/\(photos[0])", bearer: user.access).status == 404)
+        #expect(try await http.call("POST", "/api/v1/jobs", json: ["steps": [step]], bearer: user.access).status == 404)
+        #expect(try await http.call("GET", "/api/v1/models/\(id)", bearer: user.access).status == 404)
     }
 }

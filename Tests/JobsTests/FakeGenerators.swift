@@ -79,6 +79,64 @@ final class FakeGenerators: Sendable {
             )
         }
 
+        // Together fine-tuning: a LoRA trained in three polls (queued, running, completed), or an
+        // error when the trigger word is "broken".
+        let fineTunes = NIOLockedValueBox([String: (polls: Int, trigger: String)]())
+        router.post("/v1/files/upload") { request, _ -> Response in
+            guard request.headers[.authorization] == "Bearer \(Self.togetherKey)" else {
+                return Self.json(401, #"{"error":{"message":"Invalid API key provided"}}"#)
+            }
+            let form = try await Self.form(request)
+            let zip = form["file"] ?? []
+            let entries = zip.ranges(of: [0x50, 0x4B, 0x03, 0x04]).count
+            try Self.log(
+                [
+                    "provider": "together", "upload": form["purpose"].map { String(decoding: $0, as: UTF8.self) } ?? "",
+                    "zip_entries": entries,
+                ], to: calls)
+            return Self.json(
+                200,
+                #"{"id":"file-\#(UUID().uuidString.lowercased())","object":"file","purpose":"fine-tune","bytes":\#(zip.count)}"#
+            )
+        }
+        router.post("/v1/fine-tunes") { request, _ -> Response in
+            guard request.headers[.authorization] == "Bearer \(Self.togetherKey)" else {
+                return Self.json(401, #"{"error":{"message":"Invalid API key provided"}}"#)
+            }
+            let body = try await Self.object(request)
+            try Self.log(["provider": "together", "fine_tune": body], to: calls)
+            let id = "ft-\(UUID().uuidString.prefix(8).lowercased())"
+            fineTunes.withLockedValue { $0[id] = (0, body["trigger_word"] as? String ?? "") }
+            return Self.json(200, #"{"id":"\#(id)","status":"pending","model":"\#(body["model"] ?? "")"}"#)
+        }
+        router.get("/v1/fine-tunes/:id") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            guard
+                let job = fineTunes.withLockedValue({ jobs -> (polls: Int, trigger: String)? in
+                    jobs[id]?.polls += 1
+                    return jobs[id]
+                })
+            else { return Self.json(404, #"{"error":{"message":"fine-tune not found"}}"#) }
+            switch job.polls {
+            case 1: return Self.json(200, #"{"id":"\#(id)","status":"queued"}"#)
+            case 2: return Self.json(200, #"{"id":"\#(id)","status":"running","total_steps":100,"steps_completed":40}"#)
+            default:
+                if job.trigger == "broken" {
+                    return Self.json(
+                        200, #"{"id":"\#(id)","status":"error","events":[{"message":"training diverged"}]}"#)
+                }
+                return Self.json(
+                    200,
+                    #"{"id":"\#(id)","status":"completed","model_output_name":"imageswiss/flux-lora-\#(id)","total_price":0}"#
+                )
+            }
+        }
+        router.post("/v1/fine-tunes/:id/cancel") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            try Self.log(["provider": "together", "cancel": id], to: calls)
+            return Self.json(200, #"{"id":"\#(id)","status":"cancel_requested"}"#)
+        }
+
         router.post("/v2beta/stable-image/:group/:service") { request, context -> Response in
             guard request.headers[.authorization] == "Bearer \(Self.stabilityKey)" else {
                 return Self.json(401, #"{"id":"a1","name":"unauthorized","errors":["authorization: invalid API key"]}"#)

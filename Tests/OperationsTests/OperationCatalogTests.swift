@@ -14,11 +14,11 @@ import Testing
         #expect(Set(names).count == names.count, "every name once")
         #expect(
             OperationCatalog.all.filter(\.needsProvider).map(\.name).sorted() == [
-                "colourization", "generation", "remove_background", "upscale",
+                "colourization", "generate_with_model", "generation", "remove_background", "train_model", "upscale",
             ])
         #expect(
             OperationCatalog.all.filter(\.capsResolution).map(\.name).sorted() == [
-                "colourization", "generation", "restoration", "upscale",
+                "colourization", "generate_with_model", "generation", "restoration", "upscale",
             ])
     }
 

@@ -37,6 +37,12 @@ public enum JobsMethods {
     public static let putAIProvider: RPCMethod<JobsPutAIProviderRequest, JobsAIProvider> = method("PutAIProvider")
     public static let putAIModel: RPCMethod<JobsPutAIModelRequest, JobsAIModel> = method("PutAIModel")
     public static let putStylePreset: RPCMethod<JobsPutStylePresetRequest, JobsStylePreset> = method("PutStylePreset")
+    public static let listPersonalModels: RPCMethod<JobsListPersonalModelsRequest, JobsListPersonalModelsResponse> =
+        method("ListPersonalModels")
+    public static let getPersonalModel: RPCMethod<JobsPersonalModelRequest, JobsPersonalModel> = method(
+        "GetPersonalModel")
+    public static let deletePersonalModel: RPCMethod<JobsPersonalModelRequest, JobsPersonalModel> = method(
+        "DeletePersonalModel")
     public static let deleteAIEntry: RPCMethod<JobsDeleteAIEntryRequest, JobsDeleteAIEntryResponse> = method(
         "DeleteAIEntry")
 }

@@ -121,3 +121,44 @@ struct ModelOptionJSON: Encodable {
         )
     }
 }
+
+/// A personal model, as its owner sees it.
+struct PersonalModelJSON: Encodable {
+    let id, name, trigger_word, status, trainer_model_id: String
+    let progress: UInt32
+    let error: String?
+    let photo_ids: [String]
+    let created_at, finished_at: String?
+
+    init(_ model: JobsPersonalModel) {
+        (self.id, self.name, self.trigger_word, self.status) = (model.id, model.name, model.triggerWord, model.status)
+        (self.trainer_model_id, self.progress, self.photo_ids) = (
+            model.trainerModelID, model.progressPercent, model.photoIds
+        )
+        self.error = model.error.isEmpty ? nil : model.error
+        self.created_at = rfc3339(model.createdAt)
+        self.finished_at = model.hasFinishedAt ? rfc3339(model.finishedAt) : nil
+    }
+}
+
+/// POST /api/v1/models: train a model on the caller's training photos.
+struct TrainBody: Decodable {
+    let name: String
+    let trigger_word: String?
+    let photo_ids: [String]
+    /// A catalogue model of operation train_model (the default trainer when absent).
+    let model: String?
+
+    func call(key: String) -> JobsSubmitJobRequest {
+        var call = JobsSubmitJobRequest()
+        call.inputBlobIds = self.photo_ids
+        var step = JobsStep()
+        step.operation = "train_model"
+        step.parameters["name"] = self.name
+        if let word = self.trigger_word { step.parameters["trigger_word"] = word }
+        if let model = self.model { step.parameters["model"] = model }
+        call.steps = [step]
+        call.idempotencyKey = key
+        return call
+    }
+}

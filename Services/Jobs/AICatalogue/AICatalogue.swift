@@ -47,6 +47,11 @@ final class AICatalogue: Sendable {
     private func load() async throws -> AISnapshot {
         var providers = self.configured.providers.map(\.0)
         var adapters = Dictionary(uniqueKeysWithValues: self.configured.providers.map { ($0.0.id, $0.1) })
+        var trainers: [String: any ModelTrainer] = [:]
+        if let token = self.configuration.replicateToken {
+            trainers["replicate"] = ReplicateTrainings(
+                baseURL: self.configuration.replicateBaseURL, token: token, curl: self.curl)
+        }
         for row in try await self.database.query(AICatalogueStatements.providers) {
             var provider = JobsAIProvider()
             provider.id = try row.decode("id")
@@ -58,6 +63,7 @@ final class AICatalogue: Sendable {
             providers.removeAll { $0.id == provider.id }
             providers.append(provider)
             adapters[provider.id] = nil
+            trainers[provider.id] = nil
             guard provider.enabled else { continue }
             var credential = ""
             if let sealed = try row.decodeIfPresent("credential", as: [UInt8].self) {
@@ -72,6 +78,8 @@ final class AICatalogue: Sendable {
             adapters[provider.id] = ProviderKinds.adapter(
                 kind: provider.kind, baseURL: provider.baseURL, credential: credential,
                 configuration: self.configuration, curl: self.curl)
+            trainers[provider.id] = ProviderKinds.trainer(
+                kind: provider.kind, baseURL: provider.baseURL, credential: credential, curl: self.curl)
         }
         var models = self.configured.models
         for row in try await self.database.query(AICatalogueStatements.models) {
@@ -106,6 +114,7 @@ final class AICatalogue: Sendable {
             preset.position = try row.decode("position")
             return preset
         }
-        return AISnapshot(providers: providers, models: models, presets: presets, adapters: adapters)
+        return AISnapshot(
+            providers: providers, models: models, presets: presets, adapters: adapters, trainers: trainers)
     }
 }

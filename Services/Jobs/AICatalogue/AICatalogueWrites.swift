@@ -76,11 +76,20 @@ extension AICatalogue {
             let names = OperationCatalog.all.filter(\.needsProvider).map(\.name).joined(separator: ", ")
             throw failure.invalid("operation", "operation is an AI operation: \(names)")
         }
+        guard spec.name != "generate_with_model" else {
+            throw failure.invalid(
+                "operation", "generate_with_model runs on the provider that trained each personal model")
+        }
         let snapshot = try await self.snapshot()
         guard let provider = snapshot.providers.first(where: { $0.id == model.providerID }) else {
             throw failure.error(
                 .invalidArgument, "unknown_provider", "no provider '\(model.providerID.prefix(40))'",
                 field: "provider_id")
+        }
+        if spec.name == "train_model"
+            && ProviderKinds.trainer(kind: provider.kind, baseURL: "", credential: "", curl: self.curl) == nil
+        {
+            throw failure.invalid("provider_id", "personal models train at a together or replicate provider")
         }
         guard !model.reference.isEmpty, model.reference.utf8.count <= Self.maxReferenceBytes else {
             throw failure.invalid(

@@ -18,19 +18,22 @@ struct AISnapshot: Sendable {
     let presets: [JobsStylePreset]
     /// Provider id → adapter, for the enabled providers whose credential could be opened.
     let adapters: [String: any ImageProvider]
-
-    static let empty = AISnapshot(providers: [], models: [], presets: [], adapters: [:])
+    /// Provider id → trainer, for those of them that train personal models (Together, Replicate).
+    let trainers: [String: any ModelTrainer]
 
     /// The enabled models of an operation whose provider can run now, the default first.
     func models(for operation: String) -> [JobsAIModel] {
-        self.models.filter { $0.operation == operation && $0.enabled && self.adapters[$0.providerID] != nil }
-            .sorted { ($0.isDefault ? 0 : 1, $0.id) < ($1.isDefault ? 0 : 1, $1.id) }
+        self.models.filter { model in
+            model.operation == operation && model.enabled
+                && (operation == "train_model"
+                    ? self.trainers[model.providerID] != nil : self.adapters[model.providerID] != nil)
+        }
+        .sorted { ($0.isDefault ? 0 : 1, $0.id) < ($1.isDefault ? 0 : 1, $1.id) }
     }
 
     /// The model a step runs on: the one it names (enabled, serving that operation), else the default.
-    func route(_ operation: String, model named: String?) throws -> Route {
+    func model(_ operation: String, named: String?) throws -> JobsAIModel {
         let candidates = self.models(for: operation)
-        let model: JobsAIModel
         if let named, !named.isEmpty {
             guard let found = candidates.first(where: { $0.id == named }) else {
                 throw failure.error(
@@ -39,16 +42,44 @@ struct AISnapshot: Sendable {
                         + (candidates.isEmpty ? "" : " (there are \(candidates.map(\.id).joined(separator: ", ")))"),
                     field: "parameters.model")
             }
-            model = found
-        } else {
-            guard let first = candidates.first else {
-                throw failure.error(
-                    .failedPrecondition, "provider_not_configured",
-                    "'\(operation)' needs an AI provider and none is configured for it here")
-            }
-            model = first
+            return found
         }
+        guard let first = candidates.first else {
+            throw failure.error(
+                .failedPrecondition, "provider_not_configured",
+                "'\(operation)' needs an AI provider and none is configured for it here")
+        }
+        return first
+    }
+
+    func route(_ operation: String, model named: String?) throws -> Route {
+        let model = try self.model(operation, named: named)
         return Route(model: model, provider: self.adapters[model.providerID]!)
+    }
+
+    /// A personal model's generations run where it was trained, with its weights.
+    func route(personal: PersonalModelRecord) throws -> Route {
+        guard let provider = self.adapters[personal.providerID] else {
+            throw failure.error(
+                .failedPrecondition, "provider_not_configured",
+                "the provider that trained this model (\(personal.providerID)) is not configured any more")
+        }
+        var model = JobsAIModel()
+        model.id = "personal"
+        model.operation = "generate_with_model"
+        model.providerID = personal.providerID
+        model.reference = personal.reference
+        model.parameters = personal.parameters
+        model.unitCostMicros = self.models.first { $0.id == personal.trainerModelID }?.unitCostMicros ?? 0
+        return Route(model: model, provider: provider)
+    }
+
+    /// The trainer a train_model model runs on.
+    func trainer(_ model: JobsAIModel) throws -> any ModelTrainer {
+        guard let trainer = self.trainers[model.providerID] else {
+            throw JobRunError.permanent("provider \(model.providerID) does not train models (any more)")
+        }
+        return trainer
     }
 
     func preset(_ id: String) -> JobsStylePreset? { self.presets.first { $0.id == id && $0.enabled } }
@@ -118,6 +149,14 @@ extension AISnapshot {
 /// The adapter of a provider kind.
 enum ProviderKinds {
     static let all = ["openai", "replicate", "runpod", "together", "stability", "comfyui"]
+
+    static func trainer(kind: String, baseURL: String, credential: String, curl: CurlClient) -> (any ModelTrainer)? {
+        switch kind {
+        case "together": TogetherFineTuning(baseURL: baseURL, apiKey: credential, curl: curl)
+        case "replicate": ReplicateTrainings(baseURL: baseURL, token: credential, curl: curl)
+        default: nil
+        }
+    }
 
     static func adapter(
         kind: String, baseURL: String, credential: String, configuration: ProviderConfiguration, curl: CurlClient

@@ -1,0 +1,64 @@
+import Hummingbird
+import ImageSwissProtos
+import RPC
+
+/// Personal models (Jobs): POST /api/v1/models trains one on 10–30 of the caller's training
+/// photos (a train_model job, quoted and held like any; the model's id is the job's), GET lists
+/// and reads them with their progress, DELETE removes one and its photos. Another user's model is
+/// a 404. Generation with a ready model is the operation generate_with_model.
+struct PersonalModelRoutes {
+    let jobs: RPCClient
+
+    func add(to router: Router<EdgeRequestContext>) {
+        router.post("api/v1/models", use: self.train)
+        router.get("api/v1/models", use: self.list)
+        router.get("api/v1/models/:id", use: self.get)
+        router.delete("api/v1/models/:id", use: self.remove)
+    }
+
+    @Sendable func train(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "jobs:write")
+        let body = try await request.decode(as: TrainBody.self, context: context)
+        let options = JobRoutes.options(context, caller)
+        let job = try await self.jobs.unary(
+            JobsMethods.submitJob, body.call(key: BillingRoutes.idempotencyKey(request)), options: options)
+        var read = JobsPersonalModelRequest()
+        read.id = job.jobID
+        let model = try await self.jobs.unary(JobsMethods.getPersonalModel, read, options: options)
+        return try AuthRoutes.json(PersonalModelJSON(model), status: .accepted, request: request, context: context)
+    }
+
+    @Sendable func list(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "jobs:read")
+        let models = try await self.jobs.unary(
+            JobsMethods.listPersonalModels, JobsListPersonalModelsRequest(), options: JobRoutes.options(context, caller)
+        )
+        return try AuthRoutes.json(
+            Page(items: models.models.map(PersonalModelJSON.init), next_page_token: nil), request: request,
+            context: context)
+    }
+
+    @Sendable func get(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "jobs:read")
+        let model = try await self.jobs.unary(
+            JobsMethods.getPersonalModel, try Self.model(context), options: JobRoutes.options(context, caller))
+        return try AuthRoutes.json(PersonalModelJSON(model), request: request, context: context)
+    }
+
+    @Sendable func remove(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "jobs:write")
+        _ = try await self.jobs.unary(
+            JobsMethods.deletePersonalModel, try Self.model(context), options: JobRoutes.options(context, caller))
+        return Response(status: .noContent)
+    }
+
+    static func model(_ context: EdgeRequestContext) throws -> JobsPersonalModelRequest {
+        var call = JobsPersonalModelRequest()
+        call.id = try context.parameters.require("id")
+        return call
+    }
+}
