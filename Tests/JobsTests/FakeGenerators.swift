@@ -19,6 +19,8 @@ final class FakeGenerators: Sendable {
     /// Each call as JSON (what was sent), in order.
     private let calls = NIOLockedValueBox([Data]())
     private let task: Task<Void, Error>
+    /// Until then every Together generation answers 503 (an outage).
+    private let outage = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
     var baseURL: String { "http://127.0.0.1:\(self.port)" }
 
     init() async throws {
@@ -27,6 +29,7 @@ final class FakeGenerators: Sendable {
         let calls = self.calls
         let seen = NIOLockedValueBox([String: Int]())
         let histories = NIOLockedValueBox([String: Int]())
+        let outage = self.outage
         let router = Router()
 
         /// The failure a prompt asks for, as Together (OpenAI-style error bodies) answers it.
@@ -66,6 +69,9 @@ final class FakeGenerators: Sendable {
                 )
             }
             let prompt = body["prompt"] as? String ?? ""
+            if let end = outage.withLockedValue({ $0 }), ContinuousClock.now < end {
+                return Self.json(503, #"{"error":{"message":"service unavailable"}}"#)
+            }
             if let failure = togetherFailure(prompt) { return failure }
             let (width, height) = (body["width"] as? Int ?? 1024, body["height"] as? Int ?? 1024)
             let count = body["n"] as? Int ?? 1
@@ -231,6 +237,9 @@ final class FakeGenerators: Sendable {
     }
 
     func stop() { self.task.cancel() }
+
+    /// Every Together generation fails with 503 for `duration` from now.
+    func outage(for duration: Duration) { self.outage.withLockedValue { $0 = .now + duration } }
 
     func calls(to provider: String) -> [[String: Any]] {
         self.received.filter { $0["provider"] as? String == provider }
