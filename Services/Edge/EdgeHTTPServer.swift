@@ -106,7 +106,7 @@ public enum EdgeHTTPServer {
         DownloadRoutes(storage: storage).add(to: router)
         JobRoutes(jobs: upstreams.client(for: "jobs"), storage: storage).add(to: router)
         OperationRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
-        AIRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
+        AIRoutes(jobs: upstreams.client(for: "jobs"), billing: billing).add(to: router)
         PersonalModelRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
         WebhookRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
         HealthRoute(upstreams: upstreams, health: context.health).add(to: router)

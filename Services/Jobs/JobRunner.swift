@@ -100,6 +100,8 @@ struct JobRunner: Sendable {
         _ route: AISnapshot.Route, _ request: ProviderRequest, job: ClaimedJob,
         isCanceled: @escaping @Sendable () -> Bool
     ) async throws -> [Data] {
+        try await self.queue.checkSpendLimit(
+            job, provider: try await self.catalogue.snapshot().providers.first { $0.id == route.model.providerID })
         let started = ContinuousClock.now
         do {
             let answer = try await route.provider.run(request, isCanceled: isCanceled)

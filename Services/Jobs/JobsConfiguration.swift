@@ -65,6 +65,8 @@ struct JobsConfiguration: Sendable {
     var trainingMinSide: Int
     var trainingMaxPhotoBytes: Int
     var trainingTimeout: Duration
+    /// How often a run held back by its provider's daily spend limit is looked at again.
+    var spendLimitRecheck: Duration
 
     init(_ configuration: ServiceConfiguration) throws {
         self.workers = max(0, try configuration.int("WORKERS", default: 2))
@@ -114,6 +116,7 @@ struct JobsConfiguration: Sendable {
         self.trainingPhotos = fewest...max(fewest, try configuration.int("TRAINING_MAX_PHOTOS", default: 30))
         self.trainingMinSide = try configuration.int("TRAINING_MIN_SIDE", default: 512)
         self.trainingMaxPhotoBytes = try configuration.int("TRAINING_MAX_PHOTO_BYTES", default: 20 << 20)
+        self.spendLimitRecheck = try configuration.milliseconds("SPEND_LIMIT_RECHECK_MS", default: .seconds(60))
         self.trainingTimeout = try configuration.milliseconds("TRAINING_TIMEOUT_MS", default: .seconds(3 * 3600))
     }
 }

@@ -100,6 +100,9 @@ struct JobsHandlers: Sendable {
         router.register(JobsMethods.deletePersonalModel) { request, context in
             try await jobs.deletePersonalModel(try RPCCaller(context.metadata), request.id)
         }
+        router.register(JobsMethods.getProviderSpend) { request, context in
+            try await jobs.queue.spend(try RPCCaller(context.metadata), days: request.days)
+        }
         router.register(JobsMethods.deleteAIEntry) { request, context in
             try await catalogue.delete(try RPCCaller(context.metadata), kind: request.kind, id: request.id)
             return JobsDeleteAIEntryResponse()

@@ -1,6 +1,8 @@
 import Foundation
 import ImageSwissProtos
 import Postgres
+import RPC
+import ServiceRuntime
 
 /// Each provider run's time and cost, for the spend limits and the margin report: one row per
 /// job attempt, written after the provider answered (a retried attempt writes its own).
@@ -19,5 +21,70 @@ extension JobQueue {
                 job.id, job.attempt, model.providerID, model.id, model.operation, succeeded ? "succeeded" : "failed",
                 costMicros, min(milliseconds, Int(Int32.max)),
             ])
+    }
+}
+
+/// A provider's daily spend limit (ai_providers.daily_spend_limit_micros): once today's recorded
+/// runs reach it, a new run waits in the queue — its attempt not counted — and is looked at again
+/// after JOBS_SPEND_LIMIT_RECHECK_MS. A job cannot wait past JOBS_MAX_DEADLINE_S from its
+/// submission (its hold at Billing would lapse): then it fails, naming the limit, and is released.
+extension JobQueue {
+    func spentToday(provider: String) async throws -> Int64 {
+        try await self.database.query(
+            """
+            SELECT coalesce(sum(cost_micros), 0)::bigint AS spent FROM provider_runs
+            WHERE provider_id = $1 AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+            """, [provider]
+        ).first!.decode("spent")
+    }
+
+    func checkSpendLimit(_ job: ClaimedJob, provider: JobsAIProvider?) async throws {
+        guard let provider, provider.dailySpendLimitMicros > 0 else { return }
+        let spent = try await self.spentToday(provider: provider.id)
+        guard spent >= provider.dailySpendLimitMicros else { return }
+        let waitedTooLong =
+            try await self.database.query(
+                "SELECT created_at < now() - make_interval(secs => $2) AS late FROM jobs WHERE id = $1",
+                [job.id, Int(self.configuration.maxDeadline.components.seconds)]
+            ).first?.decode("late", as: Bool.self) ?? false
+        let message =
+            "\(provider.id) reached its daily spend limit (\(spent) of \(provider.dailySpendLimitMicros) micro-dollars)"
+        if waitedTooLong { throw JobRunError.permanent(message + "; the job waited as long as its hold lasts") }
+        var wait = JobRunError.transient("waiting: " + message, retryAfter: self.configuration.spendLimitRecheck)
+        wait.consumesAttempt = false
+        throw wait
+    }
+}
+
+extension JobQueue {
+    /// Admins: runs, failures, provider cost and credits charged per UTC day, operation, provider.
+    func spend(_ caller: RPCCaller, days requested: UInt32) async throws -> JobsSpendReport {
+        guard caller.role == "admin" else { throw failure.adminOnly }
+        let days = requested == 0 ? 30 : Int(requested)
+        guard (1...90).contains(days) else { throw failure.invalid("days", "1 to 90 days") }
+        var report = JobsSpendReport()
+        report.lines = try await self.database.query(
+            """
+            SELECT to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, r.operation, r.provider_id,
+                   count(*) AS runs, count(*) FILTER (WHERE r.outcome = 'failed') AS failed_runs,
+                   coalesce(sum(r.cost_micros), 0)::bigint AS cost_micros,
+                   coalesce(sum(j.charged_credits) FILTER (WHERE r.outcome = 'succeeded' AND j.status = 'succeeded'), 0)::bigint
+                       AS charged_credits
+            FROM provider_runs r LEFT JOIN jobs j ON j.id = r.job_id
+            WHERE r.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - make_interval(days => $1 - 1)
+            GROUP BY 1, 2, 3 ORDER BY 1 DESC, 2, 3
+            """, [days]
+        ).map { row in
+            var line = JobsSpendLine()
+            line.day = try row.decode("day")
+            line.operation = try row.decode("operation")
+            line.providerID = try row.decode("provider_id")
+            line.runs = try row.decode("runs")
+            line.failedRuns = try row.decode("failed_runs")
+            line.costMicros = try row.decode("cost_micros")
+            line.chargedCredits = try row.decode("charged_credits")
+            return line
+        }
+        return report
     }
 }

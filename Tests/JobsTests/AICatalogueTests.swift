@@ -374,4 +374,71 @@ import Testing
         #expect(try await http.call("POST", "/api/v1/jobs", json: ["steps": [step]], bearer: user.access).status == 404)
         #expect(try await http.call("GET", "/api/v1/models/\(id)", bearer: user.access).status == 404)
     }
+
+    /// Cost control: each run is recorded at its model's unit cost; at the provider's daily spend
+    /// limit new runs wait in the queue (not fail, no attempt spent) until an admin raises it; the
+    /// spend report sets provider cost against revenue.
+    @Test func aProviderAtItsSpendLimitHoldsRunsBack() async throws {
+        let fake = try await FakeGenerators()
+        defer { fake.stop() }
+        let jobs = try await JobsStack.start(["JOBS_SPEND_LIMIT_RECHECK_MS": "300"])
+        defer { Task { await jobs.stop() } }
+        let http = jobs.http
+        let admin = try await http.signedInUser(JobsStack.adminEmail)
+        let user = try await jobs.user("thrifty@imageswiss.test", credits: 100)
+        func provider(limit: Int) async throws {
+            let reply = try await http.call(
+                "PUT", "/api/v1/admin/ai/providers/together",
+                json: [
+                    "kind": "together", "base_url": fake.baseURL, "credential": FakeGenerators.togetherKey,
+                    "daily_spend_limit_micros": limit,
+                ], bearer: admin.access)
+            #expect(reply.status == 200, "\(reply.text)")
+        }
+        try await provider(limit: 50_000)
+        #expect(
+            try await http.call(
+                "PUT", "/api/v1/admin/ai/models/flux",
+                json: [
+                    "operation": "generation", "provider_id": "together", "reference": "flux", "label": "FLUX",
+                    "unit_cost_micros": 40_000,
+                ],
+                bearer: admin.access
+            ).status == 200)
+        func submit() async throws -> String {
+            let reply = try await http.call(
+                "POST", "/api/v1/jobs",
+                json: ["steps": [["operation": "generation", "parameters": ["prompt": "a fox"]]]],
+                bearer: user.access)
+            return try #require(reply.json["id"] as? String, "\(reply.text)")
+        }
+        for _ in 0..<2 {
+            #expect(try await jobs.finished(try await submit(), token: user.access)["status"] as? String == "succeeded")
+        }
+        // 80,000 of 50,000 spent: the third run waits, queued, its attempt not spent.
+        let third = try await submit()
+        var waiting: [String: Any] = [:]
+        try await waitUntil {
+            waiting = try await http.call("GET", "/api/v1/jobs/\(third)", bearer: user.access).json
+            return (waiting["error"] as? String)?.contains("daily spend limit") == true
+        }
+        #expect(waiting["status"] as? String == "queued" && waiting["attempts"] as? Int == 0, "\(waiting)")
+        let catalogue = try await http.call("GET", "/api/v1/admin/ai", bearer: admin.access).json
+        let listed = try #require(
+            (catalogue["providers"] as? [[String: Any]])?.first { $0["id"] as? String == "together" })
+        #expect(listed["spent_today_micros"] as? Int == 80_000, "\(listed)")
+        try await provider(limit: 1_000_000)
+        let done = try await jobs.finished(third, token: user.access)
+        #expect(done["status"] as? String == "succeeded" && done["attempts"] as? Int == 1, "\(done)")
+
+        let spend = try await http.call("GET", "/api/v1/admin/ai/spend?days=7", bearer: admin.access).json
+        let line = try #require((spend["lines"] as? [[String: Any]])?.first, "\(spend)")
+        #expect(line["operation"] as? String == "generation" && line["provider_id"] as? String == "together")
+        #expect(
+            line["runs"] as? Int == 3 && line["cost_micros"] as? Int == 120_000
+                && line["charged_credits"] as? Int == 15, "\(line)")
+        let price = try #require(spend["credit_price_cents"] as? Int)
+        #expect(line["margin_micros"] as? Int == 15 * price * 10_000 - 120_000)
+        #expect(try await http.call("GET", "/api/v1/admin/ai/spend", bearer: user.access).status == 403)
+    }
 }

@@ -52,6 +52,9 @@ public nonisolated struct JobsAIProvider: Sendable {
   /// Whether it was configured by environment variables (read-only then).
   public var fromConfiguration: Bool = false
 
+  /// What its runs cost today (UTC) so far, micro-dollars; admins only.
+  public var spentTodayMicros: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -326,13 +329,64 @@ public nonisolated struct JobsPersonalModelRequest: Sendable {
   public init() {}
 }
 
+/// Admins: provider runs per UTC day, operation and provider, with what the jobs charged.
+public nonisolated struct JobsSpendRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// 1 to 90 (0: 30).
+  public var days: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct JobsSpendLine: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var day: String = String()
+
+  public var operation: String = String()
+
+  public var providerID: String = String()
+
+  public var runs: Int64 = 0
+
+  public var failedRuns: Int64 = 0
+
+  public var costMicros: Int64 = 0
+
+  /// Credits captured for the jobs of those runs that succeeded.
+  public var chargedCredits: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct JobsSpendReport: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var lines: [JobsSpendLine] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "imageswiss.jobs.v1"
 
 nonisolated extension JobsAIProvider: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AIProvider"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}kind\0\u{3}base_url\0\u{1}credential\0\u{3}credential_hint\0\u{1}enabled\0\u{3}daily_spend_limit_micros\0\u{3}from_configuration\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}kind\0\u{3}base_url\0\u{1}credential\0\u{3}credential_hint\0\u{1}enabled\0\u{3}daily_spend_limit_micros\0\u{3}from_configuration\0\u{3}spent_today_micros\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -348,6 +402,7 @@ nonisolated extension JobsAIProvider: SwiftProtobuf.Message, SwiftProtobuf._Mess
       case 6: try { try decoder.decodeSingularBoolField(value: &self.enabled) }()
       case 7: try { try decoder.decodeSingularInt64Field(value: &self.dailySpendLimitMicros) }()
       case 8: try { try decoder.decodeSingularBoolField(value: &self.fromConfiguration) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self.spentTodayMicros) }()
       default: break
       }
     }
@@ -378,6 +433,9 @@ nonisolated extension JobsAIProvider: SwiftProtobuf.Message, SwiftProtobuf._Mess
     if self.fromConfiguration != false {
       try visitor.visitSingularBoolField(value: self.fromConfiguration, fieldNumber: 8)
     }
+    if self.spentTodayMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.spentTodayMicros, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -390,6 +448,7 @@ nonisolated extension JobsAIProvider: SwiftProtobuf.Message, SwiftProtobuf._Mess
     if lhs.enabled != rhs.enabled {return false}
     if lhs.dailySpendLimitMicros != rhs.dailySpendLimitMicros {return false}
     if lhs.fromConfiguration != rhs.fromConfiguration {return false}
+    if lhs.spentTodayMicros != rhs.spentTodayMicros {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -903,6 +962,126 @@ nonisolated extension JobsPersonalModelRequest: SwiftProtobuf.Message, SwiftProt
 
   public static func ==(lhs: JobsPersonalModelRequest, rhs: JobsPersonalModelRequest) -> Bool {
     if lhs.id != rhs.id {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsSpendRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SpendRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}days\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.days) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.days != 0 {
+      try visitor.visitSingularUInt32Field(value: self.days, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsSpendRequest, rhs: JobsSpendRequest) -> Bool {
+    if lhs.days != rhs.days {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsSpendLine: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SpendLine"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}day\0\u{1}operation\0\u{3}provider_id\0\u{1}runs\0\u{3}failed_runs\0\u{3}cost_micros\0\u{3}charged_credits\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.day) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.operation) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.providerID) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.runs) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.failedRuns) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.costMicros) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.chargedCredits) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.day.isEmpty {
+      try visitor.visitSingularStringField(value: self.day, fieldNumber: 1)
+    }
+    if !self.operation.isEmpty {
+      try visitor.visitSingularStringField(value: self.operation, fieldNumber: 2)
+    }
+    if !self.providerID.isEmpty {
+      try visitor.visitSingularStringField(value: self.providerID, fieldNumber: 3)
+    }
+    if self.runs != 0 {
+      try visitor.visitSingularInt64Field(value: self.runs, fieldNumber: 4)
+    }
+    if self.failedRuns != 0 {
+      try visitor.visitSingularInt64Field(value: self.failedRuns, fieldNumber: 5)
+    }
+    if self.costMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.costMicros, fieldNumber: 6)
+    }
+    if self.chargedCredits != 0 {
+      try visitor.visitSingularInt64Field(value: self.chargedCredits, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsSpendLine, rhs: JobsSpendLine) -> Bool {
+    if lhs.day != rhs.day {return false}
+    if lhs.operation != rhs.operation {return false}
+    if lhs.providerID != rhs.providerID {return false}
+    if lhs.runs != rhs.runs {return false}
+    if lhs.failedRuns != rhs.failedRuns {return false}
+    if lhs.costMicros != rhs.costMicros {return false}
+    if lhs.chargedCredits != rhs.chargedCredits {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsSpendReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SpendReport"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}lines\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.lines) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.lines.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.lines, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsSpendReport, rhs: JobsSpendReport) -> Bool {
+    if lhs.lines != rhs.lines {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -43,6 +43,7 @@ public enum JobsMethods {
         "GetPersonalModel")
     public static let deletePersonalModel: RPCMethod<JobsPersonalModelRequest, JobsPersonalModel> = method(
         "DeletePersonalModel")
+    public static let getProviderSpend: RPCMethod<JobsSpendRequest, JobsSpendReport> = method("GetProviderSpend")
     public static let deleteAIEntry: RPCMethod<JobsDeleteAIEntryRequest, JobsDeleteAIEntryResponse> = method(
         "DeleteAIEntry")
 }

@@ -11,12 +11,14 @@ struct AIProviderJSON: Codable {
     let enabled: Bool?
     let daily_spend_limit_micros: Int64?
     let from_configuration: Bool?
+    let spent_today_micros: Int64?
 
     init(_ provider: JobsAIProvider) {
         (self.id, self.kind, self.base_url, self.credential) = (provider.id, provider.kind, provider.baseURL, nil)
         (self.credential_hint, self.enabled) = (provider.credentialHint, provider.enabled)
         self.daily_spend_limit_micros = provider.dailySpendLimitMicros
         self.from_configuration = provider.fromConfiguration
+        self.spent_today_micros = provider.spentTodayMicros
     }
 
     func call(id: String) -> JobsPutAIProviderRequest {
@@ -160,5 +162,32 @@ struct TrainBody: Decodable {
         call.steps = [step]
         call.idempotencyKey = key
         return call
+    }
+}
+
+/// GET /api/v1/admin/ai/spend: provider cost against revenue (credits charged × the catalogue's
+/// price of a credit) per UTC day, operation and provider.
+struct SpendJSON: Encodable {
+    struct Line: Encodable {
+        let day, operation, provider_id: String
+        let runs, failed_runs, cost_micros, charged_credits, revenue_micros, margin_micros: Int64
+    }
+    let days: UInt32
+    let credit_price_cents: Int64
+    let lines: [Line]
+    let total_cost_micros, total_revenue_micros, total_margin_micros: Int64
+
+    init(_ report: JobsSpendReport, days: UInt32, creditPriceCents: Int64) {
+        (self.days, self.credit_price_cents) = (days, creditPriceCents)
+        self.lines = report.lines.map { line in
+            let revenue = line.chargedCredits * creditPriceCents * 10_000
+            return Line(
+                day: line.day, operation: line.operation, provider_id: line.providerID, runs: line.runs,
+                failed_runs: line.failedRuns, cost_micros: line.costMicros, charged_credits: line.chargedCredits,
+                revenue_micros: revenue, margin_micros: revenue - line.costMicros)
+        }
+        self.total_cost_micros = self.lines.reduce(0) { $0 + $1.cost_micros }
+        self.total_revenue_micros = self.lines.reduce(0) { $0 + $1.revenue_micros }
+        self.total_margin_micros = self.total_revenue_micros - self.total_cost_micros
     }
 }

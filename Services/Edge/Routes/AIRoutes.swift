@@ -8,11 +8,13 @@ import RPC
 /// it whole, so repeating it is harmless; the next quote uses it, without a restart.
 struct AIRoutes {
     let jobs: RPCClient
+    let billing: RPCClient
 
     func add(to router: Router<EdgeRequestContext>) {
         router.get("api/v1/ai/models", use: self.models)
         router.get("api/v1/ai/presets", use: self.presets)
         router.get("api/v1/admin/ai", use: self.catalogue)
+        router.get("api/v1/admin/ai/spend", use: self.spend)
         router.put("api/v1/admin/ai/providers/:id", use: self.putProvider)
         router.put("api/v1/admin/ai/models/:id", use: self.putModel)
         router.put("api/v1/admin/ai/presets/:id", use: self.putPreset)
@@ -50,6 +52,21 @@ struct AIRoutes {
     @Sendable func catalogue(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         try AuthRoutes.json(
             AICatalogueJSON(try await self.read(context, admin: true)), request: request, context: context)
+    }
+
+    @Sendable func spend(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireAdmin()
+        let options = AuthRoutes.options(context, caller)
+        var call = JobsSpendRequest()
+        let days = request.uri.queryParameters["days"].flatMap { UInt32($0) } ?? 30
+        call.days = days
+        async let report = self.jobs.unary(JobsMethods.getProviderSpend, call, options: options)
+        async let catalogue = self.billing.unary(
+            BillingMethods.getCatalogue, BillingGetCatalogueRequest(), options: options)
+        return try AuthRoutes.json(
+            SpendJSON(try await report, days: days, creditPriceCents: try await catalogue.creditPriceCents),
+            request: request, context: context)
     }
 
     @Sendable func putProvider(_ request: Request, context: EdgeRequestContext) async throws -> Response {
