@@ -9,9 +9,17 @@ the batch's notification in the app → the mail's unsubscribe link.
 Reset: forgot password → open the reset mail's link → choose a new password → sign in with it.
 Admin: sign up as the first admin → change the resize price → the next quote uses it → a catalogue
 whose base price undercuts the best pack is refused, a good one saved as version 2.
+Create: the admin adds a generation provider (a local server speaking Together's images endpoint,
+started here), a model and a style preset through the API → the Create page offers them, quotes the
+model's price, and the picture it makes appears on the batch page.
 Exits non-zero with a message on the first failed step."""
+import base64
 import glob
+import http.server
+import io
+import json
 import os
+import threading
 import re
 import sys
 import tempfile
@@ -37,6 +45,29 @@ options.add_experimental_option("prefs", {"download.default_directory": download
 driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"))
 # Pages re-render after each call: an element found a moment ago may be gone, so look again.
 wait = WebDriverWait(driver, 60, ignored_exceptions=(StaleElementReferenceException,))
+
+
+class FakeTogether(http.server.BaseHTTPRequestHandler):
+    """Together's POST /v1/images/generations: a PNG of the size asked, drawn by Pillow."""
+    received = []
+
+    def do_POST(self):
+        from PIL import Image, ImageDraw
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        FakeTogether.received.append(body)
+        picture = Image.new("RGB", (body.get("width", 1024), body.get("height", 1024)), (40, 90, 160))
+        ImageDraw.Draw(picture).ellipse((200, 200, 800, 800), fill=(240, 200, 60))
+        out = io.BytesIO()
+        picture.save(out, "PNG")
+        answer = json.dumps({"data": [{"b64_json": base64.b64encode(out.getvalue()).decode()}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args):
+        pass
 
 
 def step(name):
@@ -257,6 +288,35 @@ try:
     assert "price rule" in refused and "Studio" in refused, refused
     assert "version 2" in save_catalogue(60)
     wait.until(lambda d: "$0.6000" in d.find_element(By.ID, "catalogue-prices").text)
+
+    step("create: an admin's provider, model and preset, then a picture from words")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeTogether)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    put = """const [path, body, done] = arguments;
+        fetch(path, {method: "PUT", body: JSON.stringify(body), headers: {"Content-Type": "application/json",
+            Authorization: `Bearer ${sessionStorage.getItem("isw_access")}`}}).then((r) => done(r.status), (e) => done(String(e)));"""
+    for path, body in [
+        ("providers/together", {"kind": "together", "base_url": f"http://127.0.0.1:{server.server_port}", "credential": "tg-journey-key"}),
+        ("models/flux-schnell", {"operation": "generation", "provider_id": "together", "reference": "black-forest-labs/FLUX.1-schnell",
+                                 "label": "FLUX schnell", "price_credits": 2, "is_default": True}),
+        ("presets/watercolour", {"label": "Watercolour", "template": "{prompt}, watercolour on rough paper"}),
+    ]:
+        status = driver.execute_async_script(put, f"/api/v1/admin/ai/{path}", body)
+        assert status == 200, (path, status)
+    go("/create")
+    driver.refresh()  # the operation catalogue is cached per page load
+    wait.until(lambda d: d.find_elements(By.ID, "param-create-generation-prompt"))
+    prompt = driver.find_element(By.ID, "param-create-generation-prompt")
+    prompt.clear()
+    prompt.send_keys("a lighthouse at dawn")
+    driver.find_element(By.CSS_SELECTOR, "#param-create-generation-preset option[value=watercolour]").click()
+    wait.until(lambda d: "Cost: 2 credits" in d.find_element(By.ID, "create-cost").text)
+    shot("create")
+    driver.find_element(By.ID, "create-submit").click()
+    wait.until(lambda d: "#/batch/" in d.current_url)
+    wait.until(lambda d: "succeeded" in d.find_element(By.ID, "batch-status").text)
+    assert FakeTogether.received[-1]["prompt"] == "a lighthouse at dawn, watercolour on rough paper", FakeTogether.received
+    server.shutdown()
     print("browser journeys passed")
 except Exception as error:  # noqa: BLE001 — report whatever failed, with the page it failed on
     shot("failure")

@@ -54,10 +54,10 @@ export async function api(method, path, body, { idempotent = false, retry = true
 }
 
 /// Uploads one file as raw bytes, reporting progress (0…1) as it goes.
-export function uploadFile(file, onProgress) {
+export function uploadFile(file, onProgress, purpose = "upload") {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
-    request.open("POST", "/api/v1/files?purpose=upload");
+    request.open("POST", `/api/v1/files?purpose=${purpose}`);
     request.setRequestHeader("Authorization", `Bearer ${session.access}`);
     request.setRequestHeader("Content-Type", "application/octet-stream");
     request.setRequestHeader("X-File-Name", encodeURIComponent(file.name));

@@ -68,7 +68,7 @@ async function refreshBalance() {
 function renderNav(route) {
   const account = session.account;
   const links = account
-    ? [["#/upload", "Upload"], ["#/gallery", "Results"], ["#/history", "History"], ["#/billing", "Credits"], ["#/notifications", "Notifications"],
+    ? [["#/upload", "Upload"], ["#/create", "Create"], ["#/models", "My models"], ["#/gallery", "Results"], ["#/history", "History"], ["#/billing", "Credits"], ["#/notifications", "Notifications"],
       ["#/account", "Account"]]
       .concat(account.role === "admin" ? [["#/admin", "Admin"]] : []).concat([["#/signout", "Sign out"]])
     : [["#/signin", "Sign in"], ["#/signup", "Sign up"]];
@@ -245,11 +245,15 @@ async function operations() {
 
 /// The control of one parameter: required ones and those with an example are shown, the others
 /// wait under "More options". Values go out as typed JSON.
-function parameterControl(operation, parameter, onchange) {
+function parameterControl(operation, parameter, onchange, choices = null) {
   const id = `param-${operation}-${parameter.name}`;
   const initial = parameter.default ?? (parameter.required || parameter.example !== undefined ? parameter.example : undefined);
   let input;
-  if (parameter.type === "choice") {
+  if (choices) {
+    // Choices the server lists (an AI operation's models, the style presets): the first is the default.
+    input = h("select", { id, onchange }, ...(parameter.required ? [] : [h("option", { value: "" }, "default")]),
+      ...choices.map(([value, text]) => h("option", { value }, text)));
+  } else if (parameter.type === "choice") {
     const blank = initial === undefined ? [h("option", { value: "" }, "—")] : [];
     input = h("select", { id, onchange }, ...blank, ...parameter.options.map((option) => h("option", { value: option, selected: option === initial }, option)));
   } else if (parameter.type === "boolean") {
@@ -281,9 +285,20 @@ function parameterValue(input) {
   return value;
 }
 
-function checkItem(operation, onchange) {
+/// The server-listed choices of a parameter, when it has any.
+function choicesOf(operation, parameter, extras = {}) {
+  if (parameter.name === "model" && operation.models?.length) {
+    return operation.models.map((model) => [model.id, model.price_credits ? `${model.label} (${model.price_credits} credits)` : model.label]);
+  }
+  if (parameter.name === "preset" && extras.presets?.length) return extras.presets.map((preset) => [preset.id, preset.label]);
+  if (parameter.name === "personal_model" && extras.personal) return extras.personal.map((model) => [model.id, model.name]);
+  return null;
+}
+
+function checkItem(operation, onchange, extras = {}) {
   const box = h("input", { type: "checkbox", id: `op-${operation.name}`, name: operation.name, onchange, disabled: !operation.available });
-  const controls = operation.parameters.filter((p) => p.type !== "file_id").map((p) => [p, parameterControl(operation.name, p, onchange)]);
+  const controls = operation.parameters.filter((p) => p.type !== "file_id")
+    .map((p) => [p, parameterControl(operation.name, p, onchange, choicesOf(operation, p, extras))]);
   const shown = controls.filter(([p]) => p.required || p.example !== undefined).map(([, control]) => control);
   const more = controls.filter(([p]) => !(p.required || p.example !== undefined)).map(([, control]) => control);
   const why = operation.available ? null
@@ -361,7 +376,7 @@ async function uploader() {
   const cost = h("p", { class: "cost", id: "cost", "aria-live": "polite" }, "Upload photos and tick what to do.");
   const submit = h("button", { id: "submit", disabled: true }, "Submit");
   const lane = h("select", { name: "lane", id: "lane" }, h("option", { value: "batch" }, "Batch (cheaper)"), h("option", { value: "fast" }, "Fast lane (priority)"));
-  const available = await operations();
+  const available = (await operations()).filter((operation) => !GENERATORS.has(operation.name));
   const checks = available.map((operation) => checkItem(operation, quote));
   const perspective = checks.find((check) => check.dataset.operation === "perspective");
   const corners = perspective ? cornerEditor(perspective, quote) : null;
@@ -431,6 +446,118 @@ async function uploader() {
   });
   show("Upload and process", drop, list, h("h2", {}, "What should we do?"), ...groups,
     h("label", {}, "Lane", lane), cost, submit);
+}
+
+// MARK: creating from words, personal models
+
+// Operations that make pictures from words: the Create page offers them, not the upload checklist.
+const GENERATORS = new Set(["generation", "generate_with_model", "train_model"]);
+
+/// Prompt-to-image: a prompt, a model, a style preset, shape, count and seed, or one of the user's
+/// own trained models; the quote before submitting, the results on the batch page.
+async function create() {
+  const all = await operations();
+  const generation = all.find((operation) => operation.name === "generation");
+  const personalOp = all.find((operation) => operation.name === "generate_with_model");
+  const presets = (await api("GET", "/api/v1/ai/presets")).items;
+  const personal = (await api("GET", "/api/v1/models")).items.filter((model) => model.status === "ready");
+  if (!generation?.available && !personal.length) {
+    show("Create from words", h("p", { class: "muted" }, "Generation is not available here: no AI provider is configured for it."));
+    return;
+  }
+  const cost = h("p", { class: "cost", id: "create-cost", "aria-live": "polite" }, "Describe the picture.");
+  const submit = h("button", { id: "create-submit", disabled: true }, "Create");
+  const whose = h("select", { id: "create-subject" }, h("option", { value: "" }, "Any subject"),
+    ...personal.map((model) => h("option", { value: model.id }, `My model: ${model.name}`)));
+  const forms = {};
+  for (const operation of [generation, personalOp]) {
+    if (!operation) continue;
+    forms[operation.name] = h("div", { class: "params", "data-operation": operation.name },
+      ...operation.parameters.filter((p) => p.type !== "file_id" && p.name !== "personal_model")
+        .map((p) => parameterControl(`create-${operation.name}`, p, quote, choicesOf(operation, p, { presets }))));
+  }
+  function chosen() {
+    const operation = whose.value ? "generate_with_model" : "generation";
+    const parameters = {};
+    for (const input of forms[operation].querySelectorAll("[data-param]")) {
+      const value = parameterValue(input);
+      if (value !== undefined) parameters[input.dataset.param] = value;
+    }
+    if (whose.value) parameters.personal_model = whose.value;
+    return { operation, parameters };
+  }
+  function showForm() {
+    for (const [name, element] of Object.entries(forms)) element.hidden = name !== (whose.value ? "generate_with_model" : "generation");
+    quote();
+  }
+  let quoting = 0;
+  async function quote() {
+    const step = chosen();
+    submit.disabled = true;
+    if (!step.parameters.prompt) { cost.textContent = "Describe the picture."; return; }
+    const mine = ++quoting;
+    try {
+      const answer = await api("POST", "/api/v1/batches/quote", { input_file_ids: [], steps: [step] });
+      if (mine !== quoting) return;
+      cost.textContent = `Cost: ${answer.total_credits} credits · you have ${answer.available_credits}`;
+      submit.disabled = !answer.sufficient;
+    } catch (error) { if (mine === quoting) cost.textContent = failure(error); }
+  }
+  whose.addEventListener("change", showForm);
+  submit.addEventListener("click", async () => {
+    submit.disabled = true;
+    try {
+      const batch = await api("POST", "/api/v1/batches", { input_file_ids: [], steps: [chosen()] }, { idempotent: true });
+      location.hash = `#/batch/${batch.id}`;
+    } catch (error) { cost.textContent = failure(error); submit.disabled = false; }
+  });
+  show("Create from words", personal.length ? h("label", {}, "Subject", whose) : null, ...Object.values(forms), cost, submit,
+    h("p", { class: "muted" }, "Train a model of your own subject on the ", h("a", { href: "#/models" }, "My models"), " page."));
+  showForm();
+}
+
+/// Personal models: train one on 10–30 photos of a person, pet or product; see progress; delete.
+async function models() {
+  const training = (await operations()).find((operation) => operation.name === "train_model");
+  const list = h("div", { id: "models-list" });
+  async function refresh() {
+    const page = await api("GET", "/api/v1/models");
+    list.replaceChildren(page.items.length
+      ? h("table", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Trigger word"), h("th", {}, "Status"), h("th", {}, "")),
+        ...page.items.map((model) => h("tr", { "data-model": model.id },
+          h("td", {}, model.name), h("td", {}, model.trigger_word),
+          h("td", {}, model.status === "training" ? `training ${model.progress}%` : model.status, model.error ? h("span", { class: "error" }, ` ${model.error}`) : null),
+          h("td", {}, h("button", { class: "secondary", onclick: async () => {
+            if (!confirm(`Delete ${model.name} and its photos?`)) return;
+            try { await api("DELETE", `/api/v1/models/${model.id}`); refresh(); } catch (error) { toast(failure(error)); }
+          } }, "Delete")))))
+      : h("p", { class: "muted" }, "No models yet."));
+    if (page.items.some((model) => model.status === "training")) setTimeout(() => { if (location.hash === "#/models") refresh(); }, 3000);
+  }
+  const state = h("p", { id: "train-state", "aria-live": "polite" });
+  const picker = h("input", { type: "file", id: "training-photos", multiple: true, accept: "image/jpeg,image/png,image/webp" });
+  const start = form([
+    field("Name", "name", "text", { required: true, maxlength: 60 }),
+    field("Trigger word", "trigger_word", "text", { required: false, pattern: "[A-Za-z0-9]{2,40}", placeholder: "ohwx" }),
+    h("label", { for: "training-photos" }, "10 to 30 photos of the subject", picker),
+  ], "Train", async (values) => {
+    const files = [...picker.files];
+    const ids = [];
+    for (const [index, file] of files.entries()) {
+      state.textContent = `uploading ${index + 1} of ${files.length}…`;
+      ids.push((await uploadFile(file, () => {}, "training")).id);
+    }
+    state.textContent = "starting the training…";
+    const body = { name: values.get("name"), photo_ids: ids };
+    if (values.get("trigger_word")) body.trigger_word = values.get("trigger_word");
+    await api("POST", "/api/v1/models", body, { idempotent: true });
+    state.textContent = "training: this takes a while; this page follows it.";
+    refresh();
+  });
+  const offer = training?.available ? [h("h2", {}, "Train a new model"), start, state]
+    : [h("p", { class: "muted" }, "Training is not available here: no trainer is configured.")];
+  show("My models", list, ...offer);
+  await refresh();
 }
 
 // MARK: progress, results, history
@@ -739,7 +866,7 @@ function catalogueEditor(catalogue) {
 const ROUTES = {
   "/signup": signUp, "/signin": signIn, "/forgot": forgot, "/verify": verify, "/reset": reset, "/signout": signOut,
   "/upload": uploader, "/gallery": gallery, "/history": history, "/billing": billing, "/account": account, "/admin": admin,
-  "/notifications": notifications, "/unsubscribe": unsubscribe,
+  "/notifications": notifications, "/unsubscribe": unsubscribe, "/create": create, "/models": models,
 };
 const PUBLIC = new Set(["/signup", "/signin", "/forgot", "/verify", "/reset", "/unsubscribe"]);
 
