@@ -224,7 +224,8 @@ import Testing
     }
 
     /// The restoration plan: restore + colourise (4 credits) at a RunPod endpoint an admin added, on
-    /// a paid tier (720p on the short side), the original deleted once the job succeeded.
+    /// a paid tier (720p on the short side), the original deleted once the job succeeded (the default
+    /// for restoration), and kept when the request says so.
     @Test func restorationAndColourisationAtRunPod() async throws {
         let fake = try await FakeProviders()
         defer { fake.stop() }
@@ -251,7 +252,8 @@ import Testing
         let reply = try await jobs.http.call(
             "POST", "/api/v1/jobs",
             json: [
-                "input_file_id": photo, "delete_originals": true,
+                // No delete_originals: restoration jobs delete their originals unless told otherwise.
+                "input_file_id": photo,
                 "steps": [["operation": "restoration"], ["operation": "colourization"]],
             ], bearer: user.access)
         let done = try await jobs.finished(
@@ -264,6 +266,14 @@ import Testing
         try await waitUntil {
             try await jobs.http.call("GET", "/api/v1/files/\(photo)", bearer: user.access).status == 404
         }
+        let kept = try await jobs.upload(user.access, width: 800, height: 600)
+        let keep = try await jobs.http.call(
+            "POST", "/api/v1/jobs",
+            json: ["input_file_id": kept, "delete_originals": false, "steps": [["operation": "restoration"]]],
+            bearer: user.access)
+        let restored = try await jobs.finished(try #require(keep.json["id"] as? String), token: user.access)
+        #expect(restored["status"] as? String == "succeeded")
+        #expect(try await jobs.http.call("GET", "/api/v1/files/\(kept)", bearer: user.access).status == 200)
     }
 
     /// The photo-generation plan: a user uploads training photos, trains a personal model at

@@ -1,5 +1,6 @@
 import Foundation
 import ImageSwissProtos
+import Operations
 
 // The JSON shapes of /api/v1/jobs, /api/v1/batches and /api/v1/webhooks. snake_case; times in RFC 3339.
 
@@ -139,12 +140,21 @@ struct SubmitBody: Decodable {
 
     var inputs: [String] { (self.input_file_ids ?? []) + (self.input_file_id.map { [$0] } ?? []) }
 
+    /// The restoration plan keeps no originals unless asked: a checklist that restores or
+    /// colourises deletes its inputs once the job succeeded, when `delete_originals` is absent.
+    var deleteOriginals: Bool {
+        self.delete_originals
+            ?? self.steps.contains {
+                ["restoration", "colourization"].contains(OperationCatalog.named($0.operation)?.name)
+            }
+    }
+
     func job(key: String) -> JobsSubmitJobRequest {
         var call = JobsSubmitJobRequest()
         call.inputBlobIds = self.inputs
         call.steps = self.steps.map(\.message)
         call.lane = self.lane ?? ""
-        call.deleteOriginals = self.delete_originals ?? false
+        call.deleteOriginals = self.deleteOriginals
         call.deadlineSeconds = self.deadline_seconds ?? 0
         call.idempotencyKey = key
         return call
@@ -155,7 +165,7 @@ struct SubmitBody: Decodable {
         call.inputBlobIds = self.inputs
         call.steps = self.steps.map(\.message)
         call.lane = self.lane ?? ""
-        call.deleteOriginals = self.delete_originals ?? false
+        call.deleteOriginals = self.deleteOriginals
         call.deadlineSeconds = self.deadline_seconds ?? 0
         call.idempotencyKey = key
         return call
