@@ -195,6 +195,46 @@ public enum OperationCatalog {
             summary: "a new picture from words (an input picture optional)",
             category: "ai", kind: .ai, parameters: generationParameters, capsResolution: true),
         OperationSpec(
+            "replace_background", label: "Replace background (AI)", summary: "keep the subject, put it somewhere new",
+            category: "ai", kind: .ai,
+            parameters: [
+                P(
+                    "prompt", .text(maxLength: 4000), required: true, example: "a sunny beach at golden hour",
+                    "the new background"),
+                P("seed", .integer(0...2_147_483_647), "the same seed makes the same picture, where the model allows"),
+                model,
+            ],
+            capsResolution: true),
+        OperationSpec(
+            "remove_object", label: "Remove people or objects (AI)", summary: "name what to remove, or paint over it",
+            category: "ai", kind: .ai,
+            parameters: [
+                P("object", .text(maxLength: 200), example: "the man on the left", "what to remove, in words"),
+                P("mask_file_id", .fileID, "one of your pictures, white where to remove and black elsewhere"),
+                model,
+            ]),
+        OperationSpec(
+            "remove_watermark", label: "Remove watermark (AI)", summary: "text, logos and stamps over the photo",
+            category: "ai", kind: .ai,
+            parameters: [
+                P(
+                    "mask_file_id", .fileID,
+                    "one of your pictures, white over the watermark (found by the model when absent)"),
+                model,
+            ]),
+        OperationSpec(
+            "product_shot", label: "Product shot (AI)", summary: "your product photo in a new scene", category: "ai",
+            kind: .ai,
+            parameters: [
+                P(
+                    "prompt", .text(maxLength: 4000), required: true, example: "on a marble counter, soft daylight",
+                    "the scene"),
+                P("preset", .text(maxLength: 40), example: "studio", "a style preset (GET /api/v1/ai/presets)"),
+                P("seed", .integer(0...2_147_483_647), "the same seed makes the same picture, where the model allows"),
+                model,
+            ],
+            capsResolution: true),
+        OperationSpec(
             "train_model", label: "Train a personal model (AI)",
             summary: "learns a person, pet or product from 10–30 of your photos, runs alone", category: "ai",
             kind: .training,

@@ -55,6 +55,11 @@ struct JobRunner: Sendable {
                 route,
                 ProviderRequest(
                     operation: operation, reference: route.model.reference, input: input?.1,
+                    mask: try await tool.maskFileID.asyncMap { id in
+                        try await self.call("reading the mask") {
+                            try await self.storage.read(id, owner: job.ownerID).1
+                        }
+                    },
                     parameters: tool.aiParameters, count: tool.outputs),
                 job: job, isCanceled: isCanceled)
             try await progress(60, "finishing")

@@ -39,7 +39,10 @@ struct Tool: Sendable {
     let capsResolution: Bool
 
     /// Step parameters that choose how we run the step rather than what the provider is told.
-    static let routingParameters: Set<String> = ["model", "preset", "count"]
+    static let routingParameters: Set<String> = ["model", "preset", "count", "mask_file_id", "object"]
+
+    /// A mask the step names (one of the owner's files), sent beside the input picture.
+    let maskFileID: String?
 
     /// `personal` is the ready personal model a generate_with_model step names, loaded by the caller.
     init(_ steps: [JobsStep], maxSteps: Int, catalogue: AISnapshot, personal: PersonalModelRecord? = nil) throws {
@@ -52,6 +55,7 @@ struct Tool: Sendable {
         var aiParameters: [String: String] = [:]
         var outputs = 1
         var training: Training?
+        var mask: String?
         var capped = false
         var pipeline: [JobsStep] = []
         var ocr: JobsStep?
@@ -123,8 +127,16 @@ struct Tool: Sendable {
                 } else {
                     chosen = try catalogue.route(spec.name, model: step.parameters["model"])
                     aiParameters = try Self.providerParameters(
-                        step.parameters, model: chosen.model, catalogue: catalogue)
+                        Self.shaped(spec.name, step.parameters), model: chosen.model, catalogue: catalogue)
                 }
+                if spec.name == "remove_object", step.parameters["object"] == nil,
+                    step.parameters["mask_file_id"] == nil
+                {
+                    throw failure.error(
+                        .invalidArgument, "invalid_parameter", "remove_object: name the object or paint a mask",
+                        field: "steps[\(index)].parameters.object")
+                }
+                mask = step.parameters["mask_file_id"]
                 ai = spec.name
                 route = chosen
                 outputs = Int(step.parameters["count"] ?? "1") ?? 1
@@ -144,12 +156,31 @@ struct Tool: Sendable {
         self.aiParameters = aiParameters
         self.outputs = outputs
         self.training = training
+        self.maskFileID = mask
         self.capsResolution = capped
         self.pipeline = pipeline
         self.ocr = ocr
         self.deduplicate = deduplicate
         self.pauseMilliseconds = pause
         self.steps = steps
+    }
+
+    /// The creative tools in the words of an edit-by-prompt service (Stability's search-and-replace,
+    /// an OpenAI-style edit): what to look for and what to put there, unless the step says.
+    static func shaped(_ operation: String, _ parameters: [String: String]) -> [String: String] {
+        var shaped = parameters
+        switch operation {
+        case "replace_background":
+            shaped["search_prompt"] = shaped["search_prompt"] ?? "background"
+        case "remove_object":
+            if let object = parameters["object"] { shaped["search_prompt"] = object }
+            shaped["prompt"] = shaped["prompt"] ?? "the empty background, nothing there"
+        case "remove_watermark":
+            shaped["search_prompt"] = shaped["search_prompt"] ?? "watermark, text, logo"
+            shaped["prompt"] = shaped["prompt"] ?? "the clean photograph without any text or logo"
+        default: break
+        }
+        return shaped
     }
 
     /// The name Billing prices a step under: its operation's, or "operation:model" at the model's own price.

@@ -210,6 +210,46 @@ import Testing
         ])
         #expect((moderated["error"] as? String)?.hasPrefix("content_refused") == true, "\(moderated)")
 
+        // The creative tools at Stability: an object named, a watermark painted over, a product in a scene.
+        for (id, operation, service) in [
+            ("eraser", "remove_object", "edit/search-and-replace"), ("unmark", "remove_watermark", "edit/erase"),
+            ("scene", "product_shot", "generate/core"),
+        ] {
+            _ = try await put(
+                "models/\(id)", ["operation": operation, "provider_id": "stability", "reference": service, "label": id])
+        }
+        let removed = try await submit(
+            [["operation": "remove_object", "parameters": ["object": "the lamp"]]], input: photo)
+        #expect(removed["status"] as? String == "succeeded" && removed["charged_credits"] as? Int == 3, "\(removed)")
+        let replace = try #require(fake.calls(to: "stability").last)
+        #expect(
+            replace["service"] as? String == "edit/search-and-replace"
+                && replace["search_prompt"] as? String == "the lamp")
+        let mask = try await jobs.upload(user.access, width: 800, height: 600, name: "mask.png")
+        let unmarked = try await submit(
+            [["operation": "remove_watermark", "parameters": ["mask_file_id": mask]]], input: photo)
+        #expect(unmarked["status"] as? String == "succeeded", "\(unmarked)")
+        let erase = try #require(fake.calls(to: "stability").last)
+        #expect(
+            erase["service"] as? String == "edit/erase" && (erase["mask"] as? String)?.hasSuffix("bytes") == true,
+            "\(erase)")
+        let strangers = try await jobs.user("someone-else@imageswiss.test", credits: 10)
+        let foreignMask = try await http.call(
+            "POST", "/api/v1/jobs",
+            json: [
+                "input_file_id": try await jobs.upload(strangers.access),
+                "steps": [["operation": "remove_watermark", "parameters": ["mask_file_id": mask]]],
+            ],
+            bearer: strangers.access)
+        #expect(foreignMask.status == 404, "another user's mask: \(foreignMask.text)")
+        let shot = try await submit(
+            [["operation": "product_shot", "parameters": ["prompt": "on a marble counter", "preset": "watercolour"]]],
+            input: photo)
+        #expect(shot["status"] as? String == "succeeded" && shot["charged_credits"] as? Int == 5, "\(shot)")
+        let scene = try #require(fake.calls(to: "stability").last)
+        #expect(
+            scene["prompt"] as? String == "on a marble counter, watercolour on rough paper" && scene["image"] != nil)
+
         // Each run's time and cost is recorded per provider; removing a provider removes its models.
         #expect(
             try await jobs.count(

@@ -152,7 +152,8 @@ final class FakeGenerators: Sendable {
             let prompt = form["prompt"].map { String(decoding: $0, as: UTF8.self) } ?? ""
             var logged: [String: Any] = ["provider": "stability", "service": service]
             for (name, value) in form {
-                logged[name] = name == "image" ? "\(value.count) bytes" : String(decoding: value, as: UTF8.self)
+                logged[name] =
+                    ["image", "mask"].contains(name) ? "\(value.count) bytes" : String(decoding: value, as: UTF8.self)
             }
             try Self.log(logged, to: calls)
             switch prompt {
@@ -168,7 +169,10 @@ final class FakeGenerators: Sendable {
             default: break
             }
             guard
-                ["generate/core", "generate/ultra", "generate/sd3", "edit/remove-background", "upscale/fast"].contains(
+                [
+                    "generate/core", "generate/ultra", "generate/sd3", "edit/remove-background", "upscale/fast",
+                    "edit/search-and-replace", "edit/erase",
+                ].contains(
                     service)
             else { return Self.json(404, #"{"id":"e5","name":"not_found","errors":["unknown service"]}"#) }
             if service.hasPrefix("edit/") || service.hasPrefix("upscale/"), form["image"] == nil {

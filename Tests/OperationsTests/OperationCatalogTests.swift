@@ -14,11 +14,15 @@ import Testing
         #expect(Set(names).count == names.count, "every name once")
         #expect(
             OperationCatalog.all.filter(\.needsProvider).map(\.name).sorted() == [
-                "colourization", "generate_with_model", "generation", "remove_background", "train_model", "upscale",
+                "colourization", "generate_with_model", "generation", "product_shot", "remove_background",
+                "remove_object",
+                "remove_watermark", "replace_background", "train_model", "upscale",
             ])
         #expect(
             OperationCatalog.all.filter(\.capsResolution).map(\.name).sorted() == [
-                "colourization", "generate_with_model", "generation", "restoration", "upscale",
+                "colourization", "generate_with_model", "generation", "product_shot", "replace_background",
+                "restoration",
+                "upscale",
             ])
     }
 

@@ -76,13 +76,9 @@ struct ComfyUIWorkflow: ImageProvider {
         let form = MultipartForm()
         form.file("image", filename: "imageswiss-\(UUID().uuidString).png", contentType: "image/png", data: input)
         form.field("overwrite", "true")
-        var headers = [("Content-Type", form.contentType)]
-        if let token { headers.append(("Authorization", "Bearer \(token)")) }
-        let request = CurlRequest(
-            method: "POST", url: self.baseURL + "/upload/image", headers: headers, body: form.finished,
+        let answer = try await ProviderHTTP.upload(
+            self.curl, self.baseURL + "/upload/image", form: form, bearer: self.token, provider: self.name,
             timeout: .seconds(60))
-        let answer = try ProviderHTTP.check(
-            try await ProviderHTTP.send(self.curl, request, provider: self.name), provider: self.name)
         guard let name = answer["name"] as? String else {
             throw JobRunError.permanent("comfyui answered an upload without a name")
         }

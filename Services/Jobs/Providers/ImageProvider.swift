@@ -9,6 +9,8 @@ struct ProviderRequest: Sendable {
     /// `ai_models.reference`: a model name, a version, an endpoint id, a path or a workflow.
     var reference: String
     var input: Data?
+    /// White where to change, black elsewhere (inpainting, erasing), when the step named one.
+    var mask: Data?
     /// The request's parameters under the model's fixed ones; `model`, `preset` and `count` are not sent.
     var parameters: [String: String]
     var count: Int = 1
@@ -101,6 +103,18 @@ enum ProviderHTTP {
         var headers = [("Authorization", "Bearer \(bearer)")]
         if body != nil { headers.append(("Content-Type", "application/json")) }
         let request = CurlRequest(method: method, url: url, headers: headers, body: body ?? [], timeout: .seconds(30))
+        return try Self.check(try await Self.send(curl, request, provider: provider), provider: provider)
+    }
+
+    /// One multipart/form-data upload (a training zip, a workflow's input picture), its JSON answer
+    /// checked as `check` says.
+    static func upload(
+        _ curl: CurlClient, _ url: String, form: MultipartForm, bearer: String?, provider: String,
+        timeout: Duration = .seconds(300)
+    ) async throws -> [String: Any] {
+        var headers = [("Content-Type", form.contentType)]
+        if let bearer { headers.append(("Authorization", "Bearer \(bearer)")) }
+        let request = CurlRequest(method: "POST", url: url, headers: headers, body: form.finished, timeout: timeout)
         return try Self.check(try await Self.send(curl, request, provider: provider), provider: provider)
     }
 

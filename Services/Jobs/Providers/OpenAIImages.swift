@@ -22,6 +22,7 @@ struct OpenAIImages: ImageProvider {
             form.field("size", size)
             form.field("n", "\(request.count)")
             form.file("image", filename: "input.png", contentType: "image/png", data: input)
+            if let mask = request.mask { form.file("mask", filename: "mask.png", contentType: "image/png", data: mask) }
             call = CurlRequest(
                 method: "POST", url: self.baseURL + "/v1/images/edits",
                 headers: [("Content-Type", form.contentType)], body: form.finished, timeout: self.timeout)

@@ -23,15 +23,8 @@ struct ReplicateTrainings: ModelTrainer {
         }
         let form = MultipartForm()
         form.file("content", filename: "\(request.suffix).zip", contentType: "application/zip", data: request.photosZip)
-        let file = try ProviderHTTP.check(
-            try await ProviderHTTP.send(
-                self.curl,
-                CurlRequest(
-                    method: "POST", url: self.baseURL + "/v1/files",
-                    headers: [("Content-Type", form.contentType), ("Authorization", "Bearer \(self.token)")],
-                    body: form.finished, timeout: .seconds(300)),
-                provider: self.name),
-            provider: self.name)
+        let file = try await ProviderHTTP.upload(
+            self.curl, self.baseURL + "/v1/files", form: form, bearer: self.token, provider: self.name)
         guard let url = (file["urls"] as? [String: Any])?["get"] as? String else {
             throw JobRunError.permanent("replicate answered a file without urls.get")
         }

@@ -51,6 +51,9 @@ struct StabilityImages: ImageProvider {
             form.file("image", filename: "input.png", contentType: "application/octet-stream", data: input)
             if request.reference.hasPrefix("generate/") { form.field("strength", parameters["strength"] ?? "0.7") }
         }
+        if let mask = request.mask {
+            form.file("mask", filename: "mask.png", contentType: "application/octet-stream", data: mask)
+        }
         let call = CurlRequest(
             method: "POST", url: self.baseURL + "/v2beta/stable-image/" + request.reference,
             headers: [

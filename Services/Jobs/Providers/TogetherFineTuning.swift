@@ -20,15 +20,8 @@ struct TogetherFineTuning: ModelTrainer {
         form.field("purpose", "fine-tune")
         form.field("file_name", "\(request.suffix).zip")
         form.file("file", filename: "\(request.suffix).zip", contentType: "application/zip", data: request.photosZip)
-        let upload = try ProviderHTTP.check(
-            try await ProviderHTTP.send(
-                self.curl,
-                CurlRequest(
-                    method: "POST", url: self.baseURL + "/v1/files/upload",
-                    headers: [("Content-Type", form.contentType), ("Authorization", "Bearer \(self.apiKey)")],
-                    body: form.finished, timeout: .seconds(300)),
-                provider: self.name),
-            provider: self.name)
+        let upload = try await ProviderHTTP.upload(
+            self.curl, self.baseURL + "/v1/files/upload", form: form, bearer: self.apiKey, provider: self.name)
         let file = try ProviderPolling.id(upload, provider: self.name)
         var body: [String: Any] = [
             "training_file": file, "model": request.reference, "lora": true, "suffix": request.suffix,
