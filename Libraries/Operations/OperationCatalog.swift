@@ -188,8 +188,17 @@ public enum OperationCatalog {
             kind: .ai,
             parameters: aiParameters),
         OperationSpec(
-            "upscale", label: "Upscale (AI)", summary: "more pixels, more detail", category: "ai", kind: .ai,
-            parameters: aiParameters, capsResolution: true),
+            "upscale", label: "Upscale", summary: "more pixels: an AI model, or the classic Lanczos method",
+            category: "ai",
+            kind: .ai,
+            parameters: aiParameters + [
+                P(
+                    "method", .choice(["ai", "classic"]),
+                    "ai (a provider's model) or classic (Lanczos enlargement and sharpening, here); by default ai where a model serves upscale, else classic"
+                ),
+                P("scale", .integer(2...4), default: "2", "how many times larger (classic)"),
+            ],
+            capsResolution: true),
         OperationSpec(
             "generation", label: "Generate from a prompt (AI)",
             summary: "a new picture from words (an input picture optional)",

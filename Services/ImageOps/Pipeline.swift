@@ -117,6 +117,14 @@ struct Pipeline {
         case "grayscale": return try image.grayscale()
         case "blur": return try image.blurred(sigma: try p.double("sigma"))
         case "sharpen": return try image.sharpened(sigma: try p.optionalDouble("sigma") ?? 1)
+        case "upscale_classic":
+            // Upscale's classic method: Lanczos-3 enlargement (libvips' resize kernel), then an unsharp mask.
+            let scale = try p.optionalInt("scale") ?? 2
+            let (width, height) = (image.width * scale, image.height * scale)
+            guard (2...4).contains(scale), max(width, height) <= 20_000 else {
+                throw RPCError(.invalidArgument, "upscale: scale is 2 to 4 and the result at most 20000 pixels a side")
+            }
+            return try image.thumbnail(width: width, height: height, size: .up).sharpened(sigma: 1)
         case "adjust":
             return try image.adjusted(
                 brightness: try p.optionalDouble("brightness") ?? 0, contrast: try p.optionalDouble("contrast") ?? 1)

@@ -12,7 +12,8 @@ extension JobsService {
             var availability = JobsOperationAvailability()
             availability.operation = spec.name
             let models = spec.needsProvider ? snapshot.models(for: spec.name) : []
-            availability.available = !spec.needsProvider || !models.isEmpty
+            availability.available =
+                !spec.needsProvider || !models.isEmpty || Tool.isClassicUpscale(spec.name, [:], catalogue: snapshot)
             availability.reason = availability.available ? "" : "provider_not_configured"
             availability.models = models.map { model in
                 var option = JobsModelOption()

@@ -110,6 +110,13 @@ struct Tool: Sendable {
                 }
                 training = Training(name: step.parameters["name"] ?? "", triggerWord: word, trainer: trainer)
                 billing.append(Self.billingName(spec, model: trainer, fixed: &fixed))
+            case .ai where Self.isClassicUpscale(spec.name, step.parameters, catalogue: catalogue):
+                // Runs here, in ImageOps: priced and named as its own thing, never as the AI model.
+                var classic = JobsStep()
+                classic.operation = "upscale_classic"
+                classic.parameters["scale"] = step.parameters["scale"] ?? "2"
+                pipeline.append(classic)
+                billing.append("upscale_classic")
             case .ai:
                 guard ai == nil else { throw failure.invalid("steps", "a job runs at most one AI operation") }
                 let chosen: AISnapshot.Route
@@ -163,6 +170,12 @@ struct Tool: Sendable {
         self.deduplicate = deduplicate
         self.pauseMilliseconds = pause
         self.steps = steps
+    }
+
+    /// Upscale runs classic when asked, and by default where no model serves it.
+    static func isClassicUpscale(_ operation: String, _ parameters: [String: String], catalogue: AISnapshot) -> Bool {
+        guard operation == "upscale" else { return false }
+        return (parameters["method"] ?? (catalogue.models(for: "upscale").isEmpty ? "classic" : "ai")) == "classic"
     }
 
     /// The creative tools in the words of an edit-by-prompt service (Stability's search-and-replace,

@@ -314,6 +314,25 @@ import Testing
         let restored = try await jobs.finished(try #require(keep.json["id"] as? String), token: user.access)
         #expect(restored["status"] as? String == "succeeded")
         #expect(try await jobs.http.call("GET", "/api/v1/files/\(kept)", bearer: user.access).status == 200)
+
+        // No model serves upscale here: it runs classic (Lanczos + sharpening in ImageOps), named and priced so.
+        let small = try await jobs.upload(user.access, width: 300, height: 200)
+        let upscale = try await jobs.http.call(
+            "POST", "/api/v1/jobs",
+            json: ["input_file_id": small, "steps": [["operation": "upscale", "parameters": ["scale": 3]]]],
+            bearer: user.access)
+        let larger = try await jobs.finished(
+            try #require(upscale.json["id"] as? String, "\(upscale.text)"), token: user.access)
+        #expect(larger["tool"] as? String == "upscale_classic" && larger["charged_credits"] as? Int == 1, "\(larger)")
+        let enlarged = try await jobs.http.call(
+            "GET", "/api/v1/files/\(try #require((larger["output_file_ids"] as? [String])?.first))", bearer: user.access
+        ).json
+        #expect(enlarged["width"] as? Int == 900 && enlarged["height"] as? Int == 600, "\(enlarged)")
+        let asked = try await jobs.http.call(
+            "POST", "/api/v1/jobs",
+            json: ["input_file_id": small, "steps": [["operation": "upscale", "parameters": ["method": "ai"]]]],
+            bearer: user.access)
+        #expect(asked.status == 409, "the AI method needs a model: \(asked.text)")
     }
 
     /// The photo-generation plan: a user uploads training photos, trains a personal model at

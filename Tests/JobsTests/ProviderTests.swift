@@ -18,14 +18,15 @@ import Testing
         ])
         defer { Task { await jobs.stop() } }
         let user = try await jobs.user("artist@imageswiss.test", credits: 97)  // 100 with the free tier's
-        // With providers configured, the catalogue offers their operations, and only theirs.
+        // With providers configured, the catalogue offers their operations, and only theirs (and
+        // upscale, whose classic method runs here).
         let catalogue = try #require(
             try await jobs.http.call("GET", "/api/v1/operations").json["items"] as? [[String: Any]])
         let available = Set(catalogue.filter { $0["available"] as? Bool == true }.compactMap { $0["name"] as? String })
         #expect(
             available.contains("resize")
                 && available.intersection(["generation", "remove_background", "colourization", "upscale"])
-                    == ["generation", "remove_background"],
+                    == ["generation", "remove_background", "upscale"],  // upscale: classic without a model
             "\(available)")
         func generate(_ prompt: String) async throws -> [String: Any] {
             let job = try await jobs.submit(user.id, steps: [("generation", ["prompt": prompt])])
