@@ -108,6 +108,7 @@ public enum EdgeHTTPServer {
         OperationRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
         AIRoutes(jobs: upstreams.client(for: "jobs"), billing: billing).add(to: router)
         PersonalModelRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
+        CornerRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
         WebhookRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
         HealthRoute(upstreams: upstreams, health: context.health).add(to: router)
         return router

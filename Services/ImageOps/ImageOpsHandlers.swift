@@ -37,6 +37,19 @@ struct ImageOpsHandlers: Sendable {
                 return hash
             }
         }
+        router.register(ImageOpsMethods.suggestCorners) { request, _ in
+            try await self.pool.run { _ in
+                var answer = ImageOpsPrintCorners()
+                let corners = try Self.mapped { try VipsImage.printCorners(Array(request.image), limits: limits) }
+                answer.found = corners != nil
+                answer.corners = (corners ?? []).map { corner in
+                    var point = ImageOpsPoint()
+                    (point.x, point.y) = (corner.x, corner.y)
+                    return point
+                }
+                return answer
+            }
+        }
         let reader = TextReader(limits: limits, defaultLanguages: self.configuration.ocrLanguages)
         router.register(ImageOpsMethods.ocr) { request, _ in
             try await self.pool.run { _ in try Self.mapped { try reader.read(request) } }

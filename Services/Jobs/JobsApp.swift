@@ -19,6 +19,7 @@ public struct JobsApp: ServiceApp {
     let deliverer: WebhookDeliverer
     let batchCounting: BatchCounting
     let noticeSender: NoticeSender
+    let corners: CornerSuggestions
     /// Closes the workers' own connections once they stopped (listed before them).
     let queueConnectionsCloser: PoolCloser
 
@@ -35,6 +36,7 @@ public struct JobsApp: ServiceApp {
             curl: CurlClient(threads: 4, maxResponseBytes: 64 << 20), lifetime: configuration.aiCatalogueLifetime,
             logger: context.logger)
         let personalModels = PersonalModels(database: database, storage: storage)
+        self.corners = CornerSuggestions(storage: storage, imageOps: imageOps)
         let wakeups = WakeSignal()
         self.notifications = JobNotifications(database: database, wakeups: wakeups, logger: context.logger)
         let queueConnections = QueueConnections(beside: database, workers: configuration.workers)
@@ -85,7 +87,9 @@ public struct JobsApp: ServiceApp {
     }
 
     public func register(in router: inout RPCRouter) {
-        JobsHandlers(jobs: self.service, webhooks: self.webhooks, notifications: self.notifications).register(
+        JobsHandlers(
+            jobs: self.service, webhooks: self.webhooks, notifications: self.notifications, corners: self.corners
+        ).register(
             in: &router)
     }
 

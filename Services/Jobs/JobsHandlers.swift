@@ -8,6 +8,7 @@ struct JobsHandlers: Sendable {
     let jobs: JobsService
     let webhooks: Webhooks
     let notifications: JobNotifications
+    let corners: CornerSuggestions
 
     func register(in router: inout RPCRouter) {
         let jobs = self.jobs
@@ -99,6 +100,10 @@ struct JobsHandlers: Sendable {
         }
         router.register(JobsMethods.deletePersonalModel) { request, context in
             try await jobs.deletePersonalModel(try RPCCaller(context.metadata), request.id)
+        }
+        let corners = self.corners
+        router.register(JobsMethods.suggestCorners) { request, context in
+            try await corners.suggest(try RPCCaller(context.metadata), fileID: request.fileID)
         }
         router.register(JobsMethods.getProviderSpend) { request, context in
             try await jobs.queue.spend(try RPCCaller(context.metadata), days: request.days)

@@ -47,6 +47,21 @@ public enum Samples {
         return try page.encoded(as: .png)
     }
 
+    /// A white print photographed on a black table: the print fills the middle 60 % of an 800×600
+    /// frame, its corners at (0.2, 0.2), (0.8, 0.2), (0.8, 0.8) and (0.2, 0.8).
+    public static func printOnTable() throws -> [UInt8] {
+        let black = try VipsOperationCall.run("black", [("width", .int(480)), ("height", .int(360))]) { try $0.image() }
+        let white = try VipsOperationCall.run("invert", [("in", .image(black))]) { try $0.image() }
+        let frame = try VipsOperationCall.run(
+            "embed",
+            [
+                ("in", .image(white)), ("x", .int(160)), ("y", .int(120)), ("width", .int(800)), ("height", .int(600)),
+                ("extend", .text("black")),
+            ]
+        ) { try $0.image() }
+        return try frame.encoded(as: .jpeg, options: SaveOptions(quality: 90))
+    }
+
     /// Four encoded files for deduplication: 0 and 3 are one picture (3 re-encoded smaller and
     /// worse), 1 and 2 are different pictures.
     public static func nearCopies() throws -> [[UInt8]] {

@@ -315,6 +315,25 @@ import Testing
         #expect(restored["status"] as? String == "succeeded")
         #expect(try await jobs.http.call("GET", "/api/v1/files/\(kept)", bearer: user.access).status == 200)
 
+        // A phone photo of a print: the suggested corners, accepted as they are, straighten it.
+        let snapshot = try await jobs.upload(user.access, bytes: try Samples.printOnTable(), name: "print.jpg")
+        let suggested = try await jobs.http.call("GET", "/api/v1/files/\(snapshot)/corners", bearer: user.access)
+        let corners = try #require(suggested.json["parameters"] as? [String: Double], "\(suggested.text)")
+        #expect(
+            suggested.json["found"] as? Bool == true && abs((corners["top_left_x"] ?? 0) - 0.2) < 0.02, "\(corners)")
+        let nosy = try await jobs.user("nosy@imageswiss.test", credits: 1)
+        #expect(try await jobs.http.call("GET", "/api/v1/files/\(snapshot)/corners", bearer: nosy.access).status == 404)
+        let straightened = try await jobs.http.call(
+            "POST", "/api/v1/jobs",
+            json: [
+                "input_file_id": snapshot,
+                "steps": [["operation": "perspective", "parameters": corners], ["operation": "restoration"]],
+            ],
+            bearer: user.access)
+        let flat = try await jobs.finished(
+            try #require(straightened.json["id"] as? String, "\(straightened.text)"), token: user.access)
+        #expect(flat["status"] as? String == "succeeded", "\(flat)")
+
         // No model serves upscale here: it runs classic (Lanczos + sharpening in ImageOps), named and priced so.
         let small = try await jobs.upload(user.access, width: 300, height: 200)
         let upscale = try await jobs.http.call(

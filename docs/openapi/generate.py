@@ -410,6 +410,9 @@ PATHS = {
     # The AI catalogue (docs/ai.md).
     "/api/v1/ai/models": {"get": op("The enabled AI models that can run now, per operation", 200, page("AIModel"), public=True, tag="ai")},
     "/api/v1/ai/presets": {"get": op("The style presets generation offers", 200, page("StylePreset"), public=True, tag="ai")},
+    "/api/v1/files/{id}/corners": {"get": op("Where a photographed print's corners probably are, as the perspective step's parameters", 200,
+                                             obj({"found": B, "parameters": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}}},
+                                                 ["found"]), params=[path_id()], tag="files")},
     "/api/v1/models": {"get": op("Your personal models, newest first", 200, page("PersonalModel"), tag="ai"),
                        "post": op("Train a personal model on 10–30 of your training photos (quoted and held as train_model)", 202,
                                   ref("PersonalModel"),

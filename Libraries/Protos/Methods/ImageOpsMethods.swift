@@ -19,4 +19,6 @@ extension ImageOpsMethods {
 extension ImageOpsMethods {
     public static let ocr = RPCMethod<ImageOpsOcrRequest, ImageOpsOcrResult>(
         "\(ServiceNames.imageOps)/Ocr", idempotent: true)
+    public static let suggestCorners = RPCMethod<ImageOpsInspectRequest, ImageOpsPrintCorners>(
+        "\(ServiceNames.imageOps)/SuggestCorners", idempotent: true)
 }

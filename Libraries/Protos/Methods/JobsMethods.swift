@@ -44,6 +44,8 @@ public enum JobsMethods {
     public static let deletePersonalModel: RPCMethod<JobsPersonalModelRequest, JobsPersonalModel> = method(
         "DeletePersonalModel")
     public static let getProviderSpend: RPCMethod<JobsSpendRequest, JobsSpendReport> = method("GetProviderSpend")
+    public static let suggestCorners: RPCMethod<JobsSuggestCornersRequest, ImageOpsPrintCorners> = method(
+        "SuggestCorners")
     public static let deleteAIEntry: RPCMethod<JobsDeleteAIEntryRequest, JobsDeleteAIEntryResponse> = method(
         "DeleteAIEntry")
 }

@@ -365,7 +365,21 @@ function cornerEditor(check, onchange) {
   box.addEventListener("change", update);
   check.append(element);
   draw();
-  return { show(file) { if (picture.src) URL.revokeObjectURL(picture.src); picture.src = URL.createObjectURL(file); update(); } };
+  const hint = h("p", { class: "muted", id: "corner-hint", "aria-live": "polite" });
+  element.append(hint);
+  return {
+    show(file) { if (picture.src) URL.revokeObjectURL(picture.src); picture.src = URL.createObjectURL(file); update(); },
+    /// The server's guess at the print's corners (GET /api/v1/files/{id}/corners), placed for the user to accept or move.
+    async suggest(id) {
+      try {
+        const answer = await api("GET", `/api/v1/files/${id}/corners`);
+        if (!answer.found) { hint.textContent = "No print stood out from the background: place the corners yourself."; return; }
+        for (const corner of CORNERS) place(corner, answer.parameters[`${corner}_x`], answer.parameters[`${corner}_y`]);
+        hint.textContent = "The corners were found for you: move any that are off.";
+        onchange();
+      } catch { hint.textContent = ""; }
+    },
+  };
 }
 
 async function uploader() {
@@ -426,6 +440,7 @@ async function uploader() {
       list.append(h("li", {}, file.name, " ", state, bar));
       uploadFile(file, (fraction) => { bar.value = fraction; }).then((blob) => {
         uploaded[index] = blob.id;
+        if (corners && index === 0) corners.suggest(blob.id);
         bar.value = 1;
         state.textContent = "uploaded";
         state.className = "ok";
