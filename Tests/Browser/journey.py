@@ -201,14 +201,18 @@ try:
     upload(pictures[:1])
     driver.find_element(By.ID, "op-perspective").click()
     wait.until(lambda d: d.find_element(By.ID, "corner-frame").is_displayed())
+    # The server's suggestion lands first (found or not, it says which); the user corrects it.
+    wait.until(lambda d: d.find_element(By.ID, "corner-hint").text)
     handle = driver.find_element(By.ID, "corner-bottom_right")
     ActionChains(driver).click_and_hold(handle).move_by_offset(-30, -20).release().perform()
     moved = float(driver.find_element(By.ID, "param-perspective-bottom_right_x").get_attribute("value"))
     assert moved < 0.95, f"dragging moved the corner: {moved}"
     top_left = driver.find_element(By.ID, "corner-top_left")
+    before = float(driver.find_element(By.ID, "param-perspective-top_left_x").get_attribute("value"))
     for _ in range(5):
         top_left.send_keys(Keys.ARROW_RIGHT)
-    assert driver.find_element(By.ID, "param-perspective-top_left_x").get_attribute("value") == "0.100"
+    after = float(driver.find_element(By.ID, "param-perspective-top_left_x").get_attribute("value"))
+    assert abs(after - min(1.0, before + 0.05)) < 0.0015, (before, after)
     wait.until(lambda d: "Cost: 1 credits" in d.find_element(By.ID, "cost").text)
     shot("straighten")
     wait.until(lambda d: d.find_element(By.ID, "submit").is_enabled())
