@@ -529,4 +529,62 @@ import Testing
         #expect(line["margin_micros"] as? Int == 15 * price * 10_000 - 120_000)
         #expect(try await http.call("GET", "/api/v1/admin/ai/spend", bearer: user.access).status == 403)
     }
+
+    /// Each provider's refusals fail the job at once with the provider's reason, nothing charged:
+    /// a wrong key (401), an unknown model (404), no funds (402), a malformed answer, an answer that
+    /// is no picture, a workflow ComfyUI will not run (400).
+    @Test func providerErrorsFailWithTheirReasons() async throws {
+        let fake = try await FakeGenerators()
+        defer { fake.stop() }
+        let jobs = try await JobsStack.start(["JOBS_PROVIDER_POLL_MS": "50"])
+        defer { Task { await jobs.stop() } }
+        let http = jobs.http
+        let admin = try await http.signedInUser(JobsStack.adminEmail)
+        let user = try await jobs.user("unlucky@imageswiss.test", credits: 100)
+        func put(_ path: String, _ body: [String: Any]) async throws {
+            let reply = try await http.call("PUT", "/api/v1/admin/ai/" + path, json: body, bearer: admin.access)
+            #expect(reply.status == 200, "\(reply.text)")
+        }
+        func generate(_ prompt: String, model: String) async throws -> [String: Any] {
+            let reply = try await http.call(
+                "POST", "/api/v1/jobs",
+                json: ["steps": [["operation": "generation", "parameters": ["prompt": prompt, "model": model]]]],
+                bearer: user.access)
+            return try await jobs.finished(
+                try #require(reply.json["id"] as? String, "\(reply.text)"), token: user.access)
+        }
+        func failed(_ job: [String: Any], _ reason: String) {
+            #expect(
+                job["status"] as? String == "failed" && job["attempts"] as? Int == 1
+                    && (job["error"] as? String)?.contains(reason) == true && job["charged_credits"] as? Int == 0,
+                "\(reason): \(job)")
+        }
+        try await put("providers/wrong-key", ["kind": "together", "base_url": fake.baseURL, "credential": "tgp_wrong"])
+        try await put(
+            "providers/together",
+            ["kind": "together", "base_url": fake.baseURL, "credential": FakeGenerators.togetherKey])
+        try await put(
+            "providers/stability-broke", ["kind": "stability", "base_url": fake.baseURL, "credential": "sk-wrong"])
+        try await put(
+            "providers/stability",
+            ["kind": "stability", "base_url": fake.baseURL, "credential": FakeGenerators.stabilityKey])
+        try await put("providers/gpu", ["kind": "comfyui", "base_url": fake.baseURL])
+        for (id, provider, reference) in [
+            ("locked", "wrong-key", "flux"), ("missing", "together", "unknown/model"), ("flux", "together", "flux"),
+            ("denied", "stability-broke", "generate/core"), ("core", "stability", "generate/core"),
+            ("odd", "gpu", #"{"1":{"class_type":"CLIPTextEncode","inputs":{"text":"{{mystery}}"}}}"#),
+        ] {
+            try await put(
+                "models/\(id)",
+                ["operation": "generation", "provider_id": provider, "reference": reference, "label": id])
+        }
+        failed(try await generate("a cat", model: "locked"), "(401)")
+        failed(try await generate("a cat", model: "missing"), "(404)")
+        failed(try await generate("malformed", model: "flux"), "not a JSON object")
+        let garbage = try await generate("not-an-image", model: "flux")
+        #expect(garbage["status"] as? String == "failed" && garbage["charged_credits"] as? Int == 0, "\(garbage)")
+        failed(try await generate("a cat", model: "denied"), "(401)")
+        failed(try await generate("no-funds", model: "core"), "no funds left (402)")
+        failed(try await generate("a cat", model: "odd"), "comfyui refused the workflow")
+    }
 }
