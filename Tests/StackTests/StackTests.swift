@@ -82,8 +82,9 @@ struct StackTests {
                     "tiers", "webhook_events",
                 ],
                 "jobs": [
-                    "batch_progress", "batches", "deliveries", "feed_cursors", "idempotency_keys", "job_queue", "jobs",
-                    "notices", "owner_queues", "webhooks",
+                    "ai_models", "ai_providers", "batch_progress", "batches", "deliveries", "feed_cursors",
+                    "idempotency_keys", "job_queue", "jobs", "notices", "owner_queues", "personal_models",
+                    "provider_runs", "style_presets", "webhooks",
                 ],
                 "storage": [
                     "backup_fences", "blobs", "deferred_removals", "owner_usage", "signing_secret", "upload_chunks",
