@@ -28,19 +28,25 @@ extension JobQueue {
 /// runs reach it, a new run waits in the queue — its attempt not counted — and is looked at again
 /// after JOBS_SPEND_LIMIT_RECHECK_MS. A job cannot wait past JOBS_MAX_DEADLINE_S from its
 /// submission (its hold at Billing would lapse): then it fails, naming the limit, and is released.
-extension JobQueue {
-    func spentToday(provider: String) async throws -> Int64 {
-        try await self.database.query(
+enum ProviderSpend {
+    /// Today's (UTC) recorded cost per provider, micro-dollars: of one provider, or of all (admins' view).
+    static func today(_ database: PostgresPool, provider: String? = nil) async throws -> [String: Int64] {
+        try await database.query(
             """
-            SELECT coalesce(sum(cost_micros), 0)::bigint AS spent FROM provider_runs
-            WHERE provider_id = $1 AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+            SELECT provider_id, coalesce(sum(cost_micros), 0)::bigint AS spent FROM provider_runs
+            WHERE ($1::text IS NULL OR provider_id = $1)
+              AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+            GROUP BY provider_id
             """, [provider]
-        ).first!.decode("spent")
+        ).reduce(into: [String: Int64]()) { $0[try $1.decode("provider_id")] = try $1.decode("spent") }
     }
+}
+
+extension JobQueue {
 
     func checkSpendLimit(_ job: ClaimedJob, provider: JobsAIProvider?) async throws {
         guard let provider, provider.dailySpendLimitMicros > 0 else { return }
-        let spent = try await self.spentToday(provider: provider.id)
+        let spent = try await ProviderSpend.today(self.database, provider: provider.id)[provider.id] ?? 0
         guard spent >= provider.dailySpendLimitMicros else { return }
         let waitedTooLong =
             try await self.database.query(

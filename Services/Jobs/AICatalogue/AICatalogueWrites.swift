@@ -18,12 +18,7 @@ extension AICatalogue {
         let snapshot = try await self.snapshot()
         var catalogue = JobsAICatalogue()
         if admin {
-            let spent = try await self.database.query(
-                """
-                SELECT provider_id, coalesce(sum(cost_micros), 0)::bigint AS spent FROM provider_runs
-                WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' GROUP BY provider_id
-                """
-            ).reduce(into: [String: Int64]()) { $0[try $1.decode("provider_id")] = try $1.decode("spent") }
+            let spent = try await ProviderSpend.today(self.database)
             catalogue.providers = snapshot.providers.map { provider in
                 var provider = provider
                 provider.spentTodayMicros = spent[provider.id] ?? 0
