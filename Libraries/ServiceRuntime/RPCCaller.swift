@@ -11,6 +11,8 @@ public struct RPCCaller: Sendable {
     public let tier: String
     /// The signed-in session behind an access token; nil for API keys.
     public let session: String?
+    /// "team" for a team's account, "person" otherwise (account-kind).
+    public let accountKind: String
 
     /// Signed-in sessions carry every scope ("*"); API keys carry theirs.
     public var isSession: Bool { self.scopes.contains("*") }
@@ -24,5 +26,6 @@ public struct RPCCaller: Sendable {
         self.scopes = (metadata[RPCMetadata.callerScopes] ?? "").split(separator: " ").map(String.init)
         self.tier = metadata[RPCMetadata.callerTier].flatMap { $0.isEmpty ? nil : $0 } ?? "free"
         self.session = metadata[RPCMetadata.callerSession].flatMap { $0.isEmpty ? nil : $0.lowercased() }
+        self.accountKind = metadata[RPCMetadata.accountKind] == "team" ? "team" : "person"
     }
 }

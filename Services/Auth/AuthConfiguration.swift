@@ -25,6 +25,8 @@ struct AuthConfiguration: Sendable {
     var smtpPassword: String?
     var smtpRequireTLS: Bool
     var verifyEmailTTL: Duration
+    /// AUTH_TEAM_INVITATION_TTL_S: how long a team invitation's link works (7 days).
+    var teamInvitationTTL: Duration
     var resetPasswordTTL: Duration
     /// Failed sign-ins before an account (or an address) is locked, the first lockout (doubling with
     /// every further failure, up to the maximum), and how long failures are remembered.
@@ -63,6 +65,10 @@ struct AuthConfiguration: Sendable {
         }
         self.verifyEmailTTL = .seconds(try configuration.int("VERIFY_EMAIL_TTL_S", default: 86_400))
         self.resetPasswordTTL = .seconds(try configuration.int("RESET_PASSWORD_TTL_S", default: 3_600))
+        self.teamInvitationTTL = .seconds(try configuration.int("TEAM_INVITATION_TTL_S", default: 7 * 86_400))
+        guard self.teamInvitationTTL >= .seconds(60) else {
+            throw ConfigurationError("AUTH_TEAM_INVITATION_TTL_S must be at least 60")
+        }
         self.accountLockoutThreshold = try configuration.int("LOCKOUT_THRESHOLD", default: 5)
         self.ipLockoutThreshold = try configuration.int("IP_LOCKOUT_THRESHOLD", default: 50)
         self.lockoutBase = .seconds(try configuration.int("LOCKOUT_BASE_S", default: 30))

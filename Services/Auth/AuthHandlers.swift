@@ -53,6 +53,7 @@ struct AuthHandlers: Sendable {
     let commonPasswords: CommonPasswords
     let oauth: OAuthSignIn
     let notifications: Notifications
+    let teams: Teams
 
     init(context: ServiceContext, configuration: AuthConfiguration) async throws {
         guard let database = context.database else { throw failure.internalError("auth needs its database") }
@@ -77,6 +78,10 @@ struct AuthHandlers: Sendable {
             http: CurlClient(), publicURL: configuration.publicURL)
         self.notifications = Notifications(
             database: database, links: UnsubscribeLinks(database: database), publicURL: configuration.publicURL)
+        self.teams = Teams(
+            database: database,
+            invitations: TeamInvitations(
+                database: database, publicURL: configuration.publicURL, lifetime: configuration.teamInvitationTTL))
         if let first = configuration.firstAdminEmail {
             try await database.execute(
                 "UPDATE accounts SET role = 'admin' WHERE email = $1 AND role <> 'admin'", [first])
@@ -178,6 +183,7 @@ struct AuthHandlers: Sendable {
         }
 
         self.registerNotifications(in: &router)
+        self.registerTeams(in: &router)
 
         // Administrators.
         router.register(AuthMethods.listUsers) { request, context in
@@ -195,6 +201,43 @@ struct AuthHandlers: Sendable {
         }
         router.register(AuthMethods.rotateSigningKey) { _, context in
             try await self.admin.rotateSigningKey(actor: try RPCCaller.auth(context.metadata).requireAdmin().userID)
+        }
+    }
+
+    /// Reads take an API key too; changes need a signed-in session.
+    private func registerTeams(in router: inout RPCRouter) {
+        router.register(AuthMethods.createTeam) { request, context in
+            try await self.teams.create(try RPCCaller.auth(context.metadata).requireSession().userID, request)
+        }
+        router.register(AuthMethods.listTeams) { _, context in
+            try await self.teams.list(try RPCCaller.auth(context.metadata).userID)
+        }
+        router.register(AuthMethods.getTeam) { request, context in
+            try await self.teams.team(
+                try failure.parseID(request.teamID, "team"), for: try RPCCaller.auth(context.metadata).userID)
+        }
+        router.register(AuthMethods.inviteToTeam) { request, context in
+            try await self.teams.invite(try RPCCaller.auth(context.metadata).requireSession().userID, request)
+        }
+        router.register(AuthMethods.cancelTeamInvitation) { request, context in
+            try await self.teams.cancelInvitation(
+                try RPCCaller.auth(context.metadata).requireSession().userID, request)
+            return AuthDone()
+        }
+        router.register(AuthMethods.acceptTeamInvitation) { request, context in
+            try await self.teams.accept(
+                try RPCCaller.auth(context.metadata).requireSession().userID, token: request.token)
+        }
+        router.register(AuthMethods.setTeamMember) { request, context in
+            try await self.teams.setMember(try RPCCaller.auth(context.metadata).requireSession().userID, request)
+        }
+        router.register(AuthMethods.removeTeamMember) { request, context in
+            try await self.teams.remove(try RPCCaller.auth(context.metadata).requireSession().userID, request)
+            return AuthDone()
+        }
+        router.register(AuthMethods.deleteTeam) { request, context in
+            try await self.teams.delete(try RPCCaller.auth(context.metadata).requireSession().userID, request)
+            return AuthDone()
         }
     }
 

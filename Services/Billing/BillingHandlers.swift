@@ -93,6 +93,9 @@ struct BillingHandlers: Sendable {
         router.register(BillingMethods.getTier) { _, context in
             try await billing.tier(of: try RPCCaller(context.metadata))
         }
+        router.register(BillingMethods.getSpenders) { _, context in
+            try await billing.spenders(try RPCCaller(context.metadata))
+        }
         router.register(BillingMethods.getPriceList) { _, _ in try await billing.priceList() }
         router.register(BillingMethods.setPriceList) { request, context in
             try await billing.setPriceList(try RPCCaller(context.metadata), request)

@@ -16,6 +16,7 @@ extension BillingService {
             batch.admit(item) {
                 try self.checkAmount(hold.amount)
                 try Self.checkLabels(reference: hold.reference, operation: hold.operation)
+                try Self.checkSpender(hold, caller)
                 return (
                     try IdempotentCalls.check(hold.idempotencyKey, domain: "billing"),
                     try IdempotentCalls.requestBytes(hold)
@@ -83,13 +84,15 @@ extension BillingService {
         holds: [BillingHoldRequest]
     ) async throws -> [PostgresRow] {
         try await database.query(
-            "SELECT * FROM billing_hold_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "SELECT * FROM billing_hold_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             [
                 caller, PostgresTextArray.literal(keys), PostgresTextArray.literal(requests),
                 PostgresTextArray.literal(holds.map(\.amount)), PostgresTextArray.literal(holds.map(\.reference)),
                 PostgresTextArray.literal(holds.map(\.operation)),
                 PostgresTextArray.literal(holds.map { _ in UUID().uuidString }),
                 Int(self.configuration.holdLifetime.components.seconds), self.ledger.periodSeconds,
+                PostgresTextArray.literal(holds.map { $0.spenderID.isEmpty ? nil : $0.spenderID.lowercased() }),
+                PostgresTextArray.literal(holds.map { $0.hasSpenderMonthlyLimit ? "\($0.spenderMonthlyLimit)" : nil }),
             ])
     }
 

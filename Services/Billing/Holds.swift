@@ -13,6 +13,7 @@ extension BillingService {
     func placeHold(_ caller: RPCCaller, _ request: BillingHoldRequest) async throws -> BillingHold {
         try self.checkAmount(request.amount)
         try Self.checkLabels(reference: request.reference, operation: request.operation)
+        try Self.checkSpender(request, caller)
         let key = try IdempotentCalls.check(request.idempotencyKey, domain: "billing")
         let rows = try await self.holdRows(
             self.database, caller: caller.id, keys: [key],
@@ -42,6 +43,17 @@ extension BillingService {
     }
 
     /// What a hold says it pays for is shown in histories: bounded.
+    /// A team hold's spender and limit come from the platform's services (Jobs, after the edge asked
+    /// Auth), never from a user's own call.
+    static func checkSpender(_ hold: BillingHoldRequest, _ caller: RPCCaller) throws {
+        guard hold.spenderID.isEmpty && !hold.hasSpenderMonthlyLimit || caller.role == "service" else {
+            throw failure.error(.permissionDenied, "service_only", "a hold's spender is set by the platform's services")
+        }
+        guard hold.spenderID.utf8.count <= 64, !hold.hasSpenderMonthlyLimit || hold.spenderMonthlyLimit >= 0 else {
+            throw failure.invalid("spender_id", "a spender id of at most 64 bytes and a limit of 0 or more")
+        }
+    }
+
     static func checkLabels(reference: String, operation: String) throws {
         guard reference.utf8.count <= 200, operation.utf8.count <= 100 else {
             throw failure.invalid("reference", "reference or operation too long")
@@ -100,6 +112,11 @@ extension BillingService {
             return failure.error(
                 .resourceExhausted, "daily_cap_reached",
                 "your tier spends at most \(detail.first ?? "?") credits a day (\(detail.dropFirst().first ?? "?") so far)"
+            )
+        case "member_limit_reached":
+            return failure.error(
+                .resourceExhausted, "member_limit_reached",
+                "the team lets you spend \(detail.first ?? "?") credits a month (\(detail.dropFirst().first ?? "?") so far)"
             )
         case "insufficient_credits":
             return failure.error(

@@ -154,7 +154,7 @@ extension BillingService {
             throw failure.invalid("profile", "name up to 200 characters, address 500, tax id 50")
         }
         try await self.database.transaction { session in
-            try await self.ledger.lockAccount(session, caller.id)
+            try await self.ledger.lockAccount(session, caller.id, kind: caller.accountKind)
             try await session.execute(
                 """
                 INSERT INTO billing_profiles (account_id, name, address, country, tax_id) VALUES ($1, $2, $3, $4, $5)

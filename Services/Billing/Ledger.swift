@@ -17,10 +17,13 @@ struct Ledger: Sendable {
 
     /// The account's row, locked; created on first use with the free tier and its first monthly
     /// grant (SQL/functions/billing_lock_account.sql).
+    /// A team's account (`kind` "team", RPCCaller.accountKind) gets no free-tier credits.
     @discardableResult
-    func lockAccount(_ session: PostgresSession, _ account: String) async throws -> (total: Int64, held: Int64) {
+    func lockAccount(_ session: PostgresSession, _ account: String, kind: String = "person") async throws -> (
+        total: Int64, held: Int64
+    ) {
         let row = try await session.query(
-            "SELECT o_total, o_held FROM billing_lock_account($1, $2)", [account, self.periodSeconds]
+            "SELECT o_total, o_held FROM billing_lock_account($1, $2, $3)", [account, self.periodSeconds, kind]
         ).first!
         return (try row.decode("o_total"), try row.decode("o_held"))
     }

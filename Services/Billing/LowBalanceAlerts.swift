@@ -26,7 +26,7 @@ extension BillingService {
             throw failure.invalid("threshold", "0 to \(Self.maxLowBalanceThreshold) credits")
         }
         try await self.database.transaction { session in
-            _ = try await self.ledger.lockAccount(session, caller.id)
+            _ = try await self.ledger.lockAccount(session, caller.id, kind: caller.accountKind)
             try await session.execute(
                 "UPDATE accounts SET low_balance_threshold = $2 WHERE account_id = $1",
                 [caller.id, request.useDefault ? nil : request.threshold])

@@ -36,7 +36,7 @@ extension BillingService {
         return try await self.idempotency.run(
             caller: caller.id, method: "CreateCheckout", key: request.idempotencyKey, request: request
         ) { session in
-            try await self.ledger.lockAccount(session, caller.id)
+            try await self.ledger.lockAccount(session, caller.id, kind: caller.accountKind)
             let id = UUID()
             let idText = id.uuidString.lowercased()
             try await session.execute(

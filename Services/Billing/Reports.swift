@@ -8,7 +8,7 @@ import ServiceRuntime
 extension BillingService {
     func balance(_ caller: RPCCaller) async throws -> BillingBalance {
         try await self.database.transaction { session in
-            let (total, held) = try await self.ledger.lockAccount(session, caller.id)
+            let (total, held) = try await self.ledger.lockAccount(session, caller.id, kind: caller.accountKind)
             var balance = BillingBalance()
             balance.accountID = caller.id
             balance.total = total

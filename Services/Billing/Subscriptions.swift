@@ -51,7 +51,7 @@ extension BillingService {
 
     func subscription(_ caller: RPCCaller) async throws -> BillingSubscription {
         try await self.database.transaction { session in
-            try await self.ledger.lockAccount(session, caller.id)
+            try await self.ledger.lockAccount(session, caller.id, kind: caller.accountKind)
             return try await self.subscription(session, caller.id)
         }
     }
@@ -94,7 +94,7 @@ extension BillingService {
         return try await self.idempotency.run(
             caller: caller.id, method: "ChangeSubscription", key: request.idempotencyKey, request: request
         ) { session in
-            try await self.ledger.lockAccount(session, caller.id)
+            try await self.ledger.lockAccount(session, caller.id, kind: caller.accountKind)
             guard let target = try await Self.tier(session, request.tierID) else {
                 throw failure.invalid("tier_id", "no such tier")
             }
@@ -189,7 +189,12 @@ extension BillingService {
                 """, [account])
             try await self.ledger.expireDue(session, account)
         }
-        if credits > 0 {
+        // A team's account gets what it pays for, never the free tier's credits.
+        let isTeam = try await !session.query(
+            "SELECT 1 FROM accounts WHERE account_id = $1 AND kind = 'team'", [account]
+        ).isEmpty
+        let freeForATeam = price == 0 && isTeam
+        if credits > 0 && !freeForATeam {
             _ = try await self.ledger.grant(
                 session, account, amount: credits, source: "subscription",
                 expiresMicros: tier.carryOver ? nil : try row.decode("end_us"), reference: "\(tier.tierID) period")

@@ -24,7 +24,8 @@ struct JobOutcome: Sendable {
 /// A job that reached a final state and whose credits Billing is still to hear about.
 struct Unsettled: Sendable {
     let id: UUID
-    let ownerID: String
+    /// The account whose hold it is: the owner's, or a team's (Payer).
+    let payerID: String
     let holdID: String
     let capture: Bool
     let amount: Int64
@@ -130,7 +131,7 @@ struct JobQueue: Sendable {
             credits = CASE j.credits WHEN 'held' THEN 'capture_pending' ELSE j.credits END
         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS d(id, outputs, thumbnails, result), gone
         WHERE j.id = ANY (ARRAY(SELECT job_id FROM gone)) AND d.id = j.id AND gone.job_id = j.id
-        RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
+        RETURNING j.id, j.owner_id, coalesce(j.payer_id, j.owner_id) AS payer_id, j.hold_id, j.credits, j.quoted_credits, j.status
         """)
 
     /// Marks finished runs succeeded, in one statement. Answers the jobs that were still this
@@ -171,7 +172,7 @@ struct JobQueue: Sendable {
                 attempts = CASE WHEN d.again AND NOT $6 THEN j.attempts ELSE j.attempts + 1 END,
                 last_error = $5, updated_at = now()
             FROM decision d WHERE j.id = d.id
-            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
+            RETURNING j.id, j.owner_id, coalesce(j.payer_id, j.owner_id) AS payer_id, j.hold_id, j.credits, j.quoted_credits, j.status
             """,
             [
                 id, worker, error.retryable, self.retryDelayMilliseconds(error, attempt: attempt),
@@ -229,7 +230,7 @@ struct JobQueue: Sendable {
                 last_error = 'the worker stopped answering (lease expired)', progress_message = 'queued again', progress_percent = 0,
                 attempts = j.attempts + 1, started_at = coalesce(j.started_at, l.started_at), run_after = now(), updated_at = now()
             FROM lost l WHERE j.id = l.id
-            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
+            RETURNING j.id, j.owner_id, coalesce(j.payer_id, j.owner_id) AS payer_id, j.hold_id, j.credits, j.quoted_credits, j.status
             """)
         try self.announce(rows)
         return try Self.unsettled(rows)
@@ -248,7 +249,7 @@ struct JobQueue: Sendable {
                 started_at = coalesce(j.started_at, o.started_at),
                 credits = CASE j.credits WHEN 'held' THEN 'release_pending' ELSE j.credits END
             FROM overdue o WHERE j.id = o.job_id
-            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
+            RETURNING j.id, j.owner_id, coalesce(j.payer_id, j.owner_id) AS payer_id, j.hold_id, j.credits, j.quoted_credits, j.status
             """)
         try self.announce(rows)
         return try Self.unsettled(rows)
@@ -264,7 +265,7 @@ struct JobQueue: Sendable {
             UPDATE jobs j SET status = 'canceled', finished_at = now(), updated_at = now(), progress_message = 'canceled',
                 attempts = j.attempts + (live.worker IS NOT NULL)::integer, started_at = coalesce(j.started_at, live.started_at), credits = CASE j.credits WHEN 'held' THEN 'release_pending' ELSE j.credits END
             FROM live WHERE j.id = live.job_id
-            RETURNING j.id, j.owner_id, j.hold_id, j.credits, j.quoted_credits, j.status
+            RETURNING j.id, j.owner_id, coalesce(j.payer_id, j.owner_id) AS payer_id, j.hold_id, j.credits, j.quoted_credits, j.status
             """, [id, owner])
         try self.announce(rows)
         return try Self.unsettled(rows)
@@ -275,7 +276,7 @@ struct JobQueue: Sendable {
         try Self.unsettled(
             try await self.database.query(
                 """
-                SELECT id, owner_id, hold_id, credits, quoted_credits FROM jobs
+                SELECT id, owner_id, coalesce(payer_id, owner_id) AS payer_id, hold_id, credits, quoted_credits FROM jobs
                 WHERE credits IN ('capture_pending', 'release_pending') AND updated_at < now() - $1 * interval '1 millisecond'
                 ORDER BY updated_at LIMIT 200
                 """, [age.milliseconds]))
@@ -330,7 +331,7 @@ struct JobQueue: Sendable {
                 let hold: String = try row.decodeIfPresent("hold_id")
             else { return nil }
             return Unsettled(
-                id: try row.decode("id"), ownerID: try row.decode("owner_id"), holdID: hold,
+                id: try row.decode("id"), payerID: try row.decode("payer_id"), holdID: hold,
                 capture: credits == "capture_pending", amount: try row.decode("quoted_credits"))
         }
     }

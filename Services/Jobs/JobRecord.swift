@@ -36,7 +36,7 @@ enum JobRecord {
         j.id, j.owner_id, j.batch_id, j.tool, j.steps::text AS steps, j.input_blob_ids::text AS inputs,
         j.output_blob_ids::text AS outputs, j.thumbnail_blob_ids::text AS thumbnails, j.result_json, j.lane, \(status) AS status,
         j.progress_percent, \(message) AS progress_message, \(attempts) AS attempts, j.max_attempts, j.last_error, j.quoted_credits,
-        j.charged_credits, j.credits, \(worker) AS worker,
+        j.charged_credits, j.credits, j.payer_id, \(worker) AS worker,
         (extract(epoch FROM j.created_at) * 1000000)::bigint AS created_us,
         (extract(epoch FROM \(started)) * 1000000)::bigint AS started_us,
         (extract(epoch FROM j.finished_at) * 1000000)::bigint AS finished_us,
@@ -67,6 +67,7 @@ enum JobRecord {
         job.quotedCredits = try row.decode("quoted_credits")
         job.chargedCredits = try row.decode("charged_credits")
         job.credits = try row.decode("credits")
+        job.payerID = try row.decodeIfPresent("payer_id") ?? ""
         if showWorker { job.worker = try row.decodeIfPresent("worker") ?? "" }
         job.createdAt = .micros(try row.decode("created_us"))
         job.updatedAt = .micros(try row.decode("updated_us"))

@@ -27,8 +27,9 @@ struct JobsService: Sendable {
             return existing
         }
         let plan = try await self.submissions.plan(
-            caller, inputs: request.inputBlobIds, steps: request.steps, lane: request.lane, single: true, key: key)
-        let holds = try await self.submissions.hold(plan, owner: caller.id)
+            caller, inputs: request.inputBlobIds, steps: request.steps, lane: request.lane, single: true, key: key,
+            payer: try Payer(submitJob: request, caller: caller))
+        let holds = try await self.submissions.hold(plan)
         let inserted: [PostgresRow]
         do {
             inserted = try await self.submissions.insert(
@@ -41,7 +42,7 @@ struct JobsService: Sendable {
             }
             throw error
         } catch {
-            await self.submissions.release(holds, owner: caller.id)
+            await self.submissions.release(holds, payer: plan.payer.account)
             throw error
         }
         return try JobRecord.job(inserted[0])
@@ -98,6 +99,7 @@ struct JobsService: Sendable {
             throw failure.error(
                 .unavailable, "settling", "this job's credits are still being settled; try again shortly")
         }
+        let payer = job.payerID.isEmpty ? job.ownerID : job.payerID
         var holdID: String?
         if job.quotedCredits > 0 {
             var request = BillingHoldRequest()
@@ -105,8 +107,11 @@ struct JobsService: Sendable {
             request.reference = job.jobID
             request.operation = job.tool
             request.idempotencyKey = "job:\(job.jobID):retry:\(job.attempts)"
+            // A team's job is held on the team again, counted to its member (an admin's retry is
+            // not refused by the member's limit).
+            if !job.payerID.isEmpty { request.spenderID = job.ownerID }
             holdID = try await self.submissions.billing.unary(
-                BillingMethods.placeHold, request, options: Settlement.options(for: job.ownerID)
+                BillingMethods.placeHold, request, options: Settlement.options(for: payer)
             ).holdID
         }
         // The UPDATE's row lock decides between two retries of the same job; the winner's queue row
@@ -125,7 +130,7 @@ struct JobsService: Sendable {
             SELECT id, owner_id, priority, fair_seq, run_after, deadline FROM retried
             """, [jobID, holdID, self.configuration.defaultDeadline.components.seconds])
         if changed == 0, let holdID {
-            await self.submissions.release([jobID: holdID], owner: job.ownerID)
+            await self.submissions.release([jobID: holdID], payer: payer)
             throw failure.error(.aborted, "job_changed", "the job changed meanwhile; look again")
         }
         self.queue.notifications.changed([jobID])
@@ -207,9 +212,10 @@ struct JobsService: Sendable {
 
     func quoteBatch(_ caller: RPCCaller, _ request: JobsSubmitBatchRequest) async throws -> JobsQuoteBatchResponse {
         let plan = try await self.submissions.plan(
-            caller, inputs: request.inputBlobIds, steps: request.steps, lane: request.lane, single: false, key: "quote")
+            caller, inputs: request.inputBlobIds, steps: request.steps, lane: request.lane, single: false, key: "quote",
+            payer: try Payer(submitBatch: request, caller: caller))
         let balance = try await self.submissions.billing.unary(
-            BillingMethods.getBalance, BillingGetBalanceRequest(), options: Settlement.options(for: caller.id))
+            BillingMethods.getBalance, BillingGetBalanceRequest(), options: plan.payer.options)
         var response = JobsQuoteBatchResponse()
         response.totalCredits = plan.jobs.reduce(0) { $0 + $1.credits }
         response.priceListVersion = plan.quote.priceListVersion
@@ -228,8 +234,9 @@ struct JobsService: Sendable {
             return existing
         }
         let plan = try await self.submissions.plan(
-            caller, inputs: request.inputBlobIds, steps: request.steps, lane: request.lane, single: false, key: key)
-        let holds = try await self.submissions.hold(plan, owner: caller.id)
+            caller, inputs: request.inputBlobIds, steps: request.steps, lane: request.lane, single: false, key: key,
+            payer: try Payer(submitBatch: request, caller: caller))
+        let holds = try await self.submissions.hold(plan)
         do {
             try await self.submissions.insert(
                 plan, holds: holds, owner: caller.id, batch: (batchID, key, requestBytes), job: nil,
@@ -240,7 +247,7 @@ struct JobsService: Sendable {
             }
             throw error
         } catch {
-            await self.submissions.release(holds, owner: caller.id)
+            await self.submissions.release(holds, payer: plan.payer.account)
             throw error
         }
         return try await self.batch(batchID, owner: caller.id)

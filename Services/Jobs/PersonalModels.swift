@@ -74,15 +74,23 @@ struct PersonalModels: Sendable {
             [id, providerJobID])
     }
 
+    /// Records how training ended; a model that became ready is told to its owner.
     func finished(
         _ id: UUID, status: String, reference: String = "", parameters: [String: String] = [:], error: String = ""
     )
         async throws
     {
+        // A model that became ready is told to its owner (NoticeSender), in the same statement.
         try await self.database.execute(
             """
-            UPDATE personal_models SET status = $2, reference = $3, parameters = $4::jsonb, error = $5, finished_at = now()
-            WHERE id = $1 AND status = 'training'
+            WITH done AS (
+                UPDATE personal_models SET status = $2, reference = $3, parameters = $4::jsonb, error = $5, finished_at = now()
+                WHERE id = $1 AND status = 'training' RETURNING id, owner_id, name, status
+            )
+            INSERT INTO notices (owner_id, kind, event_key, params)
+            SELECT owner_id, 'model_trained', 'model-trained:' || id, jsonb_build_object('model_id', id, 'name', name)
+            FROM done WHERE status = 'ready'
+            ON CONFLICT (event_key) DO NOTHING
             """, [id, status, reference, try PostgresJSON.text(parameters), String(error.prefix(500))])
     }
 

@@ -28,25 +28,25 @@ struct Settlement: Sendable {
     /// Holds per PlaceHolds / SettleHolds call (Billing's BILLING_MAX_BATCH is 200 by default).
     static let holdsPerCall = 100
 
-    /// Settles jobs in one SettleHolds call per owner and chunk; what Billing could not be asked
+    /// Settles jobs in one SettleHolds call per payer and chunk; what Billing could not be asked
     /// stays pending for the settler.
     func settle(_ jobs: [Unsettled]) async {
         await withTaskGroup(of: Void.self) { group in
-            for (owner, jobs) in Dictionary(grouping: jobs, by: \.ownerID) {
+            for (payer, jobs) in Dictionary(grouping: jobs, by: \.payerID) {
                 for chunk in jobs.chunks(of: Self.holdsPerCall) {
-                    group.addTask { await self.settle(Array(chunk), owner: owner) }
+                    group.addTask { await self.settle(Array(chunk), payer: payer) }
                 }
             }
         }
     }
 
-    private func settle(_ jobs: [Unsettled], owner: String) async {
+    private func settle(_ jobs: [Unsettled], payer: String) async {
         var request = BillingSettleHoldsRequest()
         request.items = jobs.map(Self.settlement)
         let outcomes: [BillingHoldOutcome]
         do {
             outcomes = try await self.billing.unary(
-                BillingMethods.settleHolds, request, options: Self.options(for: owner)
+                BillingMethods.settleHolds, request, options: Self.options(for: payer)
             ).outcomes
         } catch {
             // Billing unreachable: the settler tries again.

@@ -34,6 +34,7 @@ struct Submissions: Sendable {
         let tier: BillingTier
         let jobs: [PlannedJob]
         let quote: BillingPriceQuote
+        let payer: Payer
     }
 
     /// A UUID named by its parts (SHA-256, version-4 layout): the same submission, the same id.
@@ -50,7 +51,8 @@ struct Submissions: Sendable {
 
     /// Validates and prices a submission; `single` is one job (SubmitJob), otherwise a batch.
     func plan(
-        _ caller: RPCCaller, inputs: [String], steps: [JobsStep], lane requested: String, single: Bool, key: String
+        _ caller: RPCCaller, inputs: [String], steps: [JobsStep], lane requested: String, single: Bool, key: String,
+        payer: Payer
     ) async throws -> Plan {
         let tool = try Tool(
             steps, maxSteps: self.configuration.maxSteps, catalogue: try await self.catalogue.snapshot(),
@@ -99,8 +101,9 @@ struct Submissions: Sendable {
             throw failure.error(
                 .notFound, "mask_not_found", "mask \(mask.prefix(64)) not found", field: "parameters.mask_file_id")
         }
-        let options = Settlement.options(for: caller.id)
-        let tier = try await self.tiers.tier(of: caller.id) {
+        // The payer's tier decides priority and resolution: a team's members get what the team pays for.
+        let options = payer.options
+        let tier = try await self.tiers.tier(of: payer.account) {
             try await self.billing.unary(BillingMethods.getTier, BillingGetTierRequest(), options: options)
         }
         // Jobs of the same size share a quote item; Billing's lines come back in the items' order.
@@ -137,7 +140,7 @@ struct Submissions: Sendable {
                     ? Self.derivedID("job", caller.id, key) : Self.derivedID("batch-job", caller.id, key, "\(index)"),
                 inputs: group, credits: quote.lines[jobItems[index]].unitCredits)
         }
-        return Plan(tool: tool, lane: lane, tier: tier, jobs: jobs, quote: quote)
+        return Plan(tool: tool, lane: lane, tier: tier, jobs: jobs, quote: quote, payer: payer)
     }
 
     /// The ready personal model a generate_with_model step names (the caller's own), or nil.
@@ -192,8 +195,8 @@ struct Submissions: Sendable {
 
     /// Holds each priced job's cost, up to `Settlement.holdsPerCall` holds per PlaceHolds call; on a
     /// refusal, releases what it held and passes the (first) refusal on.
-    func hold(_ plan: Plan, owner: String) async throws -> [UUID: String] {
-        let options = Settlement.options(for: owner)
+    func hold(_ plan: Plan) async throws -> [UUID: String] {
+        let options = plan.payer.options
         let priced = plan.jobs.filter { $0.credits > 0 }
         var held: [UUID: String] = [:]
         do {
@@ -205,6 +208,7 @@ struct Submissions: Sendable {
                     hold.reference = job.id.lowercasedText
                     hold.operation = plan.tool.name
                     hold.idempotencyKey = "job:\(job.id.lowercasedText):hold"
+                    plan.payer.sign(&hold)
                     return hold
                 }
                 let outcomes = try await self.billing.unary(BillingMethods.placeHolds, request, options: options)
@@ -226,7 +230,7 @@ struct Submissions: Sendable {
                 if let refusal { throw refusal }
             }
         } catch {
-            await self.release(held, owner: owner)
+            await self.release(held, payer: plan.payer.account)
             throw error
         }
         return held
@@ -234,7 +238,7 @@ struct Submissions: Sendable {
 
     /// Returns holds placed for a submission that did not go ahead (best effort: unresolved holds
     /// also expire in Billing).
-    func release(_ holds: [UUID: String], owner: String) async {
+    func release(_ holds: [UUID: String], payer: String) async {
         let items = holds.map { job, hold in
             var release = BillingReleaseRequest()
             release.holdID = hold
@@ -247,7 +251,7 @@ struct Submissions: Sendable {
             var request = BillingSettleHoldsRequest()
             request.items = Array(chunk)
             _ = try? await self.billing.unary(
-                BillingMethods.settleHolds, request, options: Settlement.options(for: owner))
+                BillingMethods.settleHolds, request, options: Settlement.options(for: payer))
         }
     }
 
@@ -277,7 +281,7 @@ struct Submissions: Sendable {
                 PostgresTextArray.literal(plan.jobs.map { PostgresTextArray.literal($0.inputs) }),
                 "{" + plan.jobs.map { String($0.credits) }.joined(separator: ",") + "}",
                 PostgresTextArray.literal(plan.jobs.map { holds[$0.id] ?? "" }),
-                plan.jobs.reduce(0) { $0 + $1.credits }, batch?.key, batch?.request,
+                plan.jobs.reduce(0) { $0 + $1.credits }, batch?.key, batch?.request, plan.payer.column,
             ])
         if let training = plan.tool.training, let job = plan.jobs.first {
             try await self.personalModels.create(

@@ -11,6 +11,7 @@ struct LedgerRefusalTests {
     func refusalsMapToTheirErrors() {
         let cases: [(String, RPCStatusCode, String, String?)] = [
             ("daily_cap_reached:50:48", .resourceExhausted, "daily_cap_reached", nil),
+            ("member_limit_reached:20:18", .resourceExhausted, "member_limit_reached", nil),
             ("insufficient_credits:2", .failedPrecondition, "insufficient_credits", nil),
             ("not_found", .notFound, "not_found", nil),
             ("idempotency_key_reused", .failedPrecondition, "idempotency_key_reused", "idempotency_key"),

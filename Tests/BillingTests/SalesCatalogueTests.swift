@@ -201,7 +201,14 @@ import Testing
         try await Migrator.migrate(pool, before, logger: .init(label: "test"))
         let account = "acct-on-plus"
         try await pool.transaction { session in
-            _ = try await session.query("SELECT * FROM billing_lock_account($1, 2592000)", [account])
+            // The account as that release opened it (today's billing_lock_account needs later columns).
+            try await session.execute("INSERT INTO accounts (account_id) VALUES ($1)", [account])
+            try await session.execute(
+                "INSERT INTO subscriptions (account_id, tier, period_start, period_end) VALUES ($1, 'free', now(), now() + interval '30 days')",
+                [account])
+            _ = try await session.query(
+                "SELECT * FROM billing_grant($1, 3, 'subscription', now() + interval '30 days', 'free tier')", [account]
+            )
             try await session.execute("UPDATE subscriptions SET tier = 'plus' WHERE account_id = $1", [account])
             _ = try await session.query(
                 "SELECT * FROM billing_grant($1, 200, 'subscription', now() + interval '20 days', 'plus period')",

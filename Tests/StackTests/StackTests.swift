@@ -73,7 +73,8 @@ struct StackTests {
                     "notification_preferences",
                     "notifications", "oauth_identities", "oauth_states", "outbox", "outbox_attachments",
                     "refresh_tokens",
-                    "revoked_families", "sign_ins", "signing_keys", "throttles", "unsubscribe_keys",
+                    "revoked_families", "sign_ins", "signing_keys", "team_invitations", "team_members", "teams",
+                    "throttles", "unsubscribe_keys",
                 ],
                 "billing": [
                     "accounts", "billing_profiles", "catalogue_versions", "checkouts", "ended_subscriptions", "events",

@@ -18,7 +18,7 @@ ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
 page = lambda item: obj({"items": {"type": "array", "items": ref(item)}, "next_page_token": {"type": ["string", "null"]}}, ["items"])  # noqa: E731
 
 # Services/Auth/Notifications/NotificationKind.swift
-NOTIFICATION_KINDS = ["batch_completed", "job_failed", "credits_low", "payment_failed", "receipt", "subscription_ending"]
+NOTIFICATION_KINDS = ["batch_completed", "job_failed", "credits_low", "payment_failed", "receipt", "subscription_ending", "model_trained"]
 
 SCHEMAS = {
     "Error": obj({"error": obj({"code": S, "message": S, "field": S, "request_id": S}, ["code", "message"])}, ["error"]),
@@ -66,6 +66,16 @@ SCHEMAS = {
     "PersonalModel": obj({"id": ID, "name": S, "trigger_word": S, "status": {"enum": ["training", "ready", "failed", "canceled", "deleted"]},
                           "trainer_model_id": S, "progress": I, "error": S, "photo_ids": {"type": "array", "items": ID},
                           "created_at": TIME, "finished_at": TIME}, ["id", "name", "trigger_word", "status"]),
+    "Team": obj({"id": ID, "name": S, "role": {"enum": ["owner", "admin", "member"]},
+                 "monthly_limit": {"type": ["integer", "null"], "description": "your limit in this team, credits a month"},
+                 "spent_this_month": {"type": ["integer", "null"]}, "balance": ref("Balance"),
+                 "members": {"type": "array", "items": ref("TeamMember")}, "invitations": {"type": "array", "items": ref("TeamInvitation")},
+                 "created_at": TIME}, ["id", "name", "role"]),
+    "TeamMember": obj({"account_id": ID, "email": S, "display_name": S, "role": {"enum": ["owner", "admin", "member"]},
+                       "monthly_limit": {"type": ["integer", "null"]}, "spent_this_month": {"type": ["integer", "null"]}, "joined_at": TIME},
+                      ["account_id", "email", "role"]),
+    "TeamInvitation": obj({"id": ID, "email": S, "role": {"enum": ["admin", "member"]}, "monthly_limit": {"type": ["integer", "null"]},
+                           "expires_at": TIME}, ["id", "email", "role"]),
     "AICatalogue": obj({"providers": {"type": "array", "items": ref("AIProvider")}, "models": {"type": "array", "items": ref("AIModel")},
                         "presets": {"type": "array", "items": ref("StylePreset")}}, ["providers", "models", "presets"]),
     "Step": obj({"operation": {"type": "string", "minLength": 1, "maxLength": 64},
@@ -74,12 +84,13 @@ SCHEMAS = {
                                                "answers give them back as strings"}}, ["operation"]),
     "Submit": obj({"input_file_ids": {"type": "array", "items": ID, "maxItems": 20}, "input_file_id": ID,
                    "steps": {"type": "array", "items": ref("Step"), "maxItems": 12}, "lane": {"enum": ["batch", "fast"]},
-                   "delete_originals": B, "deadline_seconds": {"type": "integer", "minimum": 0, "maximum": 3600}}, ["steps"]),
+                   "delete_originals": B, "deadline_seconds": {"type": "integer", "minimum": 0, "maximum": 3600},
+                   "team_id": {"type": "string", "format": "uuid", "description": "pay from this team's balance (you must be a member)"}}, ["steps"]),
     "Job": obj({"id": S, "status": S, "tool": S, "lane": S, "credits": S, "progress": I, "progress_message": S, "attempts": I,
                 "max_attempts": I, "quoted_credits": I, "charged_credits": I, "input_file_ids": {"type": "array", "items": S},
                 "output_file_ids": {"type": "array", "items": S}, "thumbnail_file_ids": {"type": "array", "items": S},
                 "steps": {"type": "array", "items": ref("Step")}, "error": {"type": ["string", "null"]}, "batch_id": {"type": ["string", "null"]},
-                "created_at": TIME}, ["id", "status", "tool"]),
+                "created_at": TIME, "team_id": {"type": ["string", "null"], "description": "the team that paid"}}, ["id", "status", "tool"]),
     "Batch": obj({"id": S, "status": S, "tool": S, "lane": S, "job_count": I, "progress": I, "quoted_credits": I, "charged_credits": I,
                   "jobs_by_status": {"type": "object", "additionalProperties": I}, "output_file_ids": {"type": "array", "items": S}},
                  ["id", "status", "job_count"]),
@@ -432,7 +443,42 @@ PATHS = {
                                      "delete": op("Remove a model", 204, params=[path_slug()], tag="admin")},
     "/api/v1/admin/ai/presets/{id}": {"put": op("Add or replace a style preset", 200, ref("StylePreset"), body(ref("StylePreset")), params=[path_slug()], tag="admin"),
                                       "delete": op("Remove a style preset", 204, params=[path_slug()], tag="admin")},
+    # Teams (docs/api.md, "Teams").
+    "/api/v1/teams": {"get": op("Your teams, with your role and limit in each", 200, page("Team"), tag="teams"),
+                      "post": op("Create a team (you are its owner)", 201, ref("Team"),
+                                 body(obj({"name": {"type": "string", "minLength": 1, "maxLength": 100}}, ["name"])), params=[KEY], tag="teams")},
+    "/api/v1/teams/join": {"post": op("Accept an invitation with the mailed token (signed in with the invited address)", 200, ref("Team"),
+                                      body(obj({"token": {"type": "string", "minLength": 1, "maxLength": 128}}, ["token"])), tag="teams")},
+    "/api/v1/teams/{team}": {"get": op("A team: its balance, members (with this month's spending) and open invitations", 200, ref("Team"),
+                                       params=[path_id("team")], tag="teams"),
+                             "delete": op("Delete a team (the owner; refused while it has credits)", 204, params=[path_id("team")], tag="teams")},
+    "/api/v1/teams/{team}/invitations": {"post": op("Invite an address (owners and admins; only the owner invites admins)", 201, ref("TeamInvitation"),
+                                                    body(obj({"email": {"type": "string", "format": "email"}, "role": {"enum": ["admin", "member"]},
+                                                              "monthly_limit": {"type": "integer", "minimum": 0}}, ["email"])),
+                                                    params=[path_id("team")], tag="teams")},
+    "/api/v1/teams/{team}/invitations/{invitation}": {"delete": op("Withdraw an open invitation", 204,
+                                                                   params=[path_id("team"), path_id("invitation")], tag="teams")},
+    "/api/v1/teams/{team}/members/{member}": {
+        "patch": op("Change a member's role (the owner) or monthly limit (null: none)", 200, ref("TeamMember"),
+                    body(obj({"role": {"enum": ["admin", "member"]}, "monthly_limit": {"type": ["integer", "null"], "minimum": 0}})),
+                    params=[path_id("team"), path_id("member")], tag="teams"),
+        "delete": op("Remove a member, or leave (your own id)", 204, params=[path_id("team"), path_id("member")], tag="teams")},
 }
+
+# The team's money: the same operations as one's own billing, on the team's account.
+TEAM_BILLING = {"balance": ["get"], "history": ["get"], "checkout": ["post"], "checkout/{id}": ["get"],
+                "checkout/{id}/complete": ["post"], "subscription": ["get", "put"], "receipts": ["get"], "invoices": ["get"],
+                "invoices/{id}/pdf": ["get"], "profile": ["get", "put"]}
+for sub, methods in TEAM_BILLING.items():
+    team_path = {}
+    for method in methods:
+        operation = json.loads(json.dumps(PATHS["/api/v1/billing/" + sub][method]))
+        operation["summary"] = "The team's: " + operation["summary"][0].lower() + operation["summary"][1:] + (
+            " (any member)" if sub == "balance" else " (owners and admins)")
+        operation["tags"] = ["teams"]
+        operation["parameters"] = [path_id("team")] + operation.get("parameters", [])
+        team_path[method] = operation
+    PATHS["/api/v1/teams/{team}/billing/" + sub] = team_path
 
 document = {
     "openapi": "3.1.0",

@@ -173,9 +173,26 @@ public nonisolated struct BillingHoldRequest: Sendable {
 
   public var idempotencyKey: String = String()
 
+  /// A team's hold: the member who spends (the caller is the team's account). Only the platform's
+  /// services set these; the edge has checked the membership with Auth.
+  public var spenderID: String = String()
+
+  /// The member's monthly limit in credits on this account (absent: none). Billing refuses a hold
+  /// that would take the member's spending this UTC month past it (member_limit_reached).
+  public var spenderMonthlyLimit: Int64 {
+    get {_spenderMonthlyLimit ?? 0}
+    set {_spenderMonthlyLimit = newValue}
+  }
+  /// Returns true if `spenderMonthlyLimit` has been explicitly set.
+  public var hasSpenderMonthlyLimit: Bool {self._spenderMonthlyLimit != nil}
+  /// Clears the value of `spenderMonthlyLimit`. Subsequent reads from it will return its default value.
+  public mutating func clearSpenderMonthlyLimit() {self._spenderMonthlyLimit = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _spenderMonthlyLimit: Int64? = nil
 }
 
 public nonisolated struct BillingHold: Sendable {
@@ -1586,6 +1603,43 @@ public nonisolated struct BillingGetTierRequest: Sendable {
   public init() {}
 }
 
+/// A team account's spending this UTC month, per member who spent (open holds and captures).
+public nonisolated struct BillingGetSpendersRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct BillingSpenderTotal: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var spenderID: String = String()
+
+  public var spentThisMonth: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct BillingGetSpendersResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var spenders: [BillingSpenderTotal] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "imageswiss.billing.v1"
@@ -1860,7 +1914,7 @@ nonisolated extension BillingPriceQuote: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension BillingHoldRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HoldRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}amount\0\u{1}reference\0\u{1}operation\0\u{3}idempotency_key\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}amount\0\u{1}reference\0\u{1}operation\0\u{3}idempotency_key\0\u{3}spender_id\0\u{3}spender_monthly_limit\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1872,12 +1926,18 @@ nonisolated extension BillingHoldRequest: SwiftProtobuf.Message, SwiftProtobuf._
       case 2: try { try decoder.decodeSingularStringField(value: &self.reference) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.operation) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.spenderID) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self._spenderMonthlyLimit) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if self.amount != 0 {
       try visitor.visitSingularInt64Field(value: self.amount, fieldNumber: 1)
     }
@@ -1890,6 +1950,12 @@ nonisolated extension BillingHoldRequest: SwiftProtobuf.Message, SwiftProtobuf._
     if !self.idempotencyKey.isEmpty {
       try visitor.visitSingularStringField(value: self.idempotencyKey, fieldNumber: 4)
     }
+    if !self.spenderID.isEmpty {
+      try visitor.visitSingularStringField(value: self.spenderID, fieldNumber: 5)
+    }
+    try { if let v = self._spenderMonthlyLimit {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 6)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1898,6 +1964,8 @@ nonisolated extension BillingHoldRequest: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.reference != rhs.reference {return false}
     if lhs.operation != rhs.operation {return false}
     if lhs.idempotencyKey != rhs.idempotencyKey {return false}
+    if lhs.spenderID != rhs.spenderID {return false}
+    if lhs._spenderMonthlyLimit != rhs._spenderMonthlyLimit {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -4772,6 +4840,90 @@ nonisolated extension BillingGetTierRequest: SwiftProtobuf.Message, SwiftProtobu
   }
 
   public static func ==(lhs: BillingGetTierRequest, rhs: BillingGetTierRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension BillingGetSpendersRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetSpendersRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: BillingGetSpendersRequest, rhs: BillingGetSpendersRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension BillingSpenderTotal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SpenderTotal"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}spender_id\0\u{3}spent_this_month\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.spenderID) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.spentThisMonth) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.spenderID.isEmpty {
+      try visitor.visitSingularStringField(value: self.spenderID, fieldNumber: 1)
+    }
+    if self.spentThisMonth != 0 {
+      try visitor.visitSingularInt64Field(value: self.spentThisMonth, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: BillingSpenderTotal, rhs: BillingSpenderTotal) -> Bool {
+    if lhs.spenderID != rhs.spenderID {return false}
+    if lhs.spentThisMonth != rhs.spentThisMonth {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension BillingGetSpendersResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetSpendersResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}spenders\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.spenders) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.spenders.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.spenders, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: BillingGetSpendersResponse, rhs: BillingGetSpendersResponse) -> Bool {
+    if lhs.spenders != rhs.spenders {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -66,9 +66,24 @@ public nonisolated struct JobsSubmitJobRequest: Sendable {
   /// A job not started within this many seconds expires, charged nothing (0: JOBS_DEFAULT_DEADLINE_S).
   public var deadlineSeconds: UInt32 = 0
 
+  /// The account that pays (empty: the caller): a team the caller belongs to, set by the edge after
+  /// Auth confirmed the membership, with the member's monthly limit when the team set one.
+  public var payerID: String = String()
+
+  public var spenderMonthlyLimit: Int64 {
+    get {_spenderMonthlyLimit ?? 0}
+    set {_spenderMonthlyLimit = newValue}
+  }
+  /// Returns true if `spenderMonthlyLimit` has been explicitly set.
+  public var hasSpenderMonthlyLimit: Bool {self._spenderMonthlyLimit != nil}
+  /// Clears the value of `spenderMonthlyLimit`. Subsequent reads from it will return its default value.
+  public mutating func clearSpenderMonthlyLimit() {self._spenderMonthlyLimit = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _spenderMonthlyLimit: Int64? = nil
 }
 
 public nonisolated struct JobsJob: @unchecked Sendable {
@@ -219,6 +234,12 @@ public nonisolated struct JobsJob: @unchecked Sendable {
     set {_uniqueStorage()._thumbnailBlobIds = newValue}
   }
 
+  /// The account that paid, when not the owner's own (a team's).
+  public var payerID: String {
+    get {_storage._payerID}
+    set {_uniqueStorage()._payerID = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -336,9 +357,24 @@ public nonisolated struct JobsSubmitBatchRequest: Sendable {
 
   public var deadlineSeconds: UInt32 = 0
 
+  /// The account that pays (empty: the caller): a team the caller belongs to, set by the edge after
+  /// Auth confirmed the membership, with the member's monthly limit when the team set one.
+  public var payerID: String = String()
+
+  public var spenderMonthlyLimit: Int64 {
+    get {_spenderMonthlyLimit ?? 0}
+    set {_spenderMonthlyLimit = newValue}
+  }
+  /// Returns true if `spenderMonthlyLimit` has been explicitly set.
+  public var hasSpenderMonthlyLimit: Bool {self._spenderMonthlyLimit != nil}
+  /// Clears the value of `spenderMonthlyLimit`. Subsequent reads from it will return its default value.
+  public mutating func clearSpenderMonthlyLimit() {self._spenderMonthlyLimit = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _spenderMonthlyLimit: Int64? = nil
 }
 
 public nonisolated struct JobsQuoteBatchResponse: Sendable {
@@ -886,7 +922,7 @@ nonisolated extension JobsStep: SwiftProtobuf.Message, SwiftProtobuf._MessageImp
 
 nonisolated extension JobsSubmitJobRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SubmitJobRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}owner_id\0\u{3}input_blob_ids\0\u{1}steps\0\u{1}lane\0\u{3}idempotency_key\0\u{3}delete_originals\0\u{3}deadline_seconds\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}owner_id\0\u{3}input_blob_ids\0\u{1}steps\0\u{1}lane\0\u{3}idempotency_key\0\u{3}delete_originals\0\u{3}deadline_seconds\0\u{3}payer_id\0\u{3}spender_monthly_limit\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -901,12 +937,18 @@ nonisolated extension JobsSubmitJobRequest: SwiftProtobuf.Message, SwiftProtobuf
       case 5: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
       case 6: try { try decoder.decodeSingularBoolField(value: &self.deleteOriginals) }()
       case 7: try { try decoder.decodeSingularUInt32Field(value: &self.deadlineSeconds) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.payerID) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self._spenderMonthlyLimit) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.ownerID.isEmpty {
       try visitor.visitSingularStringField(value: self.ownerID, fieldNumber: 1)
     }
@@ -928,6 +970,12 @@ nonisolated extension JobsSubmitJobRequest: SwiftProtobuf.Message, SwiftProtobuf
     if self.deadlineSeconds != 0 {
       try visitor.visitSingularUInt32Field(value: self.deadlineSeconds, fieldNumber: 7)
     }
+    if !self.payerID.isEmpty {
+      try visitor.visitSingularStringField(value: self.payerID, fieldNumber: 8)
+    }
+    try { if let v = self._spenderMonthlyLimit {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 9)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -939,6 +987,8 @@ nonisolated extension JobsSubmitJobRequest: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.idempotencyKey != rhs.idempotencyKey {return false}
     if lhs.deleteOriginals != rhs.deleteOriginals {return false}
     if lhs.deadlineSeconds != rhs.deadlineSeconds {return false}
+    if lhs.payerID != rhs.payerID {return false}
+    if lhs._spenderMonthlyLimit != rhs._spenderMonthlyLimit {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -946,7 +996,7 @@ nonisolated extension JobsSubmitJobRequest: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension JobsJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Job"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}owner_id\0\u{1}status\0\u{3}progress_percent\0\u{3}progress_message\0\u{3}output_blob_ids\0\u{3}last_error\0\u{3}created_at\0\u{3}finished_at\0\u{1}tool\0\u{1}steps\0\u{3}input_blob_ids\0\u{1}lane\0\u{3}batch_id\0\u{1}attempts\0\u{3}max_attempts\0\u{3}quoted_credits\0\u{3}charged_credits\0\u{1}credits\0\u{3}started_at\0\u{3}updated_at\0\u{3}result_json\0\u{1}worker\0\u{3}thumbnail_blob_ids\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}owner_id\0\u{1}status\0\u{3}progress_percent\0\u{3}progress_message\0\u{3}output_blob_ids\0\u{3}last_error\0\u{3}created_at\0\u{3}finished_at\0\u{1}tool\0\u{1}steps\0\u{3}input_blob_ids\0\u{1}lane\0\u{3}batch_id\0\u{1}attempts\0\u{3}max_attempts\0\u{3}quoted_credits\0\u{3}charged_credits\0\u{1}credits\0\u{3}started_at\0\u{3}updated_at\0\u{3}result_json\0\u{1}worker\0\u{3}thumbnail_blob_ids\0\u{3}payer_id\0")
 
   fileprivate class _StorageClass {
     var _jobID: String = String()
@@ -973,6 +1023,7 @@ nonisolated extension JobsJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImpl
     var _resultJson: String = String()
     var _worker: String = String()
     var _thumbnailBlobIds: [String] = []
+    var _payerID: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1007,6 +1058,7 @@ nonisolated extension JobsJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImpl
       _resultJson = source._resultJson
       _worker = source._worker
       _thumbnailBlobIds = source._thumbnailBlobIds
+      _payerID = source._payerID
     }
   }
 
@@ -1049,6 +1101,7 @@ nonisolated extension JobsJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImpl
         case 22: try { try decoder.decodeSingularStringField(value: &_storage._resultJson) }()
         case 23: try { try decoder.decodeSingularStringField(value: &_storage._worker) }()
         case 24: try { try decoder.decodeRepeatedStringField(value: &_storage._thumbnailBlobIds) }()
+        case 25: try { try decoder.decodeSingularStringField(value: &_storage._payerID) }()
         default: break
         }
       }
@@ -1133,6 +1186,9 @@ nonisolated extension JobsJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImpl
       if !_storage._thumbnailBlobIds.isEmpty {
         try visitor.visitRepeatedStringField(value: _storage._thumbnailBlobIds, fieldNumber: 24)
       }
+      if !_storage._payerID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._payerID, fieldNumber: 25)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1166,6 +1222,7 @@ nonisolated extension JobsJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImpl
         if _storage._resultJson != rhs_storage._resultJson {return false}
         if _storage._worker != rhs_storage._worker {return false}
         if _storage._thumbnailBlobIds != rhs_storage._thumbnailBlobIds {return false}
+        if _storage._payerID != rhs_storage._payerID {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1344,7 +1401,7 @@ nonisolated extension JobsJobEvent: SwiftProtobuf.Message, SwiftProtobuf._Messag
 
 nonisolated extension JobsSubmitBatchRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SubmitBatchRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}input_blob_ids\0\u{1}steps\0\u{1}lane\0\u{3}idempotency_key\0\u{3}delete_originals\0\u{3}deadline_seconds\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}input_blob_ids\0\u{1}steps\0\u{1}lane\0\u{3}idempotency_key\0\u{3}delete_originals\0\u{3}deadline_seconds\0\u{3}payer_id\0\u{3}spender_monthly_limit\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1358,12 +1415,18 @@ nonisolated extension JobsSubmitBatchRequest: SwiftProtobuf.Message, SwiftProtob
       case 4: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
       case 5: try { try decoder.decodeSingularBoolField(value: &self.deleteOriginals) }()
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.deadlineSeconds) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.payerID) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self._spenderMonthlyLimit) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.inputBlobIds.isEmpty {
       try visitor.visitRepeatedStringField(value: self.inputBlobIds, fieldNumber: 1)
     }
@@ -1382,6 +1445,12 @@ nonisolated extension JobsSubmitBatchRequest: SwiftProtobuf.Message, SwiftProtob
     if self.deadlineSeconds != 0 {
       try visitor.visitSingularUInt32Field(value: self.deadlineSeconds, fieldNumber: 6)
     }
+    if !self.payerID.isEmpty {
+      try visitor.visitSingularStringField(value: self.payerID, fieldNumber: 7)
+    }
+    try { if let v = self._spenderMonthlyLimit {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 8)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1392,6 +1461,8 @@ nonisolated extension JobsSubmitBatchRequest: SwiftProtobuf.Message, SwiftProtob
     if lhs.idempotencyKey != rhs.idempotencyKey {return false}
     if lhs.deleteOriginals != rhs.deleteOriginals {return false}
     if lhs.deadlineSeconds != rhs.deadlineSeconds {return false}
+    if lhs.payerID != rhs.payerID {return false}
+    if lhs._spenderMonthlyLimit != rhs._spenderMonthlyLimit {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -65,4 +65,17 @@ public enum AuthMethods {
             "SetNotificationPreferences", idempotent: true)
     public static let unsubscribe: RPCMethod<AuthUnsubscribeRequest, AuthUnsubscribeResponse> = method(
         "Unsubscribe", idempotent: true)
+    // Teams: reads are idempotent; every change is safe to repeat by hand (CreateTeam by its key).
+    public static let createTeam: RPCMethod<AuthCreateTeamRequest, AuthTeam> = method("CreateTeam")
+    public static let listTeams: RPCMethod<AuthListTeamsRequest, AuthListTeamsResponse> = method(
+        "ListTeams", idempotent: true)
+    public static let getTeam: RPCMethod<AuthGetTeamRequest, AuthTeam> = method("GetTeam", idempotent: true)
+    public static let inviteToTeam: RPCMethod<AuthInviteToTeamRequest, AuthTeamInvitation> = method("InviteToTeam")
+    public static let cancelTeamInvitation: RPCMethod<AuthCancelTeamInvitationRequest, AuthDone> = method(
+        "CancelTeamInvitation")
+    public static let acceptTeamInvitation: RPCMethod<AuthAcceptTeamInvitationRequest, AuthTeam> = method(
+        "AcceptTeamInvitation")
+    public static let setTeamMember: RPCMethod<AuthSetTeamMemberRequest, AuthTeamMember> = method("SetTeamMember")
+    public static let removeTeamMember: RPCMethod<AuthRemoveTeamMemberRequest, AuthDone> = method("RemoveTeamMember")
+    public static let deleteTeam: RPCMethod<AuthDeleteTeamRequest, AuthDone> = method("DeleteTeam")
 }

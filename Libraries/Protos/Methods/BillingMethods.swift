@@ -51,6 +51,8 @@ public enum BillingMethods {
     public static let setTaxRates: RPCMethod<BillingSetTaxRatesRequest, BillingTaxRates> = method("SetTaxRates")
     public static let getUsage: RPCMethod<BillingUsageRequest, BillingUsage> = method("GetUsage")
     public static let getTier: RPCMethod<BillingGetTierRequest, BillingTier> = method("GetTier")
+    public static let getSpenders: RPCMethod<BillingGetSpendersRequest, BillingGetSpendersResponse> = method(
+        "GetSpenders", idempotent: true)
     public static let getPriceList: RPCMethod<BillingGetPriceListRequest, BillingPriceList> = method("GetPriceList")
     public static let setPriceList: RPCMethod<BillingSetPriceListRequest, BillingPriceList> = method("SetPriceList")
     public static let getCatalogue: RPCMethod<BillingGetCatalogueRequest, BillingCatalogue> = method("GetCatalogue")

@@ -24,6 +24,9 @@ public struct RPCMetadata: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     public static let callerSession = "caller-session"
     /// The caller's subscription tier ("free" when absent), for per-tier limits such as storage quotas.
     public static let callerTier = "caller-tier"
+    /// "team" when the caller acts on a team's account (the edge after Auth confirmed the membership,
+    /// Jobs for a team's holds): Billing opens such an account without the free tier's grant.
+    public static let accountKind = "account-kind"
 
     public var requestID: String? {
         get { self[Self.requestID] }

@@ -7,6 +7,7 @@ enum NotificationKind: String, CaseIterable, Sendable {
     case paymentFailed = "payment_failed"
     case receipt = "receipt"
     case subscriptionEnding = "subscription_ending"
+    case modelTrained = "model_trained"
 
     /// For error messages: every kind's name.
     static let names = allCases.map(\.rawValue).joined(separator: ", ")
@@ -17,10 +18,12 @@ enum NotificationKind: String, CaseIterable, Sendable {
 
     /// The web app's page for it (a fragment route, so it opens from a mail client).
     func link(_ params: [String: String]) -> String {
+        if let team = params["team_id"] { return "/#/teams/\(team)" }
         switch self {
-        case .batchCompleted: params["batch_id"].map { "/#/batch/\($0)" } ?? "/#/gallery"
-        case .jobFailed: "/#/history?status=failed"
-        case .creditsLow, .paymentFailed, .receipt, .subscriptionEnding: "/#/billing"
+        case .batchCompleted: return params["batch_id"].map { "/#/batch/\($0)" } ?? "/#/gallery"
+        case .jobFailed: return "/#/history?status=failed"
+        case .modelTrained: return "/#/models"
+        case .creditsLow, .paymentFailed, .receipt, .subscriptionEnding: return "/#/billing"
         }
     }
 }

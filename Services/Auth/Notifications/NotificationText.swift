@@ -14,6 +14,12 @@ struct NotificationText: Sendable {
         }
     }
 
+    /// The words for `params`, which name a team when the notice is about one.
+    static func of(_ kind: NotificationKind, _ params: [String: String], in language: Language) -> NotificationText {
+        params["team"].map { NotificationText(kind, params, in: language, team: $0) }
+            ?? NotificationText(kind, params, in: language)
+    }
+
     init(_ kind: NotificationKind, _ params: [String: String], in language: Language) {
         let number = { (name: String) in params[name].flatMap(Int64.init) ?? 0 }
         switch (kind, language) {
@@ -62,6 +68,13 @@ struct NotificationText: Sendable {
             self.body =
                 "您的 \(params["tier"] ?? "") 订阅将于 \(params["period_end"] ?? "") 结束，届时订阅积分失效；购买的积分保留。"
                 + "如需继续，请在“积分”页面重新选择套餐。"
+        case (.modelTrained, .english):
+            self.title = "Your personal model is ready"
+            self.body =
+                "\(params["name"] ?? "Your model") has finished training. Create pictures with it under My models."
+        case (.modelTrained, .chinese):
+            self.title = "您的专属模型已就绪"
+            self.body = "\(params["name"] ?? "您的模型") 已完成训练。可在“我的模型”页面用它生成图片。"
         case (.paymentFailed, .english):
             self.title = "Your payment did not go through"
             self.body =
@@ -71,6 +84,13 @@ struct NotificationText: Sendable {
             self.title = "付款未成功"
             self.body = "我们无法从您的银行卡扣取订阅费用。请更新付款信息；在此期间，您的套餐将继续保留几天。"
         }
+    }
+
+    /// A team's notice names the team first: its owner and admins get their own notices too.
+    init(_ kind: NotificationKind, _ params: [String: String], in language: Language, team: String) {
+        let plain = NotificationText(kind, params, in: language)
+        self.title = "\(team): \(plain.title)"
+        self.body = plain.body
     }
 
     /// "12.99 USD" from cents and a currency.

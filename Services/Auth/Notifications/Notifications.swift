@@ -31,21 +31,30 @@ struct Notifications: Sendable {
             throw failure.invalid("params", "at most \(Self.maxParams), each value at most \(Self.maxParamBytes) bytes")
         }
         try Self.check(request.attachments)
-        let params = try PostgresJSON.text(request.params)
         var response = AuthNotifyResponse()
         response.created = try await self.database.transaction { session in
+            // A team's event (its balance ran low, its credits were bought) is told to its owner and
+            // admins, each under the event's key and their id, with the team's name.
+            var params = request.params
+            if let team = try await session.query("SELECT name FROM teams WHERE id = $1", [account]).first {
+                params["team"] = try team.decode("name")
+                params["team_id"] = account.lowercasedText
+            }
             // An account deleted meanwhile inserts nothing, like a repeated event.
-            guard
-                try await session.query(
-                    """
-                    INSERT INTO notifications (account_id, kind, event_key, params)
-                    SELECT id, $2, $3, $4::jsonb FROM accounts WHERE id = $1
-                    ON CONFLICT (event_key) DO NOTHING RETURNING id
-                    """, [account, kind.rawValue, request.eventKey, params]
-                ).first != nil
-            else { return false }
-            try await self.mailIfWanted(account, kind, request.params, request.attachments, in: session)
-            return true
+            let recipients: [UUID] = try await session.query(
+                """
+                INSERT INTO notifications (account_id, kind, event_key, params)
+                SELECT r.id, $2, CASE WHEN r.id = $1 THEN $3 ELSE $3 || ':' || r.id END, $4::jsonb
+                FROM (SELECT id FROM accounts WHERE id = $1
+                      UNION ALL
+                      SELECT account_id FROM team_members WHERE team_id = $1 AND role IN ('owner', 'admin')) r
+                ON CONFLICT (event_key) DO NOTHING RETURNING account_id
+                """, [account, kind.rawValue, request.eventKey, try PostgresJSON.text(params)]
+            ).map { try $0.decode("account_id") }
+            for recipient in recipients {
+                try await self.mailIfWanted(recipient, kind, params, request.attachments, in: session)
+            }
+            return !recipients.isEmpty
         }
         return response
     }
@@ -66,7 +75,7 @@ struct Notifications: Sendable {
         else { return }
         let language = NotificationText.Language(locale: try row.decode("locale"))
         let token = try await self.links.token(account: account, kind: kind)
-        let mail = NotificationText(kind, params, in: language).mail(
+        let mail = NotificationText.of(kind, params, in: language).mail(
             link: self.publicURL + kind.link(params), unsubscribeLink: self.publicURL + "/#/unsubscribe?token=" + token,
             settingsLink: self.publicURL + "/#/notifications", in: language)
         let outbox: Int64 = try await session.query(
@@ -135,7 +144,7 @@ struct Notifications: Sendable {
             // A kind this release no longer knows is left out rather than failing the list.
             guard let kind = NotificationKind(rawValue: try row.decode("kind")) else { return nil }
             let params = try row.decodeJSON("params", as: [String: String].self)
-            let text = NotificationText(kind, params, in: language)
+            let text = NotificationText.of(kind, params, in: language)
             var notification = AuthNotification()
             notification.notificationID = try row.decode("id")
             notification.kind = kind.rawValue

@@ -70,6 +70,8 @@ struct JobJSON: Encodable {
     let result: String?
     let created_at, updated_at, started_at, finished_at: String?
     let owner_id, worker: String?
+    /// The team that paid, when a team did.
+    let team_id: String?
 
     init(_ job: JobsJob, admin: Bool = false) {
         (self.id, self.status, self.tool, self.lane, self.credits) = (
@@ -92,6 +94,7 @@ struct JobJSON: Encodable {
         self.finished_at = job.hasFinishedAt ? rfc3339(job.finishedAt) : nil
         self.owner_id = admin ? job.ownerID : nil
         self.worker = admin && !job.worker.isEmpty ? job.worker : nil
+        self.team_id = job.payerID.isEmpty ? nil : job.payerID
     }
 }
 
@@ -137,6 +140,8 @@ struct SubmitBody: Decodable {
     var lane: String?
     var delete_originals: Bool?
     var deadline_seconds: UInt32?
+    /// Pay from this team's balance (the caller must be a member).
+    var team_id: String?
 
     var inputs: [String] { (self.input_file_ids ?? []) + (self.input_file_id.map { [$0] } ?? []) }
 
@@ -149,8 +154,12 @@ struct SubmitBody: Decodable {
             }
     }
 
-    func job(key: String) -> JobsSubmitJobRequest {
+    func job(key: String, payer: TeamPayers.Payer? = nil) -> JobsSubmitJobRequest {
         var call = JobsSubmitJobRequest()
+        if let payer {
+            call.payerID = payer.teamID
+            if let limit = payer.monthlyLimit { call.spenderMonthlyLimit = limit }
+        }
         call.inputBlobIds = self.inputs
         call.steps = self.steps.map(\.message)
         call.lane = self.lane ?? ""
@@ -160,8 +169,12 @@ struct SubmitBody: Decodable {
         return call
     }
 
-    func batch(key: String) -> JobsSubmitBatchRequest {
+    func batch(key: String, payer: TeamPayers.Payer? = nil) -> JobsSubmitBatchRequest {
         var call = JobsSubmitBatchRequest()
+        if let payer {
+            call.payerID = payer.teamID
+            if let limit = payer.monthlyLimit { call.spenderMonthlyLimit = limit }
+        }
         call.inputBlobIds = self.inputs
         call.steps = self.steps.map(\.message)
         call.lane = self.lane ?? ""

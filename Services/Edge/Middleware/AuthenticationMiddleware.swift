@@ -18,6 +18,8 @@ struct VerifiedCaller: Sendable {
     let credential: Credential
     /// The API key, when the caller used one.
     var apiKeyID: String? = nil
+    /// Acting on a team's account (TeamAccountMiddleware).
+    var isTeam = false
 
     var isAdmin: Bool { self.role == "admin" }
 
@@ -48,6 +50,7 @@ struct VerifiedCaller: Sendable {
         ])
         metadata.requestID = requestID
         if let session { metadata[RPCMetadata.callerSession] = session }
+        if self.isTeam { metadata[RPCMetadata.accountKind] = "team" }
         return metadata
     }
 }

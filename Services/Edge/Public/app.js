@@ -68,7 +68,7 @@ async function refreshBalance() {
 function renderNav(route) {
   const account = session.account;
   const links = account
-    ? [["#/upload", "Upload"], ["#/create", "Create"], ["#/models", "My models"], ["#/gallery", "Results"], ["#/history", "History"], ["#/billing", "Credits"], ["#/notifications", "Notifications"],
+    ? [["#/upload", "Upload"], ["#/create", "Create"], ["#/models", "My models"], ["#/gallery", "Results"], ["#/history", "History"], ["#/billing", "Credits"], ["#/teams", "Teams"], ["#/notifications", "Notifications"],
       ["#/account", "Account"]]
       .concat(account.role === "admin" ? [["#/admin", "Admin"]] : []).concat([["#/signout", "Sign out"]])
     : [["#/signin", "Sign in"], ["#/signup", "Sign up"]];
@@ -103,7 +103,9 @@ function signUp() {
 async function signInWith(email, password) {
   const answer = await api("POST", "/api/v1/auth/signin", { email, password });
   session.save(answer.tokens, answer.account);
-  location.hash = "#/upload";
+  // A link opened before signing in (a team invitation) is followed now.
+  location.hash = sessionStorage.getItem("isw_after_signin") || "#/upload";
+  sessionStorage.removeItem("isw_after_signin");
 }
 
 function signIn() {
@@ -175,6 +177,7 @@ const NOTIFICATION_KINDS = {
   payment_failed: "A subscription payment failed",
   receipt: "A receipt for a payment (with its invoice)",
   subscription_ending: "My subscription is about to end",
+  model_trained: "A personal model finished training",
 };
 
 async function notifications() {
@@ -391,6 +394,7 @@ async function uploader() {
   const submit = h("button", { id: "submit", disabled: true }, "Submit");
   const lane = h("select", { name: "lane", id: "lane" }, h("option", { value: "batch" }, "Batch (cheaper)"), h("option", { value: "fast" }, "Fast lane (priority)"));
   const available = (await operations()).filter((operation) => !GENERATORS.has(operation.name));
+  const payer = await payerPicker(() => quote());
   const checks = available.map((operation) => checkItem(operation, quote));
   const perspective = checks.find((check) => check.dataset.operation === "perspective");
   const corners = perspective ? cornerEditor(perspective, quote) : null;
@@ -418,7 +422,7 @@ async function uploader() {
     if (!ids.length || !chosen.length) { cost.textContent = "Upload photos and tick what to do."; return; }
     const mine = ++quoting;
     try {
-      const answer = await api("POST", "/api/v1/batches/quote", { input_file_ids: ids, steps: chosen, lane: lane.value });
+      const answer = await api("POST", "/api/v1/batches/quote", { input_file_ids: ids, steps: chosen, lane: lane.value, team_id: payer.teamID() });
       if (mine !== quoting) return;
       cost.textContent = `Cost: ${answer.total_credits} credits for ${answer.job_count} image${answer.job_count === 1 ? "" : "s"} · you have ${answer.available_credits}`;
       cost.dataset.credits = answer.total_credits;
@@ -455,12 +459,12 @@ async function uploader() {
   submit.addEventListener("click", async () => {
     submit.disabled = true;
     try {
-      const batch = await api("POST", "/api/v1/batches", { input_file_ids: uploaded.filter(Boolean), steps: steps(), lane: lane.value }, { idempotent: true });
+      const batch = await api("POST", "/api/v1/batches", { input_file_ids: uploaded.filter(Boolean), steps: steps(), lane: lane.value, team_id: payer.teamID() }, { idempotent: true });
       location.hash = `#/batch/${batch.id}`;
     } catch (error) { cost.textContent = failure(error); submit.disabled = false; }
   });
   show("Upload and process", drop, list, h("h2", {}, "What should we do?"), ...groups,
-    h("label", {}, "Lane", lane), cost, submit);
+    h("label", {}, "Lane", lane), payer.element, cost, submit);
 }
 
 // MARK: creating from words, personal models
@@ -481,6 +485,7 @@ async function create() {
     return;
   }
   const cost = h("p", { class: "cost", id: "create-cost", "aria-live": "polite" }, "Describe the picture.");
+  const payer = await payerPicker(() => quote());
   const submit = h("button", { id: "create-submit", disabled: true }, "Create");
   const whose = h("select", { id: "create-subject" }, h("option", { value: "" }, "Any subject"),
     ...personal.map((model) => h("option", { value: model.id }, `My model: ${model.name}`)));
@@ -512,7 +517,7 @@ async function create() {
     if (!step.parameters.prompt) { cost.textContent = "Describe the picture."; return; }
     const mine = ++quoting;
     try {
-      const answer = await api("POST", "/api/v1/batches/quote", { input_file_ids: [], steps: [step] });
+      const answer = await api("POST", "/api/v1/batches/quote", { input_file_ids: [], steps: [step], team_id: payer.teamID() });
       if (mine !== quoting) return;
       cost.textContent = `Cost: ${answer.total_credits} credits · you have ${answer.available_credits}`;
       submit.disabled = !answer.sufficient;
@@ -522,11 +527,11 @@ async function create() {
   submit.addEventListener("click", async () => {
     submit.disabled = true;
     try {
-      const batch = await api("POST", "/api/v1/batches", { input_file_ids: [], steps: [chosen()] }, { idempotent: true });
+      const batch = await api("POST", "/api/v1/batches", { input_file_ids: [], steps: [chosen()], team_id: payer.teamID() }, { idempotent: true });
       location.hash = `#/batch/${batch.id}`;
     } catch (error) { cost.textContent = failure(error); submit.disabled = false; }
   });
-  show("Create from words", personal.length ? h("label", {}, "Subject", whose) : null, ...Object.values(forms), cost, submit,
+  show("Create from words", personal.length ? h("label", {}, "Subject", whose) : null, ...Object.values(forms), payer.element, cost, submit,
     h("p", { class: "muted" }, "Train a model of your own subject on the ", h("a", { href: "#/models" }, "My models"), " page."));
   showForm();
 }
@@ -573,6 +578,119 @@ async function models() {
     : [h("p", { class: "muted" }, "Training is not available here: no trainer is configured.")];
   show("My models", list, ...offer);
   await refresh();
+}
+
+// MARK: teams
+
+/// Teams: the caller's teams, a new one, and joining from an invitation link (#/teams/join?token=).
+async function teams() {
+  const list = (await api("GET", "/api/v1/teams")).items;
+  const create = form([field("Team name", "name", "text", { maxlength: 100 })], "Create team", async (data) => {
+    const team = await api("POST", "/api/v1/teams", { name: data.get("name") }, { idempotent: true });
+    location.hash = `#/teams/${team.id}`;
+  });
+  show("Teams",
+    h("p", { class: "muted" }, "A team shares one balance: members spend it on their own pictures, each within the limit the team sets. Your own credits and files stay yours."),
+    list.length ? h("table", { id: "teams" }, h("tr", {}, h("th", {}, "Team"), h("th", {}, "Your role"), h("th", {}, "Your monthly limit")),
+      ...list.map((team) => h("tr", {}, h("td", {}, h("a", { href: `#/teams/${team.id}` }, team.name)), h("td", {}, team.role),
+        h("td", {}, team.monthly_limit ?? "none"))))
+      : h("p", { class: "muted" }, "You are in no team yet."),
+    h("h2", {}, "New team"), create);
+}
+
+async function joinTeam() {
+  const token = linkToken();
+  try {
+    const team = await api("POST", "/api/v1/teams/join", { token });
+    toast(`You joined ${team.name}.`);
+    location.hash = `#/teams/${team.id}`;
+  } catch (error) {
+    show("Join a team", h("p", { class: "error", role: "alert" }, failure(error)),
+      h("p", {}, "Sign in with the address the invitation was sent to, then open the link again."));
+  }
+}
+
+/// One team: its balance and packs (owners and admins buy), members with this month's spending and
+/// limits, invitations; leaving or deleting.
+async function teamView(id) {
+  const [team, packs] = await Promise.all([api("GET", `/api/v1/teams/${id}`), api("GET", "/api/v1/billing/packs")]);
+  const me = session.account?.id;
+  const manages = team.role !== "member";
+  const buy = async (pack) => {
+    const checkout = await api("POST", `/api/v1/teams/${id}/billing/checkout`, { pack_id: pack.id }, { idempotent: true });
+    if (checkout.provider === "local") {
+      await api("POST", `/api/v1/teams/${id}/billing/checkout/${checkout.id}/complete`);
+      toast(`${pack.credits} credits added to ${team.name}.`);
+      teamView(id);
+    } else {
+      location.href = checkout.payment_url;
+    }
+  };
+  const limitInput = (member) => {
+    const input = h("input", { type: "number", min: 0, value: member.monthly_limit ?? "", placeholder: "none", "aria-label": `Monthly limit of ${member.email}`, class: "narrow" });
+    return h("span", {}, input, h("button", { class: "secondary", onclick: async () => {
+      try {
+        await api("PATCH", `/api/v1/teams/${id}/members/${member.account_id}`, { monthly_limit: input.value === "" ? null : Number(input.value) });
+        toast("Limit saved."); teamView(id);
+      } catch (error) { toast(failure(error)); }
+    } }, "Save"));
+  };
+  const memberRow = (member) => h("tr", { "data-member": member.account_id },
+    h("td", {}, member.display_name || member.email, member.account_id === me ? " (you)" : ""), h("td", {}, member.role),
+    h("td", {}, member.spent_this_month ?? "—"),
+    h("td", {}, manages && member.role !== "owner" && (team.role === "owner" || member.role === "member") ? limitInput(member) : (member.monthly_limit ?? "none")),
+    h("td", {}, manages && member.account_id !== me && (member.role === "member" || (team.role === "owner" && member.role === "admin"))
+      ? h("button", { class: "secondary", onclick: async () => {
+        if (!confirm(`Remove ${member.email} from ${team.name}?`)) return;
+        try { await api("DELETE", `/api/v1/teams/${id}/members/${member.account_id}`); teamView(id); } catch (error) { toast(failure(error)); }
+      } }, "Remove") : null));
+  const invite = form([
+    field("Email", "email", "email"),
+    h("label", {}, "Role", h("select", { name: "role" }, h("option", { value: "member" }, "Member"),
+      team.role === "owner" ? h("option", { value: "admin" }, "Admin") : null)),
+    field("Monthly limit (credits, empty: none)", "monthly_limit", "number", { min: 0, required: false }),
+  ], "Invite", async (data) => {
+    const body = { email: data.get("email"), role: data.get("role") };
+    if (data.get("monthly_limit")) body.monthly_limit = Number(data.get("monthly_limit"));
+    await api("POST", `/api/v1/teams/${id}/invitations`, body);
+    toast(`Invitation mailed to ${body.email}.`);
+    teamView(id);
+  });
+  show(team.name,
+    h("p", { id: "team-balance" }, `Team balance: ${team.balance?.available ?? "?"} credits · you are ${team.role}`,
+      team.monthly_limit != null ? ` · your limit ${team.monthly_limit} a month, ${team.spent_this_month ?? 0} spent` : ""),
+    h("p", { class: "muted" }, "Choose this team under “Pay from” when you upload or create to spend its credits."),
+    manages ? h("h2", {}, "Buy credits for the team") : null,
+    manages ? h("div", { class: "grid" }, ...packs.items.map((pack) => h("div", { class: "card" }, h("h3", {}, pack.name),
+      h("p", {}, `${pack.credits} credits for ${dollars(pack.price_cents)}`),
+      h("button", { id: `team-buy-${pack.id}`, onclick: () => buy(pack).catch((error) => toast(failure(error))) }, "Buy")))) : null,
+    h("h2", {}, "Members"),
+    h("table", { id: "members" }, h("tr", {}, h("th", {}, "Member"), h("th", {}, "Role"), h("th", {}, "Spent this month"), h("th", {}, "Monthly limit"), h("th", {}, "")),
+      ...(team.members || []).map(memberRow)),
+    manages ? h("h2", {}, "Invite") : null, manages ? invite : null,
+    manages && team.invitations?.length ? h("table", { id: "invitations" }, ...team.invitations.map((invitation) => h("tr", {},
+      h("td", {}, invitation.email), h("td", {}, invitation.role), h("td", {}, `until ${new Date(invitation.expires_at).toLocaleDateString()}`),
+      h("td", {}, h("button", { class: "secondary", onclick: async () => {
+        try { await api("DELETE", `/api/v1/teams/${id}/invitations/${invitation.id}`); teamView(id); } catch (error) { toast(failure(error)); }
+      } }, "Withdraw"))))) : null,
+    team.role === "owner"
+      ? h("button", { class: "secondary", id: "delete-team", onclick: async () => {
+        if (!confirm(`Delete ${team.name}? Members keep their own credits and files.`)) return;
+        try { await api("DELETE", `/api/v1/teams/${id}`); location.hash = "#/teams"; } catch (error) { toast(failure(error)); }
+      } }, "Delete team")
+      : h("button", { class: "secondary", id: "leave-team", onclick: async () => {
+        if (!confirm(`Leave ${team.name}?`)) return;
+        try { await api("DELETE", `/api/v1/teams/${id}/members/${me}`); location.hash = "#/teams"; } catch (error) { toast(failure(error)); }
+      } }, "Leave team"));
+}
+
+/// "Pay from": one's own credits or a team's; absent when the caller is in no team.
+async function payerPicker(onchange) {
+  const list = (await api("GET", "/api/v1/teams")).items;
+  if (!list.length) return { element: null, teamID: () => undefined };
+  const select = h("select", { id: "payer", name: "payer", onchange },
+    h("option", { value: "" }, "My credits"), ...list.map((team) => h("option", { value: team.id }, `Team ${team.name}`)));
+  return { element: h("label", {}, "Pay from", select), teamID: () => select.value || undefined };
 }
 
 // MARK: progress, results, history
@@ -881,19 +999,24 @@ function catalogueEditor(catalogue) {
 const ROUTES = {
   "/signup": signUp, "/signin": signIn, "/forgot": forgot, "/verify": verify, "/reset": reset, "/signout": signOut,
   "/upload": uploader, "/gallery": gallery, "/history": history, "/billing": billing, "/account": account, "/admin": admin,
-  "/notifications": notifications, "/unsubscribe": unsubscribe, "/create": create, "/models": models,
+  "/notifications": notifications, "/unsubscribe": unsubscribe, "/create": create, "/models": models, "/teams": teams, "/teams/join": joinTeam,
 };
 const PUBLIC = new Set(["/signup", "/signin", "/forgot", "/verify", "/reset", "/unsubscribe"]);
 
 async function route() {
   const path = (location.hash.slice(1) || "/upload").split("?")[0];
   const signedIn = Boolean(session.access);
-  if (!signedIn && !PUBLIC.has(path)) { location.hash = "#/signin"; return; }
+  if (!signedIn && !PUBLIC.has(path)) {
+    if (path === "/teams/join") sessionStorage.setItem("isw_after_signin", location.hash);
+    location.hash = "#/signin";
+    return;
+  }
   renderNav(path);
   refreshBalance();
   if (signedIn) refreshUnread();
   try {
     if (path.startsWith("/batch/")) await batchView(path.slice(7));
+    else if (path.startsWith("/teams/") && path !== "/teams/join") await teamView(path.slice(7));
     else await (ROUTES[path] || uploader)();
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) { session.clear(); location.hash = "#/signin"; return; }

@@ -16,144 +16,168 @@ struct BillingRoutes {
 
     func add(to router: Router<EdgeRequestContext>) {
         let billing = router.group("api/v1/billing")
-        billing.get("balance") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "billing:read")
-            let balance = try await self.billing.unary(
-                BillingMethods.getBalance, BillingGetBalanceRequest(), options: AuthRoutes.options(context, caller))
-            return try AuthRoutes.json(BalanceJSON(balance), request: request, context: context)
-        }
-        billing.get("history") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "billing:read")
-            let query = request.uri.queryParameters
-            var call = BillingHistoryRequest()
-            call.kind = query["kind"].map(String.init) ?? ""
-            call.page.pageToken = query["page_token"].map(String.init) ?? ""
-            if let size = query["page_size"] { call.page.pageSize = UInt32(size) ?? 0 }
-            if let after = query["after"] { call.after = try FileRoutes.timestamp(String(after), field: "after") }
-            if let before = query["before"] { call.before = try FileRoutes.timestamp(String(before), field: "before") }
-            let page = try await self.billing.unary(
-                BillingMethods.history, call, options: AuthRoutes.options(context, caller))
-            let token = page.page.nextPageToken
-            return try AuthRoutes.json(
-                Page(items: page.entries.map(EntryJSON.init), next_page_token: token.isEmpty ? nil : token),
-                request: request, context: context)
-        }
-        billing.get("packs") { request, context -> Response in
-            let packs = try await self.billing.unary(
-                BillingMethods.listPacks, BillingListPacksRequest(), options: AuthRoutes.options(context))
-            return try AuthRoutes.json(
-                PacksJSON(
-                    items: packs.packs.map(PackJSON.init), credit_price_cents: packs.creditPriceCents,
-                    payment_provider: packs.paymentProvider),
-                request: request, context: context)
-        }
-        billing.get("tiers") { request, context -> Response in
-            let tiers = try await self.billing.unary(
-                BillingMethods.listTiers, BillingListTiersRequest(), options: AuthRoutes.options(context))
-            return try AuthRoutes.json(
-                Page(items: tiers.tiers.map(TierJSON.init), next_page_token: nil), request: request, context: context)
-        }
-        billing.post("checkout") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.requireSession()
-            let body = try await request.decode(as: CheckoutBody.self, context: context)
-            var call = BillingCheckoutRequest()
-            call.packID = body.pack_id ?? ""
-            call.amountCents = body.amount_cents ?? 0
-            call.successURL = body.success_url ?? ""
-            call.cancelURL = body.cancel_url ?? ""
-            call.idempotencyKey = Self.idempotencyKey(request)
-            let checkout = try await self.billing.unary(
-                BillingMethods.createCheckout, call, options: AuthRoutes.options(context, caller))
-            return try AuthRoutes.json(CheckoutJSON(checkout), status: .created, request: request, context: context)
-        }
-        billing.get("checkout/:id") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "billing:read")
-            var call = BillingGetCheckoutRequest()
-            call.checkoutID = try context.parameters.require("id")
-            let checkout = try await self.billing.unary(
-                BillingMethods.getCheckout, call, options: AuthRoutes.options(context, caller))
-            return try AuthRoutes.json(CheckoutJSON(checkout), request: request, context: context)
-        }
-        billing.post("checkout/:id/complete") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.requireSession()
-            var call = BillingCompleteLocalCheckoutRequest()
-            call.checkoutID = try context.parameters.require("id")
-            let checkout = try await self.billing.unary(
-                BillingMethods.completeLocalCheckout, call, options: AuthRoutes.options(context, caller))
-            return try AuthRoutes.json(CheckoutJSON(checkout), request: request, context: context)
-        }
-        billing.post("quote") { request, context -> Response in
-            let caller = try context.requireCaller()
-            if (try? caller.require(scope: "billing:read")) == nil { try caller.require(scope: "jobs:write") }
-            let body = try await request.decode(as: QuoteBody.self, context: context)
-            var call = BillingQuoteRequest()
-            call.lane = body.lane ?? ""
-            call.items = try body.items.map { item in
-                var line = BillingQuoteItem()
-                line.operations = item.operations
-                line.count = item.count ?? 1
-                if let megapixels = item.megapixels {
-                    guard megapixels.isFinite, megapixels >= 0, megapixels <= 10_000 else {
-                        throw EdgeError(
-                            .badRequest, "invalid_megapixels", "megapixels must be 0 to 10000", field: "megapixels")
-                    }
-                    line.megapixelsMilli = UInt64((megapixels * 1000).rounded(.up))
-                } else if let width = item.width, let height = item.height, width <= 1_000_000, height <= 1_000_000 {
-                    line.megapixelsMilli = (width * height + 999) / 1000
-                }
-                return line
-            }
-            let quote = try await self.billing.unary(
-                BillingMethods.quote, call, options: AuthRoutes.options(context, caller))
-            return try AuthRoutes.json(QuoteJSON(quote), request: request, context: context)
-        }
-        billing.get("subscription") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "billing:read")
-            let subscription = try await self.billing.unary(
-                BillingMethods.getSubscription, BillingGetSubscriptionRequest(),
-                options: AuthRoutes.options(context, caller))
-            return try AuthRoutes.json(SubscriptionJSON(subscription), request: request, context: context)
-        }
-        billing.put("subscription") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.requireSession()
-            var call = BillingChangeSubscriptionRequest()
-            let body = try await request.decode(as: SubscriptionBody.self, context: context)
-            (call.tierID, call.interval) = (body.tier, body.interval ?? "")
-            call.idempotencyKey = Self.idempotencyKey(request)
-            let subscription = try await self.billing.unary(
-                BillingMethods.changeSubscription, call, options: AuthRoutes.options(context, caller))
-            return try AuthRoutes.json(SubscriptionJSON(subscription), request: request, context: context)
-        }
+        billing.get("balance", use: self.balance)
+        billing.get("history", use: self.history)
+        billing.get("packs", use: self.packs)
+        billing.get("tiers", use: self.tiers)
+        billing.post("checkout", use: self.checkout)
+        billing.get("checkout/:id", use: self.checkoutStatus)
+        billing.post("checkout/:id/complete", use: self.completeCheckout)
+        billing.post("quote", use: self.quote)
+        billing.get("subscription", use: self.subscription)
+        billing.put("subscription", use: self.changeSubscription)
         billing.post("portal", use: self.portal)
-        billing.get("receipts") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "billing:read")
-            var call = BillingListReceiptsRequest()
-            call.page.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
-            let page = try await self.billing.unary(
-                BillingMethods.listReceipts, call, options: AuthRoutes.options(context, caller))
-            let token = page.page.nextPageToken
-            return try AuthRoutes.json(
-                Page(items: page.receipts.map(ReceiptJSON.init), next_page_token: token.isEmpty ? nil : token),
-                request: request, context: context)
-        }
-        // Stripe calls this without credentials: the Stripe-Signature header (checked by Billing) is the proof.
-        billing.post("webhooks/stripe") { request, context -> Response in
-            var call = BillingStripeWebhookRequest()
-            call.payload = Data(buffer: try await request.body.collect(upTo: 1 << 20))
-            call.signatureHeader = request.headers[HTTPField.Name("Stripe-Signature")!] ?? ""
-            let answer = try await self.billing.unary(
-                BillingMethods.handleStripeWebhook, call, options: AuthRoutes.options(context))
-            return try AuthRoutes.json(["outcome": answer.outcome], request: request, context: context)
-        }
+        billing.get("receipts", use: self.receipts)
+        billing.post("webhooks/stripe", use: self.stripeWebhook)
         self.addAdmin(to: router)
+    }
+
+    @Sendable func balance(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "billing:read")
+        let balance = try await self.billing.unary(
+            BillingMethods.getBalance, BillingGetBalanceRequest(), options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(BalanceJSON(balance), request: request, context: context)
+    }
+
+    @Sendable func history(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "billing:read")
+        let query = request.uri.queryParameters
+        var call = BillingHistoryRequest()
+        call.kind = query["kind"].map(String.init) ?? ""
+        call.page.pageToken = query["page_token"].map(String.init) ?? ""
+        if let size = query["page_size"] { call.page.pageSize = UInt32(size) ?? 0 }
+        if let after = query["after"] { call.after = try FileRoutes.timestamp(String(after), field: "after") }
+        if let before = query["before"] { call.before = try FileRoutes.timestamp(String(before), field: "before") }
+        let page = try await self.billing.unary(
+            BillingMethods.history, call, options: AuthRoutes.options(context, caller))
+        let token = page.page.nextPageToken
+        return try AuthRoutes.json(
+            Page(items: page.entries.map(EntryJSON.init), next_page_token: token.isEmpty ? nil : token),
+            request: request, context: context)
+    }
+
+    @Sendable func packs(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let packs = try await self.billing.unary(
+            BillingMethods.listPacks, BillingListPacksRequest(), options: AuthRoutes.options(context))
+        return try AuthRoutes.json(
+            PacksJSON(
+                items: packs.packs.map(PackJSON.init), credit_price_cents: packs.creditPriceCents,
+                payment_provider: packs.paymentProvider),
+            request: request, context: context)
+    }
+
+    @Sendable func tiers(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let tiers = try await self.billing.unary(
+            BillingMethods.listTiers, BillingListTiersRequest(), options: AuthRoutes.options(context))
+        return try AuthRoutes.json(
+            Page(items: tiers.tiers.map(TierJSON.init), next_page_token: nil), request: request, context: context)
+    }
+
+    @Sendable func checkout(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireSession()
+        let body = try await request.decode(as: CheckoutBody.self, context: context)
+        var call = BillingCheckoutRequest()
+        call.packID = body.pack_id ?? ""
+        call.amountCents = body.amount_cents ?? 0
+        call.successURL = body.success_url ?? ""
+        call.cancelURL = body.cancel_url ?? ""
+        call.idempotencyKey = Self.idempotencyKey(request)
+        let checkout = try await self.billing.unary(
+            BillingMethods.createCheckout, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(CheckoutJSON(checkout), status: .created, request: request, context: context)
+    }
+
+    @Sendable func checkoutStatus(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "billing:read")
+        var call = BillingGetCheckoutRequest()
+        call.checkoutID = try context.parameters.require("id")
+        let checkout = try await self.billing.unary(
+            BillingMethods.getCheckout, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(CheckoutJSON(checkout), request: request, context: context)
+    }
+
+    @Sendable func completeCheckout(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireSession()
+        var call = BillingCompleteLocalCheckoutRequest()
+        call.checkoutID = try context.parameters.require("id")
+        let checkout = try await self.billing.unary(
+            BillingMethods.completeLocalCheckout, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(CheckoutJSON(checkout), request: request, context: context)
+    }
+
+    @Sendable func quote(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        if (try? caller.require(scope: "billing:read")) == nil { try caller.require(scope: "jobs:write") }
+        let body = try await request.decode(as: QuoteBody.self, context: context)
+        var call = BillingQuoteRequest()
+        call.lane = body.lane ?? ""
+        call.items = try body.items.map { item in
+            var line = BillingQuoteItem()
+            line.operations = item.operations
+            line.count = item.count ?? 1
+            if let megapixels = item.megapixels {
+                guard megapixels.isFinite, megapixels >= 0, megapixels <= 10_000 else {
+                    throw EdgeError(
+                        .badRequest, "invalid_megapixels", "megapixels must be 0 to 10000", field: "megapixels")
+                }
+                line.megapixelsMilli = UInt64((megapixels * 1000).rounded(.up))
+            } else if let width = item.width, let height = item.height, width <= 1_000_000, height <= 1_000_000 {
+                line.megapixelsMilli = (width * height + 999) / 1000
+            }
+            return line
+        }
+        let quote = try await self.billing.unary(
+            BillingMethods.quote, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(QuoteJSON(quote), request: request, context: context)
+    }
+
+    @Sendable func subscription(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "billing:read")
+        let subscription = try await self.billing.unary(
+            BillingMethods.getSubscription, BillingGetSubscriptionRequest(),
+            options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(SubscriptionJSON(subscription), request: request, context: context)
+    }
+
+    @Sendable func changeSubscription(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireSession()
+        var call = BillingChangeSubscriptionRequest()
+        let body = try await request.decode(as: SubscriptionBody.self, context: context)
+        (call.tierID, call.interval) = (body.tier, body.interval ?? "")
+        call.idempotencyKey = Self.idempotencyKey(request)
+        let subscription = try await self.billing.unary(
+            BillingMethods.changeSubscription, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(SubscriptionJSON(subscription), request: request, context: context)
+    }
+
+    @Sendable func receipts(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "billing:read")
+        var call = BillingListReceiptsRequest()
+        call.page.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
+        let page = try await self.billing.unary(
+            BillingMethods.listReceipts, call, options: AuthRoutes.options(context, caller))
+        let token = page.page.nextPageToken
+        return try AuthRoutes.json(
+            Page(items: page.receipts.map(ReceiptJSON.init), next_page_token: token.isEmpty ? nil : token),
+            request: request, context: context)
+    }
+
+    // Stripe calls this without credentials: the Stripe-Signature header (checked by Billing) is the proof.
+    @Sendable func stripeWebhook(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        var call = BillingStripeWebhookRequest()
+        call.payload = Data(buffer: try await request.body.collect(upTo: 1 << 20))
+        call.signatureHeader = request.headers[HTTPField.Name("Stripe-Signature")!] ?? ""
+        let answer = try await self.billing.unary(
+            BillingMethods.handleStripeWebhook, call, options: AuthRoutes.options(context))
+        return try AuthRoutes.json(["outcome": answer.outcome], request: request, context: context)
     }
 
     /// Stripe's customer portal for the caller: `{url}` to send the browser to.

@@ -9,6 +9,7 @@ import RPC
 struct JobRoutes {
     let jobs: RPCClient
     let storage: RPCClient
+    let teams: TeamPayers
 
     func add(to router: Router<EdgeRequestContext>) {
         self.addJobs(router.group("api/v1/jobs"))
@@ -21,8 +22,9 @@ struct JobRoutes {
             let caller = try context.requireCaller()
             try caller.require(scope: "jobs:write")
             let body = try await request.decode(as: SubmitBody.self, context: context)
+            let payer = try await self.teams.payer(body.team_id, context: context, caller: caller)
             let job = try await self.jobs.unary(
-                JobsMethods.submitJob, body.job(key: BillingRoutes.idempotencyKey(request)),
+                JobsMethods.submitJob, body.job(key: BillingRoutes.idempotencyKey(request), payer: payer),
                 options: Self.options(context, caller))
             return try AuthRoutes.json(JobJSON(job), status: .created, request: request, context: context)
         }
@@ -83,18 +85,21 @@ struct JobRoutes {
             let caller = try context.requireCaller()
             if (try? caller.require(scope: "billing:read")) == nil { try caller.require(scope: "jobs:write") }
             let body = try await request.decode(as: SubmitBody.self, context: context)
+            let payer = try await self.teams.payer(body.team_id, context: context, caller: caller)
             let quote = try await self.jobs.unary(
-                JobsMethods.quoteBatch, body.batch(key: ""), options: Self.options(context, caller))
+                JobsMethods.quoteBatch, body.batch(key: "", payer: payer), options: Self.options(context, caller))
             return try AuthRoutes.json(BatchQuoteJSON(quote), request: request, context: context)
         }
         batches.post { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "jobs:write")
             let body = try await request.decode(as: SubmitBody.self, context: context)
+            let payer = try await self.teams.payer(body.team_id, context: context, caller: caller)
             var options = Self.options(context, caller)
             options.timeout = .seconds(120)  // a thousand holds
             let batch = try await self.jobs.unary(
-                JobsMethods.submitBatch, body.batch(key: BillingRoutes.idempotencyKey(request)), options: options)
+                JobsMethods.submitBatch, body.batch(key: BillingRoutes.idempotencyKey(request), payer: payer),
+                options: options)
             return try AuthRoutes.json(BatchJSON(batch), status: .created, request: request, context: context)
         }
         batches.get { request, context -> Response in

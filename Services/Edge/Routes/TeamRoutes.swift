@@ -1,0 +1,171 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ImageSwissProtos
+import RPC
+
+/// /api/v1/teams: teams, members and invitations (Auth), and the team's money — Billing's account
+/// named by the team id, reached through /api/v1/teams/{team}/billing/… with the same handlers as
+/// one's own (BillingRoutes, InvoiceRoutes) once TeamAccountMiddleware made the team the caller.
+/// Members spend from it by naming `team_id` when they submit (TeamPayers).
+struct TeamRoutes {
+    let auth: RPCClient
+    let billing: BillingRoutes
+    let invoices: InvoiceRoutes
+
+    func add(to router: Router<EdgeRequestContext>) {
+        router.post("api/v1/teams", use: self.create)
+        router.get("api/v1/teams", use: self.list)
+        router.post("api/v1/teams/join", use: self.join)
+        router.get("api/v1/teams/:team", use: self.team)
+        router.delete("api/v1/teams/:team", use: self.delete)
+        router.post("api/v1/teams/:team/invitations", use: self.invite)
+        router.delete("api/v1/teams/:team/invitations/:invitation", use: self.cancelInvitation)
+        router.patch("api/v1/teams/:team/members/:member", use: self.setMember)
+        router.delete("api/v1/teams/:team/members/:member", use: self.removeMember)
+
+        let anyMember = router.group("api/v1/teams/:team/billing")
+            .add(middleware: TeamAccountMiddleware(auth: self.auth, managersOnly: false))
+        anyMember.get("balance", use: self.billing.balance)
+        let managers = router.group("api/v1/teams/:team/billing")
+            .add(middleware: TeamAccountMiddleware(auth: self.auth, managersOnly: true))
+        managers.get("history", use: self.billing.history)
+        managers.post("checkout", use: self.billing.checkout)
+        managers.get("checkout/:id", use: self.billing.checkoutStatus)
+        managers.post("checkout/:id/complete", use: self.billing.completeCheckout)
+        managers.get("subscription", use: self.billing.subscription)
+        managers.put("subscription", use: self.billing.changeSubscription)
+        managers.get("receipts", use: self.billing.receipts)
+        managers.get("invoices", use: self.invoices.list)
+        managers.get("invoices/:id/pdf", use: self.invoices.pdf)
+        managers.get("profile", use: self.invoices.profile)
+        managers.put("profile", use: self.invoices.setProfile)
+    }
+
+    @Sendable func create(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireSession()
+        var call = AuthCreateTeamRequest()
+        call.name = try await request.decode(as: TeamBody.self, context: context).name
+        call.idempotencyKey = request.headers[AuthRoutes.idempotencyKey] ?? ""
+        let team = try await self.auth.unary(AuthMethods.createTeam, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(TeamJSON(team), status: .created, request: request, context: context)
+    }
+
+    @Sendable func list(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "billing:read")
+        let teams = try await self.auth.unary(
+            AuthMethods.listTeams, AuthListTeamsRequest(), options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(
+            Page(items: teams.teams.map { TeamJSON($0) }, next_page_token: nil), request: request, context: context)
+    }
+
+    /// The team with its balance and this month's spending per member.
+    @Sendable func team(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "billing:read")
+        let team = try await self.team(context, caller)
+        let asTeam = AuthRoutes.options(context, caller.acting(asTeam: team.teamID))
+        async let balance = self.billing.billing.unary(
+            BillingMethods.getBalance, BillingGetBalanceRequest(), options: asTeam)
+        async let spenders = self.billing.billing.unary(
+            BillingMethods.getSpenders, BillingGetSpendersRequest(), options: asTeam)
+        let spent = Dictionary(
+            try await spenders.spenders.map { ($0.spenderID, $0.spentThisMonth) }, uniquingKeysWith: +)
+        return try AuthRoutes.json(
+            TeamJSON(team, balance: try await balance, spent: spent, callerID: caller.userID), request: request,
+            context: context)
+    }
+
+    /// The owner's; refused while the team still has credits (they would be lost with it).
+    @Sendable func delete(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireSession()
+        let team = try await self.team(context, caller)
+        guard team.role == "owner" else {
+            throw EdgeError(.forbidden, "owner_only", "only the team's owner deletes it")
+        }
+        let balance = try await self.billing.billing.unary(
+            BillingMethods.getBalance, BillingGetBalanceRequest(),
+            options: AuthRoutes.options(context, caller.acting(asTeam: team.teamID)))
+        guard balance.total == 0 else {
+            throw EdgeError(
+                .conflict, "team_has_credits",
+                "the team still has \(balance.total) credits; spend them before deleting it")
+        }
+        var call = AuthDeleteTeamRequest()
+        call.teamID = team.teamID
+        _ = try await self.auth.unary(AuthMethods.deleteTeam, call, options: AuthRoutes.options(context, caller))
+        return Response(status: .noContent)
+    }
+
+    @Sendable func invite(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireSession()
+        let body = try await request.decode(as: InvitationBody.self, context: context)
+        var call = AuthInviteToTeamRequest()
+        call.teamID = try context.parameters.require("team")
+        call.email = body.email
+        call.role = body.role ?? ""
+        if let limit = body.monthly_limit { call.monthlyLimit = limit }
+        let invitation = try await self.auth.unary(
+            AuthMethods.inviteToTeam, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(
+            TeamInvitationJSON(invitation), status: .created, request: request, context: context)
+    }
+
+    @Sendable func cancelInvitation(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireSession()
+        var call = AuthCancelTeamInvitationRequest()
+        call.teamID = try context.parameters.require("team")
+        call.invitationID = try context.parameters.require("invitation")
+        _ = try await self.auth.unary(
+            AuthMethods.cancelTeamInvitation, call, options: AuthRoutes.options(context, caller))
+        return Response(status: .noContent)
+    }
+
+    /// The mailed link's token, used by the signed-in account with the invited address.
+    @Sendable func join(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireSession()
+        var call = AuthAcceptTeamInvitationRequest()
+        call.token = try await request.decode(as: JoinBody.self, context: context).token
+        let team = try await self.auth.unary(
+            AuthMethods.acceptTeamInvitation, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(TeamJSON(team), request: request, context: context)
+    }
+
+    @Sendable func setMember(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireSession()
+        let body = try await request.decode(as: MemberBody.self, context: context)
+        var call = AuthSetTeamMemberRequest()
+        call.teamID = try context.parameters.require("team")
+        call.accountID = try context.parameters.require("member")
+        call.role = body.role ?? ""
+        call.setLimit = body.limitGiven
+        if let limit = body.monthly_limit { call.monthlyLimit = limit }
+        let member = try await self.auth.unary(
+            AuthMethods.setTeamMember, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(TeamMemberJSON(member), request: request, context: context)
+    }
+
+    /// Removing a member, or leaving (one's own id).
+    @Sendable func removeMember(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireSession()
+        var call = AuthRemoveTeamMemberRequest()
+        call.teamID = try context.parameters.require("team")
+        call.accountID = try context.parameters.require("member")
+        _ = try await self.auth.unary(AuthMethods.removeTeamMember, call, options: AuthRoutes.options(context, caller))
+        return Response(status: .noContent)
+    }
+
+    private func team(_ context: EdgeRequestContext, _ caller: VerifiedCaller) async throws -> AuthTeam {
+        var call = AuthGetTeamRequest()
+        call.teamID = try context.parameters.require("team")
+        return try await self.auth.unary(AuthMethods.getTeam, call, options: AuthRoutes.options(context, caller))
+    }
+}
