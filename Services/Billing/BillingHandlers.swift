@@ -93,6 +93,12 @@ struct BillingHandlers: Sendable {
         router.register(BillingMethods.getTier) { _, context in
             try await billing.tier(of: try RPCCaller(context.metadata))
         }
+        router.register(BillingMethods.refundInvoice) { request, context in
+            try await billing.refundInvoice(try RPCCaller(context.metadata), request)
+        }
+        router.register(BillingMethods.getCreditNotePDF) { request, context in
+            try await billing.creditNotePDF(try RPCCaller(context.metadata), request.creditNoteID)
+        }
         router.register(BillingMethods.getSpenders) { _, context in
             try await billing.spenders(try RPCCaller(context.metadata))
         }

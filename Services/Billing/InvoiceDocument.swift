@@ -44,6 +44,42 @@ struct InvoiceDocument {
         return try TextDocument(title: "Invoice \(self.invoice.number)", lines: lines).render()
     }
 
+    /// A credit note laid out as its invoice is: the refund of the invoice as negative amounts.
+    static func creditNote(_ note: BillingCreditNote, seller: [String: String], buyer: [String: String]) throws
+        -> [UInt8]
+    {
+        typealias Line = TextDocument.Line
+        let date = ISO8601DateFormatter.string(
+            from: Date(timeIntervalSince1970: Double(note.createdAt.unixMicros) / 1e6),
+            timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+        let document = InvoiceDocument(invoice: BillingInvoice(), seller: seller, buyer: buyer)
+        var lines = [
+            Line("Credit note \(note.number)", size: 18, bold: true), Line("Date: \(date)"),
+            Line("Refers to invoice \(note.invoiceNumber)"), Line(""),
+        ]
+        lines.append(Line("From", bold: true))
+        lines += document.party(seller)
+        lines.append(Line(""))
+        lines.append(Line("To", bold: true))
+        lines += document.party(buyer)
+        if (buyer["name"] ?? "").isEmpty { lines.append(Line("Account \(buyer["account_id"] ?? "")")) }
+        lines.append(Line(""))
+        let money = { (cents: Int64) in "-" + Self.money(cents, note.currency) }
+        lines.append(Line("Item", bold: true, right: "Amount", rule: true))
+        lines.append(
+            Line(
+                "Refund of invoice \(note.invoiceNumber) (\(note.creditsRemoved) credits taken back)",
+                right: money(note.totalCents)))
+        if !note.reason.isEmpty { lines.append(Line("Reason: \(note.reason)", size: 9)) }
+        lines.append(Line("", rule: true))
+        lines.append(Line("Net", right: money(note.netCents)))
+        lines.append(Line("Tax", right: money(note.taxCents)))
+        lines.append(Line("Total refunded", size: 12, bold: true, right: money(note.totalCents)))
+        lines.append(Line(""))
+        lines.append(Line("Refunded to the means of payment of the invoice. Amounts include tax.", size: 9))
+        return try TextDocument(title: "Credit note \(note.number)", lines: lines).render()
+    }
+
     private func party(_ details: [String: String]) -> [TextDocument.Line] {
         var lines: [TextDocument.Line] = []
         for key in ["name", "address", "country"] {

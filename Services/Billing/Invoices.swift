@@ -18,14 +18,16 @@ extension BillingService {
     /// A payment's receipt and invoice, in the caller's transaction (which holds the account's lock).
     func recordPayment(
         _ session: PostgresSession, account: String, cents: Int64, currency: String, credits: Int64,
-        description: String, provider: String, checkout: UUID? = nil, providerTaxCents: Int64? = nil
+        description: String, provider: String, checkout: UUID? = nil, providerTaxCents: Int64? = nil,
+        providerPaymentID: String? = nil
     ) async throws {
         let receipt = UUID()
         try await session.execute(
             """
-            INSERT INTO receipts (id, account_id, checkout_id, amount_cents, currency, credits, description, provider)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            """, [receipt, account, checkout, cents, currency, credits, description, provider])
+            INSERT INTO receipts (id, account_id, checkout_id, amount_cents, currency, credits, description, provider,
+                                  provider_payment_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            """, [receipt, account, checkout, cents, currency, credits, description, provider, providerPaymentID])
         let number: Int64 = try await session.query(
             "UPDATE invoice_counter SET last_number = last_number + 1 RETURNING last_number", []
         ).first!.decode("last_number")
@@ -107,6 +109,12 @@ extension BillingService {
         let page = try await self.numberedPage("invoices", columns: Self.invoiceColumns, of: caller.id, request.page)
         var response = BillingListInvoicesResponse()
         response.invoices = try page.rows.map(Self.invoice)
+        let notes = try await Self.creditNotes(
+            self.database, where: "c.account_id = $1 AND c.invoice_id = ANY ($2::uuid[])",
+            [caller.id, PostgresTextArray.literal(response.invoices.map(\.invoiceID))])
+        for index in response.invoices.indices {
+            response.invoices[index].creditNotes = notes.filter { $0.invoiceID == response.invoices[index].invoiceID }
+        }
         response.page.nextPageToken = page.next
         return response
     }

@@ -188,6 +188,12 @@ extension BillingService {
             case "checkout.session.completed" where object["payment_status"] as? String == "paid",
                 "checkout.session.async_payment_succeeded":
                 try await self.complete(session, checkoutID)
+                // The PaymentIntent, for a refund through Stripe (CreditNotes).
+                if let payment = object["payment_intent"] as? String {
+                    try await session.execute(
+                        "UPDATE receipts SET provider_payment_id = $2 WHERE checkout_id = $1 AND provider_payment_id IS NULL",
+                        [checkoutID, payment])
+                }
                 return "applied"
             case "checkout.session.expired", "checkout.session.async_payment_failed":
                 // Never undoes a completion, whatever the order the events arrive in.

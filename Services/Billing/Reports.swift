@@ -181,6 +181,19 @@ extension BillingService {
         ).first!
         report.activeAccounts = try activity.decode("active")
         report.arpuCents = try activity.decode("arpu")
+        // Churn: paid subscriptions that ended (the account went to a free tier) in the period, and
+        // their share of those paying at its start (still paying now, or churned in it).
+        let churn = try await self.database.query(
+            """
+            SELECT count(DISTINCT c.account_id) AS n FROM subscription_changes c
+            JOIN tiers f ON f.id = c.from_tier JOIN tiers t ON t.id = c.to_tier
+            WHERE f.price_cents > 0 AND t.price_cents = 0
+              AND c.changed_at >= to_timestamp($1::double precision / 1e6) AND c.changed_at < to_timestamp($2::double precision / 1e6)
+            """, [from, to]
+        ).first!
+        report.churnedSubscribers = try churn.decode("n")
+        let base = report.churnedSubscribers + report.payingSubscribers
+        report.churnBasisPoints = base == 0 ? 0 : report.churnedSubscribers * 10_000 / base
         for row in try await self.database.query("SELECT tier, count(*) AS n FROM subscriptions GROUP BY tier", []) {
             report.tierMix[try row.decode("tier")] = try row.decode("n")
         }

@@ -3,7 +3,7 @@ import Curl
 import Foundation
 
 /// Stripe over libcurl: Checkout Sessions (one-off payments and subscriptions), subscription
-/// cancellation, the customer portal, and the `Stripe-Signature` check of webhooks (HMAC-SHA256 of
+/// cancellation, refunds, the customer portal, and the `Stripe-Signature` check of webhooks (HMAC-SHA256 of
 /// "timestamp.payload" with the endpoint's secret, within a tolerance window).
 struct StripeClient: Sendable {
     let apiBase: String
@@ -88,6 +88,61 @@ struct StripeClient: Sendable {
     func cancelSubscription(_ subscription: String) async throws {
         _ = try await self.send(
             "DELETE", "/v1/subscriptions/\(Self.formEncode(subscription))", form: [], idempotencyKey: nil)
+    }
+
+    /// GET /v1/subscriptions/{id}: the id of its (one) item, whose price a plan change replaces.
+    func subscriptionItem(_ subscription: String) async throws -> String {
+        let json = try await self.send(
+            "GET", "/v1/subscriptions/\(Self.formEncode(subscription))", form: [], idempotencyKey: nil)
+        guard let items = (json["items"] as? [String: Any])?["data"] as? [[String: Any]],
+            let item = items.first?["id"] as? String
+        else { throw Failure(status: 502, type: "malformed_answer", message: "the subscription has no item") }
+        return item
+    }
+
+    /// POST /v1/products: the product a tier's prices belong to.
+    func createProduct(name: String, idempotencyKey: String) async throws -> String {
+        let json = try await self.send("POST", "/v1/products", form: [("name", name)], idempotencyKey: idempotencyKey)
+        guard let id = json["id"] as? String else {
+            throw Failure(status: 502, type: "malformed_answer", message: "the answer has no product id")
+        }
+        return id
+    }
+
+    /// POST /v1/subscriptions/{id}: the item's new price (inline, of `product`) and the plan in the
+    /// metadata later invoices carry; `prorate`: invoice the difference now (an upgrade), else from
+    /// the next period without proration (a downgrade). A pending cancellation is withdrawn.
+    func changePlan(
+        _ subscription: String, item: String, product: String, _ plan: Plan, prorate: Bool, idempotencyKey: String
+    ) async throws {
+        _ = try await self.send(
+            "POST", "/v1/subscriptions/\(Self.formEncode(subscription))",
+            form: [
+                ("items[0][id]", item), ("items[0][price_data][currency]", plan.currency),
+                ("items[0][price_data][product]", product),
+                ("items[0][price_data][unit_amount]", "\(plan.amountCents)"),
+                ("items[0][price_data][recurring][interval]", plan.interval),
+                ("proration_behavior", prorate ? "always_invoice" : "none"), ("cancel_at_period_end", "false"),
+                ("metadata[account_id]", plan.account), ("metadata[tier]", plan.tier),
+                ("metadata[interval]", plan.interval),
+            ], idempotencyKey: idempotencyKey)
+    }
+
+    /// POST /v1/refunds: `amountCents` of a PaymentIntent back to the card it was paid with; answers
+    /// the refund's id. The same idempotency key is the same refund.
+    func refund(paymentIntent: String, amountCents: Int64, creditNote: String, idempotencyKey: String) async throws
+        -> String
+    {
+        let json = try await self.send(
+            "POST", "/v1/refunds",
+            form: [
+                ("payment_intent", paymentIntent), ("amount", "\(amountCents)"), ("reason", "requested_by_customer"),
+                ("metadata[credit_note]", creditNote),
+            ], idempotencyKey: idempotencyKey)
+        guard let id = json["id"] as? String, json["status"] as? String != "failed" else {
+            throw Failure(status: 502, type: "refund_failed", message: "Stripe did not make the refund")
+        }
+        return id
     }
 
     /// POST /v1/billing_portal/sessions: the customer portal's address for `customer`.

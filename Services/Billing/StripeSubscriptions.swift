@@ -38,18 +38,34 @@ extension BillingService {
         return checkout.url
     }
 
+    enum Direction { case up, staying, down }
+
     /// A change of an account whose subscription Stripe bills: Free cancels at the end of the paid
-    /// period, the current tier takes a pending cancellation back; other tiers go through the portal.
+    /// period, the current tier takes a pending change back. Another paid tier changes the price of
+    /// the subscription's item at Stripe: up at once, Stripe invoicing the prorated difference (its
+    /// `invoice.paid` moves the tier and grants the difference in credits); down from the next
+    /// period, without proration (the next cycle's invoice brings the lower tier).
     func changeAtStripe(
         _ session: PostgresSession, _ account: String, _ subscription: String, to target: BillingTier,
-        interval: Interval, staying: Bool, key: String
+        interval: Interval, direction: Direction, key: String
     ) async throws {
         let cancel = target.priceCents == 0
-        guard cancel || staying else {
-            throw failure.error(
-                .failedPrecondition, "change_in_portal",
-                "a subscription paid through Stripe changes plan in the customer portal (POST /api/v1/billing/portal), or is cancelled and bought again"
-            )
+        if !cancel && direction != .staying {
+            let product = try await self.stripeProduct(session, for: target)
+            let plan = StripeClient.Plan(
+                account: account, tier: target.tierID, tierName: target.name, interval: interval.rawValue,
+                amountCents: interval == .year ? target.annualPriceCents : target.priceCents,
+                currency: self.configuration.currency)
+            try await self.atStripe {
+                let item = try await self.stripe!.subscriptionItem(subscription)
+                try await self.stripe!.changePlan(
+                    subscription, item: item, product: product, plan, prorate: direction == .up,
+                    idempotencyKey: "change-\(subscription)-\(target.tierID)-\(interval.rawValue)-\(key)")
+            }
+            try await session.execute(
+                "UPDATE subscriptions SET next_tier = $2, next_interval = $3 WHERE account_id = $1",
+                [account, direction == .up ? nil : target.tierID, direction == .up ? nil : interval.rawValue])
+            return
         }
         try await self.atStripe {
             try await self.stripe!.setCancelAtPeriodEnd(
@@ -154,7 +170,26 @@ extension BillingService {
         )
     }
 
-    /// A period of the invoice's tier, its credits once per invoice.
+    /// The Stripe Product a tier's prices belong to: made once, kept in stripe_products.
+    private func stripeProduct(_ session: PostgresSession, for tier: BillingTier) async throws -> String {
+        if let row = try await session.query(
+            "SELECT product_id FROM stripe_products WHERE tier_id = $1", [tier.tierID]
+        ).first {
+            return try row.decode("product_id")
+        }
+        let product = try await self.atStripe {
+            try await self.stripe!.createProduct(
+                name: "ImageSwiss \(tier.name)", idempotencyKey: "product-\(tier.tierID)")
+        }
+        try await session.execute(
+            "INSERT INTO stripe_products (tier_id, product_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            [tier.tierID, product])
+        return product
+    }
+
+    /// A period of the invoice's tier, its credits once per invoice. A change's prorated invoice
+    /// (billing_reason subscription_update) moves the tier within the period and grants the
+    /// difference between the two tiers' credits for it.
     private func invoicePaid(_ session: PostgresSession, _ invoice: [String: Any]) async throws -> String {
         let (subscriptionID, metadata) = Self.subscription(of: invoice)
         guard let invoiceID = invoice["id"] as? String, let subscription = subscriptionID,
@@ -169,6 +204,17 @@ extension BillingService {
         else { return "ignored" }
         try await self.ledger.lockAccount(session, account)
         let cents = (invoice["amount_paid"] as? NSNumber)?.int64Value ?? 0
+        var credits = tier.monthlyCredits * Int64(interval.months)
+        if invoice["billing_reason"] as? String == "subscription_update",
+            let current = try await session.query(
+                """
+                SELECT t.monthly_credits * CASE s.billing_interval WHEN 'year' THEN 12 ELSE 1 END AS credits
+                FROM subscriptions s JOIN tiers t ON t.id = s.tier WHERE s.account_id = $1
+                """, [account]
+            ).first
+        {
+            credits = max(0, credits - (try current.decode("credits", as: Int64.self)))
+        }
         guard
             try await !session.query(
                 """
@@ -176,8 +222,7 @@ extension BillingService {
                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING invoice_id
                 """,
                 [
-                    invoiceID, account, subscription, tierID, interval.rawValue, cents,
-                    tier.monthlyCredits * Int64(interval.months),
+                    invoiceID, account, subscription, tierID, interval.rawValue, cents, credits,
                 ]
             ).isEmpty
         else { return "duplicate" }
@@ -190,7 +235,10 @@ extension BillingService {
         let ends = ((lines?.first?["period"] as? [String: Any])?["end"] as? NSNumber)?.int64Value
         try await self.startPeriod(
             session, account, tier: tier, interval: interval,
-            paid: (cents: cents, provider: "stripe", ends: ends.map { $0 * 1_000_000 }, tax: Self.stripeTax(invoice)))
+            paid: (
+                cents: cents, provider: "stripe", ends: ends.map { $0 * 1_000_000 }, tax: Self.stripeTax(invoice),
+                paymentID: invoice["payment_intent"] as? String
+            ), credits: credits)
         return "applied"
     }
 

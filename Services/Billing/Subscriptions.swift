@@ -121,8 +121,9 @@ extension BillingService {
                 // Paid through Stripe: Stripe ends it or keeps it; its events move the tier.
                 try await self.changeAtStripe(
                     session, caller.id, stripeSubscription, to: target, interval: interval,
-                    staying: to == from, key: request.idempotencyKey)
+                    direction: to == from ? .staying : (to < from ? .down : .up), key: request.idempotencyKey)
             } else if to == from {
+                // Staying: a pending change is taken back.
                 try await session.execute(
                     "UPDATE subscriptions SET next_tier = NULL, next_interval = NULL WHERE account_id = $1", [caller.id]
                 )
@@ -161,26 +162,36 @@ extension BillingService {
     /// and the free period's own grant starts afresh.
     func startPeriod(
         _ session: PostgresSession, _ account: String, tier: BillingTier, interval: Interval,
-        paid: (cents: Int64, provider: String, ends: Int64?, tax: Int64?)? = nil
+        paid: (cents: Int64, provider: String, ends: Int64?, tax: Int64?, paymentID: String?)? = nil,
+        credits granted: Int64? = nil
     ) async throws {
         let seconds = Int(self.configuration.period.components.seconds) * interval.months
-        // A Stripe invoice says when its period ends, and a cancellation pending at Stripe stays pending.
+        // The tier it leaves, kept when it changes (churn in the admin report).
+        try await session.execute(
+            """
+            INSERT INTO subscription_changes (account_id, from_tier, to_tier)
+            SELECT account_id, tier, $2 FROM subscriptions WHERE account_id = $1 AND tier <> $2
+            """, [account, tier.tierID])
+        // A Stripe invoice says when its period ends; a change pending at Stripe (a cancellation, a
+        // lower tier) stays pending until an invoice of that tier arrives.
         let row = try await session.query(
             """
             UPDATE subscriptions SET tier = $2, billing_interval = $3, period_start = now(),
                 period_end = coalesce(to_timestamp($5::double precision / 1e6), now() + make_interval(secs => $4)),
-                next_tier = CASE WHEN $6 THEN next_tier END, next_interval = CASE WHEN $6 THEN next_interval END,
+                next_tier = CASE WHEN $6 AND next_tier IS DISTINCT FROM $2 THEN next_tier END,
+                next_interval = CASE WHEN $6 AND next_tier IS DISTINCT FROM $2 THEN next_interval END,
                 past_due_since = NULL
             WHERE account_id = $1 RETURNING (extract(epoch FROM period_end) * 1000000)::bigint AS end_us
             """, [account, tier.tierID, interval.rawValue, seconds, paid.flatMap { $0.ends }, paid != nil]
         ).first!
         let price = paid?.cents ?? (interval == .year ? tier.annualPriceCents : tier.priceCents)
-        let credits = tier.monthlyCredits * Int64(interval.months)
+        // `granted`: a prorated change (Stripe) grants the difference, not a whole period.
+        let credits = granted ?? tier.monthlyCredits * Int64(interval.months)
         if price > 0 {
             try await self.recordPayment(
                 session, account: account, cents: price, currency: self.configuration.currency, credits: credits,
                 description: "\(tier.name) subscription, one \(interval.rawValue)", provider: paid?.provider ?? "local",
-                providerTaxCents: paid.flatMap { $0.tax })
+                providerTaxCents: paid.flatMap { $0.tax }, providerPaymentID: paid.flatMap { $0.paymentID })
         } else {
             try await session.execute(
                 """

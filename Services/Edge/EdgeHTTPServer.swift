@@ -104,7 +104,7 @@ public enum EdgeHTTPServer {
         CatalogueRoutes(billing: billing).add(to: router)
         let invoiceRoutes = InvoiceRoutes(billing: billing)
         invoiceRoutes.add(to: router)
-        TeamRoutes(auth: auth, billing: billingRoutes, invoices: invoiceRoutes).add(to: router)
+        TeamRoutes(auth: auth, billing: billingRoutes, invoices: invoiceRoutes, files: files).add(to: router)
         UsageRoutes(billing: billing, jobs: upstreams.client(for: "jobs"), auth: auth).add(to: router)
         DownloadRoutes(storage: storage).add(to: router)
         JobRoutes(jobs: upstreams.client(for: "jobs"), storage: storage, teams: TeamPayers(auth: auth)).add(to: router)

@@ -59,7 +59,11 @@ extension BlobStore {
         guard pageSize <= Self.maxPageSize else {
             throw failure.invalid("page_size", "at most \(Self.maxPageSize)")
         }
-        var conditions = ["owner_id = $1"]
+        // A team (the edge acting for a member) lists what its members shared with it.
+        var conditions = [
+            caller.accountKind == "team"
+                ? "id IN (SELECT blob_id FROM blob_shares WHERE team_id = $1)" : "owner_id = $1"
+        ]
         var parameters = PostgresParameters([caller.id])
         if !request.purpose.isEmpty { conditions.append("purpose = \(parameters.bind(request.purpose))") }
         if !request.contentTypePrefix.isEmpty {

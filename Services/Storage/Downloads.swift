@@ -32,7 +32,8 @@ extension BlobStore {
             disposition: disposition)
     }
 
-    /// The blob a read names: the caller's own, or any blob through a valid signed link.
+    /// The blob a read names: the caller's own, one shared with the team the caller acts as, or any
+    /// blob through a valid signed link.
     func readable(_ caller: RPCCaller?, blobID: String, signed: StorageSignedAccess?, signer: DownloadSigner)
         async throws -> BlobRecord
     {
@@ -43,6 +44,9 @@ extension BlobStore {
             return try await self.blob(signed: signed, signer: signer)
         }
         guard let caller else { throw RPCError(.unauthenticated, "this call needs a caller or a signed link") }
+        if caller.accountKind == "team" {
+            return try await self.sharedBlob(try failure.parseID(blobID, "blob"), team: caller.id)
+        }
         return try await self.blob(try failure.parseID(blobID, "blob"), owner: caller.id)
     }
 

@@ -34,6 +34,9 @@ struct StorageHandlers: Sendable {
                 caller, blobID: request.blobID, signed: request.hasSigned ? request.signed : nil, signer: self.signer
             ).message
         }
+        router.register(StorageMethods.shareBlob) { request, context in
+            try await self.store.share(try RPCCaller(context.metadata), request)
+        }
         router.register(StorageMethods.getBlobs) { request, context in
             try await self.store.blobs(try RPCCaller(context.metadata), request)
         }

@@ -16,6 +16,8 @@ final class FakeStripe: Sendable {
     /// A line item of this many cents is declined (402 card_error); this many, Stripe is down (503).
     static let declinedCents = 666
     static let failingCents = 503
+    /// What every PaymentIntent here was paid: the refunds of one add up to at most this.
+    static let paymentIntentCents = 499
 
     let port: Int
     private let sessions = NIOLockedValueBox([String: String]())  // idempotency key → session id
@@ -76,6 +78,30 @@ final class FakeStripe: Sendable {
             return Self.json(
                 ["id": id, "object": "subscription", "cancel_at_period_end": form["cancel_at_period_end"] == "true"])
         }
+        // A subscription's one item (its price is what a plan change replaces).
+        router.get("/v1/subscriptions/:id") { request, context -> Response in
+            guard try await Self.form(request) != nil else {
+                return Self.error(401, type: "invalid_request_error", message: "Invalid API Key provided")
+            }
+            let id = try context.parameters.require("id")
+            guard id.hasPrefix("sub_") else {
+                return Self.error(404, type: "invalid_request_error", message: "No such subscription: '\(id)'")
+            }
+            return Self.json([
+                "id": id, "object": "subscription",
+                "items": ["object": "list", "data": [["id": "si_\(id.dropFirst(4))", "object": "subscription_item"]]],
+            ])
+        }
+        router.post("/v1/products") { request, _ -> Response in
+            guard let form = try await Self.form(request) else {
+                return Self.error(401, type: "invalid_request_error", message: "Invalid API Key provided")
+            }
+            guard let name = form["name"], !name.isEmpty else {
+                return Self.error(400, type: "invalid_request_error", message: "Missing required param: name")
+            }
+            calls.withLockedValue { $0.append(Self.describe("POST", "/v1/products", form)) }
+            return Self.json(["id": "prod_\(name.split(separator: " ").last ?? "")", "object": "product", "name": name])
+        }
         router.delete("/v1/subscriptions/:id") { request, context -> Response in
             guard try await Self.form(request) != nil else {
                 return Self.error(401, type: "invalid_request_error", message: "Invalid API Key provided")
@@ -83,6 +109,38 @@ final class FakeStripe: Sendable {
             let id = try context.parameters.require("id")
             calls.withLockedValue { $0.append("DELETE /v1/subscriptions/\(id)") }
             return Self.json(["id": id, "object": "subscription", "status": "canceled"])
+        }
+        // Refunds of a PaymentIntent: at most what it was paid (FakeStripe.paymentIntentCents), the
+        // same Idempotency-Key answering the same refund.
+        let refunds = NIOLockedValueBox([String: (id: String, amount: Int)]())
+        router.post("/v1/refunds") { request, _ -> Response in
+            guard let form = try await Self.form(request) else {
+                return Self.error(401, type: "invalid_request_error", message: "Invalid API Key provided")
+            }
+            guard let intent = form["payment_intent"], intent.hasPrefix("pi_"),
+                let amount = form["amount"].flatMap(Int.init), amount > 0
+            else {
+                return Self.error(400, type: "invalid_request_error", message: "Missing required param: payment_intent")
+            }
+            calls.withLockedValue { $0.append(Self.describe("POST", "/v1/refunds", form)) }
+            let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? UUID().uuidString
+            let answer: (id: String, amount: Int)? = refunds.withLockedValue { refunds in
+                if let existing = refunds[key] { return existing }
+                let refunded = refunds.values.filter { $0.id.hasSuffix(intent) }.reduce(0) { $0 + $1.amount }
+                guard refunded + amount <= Self.paymentIntentCents else { return nil }
+                let refund = (id: "re_\(refunds.count)_\(intent)", amount: amount)
+                refunds[key] = refund
+                return refund
+            }
+            guard let answer else {
+                return Self.error(
+                    400, type: "invalid_request_error",
+                    message: "Refund amount is greater than unrefunded amount on charge")
+            }
+            return Self.json([
+                "id": answer.id, "object": "refund", "amount": answer.amount, "payment_intent": intent,
+                "status": "succeeded",
+            ])
         }
         router.post("/v1/billing_portal/sessions") { request, _ -> Response in
             guard let form = try await Self.form(request) else {
@@ -148,7 +206,10 @@ final class FakeStripe: Sendable {
     ) -> (body: Data, signature: String) {
         Self.event(
             id: id, type: type,
-            object: ["id": session, "object": "checkout.session", "payment_status": paymentStatus], at: time,
+            object: [
+                "id": session, "object": "checkout.session", "payment_status": paymentStatus,
+                "payment_intent": "pi_\(session)",
+            ], at: time,
             secret: secret)
     }
 

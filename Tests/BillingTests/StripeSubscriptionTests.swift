@@ -88,10 +88,43 @@ import Testing
         #expect(
             portal.json["url"] as? String == "https://billing.stripe.test/p/session/cus_\(user.id.prefix(8))",
             "\(portal.text)")
-        // A change between paid tiers goes through the portal.
-        let sideways = try await billing.http.call(
+        // Up a tier: the item's price changes at Stripe, which invoices the prorated difference now;
+        // that invoice moves the tier and brings the difference in credits (150 − 25), the period
+        // unchanged.
+        let up = try await billing.http.call(
             "PUT", "/api/v1/billing/subscription", json: ["tier": "forever"], bearer: user.access)
-        #expect(sideways.status == 409 && sideways.errorCode == "change_in_portal", "\(sideways.text)")
+        #expect(up.status == 200, "\(up.text)")
+        let change = try #require(stripe.calls.withLockedValue { $0.last }, "no call to Stripe")
+        for part in [
+            "POST /v1/subscriptions/sub_one", "items[0][id]=si_one", "items[0][price_data][product]=prod_Forever",
+            "items[0][price_data][unit_amount]=1999", "proration_behavior=always_invoice", "metadata[tier]=forever",
+        ] {
+            #expect(change.contains(part), "\(part) missing from \(change)")
+        }
+        #expect(try await state().tier == "remember", "until Stripe says the difference is paid")
+        var prorated = FakeStripe.invoice(
+            "in_up", subscription: "sub_one", account: user.id, tier: "forever", cents: 1487, periodEnd: month)
+        prorated["billing_reason"] = "subscription_update"
+        #expect(try await deliver("evt_up", "invoice.paid", prorated) == "applied")
+        let upgraded = try await state()
+        #expect(upgraded.tier == "forever" && upgraded.available == 78 + 125, "\(upgraded)")
+        // Down a tier: from the next period, no proration; the next cycle's invoice brings it.
+        let down = try await billing.http.call(
+            "PUT", "/api/v1/billing/subscription", json: ["tier": "cherish"], bearer: user.access)
+        #expect(down.json["next_tier"] as? String == "cherish", "\(down.text)")
+        let downCall = try #require(stripe.calls.withLockedValue { $0.last })
+        #expect(
+            downCall.contains("proration_behavior=none") && downCall.contains("unit_amount]=999")
+                && downCall.contains("metadata[tier]=cherish"), "\(downCall)")
+        #expect(try await state().tier == "forever")
+        let cycle = FakeStripe.invoice(
+            "in_down", subscription: "sub_one", account: user.id, tier: "cherish", cents: 999, periodEnd: month)
+        #expect(try await deliver("evt_down", "invoice.paid", cycle) == "applied")
+        let downgraded = try await state()
+        #expect(downgraded.tier == "cherish" && downgraded.next == nil && downgraded.available == 78 + 125 + 60)
+        #expect(
+            stripe.calls.withLockedValue { $0.filter { $0.hasPrefix("POST /v1/products") } }.count == 2,
+            "one product per tier")
 
         // Failed and never paid: after the grace the subscription is cancelled at Stripe, the account is
         // on Free and its carried-over credits lapse.

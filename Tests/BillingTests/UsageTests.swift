@@ -5,7 +5,7 @@ import Testing
 
 /// What users and admins read of the money: a user's credits per day and operation for 7, 30 or 90
 /// days (JSON and CSV), and the admin report's MRR, ARPU, active accounts and tier mix — each checked
-/// against the ledger it is read from.
+/// against the ledger it is read from — and churn, against the subscriptions that ended.
 @Suite(.serialized) struct UsageTests {
     @Test func usageAndTheAdminReportAgreeWithTheLedger() async throws {
         let billing = try await BillingStack.start()
@@ -56,13 +56,28 @@ import Testing
         _ = try await billing.http.call(
             "PUT", "/api/v1/billing/subscription", json: ["tier": "cherish", "interval": "year"], bearer: yearly.access)
 
+        // A third paid subscription ends: it chose Free and its period is over (churn).
+        let leaver = try await billing.http.signedInUser("leaver@imageswiss.test")
+        _ = try await billing.http.call(
+            "PUT", "/api/v1/billing/subscription", json: ["tier": "forever"], bearer: leaver.access)
+        _ = try await billing.http.call(
+            "PUT", "/api/v1/billing/subscription", json: ["tier": "free"], bearer: leaver.access)
+        try await billing.database.execute(
+            "UPDATE subscriptions SET period_end = now() WHERE account_id = $1", [leaver.id])
+        try await waitUntil(timeout: .seconds(10)) {
+            try await billing.count(
+                "SELECT count(*) FROM subscriptions WHERE account_id = $1 AND tier = 'free'", [leaver.id]) == 1
+        }
+
         let report = try await billing.http.call("GET", "/api/v1/admin/billing/report", bearer: admin.access)
         #expect(report.json["mrr_cents"] as? Int == 499 + 9999 / 12, "\(report.text)")
         #expect(report.json["paying_subscribers"] as? Int == 2)
+        #expect(report.json["churned_subscribers"] as? Int == 1, "\(report.text)")
+        #expect(report.json["churn_basis_points"] as? Int == 3333, "one of the three paying at the start")
         #expect(report.json["active_accounts"] as? Int == 1)
         let revenue = try await billing.count("SELECT sum(amount_cents) FROM receipts")
-        #expect(revenue == 499 + 499 + 9999)
-        #expect(report.json["arpu_cents"] as? Int == Int((Double(revenue) / 3).rounded()), "rounded to the cent")
+        #expect(revenue == 499 + 499 + 9999 + 1999)
+        #expect(report.json["arpu_cents"] as? Int == Int((Double(revenue) / 4).rounded()), "rounded to the cent")
         let mix = report.json["tier_mix"] as? [String: Int] ?? [:]
         let free = try await billing.count("SELECT count(*) FROM subscriptions WHERE tier = 'free'")
         #expect(mix["remember"] == 1 && mix["cherish"] == 1 && mix["free"] == free && free >= 1, "\(mix)")

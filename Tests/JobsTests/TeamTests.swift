@@ -148,6 +148,38 @@ struct TeamTests {
         #expect(others.allSatisfy { $0["spent_this_month"] == nil }, "a member sees only their own spending")
         #expect(seenByMember.json["invitations"] == nil)
 
+        // Files stay their owner's unless shared: the member shares one picture with the team, the
+        // owner then lists and reads it there (and nothing else of the member's); unshared, it is gone.
+        let shared = pictures[0]
+        #expect(try await http.call("GET", "/api/v1/teams/\(team)/files/\(shared)", bearer: owner.access).status == 404)
+        let notMine = try await http.call(
+            "POST", "/api/v1/files/\(photo)/share", json: ["team_id": team], bearer: member.access)
+        #expect(notMine.status == 404, "another's file cannot be shared: \(notMine.text)")
+        let outsiderShares = try await http.call(
+            "POST", "/api/v1/files/\(photo)/share", json: ["team_id": team], bearer: outsider.access)
+        #expect(outsiderShares.status == 404, "not a team of the outsider's: \(outsiderShares.text)")
+        let sharing = try await http.call(
+            "POST", "/api/v1/files/\(shared)/share", json: ["team_id": team], bearer: member.access)
+        #expect(sharing.status == 200, "\(sharing.text)")
+        let teamFiles = try await http.call("GET", "/api/v1/teams/\(team)/files", bearer: owner.access)
+        #expect(
+            (teamFiles.json["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [shared],
+            "\(teamFiles.text)")
+        let original = try await http.call("GET", "/api/v1/files/\(shared)/content", bearer: member.access)
+        let read = try await http.call("GET", "/api/v1/teams/\(team)/files/\(shared)/content", bearer: owner.access)
+        #expect(read.status == 200 && read.body == original.body && !read.body.isEmpty)
+        #expect(
+            try await http.call("GET", "/api/v1/teams/\(team)/files/\(pictures[1])/content", bearer: owner.access)
+                .status == 404, "an unshared file of the member's")
+        #expect(
+            try await http.call("GET", "/api/v1/teams/\(team)/files/\(shared)/content", bearer: outsider.access)
+                .status == 404)
+        #expect(try await http.call("DELETE", "/api/v1/files/\(shared)", bearer: owner.access).status == 404)
+        #expect(
+            try await http.call("DELETE", "/api/v1/files/\(shared)/share/\(team)", bearer: member.access).status == 204)
+        #expect(
+            try await http.call("GET", "/api/v1/teams/\(team)/files/\(shared)", bearer: owner.access).status == 404)
+
         // Leaving keeps one's own credits and ends the spending; the owner cannot leave, and a team
         // with credits is not deleted.
         let ownBefore = try await jobs.balance(member.id).total

@@ -77,9 +77,11 @@ struct StackTests {
                     "throttles", "unsubscribe_keys",
                 ],
                 "billing": [
-                    "accounts", "billing_profiles", "catalogue_versions", "checkouts", "ended_subscriptions", "events",
-                    "hold_lots", "holds", "idempotency_keys", "invoice_counter", "invoices", "ledger_entries", "lots",
-                    "packs", "price_lists", "prices", "receipts", "subscription_invoices", "subscriptions", "tax_rates",
+                    "accounts", "billing_profiles", "catalogue_versions", "checkouts", "credit_note_counter",
+                    "credit_notes", "ended_subscriptions", "events", "hold_lots", "holds", "idempotency_keys",
+                    "invoice_counter", "invoices", "ledger_entries", "lots", "packs", "price_lists", "prices",
+                    "receipts",
+                    "stripe_products", "subscription_changes", "subscription_invoices", "subscriptions", "tax_rates",
                     "tiers", "webhook_events",
                 ],
                 "jobs": [
@@ -88,7 +90,8 @@ struct StackTests {
                     "provider_runs", "style_presets", "webhooks",
                 ],
                 "storage": [
-                    "backup_fences", "blobs", "deferred_removals", "owner_usage", "signing_secret", "upload_chunks",
+                    "backup_fences", "blob_shares", "blobs", "deferred_removals", "owner_usage", "signing_secret",
+                    "upload_chunks",
                     "uploads",
                 ],
             ]

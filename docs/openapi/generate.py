@@ -118,8 +118,13 @@ SCHEMAS = {
                          "past_due": {"type": "boolean", "description": "a renewal payment failed; the tier stays for the grace period"}},
                         ["tier", "interval"]),
     "Invoice": obj({"id": S, "number": S, "receipt_id": S, "description": S, "currency": S, "credits": I, "total_cents": I,
-                    "net_cents": I, "tax_cents": I, "tax_name": S, "tax_basis_points": I, "created_at": TIME, "pdf_url": S},
+                    "net_cents": I, "tax_cents": I, "tax_name": S, "tax_basis_points": I, "created_at": TIME, "pdf_url": S,
+                    "credit_notes": {"type": "array", "items": ref("CreditNote")}},
                    ["id", "number", "total_cents", "net_cents", "tax_cents", "pdf_url"]),
+    "CreditNote": obj({"id": ID, "number": {"type": "string", "description": "CN-000001…, gapless"}, "invoice_id": ID, "invoice_number": S,
+                       "currency": S, "total_cents": I, "net_cents": I, "tax_cents": I, "credits_removed": I, "reason": S,
+                       "provider": S, "provider_refund_id": {"type": ["string", "null"]}, "created_at": TIME, "pdf_url": S},
+                      ["id", "number", "invoice_id", "total_cents", "net_cents", "tax_cents", "credits_removed", "pdf_url"]),
     "Profile": obj({"name": {"type": "string", "maxLength": 200}, "address": {"type": "string", "maxLength": 500},
                     "country": {"type": "string", "description": "ISO 3166 alpha-2; picks the tax rate"},
                     "tax_id": {"type": "string", "maxLength": 50}}, ["name", "address", "country", "tax_id"]),
@@ -272,6 +277,13 @@ PATHS = {
     "/api/v1/billing/invoices/{id}/pdf": {"get": {"summary": "An invoice as a PDF", "tags": ["billing"], "parameters": [path_id()],
                                                   "responses": {"200": {"description": "the PDF", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
                                                                 "default": {"description": "an error", "content": {JSON: {"schema": ref("Error")}}}}}},
+    "/api/v1/billing/credit-notes/{id}/pdf": {"get": {"summary": "A credit note (a refund) as a PDF", "tags": ["billing"], "parameters": [path_id()],
+                                                      "responses": {"200": {"description": "the PDF", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                                                                    "default": {"description": "an error", "content": {JSON: {"schema": ref("Error")}}}}}},
+    "/api/v1/admin/billing/invoices/{id}/refund": {"post": op("Refund (part of) an invoice through its provider: a credit note, the unspent credits taken back", 201,
+                                                              ref("CreditNote"), body(obj({"amount_cents": {"type": "integer", "minimum": 0, "description": "0 or absent: all that is left"},
+                                                                                           "reason": {"type": "string", "maxLength": 200}})),
+                                                              params=[path_id(), KEY], tag="admin")},
     "/api/v1/billing/usage": {"get": op("The caller's credits spent, jobs and files processed per day and operation, and API calls per day (format=csv for a download)",
                                         params=[query("days", {"enum": [7, 30, 90]}), query("format", {"enum": ["json", "csv"]})], tag="billing",
                                         extra={"responses": {"200": {"description": "usage", "content": {JSON: {"schema": ref("Usage")},
@@ -465,10 +477,25 @@ PATHS = {
         "delete": op("Remove a member, or leave (your own id)", 204, params=[path_id("team"), path_id("member")], tag="teams")},
 }
 
+PATHS["/api/v1/files/{id}/share"] = {"post": op("Share one of your files with a team you belong to (its members may read it)", 200, ref("File"),
+                                                 body(obj({"team_id": ID}, ["team_id"])), params=[path_id()], tag="teams")}
+PATHS["/api/v1/files/{id}/share/{team}"] = {"delete": op("Stop sharing a file with a team", 204, params=[path_id(), path_id("team")], tag="teams")}
+
+# The files members shared with a team: read as one's own are (any member).
+for sub, methods in {"": ["get"], "/{id}": ["get"], "/{id}/content": ["get", "head"]}.items():
+    team_path = {}
+    for method in methods:
+        operation = json.loads(json.dumps(PATHS["/api/v1/files" + sub][method]))
+        operation["summary"] = "Shared with the team: " + operation["summary"][0].lower() + operation["summary"][1:]
+        operation["tags"] = ["teams"]
+        operation["parameters"] = [path_id("team")] + operation.get("parameters", [])
+        team_path[method] = operation
+    PATHS["/api/v1/teams/{team}/files" + sub] = team_path
+
 # The team's money: the same operations as one's own billing, on the team's account.
 TEAM_BILLING = {"balance": ["get"], "history": ["get"], "checkout": ["post"], "checkout/{id}": ["get"],
                 "checkout/{id}/complete": ["post"], "subscription": ["get", "put"], "receipts": ["get"], "invoices": ["get"],
-                "invoices/{id}/pdf": ["get"], "profile": ["get", "put"]}
+                "invoices/{id}/pdf": ["get"], "credit-notes/{id}/pdf": ["get"], "profile": ["get", "put"]}
 for sub, methods in TEAM_BILLING.items():
     team_path = {}
     for method in methods:

@@ -925,11 +925,93 @@ public nonisolated struct BillingInvoice: Sendable {
   /// Clears the value of `createdAt`. Subsequent reads from it will return its default value.
   public mutating func clearCreatedAt() {self._createdAt = nil}
 
+  /// The refunds of this invoice, oldest first.
+  public var creditNotes: [BillingCreditNote] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _createdAt: CommonTimestamp? = nil
+}
+
+/// A refund of (part of) an invoice: money back through the provider it was paid with, the tax
+/// refunded in proportion, and the invoice's credits taken back as far as they are unspent.
+public nonisolated struct BillingCreditNote: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var creditNoteID: String = String()
+
+  /// "CN-000007": its own sequence, without gaps.
+  public var number: String = String()
+
+  public var invoiceID: String = String()
+
+  public var invoiceNumber: String = String()
+
+  public var currency: String = String()
+
+  public var totalCents: Int64 = 0
+
+  public var netCents: Int64 = 0
+
+  public var taxCents: Int64 = 0
+
+  public var creditsRemoved: Int64 = 0
+
+  public var reason: String = String()
+
+  public var provider: String = String()
+
+  public var providerRefundID: String = String()
+
+  public var createdAt: CommonTimestamp {
+    get {_createdAt ?? CommonTimestamp()}
+    set {_createdAt = newValue}
+  }
+  /// Returns true if `createdAt` has been explicitly set.
+  public var hasCreatedAt: Bool {self._createdAt != nil}
+  /// Clears the value of `createdAt`. Subsequent reads from it will return its default value.
+  public mutating func clearCreatedAt() {self._createdAt = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _createdAt: CommonTimestamp? = nil
+}
+
+/// Admin: refund an invoice (amount_cents 0: all that is not refunded yet).
+public nonisolated struct BillingRefundInvoiceRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var invoiceID: String = String()
+
+  public var amountCents: Int64 = 0
+
+  public var reason: String = String()
+
+  public var idempotencyKey: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct BillingGetCreditNotePDFRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var creditNoteID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct BillingListInvoicesRequest: Sendable {
@@ -1477,6 +1559,12 @@ public nonisolated struct BillingReport: Sendable {
 
   /// Now: accounts per tier.
   public var tierMix: Dictionary<String,Int64> = [:]
+
+  /// Paid subscriptions that ended (back to a free tier) in the period, and their share in basis
+  /// points of those paying at the period's start (paying now + churned).
+  public var churnedSubscribers: Int64 = 0
+
+  public var churnBasisPoints: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -3326,7 +3414,7 @@ nonisolated extension BillingSubscription: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension BillingInvoice: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Invoice"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}invoice_id\0\u{1}number\0\u{3}receipt_id\0\u{1}description\0\u{1}credits\0\u{1}currency\0\u{3}total_cents\0\u{3}net_cents\0\u{3}tax_cents\0\u{3}tax_name\0\u{3}tax_basis_points\0\u{3}created_at\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}invoice_id\0\u{1}number\0\u{3}receipt_id\0\u{1}description\0\u{1}credits\0\u{1}currency\0\u{3}total_cents\0\u{3}net_cents\0\u{3}tax_cents\0\u{3}tax_name\0\u{3}tax_basis_points\0\u{3}created_at\0\u{3}credit_notes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3346,6 +3434,7 @@ nonisolated extension BillingInvoice: SwiftProtobuf.Message, SwiftProtobuf._Mess
       case 10: try { try decoder.decodeSingularStringField(value: &self.taxName) }()
       case 11: try { try decoder.decodeSingularUInt32Field(value: &self.taxBasisPoints) }()
       case 12: try { try decoder.decodeSingularMessageField(value: &self._createdAt) }()
+      case 13: try { try decoder.decodeRepeatedMessageField(value: &self.creditNotes) }()
       default: break
       }
     }
@@ -3392,6 +3481,9 @@ nonisolated extension BillingInvoice: SwiftProtobuf.Message, SwiftProtobuf._Mess
     try { if let v = self._createdAt {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
     } }()
+    if !self.creditNotes.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.creditNotes, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3408,6 +3500,176 @@ nonisolated extension BillingInvoice: SwiftProtobuf.Message, SwiftProtobuf._Mess
     if lhs.taxName != rhs.taxName {return false}
     if lhs.taxBasisPoints != rhs.taxBasisPoints {return false}
     if lhs._createdAt != rhs._createdAt {return false}
+    if lhs.creditNotes != rhs.creditNotes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension BillingCreditNote: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CreditNote"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}credit_note_id\0\u{1}number\0\u{3}invoice_id\0\u{3}invoice_number\0\u{1}currency\0\u{3}total_cents\0\u{3}net_cents\0\u{3}tax_cents\0\u{3}credits_removed\0\u{1}reason\0\u{1}provider\0\u{3}provider_refund_id\0\u{3}created_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.creditNoteID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.number) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.invoiceID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.invoiceNumber) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.currency) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.totalCents) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.netCents) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self.taxCents) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self.creditsRemoved) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.provider) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self.providerRefundID) }()
+      case 13: try { try decoder.decodeSingularMessageField(value: &self._createdAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.creditNoteID.isEmpty {
+      try visitor.visitSingularStringField(value: self.creditNoteID, fieldNumber: 1)
+    }
+    if !self.number.isEmpty {
+      try visitor.visitSingularStringField(value: self.number, fieldNumber: 2)
+    }
+    if !self.invoiceID.isEmpty {
+      try visitor.visitSingularStringField(value: self.invoiceID, fieldNumber: 3)
+    }
+    if !self.invoiceNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.invoiceNumber, fieldNumber: 4)
+    }
+    if !self.currency.isEmpty {
+      try visitor.visitSingularStringField(value: self.currency, fieldNumber: 5)
+    }
+    if self.totalCents != 0 {
+      try visitor.visitSingularInt64Field(value: self.totalCents, fieldNumber: 6)
+    }
+    if self.netCents != 0 {
+      try visitor.visitSingularInt64Field(value: self.netCents, fieldNumber: 7)
+    }
+    if self.taxCents != 0 {
+      try visitor.visitSingularInt64Field(value: self.taxCents, fieldNumber: 8)
+    }
+    if self.creditsRemoved != 0 {
+      try visitor.visitSingularInt64Field(value: self.creditsRemoved, fieldNumber: 9)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 10)
+    }
+    if !self.provider.isEmpty {
+      try visitor.visitSingularStringField(value: self.provider, fieldNumber: 11)
+    }
+    if !self.providerRefundID.isEmpty {
+      try visitor.visitSingularStringField(value: self.providerRefundID, fieldNumber: 12)
+    }
+    try { if let v = self._createdAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: BillingCreditNote, rhs: BillingCreditNote) -> Bool {
+    if lhs.creditNoteID != rhs.creditNoteID {return false}
+    if lhs.number != rhs.number {return false}
+    if lhs.invoiceID != rhs.invoiceID {return false}
+    if lhs.invoiceNumber != rhs.invoiceNumber {return false}
+    if lhs.currency != rhs.currency {return false}
+    if lhs.totalCents != rhs.totalCents {return false}
+    if lhs.netCents != rhs.netCents {return false}
+    if lhs.taxCents != rhs.taxCents {return false}
+    if lhs.creditsRemoved != rhs.creditsRemoved {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.provider != rhs.provider {return false}
+    if lhs.providerRefundID != rhs.providerRefundID {return false}
+    if lhs._createdAt != rhs._createdAt {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension BillingRefundInvoiceRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RefundInvoiceRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}invoice_id\0\u{3}amount_cents\0\u{1}reason\0\u{3}idempotency_key\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.invoiceID) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.amountCents) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.invoiceID.isEmpty {
+      try visitor.visitSingularStringField(value: self.invoiceID, fieldNumber: 1)
+    }
+    if self.amountCents != 0 {
+      try visitor.visitSingularInt64Field(value: self.amountCents, fieldNumber: 2)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 3)
+    }
+    if !self.idempotencyKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.idempotencyKey, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: BillingRefundInvoiceRequest, rhs: BillingRefundInvoiceRequest) -> Bool {
+    if lhs.invoiceID != rhs.invoiceID {return false}
+    if lhs.amountCents != rhs.amountCents {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.idempotencyKey != rhs.idempotencyKey {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension BillingGetCreditNotePDFRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetCreditNotePDFRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}credit_note_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.creditNoteID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.creditNoteID.isEmpty {
+      try visitor.visitSingularStringField(value: self.creditNoteID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: BillingGetCreditNotePDFRequest, rhs: BillingGetCreditNotePDFRequest) -> Bool {
+    if lhs.creditNoteID != rhs.creditNoteID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -4514,7 +4776,7 @@ nonisolated extension BillingAccountTotal: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension BillingReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Report"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}revenue\0\u{3}credits_issued\0\u{3}spent_by_operation\0\u{3}top_accounts\0\u{3}mrr_cents\0\u{3}paying_subscribers\0\u{3}active_accounts\0\u{3}arpu_cents\0\u{3}tier_mix\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}revenue\0\u{3}credits_issued\0\u{3}spent_by_operation\0\u{3}top_accounts\0\u{3}mrr_cents\0\u{3}paying_subscribers\0\u{3}active_accounts\0\u{3}arpu_cents\0\u{3}tier_mix\0\u{3}churned_subscribers\0\u{3}churn_basis_points\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4531,6 +4793,8 @@ nonisolated extension BillingReport: SwiftProtobuf.Message, SwiftProtobuf._Messa
       case 7: try { try decoder.decodeSingularInt64Field(value: &self.activeAccounts) }()
       case 8: try { try decoder.decodeSingularInt64Field(value: &self.arpuCents) }()
       case 9: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufInt64>.self, value: &self.tierMix) }()
+      case 10: try { try decoder.decodeSingularInt64Field(value: &self.churnedSubscribers) }()
+      case 11: try { try decoder.decodeSingularInt64Field(value: &self.churnBasisPoints) }()
       default: break
       }
     }
@@ -4564,6 +4828,12 @@ nonisolated extension BillingReport: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if !self.tierMix.isEmpty {
       try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufInt64>.self, value: self.tierMix, fieldNumber: 9)
     }
+    if self.churnedSubscribers != 0 {
+      try visitor.visitSingularInt64Field(value: self.churnedSubscribers, fieldNumber: 10)
+    }
+    if self.churnBasisPoints != 0 {
+      try visitor.visitSingularInt64Field(value: self.churnBasisPoints, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4577,6 +4847,8 @@ nonisolated extension BillingReport: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if lhs.activeAccounts != rhs.activeAccounts {return false}
     if lhs.arpuCents != rhs.arpuCents {return false}
     if lhs.tierMix != rhs.tierMix {return false}
+    if lhs.churnedSubscribers != rhs.churnedSubscribers {return false}
+    if lhs.churnBasisPoints != rhs.churnBasisPoints {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -229,6 +229,26 @@ public nonisolated struct StorageBlobRequest: Sendable {
   fileprivate var _signed: StorageSignedAccess? = nil
 }
 
+/// The owner shares a blob with a team (the edge checked the membership), or stops sharing it. Team
+/// members then read it — GetBlob, ReadBlob, ListBlobs called as the team (account-kind "team") —
+/// and nothing else: it stays the owner's.
+public nonisolated struct StorageShareBlobRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var blobID: String = String()
+
+  public var teamID: String = String()
+
+  /// false: stop sharing.
+  public var shared: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct StorageListBlobsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -899,6 +919,46 @@ nonisolated extension StorageBlobRequest: SwiftProtobuf.Message, SwiftProtobuf._
   public static func ==(lhs: StorageBlobRequest, rhs: StorageBlobRequest) -> Bool {
     if lhs.blobID != rhs.blobID {return false}
     if lhs._signed != rhs._signed {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension StorageShareBlobRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ShareBlobRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}blob_id\0\u{3}team_id\0\u{1}shared\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.blobID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.teamID) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.shared) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.blobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.blobID, fieldNumber: 1)
+    }
+    if !self.teamID.isEmpty {
+      try visitor.visitSingularStringField(value: self.teamID, fieldNumber: 2)
+    }
+    if self.shared != false {
+      try visitor.visitSingularBoolField(value: self.shared, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: StorageShareBlobRequest, rhs: StorageShareBlobRequest) -> Bool {
+    if lhs.blobID != rhs.blobID {return false}
+    if lhs.teamID != rhs.teamID {return false}
+    if lhs.shared != rhs.shared {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -51,6 +51,10 @@ public enum BillingMethods {
     public static let setTaxRates: RPCMethod<BillingSetTaxRatesRequest, BillingTaxRates> = method("SetTaxRates")
     public static let getUsage: RPCMethod<BillingUsageRequest, BillingUsage> = method("GetUsage")
     public static let getTier: RPCMethod<BillingGetTierRequest, BillingTier> = method("GetTier")
+    public static let getCreditNotePDF: RPCMethod<BillingGetCreditNotePDFRequest, BillingInvoicePDF> = method(
+        "GetCreditNotePDF", idempotent: true)
+    public static let refundInvoice: RPCMethod<BillingRefundInvoiceRequest, BillingCreditNote> = method(
+        "RefundInvoice")
     public static let getSpenders: RPCMethod<BillingGetSpendersRequest, BillingGetSpendersResponse> = method(
         "GetSpenders", idempotent: true)
     public static let getPriceList: RPCMethod<BillingGetPriceListRequest, BillingPriceList> = method("GetPriceList")

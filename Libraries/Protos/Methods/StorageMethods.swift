@@ -21,6 +21,7 @@ public enum StorageMethods {
     public static let abortUpload: RPCMethod<StorageUploadRequest, StorageAbortUploadResponse> = method(
         "AbortUpload", idempotent: true)
     public static let getBlob: RPCMethod<StorageBlobRequest, StorageBlob> = method("GetBlob", idempotent: true)
+    public static let shareBlob: RPCMethod<StorageShareBlobRequest, StorageBlob> = method("ShareBlob", idempotent: true)
     /// Many blobs' metadata at once; ids that are not the caller's blobs are left out of the answer.
     public static let getBlobs: RPCMethod<StorageGetBlobsRequest, StorageGetBlobsResponse> = method(
         "GetBlobs", idempotent: true)

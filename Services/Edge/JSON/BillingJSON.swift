@@ -291,8 +291,10 @@ struct ReportJSON: Encodable {
     let top_accounts: [Account]
     let mrr_cents, paying_subscribers, active_accounts, arpu_cents: Int64
     let tier_mix: [String: Int64]
+    let churned_subscribers, churn_basis_points: Int64
 
     init(_ r: BillingReport) {
+        (self.churned_subscribers, self.churn_basis_points) = (r.churnedSubscribers, r.churnBasisPoints)
         (self.mrr_cents, self.paying_subscribers) = (r.mrrCents, r.payingSubscribers)
         (self.active_accounts, self.arpu_cents, self.tier_mix) = (r.activeAccounts, r.arpuCents, r.tierMix)
         self.revenue = r.revenue.map {
@@ -372,8 +374,10 @@ struct InvoiceJSON: Encodable {
     let created_at: String?
     /// Where the PDF is.
     let pdf_url: String
+    let credit_notes: [CreditNoteJSON]
 
-    init(_ i: BillingInvoice) {
+    /// `base`: /api/v1/billing, or a team's /api/v1/teams/{team}/billing.
+    init(_ i: BillingInvoice, base: String = "/api/v1/billing") {
         (self.id, self.number, self.receipt_id, self.description) = (
             i.invoiceID, i.number, i.receiptID, i.description_p
         )
@@ -382,8 +386,34 @@ struct InvoiceJSON: Encodable {
             i.credits, i.totalCents, i.netCents, i.taxCents
         )
         self.created_at = rfc3339(i.createdAt)
-        self.pdf_url = "/api/v1/billing/invoices/\(i.invoiceID)/pdf"
+        self.pdf_url = "\(base)/invoices/\(i.invoiceID)/pdf"
+        self.credit_notes = i.creditNotes.map { CreditNoteJSON($0, base: base) }
     }
+}
+
+struct CreditNoteJSON: Encodable {
+    let id, number, invoice_id, invoice_number, currency, reason, provider: String
+    let total_cents, net_cents, tax_cents, credits_removed: Int64
+    let provider_refund_id, created_at: String?
+    let pdf_url: String
+
+    init(_ c: BillingCreditNote, base: String = "/api/v1/billing") {
+        (self.id, self.number, self.invoice_id, self.invoice_number) = (
+            c.creditNoteID, c.number, c.invoiceID, c.invoiceNumber
+        )
+        (self.currency, self.reason, self.provider) = (c.currency, c.reason, c.provider)
+        (self.total_cents, self.net_cents, self.tax_cents, self.credits_removed) = (
+            c.totalCents, c.netCents, c.taxCents, c.creditsRemoved
+        )
+        self.provider_refund_id = c.providerRefundID.isEmpty ? nil : c.providerRefundID
+        self.created_at = rfc3339(c.createdAt)
+        self.pdf_url = "\(base)/credit-notes/\(c.creditNoteID)/pdf"
+    }
+}
+
+struct RefundBody: Decodable {
+    var amount_cents: Int64?
+    var reason: String?
 }
 
 /// The buyer's details on invoices; `country` (ISO 3166 alpha-2) picks the tax rate.

@@ -68,6 +68,10 @@ struct InvitationBody: Decodable {
     var monthly_limit: Int64?
 }
 
+struct ShareBody: Decodable {
+    var team_id: String
+}
+
 struct JoinBody: Decodable {
     var token: String
 }

@@ -55,33 +55,7 @@ struct FileRoutes {
                 throw error
             }
         }
-        files.get { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "files:read")
-            let query = request.uri.queryParameters
-            var call = StorageListBlobsRequest()
-            call.purpose = query["purpose"].map(String.init) ?? ""
-            call.contentTypePrefix = query["type"].map(String.init) ?? ""
-            if let size = query["page_size"] {
-                guard let value = UInt32(size), value > 0 else {
-                    throw EdgeError(.badRequest, "invalid_page_size", "page_size must be 1 to 200", field: "page_size")
-                }
-                call.page.pageSize = value
-            }
-            call.page.pageToken = query["page_token"].map(String.init) ?? ""
-            if let after = query["created_after"] {
-                call.createdAfter = try Self.timestamp(String(after), field: "created_after")
-            }
-            if let before = query["created_before"] {
-                call.createdBefore = try Self.timestamp(String(before), field: "created_before")
-            }
-            let page = try await self.storage.unary(
-                StorageMethods.listBlobs, call, options: AuthRoutes.options(context, caller))
-            let token = page.page.nextPageToken
-            return try AuthRoutes.json(
-                Page(items: page.blobs.map(FileJSON.init), next_page_token: token.isEmpty ? nil : token),
-                request: request, context: context)
-        }
+        files.get(use: self.list)
         files.get("usage") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "files:read")
@@ -101,12 +75,7 @@ struct FileRoutes {
                 self.storage, ids: body.ids, name: DisplayNameHeader.zipName(body.name),
                 options: AuthRoutes.options(context, caller))
         }
-        files.get(":id") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "files:read")
-            let blob = try await self.blob(context, caller)
-            return try AuthRoutes.json(FileJSON(blob), request: request, context: context)
-        }
+        files.get(":id", use: self.file)
         files.patch(":id") { request, context -> Response in
             let caller = try context.requireCaller()
             try caller.require(scope: "files:write")
@@ -128,18 +97,7 @@ struct FileRoutes {
             return Response(status: .noContent)
         }
         for method in [HTTPRequest.Method.get, .head] {
-            files.on(":id/content", method: method) { request, context -> Response in
-                let caller = try context.requireCaller()
-                try caller.require(scope: "files:read")
-                let blob = try await self.blob(context, caller)
-                let disposition =
-                    request.uri.queryParameters["disposition"] == "inline"
-                        && DownloadRoutes.inlineTypes.contains(blob.contentType)
-                    ? "inline" : "attachment"
-                return try await BlobResponse(storage: self.storage).respond(
-                    request, blob: blob, disposition: disposition,
-                    options: AuthRoutes.options(context, caller))
-            }
+            files.on(":id/content", method: method, use: self.content)
         }
         files.post(":id/link") { request, context -> Response in
             let caller = try context.requireCaller()
@@ -177,6 +135,54 @@ struct FileRoutes {
                 metadata: ["admin": "\(caller.userID)", "user": "\(target)", "files": "\(purged.deletedBlobs)"])
             return try AuthRoutes.json(["deleted_files": purged.deletedBlobs], request: request, context: context)
         }
+    }
+
+    @Sendable func list(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "files:read")
+        let query = request.uri.queryParameters
+        var call = StorageListBlobsRequest()
+        call.purpose = query["purpose"].map(String.init) ?? ""
+        call.contentTypePrefix = query["type"].map(String.init) ?? ""
+        if let size = query["page_size"] {
+            guard let value = UInt32(size), value > 0 else {
+                throw EdgeError(.badRequest, "invalid_page_size", "page_size must be 1 to 200", field: "page_size")
+            }
+            call.page.pageSize = value
+        }
+        call.page.pageToken = query["page_token"].map(String.init) ?? ""
+        if let after = query["created_after"] {
+            call.createdAfter = try Self.timestamp(String(after), field: "created_after")
+        }
+        if let before = query["created_before"] {
+            call.createdBefore = try Self.timestamp(String(before), field: "created_before")
+        }
+        let page = try await self.storage.unary(
+            StorageMethods.listBlobs, call, options: AuthRoutes.options(context, caller))
+        let token = page.page.nextPageToken
+        return try AuthRoutes.json(
+            Page(items: page.blobs.map(FileJSON.init), next_page_token: token.isEmpty ? nil : token),
+            request: request, context: context)
+    }
+
+    @Sendable func file(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "files:read")
+        let blob = try await self.blob(context, caller)
+        return try AuthRoutes.json(FileJSON(blob), request: request, context: context)
+    }
+
+    @Sendable func content(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "files:read")
+        let blob = try await self.blob(context, caller)
+        let disposition =
+            request.uri.queryParameters["disposition"] == "inline"
+                && DownloadRoutes.inlineTypes.contains(blob.contentType)
+            ? "inline" : "attachment"
+        return try await BlobResponse(storage: self.storage).respond(
+            request, blob: blob, disposition: disposition,
+            options: AuthRoutes.options(context, caller))
     }
 
     private func blob(_ context: EdgeRequestContext, _ caller: VerifiedCaller) async throws -> StorageBlob {

@@ -12,6 +12,8 @@ struct InvoiceRoutes {
     func add(to router: Router<EdgeRequestContext>) {
         router.get("api/v1/billing/invoices", use: self.list)
         router.get("api/v1/billing/invoices/:id/pdf", use: self.pdf)
+        router.get("api/v1/billing/credit-notes/:id/pdf", use: self.creditNotePDF)
+        router.post("api/v1/admin/billing/invoices/:id/refund", use: self.refund)
         router.get("api/v1/billing/profile", use: self.profile)
         router.put("api/v1/billing/profile", use: self.setProfile)
         router.get("api/v1/admin/billing/tax-rates", use: self.taxRates)
@@ -26,8 +28,11 @@ struct InvoiceRoutes {
         let page = try await self.billing.unary(
             BillingMethods.listInvoices, call, options: AuthRoutes.options(context, caller))
         let token = page.page.nextPageToken
+        // A team's invoices link to the team's PDFs.
+        let base = String(request.uri.path.dropLast("/invoices".count))
         return try AuthRoutes.json(
-            Page(items: page.invoices.map(InvoiceJSON.init), next_page_token: token.isEmpty ? nil : token),
+            Page(
+                items: page.invoices.map { InvoiceJSON($0, base: base) }, next_page_token: token.isEmpty ? nil : token),
             request: request, context: context)
     }
 
@@ -36,9 +41,38 @@ struct InvoiceRoutes {
         try caller.require(scope: "billing:read")
         var call = BillingGetInvoicePDFRequest()
         call.invoiceID = try context.parameters.require("id")
-        let document = try await self.billing.unary(
-            BillingMethods.getInvoicePDF, call, options: AuthRoutes.options(context, caller))
-        return Response(
+        return Self.pdfResponse(
+            try await self.billing.unary(
+                BillingMethods.getInvoicePDF, call, options: AuthRoutes.options(context, caller)))
+    }
+
+    @Sendable func creditNotePDF(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "billing:read")
+        var call = BillingGetCreditNotePDFRequest()
+        call.creditNoteID = try context.parameters.require("id")
+        return Self.pdfResponse(
+            try await self.billing.unary(
+                BillingMethods.getCreditNotePDF, call, options: AuthRoutes.options(context, caller)))
+    }
+
+    /// Admin: refunds (part of) an invoice; answers its credit note.
+    @Sendable func refund(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireAdmin()
+        let body = try await request.decode(as: RefundBody.self, context: context)
+        var call = BillingRefundInvoiceRequest()
+        call.invoiceID = try context.parameters.require("id")
+        call.amountCents = body.amount_cents ?? 0
+        call.reason = body.reason ?? ""
+        call.idempotencyKey = BillingRoutes.idempotencyKey(request)
+        let note = try await self.billing.unary(
+            BillingMethods.refundInvoice, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(CreditNoteJSON(note), status: .created, request: request, context: context)
+    }
+
+    static func pdfResponse(_ document: BillingInvoicePDF) -> Response {
+        Response(
             status: .ok,
             headers: [
                 .contentType: "application/pdf", .cacheControl: "private, no-store",

@@ -7,11 +7,14 @@ import RPC
 /// /api/v1/teams: teams, members and invitations (Auth), and the team's money — Billing's account
 /// named by the team id, reached through /api/v1/teams/{team}/billing/… with the same handlers as
 /// one's own (BillingRoutes, InvoiceRoutes) once TeamAccountMiddleware made the team the caller.
-/// Members spend from it by naming `team_id` when they submit (TeamPayers).
+/// Members spend from it by naming `team_id` when they submit (TeamPayers). Files stay their
+/// owner's; an owner may share one with a team, whose members then read it under
+/// /api/v1/teams/{team}/files with the handlers of one's own files.
 struct TeamRoutes {
     let auth: RPCClient
     let billing: BillingRoutes
     let invoices: InvoiceRoutes
+    let files: FileRoutes
 
     func add(to router: Router<EdgeRequestContext>) {
         router.post("api/v1/teams", use: self.create)
@@ -24,9 +27,17 @@ struct TeamRoutes {
         router.patch("api/v1/teams/:team/members/:member", use: self.setMember)
         router.delete("api/v1/teams/:team/members/:member", use: self.removeMember)
 
-        let anyMember = router.group("api/v1/teams/:team/billing")
+        router.post("api/v1/files/:id/share", use: self.share)
+        router.delete("api/v1/files/:id/share/:team", use: self.unshare)
+
+        let anyMember = router.group("api/v1/teams/:team")
             .add(middleware: TeamAccountMiddleware(auth: self.auth, managersOnly: false))
-        anyMember.get("balance", use: self.billing.balance)
+        anyMember.get("billing/balance", use: self.billing.balance)
+        anyMember.get("files", use: self.files.list)
+        anyMember.get("files/:id", use: self.files.file)
+        for method in [HTTPRequest.Method.get, .head] {
+            anyMember.on("files/:id/content", method: method, use: self.files.content)
+        }
         let managers = router.group("api/v1/teams/:team/billing")
             .add(middleware: TeamAccountMiddleware(auth: self.auth, managersOnly: true))
         managers.get("history", use: self.billing.history)
@@ -38,6 +49,7 @@ struct TeamRoutes {
         managers.get("receipts", use: self.billing.receipts)
         managers.get("invoices", use: self.invoices.list)
         managers.get("invoices/:id/pdf", use: self.invoices.pdf)
+        managers.get("credit-notes/:id/pdf", use: self.invoices.creditNotePDF)
         managers.get("profile", use: self.invoices.profile)
         managers.put("profile", use: self.invoices.setProfile)
     }
@@ -161,6 +173,36 @@ struct TeamRoutes {
         call.accountID = try context.parameters.require("member")
         _ = try await self.auth.unary(AuthMethods.removeTeamMember, call, options: AuthRoutes.options(context, caller))
         return Response(status: .noContent)
+    }
+
+    /// The owner shares one of their files with a team they belong to.
+    @Sendable func share(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "files:write")
+        let body = try await request.decode(as: ShareBody.self, context: context)
+        let blob = try await self.setShare(context, caller, team: body.team_id, shared: true)
+        return try AuthRoutes.json(FileJSON(blob), request: request, context: context)
+    }
+
+    @Sendable func unshare(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "files:write")
+        _ = try await self.setShare(context, caller, team: try context.parameters.require("team"), shared: false)
+        return Response(status: .noContent)
+    }
+
+    private func setShare(_ context: EdgeRequestContext, _ caller: VerifiedCaller, team: String, shared: Bool)
+        async throws -> StorageBlob
+    {
+        var lookup = AuthGetTeamRequest()
+        lookup.teamID = team
+        let found = try await self.auth.unary(AuthMethods.getTeam, lookup, options: AuthRoutes.options(context, caller))
+        var call = StorageShareBlobRequest()
+        call.blobID = try context.parameters.require("id")
+        call.teamID = found.teamID
+        call.shared = shared
+        return try await self.files.storage.unary(
+            StorageMethods.shareBlob, call, options: AuthRoutes.options(context, caller))
     }
 
     private func team(_ context: EdgeRequestContext, _ caller: VerifiedCaller) async throws -> AuthTeam {
