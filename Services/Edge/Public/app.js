@@ -613,7 +613,8 @@ async function joinTeam() {
 /// One team: its balance and packs (owners and admins buy), members with this month's spending and
 /// limits, invitations; leaving or deleting.
 async function teamView(id) {
-  const [team, packs] = await Promise.all([api("GET", `/api/v1/teams/${id}`), api("GET", "/api/v1/billing/packs")]);
+  const [team, packs, shared] = await Promise.all([api("GET", `/api/v1/teams/${id}`), api("GET", "/api/v1/billing/packs"),
+    api("GET", `/api/v1/teams/${id}/files?page_size=50`)]);
   const me = session.account?.id;
   const manages = team.role !== "member";
   const buy = async (pack) => {
@@ -667,6 +668,13 @@ async function teamView(id) {
     h("h2", {}, "Members"),
     h("table", { id: "members" }, h("tr", {}, h("th", {}, "Member"), h("th", {}, "Role"), h("th", {}, "Spent this month"), h("th", {}, "Monthly limit"), h("th", {}, "")),
       ...(team.members || []).map(memberRow)),
+    h("h2", {}, "Shared with the team"),
+    shared.items.length ? h("ul", { id: "team-files" }, ...shared.items.map((file) => h("li", {}, file.name || file.id, " ",
+      h("button", { class: "secondary", onclick: async () => {
+        const link = h("a", { href: await objectURL(`/api/v1/teams/${id}/files/${file.id}/content`), download: file.name || file.id });
+        document.body.append(link); link.click(); link.remove();
+      } }, "Download"))))
+      : h("p", { class: "muted" }, "Nothing shared yet: members share results from their batch pages."),
     manages ? h("h2", {}, "Invite") : null, manages ? invite : null,
     manages && team.invitations?.length ? h("table", { id: "invitations" }, ...team.invitations.map((invitation) => h("tr", {},
       h("td", {}, invitation.email), h("td", {}, invitation.role), h("td", {}, `until ${new Date(invitation.expires_at).toLocaleDateString()}`),
@@ -707,6 +715,7 @@ async function batchView(id) {
     link.remove();
   });
   show("Your batch", status, bar, zip, jobs);
+  const myTeams = (await api("GET", "/api/v1/teams")).items;
   const shown = new Map();
   while (location.hash === `#/batch/${id}`) {
     let batch, page;
@@ -733,6 +742,8 @@ async function batchView(id) {
         if (before) pictures.push(h("img", { alt: "before", src: await objectURL(`/api/v1/files/${before}/content`) }));
         if (after) pictures.push(h("img", { alt: "after", src: await objectURL(`/api/v1/files/${after}/content`) }));
         card.images.replaceChildren(...pictures);
+        const output = job.output_file_ids[0];
+        if (output && myTeams.length) card.images.after(shareControl(output, myTeams));
       }
     }
     if (!["queued", "running"].includes(batch.status)) {
@@ -742,6 +753,14 @@ async function batchView(id) {
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+/// "Share with a team": the result stays the user's; the team's members may read it.
+function shareControl(fileID, teams) {
+  const select = h("select", { "aria-label": "Team to share with" }, ...teams.map((team) => h("option", { value: team.id }, team.name)));
+  return h("p", { class: "share" }, select, h("button", { class: "secondary", onclick: async () => {
+    try { await api("POST", `/api/v1/files/${fileID}/share`, { team_id: select.value }); toast("Shared with the team."); } catch (error) { toast(failure(error)); }
+  } }, "Share"));
 }
 
 async function gallery() {
@@ -825,7 +844,10 @@ async function billing() {
       h("td", {}, h("button", { class: "secondary", onclick: async () => {
         const link = h("a", { href: await objectURL(invoice.pdf_url), download: `${invoice.number}.pdf` });
         link.click();
-      } }, "PDF"))))) : h("p", { class: "muted" }, "No invoices yet."),
+      } }, "PDF"), ...(invoice.credit_notes || []).map((note) => h("button", { class: "secondary", title: `Refund of ${dollars(note.total_cents)}`, onclick: async () => {
+        const link = h("a", { href: await objectURL(note.pdf_url), download: `${note.number}.pdf` });
+        link.click();
+      } }, `${note.number} (refund ${dollars(note.total_cents)})`)))))) : h("p", { class: "muted" }, "No invoices yet."),
     h("details", {}, h("summary", {}, "Details on your invoices"),
       form([field("Name or company", "name", "text", { value: profile.name, maxlength: 200, required: false }),
         field("Address", "address", "text", { value: profile.address, maxlength: 500, required: false }),
