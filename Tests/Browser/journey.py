@@ -321,6 +321,38 @@ try:
     wait.until(lambda d: "succeeded" in d.find_element(By.ID, "batch-status").text)
     assert FakeTogether.received[-1]["prompt"] == "a lighthouse at dawn, watercolour on rough paper", FakeTogether.received
     server.shutdown()
+
+    step("teams: a team of one's own, its credits, a batch paid from it, a result shared with it")
+    go("/teams")
+    wait.until(lambda d: d.find_elements(By.NAME, "name"))
+    driver.find_element(By.NAME, "name").send_keys("Journey Studio")
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait.until(lambda d: re.search(r"#/teams/[0-9a-f-]{36}$", d.current_url))
+    team_id = driver.current_url.rsplit("/", 1)[1]
+    wait.until(lambda d: d.find_elements(By.ID, "team-buy-starter"))
+    assert "Team balance: 0 credits" in driver.find_element(By.ID, "team-balance").text, "a team starts without free credits"
+    driver.find_element(By.ID, "team-buy-starter").click()
+    wait.until(lambda d: "Team balance: 10 credits" in d.find_element(By.ID, "team-balance").text)
+    own_before = balance()
+    go("/upload")
+    wait.until(lambda d: d.find_elements(By.ID, "payer"))
+    upload(pictures[:1])
+    driver.find_element(By.CSS_SELECTOR, f"#payer option[value='{team_id}']").click()
+    driver.find_element(By.ID, "op-resize").click()
+    wait.until(lambda d: "you have 10" in d.find_element(By.ID, "cost").text)
+    team_cost = quoted()
+    wait.until(lambda d: d.find_element(By.ID, "submit").is_enabled())
+    driver.find_element(By.ID, "submit").click()
+    wait.until(lambda d: d.find_elements(By.ID, "batch-status"))
+    wait.until(lambda d: d.find_element(By.ID, "batch-status").get_attribute("data-status") == "succeeded")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "p.share button"))
+    driver.find_element(By.CSS_SELECTOR, "p.share button").click()
+    wait.until(lambda d: "Shared with the team" in d.find_element(By.ID, "toast").text)
+    go(f"/teams/{team_id}")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#team-files li"))
+    wait.until(lambda d: f"Team balance: {10 - team_cost} credits" in d.find_element(By.ID, "team-balance").text)
+    assert balance() == own_before, "the team paid, not its owner"
+    shot("team")
     print("browser journeys passed")
 except Exception as error:  # noqa: BLE001 — report whatever failed, with the page it failed on
     shot("failure")
