@@ -19,7 +19,7 @@ extension BillingService {
     func recordPayment(
         _ session: PostgresSession, account: String, cents: Int64, currency: String, credits: Int64,
         description: String, provider: String, checkout: UUID? = nil, providerTaxCents: Int64? = nil,
-        providerPaymentID: String? = nil
+        providerPaymentID: String? = nil, renewal: Bool = false
     ) async throws {
         let receipt = UUID()
         try await session.execute(
@@ -59,10 +59,11 @@ extension BillingService {
                 providerTaxCents != nil ? 0 : basisPoints,
             ])
         // The owner is told, with the invoice (Jobs reads the event feed).
-        let detail: [String: String] = [
+        var detail: [String: String] = [
             "invoice_id": invoice.lowercasedText, "number": Self.invoiceNumber(number), "total_cents": "\(cents)",
             "currency": currency, "credits": "\(credits)", "description": description,
         ]
+        if renewal { detail["renewal"] = "true" }
         try await session.execute(
             "INSERT INTO events (account_id, kind, balance, detail) VALUES ($1, 'receipt', 0, $2::jsonb)",
             [account, try Self.json(detail)])

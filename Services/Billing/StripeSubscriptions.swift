@@ -204,7 +204,8 @@ extension BillingService {
         else { return "ignored" }
         try await self.ledger.lockAccount(session, account)
         let cents = (invoice["amount_paid"] as? NSNumber)?.int64Value ?? 0
-        var credits = tier.monthlyCredits * Int64(interval.months)
+        let credits = tier.monthlyCredits * Int64(interval.months)
+        var granted: Int64?
         if invoice["billing_reason"] as? String == "subscription_update",
             let current = try await session.query(
                 """
@@ -213,7 +214,7 @@ extension BillingService {
                 """, [account]
             ).first
         {
-            credits = max(0, credits - (try current.decode("credits", as: Int64.self)))
+            granted = max(0, credits - (try current.decode("credits", as: Int64.self)))
         }
         guard
             try await !session.query(
@@ -222,7 +223,7 @@ extension BillingService {
                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING invoice_id
                 """,
                 [
-                    invoiceID, account, subscription, tierID, interval.rawValue, cents, credits,
+                    invoiceID, account, subscription, tierID, interval.rawValue, cents, granted ?? credits,
                 ]
             ).isEmpty
         else { return "duplicate" }
@@ -238,7 +239,7 @@ extension BillingService {
             paid: (
                 cents: cents, provider: "stripe", ends: ends.map { $0 * 1_000_000 }, tax: Self.stripeTax(invoice),
                 paymentID: invoice["payment_intent"] as? String
-            ), credits: credits)
+            ), credits: granted)
         return "applied"
     }
 

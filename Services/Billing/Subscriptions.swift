@@ -166,8 +166,9 @@ extension BillingService {
         credits granted: Int64? = nil
     ) async throws {
         let seconds = Int(self.configuration.period.components.seconds) * interval.months
-        // The tier it leaves, kept when it changes (churn in the admin report).
-        try await session.execute(
+        // The tier it leaves, kept when it changes (churn in the admin report); the same paid tier
+        // again is a renewal (its receipt says so).
+        let changed = try await session.execute(
             """
             INSERT INTO subscription_changes (account_id, from_tier, to_tier)
             SELECT account_id, tier, $2 FROM subscriptions WHERE account_id = $1 AND tier <> $2
@@ -191,7 +192,8 @@ extension BillingService {
             try await self.recordPayment(
                 session, account: account, cents: price, currency: self.configuration.currency, credits: credits,
                 description: "\(tier.name) subscription, one \(interval.rawValue)", provider: paid?.provider ?? "local",
-                providerTaxCents: paid.flatMap { $0.tax }, providerPaymentID: paid.flatMap { $0.paymentID })
+                providerTaxCents: paid.flatMap { $0.tax }, providerPaymentID: paid.flatMap { $0.paymentID },
+                renewal: changed == 0 && granted == nil)
         } else {
             try await session.execute(
                 """

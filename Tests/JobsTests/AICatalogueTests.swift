@@ -361,7 +361,7 @@ import Testing
     @Test func aPersonalModelIsTrainedAtTogetherAndUsed() async throws {
         let fake = try await FakeGenerators()
         defer { fake.stop() }
-        let jobs = try await JobsStack.start(["JOBS_PROVIDER_POLL_MS": "50"])
+        let jobs = try await JobsStack.start(["JOBS_PROVIDER_POLL_MS": "50", "JOBS_NOTICE_INTERVAL_MS": "100"])
         defer { Task { await jobs.stop() } }
         let http = jobs.http
         let admin = try await http.signedInUser(JobsStack.adminEmail)
@@ -422,6 +422,15 @@ import Testing
         #expect(
             trainingJob["status"] as? String == "succeeded" && trainingJob["charged_credits"] as? Int == 100,
             "\(trainingJob)")
+
+        // Its owner is told, once, linking to the models page.
+        try await waitUntil {
+            let notices = try await http.call("GET", "/api/v1/notifications", bearer: user.access)
+            return (notices.json["items"] as? [[String: Any]] ?? []).filter {
+                $0["kind"] as? String == "model_trained" && $0["link"] as? String == "/#/models"
+                    && ($0["body"] as? String ?? "").contains("Rex")
+            }.count == 1
+        }
 
         // Generating with it: the LoRA loaded at Together, the trigger word leading the prompt.
         let step: [String: Any] = [

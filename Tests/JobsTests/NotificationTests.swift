@@ -149,11 +149,17 @@ import Testing
         let subscribed = try await jobs.http.call(
             "PUT", "/api/v1/billing/subscription", json: ["tier": "remember"], bearer: user.access)
         #expect(subscribed.status == 200, "\(subscribed.text)")
+        // Its next period is a renewal, and the receipt says so.
+        try await jobs.billingDatabase.execute(
+            "UPDATE subscriptions SET period_end = now() WHERE account_id = $1", [user.id])
+        let renewal = try #require(try await Self.notificationMails(folder, count: 3).last)
+        #expect(MailFolder.header("Subject", in: renewal) == "Your subscription was renewed", "\(renewal)")
+        #expect(renewal.contains("filename=\"INV-000003.pdf\""))
         let cancelled = try await jobs.http.call(
             "PUT", "/api/v1/billing/subscription", json: ["tier": "free"], bearer: user.access)
         #expect(cancelled.status == 200, "\(cancelled.text)")
-        let mails = try await Self.notificationMails(folder, count: 3)
-        #expect(mails.compactMap(Self.kind) == ["receipt", "receipt", "subscription_ending"])
+        let mails = try await Self.notificationMails(folder, count: 4)
+        #expect(mails.compactMap(Self.kind) == ["receipt", "receipt", "receipt", "subscription_ending"])
         let ending = try #require(mails.last)
         #expect(MailFolder.header("Subject", in: ending) == "Your subscription is ending")
         #expect(ending.contains("Your Remember subscription ends on 20"), "\(ending)")

@@ -48,6 +48,16 @@ struct NotificationText: Sendable {
         case (.creditsLow, .chinese):
             self.title = "您的积分即将用完"
             self.body = "您还剩 \(number("balance")) 积分。购买积分包或订阅即可继续使用。"
+        case (.receipt, .english) where params["renewal"] == "true":
+            self.title = "Your subscription was renewed"
+            self.body =
+                "\(params["description"] ?? "Your subscription") for \(Self.money(params)), \(number("credits")) credits. "
+                + "Invoice \(params["number"] ?? "") is kept under Credits (and attached to the mail)."
+        case (.receipt, .chinese) where params["renewal"] == "true":
+            self.title = "您的订阅已续订"
+            self.body =
+                "\(params["description"] ?? "订阅")，\(Self.money(params))，\(number("credits")) 积分。"
+                + "发票 \(params["number"] ?? "") 保存在“积分”页面（邮件中附有 PDF）。"
         case (.receipt, .english):
             self.title = "Your receipt"
             self.body =
