@@ -83,6 +83,12 @@ public enum EdgeHTTPServer {
                 status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache"],
                 body: .init(byteBuffer: ByteBuffer(bytes: try WebApp.openAPI(configuration))))
         }
+        // The reference, rendered from that document by a page of ours (docs.html, docs.js).
+        router.get("/api/v1/docs") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
+                body: .init(byteBuffer: ByteBuffer(bytes: try WebApp.file("docs.html", configuration))))
+        }
         AuthRoutes(auth: auth).add(to: router)
         AccountRoutes(
             auth: auth, storage: upstreams.client(for: "storage"),

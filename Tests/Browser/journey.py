@@ -353,6 +353,14 @@ try:
     wait.until(lambda d: f"Team balance: {10 - team_cost} credits" in d.find_element(By.ID, "team-balance").text)
     assert balance() == own_before, "the team paid, not its owner"
     shot("team")
+
+    step("the API reference renders the document, and filters it")
+    driver.get(f"{base}/api/v1/docs")
+    wait.until(lambda d: int(d.find_element(By.ID, "docs").get_attribute("data-operations") or 0) > 100)
+    driver.find_element(By.ID, "docs-filter").send_keys("teams/{team}/members")
+    visible = [e for e in driver.find_elements(By.CSS_SELECTOR, "details.operation") if e.is_displayed()]
+    assert len(visible) == 2, f"PATCH and DELETE of a member, found {len(visible)}"
+    shot("api-docs")
     print("browser journeys passed")
 except Exception as error:  # noqa: BLE001 — report whatever failed, with the page it failed on
     shot("failure")

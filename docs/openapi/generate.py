@@ -401,6 +401,8 @@ PATHS = {
                                                    params=[{"name": "Stripe-Signature", "in": "header", "required": False, "schema": S}],
                                                    public=True, tag="billing")},
     "/api/v1/openapi.json": {"get": op("This document", 200, {"type": "object"}, public=True, tag="health")},
+    "/api/v1/docs": {"get": op("This document, rendered for reading (HTML)", public=True, tag="health",
+                               extra={"responses": {"200": {"description": "the reference page", "content": {"text/html": {"schema": S}}}}})},
     # Admin writes.
     "/api/v1/admin/billing/grants": {"post": op("Promotional credits or a refund to an account", 201, {"type": "object"},
                                                 body(obj({"account_id": S, "amount": {"type": "integer", "minimum": 1}, "source": {"enum": ["promotional", "refund"]},
@@ -506,6 +508,25 @@ for sub, methods in TEAM_BILLING.items():
         operation["parameters"] = [path_id("team")] + operation.get("parameters", [])
         team_path[method] = operation
     PATHS["/api/v1/teams/{team}/billing/" + sub] = team_path
+
+def operation_id(method, path):
+    """getFilesByIdContent for GET /api/v1/files/{id}/content: unique, stable, from the route itself."""
+    words = []
+    for part in path.strip("/").split("/"):
+        if part in ("api", "v1"):
+            continue
+        if part.startswith("{"):
+            words.append("By" + part[1:-1].title().replace("_", ""))
+        else:
+            words.append("".join(w.title() for w in part.replace(".", "-").replace("_", "-").split("-")))
+    return method + "".join(words)
+
+
+for route, item in PATHS.items():
+    for verb, operation in item.items():
+        operation["operationId"] = operation_id(verb, route)
+ids = [operation["operationId"] for item in PATHS.values() for operation in item.values()]
+assert len(ids) == len(set(ids)), "operationIds must be unique"
 
 document = {
     "openapi": "3.1.0",

@@ -15,6 +15,10 @@ enum WebApp {
     }
 
     static func openAPI(_ configuration: ServiceConfiguration) throws -> [UInt8] {
-        Array(try Data(contentsOf: URL(fileURLWithPath: try Self.root(configuration) + "/openapi.json")))
+        try Self.file("openapi.json", configuration)
+    }
+
+    static func file(_ name: String, _ configuration: ServiceConfiguration) throws -> [UInt8] {
+        Array(try Data(contentsOf: URL(fileURLWithPath: try Self.root(configuration) + "/" + name)))
     }
 }
