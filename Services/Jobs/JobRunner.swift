@@ -105,8 +105,10 @@ struct JobRunner: Sendable {
         _ route: AISnapshot.Route, _ request: ProviderRequest, job: ClaimedJob,
         isCanceled: @escaping @Sendable () -> Bool
     ) async throws -> [Data] {
+        let snapshot = try await self.catalogue.snapshot()
         try await self.queue.checkSpendLimit(
-            job, provider: try await self.catalogue.snapshot().providers.first { $0.id == route.model.providerID })
+            job, provider: snapshot.providers.first { $0.id == route.model.providerID },
+            tierLimit: snapshot.tierLimits[job.tier])
         let started = ContinuousClock.now
         do {
             let answer = try await route.provider.run(request, isCanceled: isCanceled)

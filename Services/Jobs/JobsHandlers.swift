@@ -91,6 +91,9 @@ struct JobsHandlers: Sendable {
         router.register(JobsMethods.putStylePreset) { request, context in
             try await catalogue.putPreset(try RPCCaller(context.metadata), request.preset)
         }
+        router.register(JobsMethods.putTierSpendLimit) { request, context in
+            try await catalogue.putTierLimit(try RPCCaller(context.metadata), request.limit)
+        }
         let personalModels = jobs.submissions.personalModels
         router.register(JobsMethods.listPersonalModels) { _, context in
             try await personalModels.list(try RPCCaller(context.metadata))

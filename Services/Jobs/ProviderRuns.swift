@@ -14,20 +14,22 @@ extension JobQueue {
             elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         try await self.database.execute(
             """
-            INSERT INTO provider_runs (job_id, attempt, provider_id, model_id, operation, outcome, cost_micros, provider_ms)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (job_id, attempt) DO NOTHING
+            INSERT INTO provider_runs (job_id, attempt, provider_id, model_id, operation, outcome, cost_micros, provider_ms, tier)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (job_id, attempt) DO NOTHING
             """,
             [
                 job.id, job.attempt, model.providerID, model.id, model.operation, succeeded ? "succeeded" : "failed",
-                costMicros, min(milliseconds, Int(Int32.max)),
+                costMicros, min(milliseconds, Int(Int32.max)), job.tier,
             ])
     }
 }
 
-/// A provider's daily spend limit (ai_providers.daily_spend_limit_micros): once today's recorded
-/// runs reach it, a new run waits in the queue — its attempt not counted — and is looked at again
-/// after JOBS_SPEND_LIMIT_RECHECK_MS. A job cannot wait past JOBS_MAX_DEADLINE_S from its
-/// submission (its hold at Billing would lapse): then it fails, naming the limit, and is released.
+/// The daily spend limits — a provider's (ai_providers.daily_spend_limit_micros) and a tier's, for
+/// the runs of its jobs at every provider (tier_spend_limits): once today's recorded runs reach one,
+/// a new run it covers waits in the queue — its attempt not counted — and is looked at again after
+/// JOBS_SPEND_LIMIT_RECHECK_MS; admins are told once a day per limit (a notice Auth mails to every
+/// admin). A job cannot wait past JOBS_MAX_DEADLINE_S from its submission (its hold at Billing would
+/// lapse): then it fails, naming the limit, and is released.
 enum ProviderSpend {
     /// Today's (UTC) recorded cost per provider, micro-dollars: of one provider, or of all (admins' view).
     static func today(_ database: PostgresPool, provider: String? = nil) async throws -> [String: Int64] {
@@ -40,21 +42,60 @@ enum ProviderSpend {
             """, [provider]
         ).reduce(into: [String: Int64]()) { $0[try $1.decode("provider_id")] = try $1.decode("spent") }
     }
+
+    /// Today's (UTC) recorded cost per tier, micro-dollars: of one tier, or of all.
+    static func todayByTier(_ database: PostgresPool, tier: String? = nil) async throws -> [String: Int64] {
+        try await database.query(
+            """
+            SELECT tier, coalesce(sum(cost_micros), 0)::bigint AS spent FROM provider_runs
+            WHERE tier IS NOT NULL AND ($1::text IS NULL OR tier = $1)
+              AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+            GROUP BY tier
+            """, [tier]
+        ).reduce(into: [String: Int64]()) { $0[try $1.decode("tier")] = try $1.decode("spent") }
+    }
 }
 
 extension JobQueue {
 
-    func checkSpendLimit(_ job: ClaimedJob, provider: JobsAIProvider?) async throws {
-        guard let provider, provider.dailySpendLimitMicros > 0 else { return }
-        let spent = try await ProviderSpend.today(self.database, provider: provider.id)[provider.id] ?? 0
-        guard spent >= provider.dailySpendLimitMicros else { return }
+    func checkSpendLimit(_ job: ClaimedJob, provider: JobsAIProvider?, tierLimit: Int64?) async throws {
+        if let provider, provider.dailySpendLimitMicros > 0 {
+            let spent = try await ProviderSpend.today(self.database, provider: provider.id)[provider.id] ?? 0
+            if spent >= provider.dailySpendLimitMicros {
+                try await self.holdBack(
+                    job, limit: "provider:\(provider.id)",
+                    message:
+                        "\(provider.id) reached its daily spend limit (\(spent) of \(provider.dailySpendLimitMicros) micro-dollars)"
+                )
+            }
+        }
+        if let tierLimit {
+            let spent = try await ProviderSpend.todayByTier(self.database, tier: job.tier)[job.tier] ?? 0
+            if spent >= tierLimit {
+                try await self.holdBack(
+                    job, limit: "tier:\(job.tier)",
+                    message:
+                        "the \(job.tier) tier reached its daily AI spend limit (\(spent) of \(tierLimit) micro-dollars)"
+                )
+            }
+        }
+    }
+
+    /// A run a limit holds back: it waits (or fails, having waited as long as its hold lasts), and
+    /// admins get one notice a day per limit.
+    private func holdBack(_ job: ClaimedJob, limit: String, message: String) async throws -> Never {
+        try await self.database.execute(
+            """
+            INSERT INTO notices (owner_id, kind, event_key, params)
+            VALUES ('admins', 'spend_limit_reached', 'spend-limit:' || $1 || ':' || to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
+                    jsonb_build_object('limit', $1::text, 'message', $2::text))
+            ON CONFLICT (event_key) DO NOTHING
+            """, [limit, message])
         let waitedTooLong =
             try await self.database.query(
                 "SELECT created_at < now() - make_interval(secs => $2) AS late FROM jobs WHERE id = $1",
                 [job.id, Int(self.configuration.maxDeadline.components.seconds)]
             ).first?.decode("late", as: Bool.self) ?? false
-        let message =
-            "\(provider.id) reached its daily spend limit (\(spent) of \(provider.dailySpendLimitMicros) micro-dollars)"
         if waitedTooLong { throw JobRunError.permanent(message + "; the job waited as long as its hold lasts") }
         var wait = JobRunError.transient("waiting: " + message, retryAfter: self.configuration.spendLimitRecheck)
         wait.consumesAttempt = false

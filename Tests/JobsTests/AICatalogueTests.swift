@@ -478,7 +478,7 @@ import Testing
     @Test func aProviderAtItsSpendLimitHoldsRunsBack() async throws {
         let fake = try await FakeGenerators()
         defer { fake.stop() }
-        let jobs = try await JobsStack.start(["JOBS_SPEND_LIMIT_RECHECK_MS": "300"])
+        let jobs = try await JobsStack.start(["JOBS_SPEND_LIMIT_RECHECK_MS": "300", "JOBS_NOTICE_INTERVAL_MS": "100"])
         defer { Task { await jobs.stop() } }
         let http = jobs.http
         let admin = try await http.signedInUser(JobsStack.adminEmail)
@@ -528,14 +528,42 @@ import Testing
         let done = try await jobs.finished(third, token: user.access)
         #expect(done["status"] as? String == "succeeded" && done["attempts"] as? Int == 1, "\(done)")
 
+        // A tier's limit covers its runs at every provider: the free tier at 100,000 of 120,000 spent.
+        let tierLimit = try await http.call(
+            "PUT", "/api/v1/admin/ai/tier-limits/free", json: ["daily_limit_micros": 100_000], bearer: admin.access)
+        #expect(tierLimit.status == 200 && tierLimit.json["spent_today_micros"] as? Int == 120_000, "\(tierLimit.text)")
+        let fourth = try await submit()
+        try await waitUntil {
+            let job = try await http.call("GET", "/api/v1/jobs/\(fourth)", bearer: user.access).json
+            return (job["error"] as? String)?.contains("free tier reached its daily AI spend limit") == true
+                && job["status"] as? String == "queued"
+        }
+        // Admins were told, once a day per limit: the provider's and the tier's.
+        try await waitUntil {
+            let notices = try await http.call("GET", "/api/v1/notifications", bearer: admin.access)
+            let bodies = (notices.json["items"] as? [[String: Any]] ?? []).filter {
+                $0["kind"] as? String == "spend_limit_reached" && $0["link"] as? String == "/#/admin"
+            }.compactMap { $0["body"] as? String }
+            return bodies.count == 2 && bodies.contains { $0.contains("together reached") }
+                && bodies.contains { $0.contains("free tier") }
+        }
+        let userNotices = try await http.call("GET", "/api/v1/notifications", bearer: user.access)
+        #expect(
+            (userNotices.json["items"] as? [[String: Any]] ?? []).allSatisfy {
+                $0["kind"] as? String != "spend_limit_reached"
+            }, "users are not told of the operator's limits")
+        #expect(
+            try await http.call("DELETE", "/api/v1/admin/ai/tier-limits/free", bearer: admin.access).status == 204)
+        #expect(try await jobs.finished(fourth, token: user.access)["status"] as? String == "succeeded")
+
         let spend = try await http.call("GET", "/api/v1/admin/ai/spend?days=7", bearer: admin.access).json
         let line = try #require((spend["lines"] as? [[String: Any]])?.first, "\(spend)")
         #expect(line["operation"] as? String == "generation" && line["provider_id"] as? String == "together")
         #expect(
-            line["runs"] as? Int == 3 && line["cost_micros"] as? Int == 120_000
-                && line["charged_credits"] as? Int == 15, "\(line)")
+            line["runs"] as? Int == 4 && line["cost_micros"] as? Int == 160_000
+                && line["charged_credits"] as? Int == 20, "\(line)")
         let price = try #require(spend["credit_price_cents"] as? Int)
-        #expect(line["margin_micros"] as? Int == 15 * price * 10_000 - 120_000)
+        #expect(line["margin_micros"] as? Int == 20 * price * 10_000 - 160_000)
         #expect(try await http.call("GET", "/api/v1/admin/ai/spend", bearer: user.access).status == 403)
     }
 

@@ -87,7 +87,7 @@ struct StackTests {
                 "jobs": [
                     "ai_models", "ai_providers", "batch_progress", "batches", "deliveries", "feed_cursors",
                     "idempotency_keys", "job_queue", "jobs", "notices", "owner_queues", "personal_models",
-                    "provider_runs", "style_presets", "webhooks",
+                    "provider_runs", "style_presets", "tier_spend_limits", "webhooks",
                 ],
                 "storage": [
                     "backup_fences", "blob_shares", "blobs", "deferred_removals", "owner_usage", "signing_secret",

@@ -18,7 +18,7 @@ ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
 page = lambda item: obj({"items": {"type": "array", "items": ref(item)}, "next_page_token": {"type": ["string", "null"]}}, ["items"])  # noqa: E731
 
 # Services/Auth/Notifications/NotificationKind.swift
-NOTIFICATION_KINDS = ["batch_completed", "job_failed", "credits_low", "payment_failed", "receipt", "subscription_ending", "model_trained"]
+NOTIFICATION_KINDS = ["batch_completed", "job_failed", "credits_low", "payment_failed", "receipt", "subscription_ending", "model_trained", "spend_limit_reached"]
 
 SCHEMAS = {
     "Error": obj({"error": obj({"code": S, "message": S, "field": S, "request_id": S}, ["code", "message"])}, ["error"]),
@@ -77,7 +77,11 @@ SCHEMAS = {
     "TeamInvitation": obj({"id": ID, "email": S, "role": {"enum": ["admin", "member"]}, "monthly_limit": {"type": ["integer", "null"]},
                            "expires_at": TIME}, ["id", "email", "role"]),
     "AICatalogue": obj({"providers": {"type": "array", "items": ref("AIProvider")}, "models": {"type": "array", "items": ref("AIModel")},
-                        "presets": {"type": "array", "items": ref("StylePreset")}}, ["providers", "models", "presets"]),
+                        "presets": {"type": "array", "items": ref("StylePreset")}, "tier_limits": {"type": "array", "items": ref("TierLimit")}},
+                       ["providers", "models", "presets"]),
+    "TierLimit": obj({"tier_id": {"type": "string", "readOnly": True}, "daily_limit_micros": {"type": "integer", "minimum": 1},
+                      "spent_today_micros": {"type": "integer", "readOnly": True, "description": "today's (UTC) cost of the tier's runs"}},
+                     ["daily_limit_micros"]),
     "Step": obj({"operation": {"type": "string", "minLength": 1, "maxLength": 64},
                  "parameters": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"], "maxLength": 100},
                                 "description": "typed JSON values ({\"width\": 512}); the string forms are accepted too; "
@@ -432,7 +436,7 @@ PATHS = {
     "/api/v1/admin/jobs/{id}/retry": {"post": op("Queue a failed, canceled or expired job again", 200, ref("Job"), params=[path_id()], tag="admin")},
     "/api/v1/admin/jobs/{id}/cancel": {"post": op("Cancel any user's job", 200, ref("Job"), params=[path_id()], tag="admin")},
     "/api/v1/admin/queues": {"get": op("Queue depth per lane", 200, page("Lane"), tag="admin")},
-    # The AI catalogue (docs/ai.md).
+    # The AI catalogue (docs/api.md, Jobs).
     "/api/v1/ai/models": {"get": op("The enabled AI models that can run now, per operation", 200, page("AIModel"), public=True, tag="ai")},
     "/api/v1/ai/presets": {"get": op("The style presets generation offers", 200, page("StylePreset"), public=True, tag="ai")},
     "/api/v1/files/{id}/corners": {"get": op("Where a photographed print's corners probably are, as the perspective step's parameters", 200,
@@ -455,6 +459,9 @@ PATHS = {
                                         "delete": op("Remove a provider and its models", 204, params=[path_slug()], tag="admin")},
     "/api/v1/admin/ai/models/{id}": {"put": op("Add or replace a model", 200, ref("AIModel"), body(ref("AIModel")), params=[path_slug()], tag="admin"),
                                      "delete": op("Remove a model", 204, params=[path_slug()], tag="admin")},
+    "/api/v1/admin/ai/tier-limits/{id}": {"put": op("Set a tier's daily spend limit for its AI runs at every provider together", 200, ref("TierLimit"),
+                                                   body(ref("TierLimit")), params=[path_slug()], tag="admin"),
+                                           "delete": op("Lift a tier's daily spend limit", 204, params=[path_slug()], tag="admin")},
     "/api/v1/admin/ai/presets/{id}": {"put": op("Add or replace a style preset", 200, ref("StylePreset"), body(ref("StylePreset")), params=[path_slug()], tag="admin"),
                                       "delete": op("Remove a style preset", 204, params=[path_slug()], tag="admin")},
     # Teams (docs/api.md, "Teams").

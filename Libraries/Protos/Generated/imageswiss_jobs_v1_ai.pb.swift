@@ -127,6 +127,25 @@ public nonisolated struct JobsStylePreset: Sendable {
   public init() {}
 }
 
+/// A daily spend limit for the provider runs of one subscription tier's jobs (all providers
+/// together): at it, that tier's new AI runs wait in the queue, and admins are told once a day.
+public nonisolated struct JobsTierSpendLimit: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var tierID: String = String()
+
+  public var dailyLimitMicros: Int64 = 0
+
+  /// Answers only: today's (UTC) recorded cost of that tier's runs.
+  public var spentTodayMicros: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct JobsGetAICatalogueRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -148,6 +167,9 @@ public nonisolated struct JobsAICatalogue: Sendable {
   public var models: [JobsAIModel] = []
 
   public var presets: [JobsStylePreset] = []
+
+  /// Admins only.
+  public var tierLimits: [JobsTierSpendLimit] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -217,12 +239,33 @@ public nonisolated struct JobsPutStylePresetRequest: Sendable {
   fileprivate var _preset: JobsStylePreset? = nil
 }
 
+public nonisolated struct JobsPutTierSpendLimitRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var limit: JobsTierSpendLimit {
+    get {_limit ?? JobsTierSpendLimit()}
+    set {_limit = newValue}
+  }
+  /// Returns true if `limit` has been explicitly set.
+  public var hasLimit: Bool {self._limit != nil}
+  /// Clears the value of `limit`. Subsequent reads from it will return its default value.
+  public mutating func clearLimit() {self._limit = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _limit: JobsTierSpendLimit? = nil
+}
+
 public nonisolated struct JobsDeleteAIEntryRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// provider, model or preset.
+  /// provider, model, preset or tier_limit (id: the tier).
   public var kind: String = String()
 
   public var id: String = String()
@@ -594,6 +637,46 @@ nonisolated extension JobsStylePreset: SwiftProtobuf.Message, SwiftProtobuf._Mes
   }
 }
 
+nonisolated extension JobsTierSpendLimit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TierSpendLimit"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tier_id\0\u{3}daily_limit_micros\0\u{3}spent_today_micros\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.tierID) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.dailyLimitMicros) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.spentTodayMicros) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.tierID.isEmpty {
+      try visitor.visitSingularStringField(value: self.tierID, fieldNumber: 1)
+    }
+    if self.dailyLimitMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.dailyLimitMicros, fieldNumber: 2)
+    }
+    if self.spentTodayMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.spentTodayMicros, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsTierSpendLimit, rhs: JobsTierSpendLimit) -> Bool {
+    if lhs.tierID != rhs.tierID {return false}
+    if lhs.dailyLimitMicros != rhs.dailyLimitMicros {return false}
+    if lhs.spentTodayMicros != rhs.spentTodayMicros {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension JobsGetAICatalogueRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GetAICatalogueRequest"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
@@ -615,7 +698,7 @@ nonisolated extension JobsGetAICatalogueRequest: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension JobsAICatalogue: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AICatalogue"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}providers\0\u{1}models\0\u{1}presets\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}providers\0\u{1}models\0\u{1}presets\0\u{3}tier_limits\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -626,6 +709,7 @@ nonisolated extension JobsAICatalogue: SwiftProtobuf.Message, SwiftProtobuf._Mes
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.providers) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.models) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.presets) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.tierLimits) }()
       default: break
       }
     }
@@ -641,6 +725,9 @@ nonisolated extension JobsAICatalogue: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if !self.presets.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.presets, fieldNumber: 3)
     }
+    if !self.tierLimits.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.tierLimits, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -648,6 +735,7 @@ nonisolated extension JobsAICatalogue: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.providers != rhs.providers {return false}
     if lhs.models != rhs.models {return false}
     if lhs.presets != rhs.presets {return false}
+    if lhs.tierLimits != rhs.tierLimits {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -750,6 +838,40 @@ nonisolated extension JobsPutStylePresetRequest: SwiftProtobuf.Message, SwiftPro
 
   public static func ==(lhs: JobsPutStylePresetRequest, rhs: JobsPutStylePresetRequest) -> Bool {
     if lhs._preset != rhs._preset {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsPutTierSpendLimitRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PutTierSpendLimitRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}limit\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._limit) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._limit {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsPutTierSpendLimitRequest, rhs: JobsPutTierSpendLimitRequest) -> Bool {
+    if lhs._limit != rhs._limit {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

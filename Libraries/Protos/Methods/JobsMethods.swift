@@ -37,6 +37,8 @@ public enum JobsMethods {
     public static let putAIProvider: RPCMethod<JobsPutAIProviderRequest, JobsAIProvider> = method("PutAIProvider")
     public static let putAIModel: RPCMethod<JobsPutAIModelRequest, JobsAIModel> = method("PutAIModel")
     public static let putStylePreset: RPCMethod<JobsPutStylePresetRequest, JobsStylePreset> = method("PutStylePreset")
+    public static let putTierSpendLimit: RPCMethod<JobsPutTierSpendLimitRequest, JobsTierSpendLimit> = method(
+        "PutTierSpendLimit")
     public static let listPersonalModels: RPCMethod<JobsListPersonalModelsRequest, JobsListPersonalModelsResponse> =
         method("ListPersonalModels")
     public static let getPersonalModel: RPCMethod<JobsPersonalModelRequest, JobsPersonalModel> = method(

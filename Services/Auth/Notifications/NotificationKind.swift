@@ -8,6 +8,8 @@ enum NotificationKind: String, CaseIterable, Sendable {
     case receipt = "receipt"
     case subscriptionEnding = "subscription_ending"
     case modelTrained = "model_trained"
+    /// For admins: a provider's or a tier's daily AI spend limit held runs back.
+    case spendLimitReached = "spend_limit_reached"
 
     /// For error messages: every kind's name.
     static let names = allCases.map(\.rawValue).joined(separator: ", ")
@@ -23,6 +25,7 @@ enum NotificationKind: String, CaseIterable, Sendable {
         case .batchCompleted: return params["batch_id"].map { "/#/batch/\($0)" } ?? "/#/gallery"
         case .jobFailed: return "/#/history?status=failed"
         case .modelTrained: return "/#/models"
+        case .spendLimitReached: return "/#/admin"
         case .creditsLow, .paymentFailed, .receipt, .subscriptionEnding: return "/#/billing"
         }
     }

@@ -85,6 +85,14 @@ struct NotificationText: Sendable {
         case (.modelTrained, .chinese):
             self.title = "您的专属模型已就绪"
             self.body = "\(params["name"] ?? "您的模型") 已完成训练。可在“我的模型”页面用它生成图片。"
+        case (.spendLimitReached, .english):
+            self.title = "An AI spend limit was reached"
+            self.body =
+                "\(params["message"] ?? "A daily spend limit was reached"). Its AI jobs wait in the queue until tomorrow "
+                + "(UTC) or until the limit is raised under Admin."
+        case (.spendLimitReached, .chinese):
+            self.title = "已达到 AI 花费上限"
+            self.body = "\(params["message"] ?? "已达到每日花费上限")。相关 AI 任务将在队列中等待，直到次日（UTC）或上限被调高。"
         case (.paymentFailed, .english):
             self.title = "Your payment did not go through"
             self.body =

@@ -14,6 +14,8 @@ struct Notifications: Sendable {
     let publicURL: String
 
     static let maxParams = 20
+    /// The account id that names every admin.
+    static let admins = "admins"
     static let maxParamBytes = 500
     static let maxEventKeyBytes = 200
 
@@ -21,7 +23,12 @@ struct Notifications: Sendable {
         guard let kind = NotificationKind(rawValue: request.kind) else {
             throw failure.invalid("kind", "one of \(NotificationKind.names)")
         }
-        let account = try failure.parseID(request.accountID, "account")
+        // "admins": an operator's notice (a spend limit reached), to every enabled admin account.
+        let toAdmins = request.accountID == Self.admins
+        let account =
+            toAdmins
+            ? UUID(uuidString: "00000000-0000-0000-0000-000000000000")!
+            : try failure.parseID(request.accountID, "account")
         guard !request.eventKey.isEmpty, request.eventKey.utf8.count <= Self.maxEventKeyBytes else {
             throw failure.invalid("event_key", "1 to \(Self.maxEventKeyBytes) bytes")
         }
@@ -47,9 +54,11 @@ struct Notifications: Sendable {
                 SELECT r.id, $2, CASE WHEN r.id = $1 THEN $3 ELSE $3 || ':' || r.id END, $4::jsonb
                 FROM (SELECT id FROM accounts WHERE id = $1
                       UNION ALL
-                      SELECT account_id FROM team_members WHERE team_id = $1 AND role IN ('owner', 'admin')) r
+                      SELECT account_id FROM team_members WHERE team_id = $1 AND role IN ('owner', 'admin')
+                      UNION ALL
+                      SELECT id FROM accounts WHERE $5 AND role = 'admin' AND NOT disabled) r
                 ON CONFLICT (event_key) DO NOTHING RETURNING account_id
-                """, [account, kind.rawValue, request.eventKey, try PostgresJSON.text(params)]
+                """, [account, kind.rawValue, request.eventKey, try PostgresJSON.text(params), toAdmins]
             ).map { try $0.decode("account_id") }
             for recipient in recipients {
                 try await self.mailIfWanted(recipient, kind, params, request.attachments, in: session)

@@ -103,11 +103,33 @@ struct AICatalogueJSON: Encodable {
     let providers: [AIProviderJSON]
     let models: [AIModelJSON]
     let presets: [StylePresetJSON]
+    let tier_limits: [TierLimitJSON]
 
     init(_ catalogue: JobsAICatalogue) {
         self.providers = catalogue.providers.map(AIProviderJSON.init)
         self.models = catalogue.models.map { AIModelJSON($0, admin: true) }
         self.presets = catalogue.presets.map(StylePresetJSON.init)
+        self.tier_limits = catalogue.tierLimits.map(TierLimitJSON.init)
+    }
+}
+
+/// A tier's daily spend limit for its AI runs at every provider together.
+struct TierLimitJSON: Codable {
+    var tier_id: String?
+    var daily_limit_micros: Int64
+    var spent_today_micros: Int64?
+
+    init(_ limit: JobsTierSpendLimit) {
+        (self.tier_id, self.daily_limit_micros, self.spent_today_micros) = (
+            limit.tierID, limit.dailyLimitMicros, limit.spentTodayMicros
+        )
+    }
+
+    func call(id: String) -> JobsPutTierSpendLimitRequest {
+        var call = JobsPutTierSpendLimitRequest()
+        call.limit.tierID = id
+        call.limit.dailyLimitMicros = self.daily_limit_micros
+        return call
     }
 }
 

@@ -178,6 +178,7 @@ const NOTIFICATION_KINDS = {
   receipt: "A receipt for a payment (with its invoice)",
   subscription_ending: "My subscription is about to end",
   model_trained: "A personal model finished training",
+  spend_limit_reached: "An AI spend limit held jobs back (administrators)",
 };
 
 async function notifications() {

@@ -18,8 +18,11 @@ struct AIRoutes {
         router.put("api/v1/admin/ai/providers/:id", use: self.putProvider)
         router.put("api/v1/admin/ai/models/:id", use: self.putModel)
         router.put("api/v1/admin/ai/presets/:id", use: self.putPreset)
-        for kind in ["provider", "model", "preset"] {
-            router.delete("api/v1/admin/ai/\(kind)s/:id") { request, context in
+        router.put("api/v1/admin/ai/tier-limits/:id", use: self.putTierLimit)
+        for (kind, path) in [
+            ("provider", "providers"), ("model", "models"), ("preset", "presets"), ("tier_limit", "tier-limits"),
+        ] {
+            router.delete("api/v1/admin/ai/\(path)/:id") { request, context in
                 try await self.remove(kind, request, context: context)
             }
         }
@@ -91,6 +94,14 @@ struct AIRoutes {
         let stored = try await self.jobs.unary(
             JobsMethods.putStylePreset, call, options: AuthRoutes.options(context, caller))
         return try AuthRoutes.json(StylePresetJSON(stored), request: request, context: context)
+    }
+
+    @Sendable func putTierLimit(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let (caller, id) = try Self.adminAndID(context)
+        let call = try await request.decode(as: TierLimitJSON.self, context: context).call(id: id)
+        let stored = try await self.jobs.unary(
+            JobsMethods.putTierSpendLimit, call, options: AuthRoutes.options(context, caller))
+        return try AuthRoutes.json(TierLimitJSON(stored), request: request, context: context)
     }
 
     func remove(_ kind: String, _ request: Request, context: EdgeRequestContext) async throws -> Response {

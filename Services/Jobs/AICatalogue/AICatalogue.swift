@@ -114,7 +114,11 @@ final class AICatalogue: Sendable {
             preset.position = try row.decode("position")
             return preset
         }
+        let tierLimits = try await self.database.query(AICatalogueStatements.tierLimits).reduce(
+            into: [String: Int64]()
+        ) { $0[try $1.decode("tier_id")] = try $1.decode("daily_limit_micros") }
         return AISnapshot(
-            providers: providers, models: models, presets: presets, adapters: adapters, trainers: trainers)
+            providers: providers, models: models, presets: presets, tierLimits: tierLimits, adapters: adapters,
+            trainers: trainers)
     }
 }

@@ -39,4 +39,10 @@ enum AICatalogueStatements {
         "WITH gone AS (DELETE FROM ai_models WHERE provider_id = $1) DELETE FROM ai_providers WHERE id = $1"
     static let deleteModel = "DELETE FROM ai_models WHERE id = $1"
     static let deletePreset = "DELETE FROM style_presets WHERE id = $1"
+    static let tierLimits = "SELECT tier_id, daily_limit_micros FROM tier_spend_limits ORDER BY tier_id"
+    static let putTierLimit = """
+        INSERT INTO tier_spend_limits (tier_id, daily_limit_micros) VALUES ($1, $2)
+        ON CONFLICT (tier_id) DO UPDATE SET daily_limit_micros = $2, updated_at = now()
+        """
+    static let deleteTierLimit = "DELETE FROM tier_spend_limits WHERE tier_id = $1"
 }

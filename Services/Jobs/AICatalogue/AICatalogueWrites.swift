@@ -26,6 +26,12 @@ extension AICatalogue {
             }
             catalogue.models = snapshot.models
             catalogue.presets = snapshot.presets
+            let tierSpent = try await ProviderSpend.todayByTier(self.database)
+            catalogue.tierLimits = snapshot.tierLimits.sorted { $0.key < $1.key }.map { tier, limit in
+                var entry = JobsTierSpendLimit()
+                (entry.tierID, entry.dailyLimitMicros, entry.spentTodayMicros) = (tier, limit, tierSpent[tier] ?? 0)
+                return entry
+            }
             return catalogue
         }
         catalogue.models = OperationCatalog.all.flatMap { snapshot.models(for: $0.name) }.map { model in
@@ -155,6 +161,21 @@ extension AICatalogue {
         return preset
     }
 
+    /// A tier's daily limit for its runs at every provider together; a tier id as Billing names it.
+    func putTierLimit(_ caller: RPCCaller, _ limit: JobsTierSpendLimit) async throws -> JobsTierSpendLimit {
+        try Self.requireAdmin(caller)
+        try Self.checkID(limit.tierID, field: "tier_id")
+        guard limit.dailyLimitMicros > 0 else {
+            throw failure.invalid(
+                "daily_limit_micros", "a positive number of micro-dollars (delete the limit to lift it)")
+        }
+        try await self.database.execute(AICatalogueStatements.putTierLimit, [limit.tierID, limit.dailyLimitMicros])
+        self.invalidate()
+        var stored = limit
+        stored.spentTodayMicros = try await ProviderSpend.todayByTier(self.database)[limit.tierID] ?? 0
+        return stored
+    }
+
     func delete(_ caller: RPCCaller, kind: String, id: String) async throws {
         try Self.requireAdmin(caller)
         let statement: String
@@ -166,7 +187,8 @@ extension AICatalogue {
             try await self.refuseConfigured(model: id)
             statement = AICatalogueStatements.deleteModel
         case "preset": statement = AICatalogueStatements.deletePreset
-        default: throw failure.invalid("kind", "provider, model or preset")
+        case "tier_limit": statement = AICatalogueStatements.deleteTierLimit
+        default: throw failure.invalid("kind", "provider, model, preset or tier_limit")
         }
         guard try await self.database.execute(statement, [id]) > 0 else {
             throw failure.error(.notFound, "not_found", "no \(kind) '\(id.prefix(40))'")

@@ -16,6 +16,8 @@ struct AISnapshot: Sendable {
     let providers: [JobsAIProvider]
     let models: [JobsAIModel]
     let presets: [JobsStylePreset]
+    /// Tier id → daily spend limit of that tier's runs, micro-dollars.
+    let tierLimits: [String: Int64]
     /// Provider id → adapter, for the enabled providers whose credential could be opened.
     let adapters: [String: any ImageProvider]
     /// Provider id → trainer, for those of them that train personal models (Together, Replicate).
