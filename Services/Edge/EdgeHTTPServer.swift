@@ -115,7 +115,7 @@ public enum EdgeHTTPServer {
         DownloadRoutes(storage: storage).add(to: router)
         JobRoutes(jobs: upstreams.client(for: "jobs"), storage: storage, teams: TeamPayers(auth: auth)).add(to: router)
         OperationRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
-        AIRoutes(jobs: upstreams.client(for: "jobs"), billing: billing).add(to: router)
+        AIRoutes(jobs: upstreams.client(for: "jobs"), billing: billing, storage: storage).add(to: router)
         PersonalModelRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
         CornerRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
         WebhookRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)

@@ -89,7 +89,8 @@ struct JobsHandlers: Sendable {
             try await catalogue.putModel(try RPCCaller(context.metadata), request.model)
         }
         router.register(JobsMethods.putStylePreset) { request, context in
-            try await catalogue.putPreset(try RPCCaller(context.metadata), request.preset)
+            try await catalogue.putPreset(
+                try RPCCaller(context.metadata), request.preset, storage: jobs.submissions.storage)
         }
         router.register(JobsMethods.putTierSpendLimit) { request, context in
             try await catalogue.putTierLimit(try RPCCaller(context.metadata), request.limit)

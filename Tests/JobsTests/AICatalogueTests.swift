@@ -81,12 +81,19 @@ import Testing
             try await put(
                 "models/x", ["operation": "resize", "provider_id": "together", "reference": "m", "label": "x"]
             ).status == 400)
+        // A preset's preview is one of the admin's files; anyone listing the presets gets a signed link.
+        let preview = try await jobs.upload(admin.access, width: 320, height: 240, name: "watercolour.jpg")
+        let someoneElses = try await jobs.upload(user.access, width: 320, height: 240)
+        let stolen = try await put(
+            "presets/watercolour",
+            ["label": "Watercolour", "template": "{prompt}, watercolour", "preview_file_id": someoneElses])
+        #expect(stolen.status == 404 && stolen.errorCode == "preview_not_found", "\(stolen.text)")
         #expect(
             try await put(
                 "presets/watercolour",
                 [
                     "label": "Watercolour", "template": "{prompt}, watercolour on rough paper",
-                    "negative_prompt": "photo",
+                    "negative_prompt": "photo", "preview_file_id": preview,
                 ]
             ).status == 200)
         let catalogue = try await http.call("GET", "/api/v1/admin/ai", bearer: admin.access)
@@ -96,6 +103,11 @@ import Testing
         #expect(presetReply.status == 200, "\(presetReply.text)")
         let presets = try #require(presetReply.json["items"] as? [[String: Any]], "\(presetReply.text)")
         #expect(presets.map { $0["id"] as? String } == ["watercolour"])
+        let previewURL = try #require(presets.first?["preview_url"] as? String, "\(presets)")
+        #expect(previewURL.hasPrefix("/d/\(preview)?"))
+        let shown = try await http.call("GET", previewURL)
+        #expect(
+            shown.status == 200 && shown.headers["content-type"] == "image/jpeg", "anyone may see it, signed-in or not")
 
         // The next quote and job use them: 2 pictures of a 6-credit model, the preset's words, 16:9.
         let after = try await operation("generation")

@@ -115,12 +115,15 @@ public nonisolated struct JobsStylePreset: Sendable {
 
   public var negativePrompt: String = String()
 
-  /// One of the admin's files, shown beside the preset.
+  /// One of the admin's files, shown beside the preset (checked to be theirs when set).
   public var previewFileID: String = String()
 
   public var enabled: Bool = false
 
   public var position: Int32 = 0
+
+  /// Answers only: whose file the preview is, so the edge can sign a link to it for everyone.
+  public var previewOwnerID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -579,7 +582,7 @@ nonisolated extension JobsAIModel: SwiftProtobuf.Message, SwiftProtobuf._Message
 
 nonisolated extension JobsStylePreset: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StylePreset"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}label\0\u{1}template\0\u{3}negative_prompt\0\u{3}preview_file_id\0\u{1}enabled\0\u{1}position\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}label\0\u{1}template\0\u{3}negative_prompt\0\u{3}preview_file_id\0\u{1}enabled\0\u{1}position\0\u{3}preview_owner_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -594,6 +597,7 @@ nonisolated extension JobsStylePreset: SwiftProtobuf.Message, SwiftProtobuf._Mes
       case 5: try { try decoder.decodeSingularStringField(value: &self.previewFileID) }()
       case 6: try { try decoder.decodeSingularBoolField(value: &self.enabled) }()
       case 7: try { try decoder.decodeSingularInt32Field(value: &self.position) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.previewOwnerID) }()
       default: break
       }
     }
@@ -621,6 +625,9 @@ nonisolated extension JobsStylePreset: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if self.position != 0 {
       try visitor.visitSingularInt32Field(value: self.position, fieldNumber: 7)
     }
+    if !self.previewOwnerID.isEmpty {
+      try visitor.visitSingularStringField(value: self.previewOwnerID, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -632,6 +639,7 @@ nonisolated extension JobsStylePreset: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.previewFileID != rhs.previewFileID {return false}
     if lhs.enabled != rhs.enabled {return false}
     if lhs.position != rhs.position {return false}
+    if lhs.previewOwnerID != rhs.previewOwnerID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

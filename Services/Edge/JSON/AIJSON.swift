@@ -78,13 +78,16 @@ struct StylePresetJSON: Codable {
     let preview_file_id: String?
     let enabled: Bool?
     let position: Int32?
+    /// Answers only: a signed link to the preview that anyone may open until it expires.
+    var preview_url: String?
 
-    init(_ preset: JobsStylePreset) {
+    init(_ preset: JobsStylePreset, previewURL: String? = nil) {
         (self.id, self.label, self.template, self.negative_prompt) = (
             preset.id, preset.label, preset.template, preset.negativePrompt
         )
         self.preview_file_id = preset.previewFileID.isEmpty ? nil : preset.previewFileID
         (self.enabled, self.position) = (preset.enabled, preset.position)
+        self.preview_url = previewURL
     }
 
     func call(id: String) -> JobsPutStylePresetRequest {

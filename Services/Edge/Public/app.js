@@ -497,6 +497,14 @@ async function create() {
       ...operation.parameters.filter((p) => p.type !== "file_id" && p.name !== "personal_model")
         .map((p) => parameterControl(`create-${operation.name}`, p, quote, choicesOf(operation, p, { presets }))));
   }
+  // The chosen preset's preview (a signed link the API lists), when it has one.
+  const preview = h("img", { id: "preset-preview", alt: "", class: "preview", hidden: true });
+  const presetSelect = forms.generation?.querySelector("[data-param=preset]");
+  presetSelect?.addEventListener("change", () => {
+    const url = presets.find((preset) => preset.id === presetSelect.value)?.preview_url;
+    preview.hidden = !url;
+    if (url) { preview.src = url; preview.alt = `${presetSelect.selectedOptions[0]?.textContent || ""} preview`; }
+  });
   function chosen() {
     const operation = whose.value ? "generate_with_model" : "generation";
     const parameters = {};
@@ -532,7 +540,7 @@ async function create() {
       location.hash = `#/batch/${batch.id}`;
     } catch (error) { cost.textContent = failure(error); submit.disabled = false; }
   });
-  show("Create from words", personal.length ? h("label", {}, "Subject", whose) : null, ...Object.values(forms), payer.element, cost, submit,
+  show("Create from words", personal.length ? h("label", {}, "Subject", whose) : null, ...Object.values(forms), preview, payer.element, cost, submit,
     h("p", { class: "muted" }, "Train a model of your own subject on the ", h("a", { href: "#/models" }, "My models"), " page."));
   showForm();
 }

@@ -9,6 +9,7 @@ import RPC
 struct AIRoutes {
     let jobs: RPCClient
     let billing: RPCClient
+    let storage: RPCClient
 
     func add(to router: Router<EdgeRequestContext>) {
         router.get("api/v1/ai/models", use: self.models)
@@ -45,11 +46,30 @@ struct AIRoutes {
             context: context)
     }
 
+    /// The presets, each preview as a link signed for its owner (an hour; a preview that is gone is
+    /// left out rather than failing the list).
     @Sendable func presets(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let catalogue = try await self.read(context, admin: false)
-        return try AuthRoutes.json(
-            Page(items: catalogue.presets.map(StylePresetJSON.init), next_page_token: nil), request: request,
-            context: context)
+        var items: [StylePresetJSON] = []
+        for preset in catalogue.presets {
+            var previewURL: String?
+            if !preset.previewFileID.isEmpty, !preset.previewOwnerID.isEmpty {
+                var sign = StorageSignDownloadRequest()
+                sign.blobID = preset.previewFileID
+                sign.ttlSeconds = 3600
+                sign.disposition = "inline"
+                let options = RPCCallOptions(
+                    timeout: .seconds(5),
+                    metadata: [
+                        RPCMetadata.callerID: preset.previewOwnerID, RPCMetadata.callerRole: "service",
+                        RPCMetadata.callerScopes: "*",
+                    ])
+                previewURL = (try? await self.storage.unary(StorageMethods.signDownload, sign, options: options))
+                    .map(DownloadRoutes.path)
+            }
+            items.append(StylePresetJSON(preset, previewURL: previewURL))
+        }
+        return try AuthRoutes.json(Page(items: items, next_page_token: nil), request: request, context: context)
     }
 
     @Sendable func catalogue(_ request: Request, context: EdgeRequestContext) async throws -> Response {

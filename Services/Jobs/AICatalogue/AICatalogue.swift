@@ -110,6 +110,7 @@ final class AICatalogue: Sendable {
             preset.template = try row.decode("template")
             preset.negativePrompt = try row.decode("negative_prompt")
             preset.previewFileID = try row.decode("preview_file_id")
+            preset.previewOwnerID = try row.decode("preview_owner")
             preset.enabled = try row.decode("enabled")
             preset.position = try row.decode("position")
             return preset

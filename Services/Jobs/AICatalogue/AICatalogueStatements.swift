@@ -10,7 +10,7 @@ enum AICatalogueStatements {
         FROM ai_models ORDER BY id
         """
     static let presets = """
-        SELECT id, label, template, negative_prompt, preview_file_id, enabled, position
+        SELECT id, label, template, negative_prompt, preview_file_id, preview_owner, enabled, position
         FROM style_presets ORDER BY position, id
         """
     /// $5 null keeps the stored credential (and its hint).
@@ -30,10 +30,10 @@ enum AICatalogueStatements {
             label = $6, price_credits = $7, unit_cost_micros = $8, enabled = $9, is_default = $10, updated_at = now()
         """
     static let putPreset = """
-        INSERT INTO style_presets (id, label, template, negative_prompt, preview_file_id, enabled, position)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        INSERT INTO style_presets (id, label, template, negative_prompt, preview_file_id, enabled, position, preview_owner)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
         ON CONFLICT (id) DO UPDATE SET label = $2, template = $3, negative_prompt = $4, preview_file_id = $5,
-            enabled = $6, position = $7, updated_at = now()
+            enabled = $6, position = $7, preview_owner = $8, updated_at = now()
         """
     static let deleteProvider =
         "WITH gone AS (DELETE FROM ai_models WHERE provider_id = $1) DELETE FROM ai_providers WHERE id = $1"

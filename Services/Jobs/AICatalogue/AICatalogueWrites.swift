@@ -138,7 +138,11 @@ extension AICatalogue {
         return stored
     }
 
-    func putPreset(_ caller: RPCCaller, _ preset: JobsStylePreset) async throws -> JobsStylePreset {
+    /// A preview must be one of the admin's own files (`storage` says): everyone sees it, through a
+    /// link the edge signs for its owner.
+    func putPreset(_ caller: RPCCaller, _ preset: JobsStylePreset, storage: StorageAccess) async throws
+        -> JobsStylePreset
+    {
         try Self.requireAdmin(caller)
         try Self.checkID(preset.id, field: "id")
         guard (1...100).contains(preset.label.count) else { throw failure.invalid("label", "1 to 100 characters") }
@@ -151,14 +155,24 @@ extension AICatalogue {
         guard preset.previewFileID.isEmpty || preset.previewFileID.utf8.count == 36 else {
             throw failure.invalid("preview_file_id", "a file id")
         }
+        if !preset.previewFileID.isEmpty,
+            try await storage.blobs([preset.previewFileID], owner: caller.id)[preset.previewFileID.lowercased()] == nil
+        {
+            throw failure.error(
+                .notFound, "preview_not_found", "the preview is not one of your files", field: "preview_file_id")
+        }
+        let owner = preset.previewFileID.isEmpty ? "" : caller.id
         try await self.database.execute(
             AICatalogueStatements.putPreset,
             [
-                preset.id, preset.label, preset.template, preset.negativePrompt, preset.previewFileID, preset.enabled,
-                Int(preset.position),
+                preset.id, preset.label, preset.template, preset.negativePrompt, preset.previewFileID.lowercased(),
+                preset.enabled, Int(preset.position), owner,
             ])
         self.invalidate()
-        return preset
+        var stored = preset
+        stored.previewFileID = preset.previewFileID.lowercased()
+        stored.previewOwnerID = owner
+        return stored
     }
 
     /// A tier's daily limit for its runs at every provider together; a tier id as Billing names it.
