@@ -114,6 +114,26 @@ final class FakeProviders: Sendable {
             calls.withLockedValue { $0.append("runpod:\(endpoint):\(image == nil ? "none" : "image")") }
             return Self.json(200, #"{"id":"\#(endpoint)-\#(UUID().uuidString.prefix(8))","status":"IN_QUEUE"}"#)
         }
+        // /runsync: done in the one call, except "slow", which answers its id to be polled.
+        router.post("/v2/:endpoint/runsync") { request, context -> Response in
+            guard request.headers[.authorization] == "Bearer \(Self.runPodKey)" else {
+                return Self.json(401, #"{"error":"Unauthorized"}"#)
+            }
+            let endpoint = try context.parameters.require("endpoint")
+            let wait = request.uri.queryParameters["wait"].map(String.init) ?? "none"
+            let body =
+                try JSONSerialization.jsonObject(with: Data(buffer: try await request.body.collect(upTo: 64 << 20)))
+                as? [String: Any] ?? [:]
+            let input = body["input"] as? [String: Any] ?? [:]
+            calls.withLockedValue {
+                $0.append("runpod-sync:\(endpoint):\(wait):\(input["runsync"] == nil ? "clean" : "leaked")")
+            }
+            let id = "\(endpoint)-\(UUID().uuidString.prefix(8))"
+            if endpoint == "slow" { return Self.json(200, #"{"id":"\#(id)","status":"IN_PROGRESS"}"#) }
+            let base64 = Data(picture).base64EncodedString()
+            return Self.json(
+                200, #"{"id":"\#(id)","status":"COMPLETED","output":{"image":"data:image/png;base64,\#(base64)"}}"#)
+        }
         router.get("/v2/:endpoint/status/:id") { request, context -> Response in
             guard request.headers[.authorization] == "Bearer \(Self.runPodKey)" else {
                 return Self.json(401, #"{"error":"Unauthorized"}"#)

@@ -168,6 +168,33 @@ import Testing
         #expect(refused["status"] as? String == "failed", "\(refused)")
         try await waitUntil { try await good.balance(user.id).held == 0 }
         #expect(try await good.balance(user.id).total == total - charged)
+
+        // /runsync for a model that asks for it: the picture in the one answer, no /run, no polling.
+        let admin = try await good.http.signedInUser(JobsStack.adminEmail)
+        for (path, body) in [
+            (
+                "providers/runpod-sync",
+                ["kind": "runpod", "base_url": fake.baseURL, "credential": FakeProviders.runPodKey]
+            ),
+            (
+                "models/colour-sync",
+                [
+                    "operation": "colourization", "provider_id": "runpod-sync", "reference": "colour",
+                    "label": "Colour (sync)", "parameters": ["runsync": "true"],
+                ] as [String: Any]
+            ),
+        ] as [(String, [String: Any])] {
+            let reply = try await good.http.call("PUT", "/api/v1/admin/ai/" + path, json: body, bearer: admin.access)
+            #expect(reply.status == 200, "\(reply.text)")
+        }
+        let runsBefore = fake.received.filter { $0.hasPrefix("runpod:colour") }.count
+        let sync = try await good.submit(user.id, steps: [("colourization", ["model": "colour-sync"])], inputs: [photo])
+        let syncDone = try await good.finished(sync.jobID, token: user.access)
+        #expect(syncDone["status"] as? String == "succeeded", "\(syncDone)")
+        #expect(
+            fake.received.contains { $0.hasPrefix("runpod-sync:colour:") && $0.hasSuffix(":clean") }, "\(fake.received)"
+        )
+        #expect(fake.received.filter { $0.hasPrefix("runpod:colour") }.count == runsBefore, "no /run for it")
         await good.stop()
 
         let bad = try await JobsStack.start([

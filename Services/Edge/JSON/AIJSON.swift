@@ -111,7 +111,7 @@ struct AICatalogueJSON: Encodable {
     init(_ catalogue: JobsAICatalogue) {
         self.providers = catalogue.providers.map(AIProviderJSON.init)
         self.models = catalogue.models.map { AIModelJSON($0, admin: true) }
-        self.presets = catalogue.presets.map(StylePresetJSON.init)
+        self.presets = catalogue.presets.map { StylePresetJSON($0) }
         self.tier_limits = catalogue.tierLimits.map(TierLimitJSON.init)
     }
 }

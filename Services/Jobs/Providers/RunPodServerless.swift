@@ -3,9 +3,12 @@ import Foundation
 
 /// RunPod serverless endpoints (queue-based): `POST /v2/{endpoint}/run` {"input": {...}} queues a job,
 /// `GET /v2/{endpoint}/status/{id}` is polled until COMPLETED, FAILED, CANCELLED or TIMED_OUT, and
-/// `POST /v2/{endpoint}/cancel/{id}` stops it when our job is cancelled or times out. The model's
-/// reference is the endpoint id (a GPU box running, say, a colourisation model behind RunPod's
-/// worker SDK).
+/// `POST /v2/{endpoint}/cancel/{id}` stops it when our job is cancelled or times out. A model whose
+/// fixed parameters say `runsync: "true"` uses `POST /v2/{endpoint}/runsync?wait=…` instead (wait:
+/// our provider timeout, 1 to 300 s as RunPod allows): a quick job answers in that one call, no poll
+/// interval added; one not done by then answers its id and status and is polled like the others.
+/// The model's reference is the endpoint id (a GPU box running, say, a colourisation model behind
+/// RunPod's worker SDK).
 ///
 /// The worker is the operator's, so its contract is ours to state: `input.image` carries the picture
 /// as base64 (absent for a plain generation) beside the step's parameters as strings, `operation`
@@ -25,12 +28,16 @@ struct RunPodServerless: ImageProvider {
         guard endpoint.range(of: "^[A-Za-z0-9_-]{1,100}$", options: .regularExpression) != nil else {
             throw JobRunError.permanent("runpod: '\(endpoint.prefix(64))' is not an endpoint id")
         }
-        var fields: [String: Any] = request.parameters
+        var fields: [String: Any] = request.parameters.filter { $0.key != "runsync" }
         fields["operation"] = request.operation
         if request.count > 1 { fields["count"] = request.count }
         if let input = request.input { fields["image"] = input.base64EncodedString() }
         let body = try JSONSerialization.data(withJSONObject: ["input": fields])
-        let queued = try await self.call("POST", "/v2/\(endpoint)/run", body: Array(body))
+        let waitMilliseconds = min(max(self.timeout.milliseconds, 1000), 300_000)
+        let queued =
+            request.parameters["runsync"] == "true"
+            ? try await self.call("POST", "/v2/\(endpoint)/runsync?wait=\(waitMilliseconds)", body: Array(body))
+            : try await self.call("POST", "/v2/\(endpoint)/run", body: Array(body))
         let id = try ProviderPolling.id(queued, provider: self.name)
         let finished = try await ProviderPolling.wait(
             provider: self.name, first: queued, interval: self.pollInterval, timeout: self.timeout,
