@@ -1,6 +1,7 @@
 -- PlaceHold and PlaceHolds: a batch of one caller's holds in one statement (a single PlaceHold is a
 -- batch of one). Each item is judged in order, in memory — its key (billing_replays), the daily cap,
--- a team member's monthly limit (p_spenders / p_limits, NULL for none), the credits available — and a refused item changes nothing and is answered 'reason:detail' in
+-- a team member's monthly limit (p_spenders / p_limits, NULL for none; defaulted, so the previous
+-- release's nine-argument call still resolves during a rolling upgrade), the credits available — and a refused item changes nothing and is answered 'reason:detail' in
 -- o_error; then the batch is written with one statement per table. Keys arrive unique (Billing
 -- answers a key repeated inside a batch itself); a NULL key (Spend's own hold) is not recorded.
 --
@@ -10,7 +11,7 @@
 DROP FUNCTION IF EXISTS billing_hold_batch(text, text[], bytea[], bigint[], text[], text[], uuid[], bigint, bigint);
 CREATE OR REPLACE FUNCTION billing_hold_batch(p_caller text, p_keys text[], p_requests bytea[], p_amounts bigint[], p_references text[],
                                               p_operations text[], p_holds uuid[], p_ttl_s bigint, p_period_s bigint,
-                                              p_spenders text[], p_limits bigint[])
+                                              p_spenders text[] DEFAULT NULL, p_limits bigint[] DEFAULT NULL)
 RETURNS TABLE (o_n integer, o_error text, o_hold uuid, o_account text, o_amount bigint, o_captured bigint, o_state text,
                o_reference text, o_expires_us bigint) AS $fn$
 DECLARE
