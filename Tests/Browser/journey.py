@@ -296,17 +296,33 @@ try:
     step("create: an admin's provider, model and preset, then a picture from words")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeTogether)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    put = """const [path, body, done] = arguments;
-        fetch(path, {method: "PUT", body: JSON.stringify(body), headers: {"Content-Type": "application/json",
-            Authorization: `Bearer ${sessionStorage.getItem("isw_access")}`}}).then((r) => done(r.status), (e) => done(String(e)));"""
-    for path, body in [
-        ("providers/together", {"kind": "together", "base_url": f"http://127.0.0.1:{server.server_port}", "credential": "tg-journey-key"}),
-        ("models/flux-schnell", {"operation": "generation", "provider_id": "together", "reference": "black-forest-labs/FLUX.1-schnell",
-                                 "label": "FLUX schnell", "price_credits": 2, "is_default": True}),
-        ("presets/watercolour", {"label": "Watercolour", "template": "{prompt}, watercolour on rough paper"}),
-    ]:
-        status = driver.execute_async_script(put, f"/api/v1/admin/ai/{path}", body)
-        assert status == 200, (path, status)
+    go("/admin")
+
+    def fill(form_id, values, selects=(), checks=()):
+        """Opens the admin page's form, fills it, saves, and waits for the page to show it again."""
+        wait.until(lambda d: d.find_elements(By.ID, form_id))
+        form_element = driver.find_element(By.ID, form_id)
+        driver.execute_script("arguments[0].closest('details').open = true", form_element)
+        for name, value in values.items():
+            box = form_element.find_element(By.NAME, name)
+            box.clear()
+            box.send_keys(str(value))
+        for name, value in selects:
+            form_element.find_element(By.CSS_SELECTOR, f"select[name={name}] option[value='{value}']").click()
+        for name in checks:
+            form_element.find_element(By.NAME, name).click()
+        form_element.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+    fill("ai-provider-form", {"id": "together", "base_url": f"http://127.0.0.1:{server.server_port}", "credential": "tg-journey-key"},
+         selects=[("kind", "together")])
+    wait.until(lambda d: "…-key" in d.find_element(By.ID, "ai-providers").text)  # the credential as its last four only
+    assert "tg-journey-key" not in driver.page_source
+    fill("ai-model-form", {"id": "flux-schnell", "reference": "black-forest-labs/FLUX.1-schnell", "label": "FLUX schnell", "price_credits": 2},
+         selects=[("operation", "generation"), ("provider_id", "together")], checks=["is_default"])
+    wait.until(lambda d: "FLUX schnell (default)" in d.find_element(By.ID, "ai-models").text)
+    fill("ai-preset-form", {"id": "watercolour", "label": "Watercolour", "template": "{prompt}, watercolour on rough paper"})
+    wait.until(lambda d: "watercolour on rough paper" in d.find_element(By.ID, "ai-presets").text)
+    shot("admin-ai")
     go("/create")
     driver.refresh()  # the operation catalogue is cached per page load
     wait.until(lambda d: d.find_elements(By.ID, "param-create-generation-prompt"))

@@ -960,10 +960,10 @@ async function account() {
 // MARK: admin
 
 async function admin() {
-  const [users, jobs, queues, prices, report, audit, catalogue] = await Promise.all([
+  const [users, jobs, queues, prices, report, audit, catalogue, ai] = await Promise.all([
     api("GET", "/api/v1/admin/users?page_size=50"), api("GET", "/api/v1/admin/jobs?page_size=50"), api("GET", "/api/v1/admin/queues"),
     api("GET", "/api/v1/admin/billing/prices"), api("GET", "/api/v1/admin/billing/report"), api("GET", "/api/v1/admin/audit?page_size=20"),
-    api("GET", "/api/v1/admin/billing/catalogue"),
+    api("GET", "/api/v1/admin/billing/catalogue"), api("GET", "/api/v1/admin/ai"),
   ]);
   const priceInputs = prices.prices.map((price) => h("label", {}, price.operation,
     h("input", { type: "number", min: 0, value: price.credits, "data-operation": price.operation, id: `price-${price.operation}` })));
@@ -979,6 +979,7 @@ async function admin() {
       h("td", {}, `${lane.running} running`), h("td", {}, `oldest ${Math.round(lane.oldest_wait_seconds)} s`)))),
     h("h2", {}, "Prices"), h("div", { class: "grid" }, ...priceInputs), savePrices,
     h("h2", {}, `Sales catalogue (version ${catalogue.version})`), catalogueEditor(catalogue),
+    h("h2", {}, "AI providers, models, presets and spend limits"), ...aiEditor(ai, await operations()),
     h("h2", {}, "Revenue"), h("table", {}, ...report.revenue.map((day) => h("tr", {}, h("td", {}, day.day), h("td", {}, dollars(day.amount_cents)),
       h("td", {}, `${day.credits_sold} credits`)))),
     h("h2", {}, "Jobs"), h("table", {}, ...jobs.items.map((job) => h("tr", {}, h("td", {}, job.owner_id), h("td", {}, job.tool), h("td", {}, job.status),
@@ -989,6 +990,85 @@ async function admin() {
       h("td", {}, user.disabled ? "disabled" : "active")))),
     h("h2", {}, "Audit log"), h("table", {}, ...audit.items.map((entry) => h("tr", {}, h("td", {}, entry.action),
       h("td", {}, new Date(entry.at).toLocaleString())))));
+}
+
+// The AI catalogue as admins run it: providers (credentials shown by their last four characters
+// only), models with their prices and costs, style presets, and the daily spend limits per provider and
+// per tier with today's spend. Each form replaces the entry it names (PUT); the next quote uses it.
+function aiEditor(ai, operations) {
+  const micros = (value) => `$${(value / 1e6).toFixed(2)}`;
+  const put = (path, body, what) => async () => {
+    await api("PUT", `/api/v1/admin/ai/${path}`, body);
+    toast(`${what} saved.`);
+    admin();
+  };
+  const remove = (path) => h("button", { class: "secondary", onclick: async () => {
+    try { await api("DELETE", `/api/v1/admin/ai/${path}`); admin(); } catch (error) { toast(failure(error)); }
+  } }, "Remove");
+  const select = (name, options) => h("label", {}, name.replace(/_/g, " "), h("select", { name }, ...options.map((option) => h("option", { value: option }, option))));
+  const optional = (label, name, type = "text", attributes = {}) => field(label, name, type, { required: false, ...attributes });
+  const aiOperations = operations.filter((operation) => operation.needs_provider).map((operation) => operation.name);
+  const providerForm = form([
+    field("Id", "id", "text", { pattern: "[a-z0-9][a-z0-9_-]{0,39}" }),
+    select("kind", ["together", "stability", "comfyui", "runpod", "replicate", "openai"]),
+    field("Base URL", "base_url", "url"), optional("Credential (kept sealed; empty keeps the stored one)", "credential", "password"),
+    optional("Daily spend limit (micro-dollars, 0: none)", "daily_spend_limit_micros", "number", { min: 0 }),
+  ], "Save provider", async (data) => {
+    const body = { kind: data.get("kind"), base_url: data.get("base_url"), daily_spend_limit_micros: Number(data.get("daily_spend_limit_micros") || 0) };
+    if (data.get("credential")) body.credential = data.get("credential");
+    await put(`providers/${data.get("id")}`, body, "Provider")();
+  });
+  const modelForm = form([
+    field("Id", "id", "text", { pattern: "[a-z0-9][a-z0-9_-]{0,39}" }), select("operation", aiOperations),
+    select("provider_id", ai.providers.map((provider) => provider.id)),
+    field("The provider's model, version, endpoint, path or workflow", "reference"), field("Label", "label"),
+    optional("Price in credits (0: the operation's)", "price_credits", "number", { min: 0 }),
+    optional("Cost per run (micro-dollars)", "unit_cost_micros", "number", { min: 0 }),
+    h("label", {}, h("input", { type: "checkbox", name: "is_default" }), " the operation's default"),
+  ], "Save model", async (data) => {
+    await put(`models/${data.get("id")}`, {
+      operation: data.get("operation"), provider_id: data.get("provider_id"), reference: data.get("reference"), label: data.get("label"),
+      price_credits: Number(data.get("price_credits") || 0), unit_cost_micros: Number(data.get("unit_cost_micros") || 0),
+      is_default: data.get("is_default") === "on",
+    }, "Model")();
+  });
+  const presetForm = form([
+    field("Id", "id", "text", { pattern: "[a-z0-9][a-z0-9_-]{0,39}" }), field("Label", "label"),
+    field("Template ({prompt} is the user's words)", "template", "text", { value: "{prompt}, " }),
+    optional("Negative prompt", "negative_prompt"), optional("Preview (one of your file ids)", "preview_file_id"),
+  ], "Save preset", async (data) => {
+    const body = { label: data.get("label"), template: data.get("template"), negative_prompt: data.get("negative_prompt") || "" };
+    if (data.get("preview_file_id")) body.preview_file_id = data.get("preview_file_id");
+    await put(`presets/${data.get("id")}`, body, "Preset")();
+  });
+  const tierForm = form([
+    field("Tier id", "id", "text", { pattern: "[a-z0-9][a-z0-9_-]{0,39}", value: "free" }),
+    field("Daily limit (micro-dollars)", "daily_limit_micros", "number", { min: 1 }),
+  ], "Save tier limit", async (data) => {
+    await put(`tier-limits/${data.get("id")}`, { daily_limit_micros: Number(data.get("daily_limit_micros")) }, "Tier limit")();
+  });
+  [providerForm.id, modelForm.id, presetForm.id, tierForm.id] = ["ai-provider-form", "ai-model-form", "ai-preset-form", "ai-tier-form"];
+  return [
+    h("table", { id: "ai-providers" }, h("tr", {}, h("th", {}, "Provider"), h("th", {}, "Kind"), h("th", {}, "Base URL"), h("th", {}, "Credential"),
+      h("th", {}, "Spent today / limit"), h("th", {}, "")),
+      ...ai.providers.map((provider) => h("tr", {}, h("td", {}, provider.id), h("td", {}, provider.kind), h("td", {}, provider.base_url),
+        h("td", {}, provider.credential_hint || "—"),
+        h("td", {}, `${micros(provider.spent_today_micros || 0)} / ${provider.daily_spend_limit_micros ? micros(provider.daily_spend_limit_micros) : "none"}`),
+        h("td", {}, provider.from_configuration ? "(configuration)" : remove(`providers/${provider.id}`))))),
+    h("details", {}, h("summary", {}, "Add or replace a provider"), providerForm),
+    h("table", { id: "ai-models" }, h("tr", {}, h("th", {}, "Model"), h("th", {}, "Operation"), h("th", {}, "Provider"), h("th", {}, "Price"),
+      h("th", {}, "Cost per run"), h("th", {}, "")),
+      ...ai.models.map((model) => h("tr", {}, h("td", {}, model.label, model.is_default ? " (default)" : ""), h("td", {}, model.operation),
+        h("td", {}, model.provider_id), h("td", {}, model.price_credits ? `${model.price_credits} credits` : "the operation's"),
+        h("td", {}, micros(model.unit_cost_micros || 0)), h("td", {}, model.from_configuration ? "(configuration)" : remove(`models/${model.id}`))))),
+    h("details", {}, h("summary", {}, "Add or replace a model"), modelForm),
+    h("table", { id: "ai-presets" }, ...ai.presets.map((preset) => h("tr", {}, h("td", {}, preset.label), h("td", {}, preset.template),
+      h("td", {}, remove(`presets/${preset.id}`))))),
+    h("details", {}, h("summary", {}, "Add or replace a style preset"), presetForm),
+    h("table", { id: "ai-tier-limits" }, ...(ai.tier_limits || []).map((limit) => h("tr", {}, h("td", {}, limit.tier_id),
+      h("td", {}, `${micros(limit.spent_today_micros || 0)} of ${micros(limit.daily_limit_micros)} today`), h("td", {}, remove(`tier-limits/${limit.tier_id}`))))),
+    h("details", {}, h("summary", {}, "Set a tier's daily AI spend limit"), tierForm),
+  ];
 }
 
 // The catalogue as the admin edits it: the base price, packs and the tiers on sale, with every item's
