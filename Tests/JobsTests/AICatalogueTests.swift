@@ -484,6 +484,78 @@ import Testing
         #expect(try await http.call("GET", "/api/v1/models/\(id)", bearer: user.access).status == 404)
     }
 
+    /// Replicate trainings: the photos' zip uploaded as a file, a training of the trainer's version
+    /// with the file's URL, the destination and the trigger word; its output version becomes the
+    /// model's reference; a failed training fails the model and charges nothing.
+    @Test func aPersonalModelIsTrainedAtReplicate() async throws {
+        let fake = try await FakeGenerators()
+        defer { fake.stop() }
+        let jobs = try await JobsStack.start(["JOBS_PROVIDER_POLL_MS": "50"])
+        defer { Task { await jobs.stop() } }
+        let http = jobs.http
+        let admin = try await http.signedInUser(JobsStack.adminEmail)
+        let user = try await jobs.user("replicate-trainee@imageswiss.test", credits: 300)
+        for (path, body) in [
+            (
+                "providers/replicate-trainer",
+                ["kind": "replicate", "base_url": fake.baseURL, "credential": FakeGenerators.replicateKey]
+            ),
+            (
+                "models/flux-trainer",
+                [
+                    "operation": "train_model", "provider_id": "replicate-trainer",
+                    "reference": "ostris/flux-dev-lora-trainer:e440909d3512", "label": "FLUX LoRA at Replicate",
+                    "is_default": true, "parameters": ["destination": "operator/personal", "steps": "1000"],
+                ] as [String: Any]
+            ),
+        ] as [(String, [String: Any])] {
+            let reply = try await http.call("PUT", "/api/v1/admin/ai/" + path, json: body, bearer: admin.access)
+            #expect(reply.status == 200, "\(reply.text)")
+        }
+        var photos: [String] = []
+        for index in 0..<10 {
+            let reply = try await http.call(
+                "POST", "/api/v1/files?purpose=training", raw: Data(try Samples.photo(width: 640, height: 600)),
+                bearer: user.access,
+                headers: ["Content-Type": "application/octet-stream", "X-File-Name": "kit\(index).jpg"])
+            photos.append(try #require(reply.json["id"] as? String, "\(reply.text)"))
+        }
+        func trained(_ word: String) async throws -> [String: Any] {
+            let started = try await http.call(
+                "POST", "/api/v1/models", json: ["name": "Kit", "trigger_word": word, "photo_ids": photos],
+                bearer: user.access)
+            let id = try #require(started.json["id"] as? String, "\(started.text)")
+            var model: [String: Any] = [:]
+            try await waitUntil(timeout: .seconds(30)) {
+                model = try await http.call("GET", "/api/v1/models/\(id)", bearer: user.access).json
+                return model["status"] as? String != "training"
+            }
+            return try await jobs.finished(id, token: user.access).merging(["model": model]) { first, _ in first }
+        }
+        let good = try await trained("kitcat")
+        #expect((good["model"] as? [String: Any])?["status"] as? String == "ready", "\(good)")
+        #expect(good["status"] as? String == "succeeded" && good["charged_credits"] as? Int == 100, "\(good)")
+        let upload = try #require(fake.calls(to: "replicate").first { $0["upload"] != nil })
+        #expect(upload["zip_entries"] as? Int == 10)
+        let training = try #require(fake.calls(to: "replicate").first { $0["training"] != nil })
+        #expect(training["trainer"] as? String == "ostris/flux-dev-lora-trainer:e440909d3512")
+        let body = try #require(training["training"] as? [String: Any])
+        let input = try #require(body["input"] as? [String: Any])
+        #expect(body["destination"] as? String == "operator/personal" && input["trigger_word"] as? String == "kitcat")
+        #expect((input["input_images"] as? String)?.hasPrefix("https://api.replicate.com/v1/files/") == true)
+        #expect(input["steps"] as? Int == 1000 && input["destination"] == nil, "\(input)")
+        let reference = try await jobs.database.query(
+            "SELECT reference FROM personal_models WHERE id = $1::uuid", [good["id"] as? String ?? ""]
+        ).first?.decode("reference", as: String.self)
+        #expect(reference?.hasPrefix("vtr") == true, "the trained version: \(reference ?? "none")")
+
+        let broken = try await trained("broken")
+        #expect((broken["model"] as? [String: Any])?["status"] as? String == "failed", "\(broken)")
+        #expect(((broken["model"] as? [String: Any])?["error"] as? String)?.contains("diverged") == true, "\(broken)")
+        try await waitUntil { try await jobs.balance(user.id).held == 0 }
+        #expect(try await jobs.balance(user.id).total == 300 + 3 - 100, "only the good training was charged")
+    }
+
     /// Cost control: each run is recorded at its model's unit cost; at the provider's daily spend
     /// limit new runs wait in the queue (not fail, no attempt spent) until an admin raises it; the
     /// spend report sets provider cost against revenue.
@@ -622,6 +694,7 @@ import Testing
             ("locked", "wrong-key", "flux"), ("missing", "together", "unknown/model"), ("flux", "together", "flux"),
             ("denied", "stability-broke", "generate/core"), ("core", "stability", "generate/core"),
             ("odd", "gpu", #"{"1":{"class_type":"CLIPTextEncode","inputs":{"text":"{{mystery}}"}}}"#),
+            ("graph", "gpu", #"{"1":{"class_type":"CLIPTextEncode","inputs":{"text":"{{prompt}}"}}}"#),
         ] {
             try await put(
                 "models/\(id)",
@@ -635,5 +708,7 @@ import Testing
         failed(try await generate("a cat", model: "denied"), "(401)")
         failed(try await generate("no-funds", model: "core"), "no funds left (402)")
         failed(try await generate("a cat", model: "odd"), "comfyui refused the workflow")
+        // A workflow that ComfyUI accepts and then fails running: its execution error is the reason.
+        failed(try await generate("explode", model: "graph"), "CUDA out of memory")
     }
 }

@@ -15,6 +15,7 @@ import TestSupport
 final class FakeGenerators: Sendable {
     static let togetherKey = "tgp_v1_test-imageswiss-4321"
     static let stabilityKey = "sk-stability-test-8765"
+    static let replicateKey = "r8_test-imageswiss-2468"
     let port: Int
     /// Each call as JSON (what was sent), in order.
     private let calls = NIOLockedValueBox([Data]())
@@ -29,6 +30,8 @@ final class FakeGenerators: Sendable {
         let calls = self.calls
         let seen = NIOLockedValueBox([String: Int]())
         let histories = NIOLockedValueBox([String: Int]())
+        // ComfyUI runs whose graph asks to "explode": their history reports an execution error.
+        let exploding = NIOLockedValueBox(Set<String>())
         let outage = self.outage
         let router = Router()
 
@@ -143,6 +146,72 @@ final class FakeGenerators: Sendable {
             return Self.json(200, #"{"id":"\#(id)","status":"cancel_requested"}"#)
         }
 
+        // Replicate trainings: the zip as a file (POST /v1/files), a training of a trainer version,
+        // starting → processing → succeeded with output.version (failed when the trigger word is "broken").
+        let trainings = NIOLockedValueBox([String: (polls: Int, trigger: String)]())
+        router.post("/v1/files") { request, _ -> Response in
+            guard request.headers[.authorization] == "Bearer \(Self.replicateKey)" else {
+                return Self.json(
+                    401,
+                    #"{"title":"Unauthenticated","detail":"You did not pass a valid authentication token","status":401}"#
+                )
+            }
+            let form = try await Self.form(request)
+            let zip = form["content"] ?? []
+            try Self.log(
+                [
+                    "provider": "replicate", "upload": zip.count,
+                    "zip_entries": zip.ranges(of: [0x50, 0x4B, 0x03, 0x04]).count,
+                ],
+                to: calls)
+            let id = "file-\(UUID().uuidString.prefix(8).lowercased())"
+            return Self.json(
+                201,
+                #"{"id":"\#(id)","name":"photos.zip","content_type":"application/zip","size":\#(zip.count),"urls":{"get":"https://api.replicate.com/v1/files/\#(id)"}}"#
+            )
+        }
+        router.post("/v1/models/:owner/:name/versions/:version/trainings") { request, context -> Response in
+            guard request.headers[.authorization] == "Bearer \(Self.replicateKey)" else {
+                return Self.json(401, #"{"title":"Unauthenticated","status":401}"#)
+            }
+            let body = try await Self.object(request)
+            let trainer =
+                "\(try context.parameters.require("owner"))/\(try context.parameters.require("name")):\(try context.parameters.require("version"))"
+            try Self.log(["provider": "replicate", "training": body, "trainer": trainer], to: calls)
+            guard (body["destination"] as? String)?.contains("/") == true else {
+                return Self.json(422, #"{"title":"Invalid destination","status":422}"#)
+            }
+            let id = "tr\(UUID().uuidString.prefix(8).lowercased())"
+            let trigger = (body["input"] as? [String: Any])?["trigger_word"] as? String ?? ""
+            trainings.withLockedValue { $0[id] = (0, trigger) }
+            return Self.json(201, #"{"id":"\#(id)","status":"starting","version":"\#(trainer)"}"#)
+        }
+        router.get("/v1/trainings/:id") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            guard
+                let training = trainings.withLockedValue({ all -> (polls: Int, trigger: String)? in
+                    all[id]?.polls += 1
+                    return all[id]
+                })
+            else { return Self.json(404, #"{"title":"Not found","status":404}"#) }
+            switch training.polls {
+            case 1: return Self.json(200, #"{"id":"\#(id)","status":"processing"}"#)
+            default:
+                if training.trigger == "broken" {
+                    return Self.json(200, #"{"id":"\#(id)","status":"failed","error":"training diverged at step 120"}"#)
+                }
+                return Self.json(
+                    200,
+                    #"{"id":"\#(id)","status":"succeeded","output":{"version":"operator/personal:v\#(id)","weights":"https://replicate.delivery/x.tar"}}"#
+                )
+            }
+        }
+        router.post("/v1/trainings/:id/cancel") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            try Self.log(["provider": "replicate", "cancel": id], to: calls)
+            return Self.json(200, #"{"id":"\#(id)","status":"canceled"}"#)
+        }
+
         router.post("/v2beta/stable-image/:group/:service") { request, context -> Response in
             guard request.headers[.authorization] == "Bearer \(Self.stabilityKey)" else {
                 return Self.json(401, #"{"id":"a1","name":"unauthorized","errors":["authorization: invalid API key"]}"#)
@@ -207,6 +276,7 @@ final class FakeGenerators: Sendable {
                 )
             }
             let id = UUID().uuidString.lowercased()
+            if text.contains("explode") { _ = exploding.withLockedValue { $0.insert(id) } }
             return Self.json(200, #"{"prompt_id":"\#(id)","number":1,"node_errors":{}}"#)
         }
         router.get("/history/:id") { _, context -> Response in
@@ -216,6 +286,12 @@ final class FakeGenerators: Sendable {
                 return histories[id]!
             }
             guard polls > 1 else { return Self.json(200, "{}") }
+            if exploding.withLockedValue({ $0.contains(id) }) {
+                return Self.json(
+                    200,
+                    #"{"\#(id)":{"prompt":[1,"\#(id)",{},{},["9"]],"outputs":{},"status":{"status_str":"error","completed":false,"messages":[["execution_start",{"prompt_id":"\#(id)"}],["execution_error",{"prompt_id":"\#(id)","node_id":"3","node_type":"KSampler","exception_message":"CUDA out of memory","exception_type":"torch.OutOfMemoryError"}]]}}}"#
+                )
+            }
             return Self.json(
                 200,
                 #"{"\#(id)":{"prompt":[1,"\#(id)",{},{},["9"]],"outputs":{"9":{"images":[{"filename":"ComfyUI_00001_.png","subfolder":"","type":"output"}]},"5":{"images":[{"filename":"preview.png","subfolder":"","type":"temp"}]}},"status":{"status_str":"success","completed":true,"messages":[]}}}"#
