@@ -12,8 +12,15 @@ extension BlobStore {
         guard caller.accountKind != "team" else {
             throw failure.error(.permissionDenied, "owner_only", "only a file's owner shares it")
         }
+        if request.blobID.isEmpty && !request.shared {
+            try await self.database.execute(
+                "DELETE FROM blob_shares WHERE shared_by = $1 AND team_id = $2",
+                [caller.id, request.teamID.lowercased()])
+            return StorageBlob()
+        }
+        // The file first, then the team: any id that is not right is "not found", as everywhere.
         let id = try failure.parseID(request.blobID, "blob")
-        guard UUID(text: request.teamID) != nil else { throw failure.invalid("team_id", "a team id") }
+        guard UUID(text: request.teamID) != nil else { throw failure.notFound("team") }
         let record = try await self.blob(id, owner: caller.id)
         if request.shared {
             try await self.database.execute(

@@ -179,6 +179,11 @@ struct TeamTests {
             try await http.call("DELETE", "/api/v1/files/\(shared)/share/\(team)", bearer: member.access).status == 204)
         #expect(
             try await http.call("GET", "/api/v1/teams/\(team)/files/\(shared)", bearer: owner.access).status == 404)
+        // Shared again, then the member leaves (below): their shares go with them.
+        #expect(
+            try await http.call(
+                "POST", "/api/v1/files/\(shared)/share", json: ["team_id": team], bearer: member.access
+            ).status == 200)
 
         // Leaving keeps one's own credits and ends the spending; the owner cannot leave, and a team
         // with credits is not deleted.
@@ -190,6 +195,9 @@ struct TeamTests {
             "POST", "/api/v1/jobs", json: Self.resize(racers[0], team: team), bearer: member.access)
         #expect(afterLeaving.status == 404, "\(afterLeaving.text)")
         #expect(try await jobs.balance(member.id).total == ownBefore)
+        let afterLeavingFiles = try await http.call("GET", "/api/v1/teams/\(team)/files", bearer: owner.access)
+        #expect((afterLeavingFiles.json["items"] as? [Any])?.isEmpty == true, "\(afterLeavingFiles.text)")
+        #expect(try await http.call("GET", "/api/v1/files/\(shared)", bearer: member.access).status == 200)
         let ownerLeaves = try await http.call(
             "DELETE", "/api/v1/teams/\(team)/members/\(owner.id)", bearer: owner.access)
         #expect(ownerLeaves.status == 400 || ownerLeaves.status == 409, "\(ownerLeaves.status) \(ownerLeaves.text)")

@@ -237,6 +237,7 @@ public nonisolated struct StorageShareBlobRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// Empty with shared = false: every one of the caller's shares with the team (a member who left).
   public var blobID: String = String()
 
   public var teamID: String = String()

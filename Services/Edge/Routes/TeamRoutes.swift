@@ -172,6 +172,17 @@ struct TeamRoutes {
         call.teamID = try context.parameters.require("team")
         call.accountID = try context.parameters.require("member")
         _ = try await self.auth.unary(AuthMethods.removeTeamMember, call, options: AuthRoutes.options(context, caller))
+        // What the member shared with the team goes with them (their files stay theirs).
+        var unshare = StorageShareBlobRequest()
+        (unshare.teamID, unshare.shared) = (call.teamID, false)
+        _ = try await self.files.storage.unary(
+            StorageMethods.shareBlob, unshare,
+            options: RPCCallOptions(
+                timeout: .seconds(10),
+                metadata: [
+                    RPCMetadata.callerID: call.accountID.lowercased(), RPCMetadata.callerRole: "service",
+                    RPCMetadata.callerScopes: "*",
+                ]))
         return Response(status: .noContent)
     }
 
@@ -184,10 +195,16 @@ struct TeamRoutes {
         return try AuthRoutes.json(FileJSON(blob), request: request, context: context)
     }
 
+    /// The owner stops sharing: no membership needed (one who left may still take a file back).
     @Sendable func unshare(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         try caller.require(scope: "files:write")
-        _ = try await self.setShare(context, caller, team: try context.parameters.require("team"), shared: false)
+        var call = StorageShareBlobRequest()
+        call.blobID = try context.parameters.require("id")
+        call.teamID = try context.parameters.require("team")
+        call.shared = false
+        _ = try await self.files.storage.unary(
+            StorageMethods.shareBlob, call, options: AuthRoutes.options(context, caller))
         return Response(status: .noContent)
     }
 

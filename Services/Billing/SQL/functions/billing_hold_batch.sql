@@ -1,17 +1,21 @@
 -- PlaceHold and PlaceHolds: a batch of one caller's holds in one statement (a single PlaceHold is a
 -- batch of one). Each item is judged in order, in memory — its key (billing_replays), the daily cap,
--- a team member's monthly limit (p_spenders / p_limits, NULL for none; defaulted, so the previous
--- release's nine-argument call still resolves during a rolling upgrade), the credits available — and a refused item changes nothing and is answered 'reason:detail' in
+-- a team member's monthly limit (p_spenders / p_limits, NULL for none), the credits available — and
+-- a refused item changes nothing and is answered 'reason:detail' in
 -- o_error; then the batch is written with one statement per table. Keys arrive unique (Billing
 -- answers a key repeated inside a batch itself); a NULL key (Spend's own hold) is not recorded.
 --
 -- Every statement looks rows up by key, a few hundred at most: the functions plan them as index
 -- lookups whatever the statistics say (a fresh table's, before its first ANALYZE, made the planner
 -- hash-join whole tables and a batch slower with every row added).
-DROP FUNCTION IF EXISTS billing_hold_batch(text, text[], bytea[], bigint[], text[], text[], uuid[], bigint, bigint);
-CREATE OR REPLACE FUNCTION billing_hold_batch(p_caller text, p_keys text[], p_requests bytea[], p_amounts bigint[], p_references text[],
-                                              p_operations text[], p_holds uuid[], p_ttl_s bigint, p_period_s bigint,
-                                              p_spenders text[] DEFAULT NULL, p_limits bigint[] DEFAULT NULL)
+--
+-- The previous release's nine-argument form stays, as a wrapper (end of file): dropping it would
+-- leave that release's sessions with plans naming a function that is gone ("cache lookup failed")
+-- while both releases run. The eleven-argument form takes no defaults, so neither call is ambiguous.
+DROP FUNCTION IF EXISTS billing_hold_batch(text, text[], bytea[], bigint[], text[], text[], uuid[], bigint, bigint, text[], bigint[]);
+CREATE FUNCTION billing_hold_batch(p_caller text, p_keys text[], p_requests bytea[], p_amounts bigint[], p_references text[],
+                                   p_operations text[], p_holds uuid[], p_ttl_s bigint, p_period_s bigint,
+                                   p_spenders text[], p_limits bigint[])
 RETURNS TABLE (o_n integer, o_error text, o_hold uuid, o_account text, o_amount bigint, o_captured bigint, o_state text,
                o_reference text, o_expires_us bigint) AS $fn$
 DECLARE
@@ -122,3 +126,11 @@ BEGIN
            (extract(epoch FROM h.expires_at) * 1000000)::bigint
     FROM unnest(v_result) WITH ORDINALITY u(hold, n) LEFT JOIN holds h ON h.id = u.hold ORDER BY u.n;
 END $fn$ LANGUAGE plpgsql SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off;
+
+CREATE OR REPLACE FUNCTION billing_hold_batch(p_caller text, p_keys text[], p_requests bytea[], p_amounts bigint[], p_references text[],
+                                              p_operations text[], p_holds uuid[], p_ttl_s bigint, p_period_s bigint)
+RETURNS TABLE (o_n integer, o_error text, o_hold uuid, o_account text, o_amount bigint, o_captured bigint, o_state text,
+               o_reference text, o_expires_us bigint) AS $fn$
+    SELECT * FROM billing_hold_batch(p_caller, p_keys, p_requests, p_amounts, p_references, p_operations, p_holds, p_ttl_s,
+                                     p_period_s, NULL::text[], NULL::bigint[]);
+$fn$ LANGUAGE sql;

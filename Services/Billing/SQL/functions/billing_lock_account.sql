@@ -1,8 +1,9 @@
 -- Locks the account's row; creates it on first use with the free tier and — for a person, not a
--- team (p_kind) — its first monthly grant.
-DROP FUNCTION IF EXISTS billing_lock_account(text, bigint);
-CREATE OR REPLACE FUNCTION billing_lock_account(p_account text, p_period_s bigint, p_kind text DEFAULT 'person',
-                                                OUT o_total bigint, OUT o_held bigint) AS $fn$
+-- team (p_kind) — its first monthly grant. The previous release's two-argument form stays as a
+-- wrapper (end of file): see billing_hold_batch.sql for why it is not dropped.
+DROP FUNCTION IF EXISTS billing_lock_account(text, bigint, text);
+CREATE FUNCTION billing_lock_account(p_account text, p_period_s bigint, p_kind text,
+                                     OUT o_total bigint, OUT o_held bigint) AS $fn$
 DECLARE
     v_end timestamptz;
     v_credits bigint;
@@ -20,3 +21,7 @@ BEGIN
     END IF;
     SELECT total, held INTO o_total, o_held FROM accounts WHERE account_id = p_account FOR UPDATE;
 END $fn$ LANGUAGE plpgsql;
+
+CREATE OR REPLACE FUNCTION billing_lock_account(p_account text, p_period_s bigint, OUT o_total bigint, OUT o_held bigint) AS $fn$
+    SELECT * FROM billing_lock_account(p_account, p_period_s, 'person');
+$fn$ LANGUAGE sql;
