@@ -58,12 +58,7 @@ struct AIRoutes {
                 sign.blobID = preset.previewFileID
                 sign.ttlSeconds = 3600
                 sign.disposition = "inline"
-                let options = RPCCallOptions(
-                    timeout: .seconds(5),
-                    metadata: [
-                        RPCMetadata.callerID: preset.previewOwnerID, RPCMetadata.callerRole: "service",
-                        RPCMetadata.callerScopes: "*",
-                    ])
+                let options = AuthRoutes.asService(for: preset.previewOwnerID, context: context)
                 previewURL = (try? await self.storage.unary(StorageMethods.signDownload, sign, options: options))
                     .map(DownloadRoutes.path)
             }

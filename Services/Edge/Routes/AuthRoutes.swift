@@ -156,6 +156,17 @@ struct AuthRoutes {
         return RPCCallOptions(timeout: .seconds(10), metadata: metadata)
     }
 
+    /// The edge itself, as a service, acting on `account`'s things for something the caller may do
+    /// with them but does not own (signing a preset preview's link, dropping a leaving member's shares).
+    static func asService(for account: String, context: EdgeRequestContext) -> RPCCallOptions {
+        var metadata = RPCMetadata([
+            RPCMetadata.callerID: account.lowercased(), RPCMetadata.callerRole: "service",
+            RPCMetadata.callerScopes: "*",
+        ])
+        metadata.requestID = context.requestID
+        return RPCCallOptions(timeout: .seconds(10), metadata: metadata)
+    }
+
     static func json(
         _ value: some Encodable, status: HTTPResponse.Status = .ok, request: Request, context: EdgeRequestContext
     ) throws -> Response {

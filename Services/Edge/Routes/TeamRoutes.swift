@@ -176,13 +176,7 @@ struct TeamRoutes {
         var unshare = StorageShareBlobRequest()
         (unshare.teamID, unshare.shared) = (call.teamID, false)
         _ = try await self.files.storage.unary(
-            StorageMethods.shareBlob, unshare,
-            options: RPCCallOptions(
-                timeout: .seconds(10),
-                metadata: [
-                    RPCMetadata.callerID: call.accountID.lowercased(), RPCMetadata.callerRole: "service",
-                    RPCMetadata.callerScopes: "*",
-                ]))
+            StorageMethods.shareBlob, unshare, options: AuthRoutes.asService(for: call.accountID, context: context))
         return Response(status: .noContent)
     }
 
