@@ -105,8 +105,9 @@ extension BlobStore {
         try await self.remove(try failure.parseID(blobID, "blob"), owner: caller.id)
     }
 
-    /// Deletes one blob row and, when it was the last one naming its content, the object, in one
-    /// transaction: if the object cannot be removed the row stays and the caller is told.
+    /// Deletes one blob row (and its shares with teams) and, when it was the last one naming its
+    /// content, the object, in one transaction: if the object cannot be removed the row stays and
+    /// the caller is told.
     func remove(_ id: UUID, owner: String) async throws {
         try await self.database.transaction { session in
             guard
@@ -119,6 +120,7 @@ extension BlobStore {
             let sha256: String = try row.decode("sha256")
             _ = try await session.query(StorageStatements.lock, ["object:\(sha256)"])
             try await session.execute("DELETE FROM blobs WHERE id = $1", [id])
+            try await session.execute("DELETE FROM blob_shares WHERE blob_id = $1", [id])
             if try await !self.isNamed(sha256, in: session) {
                 try await self.removeObject(sha256, in: session)
             }
