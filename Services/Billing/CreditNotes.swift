@@ -180,13 +180,10 @@ extension BillingService {
                 [try failure.parseID(note.invoiceID, "invoice")]
             ).first
         else { throw failure.notFound("credit note") }
-        let parties = try ["seller", "buyer"].map { column in
-            (try? JSONSerialization.jsonObject(with: Data(try row.decode(column, as: String.self).utf8)))
-                as? [String: String] ?? [:]
-        }
+        let parties = try Self.parties(row)
         var answer = BillingInvoicePDF()
         answer.number = note.number
-        answer.pdf = Data(try InvoiceDocument.creditNote(note, seller: parties[0], buyer: parties[1]))
+        answer.pdf = Data(try InvoiceDocument.creditNote(note, seller: parties.seller, buyer: parties.buyer))
         return answer
     }
 }

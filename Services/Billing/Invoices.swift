@@ -129,14 +129,20 @@ extension BillingService {
             ).first
         else { throw failure.notFound("invoice") }
         let invoice = try Self.invoice(row)
-        let parties = try ["seller", "buyer"].map { column in
+        let parties = try Self.parties(row)
+        var answer = BillingInvoicePDF()
+        answer.number = invoice.number
+        answer.pdf = Data(try InvoiceDocument(invoice: invoice, seller: parties.seller, buyer: parties.buyer).render())
+        return answer
+    }
+
+    /// The seller and the buyer as an invoice row keeps them (`seller`, `buyer` as JSON text).
+    static func parties(_ row: PostgresRow) throws -> (seller: [String: String], buyer: [String: String]) {
+        let parsed = try ["seller", "buyer"].map { column in
             (try? JSONSerialization.jsonObject(with: Data(try row.decode(column, as: String.self).utf8)))
                 as? [String: String] ?? [:]
         }
-        var answer = BillingInvoicePDF()
-        answer.number = invoice.number
-        answer.pdf = Data(try InvoiceDocument(invoice: invoice, seller: parties[0], buyer: parties[1]).render())
-        return answer
+        return (parsed[0], parsed[1])
     }
 
     func profile(_ caller: RPCCaller) async throws -> BillingProfile {

@@ -31,28 +31,22 @@ extension JobQueue {
 /// admin). A job cannot wait past JOBS_MAX_DEADLINE_S from its submission (its hold at Billing would
 /// lapse): then it fails, naming the limit, and is released.
 enum ProviderSpend {
-    /// Today's (UTC) recorded cost per provider, micro-dollars: of one provider, or of all (admins' view).
-    static func today(_ database: PostgresPool, provider: String? = nil) async throws -> [String: Int64] {
-        try await database.query(
-            """
-            SELECT provider_id, coalesce(sum(cost_micros), 0)::bigint AS spent FROM provider_runs
-            WHERE ($1::text IS NULL OR provider_id = $1)
-              AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-            GROUP BY provider_id
-            """, [provider]
-        ).reduce(into: [String: Int64]()) { $0[try $1.decode("provider_id")] = try $1.decode("spent") }
+    /// What today's spend is counted by: a run's provider, or its job's tier.
+    enum By: String {
+        case provider = "provider_id"
+        case tier
     }
 
-    /// Today's (UTC) recorded cost per tier, micro-dollars: of one tier, or of all.
-    static func todayByTier(_ database: PostgresPool, tier: String? = nil) async throws -> [String: Int64] {
+    /// Today's (UTC) recorded cost in micro-dollars per provider or per tier: of one (`only`), or of all.
+    static func today(_ database: PostgresPool, by group: By, only key: String? = nil) async throws -> [String: Int64] {
         try await database.query(
             """
-            SELECT tier, coalesce(sum(cost_micros), 0)::bigint AS spent FROM provider_runs
-            WHERE tier IS NOT NULL AND ($1::text IS NULL OR tier = $1)
+            SELECT \(group.rawValue) AS key, coalesce(sum(cost_micros), 0)::bigint AS spent FROM provider_runs
+            WHERE \(group.rawValue) IS NOT NULL AND ($1::text IS NULL OR \(group.rawValue) = $1)
               AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-            GROUP BY tier
-            """, [tier]
-        ).reduce(into: [String: Int64]()) { $0[try $1.decode("tier")] = try $1.decode("spent") }
+            GROUP BY \(group.rawValue)
+            """, [key]
+        ).reduce(into: [String: Int64]()) { $0[try $1.decode("key")] = try $1.decode("spent") }
     }
 }
 
@@ -60,7 +54,7 @@ extension JobQueue {
 
     func checkSpendLimit(_ job: ClaimedJob, provider: JobsAIProvider?, tierLimit: Int64?) async throws {
         if let provider, provider.dailySpendLimitMicros > 0 {
-            let spent = try await ProviderSpend.today(self.database, provider: provider.id)[provider.id] ?? 0
+            let spent = try await ProviderSpend.today(self.database, by: .provider, only: provider.id)[provider.id] ?? 0
             if spent >= provider.dailySpendLimitMicros {
                 try await self.holdBack(
                     job, limit: "provider:\(provider.id)",
@@ -70,7 +64,7 @@ extension JobQueue {
             }
         }
         if let tierLimit {
-            let spent = try await ProviderSpend.todayByTier(self.database, tier: job.tier)[job.tier] ?? 0
+            let spent = try await ProviderSpend.today(self.database, by: .tier, only: job.tier)[job.tier] ?? 0
             if spent >= tierLimit {
                 try await self.holdBack(
                     job, limit: "tier:\(job.tier)",

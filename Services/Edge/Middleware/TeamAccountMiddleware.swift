@@ -15,9 +15,8 @@ struct TeamAccountMiddleware: RouterMiddleware {
         -> Response
     {
         let caller = try context.requireCaller()
-        var call = AuthGetTeamRequest()
-        call.teamID = try context.parameters.require("team")
-        let team = try await self.auth.unary(AuthMethods.getTeam, call, options: AuthRoutes.options(context, caller))
+        let team = try await TeamPayers.team(
+            try context.parameters.require("team"), auth: self.auth, context: context, caller: caller)
         guard !self.managersOnly || team.role == "owner" || team.role == "admin" else {
             throw EdgeError(.forbidden, "team_admins_only", "only the team's owner and admins do this")
         }

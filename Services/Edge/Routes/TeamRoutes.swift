@@ -205,9 +205,7 @@ struct TeamRoutes {
     private func setShare(_ context: EdgeRequestContext, _ caller: VerifiedCaller, team: String, shared: Bool)
         async throws -> StorageBlob
     {
-        var lookup = AuthGetTeamRequest()
-        lookup.teamID = team
-        let found = try await self.auth.unary(AuthMethods.getTeam, lookup, options: AuthRoutes.options(context, caller))
+        let found = try await TeamPayers.team(team, auth: self.auth, context: context, caller: caller)
         var call = StorageShareBlobRequest()
         call.blobID = try context.parameters.require("id")
         call.teamID = found.teamID
@@ -217,8 +215,7 @@ struct TeamRoutes {
     }
 
     private func team(_ context: EdgeRequestContext, _ caller: VerifiedCaller) async throws -> AuthTeam {
-        var call = AuthGetTeamRequest()
-        call.teamID = try context.parameters.require("team")
-        return try await self.auth.unary(AuthMethods.getTeam, call, options: AuthRoutes.options(context, caller))
+        try await TeamPayers.team(
+            try context.parameters.require("team"), auth: self.auth, context: context, caller: caller)
     }
 }

@@ -14,9 +14,17 @@ struct TeamPayers: Sendable {
 
     func payer(_ teamID: String?, context: EdgeRequestContext, caller: VerifiedCaller) async throws -> Payer? {
         guard let teamID, !teamID.isEmpty else { return nil }
+        let team = try await Self.team(teamID, auth: self.auth, context: context, caller: caller)
+        return Payer(teamID: team.teamID, monthlyLimit: team.hasMonthlyLimit ? team.monthlyLimit : nil)
+    }
+
+    /// The caller's team as Auth answers it, with the caller's role and limit: only to a member
+    /// (a team that is not the caller's is a 404). Every team route asks this one way.
+    static func team(_ teamID: String, auth: RPCClient, context: EdgeRequestContext, caller: VerifiedCaller)
+        async throws -> AuthTeam
+    {
         var call = AuthGetTeamRequest()
         call.teamID = teamID
-        let team = try await self.auth.unary(AuthMethods.getTeam, call, options: AuthRoutes.options(context, caller))
-        return Payer(teamID: team.teamID, monthlyLimit: team.hasMonthlyLimit ? team.monthlyLimit : nil)
+        return try await auth.unary(AuthMethods.getTeam, call, options: AuthRoutes.options(context, caller))
     }
 }

@@ -18,7 +18,7 @@ extension AICatalogue {
         let snapshot = try await self.snapshot()
         var catalogue = JobsAICatalogue()
         if admin {
-            let spent = try await ProviderSpend.today(self.database)
+            let spent = try await ProviderSpend.today(self.database, by: .provider)
             catalogue.providers = snapshot.providers.map { provider in
                 var provider = provider
                 provider.spentTodayMicros = spent[provider.id] ?? 0
@@ -26,7 +26,7 @@ extension AICatalogue {
             }
             catalogue.models = snapshot.models
             catalogue.presets = snapshot.presets
-            let tierSpent = try await ProviderSpend.todayByTier(self.database)
+            let tierSpent = try await ProviderSpend.today(self.database, by: .tier)
             catalogue.tierLimits = snapshot.tierLimits.sorted { $0.key < $1.key }.map { tier, limit in
                 var entry = JobsTierSpendLimit()
                 (entry.tierID, entry.dailyLimitMicros, entry.spentTodayMicros) = (tier, limit, tierSpent[tier] ?? 0)
@@ -186,7 +186,7 @@ extension AICatalogue {
         try await self.database.execute(AICatalogueStatements.putTierLimit, [limit.tierID, limit.dailyLimitMicros])
         self.invalidate()
         var stored = limit
-        stored.spentTodayMicros = try await ProviderSpend.todayByTier(self.database)[limit.tierID] ?? 0
+        stored.spentTodayMicros = try await ProviderSpend.today(self.database, by: .tier)[limit.tierID] ?? 0
         return stored
     }
 
