@@ -218,7 +218,7 @@ let package = Package(
         service(
             "Storage",
             extra: [
-                "S3", "Curl", "CZlib", "Tokens",
+                "S3", "Curl", "CZlib", "Tokens", "Operations",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,7 @@
 import Hummingbird
 import IPAddresses
 import Logging
+import Operations
 import RPC
 import ServiceLifecycle
 import ServiceRuntime
@@ -113,6 +114,14 @@ public enum EdgeHTTPServer {
         TeamRoutes(auth: auth, billing: billingRoutes, invoices: invoiceRoutes, files: files).add(to: router)
         UsageRoutes(billing: billing, jobs: upstreams.client(for: "jobs"), auth: auth).add(to: router)
         DownloadRoutes(storage: storage).add(to: router)
+        let transformLimits = TransformRoutes.TransformLimits(
+            maxSide: try configuration.int("TRANSFORM_MAX_SIDE", default: TransformOptions.defaultMaxSide),
+            maxPathBytes: try configuration.int("TRANSFORM_MAX_PATH_BYTES", default: 512))
+        TransformRoutes(storage: storage, jobs: upstreams.client(for: "jobs"), limits: transformLimits).add(to: router)
+        TransformKeyRoutes(
+            storage: storage, limits: transformLimits,
+            publicURL: context.configuration.string("PUBLIC_URL", default: "")
+        ).add(to: router)
         JobRoutes(jobs: upstreams.client(for: "jobs"), storage: storage, teams: TeamPayers(auth: auth)).add(to: router)
         OperationRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
         AIRoutes(jobs: upstreams.client(for: "jobs"), billing: billing, storage: storage).add(to: router)

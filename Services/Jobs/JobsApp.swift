@@ -20,6 +20,7 @@ public struct JobsApp: ServiceApp {
     let batchCounting: BatchCounting
     let noticeSender: NoticeSender
     let corners: CornerSuggestions
+    let transformations: Transformations
     /// Closes the workers' own connections once they stopped (listed before them).
     let queueConnectionsCloser: PoolCloser
 
@@ -37,6 +38,7 @@ public struct JobsApp: ServiceApp {
             logger: context.logger)
         let personalModels = PersonalModels(database: database, storage: storage)
         self.corners = CornerSuggestions(storage: storage, imageOps: imageOps)
+        self.transformations = Transformations(storage: storage, billing: billing, imageOps: imageOps)
         let wakeups = WakeSignal()
         self.notifications = JobNotifications(database: database, wakeups: wakeups, logger: context.logger)
         let queueConnections = QueueConnections(beside: database, workers: configuration.workers)
@@ -88,7 +90,8 @@ public struct JobsApp: ServiceApp {
 
     public func register(in router: inout RPCRouter) {
         JobsHandlers(
-            jobs: self.service, webhooks: self.webhooks, notifications: self.notifications, corners: self.corners
+            jobs: self.service, webhooks: self.webhooks, notifications: self.notifications, corners: self.corners,
+            transformations: self.transformations
         ).register(
             in: &router)
     }

@@ -9,6 +9,7 @@ struct JobsHandlers: Sendable {
     let webhooks: Webhooks
     let notifications: JobNotifications
     let corners: CornerSuggestions
+    let transformations: Transformations
 
     func register(in router: inout RPCRouter) {
         let jobs = self.jobs
@@ -104,6 +105,10 @@ struct JobsHandlers: Sendable {
         }
         router.register(JobsMethods.deletePersonalModel) { request, context in
             try await jobs.deletePersonalModel(try RPCCaller(context.metadata), request.id)
+        }
+        let transformations = self.transformations
+        router.register(JobsMethods.transform) { request, context in
+            try await transformations.transform(try RPCCaller(context.metadata), request)
         }
         let corners = self.corners
         router.register(JobsMethods.suggestCorners) { request, context in

@@ -16,12 +16,15 @@ struct BlobRecord: Sendable {
     let height: Int
     let createdMicros: Int64
     let expiresMicros: Int64?
+    /// Derivatives only: the file and the canonical transformation.
+    let derivedFrom: UUID?
+    let transform: String?
 
     /// The columns every query selecting blobs names, in this order.
     static let columns = """
         id, owner_id, purpose, content_type, byte_size, sha256, display_name, width, height,
         (extract(epoch FROM created_at) * 1000000)::bigint AS created_us,
-        (extract(epoch FROM expires_at) * 1000000)::bigint AS expires_us
+        (extract(epoch FROM expires_at) * 1000000)::bigint AS expires_us, derived_from, transform
         """
 
     init(_ row: PostgresRow) throws {
@@ -36,6 +39,8 @@ struct BlobRecord: Sendable {
         self.height = try row.decode("height")
         self.createdMicros = try row.decode("created_us")
         self.expiresMicros = try row.decodeIfPresent("expires_us")
+        self.derivedFrom = try row.decodeIfPresent("derived_from")
+        self.transform = try row.decodeIfPresent("transform")
     }
 
     var message: StorageBlob {
@@ -51,6 +56,8 @@ struct BlobRecord: Sendable {
         blob.displayName = self.displayName
         blob.createdAt = .micros(self.createdMicros)
         if let expires = self.expiresMicros { blob.expiresAt = .micros(expires) }
+        if let source = self.derivedFrom { blob.derivedFrom = source.lowercasedText }
+        if let transform = self.transform { blob.transform = transform }
         return blob
     }
 }

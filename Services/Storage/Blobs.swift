@@ -65,7 +65,12 @@ extension BlobStore {
                 ? "id IN (SELECT blob_id FROM blob_shares WHERE team_id = $1)" : "owner_id = $1"
         ]
         var parameters = PostgresParameters([caller.id])
-        if !request.purpose.isEmpty { conditions.append("purpose = \(parameters.bind(request.purpose))") }
+        // Derivatives are listed only when asked for by purpose: they belong to their files.
+        if !request.purpose.isEmpty {
+            conditions.append("purpose = \(parameters.bind(request.purpose))")
+        } else {
+            conditions.append("derived_from IS NULL")
+        }
         if !request.contentTypePrefix.isEmpty {
             let escaped = request.contentTypePrefix.replacingOccurrences(of: "\\", with: "\\\\")
                 .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
@@ -121,6 +126,7 @@ extension BlobStore {
             _ = try await session.query(StorageStatements.lock, ["object:\(sha256)"])
             try await session.execute("DELETE FROM blobs WHERE id = $1", [id])
             try await session.execute("DELETE FROM blob_shares WHERE blob_id = $1", [id])
+            try await self.removeDerivatives(of: id, in: session)
             if try await !self.isNamed(sha256, in: session) {
                 try await self.removeObject(sha256, in: session)
             }

@@ -33,6 +33,10 @@ struct StorageConfiguration: Sendable {
     var zipMaxBytes: Int64
     var sweepInterval: Duration
     var ioThreads: Int
+    /// URL transformations: derivatives one file may have, signing keys and presets per owner.
+    var maxDerivativesPerFile: Int
+    var maxTransformKeys: Int
+    var maxTransformPresets: Int
 
     static let purposes = ["upload", "result", "thumbnail", "avatar", "training"]
 
@@ -95,6 +99,9 @@ struct StorageConfiguration: Sendable {
         self.zipMaxBytes = Int64(try configuration.int("ZIP_MAX_BYTES", default: 4_000_000_000))
         self.sweepInterval = try configuration.milliseconds("SWEEP_INTERVAL_MS", default: .seconds(60))
         self.ioThreads = try configuration.int("IO_THREADS", default: 4)
+        self.maxDerivativesPerFile = try configuration.int("MAX_DERIVATIVES_PER_FILE", default: 50)
+        self.maxTransformKeys = try configuration.int("MAX_TRANSFORM_KEYS", default: 3)
+        self.maxTransformPresets = try configuration.int("MAX_TRANSFORM_PRESETS", default: 50)
         // A chunk travels in one RPC frame (4 MiB by default) with its envelope.
         guard self.maxChunkBytes > 0, self.maxChunkBytes <= 3 << 20 else {
             throw ConfigurationError("STORAGE_MAX_CHUNK_BYTES must be 1 byte to 3 MiB")

@@ -1,4 +1,5 @@
 import ImageSwissProtos
+import Operations
 import RPC
 import ServiceRuntime
 
@@ -76,6 +77,39 @@ struct StorageHandlers: Sendable {
             var response = StoragePurgeOwnerResponse()
             response.deletedBlobs = UInt64(try await self.store.purge(owner: try RPCCaller(context.metadata).id))
             return response
+        }
+        self.registerTransformations(in: &router)
+    }
+
+    /// URL transformations: ResolveTransform has no caller (the link's signature stands for the
+    /// owner); the rest are the owner's.
+    private func registerTransformations(in router: inout RPCRouter) {
+        router.register(StorageMethods.resolveTransform) { request, _ in
+            try await self.store.resolveTransform(request)
+        }
+        router.register(StorageMethods.signTransform) { request, context in
+            try await self.store.signTransform(try RPCCaller(context.metadata), request)
+        }
+        router.register(StorageMethods.createTransformKey) { request, context in
+            try await self.store.createTransformKey(try RPCCaller(context.metadata), request)
+        }
+        router.register(StorageMethods.listTransformKeys) { _, context in
+            try await self.store.listTransformKeys(try RPCCaller(context.metadata))
+        }
+        router.register(StorageMethods.deleteTransformKey) { request, context in
+            try await self.store.deleteTransformKey(try RPCCaller(context.metadata), request.keyID)
+            return StorageDeleteTransformKeyResponse()
+        }
+        router.register(StorageMethods.putTransformPreset) { request, context in
+            try await self.store.putTransformPreset(
+                try RPCCaller(context.metadata), request, maxSide: TransformOptions.defaultMaxSide)
+        }
+        router.register(StorageMethods.listTransformPresets) { _, context in
+            try await self.store.listTransformPresets(try RPCCaller(context.metadata))
+        }
+        router.register(StorageMethods.deleteTransformPreset) { request, context in
+            try await self.store.deleteTransformPreset(try RPCCaller(context.metadata), request.name)
+            return StorageDeleteTransformPresetResponse()
         }
     }
 }

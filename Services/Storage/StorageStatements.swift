@@ -39,4 +39,16 @@ enum StorageStatements {
         """
         SELECT \(BlobRecord.columns) FROM storage_seal($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::bigint, $12)
         """)
+
+    /// $1 file id: a file that is no derivative, with its owner's transformation secrets.
+    static let transformSource = PostgresPreparedStatement(
+        """
+        SELECT \(BlobRecord.columns),
+            (SELECT string_agg(k.secret, ' ') FROM transform_keys k WHERE k.owner_id = blobs.owner_id) AS secrets
+        FROM blobs WHERE id = $1 AND derived_from IS NULL
+        """)
+
+    /// $1 file id, $2 canonical transformation.
+    static let derivative = PostgresPreparedStatement(
+        "SELECT \(BlobRecord.columns) FROM blobs WHERE derived_from = $1 AND transform = $2")
 }

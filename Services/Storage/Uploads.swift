@@ -180,7 +180,8 @@ extension BlobStore {
     /// PutBlob: begin, one chunk and commit in one call and one transaction (the upload row stays as
     /// the record of the idempotency key). Larger files take the upload calls.
     func put(_ caller: RPCCaller, _ request: StoragePutBlobRequest) async throws -> StorageBlob {
-        try Self.checkPurpose(request.purpose)
+        let derivative = try await self.derivativeSource(caller, request)
+        if derivative == nil { try Self.checkPurpose(request.purpose) }
         guard
             request.data.count
                 <= min(self.configuration.maxChunkBytes, Int(clamping: self.configuration.maxUploadBytes))
@@ -206,9 +207,11 @@ extension BlobStore {
                         session, id: id, caller: caller, purpose: request.purpose, displayName: request.displayName,
                         expected: size, lifetime: lifetime, key: key)
                 else { return nil }  // the same key, put concurrently
-                return try await self.seal(
+                let sealed = try await self.seal(
                     session, caller, upload: id, content: content, purpose: request.purpose,
                     displayName: DisplayName.clean(request.displayName), expected: size, lifetime: lifetime)
+                guard let derivative, case .blob(let blob) = sealed else { return sealed }
+                return .blob(try await self.markDerivative(blob, of: derivative, request.transform, in: session))
             }
         } catch {
             await self.staging.remove(id)

@@ -15,7 +15,8 @@ struct OpenAPIRouteTests {
         let routes = Set(
             stack.router.routes.map { route in
                 let path = route.path.description.split(separator: "/").map { part in
-                    part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+                    // `**` (the rest of the path, slashes included) is documented as {path}.
+                    part.hasPrefix(":") ? "{\(part.dropFirst())}" : part == "**" ? "{path}" : String(part)
                 }.joined(separator: "/")
                 return "\(route.method.rawValue) /\(path)"
             }

@@ -48,6 +48,9 @@ public struct HTTPTestClient: Sendable {
         configuration.httpShouldSetCookies = false
         configuration.httpCookieAcceptPolicy = .never
         configuration.timeoutIntervalForRequest = 60
+        // Every request reaches the server: tests check what it answers, not a cached copy.
+        configuration.urlCache = nil
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         return URLSession(
             configuration: configuration, delegate: followRedirects ? nil : NoRedirects(), delegateQueue: nil)
     }

@@ -14,6 +14,11 @@
 /// its own jobs, batches and webhooks (another's id is NOT_FOUND). Admin calls (caller-role admin)
 /// see every job. The caller's tier comes from caller-tier metadata (the edge asks Billing).
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -879,6 +884,49 @@ public nonisolated struct JobsSuggestCornersRequest: Sendable {
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+}
+
+public nonisolated struct JobsTransformRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var fileID: String = String()
+
+  /// The canonical transformation Storage answered (ResolvedTransform.transform).
+  public var transform: String = String()
+
+  public var maxSide: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct JobsTransformResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var derivative: StorageBlob {
+    get {_derivative ?? StorageBlob()}
+    set {_derivative = newValue}
+  }
+  /// Returns true if `derivative` has been explicitly set.
+  public var hasDerivative: Bool {self._derivative != nil}
+  /// Clears the value of `derivative`. Subsequent reads from it will return its default value.
+  public mutating func clearDerivative() {self._derivative = nil}
+
+  public var data: Data = Data()
+
+  /// What the owner was charged for it.
+  public var credits: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _derivative: StorageBlob? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -2482,6 +2530,90 @@ nonisolated extension JobsSuggestCornersRequest: SwiftProtobuf.Message, SwiftPro
 
   public static func ==(lhs: JobsSuggestCornersRequest, rhs: JobsSuggestCornersRequest) -> Bool {
     if lhs.fileID != rhs.fileID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsTransformRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TransformRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}file_id\0\u{1}transform\0\u{3}max_side\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.fileID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.transform) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.maxSide) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.fileID.isEmpty {
+      try visitor.visitSingularStringField(value: self.fileID, fieldNumber: 1)
+    }
+    if !self.transform.isEmpty {
+      try visitor.visitSingularStringField(value: self.transform, fieldNumber: 2)
+    }
+    if self.maxSide != 0 {
+      try visitor.visitSingularUInt32Field(value: self.maxSide, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsTransformRequest, rhs: JobsTransformRequest) -> Bool {
+    if lhs.fileID != rhs.fileID {return false}
+    if lhs.transform != rhs.transform {return false}
+    if lhs.maxSide != rhs.maxSide {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsTransformResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TransformResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}derivative\0\u{1}data\0\u{1}credits\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._derivative) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.data) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.credits) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._derivative {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.data.isEmpty {
+      try visitor.visitSingularBytesField(value: self.data, fieldNumber: 2)
+    }
+    if self.credits != 0 {
+      try visitor.visitSingularInt64Field(value: self.credits, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsTransformResponse, rhs: JobsTransformResponse) -> Bool {
+    if lhs._derivative != rhs._derivative {return false}
+    if lhs.data != rhs.data {return false}
+    if lhs.credits != rhs.credits {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -46,6 +46,8 @@ public enum JobsMethods {
     public static let deletePersonalModel: RPCMethod<JobsPersonalModelRequest, JobsPersonalModel> = method(
         "DeletePersonalModel")
     public static let getProviderSpend: RPCMethod<JobsSpendRequest, JobsSpendReport> = method("GetProviderSpend")
+    /// Idempotent: the hold, the derivative and the capture are keyed by file and transformation.
+    public static let transform: RPCMethod<JobsTransformRequest, JobsTransformResponse> = method("Transform")
     public static let suggestCorners: RPCMethod<JobsSuggestCornersRequest, ImageOpsPrintCorners> = method(
         "SuggestCorners")
     public static let deleteAIEntry: RPCMethod<JobsDeleteAIEntryRequest, JobsDeleteAIEntryResponse> = method(

@@ -40,4 +40,23 @@ public enum StorageMethods {
     public static let getUsage: RPCMethod<StorageUsageRequest, StorageUsage> = method("GetUsage", idempotent: true)
     public static let purgeOwner: RPCMethod<StoragePurgeOwnerRequest, StoragePurgeOwnerResponse> = method(
         "PurgeOwner", idempotent: true)
+    public static let resolveTransform: RPCMethod<StorageResolveTransformRequest, StorageResolvedTransform> = method(
+        "ResolveTransform", idempotent: true)
+    public static let createTransformKey: RPCMethod<StorageCreateTransformKeyRequest, StorageTransformKey> = method(
+        "CreateTransformKey", idempotent: true)
+    public static let listTransformKeys: RPCMethod<StorageListTransformKeysRequest, StorageListTransformKeysResponse> =
+        method("ListTransformKeys", idempotent: true)
+    public static let deleteTransformKey:
+        RPCMethod<StorageDeleteTransformKeyRequest, StorageDeleteTransformKeyResponse> = method(
+            "DeleteTransformKey", idempotent: true)
+    public static let putTransformPreset: RPCMethod<StoragePutTransformPresetRequest, StorageTransformPreset> = method(
+        "PutTransformPreset", idempotent: true)
+    public static let listTransformPresets:
+        RPCMethod<StorageListTransformPresetsRequest, StorageListTransformPresetsResponse> = method(
+            "ListTransformPresets", idempotent: true)
+    public static let deleteTransformPreset:
+        RPCMethod<StorageDeleteTransformPresetRequest, StorageDeleteTransformPresetResponse> = method(
+            "DeleteTransformPreset", idempotent: true)
+    public static let signTransform: RPCMethod<StorageSignTransformRequest, StorageSignedTransform> = method(
+        "SignTransform", idempotent: true)
 }

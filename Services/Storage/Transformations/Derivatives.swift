@@ -1,0 +1,64 @@
+import Foundation
+import ImageSwissProtos
+import Postgres
+import RPC
+import ServiceRuntime
+
+/// Derivatives: blobs a URL transformation made from one of the owner's files (purpose
+/// "derivative"), one per file and canonical transformation, never listed with the owner's files
+/// and removed with the file they came from.
+extension BlobStore {
+    /// For a PutBlob of a derivative, the source file (the caller's, itself no derivative) after the
+    /// per-file limit; nil for any other PutBlob.
+    func derivativeSource(_ caller: RPCCaller, _ request: StoragePutBlobRequest) async throws -> UUID? {
+        guard request.purpose == "derivative" || !request.derivedFrom.isEmpty else { return nil }
+        guard request.purpose == "derivative", !request.derivedFrom.isEmpty else {
+            throw failure.invalid("derived_from", "a derivative names its source, and only a derivative does")
+        }
+        guard !request.transform.isEmpty, request.transform.utf8.count <= 512 else {
+            throw failure.invalid("transform", "a derivative's transformation is 1 to 512 bytes")
+        }
+        let source = try failure.parseID(request.derivedFrom, "blob")
+        guard
+            let row = try await self.database.query(
+                """
+                SELECT (SELECT count(*) FROM blobs d WHERE d.derived_from = b.id) AS derivatives
+                FROM blobs b WHERE b.id = $1 AND b.owner_id = $2 AND b.derived_from IS NULL
+                """, [source, caller.id]
+            ).first
+        else { throw failure.notFound("blob") }
+        let count: Int = try row.decode("derivatives")
+        guard count < self.configuration.maxDerivativesPerFile else {
+            throw failure.error(
+                .resourceExhausted, "too_many_derivatives",
+                "a file has at most \(self.configuration.maxDerivativesPerFile) transformations (STORAGE_MAX_DERIVATIVES_PER_FILE)"
+            )
+        }
+        return source
+    }
+
+    /// Inside the put's transaction: the new blob becomes the derivative of `source`.
+    func markDerivative(_ blob: StorageBlob, of source: UUID, _ transform: String, in session: PostgresSession)
+        async throws -> StorageBlob
+    {
+        guard
+            let row = try await session.query(
+                "UPDATE blobs SET derived_from = $2, transform = $3 WHERE id = $1 RETURNING \(BlobRecord.columns)",
+                [try failure.parseID(blob.blobID, "blob"), source, transform]
+            ).first
+        else { throw RPCError(.internal, "the derivative's row vanished") }
+        return try BlobRecord(row).message
+    }
+
+    /// Inside a removal's transaction: the derivatives of `source`, rows and (unnamed) objects.
+    func removeDerivatives(of source: UUID, in session: PostgresSession) async throws {
+        let removed = try await session.query(
+            "DELETE FROM blobs WHERE derived_from = $1 RETURNING sha256", [source])
+        for sha256 in Set(try removed.map { try $0.decode("sha256", as: String.self) }) {
+            _ = try await session.query(StorageStatements.lock, ["object:\(sha256)"])
+            if try await !self.isNamed(sha256, in: session) {
+                try await self.removeObject(sha256, in: session)
+            }
+        }
+    }
+}
