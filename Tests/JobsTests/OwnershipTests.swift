@@ -89,6 +89,7 @@ struct OwnershipTests {
         func body(_ method: String, _ path: String) -> [String: Any]? {
             guard ["POST", "PUT", "PATCH"].contains(method) else { return nil }
             if path.hasSuffix("/share") { return ["team_id": team] }
+            if path.hasSuffix("/transformations") { return ["options": "w:100"] }
             if path.hasSuffix("/invitations") { return ["email": "x@imageswiss.test"] }
             if path.hasSuffix("/checkout") { return ["pack_id": "starter"] }
             if path.hasSuffix("/subscription") { return ["tier": "free"] }
@@ -103,7 +104,10 @@ struct OwnershipTests {
                         .deletingLastPathComponent().deletingLastPathComponent()
                         .appendingPathComponent("Services/Edge/Public/openapi.json"))) as! [String: Any]
         let paths = (document["paths"] as! [String: [String: Any]]).keys.filter {
+            // Signed links (/d/, /t/) are refused by their signature (TransformationTests); a
+            // preset's {name} is the caller's own namespace, not another user's id.
             $0.contains("{") && !$0.contains("/admin/") && !$0.contains("{provider}") && !$0.hasPrefix("/d/")
+                && !$0.hasPrefix("/t/") && !$0.contains("{name}")
         }.sorted()
         #expect(paths.count >= 40, "\(paths.count) routes with ids")
         var checked = 0
