@@ -63,6 +63,16 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // The direct peer of a transformation link's first request (Benchmarks/Transform/run.sh).
+        .executableTarget(
+            name: "TransformPeerClient",
+            dependencies: [
+                .product(name: "RPC", package: imageSwiss),
+                .product(name: "ImageSwissProtos", package: imageSwiss),
+                .product(name: "ServiceRuntime", package: imageSwiss),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         // Drives imageswiss-imageops over RPC for Benchmarks/ImageOps/run.sh.
         .executableTarget(
             name: "ImageOpsBenchmarkClient",

@@ -38,11 +38,16 @@ public enum EdgeHTTPServer {
         let auth = upstreams.client(for: "auth")
         let configuration = context.configuration
         let router = Router(context: EdgeRequestContext.self)
+        let transformCache = TransformCache(
+            lifetime: try configuration.milliseconds("TRANSFORM_CACHE_MS", default: .seconds(5)),
+            entries: try configuration.int("TRANSFORM_CACHE_ENTRIES", default: 1000),
+            maxEntryBytes: try configuration.int("TRANSFORM_CACHE_ENTRY_BYTES", default: 128 << 10))
         if try configuration.bool("ACCESS_LOG", default: true) {
             router.add(
                 middleware: AccessLogMiddleware(
                     json: configuration.string("LOG_FORMAT", default: "text") == "json", lines: .standardError))
         }
+        router.add(middleware: TransformCacheMiddleware(cache: transformCache))
         router.add(
             middleware: ClientAddressMiddleware(
                 resolver: ClientAddress(trusted: try Self.trustedProxies(configuration))))
@@ -60,7 +65,9 @@ public enum EdgeHTTPServer {
                 try WebApp.root(configuration), cacheControl: .init([(MediaType(type: .any), [.noCache])]),
                 searchForIndexHtml: true, logger: context.logger))
         router.add(
-            middleware: AuthenticationMiddleware(keys: PublicKeyCache(auth: auth, logger: context.logger), auth: auth))
+            middleware: AuthenticationMiddleware(
+                keys: PublicKeyCache(auth: auth, logger: context.logger), auth: auth,
+                verified: VerifiedTokenCache(capacity: try configuration.int("VERIFIED_TOKENS", default: 10_000))))
         // Before the rate limits: a key's refused calls count among its errors.
         router.add(middleware: ApiKeyUsageMiddleware(usage: usage))
         router.add(
@@ -117,7 +124,9 @@ public enum EdgeHTTPServer {
         let transformLimits = TransformRoutes.TransformLimits(
             maxSide: try configuration.int("TRANSFORM_MAX_SIDE", default: TransformOptions.defaultMaxSide),
             maxPathBytes: try configuration.int("TRANSFORM_MAX_PATH_BYTES", default: 512))
-        TransformRoutes(storage: storage, jobs: upstreams.client(for: "jobs"), limits: transformLimits).add(to: router)
+        TransformRoutes(
+            storage: storage, jobs: upstreams.client(for: "jobs"), limits: transformLimits, cache: transformCache
+        ).add(to: router)
         TransformKeyRoutes(
             storage: storage, limits: transformLimits,
             publicURL: context.configuration.string("PUBLIC_URL", default: "")

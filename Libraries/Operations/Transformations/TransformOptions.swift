@@ -220,15 +220,20 @@ extension TransformOptions {
     public func outputFormat(accept: String, sourceContentType: String) -> String {
         switch self.format {
         case .some("auto"):
-            let accepted = accept.lowercased()
-            if accepted.contains("image/avif") { return "avif" }
-            if accepted.contains("image/webp") { return "webp" }
-            return "jpeg"
+            return Self.acceptedFormat(accept)
         case .some(let format):
             return format
         case .none:
             return Self.contentTypes.first { $0.value == sourceContentType }?.key ?? "jpeg"
         }
+    }
+
+    /// What `auto` stands for under this `Accept` header.
+    public static func acceptedFormat(_ accept: String) -> String {
+        let accepted = accept.lowercased()
+        if accepted.contains("image/avif") { return "avif" }
+        if accepted.contains("image/webp") { return "webp" }
+        return "jpeg"
     }
 
     /// The derivative's key: presets expanded, the format concrete, a fixed order, nothing repeated,

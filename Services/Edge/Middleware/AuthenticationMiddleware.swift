@@ -66,7 +66,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = EdgeRequestContext
     let keys: PublicKeyCache
     let auth: RPCClient
-    let verified = VerifiedTokenCache()
+    let verified: VerifiedTokenCache
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response

@@ -15,6 +15,7 @@ struct TransformRoutes {
     let storage: RPCClient
     let jobs: RPCClient
     let limits: TransformLimits
+    let cache: TransformCache
 
     /// EDGE_TRANSFORM_MAX_SIDE (2048 px) and EDGE_TRANSFORM_MAX_PATH_BYTES (512).
     struct TransformLimits: Sendable {
@@ -22,9 +23,11 @@ struct TransformRoutes {
         var maxPathBytes = 512
     }
 
+    static let route = "/t/:signature/**"
+
     func add(to router: Router<EdgeRequestContext>) {
-        router.get("t/:signature/**", use: self.serve)
-        router.head("t/:signature/**", use: self.serve)
+        router.get(RouterPath(Self.route), use: self.serve)
+        router.head(RouterPath(Self.route), use: self.serve)
     }
 
     /// A link's parts: the signature, the option segments, the file id and extension, and the path
@@ -64,6 +67,8 @@ struct TransformRoutes {
     }
 
     @Sendable func serve(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let accept = request.headers[.accept] ?? ""
+        let key = TransformCache.key(path: request.uri.path, accept: accept)
         let link = try Link(request.uri.path, limits: self.limits)
         do {
             _ = try TransformOptions.parse(link.options, extension: link.fileExtension, maxSide: self.limits.maxSide)
@@ -76,7 +81,7 @@ struct TransformRoutes {
         resolve.signature = link.signature
         resolve.options = link.options.map(String.init)
         resolve.extension = link.fileExtension.map(String.init) ?? ""
-        resolve.accept = request.headers[.accept] ?? ""
+        resolve.accept = accept
         resolve.maxSide = UInt32(self.limits.maxSide)
         let resolved = try await self.storage.unary(
             StorageMethods.resolveTransform, resolve, options: AuthRoutes.options(context))
@@ -97,7 +102,11 @@ struct TransformRoutes {
             let made = try await self.jobs.unary(JobsMethods.transform, compute, options: options)
             (derivative, bytes) = (made.derivative, made.data)
         }
-        return Self.answer(request, derivative: derivative, bytes: bytes, varyAccept: resolved.varyAccept)
+        let entry = TransformCache.Entry(
+            body: ByteBuffer(bytes: bytes), contentType: derivative.contentType, etag: "\"\(derivative.sha256)\"",
+            varyAccept: resolved.varyAccept)
+        self.cache.store(entry, for: key)
+        return Self.answer(request, entry)
     }
 
     /// A derivative larger than one read chunk, read whole as its owner (they are bounded by
@@ -113,23 +122,15 @@ struct TransformRoutes {
     }
 
     /// Immutable: the link names the file and the options, and the bytes for them never change.
-    static func answer(_ request: Request, derivative: StorageBlob, bytes: Data, varyAccept: Bool) -> Response {
-        let etag = "\"\(derivative.sha256)\""
-        var headers: HTTPFields = [
-            .contentType: derivative.contentType,
-            .eTag: etag,
-            .cacheControl: "public, max-age=31536000, immutable",
-        ]
-        headers[.xContentTypeOptions] = "nosniff"
-        headers[.contentSecurityPolicy] = "default-src 'none'; sandbox"
-        if varyAccept { headers[.vary] = "Accept" }
+    static func answer(_ request: Request, _ entry: TransformCache.Entry) -> Response {
         if let match = request.headers[.ifNoneMatch],
-            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag })
+            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == entry.etag })
         {
+            var headers = entry.headers
+            headers[.contentLength] = nil
             return Response(status: .notModified, headers: headers)
         }
-        headers[.contentLength] = "\(bytes.count)"
-        if request.method == .head { return Response(status: .ok, headers: headers) }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        if request.method == .head { return Response(status: .ok, headers: entry.headers) }
+        return Response(status: .ok, headers: entry.headers, body: .init(byteBuffer: entry.body))
     }
 }

@@ -8,16 +8,21 @@ import Tokens
 final class VerifiedTokenCache: Sendable {
     private let cache: ExpiringCache<AccessTokenClaims>
     private let leeway: TimeInterval
+    private let enabled: Bool
 
+    /// EDGE_VERIFIED_TOKENS (10000; 0 verifies every request's token, as for a client that never
+    /// sends the same token twice — the benchmark's fresh-token case).
     init(capacity: Int = 10_000, leeway: TimeInterval = 30) {
-        self.cache = ExpiringCache(capacity: capacity)
+        self.cache = ExpiringCache(capacity: max(1, capacity))
         self.leeway = leeway
+        self.enabled = capacity > 0
     }
 
     /// The claims of a token verified before and not yet expired.
-    func claims(for token: String) -> AccessTokenClaims? { self.cache.value(for: token) }
+    func claims(for token: String) -> AccessTokenClaims? { self.enabled ? self.cache.value(for: token) : nil }
 
     func remember(_ token: String, _ claims: AccessTokenClaims) {
+        guard self.enabled else { return }
         // The token's wall-clock expiry as a point on the monotonic clock the cache runs on.
         let remaining = Double(claims.exp) + self.leeway - Date().timeIntervalSince1970
         guard remaining > 0 else { return }
