@@ -181,6 +181,23 @@ try:
     driver.refresh()
     wait.until(lambda d: balance() == before - cost)
 
+    step("a link for the web: a result resized on its first view, charged once, then free")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "button.web-link"))
+    driver.find_element(By.CSS_SELECTOR, "button.web-link").click()
+    wait.until(lambda d: "/t/" in d.find_element(By.CSS_SELECTOR, "input.web-link-url").get_attribute("value"))
+    link = driver.find_element(By.CSS_SELECTOR, "input.web-link-url").get_attribute("value")
+    shot("web-link")
+    fetch = "const done = arguments[arguments.length - 1]; fetch(arguments[0], {credentials: 'omit'}).then(r => done([r.status, r.headers.get('content-type'), r.headers.get('cache-control')]))"
+    status, kind, caching = driver.execute_async_script(fetch, link)
+    assert status == 200 and kind.startswith("image/") and "immutable" in caching, (status, kind, caching)
+    driver.refresh()
+    wait.until(lambda d: balance() < before - cost)
+    after_link = balance()
+    assert driver.execute_async_script(fetch, link)[0] == 200
+    driver.refresh()
+    wait.until(lambda d: balance() is not None)
+    assert balance() == after_link, "a link's later views are free"
+
     step("notifications: the finished batch is unread in the app; the mail's unsubscribe link works")
     go("/notifications")
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#notification-list li.unread[data-kind=batch_completed]"))
@@ -230,6 +247,14 @@ try:
     wait.until(lambda d: "Profile saved" in d.find_element(By.ID, "toast").get_attribute("textContent"))
     assert "signed in" in driver.find_element(By.TAG_NAME, "main").text, "the sign-in history lists this sign-in"
     shot("account")
+
+    step("account: links for the web — the key the first link made, a preset")
+    wait.until(lambda d: "signs new links" in d.find_element(By.ID, "link-keys").text)
+    preset_form = driver.find_element(By.XPATH, "//button[text()='Save the preset']/ancestor::form")
+    preset_form.find_element(By.NAME, "name").send_keys("thumb")
+    preset_form.find_element(By.NAME, "options").send_keys("rs:fill:200:200/f:auto")
+    preset_form.find_element(By.XPATH, ".//button").click()
+    wait.until(lambda d: "pr:thumb" in d.find_element(By.ID, "link-presets").text)
     go("/history")
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "button[aria-label=Favourite]"))
     driver.find_elements(By.CSS_SELECTOR, "button[aria-label=Favourite]")[0].click()

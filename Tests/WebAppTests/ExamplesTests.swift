@@ -33,6 +33,23 @@ import Testing
             let listing = try await runWithStatus("/usr/bin/env", ["python3", "-m", "zipfile", "-l", zip])
             #expect(listing.status == 0 && listing.output.contains(".webp"), "\(command.last!): \(listing.output)")
         }
+        // A transformation link signed in the developer's own code: computed and charged once, then free.
+        for (index, command) in [
+            ["python3", "\(examples)/transform_link.py"], ["node", "\(examples)/transform_link.mjs"],
+        ].enumerated() {
+            let environment = [
+                "IMAGESWISS_URL=\(stack.http.baseURL)", "IMAGESWISS_EMAIL=links\(index)@imageswiss.test",
+                "IMAGESWISS_PASSWORD=correct horse battery staple", "IMAGESWISS_IMAGE=\(image)",
+            ]
+            let result = try await runWithStatus("/usr/bin/env", environment + command)
+            #expect(result.status == 0, "\(command.last!): \(result.output)")
+            #expect(
+                result.output.contains("image/webp")
+                    && result.output.contains("again: 200, same ETag: true, charged 0 more")
+                    && !result.output.contains("charged 0 credits once")
+                    && result.output.contains("public, max-age=31536000, immutable"),
+                "\(command.last!): \(result.output)")
+        }
         let webhook = try await runWithStatus("/usr/bin/env", ["python3", "\(examples)/verify_webhook.py"])
         #expect(webhook.status == 0 && webhook.output.contains("webhook signatures verify"), "\(webhook.output)")
     }

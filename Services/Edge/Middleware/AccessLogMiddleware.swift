@@ -54,7 +54,8 @@ struct AccessLogMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - started
         // Tenths of a millisecond, formatted by hand: String(format:) and Date.formatted were a
         // third of a cached transformation hit's cost (docs/performance.md).
-        let tenths = Int(elapsed.components.seconds) * 10_000 + Int(elapsed.components.attoseconds / 100_000_000_000_000)
+        let tenths =
+            Int(elapsed.components.seconds) * 10_000 + Int(elapsed.components.attoseconds / 100_000_000_000_000)
         let fields: KeyValuePairs<String, String?> = [
             "method": request.method.rawValue, "route": context.endpointPath ?? context.trail.route ?? "unmatched",
             "status": "\(status)", "duration_ms": "\(tenths / 10).\(tenths % 10)", "bytes": bytes.map { "\($0)" },

@@ -753,6 +753,7 @@ async function batchView(id) {
         card.images.replaceChildren(...pictures);
         const output = job.output_file_ids[0];
         if (output && myTeams.length) card.images.after(shareControl(output, myTeams));
+        if (output) card.state.after(webLinkControl(output));
       }
     }
     if (!["queued", "running"].includes(batch.status)) {
@@ -770,6 +771,26 @@ function shareControl(fileID, teams) {
   return h("p", { class: "share" }, select, h("button", { class: "secondary", onclick: async () => {
     try { await api("POST", `/api/v1/files/${fileID}/share`, { team_id: select.value }); toast("Shared with the team."); } catch (error) { toast(failure(error)); }
   } }, "Share"));
+}
+
+/// "Link for the web": a signed transformation link of a result (a size and a format), for an
+/// <img> on one's own site. Nothing is computed until the link is first opened; that first view is
+/// charged once, at the resize price; every later view is free.
+function webLinkControl(fileID) {
+  const size = h("select", { "aria-label": "Link size", class: "web-link-size" },
+    ...[["320", "Small (320 px)"], ["800", "Medium (800 px)"], ["1600", "Large (1600 px)"]].map(([value, label]) => h("option", { value }, label)));
+  const format = h("select", { "aria-label": "Link format", class: "web-link-format" },
+    ...[["auto", "Best for the browser"], ["jpeg", "JPEG"], ["webp", "WebP"], ["avif", "AVIF"], ["png", "PNG"]].map(([value, label]) => h("option", { value }, label)));
+  const url = h("input", { class: "web-link-url", readonly: true, "aria-label": "Link for the web", placeholder: "no link yet" });
+  const make = h("button", { class: "secondary web-link", onclick: async () => {
+    try {
+      const link = await api("POST", `/api/v1/files/${fileID}/transformations`, { options: `rs:fit:${size.value}:${size.value}/f:${format.value}` });
+      url.value = new URL(link.path, location.origin).href;
+      url.select();
+    } catch (error) { toast(failure(error)); }
+  } }, "Link for the web");
+  return h("p", { class: "web-link-row" }, size, format, make, url,
+    h("small", {}, " The first view of a link is charged once at the resize price; later views are free."));
 }
 
 async function gallery() {
@@ -908,8 +929,8 @@ function tierCard(tier, subscription) {
 // MARK: account
 
 async function account() {
-  const [me, keys, hooks, signIns] = await Promise.all([api("GET", "/api/v1/me"), api("GET", "/api/v1/auth/keys"), api("GET", "/api/v1/webhooks"),
-    api("GET", "/api/v1/me/sign-ins")]);
+  const [me, keys, hooks, signIns, linkKeys, presets] = await Promise.all([api("GET", "/api/v1/me"), api("GET", "/api/v1/auth/keys"), api("GET", "/api/v1/webhooks"),
+    api("GET", "/api/v1/me/sign-ins"), api("GET", "/api/v1/transformations/keys"), api("GET", "/api/v1/transformations/presets")]);
   const log = h("div", {});
   show("Account",
     h("p", {}, `${me.email}${me.email_verified ? "" : " (not verified)"} · ${me.role}`),
@@ -954,7 +975,36 @@ async function account() {
       const created = await api("POST", "/api/v1/webhooks", { url: data.get("url") }, { idempotent: true });
       alert(`Signing secret (shown once): ${created.secret}`);
       account();
-    }));
+    }),
+    ...transformationSettings(linkKeys.keys, presets.presets));
+}
+
+/// Keys that sign links for the web (rotation: make a new key, re-sign, delete the old one) and
+/// named presets (`pr:thumb` in a link). docs/api.md, "URL transformations".
+function transformationSettings(keys, presets) {
+  return [
+    h("h2", {}, "Links for the web"),
+    h("p", {}, "Links to transformed copies of your files, for your own site, are signed with these keys. Deleting a key stops its links."),
+    h("table", { id: "link-keys" }, ...keys.map((key, index) => h("tr", {}, h("td", {}, `key ${key.secret_hint}`),
+      h("td", {}, `made ${new Date(key.created_at).toLocaleDateString()}${index === 0 ? " · signs new links" : ""}`),
+      h("td", {}, h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/transformations/keys/${key.id}`); account(); } }, "Delete"))))),
+    h("button", { class: "secondary", id: "new-link-key", onclick: async () => {
+      try {
+        const created = await api("POST", "/api/v1/transformations/keys", undefined, { idempotent: true });
+        alert(`Your link key (shown once, for signing links in your own code): ${created.secret}`);
+        account();
+      } catch (error) { toast(failure(error)); }
+    } }, "New link key"),
+    h("h3", {}, "Presets"),
+    h("table", { id: "link-presets" }, ...presets.map((preset) => h("tr", {}, h("td", {}, h("code", {}, `pr:${preset.name}`)), h("td", {}, h("code", {}, preset.options)),
+      h("td", {}, h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/transformations/presets/${preset.name}`); account(); } }, "Delete"))))),
+    form([field("Name", "name", "text", { pattern: "[a-z0-9_-]{1,40}", required: true }), field("Options", "options", "text", { placeholder: "rs:fill:300:300/q:80/f:auto", required: true })],
+      "Save the preset", async (data) => {
+        await api("PUT", `/api/v1/transformations/presets/${data.get("name")}`, { options: data.get("options") });
+        toast("Preset saved.");
+        account();
+      }),
+  ];
 }
 
 // MARK: admin
