@@ -38,6 +38,9 @@ let package = Package(
         .library(name: "ImageSwissProtos", targets: ["ImageSwissProtos"]),
         .library(name: "ServiceRuntime", targets: ["ServiceRuntime"]),
         .library(name: "Operations", targets: ["Operations"]),
+        // The edge's and Storage's parsers, for the fuzzers (Tests/Fuzz).
+        .library(name: "Edge", targets: ["Edge"]),
+        .library(name: "Storage", targets: ["Storage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),

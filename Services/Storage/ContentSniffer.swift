@@ -1,15 +1,16 @@
 /// The content type of a blob, and its pixel size when it is an image whose header says so —
 /// always from the bytes, never from a file name or a client's Content-Type.
-struct SniffedContent: Equatable {
-    var contentType: String
-    var width: Int = 0
-    var height: Int = 0
+public struct SniffedContent: Equatable, Sendable {
+    public var contentType: String
+    public var width: Int = 0
+    public var height: Int = 0
 
-    var isImage: Bool { self.contentType.hasPrefix("image/") }
+    public var isImage: Bool { self.contentType.hasPrefix("image/") }
 }
 
-enum ContentSniffer {
-    static func sniff(_ head: [UInt8]) -> SniffedContent {
+/// Public for the fuzzers (Tests/Fuzz).
+public enum ContentSniffer {
+    public static func sniff(_ head: [UInt8]) -> SniffedContent {
         let b = head
         func starts(_ prefix: [UInt8], at offset: Int = 0) -> Bool {
             b.count >= offset + prefix.count && Array(b[offset..<offset + prefix.count]) == prefix

@@ -2,12 +2,13 @@ import Foundation
 
 /// Original file names are kept as display text only: never part of a path, a header or a zip
 /// entry without passing through here first.
-enum DisplayName {
-    static let maxLength = 255
+/// Public for the fuzzers (Tests/Fuzz).
+public enum DisplayName {
+    public static let maxLength = 255
 
     /// The last path component, without control or bidirectional-override characters, at most 255
     /// characters; "." and ".." become empty.
-    static func clean(_ raw: String) -> String {
+    public static func clean(_ raw: String) -> String {
         let lastComponent = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
         let scalars = lastComponent.unicodeScalars.filter { scalar in
             !(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
@@ -22,7 +23,7 @@ enum DisplayName {
 
     /// A name for a file in an archive: the display name, or "file-<id prefix>" with the extension of
     /// its type; duplicates get " (2)", " (3)"… before the extension.
-    static func archiveNames(_ blobs: [(id: String, displayName: String, contentType: String)]) -> [String] {
+    public static func archiveNames(_ blobs: [(id: String, displayName: String, contentType: String)]) -> [String] {
         var used: Set<String> = []
         return blobs.map { blob in
             var name = Self.clean(blob.displayName)

@@ -3,11 +3,12 @@ import Foundation
 /// One byte range of a `Range: bytes=…` header, resolved against the size of what is served
 /// (RFC 9110 §14). Several ranges are answered with the whole content (allowed: a server may
 /// ignore Range), so no multipart/byteranges is ever produced.
-struct HTTPRange: Equatable {
-    let offset: UInt64
-    let length: UInt64
+/// Public for the fuzzers (Tests/Fuzz).
+public struct HTTPRange: Equatable, Sendable {
+    public let offset: UInt64
+    public let length: UInt64
 
-    enum Parsed: Equatable {
+    public enum Parsed: Equatable, Sendable {
         /// No usable Range header: send everything (200).
         case whole
         case partial(HTTPRange)
@@ -15,7 +16,7 @@ struct HTTPRange: Equatable {
         case unsatisfiable
     }
 
-    static func parse(_ header: String?, size: UInt64) -> Parsed {
+    public static func parse(_ header: String?, size: UInt64) -> Parsed {
         guard let header, header.hasPrefix("bytes=") else { return .whole }
         let spec = header.dropFirst(6).trimmingCharacters(in: .whitespaces)
         guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return .whole }

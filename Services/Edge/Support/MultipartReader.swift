@@ -2,15 +2,15 @@ import NIOCore
 
 /// A streaming multipart/form-data parser (RFC 7578): fed the body as it arrives, it reports each
 /// part's headers, its bytes and its end, holding no more than one incoming buffer plus the few
-/// bytes that might begin a boundary. Part headers are capped at 16 KiB.
-struct MultipartReader {
-    enum Event: Equatable {
+/// bytes that might begin a boundary. Part headers are capped at 16 KiB. Public for the fuzzers.
+public struct MultipartReader {
+    public enum Event: Equatable {
         case partBegin(name: String, filename: String?)
         case data([UInt8])
         case partEnd
     }
 
-    struct Malformed: Error { let reason: String }
+    public struct Malformed: Error { public let reason: String }
 
     /// `delimiter`: a part ended at the start of the buffer; what follows its delimiter ("--" or CRLF)
     /// has not all arrived.
@@ -21,16 +21,16 @@ struct MultipartReader {
     private var state = State.preamble
     static let maxHeaderBytes = 16 << 10
 
-    init(boundary: String) {
+    public init(boundary: String) {
         self.delimiter = Array("\r\n--\(boundary)".utf8)
         // The first boundary may open the body without a CRLF before it.
         self.buffer = Array("\r\n".utf8)
     }
 
-    var isComplete: Bool { self.state == .done }
+    public var isComplete: Bool { self.state == .done }
 
     /// The boundary parameter of a multipart/form-data Content-Type, if that is what it is.
-    static func boundary(contentType: String) -> String? {
+    public static func boundary(contentType: String) -> String? {
         let parts = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
         guard parts.first?.lowercased() == "multipart/form-data" else { return nil }
         for part in parts.dropFirst() where part.lowercased().hasPrefix("boundary=") {
@@ -43,7 +43,7 @@ struct MultipartReader {
         return nil
     }
 
-    mutating func feed(_ bytes: ByteBuffer) throws -> [Event] {
+    public mutating func feed(_ bytes: ByteBuffer) throws -> [Event] {
         self.buffer += bytes.readableBytesView
         var events: [Event] = []
         var progress = true
