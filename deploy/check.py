@@ -8,11 +8,15 @@
 4. The base, the production overlay (rendered here: images, replicas, JSON 6902 patches — the kustomize
    features it uses) and secrets.example.yaml validate against the Kubernetes schema (kubernetes-validate,
    strict); their ports and variables agree with stack.env and are documented.
+5. deploy/observability: the alert rules and the Prometheus configuration pass promtool, and the alerts
+   and the dashboard read only metrics the services record.
 """
 import copy
+import json
 import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 
@@ -214,10 +218,50 @@ def check_kubernetes(stack):
     print(f"kubernetes: {sum(len(v) for v in rendered.values())} objects validated against {KUBERNETES_VERSION}")
 
 
+def recorded_metrics():
+    """Every metric name the code records: PlatformMetrics, the RPC layer's and ServiceMain's."""
+    sources = [ROOT / "Libraries/ServiceRuntime/PlatformMetrics.swift", ROOT / "Libraries/ServiceRuntime/ServiceMain.swift"]
+    sources += sorted((ROOT / "Libraries/RPC").rglob("*Metrics.swift"))
+    return {name for path in sources for name in re.findall(r'"(imageswiss_[a-z0-9_]+)"', path.read_text())}
+
+
+def check_observability(stack):
+    """5. deploy/observability: promtool accepts the rules and the Prometheus configuration; every
+    metric the alerts and the dashboard read is one the services record; the scrape targets are the
+    stack's metrics ports."""
+    folder = ROOT / "deploy" / "observability"
+    known = recorded_metrics()
+    rules = yaml.safe_load((folder / "alerts.yml").read_text())
+    expressions = [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
+    dashboard = json.loads((folder / "dashboard.json").read_text())
+    expressions += [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    for expression in expressions:
+        for name in re.findall(r"\b(imageswiss_[a-z0-9_]+)", expression):
+            base = re.sub(r"_(bucket|sum|count)$", "", name)
+            if name not in known and base not in known:
+                finding(f"observability: {name} is read by an alert or a panel but no service records it")
+    config = yaml.safe_load((folder / "prometheus.yml").read_text())
+    ports = {job["static_configs"][0]["targets"][0].split(":")[1] for job in config["scrape_configs"]}
+    expected = {stack[f"{service.upper()}_METRICS_PORT"] for service in SERVICES}
+    if ports != expected:
+        finding(f"observability: prometheus.yml scrapes {sorted(ports)}, the stack's metrics ports are {sorted(expected)}")
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        finding("observability: promtool not found (apt-get install prometheus)")
+    else:
+        for command in (["check", "rules", str(folder / "alerts.yml")], ["check", "config", str(folder / "prometheus.yml")]):
+            result = subprocess.run([promtool, *command], capture_output=True, text=True)
+            if result.returncode != 0:
+                finding(f"observability: promtool {' '.join(command[:2])}: {result.stdout}{result.stderr}")
+    print(f"observability: {len(rules['groups'][0]['rules'])} alert rules and {len(dashboard['panels'])} panels read "
+          f"{len(known)} known metrics; promtool {'checked' if promtool else 'missing'}")
+
+
 def main():
     stack = stack_env()
     check_compose(stack)
     check_kubernetes(stack)
+    check_observability(stack)
     for text in findings:
         print("deploy/check.py: " + text, file=sys.stderr)
     if findings:

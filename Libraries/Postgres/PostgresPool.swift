@@ -27,6 +27,11 @@ public final class PostgresPool: Sendable {
         self.threads.start()
     }
 
+    /// Connections open (in use or idle), idle, and callers waiting for one: for the pool metrics.
+    public var usage: (open: Int, idle: Int, waiting: Int) {
+        self.state.withLockedValue { ($0.open, $0.idle.count, $0.waiters.count) }
+    }
+
     /// Another pool to the same database, whose connections start their sessions with `settings`
     /// (`PostgresConfiguration.sessionSettings`). Its owner closes it.
     public func companion(poolSize: Int, sessionSettings settings: [String: String]) -> PostgresPool {

@@ -92,6 +92,7 @@ public enum ServiceMain {
         if let database {
             services.append(
                 DatabaseHealthMonitor(pool: database, health: health, serviceName: entry.protoName, logger: logger))
+            services.append(PoolMetrics(pool: database, service: entry.name))
             if try await IdempotencyPruning.applies(to: database) {
                 services.append(try IdempotencyPruning(pool: database, configuration: configuration, logger: logger))
             }

@@ -15,25 +15,29 @@ struct BillingHandlers: Sendable {
             try await billing.quote(try RPCCaller(context.metadata), request)
         }
         router.register(BillingMethods.placeHold) { request, context in
-            try await billing.placeHold(try RPCCaller(context.metadata), request)
+            CreditMetrics.held(try await billing.placeHold(try RPCCaller(context.metadata), request))
         }
         router.register(BillingMethods.capture) { request, context in
-            try await billing.capture(try RPCCaller(context.metadata), request)
+            CreditMetrics.settled(try await billing.capture(try RPCCaller(context.metadata), request))
         }
         router.register(BillingMethods.release) { request, context in
-            try await billing.release(try RPCCaller(context.metadata), request)
+            CreditMetrics.settled(try await billing.release(try RPCCaller(context.metadata), request))
         }
         router.register(BillingMethods.placeHolds) { request, context in
-            try await billing.placeHolds(try RPCCaller(context.metadata), request)
+            let outcomes = try await billing.placeHolds(try RPCCaller(context.metadata), request)
+            for outcome in outcomes.outcomes where outcome.hasHold { _ = CreditMetrics.held(outcome.hold) }
+            return outcomes
         }
         router.register(BillingMethods.settleHolds) { request, context in
-            try await billing.settleHolds(try RPCCaller(context.metadata), request)
+            let outcomes = try await billing.settleHolds(try RPCCaller(context.metadata), request)
+            for outcome in outcomes.outcomes where outcome.hasHold { _ = CreditMetrics.settled(outcome.hold) }
+            return outcomes
         }
         router.register(BillingMethods.getHold) { request, context in
             try await billing.getHold(try RPCCaller(context.metadata), request.holdID)
         }
         router.register(BillingMethods.spend) { request, context in
-            try await billing.spend(try RPCCaller(context.metadata), request)
+            CreditMetrics.settled(CreditMetrics.held(try await billing.spend(try RPCCaller(context.metadata), request)))
         }
         router.register(BillingMethods.history) { request, context in
             try await billing.history(try RPCCaller(context.metadata), request)

@@ -42,11 +42,10 @@ public enum EdgeHTTPServer {
             lifetime: try configuration.milliseconds("TRANSFORM_CACHE_MS", default: .seconds(5)),
             entries: try configuration.int("TRANSFORM_CACHE_ENTRIES", default: 1000),
             maxEntryBytes: try configuration.int("TRANSFORM_CACHE_ENTRY_BYTES", default: 128 << 10))
-        if try configuration.bool("ACCESS_LOG", default: true) {
-            router.add(
-                middleware: AccessLogMiddleware(
-                    json: configuration.string("LOG_FORMAT", default: "text") == "json", lines: .standardError))
-        }
+        router.add(
+            middleware: AccessLogMiddleware(
+                json: configuration.string("LOG_FORMAT", default: "text") == "json", lines: .standardError,
+                enabled: try configuration.bool("ACCESS_LOG", default: true)))
         router.add(middleware: TransformCacheMiddleware(cache: transformCache))
         router.add(
             middleware: ClientAddressMiddleware(

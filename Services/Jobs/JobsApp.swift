@@ -21,6 +21,7 @@ public struct JobsApp: ServiceApp {
     let noticeSender: NoticeSender
     let corners: CornerSuggestions
     let transformations: Transformations
+    let queueMetrics: QueueMetrics
     /// Closes the workers' own connections once they stopped (listed before them).
     let queueConnectionsCloser: PoolCloser
 
@@ -54,6 +55,7 @@ public struct JobsApp: ServiceApp {
         self.service = JobsService(
             database: database, queue: queue, submissions: submissions, settlement: settlement,
             configuration: configuration, logger: context.logger)
+        self.queueMetrics = QueueMetrics(service: self.service, interval: configuration.queueMetricsInterval)
         self.webhooks = Webhooks(
             database: database, idempotency: IdempotentCalls(database: database, domain: "jobs"),
             configuration: configuration)
@@ -99,7 +101,7 @@ public struct JobsApp: ServiceApp {
     public var background: [any Service] {
         [
             self.queueConnectionsCloser, self.notifications, self.sweeper, self.batchCounting, self.deliverer,
-            self.noticeSender,
+            self.noticeSender, self.queueMetrics,
         ]
             + self.workers
     }

@@ -67,6 +67,8 @@ struct JobsConfiguration: Sendable {
     var trainingTimeout: Duration
     /// How often a run held back by its provider's daily spend limit is looked at again.
     var spendLimitRecheck: Duration
+    /// How often the queue is sampled into the queue gauges (JOBS_QUEUE_METRICS_INTERVAL_MS, 5 s).
+    var queueMetricsInterval: Duration
 
     init(_ configuration: ServiceConfiguration) throws {
         self.workers = max(0, try configuration.int("WORKERS", default: 2))
@@ -117,6 +119,7 @@ struct JobsConfiguration: Sendable {
         self.trainingMinSide = try configuration.int("TRAINING_MIN_SIDE", default: 512)
         self.trainingMaxPhotoBytes = try configuration.int("TRAINING_MAX_PHOTO_BYTES", default: 20 << 20)
         self.spendLimitRecheck = try configuration.milliseconds("SPEND_LIMIT_RECHECK_MS", default: .seconds(60))
+        self.queueMetricsInterval = try configuration.milliseconds("QUEUE_METRICS_INTERVAL_MS", default: .seconds(5))
         self.trainingTimeout = try configuration.milliseconds("TRAINING_TIMEOUT_MS", default: .seconds(3 * 3600))
     }
 }

@@ -186,6 +186,11 @@ struct JobsService: Sendable {
 
     func queueDepth(_ caller: RPCCaller) async throws -> JobsQueueDepthResponse {
         guard caller.role == "admin" else { throw failure.adminOnly }
+        return try await self.queueDepth()
+    }
+
+    /// Queued and running jobs and the oldest wait, per lane (the admin view and QueueMetrics).
+    func queueDepth() async throws -> JobsQueueDepthResponse {
         // From the queue table (live jobs only), joined to the jobs' records for lane and age.
         let rows = try await self.database.query(
             """

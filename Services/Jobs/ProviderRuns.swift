@@ -12,6 +12,8 @@ extension JobQueue {
     ) async throws {
         let milliseconds = Int(
             elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        JobMetrics.recordProviderCall(
+            provider: model.providerID, succeeded: succeeded, costMicros: costMicros, elapsed: elapsed)
         try await self.database.execute(
             """
             INSERT INTO provider_runs (job_id, attempt, provider_id, model_id, operation, outcome, cost_micros, provider_ms, tier)

@@ -85,6 +85,9 @@ struct WebhookDeliverer: Service {
             } catch {
                 failure = "\(error)"
             }
+            JobMetrics.recordDelivery(
+                failure.isEmpty
+                    ? "delivered" : attempts >= self.configuration.webhookMaxAttempts ? "failed" : "retrying")
             if failure.isEmpty {
                 try await self.database.execute(
                     """

@@ -151,6 +151,7 @@ final class Worker: Service, Sendable {
     private func start(_ job: ClaimedJob, _ signal: AsyncStream<Void>.Continuation) {
         let id = job.id
         let task = Task {
+            let started = ContinuousClock.now
             let result: Result<JobOutcome, JobRunError>
             do {
                 result = .success(
@@ -160,6 +161,7 @@ final class Worker: Service, Sendable {
             } catch {
                 result = .failure(JobRunError.from(error, during: "running"))
             }
+            JobMetrics.recordRun(job, result, elapsed: ContinuousClock.now - started)
             self.state.withLock { $0.finished.append((job, result)) }
             signal.yield()
         }

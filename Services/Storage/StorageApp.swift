@@ -50,6 +50,12 @@ public struct StorageApp: ServiceApp {
     }
 
     public var background: [any Service] {
-        [Sweeper(store: self.store, interval: self.store.configuration.sweepInterval, logger: self.logger)]
+        var services: [any Service] = [
+            Sweeper(store: self.store, interval: self.store.configuration.sweepInterval, logger: self.logger)
+        ]
+        if case .fileSystem = self.store.configuration.backend {
+            services.append(DiskMetrics(directory: self.store.configuration.dataDirectory))
+        }
+        return services
     }
 }

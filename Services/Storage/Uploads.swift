@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import ImageSwissProtos
 import Postgres
@@ -307,6 +308,8 @@ extension BlobStore {
                 sniffed.width, sniffed.height, lifetime, quota,
             ]
         ).first {
+            Counter(label: PlatformMetrics.filesStored, dimensions: [("purpose", purpose)]).increment()
+            Counter(label: PlatformMetrics.bytesStored, dimensions: [("purpose", purpose)]).increment(by: content.size)
             return .blob(try BlobRecord(row).message)
         }
         // Refused after the store: an object no blob names is removed (its lock is still ours).

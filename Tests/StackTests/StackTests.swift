@@ -91,8 +91,7 @@ struct StackTests {
                 ],
                 "storage": [
                     "backup_fences", "blob_shares", "blobs", "deferred_removals", "owner_usage", "signing_secret",
-                    "upload_chunks",
-                    "uploads",
+                    "transform_keys", "transform_presets", "upload_chunks", "uploads",
                 ],
             ]
             #expect(

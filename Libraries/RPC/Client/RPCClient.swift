@@ -44,6 +44,20 @@ public final class RPCClient: Sendable {
     public func unary<Request, Response>(
         _ method: RPCMethod<Request, Response>, _ request: Request, options: RPCCallOptions = .init()
     ) async throws -> Response {
+        let started = ContinuousClock.now
+        do {
+            let response = try await self.call(method, request, options: options)
+            RPCClientMetrics.shared.record(method: method.path, code: .ok, since: started)
+            return response
+        } catch {
+            RPCClientMetrics.shared.record(method: method.path, code: RPCClientMetrics.code(error), since: started)
+            throw error
+        }
+    }
+
+    private func call<Request, Response>(
+        _ method: RPCMethod<Request, Response>, _ request: Request, options: RPCCallOptions
+    ) async throws -> Response {
         let payload = try ProtobufCoding.encodeToBuffer(request)
         let deadline = self.deadline(options)
         if let inProcess = self.inProcess {

@@ -2,7 +2,8 @@ import CoreMetrics
 import NIOConcurrencyHelpers
 
 /// Per-method server metrics, through swift-metrics (Prometheus in the services):
-/// `rpc_server_calls_total{method, code}` and `rpc_server_call_duration_seconds{method}`.
+/// `imageswiss_rpc_server_calls_total{method, code}` and
+/// `imageswiss_rpc_server_call_duration_seconds{method}` (RPCClientMetrics: the callers' side).
 ///
 /// Metric objects are created once per method and code and cached, so recording a call costs a
 /// dictionary lookup rather than a registry lookup.
@@ -19,11 +20,13 @@ final class RPCServerMetrics: Sendable {
             var entry =
                 cache[method]
                 ?? MethodMetrics(
-                    duration: Timer(label: "rpc_server_call_duration_seconds", dimensions: [("method", method)]))
+                    duration: Timer(
+                        label: "imageswiss_rpc_server_call_duration_seconds", dimensions: [("method", method)]))
             let counter =
                 entry.calls[code.rawValue]
                 ?? Counter(
-                    label: "rpc_server_calls_total", dimensions: [("method", method), ("code", code.description)])
+                    label: "imageswiss_rpc_server_calls_total",
+                    dimensions: [("method", method), ("code", code.description)])
             entry.calls[code.rawValue] = counter
             cache[method] = entry
             return (entry.duration, counter)

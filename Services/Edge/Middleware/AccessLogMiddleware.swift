@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Metrics
 import NIOConcurrencyHelpers
 import ServiceRuntime
 
@@ -24,11 +25,14 @@ final class RequestTrail: Sendable {
 /// or the query, which may carry a signed link's signature), status, bytes, duration, request id and
 /// caller id. The outermost middleware, so that it sees every answer, errors included. Lines go
 /// through ServiceRuntime's BufferedLines (not one write per line), in the process's LOG_FORMAT.
+/// It also records the HTTP metrics (HTTPMetrics), with the log on or off (EDGE_ACCESS_LOG).
 struct AccessLogMiddleware: RouterMiddleware {
     typealias Context = EdgeRequestContext
     static let label = "imageswiss.edge.access"
     let json: Bool
     let lines: BufferedLines
+    var enabled = true
+    let metrics = HTTPMetrics()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -52,12 +56,15 @@ struct AccessLogMiddleware: RouterMiddleware {
         started: ContinuousClock.Instant
     ) {
         let elapsed = ContinuousClock.now - started
+        let route = context.endpointPath ?? context.trail.route ?? "unmatched"
+        self.metrics.record(route: route, method: request.method.rawValue, status: status, elapsed: elapsed)
+        guard self.enabled else { return }
         // Tenths of a millisecond, formatted by hand: String(format:) and Date.formatted were a
         // third of a cached transformation hit's cost (docs/performance.md).
         let tenths =
             Int(elapsed.components.seconds) * 10_000 + Int(elapsed.components.attoseconds / 100_000_000_000_000)
         let fields: KeyValuePairs<String, String?> = [
-            "method": request.method.rawValue, "route": context.endpointPath ?? context.trail.route ?? "unmatched",
+            "method": request.method.rawValue, "route": route,
             "status": "\(status)", "duration_ms": "\(tenths / 10).\(tenths % 10)", "bytes": bytes.map { "\($0)" },
             "request-id": requestID, "caller-id": context.trail.callerID,
         ]
@@ -108,5 +115,39 @@ final class LogClock: Sendable {
             }
             return current.text
         }
+    }
+}
+
+/// `imageswiss_http_requests_total{route, method, status}` and
+/// `imageswiss_http_request_duration_seconds{route}`: by route template, never by path (ids would
+/// make a series per file).
+final class HTTPMetrics: Sendable {
+    private struct Key: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
+
+    private let counters = NIOLockedValueBox([Key: Counter]())
+    private let timers = NIOLockedValueBox([String: Timer]())
+
+    func record(route: String, method: String, status: Int, elapsed: Duration) {
+        let key = Key(route: route, method: method, status: status)
+        let counter = self.counters.withLockedValue { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Counter(
+                label: PlatformMetrics.httpRequests,
+                dimensions: [("route", route), ("method", method), ("status", "\(status)")])
+            counters[key] = counter
+            return counter
+        }
+        let timer = self.timers.withLockedValue { timers in
+            if let timer = timers[route] { return timer }
+            let timer = Timer(label: PlatformMetrics.httpRequestDuration, dimensions: [("route", route)])
+            timers[route] = timer
+            return timer
+        }
+        counter.increment()
+        timer.recordNanoseconds(PlatformMetrics.nanoseconds(elapsed))
     }
 }
