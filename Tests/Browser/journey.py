@@ -128,6 +128,16 @@ try:
     pictures = sorted(glob.glob(os.path.join(images, "*.jpg")))[:3]
     assert len(pictures) == 3, "three test images expected"
 
+    step("the front page: the tools from the catalogue, packs and tiers, the way in")
+    go("/")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#landing-tools li"))
+    assert "Resize" in driver.find_element(By.ID, "landing-tools").text
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#landing-packs .card"))
+    assert "Free" in driver.find_element(By.ID, "landing-tiers").text
+    shot("landing")
+    driver.find_element(By.ID, "landing-signup").click()
+    wait.until(lambda d: d.find_elements(By.NAME, "email"))
+
     step("sign up")
     user_email = f"browser-{int(time.time())}@imageswiss.test"
     sign_up(user_email)

@@ -1157,15 +1157,50 @@ function catalogueEditor(catalogue) {
 
 // MARK: routing
 
+/// The public front page: what ImageSwiss does (the tools, from the operation catalogue), what it
+/// costs (packs and tiers from the catalogue on sale), and the way in. Signed-in visitors go to work.
+async function landing() {
+  if (session.access) { location.hash = "#/upload"; return; }
+  const [operations, catalogue] = await Promise.all([
+    api("GET", "/api/v1/operations").catch(() => ({ items: [] })), api("GET", "/api/v1/billing/catalogue").catch(() => null)]);
+  const byCategory = new Map();
+  for (const operation of (operations.items || []).filter((item) => item.category !== "internal")) {
+    if (!byCategory.has(operation.category)) byCategory.set(operation.category, []);
+    byCategory.get(operation.category).push(operation);
+  }
+  const categories = { edit: "Edit", format: "Formats", look: "Looks", ai: "AI", restore: "Restore", analyse: "Analyse" };
+  show("Photos, fixed and made — in batches",
+    h("p", { class: "lead" }, "Upload photos, tick what should happen — resize, convert, compress, restore, colourise, read text, remove the background — see the exact cost, and download the results one by one, as a zip, or as links for your own site. Or describe a picture and have it made."),
+    h("p", { class: "actions" }, h("a", { class: "button", href: "#/signup", id: "landing-signup" }, "Start free"), " ",
+      h("a", { class: "button secondary", href: "#/signin" }, "Sign in")),
+    h("h2", {}, "Tools"),
+    h("div", { class: "grid", id: "landing-tools" }, ...[...byCategory].map(([category, items]) => h("div", { class: "card" },
+      h("h3", {}, categories[category] || category),
+      h("ul", {}, ...items.map((operation) => h("li", {}, h("strong", {}, operation.label), ` — ${operation.summary}`,
+        operation.available === false ? h("span", { class: "muted" }, " (not offered here yet)") : null)))))),
+    catalogue ? h("h2", {}, "Pricing") : null,
+    catalogue ? h("p", {}, `Pay per picture in credits; a credit costs ${dollars(catalogue.credit_price_cents)} at the base price, less in larger packs.`) : null,
+    catalogue ? h("div", { class: "grid", id: "landing-packs" }, ...catalogue.packs.map((pack) => h("div", { class: "card" },
+      h("h3", {}, pack.name), h("p", {}, `${pack.credits} credits for ${dollars(pack.price_cents)}`)))) : null,
+    catalogue ? h("div", { class: "grid", id: "landing-tiers" }, ...catalogue.tiers.map((tier) => h("div", { class: "card" },
+      h("h3", {}, tier.name),
+      h("p", {}, tier.price_cents ? `${dollars(tier.price_cents)} a month` : "Free"),
+      h("p", {}, `${tier.monthly_credits} credits a month · results up to ${tier.max_output_pixels}p${tier.priority ? " · priority" : ""}`)))) : null,
+    h("h2", {}, "For developers"),
+    h("p", {}, "Everything here is an HTTP API with keys, webhooks and signed transformation links. ",
+      h("a", { href: "/api/v1/docs" }, "Read the API reference"), "."));
+}
+
 const ROUTES = {
+  "/": landing,
   "/signup": signUp, "/signin": signIn, "/forgot": forgot, "/verify": verify, "/reset": reset, "/signout": signOut,
   "/upload": uploader, "/gallery": gallery, "/history": history, "/billing": billing, "/account": account, "/admin": admin,
   "/notifications": notifications, "/unsubscribe": unsubscribe, "/create": create, "/models": models, "/teams": teams, "/teams/join": joinTeam,
 };
-const PUBLIC = new Set(["/signup", "/signin", "/forgot", "/verify", "/reset", "/unsubscribe"]);
+const PUBLIC = new Set(["/", "/signup", "/signin", "/forgot", "/verify", "/reset", "/unsubscribe"]);
 
 async function route() {
-  const path = (location.hash.slice(1) || "/upload").split("?")[0];
+  const path = (location.hash.slice(1) || "/").split("?")[0];
   const signedIn = Boolean(session.access);
   if (!signedIn && !PUBLIC.has(path)) {
     if (path === "/teams/join") sessionStorage.setItem("isw_after_signin", location.hash);
