@@ -74,6 +74,7 @@ public struct IdempotentCalls: Sendable {
                         .failedPrecondition, domain: self.domain, reason: "idempotency_key_reused",
                         "this idempotency key was used for a different request", field: "idempotency_key")
                 }
+                RPCTrailers.markReplayed()
                 return try Response(serializedBytes: try row.decode("response", as: [UInt8].self))
             }
             let response = try await body(session)

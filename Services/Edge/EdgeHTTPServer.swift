@@ -51,6 +51,7 @@ public enum EdgeHTTPServer {
             middleware: ClientAddressMiddleware(
                 resolver: ClientAddress(trusted: try Self.trustedProxies(configuration))))
         router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: IdempotencyReplayMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
         let origins = Set(
             configuration.string("CORS_ORIGINS", default: "").split(separator: ",").map {

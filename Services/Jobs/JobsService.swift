@@ -60,6 +60,7 @@ struct JobsService: Sendable {
                 .failedPrecondition, "idempotency_key_reused", "this idempotency key was used for a different request",
                 field: "idempotency_key")
         }
+        RPCTrailers.markReplayed()
         return try JobRecord.job(row)
     }
 
@@ -269,6 +270,7 @@ struct JobsService: Sendable {
                 .failedPrecondition, "idempotency_key_reused", "this idempotency key was used for a different request",
                 field: "idempotency_key")
         }
+        RPCTrailers.markReplayed()
         return try await self.batch(id, owner: owner)
     }
 

@@ -36,9 +36,10 @@ final class ClientConnection: Sendable {
         handler.eventLoop.execute { handler.value.retire() }
     }
 
-    func unary(path: String, payload: ByteBuffer, metadata: RPCMetadata, deadline: NIODeadline) async throws
-        -> ByteBuffer
-    {
+    func unary(
+        path: String, payload: ByteBuffer, metadata: RPCMetadata, deadline: NIODeadline,
+        collector: RPCTrailers? = nil
+    ) async throws -> ByteBuffer {
         try self.checkSize(payload)
         let token = CallToken()
         let handler = self.handler
@@ -47,7 +48,7 @@ final class ClientConnection: Sendable {
                 handler.eventLoop.execute {
                     handler.value.start(
                         path: path, metadata: metadata, payload: payload, deadline: deadline, token: token,
-                        sink: .unary(continuation))
+                        sink: .unary(continuation, collector))
                 }
             }
         } onCancel: {

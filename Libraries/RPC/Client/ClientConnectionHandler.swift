@@ -15,7 +15,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     enum Sink {
-        case unary(CheckedContinuation<ByteBuffer, any Error>)
+        /// The caller's trailer collector (RPCTrailers.collected), when it bound one.
+        case unary(CheckedContinuation<ByteBuffer, any Error>, RPCTrailers?)
         case stream(ResponseStreamSource)
     }
 
@@ -212,10 +213,11 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                 (try? ProtobufCoding.decode(RPCCallStatus.self, from: frame.payload))
                 .map(RPCError.init(wireStatus:)) ?? RPCError(.internal, "malformed STATUS from server")
             switch call.sink {
-            case .unary(let continuation):
+            case .unary(let continuation, let collector):
                 if status.code != .ok {
                     continuation.resume(throwing: status)
                 } else if let response = call.response {
+                    collector?.merge(status.trailers)
                     continuation.resume(returning: response)
                 } else {
                     continuation.resume(throwing: RPCError(.internal, "server ended a unary call without a response"))
@@ -287,7 +289,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
 
     private static func fail(_ sink: Sink, _ error: any Error) {
         switch sink {
-        case .unary(let continuation): continuation.resume(throwing: error)
+        case .unary(let continuation, _): continuation.resume(throwing: error)
         case .stream(let source): source.finish(error)
         }
     }

@@ -10,16 +10,23 @@ struct InProcessTransport: Sendable {
     let router: RPCRouter
     let logger: Logger
 
-    func unary(path: String, payload: ByteBuffer, metadata: RPCMetadata, deadline: NIODeadline) async throws
-        -> ByteBuffer
-    {
+    func unary(
+        path: String, payload: ByteBuffer, metadata: RPCMetadata, deadline: NIODeadline, collector: RPCTrailers?
+    ) async throws -> ByteBuffer {
         guard case .unary(let body) = self.router.handler(for: path) else {
             throw RPCError(.unimplemented, "unknown method \(path)")
         }
         let context = self.context(path, metadata, deadline)
-        let response = try await Self.withDeadline(deadline) {
-            try await Self.asOverTheWire { try await body(payload, context) }
+        // As over the wire: the handler's own calls collect nothing into its caller's collector.
+        let trailers = RPCTrailers()
+        let response = try await RPCTrailers.$collected.withValue(nil) {
+            try await RPCTrailers.$response.withValue(trailers) {
+                try await Self.withDeadline(deadline) {
+                    try await Self.asOverTheWire { try await body(payload, context) }
+                }
+            }
         }
+        collector?.merge(trailers.values)
         return ByteBuffer(bytes: response)
     }
 

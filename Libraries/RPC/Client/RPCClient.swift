@@ -60,16 +60,17 @@ public final class RPCClient: Sendable {
     ) async throws -> Response {
         let payload = try ProtobufCoding.encodeToBuffer(request)
         let deadline = self.deadline(options)
+        let collector = RPCTrailers.collected
         if let inProcess = self.inProcess {
             let buffer = try await inProcess.unary(
                 path: method.path, payload: payload, metadata: self.signed(options.metadata, method.path),
-                deadline: deadline)
+                deadline: deadline, collector: collector)
             return try ProtobufCoding.decode(Response.self, from: buffer)
         }
         let buffer = try await self.withRetries(method.idempotent, deadline: deadline) { connection in
             try await connection.unary(
                 path: method.path, payload: payload, metadata: self.signed(options.metadata, method.path),
-                deadline: deadline)
+                deadline: deadline, collector: collector)
         }
         return try ProtobufCoding.decode(Response.self, from: buffer)
     }

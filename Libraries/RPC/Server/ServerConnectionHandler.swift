@@ -215,10 +215,13 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             let started = ContinuousClock.now
             var frames: [ByteBuffer] = []
             var outcome = RPCError(.ok, "")
+            let trailers = RPCTrailers()
             do {
                 switch handler {
                 case .unary(let body):
-                    let response = try await body(payload, serverContext)
+                    let response = try await RPCTrailers.$response.withValue(trailers) {
+                        try await body(payload, serverContext)
+                    }
                     guard response.count <= maxFrame else {
                         throw RPCError(
                             .resourceExhausted,
@@ -238,8 +241,11 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                         bound.eventLoop.execute { bound.value.sendStreamMessage(frame, callID: id, promise: promise) }
                         try await promise.futureResult.get()
                     }
-                    try await body(payload, serverContext, writer)
+                    try await RPCTrailers.$response.withValue(trailers) {
+                        try await body(payload, serverContext, writer)
+                    }
                 }
+                outcome.trailers = trailers.values
             } catch {
                 outcome = RPCError.from(handlerError: error)
                 frames.removeAll()
