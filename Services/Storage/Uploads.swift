@@ -205,8 +205,8 @@ extension BlobStore {
             outcome = try await self.database.transaction { session in
                 guard
                     try await self.insertUpload(
-                        session, id: id, caller: caller, purpose: request.purpose, displayName: request.displayName,
-                        expected: size, lifetime: lifetime, key: key)
+                        session, id: id, caller: caller, purpose: Self.uploadPurpose(request.purpose),
+                        displayName: request.displayName, expected: size, lifetime: lifetime, key: key)
                 else { return nil }  // the same key, put concurrently
                 let sealed = try await self.seal(
                     session, caller, upload: id, content: content, purpose: request.purpose,
@@ -227,13 +227,19 @@ extension BlobStore {
         return blob
     }
 
+    /// The purpose an upload row records: a derivative's is "result" (what Jobs writes), so that
+    /// `uploads` kept its purpose check — altering both tables beside the previous release
+    /// deadlocked its commits (Storage migration 8).
+    static func uploadPurpose(_ purpose: String) -> String { purpose == "derivative" ? "result" : purpose }
+
     /// The blob an earlier PutBlob (or upload) with this key made, when it asked for the same thing.
     private func replayedPut(_ caller: RPCCaller, key: String, _ request: StoragePutBlobRequest) async throws
         -> StorageBlob?
     {
         guard
             let existing = try await self.upload(
-                keyed: key, caller: caller, purpose: request.purpose, expected: Int64(request.data.count))
+                keyed: key, caller: caller, purpose: Self.uploadPurpose(request.purpose),
+                expected: Int64(request.data.count))
         else { return nil }
         guard let blobID = existing.blobID else {
             throw failure.error(

@@ -1,9 +1,8 @@
 -- URL transformations (Transformations/): a derivative is a blob made from one of its owner's
 -- files by a canonical transformation, one per file and transformation, removed with the file.
--- uploads before blobs: the previous release's commits lock them in that order.
-ALTER TABLE uploads DROP CONSTRAINT uploads_purpose_check,
-    ADD CONSTRAINT uploads_purpose_check
-        CHECK (purpose IN ('upload', 'result', 'thumbnail', 'avatar', 'training', 'derivative')) NOT VALID;
+-- Only `blobs` is altered: beside the previous release, altering `uploads` too deadlocked its
+-- commits (they lock uploads, then blobs, then uploads again); a derivative's upload row says
+-- "result" (Uploads.swift). NOT VALID: no scan under the lock.
 ALTER TABLE blobs DROP CONSTRAINT blobs_purpose_check,
     ADD CONSTRAINT blobs_purpose_check
         CHECK (purpose IN ('upload', 'result', 'thumbnail', 'avatar', 'training', 'derivative')) NOT VALID,
