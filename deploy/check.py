@@ -221,8 +221,14 @@ def check_kubernetes(stack):
 def recorded_metrics():
     """Every metric name the code records: PlatformMetrics, the RPC layer's and ServiceMain's."""
     sources = [ROOT / "Libraries/ServiceRuntime/PlatformMetrics.swift", ROOT / "Libraries/ServiceRuntime/ServiceMain.swift"]
-    sources += sorted((ROOT / "Libraries/RPC").rglob("*Metrics.swift"))
-    return {name for path in sources for name in re.findall(r'"(imageswiss_[a-z0-9_]+)"', path.read_text())}
+    names = {name for path in sources for name in re.findall(r'"(imageswiss_[a-z0-9_]+)"', path.read_text())}
+    # The RPC layer's: one label pattern (RPCCallMetrics) for each side an RPCCallMetrics is made for.
+    rpc = [path.read_text() for path in (ROOT / "Libraries/RPC").rglob("*.swift")]
+    sides = {side for text in rpc for side in re.findall(r'RPCCallMetrics\(side: "([a-z]+)"\)', text)}
+    for text in rpc:
+        for head, tail in re.findall(r'"(imageswiss_rpc_)\\\(side\)(_[a-z0-9_]+)"', text):
+            names |= {f"{head}{side}{tail}" for side in sides}
+    return names
 
 
 def check_observability(stack):

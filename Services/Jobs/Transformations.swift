@@ -29,7 +29,7 @@ struct Transformations: Sendable {
             throw failure.invalid("transform", "a canonical transformation, as Storage resolves it")
         }
         let (source, image) = try await self.storage.read(request.fileID, owner: caller.id)
-        let sourceFormat = TransformOptions.contentTypes.first { $0.value == source.contentType }?.key
+        let sourceFormat = TransformOptions.format(ofContentType: source.contentType)
         guard source.contentType.hasPrefix("image/"), source.width > 0 else {
             throw failure.error(
                 .invalidArgument, "input_not_image", "\(request.fileID.prefix(64)) is not a picture", field: "file_id")

@@ -44,6 +44,16 @@ struct BlobStore: Sendable {
         }
     }
 
+    /// Under the object's lock (taken here; again is harmless), removes the object when no blob names
+    /// it any more; answers whether it did.
+    @discardableResult
+    func removeObjectIfUnnamed(_ sha256: String, in session: PostgresSession) async throws -> Bool {
+        _ = try await session.query(StorageStatements.lock, ["object:\(sha256)"])
+        guard try await !self.isNamed(sha256, in: session) else { return false }
+        try await self.removeObject(sha256, in: session)
+        return true
+    }
+
     /// Removes the objects whose removal a fence deferred, once no fence stands and no blob names
     /// them again; answers how many.
     func removeDeferredObjects() async throws -> Int {
@@ -54,11 +64,7 @@ struct BlobStore: Sendable {
         for row in try await self.database.query("SELECT sha256 FROM deferred_removals ORDER BY since LIMIT 200") {
             let sha256: String = try row.decode("sha256")
             try await self.database.transaction { session in
-                _ = try await session.query(StorageStatements.lock, ["object:\(sha256)"])
-                if try await !self.isNamed(sha256, in: session) {
-                    try await self.removeObject(sha256, in: session)
-                    removed += 1
-                }
+                if try await self.removeObjectIfUnnamed(sha256, in: session) { removed += 1 }
                 try await session.execute("DELETE FROM deferred_removals WHERE sha256 = $1", [sha256])
             }
         }

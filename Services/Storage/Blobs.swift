@@ -123,13 +123,12 @@ extension BlobStore {
                 throw failure.notFound("blob")
             }
             let sha256: String = try row.decode("sha256")
+            // Locked before the row goes: a concurrent store of this content waits for the check.
             _ = try await session.query(StorageStatements.lock, ["object:\(sha256)"])
             try await session.execute("DELETE FROM blobs WHERE id = $1", [id])
             try await session.execute("DELETE FROM blob_shares WHERE blob_id = $1", [id])
             try await self.removeDerivatives(of: id, in: session)
-            if try await !self.isNamed(sha256, in: session) {
-                try await self.removeObject(sha256, in: session)
-            }
+            try await self.removeObjectIfUnnamed(sha256, in: session)
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ImageSwissProtos
+import RPC
 import ServiceRuntime
 
 /// `jobs retry|cancel JOB`: what the admin API's job routes do.
@@ -7,29 +8,26 @@ struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs", abstract: "Retry or cancel a job.", subcommands: [Retry.self, Cancel.self])
 
-    static func call(_ method: RPCMethodJobs, _ id: String, json: Bool) async throws {
+    static func call(_ method: RPCMethod<JobsGetJobRequest, JobsJob>, _ id: String, json: Bool) async throws {
         var request = JobsGetJobRequest()
         request.jobID = id
-        let job = try await AdminConnection().call(
-            ServiceCatalog.jobs, method == .retry ? JobsMethods.retryJob : JobsMethods.cancelJob, request)
+        let job = try await AdminConnection().call(ServiceCatalog.jobs, method, request)
         try report(job, json: json, "\(job.jobID): \(job.status)")
     }
-
-    enum RPCMethodJobs { case retry, cancel }
 
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Queue a failed, canceled or expired job again, with a new hold.")
         @Argument var job: String
         @OptionGroup var common: CommonOptions
-        func run() async throws { try await JobsCommand.call(.retry, self.job, json: self.common.json) }
+        func run() async throws { try await JobsCommand.call(JobsMethods.retryJob, self.job, json: self.common.json) }
     }
 
     struct Cancel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "End a job; its hold is released.")
         @Argument var job: String
         @OptionGroup var common: CommonOptions
-        func run() async throws { try await JobsCommand.call(.cancel, self.job, json: self.common.json) }
+        func run() async throws { try await JobsCommand.call(JobsMethods.cancelJob, self.job, json: self.common.json) }
     }
 }
 

@@ -41,11 +41,6 @@ public struct TransformOptions: Sendable, Equatable {
     public static let contentTypes = [
         "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "avif": "image/avif",
     ]
-
-    public var isEmpty: Bool {
-        self.resizeMode == nil && self.width == nil && self.height == nil && self.cropWidth == nil
-            && self.quality == nil && self.format == nil && self.presets.isEmpty && self.gravity == nil
-    }
 }
 
 /// A refused option, naming it: the edge answers it as 400 with the option as the field.
@@ -224,8 +219,13 @@ extension TransformOptions {
         case .some(let format):
             return format
         case .none:
-            return Self.contentTypes.first { $0.value == sourceContentType }?.key ?? "jpeg"
+            return Self.format(ofContentType: sourceContentType) ?? "jpeg"
         }
+    }
+
+    /// The format name ("jpeg") of one of the four content types; nil for any other.
+    public static func format(ofContentType contentType: String) -> String? {
+        Self.contentTypes.first { $0.value == contentType }?.key
     }
 
     /// What `auto` stands for under this `Accept` header.

@@ -47,10 +47,11 @@ public final class RPCClient: Sendable {
         let started = ContinuousClock.now
         do {
             let response = try await self.call(method, request, options: options)
-            RPCClientMetrics.shared.record(method: method.path, code: .ok, since: started)
+            RPCCallMetrics.client.record(method: method.path, code: .ok, duration: .now - started)
             return response
         } catch {
-            RPCClientMetrics.shared.record(method: method.path, code: RPCClientMetrics.code(error), since: started)
+            RPCCallMetrics.client.record(
+                method: method.path, code: RPCCallMetrics.code(error), duration: .now - started)
             throw error
         }
     }

@@ -25,7 +25,7 @@ public final class RPCServer: Service, Sendable {
     private let logger: Logger
     private let group: any EventLoopGroup
     private let state = NIOLockedValueBox(State())
-    private let metrics = RPCServerMetrics()
+    private let metrics = RPCCallMetrics(side: "server")
 
     public init(
         configuration: RPCServerConfiguration, router: RPCRouter, logger: Logger,

@@ -18,7 +18,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private let router: RPCRouter
     private let configuration: RPCServerConfiguration
     private let logger: Logger
-    private let metrics: RPCServerMetrics
+    private let metrics: RPCCallMetrics
     private var context: ChannelHandlerContext?
     private var calls: [UInt32: ActiveCall] = [:]
     private var handshakeDone = false
@@ -31,7 +31,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var drainLastCallID: UInt32?
     private var remoteAddress = "?"
 
-    init(router: RPCRouter, configuration: RPCServerConfiguration, logger: Logger, metrics: RPCServerMetrics) {
+    init(router: RPCRouter, configuration: RPCServerConfiguration, logger: Logger, metrics: RPCCallMetrics) {
         self.router = router
         self.configuration = configuration
         self.logger = logger

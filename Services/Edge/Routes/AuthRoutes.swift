@@ -109,11 +109,10 @@ struct AuthRoutes {
             call.idempotencyKey = request.headers[Self.idempotencyKey] ?? ""
             let created = try await self.auth.unary(
                 AuthMethods.createApiKey, call, options: Self.options(context, caller))
-            var response = try Self.json(
+            // A replay's Idempotent-Replayed header: IdempotencyReplayMiddleware.
+            return try Self.json(
                 ApiKeyJSON(created.key, secret: created.secret, replayed: created.replayed), status: .created,
                 request: request, context: context)
-            if created.replayed { response.headers[Self.idempotentReplayed] = "true" }
-            return response
         }
         group.get("keys/:id/usage") { request, context -> Response in
             let caller = try context.requireCaller()
@@ -145,8 +144,6 @@ struct AuthRoutes {
     }
 
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
-    /// On an answer that repeats an earlier one for the same key (the IETF idempotency draft's header).
-    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
 
     /// Call options: a deadline, the request id, and the caller when there is one.
     static func options(_ context: EdgeRequestContext, _ caller: VerifiedCaller? = nil) -> RPCCallOptions {

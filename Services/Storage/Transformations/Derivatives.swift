@@ -55,10 +55,7 @@ extension BlobStore {
         let removed = try await session.query(
             "DELETE FROM blobs WHERE derived_from = $1 RETURNING sha256", [source])
         for sha256 in Set(try removed.map { try $0.decode("sha256", as: String.self) }) {
-            _ = try await session.query(StorageStatements.lock, ["object:\(sha256)"])
-            if try await !self.isNamed(sha256, in: session) {
-                try await self.removeObject(sha256, in: session)
-            }
+            try await self.removeObjectIfUnnamed(sha256, in: session)
         }
     }
 }

@@ -82,11 +82,12 @@ extension BlobStore {
         guard deleted == 1 else { throw failure.notFound("key") }
     }
 
-    /// The secrets that verify the owner's links, newest first.
-    func transformSecrets(of owner: String, in session: (any PostgresQuerying)? = nil) async throws -> [String] {
-        try await (session ?? self.database).query(
-            "SELECT secret FROM transform_keys WHERE owner_id = $1 ORDER BY created_at DESC, id", [owner]
-        ).map { try $0.decode("secret", as: String.self) }
+    /// The key that signs the owner's new links (the newest), secret included; nil when none.
+    func newestTransformKey(of owner: String) async throws -> StorageTransformKey? {
+        try await self.database.query(
+            "SELECT \(Self.keyColumns) FROM transform_keys WHERE owner_id = $1 ORDER BY created_at DESC, id LIMIT 1",
+            [owner]
+        ).first.map { try Self.transformKey($0, revealing: true) }
     }
 
     private static let keyColumns = "id, secret, (extract(epoch FROM created_at) * 1000000)::bigint AS created_us"

@@ -22,17 +22,9 @@ extension BlobStore {
         guard TransformSignature.verify(request.signature, path: request.signedPath, secrets: secrets) else {
             throw Self.invalidLink
         }
-        let maxSide = Int(request.maxSide == 0 ? UInt32(TransformOptions.defaultMaxSide) : request.maxSide)
-        let options: TransformOptions
-        do {
-            let parsed = try TransformOptions.parse(
-                request.options.map { Substring($0) },
-                extension: request.extension.isEmpty ? nil : Substring(request.extension), maxSide: maxSide)
-            options = try parsed.expanded(
-                with: try await self.transformPresets(parsed.presets, owner: source.ownerID, maxSide: maxSide))
-        } catch let problem as TransformProblem {
-            throw failure.error(.invalidArgument, "invalid_options", problem.description, field: "options")
-        }
+        let options = try await self.transformOptions(
+            request.options.map { Substring($0) }, extension: request.extension, owner: source.ownerID,
+            maxSide: request.maxSide)
         let format = options.outputFormat(accept: request.accept, sourceContentType: source.contentType)
         var resolved = StorageResolvedTransform()
         resolved.ownerID = source.ownerID
@@ -58,33 +50,40 @@ extension BlobStore {
     {
         let source = try await self.blob(try failure.parseID(request.fileID, "blob"), owner: caller.id)
         guard source.derivedFrom == nil else { throw failure.notFound("blob") }
-        let maxSide = Int(request.maxSide == 0 ? UInt32(TransformOptions.defaultMaxSide) : request.maxSide)
         let segments = request.options.split(separator: "/")
         guard request.options.utf8.count <= 512, !segments.isEmpty else {
             throw failure.invalid("options", "1 to 512 bytes of options")
         }
-        do {
-            let parsed = try TransformOptions.parse(
-                segments, extension: request.extension.isEmpty ? nil : Substring(request.extension), maxSide: maxSide)
-            _ = try parsed.expanded(
-                with: try await self.transformPresets(parsed.presets, owner: caller.id, maxSide: maxSide))
-        } catch let problem as TransformProblem {
-            throw failure.error(.invalidArgument, "invalid_options", problem.description, field: "options")
-        }
-        var keys = try await self.listTransformKeys(caller).keys
-        if keys.isEmpty {
+        _ = try await self.transformOptions(
+            segments, extension: request.extension, owner: caller.id, maxSide: request.maxSide)
+        var key = try await self.newestTransformKey(of: caller.id)
+        if key == nil {
             var create = StorageCreateTransformKeyRequest()
             create.idempotencyKey = "first-key"
-            _ = try await self.createTransformKey(caller, create)
-            keys = try await self.listTransformKeys(caller).keys
+            key = try await self.createTransformKey(caller, create)
         }
-        let secret = try await self.transformSecrets(of: caller.id).first!
         let path =
             "/\(segments.joined(separator: "/"))/\(source.id.lowercasedText)"
             + (request.extension.isEmpty ? "" : ".\(request.extension)")
         var signed = StorageSignedTransform()
-        signed.path = "/t/\(TransformSignature.sign(path, secret: secret))\(path)"
-        signed.keyID = keys[0].keyID
+        signed.path = "/t/\(TransformSignature.sign(path, secret: key!.secret))\(path)"
+        signed.keyID = key!.keyID
         return signed
+    }
+
+    /// A link's options with the owner's presets expanded, at most `maxSide` (0: the default) a side;
+    /// a problem is INVALID_ARGUMENT naming it.
+    private func transformOptions(_ segments: [Substring], extension ext: String, owner: String, maxSide: UInt32)
+        async throws -> TransformOptions
+    {
+        let maxSide = maxSide == 0 ? TransformOptions.defaultMaxSide : Int(maxSide)
+        do {
+            let parsed = try TransformOptions.parse(
+                segments, extension: ext.isEmpty ? nil : Substring(ext), maxSide: maxSide)
+            return try parsed.expanded(
+                with: try await self.transformPresets(parsed.presets, owner: owner, maxSide: maxSide))
+        } catch let problem as TransformProblem {
+            throw failure.error(.invalidArgument, "invalid_options", problem.description, field: "options")
+        }
     }
 }
