@@ -347,7 +347,8 @@ let package = Package(
         .testTarget(
             name: "JobsTests",
             dependencies: [
-                "RPC", "ImageSwissProtos", "TestSupport", "Postgres", "ImageSamples", "StandardWebhooks",
+                "RPC", "ImageSwissProtos", "TestSupport", "Postgres", "ImageSamples", "StandardWebhooks", "Jobs",
+                "Curl",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -165,9 +165,17 @@ public enum OperationCatalog {
             ]),
         OperationSpec(
             "restoration", aliases: ["restore", "enhance"], label: "Restore old photo",
-            summary: "classic denoise, colour balance, local contrast and sharpening (not a neural model)",
-            category: "restore",
-            kind: .pipeline(step: "enhance", stage: .areaFilter), capsResolution: true),
+            summary: "scratches, noise and faded colour repaired: an AI model, or the classic filter chain",
+            category: "restore", kind: .ai,
+            parameters: [
+                P(
+                    "method", .choice(["ai", "classic"]),
+                    "ai (a provider's model) or classic (denoise, colour balance, local contrast and sharpening, here); by default ai where a model serves restoration, else classic"
+                ),
+                model,
+            ],
+            capsResolution: true,
+            classic: ClassicMethod(step: "enhance", stage: .areaFilter, billingName: "restoration_classic")),
         OperationSpec(
             "ocr", label: "Extract text (OCR)", summary: "text and word boxes, runs alone", category: "analyse",
             kind: .ocr,
@@ -198,7 +206,9 @@ public enum OperationCatalog {
                 ),
                 P("scale", .integer(2...4), default: "2", "how many times larger (classic)"),
             ],
-            capsResolution: true),
+            capsResolution: true,
+            classic: ClassicMethod(
+                step: "upscale_classic", stage: .geometry, billingName: "upscale_classic", parameters: ["scale"])),
         OperationSpec(
             "generation", label: "Generate from a prompt (AI)",
             summary: "a new picture from words (an input picture optional)",
@@ -289,8 +299,15 @@ public enum OperationCatalog {
     static let stages: [String: PipelineStage] = {
         var table: [String: PipelineStage] = [:]
         for spec in all {
-            guard case .pipeline(let name, let stage) = spec.kind else { continue }
-            for key in [name, spec.name] + spec.aliases where table[key] == nil { table[key] = stage }
+            let step: (String, PipelineStage)
+            if case .pipeline(let name, let stage) = spec.kind {
+                step = (name, stage)
+            } else if let classic = spec.classic {
+                step = (classic.step, classic.stage)
+            } else {
+                continue
+            }
+            for key in [step.0, spec.name] + spec.aliases where table[key] == nil { table[key] = step.1 }
         }
         return table
     }()

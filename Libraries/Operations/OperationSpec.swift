@@ -31,12 +31,15 @@ public struct OperationSpec: Sendable {
     public let capsResolution: Bool
     /// Shown in the public catalogue (noop is not).
     public let listed: Bool
+    /// How an AI operation also runs here, without a provider (upscale, restoration), if it can.
+    public let classic: ClassicMethod?
 
     public var needsProvider: Bool { self.kind == .ai || self.kind == .training }
 
     public init(
         _ name: String, aliases: [String] = [], label: String, summary: String, category: String, kind: Kind,
-        billing: String? = nil, parameters: [ParameterSpec] = [], capsResolution: Bool = false, listed: Bool = true
+        billing: String? = nil, parameters: [ParameterSpec] = [], capsResolution: Bool = false, listed: Bool = true,
+        classic: ClassicMethod? = nil
     ) {
         self.name = name
         self.aliases = aliases
@@ -48,9 +51,28 @@ public struct OperationSpec: Sendable {
         self.parameters = parameters
         self.capsResolution = capsResolution
         self.listed = listed
+        self.classic = classic
     }
 
     public func parameter(_ name: String) -> ParameterSpec? { self.parameters.first { $0.name == name } }
+}
+
+/// The local stand-in of an AI operation: an ImageOps step, priced and named as itself
+/// ("upscale_classic", "restoration_classic") so that a quote and a result never pass it off as the
+/// provider's model. A step's `method` parameter chooses; by default it runs where no model serves
+/// the operation. Only the parameters named here reach the step.
+public struct ClassicMethod: Sendable {
+    public let step: String
+    public let stage: PipelineStage
+    public let billingName: String
+    public let parameters: [String]
+
+    public init(step: String, stage: PipelineStage, billingName: String, parameters: [String] = []) {
+        self.step = step
+        self.stage = stage
+        self.billingName = billingName
+        self.parameters = parameters
+    }
 }
 
 /// The stage an ImageOps step runs in. Steps are sorted by stage and keep the caller's order within

@@ -35,7 +35,7 @@ struct JobRunner: Sendable {
             return try await self.train(job, training, worker: worker, isCanceled: isCanceled)
         }
         if let ocr = tool.ocr { return try await self.ocr(job, step: ocr) }
-        if tool.ai == nil && tool.pipeline.isEmpty { return JobOutcome() }  // noop
+        if tool.ai.isEmpty && tool.pipeline.isEmpty { return JobOutcome() }  // noop
 
         // Progress is written only once a run has taken a while: a job done in a moment goes from
         // running to succeeded, and the database is spared two writes per job.
@@ -48,22 +48,29 @@ struct JobRunner: Sendable {
         // while an AI provider (remote, minutes) works on it.
         var input: (StorageBlob, Data)?
         var processed: [ImageOpsProcessResponse] = []
-        if let route = tool.route, let operation = tool.ai {
+        if !tool.ai.isEmpty {
             input = try await self.readInput(job)
-            try await progress(30, "processing")
-            let images = try await self.runProvider(
-                route,
-                ProviderRequest(
-                    operation: operation, reference: route.model.reference, input: input?.1,
-                    mask: try await tool.maskFileID.asyncMap { id in
-                        try await self.call("reading the mask") {
-                            try await self.storage.read(id, owner: job.ownerID).1
-                        }
-                    },
-                    parameters: tool.aiParameters, count: tool.outputs),
-                job: job, isCanceled: isCanceled)
+            var pictures = input.map { [$0.1] } ?? []
+            for (index, step) in tool.ai.enumerated() {
+                try await progress(30 + 30 * index / tool.ai.count, step.operation)
+                if index > 0 {
+                    // The next provider sees only a picture ImageOps has read, like everything we store.
+                    pictures = [try await self.imageCalls.withPermit { try await self.checked(pictures[0]) }]
+                }
+                pictures = try await self.runProvider(
+                    step,
+                    ProviderRequest(
+                        operation: step.operation, reference: step.route.model.reference, input: pictures.first,
+                        mask: try await step.maskFileID.asyncMap { id in
+                            try await self.call("reading the mask") {
+                                try await self.storage.read(id, owner: job.ownerID).1
+                            }
+                        },
+                        parameters: step.parameters, count: step.outputs),
+                    job: job, isCanceled: isCanceled)
+            }
             try await progress(60, "finishing")
-            for image in images {
+            for image in pictures {
                 processed.append(
                     try await self.imageCalls.withPermit { try await self.process(image, tool: tool, job: job) })
             }
@@ -102,9 +109,10 @@ struct JobRunner: Sendable {
     /// One provider run, recorded with its time and cost (provider_runs) whatever its outcome, so
     /// the spend limits and the margin report see failed runs too.
     private func runProvider(
-        _ route: AISnapshot.Route, _ request: ProviderRequest, job: ClaimedJob,
+        _ step: Tool.AIStep, _ request: ProviderRequest, job: ClaimedJob,
         isCanceled: @escaping @Sendable () -> Bool
     ) async throws -> [Data] {
+        let route = step.route
         let snapshot = try await self.catalogue.snapshot()
         try await self.queue.checkSpendLimit(
             job, provider: snapshot.providers.first { $0.id == route.model.providerID },
@@ -148,6 +156,15 @@ struct JobRunner: Sendable {
         return try await self.call("processing") {
             try await self.imageOps.unary(ImageOpsMethods.process, request, options: .init(timeout: .seconds(120)))
         }
+    }
+
+    /// A provider's picture read and written again by ImageOps, as it came (no steps, no cap).
+    private func checked(_ image: Data) async throws -> Data {
+        var request = ImageOpsProcessRequest()
+        request.image = image
+        return try await self.call("reading the provider's picture") {
+            try await self.imageOps.unary(ImageOpsMethods.process, request, options: .init(timeout: .seconds(120)))
+        }.image
     }
 
     /// A gallery preview when the output is large; the output itself otherwise.

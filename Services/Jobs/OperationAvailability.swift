@@ -13,7 +13,7 @@ extension JobsService {
             availability.operation = spec.name
             let models = spec.needsProvider ? snapshot.models(for: spec.name) : []
             availability.available =
-                !spec.needsProvider || !models.isEmpty || Tool.isClassicUpscale(spec.name, [:], catalogue: snapshot)
+                !spec.needsProvider || !models.isEmpty || Tool.runsClassic(spec, [:], catalogue: snapshot)
             availability.reason = availability.available ? "" : "provider_not_configured"
             availability.models = models.map { model in
                 var option = JobsModelOption()

@@ -96,8 +96,8 @@ struct Submissions: Sendable {
         // Every input must be the caller's own picture: Storage answers NOT_FOUND for anyone else's.
         let blobs = try await self.inputs(inputs, owner: caller.id)
         if tool.training != nil { try self.checkTrainingPhotos(inputs.compactMap { blobs[$0] }) }
-        if let mask = tool.maskFileID, try await self.storage.blobs([mask], owner: caller.id)[mask.lowercased()] == nil
-        {
+        for mask in tool.maskFileIDs
+        where try await self.storage.blobs([mask], owner: caller.id)[mask.lowercased()] == nil {
             throw failure.error(
                 .notFound, "mask_not_found", "mask \(mask.prefix(64)) not found", field: "parameters.mask_file_id")
         }

@@ -10,12 +10,25 @@ struct Tool: Sendable {
     let billingOperations: [String]
     /// Operations priced by their model rather than Billing's price list.
     let fixedCredits: [String: Int64]
-    /// The AI operation's canonical name, the model it runs on, and the parameters sent to it.
-    let ai: String?
-    let route: AISnapshot.Route?
-    let aiParameters: [String: String]
+    /// The AI operations, in the order they run, each at its model; the output of one is the input
+    /// of the next (restoration, then colourisation).
+    let ai: [AIStep]
     /// Pictures each job makes (a generation's count); each is a result and each is charged.
-    let outputs: Int
+    var outputs: Int { self.ai.last?.outputs ?? 1 }
+
+    /// One provider run of a job.
+    struct AIStep: Sendable {
+        /// The operation's canonical name, the model it runs on, and the parameters sent to it.
+        let operation: String
+        let route: AISnapshot.Route
+        let parameters: [String: String]
+        let outputs: Int
+        /// A mask the step names (one of the owner's files), sent beside the input picture.
+        let maskFileID: String?
+    }
+
+    /// AI operations one job chains at most (each a provider run, each picture into one picture).
+    static let maxChainedAISteps = 3
     /// A personal model to train on all of the job's photos, on this catalogue model.
     let training: Training?
 
@@ -32,17 +45,21 @@ struct Tool: Sendable {
 
     /// Inputs each job takes: generation 0 or 1, deduplicate all of a batch, the rest exactly 1.
     var acceptsNoInput: Bool {
-        self.ai == "generation" || self.ai == "generate_with_model"
-            || (self.pipeline.isEmpty && self.ocr == nil && !self.deduplicate && self.ai == nil && self.training == nil)
+        self.ai.first.map { Self.makesNewPictures.contains($0.operation) }
+            ?? (self.pipeline.isEmpty && self.ocr == nil && !self.deduplicate && self.training == nil)
     }
+
+    /// AI operations that draw new pictures rather than change the input: they need no input, may
+    /// make several, and so run as a job's only AI operation.
+    static let makesNewPictures: Set<String> = ["generation", "generate_with_model"]
     /// Whether the tier's resolution cap applies (the catalogue says which operations it bounds).
     let capsResolution: Bool
 
     /// Step parameters that choose how we run the step rather than what the provider is told.
-    static let routingParameters: Set<String> = ["model", "preset", "count", "mask_file_id", "object"]
+    static let routingParameters: Set<String> = ["model", "preset", "count", "mask_file_id", "object", "method"]
 
-    /// A mask the step names (one of the owner's files), sent beside the input picture.
-    let maskFileID: String?
+    /// Every mask the AI steps name, for the submission's ownership check.
+    var maskFileIDs: [String] { self.ai.compactMap(\.maskFileID) }
 
     /// `personal` is the ready personal model a generate_with_model step names, loaded by the caller.
     init(_ steps: [JobsStep], maxSteps: Int, catalogue: AISnapshot, personal: PersonalModelRecord? = nil) throws {
@@ -50,12 +67,8 @@ struct Tool: Sendable {
         guard steps.count <= maxSteps else { throw failure.invalid("steps", "a job has at most \(maxSteps) steps") }
         var billing: [String] = []
         var fixed: [String: Int64] = [:]
-        var ai: String?
-        var route: AISnapshot.Route?
-        var aiParameters: [String: String] = [:]
-        var outputs = 1
+        var ai: [(index: Int, step: AIStep)] = []
         var training: Training?
-        var mask: String?
         var capped = false
         var pipeline: [JobsStep] = []
         var ocr: JobsStep?
@@ -110,45 +123,35 @@ struct Tool: Sendable {
                 }
                 training = Training(name: step.parameters["name"] ?? "", triggerWord: word, trainer: trainer)
                 billing.append(Self.billingName(spec, model: trainer, fixed: &fixed))
-            case .ai where Self.isClassicUpscale(spec.name, step.parameters, catalogue: catalogue):
+            case .ai where Self.runsClassic(spec, step.parameters, catalogue: catalogue):
                 // Runs here, in ImageOps: priced and named as its own thing, never as the AI model.
-                var classic = JobsStep()
-                classic.operation = "upscale_classic"
-                classic.parameters["scale"] = step.parameters["scale"] ?? "2"
-                pipeline.append(classic)
-                billing.append("upscale_classic")
+                let classic = spec.classic!
+                var local = JobsStep()
+                local.operation = classic.step
+                for name in classic.parameters {
+                    local.parameters[name] = step.parameters[name] ?? spec.parameter(name)?.defaultValue
+                }
+                pipeline.append(local)
+                billing.append(classic.billingName)
             case .ai:
-                guard ai == nil else { throw failure.invalid("steps", "a job runs at most one AI operation") }
-                let chosen: AISnapshot.Route
-                if spec.name == "generate_with_model" {
-                    guard let personal, personal.id.lowercasedText == step.parameters["personal_model"]?.lowercased()
-                    else { throw failure.notFound("personal model") }
-                    chosen = try catalogue.route(personal: personal)
-                    var parameters = step.parameters.filter { $0.key != "personal_model" }
-                    let prompt = parameters["prompt"] ?? ""
-                    // The trigger word stands for the subject: every prompt names it.
-                    if !prompt.localizedCaseInsensitiveContains(personal.triggerWord) {
-                        parameters["prompt"] = "\(personal.triggerWord) \(prompt)"
-                    }
-                    aiParameters = try Self.providerParameters(parameters, model: chosen.model, catalogue: catalogue)
-                } else {
-                    chosen = try catalogue.route(spec.name, model: step.parameters["model"])
-                    aiParameters = try Self.providerParameters(
-                        Self.shaped(spec.name, step.parameters), model: chosen.model, catalogue: catalogue)
-                }
-                if spec.name == "remove_object", step.parameters["object"] == nil,
-                    step.parameters["mask_file_id"] == nil
-                {
-                    throw failure.error(
-                        .invalidArgument, "invalid_parameter", "remove_object: name the object or paint a mask",
-                        field: "steps[\(index)].parameters.object")
-                }
-                mask = step.parameters["mask_file_id"]
-                ai = spec.name
-                route = chosen
-                outputs = Int(step.parameters["count"] ?? "1") ?? 1
-                billing.append(Self.billingName(spec, model: chosen.model, fixed: &fixed))
+                let aiStep = try Self.aiStep(spec, step, index: index, catalogue: catalogue, personal: personal)
+                ai.append((OperationCatalog.all.firstIndex { $0.name == spec.name } ?? 0, aiStep))
+                billing.append(Self.billingName(spec, model: aiStep.route.model, fixed: &fixed))
             }
+        }
+        guard
+            ai.count <= 1
+                || ai.allSatisfy({ !Self.makesNewPictures.contains($0.step.operation) && $0.step.outputs == 1 })
+        else {
+            throw failure.invalid(
+                "steps", "generation and a count above 1 run as a job's only AI operation")
+        }
+        // Billing prices each operation once: a second run of one would go unpaid.
+        guard Set(ai.map(\.step.operation)).count == ai.count else {
+            throw failure.invalid("steps", "an AI operation runs once per job")
+        }
+        guard ai.count <= Self.maxChainedAISteps else {
+            throw failure.invalid("steps", "a job chains at most \(Self.maxChainedAISteps) AI operations")
         }
         if ocr != nil || deduplicate || training != nil, billing.filter({ $0 != "noop" }).count > 1 {
             throw failure.invalid(
@@ -158,12 +161,9 @@ struct Tool: Sendable {
         self.name = priced.joined(separator: "+")
         self.billingOperations = priced
         self.fixedCredits = fixed
-        self.ai = ai
-        self.route = route
-        self.aiParameters = aiParameters
-        self.outputs = outputs
+        // In the catalogue's order, whatever the checklist's: restore before colourising.
+        self.ai = ai.sorted { $0.index < $1.index }.map(\.step)
         self.training = training
-        self.maskFileID = mask
         self.capsResolution = capped
         self.pipeline = pipeline
         self.ocr = ocr
@@ -172,10 +172,42 @@ struct Tool: Sendable {
         self.steps = steps
     }
 
-    /// Upscale runs classic when asked, and by default where no model serves it.
-    static func isClassicUpscale(_ operation: String, _ parameters: [String: String], catalogue: AISnapshot) -> Bool {
-        guard operation == "upscale" else { return false }
-        return (parameters["method"] ?? (catalogue.models(for: "upscale").isEmpty ? "classic" : "ai")) == "classic"
+    /// An operation with a classic method runs it when asked, and by default where no model serves it.
+    static func runsClassic(_ spec: OperationSpec, _ parameters: [String: String], catalogue: AISnapshot) -> Bool {
+        guard spec.classic != nil else { return false }
+        return (parameters["method"] ?? (catalogue.models(for: spec.name).isEmpty ? "classic" : "ai")) == "classic"
+    }
+
+    /// A checked AI step: its model (or the personal model it names), what the provider is told.
+    static func aiStep(
+        _ spec: OperationSpec, _ step: JobsStep, index: Int, catalogue: AISnapshot, personal: PersonalModelRecord?
+    ) throws -> AIStep {
+        let chosen: AISnapshot.Route
+        var parameters: [String: String]
+        if spec.name == "generate_with_model" {
+            guard let personal, personal.id.lowercasedText == step.parameters["personal_model"]?.lowercased()
+            else { throw failure.notFound("personal model") }
+            chosen = try catalogue.route(personal: personal)
+            var asked = step.parameters.filter { $0.key != "personal_model" }
+            let prompt = asked["prompt"] ?? ""
+            // The trigger word stands for the subject: every prompt names it.
+            if !prompt.localizedCaseInsensitiveContains(personal.triggerWord) {
+                asked["prompt"] = "\(personal.triggerWord) \(prompt)"
+            }
+            parameters = try Self.providerParameters(asked, model: chosen.model, catalogue: catalogue)
+        } else {
+            chosen = try catalogue.route(spec.name, model: step.parameters["model"])
+            parameters = try Self.providerParameters(
+                Self.shaped(spec.name, step.parameters), model: chosen.model, catalogue: catalogue)
+        }
+        if spec.name == "remove_object", step.parameters["object"] == nil, step.parameters["mask_file_id"] == nil {
+            throw failure.error(
+                .invalidArgument, "invalid_parameter", "remove_object: name the object or paint a mask",
+                field: "steps[\(index)].parameters.object")
+        }
+        return AIStep(
+            operation: spec.name, route: chosen, parameters: parameters,
+            outputs: Int(step.parameters["count"] ?? "1") ?? 1, maskFileID: step.parameters["mask_file_id"])
     }
 
     /// The creative tools in the words of an edit-by-prompt service (Stability's search-and-replace,

@@ -16,6 +16,9 @@ import Testing
             #expect(
                 priced.contains(spec.billingName),
                 "\(spec.name) is priced as \(spec.billingName), which the price list lacks")
+            if let classic = spec.classic {
+                #expect(priced.contains(classic.billingName), "\(spec.name)'s classic method is unpriced")
+            }
         }
     }
 }

@@ -275,9 +275,11 @@ import Testing
         #expect(try await http.call("DELETE", "/api/v1/admin/ai/models/sdxl", bearer: admin.access).status == 404)
     }
 
-    /// The restoration plan: restore + colourise (4 credits) at a RunPod endpoint an admin added, on
-    /// a paid tier (720p on the short side), the original deleted once the job succeeded (the default
-    /// for restoration), and kept when the request says so.
+    /// The restoration plan: with no provider, restoration runs the classic chain and says so while
+    /// colourisation is unavailable (never faked); then restore + colourise (4 credits) both at a
+    /// RunPod endpoint an admin added — restored first, the restored picture colourised — on a paid
+    /// tier (720p on the short side), the original deleted once the job succeeded (the default for
+    /// restoration), and kept when the request says so.
     @Test func restorationAndColourisationAtRunPod() async throws {
         let fake = try await FakeProviders()
         defer { fake.stop() }
@@ -287,6 +289,42 @@ import Testing
         let user = try await jobs.user("grandma@imageswiss.test", credits: 40)
         try await jobs.billingDatabase.execute(
             "UPDATE subscriptions SET tier = 'plus' WHERE account_id = $1", [user.id])
+        func operation(_ name: String) async throws -> [String: Any] {
+            let all = try await jobs.http.call("GET", "/api/v1/operations").json["items"] as? [[String: Any]]
+            return try #require(all?.first { $0["name"] as? String == name })
+        }
+        func quote(_ steps: [[String: Any]], _ input: String) async throws -> [String: Any] {
+            let reply = try await jobs.http.call(
+                "POST", "/api/v1/batches/quote", json: ["steps": steps, "input_file_ids": [input]], bearer: user.access)
+            #expect(reply.status == 200, "\(reply.text)")
+            return reply.json
+        }
+
+        // No provider: restoration is classic — available, quoted and named so; colourisation is not offered.
+        #expect(try await operation("restoration")["available"] as? Bool == true)
+        let colour = try await operation("colourization")
+        #expect(
+            colour["available"] as? Bool == false
+                && colour["unavailable_reason"] as? String == "provider_not_configured")
+        let old = try await jobs.upload(user.access, width: 800, height: 600)
+        let classicQuote = try await quote([["operation": "restoration"]], old)
+        #expect(
+            classicQuote["total_credits"] as? Int == 2 && classicQuote["tool"] as? String == "restoration_classic",
+            "\(classicQuote)")
+        let classicJob = try await jobs.http.call(
+            "POST", "/api/v1/jobs", json: ["input_file_id": old, "steps": [["operation": "restoration"]]],
+            bearer: user.access)
+        let classic = try await jobs.finished(
+            try #require(classicJob.json["id"] as? String, "\(classicJob.text)"), token: user.access)
+        #expect(
+            classic["tool"] as? String == "restoration_classic" && classic["charged_credits"] as? Int == 2, "\(classic)"
+        )
+        let unserved = try await jobs.http.call(
+            "POST", "/api/v1/jobs",
+            json: ["input_file_id": old, "steps": [["operation": "restoration"], ["operation": "colourization"]]],
+            bearer: user.access)
+        #expect(unserved.status == 409, "colourisation has no classic method: \(unserved.text)")
+
         for (path, body) in [
             (
                 "providers/runpod-gpu",
@@ -296,22 +334,36 @@ import Testing
                 "models/deoldify",
                 ["operation": "colourization", "provider_id": "runpod-gpu", "reference": "colour", "label": "DeOldify"]
             ),
+            (
+                "models/codeformer",
+                [
+                    "operation": "restoration", "provider_id": "runpod-gpu", "reference": "restore",
+                    "label": "CodeFormer",
+                ]
+            ),
         ] {
             let reply = try await jobs.http.call("PUT", "/api/v1/admin/ai/" + path, json: body, bearer: admin.access)
             #expect(reply.status == 200, "\(reply.text)")
         }
-        let photo = try await jobs.upload(user.access, width: 1200, height: 900)
+        let both = [["operation": "colourization"], ["operation": "restoration"]]  // the checklist's order
+        let photo = try await jobs.upload(
+            user.access, bytes: try Samples.png(width: 1200, height: 900), name: "old.png")
+        let bothQuote = try await quote(both, photo)
+        #expect(
+            bothQuote["total_credits"] as? Int == 4 && bothQuote["tool"] as? String == "colourization+restoration",
+            "\(bothQuote)")
         let reply = try await jobs.http.call(
             "POST", "/api/v1/jobs",
-            json: [
-                // No delete_originals: restoration jobs delete their originals unless told otherwise.
-                "input_file_id": photo,
-                "steps": [["operation": "restoration"], ["operation": "colourization"]],
-            ], bearer: user.access)
+            // No delete_originals: restoration jobs delete their originals unless told otherwise.
+            json: ["input_file_id": photo, "steps": both], bearer: user.access)
         let done = try await jobs.finished(
             try #require(reply.json["id"] as? String, "\(reply.text)"), token: user.access)
-        #expect(done["status"] as? String == "succeeded" && done["charged_credits"] as? Int == 4, "\(done)")
-        #expect(fake.received.contains("runpod:colour:image"))
+        #expect(
+            done["status"] as? String == "succeeded" && done["charged_credits"] as? Int == 4
+                && done["tool"] as? String == "colourization+restoration", "\(done)")
+        // Restored first (our 1200×900 upload), then the restorer's 1024×768 picture colourised.
+        let runs = fake.received.filter { $0.hasPrefix("runpod-input:") }
+        #expect(runs == ["runpod-input:restore:1200x900", "runpod-input:colour:1024x768"], "\(runs)")
         let output = try #require((done["output_file_ids"] as? [String])?.first)
         let file = try await jobs.http.call("GET", "/api/v1/files/\(output)", bearer: user.access).json
         #expect(file["width"] as? Int == 960 && file["height"] as? Int == 720, "\(file)")
@@ -321,10 +373,13 @@ import Testing
         let kept = try await jobs.upload(user.access, width: 800, height: 600)
         let keep = try await jobs.http.call(
             "POST", "/api/v1/jobs",
-            json: ["input_file_id": kept, "delete_originals": false, "steps": [["operation": "restoration"]]],
+            json: [
+                "input_file_id": kept, "delete_originals": false,
+                "steps": [["operation": "restoration", "parameters": ["method": "classic"]]],
+            ],
             bearer: user.access)
         let restored = try await jobs.finished(try #require(keep.json["id"] as? String), token: user.access)
-        #expect(restored["status"] as? String == "succeeded")
+        #expect(restored["status"] as? String == "succeeded" && restored["tool"] as? String == "restoration_classic")
         #expect(try await jobs.http.call("GET", "/api/v1/files/\(kept)", bearer: user.access).status == 200)
 
         // A phone photo of a print: the suggested corners, accepted as they are, straighten it.

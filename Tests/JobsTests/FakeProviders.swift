@@ -111,7 +111,10 @@ final class FakeProviders: Sendable {
                 try JSONSerialization.jsonObject(with: Data(buffer: try await request.body.collect(upTo: 64 << 20)))
                 as? [String: Any] ?? [:]
             let image = ((body["input"] as? [String: Any])?["image"] as? String).flatMap { Data(base64Encoded: $0) }
-            calls.withLockedValue { $0.append("runpod:\(endpoint):\(image == nil ? "none" : "image")") }
+            calls.withLockedValue {
+                $0.append("runpod:\(endpoint):\(image == nil ? "none" : "image")")
+                if let size = image.flatMap(Self.pngSize) { $0.append("runpod-input:\(endpoint):\(size)") }
+            }
             return Self.json(200, #"{"id":"\#(endpoint)-\#(UUID().uuidString.prefix(8))","status":"IN_QUEUE"}"#)
         }
         // /runsync: done in the one call, except "slow", which answers its id to be polled.
@@ -175,6 +178,14 @@ final class FakeProviders: Sendable {
     }
 
     var received: [String] { self.calls.withLockedValue { $0 } }
+
+    /// "W×H" of a PNG, from its IHDR chunk (width and height, big-endian, at bytes 16 and 20).
+    static func pngSize(_ data: Data) -> String? {
+        let bytes = [UInt8](data.prefix(24))
+        guard bytes.count == 24, bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) else { return nil }
+        let number = { (at: Int) in bytes[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
+        return "\(number(16))x\(number(20))"
+    }
 
     static func json(_ status: Int, _ body: String) -> Response {
         Response(

@@ -16,7 +16,11 @@ import Testing
             OperationCatalog.all.filter(\.needsProvider).map(\.name).sorted() == [
                 "colourization", "generate_with_model", "generation", "product_shot", "remove_background",
                 "remove_object",
-                "remove_watermark", "replace_background", "train_model", "upscale",
+                "remove_watermark", "replace_background", "restoration", "train_model", "upscale",
+            ])
+        #expect(
+            OperationCatalog.all.compactMap(\.classic).map(\.billingName).sorted() == [
+                "restoration_classic", "upscale_classic",
             ])
         #expect(
             OperationCatalog.all.filter(\.capsResolution).map(\.name).sorted() == [
@@ -69,7 +73,8 @@ import Testing
                 && OperationCatalog.stage(ofStep: "thumbnail") == .geometry)
         #expect(
             OperationCatalog.stage(ofStep: "enhance") == .areaFilter
-                && OperationCatalog.stage(ofStep: "restore") == .areaFilter)
+                && OperationCatalog.stage(ofStep: "restore") == .areaFilter
+                && OperationCatalog.stage(ofStep: "upscale_classic") == .geometry)
         #expect(
             OperationCatalog.stage(ofStep: "watermark") == .overlay
                 && OperationCatalog.stage(ofStep: "convert") == .output)

@@ -116,7 +116,7 @@ struct ComfyUIWorkflow: ImageProvider {
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
         let request = CurlRequest(
             method: method, url: self.baseURL + path, headers: headers, body: body.map(Array.init) ?? [],
-            timeout: .seconds(30))
+            timeout: min(self.timeout, ProviderHTTP.callTimeout))
         let response = try await ProviderHTTP.send(self.curl, request, provider: self.name)
         if response.status == 400 {
             // A workflow ComfyUI will not run (a missing node or model): never worth another attempt.

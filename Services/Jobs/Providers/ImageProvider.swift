@@ -96,13 +96,18 @@ enum ProviderHTTP {
         }
     }
 
+    /// The longest one JSON call (queue a run, poll it) may take; a run's own timeout may be shorter.
+    static let callTimeout: Duration = .seconds(30)
+
     /// One JSON call with a bearer credential, its answer checked as `check` says.
     static func call(
-        _ curl: CurlClient, _ method: String, _ url: String, bearer: String, body: [UInt8]?, provider: String
+        _ curl: CurlClient, _ method: String, _ url: String, bearer: String, body: [UInt8]?, provider: String,
+        timeout: Duration = Self.callTimeout
     ) async throws -> [String: Any] {
         var headers = [("Authorization", "Bearer \(bearer)")]
         if body != nil { headers.append(("Content-Type", "application/json")) }
-        let request = CurlRequest(method: method, url: url, headers: headers, body: body ?? [], timeout: .seconds(30))
+        let request = CurlRequest(
+            method: method, url: url, headers: headers, body: body ?? [], timeout: min(timeout, Self.callTimeout))
         return try Self.check(try await Self.send(curl, request, provider: provider), provider: provider)
     }
 

@@ -42,7 +42,8 @@ struct ReplicatePredictions: ImageProvider {
 
     private func call(_ method: String, _ path: String, body: [UInt8]?) async throws -> [String: Any] {
         try await ProviderHTTP.call(
-            self.curl, method, self.baseURL + path, bearer: self.token, body: body, provider: self.name)
+            self.curl, method, self.baseURL + path, bearer: self.token, body: body, provider: self.name,
+            timeout: self.timeout)
     }
 
     /// Every output URL (or data URI) of a finished prediction.

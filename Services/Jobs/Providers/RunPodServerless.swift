@@ -60,7 +60,8 @@ struct RunPodServerless: ImageProvider {
 
     private func call(_ method: String, _ path: String, body: [UInt8]?) async throws -> [String: Any] {
         try await ProviderHTTP.call(
-            self.curl, method, self.baseURL + path, bearer: self.apiKey, body: body, provider: self.name)
+            self.curl, method, self.baseURL + path, bearer: self.apiKey, body: body, provider: self.name,
+            timeout: self.timeout)
     }
 
     /// The result pictures wherever the output holds them (the contract above).
