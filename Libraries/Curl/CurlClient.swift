@@ -48,7 +48,11 @@ public final class CurlClient: Sendable {
 
     public func send(_ request: CurlRequest) async throws -> CurlResponse {
         let limit = self.maxResponseBytes
-        return try await self.threads.runIfActive { try Self.perform(request, maxResponseBytes: limit) }
+        var request = request
+        if let header = CurlPropagation.header(), !request.headers.contains(where: { $0.0.lowercased() == header.0 }) {
+            request.headers.append(header)
+        }
+        return try await self.threads.runIfActive { [request] in try Self.perform(request, maxResponseBytes: limit) }
     }
 
     /// Sends one mail (`message` is a whole RFC 5322 message, CRLF line ends) to an SMTP server:

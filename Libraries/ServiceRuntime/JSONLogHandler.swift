@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Telemetry
 
 /// `LOG_FORMAT=json`: one JSON object per line on standard error — time, level, service (the
 /// logger's label), message, then the metadata (request-id, job-id, …) as string fields — for log
@@ -33,6 +34,8 @@ struct JSONLogHandler: LogHandler {
         {
             fields[key] = "\(value)"
         }
+        // Logged inside a traced request, call or job: the line names its trace.
+        if let trace = Telemetry.current { fields["trace-id"] = trace.traceID }
         Self.lock.lock()
         defer { Self.lock.unlock() }
         fields["time"] = Self.formatter.string(from: Date())

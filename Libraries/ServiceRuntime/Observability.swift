@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import Telemetry
 
 /// Logging and metrics, set up once per process.
 public enum Observability {
@@ -40,4 +41,14 @@ public func makeMetricsEndpoint(host: String, port: Int, logger: Logger) -> some
         )
     }
     return Application(router: router, configuration: .init(address: .hostname(host, port: port)), logger: logger)
+}
+
+/// Sends this process's spans to the OTLP endpoint (Telemetry) until shutdown, then what is left:
+/// listed first in the service group, it stops last and carries the others' last spans.
+struct TraceExport: Service {
+    let exporter: SpanExporter
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await self.exporter.run() }
+    }
 }

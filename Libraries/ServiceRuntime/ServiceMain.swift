@@ -6,6 +6,7 @@ import NIOCore
 import Postgres
 import RPC
 import ServiceLifecycle
+import Telemetry
 
 /// The life of every ImageSwiss service process:
 /// read configuration → open the database and bring it to the service's SQL/ schema → serve RPC (health included) and metrics →
@@ -32,6 +33,13 @@ public enum ServiceMain {
         _ app: App.Type, configuration: ServiceConfiguration, logger: Logger
     ) async throws {
         let entry = App.entry
+        // Before the service builds anything that asks whether tracing is on (the edge's middleware).
+        let traceExporter = Telemetry.settings(
+            service: "imageswiss-\(entry.name)", environment: ProcessInfo.processInfo.environment
+        ).map { settings in
+            logger.info("tracing on", metadata: ["otlp": "\(settings.url)"])
+            return Telemetry.bootstrap(settings)
+        }
         var database: PostgresPool?
         if entry.ownsDatabase {
             guard let url = configuration.string("DATABASE_URL") else {
@@ -81,7 +89,8 @@ public enum ServiceMain {
         let server = RPCServer(configuration: rpc, router: router, logger: logger)
         try await server.start()
 
-        var services: [any Service] = [server]
+        var services: [any Service] = traceExporter.map { [TraceExport(exporter: $0)] } ?? []
+        services.append(server)
         let metricsPort = try configuration.int("METRICS_PORT", default: entry.defaultMetricsPort)
         if metricsPort > 0 {
             services.append(

@@ -5,6 +5,7 @@ import Operations
 import RPC
 import ServiceLifecycle
 import ServiceRuntime
+import Telemetry
 
 /// The edge's HTTP application: its routes and the RPC clients they use.
 public enum EdgeHTTPServer {
@@ -42,6 +43,12 @@ public enum EdgeHTTPServer {
             lifetime: try configuration.milliseconds("TRANSFORM_CACHE_MS", default: .seconds(5)),
             entries: try configuration.int("TRANSFORM_CACHE_ENTRIES", default: 1000),
             maxEntryBytes: try configuration.int("TRANSFORM_CACHE_ENTRY_BYTES", default: 128 << 10))
+        if Telemetry.isEnabled {
+            // Outermost: the access log and every upstream call run inside the request's span.
+            router.add(
+                middleware: TracingMiddleware(
+                    redactingQueryParameters: ["token", "access_token", "code", "state", "signature"]))
+        }
         router.add(
             middleware: AccessLogMiddleware(
                 json: configuration.string("LOG_FORMAT", default: "text") == "json", lines: .standardError,

@@ -40,7 +40,7 @@ enum ClaimStatements {
             WHERE q.job_id = ANY (ARRAY(SELECT job_id FROM chosen)) RETURNING q.job_id
         )
         SELECT j.id, j.owner_id, j.tier, j.steps::text AS steps, j.input_blob_ids::text AS inputs, j.attempts + 1 AS attempt,
-               j.max_output_edge, j.delete_originals
+               j.max_output_edge, j.delete_originals, j.trace_parent
         FROM jobs j WHERE j.id = ANY (ARRAY(SELECT job_id FROM leased))
         """)
 

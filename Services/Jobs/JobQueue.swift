@@ -12,6 +12,8 @@ struct ClaimedJob: Sendable {
     let attempt: Int
     let maxOutputEdge: Int
     let deleteOriginals: Bool
+    /// The submitting request's traceparent, which the run continues (nil: tracing was off).
+    var traceParent: String? = nil
 }
 
 /// What a finished run reports.
@@ -70,7 +72,7 @@ struct JobQueue: Sendable {
                 steps: decoded,
                 inputs: PostgresTextArray.plainElements(try row.decode("inputs")),
                 attempt: try row.decode("attempt"), maxOutputEdge: try row.decode("max_output_edge"),
-                deleteOriginals: try row.decode("delete_originals"))
+                deleteOriginals: try row.decode("delete_originals"), traceParent: try row.decode("trace_parent"))
         }
     }
 

@@ -4,6 +4,7 @@ import ImageSwissProtos
 import Postgres
 import RPC
 import ServiceRuntime
+import Telemetry
 
 /// Turning a checklist into queued jobs: validate the operations and the inputs (the caller's own
 /// images), price them with Billing's quote, hold each job's cost, then insert every job at once.
@@ -282,6 +283,7 @@ struct Submissions: Sendable {
                 "{" + plan.jobs.map { String($0.credits) }.joined(separator: ",") + "}",
                 PostgresTextArray.literal(plan.jobs.map { holds[$0.id] ?? "" }),
                 plan.jobs.reduce(0) { $0 + $1.credits }, batch?.key, batch?.request, plan.payer.column,
+                Telemetry.current?.header,
             ])
         if let training = plan.tool.training, let job = plan.jobs.first {
             try await self.personalModels.create(

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import Telemetry
 
 /// One worker loop: claims up to `workerSlots` jobs, runs them at once, and records their ends.
 ///
@@ -154,9 +155,16 @@ final class Worker: Service, Sendable {
             let started = ContinuousClock.now
             let result: Result<JobOutcome, JobRunError>
             do {
+                // The run continues the trace of the request that submitted the job.
                 result = .success(
-                    try await self.runner.run(job, worker: self.name) {
-                        self.state.withLock { $0.stopped.contains(id) }
+                    try await Telemetry.withSpan(
+                        "job \(job.steps.map(\.operation).joined(separator: "+"))",
+                        kind: .consumer, parent: job.traceParent
+                    ) { span in
+                        span?.set("imageswiss.job_id", job.id.lowercasedText)
+                        return try await self.runner.run(job, worker: self.name) {
+                            self.state.withLock { $0.stopped.contains(id) }
+                        }
                     })
             } catch {
                 result = .failure(JobRunError.from(error, during: "running"))

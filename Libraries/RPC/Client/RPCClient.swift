@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SwiftProtobuf
+import Telemetry
 
 /// A client of one service, which may run at several endpoints.
 ///
@@ -44,6 +45,18 @@ public final class RPCClient: Sendable {
     public func unary<Request, Response>(
         _ method: RPCMethod<Request, Response>, _ request: Request, options: RPCCallOptions = .init()
     ) async throws -> Response {
+        guard Telemetry.isEnabled else { return try await self.measured(method, request, options: options) }
+        // A client span in the caller's trace; the callee's server span continues it.
+        return try await Telemetry.withSpan(method.path, kind: .client) { span in
+            var options = options
+            if let span { options.metadata[RPCMetadata.traceID] = span.traceParent.header }
+            return try await self.measured(method, request, options: options)
+        }
+    }
+
+    private func measured<Request, Response>(
+        _ method: RPCMethod<Request, Response>, _ request: Request, options: RPCCallOptions
+    ) async throws -> Response {
         let started = ContinuousClock.now
         do {
             let response = try await self.call(method, request, options: options)
@@ -81,6 +94,8 @@ public final class RPCClient: Sendable {
     public func serverStreaming<Request, Response>(
         _ method: RPCMethod<Request, Response>, _ request: Request, options: RPCCallOptions = .init()
     ) async throws -> RPCResponseStream<Response> {
+        var options = options
+        if let trace = Telemetry.current { options.metadata[RPCMetadata.traceID] = trace.header }
         let payload = try ProtobufCoding.encodeToBuffer(request)
         let deadline = self.deadline(options)
         if let inProcess = self.inProcess {

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import Telemetry
 
 /// The server side of one connection: handshake, call bookkeeping, deadlines, cancel, ping, drain and
 /// limits. Handlers run as tasks; everything that touches the connection's state runs on its event loop.
@@ -211,53 +212,62 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             remoteAddress: self.remoteAddress
         )
         let metrics = self.metrics
+        let parent = call.metadata[RPCMetadata.traceID]
         return Task {
-            let started = ContinuousClock.now
-            var frames: [ByteBuffer] = []
-            var outcome = RPCError(.ok, "")
-            let trailers = RPCTrailers()
-            do {
-                switch handler {
-                case .unary(let body):
-                    let response = try await RPCTrailers.$response.withValue(trailers) {
-                        try await body(payload, serverContext)
-                    }
-                    guard response.count <= maxFrame else {
-                        throw RPCError(
-                            .resourceExhausted,
-                            "response of \(response.count) bytes exceeds the client's max frame size \(maxFrame)")
-                    }
-                    frames.append(
-                        FrameLayout.encode(type: .message, callID: id, payload: response, allocator: allocator))
-                case .serverStreaming(let body):
-                    let writer = RawStreamWriter { bytes in
-                        guard bytes.count <= maxFrame else {
+            // The caller's trace continues here (no span without one, nothing with tracing off).
+            await Telemetry.withSpan(call.method, kind: .server, parent: parent) { span in
+                let started = ContinuousClock.now
+                var frames: [ByteBuffer] = []
+                var outcome = RPCError(.ok, "")
+                let trailers = RPCTrailers()
+                do {
+                    switch handler {
+                    case .unary(let body):
+                        let response = try await RPCTrailers.$response.withValue(trailers) {
+                            try await body(payload, serverContext)
+                        }
+                        guard response.count <= maxFrame else {
                             throw RPCError(
                                 .resourceExhausted,
-                                "response of \(bytes.count) bytes exceeds the client's max frame size \(maxFrame)")
+                                "response of \(response.count) bytes exceeds the client's max frame size \(maxFrame)")
                         }
-                        let frame = FrameLayout.encode(type: .message, callID: id, payload: bytes, allocator: allocator)
-                        let promise = bound.eventLoop.makePromise(of: Void.self)
-                        bound.eventLoop.execute { bound.value.sendStreamMessage(frame, callID: id, promise: promise) }
-                        try await promise.futureResult.get()
+                        frames.append(
+                            FrameLayout.encode(type: .message, callID: id, payload: response, allocator: allocator))
+                    case .serverStreaming(let body):
+                        let writer = RawStreamWriter { bytes in
+                            guard bytes.count <= maxFrame else {
+                                throw RPCError(
+                                    .resourceExhausted,
+                                    "response of \(bytes.count) bytes exceeds the client's max frame size \(maxFrame)")
+                            }
+                            let frame = FrameLayout.encode(
+                                type: .message, callID: id, payload: bytes, allocator: allocator)
+                            let promise = bound.eventLoop.makePromise(of: Void.self)
+                            bound.eventLoop.execute {
+                                bound.value.sendStreamMessage(frame, callID: id, promise: promise)
+                            }
+                            try await promise.futureResult.get()
+                        }
+                        try await RPCTrailers.$response.withValue(trailers) {
+                            try await body(payload, serverContext, writer)
+                        }
                     }
-                    try await RPCTrailers.$response.withValue(trailers) {
-                        try await body(payload, serverContext, writer)
+                    outcome.trailers = trailers.values
+                } catch {
+                    outcome = RPCError.from(handlerError: error)
+                    frames.removeAll()
+                    if outcome.code == .internal, !(error is RPCError) {
+                        serverContext.logger.error("handler failed", metadata: ["error": "\(error)"])
                     }
                 }
-                outcome.trailers = trailers.values
-            } catch {
-                outcome = RPCError.from(handlerError: error)
-                frames.removeAll()
-                if outcome.code == .internal, !(error is RPCError) {
-                    serverContext.logger.error("handler failed", metadata: ["error": "\(error)"])
-                }
+                metrics.record(
+                    method: serverContext.method, code: outcome.code, duration: ContinuousClock.now - started)
+                if outcome.code != .ok { span?.fail("\(outcome.code)") }
+                let status = (try? ProtobufCoding.encode(outcome.wireStatus)) ?? []
+                frames.append(FrameLayout.encode(type: .status, callID: id, payload: status, allocator: allocator))
+                let finished = frames
+                bound.eventLoop.execute { bound.value.finishCall(id, frames: finished) }
             }
-            metrics.record(method: serverContext.method, code: outcome.code, duration: ContinuousClock.now - started)
-            let status = (try? ProtobufCoding.encode(outcome.wireStatus)) ?? []
-            frames.append(FrameLayout.encode(type: .status, callID: id, payload: status, allocator: allocator))
-            let finished = frames
-            bound.eventLoop.execute { bound.value.finishCall(id, frames: finished) }
         }
     }
 

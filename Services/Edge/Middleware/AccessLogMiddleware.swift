@@ -4,6 +4,7 @@ import Hummingbird
 import Metrics
 import NIOConcurrencyHelpers
 import ServiceRuntime
+import Telemetry
 
 /// What inner middleware learn about a request that the access log, outside them, needs: the
 /// context is a value, so they write here (one box per request, made with the context).
@@ -66,7 +67,7 @@ struct AccessLogMiddleware: RouterMiddleware {
         let fields: KeyValuePairs<String, String?> = [
             "method": request.method.rawValue, "route": route,
             "status": "\(status)", "duration_ms": "\(tenths / 10).\(tenths % 10)", "bytes": bytes.map { "\($0)" },
-            "request-id": requestID, "caller-id": context.trail.callerID,
+            "request-id": requestID, "caller-id": context.trail.callerID, "trace-id": Telemetry.current?.traceID,
         ]
         let time = LogClock.shared.now()
         var line = ""
