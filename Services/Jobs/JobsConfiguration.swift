@@ -59,6 +59,10 @@ struct JobsConfiguration: Sendable {
     /// How long a Jobs process reuses the AI catalogue it read before reading it again (its own
     /// writes are seen at once; other processes' within this).
     var aiCatalogueLifetime: Duration
+    /// Provider calls of this process at once (JOBS_PROVIDER_CALLS, 64): each waits in libcurl on a
+    /// thread of its own for as long as the provider takes (seconds for a generation), so this, not
+    /// the worker slots, bounds how many AI runs overlap. Default: both worker loops' slots.
+    var providerCalls: Int
     /// A personal model learns from this many photos, each with at least this short side and at
     /// most this size; a training may take this long at the provider.
     var trainingPhotos: ClosedRange<Int>
@@ -114,6 +118,7 @@ struct JobsConfiguration: Sendable {
         self.tierCacheLifetime = try configuration.milliseconds("TIER_CACHE_MS", default: .seconds(10))
         self.providers = try ProviderConfiguration(configuration)
         self.aiCatalogueLifetime = try configuration.milliseconds("AI_CATALOGUE_TTL_MS", default: .seconds(2))
+        self.providerCalls = max(1, try configuration.int("PROVIDER_CALLS", default: max(1, self.workers) * self.workerSlots))
         let fewest = max(1, try configuration.int("TRAINING_MIN_PHOTOS", default: 10))
         self.trainingPhotos = fewest...max(fewest, try configuration.int("TRAINING_MAX_PHOTOS", default: 30))
         self.trainingMinSide = try configuration.int("TRAINING_MIN_SIDE", default: 512)
