@@ -12,6 +12,9 @@ jobs="${1:-256}"
 # One client address and one user: the edge's limits would answer most submissions 429.
 export EDGE_RATE_LIMIT_IP_PER_S=1000000 EDGE_RATE_LIMIT_IP_BURST=1000000
 export EDGE_RATE_LIMIT_USER_PER_S=1000000 EDGE_RATE_LIMIT_USER_BURST=1000000
+# One user's jobs run 8 at a time by default (JOBS_MAX_RUNNING_PER_USER, fairness between users):
+# the 32 in flight here stand for many users' jobs.
+export JOBS_MAX_RUNNING_PER_USER=64
 export AUTH_FIRST_ADMIN_EMAIL=bench-admin@imageswiss.local
 url="$("$root/compose/stack" up | tail -n 1)"
 trap '"$root/compose/stack" down >/dev/null 2>&1 || true' EXIT
