@@ -242,7 +242,9 @@ let package = Package(
         .executableTarget(
             name: "AdminTool",
             dependencies: [
-                "RPC", "ImageSwissProtos", "ServiceRuntime",
+                "RPC", "ImageSwissProtos", "ServiceRuntime", "Postgres",
+                // Only for their bundled migrations: `migrate --check` compares them with each database.
+                "Auth", "Billing", "Jobs", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],

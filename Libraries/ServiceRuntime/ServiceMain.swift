@@ -41,6 +41,7 @@ public enum ServiceMain {
             return Telemetry.bootstrap(settings)
         }
         var database: PostgresPool?
+        var schemaStatus: SchemaStatus?
         if entry.ownsDatabase {
             guard let url = configuration.string("DATABASE_URL") else {
                 throw ConfigurationError("\(entry.name.uppercased())_DATABASE_URL (or DATABASE_URL) is required")
@@ -52,7 +53,9 @@ public enum ServiceMain {
                     connectTimeoutSeconds: try configuration.int("DATABASE_CONNECT_TIMEOUT_S", default: 5)),
                 logger: logger
             )
-            try await Self.migrateWithRetry(pool, try DatabaseSchema(directory: schema), logger: logger)
+            let databaseSchema = try DatabaseSchema(directory: schema)
+            try await Self.migrateWithRetry(pool, databaseSchema, logger: logger)
+            schemaStatus = SchemaStatus(pool: pool, schema: databaseSchema)
             // MIGRATE_ONLY: bring the schema up to date and exit (a Kubernetes migration Job, run
             // before a rollout so that no replica of the new release starts on the old schema).
             if try configuration.bool("MIGRATE_ONLY", default: false) {
@@ -68,6 +71,7 @@ public enum ServiceMain {
             entry: entry, configuration: configuration, logger: logger, database: database, health: health)
         var router = RPCRouter()
         health.register(in: &router)
+        schemaStatus?.register(in: &router)
         let service = try await App(context)
         service.register(in: &router)
 

@@ -72,7 +72,8 @@ struct JobQueue: Sendable {
                 steps: decoded,
                 inputs: PostgresTextArray.plainElements(try row.decode("inputs")),
                 attempt: try row.decode("attempt"), maxOutputEdge: try row.decode("max_output_edge"),
-                deleteOriginals: try row.decode("delete_originals"), traceParent: try row.decodeIfPresent("trace_parent"))
+                deleteOriginals: try row.decode("delete_originals"),
+                traceParent: try row.decodeIfPresent("trace_parent"))
         }
     }
 

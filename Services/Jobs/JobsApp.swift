@@ -35,7 +35,8 @@ public struct JobsApp: ServiceApp {
         let imageOps = try context.client(for: ServiceCatalog.imageOps, configure: wholeImages)
         let catalogue = AICatalogue(
             database: database, seal: try CredentialSeal(context.configuration), configuration: configuration.providers,
-            curl: CurlClient(threads: configuration.providerCalls, maxResponseBytes: 64 << 20), lifetime: configuration.aiCatalogueLifetime,
+            curl: CurlClient(threads: configuration.providerCalls, maxResponseBytes: 64 << 20),
+            lifetime: configuration.aiCatalogueLifetime,
             logger: context.logger)
         let personalModels = PersonalModels(database: database, storage: storage)
         self.corners = CornerSuggestions(storage: storage, imageOps: imageOps)

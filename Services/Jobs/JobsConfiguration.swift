@@ -118,7 +118,8 @@ struct JobsConfiguration: Sendable {
         self.tierCacheLifetime = try configuration.milliseconds("TIER_CACHE_MS", default: .seconds(10))
         self.providers = try ProviderConfiguration(configuration)
         self.aiCatalogueLifetime = try configuration.milliseconds("AI_CATALOGUE_TTL_MS", default: .seconds(2))
-        self.providerCalls = max(1, try configuration.int("PROVIDER_CALLS", default: max(1, self.workers) * self.workerSlots))
+        self.providerCalls = max(
+            1, try configuration.int("PROVIDER_CALLS", default: max(1, self.workers) * self.workerSlots))
         let fewest = max(1, try configuration.int("TRAINING_MIN_PHOTOS", default: 10))
         self.trainingPhotos = fewest...max(fewest, try configuration.int("TRAINING_MAX_PHOTOS", default: 30))
         self.trainingMinSide = try configuration.int("TRAINING_MIN_SIDE", default: 512)

@@ -77,6 +77,9 @@ struct JobsHandlers: Sendable {
         router.register(JobsMethods.queueDepth) { _, context in
             try await jobs.queueDepth(try RPCCaller(context.metadata))
         }
+        router.register(JobsMethods.redriveSettlements) { _, context in
+            try await jobs.redriveSettlements(try RPCCaller(context.metadata))
+        }
         router.register(JobsMethods.listOperations) { _, _ in try await jobs.operations() }
         let catalogue = jobs.submissions.catalogue
         // Public (the generation page before sign-in): no caller reads what anyone may.

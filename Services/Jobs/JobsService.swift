@@ -190,6 +190,20 @@ struct JobsService: Sendable {
         return try await self.queueDepth()
     }
 
+    /// Settles every finished job whose hold Billing has not yet resolved, now rather than at the
+    /// sweeper's next turn (after Billing was down, say): each capture or release still happens
+    /// once, keyed by its job (Settlement).
+    func redriveSettlements(_ caller: RPCCaller) async throws -> JobsRedriveSettlementsResponse {
+        guard caller.role == "admin" else { throw failure.adminOnly }
+        let pending = try await self.queue.unsettled(olderThan: .zero)
+        await self.settlement.settle(pending)
+        var response = JobsRedriveSettlementsResponse()
+        response.pendingBefore = UInt32(pending.count)
+        response.stillPending = UInt32(try await self.queue.unsettled(olderThan: .zero).count)
+        response.settled = response.pendingBefore - min(response.pendingBefore, response.stillPending)
+        return response
+    }
+
     /// Queued and running jobs and the oldest wait, per lane (the admin view and QueueMetrics).
     func queueDepth() async throws -> JobsQueueDepthResponse {
         // From the queue table (live jobs only), joined to the jobs' records for lane and age.

@@ -12,7 +12,7 @@ struct AdminTool: AsyncParsableCommand {
         abstract: "Operate an ImageSwiss deployment over its internal RPC.",
         subcommands: [
             StatusCommand.self, GrantCommand.self, UserCommand.self, JobsCommand.self, WebhooksCommand.self,
-            KeysCommand.self,
+            KeysCommand.self, CreateAdminCommand.self, SettlementsCommand.self, MigrateCommand.self,
         ])
 }
 

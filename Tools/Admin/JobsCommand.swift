@@ -71,3 +71,24 @@ struct KeysCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// `settlements redrive`: tells Billing now how every finished, unsettled job ended.
+struct SettlementsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "settlements", abstract: "Settle finished jobs' holds now.", subcommands: [Redrive.self])
+
+    struct Redrive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Capture or release every finished job's hold Billing has not yet heard of (up to 200 a run).")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let answer = try await AdminConnection().call(
+                ServiceCatalog.jobs, JobsMethods.redriveSettlements, JobsRedriveSettlementsRequest())
+            try report(
+                answer, json: self.common.json,
+                "\(answer.pendingBefore) unsettled, \(answer.settled) settled, \(answer.stillPending) still pending")
+            if answer.stillPending > 0 { throw ExitCode(1) }
+        }
+    }
+}

@@ -762,6 +762,33 @@ public nonisolated struct JobsQueueDepthResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct JobsRedriveSettlementsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// What a redrive found and did: finished jobs whose hold Billing had not yet captured or released.
+public nonisolated struct JobsRedriveSettlementsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var pendingBefore: UInt32 = 0
+
+  public var settled: UInt32 = 0
+
+  public var stillPending: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct JobsListOperationsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -2246,6 +2273,65 @@ nonisolated extension JobsQueueDepthResponse: SwiftProtobuf.Message, SwiftProtob
 
   public static func ==(lhs: JobsQueueDepthResponse, rhs: JobsQueueDepthResponse) -> Bool {
     if lhs.lanes != rhs.lanes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsRedriveSettlementsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RedriveSettlementsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsRedriveSettlementsRequest, rhs: JobsRedriveSettlementsRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsRedriveSettlementsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RedriveSettlementsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}pending_before\0\u{1}settled\0\u{3}still_pending\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.pendingBefore) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.settled) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.stillPending) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.pendingBefore != 0 {
+      try visitor.visitSingularUInt32Field(value: self.pendingBefore, fieldNumber: 1)
+    }
+    if self.settled != 0 {
+      try visitor.visitSingularUInt32Field(value: self.settled, fieldNumber: 2)
+    }
+    if self.stillPending != 0 {
+      try visitor.visitSingularUInt32Field(value: self.stillPending, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsRedriveSettlementsResponse, rhs: JobsRedriveSettlementsResponse) -> Bool {
+    if lhs.pendingBefore != rhs.pendingBefore {return false}
+    if lhs.settled != rhs.settled {return false}
+    if lhs.stillPending != rhs.stillPending {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -8,3 +8,10 @@ public enum HealthMethods {
     public static let watch = RPCMethod<HealthCheckRequest, HealthCheckResponse>(
         "\(serviceName)/Watch", kind: .serverStreaming, idempotent: true)
 }
+
+/// The call of imageswiss.health.v1.Schema, which every service with a database serves.
+public enum SchemaMethods {
+    public static let serviceName = "imageswiss.health.v1.Schema"
+    public static let status = RPCMethod<SchemaStatusRequest, SchemaStatusResponse>(
+        "\(serviceName)/Status", idempotent: true)
+}

@@ -27,6 +27,8 @@ public enum JobsMethods {
         "ListDeliveries")
     public static let retryJob: RPCMethod<JobsGetJobRequest, JobsJob> = method("RetryJob")
     public static let queueDepth: RPCMethod<JobsQueueDepthRequest, JobsQueueDepthResponse> = method("QueueDepth")
+    public static let redriveSettlements: RPCMethod<JobsRedriveSettlementsRequest, JobsRedriveSettlementsResponse> =
+        method("RedriveSettlements")
     public static let rotateWebhookSecret: RPCMethod<JobsWebhookRequest, JobsWebhook> = method("RotateWebhookSecret")
     public static let testWebhook: RPCMethod<JobsWebhookRequest, JobsDelivery> = method("TestWebhook")
     public static let redeliver: RPCMethod<JobsRedeliverRequest, JobsDelivery> = method("Redeliver")

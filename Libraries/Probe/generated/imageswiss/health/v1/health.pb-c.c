@@ -97,6 +97,141 @@ void   imageswiss__health__v1__health_check_response__free_unpacked
   assert(message->base.descriptor == &imageswiss__health__v1__health_check_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   imageswiss__health__v1__schema_status_request__init
+                     (Imageswiss__Health__V1__SchemaStatusRequest         *message)
+{
+  static const Imageswiss__Health__V1__SchemaStatusRequest init_value = IMAGESWISS__HEALTH__V1__SCHEMA_STATUS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t imageswiss__health__v1__schema_status_request__get_packed_size
+                     (const Imageswiss__Health__V1__SchemaStatusRequest *message)
+{
+  assert(message->base.descriptor == &imageswiss__health__v1__schema_status_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t imageswiss__health__v1__schema_status_request__pack
+                     (const Imageswiss__Health__V1__SchemaStatusRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &imageswiss__health__v1__schema_status_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t imageswiss__health__v1__schema_status_request__pack_to_buffer
+                     (const Imageswiss__Health__V1__SchemaStatusRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &imageswiss__health__v1__schema_status_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Imageswiss__Health__V1__SchemaStatusRequest *
+       imageswiss__health__v1__schema_status_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Imageswiss__Health__V1__SchemaStatusRequest *)
+     protobuf_c_message_unpack (&imageswiss__health__v1__schema_status_request__descriptor,
+                                allocator, len, data);
+}
+void   imageswiss__health__v1__schema_status_request__free_unpacked
+                     (Imageswiss__Health__V1__SchemaStatusRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &imageswiss__health__v1__schema_status_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   imageswiss__health__v1__schema_migration__init
+                     (Imageswiss__Health__V1__SchemaMigration         *message)
+{
+  static const Imageswiss__Health__V1__SchemaMigration init_value = IMAGESWISS__HEALTH__V1__SCHEMA_MIGRATION__INIT;
+  *message = init_value;
+}
+size_t imageswiss__health__v1__schema_migration__get_packed_size
+                     (const Imageswiss__Health__V1__SchemaMigration *message)
+{
+  assert(message->base.descriptor == &imageswiss__health__v1__schema_migration__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t imageswiss__health__v1__schema_migration__pack
+                     (const Imageswiss__Health__V1__SchemaMigration *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &imageswiss__health__v1__schema_migration__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t imageswiss__health__v1__schema_migration__pack_to_buffer
+                     (const Imageswiss__Health__V1__SchemaMigration *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &imageswiss__health__v1__schema_migration__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Imageswiss__Health__V1__SchemaMigration *
+       imageswiss__health__v1__schema_migration__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Imageswiss__Health__V1__SchemaMigration *)
+     protobuf_c_message_unpack (&imageswiss__health__v1__schema_migration__descriptor,
+                                allocator, len, data);
+}
+void   imageswiss__health__v1__schema_migration__free_unpacked
+                     (Imageswiss__Health__V1__SchemaMigration *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &imageswiss__health__v1__schema_migration__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   imageswiss__health__v1__schema_status_response__init
+                     (Imageswiss__Health__V1__SchemaStatusResponse         *message)
+{
+  static const Imageswiss__Health__V1__SchemaStatusResponse init_value = IMAGESWISS__HEALTH__V1__SCHEMA_STATUS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t imageswiss__health__v1__schema_status_response__get_packed_size
+                     (const Imageswiss__Health__V1__SchemaStatusResponse *message)
+{
+  assert(message->base.descriptor == &imageswiss__health__v1__schema_status_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t imageswiss__health__v1__schema_status_response__pack
+                     (const Imageswiss__Health__V1__SchemaStatusResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &imageswiss__health__v1__schema_status_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t imageswiss__health__v1__schema_status_response__pack_to_buffer
+                     (const Imageswiss__Health__V1__SchemaStatusResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &imageswiss__health__v1__schema_status_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Imageswiss__Health__V1__SchemaStatusResponse *
+       imageswiss__health__v1__schema_status_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Imageswiss__Health__V1__SchemaStatusResponse *)
+     protobuf_c_message_unpack (&imageswiss__health__v1__schema_status_response__descriptor,
+                                allocator, len, data);
+}
+void   imageswiss__health__v1__schema_status_response__free_unpacked
+                     (Imageswiss__Health__V1__SchemaStatusResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &imageswiss__health__v1__schema_status_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor imageswiss__health__v1__health_check_request__field_descriptors[1] =
 {
   {
@@ -205,6 +340,126 @@ const ProtobufCMessageDescriptor imageswiss__health__v1__health_check_response__
   (ProtobufCMessageInit) imageswiss__health__v1__health_check_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+#define imageswiss__health__v1__schema_status_request__field_descriptors NULL
+#define imageswiss__health__v1__schema_status_request__field_indices_by_name NULL
+#define imageswiss__health__v1__schema_status_request__number_ranges NULL
+const ProtobufCMessageDescriptor imageswiss__health__v1__schema_status_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "imageswiss.health.v1.SchemaStatusRequest",
+  "SchemaStatusRequest",
+  "Imageswiss__Health__V1__SchemaStatusRequest",
+  "imageswiss.health.v1",
+  sizeof(Imageswiss__Health__V1__SchemaStatusRequest),
+  0,
+  imageswiss__health__v1__schema_status_request__field_descriptors,
+  imageswiss__health__v1__schema_status_request__field_indices_by_name,
+  0,  imageswiss__health__v1__schema_status_request__number_ranges,
+  (ProtobufCMessageInit) imageswiss__health__v1__schema_status_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor imageswiss__health__v1__schema_migration__field_descriptors[2] =
+{
+  {
+    "version",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Imageswiss__Health__V1__SchemaMigration, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Imageswiss__Health__V1__SchemaMigration, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned imageswiss__health__v1__schema_migration__field_indices_by_name[] = {
+  1,   /* field[1] = name */
+  0,   /* field[0] = version */
+};
+static const ProtobufCIntRange imageswiss__health__v1__schema_migration__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor imageswiss__health__v1__schema_migration__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "imageswiss.health.v1.SchemaMigration",
+  "SchemaMigration",
+  "Imageswiss__Health__V1__SchemaMigration",
+  "imageswiss.health.v1",
+  sizeof(Imageswiss__Health__V1__SchemaMigration),
+  2,
+  imageswiss__health__v1__schema_migration__field_descriptors,
+  imageswiss__health__v1__schema_migration__field_indices_by_name,
+  1,  imageswiss__health__v1__schema_migration__number_ranges,
+  (ProtobufCMessageInit) imageswiss__health__v1__schema_migration__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor imageswiss__health__v1__schema_status_response__field_descriptors[2] =
+{
+  {
+    "applied",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Imageswiss__Health__V1__SchemaStatusResponse, n_applied),
+    offsetof(Imageswiss__Health__V1__SchemaStatusResponse, applied),
+    &imageswiss__health__v1__schema_migration__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "known",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Imageswiss__Health__V1__SchemaStatusResponse, n_known),
+    offsetof(Imageswiss__Health__V1__SchemaStatusResponse, known),
+    &imageswiss__health__v1__schema_migration__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned imageswiss__health__v1__schema_status_response__field_indices_by_name[] = {
+  0,   /* field[0] = applied */
+  1,   /* field[1] = known */
+};
+static const ProtobufCIntRange imageswiss__health__v1__schema_status_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor imageswiss__health__v1__schema_status_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "imageswiss.health.v1.SchemaStatusResponse",
+  "SchemaStatusResponse",
+  "Imageswiss__Health__V1__SchemaStatusResponse",
+  "imageswiss.health.v1",
+  sizeof(Imageswiss__Health__V1__SchemaStatusResponse),
+  2,
+  imageswiss__health__v1__schema_status_response__field_descriptors,
+  imageswiss__health__v1__schema_status_response__field_indices_by_name,
+  1,  imageswiss__health__v1__schema_status_response__number_ranges,
+  (ProtobufCMessageInit) imageswiss__health__v1__schema_status_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCMethodDescriptor imageswiss__health__v1__health__method_descriptors[2] =
 {
   { "Check", &imageswiss__health__v1__health_check_request__descriptor, &imageswiss__health__v1__health_check_response__descriptor },
@@ -246,5 +501,38 @@ void imageswiss__health__v1__health__init (Imageswiss__Health__V1__Health_Servic
 {
   protobuf_c_service_generated_init (&service->base,
                                      &imageswiss__health__v1__health__descriptor,
+                                     (ProtobufCServiceDestroy) destroy);
+}
+static const ProtobufCMethodDescriptor imageswiss__health__v1__schema__method_descriptors[1] =
+{
+  { "Status", &imageswiss__health__v1__schema_status_request__descriptor, &imageswiss__health__v1__schema_status_response__descriptor },
+};
+const unsigned imageswiss__health__v1__schema__method_indices_by_name[] = {
+  0         /* Status */
+};
+const ProtobufCServiceDescriptor imageswiss__health__v1__schema__descriptor =
+{
+  PROTOBUF_C__SERVICE_DESCRIPTOR_MAGIC,
+  "imageswiss.health.v1.Schema",
+  "Schema",
+  "Imageswiss__Health__V1__Schema",
+  "imageswiss.health.v1",
+  1,
+  imageswiss__health__v1__schema__method_descriptors,
+  imageswiss__health__v1__schema__method_indices_by_name
+};
+void imageswiss__health__v1__schema__status(ProtobufCService *service,
+                                            const Imageswiss__Health__V1__SchemaStatusRequest *input,
+                                            Imageswiss__Health__V1__SchemaStatusResponse_Closure closure,
+                                            void *closure_data)
+{
+  assert(service->descriptor == &imageswiss__health__v1__schema__descriptor);
+  service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void imageswiss__health__v1__schema__init (Imageswiss__Health__V1__Schema_Service *service,
+                                           Imageswiss__Health__V1__Schema_ServiceDestroy destroy)
+{
+  protobuf_c_service_generated_init (&service->base,
+                                     &imageswiss__health__v1__schema__descriptor,
                                      (ProtobufCServiceDestroy) destroy);
 }

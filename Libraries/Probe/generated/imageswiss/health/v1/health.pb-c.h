@@ -17,6 +17,9 @@ PROTOBUF_C__BEGIN_DECLS
 
 typedef struct Imageswiss__Health__V1__HealthCheckRequest Imageswiss__Health__V1__HealthCheckRequest;
 typedef struct Imageswiss__Health__V1__HealthCheckResponse Imageswiss__Health__V1__HealthCheckResponse;
+typedef struct Imageswiss__Health__V1__SchemaStatusRequest Imageswiss__Health__V1__SchemaStatusRequest;
+typedef struct Imageswiss__Health__V1__SchemaMigration Imageswiss__Health__V1__SchemaMigration;
+typedef struct Imageswiss__Health__V1__SchemaStatusResponse Imageswiss__Health__V1__SchemaStatusResponse;
 
 
 /* --- enums --- */
@@ -52,6 +55,43 @@ struct  Imageswiss__Health__V1__HealthCheckResponse
 #define IMAGESWISS__HEALTH__V1__HEALTH_CHECK_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&imageswiss__health__v1__health_check_response__descriptor) \
     , IMAGESWISS__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__UNKNOWN }
+
+
+/*
+ * Which schema migrations a service's database has applied and which its binary carries: what
+ * `imageswiss-admin migrate --check` compares with the release it was built from. Admins only.
+ */
+struct  Imageswiss__Health__V1__SchemaStatusRequest
+{
+  ProtobufCMessage base;
+};
+#define IMAGESWISS__HEALTH__V1__SCHEMA_STATUS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&imageswiss__health__v1__schema_status_request__descriptor) \
+     }
+
+
+struct  Imageswiss__Health__V1__SchemaMigration
+{
+  ProtobufCMessage base;
+  int32_t version;
+  char *name;
+};
+#define IMAGESWISS__HEALTH__V1__SCHEMA_MIGRATION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&imageswiss__health__v1__schema_migration__descriptor) \
+    , 0, (char *)protobuf_c_empty_string }
+
+
+struct  Imageswiss__Health__V1__SchemaStatusResponse
+{
+  ProtobufCMessage base;
+  size_t n_applied;
+  Imageswiss__Health__V1__SchemaMigration **applied;
+  size_t n_known;
+  Imageswiss__Health__V1__SchemaMigration **known;
+};
+#define IMAGESWISS__HEALTH__V1__SCHEMA_STATUS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&imageswiss__health__v1__schema_status_response__descriptor) \
+    , 0,NULL, 0,NULL }
 
 
 /* Imageswiss__Health__V1__HealthCheckRequest methods */
@@ -92,6 +132,63 @@ Imageswiss__Health__V1__HealthCheckResponse *
 void   imageswiss__health__v1__health_check_response__free_unpacked
                      (Imageswiss__Health__V1__HealthCheckResponse *message,
                       ProtobufCAllocator *allocator);
+/* Imageswiss__Health__V1__SchemaStatusRequest methods */
+void   imageswiss__health__v1__schema_status_request__init
+                     (Imageswiss__Health__V1__SchemaStatusRequest         *message);
+size_t imageswiss__health__v1__schema_status_request__get_packed_size
+                     (const Imageswiss__Health__V1__SchemaStatusRequest   *message);
+size_t imageswiss__health__v1__schema_status_request__pack
+                     (const Imageswiss__Health__V1__SchemaStatusRequest   *message,
+                      uint8_t             *out);
+size_t imageswiss__health__v1__schema_status_request__pack_to_buffer
+                     (const Imageswiss__Health__V1__SchemaStatusRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Imageswiss__Health__V1__SchemaStatusRequest *
+       imageswiss__health__v1__schema_status_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   imageswiss__health__v1__schema_status_request__free_unpacked
+                     (Imageswiss__Health__V1__SchemaStatusRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Imageswiss__Health__V1__SchemaMigration methods */
+void   imageswiss__health__v1__schema_migration__init
+                     (Imageswiss__Health__V1__SchemaMigration         *message);
+size_t imageswiss__health__v1__schema_migration__get_packed_size
+                     (const Imageswiss__Health__V1__SchemaMigration   *message);
+size_t imageswiss__health__v1__schema_migration__pack
+                     (const Imageswiss__Health__V1__SchemaMigration   *message,
+                      uint8_t             *out);
+size_t imageswiss__health__v1__schema_migration__pack_to_buffer
+                     (const Imageswiss__Health__V1__SchemaMigration   *message,
+                      ProtobufCBuffer     *buffer);
+Imageswiss__Health__V1__SchemaMigration *
+       imageswiss__health__v1__schema_migration__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   imageswiss__health__v1__schema_migration__free_unpacked
+                     (Imageswiss__Health__V1__SchemaMigration *message,
+                      ProtobufCAllocator *allocator);
+/* Imageswiss__Health__V1__SchemaStatusResponse methods */
+void   imageswiss__health__v1__schema_status_response__init
+                     (Imageswiss__Health__V1__SchemaStatusResponse         *message);
+size_t imageswiss__health__v1__schema_status_response__get_packed_size
+                     (const Imageswiss__Health__V1__SchemaStatusResponse   *message);
+size_t imageswiss__health__v1__schema_status_response__pack
+                     (const Imageswiss__Health__V1__SchemaStatusResponse   *message,
+                      uint8_t             *out);
+size_t imageswiss__health__v1__schema_status_response__pack_to_buffer
+                     (const Imageswiss__Health__V1__SchemaStatusResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Imageswiss__Health__V1__SchemaStatusResponse *
+       imageswiss__health__v1__schema_status_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   imageswiss__health__v1__schema_status_response__free_unpacked
+                     (Imageswiss__Health__V1__SchemaStatusResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Imageswiss__Health__V1__HealthCheckRequest_Closure)
@@ -99,6 +196,15 @@ typedef void (*Imageswiss__Health__V1__HealthCheckRequest_Closure)
                   void *closure_data);
 typedef void (*Imageswiss__Health__V1__HealthCheckResponse_Closure)
                  (const Imageswiss__Health__V1__HealthCheckResponse *message,
+                  void *closure_data);
+typedef void (*Imageswiss__Health__V1__SchemaStatusRequest_Closure)
+                 (const Imageswiss__Health__V1__SchemaStatusRequest *message,
+                  void *closure_data);
+typedef void (*Imageswiss__Health__V1__SchemaMigration_Closure)
+                 (const Imageswiss__Health__V1__SchemaMigration *message,
+                  void *closure_data);
+typedef void (*Imageswiss__Health__V1__SchemaStatusResponse_Closure)
+                 (const Imageswiss__Health__V1__SchemaStatusResponse *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -133,13 +239,38 @@ void imageswiss__health__v1__health__watch(ProtobufCService *service,
                                            const Imageswiss__Health__V1__HealthCheckRequest *input,
                                            Imageswiss__Health__V1__HealthCheckResponse_Closure closure,
                                            void *closure_data);
+typedef struct Imageswiss__Health__V1__Schema_Service Imageswiss__Health__V1__Schema_Service;
+struct Imageswiss__Health__V1__Schema_Service
+{
+  ProtobufCService base;
+  void (*status)(Imageswiss__Health__V1__Schema_Service *service,
+                 const Imageswiss__Health__V1__SchemaStatusRequest *input,
+                 Imageswiss__Health__V1__SchemaStatusResponse_Closure closure,
+                 void *closure_data);
+};
+typedef void (*Imageswiss__Health__V1__Schema_ServiceDestroy)(Imageswiss__Health__V1__Schema_Service *);
+void imageswiss__health__v1__schema__init (Imageswiss__Health__V1__Schema_Service *service,
+                                           Imageswiss__Health__V1__Schema_ServiceDestroy destroy);
+#define IMAGESWISS__HEALTH__V1__SCHEMA__BASE_INIT \
+    { &imageswiss__health__v1__schema__descriptor, protobuf_c_service_invoke_internal, NULL }
+#define IMAGESWISS__HEALTH__V1__SCHEMA__INIT(function_prefix__) \
+    { IMAGESWISS__HEALTH__V1__SCHEMA__BASE_INIT,\
+      function_prefix__ ## status  }
+void imageswiss__health__v1__schema__status(ProtobufCService *service,
+                                            const Imageswiss__Health__V1__SchemaStatusRequest *input,
+                                            Imageswiss__Health__V1__SchemaStatusResponse_Closure closure,
+                                            void *closure_data);
 
 /* --- descriptors --- */
 
 extern const ProtobufCMessageDescriptor imageswiss__health__v1__health_check_request__descriptor;
 extern const ProtobufCMessageDescriptor imageswiss__health__v1__health_check_response__descriptor;
 extern const ProtobufCEnumDescriptor    imageswiss__health__v1__health_check_response__serving_status__descriptor;
+extern const ProtobufCMessageDescriptor imageswiss__health__v1__schema_status_request__descriptor;
+extern const ProtobufCMessageDescriptor imageswiss__health__v1__schema_migration__descriptor;
+extern const ProtobufCMessageDescriptor imageswiss__health__v1__schema_status_response__descriptor;
 extern const ProtobufCServiceDescriptor imageswiss__health__v1__health__descriptor;
+extern const ProtobufCServiceDescriptor imageswiss__health__v1__schema__descriptor;
 
 PROTOBUF_C__END_DECLS
 
