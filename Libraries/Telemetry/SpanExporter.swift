@@ -20,6 +20,10 @@ public final class SpanExporter: Sendable {
         public var maxBatch = 512
         /// OTEL_EXPORTER_OTLP_TIMEOUT: one export's time limit (ms, default 10000).
         public var timeout: Duration = .milliseconds(10_000)
+        /// The share of new traces recorded (OTEL_TRACES_SAMPLER=parentbased_traceidratio or
+        /// traceidratio with OTEL_TRACES_SAMPLER_ARG; default 1, every trace). A trace continued from
+        /// a caller keeps the caller's decision; one not recorded still carries its context onward.
+        public var sampleRatio = 1.0
 
         public init(url: String, service: String) {
             self.url = url

@@ -39,6 +39,12 @@ public enum Telemetry {
         if let timeout = environment["OTEL_EXPORTER_OTLP_TIMEOUT"].flatMap(Int.init), timeout > 0 {
             settings.timeout = .milliseconds(timeout)
         }
+        switch environment["OTEL_TRACES_SAMPLER"] {
+        case "traceidratio", "parentbased_traceidratio":
+            settings.sampleRatio = min(max(environment["OTEL_TRACES_SAMPLER_ARG"].flatMap(Double.init) ?? 1, 0), 1)
+        case "always_off", "parentbased_always_off": settings.sampleRatio = 0
+        default: break
+        }
         return settings
     }
 

@@ -11,7 +11,7 @@ public struct TelemetryTracer: Tracer {
     ) -> TelemetrySpan {
         var context = context()
         let parent = context.traceParent
-        let own = parent?.child() ?? .root()
+        let own = parent?.child() ?? .root(sampled: Self.samples(self.exporter.settings.sampleRatio))
         context.traceParent = own
         return TelemetrySpan(
             name: operationName, context: context, traceParent: own, parentSpanID: parent?.spanID, kind: kind,
@@ -19,6 +19,11 @@ public struct TelemetryTracer: Tracer {
     }
 
     public func forceFlush() { self.exporter.flushSoon() }
+
+    /// Whether a new trace is recorded, at `ratio` of them.
+    static func samples(_ ratio: Double) -> Bool {
+        ratio >= 1 || (ratio > 0 && Double.random(in: 0..<1) < ratio)
+    }
 
     public func extract<Carrier, Extract: Extractor>(
         _ carrier: Carrier, into context: inout InstrumentationContext, using extractor: Extract

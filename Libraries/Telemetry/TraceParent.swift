@@ -47,8 +47,8 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The first span of a new trace.
-    public static func root() -> TraceParent {
-        TraceParent(traceID: Self.randomID(bytes: 16), spanID: Self.randomID(bytes: 8))
+    public static func root(sampled: Bool = true) -> TraceParent {
+        TraceParent(traceID: Self.randomID(bytes: 16), spanID: Self.randomID(bytes: 8), sampled: sampled)
     }
 
     /// `bytes` random bytes as lowercase hex, never all zeros.

@@ -328,6 +328,31 @@ try:
     assert "version 2" in save_catalogue(60)
     wait.until(lambda d: "$0.6000" in d.find_element(By.ID, "catalogue-prices").text)
 
+    step("admin: find a user, grant credits, disable and enable the account")
+    go("/admin")
+    wait.until(lambda d: d.find_elements(By.ID, "user-search"))
+    driver.find_element(By.ID, "user-search").send_keys(user_email)
+    driver.find_element(By.XPATH, "//button[text()='Search users']").click()
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#admin-users tr")) == 1)
+
+    def user_row():
+        return driver.find_element(By.CSS_SELECTOR, f'#admin-users tr[data-user="{user_email}"]')
+
+    def row_says(text):
+        try:
+            return text in user_row().text
+        except Exception:  # the row is being redrawn
+            return False
+
+    driver.execute_script("document.getElementById('toast').textContent = ''")
+    user_row().find_element(By.XPATH, ".//button[text()='Grant']").click()
+    wait.until(lambda d: "10 credits granted" in d.find_element(By.ID, "toast").get_attribute("textContent"))
+    user_row().find_element(By.XPATH, ".//button[text()='Disable']").click()
+    wait.until(lambda d: row_says("disabled") and row_says("Enable"))
+    user_row().find_element(By.XPATH, ".//button[text()='Enable']").click()
+    wait.until(lambda d: row_says("active") and row_says("Disable"))
+    shot("admin-users")
+
     step("create: an admin's provider, model and preset, then a picture from words")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeTogether)
     threading.Thread(target=server.serve_forever, daemon=True).start()

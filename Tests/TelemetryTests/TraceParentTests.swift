@@ -55,7 +55,18 @@ import Testing
                     "OTEL_EXPORTER_OTLP_ENDPOINT": "http://a", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://b/traces",
                     "OTEL_SERVICE_NAME": "jobs-eu",
                 ]))
-        #expect(traces.url == "http://b/traces" && traces.service == "jobs-eu")
+        #expect(traces.url == "http://b/traces" && traces.service == "jobs-eu" && traces.sampleRatio == 1)
+        let sampled = try #require(
+            Telemetry.settings(
+                service: "x",
+                environment: [
+                    "OTEL_EXPORTER_OTLP_ENDPOINT": "http://a", "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+                    "OTEL_TRACES_SAMPLER_ARG": "0.25",
+                ]))
+        #expect(sampled.sampleRatio == 0.25)
+        #expect(TelemetryTracer.samples(1) && !TelemetryTracer.samples(0))
+        let share = (0..<4000).filter { _ in TelemetryTracer.samples(0.25) }.count
+        #expect((800...1200).contains(share), "about a quarter: \(share)")
         #expect(
             Telemetry.settings(
                 service: "x", environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://a", "OTEL_SDK_DISABLED": "true"])

@@ -1036,10 +1036,56 @@ async function admin() {
       h("td", {}, ["failed", "canceled", "expired"].includes(job.status) ? h("button", { class: "secondary", onclick: async () => {
         await api("POST", `/api/v1/admin/jobs/${job.id}/retry`); admin();
       } }, "Retry") : null)))),
-    h("h2", {}, "Users"), h("table", {}, ...users.items.map((user) => h("tr", {}, h("td", {}, user.email), h("td", {}, user.role),
-      h("td", {}, user.disabled ? "disabled" : "active")))),
+    h("h2", {}, "Users"), ...usersPanel(users),
     h("h2", {}, "Audit log"), h("table", {}, ...audit.items.map((entry) => h("tr", {}, h("td", {}, entry.action),
       h("td", {}, new Date(entry.at).toLocaleString())))));
+}
+
+// Users as admins look after them: search by email or name, disable or enable (sessions end),
+// make admin or user, grant credits (promotional or a refund, once per click), purge files (the
+// repair of a failed account deletion, after a confirmation). Each action redraws the row.
+function usersPanel(initial) {
+  const table = h("table", { id: "admin-users" });
+  const act = async (what, call) => {
+    try { await call(); toast(what); } catch (error) { toast(failure(error)); }
+  };
+  const patch = (user, change, what) => act(what, async () => {
+    const updated = await api("PATCH", `/api/v1/admin/users/${user.id}`, change, { idempotent: true });
+    row.get(user.id).replaceWith(userRow(updated));
+  });
+  const row = new Map();
+  function userRow(user) {
+    const grant = h("form", { class: "inline", onsubmit: async (event) => {
+      event.preventDefault();
+      const data = new FormData(event.target);
+      await act(`${data.get("amount")} credits granted to ${user.email}.`, () => api("POST", "/api/v1/admin/billing/grants",
+        { account_id: user.id, amount: Number(data.get("amount")), source: data.get("source") }, { idempotent: true }));
+    } },
+      h("label", {}, "Credits", h("input", { name: "amount", type: "number", min: 1, required: true, value: 10, class: "narrow" })),
+      h("label", {}, "as", h("select", { name: "source" }, h("option", { value: "promotional" }, "promotional"), h("option", { value: "refund" }, "refund"))),
+      h("button", { type: "submit", class: "secondary" }, "Grant"));
+    const element = h("tr", { "data-user": user.email },
+      h("td", {}, user.email), h("td", {}, user.role), h("td", {}, user.disabled ? "disabled" : "active"),
+      h("td", {},
+        h("button", { class: "secondary", onclick: () => patch(user, { disabled: !user.disabled }, `${user.email} ${user.disabled ? "enabled" : "disabled"}.`) },
+          user.disabled ? "Enable" : "Disable"),
+        h("button", { class: "secondary", onclick: () => patch(user, { role: user.role === "admin" ? "user" : "admin" }, `${user.email} is now ${user.role === "admin" ? "a user" : "an admin"}.`) },
+          user.role === "admin" ? "Make user" : "Make admin"),
+        h("button", { class: "secondary danger", onclick: () => {
+          if (!confirm(`Delete every file of ${user.email}? This cannot be undone.`)) return;
+          act(`${user.email}'s files purged.`, () => api("DELETE", `/api/v1/admin/users/${user.id}/files`));
+        } }, "Purge files")),
+      h("td", {}, grant));
+    row.set(user.id, element);
+    return element;
+  }
+  const render = (items) => table.replaceChildren(...items.map(userRow));
+  render(initial.items);
+  const search = form([field("Email or name", "q", "search", { required: false, id: "user-search" })], "Search users", async (data) => {
+    const page = await api("GET", `/api/v1/admin/users?page_size=50&q=${encodeURIComponent(data.get("q") || "")}`);
+    render(page.items);
+  });
+  return [search, table];
 }
 
 // The AI catalogue as admins run it: providers (credentials shown by their last four characters
