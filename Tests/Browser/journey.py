@@ -258,7 +258,21 @@ try:
     assert "signed in" in driver.find_element(By.TAG_NAME, "main").text, "the sign-in history lists this sign-in"
     shot("account")
 
-    step("account: links for the web — the key the first link made, a preset")
+    step("developers: an API key with chosen scopes, shown once; links for the web — the first link's key, a preset")
+    go("/developers")
+    wait.until(lambda d: d.find_elements(By.ID, "quick-start"))
+    assert "/api/v1/batches" in driver.find_element(By.ID, "quick-start").text
+    key_form = driver.find_element(By.XPATH, "//button[text()='Create an API key']/ancestor::form")
+    key_form.find_element(By.NAME, "name").send_keys("browser")
+    for box in key_form.find_elements(By.NAME, "scopes"):
+        if box.get_attribute("value") in ("files:write", "billing:read") and box.is_selected():
+            box.click()
+    key_form.find_element(By.XPATH, ".//button").click()
+    wait.until(lambda d: d.find_elements(By.ID, "shown-once-secret") and d.find_element(By.ID, "shown-once-secret").text.startswith("isk_"))
+    keys_text = driver.find_element(By.ID, "api-keys").text
+    assert all(scope in keys_text for scope in ("profile:read", "files:read", "jobs:read", "jobs:write")), keys_text
+    assert "files:write" not in keys_text and "billing:read" not in keys_text, keys_text
+    shot("developers")
     wait.until(lambda d: "signs new links" in d.find_element(By.ID, "link-keys").text)
     preset_form = driver.find_element(By.XPATH, "//button[text()='Save the preset']/ancestor::form")
     preset_form.find_element(By.NAME, "name").send_keys("thumb")

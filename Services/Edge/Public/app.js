@@ -69,7 +69,7 @@ function renderNav(route) {
   const account = session.account;
   const links = account
     ? [["#/upload", "Upload"], ["#/create", "Create"], ["#/models", "My models"], ["#/gallery", "Results"], ["#/history", "History"], ["#/billing", "Credits"], ["#/teams", "Teams"], ["#/notifications", "Notifications"],
-      ["#/account", "Account"]]
+      ["#/developers", "Developers"], ["#/account", "Account"]]
       .concat(account.role === "admin" ? [["#/admin", "Admin"]] : []).concat([["#/signout", "Sign out"]])
     : [["#/signin", "Sign in"], ["#/signup", "Sign up"]];
   document.getElementById("nav").replaceChildren(...links.map(([href, text]) =>
@@ -929,9 +929,7 @@ function tierCard(tier, subscription) {
 // MARK: account
 
 async function account() {
-  const [me, keys, hooks, signIns, linkKeys, presets] = await Promise.all([api("GET", "/api/v1/me"), api("GET", "/api/v1/auth/keys"), api("GET", "/api/v1/webhooks"),
-    api("GET", "/api/v1/me/sign-ins"), api("GET", "/api/v1/transformations/keys"), api("GET", "/api/v1/transformations/presets")]);
-  const log = h("div", {});
+  const [me, signIns] = await Promise.all([api("GET", "/api/v1/me"), api("GET", "/api/v1/me/sign-ins")]);
   show("Account",
     h("p", {}, `${me.email}${me.email_verified ? "" : " (not verified)"} · ${me.role}`),
     h("h2", {}, "Profile"),
@@ -948,33 +946,87 @@ async function account() {
     h("h2", {}, "Recent sign-ins"),
     h("table", {}, ...(signIns.items || []).slice(0, 10).map((event) => h("tr", {}, h("td", {}, new Date(event.at).toLocaleString()),
       h("td", {}, event.client_ip), h("td", {}, event.user_agent.slice(0, 60)), h("td", { class: event.succeeded ? "ok" : "error" }, event.succeeded ? "signed in" : "failed")))),
+    h("p", {}, "API keys, webhooks and links for the web are on the ", h("a", { href: "#/developers" }, "developers page"), "."));
+}
+
+// MARK: developers
+
+/// What a key may do (Auth's scopes; a key never manages keys, accounts or other users).
+const KEY_SCOPES = ["profile:read", "files:read", "files:write", "jobs:read", "jobs:write", "billing:read"];
+
+/// A secret shown once, in the page (not an alert): selectable, with a copy button.
+function shownOnce(label, secret) {
+  const box = document.getElementById("shown-once");
+  box.replaceChildren(h("strong", {}, `${label} (shown once): `), h("code", { id: "shown-once-secret" }, secret), " ",
+    h("button", { class: "secondary", onclick: () => navigator.clipboard?.writeText(secret).then(() => toast("Copied.")) }, "Copy"));
+  box.hidden = false;
+  box.scrollIntoView({ block: "nearest" });
+}
+
+/// Developers: the API's quick start on this server, API keys (scopes, expiry, usage), webhooks (a
+/// test event, the delivery log, redelivery) and the keys and presets of links for the web.
+async function developers() {
+  const [keys, hooks, linkKeys, presets] = await Promise.all([api("GET", "/api/v1/auth/keys"), api("GET", "/api/v1/webhooks"),
+    api("GET", "/api/v1/transformations/keys"), api("GET", "/api/v1/transformations/presets")]);
+  const log = h("div", { id: "delivery-log" });
+  const origin = location.origin;
+  const deliveries = async (hook) => {
+    const page = await api("GET", `/api/v1/webhooks/${hook.id}/deliveries`);
+    log.replaceChildren(h("h3", {}, `Deliveries to ${hook.url}`), h("table", {}, ...page.items.map((d) => h("tr", {}, h("td", {}, d.event), h("td", {}, d.status),
+      h("td", {}, `${d.attempts} attempt(s)`), h("td", {}, d.last_status_code || d.last_error || ""),
+      h("td", {}, h("button", { class: "secondary", onclick: async () => {
+        try { await api("POST", `/api/v1/webhooks/${hook.id}/deliveries/${d.id}/redeliver`, undefined, { idempotent: true }); toast("Sent again."); deliveries(hook); } catch (error) { toast(failure(error)); }
+      } }, "Redeliver"))))));
+  };
+  show("Developers",
+    h("p", {}, "Everything in ImageSwiss is an HTTP API: the ", h("a", { href: "/api/v1/docs" }, "API reference"), " (also as ",
+      h("a", { href: "/api/v1/openapi.json" }, "OpenAPI"), ") lists every operation."),
+    h("h2", {}, "Quick start"),
+    h("pre", { id: "quick-start" }, [
+      `# an API key from below in $KEY, then: upload (answers the file's id), quote, submit, follow, download`,
+      `curl -s -H "Authorization: Bearer $KEY" -H "Content-Type: application/octet-stream" -H "X-File-Name: photo.jpg" \\`,
+      `  --data-binary @photo.jpg "${origin}/api/v1/files?purpose=upload"`,
+      `curl -s -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \\`,
+      `  -d '{"input_file_ids":["FILE"],"steps":[{"operation":"resize","parameters":{"width":512}}]}' ${origin}/api/v1/batches/quote`,
+      `curl -s -H "Authorization: Bearer $KEY" -H "Idempotency-Key: $(uuidgen)" -H "Content-Type: application/json" \\`,
+      `  -d '{"input_file_ids":["FILE"],"steps":[{"operation":"resize","parameters":{"width":512}}]}' ${origin}/api/v1/batches`,
+      `curl -s -H "Authorization: Bearer $KEY" ${origin}/api/v1/batches/BATCH`,
+      `curl -s -H "Authorization: Bearer $KEY" -o results.zip ${origin}/api/v1/batches/BATCH/zip`,
+    ].join("\n")),
+    h("p", { id: "shown-once", class: "card", hidden: true, role: "status" }),
     h("h2", {}, "API keys"),
-    h("table", {}, ...keys.items.map((item) => h("tr", {}, h("td", {}, item.name), h("td", {}, (item.scopes || []).join(" ")),
+    h("table", { id: "api-keys" }, ...keys.items.map((item) => h("tr", {}, h("td", {}, item.name), h("td", {}, (item.scopes || []).join(" ")),
       h("td", {}, item.revoked ? "revoked" : item.expired ? "expired" : item.expires_at ? `expires ${new Date(item.expires_at).toLocaleDateString()}` : "no expiry"),
       h("td", { id: `key-usage-${item.id}` }, h("button", { class: "secondary", onclick: async () => {
         const usage = await api("GET", `/api/v1/auth/keys/${item.id}/usage?days=30`);
         document.getElementById(`key-usage-${item.id}`).textContent = `${usage.calls} calls, ${usage.errors} errors in 30 days`;
       } }, "Usage")),
-      h("td", {}, h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/auth/keys/${item.id}`); account(); } }, "Revoke"))))),
+      h("td", {}, h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/auth/keys/${item.id}`); developers(); } }, "Revoke"))))),
     form([field("Name", "name"), h("label", {}, "Expires after",
-      h("select", { name: "expires_in_days" }, ...[["0", "never"], ["30", "30 days"], ["90", "90 days"], ["365", "a year"]].map(([value, text]) => h("option", { value }, text))))],
+      h("select", { name: "expires_in_days" }, ...[["0", "never"], ["30", "30 days"], ["90", "90 days"], ["365", "a year"]].map(([value, text]) => h("option", { value }, text)))),
+      h("fieldset", {}, h("legend", {}, "What it may do"), ...KEY_SCOPES.map((scope) => h("label", { class: "inline" },
+        h("input", { type: "checkbox", name: "scopes", value: scope, checked: !scope.endsWith(":write") || scope === "jobs:write" || scope === "files:write" }), scope)))],
     "Create an API key", async (data) => {
-      const created = await api("POST", "/api/v1/auth/keys", { name: data.get("name"), expires_in_days: Number(data.get("expires_in_days")) });
-      alert(`Your key (shown once): ${created.secret}`);
-      account();
+      const scopes = data.getAll("scopes");
+      if (!scopes.length) throw new Error("tick at least one thing the key may do");
+      const created = await api("POST", "/api/v1/auth/keys", { name: data.get("name"), scopes, expires_in_days: Number(data.get("expires_in_days")) }, { idempotent: true });
+      await developers();
+      shownOnce("Your key", created.secret);
     }),
     h("h2", {}, "Webhooks"),
-    h("table", {}, ...hooks.items.map((hook) => h("tr", {}, h("td", {}, hook.url), h("td", {}, hook.events.join(" ") || "all events"),
-      h("td", {}, h("button", { class: "secondary", onclick: async () => {
-        const deliveries = await api("GET", `/api/v1/webhooks/${hook.id}/deliveries`);
-        log.replaceChildren(h("h3", {}, "Deliveries"), h("table", {}, ...deliveries.items.map((d) => h("tr", {}, h("td", {}, d.event), h("td", {}, d.status),
-          h("td", {}, `${d.attempts} attempt(s)`), h("td", {}, d.last_status_code || d.last_error || "")))));
-      } }, "Delivery log"), " ", h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/webhooks/${hook.id}`); account(); } }, "Delete"))))),
+    h("p", {}, "Deliveries are signed as Standard Webhooks say (webhook-id, webhook-timestamp, webhook-signature)."),
+    h("table", { id: "webhooks" }, ...hooks.items.map((hook) => h("tr", {}, h("td", {}, hook.url), h("td", {}, hook.events.join(" ") || "all events"),
+      h("td", {},
+        h("button", { class: "secondary", onclick: async () => {
+          try { await api("POST", `/api/v1/webhooks/${hook.id}/test`); toast("A test event is on its way."); } catch (error) { toast(failure(error)); }
+        } }, "Send a test"), " ",
+        h("button", { class: "secondary", onclick: () => deliveries(hook) }, "Delivery log"), " ",
+        h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/webhooks/${hook.id}`); developers(); } }, "Delete"))))),
     log,
     form([field("URL (https)", "url", "url")], "Add a webhook", async (data) => {
       const created = await api("POST", "/api/v1/webhooks", { url: data.get("url") }, { idempotent: true });
-      alert(`Signing secret (shown once): ${created.secret}`);
-      account();
+      await developers();
+      shownOnce("Signing secret", created.secret);
     }),
     ...transformationSettings(linkKeys.keys, presets.presets));
 }
@@ -987,22 +1039,22 @@ function transformationSettings(keys, presets) {
     h("p", {}, "Links to transformed copies of your files, for your own site, are signed with these keys. Deleting a key stops its links."),
     h("table", { id: "link-keys" }, ...keys.map((key, index) => h("tr", {}, h("td", {}, `key ${key.secret_hint}`),
       h("td", {}, `made ${new Date(key.created_at).toLocaleDateString()}${index === 0 ? " · signs new links" : ""}`),
-      h("td", {}, h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/transformations/keys/${key.id}`); account(); } }, "Delete"))))),
+      h("td", {}, h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/transformations/keys/${key.id}`); developers(); } }, "Delete"))))),
     h("button", { class: "secondary", id: "new-link-key", onclick: async () => {
       try {
         const created = await api("POST", "/api/v1/transformations/keys", undefined, { idempotent: true });
         alert(`Your link key (shown once, for signing links in your own code): ${created.secret}`);
-        account();
+        developers();
       } catch (error) { toast(failure(error)); }
     } }, "New link key"),
     h("h3", {}, "Presets"),
     h("table", { id: "link-presets" }, ...presets.map((preset) => h("tr", {}, h("td", {}, h("code", {}, `pr:${preset.name}`)), h("td", {}, h("code", {}, preset.options)),
-      h("td", {}, h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/transformations/presets/${preset.name}`); account(); } }, "Delete"))))),
+      h("td", {}, h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/transformations/presets/${preset.name}`); developers(); } }, "Delete"))))),
     form([field("Name", "name", "text", { pattern: "[a-z0-9_-]{1,40}", required: true }), field("Options", "options", "text", { placeholder: "rs:fill:300:300/q:80/f:auto", required: true })],
       "Save the preset", async (data) => {
         await api("PUT", `/api/v1/transformations/presets/${data.get("name")}`, { options: data.get("options") });
         toast("Preset saved.");
-        account();
+        developers();
       }),
   ];
 }
@@ -1241,7 +1293,7 @@ const ROUTES = {
   "/": landing,
   "/signup": signUp, "/signin": signIn, "/forgot": forgot, "/verify": verify, "/reset": reset, "/signout": signOut,
   "/upload": uploader, "/gallery": gallery, "/history": history, "/billing": billing, "/account": account, "/admin": admin,
-  "/notifications": notifications, "/unsubscribe": unsubscribe, "/create": create, "/models": models, "/teams": teams, "/teams/join": joinTeam,
+  "/notifications": notifications, "/unsubscribe": unsubscribe, "/developers": developers, "/create": create, "/models": models, "/teams": teams, "/teams/join": joinTeam,
 };
 const PUBLIC = new Set(["/", "/signup", "/signin", "/forgot", "/verify", "/reset", "/unsubscribe"]);
 
