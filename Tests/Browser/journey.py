@@ -191,6 +191,21 @@ try:
     driver.refresh()
     wait.until(lambda d: balance() == before - cost)
 
+    step("usage: the batch's credits by day, over 7 and then 90 days")
+    batch_page = driver.current_url
+    go("/billing")
+    wait.until(lambda d: d.find_elements(By.ID, "usage-credits-chart"))
+    chart = lambda: driver.find_element(By.ID, "usage-credits-chart")
+    assert len(chart().find_elements(By.TAG_NAME, "rect")) == 30, "30 days by default"
+    assert f"({cost} in all)" in chart().text, chart().text
+    driver.find_element(By.ID, "usage-90d").click()
+    wait.until(lambda d: len(chart().find_elements(By.TAG_NAME, "rect")) == 90)
+    driver.find_element(By.ID, "usage-7d").click()
+    wait.until(lambda d: len(chart().find_elements(By.TAG_NAME, "rect")) == 7 and f"({cost} in all)" in chart().text)
+    driver.execute_script("document.getElementById('usage').scrollIntoView()")
+    shot("usage")
+    driver.get(batch_page)
+
     step("a link for the web: a result resized on its first view, charged once, then free")
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "button.web-link"))
     driver.find_element(By.CSS_SELECTOR, "button.web-link").click()

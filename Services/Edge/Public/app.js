@@ -866,7 +866,7 @@ async function billing() {
       try { location.href = (await api("POST", "/api/v1/billing/portal")).url; } catch (error) { toast(failure(error)); }
     } }, "Cards and invoices") : null,
     h("div", { class: "grid" }, ...tiers.items.map((tier) => tierCard(tier, subscription))),
-    h("h2", {}, "Usage, last 30 days"),
+    h("h2", {}, "Usage"),
     usageSummary(usage),
     h("h2", {}, "Invoices"),
     invoices.items.length ? h("table", { id: "invoices" }, ...invoices.items.map((invoice) => h("tr", {}, h("td", {}, invoice.number),
@@ -893,20 +893,66 @@ async function billing() {
 
 const dollars = (cents) => `$${(cents / 100).toFixed(2)}`;
 
-// Credits spent per operation over the period, as bars, and the day-by-day CSV.
+// Usage over 7, 30 or 90 days: credits and pictures per day as column charts (SVG drawn here, no
+// library), credits per operation as bars, and the day-by-day CSV. Changing the period refetches.
 function usageSummary(usage) {
-  const byOperation = {};
-  for (const line of usage.lines) byOperation[line.operation] = (byOperation[line.operation] || 0) + line.credits_spent;
-  const most = Math.max(1, ...Object.values(byOperation));
-  const csv = h("button", { class: "secondary", id: "usage-csv", onclick: async () => {
-    h("a", { href: await objectURL(`/api/v1/billing/usage?days=${usage.days}&format=csv`), download: `imageswiss-usage-${usage.days}d.csv` }).click();
-  } }, "Download CSV");
-  return h("div", { id: "usage" },
-    h("p", {}, `${usage.total_credits} credits on ${usage.total_charges} charged items · ${usage.total_jobs} jobs · ` +
-      `${usage.total_files_processed} pictures processed · ${usage.total_api_calls} API calls.`),
-    ...Object.entries(byOperation).sort((a, b) => b[1] - a[1]).map(([operation, credits]) => h("div", { class: "bar-row" },
-      h("span", {}, operation), h("meter", { min: 0, max: most, value: credits, "aria-label": `${operation}: ${credits} credits` }), h("span", {}, `${credits}`))),
-    csv);
+  const box = h("div", { id: "usage" });
+  const draw = (usage) => {
+    const byOperation = {};
+    for (const line of usage.lines) byOperation[line.operation] = (byOperation[line.operation] || 0) + line.credits_spent;
+    const most = Math.max(1, ...Object.values(byOperation));
+    const csv = h("button", { class: "secondary", id: "usage-csv", onclick: async () => {
+      h("a", { href: await objectURL(`/api/v1/billing/usage?days=${usage.days}&format=csv`), download: `imageswiss-usage-${usage.days}d.csv` }).click();
+    } }, "Download CSV");
+    const period = h("div", { class: "segmented", role: "group", "aria-label": "Period" }, ...[7, 30, 90].map((days) =>
+      h("button", { class: days === usage.days ? "" : "secondary", id: `usage-${days}d`, "aria-pressed": String(days === usage.days), onclick: async () => {
+        draw(await api("GET", `/api/v1/billing/usage?days=${days}`));
+      } }, `${days} days`)));
+    box.replaceChildren(period,
+      h("p", {}, `${usage.total_credits} credits on ${usage.total_charges} charged items · ${usage.total_jobs} jobs · ` +
+        `${usage.total_files_processed} pictures processed · ${usage.total_api_calls} API calls.`),
+      dailyChart("Credits spent per day", usage.days, usage.lines, (line) => line.credits_spent, "usage-credits-chart"),
+      dailyChart("Pictures processed per day", usage.days, usage.lines, (line) => line.files_processed, "usage-files-chart"),
+      ...Object.entries(byOperation).sort((a, b) => b[1] - a[1]).map(([operation, credits]) => h("div", { class: "bar-row" },
+        h("span", {}, operation), h("meter", { min: 0, max: most, value: credits, "aria-label": `${operation}: ${credits} credits` }), h("span", {}, `${credits}`))),
+      csv);
+  };
+  draw(usage);
+  return box;
+}
+
+/// One column per UTC day of the period, oldest first, its height `value` summed over the day's
+/// lines; each column's title says the day and the figure, and the chart's label the total.
+function dailyChart(title, days, lines, value, id) {
+  const svgNS = "http://www.w3.org/2000/svg";
+  const totals = new Map();
+  const today = new Date();
+  for (let back = days - 1; back >= 0; back--) {
+    const day = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - back)).toISOString().slice(0, 10);
+    totals.set(day, 0);
+  }
+  for (const line of lines) if (totals.has(line.day)) totals.set(line.day, totals.get(line.day) + value(line));
+  const most = Math.max(1, ...totals.values());
+  const sum = [...totals.values()].reduce((a, b) => a + b, 0);
+  const svg = document.createElementNS(svgNS, "svg");
+  svg.setAttribute("viewBox", `0 0 ${days * 10} 100`);
+  svg.setAttribute("preserveAspectRatio", "none");
+  svg.setAttribute("class", "day-chart");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", `${title}: ${sum} over ${days} days`);
+  [...totals.entries()].forEach(([day, figure], index) => {
+    const bar = document.createElementNS(svgNS, "rect");
+    const height = figure ? Math.max(2, (figure / most) * 96) : 0;
+    bar.setAttribute("x", String(index * 10 + 1));
+    bar.setAttribute("width", "8");
+    bar.setAttribute("y", String(100 - height));
+    bar.setAttribute("height", String(height));
+    const tip = document.createElementNS(svgNS, "title");
+    tip.textContent = `${day}: ${figure}`;
+    bar.append(tip);
+    svg.append(bar);
+  });
+  return h("figure", { id }, h("figcaption", {}, `${title} (${sum} in all)`), svg);
 }
 
 function tierCard(tier, subscription) {
