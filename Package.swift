@@ -34,6 +34,7 @@ let package = Package(
         .executable(name: "imageswiss-probe", targets: ["Probe"]),
         .executable(name: "imageswiss-admin", targets: ["AdminTool"]),
         .library(name: "RPC", targets: ["RPC"]),
+        .library(name: "Telemetry", targets: ["Telemetry"]),
         .library(name: "Postgres", targets: ["Postgres"]),
         .library(name: "Vips", targets: ["Vips"]),
         .library(name: "ImageSwissProtos", targets: ["ImageSwissProtos"]),

@@ -28,6 +28,7 @@ let package = Package(
             name: "RPCBenchmark",
             dependencies: [
                 .product(name: "RPC", package: imageSwiss),
+                .product(name: "Telemetry", package: imageSwiss),
                 .product(name: "ImageSwissProtos", package: imageSwiss),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

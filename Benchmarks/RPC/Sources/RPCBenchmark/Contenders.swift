@@ -4,6 +4,7 @@ import GRPCProtobuf
 import ImageSwissProtos
 import Logging
 import RPC
+import Telemetry
 
 /// The message both contenders echo: `image` carries the payload bytes.
 typealias Blob = ImageOpsInspectRequest
@@ -49,6 +50,13 @@ struct ImageSwissContender: Contender {
     }
 
     func echo(_ message: Blob) async throws -> Blob {
+        guard Telemetry.isEnabled else { return try await self.call(message) }
+        // BENCH_TRACING: every call in a trace of its own, as a request's calls are (a root span,
+        // the client's span, the server's span, all exported).
+        return try await Telemetry.withSpan("bench", startsTrace: true) { _ in try await self.call(message) }
+    }
+
+    private func call(_ message: Blob) async throws -> Blob {
         try await self.client.unary(Self.method, message, options: .init(metadata: Self.metadata))
     }
 

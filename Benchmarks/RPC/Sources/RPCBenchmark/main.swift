@@ -1,10 +1,18 @@
 import Foundation
 import ImageSwissProtos
+import Telemetry
 
 /// Unary echo calls/s and latency percentiles, ImageSwiss RPC against grpc-swift 2, on one connection
 /// each, at 1 and 64 calls in flight, with 100-byte and 1 MiB payloads. Every scenario runs each
 /// contender in alternating rounds (A B A B), so drift in the machine's state affects both alike.
 let seconds = Double(ProcessInfo.processInfo.environment["BENCH_SECONDS"] ?? "3") ?? 3
+// BENCH_TRACING=<OTLP base URL>: tracing on, every ImageSwiss call traced and exported there
+// (Benchmarks/Tracing/run.sh); unset, tracing is off as in a service without an endpoint.
+if let endpoint = ProcessInfo.processInfo.environment["BENCH_TRACING"] {
+    let exporter = Telemetry.bootstrap(SpanExporter.Settings(url: endpoint + "/v1/traces", service: "rpc-bench"))
+    Task.detached { await exporter.run() }
+    print("tracing on: every ImageSwiss call traced, exported to \(endpoint)")
+}
 let rounds = 2
 let scenarios: [(payload: Int, concurrency: Int)] = [(100, 1), (100, 64), (1 << 20, 1), (1 << 20, 64)]
 
