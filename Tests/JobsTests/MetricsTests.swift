@@ -55,6 +55,11 @@ struct MetricsTests {
             #expect(
                 jobs.contains(
                     #"imageswiss_rpc_server_calls_total{method="/imageswiss.jobs.v1.Jobs/SubmitBatch",code="OK"}"#))
+            // A streaming call counts once its stream ends: each job read its picture with one.
+            #expect(
+                (Self.value(
+                    #"imageswiss_rpc_client_calls_total{method="/imageswiss.storage.v1.Storage/ReadBlob",code="OK"}"#,
+                    in: jobs) ?? 0) >= 2, "\(jobs)")
 
             let billing = try await scrape("BILLING")
             let held = Self.value(#"imageswiss_billing_credits_total{movement="held"}"#, in: billing) ?? 0

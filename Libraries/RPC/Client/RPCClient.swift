@@ -96,20 +96,28 @@ public final class RPCClient: Sendable {
     ) async throws -> RPCResponseStream<Response> {
         var options = options
         if let trace = Telemetry.current { options.metadata[RPCMetadata.traceID] = trace.header }
-        let payload = try ProtobufCoding.encodeToBuffer(request)
-        let deadline = self.deadline(options)
-        if let inProcess = self.inProcess {
-            return RPCResponseStream(
-                source: .inProcess(
-                    inProcess.serverStreaming(
-                        path: method.path, payload: payload, metadata: self.signed(options.metadata, method.path),
-                        deadline: deadline)))
+        // Counted like a unary call once the stream ends (or fails to open): its whole duration.
+        let started = ContinuousClock.now
+        do {
+            let payload = try ProtobufCoding.encodeToBuffer(request)
+            let deadline = self.deadline(options)
+            if let inProcess = self.inProcess {
+                return RPCResponseStream(
+                    source: .inProcess(
+                        inProcess.serverStreaming(
+                            path: method.path, payload: payload, metadata: self.signed(options.metadata, method.path),
+                            deadline: deadline)), method: method.path, started: started)
+            }
+            let connection = try await self.connection(until: deadline)
+            let raw = try connection.serverStreaming(
+                path: method.path, payload: payload, metadata: self.signed(options.metadata, method.path),
+                deadline: deadline)
+            return RPCResponseStream(source: .network(raw), method: method.path, started: started)
+        } catch {
+            RPCCallMetrics.client.record(
+                method: method.path, code: RPCCallMetrics.code(error), duration: .now - started)
+            throw error
         }
-        let connection = try await self.connection(until: deadline)
-        let raw = try connection.serverStreaming(
-            path: method.path, payload: payload, metadata: self.signed(options.metadata, method.path),
-            deadline: deadline)
-        return RPCResponseStream(source: .network(raw))
     }
 
     /// The call's metadata with this client's proof of identity, when it has one.
@@ -202,6 +210,9 @@ public struct RPCResponseStream<Response: SwiftProtobuf.Message & Sendable>: Asy
         case inProcess(AsyncThrowingStream<ByteBuffer, any Error>)
     }
     let source: Source
+    /// For the client metrics: recorded when the stream ends or fails (one abandoned early is not).
+    let method: String
+    let started: ContinuousClock.Instant
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         enum Base {
@@ -209,26 +220,39 @@ public struct RPCResponseStream<Response: SwiftProtobuf.Message & Sendable>: Asy
             case inProcess(AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator)
         }
         var base: Base
+        let method: String
+        let started: ContinuousClock.Instant
 
         public mutating func next() async throws -> Response? {
             let buffer: ByteBuffer?
-            switch self.base {
-            case .network(var iterator):
-                buffer = try await iterator.next()
-                self.base = .network(iterator)
-            case .inProcess(var iterator):
-                buffer = try await iterator.next()
-                self.base = .inProcess(iterator)
+            do {
+                switch self.base {
+                case .network(var iterator):
+                    buffer = try await iterator.next()
+                    self.base = .network(iterator)
+                case .inProcess(var iterator):
+                    buffer = try await iterator.next()
+                    self.base = .inProcess(iterator)
+                }
+            } catch {
+                RPCCallMetrics.client.record(
+                    method: self.method, code: RPCCallMetrics.code(error), duration: .now - self.started)
+                throw error
             }
-            guard let buffer else { return nil }
+            guard let buffer else {
+                RPCCallMetrics.client.record(method: self.method, code: .ok, duration: .now - self.started)
+                return nil
+            }
             return try ProtobufCoding.decode(Response.self, from: buffer)
         }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
         switch self.source {
-        case .network(let raw): AsyncIterator(base: .network(raw.makeAsyncIterator()))
-        case .inProcess(let stream): AsyncIterator(base: .inProcess(stream.makeAsyncIterator()))
+        case .network(let raw):
+            AsyncIterator(base: .network(raw.makeAsyncIterator()), method: self.method, started: self.started)
+        case .inProcess(let stream):
+            AsyncIterator(base: .inProcess(stream.makeAsyncIterator()), method: self.method, started: self.started)
         }
     }
 }
