@@ -365,7 +365,7 @@ let package = Package(
             name: "JobsTests",
             dependencies: [
                 "RPC", "ImageSwissProtos", "TestSupport", "Postgres", "ImageSamples", "StandardWebhooks", "Jobs",
-                "Curl",
+                "Curl", "Telemetry",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

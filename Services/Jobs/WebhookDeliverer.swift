@@ -4,6 +4,7 @@ import Logging
 import Postgres
 import ServiceLifecycle
 import StandardWebhooks
+import Telemetry
 
 /// Sends pending webhook deliveries: a signed POST each, retried with exponential backoff and
 /// jitter until a 2xx answer or JOBS_WEBHOOK_MAX_ATTEMPTS; each attempt is written to the log the
@@ -33,7 +34,8 @@ struct WebhookDeliverer: Service {
             FROM (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= now()
                   ORDER BY next_attempt_at LIMIT 16 FOR UPDATE SKIP LOCKED) AS pick, webhooks w
             WHERE d.id = pick.id AND w.id = d.webhook_id
-            RETURNING d.id, coalesce(d.message_id, 'dlv_' || d.id) AS message_id, d.payload, d.attempts, w.url, w.secret,
+            RETURNING d.id, coalesce(d.message_id, 'dlv_' || d.id) AS message_id, d.event, d.payload, d.attempts, d.trace_parent,
+                      w.url, w.secret,
                       CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret END AS previous_secret
             """, [self.configuration.webhookTimeout.milliseconds + 5000])
         await withTaskGroup(of: Void.self) { group in
@@ -51,6 +53,8 @@ struct WebhookDeliverer: Service {
             let secret: String = try row.decode("secret")
             let previous: String? = try row.decodeIfPresent("previous_secret")
             let messageID: String = try row.decode("message_id")
+            let event: String = try row.decode("event")
+            let traceParent: String? = try row.decodeIfPresent("trace_parent")
             let body = Array(payload.utf8)
             let timestamp = Int64(Date().timeIntervalSince1970)
             var request = CurlRequest(
@@ -80,7 +84,12 @@ struct WebhookDeliverer: Service {
                     url, curl: self.curl, pinned: self.configuration.webhookHosts,
                     allowInternal: self.configuration.webhookAllowHTTP)
                 request.resolve = destination.pins
-                status = try await self.curl.send(request).status
+                // Sent in a span of the trace that caused the event: curl adds its `traceparent`.
+                status = try await Telemetry.withSpan("webhook \(event)", kind: .producer, parent: traceParent) {
+                    span in
+                    span?.set("imageswiss.delivery_id", "\(id)")
+                    return try await self.curl.send(request).status
+                }
                 if !(200..<300).contains(status) { failure = "the endpoint answered \(status)" }
             } catch {
                 failure = "\(error)"

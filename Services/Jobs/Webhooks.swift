@@ -6,6 +6,7 @@ import Postgres
 import RPC
 import ServiceRuntime
 import StandardWebhooks
+import Telemetry
 
 /// Users' webhook endpoints and the log of what was sent to them.
 struct Webhooks: Sendable {
@@ -126,11 +127,11 @@ struct Webhooks: Sendable {
         guard
             let row = try await self.database.query(
                 """
-                INSERT INTO deliveries (webhook_id, owner_id, event, payload)
-                SELECT w.id, w.owner_id, 'webhook.test', jobs_delivery_payload('webhook.test', jsonb_build_object('webhook_id', w.id))
+                INSERT INTO deliveries (webhook_id, owner_id, event, payload, trace_parent)
+                SELECT w.id, w.owner_id, 'webhook.test', jobs_delivery_payload('webhook.test', jsonb_build_object('webhook_id', w.id)), $3
                 FROM webhooks w WHERE w.id = $1 AND w.owner_id = $2
                 RETURNING \(Self.deliveryColumns)
-                """, [webhook, caller.id]
+                """, [webhook, caller.id, Telemetry.current?.header]
             ).first
         else { throw failure.notFound("webhook") }
         return try Self.delivery(row, webhookID: webhook)
@@ -143,11 +144,11 @@ struct Webhooks: Sendable {
         guard
             let row = try await self.database.query(
                 """
-                INSERT INTO deliveries (webhook_id, owner_id, event, payload, message_id)
-                SELECT d.webhook_id, d.owner_id, d.event, d.payload, coalesce(d.message_id, 'dlv_' || d.id)
+                INSERT INTO deliveries (webhook_id, owner_id, event, payload, message_id, trace_parent)
+                SELECT d.webhook_id, d.owner_id, d.event, d.payload, coalesce(d.message_id, 'dlv_' || d.id), $4
                 FROM deliveries d WHERE d.id = $1 AND d.webhook_id = $2 AND d.owner_id = $3
                 RETURNING \(Self.deliveryColumns)
-                """, [request.deliveryID, webhook, caller.id]
+                """, [request.deliveryID, webhook, caller.id, Telemetry.current?.header]
             ).first
         else { throw failure.notFound("delivery") }
         return try Self.delivery(row, webhookID: webhook)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOConcurrencyHelpers
+import Telemetry
 import TestSupport
 import Testing
 
@@ -18,6 +19,11 @@ import Testing
         ])
         defer { Task { await jobs.stop() } }
         let user = try await jobs.user("traced@imageswiss.test", credits: 20)
+        let hooks = try await WebhookReceiver()
+        defer { hooks.stop() }
+        let webhook = try await jobs.http.call(
+            "POST", "/api/v1/webhooks", json: ["url": hooks.url, "events": ["job.succeeded"]], bearer: user.access)
+        #expect(webhook.status == 201, "\(webhook.text)")
         let photo = try await jobs.upload(user.access, width: 640, height: 480)
 
         let traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -64,6 +70,17 @@ import Testing
         )
         #expect(descends(process, from: run.spanID) && descends(run, from: edge.spanID))
         #expect(spans.contains { $0.service == "imageswiss-billing" && $0.name.contains("Hold") })
+
+        // The job's webhook is sent in a span of the same trace, whose id it carries to the receiver.
+        let delivered = try await hooks.wait { $0.json["type"] as? String == "job.succeeded" }
+        let header = try #require(TraceParent(delivered.traceParent), "\(delivered.traceParent)")
+        #expect(header.traceID == traceID)
+        try await waitUntil(timeout: .seconds(10)) {
+            receiver.spans(in: traceID).contains { $0.spanID == header.spanID && $0.name == "webhook job.succeeded" }
+        }
+        spans = receiver.spans(in: traceID)
+        let sent = try #require(spans.first { $0.spanID == header.spanID })
+        #expect(sent.service == "imageswiss-jobs" && descends(sent, from: edge.spanID), "\(sent)")
 
         // Without a caller's header the edge starts a trace of its own.
         let own = try await jobs.http.call("GET", "/api/v1/files/\(photo)", bearer: user.access)

@@ -10,8 +10,9 @@ import TestSupport
 /// `failFirst` deliveries, to exercise the retries.
 final class WebhookReceiver: Sendable {
     struct Delivery: Sendable {
-        /// The Standard Webhooks headers, the deprecated ImageSwiss-Signature, and the Host asked for.
-        let id, timestamp, signature, legacySignature, host: String
+        /// The Standard Webhooks headers, the deprecated ImageSwiss-Signature, the Host asked for and
+        /// the W3C `traceparent` ("" without one).
+        let id, timestamp, signature, legacySignature, host, traceParent: String
         let body: Data
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: self.body) as? [String: Any]) ?? [:] }
     }
@@ -41,7 +42,8 @@ final class WebhookReceiver: Sendable {
                         timestamp: request.headers[HTTPField.Name("webhook-timestamp")!] ?? "",
                         signature: request.headers[HTTPField.Name("webhook-signature")!] ?? "",
                         legacySignature: request.headers[HTTPField.Name("ImageSwiss-Signature")!] ?? "",
-                        host: request.head.authority ?? "", body: body))
+                        host: request.head.authority ?? "",
+                        traceParent: request.headers[HTTPField.Name("traceparent")!] ?? "", body: body))
             }
             return Response(status: .noContent)
         }

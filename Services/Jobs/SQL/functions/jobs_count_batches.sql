@@ -19,8 +19,10 @@ BEGIN
         WHERE b.id = m.batch_id
         RETURNING b.id, b.owner_id, b.remaining, m.delta
     ), delivered AS (
-        INSERT INTO deliveries (webhook_id, owner_id, event, payload)
-        SELECT w.id, c.owner_id, 'batch.completed', jobs_delivery_payload('batch.completed', jsonb_build_object('batch_id', c.id))
+        -- The batch's jobs share the trace of the request that submitted them.
+        INSERT INTO deliveries (webhook_id, owner_id, event, payload, trace_parent)
+        SELECT w.id, c.owner_id, 'batch.completed', jobs_delivery_payload('batch.completed', jsonb_build_object('batch_id', c.id)),
+               (SELECT j.trace_parent FROM jobs j WHERE j.batch_id = c.id LIMIT 1)
         FROM counted c JOIN webhooks w ON w.owner_id = c.owner_id
         WHERE c.remaining = 0 AND c.delta < 0
               AND (cardinality(w.events) = 0 OR 'batch.completed' = ANY (w.events))

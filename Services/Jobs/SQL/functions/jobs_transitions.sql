@@ -7,15 +7,15 @@ BEGIN
 
     WITH moved AS MATERIALIZED (
         SELECT n.id, n.owner_id, n.status, n.tool, n.batch_id, n.output_blob_ids, n.last_error,
-               n.quoted_credits, n.charged_credits, jobs_final(o.status) AS was_final
+               n.quoted_credits, n.charged_credits, n.trace_parent, jobs_final(o.status) AS was_final
         FROM new_jobs n JOIN old_jobs o ON o.id = n.id
         WHERE jobs_final(o.status) <> jobs_final(n.status)
     ), delivered AS (
-        INSERT INTO deliveries (webhook_id, owner_id, event, payload)
+        INSERT INTO deliveries (webhook_id, owner_id, event, payload, trace_parent)
         SELECT w.id, m.owner_id, 'job.' || m.status, jobs_delivery_payload('job.' || m.status, jsonb_build_object(
             'job_id', m.id, 'status', m.status, 'tool', m.tool, 'batch_id', m.batch_id,
             'output_blob_ids', to_jsonb(m.output_blob_ids), 'error', m.last_error,
-            'quoted_credits', m.quoted_credits, 'charged_credits', m.charged_credits))
+            'quoted_credits', m.quoted_credits, 'charged_credits', m.charged_credits)), m.trace_parent
         FROM moved m JOIN webhooks w ON w.owner_id = m.owner_id
         WHERE NOT m.was_final AND (cardinality(w.events) = 0 OR 'job.' || m.status = ANY (w.events))
     ), noticed AS (
