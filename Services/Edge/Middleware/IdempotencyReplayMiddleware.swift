@@ -13,7 +13,7 @@ struct IdempotencyReplayMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        guard request.method != .get, request.method != .head, request.headers[AuthRoutes.idempotencyKey] != nil
+        guard request.method != .get, request.method != .head, request.headers[Idempotency.header] != nil
         else { return try await next(request, context) }
         let trailers = RPCTrailers()
         var response = try await RPCTrailers.$collected.withValue(trailers) { try await next(request, context) }

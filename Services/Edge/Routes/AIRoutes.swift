@@ -30,18 +30,18 @@ struct AIRoutes {
     }
 
     private func read(_ context: EdgeRequestContext, admin: Bool) async throws -> JobsAICatalogue {
-        var options = AuthRoutes.options(context)
+        var options = EdgeCalls.options(context)
         if admin {
             let caller = try context.requireCaller()
             try caller.requireAdmin()
-            options = AuthRoutes.options(context, caller)
+            options = EdgeCalls.options(context, caller)
         }
         return try await self.jobs.unary(JobsMethods.getAICatalogue, JobsGetAICatalogueRequest(), options: options)
     }
 
     @Sendable func models(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let catalogue = try await self.read(context, admin: false)
-        return try AuthRoutes.json(
+        return try JSONAnswer.response(
             Page(items: catalogue.models.map { AIModelJSON($0, admin: false) }, next_page_token: nil), request: request,
             context: context)
     }
@@ -58,31 +58,31 @@ struct AIRoutes {
                 sign.blobID = preset.previewFileID
                 sign.ttlSeconds = 3600
                 sign.disposition = "inline"
-                let options = AuthRoutes.asService(for: preset.previewOwnerID, context: context)
+                let options = EdgeCalls.asService(for: preset.previewOwnerID, context: context)
                 previewURL = (try? await self.storage.unary(StorageMethods.signDownload, sign, options: options))
                     .map(DownloadRoutes.path)
             }
             items.append(StylePresetJSON(preset, previewURL: previewURL))
         }
-        return try AuthRoutes.json(Page(items: items, next_page_token: nil), request: request, context: context)
+        return try JSONAnswer.response(Page(items: items, next_page_token: nil), request: request, context: context)
     }
 
     @Sendable func catalogue(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        try AuthRoutes.json(
+        try JSONAnswer.response(
             AICatalogueJSON(try await self.read(context, admin: true)), request: request, context: context)
     }
 
     @Sendable func spend(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         try caller.requireAdmin()
-        let options = AuthRoutes.options(context, caller)
+        let options = EdgeCalls.options(context, caller)
         var call = JobsSpendRequest()
         let days = request.uri.queryParameters["days"].flatMap { UInt32($0) } ?? 30
         call.days = days
         async let report = self.jobs.unary(JobsMethods.getProviderSpend, call, options: options)
         async let catalogue = self.billing.unary(
             BillingMethods.getCatalogue, BillingGetCatalogueRequest(), options: options)
-        return try AuthRoutes.json(
+        return try JSONAnswer.response(
             SpendJSON(try await report, days: days, creditPriceCents: try await catalogue.creditPriceCents),
             request: request, context: context)
     }
@@ -91,39 +91,39 @@ struct AIRoutes {
         let (caller, id) = try Self.adminAndID(context)
         let call = try await request.decode(as: AIProviderJSON.self, context: context).call(id: id)
         let stored = try await self.jobs.unary(
-            JobsMethods.putAIProvider, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(AIProviderJSON(stored), request: request, context: context)
+            JobsMethods.putAIProvider, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(AIProviderJSON(stored), request: request, context: context)
     }
 
     @Sendable func putModel(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let (caller, id) = try Self.adminAndID(context)
         let call = try await request.decode(as: AIModelJSON.self, context: context).call(id: id)
         let stored = try await self.jobs.unary(
-            JobsMethods.putAIModel, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(AIModelJSON(stored, admin: true), request: request, context: context)
+            JobsMethods.putAIModel, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(AIModelJSON(stored, admin: true), request: request, context: context)
     }
 
     @Sendable func putPreset(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let (caller, id) = try Self.adminAndID(context)
         let call = try await request.decode(as: StylePresetJSON.self, context: context).call(id: id)
         let stored = try await self.jobs.unary(
-            JobsMethods.putStylePreset, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(StylePresetJSON(stored), request: request, context: context)
+            JobsMethods.putStylePreset, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(StylePresetJSON(stored), request: request, context: context)
     }
 
     @Sendable func putTierLimit(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let (caller, id) = try Self.adminAndID(context)
         let call = try await request.decode(as: TierLimitJSON.self, context: context).call(id: id)
         let stored = try await self.jobs.unary(
-            JobsMethods.putTierSpendLimit, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(TierLimitJSON(stored), request: request, context: context)
+            JobsMethods.putTierSpendLimit, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(TierLimitJSON(stored), request: request, context: context)
     }
 
     func remove(_ kind: String, _ request: Request, context: EdgeRequestContext) async throws -> Response {
         let (caller, id) = try Self.adminAndID(context)
         var call = JobsDeleteAIEntryRequest()
         (call.kind, call.id) = (kind, id)
-        _ = try await self.jobs.unary(JobsMethods.deleteAIEntry, call, options: AuthRoutes.options(context, caller))
+        _ = try await self.jobs.unary(JobsMethods.deleteAIEntry, call, options: EdgeCalls.options(context, caller))
         return Response(status: .noContent)
     }
 

@@ -9,11 +9,6 @@ import RPC
 struct BillingRoutes {
     let billing: RPCClient
 
-    /// The client's Idempotency-Key, or a fresh one (then a retry is a new request).
-    static func idempotencyKey(_ request: Request) -> String {
-        request.headers[AuthRoutes.idempotencyKey] ?? UUID().uuidString
-    }
-
     func add(to router: Router<EdgeRequestContext>) {
         let billing = router.group("api/v1/billing")
         billing.get("balance", use: self.balance)
@@ -36,8 +31,8 @@ struct BillingRoutes {
         let caller = try context.requireCaller()
         try caller.require(scope: "billing:read")
         let balance = try await self.billing.unary(
-            BillingMethods.getBalance, BillingGetBalanceRequest(), options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(BalanceJSON(balance), request: request, context: context)
+            BillingMethods.getBalance, BillingGetBalanceRequest(), options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(BalanceJSON(balance), request: request, context: context)
     }
 
     @Sendable func history(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -48,20 +43,20 @@ struct BillingRoutes {
         call.kind = query["kind"].map(String.init) ?? ""
         call.page.pageToken = query["page_token"].map(String.init) ?? ""
         if let size = query["page_size"] { call.page.pageSize = UInt32(size) ?? 0 }
-        if let after = query["after"] { call.after = try FileRoutes.timestamp(String(after), field: "after") }
-        if let before = query["before"] { call.before = try FileRoutes.timestamp(String(before), field: "before") }
+        if let after = query["after"] { call.after = try QueryValues.timestamp(String(after), field: "after") }
+        if let before = query["before"] { call.before = try QueryValues.timestamp(String(before), field: "before") }
         let page = try await self.billing.unary(
-            BillingMethods.history, call, options: AuthRoutes.options(context, caller))
+            BillingMethods.history, call, options: EdgeCalls.options(context, caller))
         let token = page.page.nextPageToken
-        return try AuthRoutes.json(
+        return try JSONAnswer.response(
             Page(items: page.entries.map(EntryJSON.init), next_page_token: token.isEmpty ? nil : token),
             request: request, context: context)
     }
 
     @Sendable func packs(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let packs = try await self.billing.unary(
-            BillingMethods.listPacks, BillingListPacksRequest(), options: AuthRoutes.options(context))
-        return try AuthRoutes.json(
+            BillingMethods.listPacks, BillingListPacksRequest(), options: EdgeCalls.options(context))
+        return try JSONAnswer.response(
             PacksJSON(
                 items: packs.packs.map(PackJSON.init), credit_price_cents: packs.creditPriceCents,
                 payment_provider: packs.paymentProvider),
@@ -70,8 +65,8 @@ struct BillingRoutes {
 
     @Sendable func tiers(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let tiers = try await self.billing.unary(
-            BillingMethods.listTiers, BillingListTiersRequest(), options: AuthRoutes.options(context))
-        return try AuthRoutes.json(
+            BillingMethods.listTiers, BillingListTiersRequest(), options: EdgeCalls.options(context))
+        return try JSONAnswer.response(
             Page(items: tiers.tiers.map(TierJSON.init), next_page_token: nil), request: request, context: context)
     }
 
@@ -84,10 +79,10 @@ struct BillingRoutes {
         call.amountCents = body.amount_cents ?? 0
         call.successURL = body.success_url ?? ""
         call.cancelURL = body.cancel_url ?? ""
-        call.idempotencyKey = Self.idempotencyKey(request)
+        call.idempotencyKey = Idempotency.keyOrFresh(request)
         let checkout = try await self.billing.unary(
-            BillingMethods.createCheckout, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(CheckoutJSON(checkout), status: .created, request: request, context: context)
+            BillingMethods.createCheckout, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(CheckoutJSON(checkout), status: .created, request: request, context: context)
     }
 
     @Sendable func checkoutStatus(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -96,8 +91,8 @@ struct BillingRoutes {
         var call = BillingGetCheckoutRequest()
         call.checkoutID = try context.parameters.require("id")
         let checkout = try await self.billing.unary(
-            BillingMethods.getCheckout, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(CheckoutJSON(checkout), request: request, context: context)
+            BillingMethods.getCheckout, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(CheckoutJSON(checkout), request: request, context: context)
     }
 
     @Sendable func completeCheckout(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -106,8 +101,8 @@ struct BillingRoutes {
         var call = BillingCompleteLocalCheckoutRequest()
         call.checkoutID = try context.parameters.require("id")
         let checkout = try await self.billing.unary(
-            BillingMethods.completeLocalCheckout, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(CheckoutJSON(checkout), request: request, context: context)
+            BillingMethods.completeLocalCheckout, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(CheckoutJSON(checkout), request: request, context: context)
     }
 
     @Sendable func quote(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -132,8 +127,8 @@ struct BillingRoutes {
             return line
         }
         let quote = try await self.billing.unary(
-            BillingMethods.quote, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(QuoteJSON(quote), request: request, context: context)
+            BillingMethods.quote, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(QuoteJSON(quote), request: request, context: context)
     }
 
     @Sendable func subscription(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -141,8 +136,8 @@ struct BillingRoutes {
         try caller.require(scope: "billing:read")
         let subscription = try await self.billing.unary(
             BillingMethods.getSubscription, BillingGetSubscriptionRequest(),
-            options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(SubscriptionJSON(subscription), request: request, context: context)
+            options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(SubscriptionJSON(subscription), request: request, context: context)
     }
 
     @Sendable func changeSubscription(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -151,10 +146,10 @@ struct BillingRoutes {
         var call = BillingChangeSubscriptionRequest()
         let body = try await request.decode(as: SubscriptionBody.self, context: context)
         (call.tierID, call.interval) = (body.tier, body.interval ?? "")
-        call.idempotencyKey = Self.idempotencyKey(request)
+        call.idempotencyKey = Idempotency.keyOrFresh(request)
         let subscription = try await self.billing.unary(
-            BillingMethods.changeSubscription, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(SubscriptionJSON(subscription), request: request, context: context)
+            BillingMethods.changeSubscription, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(SubscriptionJSON(subscription), request: request, context: context)
     }
 
     @Sendable func receipts(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -163,9 +158,9 @@ struct BillingRoutes {
         var call = BillingListReceiptsRequest()
         call.page.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
         let page = try await self.billing.unary(
-            BillingMethods.listReceipts, call, options: AuthRoutes.options(context, caller))
+            BillingMethods.listReceipts, call, options: EdgeCalls.options(context, caller))
         let token = page.page.nextPageToken
-        return try AuthRoutes.json(
+        return try JSONAnswer.response(
             Page(items: page.receipts.map(ReceiptJSON.init), next_page_token: token.isEmpty ? nil : token),
             request: request, context: context)
     }
@@ -176,8 +171,8 @@ struct BillingRoutes {
         call.payload = Data(buffer: try await request.body.collect(upTo: 1 << 20))
         call.signatureHeader = request.headers[HTTPField.Name("Stripe-Signature")!] ?? ""
         let answer = try await self.billing.unary(
-            BillingMethods.handleStripeWebhook, call, options: AuthRoutes.options(context))
-        return try AuthRoutes.json(["outcome": answer.outcome], request: request, context: context)
+            BillingMethods.handleStripeWebhook, call, options: EdgeCalls.options(context))
+        return try JSONAnswer.response(["outcome": answer.outcome], request: request, context: context)
     }
 
     /// Stripe's customer portal for the caller: `{url}` to send the browser to.
@@ -186,64 +181,72 @@ struct BillingRoutes {
         try caller.requireSession()
         let session = try await self.billing.unary(
             BillingMethods.createPortalSession, BillingPortalSessionRequest(),
-            options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(["url": session.url], request: request, context: context)
+            options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(["url": session.url], request: request, context: context)
     }
 
     private func addAdmin(to router: Router<EdgeRequestContext>) {
         let admin = router.group("api/v1/admin/billing")
-        admin.get("prices") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.requireAdmin()
-            let list = try await self.billing.unary(
-                BillingMethods.getPriceList, BillingGetPriceListRequest(), options: AuthRoutes.options(context, caller))
-            return try AuthRoutes.json(PriceListJSON(list), request: request, context: context)
+        admin.get("prices", use: self.listPrices)
+        admin.put("prices", use: self.setPrices)
+        admin.post("grants", use: self.grant)
+        admin.get("report", use: self.report)
+    }
+
+    @Sendable func listPrices(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireAdmin()
+        let list = try await self.billing.unary(
+            BillingMethods.getPriceList, BillingGetPriceListRequest(), options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(PriceListJSON(list), request: request, context: context)
+    }
+
+    @Sendable func setPrices(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireAdmin()
+        let body = try await request.decode(as: PriceListBody.self, context: context)
+        var call = BillingSetPriceListRequest()
+        call.prices = body.prices.map { price in
+            var entry = BillingPriceEntry()
+            entry.operation = price.operation
+            entry.credits = price.credits
+            entry.perMegapixel = price.per_megapixel ?? 0
+            entry.includedMegapixels = price.included_megapixels ?? 0
+            return entry
         }
-        admin.put("prices") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.requireAdmin()
-            let body = try await request.decode(as: PriceListBody.self, context: context)
-            var call = BillingSetPriceListRequest()
-            call.prices = body.prices.map { price in
-                var entry = BillingPriceEntry()
-                entry.operation = price.operation
-                entry.credits = price.credits
-                entry.perMegapixel = price.per_megapixel ?? 0
-                entry.includedMegapixels = price.included_megapixels ?? 0
-                return entry
-            }
-            call.fastLanePercent = body.fast_lane_percent ?? 0
-            call.idempotencyKey = Self.idempotencyKey(request)
-            let list = try await self.billing.unary(
-                BillingMethods.setPriceList, call, options: AuthRoutes.options(context, caller))
-            return try AuthRoutes.json(PriceListJSON(list), request: request, context: context)
-        }
-        admin.post("grants") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.requireAdmin()
-            let body = try await request.decode(as: GrantBody.self, context: context)
-            var call = BillingGrantRequest()
-            call.accountID = body.account_id
-            call.amount = body.amount
-            call.source = body.source ?? "promotional"
-            call.expiresInSeconds = body.expires_in_seconds ?? 0
-            call.reference = body.reference ?? ""
-            call.idempotencyKey = Self.idempotencyKey(request)
-            let entry = try await self.billing.unary(
-                BillingMethods.grant, call, options: AuthRoutes.options(context, caller))
-            return try AuthRoutes.json(EntryJSON(entry), status: .created, request: request, context: context)
-        }
-        admin.get("report") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.requireAdmin()
-            let query = request.uri.queryParameters
-            var call = BillingReportRequest()
-            if let from = query["from"] { call.from = try FileRoutes.timestamp(String(from), field: "from") }
-            if let to = query["to"] { call.to = try FileRoutes.timestamp(String(to), field: "to") }
-            call.limit = query["limit"].flatMap { UInt32($0) } ?? 0
-            let report = try await self.billing.unary(
-                BillingMethods.getReport, call, options: AuthRoutes.options(context, caller))
-            return try AuthRoutes.json(ReportJSON(report), request: request, context: context)
-        }
+        call.fastLanePercent = body.fast_lane_percent ?? 0
+        call.idempotencyKey = Idempotency.keyOrFresh(request)
+        let list = try await self.billing.unary(
+            BillingMethods.setPriceList, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(PriceListJSON(list), request: request, context: context)
+    }
+
+    @Sendable func grant(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireAdmin()
+        let body = try await request.decode(as: GrantBody.self, context: context)
+        var call = BillingGrantRequest()
+        call.accountID = body.account_id
+        call.amount = body.amount
+        call.source = body.source ?? "promotional"
+        call.expiresInSeconds = body.expires_in_seconds ?? 0
+        call.reference = body.reference ?? ""
+        call.idempotencyKey = Idempotency.keyOrFresh(request)
+        let entry = try await self.billing.unary(
+            BillingMethods.grant, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(EntryJSON(entry), status: .created, request: request, context: context)
+    }
+
+    @Sendable func report(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireAdmin()
+        let query = request.uri.queryParameters
+        var call = BillingReportRequest()
+        if let from = query["from"] { call.from = try QueryValues.timestamp(String(from), field: "from") }
+        if let to = query["to"] { call.to = try QueryValues.timestamp(String(to), field: "to") }
+        call.limit = query["limit"].flatMap { UInt32($0) } ?? 0
+        let report = try await self.billing.unary(
+            BillingMethods.getReport, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(ReportJSON(report), request: request, context: context)
     }
 }

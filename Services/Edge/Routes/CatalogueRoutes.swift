@@ -16,25 +16,25 @@ struct CatalogueRoutes {
 
     @Sendable func onSale(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let catalogue = try await self.billing.unary(
-            BillingMethods.getCatalogue, BillingGetCatalogueRequest(), options: AuthRoutes.options(context))
-        return try AuthRoutes.json(CatalogueJSON(catalogue, admin: false), request: request, context: context)
+            BillingMethods.getCatalogue, BillingGetCatalogueRequest(), options: EdgeCalls.options(context))
+        return try JSONAnswer.response(CatalogueJSON(catalogue, admin: false), request: request, context: context)
     }
 
     @Sendable func current(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         try caller.requireAdmin()
         let catalogue = try await self.billing.unary(
-            BillingMethods.getCatalogue, BillingGetCatalogueRequest(), options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(CatalogueJSON(catalogue, admin: true), request: request, context: context)
+            BillingMethods.getCatalogue, BillingGetCatalogueRequest(), options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(CatalogueJSON(catalogue, admin: true), request: request, context: context)
     }
 
     @Sendable func replace(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         try caller.requireAdmin()
         var call = try await request.decode(as: CatalogueBody.self, context: context).call
-        call.idempotencyKey = BillingRoutes.idempotencyKey(request)
+        call.idempotencyKey = Idempotency.keyOrFresh(request)
         let catalogue = try await self.billing.unary(
-            BillingMethods.setCatalogue, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(CatalogueJSON(catalogue, admin: true), request: request, context: context)
+            BillingMethods.setCatalogue, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(CatalogueJSON(catalogue, admin: true), request: request, context: context)
     }
 }

@@ -18,8 +18,8 @@ struct CornerRoutes {
         var call = JobsSuggestCornersRequest()
         call.fileID = try context.parameters.require("id")
         let corners = try await self.jobs.unary(
-            JobsMethods.suggestCorners, call, options: JobRoutes.options(context, caller))
-        return try AuthRoutes.json(CornersJSON(corners), request: request, context: context)
+            JobsMethods.suggestCorners, call, options: EdgeCalls.jobOptions(context, caller))
+        return try JSONAnswer.response(CornersJSON(corners), request: request, context: context)
     }
 }
 

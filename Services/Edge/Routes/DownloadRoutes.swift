@@ -33,7 +33,7 @@ struct DownloadRoutes {
                 var call = StorageBlobRequest()
                 call.blobID = access.blobID
                 call.signed = access
-                let options = AuthRoutes.options(context)
+                let options = EdgeCalls.options(context)
                 let blob = try await self.storage.unary(StorageMethods.getBlob, call, options: options)
                 return try await BlobResponse(storage: self.storage).respond(
                     request, blob: blob, disposition: access.disposition,

@@ -19,122 +19,136 @@ struct FileRoutes {
 
     func add(to router: Router<EdgeRequestContext>) {
         let files = router.group("api/v1/files")
-        files.post { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "files:write")
-            let purpose = request.uri.queryParameters["purpose"].map(String.init) ?? "upload"
-            guard Self.uploadPurposes.contains(purpose) else {
-                throw EdgeError(
-                    .badRequest, "invalid_purpose", "purpose must be upload, avatar or training", field: "purpose")
-            }
-            let options = await self.tiers.options(context, caller)
-            if let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("multipart/") {
-                guard let boundary = MultipartReader.boundary(contentType: contentType) else {
-                    throw EdgeError(
-                        .badRequest, "invalid_multipart",
-                        "multipart uploads must be multipart/form-data with a boundary")
-                }
-                let blobs = try await self.uploadMultipart(
-                    request.body, boundary: boundary, purpose: purpose, options: options)
-                return try AuthRoutes.json(
-                    Page(items: blobs.map(FileJSON.init), next_page_token: nil), status: .created, request: request,
-                    context: context)
-            }
-            let name =
-                request.uri.queryParameters["name"].map(String.init)
-                ?? request.headers[HTTPField.Name("X-File-Name")!].flatMap { $0.removingPercentEncoding } ?? ""
-            let length = request.headers[.contentLength].flatMap { UInt64($0) }
-            var writer = try await UploadWriter.begin(
-                storage: self.storage, options: options, purpose: purpose, name: name, expectedSize: length)
-            do {
-                for try await buffer in request.body { try await writer.write(buffer.readableBytesView) }
-                let blob = try await writer.commit()
-                return try AuthRoutes.json(FileJSON(blob), status: .created, request: request, context: context)
-            } catch {
-                await writer.abort()
-                throw error
-            }
-        }
+        files.post(use: self.uploadFiles)
         files.get(use: self.list)
-        files.get("usage") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "files:read")
-            let usage = try await self.storage.unary(
-                StorageMethods.getUsage, StorageUsageRequest(), options: await self.tiers.options(context, caller))
-            return try AuthRoutes.json(
-                UsageJSON(
-                    used_bytes: usage.usedBytes, quota_bytes: usage.quotaBytes, files: usage.blobCount, tier: usage.tier
-                ),
-                request: request, context: context)
-        }
-        files.post("zip") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "files:read")
-            let body = try await request.decode(as: ZipBody.self, context: context)
-            return try await ZipResponse.stream(
-                self.storage, ids: body.ids, name: DisplayNameHeader.zipName(body.name),
-                options: AuthRoutes.options(context, caller))
-        }
+        files.get("usage", use: self.usage)
+        files.post("zip", use: self.zip)
         files.get(":id", use: self.file)
-        files.patch(":id") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "files:write")
-            let body = try await request.decode(as: ExpiryBody.self, context: context)
-            var call = StorageSetExpiryRequest()
-            call.blobID = try context.parameters.require("id")
-            if let text = body.expires_at { call.expiresAt = try Self.timestamp(text, field: "expires_at") }
-            let blob = try await self.storage.unary(
-                StorageMethods.setExpiry, call, options: AuthRoutes.options(context, caller))
-            return try AuthRoutes.json(FileJSON(blob), request: request, context: context)
-        }
-        files.delete(":id") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "files:write")
-            var call = StorageBlobRequest()
-            call.blobID = try context.parameters.require("id")
-            _ = try await self.storage.unary(
-                StorageMethods.deleteBlob, call, options: AuthRoutes.options(context, caller))
-            return Response(status: .noContent)
-        }
+        files.patch(":id", use: self.update)
+        files.delete(":id", use: self.delete)
         for method in [HTTPRequest.Method.get, .head] {
             files.on(":id/content", method: method, use: self.content)
         }
-        files.post(":id/link") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "files:read")
-            let body = (try? await request.decode(as: LinkBody.self, context: context)) ?? LinkBody()
-            var call = StorageSignDownloadRequest()
-            call.blobID = try context.parameters.require("id")
-            call.ttlSeconds = body.ttl_seconds ?? 0
-            call.disposition = body.disposition ?? ""
-            let access = try await self.storage.unary(
-                StorageMethods.signDownload, call, options: AuthRoutes.options(context, caller))
-            let url = self.publicURL + DownloadRoutes.path(for: access)
-            return try AuthRoutes.json(
-                LinkJSON(url: url, expires_at: rfc3339(.seconds(access.expiresUnix))), status: .created,
-                request: request, context: context)
+        files.post(":id/link", use: self.link)
+    }
+
+    @Sendable func uploadFiles(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "files:write")
+        let purpose = request.uri.queryParameters["purpose"].map(String.init) ?? "upload"
+        guard Self.uploadPurposes.contains(purpose) else {
+            throw EdgeError(
+                .badRequest, "invalid_purpose", "purpose must be upload, avatar or training", field: "purpose")
         }
+        let options = await self.tiers.options(context, caller)
+        if let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("multipart/") {
+            guard let boundary = MultipartReader.boundary(contentType: contentType) else {
+                throw EdgeError(
+                    .badRequest, "invalid_multipart",
+                    "multipart uploads must be multipart/form-data with a boundary")
+            }
+            let blobs = try await self.uploadMultipart(
+                request.body, boundary: boundary, purpose: purpose, options: options)
+            return try JSONAnswer.response(
+                Page(items: blobs.map(FileJSON.init), next_page_token: nil), status: .created, request: request,
+                context: context)
+        }
+        let name =
+            request.uri.queryParameters["name"].map(String.init)
+            ?? request.headers[HTTPField.Name("X-File-Name")!].flatMap { $0.removingPercentEncoding } ?? ""
+        let length = request.headers[.contentLength].flatMap { UInt64($0) }
+        var writer = try await UploadWriter.begin(
+            storage: self.storage, options: options, purpose: purpose, name: name, expectedSize: length)
+        do {
+            for try await buffer in request.body { try await writer.write(buffer.readableBytesView) }
+            let blob = try await writer.commit()
+            return try JSONAnswer.response(FileJSON(blob), status: .created, request: request, context: context)
+        } catch {
+            await writer.abort()
+            throw error
+        }
+    }
+
+    @Sendable func usage(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "files:read")
+        let usage = try await self.storage.unary(
+            StorageMethods.getUsage, StorageUsageRequest(), options: await self.tiers.options(context, caller))
+        return try JSONAnswer.response(
+            UsageJSON(
+                used_bytes: usage.usedBytes, quota_bytes: usage.quotaBytes, files: usage.blobCount, tier: usage.tier
+            ),
+            request: request, context: context)
+    }
+
+    @Sendable func zip(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "files:read")
+        let body = try await request.decode(as: ZipBody.self, context: context)
+        return try await ZipResponse.stream(
+            self.storage, ids: body.ids, name: DisplayNameHeader.zipName(body.name),
+            options: EdgeCalls.options(context, caller))
+    }
+
+    @Sendable func update(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "files:write")
+        let body = try await request.decode(as: ExpiryBody.self, context: context)
+        var call = StorageSetExpiryRequest()
+        call.blobID = try context.parameters.require("id")
+        if let text = body.expires_at { call.expiresAt = try QueryValues.timestamp(text, field: "expires_at") }
+        let blob = try await self.storage.unary(
+            StorageMethods.setExpiry, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(FileJSON(blob), request: request, context: context)
+    }
+
+    @Sendable func delete(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "files:write")
+        var call = StorageBlobRequest()
+        call.blobID = try context.parameters.require("id")
+        _ = try await self.storage.unary(
+            StorageMethods.deleteBlob, call, options: EdgeCalls.options(context, caller))
+        return Response(status: .noContent)
+    }
+
+    @Sendable func link(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "files:read")
+        let body = (try? await request.decode(as: LinkBody.self, context: context)) ?? LinkBody()
+        var call = StorageSignDownloadRequest()
+        call.blobID = try context.parameters.require("id")
+        call.ttlSeconds = body.ttl_seconds ?? 0
+        call.disposition = body.disposition ?? ""
+        let access = try await self.storage.unary(
+            StorageMethods.signDownload, call, options: EdgeCalls.options(context, caller))
+        let url = self.publicURL + DownloadRoutes.path(for: access)
+        return try JSONAnswer.response(
+            LinkJSON(url: url, expires_at: rfc3339(.seconds(access.expiresUnix))), status: .created,
+            request: request, context: context)
     }
 
     /// DELETE /api/v1/admin/users/{id}/files: an administrator purges a user's files (the repair for
     /// an account deletion whose purge failed). Storage acts on the named user.
     func addAdmin(to router: Router<EdgeRequestContext>) {
-        router.delete("api/v1/admin/users/:id/files") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.requireAdmin()
-            let target = try context.parameters.require("id")
-            guard UUID(uuidString: target) != nil else { throw EdgeError(.notFound, "not_found", "user not found") }
-            var metadata = AuthRoutes.options(context, caller).metadata
-            metadata.callerID = target.lowercased()
-            metadata[RPCMetadata.callerRole] = "user"
-            let purged = try await self.storage.unary(
-                StorageMethods.purgeOwner, StoragePurgeOwnerRequest(),
-                options: RPCCallOptions(timeout: .seconds(120), metadata: metadata))
-            context.logger.notice(
-                "admin purged a user's files",
-                metadata: ["admin": "\(caller.userID)", "user": "\(target)", "files": "\(purged.deletedBlobs)"])
-            return try AuthRoutes.json(["deleted_files": purged.deletedBlobs], request: request, context: context)
-        }
+        router.delete("api/v1/admin/users/:id/files", use: self.purgeUserFiles)
+    }
+
+    @Sendable func purgeUserFiles(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.requireAdmin()
+        let target = try context.parameters.require("id")
+        guard UUID(uuidString: target) != nil else { throw EdgeError(.notFound, "not_found", "user not found") }
+        var metadata = EdgeCalls.options(context, caller).metadata
+        metadata.callerID = target.lowercased()
+        metadata[RPCMetadata.callerRole] = "user"
+        let purged = try await self.storage.unary(
+            StorageMethods.purgeOwner, StoragePurgeOwnerRequest(),
+            options: RPCCallOptions(timeout: .seconds(120), metadata: metadata))
+        context.logger.notice(
+            "admin purged a user's files",
+            metadata: ["admin": "\(caller.userID)", "user": "\(target)", "files": "\(purged.deletedBlobs)"])
+        return try JSONAnswer.response(["deleted_files": purged.deletedBlobs], request: request, context: context)
     }
 
     @Sendable func list(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -152,15 +166,15 @@ struct FileRoutes {
         }
         call.page.pageToken = query["page_token"].map(String.init) ?? ""
         if let after = query["created_after"] {
-            call.createdAfter = try Self.timestamp(String(after), field: "created_after")
+            call.createdAfter = try QueryValues.timestamp(String(after), field: "created_after")
         }
         if let before = query["created_before"] {
-            call.createdBefore = try Self.timestamp(String(before), field: "created_before")
+            call.createdBefore = try QueryValues.timestamp(String(before), field: "created_before")
         }
         let page = try await self.storage.unary(
-            StorageMethods.listBlobs, call, options: AuthRoutes.options(context, caller))
+            StorageMethods.listBlobs, call, options: EdgeCalls.options(context, caller))
         let token = page.page.nextPageToken
-        return try AuthRoutes.json(
+        return try JSONAnswer.response(
             Page(items: page.blobs.map(FileJSON.init), next_page_token: token.isEmpty ? nil : token),
             request: request, context: context)
     }
@@ -169,7 +183,7 @@ struct FileRoutes {
         let caller = try context.requireCaller()
         try caller.require(scope: "files:read")
         let blob = try await self.blob(context, caller)
-        return try AuthRoutes.json(FileJSON(blob), request: request, context: context)
+        return try JSONAnswer.response(FileJSON(blob), request: request, context: context)
     }
 
     @Sendable func content(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -182,13 +196,13 @@ struct FileRoutes {
             ? "inline" : "attachment"
         return try await BlobResponse(storage: self.storage).respond(
             request, blob: blob, disposition: disposition,
-            options: AuthRoutes.options(context, caller))
+            options: EdgeCalls.options(context, caller))
     }
 
     private func blob(_ context: EdgeRequestContext, _ caller: VerifiedCaller) async throws -> StorageBlob {
         var call = StorageBlobRequest()
         call.blobID = try context.parameters.require("id")
-        return try await self.storage.unary(StorageMethods.getBlob, call, options: AuthRoutes.options(context, caller))
+        return try await self.storage.unary(StorageMethods.getBlob, call, options: EdgeCalls.options(context, caller))
     }
 
     /// Each file part becomes a file; other fields are ignored. If any file fails, the files this
@@ -245,16 +259,6 @@ struct FileRoutes {
             }
             throw error
         }
-    }
-
-    static func timestamp(_ text: String, field: String) throws -> CommonTimestamp {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let plain = ISO8601DateFormatter()
-        guard let date = formatter.date(from: text) ?? plain.date(from: text) else {
-            throw EdgeError(.badRequest, "invalid_\(field)", "\(field) must be an RFC 3339 time", field: field)
-        }
-        return .micros(Int64(date.timeIntervalSince1970 * 1e6))
     }
 }
 

@@ -26,11 +26,11 @@ struct InvoiceRoutes {
         var call = BillingListInvoicesRequest()
         call.page.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
         let page = try await self.billing.unary(
-            BillingMethods.listInvoices, call, options: AuthRoutes.options(context, caller))
+            BillingMethods.listInvoices, call, options: EdgeCalls.options(context, caller))
         let token = page.page.nextPageToken
         // A team's invoices link to the team's PDFs.
         let base = String(request.uri.path.dropLast("/invoices".count))
-        return try AuthRoutes.json(
+        return try JSONAnswer.response(
             Page(
                 items: page.invoices.map { InvoiceJSON($0, base: base) }, next_page_token: token.isEmpty ? nil : token),
             request: request, context: context)
@@ -43,7 +43,7 @@ struct InvoiceRoutes {
         call.invoiceID = try context.parameters.require("id")
         return Self.pdfResponse(
             try await self.billing.unary(
-                BillingMethods.getInvoicePDF, call, options: AuthRoutes.options(context, caller)))
+                BillingMethods.getInvoicePDF, call, options: EdgeCalls.options(context, caller)))
     }
 
     @Sendable func creditNotePDF(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -53,7 +53,7 @@ struct InvoiceRoutes {
         call.creditNoteID = try context.parameters.require("id")
         return Self.pdfResponse(
             try await self.billing.unary(
-                BillingMethods.getCreditNotePDF, call, options: AuthRoutes.options(context, caller)))
+                BillingMethods.getCreditNotePDF, call, options: EdgeCalls.options(context, caller)))
     }
 
     /// Admin: refunds (part of) an invoice; answers its credit note.
@@ -65,10 +65,10 @@ struct InvoiceRoutes {
         call.invoiceID = try context.parameters.require("id")
         call.amountCents = body.amount_cents ?? 0
         call.reason = body.reason ?? ""
-        call.idempotencyKey = BillingRoutes.idempotencyKey(request)
+        call.idempotencyKey = Idempotency.keyOrFresh(request)
         let note = try await self.billing.unary(
-            BillingMethods.refundInvoice, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(CreditNoteJSON(note), status: .created, request: request, context: context)
+            BillingMethods.refundInvoice, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(CreditNoteJSON(note), status: .created, request: request, context: context)
     }
 
     static func pdfResponse(_ document: BillingInvoicePDF) -> Response {
@@ -85,8 +85,8 @@ struct InvoiceRoutes {
         let caller = try context.requireCaller()
         try caller.require(scope: "billing:read")
         let profile = try await self.billing.unary(
-            BillingMethods.getProfile, BillingGetProfileRequest(), options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(ProfileJSON(profile), request: request, context: context)
+            BillingMethods.getProfile, BillingGetProfileRequest(), options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(ProfileJSON(profile), request: request, context: context)
     }
 
     @Sendable func setProfile(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -96,16 +96,16 @@ struct InvoiceRoutes {
         var call = BillingProfile()
         (call.name, call.address, call.country, call.taxID) = (body.name, body.address, body.country, body.tax_id)
         let profile = try await self.billing.unary(
-            BillingMethods.setProfile, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(ProfileJSON(profile), request: request, context: context)
+            BillingMethods.setProfile, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(ProfileJSON(profile), request: request, context: context)
     }
 
     @Sendable func taxRates(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         try caller.requireAdmin()
         let rates = try await self.billing.unary(
-            BillingMethods.getTaxRates, BillingGetTaxRatesRequest(), options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(TaxRatesJSON(rates), request: request, context: context)
+            BillingMethods.getTaxRates, BillingGetTaxRatesRequest(), options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(TaxRatesJSON(rates), request: request, context: context)
     }
 
     @Sendable func setTaxRates(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -118,9 +118,9 @@ struct InvoiceRoutes {
             (item.country, item.name, item.basisPoints) = (rate.country, rate.name, rate.basis_points)
             return item
         }
-        call.idempotencyKey = BillingRoutes.idempotencyKey(request)
+        call.idempotencyKey = Idempotency.keyOrFresh(request)
         let rates = try await self.billing.unary(
-            BillingMethods.setTaxRates, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(TaxRatesJSON(rates), request: request, context: context)
+            BillingMethods.setTaxRates, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(TaxRatesJSON(rates), request: request, context: context)
     }
 }

@@ -28,8 +28,8 @@ struct NotificationRoutes {
         try caller.require(scope: "billing:read")
         let alert = try await self.billing.unary(
             BillingMethods.getLowBalanceAlert, BillingGetLowBalanceAlertRequest(),
-            options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(LowBalanceAlertJSON(alert), request: request, context: context)
+            options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(LowBalanceAlertJSON(alert), request: request, context: context)
     }
 
     @Sendable func setCreditsLow(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -44,21 +44,21 @@ struct NotificationRoutes {
         }
         call.threshold = threshold
         let alert = try await self.billing.unary(
-            BillingMethods.setLowBalanceAlert, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(LowBalanceAlertJSON(alert), request: request, context: context)
+            BillingMethods.setLowBalanceAlert, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(LowBalanceAlertJSON(alert), request: request, context: context)
     }
 
     @Sendable func list(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         try caller.require(scope: "profile:read")
         var call = AuthListNotificationsRequest()
-        call.page = JobRoutes.page(request)
+        call.page = QueryValues.page(request)
         call.unreadOnly = request.uri.queryParameters["unread"] == "true"
         let page = try await self.auth.unary(
-            AuthMethods.listNotifications, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(
+            AuthMethods.listNotifications, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(
             NotificationPage(
-                items: page.notifications.map(NotificationJSON.init), next_page_token: JobRoutes.token(page.page),
+                items: page.notifications.map(NotificationJSON.init), next_page_token: QueryValues.nextToken(page.page),
                 unread_count: page.unreadCount),
             request: request, context: context)
     }
@@ -71,8 +71,8 @@ struct NotificationRoutes {
         call.notificationIds = body.ids ?? []
         call.all = body.all ?? false
         let unread = try await self.auth.unary(
-            AuthMethods.markNotificationsRead, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(
+            AuthMethods.markNotificationsRead, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(
             UnreadCountJSON(unread_count: unread.unreadCount), request: request, context: context)
     }
 
@@ -81,8 +81,8 @@ struct NotificationRoutes {
         try caller.require(scope: "profile:read")
         let preferences = try await self.auth.unary(
             AuthMethods.getNotificationPreferences, AuthGetNotificationPreferencesRequest(),
-            options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(NotificationPreferencesJSON(preferences), request: request, context: context)
+            options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(NotificationPreferencesJSON(preferences), request: request, context: context)
     }
 
     @Sendable func setPreferences(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -97,8 +97,8 @@ struct NotificationRoutes {
             return message
         }
         let preferences = try await self.auth.unary(
-            AuthMethods.setNotificationPreferences, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(NotificationPreferencesJSON(preferences), request: request, context: context)
+            AuthMethods.setNotificationPreferences, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(NotificationPreferencesJSON(preferences), request: request, context: context)
     }
 
     /// The token comes in the query (the List-Unsubscribe address, posted by a mail client with the
@@ -110,7 +110,7 @@ struct NotificationRoutes {
         } else {
             call.token = try await request.decode(as: TokenBody.self, context: context).token
         }
-        let answer = try await self.auth.unary(AuthMethods.unsubscribe, call, options: AuthRoutes.options(context))
-        return try AuthRoutes.json(UnsubscribedJSON(kind: answer.kind), request: request, context: context)
+        let answer = try await self.auth.unary(AuthMethods.unsubscribe, call, options: EdgeCalls.options(context))
+        return try JSONAnswer.response(UnsubscribedJSON(kind: answer.kind), request: request, context: context)
     }
 }

@@ -15,49 +15,55 @@ struct OAuthRoutes {
 
     func add(to router: Router<EdgeRequestContext>) {
         let group = router.group("api/v1/auth/oauth")
-        group.get("providers") { request, context -> Response in
-            let list = try await self.auth.unary(
-                AuthMethods.listOAuthProviders, AuthListOAuthProvidersRequest(), options: AuthRoutes.options(context))
-            return try AuthRoutes.json(["providers": list.providers], request: request, context: context)
+        group.get("providers", use: self.providers)
+        group.get(":provider/start", use: self.start)
+        group.get(":provider/callback", use: self.callback)
+    }
+
+    @Sendable func providers(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let list = try await self.auth.unary(
+            AuthMethods.listOAuthProviders, AuthListOAuthProvidersRequest(), options: EdgeCalls.options(context))
+        return try JSONAnswer.response(["providers": list.providers], request: request, context: context)
+    }
+
+    @Sendable func start(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        var call = AuthOAuthStartRequest()
+        call.provider = context.parameters.get("provider") ?? ""
+        let started = try await self.auth.unary(AuthMethods.oauthStart, call, options: EdgeCalls.options(context))
+        var response = Response(
+            status: .found, headers: [.location: started.authorizeURL, .cacheControl: "no-store"])
+        response.setCookie(
+            Cookie(
+                name: Self.stateCookie, value: started.state, maxAge: 600, path: Self.cookiePath,
+                secure: SessionCookies.secure, httpOnly: true, sameSite: .lax))
+        return response
+    }
+
+    @Sendable func callback(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        if let denied = query["error"] {
+            throw EdgeError(
+                .unauthorized, "oauth_failed", "the provider did not sign you in (\(denied.prefix(64)))")
         }
-        group.get(":provider/start") { request, context -> Response in
-            var call = AuthOAuthStartRequest()
-            call.provider = context.parameters.get("provider") ?? ""
-            let started = try await self.auth.unary(AuthMethods.oauthStart, call, options: AuthRoutes.options(context))
-            var response = Response(
-                status: .found, headers: [.location: started.authorizeURL, .cacheControl: "no-store"])
-            response.setCookie(
-                Cookie(
-                    name: Self.stateCookie, value: started.state, maxAge: 600, path: Self.cookiePath,
-                    secure: SessionCookies.secure, httpOnly: true, sameSite: .lax))
-            return response
+        guard let state = query["state"].map(String.init), let expected = request.cookies[Self.stateCookie]?.value,
+            !expected.isEmpty, SessionCookies.constantTimeEqual(state, expected)
+        else {
+            throw EdgeError(
+                .badRequest, "oauth_state_mismatch", "this sign-in was not started in this browser; start again")
         }
-        group.get(":provider/callback") { request, context -> Response in
-            let query = request.uri.queryParameters
-            if let denied = query["error"] {
-                throw EdgeError(
-                    .unauthorized, "oauth_failed", "the provider did not sign you in (\(denied.prefix(64)))")
-            }
-            guard let state = query["state"].map(String.init), let expected = request.cookies[Self.stateCookie]?.value,
-                !expected.isEmpty, SessionCookies.constantTimeEqual(state, expected)
-            else {
-                throw EdgeError(
-                    .badRequest, "oauth_state_mismatch", "this sign-in was not started in this browser; start again")
-            }
-            var call = AuthOAuthFinishRequest()
-            call.provider = context.parameters.get("provider") ?? ""
-            call.code = query["code"].map(String.init) ?? ""
-            call.state = state
-            call.clientIp = context.clientAddress
-            call.userAgent = request.headers[.userAgent] ?? ""
-            let result = try await self.auth.unary(AuthMethods.oauthFinish, call, options: AuthRoutes.options(context))
-            var response = Response(status: .found, headers: [.location: "/", .cacheControl: "no-store"])
-            SessionCookies.set(result.tokens, on: &response)
-            response.setCookie(
-                Cookie(
-                    name: Self.stateCookie, value: "", maxAge: 0, path: Self.cookiePath,
-                    secure: SessionCookies.secure, httpOnly: true, sameSite: .lax))
-            return response
-        }
+        var call = AuthOAuthFinishRequest()
+        call.provider = context.parameters.get("provider") ?? ""
+        call.code = query["code"].map(String.init) ?? ""
+        call.state = state
+        call.clientIp = context.clientAddress
+        call.userAgent = request.headers[.userAgent] ?? ""
+        let result = try await self.auth.unary(AuthMethods.oauthFinish, call, options: EdgeCalls.options(context))
+        var response = Response(status: .found, headers: [.location: "/", .cacheControl: "no-store"])
+        SessionCookies.set(result.tokens, on: &response)
+        response.setCookie(
+            Cookie(
+                name: Self.stateCookie, value: "", maxAge: 0, path: Self.cookiePath,
+                secure: SessionCookies.secure, httpOnly: true, sameSite: .lax))
+        return response
     }
 }

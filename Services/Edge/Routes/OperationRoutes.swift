@@ -14,12 +14,12 @@ struct OperationRoutes {
 
     @Sendable func list(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let answer = try await self.jobs.unary(
-            JobsMethods.listOperations, JobsListOperationsRequest(), options: AuthRoutes.options(context))
+            JobsMethods.listOperations, JobsListOperationsRequest(), options: EdgeCalls.options(context))
         let availability = Dictionary(
             answer.operations.map { ($0.operation, $0) }, uniquingKeysWith: { first, _ in first })
         let items = OperationCatalog.all.filter(\.listed).map { spec in
             OperationJSON(spec, availability: availability[spec.name])
         }
-        return try AuthRoutes.json(Page(items: items, next_page_token: nil), request: request, context: context)
+        return try JSONAnswer.response(Page(items: items, next_page_token: nil), request: request, context: context)
     }
 }

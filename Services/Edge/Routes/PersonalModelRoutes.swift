@@ -20,22 +20,23 @@ struct PersonalModelRoutes {
         let caller = try context.requireCaller()
         try caller.require(scope: "jobs:write")
         let body = try await request.decode(as: TrainBody.self, context: context)
-        let options = JobRoutes.options(context, caller)
+        let options = EdgeCalls.jobOptions(context, caller)
         let job = try await self.jobs.unary(
-            JobsMethods.submitJob, body.call(key: BillingRoutes.idempotencyKey(request)), options: options)
+            JobsMethods.submitJob, body.call(key: Idempotency.keyOrFresh(request)), options: options)
         var read = JobsPersonalModelRequest()
         read.id = job.jobID
         let model = try await self.jobs.unary(JobsMethods.getPersonalModel, read, options: options)
-        return try AuthRoutes.json(PersonalModelJSON(model), status: .accepted, request: request, context: context)
+        return try JSONAnswer.response(PersonalModelJSON(model), status: .accepted, request: request, context: context)
     }
 
     @Sendable func list(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         try caller.require(scope: "jobs:read")
         let models = try await self.jobs.unary(
-            JobsMethods.listPersonalModels, JobsListPersonalModelsRequest(), options: JobRoutes.options(context, caller)
+            JobsMethods.listPersonalModels, JobsListPersonalModelsRequest(),
+            options: EdgeCalls.jobOptions(context, caller)
         )
-        return try AuthRoutes.json(
+        return try JSONAnswer.response(
             Page(items: models.models.map(PersonalModelJSON.init), next_page_token: nil), request: request,
             context: context)
     }
@@ -44,15 +45,15 @@ struct PersonalModelRoutes {
         let caller = try context.requireCaller()
         try caller.require(scope: "jobs:read")
         let model = try await self.jobs.unary(
-            JobsMethods.getPersonalModel, try Self.model(context), options: JobRoutes.options(context, caller))
-        return try AuthRoutes.json(PersonalModelJSON(model), request: request, context: context)
+            JobsMethods.getPersonalModel, try Self.model(context), options: EdgeCalls.jobOptions(context, caller))
+        return try JSONAnswer.response(PersonalModelJSON(model), request: request, context: context)
     }
 
     @Sendable func remove(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         try caller.require(scope: "jobs:write")
         _ = try await self.jobs.unary(
-            JobsMethods.deletePersonalModel, try Self.model(context), options: JobRoutes.options(context, caller))
+            JobsMethods.deletePersonalModel, try Self.model(context), options: EdgeCalls.jobOptions(context, caller))
         return Response(status: .noContent)
     }
 

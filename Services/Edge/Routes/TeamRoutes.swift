@@ -59,17 +59,17 @@ struct TeamRoutes {
         try caller.requireSession()
         var call = AuthCreateTeamRequest()
         call.name = try await request.decode(as: TeamBody.self, context: context).name
-        call.idempotencyKey = request.headers[AuthRoutes.idempotencyKey] ?? ""
-        let team = try await self.auth.unary(AuthMethods.createTeam, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(TeamJSON(team), status: .created, request: request, context: context)
+        call.idempotencyKey = Idempotency.key(request)
+        let team = try await self.auth.unary(AuthMethods.createTeam, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(TeamJSON(team), status: .created, request: request, context: context)
     }
 
     @Sendable func list(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         try caller.require(scope: "billing:read")
         let teams = try await self.auth.unary(
-            AuthMethods.listTeams, AuthListTeamsRequest(), options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(
+            AuthMethods.listTeams, AuthListTeamsRequest(), options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(
             Page(items: teams.teams.map { TeamJSON($0) }, next_page_token: nil), request: request, context: context)
     }
 
@@ -78,14 +78,14 @@ struct TeamRoutes {
         let caller = try context.requireCaller()
         try caller.require(scope: "billing:read")
         let team = try await self.team(context, caller)
-        let asTeam = AuthRoutes.options(context, caller.acting(asTeam: team.teamID))
+        let asTeam = EdgeCalls.options(context, caller.acting(asTeam: team.teamID))
         async let balance = self.billing.billing.unary(
             BillingMethods.getBalance, BillingGetBalanceRequest(), options: asTeam)
         async let spenders = self.billing.billing.unary(
             BillingMethods.getSpenders, BillingGetSpendersRequest(), options: asTeam)
         let spent = Dictionary(
             try await spenders.spenders.map { ($0.spenderID, $0.spentThisMonth) }, uniquingKeysWith: +)
-        return try AuthRoutes.json(
+        return try JSONAnswer.response(
             TeamJSON(team, balance: try await balance, spent: spent, callerID: caller.userID), request: request,
             context: context)
     }
@@ -100,7 +100,7 @@ struct TeamRoutes {
         }
         let balance = try await self.billing.billing.unary(
             BillingMethods.getBalance, BillingGetBalanceRequest(),
-            options: AuthRoutes.options(context, caller.acting(asTeam: team.teamID)))
+            options: EdgeCalls.options(context, caller.acting(asTeam: team.teamID)))
         guard balance.total == 0 else {
             throw EdgeError(
                 .conflict, "team_has_credits",
@@ -108,7 +108,7 @@ struct TeamRoutes {
         }
         var call = AuthDeleteTeamRequest()
         call.teamID = team.teamID
-        _ = try await self.auth.unary(AuthMethods.deleteTeam, call, options: AuthRoutes.options(context, caller))
+        _ = try await self.auth.unary(AuthMethods.deleteTeam, call, options: EdgeCalls.options(context, caller))
         return Response(status: .noContent)
     }
 
@@ -122,8 +122,8 @@ struct TeamRoutes {
         call.role = body.role ?? ""
         if let limit = body.monthly_limit { call.monthlyLimit = limit }
         let invitation = try await self.auth.unary(
-            AuthMethods.inviteToTeam, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(
+            AuthMethods.inviteToTeam, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(
             TeamInvitationJSON(invitation), status: .created, request: request, context: context)
     }
 
@@ -134,7 +134,7 @@ struct TeamRoutes {
         call.teamID = try context.parameters.require("team")
         call.invitationID = try context.parameters.require("invitation")
         _ = try await self.auth.unary(
-            AuthMethods.cancelTeamInvitation, call, options: AuthRoutes.options(context, caller))
+            AuthMethods.cancelTeamInvitation, call, options: EdgeCalls.options(context, caller))
         return Response(status: .noContent)
     }
 
@@ -145,8 +145,8 @@ struct TeamRoutes {
         var call = AuthAcceptTeamInvitationRequest()
         call.token = try await request.decode(as: JoinBody.self, context: context).token
         let team = try await self.auth.unary(
-            AuthMethods.acceptTeamInvitation, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(TeamJSON(team), request: request, context: context)
+            AuthMethods.acceptTeamInvitation, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(TeamJSON(team), request: request, context: context)
     }
 
     @Sendable func setMember(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -160,8 +160,8 @@ struct TeamRoutes {
         call.setLimit = body.limitGiven
         if let limit = body.monthly_limit { call.monthlyLimit = limit }
         let member = try await self.auth.unary(
-            AuthMethods.setTeamMember, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(TeamMemberJSON(member), request: request, context: context)
+            AuthMethods.setTeamMember, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(TeamMemberJSON(member), request: request, context: context)
     }
 
     /// Removing a member, or leaving (one's own id).
@@ -171,12 +171,12 @@ struct TeamRoutes {
         var call = AuthRemoveTeamMemberRequest()
         call.teamID = try context.parameters.require("team")
         call.accountID = try context.parameters.require("member")
-        _ = try await self.auth.unary(AuthMethods.removeTeamMember, call, options: AuthRoutes.options(context, caller))
+        _ = try await self.auth.unary(AuthMethods.removeTeamMember, call, options: EdgeCalls.options(context, caller))
         // What the member shared with the team goes with them (their files stay theirs).
         var unshare = StorageShareBlobRequest()
         (unshare.teamID, unshare.shared) = (call.teamID, false)
         _ = try await self.files.storage.unary(
-            StorageMethods.shareBlob, unshare, options: AuthRoutes.asService(for: call.accountID, context: context))
+            StorageMethods.shareBlob, unshare, options: EdgeCalls.asService(for: call.accountID, context: context))
         return Response(status: .noContent)
     }
 
@@ -186,7 +186,7 @@ struct TeamRoutes {
         try caller.require(scope: "files:write")
         let body = try await request.decode(as: ShareBody.self, context: context)
         let blob = try await self.setShare(context, caller, team: body.team_id, shared: true)
-        return try AuthRoutes.json(FileJSON(blob), request: request, context: context)
+        return try JSONAnswer.response(FileJSON(blob), request: request, context: context)
     }
 
     /// The owner stops sharing: no membership needed (one who left may still take a file back).
@@ -198,7 +198,7 @@ struct TeamRoutes {
         call.teamID = try context.parameters.require("team")
         call.shared = false
         _ = try await self.files.storage.unary(
-            StorageMethods.shareBlob, call, options: AuthRoutes.options(context, caller))
+            StorageMethods.shareBlob, call, options: EdgeCalls.options(context, caller))
         return Response(status: .noContent)
     }
 
@@ -211,7 +211,7 @@ struct TeamRoutes {
         call.teamID = found.teamID
         call.shared = shared
         return try await self.files.storage.unary(
-            StorageMethods.shareBlob, call, options: AuthRoutes.options(context, caller))
+            StorageMethods.shareBlob, call, options: EdgeCalls.options(context, caller))
     }
 
     private func team(_ context: EdgeRequestContext, _ caller: VerifiedCaller) async throws -> AuthTeam {

@@ -27,8 +27,9 @@ struct TransformKeyRoutes {
         try caller.require(scope: "files:read")
         let keys = try await self.storage.unary(
             StorageMethods.listTransformKeys, StorageListTransformKeysRequest(),
-            options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(["keys": keys.keys.map(TransformKeyJSON.init)], request: request, context: context)
+            options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(
+            ["keys": keys.keys.map(TransformKeyJSON.init)], request: request, context: context)
     }
 
     /// The secret is in this answer only.
@@ -36,10 +37,10 @@ struct TransformKeyRoutes {
         let caller = try context.requireCaller()
         try caller.require(scope: "files:write")
         var call = StorageCreateTransformKeyRequest()
-        call.idempotencyKey = request.headers[AuthRoutes.idempotencyKey] ?? ""
+        call.idempotencyKey = Idempotency.key(request)
         let key = try await self.storage.unary(
-            StorageMethods.createTransformKey, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(TransformKeyJSON(key), status: .created, request: request, context: context)
+            StorageMethods.createTransformKey, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(TransformKeyJSON(key), status: .created, request: request, context: context)
     }
 
     @Sendable func deleteKey(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -48,7 +49,7 @@ struct TransformKeyRoutes {
         var call = StorageDeleteTransformKeyRequest()
         call.keyID = try context.parameters.require("id")
         _ = try await self.storage.unary(
-            StorageMethods.deleteTransformKey, call, options: AuthRoutes.options(context, caller))
+            StorageMethods.deleteTransformKey, call, options: EdgeCalls.options(context, caller))
         return Response(status: .noContent)
     }
 
@@ -57,8 +58,8 @@ struct TransformKeyRoutes {
         try caller.require(scope: "files:read")
         let presets = try await self.storage.unary(
             StorageMethods.listTransformPresets, StorageListTransformPresetsRequest(),
-            options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(
+            options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(
             ["presets": presets.presets.map(TransformPresetJSON.init)], request: request, context: context)
     }
 
@@ -76,8 +77,8 @@ struct TransformKeyRoutes {
         call.name = try context.parameters.require("name")
         call.options = body.options
         let preset = try await self.storage.unary(
-            StorageMethods.putTransformPreset, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(TransformPresetJSON(preset), request: request, context: context)
+            StorageMethods.putTransformPreset, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(TransformPresetJSON(preset), request: request, context: context)
     }
 
     @Sendable func deletePreset(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -86,7 +87,7 @@ struct TransformKeyRoutes {
         var call = StorageDeleteTransformPresetRequest()
         call.name = try context.parameters.require("name")
         _ = try await self.storage.unary(
-            StorageMethods.deleteTransformPreset, call, options: AuthRoutes.options(context, caller))
+            StorageMethods.deleteTransformPreset, call, options: EdgeCalls.options(context, caller))
         return Response(status: .noContent)
     }
 
@@ -102,8 +103,8 @@ struct TransformKeyRoutes {
         call.extension = body.fileExtension ?? ""
         call.maxSide = UInt32(self.limits.maxSide)
         let signed = try await self.storage.unary(
-            StorageMethods.signTransform, call, options: AuthRoutes.options(context, caller))
-        return try AuthRoutes.json(
+            StorageMethods.signTransform, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(
             SignedTransformJSON(url: self.publicURL + signed.path, path: signed.path, keyID: signed.keyID),
             status: .created, request: request, context: context)
     }

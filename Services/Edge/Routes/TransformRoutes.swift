@@ -84,8 +84,8 @@ struct TransformRoutes {
         resolve.accept = accept
         resolve.maxSide = UInt32(self.limits.maxSide)
         let resolved = try await self.storage.unary(
-            StorageMethods.resolveTransform, resolve, options: AuthRoutes.options(context))
-        let owner = AuthRoutes.asService(for: resolved.ownerID, context: context)
+            StorageMethods.resolveTransform, resolve, options: EdgeCalls.options(context))
+        let owner = EdgeCalls.asService(for: resolved.ownerID, context: context)
         let (derivative, bytes): (StorageBlob, Data)
         if resolved.hasDerivative {
             derivative = resolved.derivative

@@ -13,62 +13,72 @@ struct UploadRoutes {
 
     func add(to router: Router<EdgeRequestContext>) {
         let uploads = router.group("api/v1/uploads")
-        uploads.post { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "files:write")
-            let body = try await request.decode(as: UploadBeginBody.self, context: context)
-            var call = StorageBeginUploadRequest()
-            call.purpose = body.purpose ?? "upload"
-            guard FileRoutes.uploadPurposes.contains(call.purpose) else {
-                throw EdgeError(
-                    .badRequest, "invalid_purpose", "purpose must be upload, avatar or training", field: "purpose")
-            }
-            call.displayName = body.name ?? ""
-            call.expectedSize = body.size ?? 0
-            call.expiresInSeconds = body.expires_in_seconds ?? 0
-            call.idempotencyKey = request.headers[AuthRoutes.idempotencyKey] ?? ""
-            let upload = try await self.storage.unary(
-                StorageMethods.beginUpload, call, options: await self.tiers.options(context, caller))
-            return try AuthRoutes.json(UploadJSON(upload), status: .created, request: request, context: context)
+        uploads.post(use: self.startUpload)
+        uploads.get(":id", use: self.uploadStatus)
+        uploads.put(":id", use: self.uploadChunk)
+        uploads.post(":id/commit", use: self.commitUpload)
+        uploads.delete(":id", use: self.abortUpload)
+    }
+
+    @Sendable func startUpload(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "files:write")
+        let body = try await request.decode(as: UploadBeginBody.self, context: context)
+        var call = StorageBeginUploadRequest()
+        call.purpose = body.purpose ?? "upload"
+        guard FileRoutes.uploadPurposes.contains(call.purpose) else {
+            throw EdgeError(
+                .badRequest, "invalid_purpose", "purpose must be upload, avatar or training", field: "purpose")
         }
-        uploads.get(":id") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "files:write")
-            let upload = try await self.storage.unary(
-                StorageMethods.getUpload, try Self.uploadRequest(context), options: AuthRoutes.options(context, caller))
-            return try AuthRoutes.json(UploadJSON(upload), request: request, context: context)
+        call.displayName = body.name ?? ""
+        call.expectedSize = body.size ?? 0
+        call.expiresInSeconds = body.expires_in_seconds ?? 0
+        call.idempotencyKey = Idempotency.key(request)
+        let upload = try await self.storage.unary(
+            StorageMethods.beginUpload, call, options: await self.tiers.options(context, caller))
+        return try JSONAnswer.response(UploadJSON(upload), status: .created, request: request, context: context)
+    }
+
+    @Sendable func uploadStatus(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "files:write")
+        let upload = try await self.storage.unary(
+            StorageMethods.getUpload, try Self.uploadRequest(context), options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(UploadJSON(upload), request: request, context: context)
+    }
+
+    @Sendable func uploadChunk(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "files:write")
+        let options = await self.tiers.options(context, caller)
+        guard let offset = request.uri.queryParameters["offset"].flatMap({ UInt64($0) }) else {
+            throw EdgeError(
+                .badRequest, "invalid_offset", "PUT needs ?offset=<bytes already received>", field: "offset")
         }
-        uploads.put(":id") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "files:write")
-            let options = await self.tiers.options(context, caller)
-            guard let offset = request.uri.queryParameters["offset"].flatMap({ UInt64($0) }) else {
-                throw EdgeError(
-                    .badRequest, "invalid_offset", "PUT needs ?offset=<bytes already received>", field: "offset")
-            }
-            let status = try await self.storage.unary(
-                StorageMethods.getUpload, try Self.uploadRequest(context), options: options)
-            var writer = UploadWriter(storage: self.storage, options: options, upload: status, offset: offset)
-            for try await buffer in request.body { try await writer.write(buffer.readableBytesView) }
-            try await writer.flush()
-            return try AuthRoutes.json(UploadJSON(writer.upload), request: request, context: context)
-        }
-        uploads.post(":id/commit") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "files:write")
-            let blob = try await self.storage.unary(
-                StorageMethods.commitUpload, try Self.uploadRequest(context),
-                options: await self.tiers.options(context, caller))
-            return try AuthRoutes.json(FileJSON(blob), status: .created, request: request, context: context)
-        }
-        uploads.delete(":id") { request, context -> Response in
-            let caller = try context.requireCaller()
-            try caller.require(scope: "files:write")
-            _ = try await self.storage.unary(
-                StorageMethods.abortUpload, try Self.uploadRequest(context),
-                options: AuthRoutes.options(context, caller))
-            return Response(status: .noContent)
-        }
+        let status = try await self.storage.unary(
+            StorageMethods.getUpload, try Self.uploadRequest(context), options: options)
+        var writer = UploadWriter(storage: self.storage, options: options, upload: status, offset: offset)
+        for try await buffer in request.body { try await writer.write(buffer.readableBytesView) }
+        try await writer.flush()
+        return try JSONAnswer.response(UploadJSON(writer.upload), request: request, context: context)
+    }
+
+    @Sendable func commitUpload(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "files:write")
+        let blob = try await self.storage.unary(
+            StorageMethods.commitUpload, try Self.uploadRequest(context),
+            options: await self.tiers.options(context, caller))
+        return try JSONAnswer.response(FileJSON(blob), status: .created, request: request, context: context)
+    }
+
+    @Sendable func abortUpload(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        try caller.require(scope: "files:write")
+        _ = try await self.storage.unary(
+            StorageMethods.abortUpload, try Self.uploadRequest(context),
+            options: EdgeCalls.options(context, caller))
+        return Response(status: .noContent)
     }
 
     private static func uploadRequest(_ context: EdgeRequestContext) throws -> StorageUploadRequest {

@@ -27,7 +27,7 @@ struct UsageRoutes {
             }
             days = value
         }
-        let options = AuthRoutes.options(context, caller)
+        let options = EdgeCalls.options(context, caller)
         let others = RPCCallOptions(timeout: Self.otherPartsTimeout, metadata: options.metadata)
         var credits = BillingUsageRequest()
         credits.days = days
@@ -51,7 +51,9 @@ struct UsageRoutes {
         let usage = ActivityJSON(
             credits: ledger, jobs: done ?? JobsUsage(), calls: calls ?? AuthApiKeyUsageResponse(),
             unavailable: (done == nil ? ["jobs"] : []) + (calls == nil ? ["api_calls"] : []))
-        guard query["format"] == "csv" else { return try AuthRoutes.json(usage, request: request, context: context) }
+        guard query["format"] == "csv" else {
+            return try JSONAnswer.response(usage, request: request, context: context)
+        }
         return Response(
             status: .ok,
             headers: [

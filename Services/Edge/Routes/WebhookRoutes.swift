@@ -27,18 +27,18 @@ struct WebhookRoutes {
         var call = JobsCreateWebhookRequest()
         call.url = body.url
         call.events = body.events ?? []
-        call.idempotencyKey = BillingRoutes.idempotencyKey(request)
+        call.idempotencyKey = Idempotency.keyOrFresh(request)
         let webhook = try await self.jobs.unary(
-            JobsMethods.createWebhook, call, options: JobRoutes.options(context, caller))
-        return try AuthRoutes.json(WebhookJSON(webhook), status: .created, request: request, context: context)
+            JobsMethods.createWebhook, call, options: EdgeCalls.jobOptions(context, caller))
+        return try JSONAnswer.response(WebhookJSON(webhook), status: .created, request: request, context: context)
     }
 
     @Sendable func list(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         try caller.require(scope: "jobs:read")
         let list = try await self.jobs.unary(
-            JobsMethods.listWebhooks, JobsListWebhooksRequest(), options: JobRoutes.options(context, caller))
-        return try AuthRoutes.json(
+            JobsMethods.listWebhooks, JobsListWebhooksRequest(), options: EdgeCalls.jobOptions(context, caller))
+        return try JSONAnswer.response(
             Page(items: list.webhooks.map(WebhookJSON.init), next_page_token: nil), request: request, context: context)
     }
 
@@ -46,7 +46,7 @@ struct WebhookRoutes {
         let caller = try context.requireCaller()
         try caller.requireSession()
         _ = try await self.jobs.unary(
-            JobsMethods.deleteWebhook, try Self.webhook(context), options: JobRoutes.options(context, caller))
+            JobsMethods.deleteWebhook, try Self.webhook(context), options: EdgeCalls.jobOptions(context, caller))
         return Response(status: .noContent)
     }
 
@@ -55,16 +55,16 @@ struct WebhookRoutes {
         let caller = try context.requireCaller()
         try caller.requireSession()
         let webhook = try await self.jobs.unary(
-            JobsMethods.rotateWebhookSecret, try Self.webhook(context), options: JobRoutes.options(context, caller))
-        return try AuthRoutes.json(WebhookJSON(webhook), request: request, context: context)
+            JobsMethods.rotateWebhookSecret, try Self.webhook(context), options: EdgeCalls.jobOptions(context, caller))
+        return try JSONAnswer.response(WebhookJSON(webhook), request: request, context: context)
     }
 
     @Sendable func sendTest(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         try caller.require(scope: "jobs:write")
         let delivery = try await self.jobs.unary(
-            JobsMethods.testWebhook, try Self.webhook(context), options: JobRoutes.options(context, caller))
-        return try AuthRoutes.json(DeliveryJSON(delivery), status: .accepted, request: request, context: context)
+            JobsMethods.testWebhook, try Self.webhook(context), options: EdgeCalls.jobOptions(context, caller))
+        return try JSONAnswer.response(DeliveryJSON(delivery), status: .accepted, request: request, context: context)
     }
 
     @Sendable func deliveries(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -72,11 +72,11 @@ struct WebhookRoutes {
         try caller.require(scope: "jobs:read")
         var call = JobsListDeliveriesRequest()
         call.webhookID = try context.parameters.require("id")
-        call.page = JobRoutes.page(request)
+        call.page = QueryValues.page(request)
         let page = try await self.jobs.unary(
-            JobsMethods.listDeliveries, call, options: JobRoutes.options(context, caller))
-        return try AuthRoutes.json(
-            Page(items: page.deliveries.map(DeliveryJSON.init), next_page_token: JobRoutes.token(page.page)),
+            JobsMethods.listDeliveries, call, options: EdgeCalls.jobOptions(context, caller))
+        return try JSONAnswer.response(
+            Page(items: page.deliveries.map(DeliveryJSON.init), next_page_token: QueryValues.nextToken(page.page)),
             request: request, context: context)
     }
 
@@ -91,8 +91,8 @@ struct WebhookRoutes {
         }
         call.deliveryID = id
         let delivery = try await self.jobs.unary(
-            JobsMethods.redeliver, call, options: JobRoutes.options(context, caller))
-        return try AuthRoutes.json(DeliveryJSON(delivery), status: .accepted, request: request, context: context)
+            JobsMethods.redeliver, call, options: EdgeCalls.jobOptions(context, caller))
+        return try JSONAnswer.response(DeliveryJSON(delivery), status: .accepted, request: request, context: context)
     }
 
     static func webhook(_ context: EdgeRequestContext) throws -> JobsWebhookRequest {

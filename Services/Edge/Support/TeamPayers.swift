@@ -25,6 +25,6 @@ struct TeamPayers: Sendable {
     {
         var call = AuthGetTeamRequest()
         call.teamID = teamID
-        return try await auth.unary(AuthMethods.getTeam, call, options: AuthRoutes.options(context, caller))
+        return try await auth.unary(AuthMethods.getTeam, call, options: EdgeCalls.options(context, caller))
     }
 }
