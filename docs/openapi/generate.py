@@ -3,6 +3,7 @@ Run after changing a route (the edge serves the file at /api/v1/openapi.json; th
 checks the running stack against it).   python3 docs/openapi/generate.py"""
 import json
 import os
+import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -563,6 +564,147 @@ def operation_id(method, path):
         else:
             words.append("".join(w.title() for w in part.replace(".", "-").replace("_", "-").split("-")))
     return method + "".join(words)
+
+
+# Each route's caller rule (CallerRequirement where the route is registered; checked against the
+# routes by RouteRequirementTests): "session", "admin", a scope, "a+b" (both), "a or b" (either).
+# Routes not named take any caller (or are public: op(public=True)). A team's routes
+# (/api/v1/teams/{team}/billing|files/...) take the rule of the same route without the team prefix.
+REQUIRES = {
+    "DELETE /api/v1/admin/ai/models/{id}": "admin",
+    "DELETE /api/v1/admin/ai/presets/{id}": "admin",
+    "DELETE /api/v1/admin/ai/providers/{id}": "admin",
+    "DELETE /api/v1/admin/ai/tier-limits/{id}": "admin",
+    "DELETE /api/v1/admin/users/{id}/files": "admin",
+    "GET /api/v1/admin/ai": "admin",
+    "GET /api/v1/admin/ai/spend": "admin",
+    "GET /api/v1/admin/audit": "admin",
+    "GET /api/v1/admin/billing/catalogue": "admin",
+    "GET /api/v1/admin/billing/prices": "admin",
+    "GET /api/v1/admin/billing/report": "admin",
+    "GET /api/v1/admin/billing/tax-rates": "admin",
+    "GET /api/v1/admin/jobs": "admin",
+    "GET /api/v1/admin/queues": "admin",
+    "GET /api/v1/admin/users": "admin",
+    "GET /api/v1/admin/users/{id}": "admin",
+    "PATCH /api/v1/admin/users/{id}": "admin",
+    "POST /api/v1/admin/billing/grants": "admin",
+    "POST /api/v1/admin/billing/invoices/{id}/refund": "admin",
+    "POST /api/v1/admin/jobs/{id}/cancel": "admin",
+    "POST /api/v1/admin/jobs/{id}/retry": "admin",
+    "POST /api/v1/admin/signing-keys/rotate": "admin",
+    "PUT /api/v1/admin/ai/models/{id}": "admin",
+    "PUT /api/v1/admin/ai/presets/{id}": "admin",
+    "PUT /api/v1/admin/ai/providers/{id}": "admin",
+    "PUT /api/v1/admin/ai/tier-limits/{id}": "admin",
+    "PUT /api/v1/admin/billing/catalogue": "admin",
+    "PUT /api/v1/admin/billing/prices": "admin",
+    "PUT /api/v1/admin/billing/tax-rates": "admin",
+    "GET /api/v1/billing/balance": "billing:read",
+    "GET /api/v1/billing/checkout/{id}": "billing:read",
+    "GET /api/v1/billing/credit-notes/{id}/pdf": "billing:read",
+    "GET /api/v1/billing/history": "billing:read",
+    "GET /api/v1/billing/invoices": "billing:read",
+    "GET /api/v1/billing/invoices/{id}/pdf": "billing:read",
+    "GET /api/v1/billing/profile": "billing:read",
+    "GET /api/v1/billing/receipts": "billing:read",
+    "GET /api/v1/billing/subscription": "billing:read",
+    "GET /api/v1/billing/usage": "billing:read",
+    "GET /api/v1/notifications/credits-low": "billing:read",
+    "GET /api/v1/teams": "billing:read",
+    "GET /api/v1/teams/{team}": "billing:read",
+    "POST /api/v1/batches/quote": "billing:read or jobs:write",
+    "POST /api/v1/billing/quote": "billing:read or jobs:write",
+    "GET /api/v1/files": "files:read",
+    "GET /api/v1/files/usage": "files:read",
+    "GET /api/v1/files/{id}": "files:read",
+    "GET /api/v1/files/{id}/content": "files:read",
+    "GET /api/v1/files/{id}/corners": "files:read",
+    "GET /api/v1/transformations/keys": "files:read",
+    "GET /api/v1/transformations/presets": "files:read",
+    "HEAD /api/v1/files/{id}/content": "files:read",
+    "POST /api/v1/files/zip": "files:read",
+    "POST /api/v1/files/{id}/link": "files:read",
+    "POST /api/v1/files/{id}/transformations": "files:read",
+    "GET /api/v1/batches/{id}/zip": "files:read+jobs:read",
+    "DELETE /api/v1/files/{id}": "files:write",
+    "DELETE /api/v1/files/{id}/share/{team}": "files:write",
+    "DELETE /api/v1/transformations/keys/{id}": "files:write",
+    "DELETE /api/v1/transformations/presets/{name}": "files:write",
+    "DELETE /api/v1/uploads/{id}": "files:write",
+    "GET /api/v1/uploads/{id}": "files:write",
+    "PATCH /api/v1/files/{id}": "files:write",
+    "POST /api/v1/files": "files:write",
+    "POST /api/v1/files/{id}/share": "files:write",
+    "POST /api/v1/transformations/keys": "files:write",
+    "POST /api/v1/uploads": "files:write",
+    "POST /api/v1/uploads/{id}/commit": "files:write",
+    "PUT /api/v1/transformations/presets/{name}": "files:write",
+    "PUT /api/v1/uploads/{id}": "files:write",
+    "GET /api/v1/batches": "jobs:read",
+    "GET /api/v1/batches/{id}": "jobs:read",
+    "GET /api/v1/batches/{id}/jobs": "jobs:read",
+    "GET /api/v1/jobs": "jobs:read",
+    "GET /api/v1/jobs/{id}": "jobs:read",
+    "GET /api/v1/jobs/{id}/events": "jobs:read",
+    "GET /api/v1/models": "jobs:read",
+    "GET /api/v1/models/{id}": "jobs:read",
+    "GET /api/v1/webhooks": "jobs:read",
+    "GET /api/v1/webhooks/{id}/deliveries": "jobs:read",
+    "DELETE /api/v1/models/{id}": "jobs:write",
+    "POST /api/v1/batches": "jobs:write",
+    "POST /api/v1/batches/{id}/cancel": "jobs:write",
+    "POST /api/v1/jobs": "jobs:write",
+    "POST /api/v1/jobs/{id}/cancel": "jobs:write",
+    "POST /api/v1/models": "jobs:write",
+    "POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver": "jobs:write",
+    "POST /api/v1/webhooks/{id}/test": "jobs:write",
+    "GET /api/v1/me": "profile:read",
+    "GET /api/v1/me/sign-ins": "profile:read",
+    "GET /api/v1/notifications": "profile:read",
+    "GET /api/v1/notifications/preferences": "profile:read",
+    "DELETE /api/v1/auth/keys/{id}": "session",
+    "DELETE /api/v1/me": "session",
+    "DELETE /api/v1/teams/{team}": "session",
+    "DELETE /api/v1/teams/{team}/invitations/{invitation}": "session",
+    "DELETE /api/v1/teams/{team}/members/{member}": "session",
+    "DELETE /api/v1/webhooks/{id}": "session",
+    "GET /api/v1/auth/keys": "session",
+    "GET /api/v1/auth/keys/{id}/usage": "session",
+    "GET /api/v1/me/export": "session",
+    "PATCH /api/v1/me": "session",
+    "PATCH /api/v1/teams/{team}/members/{member}": "session",
+    "POST /api/v1/auth/keys": "session",
+    "POST /api/v1/billing/checkout": "session",
+    "POST /api/v1/billing/checkout/{id}/complete": "session",
+    "POST /api/v1/billing/portal": "session",
+    "POST /api/v1/me/password": "session",
+    "POST /api/v1/notifications/read": "session",
+    "POST /api/v1/teams": "session",
+    "POST /api/v1/teams/join": "session",
+    "POST /api/v1/teams/{team}/invitations": "session",
+    "POST /api/v1/webhooks": "session",
+    "POST /api/v1/webhooks/{id}/rotate-secret": "session",
+    "PUT /api/v1/billing/profile": "session",
+    "PUT /api/v1/billing/subscription": "session",
+    "PUT /api/v1/notifications/credits-low": "session",
+    "PUT /api/v1/notifications/preferences": "session",
+}
+
+
+def security(rule):
+    """A rule of REQUIRES as OpenAPI 3.1 security: for an http scheme the array names the roles (here:
+    scopes, "session", "admin") a call needs; several entries are alternatives."""
+    return [{"bearer": alternative.split("+")} for alternative in rule.split(" or ")]
+
+
+for route, item in PATHS.items():
+    for verb, operation in item.items():
+        own = re.sub(r"^/api/v1/teams/\{team\}(?=/billing|/files)", "/api/v1", route)
+        rule = REQUIRES.get(f"{verb.upper()} {own}")
+        if rule:
+            assert "security" not in operation, f"{verb} {route} is public and has a rule"
+            operation["security"] = security(rule)
 
 
 for route, item in PATHS.items():

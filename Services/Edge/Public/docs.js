@@ -34,8 +34,19 @@ function schema(node, document, depth = 0) {
   return h("span", {}, h("em", {}, type), detail.length ? ` (${detail.join(", ")})` : "");
 }
 
+// Who may call: the security entries are alternatives; each names what it needs ("session",
+// "admin" or API key scopes), none meaning any signed-in caller or key.
+function who(security) {
+  if (security.length === 0) return "no credentials";
+  const need = security.map((entry) => entry.bearer || []);
+  if (need.length === 1 && need[0].length === 0) return "bearer token or API key";
+  if (need.length === 1 && need[0][0] === "session") return "a signed-in session (not an API key)";
+  if (need.length === 1 && need[0][0] === "admin") return "an administrator's session";
+  return "a session, or an API key with " + need.map((scopes) => scopes.join(" and ")).join(" or ");
+}
+
 function operation(path, method, op, document) {
-  const open = (op.security && op.security.length === 0) ? "no credentials" : "bearer token or API key";
+  const open = who(op.security ?? document.security ?? []);
   const parameters = op.parameters || [];
   const body = op.requestBody?.content;
   return h("details", { class: "operation", "data-search": `${method} ${path} ${op.summary || ""} ${op.operationId || ""}`.toLowerCase(), id: op.operationId },

@@ -14,16 +14,17 @@ struct AIRoutes {
     func add(to router: Router<EdgeRequestContext>) {
         router.get("api/v1/ai/models", use: self.models)
         router.get("api/v1/ai/presets", use: self.presets)
-        router.get("api/v1/admin/ai", use: self.catalogue)
-        router.get("api/v1/admin/ai/spend", use: self.spend)
-        router.put("api/v1/admin/ai/providers/:id", use: self.putProvider)
-        router.put("api/v1/admin/ai/models/:id", use: self.putModel)
-        router.put("api/v1/admin/ai/presets/:id", use: self.putPreset)
-        router.put("api/v1/admin/ai/tier-limits/:id", use: self.putTierLimit)
+        let admin = router.group("api/v1/admin/ai").add(middleware: CallerRequirement(need: .admin))
+        admin.get(use: self.catalogue)
+        admin.get("spend", use: self.spend)
+        admin.put("providers/:id", use: self.putProvider)
+        admin.put("models/:id", use: self.putModel)
+        admin.put("presets/:id", use: self.putPreset)
+        admin.put("tier-limits/:id", use: self.putTierLimit)
         for (kind, path) in [
             ("provider", "providers"), ("model", "models"), ("preset", "presets"), ("tier_limit", "tier-limits"),
         ] {
-            router.delete("api/v1/admin/ai/\(path)/:id") { request, context in
+            admin.delete("\(path)/:id") { request, context in
                 try await self.remove(kind, request, context: context)
             }
         }
@@ -31,11 +32,7 @@ struct AIRoutes {
 
     private func read(_ context: EdgeRequestContext, admin: Bool) async throws -> JobsAICatalogue {
         var options = EdgeCalls.options(context)
-        if admin {
-            let caller = try context.requireCaller()
-            try caller.requireAdmin()
-            options = EdgeCalls.options(context, caller)
-        }
+        if admin { options = EdgeCalls.options(context, try context.requireCaller()) }
         return try await self.jobs.unary(JobsMethods.getAICatalogue, JobsGetAICatalogueRequest(), options: options)
     }
 
@@ -74,7 +71,6 @@ struct AIRoutes {
 
     @Sendable func spend(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         let options = EdgeCalls.options(context, caller)
         var call = JobsSpendRequest()
         let days = request.uri.queryParameters["days"].flatMap { UInt32($0) } ?? 30
@@ -128,8 +124,6 @@ struct AIRoutes {
     }
 
     private static func adminAndID(_ context: EdgeRequestContext) throws -> (VerifiedCaller, String) {
-        let caller = try context.requireCaller()
-        try caller.requireAdmin()
-        return (caller, try context.parameters.require("id"))
+        (try context.requireCaller(), try context.parameters.require("id"))
     }
 }

@@ -11,17 +11,16 @@ struct AccountRoutes {
 
     func add(to router: Router<EdgeRequestContext>) {
         let me = router.group("api/v1/me")
-        me.get(use: self.me)
-        me.patch(use: self.updateMe)
-        me.delete(use: self.deleteMe)
-        me.post("password", use: self.changePassword)
-        me.get("export", use: self.export)
-        me.get("sign-ins", use: self.signIns)
+        me.requiring(.scope("profile:read")).get(use: self.me)
+        me.requiring(.session).patch(use: self.updateMe)
+        me.requiring(.session).delete(use: self.deleteMe)
+        me.requiring(.session).post("password", use: self.changePassword)
+        me.requiring(.session).get("export", use: self.export)
+        me.requiring(.scope("profile:read")).get("sign-ins", use: self.signIns)
     }
 
     @Sendable func me(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "profile:read")
         if let body = self.cache.body(caller.userID) { return JSONAnswer.bytes(body) }
         let account = try await self.auth.unary(
             AuthMethods.getAccount, AuthGetAccountRequest(), options: EdgeCalls.options(context, caller))
@@ -32,7 +31,6 @@ struct AccountRoutes {
 
     @Sendable func updateMe(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         let body = try await request.decode(as: ProfileBody.self, context: context)
         var call = AuthUpdateProfileRequest()
         if let name = body.display_name { call.displayName = name }
@@ -48,7 +46,6 @@ struct AccountRoutes {
 
     @Sendable func deleteMe(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         var call = AuthDeleteAccountRequest()
         call.password = try await request.decode(as: PasswordBody.self, context: context).password
         let options = EdgeCalls.options(context, caller)
@@ -72,7 +69,6 @@ struct AccountRoutes {
 
     @Sendable func changePassword(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         let body = try await request.decode(as: PasswordChangeBody.self, context: context)
         var call = AuthChangePasswordRequest()
         call.currentPassword = body.current_password
@@ -84,7 +80,6 @@ struct AccountRoutes {
 
     @Sendable func export(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         let export = try await self.auth.unary(
             AuthMethods.exportAccount, AuthExportAccountRequest(), options: EdgeCalls.options(context, caller))
         return Response(
@@ -100,7 +95,6 @@ struct AccountRoutes {
 
     @Sendable func signIns(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "profile:read")
         let history = try await self.auth.unary(
             AuthMethods.getSignInHistory, AuthSignInHistoryRequest(), options: EdgeCalls.options(context, caller))
         let items = history.events.map {
@@ -117,16 +111,15 @@ struct AdminRoutes {
 
     func add(to router: Router<EdgeRequestContext>) {
         let admin = router.group("api/v1/admin")
-        admin.get("users", use: self.listUsers)
-        admin.get("users/:id", use: self.getUser)
-        admin.patch("users/:id", use: self.updateUser)
-        admin.get("audit", use: self.audit)
-        admin.post("signing-keys/rotate", use: self.rotateSigningKeys)
+        admin.requiring(.admin).get("users", use: self.listUsers)
+        admin.requiring(.admin).get("users/:id", use: self.getUser)
+        admin.requiring(.admin).patch("users/:id", use: self.updateUser)
+        admin.requiring(.admin).get("audit", use: self.audit)
+        admin.requiring(.admin).post("signing-keys/rotate", use: self.rotateSigningKeys)
     }
 
     @Sendable func listUsers(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         var call = AuthListUsersRequest()
         call.query = request.uri.queryParameters["q"].map(String.init) ?? ""
         call.pageSize = request.uri.queryParameters["page_size"].flatMap { UInt32($0) } ?? 0
@@ -142,7 +135,6 @@ struct AdminRoutes {
 
     @Sendable func getUser(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         var call = AuthGetAccountRequest()
         call.userID = context.parameters.get("id") ?? ""
         let account = try await self.auth.unary(
@@ -152,7 +144,6 @@ struct AdminRoutes {
 
     @Sendable func updateUser(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         let body = try await request.decode(as: UserStateBody.self, context: context)
         var call = AuthSetUserStateRequest()
         call.userID = context.parameters.get("id") ?? ""
@@ -166,7 +157,6 @@ struct AdminRoutes {
 
     @Sendable func audit(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         var call = AuthListAuditRequest()
         call.pageSize = request.uri.queryParameters["page_size"].flatMap { UInt32($0) } ?? 0
         call.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
@@ -186,7 +176,6 @@ struct AdminRoutes {
 
     @Sendable func rotateSigningKeys(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         let key = try await self.auth.unary(
             AuthMethods.rotateSigningKey, AuthRotateSigningKeyRequest(),
             options: EdgeCalls.options(context, caller))

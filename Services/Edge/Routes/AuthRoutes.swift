@@ -20,10 +20,10 @@ struct AuthRoutes {
         group.post("password/reset", use: self.resetPassword)
 
         // API keys: managed only from a signed-in session.
-        group.get("keys", use: self.listKeys)
-        group.post("keys", use: self.createKey)
-        group.get("keys/:id/usage", use: self.keyUsage)
-        group.delete("keys/:id", use: self.revokeKey)
+        group.requiring(.session).get("keys", use: self.listKeys)
+        group.requiring(.session).post("keys", use: self.createKey)
+        group.requiring(.session).get("keys/:id/usage", use: self.keyUsage)
+        group.requiring(.session).delete("keys/:id", use: self.revokeKey)
     }
 
     @Sendable func register(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -114,7 +114,6 @@ struct AuthRoutes {
 
     @Sendable func listKeys(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         let keys = try await self.auth.unary(
             AuthMethods.listApiKeys, AuthListApiKeysRequest(), options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(
@@ -123,7 +122,6 @@ struct AuthRoutes {
 
     @Sendable func createKey(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         let body = try await request.decode(as: ApiKeyBody.self, context: context)
         var call = AuthCreateApiKeyRequest()
         call.name = body.name
@@ -140,7 +138,6 @@ struct AuthRoutes {
 
     @Sendable func keyUsage(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         var call = AuthGetApiKeyUsageRequest()
         call.keyID = context.parameters.get("id") ?? ""
         if let days = request.uri.queryParameters["days"] {
@@ -160,7 +157,6 @@ struct AuthRoutes {
 
     @Sendable func revokeKey(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         var call = AuthRevokeApiKeyRequest()
         call.keyID = context.parameters.get("id") ?? ""
         _ = try await self.auth.unary(AuthMethods.revokeApiKey, call, options: EdgeCalls.options(context, caller))

@@ -11,25 +11,37 @@ struct BillingRoutes {
 
     func add(to router: Router<EdgeRequestContext>) {
         let billing = router.group("api/v1/billing")
-        billing.get("balance", use: self.balance)
-        billing.get("history", use: self.history)
+        self.addBalance(to: billing)
+        self.addAccount(to: billing)
         billing.get("packs", use: self.packs)
         billing.get("tiers", use: self.tiers)
-        billing.post("checkout", use: self.checkout)
-        billing.get("checkout/:id", use: self.checkoutStatus)
-        billing.post("checkout/:id/complete", use: self.completeCheckout)
-        billing.post("quote", use: self.quote)
-        billing.get("subscription", use: self.subscription)
-        billing.put("subscription", use: self.changeSubscription)
-        billing.post("portal", use: self.portal)
-        billing.get("receipts", use: self.receipts)
+        billing.requiring(.anyScope(["billing:read", "jobs:write"])).post("quote", use: self.quote)
+        billing.requiring(.session).post("portal", use: self.portal)
         billing.post("webhooks/stripe", use: self.stripeWebhook)
         self.addAdmin(to: router)
     }
 
+    /// The balance: one's own, or a team's for any member (TeamRoutes).
+    func addBalance(to billing: RouterGroup<EdgeRequestContext>) {
+        billing.requiring(.scope("billing:read")).get("balance", use: self.balance)
+    }
+
+    /// An account's money, one's own or a team's for its managers (TeamRoutes): history, buying
+    /// credits, the subscription and receipts.
+    func addAccount(to billing: RouterGroup<EdgeRequestContext>) {
+        let reads = billing.requiring(.scope("billing:read"))
+        let changes = billing.requiring(.session)
+        reads.get("history", use: self.history)
+        changes.post("checkout", use: self.checkout)
+        reads.get("checkout/:id", use: self.checkoutStatus)
+        changes.post("checkout/:id/complete", use: self.completeCheckout)
+        reads.get("subscription", use: self.subscription)
+        changes.put("subscription", use: self.changeSubscription)
+        reads.get("receipts", use: self.receipts)
+    }
+
     @Sendable func balance(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "billing:read")
         let balance = try await self.billing.unary(
             BillingMethods.getBalance, BillingGetBalanceRequest(), options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(BalanceJSON(balance), request: request, context: context)
@@ -37,7 +49,6 @@ struct BillingRoutes {
 
     @Sendable func history(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "billing:read")
         let query = request.uri.queryParameters
         var call = BillingHistoryRequest()
         call.kind = query["kind"].map(String.init) ?? ""
@@ -72,7 +83,6 @@ struct BillingRoutes {
 
     @Sendable func checkout(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         let body = try await request.decode(as: CheckoutBody.self, context: context)
         var call = BillingCheckoutRequest()
         call.packID = body.pack_id ?? ""
@@ -87,7 +97,6 @@ struct BillingRoutes {
 
     @Sendable func checkoutStatus(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "billing:read")
         var call = BillingGetCheckoutRequest()
         call.checkoutID = try context.parameters.require("id")
         let checkout = try await self.billing.unary(
@@ -97,7 +106,6 @@ struct BillingRoutes {
 
     @Sendable func completeCheckout(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         var call = BillingCompleteLocalCheckoutRequest()
         call.checkoutID = try context.parameters.require("id")
         let checkout = try await self.billing.unary(
@@ -107,7 +115,6 @@ struct BillingRoutes {
 
     @Sendable func quote(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        if (try? caller.require(scope: "billing:read")) == nil { try caller.require(scope: "jobs:write") }
         let body = try await request.decode(as: QuoteBody.self, context: context)
         var call = BillingQuoteRequest()
         call.lane = body.lane ?? ""
@@ -133,7 +140,6 @@ struct BillingRoutes {
 
     @Sendable func subscription(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "billing:read")
         let subscription = try await self.billing.unary(
             BillingMethods.getSubscription, BillingGetSubscriptionRequest(),
             options: EdgeCalls.options(context, caller))
@@ -142,7 +148,6 @@ struct BillingRoutes {
 
     @Sendable func changeSubscription(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         var call = BillingChangeSubscriptionRequest()
         let body = try await request.decode(as: SubscriptionBody.self, context: context)
         (call.tierID, call.interval) = (body.tier, body.interval ?? "")
@@ -154,7 +159,6 @@ struct BillingRoutes {
 
     @Sendable func receipts(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "billing:read")
         var call = BillingListReceiptsRequest()
         call.page.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
         let page = try await self.billing.unary(
@@ -178,7 +182,6 @@ struct BillingRoutes {
     /// Stripe's customer portal for the caller: `{url}` to send the browser to.
     @Sendable func portal(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         let session = try await self.billing.unary(
             BillingMethods.createPortalSession, BillingPortalSessionRequest(),
             options: EdgeCalls.options(context, caller))
@@ -187,15 +190,14 @@ struct BillingRoutes {
 
     private func addAdmin(to router: Router<EdgeRequestContext>) {
         let admin = router.group("api/v1/admin/billing")
-        admin.get("prices", use: self.listPrices)
-        admin.put("prices", use: self.setPrices)
-        admin.post("grants", use: self.grant)
-        admin.get("report", use: self.report)
+        admin.requiring(.admin).get("prices", use: self.listPrices)
+        admin.requiring(.admin).put("prices", use: self.setPrices)
+        admin.requiring(.admin).post("grants", use: self.grant)
+        admin.requiring(.admin).get("report", use: self.report)
     }
 
     @Sendable func listPrices(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         let list = try await self.billing.unary(
             BillingMethods.getPriceList, BillingGetPriceListRequest(), options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(PriceListJSON(list), request: request, context: context)
@@ -203,7 +205,6 @@ struct BillingRoutes {
 
     @Sendable func setPrices(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         let body = try await request.decode(as: PriceListBody.self, context: context)
         var call = BillingSetPriceListRequest()
         call.prices = body.prices.map { price in
@@ -223,7 +224,6 @@ struct BillingRoutes {
 
     @Sendable func grant(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         let body = try await request.decode(as: GrantBody.self, context: context)
         var call = BillingGrantRequest()
         call.accountID = body.account_id
@@ -239,7 +239,6 @@ struct BillingRoutes {
 
     @Sendable func report(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         let query = request.uri.queryParameters
         var call = BillingReportRequest()
         if let from = query["from"] { call.from = try QueryValues.timestamp(String(from), field: "from") }

@@ -10,8 +10,8 @@ struct CatalogueRoutes {
 
     func add(to router: Router<EdgeRequestContext>) {
         router.get("api/v1/billing/catalogue", use: self.onSale)
-        router.get("api/v1/admin/billing/catalogue", use: self.current)
-        router.put("api/v1/admin/billing/catalogue", use: self.replace)
+        router.requiring(.admin).get("api/v1/admin/billing/catalogue", use: self.current)
+        router.requiring(.admin).put("api/v1/admin/billing/catalogue", use: self.replace)
     }
 
     @Sendable func onSale(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -22,7 +22,6 @@ struct CatalogueRoutes {
 
     @Sendable func current(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         let catalogue = try await self.billing.unary(
             BillingMethods.getCatalogue, BillingGetCatalogueRequest(), options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(CatalogueJSON(catalogue, admin: true), request: request, context: context)
@@ -30,7 +29,6 @@ struct CatalogueRoutes {
 
     @Sendable func replace(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         var call = try await request.decode(as: CatalogueBody.self, context: context).call
         call.idempotencyKey = Idempotency.keyOrFresh(request)
         let catalogue = try await self.billing.unary(

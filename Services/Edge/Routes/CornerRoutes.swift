@@ -9,12 +9,11 @@ struct CornerRoutes {
     let jobs: RPCClient
 
     func add(to router: Router<EdgeRequestContext>) {
-        router.get("api/v1/files/:id/corners", use: self.suggest)
+        router.requiring(.scope("files:read")).get("api/v1/files/:id/corners", use: self.suggest)
     }
 
     @Sendable func suggest(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:read")
         var call = JobsSuggestCornersRequest()
         call.fileID = try context.parameters.require("id")
         let corners = try await self.jobs.unary(

@@ -19,22 +19,28 @@ struct FileRoutes {
 
     func add(to router: Router<EdgeRequestContext>) {
         let files = router.group("api/v1/files")
-        files.post(use: self.uploadFiles)
-        files.get(use: self.list)
-        files.get("usage", use: self.usage)
-        files.post("zip", use: self.zip)
-        files.get(":id", use: self.file)
-        files.patch(":id", use: self.update)
-        files.delete(":id", use: self.delete)
+        files.requiring(.scope("files:write")).post(use: self.uploadFiles)
+        self.addReads(to: files)
+        files.requiring(.scope("files:read")).get("usage", use: self.usage)
+        files.requiring(.scope("files:read")).post("zip", use: self.zip)
+        files.requiring(.scope("files:write")).patch(":id", use: self.update)
+        files.requiring(.scope("files:write")).delete(":id", use: self.delete)
+        files.requiring(.scope("files:read")).post(":id/link", use: self.link)
+    }
+
+    /// Listing and reading files: one's own under /api/v1/files, a team's shared ones under
+    /// /api/v1/teams/{team}/files (TeamRoutes).
+    func addReads(to files: RouterGroup<EdgeRequestContext>) {
+        let reads = files.requiring(.scope("files:read"))
+        reads.get(use: self.list)
+        reads.get(":id", use: self.file)
         for method in [HTTPRequest.Method.get, .head] {
-            files.on(":id/content", method: method, use: self.content)
+            reads.on(":id/content", method: method, use: self.content)
         }
-        files.post(":id/link", use: self.link)
     }
 
     @Sendable func uploadFiles(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:write")
         let purpose = request.uri.queryParameters["purpose"].map(String.init) ?? "upload"
         guard Self.uploadPurposes.contains(purpose) else {
             throw EdgeError(
@@ -71,7 +77,6 @@ struct FileRoutes {
 
     @Sendable func usage(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:read")
         let usage = try await self.storage.unary(
             StorageMethods.getUsage, StorageUsageRequest(), options: await self.tiers.options(context, caller))
         return try JSONAnswer.response(
@@ -83,7 +88,6 @@ struct FileRoutes {
 
     @Sendable func zip(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:read")
         let body = try await request.decode(as: ZipBody.self, context: context)
         return try await ZipResponse.stream(
             self.storage, ids: body.ids, name: DisplayNameHeader.zipName(body.name),
@@ -92,7 +96,6 @@ struct FileRoutes {
 
     @Sendable func update(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:write")
         let body = try await request.decode(as: ExpiryBody.self, context: context)
         var call = StorageSetExpiryRequest()
         call.blobID = try context.parameters.require("id")
@@ -104,7 +107,6 @@ struct FileRoutes {
 
     @Sendable func delete(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:write")
         var call = StorageBlobRequest()
         call.blobID = try context.parameters.require("id")
         _ = try await self.storage.unary(
@@ -114,7 +116,6 @@ struct FileRoutes {
 
     @Sendable func link(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:read")
         let body = (try? await request.decode(as: LinkBody.self, context: context)) ?? LinkBody()
         var call = StorageSignDownloadRequest()
         call.blobID = try context.parameters.require("id")
@@ -131,12 +132,11 @@ struct FileRoutes {
     /// DELETE /api/v1/admin/users/{id}/files: an administrator purges a user's files (the repair for
     /// an account deletion whose purge failed). Storage acts on the named user.
     func addAdmin(to router: Router<EdgeRequestContext>) {
-        router.delete("api/v1/admin/users/:id/files", use: self.purgeUserFiles)
+        router.requiring(.admin).delete("api/v1/admin/users/:id/files", use: self.purgeUserFiles)
     }
 
     @Sendable func purgeUserFiles(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         let target = try context.parameters.require("id")
         guard UUID(uuidString: target) != nil else { throw EdgeError(.notFound, "not_found", "user not found") }
         var metadata = EdgeCalls.options(context, caller).metadata
@@ -153,7 +153,6 @@ struct FileRoutes {
 
     @Sendable func list(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:read")
         let query = request.uri.queryParameters
         var call = StorageListBlobsRequest()
         call.purpose = query["purpose"].map(String.init) ?? ""
@@ -181,14 +180,12 @@ struct FileRoutes {
 
     @Sendable func file(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:read")
         let blob = try await self.blob(context, caller)
         return try JSONAnswer.response(FileJSON(blob), request: request, context: context)
     }
 
     @Sendable func content(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:read")
         let blob = try await self.blob(context, caller)
         let disposition =
             request.uri.queryParameters["disposition"] == "inline"

@@ -10,19 +10,26 @@ struct InvoiceRoutes {
     let billing: RPCClient
 
     func add(to router: Router<EdgeRequestContext>) {
-        router.get("api/v1/billing/invoices", use: self.list)
-        router.get("api/v1/billing/invoices/:id/pdf", use: self.pdf)
-        router.get("api/v1/billing/credit-notes/:id/pdf", use: self.creditNotePDF)
-        router.post("api/v1/admin/billing/invoices/:id/refund", use: self.refund)
-        router.get("api/v1/billing/profile", use: self.profile)
-        router.put("api/v1/billing/profile", use: self.setProfile)
-        router.get("api/v1/admin/billing/tax-rates", use: self.taxRates)
-        router.put("api/v1/admin/billing/tax-rates", use: self.setTaxRates)
+        self.addAccount(to: router.group("api/v1/billing"))
+        let admin = router.group("api/v1/admin/billing").requiring(.admin)
+        admin.post("invoices/:id/refund", use: self.refund)
+        admin.get("tax-rates", use: self.taxRates)
+        admin.put("tax-rates", use: self.setTaxRates)
+    }
+
+    /// An account's invoices, credit notes and billing profile: one's own, or a team's for its
+    /// managers (TeamRoutes).
+    func addAccount(to billing: RouterGroup<EdgeRequestContext>) {
+        let reads = billing.requiring(.scope("billing:read"))
+        reads.get("invoices", use: self.list)
+        reads.get("invoices/:id/pdf", use: self.pdf)
+        reads.get("credit-notes/:id/pdf", use: self.creditNotePDF)
+        reads.get("profile", use: self.profile)
+        billing.requiring(.session).put("profile", use: self.setProfile)
     }
 
     @Sendable func list(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "billing:read")
         var call = BillingListInvoicesRequest()
         call.page.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
         let page = try await self.billing.unary(
@@ -38,7 +45,6 @@ struct InvoiceRoutes {
 
     @Sendable func pdf(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "billing:read")
         var call = BillingGetInvoicePDFRequest()
         call.invoiceID = try context.parameters.require("id")
         return Self.pdfResponse(
@@ -48,7 +54,6 @@ struct InvoiceRoutes {
 
     @Sendable func creditNotePDF(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "billing:read")
         var call = BillingGetCreditNotePDFRequest()
         call.creditNoteID = try context.parameters.require("id")
         return Self.pdfResponse(
@@ -59,7 +64,6 @@ struct InvoiceRoutes {
     /// Admin: refunds (part of) an invoice; answers its credit note.
     @Sendable func refund(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         let body = try await request.decode(as: RefundBody.self, context: context)
         var call = BillingRefundInvoiceRequest()
         call.invoiceID = try context.parameters.require("id")
@@ -83,7 +87,6 @@ struct InvoiceRoutes {
 
     @Sendable func profile(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "billing:read")
         let profile = try await self.billing.unary(
             BillingMethods.getProfile, BillingGetProfileRequest(), options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(ProfileJSON(profile), request: request, context: context)
@@ -91,7 +94,6 @@ struct InvoiceRoutes {
 
     @Sendable func setProfile(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         let body = try await request.decode(as: ProfileJSON.self, context: context)
         var call = BillingProfile()
         (call.name, call.address, call.country, call.taxID) = (body.name, body.address, body.country, body.tax_id)
@@ -102,7 +104,6 @@ struct InvoiceRoutes {
 
     @Sendable func taxRates(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         let rates = try await self.billing.unary(
             BillingMethods.getTaxRates, BillingGetTaxRatesRequest(), options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(TaxRatesJSON(rates), request: request, context: context)
@@ -110,7 +111,6 @@ struct InvoiceRoutes {
 
     @Sendable func setTaxRates(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         let body = try await request.decode(as: TaxRatesJSON.self, context: context)
         var call = BillingSetTaxRatesRequest()
         call.rates = body.rates.map { rate in

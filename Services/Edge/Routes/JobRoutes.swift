@@ -18,17 +18,16 @@ struct JobRoutes {
     }
 
     private func addJobs(_ jobs: RouterGroup<EdgeRequestContext>) {
-        jobs.post(use: self.submitJob)
-        jobs.get(use: self.listJobs)
-        jobs.get(":id", use: self.job)
-        jobs.post(":id/cancel", use: self.cancelJob)
+        jobs.requiring(.scope("jobs:write")).post(use: self.submitJob)
+        jobs.requiring(.scope("jobs:read")).get(use: self.listJobs)
+        jobs.requiring(.scope("jobs:read")).get(":id", use: self.job)
+        jobs.requiring(.scope("jobs:write")).post(":id/cancel", use: self.cancelJob)
         // Server-Sent Events: the job now, then each change, until it is final.
-        jobs.get(":id/events", use: self.jobEvents)
+        jobs.requiring(.scope("jobs:read")).get(":id/events", use: self.jobEvents)
     }
 
     @Sendable func submitJob(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "jobs:write")
         let body = try await request.decode(as: SubmitBody.self, context: context)
         let payer = try await self.teams.payer(body.team_id, context: context, caller: caller)
         let job = try await self.jobs.unary(
@@ -39,7 +38,6 @@ struct JobRoutes {
 
     @Sendable func listJobs(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "jobs:read")
         let call = try Self.listRequest(request)
         let page = try await self.jobs.unary(JobsMethods.listJobs, call, options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(
@@ -50,7 +48,6 @@ struct JobRoutes {
 
     @Sendable func job(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "jobs:read")
         let job = try await self.jobs.unary(
             JobsMethods.getJob, try Self.jobRequest(context), options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(JobJSON(job), request: request, context: context)
@@ -58,7 +55,6 @@ struct JobRoutes {
 
     @Sendable func cancelJob(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "jobs:write")
         let job = try await self.jobs.unary(
             JobsMethods.cancelJob, try Self.jobRequest(context), options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(JobJSON(job), request: request, context: context)
@@ -66,7 +62,6 @@ struct JobRoutes {
 
     @Sendable func jobEvents(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "jobs:read")
         var options = EdgeCalls.jobOptions(context, caller)
         options.timeout = BlobResponse.streamTimeout
         let stream = try await self.jobs.serverStreaming(
@@ -92,19 +87,18 @@ struct JobRoutes {
     }
 
     private func addBatches(_ batches: RouterGroup<EdgeRequestContext>) {
-        batches.post("quote", use: self.quoteBatch)
-        batches.post(use: self.submitBatch)
-        batches.get(use: self.listBatches)
-        batches.get(":id", use: self.batch)
-        batches.get(":id/jobs", use: self.batchJobs)
-        batches.post(":id/cancel", use: self.cancelBatch)
+        batches.requiring(.anyScope(["billing:read", "jobs:write"])).post("quote", use: self.quoteBatch)
+        batches.requiring(.scope("jobs:write")).post(use: self.submitBatch)
+        batches.requiring(.scope("jobs:read")).get(use: self.listBatches)
+        batches.requiring(.scope("jobs:read")).get(":id", use: self.batch)
+        batches.requiring(.scope("jobs:read")).get(":id/jobs", use: self.batchJobs)
+        batches.requiring(.scope("jobs:write")).post(":id/cancel", use: self.cancelBatch)
         // The batch's results as one zip, streamed from Storage.
-        batches.get(":id/zip", use: self.batchZip)
+        batches.requiring(.allScopes(["jobs:read", "files:read"])).get(":id/zip", use: self.batchZip)
     }
 
     @Sendable func submitBatch(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "jobs:write")
         let body = try await request.decode(as: SubmitBody.self, context: context)
         let payer = try await self.teams.payer(body.team_id, context: context, caller: caller)
         var options = EdgeCalls.jobOptions(context, caller)
@@ -117,7 +111,6 @@ struct JobRoutes {
 
     @Sendable func listBatches(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "jobs:read")
         var call = JobsListBatchesRequest()
         call.page = QueryValues.page(request)
         let page = try await self.jobs.unary(
@@ -130,7 +123,6 @@ struct JobRoutes {
 
     @Sendable func quoteBatch(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        if (try? caller.require(scope: "billing:read")) == nil { try caller.require(scope: "jobs:write") }
         let body = try await request.decode(as: SubmitBody.self, context: context)
         let payer = try await self.teams.payer(body.team_id, context: context, caller: caller)
         let quote = try await self.jobs.unary(
@@ -140,7 +132,6 @@ struct JobRoutes {
 
     @Sendable func batch(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "jobs:read")
         let batch = try await self.jobs.unary(
             JobsMethods.getBatch, try Self.batchRequest(context), options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(BatchJSON(batch), request: request, context: context)
@@ -148,7 +139,6 @@ struct JobRoutes {
 
     @Sendable func batchJobs(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "jobs:read")
         var call = try Self.listRequest(request)
         call.batchID = try context.parameters.require("id")
         let page = try await self.jobs.unary(JobsMethods.listJobs, call, options: EdgeCalls.jobOptions(context, caller))
@@ -160,7 +150,6 @@ struct JobRoutes {
 
     @Sendable func cancelBatch(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "jobs:write")
         let batch = try await self.jobs.unary(
             JobsMethods.cancelBatch, try Self.batchRequest(context), options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(BatchJSON(batch), request: request, context: context)
@@ -168,8 +157,6 @@ struct JobRoutes {
 
     @Sendable func batchZip(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "jobs:read")
-        try caller.require(scope: "files:read")
         let options = EdgeCalls.jobOptions(context, caller)
         let batch = try await self.jobs.unary(
             JobsMethods.getBatch, try Self.batchRequest(context), options: options)
@@ -182,15 +169,14 @@ struct JobRoutes {
     }
 
     private func addAdmin(_ admin: RouterGroup<EdgeRequestContext>) {
-        admin.get("jobs", use: self.adminJobs)
-        admin.post("jobs/:id/retry", use: self.retryJob)
-        admin.post("jobs/:id/cancel", use: self.adminCancelJob)
-        admin.get("queues", use: self.queues)
+        admin.requiring(.admin).get("jobs", use: self.adminJobs)
+        admin.requiring(.admin).post("jobs/:id/retry", use: self.retryJob)
+        admin.requiring(.admin).post("jobs/:id/cancel", use: self.adminCancelJob)
+        admin.requiring(.admin).get("queues", use: self.queues)
     }
 
     @Sendable func adminJobs(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         var call = try Self.listRequest(request)
         call.ownerID = request.uri.queryParameters["owner_id"].map(String.init) ?? "*"
         let page = try await self.jobs.unary(JobsMethods.listJobs, call, options: EdgeCalls.jobOptions(context, caller))
@@ -201,7 +187,6 @@ struct JobRoutes {
 
     @Sendable func retryJob(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         let job = try await self.jobs.unary(
             JobsMethods.retryJob, try Self.jobRequest(context), options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(JobJSON(job, admin: true), request: request, context: context)
@@ -209,7 +194,6 @@ struct JobRoutes {
 
     @Sendable func adminCancelJob(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         let job = try await self.jobs.unary(
             JobsMethods.cancelJob, try Self.jobRequest(context), options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(JobJSON(job, admin: true), request: request, context: context)
@@ -217,7 +201,6 @@ struct JobRoutes {
 
     @Sendable func queues(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireAdmin()
         let depth = try await self.jobs.unary(
             JobsMethods.queueDepth, JobsQueueDepthRequest(), options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(

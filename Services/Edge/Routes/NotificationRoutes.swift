@@ -14,18 +14,17 @@ struct NotificationRoutes {
 
     func add(to router: Router<EdgeRequestContext>) {
         let notifications = router.group("api/v1/notifications")
-        notifications.get(use: self.list)
-        notifications.post("read", use: self.markRead)
-        notifications.get("preferences", use: self.preferences)
-        notifications.put("preferences", use: self.setPreferences)
+        notifications.requiring(.scope("profile:read")).get(use: self.list)
+        notifications.requiring(.session).post("read", use: self.markRead)
+        notifications.requiring(.scope("profile:read")).get("preferences", use: self.preferences)
+        notifications.requiring(.session).put("preferences", use: self.setPreferences)
         notifications.post("unsubscribe", use: self.unsubscribe)
-        notifications.get("credits-low", use: self.creditsLow)
-        notifications.put("credits-low", use: self.setCreditsLow)
+        notifications.requiring(.scope("billing:read")).get("credits-low", use: self.creditsLow)
+        notifications.requiring(.session).put("credits-low", use: self.setCreditsLow)
     }
 
     @Sendable func creditsLow(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "billing:read")
         let alert = try await self.billing.unary(
             BillingMethods.getLowBalanceAlert, BillingGetLowBalanceAlertRequest(),
             options: EdgeCalls.options(context, caller))
@@ -34,7 +33,6 @@ struct NotificationRoutes {
 
     @Sendable func setCreditsLow(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         let body = try await request.decode(as: LowBalanceAlertBody.self, context: context)
         var call = BillingSetLowBalanceAlertRequest()
         call.useDefault = body.use_default ?? false
@@ -50,7 +48,6 @@ struct NotificationRoutes {
 
     @Sendable func list(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "profile:read")
         var call = AuthListNotificationsRequest()
         call.page = QueryValues.page(request)
         call.unreadOnly = request.uri.queryParameters["unread"] == "true"
@@ -65,7 +62,6 @@ struct NotificationRoutes {
 
     @Sendable func markRead(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         let body = try await request.decode(as: MarkReadBody.self, context: context)
         var call = AuthMarkNotificationsReadRequest()
         call.notificationIds = body.ids ?? []
@@ -78,7 +74,6 @@ struct NotificationRoutes {
 
     @Sendable func preferences(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "profile:read")
         let preferences = try await self.auth.unary(
             AuthMethods.getNotificationPreferences, AuthGetNotificationPreferencesRequest(),
             options: EdgeCalls.options(context, caller))
@@ -87,7 +82,6 @@ struct NotificationRoutes {
 
     @Sendable func setPreferences(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         let body = try await request.decode(as: NotificationPreferencesJSON.self, context: context)
         var call = AuthNotificationPreferences()
         call.preferences = body.preferences.map { preference in

@@ -10,15 +10,14 @@ struct PersonalModelRoutes {
     let jobs: RPCClient
 
     func add(to router: Router<EdgeRequestContext>) {
-        router.post("api/v1/models", use: self.train)
-        router.get("api/v1/models", use: self.list)
-        router.get("api/v1/models/:id", use: self.get)
-        router.delete("api/v1/models/:id", use: self.remove)
+        router.requiring(.scope("jobs:write")).post("api/v1/models", use: self.train)
+        router.requiring(.scope("jobs:read")).get("api/v1/models", use: self.list)
+        router.requiring(.scope("jobs:read")).get("api/v1/models/:id", use: self.get)
+        router.requiring(.scope("jobs:write")).delete("api/v1/models/:id", use: self.remove)
     }
 
     @Sendable func train(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "jobs:write")
         let body = try await request.decode(as: TrainBody.self, context: context)
         let options = EdgeCalls.jobOptions(context, caller)
         let job = try await self.jobs.unary(
@@ -31,7 +30,6 @@ struct PersonalModelRoutes {
 
     @Sendable func list(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "jobs:read")
         let models = try await self.jobs.unary(
             JobsMethods.listPersonalModels, JobsListPersonalModelsRequest(),
             options: EdgeCalls.jobOptions(context, caller)
@@ -43,7 +41,6 @@ struct PersonalModelRoutes {
 
     @Sendable func get(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "jobs:read")
         let model = try await self.jobs.unary(
             JobsMethods.getPersonalModel, try Self.model(context), options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(PersonalModelJSON(model), request: request, context: context)
@@ -51,7 +48,6 @@ struct PersonalModelRoutes {
 
     @Sendable func remove(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "jobs:write")
         _ = try await self.jobs.unary(
             JobsMethods.deletePersonalModel, try Self.model(context), options: EdgeCalls.jobOptions(context, caller))
         return Response(status: .noContent)

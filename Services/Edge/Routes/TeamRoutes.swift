@@ -17,46 +17,31 @@ struct TeamRoutes {
     let files: FileRoutes
 
     func add(to router: Router<EdgeRequestContext>) {
-        router.post("api/v1/teams", use: self.create)
-        router.get("api/v1/teams", use: self.list)
-        router.post("api/v1/teams/join", use: self.join)
-        router.get("api/v1/teams/:team", use: self.team)
-        router.delete("api/v1/teams/:team", use: self.delete)
-        router.post("api/v1/teams/:team/invitations", use: self.invite)
-        router.delete("api/v1/teams/:team/invitations/:invitation", use: self.cancelInvitation)
-        router.patch("api/v1/teams/:team/members/:member", use: self.setMember)
-        router.delete("api/v1/teams/:team/members/:member", use: self.removeMember)
+        router.requiring(.session).post("api/v1/teams", use: self.create)
+        router.requiring(.scope("billing:read")).get("api/v1/teams", use: self.list)
+        router.requiring(.session).post("api/v1/teams/join", use: self.join)
+        router.requiring(.scope("billing:read")).get("api/v1/teams/:team", use: self.team)
+        router.requiring(.session).delete("api/v1/teams/:team", use: self.delete)
+        router.requiring(.session).post("api/v1/teams/:team/invitations", use: self.invite)
+        router.requiring(.session).delete("api/v1/teams/:team/invitations/:invitation", use: self.cancelInvitation)
+        router.requiring(.session).patch("api/v1/teams/:team/members/:member", use: self.setMember)
+        router.requiring(.session).delete("api/v1/teams/:team/members/:member", use: self.removeMember)
 
-        router.post("api/v1/files/:id/share", use: self.share)
-        router.delete("api/v1/files/:id/share/:team", use: self.unshare)
+        router.requiring(.scope("files:write")).post("api/v1/files/:id/share", use: self.share)
+        router.requiring(.scope("files:write")).delete("api/v1/files/:id/share/:team", use: self.unshare)
 
         let anyMember = router.group("api/v1/teams/:team")
             .add(middleware: TeamAccountMiddleware(auth: self.auth, managersOnly: false))
-        anyMember.get("billing/balance", use: self.billing.balance)
-        anyMember.get("files", use: self.files.list)
-        anyMember.get("files/:id", use: self.files.file)
-        for method in [HTTPRequest.Method.get, .head] {
-            anyMember.on("files/:id/content", method: method, use: self.files.content)
-        }
+        self.billing.addBalance(to: anyMember.group("billing"))
+        self.files.addReads(to: anyMember.group("files"))
         let managers = router.group("api/v1/teams/:team/billing")
             .add(middleware: TeamAccountMiddleware(auth: self.auth, managersOnly: true))
-        managers.get("history", use: self.billing.history)
-        managers.post("checkout", use: self.billing.checkout)
-        managers.get("checkout/:id", use: self.billing.checkoutStatus)
-        managers.post("checkout/:id/complete", use: self.billing.completeCheckout)
-        managers.get("subscription", use: self.billing.subscription)
-        managers.put("subscription", use: self.billing.changeSubscription)
-        managers.get("receipts", use: self.billing.receipts)
-        managers.get("invoices", use: self.invoices.list)
-        managers.get("invoices/:id/pdf", use: self.invoices.pdf)
-        managers.get("credit-notes/:id/pdf", use: self.invoices.creditNotePDF)
-        managers.get("profile", use: self.invoices.profile)
-        managers.put("profile", use: self.invoices.setProfile)
+        self.billing.addAccount(to: managers)
+        self.invoices.addAccount(to: managers)
     }
 
     @Sendable func create(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         var call = AuthCreateTeamRequest()
         call.name = try await request.decode(as: TeamBody.self, context: context).name
         call.idempotencyKey = Idempotency.key(request)
@@ -66,7 +51,6 @@ struct TeamRoutes {
 
     @Sendable func list(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "billing:read")
         let teams = try await self.auth.unary(
             AuthMethods.listTeams, AuthListTeamsRequest(), options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(
@@ -76,7 +60,6 @@ struct TeamRoutes {
     /// The team with its balance and this month's spending per member.
     @Sendable func team(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "billing:read")
         let team = try await self.team(context, caller)
         let asTeam = EdgeCalls.options(context, caller.acting(asTeam: team.teamID))
         async let balance = self.billing.billing.unary(
@@ -93,7 +76,6 @@ struct TeamRoutes {
     /// The owner's; refused while the team still has credits (they would be lost with it).
     @Sendable func delete(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         let team = try await self.team(context, caller)
         guard team.role == "owner" else {
             throw EdgeError(.forbidden, "owner_only", "only the team's owner deletes it")
@@ -114,7 +96,6 @@ struct TeamRoutes {
 
     @Sendable func invite(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         let body = try await request.decode(as: InvitationBody.self, context: context)
         var call = AuthInviteToTeamRequest()
         call.teamID = try context.parameters.require("team")
@@ -129,7 +110,6 @@ struct TeamRoutes {
 
     @Sendable func cancelInvitation(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         var call = AuthCancelTeamInvitationRequest()
         call.teamID = try context.parameters.require("team")
         call.invitationID = try context.parameters.require("invitation")
@@ -141,7 +121,6 @@ struct TeamRoutes {
     /// The mailed link's token, used by the signed-in account with the invited address.
     @Sendable func join(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         var call = AuthAcceptTeamInvitationRequest()
         call.token = try await request.decode(as: JoinBody.self, context: context).token
         let team = try await self.auth.unary(
@@ -151,7 +130,6 @@ struct TeamRoutes {
 
     @Sendable func setMember(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         let body = try await request.decode(as: MemberBody.self, context: context)
         var call = AuthSetTeamMemberRequest()
         call.teamID = try context.parameters.require("team")
@@ -167,7 +145,6 @@ struct TeamRoutes {
     /// Removing a member, or leaving (one's own id).
     @Sendable func removeMember(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         var call = AuthRemoveTeamMemberRequest()
         call.teamID = try context.parameters.require("team")
         call.accountID = try context.parameters.require("member")
@@ -183,7 +160,6 @@ struct TeamRoutes {
     /// The owner shares one of their files with a team they belong to.
     @Sendable func share(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:write")
         let body = try await request.decode(as: ShareBody.self, context: context)
         let blob = try await self.setShare(context, caller, team: body.team_id, shared: true)
         return try JSONAnswer.response(FileJSON(blob), request: request, context: context)
@@ -192,7 +168,6 @@ struct TeamRoutes {
     /// The owner stops sharing: no membership needed (one who left may still take a file back).
     @Sendable func unshare(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:write")
         var call = StorageShareBlobRequest()
         call.blobID = try context.parameters.require("id")
         call.teamID = try context.parameters.require("team")

@@ -13,18 +13,17 @@ struct TransformKeyRoutes {
 
     func add(to router: Router<EdgeRequestContext>) {
         let transformations = router.group("api/v1/transformations")
-        transformations.get("keys", use: self.listKeys)
-        transformations.post("keys", use: self.createKey)
-        transformations.delete("keys/:id", use: self.deleteKey)
-        transformations.get("presets", use: self.listPresets)
-        transformations.put("presets/:name", use: self.putPreset)
-        transformations.delete("presets/:name", use: self.deletePreset)
-        router.post("api/v1/files/:id/transformations", use: self.sign)
+        transformations.requiring(.scope("files:read")).get("keys", use: self.listKeys)
+        transformations.requiring(.scope("files:write")).post("keys", use: self.createKey)
+        transformations.requiring(.scope("files:write")).delete("keys/:id", use: self.deleteKey)
+        transformations.requiring(.scope("files:read")).get("presets", use: self.listPresets)
+        transformations.requiring(.scope("files:write")).put("presets/:name", use: self.putPreset)
+        transformations.requiring(.scope("files:write")).delete("presets/:name", use: self.deletePreset)
+        router.requiring(.scope("files:read")).post("api/v1/files/:id/transformations", use: self.sign)
     }
 
     @Sendable func listKeys(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:read")
         let keys = try await self.storage.unary(
             StorageMethods.listTransformKeys, StorageListTransformKeysRequest(),
             options: EdgeCalls.options(context, caller))
@@ -35,7 +34,6 @@ struct TransformKeyRoutes {
     /// The secret is in this answer only.
     @Sendable func createKey(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:write")
         var call = StorageCreateTransformKeyRequest()
         call.idempotencyKey = Idempotency.key(request)
         let key = try await self.storage.unary(
@@ -45,7 +43,6 @@ struct TransformKeyRoutes {
 
     @Sendable func deleteKey(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:write")
         var call = StorageDeleteTransformKeyRequest()
         call.keyID = try context.parameters.require("id")
         _ = try await self.storage.unary(
@@ -55,7 +52,6 @@ struct TransformKeyRoutes {
 
     @Sendable func listPresets(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:read")
         let presets = try await self.storage.unary(
             StorageMethods.listTransformPresets, StorageListTransformPresetsRequest(),
             options: EdgeCalls.options(context, caller))
@@ -66,7 +62,6 @@ struct TransformKeyRoutes {
     /// The options are checked against the edge's limits here; Storage keeps them.
     @Sendable func putPreset(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:write")
         let body = try await request.decode(as: PresetBody.self, context: context)
         do {
             _ = try TransformOptions.parsePreset(body.options, maxSide: self.limits.maxSide)
@@ -83,7 +78,6 @@ struct TransformKeyRoutes {
 
     @Sendable func deletePreset(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:write")
         var call = StorageDeleteTransformPresetRequest()
         call.name = try context.parameters.require("name")
         _ = try await self.storage.unary(
@@ -95,7 +89,6 @@ struct TransformKeyRoutes {
     /// a link signed with the caller's newest key. Nothing is computed or charged until it is asked for.
     @Sendable func sign(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:read")
         let body = try await request.decode(as: SignBody.self, context: context)
         var call = StorageSignTransformRequest()
         call.fileID = try context.parameters.require("id")

@@ -13,16 +13,15 @@ struct UploadRoutes {
 
     func add(to router: Router<EdgeRequestContext>) {
         let uploads = router.group("api/v1/uploads")
-        uploads.post(use: self.startUpload)
-        uploads.get(":id", use: self.uploadStatus)
-        uploads.put(":id", use: self.uploadChunk)
-        uploads.post(":id/commit", use: self.commitUpload)
-        uploads.delete(":id", use: self.abortUpload)
+        uploads.requiring(.scope("files:write")).post(use: self.startUpload)
+        uploads.requiring(.scope("files:write")).get(":id", use: self.uploadStatus)
+        uploads.requiring(.scope("files:write")).put(":id", use: self.uploadChunk)
+        uploads.requiring(.scope("files:write")).post(":id/commit", use: self.commitUpload)
+        uploads.requiring(.scope("files:write")).delete(":id", use: self.abortUpload)
     }
 
     @Sendable func startUpload(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:write")
         let body = try await request.decode(as: UploadBeginBody.self, context: context)
         var call = StorageBeginUploadRequest()
         call.purpose = body.purpose ?? "upload"
@@ -41,7 +40,6 @@ struct UploadRoutes {
 
     @Sendable func uploadStatus(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:write")
         let upload = try await self.storage.unary(
             StorageMethods.getUpload, try Self.uploadRequest(context), options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(UploadJSON(upload), request: request, context: context)
@@ -49,7 +47,6 @@ struct UploadRoutes {
 
     @Sendable func uploadChunk(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:write")
         let options = await self.tiers.options(context, caller)
         guard let offset = request.uri.queryParameters["offset"].flatMap({ UInt64($0) }) else {
             throw EdgeError(
@@ -65,7 +62,6 @@ struct UploadRoutes {
 
     @Sendable func commitUpload(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:write")
         let blob = try await self.storage.unary(
             StorageMethods.commitUpload, try Self.uploadRequest(context),
             options: await self.tiers.options(context, caller))
@@ -74,7 +70,6 @@ struct UploadRoutes {
 
     @Sendable func abortUpload(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "files:write")
         _ = try await self.storage.unary(
             StorageMethods.abortUpload, try Self.uploadRequest(context),
             options: EdgeCalls.options(context, caller))

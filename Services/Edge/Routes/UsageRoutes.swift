@@ -13,12 +13,11 @@ struct UsageRoutes {
     let auth: RPCClient
 
     func add(to router: Router<EdgeRequestContext>) {
-        router.get("api/v1/billing/usage", use: self.usage)
+        router.requiring(.scope("billing:read")).get("api/v1/billing/usage", use: self.usage)
     }
 
     @Sendable func usage(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "billing:read")
         let query = request.uri.queryParameters
         var days: UInt32 = 0
         if let text = query["days"] {

@@ -11,18 +11,17 @@ struct WebhookRoutes {
 
     func add(to router: Router<EdgeRequestContext>) {
         let webhooks = router.group("api/v1/webhooks")
-        webhooks.post(use: self.create)
-        webhooks.get(use: self.list)
-        webhooks.delete(":id", use: self.delete)
-        webhooks.post(":id/rotate-secret", use: self.rotateSecret)
-        webhooks.post(":id/test", use: self.sendTest)
-        webhooks.get(":id/deliveries", use: self.deliveries)
-        webhooks.post(":id/deliveries/:delivery_id/redeliver", use: self.redeliver)
+        webhooks.requiring(.session).post(use: self.create)
+        webhooks.requiring(.scope("jobs:read")).get(use: self.list)
+        webhooks.requiring(.session).delete(":id", use: self.delete)
+        webhooks.requiring(.session).post(":id/rotate-secret", use: self.rotateSecret)
+        webhooks.requiring(.scope("jobs:write")).post(":id/test", use: self.sendTest)
+        webhooks.requiring(.scope("jobs:read")).get(":id/deliveries", use: self.deliveries)
+        webhooks.requiring(.scope("jobs:write")).post(":id/deliveries/:delivery_id/redeliver", use: self.redeliver)
     }
 
     @Sendable func create(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         let body = try await request.decode(as: WebhookBody.self, context: context)
         var call = JobsCreateWebhookRequest()
         call.url = body.url
@@ -35,7 +34,6 @@ struct WebhookRoutes {
 
     @Sendable func list(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "jobs:read")
         let list = try await self.jobs.unary(
             JobsMethods.listWebhooks, JobsListWebhooksRequest(), options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(
@@ -44,7 +42,6 @@ struct WebhookRoutes {
 
     @Sendable func delete(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         _ = try await self.jobs.unary(
             JobsMethods.deleteWebhook, try Self.webhook(context), options: EdgeCalls.jobOptions(context, caller))
         return Response(status: .noContent)
@@ -53,7 +50,6 @@ struct WebhookRoutes {
     /// A new secret, shown once; the previous one signs beside it until `previous_secret_expires_at`.
     @Sendable func rotateSecret(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.requireSession()
         let webhook = try await self.jobs.unary(
             JobsMethods.rotateWebhookSecret, try Self.webhook(context), options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(WebhookJSON(webhook), request: request, context: context)
@@ -61,7 +57,6 @@ struct WebhookRoutes {
 
     @Sendable func sendTest(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "jobs:write")
         let delivery = try await self.jobs.unary(
             JobsMethods.testWebhook, try Self.webhook(context), options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(DeliveryJSON(delivery), status: .accepted, request: request, context: context)
@@ -69,7 +64,6 @@ struct WebhookRoutes {
 
     @Sendable func deliveries(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "jobs:read")
         var call = JobsListDeliveriesRequest()
         call.webhookID = try context.parameters.require("id")
         call.page = QueryValues.page(request)
@@ -82,7 +76,6 @@ struct WebhookRoutes {
 
     @Sendable func redeliver(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
-        try caller.require(scope: "jobs:write")
         var call = JobsRedeliverRequest()
         call.webhookID = try context.parameters.require("id")
         // Not a number is not one of the caller's deliveries: the same 404 as an unknown one.
