@@ -13,19 +13,17 @@ Create: the admin adds a generation provider (a local server speaking Together's
 started here), a model and a style preset through the API → the Create page offers them, quotes the
 model's price, and the picture it makes appears on the batch page.
 Exits non-zero with a message on the first failed step."""
-import base64
 import glob
-import http.server
-import io
 import json
 import os
-import threading
 import re
 import sys
 import tempfile
 import time
 import zipfile
 
+import fake_together
+from fake_together import FakeTogether
 from selenium import webdriver
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -45,29 +43,6 @@ options.add_experimental_option("prefs", {"download.default_directory": download
 driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"))
 # Pages re-render after each call: an element found a moment ago may be gone, so look again.
 wait = WebDriverWait(driver, 60, ignored_exceptions=(StaleElementReferenceException,))
-
-
-class FakeTogether(http.server.BaseHTTPRequestHandler):
-    """Together's POST /v1/images/generations: a PNG of the size asked, drawn by Pillow."""
-    received = []
-
-    def do_POST(self):
-        from PIL import Image, ImageDraw
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeTogether.received.append(body)
-        picture = Image.new("RGB", (body.get("width", 1024), body.get("height", 1024)), (40, 90, 160))
-        ImageDraw.Draw(picture).ellipse((200, 200, 800, 800), fill=(240, 200, 60))
-        out = io.BytesIO()
-        picture.save(out, "PNG")
-        answer = json.dumps({"data": [{"b64_json": base64.b64encode(out.getvalue()).decode()}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, *args):
-        pass
 
 
 def step(name):
@@ -383,8 +358,7 @@ try:
     shot("admin-users")
 
     step("create: an admin's provider, model and preset, then a picture from words")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeTogether)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = fake_together.serve()
     go("/admin")
 
     def fill(form_id, values, selects=(), checks=()):

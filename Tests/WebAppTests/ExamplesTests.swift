@@ -53,4 +53,61 @@ import Testing
         let webhook = try await runWithStatus("/usr/bin/env", ["python3", "\(examples)/verify_webhook.py"])
         #expect(webhook.status == 0 && webhook.output.contains("webhook signatures verify"), "\(webhook.output)")
     }
+
+    /// The generation examples against a local server speaking Together's images endpoint
+    /// (Tests/Browser/fake_together.py), which an admin adds with a default model through the API.
+    @Test func theGenerationExamplesMakeAPictureFromWords() async throws {
+        let admin = "examples-admin@imageswiss.test"
+        let stack = try await ServiceStack.start(
+            ["auth", "billing", "storage", "imageops", "jobs"], environment: ["AUTH_FIRST_ADMIN_EMAIL": admin])
+        defer { Task { await stack.stop() } }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let portFile = stack.scratch + "/together.port"
+        let started = try await runWithStatus(
+            "/bin/sh",
+            ["-c", "python3 '\(root)/Tests/Browser/fake_together.py' > '\(portFile)' 2>&1 & echo $!"])
+        let pid = started.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        defer { Task { _ = try? await runWithStatus("/bin/kill", [pid]) } }
+        var port = ""
+        try await waitUntil {
+            port = ((try? String(contentsOfFile: portFile, encoding: .utf8)) ?? "").trimmingCharacters(
+                in: .whitespacesAndNewlines)
+            return Int(port) != nil
+        }
+        let token = try await stack.http.signedInUser(admin).access
+        let provider = try await stack.http.call(
+            "PUT", "/api/v1/admin/ai/providers/together",
+            json: ["kind": "together", "base_url": "http://127.0.0.1:\(port)", "credential": "tg-examples-key"],
+            bearer: token)
+        #expect(provider.status == 200, "\(provider.text)")
+        let model = try await stack.http.call(
+            "PUT", "/api/v1/admin/ai/models/flux-schnell",
+            json: [
+                "operation": "generation", "provider_id": "together", "reference": "black-forest-labs/FLUX.1-schnell",
+                "label": "FLUX.1 schnell", "price_credits": 2, "is_default": true,
+            ], bearer: token)
+        #expect(model.status == 200, "\(model.text)")
+
+        for (index, command) in [
+            ["bash", "\(root)/docs/examples/generate.sh"], ["python3", "\(root)/docs/examples/generate.py"],
+            ["node", "\(root)/docs/examples/generate.mjs"],
+        ].enumerated() {
+            let picture = "\(stack.scratch)/picture-\(index).png"
+            let environment = [
+                "IMAGESWISS_URL=\(stack.http.baseURL)", "IMAGESWISS_EMAIL=painter\(index)@imageswiss.test",
+                "IMAGESWISS_PASSWORD=correct horse battery staple", "IMAGESWISS_OUT=\(picture)",
+            ]
+            let result = try await runWithStatus("/usr/bin/env", environment + command)
+            #expect(result.status == 0, "\(command.last!): \(result.output)")
+            #expect(
+                result.output.contains("FLUX.1 schnell (flux-schnell)") && result.output.contains("cost: 2 credits")
+                    && result.output.contains(": succeeded, charged 2 credits")
+                    // 1:1 asks 1024×1024; the free tier's results are capped at 480p.
+                    && result.output.contains("picture: 480x480 image/png"),
+                "\(command.last!): \(result.output)")
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: picture))
+            #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]), "\(command.last!) saved a PNG")
+        }
+    }
 }

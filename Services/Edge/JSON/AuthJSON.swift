@@ -1,13 +1,19 @@
 import Foundation
 import ImageSwissProtos
 
-// The JSON shapes of /api/v1/auth, /api/v1/me and /api/v1/admin. snake_case; times in RFC 3339.
+// The JSON shapes of /api/v1/auth, /api/v1/me and /api/v1/admin. camelCase in Swift, snake_case on the wire
+// (CodingKeys); times in RFC 3339.
 
 struct RegisterBody: Decodable {
     let email: String
     let password: String
-    var display_name: String?
+    var displayName: String?
     var locale: String?
+
+    enum CodingKeys: String, CodingKey {
+        case email, password, locale
+        case displayName = "display_name"
+    }
 }
 
 struct SignInBody: Decodable {
@@ -18,29 +24,54 @@ struct SignInBody: Decodable {
 }
 
 struct RefreshBody: Decodable {
-    var refresh_token: String?
+    var refreshToken: String?
+
+    enum CodingKeys: String, CodingKey {
+        case refreshToken = "refresh_token"
+    }
 }
 
 struct EmailBody: Decodable { let email: String }
 struct TokenBody: Decodable { let token: String }
 struct ResetBody: Decodable {
     let token: String
-    let new_password: String
+    let newPassword: String
+
+    enum CodingKeys: String, CodingKey {
+        case token
+        case newPassword = "new_password"
+    }
 }
 struct PasswordChangeBody: Decodable {
-    let current_password: String
-    let new_password: String
+    let currentPassword: String
+    let newPassword: String
+
+    enum CodingKeys: String, CodingKey {
+        case currentPassword = "current_password"
+        case newPassword = "new_password"
+    }
 }
 struct PasswordBody: Decodable { let password: String }
 struct ProfileBody: Decodable {
-    var display_name: String?
-    var avatar_blob_id: String?
+    var displayName: String?
+    var avatarBlobID: String?
     var locale: String?
+
+    enum CodingKeys: String, CodingKey {
+        case locale
+        case displayName = "display_name"
+        case avatarBlobID = "avatar_blob_id"
+    }
 }
 struct ApiKeyBody: Decodable {
     let name: String
     var scopes: [String]?
-    var expires_in_days: UInt32?
+    var expiresInDays: UInt32?
+
+    enum CodingKeys: String, CodingKey {
+        case name, scopes
+        case expiresInDays = "expires_in_days"
+    }
 }
 
 struct ApiKeyUsageJSON: Encodable {
@@ -64,30 +95,46 @@ func rfc3339(_ timestamp: CommonTimestamp) -> String? {
 }
 
 struct AccountJSON: Encodable {
-    let id, email, display_name, role: String
-    let email_verified, disabled: Bool
-    let created_at: String?
-    let avatar_blob_id, locale: String
+    let id, email, displayName, role: String
+    let emailVerified, disabled: Bool
+    let createdAt: String?
+    let avatarBlobID, locale: String
 
     init(_ account: AuthAccount) {
-        (self.id, self.email, self.display_name, self.role) = (
+        (self.id, self.email, self.displayName, self.role) = (
             account.userID, account.email, account.displayName, account.role
         )
-        (self.email_verified, self.disabled) = (account.emailVerified, account.disabled)
-        self.created_at = rfc3339(account.createdAt)
-        (self.avatar_blob_id, self.locale) = (account.avatarBlobID, account.locale)
+        (self.emailVerified, self.disabled) = (account.emailVerified, account.disabled)
+        self.createdAt = rfc3339(account.createdAt)
+        (self.avatarBlobID, self.locale) = (account.avatarBlobID, account.locale)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, email, role, disabled, locale
+        case displayName = "display_name"
+        case emailVerified = "email_verified"
+        case createdAt = "created_at"
+        case avatarBlobID = "avatar_blob_id"
     }
 }
 
 struct TokensJSON: Encodable {
-    let access_token, refresh_token, token_type: String
-    let access_expires_at, refresh_expires_at: String?
+    let accessToken, refreshToken, tokenType: String
+    let accessExpiresAt, refreshExpiresAt: String?
 
     init(_ pair: AuthTokenPair) {
-        (self.access_token, self.refresh_token, self.token_type) = (pair.accessToken, pair.refreshToken, "Bearer")
-        (self.access_expires_at, self.refresh_expires_at) = (
+        (self.accessToken, self.refreshToken, self.tokenType) = (pair.accessToken, pair.refreshToken, "Bearer")
+        (self.accessExpiresAt, self.refreshExpiresAt) = (
             rfc3339(pair.accessExpiresAt), rfc3339(pair.refreshExpiresAt)
         )
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case accessToken = "access_token"
+        case refreshToken = "refresh_token"
+        case tokenType = "token_type"
+        case accessExpiresAt = "access_expires_at"
+        case refreshExpiresAt = "refresh_expires_at"
     }
 }
 
@@ -100,7 +147,7 @@ struct SignInJSON: Encodable {
 struct ApiKeyJSON: Encodable {
     let id, name, prefix: String
     let scopes: [String]
-    let created_at, last_used_at, expires_at: String?
+    let createdAt, lastUsedAt, expiresAt: String?
     let revoked, expired: Bool
     /// Only in the answer to its creation.
     var secret: String?
@@ -109,31 +156,55 @@ struct ApiKeyJSON: Encodable {
 
     init(_ key: AuthApiKey, secret: String? = nil, replayed: Bool = false) {
         (self.id, self.name, self.prefix, self.scopes) = (key.keyID, key.name, key.prefix, key.scopes)
-        (self.created_at, self.last_used_at, self.revoked) = (
+        (self.createdAt, self.lastUsedAt, self.revoked) = (
             rfc3339(key.createdAt), rfc3339(key.lastUsedAt), key.revoked
         )
-        (self.expires_at, self.expired) = (rfc3339(key.expiresAt), key.expired)
+        (self.expiresAt, self.expired) = (rfc3339(key.expiresAt), key.expired)
         self.secret = secret?.isEmpty == false ? secret : nil
         self.replayed = replayed ? true : nil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, prefix, scopes, revoked, expired, secret, replayed
+        case createdAt = "created_at"
+        case lastUsedAt = "last_used_at"
+        case expiresAt = "expires_at"
     }
 }
 
 struct SignInEventJSON: Encodable {
     let at: String?
-    let client_ip, user_agent: String
+    let clientIP, userAgent: String
     let succeeded: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case at, succeeded
+        case clientIP = "client_ip"
+        case userAgent = "user_agent"
+    }
 }
 
 struct AuditEntryJSON: Encodable {
     let id: Int64
-    let actor_id, action, target_id: String
+    let actorID, action, targetID: String
     let detail: [String: String]
     let at: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, action, detail, at
+        case actorID = "actor_id"
+        case targetID = "target_id"
+    }
 }
 
 struct Page<Item: Encodable>: Encodable {
     let items: [Item]
-    let next_page_token: String?
+    let nextPageToken: String?
+
+    enum CodingKeys: String, CodingKey {
+        case items
+        case nextPageToken = "next_page_token"
+    }
 }
 
 struct OK: Encodable { var ok = true }

@@ -1,60 +1,97 @@
 import Foundation
 import ImageSwissProtos
 
-// The JSON shapes of /api/v1/files and /api/v1/uploads. snake_case; times in RFC 3339.
+// The JSON shapes of /api/v1/files and /api/v1/uploads. camelCase in Swift, snake_case on the wire
+// (CodingKeys); times in RFC 3339.
 
 struct FileJSON: Encodable {
-    let id, purpose, content_type, sha256, name: String
+    let id, purpose, contentType, sha256, name: String
     let size: UInt64
     let width, height: UInt32?
-    let created_at, expires_at: String?
+    let createdAt, expiresAt: String?
 
     init(_ blob: StorageBlob) {
-        (self.id, self.purpose, self.content_type, self.sha256, self.name) = (
+        (self.id, self.purpose, self.contentType, self.sha256, self.name) = (
             blob.blobID, blob.purpose, blob.contentType, blob.sha256, blob.displayName
         )
         self.size = blob.byteSize
         (self.width, self.height) = blob.width > 0 ? (blob.width, blob.height) : (nil, nil)
-        self.created_at = rfc3339(blob.createdAt)
-        self.expires_at = blob.hasExpiresAt ? rfc3339(blob.expiresAt) : nil
+        self.createdAt = rfc3339(blob.createdAt)
+        self.expiresAt = blob.hasExpiresAt ? rfc3339(blob.expiresAt) : nil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, purpose, sha256, name, size, width, height
+        case contentType = "content_type"
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
     }
 }
 
 struct UploadJSON: Encodable {
     let id: String
-    let received, max_chunk_size, max_size: UInt64
-    let expires_at: String?
-    let file_id: String?
+    let received, maxChunkSize, maxSize: UInt64
+    let expiresAt: String?
+    let fileID: String?
 
     init(_ upload: StorageUpload) {
-        (self.id, self.received, self.max_chunk_size, self.max_size) = (
+        (self.id, self.received, self.maxChunkSize, self.maxSize) = (
             upload.uploadID, upload.received, upload.maxChunkSize, upload.maxSize
         )
-        self.expires_at = rfc3339(upload.expiresAt)
-        self.file_id = upload.blobID.isEmpty ? nil : upload.blobID
+        self.expiresAt = rfc3339(upload.expiresAt)
+        self.fileID = upload.blobID.isEmpty ? nil : upload.blobID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, received
+        case maxChunkSize = "max_chunk_size"
+        case maxSize = "max_size"
+        case expiresAt = "expires_at"
+        case fileID = "file_id"
     }
 }
 
 struct UsageJSON: Encodable {
-    let used_bytes, quota_bytes, files: UInt64
+    let usedBytes, quotaBytes, files: UInt64
     let tier: String
+
+    enum CodingKeys: String, CodingKey {
+        case files, tier
+        case usedBytes = "used_bytes"
+        case quotaBytes = "quota_bytes"
+    }
 }
 
 struct UploadBeginBody: Decodable {
     var purpose: String?
     var name: String?
     var size: UInt64?
-    var expires_in_seconds: UInt64?
+    var expiresInSeconds: UInt64?
+
+    enum CodingKeys: String, CodingKey {
+        case purpose, name, size
+        case expiresInSeconds = "expires_in_seconds"
+    }
 }
 
 struct LinkBody: Decodable {
-    var ttl_seconds: UInt64?
+    var ttlSeconds: UInt64?
     var disposition: String?
+
+    enum CodingKeys: String, CodingKey {
+        case disposition
+        case ttlSeconds = "ttl_seconds"
+    }
 }
 
 struct LinkJSON: Encodable {
     let url: String
-    let expires_at: String?
+    let expiresAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case url
+        case expiresAt = "expires_at"
+    }
 }
 
 struct ZipBody: Decodable {
@@ -64,5 +101,9 @@ struct ZipBody: Decodable {
 
 struct ExpiryBody: Decodable {
     /// RFC 3339, or null to keep the file until deleted.
-    var expires_at: String?
+    var expiresAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case expiresAt = "expires_at"
+    }
 }

@@ -2,7 +2,8 @@ import Foundation
 import ImageSwissProtos
 import Operations
 
-// The JSON shapes of /api/v1/jobs, /api/v1/batches and /api/v1/webhooks. snake_case; times in RFC 3339.
+// The JSON shapes of /api/v1/jobs, /api/v1/batches and /api/v1/webhooks. camelCase in Swift, snake_case on the wire
+// (CodingKeys); times in RFC 3339.
 
 struct StepJSON: Codable {
     var operation: String
@@ -13,7 +14,9 @@ struct StepJSON: Codable {
         self.parameters = step.parameters.isEmpty ? nil : step.parameters
     }
 
-    private enum CodingKeys: String, CodingKey { case operation, parameters }
+    private enum CodingKeys: String, CodingKey {
+        case operation, parameters
+    }
 
     /// Parameters are typed JSON: `{"width": 512}`, `{"lossless": true}`, `{"format": "webp"}`. The
     /// string forms (`"512"`) stay accepted. Jobs checks names and ranges against the catalogue.
@@ -59,96 +62,132 @@ struct ParameterValue: Decodable {
 
 struct JobJSON: Encodable {
     let id, status, tool, lane, credits: String
-    let batch_id: String?
+    let batchID: String?
     let steps: [StepJSON]
-    let input_file_ids, output_file_ids, thumbnail_file_ids: [String]
+    let inputFileIDs, outputFileIDs, thumbnailFileIDs: [String]
     let progress: UInt32
-    let progress_message: String
-    let attempts, max_attempts: UInt32
+    let progressMessage: String
+    let attempts, maxAttempts: UInt32
     let error: String?
-    let quoted_credits, charged_credits: Int64
+    let quotedCredits, chargedCredits: Int64
     let result: String?
-    let created_at, updated_at, started_at, finished_at: String?
-    let owner_id, worker: String?
+    let createdAt, updatedAt, startedAt, finishedAt: String?
+    let ownerID, worker: String?
     /// The team that paid, when a team did.
-    let team_id: String?
+    let teamID: String?
 
     init(_ job: JobsJob, admin: Bool = false) {
         (self.id, self.status, self.tool, self.lane, self.credits) = (
             job.jobID, job.status, job.tool, job.lane, job.credits
         )
-        self.batch_id = job.batchID.isEmpty ? nil : job.batchID
+        self.batchID = job.batchID.isEmpty ? nil : job.batchID
         self.steps = job.steps.map(StepJSON.init)
-        (self.input_file_ids, self.output_file_ids, self.thumbnail_file_ids) = (
+        (self.inputFileIDs, self.outputFileIDs, self.thumbnailFileIDs) = (
             job.inputBlobIds, job.outputBlobIds, job.thumbnailBlobIds
         )
-        (self.progress, self.progress_message, self.attempts, self.max_attempts) = (
+        (self.progress, self.progressMessage, self.attempts, self.maxAttempts) = (
             job.progressPercent, job.progressMessage, job.attempts, job.maxAttempts
         )
         self.error = job.lastError.isEmpty ? nil : job.lastError
-        (self.quoted_credits, self.charged_credits) = (job.quotedCredits, job.chargedCredits)
+        (self.quotedCredits, self.chargedCredits) = (job.quotedCredits, job.chargedCredits)
         self.result = job.resultJson.isEmpty ? nil : job.resultJson
-        self.created_at = rfc3339(job.createdAt)
-        self.updated_at = rfc3339(job.updatedAt)
-        self.started_at = job.hasStartedAt ? rfc3339(job.startedAt) : nil
-        self.finished_at = job.hasFinishedAt ? rfc3339(job.finishedAt) : nil
-        self.owner_id = admin ? job.ownerID : nil
+        self.createdAt = rfc3339(job.createdAt)
+        self.updatedAt = rfc3339(job.updatedAt)
+        self.startedAt = job.hasStartedAt ? rfc3339(job.startedAt) : nil
+        self.finishedAt = job.hasFinishedAt ? rfc3339(job.finishedAt) : nil
+        self.ownerID = admin ? job.ownerID : nil
         self.worker = admin && !job.worker.isEmpty ? job.worker : nil
-        self.team_id = job.payerID.isEmpty ? nil : job.payerID
+        self.teamID = job.payerID.isEmpty ? nil : job.payerID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, status, tool, lane, credits, steps, progress, attempts, error, result, worker
+        case batchID = "batch_id"
+        case inputFileIDs = "input_file_ids"
+        case outputFileIDs = "output_file_ids"
+        case thumbnailFileIDs = "thumbnail_file_ids"
+        case progressMessage = "progress_message"
+        case maxAttempts = "max_attempts"
+        case quotedCredits = "quoted_credits"
+        case chargedCredits = "charged_credits"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case ownerID = "owner_id"
+        case teamID = "team_id"
     }
 }
 
 struct BatchJSON: Encodable {
     let id, status, tool, lane: String
-    let job_count, progress: UInt32
-    let jobs_by_status: [String: UInt32]
-    let quoted_credits, charged_credits: Int64
-    let output_file_ids: [String]
-    let created_at: String?
+    let jobCount, progress: UInt32
+    let jobsByStatus: [String: UInt32]
+    let quotedCredits, chargedCredits: Int64
+    let outputFileIDs: [String]
+    let createdAt: String?
 
     init(_ batch: JobsBatch) {
         (self.id, self.status, self.tool, self.lane) = (batch.batchID, batch.status, batch.tool, batch.lane)
-        (self.job_count, self.progress, self.jobs_by_status) = (
+        (self.jobCount, self.progress, self.jobsByStatus) = (
             batch.jobCount, batch.progressPercent, batch.jobsByStatus
         )
-        (self.quoted_credits, self.charged_credits) = (batch.quotedCredits, batch.chargedCredits)
-        self.output_file_ids = batch.outputBlobIds
-        self.created_at = rfc3339(batch.createdAt)
+        (self.quotedCredits, self.chargedCredits) = (batch.quotedCredits, batch.chargedCredits)
+        self.outputFileIDs = batch.outputBlobIds
+        self.createdAt = rfc3339(batch.createdAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, status, tool, lane, progress
+        case jobCount = "job_count"
+        case jobsByStatus = "jobs_by_status"
+        case quotedCredits = "quoted_credits"
+        case chargedCredits = "charged_credits"
+        case outputFileIDs = "output_file_ids"
+        case createdAt = "created_at"
     }
 }
 
 struct BatchQuoteJSON: Encodable {
-    let total_credits, available_credits: Int64
-    let price_list_version, job_count: UInt32
+    let totalCredits, availableCredits: Int64
+    let priceListVersion, jobCount: UInt32
     let tool, lane: String
     let sufficient: Bool
 
     init(_ quote: JobsQuoteBatchResponse) {
-        (self.total_credits, self.available_credits) = (quote.totalCredits, quote.availableCredits)
-        (self.price_list_version, self.job_count, self.tool, self.lane) = (
+        (self.totalCredits, self.availableCredits) = (quote.totalCredits, quote.availableCredits)
+        (self.priceListVersion, self.jobCount, self.tool, self.lane) = (
             quote.priceListVersion, quote.jobCount, quote.tool, quote.lane
         )
         self.sufficient = quote.availableCredits >= quote.totalCredits
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tool, lane, sufficient
+        case totalCredits = "total_credits"
+        case availableCredits = "available_credits"
+        case priceListVersion = "price_list_version"
+        case jobCount = "job_count"
     }
 }
 
 /// POST /api/v1/jobs and /api/v1/batches (and the quote): the checklist and its inputs.
 struct SubmitBody: Decodable {
-    var input_file_ids: [String]?
-    var input_file_id: String?
+    var inputFileIDs: [String]?
+    var inputFileID: String?
     var steps: [StepJSON]
     var lane: String?
-    var delete_originals: Bool?
-    var deadline_seconds: UInt32?
+    var deleteOriginals: Bool?
+    var deadlineSeconds: UInt32?
     /// Pay from this team's balance (the caller must be a member).
-    var team_id: String?
+    var teamID: String?
 
-    var inputs: [String] { (self.input_file_ids ?? []) + (self.input_file_id.map { [$0] } ?? []) }
+    var inputs: [String] { (self.inputFileIDs ?? []) + (self.inputFileID.map { [$0] } ?? []) }
 
     /// The restoration plan keeps no originals unless asked: a checklist that restores or
     /// colourises deletes its inputs once the job succeeded, when `delete_originals` is absent.
-    var deleteOriginals: Bool {
-        self.delete_originals
+    var deletesOriginals: Bool {
+        self.deleteOriginals
             ?? self.steps.contains {
                 ["restoration", "colourization"].contains(OperationCatalog.named($0.operation)?.name)
             }
@@ -163,8 +202,8 @@ struct SubmitBody: Decodable {
         call.inputBlobIds = self.inputs
         call.steps = self.steps.map(\.message)
         call.lane = self.lane ?? ""
-        call.deleteOriginals = self.deleteOriginals
-        call.deadlineSeconds = self.deadline_seconds ?? 0
+        call.deleteOriginals = self.deletesOriginals
+        call.deadlineSeconds = self.deadlineSeconds ?? 0
         call.idempotencyKey = key
         return call
     }
@@ -178,10 +217,19 @@ struct SubmitBody: Decodable {
         call.inputBlobIds = self.inputs
         call.steps = self.steps.map(\.message)
         call.lane = self.lane ?? ""
-        call.deleteOriginals = self.deleteOriginals
-        call.deadlineSeconds = self.deadline_seconds ?? 0
+        call.deleteOriginals = self.deletesOriginals
+        call.deadlineSeconds = self.deadlineSeconds ?? 0
         call.idempotencyKey = key
         return call
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case steps, lane
+        case inputFileIDs = "input_file_ids"
+        case inputFileID = "input_file_id"
+        case deleteOriginals = "delete_originals"
+        case deadlineSeconds = "deadline_seconds"
+        case teamID = "team_id"
     }
 }
 
@@ -189,15 +237,21 @@ struct WebhookJSON: Encodable {
     let id, url: String
     let events: [String]
     let secret: String?
-    let created_at: String?
-    let previous_secret_expires_at: String?
+    let createdAt: String?
+    let previousSecretExpiresAt: String?
 
     init(_ webhook: JobsWebhook) {
         (self.id, self.url, self.events) = (webhook.webhookID, webhook.url, webhook.events)
         self.secret = webhook.secret.isEmpty ? nil : webhook.secret
-        self.created_at = rfc3339(webhook.createdAt)
-        self.previous_secret_expires_at =
+        self.createdAt = rfc3339(webhook.createdAt)
+        self.previousSecretExpiresAt =
             webhook.hasPreviousSecretExpiresAt ? rfc3339(webhook.previousSecretExpiresAt) : nil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, url, events, secret
+        case createdAt = "created_at"
+        case previousSecretExpiresAt = "previous_secret_expires_at"
     }
 }
 
@@ -208,33 +262,47 @@ struct WebhookBody: Decodable {
 
 struct DeliveryJSON: Encodable {
     let id: Int64
-    let message_id, event, status: String
-    let attempts, last_status_code: UInt32
-    let last_error: String?
+    let messageID, event, status: String
+    let attempts, lastStatusCode: UInt32
+    let lastError: String?
     let payload: String
-    let created_at, next_attempt_at: String?
+    let createdAt, nextAttemptAt: String?
 
     init(_ delivery: JobsDelivery) {
         (self.id, self.event, self.status, self.attempts) = (
             delivery.deliveryID, delivery.event, delivery.status, delivery.attempts
         )
-        self.message_id = delivery.messageID
-        self.last_status_code = delivery.lastStatusCode
-        self.last_error = delivery.lastError.isEmpty ? nil : delivery.lastError
+        self.messageID = delivery.messageID
+        self.lastStatusCode = delivery.lastStatusCode
+        self.lastError = delivery.lastError.isEmpty ? nil : delivery.lastError
         self.payload = delivery.payload
-        self.created_at = rfc3339(delivery.createdAt)
-        self.next_attempt_at = delivery.hasNextAttemptAt ? rfc3339(delivery.nextAttemptAt) : nil
+        self.createdAt = rfc3339(delivery.createdAt)
+        self.nextAttemptAt = delivery.hasNextAttemptAt ? rfc3339(delivery.nextAttemptAt) : nil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, event, status, attempts, payload
+        case messageID = "message_id"
+        case lastStatusCode = "last_status_code"
+        case lastError = "last_error"
+        case createdAt = "created_at"
+        case nextAttemptAt = "next_attempt_at"
     }
 }
 
 struct LaneJSON: Encodable {
     let lane: String
     let queued, running: UInt32
-    let oldest_wait_seconds: Double
+    let oldestWaitSeconds: Double
 
     init(_ depth: JobsLaneDepth) {
-        (self.lane, self.queued, self.running, self.oldest_wait_seconds) = (
+        (self.lane, self.queued, self.running, self.oldestWaitSeconds) = (
             depth.lane, depth.queued, depth.running, depth.oldestWaitSeconds
         )
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case lane, queued, running
+        case oldestWaitSeconds = "oldest_wait_seconds"
     }
 }

@@ -6,7 +6,7 @@ struct NotificationJSON: Encodable {
     let link: String?
     let params: [String: String]
     let read: Bool
-    let created_at: String?
+    let createdAt: String?
 
     init(_ notification: AuthNotification) {
         (self.id, self.kind, self.title, self.body) = (
@@ -15,18 +15,33 @@ struct NotificationJSON: Encodable {
         self.link = notification.link.isEmpty ? nil : notification.link
         self.params = notification.params
         self.read = notification.read
-        self.created_at = rfc3339(notification.createdAt)
+        self.createdAt = rfc3339(notification.createdAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, title, body, link, params, read
+        case createdAt = "created_at"
     }
 }
 
 struct NotificationPage: Encodable {
     let items: [NotificationJSON]
-    let next_page_token: String?
-    let unread_count: UInt64
+    let nextPageToken: String?
+    let unreadCount: UInt64
+
+    enum CodingKeys: String, CodingKey {
+        case items
+        case nextPageToken = "next_page_token"
+        case unreadCount = "unread_count"
+    }
 }
 
 struct UnreadCountJSON: Encodable {
-    let unread_count: UInt64
+    let unreadCount: UInt64
+
+    enum CodingKeys: String, CodingKey {
+        case unreadCount = "unread_count"
+    }
 }
 
 struct MarkReadBody: Decodable {
@@ -54,13 +69,23 @@ struct UnsubscribedJSON: Encodable {
 
 struct LowBalanceAlertJSON: Encodable {
     let threshold: Int64
-    let is_default: Bool
+    let isDefault: Bool
 
-    init(_ alert: BillingLowBalanceAlert) { (self.threshold, self.is_default) = (alert.threshold, alert.isDefault) }
+    init(_ alert: BillingLowBalanceAlert) { (self.threshold, self.isDefault) = (alert.threshold, alert.isDefault) }
+
+    enum CodingKeys: String, CodingKey {
+        case threshold
+        case isDefault = "is_default"
+    }
 }
 
 /// `{"threshold": 20}` sets it, `{"use_default": true}` goes back to the default.
 struct LowBalanceAlertBody: Decodable {
     var threshold: Int64?
-    var use_default: Bool?
+    var useDefault: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case threshold
+        case useDefault = "use_default"
+    }
 }

@@ -1,29 +1,37 @@
 import ImageSwissProtos
 import Operations
 
-/// One operation of GET /api/v1/operations. snake_case, as every answer of the API.
+/// One operation of GET /api/v1/operations. snake_case on the wire (CodingKeys), as every answer of the API.
 struct OperationJSON: Encodable {
-    let name, label, summary, category, billing_name: String
+    let name, label, summary, category, billingName: String
     let aliases: [String]
-    let needs_provider, caps_resolution, available: Bool
-    let unavailable_reason: String?
+    let needsProvider, capsResolution, available: Bool
+    let unavailableReason: String?
     let parameters: [ParameterJSON]
     /// The enabled models of an AI operation, the default first.
     let models: [ModelOptionJSON]?
 
     /// An operation Jobs did not mention (an older Jobs) is shown as unavailable rather than offered.
     init(_ spec: OperationSpec, availability: JobsOperationAvailability?) {
-        (self.name, self.label, self.summary, self.category, self.billing_name) = (
+        (self.name, self.label, self.summary, self.category, self.billingName) = (
             spec.name, spec.label, spec.summary, spec.category, spec.billingName
         )
         self.aliases = spec.aliases
-        (self.needs_provider, self.caps_resolution) = (spec.needsProvider, spec.capsResolution)
+        (self.needsProvider, self.capsResolution) = (spec.needsProvider, spec.capsResolution)
         self.available = availability?.available ?? false
-        self.unavailable_reason =
+        self.unavailableReason =
             self.available
             ? nil : (availability.map { $0.reason.isEmpty ? "unavailable" : $0.reason } ?? "unknown_to_jobs")
         self.parameters = spec.parameters.map(ParameterJSON.init)
         self.models = spec.needsProvider ? (availability?.models ?? []).map(ModelOptionJSON.init) : nil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, label, summary, category, aliases, available, parameters, models
+        case billingName = "billing_name"
+        case needsProvider = "needs_provider"
+        case capsResolution = "caps_resolution"
+        case unavailableReason = "unavailable_reason"
     }
 }
 
@@ -36,7 +44,7 @@ struct ParameterJSON: Encodable {
     let minimum, maximum: Double?
     let step: Int?
     let options: [String]?
-    let max_length: Int?
+    let maxLength: Int?
 
     init(_ spec: ParameterSpec) {
         (self.name, self.summary, self.required) = (spec.name, spec.summary, spec.required)
@@ -54,8 +62,13 @@ struct ParameterJSON: Encodable {
         case .colour: type = "colour"
         case .fileID: type = "file_id"
         }
-        (self.type, self.minimum, self.maximum, self.step, self.options, self.max_length) = (
+        (self.type, self.minimum, self.maximum, self.step, self.options, self.maxLength) = (
             type, minimum, maximum, step, options, maxLength
         )
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, type, summary, required, `default`, example, unit, minimum, maximum, step, options
+        case maxLength = "max_length"
     }
 }

@@ -5,20 +5,20 @@ import ImageSwissProtos
 /// everyone's), and its open invitations (owners and admins).
 struct TeamJSON: Encodable {
     let id, name, role: String
-    let monthly_limit: Int64?
-    let spent_this_month: Int64?
+    let monthlyLimit: Int64?
+    let spentThisMonth: Int64?
     let balance: BalanceJSON?
     let members: [TeamMemberJSON]?
     let invitations: [TeamInvitationJSON]?
-    let created_at: String?
+    let createdAt: String?
 
     init(_ team: AuthTeam, balance: BillingBalance? = nil, spent: [String: Int64]? = nil, callerID: String? = nil) {
         (self.id, self.name, self.role) = (team.teamID, team.name, team.role)
-        self.monthly_limit = team.hasMonthlyLimit ? team.monthlyLimit : nil
-        self.created_at = rfc3339(team.createdAt)
+        self.monthlyLimit = team.hasMonthlyLimit ? team.monthlyLimit : nil
+        self.createdAt = rfc3339(team.createdAt)
         self.balance = balance.map(BalanceJSON.init)
         let manages = team.role != "member"
-        self.spent_this_month = spent.flatMap { spent in callerID.map { spent[$0] ?? 0 } }
+        self.spentThisMonth = spent.flatMap { spent in callerID.map { spent[$0] ?? 0 } }
         self.members =
             spent == nil
             ? nil
@@ -28,33 +28,55 @@ struct TeamJSON: Encodable {
             }
         self.invitations = manages && spent != nil ? team.invitations.map(TeamInvitationJSON.init) : nil
     }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, role, balance, members, invitations
+        case monthlyLimit = "monthly_limit"
+        case spentThisMonth = "spent_this_month"
+        case createdAt = "created_at"
+    }
 }
 
 struct TeamMemberJSON: Encodable {
-    let account_id, email, display_name, role: String
-    let monthly_limit: Int64?
-    let spent_this_month: Int64?
-    let joined_at: String?
+    let accountID, email, displayName, role: String
+    let monthlyLimit: Int64?
+    let spentThisMonth: Int64?
+    let joinedAt: String?
 
     init(_ member: AuthTeamMember, spent: Int64? = nil) {
-        (self.account_id, self.email, self.display_name, self.role) = (
+        (self.accountID, self.email, self.displayName, self.role) = (
             member.accountID, member.email, member.displayName, member.role
         )
-        self.monthly_limit = member.hasMonthlyLimit ? member.monthlyLimit : nil
-        self.spent_this_month = spent
-        self.joined_at = rfc3339(member.joinedAt)
+        self.monthlyLimit = member.hasMonthlyLimit ? member.monthlyLimit : nil
+        self.spentThisMonth = spent
+        self.joinedAt = rfc3339(member.joinedAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case email, role
+        case accountID = "account_id"
+        case displayName = "display_name"
+        case monthlyLimit = "monthly_limit"
+        case spentThisMonth = "spent_this_month"
+        case joinedAt = "joined_at"
     }
 }
 
 struct TeamInvitationJSON: Encodable {
     let id, email, role: String
-    let monthly_limit: Int64?
-    let expires_at: String?
+    let monthlyLimit: Int64?
+    let expiresAt: String?
 
     init(_ invitation: AuthTeamInvitation) {
         (self.id, self.email, self.role) = (invitation.invitationID, invitation.email, invitation.role)
-        self.monthly_limit = invitation.hasMonthlyLimit ? invitation.monthlyLimit : nil
-        self.expires_at = rfc3339(invitation.expiresAt)
+        self.monthlyLimit = invitation.hasMonthlyLimit ? invitation.monthlyLimit : nil
+        self.expiresAt = rfc3339(invitation.expiresAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, email, role
+        case monthlyLimit = "monthly_limit"
+        case expiresAt = "expires_at"
     }
 }
 
@@ -65,11 +87,20 @@ struct TeamBody: Decodable {
 struct InvitationBody: Decodable {
     var email: String
     var role: String?
-    var monthly_limit: Int64?
+    var monthlyLimit: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case email, role
+        case monthlyLimit = "monthly_limit"
+    }
 }
 
 struct ShareBody: Decodable {
-    var team_id: String
+    var teamID: String
+
+    enum CodingKeys: String, CodingKey {
+        case teamID = "team_id"
+    }
 }
 
 struct JoinBody: Decodable {
@@ -79,15 +110,18 @@ struct JoinBody: Decodable {
 /// PATCH a member: a role, and/or a limit (`null` removes it; absent keeps it).
 struct MemberBody: Decodable {
     var role: String?
-    var monthly_limit: Int64?
+    var monthlyLimit: Int64?
     var limitGiven: Bool
 
-    enum CodingKeys: String, CodingKey { case role, monthly_limit }
+    enum CodingKeys: String, CodingKey {
+        case role
+        case monthlyLimit = "monthly_limit"
+    }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.role = try container.decodeIfPresent(String.self, forKey: .role)
-        self.limitGiven = container.contains(.monthly_limit)
-        self.monthly_limit = try container.decodeIfPresent(Int64.self, forKey: .monthly_limit)
+        self.limitGiven = container.contains(.monthlyLimit)
+        self.monthlyLimit = try container.decodeIfPresent(Int64.self, forKey: .monthlyLimit)
     }
 }

@@ -39,7 +39,7 @@ struct AIRoutes {
     @Sendable func models(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let catalogue = try await self.read(context, admin: false)
         return try JSONAnswer.response(
-            Page(items: catalogue.models.map { AIModelJSON($0, admin: false) }, next_page_token: nil), request: request,
+            Page(items: catalogue.models.map { AIModelJSON($0, admin: false) }, nextPageToken: nil), request: request,
             context: context)
     }
 
@@ -61,7 +61,7 @@ struct AIRoutes {
             }
             items.append(StylePresetJSON(preset, previewURL: previewURL))
         }
-        return try JSONAnswer.response(Page(items: items, next_page_token: nil), request: request, context: context)
+        return try JSONAnswer.response(Page(items: items, nextPageToken: nil), request: request, context: context)
     }
 
     @Sendable func catalogue(_ request: Request, context: EdgeRequestContext) async throws -> Response {

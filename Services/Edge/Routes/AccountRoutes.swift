@@ -33,8 +33,8 @@ struct AccountRoutes {
         let caller = try context.requireCaller()
         let body = try await request.decode(as: ProfileBody.self, context: context)
         var call = AuthUpdateProfileRequest()
-        if let name = body.display_name { call.displayName = name }
-        if let avatar = body.avatar_blob_id { call.avatarBlobID = avatar }
+        if let name = body.displayName { call.displayName = name }
+        if let avatar = body.avatarBlobID { call.avatarBlobID = avatar }
         if let locale = body.locale { call.locale = locale }
         call.idempotencyKey = Idempotency.key(request)
         self.cache.forget(caller.userID)
@@ -71,8 +71,8 @@ struct AccountRoutes {
         let caller = try context.requireCaller()
         let body = try await request.decode(as: PasswordChangeBody.self, context: context)
         var call = AuthChangePasswordRequest()
-        call.currentPassword = body.current_password
-        call.newPassword = body.new_password
+        call.currentPassword = body.currentPassword
+        call.newPassword = body.newPassword
         _ = try await self.auth.unary(
             AuthMethods.changePassword, call, options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(OK(), request: request, context: context)
@@ -99,9 +99,9 @@ struct AccountRoutes {
             AuthMethods.getSignInHistory, AuthSignInHistoryRequest(), options: EdgeCalls.options(context, caller))
         let items = history.events.map {
             SignInEventJSON(
-                at: rfc3339($0.at), client_ip: $0.clientIp, user_agent: $0.userAgent, succeeded: $0.succeeded)
+                at: rfc3339($0.at), clientIP: $0.clientIp, userAgent: $0.userAgent, succeeded: $0.succeeded)
         }
-        return try JSONAnswer.response(Page(items: items, next_page_token: nil), request: request, context: context)
+        return try JSONAnswer.response(Page(items: items, nextPageToken: nil), request: request, context: context)
     }
 }
 
@@ -129,7 +129,7 @@ struct AdminRoutes {
         return try JSONAnswer.response(
             Page(
                 items: page.accounts.map(AccountJSON.init),
-                next_page_token: page.nextPageToken.isEmpty ? nil : page.nextPageToken),
+                nextPageToken: page.nextPageToken.isEmpty ? nil : page.nextPageToken),
             request: request, context: context)
     }
 
@@ -164,13 +164,13 @@ struct AdminRoutes {
             AuthMethods.listAudit, call, options: EdgeCalls.options(context, caller))
         let items = page.entries.map { entry in
             AuditEntryJSON(
-                id: entry.id, actor_id: entry.actorID, action: entry.action, target_id: entry.targetID,
+                id: entry.id, actorID: entry.actorID, action: entry.action, targetID: entry.targetID,
                 detail: (try? JSONSerialization.jsonObject(with: Data(entry.detail.utf8)) as? [String: String])
                     ?? [:],
                 at: rfc3339(entry.at))
         }
         return try JSONAnswer.response(
-            Page(items: items, next_page_token: page.nextPageToken.isEmpty ? nil : page.nextPageToken),
+            Page(items: items, nextPageToken: page.nextPageToken.isEmpty ? nil : page.nextPageToken),
             request: request, context: context)
     }
 

@@ -31,7 +31,7 @@ struct AuthRoutes {
         var call = AuthRegisterRequest()
         call.email = body.email
         call.password = body.password
-        call.displayName = body.display_name ?? ""
+        call.displayName = body.displayName ?? ""
         call.locale = body.locale ?? ""
         call.idempotencyKey = Idempotency.key(request)
         let account = try await self.auth.unary(AuthMethods.register, call, options: EdgeCalls.options(context))
@@ -107,7 +107,7 @@ struct AuthRoutes {
         let body = try await request.decode(as: ResetBody.self, context: context)
         var call = AuthResetPasswordRequest()
         call.token = body.token
-        call.newPassword = body.new_password
+        call.newPassword = body.newPassword
         _ = try await self.auth.unary(AuthMethods.resetPassword, call, options: EdgeCalls.options(context))
         return try JSONAnswer.response(OK(), request: request, context: context)
     }
@@ -117,7 +117,7 @@ struct AuthRoutes {
         let keys = try await self.auth.unary(
             AuthMethods.listApiKeys, AuthListApiKeysRequest(), options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(
-            Page(items: keys.keys.map { ApiKeyJSON($0) }, next_page_token: nil), request: request, context: context)
+            Page(items: keys.keys.map { ApiKeyJSON($0) }, nextPageToken: nil), request: request, context: context)
     }
 
     @Sendable func createKey(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -126,7 +126,7 @@ struct AuthRoutes {
         var call = AuthCreateApiKeyRequest()
         call.name = body.name
         call.scopes = body.scopes ?? []
-        call.expiresInDays = body.expires_in_days ?? 0
+        call.expiresInDays = body.expiresInDays ?? 0
         call.idempotencyKey = Idempotency.key(request)
         let created = try await self.auth.unary(
             AuthMethods.createApiKey, call, options: EdgeCalls.options(context, caller))
@@ -171,7 +171,7 @@ struct AuthRoutes {
         var request = request
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         if buffer.readableBytes > 0,
-            let token = try JSONDecoder().decode(RefreshBody.self, from: Data(buffer: buffer)).refresh_token
+            let token = try JSONDecoder().decode(RefreshBody.self, from: Data(buffer: buffer)).refreshToken
         {
             return (token, false)
         }

@@ -60,7 +60,7 @@ struct BillingRoutes {
             BillingMethods.history, call, options: EdgeCalls.options(context, caller))
         let token = page.page.nextPageToken
         return try JSONAnswer.response(
-            Page(items: page.entries.map(EntryJSON.init), next_page_token: token.isEmpty ? nil : token),
+            Page(items: page.entries.map(EntryJSON.init), nextPageToken: token.isEmpty ? nil : token),
             request: request, context: context)
     }
 
@@ -69,8 +69,8 @@ struct BillingRoutes {
             BillingMethods.listPacks, BillingListPacksRequest(), options: EdgeCalls.options(context))
         return try JSONAnswer.response(
             PacksJSON(
-                items: packs.packs.map(PackJSON.init), credit_price_cents: packs.creditPriceCents,
-                payment_provider: packs.paymentProvider),
+                items: packs.packs.map(PackJSON.init), creditPriceCents: packs.creditPriceCents,
+                paymentProvider: packs.paymentProvider),
             request: request, context: context)
     }
 
@@ -78,17 +78,17 @@ struct BillingRoutes {
         let tiers = try await self.billing.unary(
             BillingMethods.listTiers, BillingListTiersRequest(), options: EdgeCalls.options(context))
         return try JSONAnswer.response(
-            Page(items: tiers.tiers.map(TierJSON.init), next_page_token: nil), request: request, context: context)
+            Page(items: tiers.tiers.map(TierJSON.init), nextPageToken: nil), request: request, context: context)
     }
 
     @Sendable func checkout(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         let body = try await request.decode(as: CheckoutBody.self, context: context)
         var call = BillingCheckoutRequest()
-        call.packID = body.pack_id ?? ""
-        call.amountCents = body.amount_cents ?? 0
-        call.successURL = body.success_url ?? ""
-        call.cancelURL = body.cancel_url ?? ""
+        call.packID = body.packID ?? ""
+        call.amountCents = body.amountCents ?? 0
+        call.successURL = body.successURL ?? ""
+        call.cancelURL = body.cancelURL ?? ""
         call.idempotencyKey = Idempotency.keyOrFresh(request)
         let checkout = try await self.billing.unary(
             BillingMethods.createCheckout, call, options: EdgeCalls.options(context, caller))
@@ -165,7 +165,7 @@ struct BillingRoutes {
             BillingMethods.listReceipts, call, options: EdgeCalls.options(context, caller))
         let token = page.page.nextPageToken
         return try JSONAnswer.response(
-            Page(items: page.receipts.map(ReceiptJSON.init), next_page_token: token.isEmpty ? nil : token),
+            Page(items: page.receipts.map(ReceiptJSON.init), nextPageToken: token.isEmpty ? nil : token),
             request: request, context: context)
     }
 
@@ -211,11 +211,11 @@ struct BillingRoutes {
             var entry = BillingPriceEntry()
             entry.operation = price.operation
             entry.credits = price.credits
-            entry.perMegapixel = price.per_megapixel ?? 0
-            entry.includedMegapixels = price.included_megapixels ?? 0
+            entry.perMegapixel = price.perMegapixel ?? 0
+            entry.includedMegapixels = price.includedMegapixels ?? 0
             return entry
         }
-        call.fastLanePercent = body.fast_lane_percent ?? 0
+        call.fastLanePercent = body.fastLanePercent ?? 0
         call.idempotencyKey = Idempotency.keyOrFresh(request)
         let list = try await self.billing.unary(
             BillingMethods.setPriceList, call, options: EdgeCalls.options(context, caller))
@@ -226,10 +226,10 @@ struct BillingRoutes {
         let caller = try context.requireCaller()
         let body = try await request.decode(as: GrantBody.self, context: context)
         var call = BillingGrantRequest()
-        call.accountID = body.account_id
+        call.accountID = body.accountID
         call.amount = body.amount
         call.source = body.source ?? "promotional"
-        call.expiresInSeconds = body.expires_in_seconds ?? 0
+        call.expiresInSeconds = body.expiresInSeconds ?? 0
         call.reference = body.reference ?? ""
         call.idempotencyKey = Idempotency.keyOrFresh(request)
         let entry = try await self.billing.unary(

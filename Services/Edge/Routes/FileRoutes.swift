@@ -56,7 +56,7 @@ struct FileRoutes {
             let blobs = try await self.uploadMultipart(
                 request.body, boundary: boundary, purpose: purpose, options: options)
             return try JSONAnswer.response(
-                Page(items: blobs.map(FileJSON.init), next_page_token: nil), status: .created, request: request,
+                Page(items: blobs.map(FileJSON.init), nextPageToken: nil), status: .created, request: request,
                 context: context)
         }
         let name =
@@ -81,7 +81,7 @@ struct FileRoutes {
             StorageMethods.getUsage, StorageUsageRequest(), options: await self.tiers.options(context, caller))
         return try JSONAnswer.response(
             UsageJSON(
-                used_bytes: usage.usedBytes, quota_bytes: usage.quotaBytes, files: usage.blobCount, tier: usage.tier
+                usedBytes: usage.usedBytes, quotaBytes: usage.quotaBytes, files: usage.blobCount, tier: usage.tier
             ),
             request: request, context: context)
     }
@@ -99,7 +99,7 @@ struct FileRoutes {
         let body = try await request.decode(as: ExpiryBody.self, context: context)
         var call = StorageSetExpiryRequest()
         call.blobID = try context.parameters.require("id")
-        if let text = body.expires_at { call.expiresAt = try QueryValues.timestamp(text, field: "expires_at") }
+        if let text = body.expiresAt { call.expiresAt = try QueryValues.timestamp(text, field: "expires_at") }
         let blob = try await self.storage.unary(
             StorageMethods.setExpiry, call, options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(FileJSON(blob), request: request, context: context)
@@ -119,13 +119,13 @@ struct FileRoutes {
         let body = (try? await request.decode(as: LinkBody.self, context: context)) ?? LinkBody()
         var call = StorageSignDownloadRequest()
         call.blobID = try context.parameters.require("id")
-        call.ttlSeconds = body.ttl_seconds ?? 0
+        call.ttlSeconds = body.ttlSeconds ?? 0
         call.disposition = body.disposition ?? ""
         let access = try await self.storage.unary(
             StorageMethods.signDownload, call, options: EdgeCalls.options(context, caller))
         let url = self.publicURL + DownloadRoutes.path(for: access)
         return try JSONAnswer.response(
-            LinkJSON(url: url, expires_at: rfc3339(.seconds(access.expiresUnix))), status: .created,
+            LinkJSON(url: url, expiresAt: rfc3339(.seconds(access.expiresUnix))), status: .created,
             request: request, context: context)
     }
 
@@ -174,7 +174,7 @@ struct FileRoutes {
             StorageMethods.listBlobs, call, options: EdgeCalls.options(context, caller))
         let token = page.page.nextPageToken
         return try JSONAnswer.response(
-            Page(items: page.blobs.map(FileJSON.init), next_page_token: token.isEmpty ? nil : token),
+            Page(items: page.blobs.map(FileJSON.init), nextPageToken: token.isEmpty ? nil : token),
             request: request, context: context)
     }
 

@@ -39,7 +39,7 @@ struct InvoiceRoutes {
         let base = String(request.uri.path.dropLast("/invoices".count))
         return try JSONAnswer.response(
             Page(
-                items: page.invoices.map { InvoiceJSON($0, base: base) }, next_page_token: token.isEmpty ? nil : token),
+                items: page.invoices.map { InvoiceJSON($0, base: base) }, nextPageToken: token.isEmpty ? nil : token),
             request: request, context: context)
     }
 
@@ -67,7 +67,7 @@ struct InvoiceRoutes {
         let body = try await request.decode(as: RefundBody.self, context: context)
         var call = BillingRefundInvoiceRequest()
         call.invoiceID = try context.parameters.require("id")
-        call.amountCents = body.amount_cents ?? 0
+        call.amountCents = body.amountCents ?? 0
         call.reason = body.reason ?? ""
         call.idempotencyKey = Idempotency.keyOrFresh(request)
         let note = try await self.billing.unary(
@@ -96,7 +96,7 @@ struct InvoiceRoutes {
         let caller = try context.requireCaller()
         let body = try await request.decode(as: ProfileJSON.self, context: context)
         var call = BillingProfile()
-        (call.name, call.address, call.country, call.taxID) = (body.name, body.address, body.country, body.tax_id)
+        (call.name, call.address, call.country, call.taxID) = (body.name, body.address, body.country, body.taxID)
         let profile = try await self.billing.unary(
             BillingMethods.setProfile, call, options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(ProfileJSON(profile), request: request, context: context)
@@ -115,7 +115,7 @@ struct InvoiceRoutes {
         var call = BillingSetTaxRatesRequest()
         call.rates = body.rates.map { rate in
             var item = BillingTaxRate()
-            (item.country, item.name, item.basisPoints) = (rate.country, rate.name, rate.basis_points)
+            (item.country, item.name, item.basisPoints) = (rate.country, rate.name, rate.basisPoints)
             return item
         }
         call.idempotencyKey = Idempotency.keyOrFresh(request)

@@ -29,7 +29,7 @@ struct JobRoutes {
     @Sendable func submitJob(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         let body = try await request.decode(as: SubmitBody.self, context: context)
-        let payer = try await self.teams.payer(body.team_id, context: context, caller: caller)
+        let payer = try await self.teams.payer(body.teamID, context: context, caller: caller)
         let job = try await self.jobs.unary(
             JobsMethods.submitJob, body.job(key: Idempotency.keyOrFresh(request), payer: payer),
             options: EdgeCalls.jobOptions(context, caller))
@@ -41,7 +41,7 @@ struct JobRoutes {
         let call = try Self.listRequest(request)
         let page = try await self.jobs.unary(JobsMethods.listJobs, call, options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(
-            Page(items: page.jobs.map { JobJSON($0) }, next_page_token: QueryValues.nextToken(page.page)),
+            Page(items: page.jobs.map { JobJSON($0) }, nextPageToken: QueryValues.nextToken(page.page)),
             request: request,
             context: context)
     }
@@ -100,7 +100,7 @@ struct JobRoutes {
     @Sendable func submitBatch(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         let body = try await request.decode(as: SubmitBody.self, context: context)
-        let payer = try await self.teams.payer(body.team_id, context: context, caller: caller)
+        let payer = try await self.teams.payer(body.teamID, context: context, caller: caller)
         var options = EdgeCalls.jobOptions(context, caller)
         options.timeout = .seconds(120)  // a thousand holds
         let batch = try await self.jobs.unary(
@@ -116,7 +116,7 @@ struct JobRoutes {
         let page = try await self.jobs.unary(
             JobsMethods.listBatches, call, options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(
-            Page(items: page.batches.map(BatchJSON.init), next_page_token: QueryValues.nextToken(page.page)),
+            Page(items: page.batches.map(BatchJSON.init), nextPageToken: QueryValues.nextToken(page.page)),
             request: request,
             context: context)
     }
@@ -124,7 +124,7 @@ struct JobRoutes {
     @Sendable func quoteBatch(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         let body = try await request.decode(as: SubmitBody.self, context: context)
-        let payer = try await self.teams.payer(body.team_id, context: context, caller: caller)
+        let payer = try await self.teams.payer(body.teamID, context: context, caller: caller)
         let quote = try await self.jobs.unary(
             JobsMethods.quoteBatch, body.batch(key: "", payer: payer), options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(BatchQuoteJSON(quote), request: request, context: context)
@@ -143,7 +143,7 @@ struct JobRoutes {
         call.batchID = try context.parameters.require("id")
         let page = try await self.jobs.unary(JobsMethods.listJobs, call, options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(
-            Page(items: page.jobs.map { JobJSON($0) }, next_page_token: QueryValues.nextToken(page.page)),
+            Page(items: page.jobs.map { JobJSON($0) }, nextPageToken: QueryValues.nextToken(page.page)),
             request: request,
             context: context)
     }
@@ -181,7 +181,7 @@ struct JobRoutes {
         call.ownerID = request.uri.queryParameters["owner_id"].map(String.init) ?? "*"
         let page = try await self.jobs.unary(JobsMethods.listJobs, call, options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(
-            Page(items: page.jobs.map { JobJSON($0, admin: true) }, next_page_token: QueryValues.nextToken(page.page)),
+            Page(items: page.jobs.map { JobJSON($0, admin: true) }, nextPageToken: QueryValues.nextToken(page.page)),
             request: request, context: context)
     }
 
@@ -204,7 +204,7 @@ struct JobRoutes {
         let depth = try await self.jobs.unary(
             JobsMethods.queueDepth, JobsQueueDepthRequest(), options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(
-            Page(items: depth.lanes.map(LaneJSON.init), next_page_token: nil), request: request, context: context)
+            Page(items: depth.lanes.map(LaneJSON.init), nextPageToken: nil), request: request, context: context)
     }
 
     // MARK: helpers

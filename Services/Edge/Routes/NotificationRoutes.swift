@@ -35,7 +35,7 @@ struct NotificationRoutes {
         let caller = try context.requireCaller()
         let body = try await request.decode(as: LowBalanceAlertBody.self, context: context)
         var call = BillingSetLowBalanceAlertRequest()
-        call.useDefault = body.use_default ?? false
+        call.useDefault = body.useDefault ?? false
         guard let threshold = body.threshold ?? (call.useDefault ? 0 : nil) else {
             throw EdgeError(
                 .badRequest, "invalid_argument", "give threshold (credits) or use_default: true", field: "threshold")
@@ -55,8 +55,8 @@ struct NotificationRoutes {
             AuthMethods.listNotifications, call, options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(
             NotificationPage(
-                items: page.notifications.map(NotificationJSON.init), next_page_token: QueryValues.nextToken(page.page),
-                unread_count: page.unreadCount),
+                items: page.notifications.map(NotificationJSON.init), nextPageToken: QueryValues.nextToken(page.page),
+                unreadCount: page.unreadCount),
             request: request, context: context)
     }
 
@@ -69,7 +69,7 @@ struct NotificationRoutes {
         let unread = try await self.auth.unary(
             AuthMethods.markNotificationsRead, call, options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(
-            UnreadCountJSON(unread_count: unread.unreadCount), request: request, context: context)
+            UnreadCountJSON(unreadCount: unread.unreadCount), request: request, context: context)
     }
 
     @Sendable func preferences(_ request: Request, context: EdgeRequestContext) async throws -> Response {

@@ -20,6 +20,6 @@ struct OperationRoutes {
         let items = OperationCatalog.all.filter(\.listed).map { spec in
             OperationJSON(spec, availability: availability[spec.name])
         }
-        return try JSONAnswer.response(Page(items: items, next_page_token: nil), request: request, context: context)
+        return try JSONAnswer.response(Page(items: items, nextPageToken: nil), request: request, context: context)
     }
 }

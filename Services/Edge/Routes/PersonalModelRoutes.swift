@@ -35,7 +35,7 @@ struct PersonalModelRoutes {
             options: EdgeCalls.jobOptions(context, caller)
         )
         return try JSONAnswer.response(
-            Page(items: models.models.map(PersonalModelJSON.init), next_page_token: nil), request: request,
+            Page(items: models.models.map(PersonalModelJSON.init), nextPageToken: nil), request: request,
             context: context)
     }
 

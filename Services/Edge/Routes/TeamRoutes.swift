@@ -54,7 +54,7 @@ struct TeamRoutes {
         let teams = try await self.auth.unary(
             AuthMethods.listTeams, AuthListTeamsRequest(), options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(
-            Page(items: teams.teams.map { TeamJSON($0) }, next_page_token: nil), request: request, context: context)
+            Page(items: teams.teams.map { TeamJSON($0) }, nextPageToken: nil), request: request, context: context)
     }
 
     /// The team with its balance and this month's spending per member.
@@ -101,7 +101,7 @@ struct TeamRoutes {
         call.teamID = try context.parameters.require("team")
         call.email = body.email
         call.role = body.role ?? ""
-        if let limit = body.monthly_limit { call.monthlyLimit = limit }
+        if let limit = body.monthlyLimit { call.monthlyLimit = limit }
         let invitation = try await self.auth.unary(
             AuthMethods.inviteToTeam, call, options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(
@@ -136,7 +136,7 @@ struct TeamRoutes {
         call.accountID = try context.parameters.require("member")
         call.role = body.role ?? ""
         call.setLimit = body.limitGiven
-        if let limit = body.monthly_limit { call.monthlyLimit = limit }
+        if let limit = body.monthlyLimit { call.monthlyLimit = limit }
         let member = try await self.auth.unary(
             AuthMethods.setTeamMember, call, options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(TeamMemberJSON(member), request: request, context: context)
@@ -161,7 +161,7 @@ struct TeamRoutes {
     @Sendable func share(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         let body = try await request.decode(as: ShareBody.self, context: context)
-        let blob = try await self.setShare(context, caller, team: body.team_id, shared: true)
+        let blob = try await self.setShare(context, caller, team: body.teamID, shared: true)
         return try JSONAnswer.response(FileJSON(blob), request: request, context: context)
     }
 

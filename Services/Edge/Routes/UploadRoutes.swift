@@ -31,7 +31,7 @@ struct UploadRoutes {
         }
         call.displayName = body.name ?? ""
         call.expectedSize = body.size ?? 0
-        call.expiresInSeconds = body.expires_in_seconds ?? 0
+        call.expiresInSeconds = body.expiresInSeconds ?? 0
         call.idempotencyKey = Idempotency.key(request)
         let upload = try await self.storage.unary(
             StorageMethods.beginUpload, call, options: await self.tiers.options(context, caller))

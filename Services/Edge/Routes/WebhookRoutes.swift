@@ -37,7 +37,7 @@ struct WebhookRoutes {
         let list = try await self.jobs.unary(
             JobsMethods.listWebhooks, JobsListWebhooksRequest(), options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(
-            Page(items: list.webhooks.map(WebhookJSON.init), next_page_token: nil), request: request, context: context)
+            Page(items: list.webhooks.map(WebhookJSON.init), nextPageToken: nil), request: request, context: context)
     }
 
     @Sendable func delete(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -70,7 +70,7 @@ struct WebhookRoutes {
         let page = try await self.jobs.unary(
             JobsMethods.listDeliveries, call, options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(
-            Page(items: page.deliveries.map(DeliveryJSON.init), next_page_token: QueryValues.nextToken(page.page)),
+            Page(items: page.deliveries.map(DeliveryJSON.init), nextPageToken: QueryValues.nextToken(page.page)),
             request: request, context: context)
     }
 
