@@ -105,11 +105,12 @@ public enum EdgeHTTPServer {
                 body: .init(byteBuffer: ByteBuffer(bytes: try WebApp.file("docs.html", configuration))))
         }
         AuthRoutes(auth: auth).add(to: router)
+        ApiKeyRoutes(auth: auth).add(to: router)
         AccountRoutes(
             auth: auth, storage: upstreams.client(for: "storage"),
             cache: AccountCache(lifetime: settings.accountCacheLifetime)
         ).add(to: router)
-        AdminRoutes(auth: auth).add(to: router)
+        AdminUserRoutes(auth: auth).add(to: router)
         NotificationRoutes(auth: auth, billing: upstreams.client(for: "billing")).add(to: router)
         OAuthRoutes(auth: auth).add(to: router)
         let storage = upstreams.client(for: "storage")
@@ -119,9 +120,11 @@ public enum EdgeHTTPServer {
             storage: storage, tiers: tiers, publicURL: context.configuration.string("PUBLIC_URL", default: ""))
         files.add(to: router)
         files.addAdmin(to: router)
+        FileUploadRoutes(storage: storage, tiers: tiers).add(to: router)
         UploadRoutes(storage: storage, tiers: tiers).add(to: router)
         let billingRoutes = BillingRoutes(billing: billing)
         billingRoutes.add(to: router)
+        AdminBillingRoutes(billing: billing).add(to: router)
         CatalogueRoutes(billing: billing).add(to: router)
         let invoiceRoutes = InvoiceRoutes(billing: billing)
         invoiceRoutes.add(to: router)
@@ -138,7 +141,10 @@ public enum EdgeHTTPServer {
             storage: storage, limits: transformLimits,
             publicURL: context.configuration.string("PUBLIC_URL", default: "")
         ).add(to: router)
-        JobRoutes(jobs: upstreams.client(for: "jobs"), storage: storage, teams: TeamPayers(auth: auth)).add(to: router)
+        JobRoutes(jobs: upstreams.client(for: "jobs"), teams: TeamPayers(auth: auth)).add(to: router)
+        BatchRoutes(jobs: upstreams.client(for: "jobs"), storage: storage, teams: TeamPayers(auth: auth)).add(
+            to: router)
+        AdminJobRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
         OperationRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
         AIRoutes(jobs: upstreams.client(for: "jobs"), billing: billing, storage: storage).add(to: router)
         PersonalModelRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)

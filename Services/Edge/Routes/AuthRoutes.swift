@@ -4,7 +4,8 @@ import Hummingbird
 import ImageSwissProtos
 import RPC
 
-/// /api/v1/auth: registration, sign-in, sessions, email verification, password reset, API keys.
+/// /api/v1/auth: registration, sign-in, sessions, email verification, password reset. API keys:
+/// ApiKeyRoutes.
 struct AuthRoutes {
     let auth: RPCClient
 
@@ -18,12 +19,6 @@ struct AuthRoutes {
         group.post("verify-email", use: self.confirmEmail)
         group.post("password/forgot", use: self.forgotPassword)
         group.post("password/reset", use: self.resetPassword)
-
-        // API keys: managed only from a signed-in session.
-        group.requiring(.session).get("keys", use: self.listKeys)
-        group.requiring(.session).post("keys", use: self.createKey)
-        group.requiring(.session).get("keys/:id/usage", use: self.keyUsage)
-        group.requiring(.session).delete("keys/:id", use: self.revokeKey)
     }
 
     @Sendable func register(_ request: Request, context: EdgeRequestContext) async throws -> Response {
@@ -109,57 +104,6 @@ struct AuthRoutes {
         call.token = body.token
         call.newPassword = body.newPassword
         _ = try await self.auth.unary(AuthMethods.resetPassword, call, options: EdgeCalls.options(context))
-        return try JSONAnswer.response(OK(), request: request, context: context)
-    }
-
-    @Sendable func listKeys(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        let caller = try context.requireCaller()
-        let keys = try await self.auth.unary(
-            AuthMethods.listApiKeys, AuthListApiKeysRequest(), options: EdgeCalls.options(context, caller))
-        return try JSONAnswer.response(
-            Page(items: keys.keys.map { ApiKeyJSON($0) }, nextPageToken: nil), request: request, context: context)
-    }
-
-    @Sendable func createKey(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        let caller = try context.requireCaller()
-        let body = try await request.decode(as: ApiKeyBody.self, context: context)
-        var call = AuthCreateApiKeyRequest()
-        call.name = body.name
-        call.scopes = body.scopes ?? []
-        call.expiresInDays = body.expiresInDays ?? 0
-        call.idempotencyKey = Idempotency.key(request)
-        let created = try await self.auth.unary(
-            AuthMethods.createApiKey, call, options: EdgeCalls.options(context, caller))
-        // A replay's Idempotent-Replayed header: IdempotencyReplayMiddleware.
-        return try JSONAnswer.response(
-            ApiKeyJSON(created.key, secret: created.secret, replayed: created.replayed), status: .created,
-            request: request, context: context)
-    }
-
-    @Sendable func keyUsage(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        let caller = try context.requireCaller()
-        var call = AuthGetApiKeyUsageRequest()
-        call.keyID = context.parameters.get("id") ?? ""
-        if let days = request.uri.queryParameters["days"] {
-            guard let number = UInt32(days), number >= 1 else {
-                throw EdgeError(.badRequest, "invalid_argument", "days is a whole number from 1", field: "days")
-            }
-            call.days = number
-        }
-        let usage = try await self.auth.unary(
-            AuthMethods.getApiKeyUsage, call, options: EdgeCalls.options(context, caller))
-        return try JSONAnswer.response(
-            ApiKeyUsageJSON(
-                days: usage.days.map { .init(day: $0.day, calls: $0.calls, errors: $0.errors) },
-                calls: usage.days.reduce(0) { $0 + $1.calls }, errors: usage.days.reduce(0) { $0 + $1.errors }),
-            request: request, context: context)
-    }
-
-    @Sendable func revokeKey(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        let caller = try context.requireCaller()
-        var call = AuthRevokeApiKeyRequest()
-        call.keyID = context.parameters.get("id") ?? ""
-        _ = try await self.auth.unary(AuthMethods.revokeApiKey, call, options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(OK(), request: request, context: context)
     }
 

@@ -18,7 +18,6 @@ struct BillingRoutes {
         billing.requiring(.anyScope(["billing:read", "jobs:write"])).post("quote", use: self.quote)
         billing.requiring(.session).post("portal", use: self.portal)
         billing.post("webhooks/stripe", use: self.stripeWebhook)
-        self.addAdmin(to: router)
     }
 
     /// The balance: one's own, or a team's for any member (TeamRoutes).
@@ -188,64 +187,4 @@ struct BillingRoutes {
         return try JSONAnswer.response(["url": session.url], request: request, context: context)
     }
 
-    private func addAdmin(to router: Router<EdgeRequestContext>) {
-        let admin = router.group("api/v1/admin/billing")
-        admin.requiring(.admin).get("prices", use: self.listPrices)
-        admin.requiring(.admin).put("prices", use: self.setPrices)
-        admin.requiring(.admin).post("grants", use: self.grant)
-        admin.requiring(.admin).get("report", use: self.report)
-    }
-
-    @Sendable func listPrices(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        let caller = try context.requireCaller()
-        let list = try await self.billing.unary(
-            BillingMethods.getPriceList, BillingGetPriceListRequest(), options: EdgeCalls.options(context, caller))
-        return try JSONAnswer.response(PriceListJSON(list), request: request, context: context)
-    }
-
-    @Sendable func setPrices(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        let caller = try context.requireCaller()
-        let body = try await request.decode(as: PriceListBody.self, context: context)
-        var call = BillingSetPriceListRequest()
-        call.prices = body.prices.map { price in
-            var entry = BillingPriceEntry()
-            entry.operation = price.operation
-            entry.credits = price.credits
-            entry.perMegapixel = price.perMegapixel ?? 0
-            entry.includedMegapixels = price.includedMegapixels ?? 0
-            return entry
-        }
-        call.fastLanePercent = body.fastLanePercent ?? 0
-        call.idempotencyKey = Idempotency.keyOrFresh(request)
-        let list = try await self.billing.unary(
-            BillingMethods.setPriceList, call, options: EdgeCalls.options(context, caller))
-        return try JSONAnswer.response(PriceListJSON(list), request: request, context: context)
-    }
-
-    @Sendable func grant(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        let caller = try context.requireCaller()
-        let body = try await request.decode(as: GrantBody.self, context: context)
-        var call = BillingGrantRequest()
-        call.accountID = body.accountID
-        call.amount = body.amount
-        call.source = body.source ?? "promotional"
-        call.expiresInSeconds = body.expiresInSeconds ?? 0
-        call.reference = body.reference ?? ""
-        call.idempotencyKey = Idempotency.keyOrFresh(request)
-        let entry = try await self.billing.unary(
-            BillingMethods.grant, call, options: EdgeCalls.options(context, caller))
-        return try JSONAnswer.response(EntryJSON(entry), status: .created, request: request, context: context)
-    }
-
-    @Sendable func report(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        let caller = try context.requireCaller()
-        let query = request.uri.queryParameters
-        var call = BillingReportRequest()
-        if let from = query["from"] { call.from = try QueryValues.timestamp(String(from), field: "from") }
-        if let to = query["to"] { call.to = try QueryValues.timestamp(String(to), field: "to") }
-        call.limit = query["limit"].flatMap { UInt32($0) } ?? 0
-        let report = try await self.billing.unary(
-            BillingMethods.getReport, call, options: EdgeCalls.options(context, caller))
-        return try JSONAnswer.response(ReportJSON(report), request: request, context: context)
-    }
 }

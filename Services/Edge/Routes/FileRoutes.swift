@@ -4,8 +4,8 @@ import Hummingbird
 import ImageSwissProtos
 import RPC
 
-/// /api/v1/files: the caller's files. Upload (raw body or multipart/form-data, streamed into
-/// Storage), list, metadata, delete, download, signed links, zips and usage.
+/// /api/v1/files: the caller's files — list, metadata, expiry, delete, download, signed links, zips
+/// and usage. Uploads: FileUploadRoutes and UploadRoutes.
 struct FileRoutes {
     let storage: RPCClient
     /// Quotas are per tier: uploads carry the caller's tier to Storage.
@@ -13,13 +13,8 @@ struct FileRoutes {
     /// Where signed links point (EDGE_PUBLIC_URL); empty: links are paths on this host.
     let publicURL: String
 
-    /// What a person may upload through the API; results and thumbnails are made by Jobs.
-    static let uploadPurposes: Set<String> = ["upload", "avatar", "training"]
-    static let maxFilesPerRequest = 100
-
     func add(to router: Router<EdgeRequestContext>) {
         let files = router.group("api/v1/files")
-        files.requiring(.scope("files:write")).post(use: self.uploadFiles)
         self.addReads(to: files)
         files.requiring(.scope("files:read")).get("usage", use: self.usage)
         files.requiring(.scope("files:read")).post("zip", use: self.zip)
@@ -36,42 +31,6 @@ struct FileRoutes {
         reads.get(":id", use: self.file)
         for method in [HTTPRequest.Method.get, .head] {
             reads.on(":id/content", method: method, use: self.content)
-        }
-    }
-
-    @Sendable func uploadFiles(_ request: Request, context: EdgeRequestContext) async throws -> Response {
-        let caller = try context.requireCaller()
-        let purpose = request.uri.queryParameters["purpose"].map(String.init) ?? "upload"
-        guard Self.uploadPurposes.contains(purpose) else {
-            throw EdgeError(
-                .badRequest, "invalid_purpose", "purpose must be upload, avatar or training", field: "purpose")
-        }
-        let options = await self.tiers.options(context, caller)
-        if let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("multipart/") {
-            guard let boundary = MultipartReader.boundary(contentType: contentType) else {
-                throw EdgeError(
-                    .badRequest, "invalid_multipart",
-                    "multipart uploads must be multipart/form-data with a boundary")
-            }
-            let blobs = try await self.uploadMultipart(
-                request.body, boundary: boundary, purpose: purpose, options: options)
-            return try JSONAnswer.response(
-                Page(items: blobs.map(FileJSON.init), nextPageToken: nil), status: .created, request: request,
-                context: context)
-        }
-        let name =
-            request.uri.queryParameters["name"].map(String.init)
-            ?? request.headers[HTTPField.Name("X-File-Name")!].flatMap { $0.removingPercentEncoding } ?? ""
-        let length = request.headers[.contentLength].flatMap { UInt64($0) }
-        var writer = try await UploadWriter.begin(
-            storage: self.storage, options: options, purpose: purpose, name: name, expectedSize: length)
-        do {
-            for try await buffer in request.body { try await writer.write(buffer.readableBytesView) }
-            let blob = try await writer.commit()
-            return try JSONAnswer.response(FileJSON(blob), status: .created, request: request, context: context)
-        } catch {
-            await writer.abort()
-            throw error
         }
     }
 
@@ -202,61 +161,6 @@ struct FileRoutes {
         return try await self.storage.unary(StorageMethods.getBlob, call, options: EdgeCalls.options(context, caller))
     }
 
-    /// Each file part becomes a file; other fields are ignored. If any file fails, the files this
-    /// request already stored are deleted again: a multipart upload keeps all its files or none.
-    private func uploadMultipart(_ body: RequestBody, boundary: String, purpose: String, options: RPCCallOptions)
-        async throws -> [StorageBlob]
-    {
-        var reader = MultipartReader(boundary: boundary)
-        var stored: [StorageBlob] = []
-        var current: UploadWriter?
-        do {
-            for try await buffer in body {
-                for event in try reader.feed(buffer) {
-                    switch event {
-                    case .partBegin(_, let filename?):
-                        guard stored.count < Self.maxFilesPerRequest else {
-                            throw EdgeError(
-                                .contentTooLarge, "too_many_files",
-                                "at most \(Self.maxFilesPerRequest) files per request")
-                        }
-                        current = try await UploadWriter.begin(
-                            storage: self.storage, options: options, purpose: purpose, name: filename, expectedSize: nil
-                        )
-                    case .partBegin:
-                        current = nil  // a plain form field
-                    case .data(let bytes):
-                        try await current?.write(bytes)
-                    case .partEnd:
-                        if var writer = current {
-                            current = nil
-                            do { stored.append(try await writer.commit()) } catch {
-                                await writer.abort()
-                                throw error
-                            }
-                        }
-                    }
-                }
-            }
-            guard reader.isComplete else {
-                throw EdgeError(
-                    .badRequest, "invalid_multipart", "the multipart body ended before its closing boundary")
-            }
-            guard !stored.isEmpty else { throw EdgeError(.badRequest, "no_file", "the form has no file part") }
-            return stored
-        } catch {
-            await current?.abort()
-            for blob in stored {
-                var call = StorageBlobRequest()
-                call.blobID = blob.blobID
-                _ = try? await self.storage.unary(StorageMethods.deleteBlob, call, options: options)
-            }
-            if let malformed = error as? MultipartReader.Malformed {
-                throw EdgeError(.badRequest, "invalid_multipart", malformed.reason)
-            }
-            throw error
-        }
-    }
 }
 
 /// The name of a zip download: the one asked for (cleaned), or "imageswiss-files.zip".

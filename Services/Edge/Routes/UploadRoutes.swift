@@ -25,7 +25,7 @@ struct UploadRoutes {
         let body = try await request.decode(as: UploadBeginBody.self, context: context)
         var call = StorageBeginUploadRequest()
         call.purpose = body.purpose ?? "upload"
-        guard FileRoutes.uploadPurposes.contains(call.purpose) else {
+        guard FileUploadRoutes.uploadPurposes.contains(call.purpose) else {
             throw EdgeError(
                 .badRequest, "invalid_purpose", "purpose must be upload, avatar or training", field: "purpose")
         }
