@@ -34,9 +34,17 @@ struct DrainAndReconnectTests {
                     var failed = 0
                     for i in 0..<60 {
                         do {
-                            _ = try await client.unary(
-                                TestMethods.echo, TestMethods.blob("\(worker)-\(i)"),
-                                options: .init(timeout: .seconds(5)))
+                            if i.isMultiple(of: 2) {
+                                _ = try await client.unary(
+                                    TestMethods.echo, TestMethods.blob("\(worker)-\(i)"),
+                                    options: .init(timeout: .seconds(5)))
+                            } else {
+                                var received = 0
+                                for try await _ in try await client.serverStreaming(
+                                    TestMethods.count, TestMethods.blob("3"), options: .init(timeout: .seconds(5)))
+                                { received += 1 }
+                                if received != 3 { failed += 1 }
+                            }
                         } catch {
                             failed += 1
                         }
@@ -55,6 +63,30 @@ struct DrainAndReconnectTests {
         }
         #expect(failures == 0)
         await client.close()
+    }
+
+    @Test func aCallRefusedByGoAwayIsOpenedAgainOnAnotherEndpoint() async throws {
+        // The first endpoint answers every call with GOAWAY (last call 0: it never ran), as a server does
+        // whose drain crossed the call on the wire. Unary and streaming calls alike, idempotent or not,
+        // go to the other endpoint instead of failing.
+        let refusing = try await GoAwayServer.start()
+        let server = try await TestServer.start()
+        let client = RPCClient(endpoints: [
+            .init(host: "127.0.0.1", port: refusing.port), .init(host: "127.0.0.1", port: server.port),
+        ])
+        for round in 0..<6 {
+            #expect(
+                try await client.unary(TestMethods.echo, TestMethods.blob("\(round)")).image == Data("\(round)".utf8))
+            var received: [String] = []
+            for try await message in try await client.serverStreaming(TestMethods.count, TestMethods.blob("3")) {
+                received.append(String(decoding: message.image, as: UTF8.self))
+            }
+            #expect(received == ["0", "1", "2"])
+        }
+        #expect(refusing.refusedCalls.withLockedValue { $0 } >= 6)
+        await client.close()
+        await server.server.shutdownGracefully()
+        try await refusing.channel.close()
     }
 
     @Test func clientReconnectsAfterTheServerCrashesAndComesBack() async throws {

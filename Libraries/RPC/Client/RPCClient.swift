@@ -108,11 +108,17 @@ public final class RPCClient: Sendable {
                             path: method.path, payload: payload, metadata: self.signed(options.metadata, method.path),
                             deadline: deadline)), method: method.path, started: started)
             }
-            let connection = try await self.connection(until: deadline)
-            let raw = try connection.serverStreaming(
-                path: method.path, payload: payload, metadata: self.signed(options.metadata, method.path),
-                deadline: deadline)
-            return RPCResponseStream(source: .network(raw), method: method.path, started: started)
+            let metadata = self.signed(options.metadata, method.path)
+            // Opens the call on the next connection; called again when the first answer says the call
+            // never ran (the connection was draining or retired), until the deadline.
+            let open: @Sendable () async throws -> ResponseStreamSequence = { [self] in
+                let connection = try await self.connection(until: deadline)
+                return try connection.serverStreaming(
+                    path: method.path, payload: payload, metadata: metadata, deadline: deadline)
+            }
+            return RPCResponseStream(
+                source: .network(try await open(), reopen: open, deadline: deadline), method: method.path,
+                started: started)
         } catch {
             RPCCallMetrics.client.record(
                 method: method.path, code: RPCCallMetrics.code(error), duration: .now - started)
@@ -206,7 +212,8 @@ public struct RPCResponseStream<Response: SwiftProtobuf.Message & Sendable>: Asy
     public typealias Element = Response
 
     enum Source: Sendable {
-        case network(ResponseStreamSequence)
+        case network(
+            ResponseStreamSequence, reopen: @Sendable () async throws -> ResponseStreamSequence, deadline: NIODeadline)
         case inProcess(AsyncThrowingStream<ByteBuffer, any Error>)
     }
     let source: Source
@@ -216,20 +223,35 @@ public struct RPCResponseStream<Response: SwiftProtobuf.Message & Sendable>: Asy
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         enum Base {
-            case network(ResponseStreamSequence.AsyncIterator)
+            case network(
+                ResponseStreamSequence.AsyncIterator, reopen: @Sendable () async throws -> ResponseStreamSequence,
+                deadline: NIODeadline)
             case inProcess(AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator)
         }
         var base: Base
         let method: String
         let started: ContinuousClock.Instant
+        /// Once a response arrived the call ran: a failure after it ends the stream, never reopens it.
+        var answered = false
 
         public mutating func next() async throws -> Response? {
             let buffer: ByteBuffer?
             do {
                 switch self.base {
-                case .network(var iterator):
-                    buffer = try await iterator.next()
-                    self.base = .network(iterator)
+                case .network(var iterator, let reopen, let deadline):
+                    while true {
+                        do {
+                            let next = try await iterator.next()
+                            self.base = .network(iterator, reopen: reopen, deadline: deadline)
+                            buffer = next
+                            break
+                        } catch let error as RPCError
+                            where error.wasNotProcessed && !self.answered && NIODeadline.now() < deadline
+                        {
+                            iterator = try await reopen().makeAsyncIterator()
+                        }
+                    }
+                    self.answered = true
                 case .inProcess(var iterator):
                     buffer = try await iterator.next()
                     self.base = .inProcess(iterator)
@@ -249,8 +271,10 @@ public struct RPCResponseStream<Response: SwiftProtobuf.Message & Sendable>: Asy
 
     public func makeAsyncIterator() -> AsyncIterator {
         switch self.source {
-        case .network(let raw):
-            AsyncIterator(base: .network(raw.makeAsyncIterator()), method: self.method, started: self.started)
+        case .network(let raw, let reopen, let deadline):
+            AsyncIterator(
+                base: .network(raw.makeAsyncIterator(), reopen: reopen, deadline: deadline), method: self.method,
+                started: self.started)
         case .inProcess(let stream):
             AsyncIterator(base: .inProcess(stream.makeAsyncIterator()), method: self.method, started: self.started)
         }
