@@ -33,22 +33,33 @@ until curl -s -o /dev/null "http://127.0.0.1:$port/api/v1/me"; do sleep 0.2; don
 cmp -s "$work/me.json" <(curl -s "http://127.0.0.1:$port/api/v1/me") || { echo "peer answers different bytes"; exit 1; }
 
 rate() { awk '/Requests\/sec/ { print $2 }'; }
-non2xx() { awk '/Non-2xx/ { print $5 } END { }'; }
-echo "wrk: 2 threads, 32 connections, ${seconds}s each; warm-up 3 s before each"
+# The host's speed drifts by tens of percent within minutes, so the two contenders alternate in
+# ROUNDS rounds of SECONDS each and the median of the per-round ratios is reported.
+rounds="${ROUNDS:-3}"
+echo "wrk: 2 threads, 32 connections; $rounds alternating rounds of ${seconds}s each; warm-up 3 s first"
 wrk -t2 -c32 -d3s -H "Authorization: Bearer $token" "$url/api/v1/me" >/dev/null
-edge_out="$(wrk -t2 -c32 -d${seconds}s -H "Authorization: Bearer $token" "$url/api/v1/me")"
 wrk -t2 -c32 -d3s "http://127.0.0.1:$port/api/v1/me" >/dev/null
-bare_out="$(wrk -t2 -c32 -d${seconds}s "http://127.0.0.1:$port/api/v1/me")"
+edges=(); bares=()
+for round in $(seq 1 "$rounds"); do
+  edge_out="$(wrk -t2 -c32 -d${seconds}s -H "Authorization: Bearer $token" "$url/api/v1/me")"
+  echo "$edge_out" | grep -q "Non-2xx" && { echo "edge answered errors:"; echo "$edge_out"; exit 1; }
+  bare_out="$(wrk -t2 -c32 -d${seconds}s "http://127.0.0.1:$port/api/v1/me")"
+  edges+=("$(echo "$edge_out" | rate)"); bares+=("$(echo "$bare_out" | rate)")
+  echo "round $round: edge ${edges[-1]} req/s, bare ${bares[-1]} req/s"
+done
 signin_out="$(wrk -t2 -c4 -d${seconds}s -s "$here/signin.lua" "$url/api/v1/auth/signin")"
-edge=$(echo "$edge_out" | rate); bare=$(echo "$bare_out" | rate); signin=$(echo "$signin_out" | rate)
-echo "$edge_out" | grep -q "Non-2xx" && { echo "edge answered errors:"; echo "$edge_out"; exit 1; }
+signin=$(echo "$signin_out" | rate)
 echo "$signin_out" | grep -q "Non-2xx" && { echo "sign-in answered errors:"; echo "$signin_out"; }
-python3 - "$edge" "$bare" "$signin" <<'PY'
-import sys
-edge, bare, signin = (float(x) for x in sys.argv[1:])
-print(f"{'contender':<42} {'requests/s':>11}")
-print(f"{'edge GET /api/v1/me (token verified)':<42} {edge:>11.0f}")
-print(f"{'bare Hummingbird handler, same bytes':<42} {bare:>11.0f}")
-print(f"edge / bare = {edge / bare:.2f}x")
-print(f"{'sign-in (argon2id m=19456 KiB t=2 p=1)':<42} {signin:>11.1f}")
+python3 - "$signin" "${edges[*]}" "${bares[*]}" <<'PY'
+import statistics, sys
+signin = float(sys.argv[1])
+edges = [float(x) for x in sys.argv[2].split()]
+bares = [float(x) for x in sys.argv[3].split()]
+ratios = sorted(e / b for e, b in zip(edges, bares))
+print(f"{'contender':<42} {'median req/s':>12}")
+print(f"{'edge GET /api/v1/me (token verified)':<42} {statistics.median(edges):>12.0f}")
+print(f"{'bare Hummingbird handler, same bytes':<42} {statistics.median(bares):>12.0f}")
+print(f"edge / bare = {statistics.median(ratios):.2f}x (median of {len(ratios)} rounds; "
+      f"{ratios[0]:.2f}-{ratios[-1]:.2f}x)")
+print(f"{'sign-in (argon2id m=19456 KiB t=2 p=1)':<42} {signin:>12.1f}")
 PY
