@@ -12,6 +12,8 @@ whose base price undercuts the best pack is refused, a good one saved as version
 Create: the admin adds a generation provider (a local server speaking Together's images endpoint,
 started here), a model and a style preset through the API → the Create page offers them, quotes the
 model's price, and the picture it makes appears on the batch page.
+Offline: a photo picked without a network waits and uploads when it returns; the manifest and icons
+load; with the link to the edge cut, the service worker answers with the offline page.
 Exits non-zero with a message on the first failed step."""
 import glob
 import json
@@ -24,6 +26,7 @@ import zipfile
 
 import fake_together
 from fake_together import FakeTogether
+from switchable_proxy import SwitchableProxy
 from selenium import webdriver
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -94,6 +97,14 @@ def upload(paths):
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "li .ok")) == len(paths))
 
 
+def network(up):
+    """Chrome's network emulation for the page: navigator.onLine and the online/offline events follow."""
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd(
+        "Network.emulateNetworkConditions",
+        {"offline": not up, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+
+
 def quoted():
     wait.until(lambda d: d.find_element(By.ID, "cost").get_attribute("data-credits"))
     return int(driver.find_element(By.ID, "cost").get_attribute("data-credits"))
@@ -135,10 +146,17 @@ try:
     wait.until(lambda d: "INV-000001" in d.find_element(By.ID, "invoices").text)  # the purchase has its invoice
     before = balance()
 
-    step("upload three images, tick resize and convert, see the cost")
+    step("upload three images, the first while the network is gone: it waits, then goes by itself")
     go("/upload")
     wait.until(lambda d: d.find_elements(By.ID, "files"))
-    upload(pictures)
+    network(False)
+    driver.find_element(By.ID, "files").send_keys(pictures[0])
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "li .waiting"))
+    assert not driver.find_elements(By.CSS_SELECTOR, "li .ok"), "nothing uploads without a network"
+    network(True)
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "li .ok")) == 1)
+    driver.find_element(By.ID, "files").send_keys("\n".join(pictures[1:]))
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "li .ok")) == 3)
     driver.find_element(By.ID, "op-resize").click()
     driver.find_element(By.ID, "op-convert").click()
     wait.until(lambda d: "Cost: 6 credits" in d.find_element(By.ID, "cost").text)
@@ -440,6 +458,29 @@ try:
     visible = [e for e in driver.find_elements(By.CSS_SELECTOR, "details.operation") if e.is_displayed()]
     assert len(visible) == 2, f"PATCH and DELETE of a member, found {len(visible)}"
     shot("api-docs")
+    step("installable: the manifest and its icons; offline, the service worker answers with the offline page")
+    # Through a proxy the test can cut: Chrome's offline emulation does not reach the service worker.
+    proxy = SwitchableProxy("127.0.0.1", int(base.rsplit(":", 1)[1]))
+    via = f"http://127.0.0.1:{proxy.port}"
+    driver.get(f"{via}/#/")
+    manifest = driver.execute_async_script(
+        "const done = arguments[0]; fetch(document.querySelector('link[rel=manifest]').href).then((r) => r.json()).then(done)")
+    assert manifest["display"] == "standalone" and manifest["start_url"].startswith("/"), manifest
+    for icon in manifest["icons"]:
+        kind = driver.execute_async_script(
+            "const done = arguments[1]; fetch(arguments[0]).then((r) => done(r.ok ? r.headers.get('content-type') : String(r.status)))",
+            icon["src"])
+        assert kind.startswith(icon["type"].split("+")[0]), f"{icon['src']}: {kind}"
+    assert driver.execute_async_script(
+        "const done = arguments[0]; navigator.serviceWorker.ready.then((r) => done(r.active.scriptURL))").endswith("/sw.js")
+    proxy.cut()
+    driver.refresh()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#offline h1"))
+    shot("offline")
+    proxy.restore()
+    driver.refresh()
+    wait.until(lambda d: d.find_elements(By.ID, "landing-tools"))
+    proxy.close()
     print("browser journeys passed")
 except Exception as error:  # noqa: BLE001 — report whatever failed, with the page it failed on
     shot("failure")

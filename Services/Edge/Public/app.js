@@ -435,25 +435,46 @@ async function uploader() {
   }
   lane.addEventListener("change", quote);
 
+  // A photo picked while the network is gone waits in the list and goes when it returns (the
+  // browser's "online" event); one that fails for another reason says why.
+  function send(file, index, bar, state) {
+    if (!navigator.onLine) return waitForNetwork(file, index, bar, state);
+    state.textContent = "uploading…";
+    state.className = "muted";
+    uploadFile(file, (fraction) => { bar.value = fraction; }).then((blob) => {
+      uploaded[index] = blob.id;
+      if (corners && index === 0) corners.suggest(blob.id);
+      bar.value = 1;
+      state.textContent = "uploaded";
+      state.className = "ok";
+      quote();
+    }, (error) => {
+      if (error.status === 0 && !navigator.onLine) return waitForNetwork(file, index, bar, state);
+      state.textContent = failure(error);
+      state.className = "error";
+    });
+  }
+
+  function waitForNetwork(file, index, bar, state) {
+    bar.value = 0;
+    state.textContent = "offline: waits and uploads when the network returns";
+    state.className = "waiting";
+    window.addEventListener("online", () => send(file, index, bar, state), { once: true });
+  }
+
   async function add(files) {
     if (corners && files.length && !uploaded.length) corners.show(files[0]);
     for (const file of files) {
       const index = uploaded.length;
       uploaded.push(null);
       const bar = h("progress", { max: 1, value: 0, "aria-label": `Uploading ${file.name}` });
-      const state = h("span", { class: "muted" }, "uploading…");
+      const state = h("span", { class: "muted" });
       list.append(h("li", {}, file.name, " ", state, bar));
-      uploadFile(file, (fraction) => { bar.value = fraction; }).then((blob) => {
-        uploaded[index] = blob.id;
-        if (corners && index === 0) corners.suggest(blob.id);
-        bar.value = 1;
-        state.textContent = "uploaded";
-        state.className = "ok";
-        quote();
-      }, (error) => { state.textContent = failure(error); state.className = "error"; });
+      send(file, index, bar, state);
     }
   }
-  picker.addEventListener("change", () => add([...picker.files]));
+  // Emptied after each pick, so picking the same photo again (or more photos) adds just those.
+  picker.addEventListener("change", () => { add([...picker.files]); picker.value = ""; });
   drop.addEventListener("dragover", (event) => { event.preventDefault(); drop.classList.add("over"); });
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
   drop.addEventListener("drop", (event) => { event.preventDefault(); drop.classList.remove("over"); add([...event.dataTransfer.files]); });
@@ -1363,6 +1384,27 @@ async function route() {
     show("Something went wrong", h("p", { class: "error" }, failure(error)));
   }
 }
+
+// MARK: installing and the network
+
+// The service worker (sw.js) keeps the shell and answers with offline.html when a page is opened
+// without a network; browsers that offer installation get an "Install app" button.
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/sw.js").catch((error) => console.warn("no service worker:", error));
+}
+let installPrompt = null;
+const installButton = document.getElementById("install");
+window.addEventListener("beforeinstallprompt", (event) => {
+  event.preventDefault();
+  installPrompt = event;
+  installButton.hidden = false;
+});
+installButton.addEventListener("click", async () => {
+  installButton.hidden = true;
+  if (installPrompt) { installPrompt.prompt(); installPrompt = null; }
+});
+window.addEventListener("offline", () => toast("You are offline. Photos you pick wait until the network returns."));
+window.addEventListener("online", () => toast("Back online."));
 
 window.addEventListener("hashchange", route);
 route();
