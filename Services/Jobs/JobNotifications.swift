@@ -121,6 +121,28 @@ final class JobNotifications: Service, Sendable {
         return (stream, token)
     }
 
+    /// One stream that yields whenever any of `ids` (lowercase) may have changed, until `unwatch(ids:)`.
+    func watch(ids: [String]) -> (AsyncStream<Void>, Int) {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let token = self.next.add(1, ordering: .relaxed).newValue
+        self.watchers.withLock { watchers in
+            for id in ids { watchers[id, default: [:]][token] = continuation }
+        }
+        return (stream, token)
+    }
+
+    func unwatch(ids: [String], _ token: Int) {
+        let continuation = self.watchers.withLock { watchers -> AsyncStream<Void>.Continuation? in
+            var removed: AsyncStream<Void>.Continuation?
+            for id in ids {
+                removed = watchers[id]?.removeValue(forKey: token) ?? removed
+                if watchers[id]?.isEmpty == true { watchers[id] = nil }
+            }
+            return removed
+        }
+        continuation?.finish()
+    }
+
     func unwatch(_ id: String, _ token: Int) {
         let continuation = self.watchers.withLock { watchers -> AsyncStream<Void>.Continuation? in
             let removed = watchers[id]?.removeValue(forKey: token)

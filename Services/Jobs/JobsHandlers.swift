@@ -43,6 +43,13 @@ struct JobsHandlers: Sendable {
         router.register(JobsMethods.getBatch) { request, context in
             try await jobs.getBatch(try RPCCaller(context.metadata), request.batchID)
         }
+        router.register(
+            JobsMethods.watchBatch,
+            streaming: { request, context, writer in
+                try await jobs.watchBatch(try RPCCaller(context.metadata), request.batchID) {
+                    try await writer.send($0)
+                }
+            })
         router.register(JobsMethods.listBatches) { request, context in
             try await jobs.listBatches(try RPCCaller(context.metadata), request)
         }

@@ -164,12 +164,17 @@ try:
     assert cost == 6, f"resize + convert of 3 images should cost 6, quoted {cost}"
     shot("upload-checklist")
 
-    step("submit and watch the progress")
+    step("submit and watch the progress, streamed (no polling)")
     wait.until(lambda d: d.find_element(By.ID, "submit").is_enabled())
     driver.find_element(By.ID, "submit").click()
     wait.until(lambda d: d.find_elements(By.ID, "batch-status"))
     wait.until(lambda d: d.find_element(By.ID, "batch-status").get_attribute("data-status") == "succeeded")
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#jobs img")) == 6)
+    batch_id = driver.current_url.rsplit("/", 1)[1]
+    asked = driver.execute_script(
+        "return performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)"
+        ".filter((p) => p.startsWith('/api/v1/batches/' + arguments[0]))", batch_id)
+    assert asked and all(path.endswith("/events") for path in asked) and len(asked) <= 2, f"the batch page asked {asked}"
     shot("batch-done")
 
     step("download the zip")

@@ -103,11 +103,18 @@ import Testing
             bearer: user.access, headers: ["Idempotency-Key": "batch-1"])
         #expect(batch.status == 201, "\(batch.text)")
         let batchID = try #require(batch.json["id"] as? String)
-        var state: [String: Any] = [:]
-        try await waitUntil {
-            state = try await jobs.http.call("GET", "/api/v1/batches/\(batchID)", bearer: user.access).json
-            return state["status"] as? String == "succeeded"
-        }
+        // Watched over SSE, no polling: the batch and its three jobs first, then each change, until final.
+        let watched = try await jobs.http.call("GET", "/api/v1/batches/\(batchID)/events", bearer: user.access)
+        #expect(watched.status == 200 && watched.headers["content-type"] == "text/event-stream")
+        let sent = Self.serverSentEvents(watched.text)
+        #expect(sent.first?.name == "batch" && sent.prefix(4).dropFirst().allSatisfy { $0.name == "job" })
+        #expect(Set(sent.prefix(4).dropFirst().compactMap { $0.value["id"] as? String }).count == 3)
+        let lastOfEachJob = Dictionary(
+            sent.filter { $0.name == "job" }.map { ($0.value["id"] as? String ?? "", $0.value) },
+            uniquingKeysWith: { _, later in later })
+        #expect(lastOfEachJob.count == 3 && lastOfEachJob.values.allSatisfy { $0["status"] as? String == "succeeded" })
+        let state = try #require(sent.last { $0.name == "batch" }?.value)
+        #expect(state["status"] as? String == "succeeded", "\(watched.text)")
         #expect(
             state["progress"] as? Int == 100 && (state["output_file_ids"] as? [String])?.count == 3
                 && state["charged_credits"] as? Int == 6)
@@ -267,5 +274,17 @@ import Testing
             "POST", "/api/v1/jobs", json: ["input_file_id": many[1], "steps": resize], bearer: user.access,
             headers: ["Idempotency-Key": "k"])
         #expect(reused.status == 409 && reused.errorCode == "idempotency_key_reused", "\(reused.status) \(reused.text)")
+    }
+
+    /// The `event:` / `data:` pairs of a Server-Sent Events body, data decoded as JSON objects.
+    static func serverSentEvents(_ text: String) -> [(name: String, value: [String: Any])] {
+        text.components(separatedBy: "\n\n").compactMap { block in
+            let lines = block.components(separatedBy: "\n")
+            guard let name = lines.first(where: { $0.hasPrefix("event: ") })?.dropFirst(7),
+                let data = lines.first(where: { $0.hasPrefix("data: ") })?.dropFirst(6),
+                let value = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any]
+            else { return nil }
+            return (String(name), value)
+        }
     }
 }

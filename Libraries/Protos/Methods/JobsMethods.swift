@@ -17,6 +17,9 @@ public enum JobsMethods {
     public static let quoteBatch: RPCMethod<JobsSubmitBatchRequest, JobsQuoteBatchResponse> = method("QuoteBatch")
     public static let submitBatch: RPCMethod<JobsSubmitBatchRequest, JobsBatch> = method("SubmitBatch")
     public static let getBatch: RPCMethod<JobsGetBatchRequest, JobsBatch> = method("GetBatch")
+    public static let watchBatch: RPCMethod<JobsGetBatchRequest, JobsBatchEvent> = RPCMethod(
+        "\(ServiceNames.jobs)/WatchBatch", kind: .serverStreaming, idempotent: true
+    )
     public static let listBatches: RPCMethod<JobsListBatchesRequest, JobsListBatchesResponse> = method("ListBatches")
     public static let cancelBatch: RPCMethod<JobsGetBatchRequest, JobsBatch> = method("CancelBatch")
     public static let createWebhook: RPCMethod<JobsCreateWebhookRequest, JobsWebhook> = method("CreateWebhook")

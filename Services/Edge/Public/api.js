@@ -76,3 +76,30 @@ export async function objectURL(path) {
   const response = await api("GET", path, undefined, { raw: true });
   return URL.createObjectURL(await response.blob());
 }
+
+/// Reads a Server-Sent Events stream (bearer-authenticated, which EventSource cannot do) and calls
+/// `onEvent(name, value)` with each event's JSON, in order, until the stream ends or `signal` aborts.
+export async function events(path, onEvent, signal) {
+  const headers = { Accept: "text/event-stream" };
+  if (session.access) headers.Authorization = `Bearer ${session.access}`;
+  let response = await fetch(path, { headers, signal });
+  if (response.status === 401 && await refreshTokens()) {
+    response = await fetch(path, { headers: { ...headers, Authorization: `Bearer ${session.access}` }, signal });
+  }
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let pending = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    pending += value;
+    let end;
+    while ((end = pending.indexOf("\n\n")) >= 0) {
+      const block = pending.slice(0, end);
+      pending = pending.slice(end + 2);
+      const name = (block.match(/^event: (.*)$/m) || [])[1] || "message";
+      const data = (block.match(/^data: (.*)$/m) || [])[1];
+      if (data !== undefined) await onEvent(name, JSON.parse(data));
+    }
+  }
+}

@@ -1,6 +1,6 @@
 // ImageSwiss web app: plain modules, no build step. Each view is a function of the route; views
 // fetch through api.js and render with `h`.
-import { api, ApiError, session, uploadFile, objectURL } from "/api.js";
+import { api, ApiError, session, uploadFile, objectURL, events } from "/api.js";
 
 const main = document.getElementById("main");
 
@@ -747,42 +747,54 @@ async function batchView(id) {
   show("Your batch", status, bar, zip, jobs);
   const myTeams = (await api("GET", "/api/v1/teams")).items;
   const shown = new Map();
-  while (location.hash === `#/batch/${id}`) {
-    let batch, page;
-    try {
-      batch = await api("GET", `/api/v1/batches/${id}`);
-      page = await api("GET", `/api/v1/batches/${id}/jobs?page_size=200`);
-    } catch (error) { status.textContent = failure(error); return; }
+  const here = `#/batch/${id}`;
+  // Progress arrives over Server-Sent Events (no polling): the batch and its jobs, then each change.
+  // Leaving the page closes the stream; a stream that ends before the batch is final is reopened.
+  const leaving = new AbortController();
+  window.addEventListener("hashchange", () => leaving.abort(), { once: true });
+  let batch = null;
+
+  async function showJob(job) {
+    let card = shown.get(job.id);
+    if (!card) {
+      card = { bar: h("progress", { max: 100, value: 0, "aria-label": `Job ${job.id}` }), state: h("p", {}), images: h("div", {}) };
+      shown.set(job.id, card);
+      jobs.append(h("div", { class: "card" }, card.images, card.state, card.bar));
+    }
+    card.bar.value = job.progress;
+    card.state.textContent = `${job.status}${job.error ? ` — ${job.error}` : ""}`;
+    if (job.status !== "succeeded" || card.done) return;
+    card.done = true;
+    const before = job.input_file_ids[0], after = job.thumbnail_file_ids[0] || job.output_file_ids[0];
+    const pictures = [];
+    if (before) pictures.push(h("img", { alt: "before", src: await objectURL(`/api/v1/files/${before}/content`) }));
+    if (after) pictures.push(h("img", { alt: "after", src: await objectURL(`/api/v1/files/${after}/content`) }));
+    card.images.replaceChildren(...pictures);
+    const output = job.output_file_ids[0];
+    if (output && myTeams.length) card.images.after(shareControl(output, myTeams));
+    if (output) card.state.after(webLinkControl(output));
+  }
+
+  function showBatch(value) {
+    batch = value;
     bar.value = batch.progress;
     status.textContent = `${batch.status} · ${batch.progress}% · ${batch.charged_credits || batch.quoted_credits} credits`;
     status.dataset.status = batch.status;
-    for (const job of page.items) {
-      let card = shown.get(job.id);
-      if (!card) {
-        card = { bar: h("progress", { max: 100, value: 0, "aria-label": `Job ${job.id}` }), state: h("p", {}), images: h("div", {}) };
-        shown.set(job.id, card);
-        jobs.append(h("div", { class: "card" }, card.images, card.state, card.bar));
-      }
-      card.bar.value = job.progress;
-      card.state.textContent = `${job.status}${job.error ? ` — ${job.error}` : ""}`;
-      if (job.status === "succeeded" && !card.done) {
-        card.done = true;
-        const before = job.input_file_ids[0], after = job.thumbnail_file_ids[0] || job.output_file_ids[0];
-        const pictures = [];
-        if (before) pictures.push(h("img", { alt: "before", src: await objectURL(`/api/v1/files/${before}/content`) }));
-        if (after) pictures.push(h("img", { alt: "after", src: await objectURL(`/api/v1/files/${after}/content`) }));
-        card.images.replaceChildren(...pictures);
-        const output = job.output_file_ids[0];
-        if (output && myTeams.length) card.images.after(shareControl(output, myTeams));
-        if (output) card.state.after(webLinkControl(output));
-      }
-    }
-    if (!["queued", "running"].includes(batch.status)) {
-      zip.disabled = !batch.output_file_ids.length;
-      refreshBalance();
+  }
+
+  while (location.hash === here) {
+    try {
+      await events(`/api/v1/batches/${id}/events`, (name, value) => name === "batch" ? showBatch(value) : showJob(value), leaving.signal);
+    } catch (error) {
+      if (!leaving.signal.aborted) status.textContent = failure(error);
       return;
     }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    if (batch && !["queued", "running"].includes(batch.status)) break;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  if (batch && location.hash === here) {
+    zip.disabled = !batch.output_file_ids.length;
+    refreshBalance();
   }
 }
 

@@ -17,6 +17,7 @@ struct BatchRoutes {
         batches.requiring(.scope("jobs:read")).get(use: self.listBatches)
         batches.requiring(.scope("jobs:read")).get(":id", use: self.batch)
         batches.requiring(.scope("jobs:read")).get(":id/jobs", use: self.batchJobs)
+        batches.requiring(.scope("jobs:read")).get(":id/events", use: self.batchEvents)
         batches.requiring(.scope("jobs:write")).post(":id/cancel", use: self.cancelBatch)
         // The batch's results as one zip, streamed from Storage.
         batches.requiring(.allScopes(["jobs:read", "files:read"])).get(":id/zip", use: self.batchZip)
@@ -71,6 +72,35 @@ struct BatchRoutes {
             Page(items: page.jobs.map { JobJSON($0) }, nextPageToken: QueryValues.nextToken(page.page)),
             request: request,
             context: context)
+    }
+
+    /// Server-sent events until the batch is final: `batch` (the batch as GET answers it), then a
+    /// `job` event for each of its jobs; later, at each change, `batch` and the jobs that changed.
+    @Sendable func batchEvents(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        var options = EdgeCalls.jobOptions(context, caller)
+        options.timeout = BlobResponse.streamTimeout
+        let stream = try await self.jobs.serverStreaming(
+            JobsMethods.watchBatch, try Self.batchRequest(context), options: options)
+        // The first event is read before the status: an unknown batch is a 404, not an empty stream.
+        let cursor = StreamCursor(stream.makeAsyncIterator())
+        guard let first = try await cursor.next() else {
+            throw EdgeError(.badGateway, "jobs_failed", "jobs sent no event")
+        }
+        return Response(
+            status: .ok, headers: JobRoutes.eventStreamHeaders,
+            body: ResponseBody { writer in
+                var event: JobsBatchEvent? = first
+                while let current = event {
+                    var buffer = try JobRoutes.serverSentEvent("batch", BatchJSON(current.batch))
+                    for job in current.jobs {
+                        buffer.writeImmutableBuffer(try JobRoutes.serverSentEvent("job", JobJSON(job)))
+                    }
+                    try await writer.write(buffer)
+                    event = try await cursor.next()
+                }
+                try await writer.finish(nil)
+            })
     }
 
     @Sendable func cancelBatch(_ request: Request, context: EdgeRequestContext) async throws -> Response {

@@ -68,15 +68,12 @@ struct JobRoutes {
         guard let first = try await cursor.next() else {
             throw EdgeError(.badGateway, "jobs_failed", "jobs sent no event")
         }
-        let headers: HTTPFields = [
-            .contentType: "text/event-stream", .cacheControl: "no-cache", .xContentTypeOptions: "nosniff",
-        ]
         return Response(
-            status: .ok, headers: headers,
+            status: .ok, headers: Self.eventStreamHeaders,
             body: ResponseBody { writer in
                 var event: JobsJobEvent? = first
                 while let current = event {
-                    try await writer.write(try Self.serverSentEvent(current.job))
+                    try await writer.write(try Self.serverSentEvent("job", JobJSON(current.job)))
                     event = try await cursor.next()
                 }
                 try await writer.finish(nil)
@@ -102,10 +99,14 @@ struct JobRoutes {
         return call
     }
 
-    /// One SSE message: `event: job`, the job as JSON on one data line.
-    static func serverSentEvent(_ job: JobsJob) throws -> ByteBuffer {
-        var buffer = ByteBuffer(string: "event: job\ndata: ")
-        var json = try JSONAnswer.encode(JobJSON(job))
+    static let eventStreamHeaders: HTTPFields = [
+        .contentType: "text/event-stream", .cacheControl: "no-cache", .xContentTypeOptions: "nosniff",
+    ]
+
+    /// One SSE message: `event: <name>`, the value as JSON on one data line.
+    static func serverSentEvent(_ name: String, _ value: some Encodable) throws -> ByteBuffer {
+        var buffer = ByteBuffer(string: "event: \(name)\ndata: ")
+        var json = try JSONAnswer.encode(value)
         buffer.writeBuffer(&json)
         buffer.writeString("\n\n")
         return buffer
