@@ -221,6 +221,36 @@ try:
     wait.until(lambda d: balance() is not None)
     assert balance() == after_link, "a link's later views are free"
 
+    step("the gallery: results in a grid, compared with the original, shared by a link that expires, deleted")
+    go("/gallery")
+    results = lambda: driver.find_elements(By.CSS_SELECTOR, "#gallery article.result")
+    wait.until(lambda d: len(results()) == 3)
+    first = results()[0]
+    wait.until(lambda d: (first.find_element(By.CSS_SELECTOR, "img.after").get_attribute("src") or "").startswith("blob:"))
+    first.find_element(By.CSS_SELECTOR, ".compare-slider").send_keys(Keys.END)
+    wait.until(lambda d: (first.find_element(By.CSS_SELECTOR, "img.before").get_attribute("src") or "").startswith("blob:"))
+    assert first.find_element(By.CSS_SELECTOR, "img.before").is_displayed(), "the slider uncovers the original"
+    first.find_element(By.CSS_SELECTOR, "select.share-expiry option[value='86400']").click()
+    first.find_element(By.CSS_SELECTOR, "button.share-link").click()
+    wait.until(lambda d: first.find_element(By.CSS_SELECTOR, "input.share-url").get_attribute("value"))
+    shared = first.find_element(By.CSS_SELECTOR, "input.share-url").get_attribute("value")
+    expires = first.find_element(By.CSS_SELECTOR, "input.share-url").get_attribute("data-expires")
+    hours = (time.mktime(time.strptime(expires[:19], "%Y-%m-%dT%H:%M:%S")) - time.mktime(time.gmtime())) / 3600
+    assert 23 < hours <= 24.1, f"a day's link expires in {hours:.1f} hours"
+    status, kind, caching = driver.execute_async_script(fetch, shared)
+    assert status == 200 and kind.startswith("image/"), (status, kind)
+    shot("gallery")
+    gone = results()[-1].get_attribute("data-file")
+    delete = results()[-1].find_element(By.CSS_SELECTOR, "button.delete")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", delete)
+    delete.click()
+    driver.switch_to.alert.accept()
+    wait.until(lambda d: len(results()) == 2)
+    driver.refresh()
+    wait.until(lambda d: len(results()) >= 2)
+    time.sleep(1)  # a deleted result leaves when its picture is not found
+    assert gone not in [card.get_attribute("data-file") for card in results()], "the deleted result stays gone"
+
     step("notifications: the finished batch is unread in the app; the mail's unsubscribe link works")
     go("/notifications")
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#notification-list li.unread[data-kind=batch_completed]"))

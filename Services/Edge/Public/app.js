@@ -1,41 +1,8 @@
 // ImageSwiss web app: plain modules, no build step. Each view is a function of the route; views
 // fetch through api.js and render with `h`.
 import { api, ApiError, session, uploadFile, objectURL, events } from "/api.js";
-
-const main = document.getElementById("main");
-
-/// h("button", {onclick, class}, "text", child…): an element.
-function h(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes || {})) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
-    else if (name === "class") element.className = value;
-    else element.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) element.append(child instanceof Node ? child : String(child));
-  return element;
-}
-
-let toastTimer;
-function toast(message) {
-  const box = document.getElementById("toast");
-  box.textContent = message;
-  box.classList.add("show");
-  // A new message restarts the clock: an earlier message's timer must not hide this one.
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => box.classList.remove("show"), 3500);
-}
-
-function failure(error) {
-  return error instanceof ApiError ? `${error.message} (${error.code}${error.requestId ? `, request ${error.requestId}` : ""})` : String(error);
-}
-
-function show(title, ...content) {
-  main.replaceChildren(h("h1", {}, title), ...content.filter((child) => child !== null && child !== undefined && child !== false));
-  document.title = `${title} · ImageSwiss`;
-  main.focus();
-}
+import { h, toast, failure, show } from "/ui.js";
+import { gallery } from "/gallery.js";
 
 /// A form whose submit runs `action`; errors are shown in the form, not thrown.
 function form(fields, label, action) {
@@ -824,14 +791,6 @@ function webLinkControl(fileID) {
   } }, "Link for the web");
   return h("p", { class: "web-link-row" }, size, format, make, url,
     h("small", {}, " The first view of a link is charged once at the resize price; later views are free."));
-}
-
-async function gallery() {
-  const page = await api("GET", "/api/v1/batches?page_size=50");
-  show("Results", page.items.length ? h("table", {}, h("tr", {}, h("th", {}, "When"), h("th", {}, "What"), h("th", {}, "Images"), h("th", {}, "Status")),
-    ...page.items.map((batch) => h("tr", {}, h("td", {}, new Date(batch.created_at).toLocaleString()),
-      h("td", {}, h("a", { href: `#/batch/${batch.id}` }, batch.tool)), h("td", {}, batch.job_count), h("td", {}, batch.status))))
-    : h("p", {}, "Nothing yet. ", h("a", { href: "#/upload" }, "Upload photos")));
 }
 
 /// Favourite jobs, kept in this browser (the API has no favourites).

@@ -1,0 +1,162 @@
+// The gallery: every finished result as a card in a grid that grows as one scrolls. A card compares
+// before and after with a slider, downloads the result as it is or in a chosen size and format
+// (through a signed transformation link), makes a share link that expires, shows OCR text to copy,
+// and deletes the result.
+import { api, objectURL } from "/api.js";
+import { h, toast, failure, show } from "/ui.js";
+
+const PAGE_SIZE = 24;
+const SIZES = [["320", "Small (320 px)"], ["800", "Medium (800 px)"], ["1600", "Large (1600 px)"]];
+const FORMATS = [["jpeg", "JPEG"], ["webp", "WebP"], ["avif", "AVIF"], ["png", "PNG"]];
+const EXPIRIES = [["3600", "1 hour"], ["86400", "1 day"], ["604800", "7 days"]];
+
+export async function gallery() {
+  const query = new URLSearchParams(location.hash.split("?")[1] || "");
+  const tool = query.get("tool") || "";
+  const grid = h("div", { class: "grid gallery", id: "gallery" });
+  const more = h("p", { class: "muted", id: "gallery-more", "aria-live": "polite" });
+  const filter = h("select", { id: "gallery-tool", "aria-label": "Tool", onchange: () => { location.hash = `#/gallery${filter.value ? `?tool=${encodeURIComponent(filter.value)}` : ""}`; } },
+    h("option", { value: "" }, "Every tool"));
+  const tools = new Set();
+  show("Results", h("div", { class: "toolbar" }, h("label", {}, "Show", filter)), grid, more);
+
+  let token = "", loading = false, done = false;
+  async function nextPage() {
+    if (loading || done) return;
+    loading = true;
+    more.textContent = "Loading…";
+    try {
+      const page = await api("GET", `/api/v1/jobs?status=succeeded&page_size=${PAGE_SIZE}${tool ? `&tool=${encodeURIComponent(tool)}` : ""}${token ? `&page_token=${token}` : ""}`);
+      for (const job of page.items) {
+        if (!job.output_file_ids.length) continue;
+        grid.append(card(job));
+        if (!tools.has(job.tool)) { tools.add(job.tool); filter.append(h("option", { value: job.tool }, job.tool)); }
+      }
+      token = page.next_page_token || "";
+      done = !token;
+      more.textContent = done ? (grid.children.length ? "" : "Nothing yet.") : "";
+      if (done && !grid.children.length) more.append(" ", h("a", { href: "#/upload" }, "Upload photos"));
+    } catch (error) {
+      more.textContent = failure(error);
+      done = true;
+    } finally {
+      loading = false;
+    }
+  }
+  filter.value = tool;
+  if (tool && !tools.has(tool)) { tools.add(tool); filter.append(h("option", { value: tool, selected: true }, tool)); }
+  await nextPage();
+  // Infinite scroll: the next page loads when the end of the grid comes into view.
+  const observer = new IntersectionObserver((entries) => { if (entries.some((entry) => entry.isIntersecting)) nextPage(); });
+  observer.observe(more);
+  window.addEventListener("hashchange", () => observer.disconnect(), { once: true });
+}
+
+function card(job) {
+  const output = job.output_file_ids[0];
+  const element = h("article", { class: "card result", "data-job": job.id, "data-file": output });
+  const text = ocrText(job);
+  // A result deleted since the job finished leaves the gallery when its picture is not found.
+  const picture = job.thumbnail_file_ids[0] ? compare(job.input_file_ids[0], job.thumbnail_file_ids[0], () => element.remove()) : null;
+  element.append(...[
+    picture || h("div", { class: "placeholder" }, "text result"),
+    h("p", { class: "caption" }, h("strong", {}, job.tool), " · ", new Date(job.finished_at || job.created_at).toLocaleString()),
+    text !== null ? ocrBlock(text) : null,
+    downloads(output, Boolean(picture)),
+    shareLink(output, Boolean(picture)),
+    h("button", { class: "secondary delete", onclick: async () => {
+      if (!confirm("Delete this result? Links to it stop working.")) return;
+      try {
+        // The result and its thumbnail, when it has its own.
+        for (const id of new Set([output, ...job.thumbnail_file_ids])) await api("DELETE", `/api/v1/files/${id}`);
+        element.remove();
+        toast("Deleted.");
+      } catch (error) { toast(failure(error)); }
+    } }, "Delete")].filter(Boolean));
+  return element;
+}
+
+/// The result over the original: the slider uncovers the original from the left. The original is
+/// fetched only when someone first moves the slider (a grid of originals would be many megabytes).
+function compare(beforeID, afterID, gone) {
+  const after = h("img", { alt: "result", class: "after" });
+  const before = h("img", { alt: "original", class: "before", hidden: true });
+  const slider = h("input", { type: "range", min: 0, max: 100, value: 0, class: "compare-slider", "aria-label": "Compare with the original" });
+  let loaded = false;
+  objectURL(`/api/v1/files/${afterID}/content`).then((url) => { after.src = url; }, (error) => {
+    if (error.status === 404) gone(); else after.alt = `result (${failure(error)})`;
+  });
+  slider.addEventListener("input", async () => {
+    if (!loaded && beforeID) {
+      loaded = true;
+      try { before.src = await objectURL(`/api/v1/files/${beforeID}/content`); } catch { before.alt = "original (deleted)"; }
+    }
+    before.hidden = slider.value === "0";
+    before.style.clipPath = `inset(0 ${100 - Number(slider.value)}% 0 0)`;
+  });
+  return h("div", { class: "compare" }, h("div", { class: "frame" }, after, before), slider);
+}
+
+function ocrText(job) {
+  if (!job.result) return null;
+  try {
+    const result = JSON.parse(job.result);
+    return typeof result.text === "string" ? result.text : null;
+  } catch { return null; }
+}
+
+function ocrBlock(text) {
+  return h("div", { class: "ocr" }, h("pre", { tabindex: 0, "aria-label": "Recognised text" }, text || "(no text found)"),
+    h("button", { class: "secondary", onclick: async () => {
+      try { await navigator.clipboard.writeText(text); toast("Text copied."); } catch { toast("Select the text to copy it."); }
+    } }, "Copy text"));
+}
+
+/// "Download" saves the result as it is; "Download as" makes (or reuses) a transformation link for
+/// the chosen size and format: its first use is charged once at the resize price, later ones are free.
+function downloads(fileID, isImage) {
+  const original = h("button", { class: "secondary download", onclick: async () => {
+    try {
+      const file = await api("GET", `/api/v1/files/${fileID}`);
+      save(await objectURL(`/api/v1/files/${fileID}/content`), file.name);
+    } catch (error) { toast(failure(error)); }
+  } }, "Download");
+  if (!isImage) return h("p", { class: "actions" }, original);
+  const size = h("select", { "aria-label": "Size", class: "download-size" }, ...SIZES.map(([value, label]) => h("option", { value }, label)));
+  const format = h("select", { "aria-label": "Format", class: "download-format" }, ...FORMATS.map(([value, label]) => h("option", { value }, label)));
+  const as = h("button", { class: "secondary download-as", onclick: async () => {
+    as.disabled = true;
+    try {
+      const link = await api("POST", `/api/v1/files/${fileID}/transformations`, { options: `rs:fit:${size.value}:${size.value}/f:${format.value}` });
+      const response = await fetch(link.path);
+      if (!response.ok) throw new Error((await response.json().catch(() => null))?.error?.message || `the link answered ${response.status}`);
+      save(URL.createObjectURL(await response.blob()), `imageswiss-${fileID.slice(0, 8)}-${size.value}.${format.value === "jpeg" ? "jpg" : format.value}`);
+    } catch (error) { toast(failure(error)); } finally { as.disabled = false; }
+  } }, "Download as");
+  return h("p", { class: "actions" }, original, " ", size, format, as,
+    h("small", { class: "muted" }, " A new size and format is charged once; again is free."));
+}
+
+function save(url, name) {
+  const link = h("a", { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+/// A link anyone may open until it expires (a signed download link; no account needed): pictures
+/// open in the browser, other results download.
+function shareLink(fileID, isImage) {
+  const expiry = h("select", { "aria-label": "Link expires after", class: "share-expiry" }, ...EXPIRIES.map(([value, label]) => h("option", { value }, label)));
+  const url = h("input", { readonly: true, class: "share-url", "aria-label": "Share link", placeholder: "no link yet" });
+  const make = h("button", { class: "secondary share-link", onclick: async () => {
+    try {
+      const link = await api("POST", `/api/v1/files/${fileID}/link`, { ttl_seconds: Number(expiry.value), disposition: isImage ? "inline" : "attachment" });
+      url.value = new URL(link.url, location.origin).href;
+      url.dataset.expires = link.expires_at;
+      url.select();
+      try { await navigator.clipboard.writeText(url.value); toast(`Link copied; it works until ${new Date(link.expires_at).toLocaleString()}.`); } catch { toast("Link ready."); }
+    } catch (error) { toast(failure(error)); }
+  } }, "Share link");
+  return h("p", { class: "actions share" }, make, expiry, url);
+}

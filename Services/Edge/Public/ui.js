@@ -1,0 +1,37 @@
+// The web app's building blocks, shared by every view module: elements, the page, messages.
+import { ApiError } from "/api.js";
+
+const main = document.getElementById("main");
+
+/// h("button", {onclick, class}, "text", child…): an element.
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else if (name === "class") element.className = value;
+    else element.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) element.append(child instanceof Node ? child : String(child));
+  return element;
+}
+
+let toastTimer;
+export function toast(message) {
+  const box = document.getElementById("toast");
+  box.textContent = message;
+  box.classList.add("show");
+  // A new message restarts the clock: an earlier message's timer must not hide this one.
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => box.classList.remove("show"), 3500);
+}
+
+export function failure(error) {
+  return error instanceof ApiError ? `${error.message} (${error.code}${error.requestId ? `, request ${error.requestId}` : ""})` : String(error);
+}
+
+export function show(title, ...content) {
+  main.replaceChildren(h("h1", {}, title), ...content.filter((child) => child !== null && child !== undefined && child !== false));
+  document.title = `${title} · ImageSwiss`;
+  main.focus();
+}
