@@ -22,15 +22,17 @@ enum JobRecord {
         status: Self.status,
         message: "CASE WHEN q.worker IS NOT NULL AND j.progress_percent = 0 THEN 'running' ELSE j.progress_message END",
         attempts: "j.attempts + (q.worker IS NOT NULL)::integer", worker: "q.worker",
-        started: "coalesce(j.started_at, q.started_at)", updated: "greatest(j.updated_at, q.claimed_at)")
+        started: "coalesce(j.started_at, q.started_at)", updated: "greatest(j.updated_at, q.claimed_at)",
+        favourite: "EXISTS (SELECT 1 FROM favourites f WHERE f.job_id = j.id)")
 
     /// The same columns of a job just inserted (`jobs j` alone: it has not run).
     static let insertedColumns = Self.columns(
         status: "j.status", message: "j.progress_message", attempts: "j.attempts", worker: "NULL::text",
-        started: "j.started_at", updated: "j.updated_at")
+        started: "j.started_at", updated: "j.updated_at", favourite: "false")
 
     private static func columns(
-        status: String, message: String, attempts: String, worker: String, started: String, updated: String
+        status: String, message: String, attempts: String, worker: String, started: String, updated: String,
+        favourite: String
     ) -> String {
         """
         j.id, j.owner_id, j.batch_id, j.tool, j.steps::text AS steps, j.input_blob_ids::text AS inputs,
@@ -40,7 +42,7 @@ enum JobRecord {
         (extract(epoch FROM j.created_at) * 1000000)::bigint AS created_us,
         (extract(epoch FROM \(started)) * 1000000)::bigint AS started_us,
         (extract(epoch FROM j.finished_at) * 1000000)::bigint AS finished_us,
-        (extract(epoch FROM \(updated)) * 1000000)::bigint AS updated_us
+        (extract(epoch FROM \(updated)) * 1000000)::bigint AS updated_us, \(favourite) AS favourite
         """
     }
 
@@ -69,6 +71,7 @@ enum JobRecord {
         job.credits = try row.decode("credits")
         job.payerID = try row.decodeIfPresent("payer_id") ?? ""
         if showWorker { job.worker = try row.decodeIfPresent("worker") ?? "" }
+        job.favourite = try row.decode("favourite")
         job.createdAt = .micros(try row.decode("created_us"))
         job.updatedAt = .micros(try row.decode("updated_us"))
         if let started: Int64 = try row.decodeIfPresent("started_us") { job.startedAt = .micros(started) }

@@ -27,6 +27,9 @@ struct JobsHandlers: Sendable {
         router.register(JobsMethods.listJobs) { request, context in
             try await jobs.listJobs(try RPCCaller(context.metadata), request)
         }
+        router.register(JobsMethods.setFavourite) { request, context in
+            try await jobs.setFavourite(try RPCCaller(context.metadata), request)
+        }
         router.register(
             JobsMethods.watchJob,
             streaming: { request, context, writer in

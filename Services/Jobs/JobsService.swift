@@ -74,6 +74,21 @@ struct JobsService: Sendable {
         return try JobRecord.job(row, showWorker: owner == nil)
     }
 
+    /// Stars or unstars one of the caller's own jobs (admins too: a favourite is the owner's own).
+    /// Idempotent: starring a starred job or unstarring an unstarred one changes nothing.
+    func setFavourite(_ caller: RPCCaller, _ request: JobsSetFavouriteRequest) async throws -> JobsJob {
+        let jobID = try failure.parseID(request.jobID, "job")
+        _ = try await self.job(jobID, owner: caller.id)
+        if request.favourite {
+            try await self.database.execute(
+                "INSERT INTO favourites (job_id, owner_id) VALUES ($1, $2) ON CONFLICT (job_id) DO NOTHING",
+                [jobID, caller.id])
+        } else {
+            try await self.database.execute("DELETE FROM favourites WHERE job_id = $1", [jobID])
+        }
+        return try await self.job(jobID, owner: caller.id)
+    }
+
     func getJob(_ caller: RPCCaller, _ id: String) async throws -> JobsJob {
         try await self.job(try failure.parseID(id, "job"), owner: Self.scope(caller))
     }
@@ -157,6 +172,7 @@ struct JobsService: Sendable {
         if !request.status.isEmpty { conditions.append("\(JobRecord.status) = \(parameters.bind(request.status))") }
         if !request.lane.isEmpty { conditions.append("j.lane = \(parameters.bind(request.lane))") }
         if !request.tool.isEmpty { conditions.append("j.tool = \(parameters.bind(request.tool))") }
+        if request.favouritesOnly { conditions.append("EXISTS (SELECT 1 FROM favourites f WHERE f.job_id = j.id)") }
         if !request.batchID.isEmpty {
             // Another user's batch is not found, as on every route that takes an id, not an empty list.
             let batchID = try failure.parseID(request.batchID, "batch")

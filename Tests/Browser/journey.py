@@ -239,6 +239,12 @@ try:
     assert 23 < hours <= 24.1, f"a day's link expires in {hours:.1f} hours"
     status, kind, caching = driver.execute_async_script(fetch, shared)
     assert status == 200 and kind.startswith("image/"), (status, kind)
+    first.find_element(By.CSS_SELECTOR, "button.favourite").click()
+    wait.until(lambda d: results()[0].find_element(By.CSS_SELECTOR, "button.favourite").get_attribute("aria-pressed") == "true")
+    driver.find_element(By.ID, "gallery-favourites").click()
+    wait.until(lambda d: "favourites=1" in d.current_url and len(results()) == 1)
+    driver.find_element(By.ID, "gallery-favourites").click()
+    wait.until(lambda d: "favourites" not in d.current_url and len(results()) == 3)
     shot("gallery")
     gone = results()[-1].get_attribute("data-file")
     delete = results()[-1].find_element(By.CSS_SELECTOR, "button.delete")
@@ -323,11 +329,12 @@ try:
     preset_form.find_element(By.XPATH, ".//button").click()
     wait.until(lambda d: "pr:thumb" in d.find_element(By.ID, "link-presets").text)
     go("/history")
-    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "button[aria-label=Favourite]"))
-    driver.find_elements(By.CSS_SELECTOR, "button[aria-label=Favourite]")[0].click()
-    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "button[aria-pressed=true]"))  # re-rendered with the star
+    # The gallery's star is on the server, so the history shows it; one more makes two.
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "button[aria-label=Favourite][aria-pressed=true]")) == 1)
+    driver.find_elements(By.CSS_SELECTOR, "button[aria-label=Favourite][aria-pressed=false]")[0].click()
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "button[aria-label=Favourite][aria-pressed=true]")) == 2)
     driver.find_element(By.ID, "only-favourites").click()
-    wait.until(lambda d: "favourites=1" in d.current_url and len(d.find_elements(By.CSS_SELECTOR, "button[aria-label=Favourite]")) == 1)
+    wait.until(lambda d: "favourites=1" in d.current_url and len(d.find_elements(By.CSS_SELECTOR, "button[aria-label=Favourite]")) == 2)
     shot("history")
 
     step("forgot the password: the reset mail's link, a new password, sign in with it")

@@ -84,6 +84,19 @@ import Testing
                 && WebhookReceiver.verifyLegacy(signed, secret: secret))
         #expect(((signed.json["data"] as? [String: Any])?["job_id"] as? String) == id)
 
+        // Favourites are the server's: starred twice is starred once, listed by `favourite=true`, unstarred.
+        #expect(job["favourite"] as? Bool == false)
+        for _ in 0..<2 {
+            let starred = try await jobs.http.call("PUT", "/api/v1/jobs/\(id)/favourite", bearer: user.access)
+            #expect(starred.status == 200 && starred.json["favourite"] as? Bool == true, "\(starred.text)")
+        }
+        let favourites = try await jobs.http.call("GET", "/api/v1/jobs?favourite=true", bearer: user.access)
+        #expect((favourites.json["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [id])
+        let unstarred = try await jobs.http.call("DELETE", "/api/v1/jobs/\(id)/favourite", bearer: user.access)
+        #expect(unstarred.status == 200 && unstarred.json["favourite"] as? Bool == false)
+        let none = try await jobs.http.call("GET", "/api/v1/jobs?favourite=true", bearer: user.access)
+        #expect((none.json["items"] as? [[String: Any]])?.isEmpty == true)
+
         // A batch of three: preview the cost, submit, watch it finish, download the zip.
         var photos: [String] = []
         for index in 0..<3 {

@@ -245,6 +245,12 @@ public nonisolated struct JobsJob: @unchecked Sendable {
     set {_uniqueStorage()._payerID = newValue}
   }
 
+  /// Starred by its owner (SetFavourite).
+  public var favourite: Bool {
+    get {_storage._favourite}
+    set {_uniqueStorage()._favourite = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -292,11 +298,28 @@ public nonisolated struct JobsListJobsRequest: Sendable {
 
   public var tool: String = String()
 
+  /// Only the jobs the caller starred.
+  public var favouritesOnly: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _page: CommonPageRequest? = nil
+}
+
+public nonisolated struct JobsSetFavouriteRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: String = String()
+
+  public var favourite: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct JobsListJobsResponse: Sendable {
@@ -1096,7 +1119,7 @@ nonisolated extension JobsSubmitJobRequest: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension JobsJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Job"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}owner_id\0\u{1}status\0\u{3}progress_percent\0\u{3}progress_message\0\u{3}output_blob_ids\0\u{3}last_error\0\u{3}created_at\0\u{3}finished_at\0\u{1}tool\0\u{1}steps\0\u{3}input_blob_ids\0\u{1}lane\0\u{3}batch_id\0\u{1}attempts\0\u{3}max_attempts\0\u{3}quoted_credits\0\u{3}charged_credits\0\u{1}credits\0\u{3}started_at\0\u{3}updated_at\0\u{3}result_json\0\u{1}worker\0\u{3}thumbnail_blob_ids\0\u{3}payer_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}owner_id\0\u{1}status\0\u{3}progress_percent\0\u{3}progress_message\0\u{3}output_blob_ids\0\u{3}last_error\0\u{3}created_at\0\u{3}finished_at\0\u{1}tool\0\u{1}steps\0\u{3}input_blob_ids\0\u{1}lane\0\u{3}batch_id\0\u{1}attempts\0\u{3}max_attempts\0\u{3}quoted_credits\0\u{3}charged_credits\0\u{1}credits\0\u{3}started_at\0\u{3}updated_at\0\u{3}result_json\0\u{1}worker\0\u{3}thumbnail_blob_ids\0\u{3}payer_id\0\u{1}favourite\0")
 
   fileprivate class _StorageClass {
     var _jobID: String = String()
@@ -1124,6 +1147,7 @@ nonisolated extension JobsJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImpl
     var _worker: String = String()
     var _thumbnailBlobIds: [String] = []
     var _payerID: String = String()
+    var _favourite: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1159,6 +1183,7 @@ nonisolated extension JobsJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImpl
       _worker = source._worker
       _thumbnailBlobIds = source._thumbnailBlobIds
       _payerID = source._payerID
+      _favourite = source._favourite
     }
   }
 
@@ -1202,6 +1227,7 @@ nonisolated extension JobsJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImpl
         case 23: try { try decoder.decodeSingularStringField(value: &_storage._worker) }()
         case 24: try { try decoder.decodeRepeatedStringField(value: &_storage._thumbnailBlobIds) }()
         case 25: try { try decoder.decodeSingularStringField(value: &_storage._payerID) }()
+        case 26: try { try decoder.decodeSingularBoolField(value: &_storage._favourite) }()
         default: break
         }
       }
@@ -1289,6 +1315,9 @@ nonisolated extension JobsJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImpl
       if !_storage._payerID.isEmpty {
         try visitor.visitSingularStringField(value: _storage._payerID, fieldNumber: 25)
       }
+      if _storage._favourite != false {
+        try visitor.visitSingularBoolField(value: _storage._favourite, fieldNumber: 26)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1323,6 +1352,7 @@ nonisolated extension JobsJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImpl
         if _storage._worker != rhs_storage._worker {return false}
         if _storage._thumbnailBlobIds != rhs_storage._thumbnailBlobIds {return false}
         if _storage._payerID != rhs_storage._payerID {return false}
+        if _storage._favourite != rhs_storage._favourite {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1369,7 +1399,7 @@ nonisolated extension JobsGetJobRequest: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension JobsListJobsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListJobsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}page\0\u{1}status\0\u{3}batch_id\0\u{1}lane\0\u{3}owner_id\0\u{1}tool\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}page\0\u{1}status\0\u{3}batch_id\0\u{1}lane\0\u{3}owner_id\0\u{1}tool\0\u{3}favourites_only\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1383,6 +1413,7 @@ nonisolated extension JobsListJobsRequest: SwiftProtobuf.Message, SwiftProtobuf.
       case 4: try { try decoder.decodeSingularStringField(value: &self.lane) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.ownerID) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.tool) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.favouritesOnly) }()
       default: break
       }
     }
@@ -1411,6 +1442,9 @@ nonisolated extension JobsListJobsRequest: SwiftProtobuf.Message, SwiftProtobuf.
     if !self.tool.isEmpty {
       try visitor.visitSingularStringField(value: self.tool, fieldNumber: 6)
     }
+    if self.favouritesOnly != false {
+      try visitor.visitSingularBoolField(value: self.favouritesOnly, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1421,6 +1455,42 @@ nonisolated extension JobsListJobsRequest: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.lane != rhs.lane {return false}
     if lhs.ownerID != rhs.ownerID {return false}
     if lhs.tool != rhs.tool {return false}
+    if lhs.favouritesOnly != rhs.favouritesOnly {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension JobsSetFavouriteRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SetFavouriteRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}favourite\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.favourite) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 1)
+    }
+    if self.favourite != false {
+      try visitor.visitSingularBoolField(value: self.favourite, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: JobsSetFavouriteRequest, rhs: JobsSetFavouriteRequest) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.favourite != rhs.favourite {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

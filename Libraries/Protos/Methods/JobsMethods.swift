@@ -11,6 +11,7 @@ public enum JobsMethods {
     public static let getJob: RPCMethod<JobsGetJobRequest, JobsJob> = method("GetJob")
     public static let cancelJob: RPCMethod<JobsGetJobRequest, JobsJob> = method("CancelJob")
     public static let listJobs: RPCMethod<JobsListJobsRequest, JobsListJobsResponse> = method("ListJobs")
+    public static let setFavourite: RPCMethod<JobsSetFavouriteRequest, JobsJob> = method("SetFavourite")
     public static let watchJob: RPCMethod<JobsGetJobRequest, JobsJobEvent> = RPCMethod(
         "\(ServiceNames.jobs)/WatchJob", kind: .serverStreaming, idempotent: true
     )

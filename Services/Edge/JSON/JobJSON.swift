@@ -75,6 +75,8 @@ struct JobJSON: Encodable {
     let ownerID, worker: String?
     /// The team that paid, when a team did.
     let teamID: String?
+    /// Starred by its owner.
+    let favourite: Bool
 
     init(_ job: JobsJob, admin: Bool = false) {
         (self.id, self.status, self.tool, self.lane, self.credits) = (
@@ -98,10 +100,11 @@ struct JobJSON: Encodable {
         self.ownerID = admin ? job.ownerID : nil
         self.worker = admin && !job.worker.isEmpty ? job.worker : nil
         self.teamID = job.payerID.isEmpty ? nil : job.payerID
+        self.favourite = job.favourite
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, status, tool, lane, credits, steps, progress, attempts, error, result, worker
+        case id, status, tool, lane, credits, steps, progress, attempts, error, result, worker, favourite
         case batchID = "batch_id"
         case inputFileIDs = "input_file_ids"
         case outputFileIDs = "output_file_ids"

@@ -1,7 +1,7 @@
 // ImageSwiss web app: plain modules, no build step. Each view is a function of the route; views
 // fetch through api.js and render with `h`.
 import { api, ApiError, session, uploadFile, objectURL, events } from "/api.js";
-import { h, toast, failure, show } from "/ui.js";
+import { h, toast, failure, show, favouriteButton } from "/ui.js";
 import { gallery } from "/gallery.js";
 
 /// A form whose submit runs `action`; errors are shown in the form, not thrown.
@@ -793,16 +793,6 @@ function webLinkControl(fileID) {
     h("small", {}, " The first view of a link is charged once at the resize price; later views are free."));
 }
 
-/// Favourite jobs, kept in this browser (the API has no favourites).
-const favourites = {
-  all() { return new Set(JSON.parse(localStorage.getItem("isw_favourites") || "[]")); },
-  toggle(id) {
-    const set = this.all();
-    if (set.has(id)) set.delete(id); else set.add(id);
-    localStorage.setItem("isw_favourites", JSON.stringify([...set]));
-  },
-};
-
 async function history() {
   const query = new URLSearchParams(location.hash.split("?")[1] || "");
   const status = query.get("status") || "", onlyFavourites = query.get("favourites") === "1";
@@ -810,14 +800,12 @@ async function history() {
   const filter = h("select", { "aria-label": "Status", onchange: reload },
     ...["", "queued", "running", "succeeded", "failed", "canceled", "expired"].map((value) => h("option", { value, selected: value === status }, value || "all")));
   const starred = h("input", { type: "checkbox", id: "only-favourites", checked: onlyFavourites, onchange: reload });
-  const page = await api("GET", `/api/v1/jobs?page_size=100${status ? `&status=${status}` : ""}`);
-  const liked = favourites.all();
-  const jobs = page.items.filter((job) => !onlyFavourites || liked.has(job.id));
+  const page = await api("GET", `/api/v1/jobs?page_size=100${status ? `&status=${status}` : ""}${onlyFavourites ? "&favourite=true" : ""}`);
+  const jobs = page.items;
   show("History", h("div", { class: "check" }, h("label", {}, "Status", filter), h("label", { for: "only-favourites" }, starred, "Favourites only")),
     h("table", {}, h("tr", {}, h("th", {}, "★"), h("th", {}, "When"), h("th", {}, "Tool"), h("th", {}, "Status"), h("th", {}, "Credits"), h("th", {}, "")),
       ...jobs.map((job) => h("tr", {},
-        h("td", {}, h("button", { class: "secondary", "aria-pressed": liked.has(job.id) ? "true" : "false", "aria-label": "Favourite",
-          onclick: () => { favourites.toggle(job.id); history(); } }, liked.has(job.id) ? "★" : "☆")),
+        h("td", {}, favouriteButton(job, history)),
         h("td", {}, new Date(job.created_at).toLocaleString()), h("td", {}, job.batch_id ? h("a", { href: `#/batch/${job.batch_id}` }, job.tool) : job.tool),
         h("td", {}, job.status, job.error ? h("span", { class: "error" }, ` ${job.error}`) : null), h("td", {}, job.charged_credits || job.quoted_credits),
         h("td", {}, ["queued", "running"].includes(job.status) ? h("button", { class: "secondary", onclick: async () => {
@@ -1088,7 +1076,7 @@ function transformationSettings(keys, presets) {
     h("h3", {}, "Presets"),
     h("table", { id: "link-presets" }, ...presets.map((preset) => h("tr", {}, h("td", {}, h("code", {}, `pr:${preset.name}`)), h("td", {}, h("code", {}, preset.options)),
       h("td", {}, h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/transformations/presets/${preset.name}`); developers(); } }, "Delete"))))),
-    form([field("Name", "name", "text", { pattern: "[a-z0-9_-]{1,40}", required: true }), field("Options", "options", "text", { placeholder: "rs:fill:300:300/q:80/f:auto", required: true })],
+    form([field("Name", "name", "text", { pattern: "[a-z0-9_\\-]{1,40}", required: true }), field("Options", "options", "text", { placeholder: "rs:fill:300:300/q:80/f:auto", required: true })],
       "Save the preset", async (data) => {
         await api("PUT", `/api/v1/transformations/presets/${data.get("name")}`, { options: data.get("options") });
         toast("Preset saved.");
@@ -1195,7 +1183,7 @@ function aiEditor(ai, operations) {
   const optional = (label, name, type = "text", attributes = {}) => field(label, name, type, { required: false, ...attributes });
   const aiOperations = operations.filter((operation) => operation.needs_provider).map((operation) => operation.name);
   const providerForm = form([
-    field("Id", "id", "text", { pattern: "[a-z0-9][a-z0-9_-]{0,39}" }),
+    field("Id", "id", "text", { pattern: "[a-z0-9][a-z0-9_\\-]{0,39}" }),
     select("kind", ["together", "stability", "comfyui", "runpod", "replicate", "openai"]),
     field("Base URL", "base_url", "url"), optional("Credential (kept sealed; empty keeps the stored one)", "credential", "password"),
     optional("Daily spend limit (micro-dollars, 0: none)", "daily_spend_limit_micros", "number", { min: 0 }),
@@ -1205,7 +1193,7 @@ function aiEditor(ai, operations) {
     await put(`providers/${data.get("id")}`, body, "Provider")();
   });
   const modelForm = form([
-    field("Id", "id", "text", { pattern: "[a-z0-9][a-z0-9_-]{0,39}" }), select("operation", aiOperations),
+    field("Id", "id", "text", { pattern: "[a-z0-9][a-z0-9_\\-]{0,39}" }), select("operation", aiOperations),
     select("provider_id", ai.providers.map((provider) => provider.id)),
     field("The provider's model, version, endpoint, path or workflow", "reference"), field("Label", "label"),
     optional("Price in credits (0: the operation's)", "price_credits", "number", { min: 0 }),
@@ -1219,7 +1207,7 @@ function aiEditor(ai, operations) {
     }, "Model")();
   });
   const presetForm = form([
-    field("Id", "id", "text", { pattern: "[a-z0-9][a-z0-9_-]{0,39}" }), field("Label", "label"),
+    field("Id", "id", "text", { pattern: "[a-z0-9][a-z0-9_\\-]{0,39}" }), field("Label", "label"),
     field("Template ({prompt} is the user's words)", "template", "text", { value: "{prompt}, " }),
     optional("Negative prompt", "negative_prompt"), optional("Preview (one of your file ids)", "preview_file_id"),
   ], "Save preset", async (data) => {
@@ -1228,7 +1216,7 @@ function aiEditor(ai, operations) {
     await put(`presets/${data.get("id")}`, body, "Preset")();
   });
   const tierForm = form([
-    field("Tier id", "id", "text", { pattern: "[a-z0-9][a-z0-9_-]{0,39}", value: "free" }),
+    field("Tier id", "id", "text", { pattern: "[a-z0-9][a-z0-9_\\-]{0,39}", value: "free" }),
     field("Daily limit (micro-dollars)", "daily_limit_micros", "number", { min: 1 }),
   ], "Save tier limit", async (data) => {
     await put(`tier-limits/${data.get("id")}`, { daily_limit_micros: Number(data.get("daily_limit_micros")) }, "Tier limit")();

@@ -3,7 +3,7 @@
 // (through a signed transformation link), makes a share link that expires, shows OCR text to copy,
 // and deletes the result.
 import { api, objectURL } from "/api.js";
-import { h, toast, failure, show } from "/ui.js";
+import { h, toast, failure, show, favouriteButton } from "/ui.js";
 
 const PAGE_SIZE = 24;
 const SIZES = [["320", "Small (320 px)"], ["800", "Medium (800 px)"], ["1600", "Large (1600 px)"]];
@@ -12,13 +12,20 @@ const EXPIRIES = [["3600", "1 hour"], ["86400", "1 day"], ["604800", "7 days"]];
 
 export async function gallery() {
   const query = new URLSearchParams(location.hash.split("?")[1] || "");
-  const tool = query.get("tool") || "";
+  const tool = query.get("tool") || "", starred = query.get("favourites") === "1";
+  const reload = () => {
+    const next = new URLSearchParams();
+    if (filter.value) next.set("tool", filter.value);
+    if (onlyStarred.checked) next.set("favourites", "1");
+    location.hash = `#/gallery${next.size ? `?${next}` : ""}`;
+  };
   const grid = h("div", { class: "grid gallery", id: "gallery" });
   const more = h("p", { class: "muted", id: "gallery-more", "aria-live": "polite" });
-  const filter = h("select", { id: "gallery-tool", "aria-label": "Tool", onchange: () => { location.hash = `#/gallery${filter.value ? `?tool=${encodeURIComponent(filter.value)}` : ""}`; } },
-    h("option", { value: "" }, "Every tool"));
+  const filter = h("select", { id: "gallery-tool", "aria-label": "Tool", onchange: reload }, h("option", { value: "" }, "Every tool"));
+  const onlyStarred = h("input", { type: "checkbox", id: "gallery-favourites", checked: starred, onchange: reload });
   const tools = new Set();
-  show("Results", h("div", { class: "toolbar" }, h("label", {}, "Show", filter)), grid, more);
+  show("Results", h("div", { class: "toolbar" }, h("label", {}, "Show", filter),
+    h("label", { for: "gallery-favourites", class: "inline" }, onlyStarred, "Favourites only")), grid, more);
 
   let token = "", loading = false, done = false;
   async function nextPage() {
@@ -26,7 +33,7 @@ export async function gallery() {
     loading = true;
     more.textContent = "Loading…";
     try {
-      const page = await api("GET", `/api/v1/jobs?status=succeeded&page_size=${PAGE_SIZE}${tool ? `&tool=${encodeURIComponent(tool)}` : ""}${token ? `&page_token=${token}` : ""}`);
+      const page = await api("GET", `/api/v1/jobs?status=succeeded&page_size=${PAGE_SIZE}${tool ? `&tool=${encodeURIComponent(tool)}` : ""}${starred ? "&favourite=true" : ""}${token ? `&page_token=${token}` : ""}`);
       for (const job of page.items) {
         if (!job.output_file_ids.length) continue;
         grid.append(card(job));
@@ -60,7 +67,7 @@ function card(job) {
   const picture = job.thumbnail_file_ids[0] ? compare(job.input_file_ids[0], job.thumbnail_file_ids[0], () => element.remove()) : null;
   element.append(...[
     picture || h("div", { class: "placeholder" }, "text result"),
-    h("p", { class: "caption" }, h("strong", {}, job.tool), " · ", new Date(job.finished_at || job.created_at).toLocaleString()),
+    h("p", { class: "caption" }, star(job), " ", h("strong", {}, job.tool), " · ", new Date(job.finished_at || job.created_at).toLocaleString()),
     text !== null ? ocrBlock(text) : null,
     downloads(output, Boolean(picture)),
     shareLink(output, Boolean(picture)),
@@ -95,6 +102,12 @@ function compare(beforeID, afterID, gone) {
     before.style.clipPath = `inset(0 ${100 - Number(slider.value)}% 0 0)`;
   });
   return h("div", { class: "compare" }, h("div", { class: "frame" }, after, before), slider);
+}
+
+/// The card's star: redrawn with the job as the server answers it.
+function star(job) {
+  const button = favouriteButton(job, (now) => button.replaceWith(star(now)));
+  return button;
 }
 
 function ocrText(job) {

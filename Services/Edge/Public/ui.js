@@ -1,5 +1,5 @@
 // The web app's building blocks, shared by every view module: elements, the page, messages.
-import { ApiError } from "/api.js";
+import { api, ApiError } from "/api.js";
 
 const main = document.getElementById("main");
 
@@ -34,4 +34,17 @@ export function show(title, ...content) {
   main.replaceChildren(h("h1", {}, title), ...content.filter((child) => child !== null && child !== undefined && child !== false));
   document.title = `${title} · ImageSwiss`;
   main.focus();
+}
+
+/// A star that favourites a job on the server (the same in every browser and through the API);
+/// `changed(job)` runs with the job as the server answered it.
+export function favouriteButton(job, changed) {
+  const button = h("button", { class: "secondary favourite", "aria-pressed": job.favourite ? "true" : "false", "aria-label": "Favourite",
+    onclick: async () => {
+      button.disabled = true;
+      try {
+        changed(await api(job.favourite ? "DELETE" : "PUT", `/api/v1/jobs/${job.id}/favourite`));
+      } catch (error) { toast(failure(error)); } finally { button.disabled = false; }
+    } }, job.favourite ? "★" : "☆");
+  return button;
 }

@@ -19,6 +19,9 @@ struct JobRoutes {
         jobs.requiring(.scope("jobs:read")).get(use: self.listJobs)
         jobs.requiring(.scope("jobs:read")).get(":id", use: self.job)
         jobs.requiring(.scope("jobs:write")).post(":id/cancel", use: self.cancelJob)
+        // Favourites are kept on the server: every browser and the API see the same stars.
+        jobs.requiring(.scope("jobs:write")).put(":id/favourite", use: self.starJob)
+        jobs.requiring(.scope("jobs:write")).delete(":id/favourite", use: self.unstarJob)
         // Server-Sent Events: the job now, then each change, until it is final.
         jobs.requiring(.scope("jobs:read")).get(":id/events", use: self.jobEvents)
     }
@@ -54,6 +57,26 @@ struct JobRoutes {
         let caller = try context.requireCaller()
         let job = try await self.jobs.unary(
             JobsMethods.cancelJob, try Self.jobRequest(context), options: EdgeCalls.jobOptions(context, caller))
+        return try JSONAnswer.response(JobJSON(job), request: request, context: context)
+    }
+
+    @Sendable func starJob(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        try await self.setFavourite(true, request, context)
+    }
+
+    @Sendable func unstarJob(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        try await self.setFavourite(false, request, context)
+    }
+
+    private func setFavourite(_ favourite: Bool, _ request: Request, _ context: EdgeRequestContext) async throws
+        -> Response
+    {
+        let caller = try context.requireCaller()
+        var call = JobsSetFavouriteRequest()
+        call.jobID = try context.parameters.require("id")
+        call.favourite = favourite
+        let job = try await self.jobs.unary(
+            JobsMethods.setFavourite, call, options: EdgeCalls.jobOptions(context, caller))
         return try JSONAnswer.response(JobJSON(job), request: request, context: context)
     }
 
@@ -96,6 +119,7 @@ struct JobRoutes {
         call.lane = query["lane"].map(String.init) ?? ""
         call.tool = query["tool"].map(String.init) ?? ""
         call.batchID = query["batch_id"].map(String.init) ?? ""
+        call.favouritesOnly = query["favourite"] == "true"
         return call
     }
 
