@@ -27,6 +27,7 @@ import zipfile
 import fake_together
 from fake_together import FakeTogether
 from switchable_proxy import SwitchableProxy
+from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -56,9 +57,21 @@ def go(route):
     driver.get(f"{base}/#{route}")
 
 
+# Every page the journey photographs is also checked by axe-core (axe-selenium-python): serious
+# and critical violations are gathered page by page and fail the journey at its end.
+inaccessible = {}
+
+
 def shot(name):
     os.makedirs(shots, exist_ok=True)
     driver.save_screenshot(os.path.join(shots, f"{name}.png"))
+    if name != "failure":
+        axe = Axe(driver)
+        axe.inject()
+        found = axe.run(options="{resultTypes: ['violations']}")["violations"]
+        serious = [v for v in found if v.get("impact") in ("serious", "critical")]
+        if serious:
+            inaccessible[name] = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}" for v in serious]
 
 
 def balance():
@@ -523,7 +536,9 @@ try:
     driver.refresh()
     wait.until(lambda d: d.find_elements(By.ID, "landing-tools"))
     proxy.close()
-    print("browser journeys passed")
+    assert not inaccessible, "axe-core found serious or critical violations:\n" + "\n".join(
+        f"  {page}: {line}" for page, lines in inaccessible.items() for line in lines)
+    print(f"browser journeys passed; axe-core: no serious or critical violation on {len(os.listdir(shots)) - 1} pages")
 except Exception as error:  # noqa: BLE001 — report whatever failed, with the page it failed on
     shot("failure")
     print(f"FAILED: {type(error).__name__}: {error}\nat {driver.current_url}\n{driver.find_element(By.TAG_NAME, 'body').text[:2000]}", flush=True)

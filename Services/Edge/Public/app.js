@@ -1248,7 +1248,8 @@ function aiEditor(ai, operations) {
 // The catalogue as the admin edits it: the base price, packs and the tiers on sale, with every item's
 // price per credit beside the base price; Billing refuses a version that breaks the price rule.
 function catalogueEditor(catalogue) {
-  const number = (id, value) => h("input", { type: "number", min: 0, value, id, class: "narrow" });
+  // Each cell's input is named for a screen reader by its row and column ("Starter: price in cents").
+  const number = (id, value, label) => h("input", { type: "number", min: 0, value, id, class: "narrow", "aria-label": label });
   const read = (id) => Number(document.getElementById(id).value);
   const perCredit = (price) => `$${(price.micros_per_credit / 1e6).toFixed(4)}`;
   const table = h("table", { id: "catalogue-prices" },
@@ -1269,13 +1270,13 @@ function catalogueEditor(catalogue) {
     } catch (error) { toast(failure(error)); }
   } }, "Save catalogue");
   return h("div", {},
-    h("label", {}, "Base price of a credit (cents, custom amounts)", number("catalogue-base", catalogue.credit_price_cents)),
+    h("label", {}, "Base price of a credit (cents, custom amounts)", number("catalogue-base", catalogue.credit_price_cents, "Base price of a credit in cents")),
     h("table", {}, h("tr", {}, h("th", {}, "Pack"), h("th", {}, "Price (cents)"), h("th", {}, "Credits")),
-      ...catalogue.packs.map((pack) => h("tr", {}, h("td", {}, pack.name), h("td", {}, number(`pack-${pack.id}-price`, pack.price_cents)),
-        h("td", {}, number(`pack-${pack.id}-credits`, pack.credits))))),
+      ...catalogue.packs.map((pack) => h("tr", {}, h("td", {}, pack.name), h("td", {}, number(`pack-${pack.id}-price`, pack.price_cents, `${pack.name}: price in cents`)),
+        h("td", {}, number(`pack-${pack.id}-credits`, pack.credits, `${pack.name}: credits`))))),
     h("table", {}, h("tr", {}, h("th", {}, "Tier"), h("th", {}, "Month (cents)"), h("th", {}, "Year (cents)"), h("th", {}, "Credits a month")),
-      ...onSale.map((tier) => h("tr", {}, h("td", {}, tier.name), h("td", {}, number(`tier-${tier.id}-month`, tier.price_cents)),
-        h("td", {}, number(`tier-${tier.id}-year`, tier.annual_price_cents)), h("td", {}, number(`tier-${tier.id}-credits`, tier.monthly_credits))))),
+      ...onSale.map((tier) => h("tr", {}, h("td", {}, tier.name), h("td", {}, number(`tier-${tier.id}-month`, tier.price_cents, `${tier.name}: monthly price in cents`)),
+        h("td", {}, number(`tier-${tier.id}-year`, tier.annual_price_cents, `${tier.name}: yearly price in cents`)), h("td", {}, number(`tier-${tier.id}-credits`, tier.monthly_credits, `${tier.name}: credits a month`))))),
     save, h("h3", {}, "Price per credit"), table);
 }
 
