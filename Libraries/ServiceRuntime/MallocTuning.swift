@@ -3,10 +3,10 @@ import Foundation
 #if canImport(Glibc)
     /// glibc's mallopt(3); Swift's Glibc module does not export <malloc.h>.
     @_silgen_name("mallopt") private func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
-    /// From <malloc.h>.
-    private let M_TRIM_THRESHOLD: Int32 = -1
-    private let M_MMAP_THRESHOLD: Int32 = -3
-    private let M_ARENA_MAX: Int32 = -8
+    /// From <malloc.h>: M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX.
+    private let mallocTrimThreshold: Int32 = -1
+    private let mallocMmapThreshold: Int32 = -3
+    private let mallocArenaMax: Int32 = -8
 #endif
 
 /// glibc allocator settings, applied when a service starts, before its threads do.
@@ -28,10 +28,10 @@ public enum MallocTuning {
             throw ConfigurationError("MALLOC_ARENA_MAX must be 0 or more, MALLOC_MMAP_THRESHOLD 0 to 33554432")
         }
         #if canImport(Glibc)
-            if arenas > 0 { _ = mallopt(M_ARENA_MAX, Int32(arenas)) }
+            if arenas > 0 { _ = mallopt(mallocArenaMax, Int32(arenas)) }
             if threshold > 0 {
-                _ = mallopt(M_MMAP_THRESHOLD, Int32(threshold))
-                _ = mallopt(M_TRIM_THRESHOLD, Int32(threshold * 2))
+                _ = mallopt(mallocMmapThreshold, Int32(threshold))
+                _ = mallopt(mallocTrimThreshold, Int32(threshold * 2))
             }
         #endif
     }

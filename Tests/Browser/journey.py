@@ -3,6 +3,8 @@ Selenium from PyPI), against a running edge.
 
     python3 Tests/Browser/journey.py BASE_URL IMAGES_DIR SCREENSHOTS_DIR ADMIN_EMAIL MAIL_DIR
 
+IMAGES_DIR receives the photographs it uploads (scikit-image's bundled data).
+
 Main: sign up → open the verification mail's link (from the mail Auth wrote to MAIL_DIR) → buy credits (local provider) → upload three images → tick resize and convert → see
 the cost → submit → watch progress → download the zip → the balance went down by exactly the quote →
 the batch's notification in the app → the mail's unsubscribe link.
@@ -123,9 +125,23 @@ def quoted():
     return int(driver.find_element(By.ID, "cost").get_attribute("data-credits"))
 
 
+def real_photographs(folder):
+    """Three photographs from scikit-image's bundled data (a coffee cup, a cat, an astronaut),
+    saved as JPEGs: what a person uploads, and what the screenshots in docs/ show."""
+    from PIL import Image
+    from skimage import data
+
+    paths = []
+    for name in ("coffee", "chelsea", "astronaut"):
+        path = os.path.join(folder, f"{name}.jpg")
+        Image.fromarray(getattr(data, name)()).convert("RGB").save(path, quality=90)
+        paths.append(path)
+    return paths
+
+
 try:
-    pictures = sorted(glob.glob(os.path.join(images, "*.jpg")))[:3]
-    assert len(pictures) == 3, "three test images expected"
+    os.makedirs(images, exist_ok=True)
+    pictures = real_photographs(images)
 
     step("the front page: the tools from the catalogue, packs and tiers, the way in")
     go("/")
@@ -513,6 +529,27 @@ try:
     visible = [e for e in driver.find_elements(By.CSS_SELECTOR, "details.operation") if e.is_displayed()]
     assert len(visible) == 2, f"PATCH and DELETE of a member, found {len(visible)}"
     shot("api-docs")
+    step("phone-sized: the main pages at 390 px wide, checked by axe like the others")
+    driver.set_window_size(390, 844)
+    for route, name in (("/upload", "phone-upload"), ("/gallery", "phone-gallery"), ("/billing", "phone-credits"), ("/history", "phone-history")):
+        go(route)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "main h1"))
+        time.sleep(0.5)  # the page's own calls settle
+        wide = driver.execute_script(
+            "const root = document.documentElement; return root.scrollWidth > root.clientWidth"
+            " ? [...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > root.clientWidth)"
+            ".slice(0, 5).map((e) => e.tagName + '.' + e.className) : []")
+        assert not wide, f"{route} scrolls sideways at 390 px: {wide}"
+        shot(name)
+    # The navigation folds behind "Menu" on a phone and unfolds on a tap.
+    assert not driver.find_element(By.ID, "nav-upload").is_displayed(), "the links wait behind Menu"
+    driver.find_element(By.ID, "menu").click()
+    wait.until(lambda d: d.find_element(By.ID, "nav-upload").is_displayed())
+    shot("phone-menu")
+    driver.find_element(By.ID, "nav-upload").click()
+    wait.until(lambda d: not d.find_element(By.ID, "nav-upload").is_displayed())
+    driver.set_window_size(1280, 1000)
+
     step("installable: the manifest and its icons; offline, the service worker answers with the offline page")
     # Through a proxy the test can cut: Chrome's offline emulation does not reach the service worker.
     proxy = SwitchableProxy("127.0.0.1", int(base.rsplit(":", 1)[1]))

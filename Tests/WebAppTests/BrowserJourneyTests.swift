@@ -1,5 +1,4 @@
 import Foundation
-import ImageSamples
 import TestSupport
 import Testing
 
@@ -18,12 +17,8 @@ import Testing
             ])
         defer { Task { await stack.stop() } }
         try await stack.database(for: "billing").execute("UPDATE tiers SET daily_cap = 100000")
+        // The journey puts real photographs there (scikit-image's bundled data).
         let images = stack.scratch + "/images"
-        try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
-        for index in 0..<3 {
-            try Data(try Samples.photo(width: 1200 + index * 40, height: 900)).write(
-                to: URL(fileURLWithPath: "\(images)/photo-\(index).jpg"))
-        }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
         let result = try await runWithStatus(

@@ -1,7 +1,7 @@
 // ImageSwiss web app: plain modules, no build step. Each view is a function of the route; views
 // fetch through api.js and render with `h`.
 import { api, ApiError, session, uploadFile, objectURL, events } from "/api.js";
-import { h, toast, failure, show, favouriteButton } from "/ui.js";
+import { h, toast, failure, show, favouriteButton, credits } from "/ui.js";
 import { gallery } from "/gallery.js";
 
 /// A form whose submit runs `action`; errors are shown in the form, not thrown.
@@ -26,7 +26,7 @@ async function refreshBalance() {
   if (!session.access) { target.textContent = ""; return null; }
   try {
     const balance = await api("GET", "/api/v1/billing/balance");
-    target.textContent = `${balance.available} credits`;
+    target.textContent = credits(balance.available);
     target.dataset.available = balance.available;
     return balance;
   } catch { target.textContent = ""; return null; }
@@ -745,7 +745,7 @@ async function batchView(id) {
   function showBatch(value) {
     batch = value;
     bar.value = batch.progress;
-    status.textContent = `${batch.status} · ${batch.progress}% · ${batch.charged_credits || batch.quoted_credits} credits`;
+    status.textContent = `${batch.status} · ${batch.progress}% · ${credits(batch.charged_credits || batch.quoted_credits)}`;
     status.dataset.status = batch.status;
   }
 
@@ -1365,6 +1365,17 @@ installButton.addEventListener("click", async () => {
 });
 window.addEventListener("offline", () => toast("You are offline. Photos you pick wait until the network returns."));
 window.addEventListener("online", () => toast("Back online."));
+
+// "Menu" unfolds the navigation on narrow screens (CSS hides it there); choosing a page folds it.
+const menu = document.getElementById("menu");
+menu.addEventListener("click", () => {
+  const open = document.querySelector("header").classList.toggle("open");
+  menu.setAttribute("aria-expanded", String(open));
+});
+window.addEventListener("hashchange", () => {
+  document.querySelector("header").classList.remove("open");
+  menu.setAttribute("aria-expanded", "false");
+});
 
 window.addEventListener("hashchange", route);
 route();

@@ -32,6 +32,12 @@ export function failure(error) {
 
 export function show(title, ...content) {
   main.replaceChildren(h("h1", {}, title), ...content.filter((child) => child !== null && child !== undefined && child !== false));
+  // Wide tables scroll inside their own box on a phone instead of widening the page.
+  for (const table of main.querySelectorAll("table")) {
+    const box = h("div", { class: "table-scroll", tabindex: 0, role: "region", "aria-label": `${title}: table` });
+    table.replaceWith(box);
+    box.append(table);
+  }
   document.title = `${title} · ImageSwiss`;
   main.focus();
 }
@@ -47,4 +53,9 @@ export function favouriteButton(job, changed) {
       } catch (error) { toast(failure(error)); } finally { button.disabled = false; }
     } }, job.favourite ? "★" : "☆");
   return button;
+}
+
+/// "1 credit", "1,250 credits": the number in the reader's locale, the noun agreeing with it.
+export function credits(count) {
+  return `${new Intl.NumberFormat().format(count)} credit${Number(count) === 1 ? "" : "s"}`;
 }
