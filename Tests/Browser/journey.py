@@ -389,6 +389,14 @@ try:
     sign_up(admin_email)
     go("/admin")
     wait.until(lambda d: d.find_elements(By.ID, "price-resize"))
+    # Reports: the starter pack bought above is revenue today; the charts cover 30 days.
+    figures = driver.find_element(By.ID, "report-figures").text
+    assert "MRR" in figures and "ARPU" in figures and "AI margin" in figures, figures
+    revenue = driver.find_element(By.ID, "report-revenue-chart")
+    assert len(revenue.find_elements(By.TAG_NAME, "rect")) == 30 and "$0.00 in all" not in revenue.text, revenue.text
+    driver.execute_script("document.getElementById('reports').scrollIntoView()")
+    shot("admin-reports")
+    driver.execute_script("window.scrollTo(0, 0)")
     shot("admin")
     field = driver.find_element(By.ID, "price-resize")
     field.clear()

@@ -85,7 +85,8 @@ struct StackTests {
                     "tiers", "webhook_events",
                 ],
                 "jobs": [
-                    "ai_models", "ai_providers", "batch_progress", "batches", "deliveries", "feed_cursors",
+                    "ai_models", "ai_providers", "batch_progress", "batches", "deliveries", "favourites",
+                    "feed_cursors",
                     "idempotency_keys", "job_queue", "jobs", "notices", "owner_queues", "personal_models",
                     "provider_runs", "style_presets", "tier_spend_limits", "webhooks",
                 ],

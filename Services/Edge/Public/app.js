@@ -3,6 +3,8 @@
 import { api, ApiError, session, uploadFile, objectURL, events } from "/api.js";
 import { h, toast, failure, show, favouriteButton, credits } from "/ui.js";
 import { gallery } from "/gallery.js";
+import { dailyChart } from "/charts.js";
+import { reportsPanel } from "/reports.js";
 
 /// A form whose submit runs `action`; errors are shown in the form, not thrown.
 function form(fields, label, action) {
@@ -901,40 +903,6 @@ function usageSummary(usage) {
   return box;
 }
 
-/// One column per UTC day of the period, oldest first, its height `value` summed over the day's
-/// lines; each column's title says the day and the figure, and the chart's label the total.
-function dailyChart(title, days, lines, value, id) {
-  const svgNS = "http://www.w3.org/2000/svg";
-  const totals = new Map();
-  const today = new Date();
-  for (let back = days - 1; back >= 0; back--) {
-    const day = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - back)).toISOString().slice(0, 10);
-    totals.set(day, 0);
-  }
-  for (const line of lines) if (totals.has(line.day)) totals.set(line.day, totals.get(line.day) + value(line));
-  const most = Math.max(1, ...totals.values());
-  const sum = [...totals.values()].reduce((a, b) => a + b, 0);
-  const svg = document.createElementNS(svgNS, "svg");
-  svg.setAttribute("viewBox", `0 0 ${days * 10} 100`);
-  svg.setAttribute("preserveAspectRatio", "none");
-  svg.setAttribute("class", "day-chart");
-  svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", `${title}: ${sum} over ${days} days`);
-  [...totals.entries()].forEach(([day, figure], index) => {
-    const bar = document.createElementNS(svgNS, "rect");
-    const height = figure ? Math.max(2, (figure / most) * 96) : 0;
-    bar.setAttribute("x", String(index * 10 + 1));
-    bar.setAttribute("width", "8");
-    bar.setAttribute("y", String(100 - height));
-    bar.setAttribute("height", String(height));
-    const tip = document.createElementNS(svgNS, "title");
-    tip.textContent = `${day}: ${figure}`;
-    bar.append(tip);
-    svg.append(bar);
-  });
-  return h("figure", { id }, h("figcaption", {}, `${title} (${sum} in all)`), svg);
-}
-
 function tierCard(tier, subscription) {
   const choose = (interval) => async () => {
     try {
@@ -1088,10 +1056,10 @@ function transformationSettings(keys, presets) {
 // MARK: admin
 
 async function admin() {
-  const [users, jobs, queues, prices, report, audit, catalogue, ai] = await Promise.all([
+  const [users, jobs, queues, prices, report, audit, catalogue, ai, spend] = await Promise.all([
     api("GET", "/api/v1/admin/users?page_size=50"), api("GET", "/api/v1/admin/jobs?page_size=50"), api("GET", "/api/v1/admin/queues"),
     api("GET", "/api/v1/admin/billing/prices"), api("GET", "/api/v1/admin/billing/report"), api("GET", "/api/v1/admin/audit?page_size=20"),
-    api("GET", "/api/v1/admin/billing/catalogue"), api("GET", "/api/v1/admin/ai"),
+    api("GET", "/api/v1/admin/billing/catalogue"), api("GET", "/api/v1/admin/ai"), api("GET", "/api/v1/admin/ai/spend?days=30"),
   ]);
   const priceInputs = prices.prices.map((price) => h("label", {}, price.operation,
     h("input", { type: "number", min: 0, value: price.credits, "data-operation": price.operation, id: `price-${price.operation}` })));
@@ -1108,8 +1076,7 @@ async function admin() {
     h("h2", {}, "Prices"), h("div", { class: "grid" }, ...priceInputs), savePrices,
     h("h2", {}, `Sales catalogue (version ${catalogue.version})`), catalogueEditor(catalogue),
     h("h2", {}, "AI providers, models, presets and spend limits"), ...aiEditor(ai, await operations()),
-    h("h2", {}, "Revenue"), h("table", {}, ...report.revenue.map((day) => h("tr", {}, h("td", {}, day.day), h("td", {}, dollars(day.amount_cents)),
-      h("td", {}, `${day.credits_sold} credits`)))),
+    h("h2", {}, "Reports"), reportsPanel(report, spend),
     h("h2", {}, "Jobs"), h("table", {}, ...jobs.items.map((job) => h("tr", {}, h("td", {}, job.owner_id), h("td", {}, job.tool), h("td", {}, job.status),
       h("td", {}, ["failed", "canceled", "expired"].includes(job.status) ? h("button", { class: "secondary", onclick: async () => {
         await api("POST", `/api/v1/admin/jobs/${job.id}/retry`); admin();

@@ -4,7 +4,7 @@
 // serves them no-cache and there is no build step to version them), falling back to the copy kept
 // here. API answers and transformation links are private or charged: they never touch the cache.
 const CACHE = "imageswiss-shell-v1";
-const SHELL = ["/app.js", "/api.js", "/ui.js", "/gallery.js", "/app.css", "/offline.html", "/manifest.json", "/icon.svg", "/icon-192.png"];
+const SHELL = ["/app.js", "/api.js", "/ui.js", "/gallery.js", "/charts.js", "/reports.js", "/app.css", "/offline.html", "/manifest.json", "/icon.svg", "/icon-192.png"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
