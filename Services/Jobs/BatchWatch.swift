@@ -11,7 +11,7 @@ extension JobsService {
     func watchBatch(_ caller: RPCCaller, _ id: String, send: (JobsBatchEvent) async throws -> Void) async throws {
         let batchID = try failure.parseID(id, "batch")
         let owner = Self.scope(caller)
-        _ = try await self.batch(batchID, owner: owner)
+        try await self.requireBatch(batchID, owner: owner)
         let ids = try await self.database.query("SELECT id FROM jobs WHERE batch_id = $1", [batchID]).map {
             try $0.decode("id", as: UUID.self).lowercasedText
         }

@@ -113,14 +113,6 @@ final class JobNotifications: Service, Sendable {
         for continuation in continuations { continuation.yield() }
     }
 
-    /// A stream that yields whenever `id` (lowercase) may have changed, until `unwatch`.
-    func watch(_ id: String) -> (AsyncStream<Void>, Int) {
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let token = self.next.add(1, ordering: .relaxed).newValue
-        self.watchers.withLock { $0[id, default: [:]][token] = continuation }
-        return (stream, token)
-    }
-
     /// One stream that yields whenever any of `ids` (lowercase) may have changed, until `unwatch(ids:)`.
     func watch(ids: [String]) -> (AsyncStream<Void>, Int) {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -138,15 +130,6 @@ final class JobNotifications: Service, Sendable {
                 removed = watchers[id]?.removeValue(forKey: token) ?? removed
                 if watchers[id]?.isEmpty == true { watchers[id] = nil }
             }
-            return removed
-        }
-        continuation?.finish()
-    }
-
-    func unwatch(_ id: String, _ token: Int) {
-        let continuation = self.watchers.withLock { watchers -> AsyncStream<Void>.Continuation? in
-            let removed = watchers[id]?.removeValue(forKey: token)
-            if watchers[id]?.isEmpty == true { watchers[id] = nil }
             return removed
         }
         continuation?.finish()

@@ -14,6 +14,9 @@ enum JobRecord {
         ) q ON true
         """
 
+    /// Whether the job's owner starred it (Jobs migration 19).
+    static let favourite = "EXISTS (SELECT 1 FROM favourites f WHERE f.job_id = j.id)"
+
     /// A job's status as its readers see it.
     static let status = "CASE WHEN q.worker IS NULL THEN j.status ELSE 'running' END"
 
@@ -23,7 +26,7 @@ enum JobRecord {
         message: "CASE WHEN q.worker IS NOT NULL AND j.progress_percent = 0 THEN 'running' ELSE j.progress_message END",
         attempts: "j.attempts + (q.worker IS NOT NULL)::integer", worker: "q.worker",
         started: "coalesce(j.started_at, q.started_at)", updated: "greatest(j.updated_at, q.claimed_at)",
-        favourite: "EXISTS (SELECT 1 FROM favourites f WHERE f.job_id = j.id)")
+        favourite: Self.favourite)
 
     /// The same columns of a job just inserted (`jobs j` alone: it has not run).
     static let insertedColumns = Self.columns(

@@ -147,8 +147,8 @@ struct JobsHandlers: Sendable {
         let jobID = try failure.parseID(id, "job")
         let key = jobID.lowercasedText
         // Subscribe before the first read, so a change between the two is not missed.
-        let (changes, token) = notifications.watch(key)
-        defer { notifications.unwatch(key, token) }
+        let (changes, token) = notifications.watch(ids: [key])
+        defer { notifications.unwatch(ids: [key], token) }
         var job = try await jobs.job(jobID, owner: JobsService.scope(caller))
         var event = JobsJobEvent()
         event.job = job

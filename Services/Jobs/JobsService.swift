@@ -78,7 +78,7 @@ struct JobsService: Sendable {
     /// Idempotent: starring a starred job or unstarring an unstarred one changes nothing.
     func setFavourite(_ caller: RPCCaller, _ request: JobsSetFavouriteRequest) async throws -> JobsJob {
         let jobID = try failure.parseID(request.jobID, "job")
-        _ = try await self.job(jobID, owner: caller.id)
+        var job = try await self.job(jobID, owner: caller.id)
         if request.favourite {
             try await self.database.execute(
                 "INSERT INTO favourites (job_id, owner_id) VALUES ($1, $2) ON CONFLICT (job_id) DO NOTHING",
@@ -86,7 +86,8 @@ struct JobsService: Sendable {
         } else {
             try await self.database.execute("DELETE FROM favourites WHERE job_id = $1", [jobID])
         }
-        return try await self.job(jobID, owner: caller.id)
+        job.favourite = request.favourite
+        return job
     }
 
     func getJob(_ caller: RPCCaller, _ id: String) async throws -> JobsJob {
@@ -172,14 +173,12 @@ struct JobsService: Sendable {
         if !request.status.isEmpty { conditions.append("\(JobRecord.status) = \(parameters.bind(request.status))") }
         if !request.lane.isEmpty { conditions.append("j.lane = \(parameters.bind(request.lane))") }
         if !request.tool.isEmpty { conditions.append("j.tool = \(parameters.bind(request.tool))") }
-        if request.favouritesOnly { conditions.append("EXISTS (SELECT 1 FROM favourites f WHERE f.job_id = j.id)") }
+        if request.favouritesOnly { conditions.append(JobRecord.favourite) }
         if !request.batchID.isEmpty {
             // Another user's batch is not found, as on every route that takes an id, not an empty list.
             let batchID = try failure.parseID(request.batchID, "batch")
             let owner: String? = caller.role == "admin" && !request.ownerID.isEmpty ? nil : caller.id
-            guard try await !self.database.query(Self.batchOwnedStatement, [batchID, owner]).isEmpty else {
-                throw failure.notFound("batch")
-            }
+            try await self.requireBatch(batchID, owner: owner)
             conditions.append("j.batch_id = \(parameters.bind(batchID))")
         }
         if !request.page.pageToken.isEmpty {
@@ -363,7 +362,15 @@ struct JobsService: Sendable {
         GROUP BY b.id
         """)
 
-    static let batchOwnedStatement = "SELECT 1 FROM batches WHERE id = $1 AND ($2::text IS NULL OR owner_id = $2)"
+    private static let batchOwnedStatement =
+        "SELECT 1 FROM batches WHERE id = $1 AND ($2::text IS NULL OR owner_id = $2)"
+
+    /// Another owner's batch is not found, like an unknown one.
+    func requireBatch(_ id: UUID, owner: String?) async throws {
+        guard try await !self.database.query(Self.batchOwnedStatement, [id, owner]).isEmpty else {
+            throw failure.notFound("batch")
+        }
+    }
 
     /// A batch as its jobs make it: counts by status, progress, charges, outputs in submission
     /// order — from one pass over its jobs.

@@ -36,13 +36,13 @@ async function refreshTokens() {
 }
 
 /// A JSON call. `idempotent` sends an Idempotency-Key (one per call: a user's click is one request).
-export async function api(method, path, body, { idempotent = false, retry = true, raw = false } = {}) {
+export async function api(method, path, body, { idempotent = false, retry = true, raw = false, signal } = {}) {
   const headers = {};
   if (session.access) headers.Authorization = `Bearer ${session.access}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (idempotent) headers["Idempotency-Key"] = key();
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (response.status === 401 && retry && await refreshTokens()) return api(method, path, body, { idempotent, retry: false, raw });
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+  if (response.status === 401 && retry && await refreshTokens()) return api(method, path, body, { idempotent, retry: false, raw, signal });
   if (raw) {
     if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
     return response;
@@ -80,13 +80,7 @@ export async function objectURL(path) {
 /// Reads a Server-Sent Events stream (bearer-authenticated, which EventSource cannot do) and calls
 /// `onEvent(name, value)` with each event's JSON, in order, until the stream ends or `signal` aborts.
 export async function events(path, onEvent, signal) {
-  const headers = { Accept: "text/event-stream" };
-  if (session.access) headers.Authorization = `Bearer ${session.access}`;
-  let response = await fetch(path, { headers, signal });
-  if (response.status === 401 && await refreshTokens()) {
-    response = await fetch(path, { headers: { ...headers, Authorization: `Bearer ${session.access}` }, signal });
-  }
-  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+  const response = await api("GET", path, undefined, { raw: true, signal });
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let pending = "";
   for (;;) {

@@ -1,9 +1,9 @@
 // ImageSwiss web app: plain modules, no build step. Each view is a function of the route; views
 // fetch through api.js and render with `h`.
 import { api, ApiError, session, uploadFile, objectURL, events } from "/api.js";
-import { h, toast, failure, show, favouriteButton, credits } from "/ui.js";
+import { h, toast, failure, show, favouriteButton, credits, saveAs, dollars } from "/ui.js";
 import { gallery } from "/gallery.js";
-import { dailyChart } from "/charts.js";
+import { dailyChart, barRows } from "/charts.js";
 import { reportsPanel } from "/reports.js";
 
 /// A form whose submit runs `action`; errors are shown in the form, not thrown.
@@ -670,8 +670,7 @@ async function teamView(id) {
     h("h2", {}, "Shared with the team"),
     shared.items.length ? h("ul", { id: "team-files" }, ...shared.items.map((file) => h("li", {}, file.name || file.id, " ",
       h("button", { class: "secondary", onclick: async () => {
-        const link = h("a", { href: await objectURL(`/api/v1/teams/${id}/files/${file.id}/content`), download: file.name || file.id });
-        document.body.append(link); link.click(); link.remove();
+        saveAs(await objectURL(`/api/v1/teams/${id}/files/${file.id}/content`), file.name || file.id);
       } }, "Download"))))
       : h("p", { class: "muted" }, "Nothing shared yet: members share results from their batch pages."),
     manages ? h("h2", {}, "Invite") : null, manages ? invite : null,
@@ -708,10 +707,7 @@ async function batchView(id) {
   const jobs = h("div", { class: "grid", id: "jobs" });
   const zip = h("button", { id: "download-zip", disabled: true }, "Download all (zip)");
   zip.addEventListener("click", async () => {
-    const link = h("a", { href: await objectURL(`/api/v1/batches/${id}/zip`), download: `imageswiss-${id.slice(0, 8)}.zip` });
-    document.body.append(link);
-    link.click();
-    link.remove();
+    saveAs(await objectURL(`/api/v1/batches/${id}/zip`), `imageswiss-${id.slice(0, 8)}.zip`);
   });
   show("Your batch", status, bar, zip, jobs);
   const myTeams = (await api("GET", "/api/v1/teams")).items;
@@ -803,10 +799,9 @@ async function history() {
     ...["", "queued", "running", "succeeded", "failed", "canceled", "expired"].map((value) => h("option", { value, selected: value === status }, value || "all")));
   const starred = h("input", { type: "checkbox", id: "only-favourites", checked: onlyFavourites, onchange: reload });
   const page = await api("GET", `/api/v1/jobs?page_size=100${status ? `&status=${status}` : ""}${onlyFavourites ? "&favourite=true" : ""}`);
-  const jobs = page.items;
   show("History", h("div", { class: "check" }, h("label", {}, "Status", filter), h("label", { for: "only-favourites" }, starred, "Favourites only")),
     h("table", {}, h("tr", {}, h("th", {}, "★"), h("th", {}, "When"), h("th", {}, "Tool"), h("th", {}, "Status"), h("th", {}, "Credits"), h("th", {}, "")),
-      ...jobs.map((job) => h("tr", {},
+      ...page.items.map((job) => h("tr", {},
         h("td", {}, favouriteButton(job, history)),
         h("td", {}, new Date(job.created_at).toLocaleString()), h("td", {}, job.batch_id ? h("a", { href: `#/batch/${job.batch_id}` }, job.tool) : job.tool),
         h("td", {}, job.status, job.error ? h("span", { class: "error" }, ` ${job.error}`) : null), h("td", {}, job.charged_credits || job.quoted_credits),
@@ -854,11 +849,9 @@ async function billing() {
     invoices.items.length ? h("table", { id: "invoices" }, ...invoices.items.map((invoice) => h("tr", {}, h("td", {}, invoice.number),
       h("td", {}, invoice.description), h("td", {}, `${dollars(invoice.total_cents)} (tax ${dollars(invoice.tax_cents)})`),
       h("td", {}, h("button", { class: "secondary", onclick: async () => {
-        const link = h("a", { href: await objectURL(invoice.pdf_url), download: `${invoice.number}.pdf` });
-        link.click();
+        saveAs(await objectURL(invoice.pdf_url), `${invoice.number}.pdf`);
       } }, "PDF"), ...(invoice.credit_notes || []).map((note) => h("button", { class: "secondary", title: `Refund of ${dollars(note.total_cents)}`, onclick: async () => {
-        const link = h("a", { href: await objectURL(note.pdf_url), download: `${note.number}.pdf` });
-        link.click();
+        saveAs(await objectURL(note.pdf_url), `${note.number}.pdf`);
       } }, `${note.number} (refund ${dollars(note.total_cents)})`)))))) : h("p", { class: "muted" }, "No invoices yet."),
     h("details", {}, h("summary", {}, "Details on your invoices"),
       form([field("Name or company", "name", "text", { value: profile.name, maxlength: 200, required: false }),
@@ -873,7 +866,6 @@ async function billing() {
       h("td", {}, dollars(receipt.amount_cents)), h("td", {}, new Date(receipt.created_at).toLocaleDateString())))) : h("p", { class: "muted" }, "No receipts yet."));
 }
 
-const dollars = (cents) => `$${(cents / 100).toFixed(2)}`;
 
 // Usage over 7, 30 or 90 days: credits and pictures per day as column charts (SVG drawn here, no
 // library), credits per operation as bars, and the day-by-day CSV. Changing the period refetches.
@@ -882,9 +874,8 @@ function usageSummary(usage) {
   const draw = (usage) => {
     const byOperation = {};
     for (const line of usage.lines) byOperation[line.operation] = (byOperation[line.operation] || 0) + line.credits_spent;
-    const most = Math.max(1, ...Object.values(byOperation));
     const csv = h("button", { class: "secondary", id: "usage-csv", onclick: async () => {
-      h("a", { href: await objectURL(`/api/v1/billing/usage?days=${usage.days}&format=csv`), download: `imageswiss-usage-${usage.days}d.csv` }).click();
+      saveAs(await objectURL(`/api/v1/billing/usage?days=${usage.days}&format=csv`), `imageswiss-usage-${usage.days}d.csv`);
     } }, "Download CSV");
     const period = h("div", { class: "segmented", role: "group", "aria-label": "Period" }, ...[7, 30, 90].map((days) =>
       h("button", { class: days === usage.days ? "" : "secondary", id: `usage-${days}d`, "aria-pressed": String(days === usage.days), onclick: async () => {
@@ -895,8 +886,7 @@ function usageSummary(usage) {
         `${usage.total_files_processed} pictures processed · ${usage.total_api_calls} API calls.`),
       dailyChart("Credits spent per day", usage.days, usage.lines, (line) => line.credits_spent, "usage-credits-chart"),
       dailyChart("Pictures processed per day", usage.days, usage.lines, (line) => line.files_processed, "usage-files-chart"),
-      ...Object.entries(byOperation).sort((a, b) => b[1] - a[1]).map(([operation, credits]) => h("div", { class: "bar-row" },
-        h("span", {}, operation), h("meter", { min: 0, max: most, value: credits, "aria-label": `${operation}: ${credits} credits` }), h("span", {}, `${credits}`))),
+      ...barRows(Object.entries(byOperation).sort((a, b) => b[1] - a[1]), "credits"),
       csv);
   };
   draw(usage);
@@ -1148,9 +1138,11 @@ function aiEditor(ai, operations) {
   } }, "Remove");
   const select = (name, options) => h("label", {}, name.replace(/_/g, " "), h("select", { name }, ...options.map((option) => h("option", { value: option }, option))));
   const optional = (label, name, type = "text", attributes = {}) => field(label, name, type, { required: false, ...attributes });
+  // An id of the AI catalogue: lowercase letters, digits, "_" and "-" ("-" escaped for Chrome's v-flag patterns).
+  const idPattern = "[a-z0-9][a-z0-9_\\-]{0,39}";
   const aiOperations = operations.filter((operation) => operation.needs_provider).map((operation) => operation.name);
   const providerForm = form([
-    field("Id", "id", "text", { pattern: "[a-z0-9][a-z0-9_\\-]{0,39}" }),
+    field("Id", "id", "text", { pattern: idPattern }),
     select("kind", ["together", "stability", "comfyui", "runpod", "replicate", "openai"]),
     field("Base URL", "base_url", "url"), optional("Credential (kept sealed; empty keeps the stored one)", "credential", "password"),
     optional("Daily spend limit (micro-dollars, 0: none)", "daily_spend_limit_micros", "number", { min: 0 }),
@@ -1160,7 +1152,7 @@ function aiEditor(ai, operations) {
     await put(`providers/${data.get("id")}`, body, "Provider")();
   });
   const modelForm = form([
-    field("Id", "id", "text", { pattern: "[a-z0-9][a-z0-9_\\-]{0,39}" }), select("operation", aiOperations),
+    field("Id", "id", "text", { pattern: idPattern }), select("operation", aiOperations),
     select("provider_id", ai.providers.map((provider) => provider.id)),
     field("The provider's model, version, endpoint, path or workflow", "reference"), field("Label", "label"),
     optional("Price in credits (0: the operation's)", "price_credits", "number", { min: 0 }),
@@ -1174,7 +1166,7 @@ function aiEditor(ai, operations) {
     }, "Model")();
   });
   const presetForm = form([
-    field("Id", "id", "text", { pattern: "[a-z0-9][a-z0-9_\\-]{0,39}" }), field("Label", "label"),
+    field("Id", "id", "text", { pattern: idPattern }), field("Label", "label"),
     field("Template ({prompt} is the user's words)", "template", "text", { value: "{prompt}, " }),
     optional("Negative prompt", "negative_prompt"), optional("Preview (one of your file ids)", "preview_file_id"),
   ], "Save preset", async (data) => {
@@ -1183,7 +1175,7 @@ function aiEditor(ai, operations) {
     await put(`presets/${data.get("id")}`, body, "Preset")();
   });
   const tierForm = form([
-    field("Tier id", "id", "text", { pattern: "[a-z0-9][a-z0-9_\\-]{0,39}", value: "free" }),
+    field("Tier id", "id", "text", { pattern: idPattern, value: "free" }),
     field("Daily limit (micro-dollars)", "daily_limit_micros", "number", { min: 1 }),
   ], "Save tier limit", async (data) => {
     await put(`tier-limits/${data.get("id")}`, { daily_limit_micros: Number(data.get("daily_limit_micros")) }, "Tier limit")();

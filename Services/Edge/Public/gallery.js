@@ -3,7 +3,7 @@
 // (through a signed transformation link), makes a share link that expires, shows OCR text to copy,
 // and deletes the result.
 import { api, objectURL } from "/api.js";
-import { h, toast, failure, show, favouriteButton } from "/ui.js";
+import { h, toast, failure, show, favouriteButton, saveAs } from "/ui.js";
 
 const PAGE_SIZE = 24;
 const SIZES = [["320", "Small (320 px)"], ["800", "Medium (800 px)"], ["1600", "Large (1600 px)"]];
@@ -131,7 +131,7 @@ function downloads(fileID, isImage) {
   const original = h("button", { class: "secondary download", onclick: async () => {
     try {
       const file = await api("GET", `/api/v1/files/${fileID}`);
-      save(await objectURL(`/api/v1/files/${fileID}/content`), file.name);
+      saveAs(await objectURL(`/api/v1/files/${fileID}/content`), file.name);
     } catch (error) { toast(failure(error)); }
   } }, "Download");
   if (!isImage) return h("p", { class: "actions" }, original);
@@ -143,18 +143,11 @@ function downloads(fileID, isImage) {
       const link = await api("POST", `/api/v1/files/${fileID}/transformations`, { options: `rs:fit:${size.value}:${size.value}/f:${format.value}` });
       const response = await fetch(link.path);
       if (!response.ok) throw new Error((await response.json().catch(() => null))?.error?.message || `the link answered ${response.status}`);
-      save(URL.createObjectURL(await response.blob()), `imageswiss-${fileID.slice(0, 8)}-${size.value}.${format.value === "jpeg" ? "jpg" : format.value}`);
+      saveAs(URL.createObjectURL(await response.blob()), `imageswiss-${fileID.slice(0, 8)}-${size.value}.${format.value === "jpeg" ? "jpg" : format.value}`);
     } catch (error) { toast(failure(error)); } finally { as.disabled = false; }
   } }, "Download as");
   return h("p", { class: "actions" }, original, " ", size, format, as,
     h("small", { class: "muted" }, " A new size and format is charged once; again is free."));
-}
-
-function save(url, name) {
-  const link = h("a", { href: url, download: name });
-  document.body.append(link);
-  link.click();
-  link.remove();
 }
 
 /// A link anyone may open until it expires (a signed download link; no account needed): pictures

@@ -59,3 +59,14 @@ export function favouriteButton(job, changed) {
 export function credits(count) {
   return `${new Intl.NumberFormat().format(count)} credit${Number(count) === 1 ? "" : "s"}`;
 }
+
+/// Saves `url` (usually an object URL of a protected file) under `name`, as a download.
+export function saveAs(url, name) {
+  const link = h("a", { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+/// Cents as dollars: "$4.99".
+export const dollars = (cents) => `$${(cents / 100).toFixed(2)}`;

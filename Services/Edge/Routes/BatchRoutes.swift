@@ -82,25 +82,11 @@ struct BatchRoutes {
         options.timeout = BlobResponse.streamTimeout
         let stream = try await self.jobs.serverStreaming(
             JobsMethods.watchBatch, try Self.batchRequest(context), options: options)
-        // The first event is read before the status: an unknown batch is a 404, not an empty stream.
-        let cursor = StreamCursor(stream.makeAsyncIterator())
-        guard let first = try await cursor.next() else {
-            throw EdgeError(.badGateway, "jobs_failed", "jobs sent no event")
+        return try await ServerSentEvents.response(stream) { event in
+            var buffer = try ServerSentEvents.event("batch", BatchJSON(event.batch))
+            for job in event.jobs { buffer.writeImmutableBuffer(try ServerSentEvents.event("job", JobJSON(job))) }
+            return buffer
         }
-        return Response(
-            status: .ok, headers: JobRoutes.eventStreamHeaders,
-            body: ResponseBody { writer in
-                var event: JobsBatchEvent? = first
-                while let current = event {
-                    var buffer = try JobRoutes.serverSentEvent("batch", BatchJSON(current.batch))
-                    for job in current.jobs {
-                        buffer.writeImmutableBuffer(try JobRoutes.serverSentEvent("job", JobJSON(job)))
-                    }
-                    try await writer.write(buffer)
-                    event = try await cursor.next()
-                }
-                try await writer.finish(nil)
-            })
     }
 
     @Sendable func cancelBatch(_ request: Request, context: EdgeRequestContext) async throws -> Response {

@@ -86,21 +86,7 @@ struct JobRoutes {
         options.timeout = BlobResponse.streamTimeout
         let stream = try await self.jobs.serverStreaming(
             JobsMethods.watchJob, try Self.jobRequest(context), options: options)
-        // The first event is read before the status: an unknown job is a 404, not an empty stream.
-        let cursor = StreamCursor(stream.makeAsyncIterator())
-        guard let first = try await cursor.next() else {
-            throw EdgeError(.badGateway, "jobs_failed", "jobs sent no event")
-        }
-        return Response(
-            status: .ok, headers: Self.eventStreamHeaders,
-            body: ResponseBody { writer in
-                var event: JobsJobEvent? = first
-                while let current = event {
-                    try await writer.write(try Self.serverSentEvent("job", JobJSON(current.job)))
-                    event = try await cursor.next()
-                }
-                try await writer.finish(nil)
-            })
+        return try await ServerSentEvents.response(stream) { try ServerSentEvents.event("job", JobJSON($0.job)) }
     }
 
     // MARK: helpers
@@ -121,18 +107,5 @@ struct JobRoutes {
         call.batchID = query["batch_id"].map(String.init) ?? ""
         call.favouritesOnly = query["favourite"] == "true"
         return call
-    }
-
-    static let eventStreamHeaders: HTTPFields = [
-        .contentType: "text/event-stream", .cacheControl: "no-cache", .xContentTypeOptions: "nosniff",
-    ]
-
-    /// One SSE message: `event: <name>`, the value as JSON on one data line.
-    static func serverSentEvent(_ name: String, _ value: some Encodable) throws -> ByteBuffer {
-        var buffer = ByteBuffer(string: "event: \(name)\ndata: ")
-        var json = try JSONAnswer.encode(value)
-        buffer.writeBuffer(&json)
-        buffer.writeString("\n\n")
-        return buffer
     }
 }
