@@ -351,7 +351,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "S3", "Curl", "TestSupport", "ImageSwissProtos", "RPC", "Postgres", "ImageSamples",
+                "S3", "Curl", "TestSupport", "ImageSwissProtos", "RPC", "Postgres", "ImageSamples", "Storage",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict

@@ -9,8 +9,10 @@ public enum DisplayName {
     /// The last path component, without control or bidirectional-override characters, at most 255
     /// characters; "." and ".." become empty.
     public static func clean(_ raw: String) -> String {
-        let lastComponent = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
-        let scalars = lastComponent.unicodeScalars.filter { scalar in
+        // Split on scalars, not Characters: a prepended mark such as U+06DD joins the "/" after it
+        // into one Character, which a Character split would not see as a separator.
+        let lastComponent = raw.unicodeScalars.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? []
+        let scalars = lastComponent.filter { scalar in
             !(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
                 || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
                 || scalar.value == 0x200E || scalar.value == 0x200F || scalar.value == 0xFEFF)

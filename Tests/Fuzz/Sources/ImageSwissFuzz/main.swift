@@ -98,14 +98,14 @@ enum FuzzTarget: String, CaseIterable {
     static func names(_ bytes: [UInt8]) {
         let text = String(decoding: bytes, as: UTF8.self)
         let cleaned = DisplayName.clean(text)
-        precondition(!cleaned.contains("/") && !cleaned.contains("\\") && cleaned != "." && cleaned != "..")
+        precondition(!cleaned.unicodeScalars.contains { $0 == "/" || $0 == "\\" } && cleaned != "." && cleaned != "..")
         precondition(cleaned.count <= DisplayName.maxLength)
         precondition(!cleaned.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F })
         let parts = text.split(separator: "\n", maxSplits: 8).map(String.init)
         let names = DisplayName.archiveNames(
             parts.enumerated().map { (id: "\($0.offset)", displayName: $0.element, contentType: "image/png") })
         precondition(Set(names).count == names.count, "zip entry names repeat")
-        precondition(names.allSatisfy { !$0.contains("/") && !$0.contains("\\") && !$0.isEmpty })
+        precondition(names.allSatisfy { !$0.unicodeScalars.contains { $0 == "/" || $0 == "\\" } && !$0.isEmpty })
     }
 
     /// ImageOps' loader on untrusted bytes: the header is read and the limits checked, or refused.
