@@ -20,11 +20,16 @@ struct BlobRecord: Sendable {
     let derivedFrom: UUID?
     let transform: String?
 
-    /// The columns every query selecting blobs names, in this order.
+    /// The columns every query selecting blobs names, in this order, from rows named `blobs`.
+    /// A derivative's source and transformation are in `derivatives` (Storage migration 8).
     static let columns = """
         id, owner_id, purpose, content_type, byte_size, sha256, display_name, width, height,
         (extract(epoch FROM created_at) * 1000000)::bigint AS created_us,
-        (extract(epoch FROM expires_at) * 1000000)::bigint AS expires_us, derived_from, transform
+        (extract(epoch FROM expires_at) * 1000000)::bigint AS expires_us,
+        CASE WHEN purpose = 'derivative' THEN (SELECT d.source_id FROM derivatives d WHERE d.blob_id = blobs.id)
+        END AS derived_from,
+        CASE WHEN purpose = 'derivative' THEN (SELECT d.transform FROM derivatives d WHERE d.blob_id = blobs.id)
+        END AS transform
         """
 
     init(_ row: PostgresRow) throws {

@@ -69,7 +69,7 @@ extension BlobStore {
         if !request.purpose.isEmpty {
             conditions.append("purpose = \(parameters.bind(request.purpose))")
         } else {
-            conditions.append("derived_from IS NULL")
+            conditions.append("purpose <> 'derivative'")
         }
         if !request.contentTypePrefix.isEmpty {
             let escaped = request.contentTypePrefix.replacingOccurrences(of: "\\", with: "\\\\")
@@ -127,6 +127,7 @@ extension BlobStore {
             _ = try await session.query(StorageStatements.lock, ["object:\(sha256)"])
             try await session.execute("DELETE FROM blobs WHERE id = $1", [id])
             try await session.execute("DELETE FROM blob_shares WHERE blob_id = $1", [id])
+            try await session.execute("DELETE FROM derivatives WHERE blob_id = $1", [id])
             try await self.removeDerivatives(of: id, in: session)
             try await self.removeObjectIfUnnamed(sha256, in: session)
         }

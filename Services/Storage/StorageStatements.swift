@@ -37,7 +37,7 @@ enum StorageStatements {
     /// storage_seal (SQL/functions/storage_seal.sql): the blob's row, or none when the quota refuses it.
     static let seal = PostgresPreparedStatement(
         """
-        SELECT \(BlobRecord.columns) FROM storage_seal($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::bigint, $12)
+        SELECT \(BlobRecord.columns) FROM storage_seal($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::bigint, $12) AS blobs
         """)
 
     /// $1 file id: a file that is no derivative, with its owner's transformation secrets.
@@ -45,10 +45,13 @@ enum StorageStatements {
         """
         SELECT \(BlobRecord.columns),
             (SELECT string_agg(k.secret, ' ') FROM transform_keys k WHERE k.owner_id = blobs.owner_id) AS secrets
-        FROM blobs WHERE id = $1 AND derived_from IS NULL
+        FROM blobs WHERE id = $1 AND purpose <> 'derivative'
         """)
 
     /// $1 file id, $2 canonical transformation.
     static let derivative = PostgresPreparedStatement(
-        "SELECT \(BlobRecord.columns) FROM blobs WHERE derived_from = $1 AND transform = $2")
+        """
+        SELECT \(BlobRecord.columns) FROM blobs
+        WHERE id = (SELECT blob_id FROM derivatives WHERE source_id = $1 AND transform = $2)
+        """)
 }

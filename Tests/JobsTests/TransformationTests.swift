@@ -29,7 +29,10 @@ struct TransformationTests {
 
     func derivatives(_ stack: JobsStack, of file: String) async throws -> [PostgresRow] {
         try await stack.stack.database(for: "storage").query(
-            "SELECT transform, content_type, width, height FROM blobs WHERE derived_from = $1::uuid ORDER BY transform",
+            """
+            SELECT d.transform, b.content_type, b.width, b.height FROM derivatives d JOIN blobs b ON b.id = d.blob_id
+            WHERE d.source_id = $1::uuid ORDER BY d.transform
+            """,
             [file])
     }
 

@@ -52,6 +52,17 @@ struct ExpandContractTests {
                     "\(service) \(name) removes or narrows what the previous release reads; contract only a release later, with a `-- contract:` line saying why it is safe"
                 )
             }
+            // A table whose row type the previous release's functions return or hold keeps its columns.
+            let rowTypes = try await Self.rowTypesUsedByFunctions(at: previous, in: folder)
+            for name in now where !before.contains(name) {
+                let text = try String(
+                    contentsOf: Self.root.appendingPathComponent("\(folder)/migrations/\(name)"), encoding: .utf8)
+                for table in Self.tablesWhoseColumnsChange(text) where rowTypes.contains(table) {
+                    Issue.record(
+                        "\(service) \(name) changes the columns of \(table), whose row type the previous release's functions use: its sessions keep the old row type until they next take a lock, so its calls in flight fail; put new columns in a table of their own"
+                    )
+                }
+            }
             // A changed or new function needs a newer migration version than the previous release had.
             let previousMax = before.map(Self.version).max() ?? 0
             let currentMax = now.map(Self.version).max() ?? 0
@@ -69,6 +80,56 @@ struct ExpandContractTests {
                 }
             }
         }
+    }
+
+    /// Tables named as a row type (`RETURNS SETOF t`, `RETURNS t`, `v t;`, `t%ROWTYPE`) in the
+    /// functions of `commit`.
+    static func rowTypesUsedByFunctions(at commit: String, in folder: String) async throws -> Set<String> {
+        let tables = Set(
+            try await Self.git([
+                "grep", "-h", "-i", "-o", "CREATE TABLE [a-z_]*", commit, "--", "\(folder)/migrations/",
+            ])
+            .split(separator: "\n").compactMap { $0.split(separator: " ").last.map { String($0).lowercased() } })
+        let files = try await Self.git(["ls-tree", "--name-only", commit, "\(folder)/functions/"]).split(
+            separator: "\n")
+        var used: Set<String> = []
+        for file in files where file.hasSuffix(".sql") {
+            let text = try await Self.git(["show", "\(commit):\(file)"]).lowercased()
+            used.formUnion(Self.rowTypeNames(text).filter(tables.contains))
+        }
+        return used
+    }
+
+    static let rowTypeUse = try! NSRegularExpression(
+        pattern: #"returns\s+(?:setof\s+)?([a-z_]+)|^\s*[a-z_]+\s+([a-z_]+)\s*;|([a-z_]+)%rowtype"#,
+        options: [.caseInsensitive, .anchorsMatchLines])
+    static let columnChange = try! NSRegularExpression(
+        pattern: #"alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?([a-z_]+)[^;]*?\b(?:add|drop)\s+column"#,
+        options: [.caseInsensitive])
+
+    static func rowTypeNames(_ sql: String) -> Set<String> {
+        Set(
+            Self.rowTypeUse.matches(in: sql, range: NSRange(sql.startIndex..., in: sql)).flatMap { match in
+                (1..<match.numberOfRanges).compactMap {
+                    Range(match.range(at: $0), in: sql).map { sql[$0].lowercased() }
+                }
+            })
+    }
+
+    static func tablesWhoseColumnsChange(_ sql: String) -> Set<String> {
+        Set(
+            Self.columnChange.matches(in: sql, range: NSRange(sql.startIndex..., in: sql)).compactMap { match in
+                Range(match.range(at: 1), in: sql).map { sql[$0].lowercased() }
+            })
+    }
+
+    @Test func theRowTypeRuleSeesWhatItIsFor() {
+        let seal = "RETURNS SETOF blobs LANGUAGE plpgsql AS $$\nDECLARE\n    stored blobs;\n    n holds%ROWTYPE;"
+        #expect(Self.rowTypeNames(seal).isSuperset(of: ["blobs", "holds"]))
+        #expect(Self.tablesWhoseColumnsChange("ALTER TABLE blobs ADD COLUMN derived_from uuid;") == ["blobs"])
+        #expect(
+            Self.tablesWhoseColumnsChange("ALTER TABLE blobs DROP CONSTRAINT c, ADD CONSTRAINT c CHECK (x);").isEmpty)
+        #expect(Self.tablesWhoseColumnsChange("CREATE TABLE derivatives (blob_id uuid);").isEmpty)
     }
 
     @Test func theRuleCatchesWhatItIsFor() {

@@ -22,8 +22,8 @@ extension BlobStore {
         guard
             let row = try await self.database.query(
                 """
-                SELECT (SELECT count(*) FROM blobs d WHERE d.derived_from = b.id) AS derivatives
-                FROM blobs b WHERE b.id = $1 AND b.owner_id = $2 AND b.derived_from IS NULL
+                SELECT (SELECT count(*) FROM derivatives d WHERE d.source_id = b.id) AS derivatives
+                FROM blobs b WHERE b.id = $1 AND b.owner_id = $2 AND b.purpose <> 'derivative'
                 """, [source, caller.id]
             ).first
         else { throw failure.notFound("blob") }
@@ -41,11 +41,10 @@ extension BlobStore {
     func markDerivative(_ blob: StorageBlob, of source: UUID, _ transform: String, in session: PostgresSession)
         async throws -> StorageBlob
     {
-        guard
-            let row = try await session.query(
-                "UPDATE blobs SET derived_from = $2, transform = $3 WHERE id = $1 RETURNING \(BlobRecord.columns)",
-                [try failure.parseID(blob.blobID, "blob"), source, transform]
-            ).first
+        let id = try failure.parseID(blob.blobID, "blob")
+        try await session.execute(
+            "INSERT INTO derivatives (blob_id, source_id, transform) VALUES ($1, $2, $3)", [id, source, transform])
+        guard let row = try await session.query("SELECT \(BlobRecord.columns) FROM blobs WHERE id = $1", [id]).first
         else { throw RPCError(.internal, "the derivative's row vanished") }
         return try BlobRecord(row).message
     }
@@ -53,7 +52,10 @@ extension BlobStore {
     /// Inside a removal's transaction: the derivatives of `source`, rows and (unnamed) objects.
     func removeDerivatives(of source: UUID, in session: PostgresSession) async throws {
         let removed = try await session.query(
-            "DELETE FROM blobs WHERE derived_from = $1 RETURNING sha256", [source])
+            """
+            WITH gone AS (DELETE FROM derivatives WHERE source_id = $1 RETURNING blob_id)
+            DELETE FROM blobs WHERE id IN (SELECT blob_id FROM gone) RETURNING sha256
+            """, [source])
         for sha256 in Set(try removed.map { try $0.decode("sha256", as: String.self) }) {
             try await self.removeObjectIfUnnamed(sha256, in: session)
         }

@@ -1,14 +1,20 @@
 -- URL transformations (Transformations/): a derivative is a blob made from one of its owner's
 -- files by a canonical transformation, one per file and transformation, removed with the file.
--- Only `blobs` is altered: beside the previous release, altering `uploads` too deadlocked its
--- commits (they lock uploads, then blobs, then uploads again); a derivative's upload row says
--- "result" (Uploads.swift). NOT VALID: no scan under the lock.
+-- `blobs` keeps its columns: the previous release's storage_seal returns SETOF blobs, and a
+-- commit in flight while columns were added failed ("wrong record type supplied in RETURN NEXT").
+-- Only its purpose check is replaced (NOT VALID: no scan under the lock); `uploads` is not
+-- altered: beside the previous release that deadlocked its commits (they lock uploads, then
+-- blobs, then uploads again), so a derivative's upload row says "result" (Uploads.swift).
 ALTER TABLE blobs DROP CONSTRAINT blobs_purpose_check,
     ADD CONSTRAINT blobs_purpose_check
-        CHECK (purpose IN ('upload', 'result', 'thumbnail', 'avatar', 'training', 'derivative')) NOT VALID,
-    ADD COLUMN derived_from uuid,
-    ADD COLUMN transform text;
-CREATE UNIQUE INDEX blobs_derivatives ON blobs (derived_from, transform) WHERE derived_from IS NOT NULL;
+        CHECK (purpose IN ('upload', 'result', 'thumbnail', 'avatar', 'training', 'derivative')) NOT VALID;
+-- Which file and transformation each derivative blob was made from. No foreign key (as 0007).
+CREATE TABLE derivatives (
+    blob_id uuid PRIMARY KEY,
+    source_id uuid NOT NULL,
+    transform text NOT NULL,
+    UNIQUE (source_id, transform)
+);
 -- An owner's keys for signing transformation links; every one of them verifies, the newest signs.
 CREATE TABLE transform_keys (
     id uuid PRIMARY KEY,
