@@ -14,11 +14,7 @@ struct AdminService: Sendable {
     func listUsers(_ request: AuthListUsersRequest) async throws -> AuthListUsersResponse {
         let pageSize = Int(request.pageSize == 0 ? 50 : min(request.pageSize, 200))
         let query = String(request.query.prefix(100))
-        // LIKE's own metacharacters are escaped: a search for "50%_off" finds exactly that.
-        let pattern =
-            "%"
-            + query.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-            .replacingOccurrences(of: "_", with: "\\_") + "%"
+        let pattern = LikePattern.containing(query)
         let rows = try await self.database.query(
             """
             SELECT \(AccountRecord.columns) FROM accounts

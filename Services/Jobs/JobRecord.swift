@@ -45,7 +45,7 @@ enum JobRecord {
         (extract(epoch FROM j.created_at) * 1000000)::bigint AS created_us,
         (extract(epoch FROM \(started)) * 1000000)::bigint AS started_us,
         (extract(epoch FROM j.finished_at) * 1000000)::bigint AS finished_us,
-        (extract(epoch FROM \(updated)) * 1000000)::bigint AS updated_us, \(favourite) AS favourite
+        (extract(epoch FROM \(updated)) * 1000000)::bigint AS updated_us, \(favourite) AS favourite, j.title
         """
     }
 
@@ -75,6 +75,7 @@ enum JobRecord {
         job.payerID = try row.decodeIfPresent("payer_id") ?? ""
         if showWorker { job.worker = try row.decodeIfPresent("worker") ?? "" }
         job.favourite = try row.decode("favourite")
+        job.title = try row.decode("title")
         job.createdAt = .micros(try row.decode("created_us"))
         job.updatedAt = .micros(try row.decode("updated_us"))
         if let started: Int64 = try row.decodeIfPresent("started_us") { job.startedAt = .micros(started) }

@@ -15,6 +15,8 @@ struct JobsService: Sendable {
     let logger: Logger
 
     static let maxPageSize = 200
+    /// The longest text a job listing searches titles for.
+    static let maxSearchLength = 100
 
     // MARK: jobs
 
@@ -174,6 +176,12 @@ struct JobsService: Sendable {
         if !request.lane.isEmpty { conditions.append("j.lane = \(parameters.bind(request.lane))") }
         if !request.tool.isEmpty { conditions.append("j.tool = \(parameters.bind(request.tool))") }
         if request.favouritesOnly { conditions.append(JobRecord.favourite) }
+        if !request.titleContains.isEmpty {
+            guard request.titleContains.count <= Self.maxSearchLength else {
+                throw failure.invalid("search", "at most \(Self.maxSearchLength) characters")
+            }
+            conditions.append("j.title ILIKE \(parameters.bind(LikePattern.containing(request.titleContains)))")
+        }
         if !request.batchID.isEmpty {
             // Another user's batch is not found, as on every route that takes an id, not an empty list.
             let batchID = try failure.parseID(request.batchID, "batch")

@@ -31,11 +31,12 @@ enum SubmissionStatements {
         ), inserted AS (
             INSERT INTO jobs AS j (id, owner_id, batch_id, tool, steps, input_blob_ids, lane, tier, priority, fair_seq, max_output_edge,
                                    delete_originals, max_attempts, quoted_credits, hold_id, credits, deadline, idempotency_key, request, payer_id,
-                                   trace_parent)
+                                   trace_parent, title)
             SELECT d.id, $1, $2, $3, $4::jsonb, d.inputs::text[], $5, $6, $7, queue.base + d.n, $9, $10, $11, d.credits,
                    nullif(d.hold, ''), CASE WHEN d.hold = '' THEN 'none' ELSE 'held' END,
-                   now() + $12 * interval '1 second', $13, $14, $22, $23
-            FROM unnest($15::uuid[], $16::text[], $17::bigint[], $18::text[]) WITH ORDINALITY AS d(id, inputs, credits, hold, n), queue
+                   now() + $12 * interval '1 second', $13, $14, $22, $23, d.title
+            FROM unnest($15::uuid[], $16::text[], $17::bigint[], $18::text[], $24::text[])
+                WITH ORDINALITY AS d(id, inputs, credits, hold, title, n), queue
             RETURNING j.id AS queue_job_id, j.fair_seq AS queue_seq, j.run_after AS queue_run_after, j.deadline AS queue_deadline\(returningJob ? ", " + JobRecord.insertedColumns : "")
         ), queued AS (
             INSERT INTO job_queue (job_id, owner_id, priority, fair_seq, run_after, deadline)

@@ -27,6 +27,7 @@ struct Submissions: Sendable {
         let id: UUID
         let inputs: [String]
         let credits: Int64
+        let title: String
     }
 
     struct Plan: Sendable {
@@ -139,10 +140,19 @@ struct Submissions: Sendable {
             PlannedJob(
                 id: single
                     ? Self.derivedID("job", caller.id, key) : Self.derivedID("batch-job", caller.id, key, "\(index)"),
-                inputs: group, credits: quote.lines[jobItems[index]].unitCredits)
+                inputs: group, credits: quote.lines[jobItems[index]].unitCredits,
+                title: Self.title(of: group.first.flatMap { blobs[$0] }, steps: tool.steps))
         }
         return Plan(tool: tool, lane: lane, tier: tier, jobs: jobs, quote: quote, payer: payer)
     }
+
+    /// What the gallery shows and searches: the first input's file name, or else the prompt.
+    static func title(of input: StorageBlob?, steps: [JobsStep]) -> String {
+        let title = input?.displayName ?? steps.lazy.compactMap { $0.parameters["prompt"] }.first ?? ""
+        return String(title.prefix(Self.maxTitleLength))
+    }
+
+    static let maxTitleLength = 200
 
     /// The ready personal model a generate_with_model step names (the caller's own), or nil.
     private func personalModel(named steps: [JobsStep], owner: String) async throws -> PersonalModelRecord? {
@@ -283,7 +293,7 @@ struct Submissions: Sendable {
                 "{" + plan.jobs.map { String($0.credits) }.joined(separator: ",") + "}",
                 PostgresTextArray.literal(plan.jobs.map { holds[$0.id] ?? "" }),
                 plan.jobs.reduce(0) { $0 + $1.credits }, batch?.key, batch?.request, plan.payer.column,
-                Telemetry.current?.header,
+                Telemetry.current?.header, PostgresTextArray.literal(plan.jobs.map(\.title)),
             ])
         if let training = plan.tool.training, let job = plan.jobs.first {
             try await self.personalModels.create(

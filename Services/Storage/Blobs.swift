@@ -72,9 +72,7 @@ extension BlobStore {
             conditions.append("purpose <> 'derivative'")
         }
         if !request.contentTypePrefix.isEmpty {
-            let escaped = request.contentTypePrefix.replacingOccurrences(of: "\\", with: "\\\\")
-                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
-            conditions.append("content_type LIKE \(parameters.bind(escaped + "%"))")
+            conditions.append("content_type LIKE \(parameters.bind(LikePattern.prefix(request.contentTypePrefix)))")
         }
         if request.hasCreatedAfter {
             conditions.append(

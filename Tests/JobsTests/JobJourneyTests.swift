@@ -97,6 +97,17 @@ import Testing
         let none = try await jobs.http.call("GET", "/api/v1/jobs?favourite=true", bearer: user.access)
         #expect((none.json["items"] as? [[String: Any]])?.isEmpty == true)
 
+        // A job's title is its photo's name; `search` finds it ignoring case, LIKE's wildcards as text.
+        #expect(job["title"] as? String == "holiday.jpg")
+        for (search, found) in [("HOLI", [id]), ("%25", []), ("_oliday", []), ("beach", [])] {
+            let listed = try await jobs.http.call("GET", "/api/v1/jobs?search=\(search)", bearer: user.access)
+            #expect(
+                (listed.json["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == found, "\(search)")
+        }
+        let tooLong = try await jobs.http.call(
+            "GET", "/api/v1/jobs?search=\(String(repeating: "x", count: 101))", bearer: user.access)
+        #expect(tooLong.status == 400 && tooLong.text.contains("search"), "\(tooLong.text)")
+
         // A batch of three: preview the cost, submit, watch it finish, download the zip.
         var photos: [String] = []
         for index in 0..<3 {

@@ -96,7 +96,8 @@ SCHEMAS = {
                 "output_file_ids": {"type": "array", "items": S}, "thumbnail_file_ids": {"type": "array", "items": S},
                 "steps": {"type": "array", "items": ref("Step")}, "error": {"type": ["string", "null"]}, "batch_id": {"type": ["string", "null"]},
                 "created_at": TIME, "team_id": {"type": ["string", "null"], "description": "the team that paid"},
-                "favourite": {"type": "boolean", "description": "starred by its owner"}}, ["id", "status", "tool"]),
+                "favourite": {"type": "boolean", "description": "starred by its owner"},
+                "title": {"type": "string", "description": "the first input's file name, or a generation's prompt"}}, ["id", "status", "tool"]),
     "Batch": obj({"id": S, "status": S, "tool": S, "lane": S, "job_count": I, "progress": I, "quoted_credits": I, "charged_credits": I,
                   "jobs_by_status": {"type": "object", "additionalProperties": I}, "output_file_ids": {"type": "array", "items": S}},
                  ["id", "status", "job_count"]),
@@ -216,8 +217,11 @@ def path_slug():
     return {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,39}$"}}
 
 
-def query(name, schema=S):
-    return {"name": name, "in": "query", "required": False, "schema": schema}
+def query(name, schema=S, description=None):
+    parameter = {"name": name, "in": "query", "required": False, "schema": schema}
+    if description:
+        parameter["description"] = description
+    return parameter
 
 
 def raw(summary, media, params=(), tag="files", public=False):
@@ -304,7 +308,8 @@ PATHS = {
     "/api/v1/billing/checkout": {"post": op("Start buying a pack", 201, ref("Checkout"),
                                             body(obj({"pack_id": {"enum": ["starter", "standard", "studio"]}}, ["pack_id"])), params=[KEY], tag="billing")},
     "/api/v1/jobs": {"post": op("Submit a job (one input × a checklist)", 201, ref("Job"), body(ref("Submit")), params=[KEY], tag="jobs"),
-                     "get": op("The caller's jobs", 200, page("Job"), params=PAGING + [query("status"), query("lane"), query("tool"), query("batch_id"), query("favourite", {"type": "boolean"})], tag="jobs")},
+                     "get": op("The caller's jobs", 200, page("Job"), params=PAGING + [query("status"), query("lane"), query("tool"), query("batch_id"), query("favourite", {"type": "boolean"}),
+                              query("search", {"type": "string", "maxLength": 100}, "only jobs whose title contains this, ignoring case")], tag="jobs")},
     "/api/v1/jobs/{id}": {"get": op("One job", 200, ref("Job"), params=[path_id()], tag="jobs")},
     "/api/v1/jobs/{id}/cancel": {"post": op("Cancel a job", 200, ref("Job"), params=[path_id()], tag="jobs")},
     "/api/v1/jobs/{id}/favourite": {"put": op("Star a job (kept on the server; again: no change)", 200, ref("Job"), params=[path_id()], tag="jobs"),

@@ -251,6 +251,12 @@ public nonisolated struct JobsJob: @unchecked Sendable {
     set {_uniqueStorage()._favourite = newValue}
   }
 
+  /// The first input's file name, or a generation's prompt: what the gallery shows and searches.
+  public var title: String {
+    get {_storage._title}
+    set {_uniqueStorage()._title = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -300,6 +306,9 @@ public nonisolated struct JobsListJobsRequest: Sendable {
 
   /// Only the jobs the caller starred.
   public var favouritesOnly: Bool = false
+
+  /// Only the jobs whose title contains this, ignoring case (at most 100 characters).
+  public var titleContains: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1119,7 +1128,7 @@ nonisolated extension JobsSubmitJobRequest: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension JobsJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Job"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}owner_id\0\u{1}status\0\u{3}progress_percent\0\u{3}progress_message\0\u{3}output_blob_ids\0\u{3}last_error\0\u{3}created_at\0\u{3}finished_at\0\u{1}tool\0\u{1}steps\0\u{3}input_blob_ids\0\u{1}lane\0\u{3}batch_id\0\u{1}attempts\0\u{3}max_attempts\0\u{3}quoted_credits\0\u{3}charged_credits\0\u{1}credits\0\u{3}started_at\0\u{3}updated_at\0\u{3}result_json\0\u{1}worker\0\u{3}thumbnail_blob_ids\0\u{3}payer_id\0\u{1}favourite\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}owner_id\0\u{1}status\0\u{3}progress_percent\0\u{3}progress_message\0\u{3}output_blob_ids\0\u{3}last_error\0\u{3}created_at\0\u{3}finished_at\0\u{1}tool\0\u{1}steps\0\u{3}input_blob_ids\0\u{1}lane\0\u{3}batch_id\0\u{1}attempts\0\u{3}max_attempts\0\u{3}quoted_credits\0\u{3}charged_credits\0\u{1}credits\0\u{3}started_at\0\u{3}updated_at\0\u{3}result_json\0\u{1}worker\0\u{3}thumbnail_blob_ids\0\u{3}payer_id\0\u{1}favourite\0\u{1}title\0")
 
   fileprivate class _StorageClass {
     var _jobID: String = String()
@@ -1148,6 +1157,7 @@ nonisolated extension JobsJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImpl
     var _thumbnailBlobIds: [String] = []
     var _payerID: String = String()
     var _favourite: Bool = false
+    var _title: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1184,6 +1194,7 @@ nonisolated extension JobsJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImpl
       _thumbnailBlobIds = source._thumbnailBlobIds
       _payerID = source._payerID
       _favourite = source._favourite
+      _title = source._title
     }
   }
 
@@ -1228,6 +1239,7 @@ nonisolated extension JobsJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImpl
         case 24: try { try decoder.decodeRepeatedStringField(value: &_storage._thumbnailBlobIds) }()
         case 25: try { try decoder.decodeSingularStringField(value: &_storage._payerID) }()
         case 26: try { try decoder.decodeSingularBoolField(value: &_storage._favourite) }()
+        case 27: try { try decoder.decodeSingularStringField(value: &_storage._title) }()
         default: break
         }
       }
@@ -1318,6 +1330,9 @@ nonisolated extension JobsJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImpl
       if _storage._favourite != false {
         try visitor.visitSingularBoolField(value: _storage._favourite, fieldNumber: 26)
       }
+      if !_storage._title.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._title, fieldNumber: 27)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1353,6 +1368,7 @@ nonisolated extension JobsJob: SwiftProtobuf.Message, SwiftProtobuf._MessageImpl
         if _storage._thumbnailBlobIds != rhs_storage._thumbnailBlobIds {return false}
         if _storage._payerID != rhs_storage._payerID {return false}
         if _storage._favourite != rhs_storage._favourite {return false}
+        if _storage._title != rhs_storage._title {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1399,7 +1415,7 @@ nonisolated extension JobsGetJobRequest: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension JobsListJobsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListJobsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}page\0\u{1}status\0\u{3}batch_id\0\u{1}lane\0\u{3}owner_id\0\u{1}tool\0\u{3}favourites_only\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}page\0\u{1}status\0\u{3}batch_id\0\u{1}lane\0\u{3}owner_id\0\u{1}tool\0\u{3}favourites_only\0\u{3}title_contains\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1414,6 +1430,7 @@ nonisolated extension JobsListJobsRequest: SwiftProtobuf.Message, SwiftProtobuf.
       case 5: try { try decoder.decodeSingularStringField(value: &self.ownerID) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.tool) }()
       case 7: try { try decoder.decodeSingularBoolField(value: &self.favouritesOnly) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.titleContains) }()
       default: break
       }
     }
@@ -1445,6 +1462,9 @@ nonisolated extension JobsListJobsRequest: SwiftProtobuf.Message, SwiftProtobuf.
     if self.favouritesOnly != false {
       try visitor.visitSingularBoolField(value: self.favouritesOnly, fieldNumber: 7)
     }
+    if !self.titleContains.isEmpty {
+      try visitor.visitSingularStringField(value: self.titleContains, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1456,6 +1476,7 @@ nonisolated extension JobsListJobsRequest: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.ownerID != rhs.ownerID {return false}
     if lhs.tool != rhs.tool {return false}
     if lhs.favouritesOnly != rhs.favouritesOnly {return false}
+    if lhs.titleContains != rhs.titleContains {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

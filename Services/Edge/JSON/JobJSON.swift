@@ -77,6 +77,8 @@ struct JobJSON: Encodable {
     let teamID: String?
     /// Starred by its owner.
     let favourite: Bool
+    /// The first input's file name, or a generation's prompt.
+    let title: String
 
     init(_ job: JobsJob, admin: Bool = false) {
         (self.id, self.status, self.tool, self.lane, self.credits) = (
@@ -101,10 +103,11 @@ struct JobJSON: Encodable {
         self.worker = admin && !job.worker.isEmpty ? job.worker : nil
         self.teamID = job.payerID.isEmpty ? nil : job.payerID
         self.favourite = job.favourite
+        self.title = job.title
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, status, tool, lane, credits, steps, progress, attempts, error, result, worker, favourite
+        case id, status, tool, lane, credits, steps, progress, attempts, error, result, worker, favourite, title
         case batchID = "batch_id"
         case inputFileIDs = "input_file_ids"
         case outputFileIDs = "output_file_ids"

@@ -1,7 +1,7 @@
 // The gallery: every finished result as a card in a grid that grows as one scrolls. A card compares
 // before and after with a slider, downloads the result as it is or in a chosen size and format
 // (through a signed transformation link), makes a share link that expires, shows OCR text to copy,
-// and deletes the result.
+// and deletes the result. The toolbar filters by tool and favourites and searches titles.
 import { api, objectURL } from "/api.js";
 import { h, toast, failure, show, favouriteButton, saveAs } from "/ui.js";
 
@@ -9,22 +9,29 @@ const PAGE_SIZE = 24;
 const SIZES = [["320", "Small (320 px)"], ["800", "Medium (800 px)"], ["1600", "Large (1600 px)"]];
 const FORMATS = [["jpeg", "JPEG"], ["webp", "WebP"], ["avif", "AVIF"], ["png", "PNG"]];
 const EXPIRIES = [["3600", "1 hour"], ["86400", "1 day"], ["604800", "7 days"]];
+// A search re-renders the page: the box gets the focus back, the caret at its end.
+let typedInSearch = false;
 
 export async function gallery() {
   const query = new URLSearchParams(location.hash.split("?")[1] || "");
-  const tool = query.get("tool") || "", starred = query.get("favourites") === "1";
+  const tool = query.get("tool") || "", starred = query.get("favourites") === "1", search = query.get("search") || "";
   const reload = () => {
     const next = new URLSearchParams();
     if (filter.value) next.set("tool", filter.value);
     if (onlyStarred.checked) next.set("favourites", "1");
+    if (searchBox.value.trim()) next.set("search", searchBox.value.trim());
     location.hash = `#/gallery${next.size ? `?${next}` : ""}`;
   };
   const grid = h("div", { class: "grid gallery", id: "gallery" });
   const more = h("p", { class: "muted", id: "gallery-more", "aria-live": "polite" });
   const filter = h("select", { id: "gallery-tool", "aria-label": "Tool", onchange: reload }, h("option", { value: "" }, "Every tool"));
   const onlyStarred = h("input", { type: "checkbox", id: "gallery-favourites", checked: starred, onchange: reload });
+  // Searches the jobs' titles (a photo's file name, a generation's prompt) as one types, after a pause.
+  let typing;
+  const searchBox = h("input", { type: "search", id: "gallery-search", value: search, maxlength: 100, placeholder: "File name or prompt",
+    oninput: () => { clearTimeout(typing); typing = setTimeout(() => { typedInSearch = true; reload(); }, 400); } });
   const tools = new Set();
-  show("Results", h("div", { class: "toolbar" }, h("label", {}, "Show", filter),
+  show("Results", h("div", { class: "toolbar", role: "search" }, h("label", {}, "Search", searchBox), h("label", {}, "Show", filter),
     h("label", { for: "gallery-favourites", class: "inline" }, onlyStarred, "Favourites only")), grid, more);
 
   let token = "", loading = false, done = false;
@@ -33,7 +40,7 @@ export async function gallery() {
     loading = true;
     more.textContent = "Loading…";
     try {
-      const page = await api("GET", `/api/v1/jobs?status=succeeded&page_size=${PAGE_SIZE}${tool ? `&tool=${encodeURIComponent(tool)}` : ""}${starred ? "&favourite=true" : ""}${token ? `&page_token=${token}` : ""}`);
+      const page = await api("GET", `/api/v1/jobs?status=succeeded&page_size=${PAGE_SIZE}${tool ? `&tool=${encodeURIComponent(tool)}` : ""}${starred ? "&favourite=true" : ""}${search ? `&search=${encodeURIComponent(search)}` : ""}${token ? `&page_token=${token}` : ""}`);
       for (const job of page.items) {
         if (!job.output_file_ids.length) continue;
         grid.append(card(job));
@@ -41,8 +48,8 @@ export async function gallery() {
       }
       token = page.next_page_token || "";
       done = !token;
-      more.textContent = done ? (grid.children.length ? "" : "Nothing yet.") : "";
-      if (done && !grid.children.length) more.append(" ", h("a", { href: "#/upload" }, "Upload photos"));
+      more.textContent = done ? (grid.children.length ? "" : search ? `Nothing called “${search}”.` : "Nothing yet.") : "";
+      if (done && !grid.children.length && !search) more.append(" ", h("a", { href: "#/upload" }, "Upload photos"));
     } catch (error) {
       more.textContent = failure(error);
       done = true;
@@ -51,6 +58,11 @@ export async function gallery() {
     }
   }
   filter.value = tool;
+  if (typedInSearch) {
+    typedInSearch = false;
+    searchBox.focus();
+    searchBox.setSelectionRange(search.length, search.length);
+  }
   if (tool && !tools.has(tool)) { tools.add(tool); filter.append(h("option", { value: tool, selected: true }, tool)); }
   await nextPage();
   // Infinite scroll: the next page loads when the end of the grid comes into view.
@@ -67,7 +79,8 @@ function card(job) {
   const picture = job.thumbnail_file_ids[0] ? compare(job.input_file_ids[0], job.thumbnail_file_ids[0], () => element.remove()) : null;
   element.append(...[
     picture || h("div", { class: "placeholder" }, "text result"),
-    h("p", { class: "caption" }, star(job), " ", h("strong", {}, job.tool), " · ", new Date(job.finished_at || job.created_at).toLocaleString()),
+    h("p", { class: "caption" }, star(job), " ", h("strong", {}, job.tool), " · ", new Date(job.finished_at || job.created_at).toLocaleString(),
+      job.title ? h("span", { class: "title" }, job.title) : null),
     text !== null ? ocrBlock(text) : null,
     downloads(output, Boolean(picture)),
     shareLink(output, Boolean(picture)),

@@ -106,6 +106,7 @@ struct JobRoutes {
         call.tool = query["tool"].map(String.init) ?? ""
         call.batchID = query["batch_id"].map(String.init) ?? ""
         call.favouritesOnly = query["favourite"] == "true"
+        call.titleContains = query["search"].map(String.init) ?? ""
         return call
     }
 }
