@@ -152,6 +152,7 @@ try:
     shot("landing")
     driver.find_element(By.ID, "landing-signup").click()
     wait.until(lambda d: d.find_elements(By.NAME, "email"))
+    shot("signup")
 
     step("sign up")
     user_email = f"browser-{int(time.time())}@imageswiss.test"
@@ -274,6 +275,13 @@ try:
     wait.until(lambda d: "favourites=1" in d.current_url and len(results()) == 1)
     driver.find_element(By.ID, "gallery-favourites").click()
     wait.until(lambda d: "favourites" not in d.current_url and len(results()) == 3)
+    # The search box finds a result by its photo's file name, and keeps the focus while one types.
+    driver.find_element(By.ID, "gallery-search").send_keys("CHELS")
+    wait.until(lambda d: "search=CHELS" in d.current_url and len(results()) == 1)
+    assert "chelsea.jpg" in results()[0].find_element(By.CSS_SELECTOR, ".title").text
+    assert driver.execute_script("return document.activeElement.id") == "gallery-search", "the box keeps the focus"
+    driver.find_element(By.ID, "gallery-search").send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    wait.until(lambda d: "search" not in d.current_url and len(results()) == 3)
     shot("gallery")
     gone = results()[-1].get_attribute("data-file")
     delete = results()[-1].find_element(By.CSS_SELECTOR, "button.delete")
@@ -336,6 +344,26 @@ try:
     assert "signed in" in driver.find_element(By.TAG_NAME, "main").text, "the sign-in history lists this sign-in"
     shot("account")
 
+    step("dark colours: the system's scheme by default, the account page's choice over it")
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    page_colour = "return getComputedStyle(document.body).backgroundColor"
+    for route, name in (("/upload", "dark-upload"), ("/gallery", "dark-gallery"), ("/billing", "dark-credits")):
+        go(route)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "main h1"))
+        time.sleep(0.5)  # the page's own calls settle
+        assert driver.execute_script(page_colour) == "rgb(13, 17, 23)", driver.execute_script(page_colour)
+        shot(name)
+    go("/account")
+    wait.until(lambda d: d.find_elements(By.ID, "theme"))
+    driver.find_element(By.CSS_SELECTOR, "#theme option[value=light]").click()
+    wait.until(lambda d: d.execute_script(page_colour) == "rgb(255, 255, 255)")
+    driver.refresh()  # the choice outlives the page
+    wait.until(lambda d: d.find_elements(By.ID, "theme"))
+    assert driver.execute_script(page_colour) == "rgb(255, 255, 255)", "light, as chosen, though the system is dark"
+    driver.find_element(By.CSS_SELECTOR, "#theme option[value=system]").click()
+    wait.until(lambda d: d.execute_script(page_colour) == "rgb(13, 17, 23)")
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
     step("developers: an API key with chosen scopes, shown once; links for the web — the first link's key, a preset")
     go("/developers")
     wait.until(lambda d: d.find_elements(By.ID, "quick-start"))
@@ -369,12 +397,15 @@ try:
     step("forgot the password: the reset mail's link, a new password, sign in with it")
     go("/signout")
     wait.until(lambda d: d.find_elements(By.NAME, "email"))
+    shot("signin")
     go("/forgot")
     wait.until(lambda d: d.find_elements(By.NAME, "email"))
+    shot("forgot")
     driver.find_element(By.NAME, "email").send_keys(user_email)
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     driver.get(mailed_link(user_email, "/reset"))
     wait.until(lambda d: d.find_elements(By.NAME, "password") and "new password" in d.find_element(By.TAG_NAME, "h1").text)
+    shot("reset")
     driver.find_element(By.NAME, "password").send_keys("another horse battery staple")
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     wait.until(lambda d: "#/signin" in d.current_url and d.find_elements(By.NAME, "email"))
@@ -499,8 +530,13 @@ try:
     server.shutdown()
 
     step("teams: a team of one's own, its credits, a batch paid from it, a result shared with it")
+    go("/models")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "main h1"))
+    time.sleep(0.5)  # the page's own calls settle
+    shot("models")
     go("/teams")
     wait.until(lambda d: d.find_elements(By.NAME, "name"))
+    shot("teams")
     driver.find_element(By.NAME, "name").send_keys("Journey Studio")
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     wait.until(lambda d: re.search(r"#/teams/[0-9a-f-]{36}$", d.current_url))

@@ -1,7 +1,7 @@
 // ImageSwiss web app: plain modules, no build step. Each view is a function of the route; views
 // fetch through api.js and render with `h`.
 import { api, ApiError, session, uploadFile, objectURL, events } from "/api.js";
-import { h, toast, failure, show, favouriteButton, credits, saveAs, dollars } from "/ui.js";
+import { h, toast, failure, show, favouriteButton, credits, saveAs, dollars, themeChoice } from "/ui.js";
 import { gallery } from "/gallery.js";
 import { dailyChart, barRows } from "/charts.js";
 import { reportsPanel } from "/reports.js";
@@ -927,6 +927,8 @@ async function account() {
       await api("POST", "/api/v1/me/password", { current_password: data.get("current"), new_password: data.get("next") });
       toast("Password changed; your other sessions were signed out.");
     }),
+    h("h2", {}, "Appearance"),
+    themeChoice(),
     h("h2", {}, "Recent sign-ins"),
     h("table", {}, ...(signIns.items || []).slice(0, 10).map((event) => h("tr", {}, h("td", {}, new Date(event.at).toLocaleString()),
       h("td", {}, event.client_ip), h("td", {}, event.user_agent.slice(0, 60)), h("td", { class: event.succeeded ? "ok" : "error" }, event.succeeded ? "signed in" : "failed")))),

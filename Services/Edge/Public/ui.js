@@ -68,5 +68,20 @@ export function saveAs(url, name) {
   link.remove();
 }
 
+/// The account page's appearance choice: "system", "light" or "dark" (theme.js applies it at load).
+export function themeChoice() {
+  const select = h("select", { id: "theme", onchange: () => {
+    if (select.value === "system") {
+      localStorage.removeItem("imageswiss.theme");
+      delete document.documentElement.dataset.theme;
+    } else {
+      localStorage.setItem("imageswiss.theme", select.value);
+      document.documentElement.dataset.theme = select.value;
+    }
+  } }, ...[["system", "As the system"], ["light", "Light"], ["dark", "Dark"]].map(([value, text]) => h("option", { value }, text)));
+  select.value = localStorage.getItem("imageswiss.theme") || "system";
+  return h("label", { class: "inline" }, "Colours", select);
+}
+
 /// Cents as dollars: "$4.99".
 export const dollars = (cents) => `$${(cents / 100).toFixed(2)}`;
