@@ -116,6 +116,11 @@ let package = Package(
         // libharu's C API (PDF). Only Libraries/PDF imports it.
         .systemLibrary(name: "CHpdf", path: "Libraries/CHpdf", providers: [.apt(["libhpdf-dev"])]),
         .target(name: "PDF", dependencies: ["CHpdf"], path: "Libraries/PDF", swiftSettings: strict),
+        // libqrencode's C API (QR codes). Only Libraries/QRCode imports it.
+        .systemLibrary(
+            name: "CQRencode", path: "Libraries/CQRencode", pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]),
+        .target(name: "QRCode", dependencies: ["CQRencode"], path: "Libraries/QRCode", swiftSettings: strict),
         .target(
             name: "PasswordHashing", dependencies: ["CArgon2"], path: "Libraries/PasswordHashing", swiftSettings: strict
         ),
@@ -202,7 +207,7 @@ let package = Package(
         service(
             "Edge",
             extra: [
-                "Tokens", "Operations", "IPAddresses",
+                "Tokens", "Operations", "IPAddresses", "QRCode",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ], resources: [.copy("Public")]),
@@ -327,7 +332,7 @@ let package = Package(
         .testTarget(
             name: "AuthTests",
             dependencies: [
-                "Tokens", "Postgres", "TestSupport", "PasswordHashing",
+                "Tokens", "Postgres", "TestSupport", "PasswordHashing", "ImageSamples", "QRCode",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -38,31 +38,45 @@ struct ApiKeys: Sendable {
         ) { session in
             let count =
                 try await session.query(
-                    "SELECT count(*) AS n FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL", [caller]
+                    """
+                    SELECT count(*) AS n FROM api_keys
+                    WHERE user_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+                    """, [caller]
                 )
                 .first?.decode("n", as: Int.self) ?? 0
             guard count < Self.maxKeysPerUser else {
                 throw failure.error(
                     .resourceExhausted, "too_many_keys", "at most \(Self.maxKeysPerUser) live API keys per account")
             }
-            let visible = String(OpaqueToken.generate().filter { $0.isLetter || $0.isNumber }.prefix(8))
-            let prefix = "isk_\(visible)"
-            let secret = "\(prefix)_\(OpaqueToken.generate())"
-            let id = UUID()
-            try await session.execute(
-                """
-                INSERT INTO api_keys (id, user_id, name, prefix, secret_hash, scopes, expires_at)
-                VALUES ($1, $2, $3, $4, $5, $6::text[], CASE WHEN $7 > 0 THEN now() + make_interval(days => $7) END)
-                """,
-                [
-                    id, caller, name, prefix, OpaqueToken.digest(secret), PostgresTextArray.literal(requested.sorted()),
-                    Int(request.expiresInDays),
-                ])
+            let lifetime = request.expiresInDays > 0 ? Duration.seconds(Int64(request.expiresInDays) * 86_400) : nil
+            let (id, secret) = try await Self.insert(
+                user: caller, name: name, scopes: requested, lifetime: lifetime, in: session)
             var response = AuthCreateApiKeyResponse()
             response.key = try await Self.find(id, owner: caller, in: session)
             response.secret = secret
             return response
         }
+    }
+
+    /// A new key's row; answers its id and its secret (only its digest is stored). Also how a phone
+    /// hand-off gets its upload-only key (Handoffs.swift).
+    static func insert(
+        user: UUID, name: String, scopes: Set<String>, lifetime: Duration?, in session: PostgresSession
+    ) async throws -> (UUID, String) {
+        let visible = String(OpaqueToken.generate().filter { $0.isLetter || $0.isNumber }.prefix(8))
+        let prefix = "isk_\(visible)"
+        let secret = "\(prefix)_\(OpaqueToken.generate())"
+        let id = UUID()
+        try await session.execute(
+            """
+            INSERT INTO api_keys (id, user_id, name, prefix, secret_hash, scopes, expires_at)
+            VALUES ($1, $2, $3, $4, $5, $6::text[], CASE WHEN $7 > 0 THEN now() + make_interval(secs => $7) END)
+            """,
+            [
+                id, user, name, prefix, OpaqueToken.digest(secret), PostgresTextArray.literal(scopes.sorted()),
+                Int(lifetime?.components.seconds ?? 0),
+            ])
+        return (id, secret)
     }
 
     /// What a replay of a creation gets: the key without its secret, which is shown once and never

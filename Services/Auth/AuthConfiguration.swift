@@ -28,6 +28,8 @@ struct AuthConfiguration: Sendable {
     /// AUTH_TEAM_INVITATION_TTL_S: how long a team invitation's link works (7 days).
     var teamInvitationTTL: Duration
     var resetPasswordTTL: Duration
+    /// AUTH_HANDOFF_TTL_S: how long a desktop → phone hand-off lasts, link and uploads (15 minutes).
+    var handoffTTL: Duration
     /// Failed sign-ins before an account (or an address) is locked, the first lockout (doubling with
     /// every further failure, up to the maximum), and how long failures are remembered.
     var accountLockoutThreshold: Int
@@ -68,6 +70,10 @@ struct AuthConfiguration: Sendable {
         self.teamInvitationTTL = .seconds(try configuration.int("TEAM_INVITATION_TTL_S", default: 7 * 86_400))
         guard self.teamInvitationTTL >= .seconds(60) else {
             throw ConfigurationError("AUTH_TEAM_INVITATION_TTL_S must be at least 60")
+        }
+        self.handoffTTL = .seconds(try configuration.int("HANDOFF_TTL_S", default: 900))
+        guard (60...86_400).contains(self.handoffTTL.components.seconds) else {
+            throw ConfigurationError("AUTH_HANDOFF_TTL_S must be from 60 to 86400")
         }
         self.accountLockoutThreshold = try configuration.int("LOCKOUT_THRESHOLD", default: 5)
         self.ipLockoutThreshold = try configuration.int("IP_LOCKOUT_THRESHOLD", default: 50)

@@ -46,6 +46,7 @@ struct AuthHandlers: Sendable {
     let sessions: Sessions
     let emails: EmailFlows
     let apiKeys: ApiKeys
+    let handoffs: Handoffs
     let admin: AdminService
     let keys: SigningKeys
     let database: PostgresPool
@@ -72,6 +73,9 @@ struct AuthHandlers: Sendable {
             commonPasswords: self.commonPasswords, configuration: configuration, idempotency: idempotency
         )
         self.apiKeys = ApiKeys(database: database, idempotency: idempotency)
+        self.handoffs = Handoffs(
+            database: database, idempotency: idempotency, lifetime: configuration.handoffTTL,
+            publicURL: configuration.publicURL)
         self.admin = AdminService(database: database, idempotency: idempotency, keys: self.keys)
         self.oauth = OAuthSignIn(
             providers: OAuthProvider.configured(context.configuration), database: database, sessions: self.sessions,
@@ -123,6 +127,7 @@ struct AuthHandlers: Sendable {
             return AuthDone()
         }
         router.register(AuthMethods.verifyApiKey) { request, _ in try await self.apiKeys.verify(request.apiKey) }
+        router.register(AuthMethods.redeemHandoff) { request, _ in try await self.handoffs.redeem(request) }
         router.register(AuthMethods.listOAuthProviders) { _, _ in
             var response = AuthListOAuthProvidersResponse()
             response.providers = self.oauth.providers.keys.sorted()
@@ -163,6 +168,13 @@ struct AuthHandlers: Sendable {
         }
         router.register(AuthMethods.createApiKey) { request, context in
             try await self.apiKeys.create(for: try RPCCaller.auth(context.metadata).requireSession().userID, request)
+        }
+        router.register(AuthMethods.createHandoff) { request, context in
+            try await self.handoffs.create(for: try RPCCaller.auth(context.metadata).requireSession().userID, request)
+        }
+        router.register(AuthMethods.getHandoff) { request, context in
+            try await self.handoffs.get(
+                request.handoffID, for: try RPCCaller.auth(context.metadata).requireSession().userID)
         }
         router.register(AuthMethods.listApiKeys) { _, context in
             try await self.apiKeys.list(for: try RPCCaller.auth(context.metadata).requireSession().userID)

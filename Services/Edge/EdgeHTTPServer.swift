@@ -106,6 +106,7 @@ public enum EdgeHTTPServer {
         }
         AuthRoutes(auth: auth).add(to: router)
         ApiKeyRoutes(auth: auth).add(to: router)
+        HandoffRoutes(auth: auth).add(to: router)
         AccountRoutes(
             auth: auth, storage: upstreams.client(for: "storage"),
             cache: AccountCache(lifetime: settings.accountCacheLifetime)

@@ -40,6 +40,11 @@ public enum AuthMethods {
         "RecordApiKeyUsage")
     public static let verifyApiKey: RPCMethod<AuthVerifyApiKeyRequest, CommonCaller> = method(
         "VerifyApiKey", idempotent: true)
+    public static let createHandoff: RPCMethod<AuthCreateHandoffRequest, AuthHandoff> = method("CreateHandoff")
+    public static let getHandoff: RPCMethod<AuthGetHandoffRequest, AuthHandoff> = method("GetHandoff", idempotent: true)
+    /// Not retried: a link opens once, and a retry of an opening that ran would be refused.
+    public static let redeemHandoff: RPCMethod<AuthRedeemHandoffRequest, AuthRedeemHandoffResponse> = method(
+        "RedeemHandoff")
     public static let listUsers: RPCMethod<AuthListUsersRequest, AuthListUsersResponse> = method(
         "ListUsers", idempotent: true)
     public static let setUserState: RPCMethod<AuthSetUserStateRequest, AuthAccount> = method("SetUserState")
