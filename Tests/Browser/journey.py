@@ -14,6 +14,8 @@ whose base price undercuts the best pack is refused, a good one saved as version
 Create: the admin adds a generation provider (a local server speaking Together's images endpoint,
 started here), a model and a style preset through the API → the Create page offers them, quotes the
 model's price, and the picture it makes appears on the batch page.
+Phone: the uploader's QR hand-off opens once in a phone-sized window of its own, whose photo
+arrives on the desktop to be straightened and restored.
 Offline: a photo picked without a network waits and uploads when it returns; the manifest and icons
 load; with the link to the edge cut, the service worker answers with the offline page.
 Exits non-zero with a message on the first failed step."""
@@ -308,10 +310,35 @@ try:
     driver.find_element(By.ID, "mark-all-read").click()
     wait.until(lambda d: d.find_element(By.ID, "nav-notifications").get_attribute("data-unread") == "0")
 
-    step("straighten a photographed print: drag a corner, nudge one with the keys, process")
+    step("restoration from a phone: the desktop's QR code opens once on a phone-sized window, its photo arrives")
     go("/upload")
-    wait.until(lambda d: d.find_elements(By.ID, "files"))
-    upload(pictures[:1])
+    wait.until(lambda d: d.find_elements(By.ID, "handoff-start"))
+    driver.find_element(By.ID, "handoff-start").click()
+    wait.until(lambda d: d.find_elements(By.ID, "handoff-qr")
+               and d.execute_script("return document.getElementById('handoff-qr').naturalWidth") > 0)
+    link = driver.find_element(By.ID, "handoff-link").get_attribute("value")
+    phone_link = base + link[link.index("/#"):]  # the link names AUTH_PUBLIC_URL; the test opens its own stack
+    shot("handoff")
+    desktop = driver.current_window_handle
+    driver.switch_to.new_window("window")  # a browser of its own: no session, phone-sized
+    driver.set_window_size(390, 844)
+    driver.get(phone_link)
+    wait.until(lambda d: d.find_elements(By.ID, "handoff-camera"))
+    driver.find_element(By.ID, "handoff-camera").send_keys(pictures[0])
+    wait.until(lambda d: "sent" in d.find_element(By.ID, "handoff-sent").text)
+    shot("phone-handoff")
+    driver.close()
+    driver.switch_to.window(desktop)
+    driver.switch_to.new_window("tab")  # the link opens once
+    driver.get(phone_link)
+    wait.until(lambda d: d.find_elements(By.ID, "handoff-error"))
+    assert "opened already" in driver.find_element(By.ID, "handoff-error").text
+    driver.close()
+    driver.switch_to.window(desktop)
+    wait.until(lambda d: "from your phone" in d.find_element(By.CSS_SELECTOR, "main ul").text)
+    assert "connected" in driver.find_element(By.ID, "handoff-status").text
+
+    step("straighten the photographed print: drag a corner, nudge one with the keys, restore, process")
     driver.find_element(By.ID, "op-perspective").click()
     wait.until(lambda d: d.find_element(By.ID, "corner-frame").is_displayed())
     # The server's suggestion lands first (found or not, it says which); the user corrects it.
@@ -327,6 +354,10 @@ try:
     after = float(driver.find_element(By.ID, "param-perspective-top_left_x").get_attribute("value"))
     assert abs(after - min(1.0, before + 0.05)) < 0.0015, (before, after)
     wait.until(lambda d: "Cost: 1 credits" in d.find_element(By.ID, "cost").text)
+    restore = driver.find_element(By.ID, "op-restoration")
+    assert restore.is_enabled(), "restoration runs here (its classic method) without a provider"
+    restore.click()
+    wait.until(lambda d: re.search(r"Cost: [2-9]\d* credits", d.find_element(By.ID, "cost").text))
     shot("straighten")
     wait.until(lambda d: d.find_element(By.ID, "submit").is_enabled())
     driver.find_element(By.ID, "submit").click()
@@ -375,7 +406,9 @@ try:
             box.click()
     key_form.find_element(By.XPATH, ".//button").click()
     wait.until(lambda d: d.find_elements(By.ID, "shown-once-secret") and d.find_element(By.ID, "shown-once-secret").text.startswith("isk_"))
-    keys_text = driver.find_element(By.ID, "api-keys").text
+    # The phone hand-off's upload-only key is listed too (revocable like any key): read this key's row.
+    keys_text = next(row.text for row in driver.find_elements(By.CSS_SELECTOR, "#api-keys tr") if row.text.startswith("browser"))
+    assert "Phone hand-off" in driver.find_element(By.ID, "api-keys").text
     assert all(scope in keys_text for scope in ("profile:read", "files:read", "jobs:read", "jobs:write")), keys_text
     assert "files:write" not in keys_text and "billing:read" not in keys_text, keys_text
     shot("developers")

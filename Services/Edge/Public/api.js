@@ -53,12 +53,13 @@ export async function api(method, path, body, { idempotent = false, retry = true
   return json;
 }
 
-/// Uploads one file as raw bytes, reporting progress (0…1) as it goes.
-export function uploadFile(file, onProgress, purpose = "upload") {
+/// Uploads one file as raw bytes, reporting progress (0…1) as it goes; `bearer` is the tab's
+/// session unless another credential is given (a phone hand-off's upload-only key).
+export function uploadFile(file, onProgress, purpose = "upload", bearer = session.access) {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
     request.open("POST", `/api/v1/files?purpose=${purpose}`);
-    request.setRequestHeader("Authorization", `Bearer ${session.access}`);
+    request.setRequestHeader("Authorization", `Bearer ${bearer}`);
     request.setRequestHeader("Content-Type", "application/octet-stream");
     request.setRequestHeader("X-File-Name", encodeURIComponent(file.name));
     request.upload.onprogress = (event) => { if (event.lengthComputable) onProgress(event.loaded / event.total); };

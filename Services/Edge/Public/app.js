@@ -3,6 +3,7 @@
 import { api, ApiError, session, uploadFile, objectURL, events } from "/api.js";
 import { h, toast, failure, show, favouriteButton, credits, saveAs, dollars, themeChoice } from "/ui.js";
 import { gallery } from "/gallery.js";
+import { phoneHandoff, handoffPage } from "/handoff.js";
 import { dailyChart, barRows } from "/charts.js";
 import { reportsPanel } from "/reports.js";
 
@@ -342,6 +343,15 @@ function cornerEditor(check, onchange) {
   element.append(hint);
   return {
     show(file) { if (picture.src) URL.revokeObjectURL(picture.src); picture.src = URL.createObjectURL(file); update(); },
+    /// A photo already stored (one the phone sent), fetched to place the handles on.
+    async showStored(id) {
+      try {
+        const url = await objectURL(`/api/v1/files/${id}/content`);
+        if (picture.src) URL.revokeObjectURL(picture.src);
+        picture.src = url;
+        update();
+      } catch (error) { hint.textContent = failure(error); }
+    },
     /// The server's guess at the print's corners (GET /api/v1/files/{id}/corners), placed for the user to accept or move.
     async suggest(id) {
       try {
@@ -442,6 +452,14 @@ async function uploader() {
       send(file, index, bar, state);
     }
   }
+  // A photo the phone sent through a hand-off: already uploaded, it joins the list as it is.
+  function arrived(file) {
+    const index = uploaded.length;
+    uploaded.push(file.id);
+    if (corners && index === 0) { corners.showStored(file.id); corners.suggest(file.id); }
+    list.append(h("li", { "data-file": file.id }, file.name, " ", h("span", { class: "ok" }, "from your phone")));
+    quote();
+  }
   // Emptied after each pick, so picking the same photo again (or more photos) adds just those.
   picker.addEventListener("change", () => { add([...picker.files]); picker.value = ""; });
   drop.addEventListener("dragover", (event) => { event.preventDefault(); drop.classList.add("over"); });
@@ -454,7 +472,7 @@ async function uploader() {
       location.hash = `#/batch/${batch.id}`;
     } catch (error) { cost.textContent = failure(error); submit.disabled = false; }
   });
-  show("Upload and process", drop, list, h("h2", {}, "What should we do?"), ...groups,
+  show("Upload and process", drop, phoneHandoff(arrived), list, h("h2", {}, "What should we do?"), ...groups,
     h("label", {}, "Lane", lane), payer.element, cost, submit);
 }
 
@@ -982,7 +1000,7 @@ async function developers() {
     h("p", { id: "shown-once", class: "card", hidden: true, role: "status" }),
     h("h2", {}, "API keys"),
     h("table", { id: "api-keys" }, ...keys.items.map((item) => h("tr", {}, h("td", {}, item.name), h("td", {}, (item.scopes || []).join(" ")),
-      h("td", {}, item.revoked ? "revoked" : item.expired ? "expired" : item.expires_at ? `expires ${new Date(item.expires_at).toLocaleDateString()}` : "no expiry"),
+      h("td", {}, item.revoked ? "revoked" : item.expired ? "expired" : item.expires_at ? `expires ${new Date(item.expires_at).toLocaleString()}` : "no expiry"),
       h("td", { id: `key-usage-${item.id}` }, h("button", { class: "secondary", onclick: async () => {
         const usage = await api("GET", `/api/v1/auth/keys/${item.id}/usage?days=30`);
         document.getElementById(`key-usage-${item.id}`).textContent = `${usage.calls} calls, ${usage.errors} errors in 30 days`;
@@ -1282,8 +1300,9 @@ const ROUTES = {
   "/signup": signUp, "/signin": signIn, "/forgot": forgot, "/verify": verify, "/reset": reset, "/signout": signOut,
   "/upload": uploader, "/gallery": gallery, "/history": history, "/billing": billing, "/account": account, "/admin": admin,
   "/notifications": notifications, "/unsubscribe": unsubscribe, "/developers": developers, "/create": create, "/models": models, "/teams": teams, "/teams/join": joinTeam,
+  "/handoff": handoffPage,
 };
-const PUBLIC = new Set(["/", "/signup", "/signin", "/forgot", "/verify", "/reset", "/unsubscribe"]);
+const PUBLIC = new Set(["/", "/signup", "/signin", "/forgot", "/verify", "/reset", "/unsubscribe", "/handoff"]);
 
 async function route() {
   const path = (location.hash.slice(1) || "/").split("?")[0];
