@@ -28,6 +28,7 @@ import tempfile
 import time
 import zipfile
 
+import fake_google
 import fake_together
 from fake_together import FakeTogether
 from switchable_proxy import SwitchableProxy
@@ -39,7 +40,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
-base, images, shots, admin_email, mail_dir = sys.argv[1:6]
+base, images, shots, admin_email, mail_dir, oauth_port = sys.argv[1:7]
 # JOURNEY_SCREENSHOTS=$PWD/docs/screenshots retakes the documentation's screenshots.
 shots = os.environ.get("JOURNEY_SCREENSHOTS", shots)
 downloads = tempfile.mkdtemp(prefix="isw-downloads-")
@@ -446,6 +447,30 @@ try:
     driver.find_element(By.NAME, "password").send_keys("another horse battery staple")
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     wait.until(lambda d: d.find_elements(By.ID, "files"))
+
+    step("sign in with Google: the provider's consent, the edge's cookie session, an upload and a change through it")
+    google = fake_google.serve(int(oauth_port), base, {"sub": "g-journey", "email": "journey@gmail.test", "name": "Journey G."})
+    go("/signout")
+    wait.until(lambda d: d.find_elements(By.ID, "oauth-google"))
+    driver.find_element(By.ID, "oauth-google").click()
+    wait.until(lambda d: d.find_elements(By.ID, "allow"))
+    driver.find_element(By.ID, "allow").click()
+    wait.until(lambda d: d.find_elements(By.ID, "files"))  # the landing page sends a signed-in visitor on
+    assert driver.execute_script("return sessionStorage.getItem('isw_access')") is None, "no bearer token: the cookie session"
+    upload(pictures[1:2])
+    wait.until(lambda d: "uploaded" in d.find_element(By.CSS_SELECTOR, "main ul").text)
+    go("/account")
+    wait.until(lambda d: d.find_elements(By.NAME, "display_name"))
+    assert "journey@gmail.test" in driver.find_element(By.TAG_NAME, "main").text
+    name = driver.find_element(By.NAME, "display_name")
+    name.clear()
+    name.send_keys("Journey Cookie")
+    name.find_element(By.XPATH, "ancestor::form//button").click()
+    wait.until(lambda d: "Profile saved" in d.find_element(By.ID, "toast").get_attribute("textContent"))
+    go("/signout")
+    wait.until(lambda d: d.find_elements(By.ID, "oauth-google"))
+    wait.until(lambda d: "isw_csrf" not in d.execute_script("return document.cookie"))
+    google.shutdown()
 
     step("admin: change the resize price, see it in the next quote")
     go("/signout")

@@ -1,5 +1,7 @@
 // The edge's JSON API from the browser: bearer tokens kept for this tab (sessionStorage), refreshed
-// once on a 401, errors thrown as ApiError with the edge's code, message and request id.
+// once on a 401, errors thrown as ApiError with the edge's code, message and request id. A sign-in
+// with Google or GitHub ends in the edge's cookie session instead (httpOnly cookies the page cannot
+// read): then changes carry the X-CSRF-Token header repeating the readable isw_csrf cookie.
 export class ApiError extends Error {
   constructor(status, body) {
     const error = (body && body.error) || {};
@@ -14,6 +16,10 @@ export const session = {
   get access() { return sessionStorage.getItem("isw_access"); },
   get refresh() { return sessionStorage.getItem("isw_refresh"); },
   get account() { return JSON.parse(sessionStorage.getItem("isw_account") || "null"); },
+  /// The cookie session's CSRF token, or null without one.
+  get csrf() { return (document.cookie.split("; ").find((part) => part.startsWith("isw_csrf=")) || "").slice(9) || null; },
+  get signedIn() { return Boolean(this.access || this.csrf); },
+  remember(account) { sessionStorage.setItem("isw_account", JSON.stringify(account)); },
   save(tokens, account) {
     sessionStorage.setItem("isw_access", tokens.access_token);
     sessionStorage.setItem("isw_refresh", tokens.refresh_token);
@@ -24,7 +30,19 @@ export const session = {
 
 function key() { return crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random(); }
 
+/// Headers that authenticate a call: the bearer token, or for a cookie session the CSRF token.
+function credentials(method) {
+  if (session.access) return { Authorization: `Bearer ${session.access}` };
+  if (session.csrf && !["GET", "HEAD"].includes(method)) return { "X-CSRF-Token": session.csrf };
+  return {};
+}
+
 async function refreshTokens() {
+  if (!session.refresh && session.csrf) {
+    // The cookie session: the refresh cookie goes by itself; the answer sets new cookies.
+    const response = await fetch("/api/v1/auth/refresh", { method: "POST", headers: credentials("POST") });
+    return response.ok;
+  }
   if (!session.refresh) return false;
   const response = await fetch("/api/v1/auth/refresh", {
     method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ refresh_token: session.refresh }),
@@ -37,8 +55,7 @@ async function refreshTokens() {
 
 /// A JSON call. `idempotent` sends an Idempotency-Key (one per call: a user's click is one request).
 export async function api(method, path, body, { idempotent = false, retry = true, raw = false, signal } = {}) {
-  const headers = {};
-  if (session.access) headers.Authorization = `Bearer ${session.access}`;
+  const headers = credentials(method);
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (idempotent) headers["Idempotency-Key"] = key();
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
@@ -56,10 +73,11 @@ export async function api(method, path, body, { idempotent = false, retry = true
 /// Uploads one file as raw bytes, reporting progress (0…1) as it goes; `bearer` is the tab's
 /// session unless another credential is given (a phone hand-off's upload-only key).
 export function uploadFile(file, onProgress, purpose = "upload", bearer = session.access) {
+  const headers = bearer ? { Authorization: `Bearer ${bearer}` } : credentials("POST");
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
     request.open("POST", `/api/v1/files?purpose=${purpose}`);
-    request.setRequestHeader("Authorization", `Bearer ${bearer}`);
+    for (const [name, value] of Object.entries(headers)) request.setRequestHeader(name, value);
     request.setRequestHeader("Content-Type", "application/octet-stream");
     request.setRequestHeader("X-File-Name", encodeURIComponent(file.name));
     request.upload.onprogress = (event) => { if (event.lengthComputable) onProgress(event.loaded / event.total); };

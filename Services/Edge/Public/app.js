@@ -26,7 +26,7 @@ function field(label, name, type = "text", attributes = {}) {
 
 async function refreshBalance() {
   const target = document.getElementById("balance");
-  if (!session.access) { target.textContent = ""; return null; }
+  if (!session.signedIn) { target.textContent = ""; return null; }
   try {
     const balance = await api("GET", "/api/v1/billing/balance");
     target.textContent = credits(balance.available);
@@ -59,8 +59,20 @@ async function refreshUnread() {
 
 // MARK: sign up, sign in
 
+/// "Continue with Google / GitHub" for the providers this server has configured (none: nothing).
+/// The provider's sign-in ends in the edge's cookie session, which the app then uses.
+const PROVIDER_NAMES = { google: "Google", github: "GitHub" };
+function oauthButtons() {
+  const box = h("div", { class: "actions oauth", id: "oauth" });
+  api("GET", "/api/v1/auth/oauth/providers").then((answer) => {
+    box.replaceChildren(...(answer.providers || []).map((provider) => h("a", { class: "button secondary", id: `oauth-${provider}`,
+      href: `/api/v1/auth/oauth/${encodeURIComponent(provider)}/start` }, `Continue with ${PROVIDER_NAMES[provider] || provider}`)));
+  }, () => box.replaceChildren());
+  return box;
+}
+
 function signUp() {
-  show("Create your account", form([
+  show("Create your account", oauthButtons(), form([
     field("Email", "email", "email", { autocomplete: "email" }),
     field("Password (at least 10 characters)", "password", "password", { autocomplete: "new-password", minlength: 10 }),
   ], "Sign up", async (data) => {
@@ -79,7 +91,7 @@ async function signInWith(email, password) {
 }
 
 function signIn() {
-  show("Sign in",
+  show("Sign in", oauthButtons(),
     form([field("Email", "email", "email", { autocomplete: "email" }), field("Password", "password", "password", { autocomplete: "current-password" })],
       "Sign in", (data) => signInWith(data.get("email"), data.get("password"))),
     h("p", {}, h("a", { href: "#/forgot" }, "Forgot your password?"), " · ", h("a", { href: "#/verify" }, "Verify your email")));
@@ -200,7 +212,10 @@ async function unsubscribe() {
 }
 
 async function signOut() {
-  try { if (session.refresh) await api("POST", "/api/v1/auth/signout", { refresh_token: session.refresh }); } catch { /* signed out anyway */ }
+  try {
+    if (session.refresh) await api("POST", "/api/v1/auth/signout", { refresh_token: session.refresh });
+    else if (session.csrf) await api("POST", "/api/v1/auth/signout");  // the cookie session: the edge clears it
+  } catch { /* signed out anyway */ }
   session.clear();
   location.hash = "#/signin";
 }
@@ -1264,7 +1279,7 @@ function catalogueEditor(catalogue) {
 /// The public front page: what ImageSwiss does (the tools, from the operation catalogue), what it
 /// costs (packs and tiers from the catalogue on sale), and the way in. Signed-in visitors go to work.
 async function landing() {
-  if (session.access) { location.hash = "#/upload"; return; }
+  if (session.signedIn) { location.hash = "#/upload"; return; }
   const [operations, catalogue] = await Promise.all([
     api("GET", "/api/v1/operations").catch(() => ({ items: [] })), api("GET", "/api/v1/billing/catalogue").catch(() => null)]);
   const byCategory = new Map();
@@ -1306,7 +1321,11 @@ const PUBLIC = new Set(["/", "/signup", "/signin", "/forgot", "/verify", "/reset
 
 async function route() {
   const path = (location.hash.slice(1) || "/").split("?")[0];
-  const signedIn = Boolean(session.access);
+  const signedIn = session.signedIn;
+  // A cookie session (Google or GitHub sign-in) learns who it is once, for the navigation.
+  if (signedIn && !session.account) {
+    try { session.remember(await api("GET", "/api/v1/me")); } catch { /* the page's own call reports it */ }
+  }
   if (!signedIn && !PUBLIC.has(path)) {
     if (path === "/teams/join") sessionStorage.setItem("isw_after_signin", location.hash);
     location.hash = "#/signin";
