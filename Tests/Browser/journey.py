@@ -365,6 +365,29 @@ try:
     wait.until(lambda d: d.find_elements(By.ID, "batch-status"))
     wait.until(lambda d: d.find_element(By.ID, "batch-status").get_attribute("data-status") == "succeeded")
 
+    step("duplicates: the same photo twice and another, found and shown side by side")
+    import shutil
+    copy = os.path.join(images, "coffee-copy.jpg")
+    shutil.copy(pictures[0], copy)
+    go("/upload")
+    wait.until(lambda d: d.find_elements(By.ID, "files"))
+    upload([pictures[0], copy, pictures[2]])
+    driver.find_element(By.ID, "op-deduplicate").click()
+    wait.until(lambda d: d.find_element(By.ID, "submit").is_enabled())
+    driver.find_element(By.ID, "submit").click()
+    wait.until(lambda d: d.find_elements(By.ID, "batch-status"))
+    wait.until(lambda d: d.find_element(By.ID, "batch-status").get_attribute("data-status") == "succeeded")
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".duplicate-group figure .name")) == 2)
+    names = sorted(e.text for e in driver.find_elements(By.CSS_SELECTOR, ".duplicate-group figure .name"))
+    assert names == ["coffee-copy.jpg", "coffee.jpg"], names
+    assert len(driver.find_elements(By.CSS_SELECTOR, ".duplicate-group")) == 1, "the astronaut is alone"
+    wait.until(lambda d: all(img.get_attribute("src") for img in d.find_elements(By.CSS_SELECTOR, ".duplicate-group img")))
+    shot("duplicates")
+    group = driver.find_element(By.CSS_SELECTOR, ".duplicate-group")
+    group.find_elements(By.CSS_SELECTOR, "button.delete")[-1].click()
+    driver.switch_to.alert.accept()
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".duplicate-group figure.deleted")) == 1)
+
     step("account: profile, sign-ins")
     go("/account")
     wait.until(lambda d: d.find_elements(By.NAME, "display_name"))

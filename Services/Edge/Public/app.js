@@ -4,6 +4,7 @@ import { api, ApiError, session, uploadFile, objectURL, events } from "/api.js";
 import { h, toast, failure, show, favouriteButton, credits, saveAs, dollars, themeChoice } from "/ui.js";
 import { gallery } from "/gallery.js";
 import { phoneHandoff, handoffPage } from "/handoff.js";
+import { duplicateGroups, duplicatesView } from "/duplicates.js";
 import { dailyChart, barRows } from "/charts.js";
 import { reportsPanel } from "/reports.js";
 
@@ -763,6 +764,8 @@ async function batchView(id) {
     card.state.textContent = `${job.status}${job.error ? ` — ${job.error}` : ""}`;
     if (job.status !== "succeeded" || card.done) return;
     card.done = true;
+    const groups = duplicateGroups(job);
+    if (groups) { card.images.replaceChildren(duplicatesView(groups)); card.images.parentElement.classList.add("wide"); return; }
     const before = job.input_file_ids[0], after = job.thumbnail_file_ids[0] || job.output_file_ids[0];
     const pictures = [];
     if (before) pictures.push(h("img", { alt: "before", src: await objectURL(`/api/v1/files/${before}/content`) }));

@@ -4,6 +4,7 @@
 // and deletes the result. The toolbar filters by tool and favourites and searches titles.
 import { api, objectURL } from "/api.js";
 import { h, toast, failure, show, favouriteButton, saveAs } from "/ui.js";
+import { duplicateGroups, duplicatesView } from "/duplicates.js";
 
 const PAGE_SIZE = 24;
 const SIZES = [["320", "Small (320 px)"], ["800", "Medium (800 px)"], ["1600", "Large (1600 px)"]];
@@ -42,8 +43,10 @@ export async function gallery() {
     try {
       const page = await api("GET", `/api/v1/jobs?status=succeeded&page_size=${PAGE_SIZE}${tool ? `&tool=${encodeURIComponent(tool)}` : ""}${starred ? "&favourite=true" : ""}${search ? `&search=${encodeURIComponent(search)}` : ""}${token ? `&page_token=${token}` : ""}`);
       for (const job of page.items) {
-        if (!job.output_file_ids.length) continue;
-        grid.append(card(job));
+        const groups = duplicateGroups(job);
+        if (groups) grid.append(duplicatesCard(job, groups));
+        else if (job.output_file_ids.length) grid.append(card(job));
+        else continue;
         if (!tools.has(job.tool)) { tools.add(job.tool); filter.append(h("option", { value: job.tool }, job.tool)); }
       }
       token = page.next_page_token || "";
@@ -69,6 +72,13 @@ export async function gallery() {
   const observer = new IntersectionObserver((entries) => { if (entries.some((entry) => entry.isIntersecting)) nextPage(); });
   observer.observe(more);
   window.addEventListener("hashchange", () => observer.disconnect(), { once: true });
+}
+
+/// "Find duplicates": no picture of its own, its groups side by side across the grid's width.
+function duplicatesCard(job, groups) {
+  return h("article", { class: "card result wide", "data-job": job.id },
+    h("p", { class: "caption" }, star(job), " ", h("strong", {}, "Duplicates"), " · ", new Date(job.finished_at || job.created_at).toLocaleString()),
+    duplicatesView(groups));
 }
 
 function card(job) {
