@@ -224,6 +224,10 @@ struct AuthHandlers: Sendable {
         router.register(AuthMethods.listTeams) { _, context in
             try await self.teams.list(try RPCCaller.auth(context.metadata).userID)
         }
+        router.register(AuthMethods.listAllTeams) { request, context in
+            _ = try RPCCaller.auth(context.metadata).requireAdmin()
+            return try await self.teams.listAll(request)
+        }
         router.register(AuthMethods.getTeam) { request, context in
             try await self.teams.team(
                 try failure.parseID(request.teamID, "team"), for: try RPCCaller.auth(context.metadata).userID)

@@ -646,6 +646,14 @@ try:
     wait.until(lambda d: f"Team balance: {10 - team_cost} credits" in d.find_element(By.ID, "team-balance").text)
     assert balance() == own_before, "the team paid, not its owner"
     shot("team")
+    go("/admin")  # the admin's view of every team, searched by name
+    wait.until(lambda d: d.find_elements(By.ID, "team-search"))
+    driver.find_element(By.ID, "team-search").send_keys("journey stu")
+    driver.find_element(By.XPATH, "//button[text()='Search teams']").click()
+    wait.until(lambda d: [r.get_attribute("data-team") for r in d.find_elements(By.CSS_SELECTOR, "#admin-teams tr[data-team]")] == [team_id])
+    assert admin_email in driver.find_element(By.ID, "admin-teams").text
+    driver.execute_script("document.getElementById('admin-teams').scrollIntoView()")
+    shot("admin-teams")
 
     step("the API reference renders the document, and filters it")
     driver.get(f"{base}/api/v1/docs")

@@ -74,6 +74,8 @@ public enum AuthMethods {
     public static let createTeam: RPCMethod<AuthCreateTeamRequest, AuthTeam> = method("CreateTeam")
     public static let listTeams: RPCMethod<AuthListTeamsRequest, AuthListTeamsResponse> = method(
         "ListTeams", idempotent: true)
+    public static let listAllTeams: RPCMethod<AuthListAllTeamsRequest, AuthListAllTeamsResponse> = method(
+        "ListAllTeams", idempotent: true)
     public static let getTeam: RPCMethod<AuthGetTeamRequest, AuthTeam> = method("GetTeam", idempotent: true)
     public static let inviteToTeam: RPCMethod<AuthInviteToTeamRequest, AuthTeamInvitation> = method("InviteToTeam")
     public static let cancelTeamInvitation: RPCMethod<AuthCancelTeamInvitationRequest, AuthDone> = method(

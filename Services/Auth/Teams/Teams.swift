@@ -60,6 +60,45 @@ struct Teams: Sendable {
         return response
     }
 
+    /// Admins: every team, newest first, with its owner's address and member count; `query` matches
+    /// the name or the owner's address.
+    func listAll(_ request: AuthListAllTeamsRequest) async throws -> AuthListAllTeamsResponse {
+        let pageSize = Int(request.pageSize == 0 ? 50 : min(request.pageSize, 200))
+        var parameters = PostgresParameters()
+        var conditions: [String] = []
+        let query = String(request.query.prefix(100))
+        if !query.isEmpty {
+            let pattern = parameters.bind(LikePattern.containing(query))
+            conditions.append("(t.name ILIKE \(pattern) OR o.email ILIKE \(pattern))")
+        }
+        if !request.pageToken.isEmpty {
+            guard let after = CreatedKeyset(token: request.pageToken) else {
+                throw failure.invalid("page_token", "not a page token this service gave")
+            }
+            conditions.append(after.rowsAfter(created: "t.created_at", id: "t.id", &parameters))
+        }
+        let rows = try await self.database.query(
+            """
+            SELECT t.id, t.name, '' AS role, NULL::bigint AS monthly_limit,
+                (extract(epoch FROM t.created_at) * 1000000)::bigint AS created_us, o.email AS owner_email,
+                (SELECT count(*) FROM team_members m WHERE m.team_id = t.id) AS member_count
+            FROM teams t JOIN accounts o ON o.id = t.owner_id
+            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+            ORDER BY t.created_at DESC, t.id DESC LIMIT \(pageSize + 1)
+            """, parameters.values)
+        var response = AuthListAllTeamsResponse()
+        response.teams = try rows.prefix(pageSize).map { row in
+            var team = try Self.team(row)
+            team.ownerEmail = try row.decode("owner_email")
+            team.memberCount = UInt32(try row.decode("member_count", as: Int.self))
+            return team
+        }
+        if rows.count > pageSize, let last = response.teams.last, let id = UUID(text: last.teamID) {
+            response.nextPageToken = CreatedKeyset(createdMicros: last.createdAt.unixMicros, id: id).token
+        }
+        return response
+    }
+
     /// One team as the caller sees it: members always, open invitations for owners and admins.
     func team(_ id: UUID, for caller: UUID) async throws -> AuthTeam {
         guard

@@ -125,3 +125,24 @@ struct MemberBody: Decodable {
         self.monthlyLimit = try container.decodeIfPresent(Int64.self, forKey: .monthlyLimit)
     }
 }
+
+/// A team in the admins' listing: who owns it and how many members it has.
+struct AdminTeamJSON: Encodable {
+    let id, name, ownerEmail: String
+    let memberCount: UInt32
+    let createdAt: String?
+
+    init(_ team: AuthTeam) {
+        (self.id, self.name, self.ownerEmail, self.memberCount) = (
+            team.teamID, team.name, team.ownerEmail, team.memberCount
+        )
+        self.createdAt = rfc3339(team.createdAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name
+        case ownerEmail = "owner_email"
+        case memberCount = "member_count"
+        case createdAt = "created_at"
+    }
+}

@@ -1084,10 +1084,11 @@ function transformationSettings(keys, presets) {
 // MARK: admin
 
 async function admin() {
-  const [users, jobs, queues, prices, report, audit, catalogue, ai, spend] = await Promise.all([
+  const [users, jobs, queues, prices, report, audit, catalogue, ai, spend, teams] = await Promise.all([
     api("GET", "/api/v1/admin/users?page_size=50"), api("GET", "/api/v1/admin/jobs?page_size=50"), api("GET", "/api/v1/admin/queues"),
     api("GET", "/api/v1/admin/billing/prices"), api("GET", "/api/v1/admin/billing/report"), api("GET", "/api/v1/admin/audit?page_size=20"),
     api("GET", "/api/v1/admin/billing/catalogue"), api("GET", "/api/v1/admin/ai"), api("GET", "/api/v1/admin/ai/spend?days=30"),
+    api("GET", "/api/v1/admin/teams?page_size=50"),
   ]);
   const priceInputs = prices.prices.map((price) => h("label", {}, price.operation,
     h("input", { type: "number", min: 0, value: price.credits, "data-operation": price.operation, id: `price-${price.operation}` })));
@@ -1110,6 +1111,7 @@ async function admin() {
         await api("POST", `/api/v1/admin/jobs/${job.id}/retry`); admin();
       } }, "Retry") : null)))),
     h("h2", {}, "Users"), ...usersPanel(users),
+    h("h2", {}, "Teams"), ...adminTeamsPanel(teams),
     h("h2", {}, "Audit log"), h("table", {}, ...audit.items.map((entry) => h("tr", {}, h("td", {}, entry.action),
       h("td", {}, new Date(entry.at).toLocaleString())))));
 }
@@ -1117,6 +1119,20 @@ async function admin() {
 // Users as admins look after them: search by email or name, disable or enable (sessions end),
 // make admin or user, grant credits (promotional or a refund, once per click), purge files (the
 // repair of a failed account deletion, after a confirmation). Each action redraws the row.
+/// Every team with its owner and size, searchable by name or owner (the newest 50 at a time).
+function adminTeamsPanel(initial) {
+  const table = h("table", { id: "admin-teams" });
+  const render = (items) => table.replaceChildren(
+    h("tr", {}, h("th", {}, "Team"), h("th", {}, "Owner"), h("th", {}, "Members"), h("th", {}, "Created")),
+    ...items.map((team) => h("tr", { "data-team": team.id }, h("td", {}, team.name), h("td", {}, team.owner_email),
+      h("td", {}, new Intl.NumberFormat().format(team.member_count)), h("td", {}, new Date(team.created_at).toLocaleDateString()))));
+  render(initial.items);
+  const search = form([field("Team name or owner's email", "q", "search", { required: false, id: "team-search" })], "Search teams", async (data) => {
+    render((await api("GET", `/api/v1/admin/teams?page_size=50&q=${encodeURIComponent(data.get("q") || "")}`)).items);
+  });
+  return [search, table];
+}
+
 function usersPanel(initial) {
   const table = h("table", { id: "admin-users" });
   const act = async (what, call) => {

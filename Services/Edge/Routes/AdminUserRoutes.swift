@@ -4,7 +4,7 @@ import Hummingbird
 import ImageSwissProtos
 import RPC
 
-/// /api/v1/admin: users, roles, the audit log, key rotation. Admin sessions only.
+/// /api/v1/admin: users, roles, teams, the audit log, key rotation. Admin sessions only.
 struct AdminUserRoutes {
     let auth: RPCClient
 
@@ -13,6 +13,7 @@ struct AdminUserRoutes {
         admin.get("users", use: self.listUsers)
         admin.get("users/:id", use: self.getUser)
         admin.patch("users/:id", use: self.updateUser)
+        admin.get("teams", use: self.listTeams)
         admin.get("audit", use: self.audit)
         admin.post("signing-keys/rotate", use: self.rotateSigningKeys)
     }
@@ -28,6 +29,21 @@ struct AdminUserRoutes {
         return try JSONAnswer.response(
             Page(
                 items: page.accounts.map(AccountJSON.init),
+                nextPageToken: page.nextPageToken.isEmpty ? nil : page.nextPageToken),
+            request: request, context: context)
+    }
+
+    @Sendable func listTeams(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        var call = AuthListAllTeamsRequest()
+        call.query = request.uri.queryParameters["q"].map(String.init) ?? ""
+        call.pageSize = request.uri.queryParameters["page_size"].flatMap { UInt32($0) } ?? 0
+        call.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
+        let page = try await self.auth.unary(
+            AuthMethods.listAllTeams, call, options: EdgeCalls.options(context, caller))
+        return try JSONAnswer.response(
+            Page(
+                items: page.teams.map(AdminTeamJSON.init),
                 nextPageToken: page.nextPageToken.isEmpty ? nil : page.nextPageToken),
             request: request, context: context)
     }
