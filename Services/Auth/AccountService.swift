@@ -134,6 +134,8 @@ struct AccountService: Sendable {
         }
         try await self.database.transaction { session in
             try await session.execute("DELETE FROM accounts WHERE id = $1", [caller])
+            // Hand-offs name the account without a foreign key (Auth migration 9).
+            try await session.execute("DELETE FROM handoffs WHERE user_id = $1", [caller])
             try await AuditLog.append(
                 actor: caller, action: "account.deleted", target: caller, detail: [:], in: session)
         }

@@ -13,7 +13,8 @@ Admin: sign up as the first admin → change the resize price → the next quote
 whose base price undercuts the best pack is refused, a good one saved as version 2.
 Create: the admin adds a generation provider (a local server speaking Together's images endpoint,
 started here), a model and a style preset through the API → the Create page offers them, quotes the
-model's price, and the picture it makes appears on the batch page.
+model's price, and the picture it makes appears on the batch page. A personal model: ten photos
+trained there (its fine-tuning endpoints), then a picture of the subject from the Create page.
 Phone: the uploader's QR hand-off opens once in a phone-sized window of its own, whose photo
 arrives on the desktop to be straightened and restored.
 Offline: a photo picked without a network waits and uploads when it returns; the manifest and icons
@@ -608,6 +609,51 @@ try:
     wait.until(lambda d: "#/batch/" in d.current_url)
     wait.until(lambda d: "succeeded" in d.find_element(By.ID, "batch-status").text)
     assert FakeTogether.received[-1]["prompt"] == "a lighthouse at dawn, watercolour on rough paper", FakeTogether.received
+
+    step("a personal model: ten photos trained at Together (a local server), then a picture of the subject")
+    go("/admin")
+    fill("ai-model-form", {"id": "flux-lora", "reference": "black-forest-labs/FLUX.1-dev", "label": "FLUX LoRA", "price_credits": 100},
+         selects=[("operation", "train_model"), ("provider_id", "together")], checks=["is_default"])
+    wait.until(lambda d: "FLUX LoRA (default)" in d.find_element(By.ID, "ai-models").text)
+    granted = driver.execute_async_script(
+        "const done = arguments[0]; fetch('/api/v1/admin/billing/grants', {method: 'POST', headers: {"
+        "Authorization: 'Bearer ' + sessionStorage.getItem('isw_access'), 'Content-Type': 'application/json',"
+        "'Idempotency-Key': 'journey-training'}, body: JSON.stringify({account_id: JSON.parse(sessionStorage.getItem('isw_account')).id,"
+        "amount: 200, source: 'promotional'})}).then((r) => done(r.status))")
+    assert granted in (200, 201), f"credits for the training: {granted}"
+    from PIL import Image
+    subject = Image.open(pictures[2]).convert("RGB")
+    training = []
+    for index in range(10):  # ten views of one subject, each at least 512 pixels on its short side
+        path = os.path.join(images, f"subject-{index}.jpg")
+        subject.rotate(index * 4, expand=False).resize((640, 640)).save(path, quality=90)
+        training.append(path)
+    go("/models")
+    driver.refresh()  # the operation catalogue is cached per page load: now training is offered
+    wait.until(lambda d: d.find_elements(By.ID, "training-photos"))
+    driver.find_element(By.NAME, "name").send_keys("Astronaut")
+    driver.find_element(By.NAME, "trigger_word").send_keys("astro1")
+    driver.find_element(By.ID, "training-photos").send_keys("\n".join(training))
+    driver.find_element(By.XPATH, "//button[text()='Train']").click()
+    wait.until(lambda d: "ready" in d.find_element(By.ID, "models-list").text)
+    assert FakeTogether.uploads and FakeTogether.uploads[-1]["fine_tune"], FakeTogether.uploads
+    fine_tune = [body for body in FakeTogether.received if "training_file" in body][-1]
+    assert fine_tune["model"] == "black-forest-labs/FLUX.1-dev" and fine_tune["trigger_word"] == "astro1", fine_tune
+    shot("models-trained")
+    go("/create")
+    wait.until(lambda d: d.find_elements(By.ID, "create-subject"))
+    driver.find_element(By.XPATH, "//select[@id='create-subject']/option[text()='My model: Astronaut']").click()
+    wait.until(lambda d: d.find_element(By.ID, "param-create-generate_with_model-prompt").is_displayed())
+    driver.find_element(By.ID, "param-create-generate_with_model-prompt").send_keys("on the moon")
+    # Each keystroke asks for a quote again; the button waits for the last one.
+    wait.until(lambda d: "Cost: 6 credits" in d.find_element(By.ID, "create-cost").text
+               and d.find_element(By.ID, "create-submit").is_enabled())
+    driver.find_element(By.ID, "create-submit").click()
+    wait.until(lambda d: "#/batch/" in d.current_url)
+    wait.until(lambda d: "succeeded" in d.find_element(By.ID, "batch-status").text)
+    made = FakeTogether.received[-1]
+    assert made["prompt"].startswith("astro1") and "on the moon" in made["prompt"], made
+    assert made["image_loras"][0]["path"].startswith("journey/flux-lora-"), made
     server.shutdown()
 
     step("teams: a team of one's own, its credits, a batch paid from it, a result shared with it")
