@@ -398,6 +398,14 @@ try:
     name.find_element(By.XPATH, "ancestor::form//button").click()
     wait.until(lambda d: "Profile saved" in d.find_element(By.ID, "toast").get_attribute("textContent"))
     assert "signed in" in driver.find_element(By.TAG_NAME, "main").text, "the sign-in history lists this sign-in"
+    driver.find_element(By.ID, "avatar-file").send_keys(pictures[1])
+    wait.until(lambda d: "Picture saved" in d.find_element(By.ID, "toast").get_attribute("textContent"))
+    driver.refresh()  # the picture is the account's now
+    wait.until(lambda d: (d.find_element(By.ID, "avatar").get_attribute("src") or "").startswith("blob:"))
+    driver.find_element(By.ID, "export-account").click()
+    wait.until(lambda d: os.path.exists(os.path.join(downloads, "imageswiss-account.json")))
+    exported = json.load(open(os.path.join(downloads, "imageswiss-account.json")))
+    assert user_email in json.dumps(exported), "the export is this account's"
     shot("account")
 
     step("dark colours: the system's scheme by default, the account page's choice over it")
@@ -752,6 +760,23 @@ try:
     driver.refresh()
     wait.until(lambda d: d.find_elements(By.ID, "landing-tools"))
     proxy.close()
+
+    step("leaving: a new account deleted from its account page; it cannot sign in again")
+    go("/signout")
+    wait.until(lambda d: d.find_elements(By.NAME, "email"))
+    sign_up("leaving@imageswiss.test")
+    go("/account")
+    wait.until(lambda d: d.find_elements(By.ID, "delete-password"))
+    driver.find_element(By.ID, "delete-password").send_keys("correct horse battery staple")
+    driver.find_element(By.XPATH, "//button[text()='Delete my account']").click()
+    driver.switch_to.alert.accept()
+    wait.until(lambda d: d.find_elements(By.ID, "landing-tools"))
+    go("/signin")
+    wait.until(lambda d: d.find_elements(By.NAME, "email"))
+    driver.find_element(By.NAME, "email").send_keys("leaving@imageswiss.test")
+    driver.find_element(By.NAME, "password").send_keys("correct horse battery staple")
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "form .error") and d.find_element(By.CSS_SELECTOR, "form .error").text)
     assert not inaccessible, "axe-core found serious or critical violations:\n" + "\n".join(
         f"  {page}: {line}" for page, lines in inaccessible.items() for line in lines)
     print(f"browser journeys passed; axe-core: no serious or critical violation on {len(os.listdir(shots)) - 1} pages")

@@ -963,12 +963,46 @@ async function account() {
       await api("POST", "/api/v1/me/password", { current_password: data.get("current"), new_password: data.get("next") });
       toast("Password changed; your other sessions were signed out.");
     }),
+    h("h2", {}, "Picture"), avatarControl(me),
     h("h2", {}, "Appearance"),
     themeChoice(),
     h("h2", {}, "Recent sign-ins"),
     h("table", {}, ...(signIns.items || []).slice(0, 10).map((event) => h("tr", {}, h("td", {}, new Date(event.at).toLocaleString()),
       h("td", {}, event.client_ip), h("td", {}, event.user_agent.slice(0, 60)), h("td", { class: event.succeeded ? "ok" : "error" }, event.succeeded ? "signed in" : "failed")))),
-    h("p", {}, "API keys, webhooks and links for the web are on the ", h("a", { href: "#/developers" }, "developers page"), "."));
+    h("p", {}, "API keys, webhooks and links for the web are on the ", h("a", { href: "#/developers" }, "developers page"), "."),
+    h("h2", {}, "Your data"),
+    h("p", {}, h("button", { class: "secondary", id: "export-account", onclick: async () => {
+      try { saveAs(await objectURL("/api/v1/me/export"), "imageswiss-account.json"); } catch (error) { toast(failure(error)); }
+    } }, "Download everything we hold about your account (JSON)")),
+    h("h2", {}, "Delete the account"),
+    h("p", { class: "muted" }, "Your sign-ins, keys and settings go at once; your files and results are deleted with it. This cannot be undone."),
+    form([field("Password", "password", "password", { autocomplete: "current-password", id: "delete-password" })], "Delete my account", async (data) => {
+      if (!confirm("Delete your account and everything in it?")) return;
+      await api("DELETE", "/api/v1/me", { password: data.get("password") });
+      session.clear();
+      location.hash = "#/";
+      toast("Your account was deleted.");
+    }));
+}
+
+/// The account's picture: shown, replaced by an upload (purpose avatar), or removed.
+function avatarControl(me) {
+  const picture = h("img", { class: "avatar", id: "avatar", alt: "Your picture", hidden: !me.avatar_blob_id });
+  if (me.avatar_blob_id) objectURL(`/api/v1/files/${me.avatar_blob_id}/content`).then((url) => { picture.src = url; }, () => { picture.hidden = true; });
+  const picker = h("input", { type: "file", id: "avatar-file", accept: "image/jpeg,image/png,image/webp" });
+  picker.addEventListener("change", async () => {
+    const file = picker.files[0];
+    if (!file) return;
+    try {
+      const blob = await uploadFile(file, () => {}, "avatar");
+      await api("PATCH", "/api/v1/me", { avatar_blob_id: blob.id });
+      picture.src = URL.createObjectURL(file);
+      picture.hidden = false;
+      toast("Picture saved.");
+    } catch (error) { toast(failure(error)); }
+    picker.value = "";
+  });
+  return h("div", { class: "avatar-row" }, picture, h("label", {}, "Choose a picture", picker));
 }
 
 // MARK: developers
