@@ -69,7 +69,8 @@ struct StackTests {
             await pool.close()
             let expected: [String: [String]] = [
                 "auth": [
-                    "accounts", "api_key_usage", "api_keys", "audit_log", "email_tokens", "handoffs", "idempotency_keys",
+                    "accounts", "api_key_usage", "api_keys", "audit_log", "email_tokens", "handoffs",
+                    "idempotency_keys",
                     "notification_preferences",
                     "notifications", "oauth_identities", "oauth_states", "outbox", "outbox_attachments",
                     "refresh_tokens",
@@ -91,7 +92,8 @@ struct StackTests {
                     "provider_runs", "style_presets", "tier_spend_limits", "webhooks",
                 ],
                 "storage": [
-                    "backup_fences", "blob_shares", "blobs", "deferred_removals", "derivatives", "owner_usage", "signing_secret",
+                    "backup_fences", "blob_shares", "blobs", "deferred_removals", "derivatives", "owner_usage",
+                    "signing_secret",
                     "transform_keys", "transform_presets", "upload_chunks", "uploads",
                 ],
             ]
