@@ -483,6 +483,10 @@ try:
     step("sign in with Google: the provider's consent, the edge's cookie session, an upload and a change through it")
     google = fake_google.serve(int(oauth_port), base, {"sub": "g-journey", "email": "journey@gmail.test", "name": "Journey G."})
     go("/signout")
+    # A callback this browser did not start lands on the sign-in page with the app's own message.
+    driver.get(f"{base}/api/v1/auth/oauth/google/callback?code=forged&state=forged")
+    wait.until(lambda d: d.find_elements(By.ID, "oauth-error"))
+    assert "another browser" in driver.find_element(By.ID, "oauth-error").text
     wait.until(lambda d: d.find_elements(By.ID, "oauth-google"))
     driver.find_element(By.ID, "oauth-google").click()
     wait.until(lambda d: d.find_elements(By.ID, "allow"))
@@ -718,7 +722,10 @@ try:
     shot("api-docs")
     step("phone-sized: the main pages at 390 px wide, checked by axe like the others")
     driver.set_window_size(390, 844)
-    for route, name in (("/upload", "phone-upload"), ("/gallery", "phone-gallery"), ("/billing", "phone-credits"), ("/history", "phone-history")):
+    for route, name in (("/upload", "phone-upload"), ("/gallery", "phone-gallery"), ("/billing", "phone-credits"), ("/history", "phone-history"),
+                        ("/create", "phone-create"), ("/models", "phone-models"), ("/teams", "phone-teams"),
+                        ("/notifications", "phone-notifications"), ("/account", "phone-account"), ("/developers", "phone-developers"),
+                        ("/admin", "phone-admin")):
         go(route)
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "main h1"))
         time.sleep(0.5)  # the page's own calls settle

@@ -91,8 +91,16 @@ async function signInWith(email, password) {
   sessionStorage.removeItem("isw_after_signin");
 }
 
+/// What a failed Google or GitHub sign-in came back with (only the code travels in the link).
+const OAUTH_ERRORS = {
+  oauth_failed: "Google or GitHub did not sign you in (no verified address, or the sign-in was refused). Try again, or use your password.",
+  oauth_state_mismatch: "That sign-in was started in another browser or took too long. Start again.",
+};
+
 function signIn() {
-  show("Sign in", oauthButtons(),
+  const failed = new URLSearchParams(location.hash.split("?")[1] || "").get("oauth_error");
+  show("Sign in", failed ? h("p", { class: "error", role: "alert", id: "oauth-error" },
+    OAUTH_ERRORS[failed] || "The sign-in with Google or GitHub did not complete. Start again.") : null, oauthButtons(),
     form([field("Email", "email", "email", { autocomplete: "email" }), field("Password", "password", "password", { autocomplete: "current-password" })],
       "Sign in", (data) => signInWith(data.get("email"), data.get("password"))),
     h("p", {}, h("a", { href: "#/forgot" }, "Forgot your password?"), " · ", h("a", { href: "#/verify" }, "Verify your email")));

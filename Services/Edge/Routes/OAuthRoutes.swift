@@ -8,6 +8,8 @@ import RPC
 /// cookie (SameSite=Lax: the provider's redirect back is a cross-site navigation); `callback`
 /// accepts the code only with a state matching that cookie — another site cannot finish a sign-in
 /// it started into the victim's browser — then sets the session cookies and goes to the web app.
+/// A callback that fails goes to the app's sign-in page with the error's code (`oauth_error`),
+/// never its text: a crafted link can then only show one of the app's own messages.
 struct OAuthRoutes {
     let auth: RPCClient
     static let stateCookie = "isw_oauth"
@@ -40,6 +42,31 @@ struct OAuthRoutes {
     }
 
     @Sendable func callback(_ request: Request, context: EdgeRequestContext) async throws -> Response {
+        do {
+            return try await self.finish(request, context: context)
+        } catch {
+            // The page gets the code; the operator's log gets the provider's own words.
+            context.logger.warning("oauth sign-in failed", metadata: ["error": "\(error)"])
+            let code =
+                switch error {
+                case let error as EdgeError: error.code
+                case let error as RPCError: EdgeError(error).code
+                default: "internal"
+                }
+            var response = Response(
+                status: .found, headers: [.location: "/#/signin?oauth_error=\(code)", .cacheControl: "no-store"])
+            response.setCookie(Self.expiredStateCookie)
+            return response
+        }
+    }
+
+    static var expiredStateCookie: Cookie {
+        Cookie(
+            name: stateCookie, value: "", maxAge: 0, path: cookiePath, secure: SessionCookies.secure, httpOnly: true,
+            sameSite: .lax)
+    }
+
+    private func finish(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
         if let denied = query["error"] {
             throw EdgeError(
@@ -60,10 +87,7 @@ struct OAuthRoutes {
         let result = try await self.auth.unary(AuthMethods.oauthFinish, call, options: EdgeCalls.options(context))
         var response = Response(status: .found, headers: [.location: "/", .cacheControl: "no-store"])
         SessionCookies.set(result.tokens, on: &response)
-        response.setCookie(
-            Cookie(
-                name: Self.stateCookie, value: "", maxAge: 0, path: Self.cookiePath,
-                secure: SessionCookies.secure, httpOnly: true, sameSite: .lax))
+        response.setCookie(Self.expiredStateCookie)
         return response
     }
 }
