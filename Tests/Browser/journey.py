@@ -460,6 +460,15 @@ try:
     wait.until(lambda d: "favourites=1" in d.current_url and len(d.find_elements(By.CSS_SELECTOR, "button[aria-label=Favourite]")) == 2)
     shot("history")
 
+    step("an ended session: the sign-in page says so, and signing in comes back to the page")
+    driver.execute_script("sessionStorage.setItem('isw_access', 'expired'); sessionStorage.setItem('isw_refresh', 'revoked')")
+    go("/history")
+    wait.until(lambda d: d.find_elements(By.ID, "session-ended"))
+    driver.find_element(By.NAME, "email").send_keys(user_email)
+    driver.find_element(By.NAME, "password").send_keys("correct horse battery staple")
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait.until(lambda d: d.current_url.endswith("#/history") and d.find_elements(By.CSS_SELECTOR, "main h1"))
+
     step("forgot the password: the reset mail's link, a new password, sign in with it")
     go("/signout")
     wait.until(lambda d: d.find_elements(By.NAME, "email"))

@@ -99,8 +99,13 @@ const OAUTH_ERRORS = {
 
 function signIn() {
   const failed = new URLSearchParams(location.hash.split("?")[1] || "").get("oauth_error");
-  show("Sign in", failed ? h("p", { class: "error", role: "alert", id: "oauth-error" },
-    OAUTH_ERRORS[failed] || "The sign-in with Google or GitHub did not complete. Start again.") : null, oauthButtons(),
+  const ended = sessionStorage.getItem("isw_session_ended");
+  sessionStorage.removeItem("isw_session_ended");
+  show("Sign in",
+    failed ? h("p", { class: "error", role: "alert", id: "oauth-error" },
+      OAUTH_ERRORS[failed] || "The sign-in with Google or GitHub did not complete. Start again.") : null,
+    ended ? h("p", { class: "banner", role: "status", id: "session-ended" }, "Your session has ended. Sign in again to go on where you were.") : null,
+    oauthButtons(),
     form([field("Email", "email", "email", { autocomplete: "email" }), field("Password", "password", "password", { autocomplete: "current-password" })],
       "Sign in", (data) => signInWith(data.get("email"), data.get("password"))),
     h("p", {}, h("a", { href: "#/forgot" }, "Forgot your password?"), " · ", h("a", { href: "#/verify" }, "Verify your email")));
@@ -1380,6 +1385,16 @@ const ROUTES = {
 };
 const PUBLIC = new Set(["/", "/signup", "/signin", "/forgot", "/verify", "/reset", "/unsubscribe", "/handoff"]);
 
+/// The session ended (its refresh token expired or was revoked): the sign-in page says so, and
+/// signing in comes back to the page the user was on.
+function sessionEnded() {
+  const here = location.hash;
+  session.clear();
+  sessionStorage.setItem("isw_after_signin", here);
+  sessionStorage.setItem("isw_session_ended", "1");
+  location.hash = "#/signin";
+}
+
 async function route() {
   const path = (location.hash.slice(1) || "/").split("?")[0];
   const signedIn = session.signedIn;
@@ -1400,7 +1415,7 @@ async function route() {
     else if (path.startsWith("/teams/") && path !== "/teams/join") await teamView(path.slice(7));
     else await (ROUTES[path] || uploader)();
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) { session.clear(); location.hash = "#/signin"; return; }
+    if (error instanceof ApiError && error.status === 401) { sessionEnded(); return; }
     show("Something went wrong", h("p", { class: "error" }, failure(error)));
   }
 }
