@@ -20,15 +20,22 @@ struct BlobRecord: Sendable {
     let derivedFrom: UUID?
     let transform: String?
 
-    /// The columns every query selecting blobs names, in this order, from rows named `blobs`.
-    /// A derivative's source and transformation are in `derivatives` (Storage migration 8).
+    /// Whether the row named `blobs` is a derivative. A derivative's row says "result" (`blobs`'
+    /// purpose check is the previous release's: changing it locked `blobs` during a rolling upgrade,
+    /// Storage migration 8); its source and transformation are in `derivatives`.
+    static let isDerivative = "EXISTS (SELECT 1 FROM derivatives d WHERE d.blob_id = blobs.id)"
+
+    /// The columns every query selecting blobs names, in this order, from rows named `blobs`; a
+    /// derivative's purpose reads "derivative".
     static let columns = """
-        id, owner_id, purpose, content_type, byte_size, sha256, display_name, width, height,
+        id, owner_id,
+        CASE WHEN purpose = 'result' AND \(isDerivative) THEN 'derivative' ELSE purpose END AS purpose,
+        content_type, byte_size, sha256, display_name, width, height,
         (extract(epoch FROM created_at) * 1000000)::bigint AS created_us,
         (extract(epoch FROM expires_at) * 1000000)::bigint AS expires_us,
-        CASE WHEN purpose = 'derivative' THEN (SELECT d.source_id FROM derivatives d WHERE d.blob_id = blobs.id)
+        CASE WHEN purpose = 'result' THEN (SELECT d.source_id FROM derivatives d WHERE d.blob_id = blobs.id)
         END AS derived_from,
-        CASE WHEN purpose = 'derivative' THEN (SELECT d.transform FROM derivatives d WHERE d.blob_id = blobs.id)
+        CASE WHEN purpose = 'result' THEN (SELECT d.transform FROM derivatives d WHERE d.blob_id = blobs.id)
         END AS transform
         """
 

@@ -66,10 +66,11 @@ extension BlobStore {
         ]
         var parameters = PostgresParameters([caller.id])
         // Derivatives are listed only when asked for by purpose: they belong to their files.
-        if !request.purpose.isEmpty {
-            conditions.append("purpose = \(parameters.bind(request.purpose))")
+        if request.purpose == "derivative" {
+            conditions.append("purpose = 'result' AND \(BlobRecord.isDerivative)")
         } else {
-            conditions.append("purpose <> 'derivative'")
+            if !request.purpose.isEmpty { conditions.append("purpose = \(parameters.bind(request.purpose))") }
+            conditions.append("NOT \(BlobRecord.isDerivative)")
         }
         if !request.contentTypePrefix.isEmpty {
             conditions.append("content_type LIKE \(parameters.bind(LikePattern.prefix(request.contentTypePrefix)))")

@@ -45,7 +45,7 @@ enum StorageStatements {
         """
         SELECT \(BlobRecord.columns),
             (SELECT string_agg(k.secret, ' ') FROM transform_keys k WHERE k.owner_id = blobs.owner_id) AS secrets
-        FROM blobs WHERE id = $1 AND purpose <> 'derivative'
+        FROM blobs WHERE id = $1 AND NOT \(BlobRecord.isDerivative)
         """)
 
     /// $1 file id, $2 canonical transformation.

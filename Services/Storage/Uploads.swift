@@ -205,11 +205,11 @@ extension BlobStore {
             outcome = try await self.database.transaction { session in
                 guard
                     try await self.insertUpload(
-                        session, id: id, caller: caller, purpose: Self.uploadPurpose(request.purpose),
+                        session, id: id, caller: caller, purpose: Self.storedPurpose(request.purpose),
                         displayName: request.displayName, expected: size, lifetime: lifetime, key: key)
                 else { return nil }  // the same key, put concurrently
                 let sealed = try await self.seal(
-                    session, caller, upload: id, content: content, purpose: request.purpose,
+                    session, caller, upload: id, content: content, purpose: Self.storedPurpose(request.purpose),
                     displayName: DisplayName.clean(request.displayName), expected: size, lifetime: lifetime)
                 guard let derivative, case .blob(let blob) = sealed else { return sealed }
                 return .blob(try await self.markDerivative(blob, of: derivative, request.transform, in: session))
@@ -227,10 +227,11 @@ extension BlobStore {
         return blob
     }
 
-    /// The purpose an upload row records: a derivative's is "result" (what Jobs writes), so that
-    /// `uploads` kept its purpose check — altering both tables beside the previous release
-    /// deadlocked its commits (Storage migration 8).
-    static func uploadPurpose(_ purpose: String) -> String { purpose == "derivative" ? "result" : purpose }
+    /// The purpose the upload and blob rows record: a derivative's is "result", so that `uploads`
+    /// and `blobs` keep the previous release's purpose checks — changing them during a rolling
+    /// upgrade locked those tables against its commits (Storage migration 8); `derivatives` says
+    /// which results are derivatives.
+    static func storedPurpose(_ purpose: String) -> String { purpose == "derivative" ? "result" : purpose }
 
     /// The blob an earlier PutBlob (or upload) with this key made, when it asked for the same thing.
     private func replayedPut(_ caller: RPCCaller, key: String, _ request: StoragePutBlobRequest) async throws
@@ -238,7 +239,7 @@ extension BlobStore {
     {
         guard
             let existing = try await self.upload(
-                keyed: key, caller: caller, purpose: Self.uploadPurpose(request.purpose),
+                keyed: key, caller: caller, purpose: Self.storedPurpose(request.purpose),
                 expected: Int64(request.data.count))
         else { return nil }
         guard let blobID = existing.blobID else {

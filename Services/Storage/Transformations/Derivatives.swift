@@ -22,8 +22,8 @@ extension BlobStore {
         guard
             let row = try await self.database.query(
                 """
-                SELECT (SELECT count(*) FROM derivatives d WHERE d.source_id = b.id) AS derivatives
-                FROM blobs b WHERE b.id = $1 AND b.owner_id = $2 AND b.purpose <> 'derivative'
+                SELECT (SELECT count(*) FROM derivatives d WHERE d.source_id = blobs.id) AS derivatives
+                FROM blobs WHERE id = $1 AND owner_id = $2 AND NOT \(BlobRecord.isDerivative)
                 """, [source, caller.id]
             ).first
         else { throw failure.notFound("blob") }

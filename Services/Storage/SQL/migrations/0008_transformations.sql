@@ -1,14 +1,10 @@
 -- URL transformations (Transformations/): a derivative is a blob made from one of its owner's
 -- files by a canonical transformation, one per file and transformation, removed with the file.
--- `blobs` keeps its columns: the previous release's storage_seal returns SETOF blobs, and a
--- commit in flight while columns were added failed ("wrong record type supplied in RETURN NEXT").
--- Only its purpose check is replaced (NOT VALID: no scan under the lock); `uploads` is not
--- altered: beside the previous release that deadlocked its commits (they lock uploads, then
--- blobs, then uploads again), so a derivative's upload row says "result" (Uploads.swift).
-ALTER TABLE blobs DROP CONSTRAINT blobs_purpose_check,
-    ADD CONSTRAINT blobs_purpose_check
-        CHECK (purpose IN ('upload', 'result', 'thumbnail', 'avatar', 'training', 'derivative')) NOT VALID;
--- Which file and transformation each derivative blob was made from. No foreign key (as 0007).
+-- Neither `blobs` nor `uploads` is altered: beside the previous release, any lock on them here
+-- (this migration runs in one transaction with 0005, whose foreign key locks `uploads`) deadlocked
+-- its upload commits, and columns added to `blobs` broke its storage_seal (SETOF blobs). So a
+-- derivative's rows say "result" and this table says which results are derivatives, of what.
+-- No foreign key (as 0007).
 CREATE TABLE derivatives (
     blob_id uuid PRIMARY KEY,
     source_id uuid NOT NULL,
