@@ -389,7 +389,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "WebAppTests", dependencies: ["TestSupport", "ImageSamples"], swiftSettings: strict),
+        .testTarget(
+            name: "WebAppTests", dependencies: ["TestSupport", "ImageSamples", "Operations"], swiftSettings: strict),
         .testTarget(
             name: "StackTests",
             dependencies: ["RPC", "ImageSwissProtos", "TestSupport", "Postgres", "ImageSamples"],

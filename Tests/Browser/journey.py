@@ -428,6 +428,41 @@ try:
     wait.until(lambda d: d.execute_script(page_colour) == "rgb(13, 17, 23)")
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
 
+    step("Simplified Chinese: chosen on the account page, the main pages in it, then English again")
+    go("/account")
+    wait.until(lambda d: d.find_elements(By.ID, "language"))
+    driver.find_element(By.CSS_SELECTOR, "#language option[value='zh-CN']").click()
+    wait.until(lambda d: d.execute_script("return document.documentElement.lang") == "zh-CN" and d.find_elements(By.ID, "language"))
+    chinese_pages = (("/upload", "upload"), ("/gallery", "gallery"), ("/billing", "credits"), ("/history", "history"), ("/create", "create"),
+                     ("/models", "models"), ("/teams", "teams"), ("/notifications", "notifications"), ("/developers", "developers"),
+                     ("/account", "account"))
+    for size, prefix, pages in (((1280, 1000), "zh-", chinese_pages), ((390, 844), "zh-phone-", chinese_pages[:4])):
+        driver.set_window_size(*size)
+        for route, name in pages:
+            go(route)
+            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "main h1"))
+            time.sleep(0.5)  # the page's own calls settle
+            heading = driver.find_element(By.CSS_SELECTOR, "main h1").text
+            assert re.search("[\u4e00-\u9fff]", heading), f"{route} in Chinese: {heading}"
+            nav = [link.get_attribute("textContent") for link in driver.find_elements(By.CSS_SELECTOR, "#nav a")]
+            assert all(re.search("[\u4e00-\u9fff]", text) for text in nav), f"the navigation in Chinese: {nav}"
+            shot(prefix + name)
+    driver.set_window_size(1280, 1000)
+    # The server's errors arrive in English with a code; the page says them in Chinese by the code.
+    go("/account")
+    wait.until(lambda d: d.find_elements(By.NAME, "current"))
+    password_form = driver.find_element(By.NAME, "current").find_element(By.XPATH, "./ancestor::form")
+    password_form.find_element(By.NAME, "current").send_keys("not the password at all")
+    password_form.find_element(By.NAME, "next").send_keys("another long password")
+    password_form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(lambda d: password_form.find_element(By.CSS_SELECTOR, ".error").text)
+    said = password_form.find_element(By.CSS_SELECTOR, ".error").text
+    assert "密码不正确" in said and "wrong_password" in said, f"a refused password change in Chinese: {said}"
+    go("/account")
+    wait.until(lambda d: d.find_elements(By.ID, "language"))
+    driver.find_element(By.CSS_SELECTOR, "#language option[value='en']").click()
+    wait.until(lambda d: d.execute_script("return document.documentElement.lang") == "en" and d.find_elements(By.ID, "language"))
+
     step("developers: an API key with chosen scopes, shown once; links for the web — the first link's key, a preset")
     go("/developers")
     wait.until(lambda d: d.find_elements(By.ID, "quick-start"))

@@ -9,6 +9,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = error.code || `http_${status}`;
     this.requestId = error.request_id;
+    this.field = error.field;
   }
 }
 

@@ -1,12 +1,13 @@
 // ImageSwiss web app: plain modules, no build step. Each view is a function of the route; views
 // fetch through api.js and render with `h`.
 import { api, ApiError, session, uploadFile, objectURL, events } from "/api.js";
-import { h, toast, failure, show, favouriteButton, credits, saveAs, dollars, themeChoice } from "/ui.js";
+import { h, toast, failure, show, favouriteButton, credits, saveAs, dollars, themeChoice, word } from "/ui.js";
 import { gallery } from "/gallery.js";
 import { phoneHandoff, handoffPage } from "/handoff.js";
 import { duplicateGroups, duplicatesView } from "/duplicates.js";
 import { dailyChart, barRows } from "/charts.js";
 import { reportsPanel } from "/reports.js";
+import { t, LANGUAGES, language, setLanguage, dateTime, date as day, number as formatNumber } from "/i18n.js";
 
 /// A form whose submit runs `action`; errors are shown in the form, not thrown.
 function form(fields, label, action) {
@@ -39,10 +40,10 @@ async function refreshBalance() {
 function renderNav(route) {
   const account = session.account;
   const links = account
-    ? [["#/upload", "Upload"], ["#/create", "Create"], ["#/models", "My models"], ["#/gallery", "Results"], ["#/history", "History"], ["#/billing", "Credits"], ["#/teams", "Teams"], ["#/notifications", "Notifications"],
-      ["#/developers", "Developers"], ["#/account", "Account"]]
-      .concat(account.role === "admin" ? [["#/admin", "Admin"]] : []).concat([["#/signout", "Sign out"]])
-    : [["#/signin", "Sign in"], ["#/signup", "Sign up"]];
+    ? [["#/upload", t("Upload")], ["#/create", t("Create")], ["#/models", t("My models")], ["#/gallery", t("Results")], ["#/history", t("History")], ["#/billing", t("Credits")], ["#/teams", t("Teams")], ["#/notifications", t("Notifications")],
+      ["#/developers", t("Developers")], ["#/account", t("Account")]]
+      .concat(account.role === "admin" ? [["#/admin", t("Admin")]] : []).concat([["#/signout", t("Sign out")]])
+    : [["#/signin", t("Sign in")], ["#/signup", t("Sign up")]];
   document.getElementById("nav").replaceChildren(...links.map(([href, text]) =>
     h("a", { href, id: `nav-${href.slice(2)}`, "aria-current": route === href.slice(1) ? "page" : null }, text)));
 }
@@ -53,7 +54,7 @@ async function refreshUnread() {
   if (!link) return;
   try {
     const page = await api("GET", "/api/v1/notifications?unread=true&page_size=1");
-    link.textContent = page.unread_count ? `Notifications (${page.unread_count})` : "Notifications";
+    link.textContent = page.unread_count ? t("Notifications ({count})", { count: page.unread_count }) : t("Notifications");
     link.dataset.unread = page.unread_count;
   } catch { /* the count is a hint */ }
 }
@@ -67,19 +68,19 @@ function oauthButtons() {
   const box = h("div", { class: "actions oauth", id: "oauth" });
   api("GET", "/api/v1/auth/oauth/providers").then((answer) => {
     box.replaceChildren(...(answer.providers || []).map((provider) => h("a", { class: "button secondary", id: `oauth-${provider}`,
-      href: `/api/v1/auth/oauth/${encodeURIComponent(provider)}/start` }, `Continue with ${PROVIDER_NAMES[provider] || provider}`)));
+      href: `/api/v1/auth/oauth/${encodeURIComponent(provider)}/start` }, t("Continue with {provider}", { provider: PROVIDER_NAMES[provider] || provider }))));
   }, () => box.replaceChildren());
   return box;
 }
 
 function signUp() {
-  show("Create your account", oauthButtons(), form([
-    field("Email", "email", "email", { autocomplete: "email" }),
-    field("Password (at least 10 characters)", "password", "password", { autocomplete: "new-password", minlength: 10 }),
-  ], "Sign up", async (data) => {
+  show(t("Create your account"), oauthButtons(), form([
+    field(t("Email"), "email", "email", { autocomplete: "email" }),
+    field(t("Password (at least 10 characters)"), "password", "password", { autocomplete: "new-password", minlength: 10 }),
+  ], t("Sign up"), async (data) => {
     await api("POST", "/api/v1/auth/register", { email: data.get("email"), password: data.get("password") });
     await signInWith(data.get("email"), data.get("password"));
-    toast("Welcome! We sent you a link to verify your email.");
+    toast(t("Welcome! We sent you a link to verify your email."));
   }));
 }
 
@@ -101,26 +102,26 @@ function signIn() {
   const failed = new URLSearchParams(location.hash.split("?")[1] || "").get("oauth_error");
   const ended = sessionStorage.getItem("isw_session_ended");
   sessionStorage.removeItem("isw_session_ended");
-  show("Sign in",
+  show(t("Sign in"),
     failed ? h("p", { class: "error", role: "alert", id: "oauth-error" },
       OAUTH_ERRORS[failed] || "The sign-in with Google or GitHub did not complete. Start again.") : null,
-    ended ? h("p", { class: "banner", role: "status", id: "session-ended" }, "Your session has ended. Sign in again to go on where you were.") : null,
+    ended ? h("p", { class: "banner", role: "status", id: "session-ended" }, t("Your session has ended. Sign in again to go on where you were.")) : null,
     oauthButtons(),
-    form([field("Email", "email", "email", { autocomplete: "email" }), field("Password", "password", "password", { autocomplete: "current-password" })],
+    form([field(t("Email"), "email", "email", { autocomplete: "email" }), field(t("Password"), "password", "password", { autocomplete: "current-password" })],
       "Sign in", (data) => signInWith(data.get("email"), data.get("password"))),
-    h("p", {}, h("a", { href: "#/forgot" }, "Forgot your password?"), " · ", h("a", { href: "#/verify" }, "Verify your email")));
+    h("p", {}, h("a", { href: "#/forgot" }, t("Forgot your password?")), " · ", h("a", { href: "#/verify" }, t("Verify your email"))));
 }
 
 function forgot() {
-  show("Reset your password",
-    form([field("Email", "email", "email")], "Send a reset link", async (data) => {
+  show(t("Reset your password"),
+    form([field(t("Email"), "email", "email")], t("Send a reset link"), async (data) => {
       await api("POST", "/api/v1/auth/password/forgot", { email: data.get("email") });
-      toast("If that address has an account, a link is on its way.");
+      toast(t("If that address has an account, a link is on its way."));
     }),
-    h("h2", {}, "Have a reset token?"),
-    form([field("Token", "token"), field("New password", "password", "password", { minlength: 10 })], "Set the password", async (data) => {
+    h("h2", {}, t("Have a reset token?")),
+    form([field(t("Token"), "token"), field(t("New password"), "password", "password", { minlength: 10 })], t("Set the password"), async (data) => {
       await api("POST", "/api/v1/auth/password/reset", { token: data.get("token"), new_password: data.get("password") });
-      toast("Password changed. Sign in with it.");
+      toast(t("Password changed. Sign in with it."));
       location.hash = "#/signin";
     }));
 }
@@ -135,19 +136,19 @@ function linkToken() {
 async function verify() {
   const token = linkToken();
   const outcome = h("p", { id: "verify-outcome", role: "status" });
-  show("Verify your email", outcome, form([field("Token from the email", "token", "text", { value: token })], "Verify", async (data) => {
+  show(t("Verify your email"), outcome, form([field(t("Token from the email"), "token", "text", { value: token })], t("Verify"), async (data) => {
     await api("POST", "/api/v1/auth/verify-email", { token: data.get("token") });
-    outcome.textContent = "Email verified.";
+    outcome.textContent = t("Email verified.");
     outcome.dataset.verified = "true";
   }));
   if (!token) return;
   try {
     await api("POST", "/api/v1/auth/verify-email", { token });
-    outcome.textContent = "Email verified.";
+    outcome.textContent = t("Email verified.");
     outcome.dataset.verified = "true";
     window.history.replaceState(null, "", "#/verify");
   } catch (error) {
-    outcome.textContent = `${failure(error)} — the link may have been used or expired; ask for a new one from your account.`;
+    outcome.textContent = t("{reason} — the link may have been used or expired; ask for a new one from your account.", { reason: failure(error) });
     outcome.className = "error";
   }
 }
@@ -156,10 +157,10 @@ async function verify() {
 function reset() {
   const token = linkToken();
   if (!token) { location.hash = "#/forgot"; return; }
-  show("Choose a new password",
-    form([field("New password", "password", "password", { minlength: 10, autocomplete: "new-password" })], "Set the password", async (data) => {
+  show(t("Choose a new password"),
+    form([field(t("New password"), "password", "password", { minlength: 10, autocomplete: "new-password" })], t("Set the password"), async (data) => {
       await api("POST", "/api/v1/auth/password/reset", { token, new_password: data.get("password") });
-      toast("Password changed. Sign in with it.");
+      toast(t("Password changed. Sign in with it."));
       location.hash = "#/signin";
     }));
 }
@@ -167,14 +168,14 @@ function reset() {
 // MARK: notifications
 
 const NOTIFICATION_KINDS = {
-  batch_completed: "A batch has finished",
-  job_failed: "A single job failed",
-  credits_low: "Credits are running low",
-  payment_failed: "A subscription payment failed",
-  receipt: "A receipt for a payment (with its invoice)",
-  subscription_ending: "My subscription is about to end",
-  model_trained: "A personal model finished training",
-  spend_limit_reached: "An AI spend limit held jobs back (administrators)",
+  batch_completed: t("A batch has finished"),
+  job_failed: t("A single job failed"),
+  credits_low: t("Credits are running low"),
+  payment_failed: t("A subscription payment failed"),
+  receipt: t("A receipt for a payment (with its invoice)"),
+  subscription_ending: t("My subscription is about to end"),
+  model_trained: t("A personal model finished training"),
+  spend_limit_reached: t("An AI spend limit held jobs back (administrators)"),
 };
 
 async function notifications() {
@@ -183,26 +184,26 @@ async function notifications() {
   const markAll = h("button", { id: "mark-all-read", class: "secondary", disabled: !page.unread_count, onclick: async () => {
     await api("POST", "/api/v1/notifications/read", { all: true });
     notifications();
-  } }, "Mark all as read");
+  } }, t("Mark all as read"));
   const list = page.items.length
     ? h("ul", { class: "notifications", id: "notification-list" }, ...page.items.map((item) => h("li", { class: item.read ? "read" : "unread", "data-kind": item.kind },
-      h("strong", {}, item.title), " ", h("time", { datetime: item.created_at }, new Date(item.created_at).toLocaleString()),
-      h("p", {}, item.body), item.link ? h("a", { href: item.link, onclick: () => api("POST", "/api/v1/notifications/read", { ids: [item.id] }) }, "Open") : null)))
-    : h("p", {}, "Nothing yet: you will be told here when a batch finishes or your credits run low.");
+      h("strong", {}, item.title), " ", h("time", { datetime: item.created_at }, dateTime(item.created_at)),
+      h("p", {}, item.body), item.link ? h("a", { href: item.link, onclick: () => api("POST", "/api/v1/notifications/read", { ids: [item.id] }) }, t("Open")) : null)))
+    : h("p", {}, t("Nothing yet: you will be told here when a batch finishes or your credits run low."));
   const choices = preferences.preferences.map((preference) => h("label", { class: "inline" },
     h("input", { type: "checkbox", name: preference.kind, checked: preference.mail }), ` ${NOTIFICATION_KINDS[preference.kind] || preference.kind}`));
-  show("Notifications", h("p", {}, `${page.unread_count} unread `, markAll), list,
-    h("h2", {}, "Mail me when…"),
+  show(t("Notifications"), h("p", {}, t("{count} unread", { count: page.unread_count }), " ", markAll), list,
+    h("h2", {}, t("Mail me when…")),
     form(choices, "Save mail choices", async (data) => {
       await api("PUT", "/api/v1/notifications/preferences",
         { preferences: preferences.preferences.map((preference) => ({ kind: preference.kind, mail: data.get(preference.kind) === "on" })) });
-      toast("Mail choices saved. Notifications stay here either way.");
+      toast(t("Mail choices saved. Notifications stay here either way."));
     }),
-    h("h2", {}, "Low credits"),
-    form([field("Warn me when my credits fall below", "threshold", "number", { min: 0, max: 1000000, value: creditsLow.threshold, id: "credits-low-threshold" })],
+    h("h2", {}, t("Low credits")),
+    form([field(t("Warn me when my credits fall below"), "threshold", "number", { min: 0, max: 1000000, value: creditsLow.threshold, id: "credits-low-threshold" })],
       "Save the threshold", async (data) => {
         const saved = await api("PUT", "/api/v1/notifications/credits-low", { threshold: Number(data.get("threshold")) });
-        toast(`You will be warned below ${saved.threshold} credits.`);
+        toast(t("You will be warned below {count} credits.", { count: saved.threshold }));
       }));
   refreshUnread();
 }
@@ -211,16 +212,16 @@ async function notifications() {
 async function unsubscribe() {
   const token = linkToken();
   const outcome = h("p", { id: "unsubscribe-outcome", role: "status" });
-  show("Unsubscribe", outcome);
-  if (!token) { outcome.textContent = "This page needs the link from a mail."; return; }
+  show(t("Unsubscribe"), outcome);
+  if (!token) { outcome.textContent = t("This page needs the link from a mail."); return; }
   try {
     const answer = await api("POST", "/api/v1/notifications/unsubscribe", { token });
-    outcome.textContent = `You will get no more mail about this: ${(NOTIFICATION_KINDS[answer.kind] || answer.kind).toLowerCase()}. ` +
-      "You can change it back under Notifications.";
+    outcome.textContent = t("You will get no more mail about this: {kind}. You can change it back under Notifications.",
+      { kind: (NOTIFICATION_KINDS[answer.kind] || answer.kind).toLowerCase() });
     outcome.dataset.kind = answer.kind;
     window.history.replaceState(null, "", "#/unsubscribe");
   } catch (error) {
-    outcome.textContent = `${failure(error)} — the link may be incomplete; change your choices under Notifications.`;
+    outcome.textContent = t("{reason} — the link may be incomplete; change your choices under Notifications.", { reason: failure(error) });
     outcome.className = "error";
   }
 }
@@ -239,7 +240,8 @@ async function signOut() {
 /// The checklist: operation → parameters the user may set (name, label, default, type/options).
 // The checklist comes from the operation catalogue (GET /api/v1/operations): every operation, its
 // parameters with their types, ranges and defaults, and whether it can run here now.
-const CATEGORIES = { edit: "Size and shape", format: "Format", look: "Look", restore: "Restore", ai: "AI", analyse: "Analyse" };
+// The catalogue's words come from the server in English and are shown through t() like the page's own.
+const CATEGORIES = { edit: t("Size and shape"), format: t("Format"), look: t("Look"), restore: t("Restore"), ai: t("AI"), analyse: t("Analyse") };
 let catalogue = null;
 async function operations() {
   if (!catalogue) catalogue = (await api("GET", "/api/v1/operations")).items;
@@ -254,11 +256,11 @@ function parameterControl(operation, parameter, onchange, choices = null) {
   let input;
   if (choices) {
     // Choices the server lists (an AI operation's models, the style presets): the first is the default.
-    input = h("select", { id, onchange }, ...(parameter.required ? [] : [h("option", { value: "" }, "default")]),
+    input = h("select", { id, onchange }, ...(parameter.required ? [] : [h("option", { value: "" }, t("default"))]),
       ...choices.map(([value, text]) => h("option", { value }, text)));
   } else if (parameter.type === "choice") {
     const blank = initial === undefined ? [h("option", { value: "" }, "—")] : [];
-    input = h("select", { id, onchange }, ...blank, ...parameter.options.map((option) => h("option", { value: option, selected: option === initial }, option)));
+    input = h("select", { id, onchange }, ...blank, ...parameter.options.map((option) => h("option", { value: option, selected: option === initial }, t(option))));
   } else if (parameter.type === "boolean") {
     input = h("input", { id, type: "checkbox", checked: initial === "true", onchange });
   } else if (parameter.type === "integer" || parameter.type === "number") {
@@ -273,8 +275,8 @@ function parameterControl(operation, parameter, onchange, choices = null) {
   input.dataset.param = parameter.name;
   input.dataset.type = parameter.type;
   if (parameter.default !== undefined) input.dataset.default = parameter.default;
-  const unit = parameter.unit ? ` (${parameter.unit})` : "";
-  return h("label", { for: id, title: parameter.summary }, `${parameter.name.replaceAll("_", " ")}${unit}`, input);
+  const unit = parameter.unit ? ` (${t(parameter.unit)})` : "";
+  return h("label", { for: id, title: parameter.summary && t(parameter.summary) }, `${t(parameter.name.replaceAll("_", " "))}${unit}`, input);
 }
 
 /// A control's value as typed JSON, or undefined when it says nothing beyond the default.
@@ -305,21 +307,22 @@ function checkItem(operation, onchange, extras = {}) {
   const shown = controls.filter(([p]) => p.required || p.example !== undefined).map(([, control]) => control);
   const more = controls.filter(([p]) => !(p.required || p.example !== undefined)).map(([, control]) => control);
   const why = operation.available ? null
-    : h("span", { class: "muted" }, operation.unavailable_reason === "provider_not_configured" ? "not available here: no AI provider is configured for it" : "not available here");
+    : h("span", { class: "muted" }, operation.unavailable_reason === "provider_not_configured" ? t("not available here: no AI provider is configured for it") : t("not available here"));
   return h("div", { class: "check", "data-operation": operation.name },
-    h("label", { for: box.id, title: operation.summary }, box, operation.label), why,
-    h("div", { class: "params" }, ...shown, more.length ? h("details", {}, h("summary", {}, "More options"), ...more) : null));
+    h("label", { for: box.id, title: t(operation.summary) }, box, t(operation.label)), why,
+    h("div", { class: "params" }, ...shown, more.length ? h("details", {}, h("summary", {}, t("More options")), ...more) : null));
 }
 
 // The four corners of a photographed print, placed on the picture by dragging (mouse or touch) or
 // with the arrow keys; they fill the perspective step's fractions, which stay editable as numbers.
 const CORNERS = ["top_left", "top_right", "bottom_right", "bottom_left"];
+const CORNER_NAMES = { top_left: t("top left"), top_right: t("top right"), bottom_right: t("bottom right"), bottom_left: t("bottom left") };
 
 function cornerEditor(check, onchange) {
   const input = (corner, axis) => check.querySelector(`[data-param="${corner}_${axis}"]`);
   const clamp = (value) => Math.min(1, Math.max(0, value));
   const read = (corner, axis) => clamp(Number(input(corner, axis).value) || 0);
-  const picture = h("img", { alt: "The photo whose print to straighten", class: "corner-photo" });
+  const picture = h("img", { alt: t("The photo whose print to straighten"), class: "corner-photo" });
   const svg = "http://www.w3.org/2000/svg";
   const outline = document.createElementNS(svg, "svg");
   outline.setAttribute("viewBox", "0 0 100 100");
@@ -330,7 +333,7 @@ function cornerEditor(check, onchange) {
   const frame = h("div", { class: "corner-frame", id: "corner-frame" }, picture, outline);
   const handles = CORNERS.map((corner) => {
     const handle = h("button", { type: "button", class: "corner-handle", id: `corner-${corner}`,
-      "aria-label": `${corner.replace("_", " ")} corner: drag it, or move it with the arrow keys` });
+      "aria-label": t("{corner} corner: drag it, or move it with the arrow keys", { corner: CORNER_NAMES[corner] }) });
     handle.addEventListener("pointerdown", (event) => { handle.setPointerCapture(event.pointerId); handle.dataset.dragging = "true"; });
     handle.addEventListener("pointermove", (event) => {
       if (!handle.dataset.dragging) return;
@@ -363,7 +366,7 @@ function cornerEditor(check, onchange) {
   for (const field of check.querySelectorAll("[data-param]")) field.addEventListener("input", draw);
   const box = check.querySelector(`#op-${check.dataset.operation}`);
   const element = h("div", { class: "corner-editor", hidden: true },
-    h("p", { class: "muted" }, "Drag the four handles onto the corners of the print; the rest is cut away and the print flattened."), frame);
+    h("p", { class: "muted" }, t("Drag the four handles onto the corners of the print; the rest is cut away and the print flattened.")), frame);
   const update = () => { element.hidden = !box.checked || !picture.src; draw(); };
   box.addEventListener("change", update);
   check.append(element);
@@ -385,9 +388,9 @@ function cornerEditor(check, onchange) {
     async suggest(id) {
       try {
         const answer = await api("GET", `/api/v1/files/${id}/corners`);
-        if (!answer.found) { hint.textContent = "No print stood out from the background: place the corners yourself."; return; }
+        if (!answer.found) { hint.textContent = t("No print stood out from the background: place the corners yourself."); return; }
         for (const corner of CORNERS) place(corner, answer.parameters[`${corner}_x`], answer.parameters[`${corner}_y`]);
-        hint.textContent = "The corners were found for you: move any that are off.";
+        hint.textContent = t("The corners were found for you: move any that are off.");
         onchange();
       } catch { hint.textContent = ""; }
     },
@@ -396,12 +399,12 @@ function cornerEditor(check, onchange) {
 
 async function uploader() {
   const uploaded = [];
-  const list = h("ul", { class: "stack", "aria-label": "Files" });
+  const list = h("ul", { class: "stack", "aria-label": t("Files") });
   const picker = h("input", { type: "file", id: "files", multiple: true, accept: "image/*", capture: "environment" });
-  const drop = h("div", { class: "drop" }, h("label", { for: "files" }, "Drop photos here or pick them (camera on phones)"), picker);
-  const cost = h("p", { class: "cost", id: "cost", "aria-live": "polite" }, "Upload photos and tick what to do.");
-  const submit = h("button", { id: "submit", disabled: true }, "Submit");
-  const lane = h("select", { name: "lane", id: "lane" }, h("option", { value: "batch" }, "Batch (cheaper)"), h("option", { value: "fast" }, "Fast lane (priority)"));
+  const drop = h("div", { class: "drop" }, h("label", { for: "files" }, t("Drop photos here or pick them (camera on phones)")), picker);
+  const cost = h("p", { class: "cost", id: "cost", "aria-live": "polite" }, t("Upload photos and tick what to do."));
+  const submit = h("button", { id: "submit", disabled: true }, t("Submit"));
+  const lane = h("select", { name: "lane", id: "lane" }, h("option", { value: "batch" }, t("Batch (cheaper)")), h("option", { value: "fast" }, t("Fast lane (priority)")));
   const available = (await operations()).filter((operation) => !GENERATORS.has(operation.name));
   const payer = await payerPicker(() => quote());
   const checks = available.map((operation) => checkItem(operation, quote));
@@ -428,15 +431,16 @@ async function uploader() {
     const chosen = steps();
     const ids = uploaded.filter(Boolean);
     submit.disabled = true;
-    if (!ids.length || !chosen.length) { cost.textContent = "Upload photos and tick what to do."; return; }
+    if (!ids.length || !chosen.length) { cost.textContent = t("Upload photos and tick what to do."); return; }
     const mine = ++quoting;
     try {
       const answer = await api("POST", "/api/v1/batches/quote", { input_file_ids: ids, steps: chosen, lane: lane.value, team_id: payer.teamID() });
       if (mine !== quoting) return;
-      cost.textContent = `Cost: ${answer.total_credits} credits for ${answer.job_count} image${answer.job_count === 1 ? "" : "s"} · you have ${answer.available_credits}`;
+      cost.textContent = t(answer.job_count === 1 ? "Cost: {total} credits for {count} image · you have {available}" : "Cost: {total} credits for {count} images · you have {available}",
+        { total: answer.total_credits, count: answer.job_count, available: answer.available_credits });
       cost.dataset.credits = answer.total_credits;
       submit.disabled = !answer.sufficient;
-      if (!answer.sufficient) cost.append(h("span", { class: "error" }, " — not enough credits. ", h("a", { href: "#/billing" }, "Buy credits")));
+      if (!answer.sufficient) cost.append(h("span", { class: "error" }, t(" — not enough credits. "), h("a", { href: "#/billing" }, t("Buy credits"))));
     } catch (error) {
       if (mine === quoting) cost.textContent = failure(error);
     }
@@ -447,13 +451,13 @@ async function uploader() {
   // browser's "online" event); one that fails for another reason says why.
   function send(file, index, bar, state) {
     if (!navigator.onLine) return waitForNetwork(file, index, bar, state);
-    state.textContent = "uploading…";
+    state.textContent = t("uploading…");
     state.className = "muted";
     uploadFile(file, (fraction) => { bar.value = fraction; }).then((blob) => {
       uploaded[index] = blob.id;
       if (corners && index === 0) corners.suggest(blob.id);
       bar.value = 1;
-      state.textContent = "uploaded";
+      state.textContent = t("uploaded");
       state.className = "ok";
       quote();
     }, (error) => {
@@ -465,7 +469,7 @@ async function uploader() {
 
   function waitForNetwork(file, index, bar, state) {
     bar.value = 0;
-    state.textContent = "offline: waits and uploads when the network returns";
+    state.textContent = t("offline: waits and uploads when the network returns");
     state.className = "waiting";
     window.addEventListener("online", () => send(file, index, bar, state), { once: true });
   }
@@ -475,7 +479,7 @@ async function uploader() {
     for (const file of files) {
       const index = uploaded.length;
       uploaded.push(null);
-      const bar = h("progress", { max: 1, value: 0, "aria-label": `Uploading ${file.name}` });
+      const bar = h("progress", { max: 1, value: 0, "aria-label": t("Uploading {name}", { name: file.name }) });
       const state = h("span", { class: "muted" });
       list.append(h("li", {}, file.name, " ", state, bar));
       send(file, index, bar, state);
@@ -486,7 +490,7 @@ async function uploader() {
     const index = uploaded.length;
     uploaded.push(file.id);
     if (corners && index === 0) { corners.showStored(file.id); corners.suggest(file.id); }
-    list.append(h("li", { "data-file": file.id }, file.name, " ", h("span", { class: "ok" }, "from your phone")));
+    list.append(h("li", { "data-file": file.id }, file.name, " ", h("span", { class: "ok" }, t("from your phone"))));
     quote();
   }
   // Emptied after each pick, so picking the same photo again (or more photos) adds just those.
@@ -501,8 +505,8 @@ async function uploader() {
       location.hash = `#/batch/${batch.id}`;
     } catch (error) { cost.textContent = failure(error); submit.disabled = false; }
   });
-  show("Upload and process", drop, phoneHandoff(arrived), list, h("h2", {}, "What should we do?"), ...groups,
-    h("label", {}, "Lane", lane), payer.element, cost, submit);
+  show(t("Upload and process"), drop, phoneHandoff(arrived), list, h("h2", {}, t("What should we do?")), ...groups,
+    h("label", {}, t("Lane"), lane), payer.element, cost, submit);
 }
 
 // MARK: creating from words, personal models
@@ -519,13 +523,13 @@ async function create() {
   const presets = (await api("GET", "/api/v1/ai/presets")).items;
   const personal = (await api("GET", "/api/v1/models")).items.filter((model) => model.status === "ready");
   if (!generation?.available && !personal.length) {
-    show("Create from words", h("p", { class: "muted" }, "Generation is not available here: no AI provider is configured for it."));
+    show(t("Create from words"), h("p", { class: "muted" }, t("Generation is not available here: no AI provider is configured for it.")));
     return;
   }
-  const cost = h("p", { class: "cost", id: "create-cost", "aria-live": "polite" }, "Describe the picture.");
+  const cost = h("p", { class: "cost", id: "create-cost", "aria-live": "polite" }, t("Describe the picture."));
   const payer = await payerPicker(() => quote());
-  const submit = h("button", { id: "create-submit", disabled: true }, "Create");
-  const whose = h("select", { id: "create-subject" }, h("option", { value: "" }, "Any subject"),
+  const submit = h("button", { id: "create-submit", disabled: true }, t("Create"));
+  const whose = h("select", { id: "create-subject" }, h("option", { value: "" }, t("Any subject")),
     ...personal.map((model) => h("option", { value: model.id }, `My model: ${model.name}`)));
   const forms = {};
   for (const operation of [generation, personalOp]) {
@@ -560,12 +564,12 @@ async function create() {
   async function quote() {
     const step = chosen();
     submit.disabled = true;
-    if (!step.parameters.prompt) { cost.textContent = "Describe the picture."; return; }
+    if (!step.parameters.prompt) { cost.textContent = t("Describe the picture."); return; }
     const mine = ++quoting;
     try {
       const answer = await api("POST", "/api/v1/batches/quote", { input_file_ids: [], steps: [step], team_id: payer.teamID() });
       if (mine !== quoting) return;
-      cost.textContent = `Cost: ${answer.total_credits} credits · you have ${answer.available_credits}`;
+      cost.textContent = t("Cost: {total} credits · you have {available}", { total: answer.total_credits, available: answer.available_credits });
       submit.disabled = !answer.sufficient;
     } catch (error) { if (mine === quoting) cost.textContent = failure(error); }
   }
@@ -577,8 +581,8 @@ async function create() {
       location.hash = `#/batch/${batch.id}`;
     } catch (error) { cost.textContent = failure(error); submit.disabled = false; }
   });
-  show("Create from words", personal.length ? h("label", {}, "Subject", whose) : null, ...Object.values(forms), preview, payer.element, cost, submit,
-    h("p", { class: "muted" }, "Train a model of your own subject on the ", h("a", { href: "#/models" }, "My models"), " page."));
+  show(t("Create from words"), personal.length ? h("label", {}, t("Subject"), whose) : null, ...Object.values(forms), preview, payer.element, cost, submit,
+    h("p", { class: "muted" }, t("Train a model of your own subject on the "), h("a", { href: "#/models" }, t("My models")), " page."));
   showForm();
 }
 
@@ -589,40 +593,40 @@ async function models() {
   async function refresh() {
     const page = await api("GET", "/api/v1/models");
     list.replaceChildren(page.items.length
-      ? h("table", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Trigger word"), h("th", {}, "Status"), h("th", {}, "")),
+      ? h("table", {}, h("tr", {}, h("th", {}, t("Name")), h("th", {}, t("Trigger word")), h("th", {}, t("Status")), h("th", {}, "")),
         ...page.items.map((model) => h("tr", { "data-model": model.id },
           h("td", {}, model.name), h("td", {}, model.trigger_word),
           h("td", {}, model.status === "training" ? `training ${model.progress}%` : model.status, model.error ? h("span", { class: "error" }, ` ${model.error}`) : null),
           h("td", {}, h("button", { class: "secondary", onclick: async () => {
-            if (!confirm(`Delete ${model.name} and its photos?`)) return;
+            if (!confirm(t("Delete {name} and its photos?", { name: model.name }))) return;
             try { await api("DELETE", `/api/v1/models/${model.id}`); refresh(); } catch (error) { toast(failure(error)); }
-          } }, "Delete")))))
-      : h("p", { class: "muted" }, "No models yet."));
+          } }, t("Delete"))))))
+      : h("p", { class: "muted" }, t("No models yet.")));
     if (page.items.some((model) => model.status === "training")) setTimeout(() => { if (location.hash === "#/models") refresh(); }, 3000);
   }
   const state = h("p", { id: "train-state", "aria-live": "polite" });
   const picker = h("input", { type: "file", id: "training-photos", multiple: true, accept: "image/jpeg,image/png,image/webp" });
   const start = form([
-    field("Name", "name", "text", { required: true, maxlength: 60 }),
-    field("Trigger word", "trigger_word", "text", { required: false, pattern: "[A-Za-z0-9]{2,40}", placeholder: "ohwx" }),
-    h("label", { for: "training-photos" }, "10 to 30 photos of the subject", picker),
-  ], "Train", async (values) => {
+    field(t("Name"), "name", "text", { required: true, maxlength: 60 }),
+    field(t("Trigger word"), "trigger_word", "text", { required: false, pattern: "[A-Za-z0-9]{2,40}", placeholder: "ohwx" }),
+    h("label", { for: "training-photos" }, t("10 to 30 photos of the subject"), picker),
+  ], t("Train"), async (values) => {
     const files = [...picker.files];
     const ids = [];
     for (const [index, file] of files.entries()) {
-      state.textContent = `uploading ${index + 1} of ${files.length}…`;
+      state.textContent = t("uploading {index} of {count}…", { index: index + 1, count: files.length });
       ids.push((await uploadFile(file, () => {}, "training")).id);
     }
-    state.textContent = "starting the training…";
+    state.textContent = t("starting the training…");
     const body = { name: values.get("name"), photo_ids: ids };
     if (values.get("trigger_word")) body.trigger_word = values.get("trigger_word");
     await api("POST", "/api/v1/models", body, { idempotent: true });
-    state.textContent = "training: this takes a while; this page follows it.";
+    state.textContent = t("training: this takes a while; this page follows it.");
     refresh();
   });
-  const offer = training?.available ? [h("h2", {}, "Train a new model"), start, state]
-    : [h("p", { class: "muted" }, "Training is not available here: no trainer is configured.")];
-  show("My models", list, ...offer);
+  const offer = training?.available ? [h("h2", {}, t("Train a new model")), start, state]
+    : [h("p", { class: "muted" }, t("Training is not available here: no trainer is configured."))];
+  show(t("My models"), list, ...offer);
   await refresh();
 }
 
@@ -631,28 +635,28 @@ async function models() {
 /// Teams: the caller's teams, a new one, and joining from an invitation link (#/teams/join?token=).
 async function teams() {
   const list = (await api("GET", "/api/v1/teams")).items;
-  const create = form([field("Team name", "name", "text", { maxlength: 100 })], "Create team", async (data) => {
+  const create = form([field(t("Team name"), "name", "text", { maxlength: 100 })], t("Create team"), async (data) => {
     const team = await api("POST", "/api/v1/teams", { name: data.get("name") }, { idempotent: true });
     location.hash = `#/teams/${team.id}`;
   });
-  show("Teams",
-    h("p", { class: "muted" }, "A team shares one balance: members spend it on their own pictures, each within the limit the team sets. Your own credits and files stay yours."),
-    list.length ? h("table", { id: "teams" }, h("tr", {}, h("th", {}, "Team"), h("th", {}, "Your role"), h("th", {}, "Your monthly limit")),
+  show(t("Teams"),
+    h("p", { class: "muted" }, t("A team shares one balance: members spend it on their own pictures, each within the limit the team sets. Your own credits and files stay yours.")),
+    list.length ? h("table", { id: "teams" }, h("tr", {}, h("th", {}, t("Team")), h("th", {}, t("Your role")), h("th", {}, t("Your monthly limit"))),
       ...list.map((team) => h("tr", {}, h("td", {}, h("a", { href: `#/teams/${team.id}` }, team.name)), h("td", {}, team.role),
         h("td", {}, team.monthly_limit ?? "none"))))
-      : h("p", { class: "muted" }, "You are in no team yet."),
-    h("h2", {}, "New team"), create);
+      : h("p", { class: "muted" }, t("You are in no team yet.")),
+    h("h2", {}, t("New team")), create);
 }
 
 async function joinTeam() {
   const token = linkToken();
   try {
     const team = await api("POST", "/api/v1/teams/join", { token });
-    toast(`You joined ${team.name}.`);
+    toast(t("You joined {team}.", { team: team.name }));
     location.hash = `#/teams/${team.id}`;
   } catch (error) {
-    show("Join a team", h("p", { class: "error", role: "alert" }, failure(error)),
-      h("p", {}, "Sign in with the address the invitation was sent to, then open the link again."));
+    show(t("Join a team"), h("p", { class: "error", role: "alert" }, failure(error)),
+      h("p", {}, t("Sign in with the address the invitation was sent to, then open the link again.")));
   }
 }
 
@@ -667,74 +671,74 @@ async function teamView(id) {
     const checkout = await api("POST", `/api/v1/teams/${id}/billing/checkout`, { pack_id: pack.id }, { idempotent: true });
     if (checkout.provider === "local") {
       await api("POST", `/api/v1/teams/${id}/billing/checkout/${checkout.id}/complete`);
-      toast(`${pack.credits} credits added to ${team.name}.`);
+      toast(t("{count} credits added to {team}.", { count: pack.credits, team: team.name }));
       teamView(id);
     } else {
       location.href = checkout.payment_url;
     }
   };
   const limitInput = (member) => {
-    const input = h("input", { type: "number", min: 0, value: member.monthly_limit ?? "", placeholder: "none", "aria-label": `Monthly limit of ${member.email}`, class: "narrow" });
+    const input = h("input", { type: "number", min: 0, value: member.monthly_limit ?? "", placeholder: t("none"), "aria-label": t("Monthly limit of {email}", { email: member.email }), class: "narrow" });
     return h("span", {}, input, h("button", { class: "secondary", onclick: async () => {
       try {
         await api("PATCH", `/api/v1/teams/${id}/members/${member.account_id}`, { monthly_limit: input.value === "" ? null : Number(input.value) });
-        toast("Limit saved."); teamView(id);
+        toast(t("Limit saved.")); teamView(id);
       } catch (error) { toast(failure(error)); }
-    } }, "Save"));
+    } }, t("Save")));
   };
   const memberRow = (member) => h("tr", { "data-member": member.account_id },
     h("td", {}, member.display_name || member.email, member.account_id === me ? " (you)" : ""), h("td", {}, member.role),
     h("td", {}, member.spent_this_month ?? "—"),
-    h("td", {}, manages && member.role !== "owner" && (team.role === "owner" || member.role === "member") ? limitInput(member) : (member.monthly_limit ?? "none")),
+    h("td", {}, manages && member.role !== "owner" && (team.role === "owner" || member.role === "member") ? limitInput(member) : (member.monthly_limit ?? t("none"))),
     h("td", {}, manages && member.account_id !== me && (member.role === "member" || (team.role === "owner" && member.role === "admin"))
       ? h("button", { class: "secondary", onclick: async () => {
-        if (!confirm(`Remove ${member.email} from ${team.name}?`)) return;
+        if (!confirm(t("Remove {email} from {team}?", { email: member.email, team: team.name }))) return;
         try { await api("DELETE", `/api/v1/teams/${id}/members/${member.account_id}`); teamView(id); } catch (error) { toast(failure(error)); }
-      } }, "Remove") : null));
+      } }, t("Remove")) : null));
   const invite = form([
-    field("Email", "email", "email"),
-    h("label", {}, "Role", h("select", { name: "role" }, h("option", { value: "member" }, "Member"),
-      team.role === "owner" ? h("option", { value: "admin" }, "Admin") : null)),
-    field("Monthly limit (credits, empty: none)", "monthly_limit", "number", { min: 0, required: false }),
-  ], "Invite", async (data) => {
+    field(t("Email"), "email", "email"),
+    h("label", {}, t("Role"), h("select", { name: "role" }, h("option", { value: "member" }, t("Member")),
+      team.role === "owner" ? h("option", { value: "admin" }, t("Admin")) : null)),
+    field(t("Monthly limit (credits, empty: none)"), "monthly_limit", "number", { min: 0, required: false }),
+  ], t("Invite"), async (data) => {
     const body = { email: data.get("email"), role: data.get("role") };
     if (data.get("monthly_limit")) body.monthly_limit = Number(data.get("monthly_limit"));
     await api("POST", `/api/v1/teams/${id}/invitations`, body);
-    toast(`Invitation mailed to ${body.email}.`);
+    toast(t("Invitation mailed to {email}.", { email: body.email }));
     teamView(id);
   });
   show(team.name,
-    h("p", { id: "team-balance" }, `Team balance: ${team.balance?.available ?? "?"} credits · you are ${team.role}`,
-      team.monthly_limit != null ? ` · your limit ${team.monthly_limit} a month, ${team.spent_this_month ?? 0} spent` : ""),
-    h("p", { class: "muted" }, "Choose this team under “Pay from” when you upload or create to spend its credits."),
-    manages ? h("h2", {}, "Buy credits for the team") : null,
+    h("p", { id: "team-balance" }, t("Team balance: {count} credits · you are {role}", { count: team.balance?.available ?? "?", role: word(team.role) }),
+      team.monthly_limit != null ? t(" · your limit {limit} a month, {spent} spent", { limit: team.monthly_limit, spent: team.spent_this_month ?? 0 }) : ""),
+    h("p", { class: "muted" }, t("Choose this team under “Pay from” when you upload or create to spend its credits.")),
+    manages ? h("h2", {}, t("Buy credits for the team")) : null,
     manages ? h("div", { class: "grid" }, ...packs.items.map((pack) => h("div", { class: "card" }, h("h3", {}, pack.name),
-      h("p", {}, `${pack.credits} credits for ${dollars(pack.price_cents)}`),
-      h("button", { id: `team-buy-${pack.id}`, onclick: () => buy(pack).catch((error) => toast(failure(error))) }, "Buy")))) : null,
-    h("h2", {}, "Members"),
-    h("table", { id: "members" }, h("tr", {}, h("th", {}, "Member"), h("th", {}, "Role"), h("th", {}, "Spent this month"), h("th", {}, "Monthly limit"), h("th", {}, "")),
+      h("p", {}, t("{count} credits for {price}", { count: pack.credits, price: dollars(pack.price_cents) })),
+      h("button", { id: `team-buy-${pack.id}`, onclick: () => buy(pack).catch((error) => toast(failure(error))) }, t("Buy"))))) : null,
+    h("h2", {}, t("Members")),
+    h("table", { id: "members" }, h("tr", {}, h("th", {}, t("Member")), h("th", {}, t("Role")), h("th", {}, t("Spent this month")), h("th", {}, t("Monthly limit")), h("th", {}, "")),
       ...(team.members || []).map(memberRow)),
-    h("h2", {}, "Shared with the team"),
+    h("h2", {}, t("Shared with the team")),
     shared.items.length ? h("ul", { id: "team-files" }, ...shared.items.map((file) => h("li", {}, file.name || file.id, " ",
       h("button", { class: "secondary", onclick: async () => {
         saveAs(await objectURL(`/api/v1/teams/${id}/files/${file.id}/content`), file.name || file.id);
-      } }, "Download"))))
-      : h("p", { class: "muted" }, "Nothing shared yet: members share results from their batch pages."),
-    manages ? h("h2", {}, "Invite") : null, manages ? invite : null,
+      } }, t("Download")))))
+      : h("p", { class: "muted" }, t("Nothing shared yet: members share results from their batch pages.")),
+    manages ? h("h2", {}, t("Invite")) : null, manages ? invite : null,
     manages && team.invitations?.length ? h("table", { id: "invitations" }, ...team.invitations.map((invitation) => h("tr", {},
-      h("td", {}, invitation.email), h("td", {}, invitation.role), h("td", {}, `until ${new Date(invitation.expires_at).toLocaleDateString()}`),
+      h("td", {}, invitation.email), h("td", {}, invitation.role), h("td", {}, t("until {date}", { date: day(invitation.expires_at) })),
       h("td", {}, h("button", { class: "secondary", onclick: async () => {
         try { await api("DELETE", `/api/v1/teams/${id}/invitations/${invitation.id}`); teamView(id); } catch (error) { toast(failure(error)); }
-      } }, "Withdraw"))))) : null,
+      } }, t("Withdraw")))))) : null,
     team.role === "owner"
       ? h("button", { class: "secondary", id: "delete-team", onclick: async () => {
-        if (!confirm(`Delete ${team.name}? Members keep their own credits and files.`)) return;
+        if (!confirm(t("Delete {team}? Members keep their own credits and files.", { team: team.name }))) return;
         try { await api("DELETE", `/api/v1/teams/${id}`); location.hash = "#/teams"; } catch (error) { toast(failure(error)); }
-      } }, "Delete team")
+      } }, t("Delete team"))
       : h("button", { class: "secondary", id: "leave-team", onclick: async () => {
-        if (!confirm(`Leave ${team.name}?`)) return;
+        if (!confirm(t("Leave {team}?", { team: team.name }))) return;
         try { await api("DELETE", `/api/v1/teams/${id}/members/${me}`); location.hash = "#/teams"; } catch (error) { toast(failure(error)); }
-      } }, "Leave team"));
+      } }, t("Leave team")));
 }
 
 /// "Pay from": one's own credits or a team's; absent when the caller is in no team.
@@ -742,21 +746,21 @@ async function payerPicker(onchange) {
   const list = (await api("GET", "/api/v1/teams")).items;
   if (!list.length) return { element: null, teamID: () => undefined };
   const select = h("select", { id: "payer", name: "payer", onchange },
-    h("option", { value: "" }, "My credits"), ...list.map((team) => h("option", { value: team.id }, `Team ${team.name}`)));
-  return { element: h("label", {}, "Pay from", select), teamID: () => select.value || undefined };
+    h("option", { value: "" }, t("My credits")), ...list.map((team) => h("option", { value: team.id }, `Team ${team.name}`)));
+  return { element: h("label", {}, t("Pay from"), select), teamID: () => select.value || undefined };
 }
 
 // MARK: progress, results, history
 
 async function batchView(id) {
-  const bar = h("progress", { max: 100, value: 0, id: "batch-progress", "aria-label": "Batch progress" });
-  const status = h("p", { id: "batch-status", "aria-live": "polite" }, "queued");
+  const bar = h("progress", { max: 100, value: 0, id: "batch-progress", "aria-label": t("Batch progress") });
+  const status = h("p", { id: "batch-status", "aria-live": "polite" }, word("queued"));
   const jobs = h("div", { class: "grid", id: "jobs" });
-  const zip = h("button", { id: "download-zip", disabled: true }, "Download all (zip)");
+  const zip = h("button", { id: "download-zip", disabled: true }, t("Download all (zip)"));
   zip.addEventListener("click", async () => {
     saveAs(await objectURL(`/api/v1/batches/${id}/zip`), `imageswiss-${id.slice(0, 8)}.zip`);
   });
-  show("Your batch", status, bar, zip, jobs);
+  show(t("Your batch"), status, bar, zip, jobs);
   const myTeams = (await api("GET", "/api/v1/teams")).items;
   const shown = new Map();
   const here = `#/batch/${id}`;
@@ -769,20 +773,20 @@ async function batchView(id) {
   async function showJob(job) {
     let card = shown.get(job.id);
     if (!card) {
-      card = { bar: h("progress", { max: 100, value: 0, "aria-label": `Job ${job.id}` }), state: h("p", {}), images: h("div", {}) };
+      card = { bar: h("progress", { max: 100, value: 0, "aria-label": t("Job {id}", { id: job.id }) }), state: h("p", {}), images: h("div", {}) };
       shown.set(job.id, card);
       jobs.append(h("div", { class: "card" }, card.images, card.state, card.bar));
     }
     card.bar.value = job.progress;
-    card.state.textContent = `${job.status}${job.error ? ` — ${job.error}` : ""}`;
+    card.state.textContent = `${word(job.status)}${job.error ? ` — ${job.error}` : ""}`;
     if (job.status !== "succeeded" || card.done) return;
     card.done = true;
     const groups = duplicateGroups(job);
     if (groups) { card.images.replaceChildren(duplicatesView(groups)); card.images.parentElement.classList.add("wide"); return; }
     const before = job.input_file_ids[0], after = job.thumbnail_file_ids[0] || job.output_file_ids[0];
     const pictures = [];
-    if (before) pictures.push(h("img", { alt: "before", src: await objectURL(`/api/v1/files/${before}/content`) }));
-    if (after) pictures.push(h("img", { alt: "after", src: await objectURL(`/api/v1/files/${after}/content`) }));
+    if (before) pictures.push(h("img", { alt: t("before"), src: await objectURL(`/api/v1/files/${before}/content`) }));
+    if (after) pictures.push(h("img", { alt: t("after"), src: await objectURL(`/api/v1/files/${after}/content`) }));
     card.images.replaceChildren(...pictures);
     const output = job.output_file_ids[0];
     if (output && myTeams.length) card.images.after(shareControl(output, myTeams));
@@ -792,7 +796,7 @@ async function batchView(id) {
   function showBatch(value) {
     batch = value;
     bar.value = batch.progress;
-    status.textContent = `${batch.status} · ${batch.progress}% · ${credits(batch.charged_credits || batch.quoted_credits)}`;
+    status.textContent = `${word(batch.status)} · ${batch.progress}% · ${credits(batch.charged_credits || batch.quoted_credits)}`;
     status.dataset.status = batch.status;
   }
 
@@ -814,49 +818,49 @@ async function batchView(id) {
 
 /// "Share with a team": the result stays the user's; the team's members may read it.
 function shareControl(fileID, teams) {
-  const select = h("select", { "aria-label": "Team to share with" }, ...teams.map((team) => h("option", { value: team.id }, team.name)));
+  const select = h("select", { "aria-label": t("Team to share with") }, ...teams.map((team) => h("option", { value: team.id }, team.name)));
   return h("p", { class: "share" }, select, h("button", { class: "secondary", onclick: async () => {
-    try { await api("POST", `/api/v1/files/${fileID}/share`, { team_id: select.value }); toast("Shared with the team."); } catch (error) { toast(failure(error)); }
-  } }, "Share"));
+    try { await api("POST", `/api/v1/files/${fileID}/share`, { team_id: select.value }); toast(t("Shared with the team.")); } catch (error) { toast(failure(error)); }
+  } }, t("Share")));
 }
 
 /// "Link for the web": a signed transformation link of a result (a size and a format), for an
 /// <img> on one's own site. Nothing is computed until the link is first opened; that first view is
 /// charged once, at the resize price; every later view is free.
 function webLinkControl(fileID) {
-  const size = h("select", { "aria-label": "Link size", class: "web-link-size" },
+  const size = h("select", { "aria-label": t("Link size"), class: "web-link-size" },
     ...[["320", "Small (320 px)"], ["800", "Medium (800 px)"], ["1600", "Large (1600 px)"]].map(([value, label]) => h("option", { value }, label)));
-  const format = h("select", { "aria-label": "Link format", class: "web-link-format" },
+  const format = h("select", { "aria-label": t("Link format"), class: "web-link-format" },
     ...[["auto", "Best for the browser"], ["jpeg", "JPEG"], ["webp", "WebP"], ["avif", "AVIF"], ["png", "PNG"]].map(([value, label]) => h("option", { value }, label)));
-  const url = h("input", { class: "web-link-url", readonly: true, "aria-label": "Link for the web", placeholder: "no link yet" });
+  const url = h("input", { class: "web-link-url", readonly: true, "aria-label": t("Link for the web"), placeholder: t("no link yet") });
   const make = h("button", { class: "secondary web-link", onclick: async () => {
     try {
       const link = await api("POST", `/api/v1/files/${fileID}/transformations`, { options: `rs:fit:${size.value}:${size.value}/f:${format.value}` });
       url.value = new URL(link.path, location.origin).href;
       url.select();
     } catch (error) { toast(failure(error)); }
-  } }, "Link for the web");
+  } }, t("Link for the web"));
   return h("p", { class: "web-link-row" }, size, format, make, url,
-    h("small", {}, " The first view of a link is charged once at the resize price; later views are free."));
+    h("small", {}, t(" The first view of a link is charged once at the resize price; later views are free.")));
 }
 
 async function history() {
   const query = new URLSearchParams(location.hash.split("?")[1] || "");
   const status = query.get("status") || "", onlyFavourites = query.get("favourites") === "1";
   const reload = () => { location.hash = `#/history?status=${filter.value}&favourites=${starred.checked ? 1 : 0}`; };
-  const filter = h("select", { "aria-label": "Status", onchange: reload },
-    ...["", "queued", "running", "succeeded", "failed", "canceled", "expired"].map((value) => h("option", { value, selected: value === status }, value || "all")));
+  const filter = h("select", { "aria-label": t("Status"), onchange: reload },
+    ...["", "queued", "running", "succeeded", "failed", "canceled", "expired"].map((value) => h("option", { value, selected: value === status }, word(value || "all"))));
   const starred = h("input", { type: "checkbox", id: "only-favourites", checked: onlyFavourites, onchange: reload });
   const page = await api("GET", `/api/v1/jobs?page_size=100${status ? `&status=${status}` : ""}${onlyFavourites ? "&favourite=true" : ""}`);
-  show("History", h("div", { class: "check" }, h("label", {}, "Status", filter), h("label", { for: "only-favourites" }, starred, "Favourites only")),
-    h("table", {}, h("tr", {}, h("th", {}, "★"), h("th", {}, "When"), h("th", {}, "Tool"), h("th", {}, "Status"), h("th", {}, "Credits"), h("th", {}, "")),
+  show(t("History"), h("div", { class: "check" }, h("label", {}, t("Status"), filter), h("label", { for: "only-favourites" }, starred, "Favourites only")),
+    h("table", {}, h("tr", {}, h("th", {}, "★"), h("th", {}, t("When")), h("th", {}, t("Tool")), h("th", {}, t("Status")), h("th", {}, t("Credits")), h("th", {}, "")),
       ...page.items.map((job) => h("tr", {},
         h("td", {}, favouriteButton(job, history)),
-        h("td", {}, new Date(job.created_at).toLocaleString()), h("td", {}, job.batch_id ? h("a", { href: `#/batch/${job.batch_id}` }, job.tool) : job.tool),
-        h("td", {}, job.status, job.error ? h("span", { class: "error" }, ` ${job.error}`) : null), h("td", {}, job.charged_credits || job.quoted_credits),
+        h("td", {}, dateTime(job.created_at)), h("td", {}, job.batch_id ? h("a", { href: `#/batch/${job.batch_id}` }, job.tool) : job.tool),
+        h("td", {}, word(job.status), job.error ? h("span", { class: "error" }, ` ${job.error}`) : null), h("td", {}, job.charged_credits || job.quoted_credits),
         h("td", {}, ["queued", "running"].includes(job.status) ? h("button", { class: "secondary", onclick: async () => {
           await api("POST", `/api/v1/jobs/${job.id}/cancel`); history();
-        } }, "Cancel") : null)))));
+        } }, t("Cancel")) : null)))));
 }
 
 // MARK: credits
@@ -871,48 +875,48 @@ async function billing() {
     const checkout = await api("POST", "/api/v1/billing/checkout", { pack_id: pack.id }, { idempotent: true });
     if (checkout.provider === "local") {
       await api("POST", `/api/v1/billing/checkout/${checkout.id}/complete`);
-      toast(`${pack.credits} credits added.`);
+      toast(t("{count} credits added.", { count: pack.credits }));
       billing();
     } else {
       location.href = checkout.payment_url;
     }
   };
-  show("Credits",
+  show(t("Credits"),
     h("p", { id: "available" }, `Available: ${balance ? balance.available : "?"} credits (${balance ? balance.held : 0} held) · tier ${balance ? balance.tier : ""}`),
     packs.payment_provider === "local" ? h("p", { id: "test-payments", class: "banner", role: "note" },
       "Test payments: this ImageSwiss runs in development mode and takes no money. Buying completes at once.") : null,
-    h("h2", {}, "Buy credits"),
+    h("h2", {}, t("Buy credits")),
     h("div", { class: "grid" }, ...packs.items.map((pack) => h("div", { class: "card" }, h("h3", {}, pack.name),
-      h("p", {}, `${pack.credits} credits for ${dollars(pack.price_cents)}`),
-      h("button", { id: `buy-${pack.id}`, onclick: () => buy(pack).catch((error) => toast(failure(error))) }, "Buy")))),
-    h("h2", {}, "Subscription"),
-    h("p", { id: "subscription" }, `You are on ${subscription.tier.name}${subscription.tier.price_cents ? `, paid ${subscription.interval === "year" ? "yearly" : "monthly"}` : ""}${subscription.next_tier ? `, changing to ${subscription.next_tier}${subscription.next_interval === "year" ? " (yearly)" : ""} at the period's end` : ""}.`),
-    subscription.past_due ? h("p", { class: "banner", role: "alert" }, "Your last subscription payment failed. Update your card to keep your plan.") : null,
+      h("p", {}, t("{count} credits for {price}", { count: pack.credits, price: dollars(pack.price_cents) })),
+      h("button", { id: `buy-${pack.id}`, onclick: () => buy(pack).catch((error) => toast(failure(error))) }, t("Buy"))))),
+    h("h2", {}, t("Subscription")),
+    h("p", { id: "subscription" }, subscriptionText(subscription)),
+    subscription.past_due ? h("p", { class: "banner", role: "alert" }, t("Your last subscription payment failed. Update your card to keep your plan.")) : null,
     packs.payment_provider === "stripe" && subscription.tier.price_cents ? h("button", { class: "secondary", id: "portal", onclick: async () => {
       try { location.href = (await api("POST", "/api/v1/billing/portal")).url; } catch (error) { toast(failure(error)); }
-    } }, "Cards and invoices") : null,
+    } }, t("Cards and invoices")) : null,
     h("div", { class: "grid" }, ...tiers.items.map((tier) => tierCard(tier, subscription))),
-    h("h2", {}, "Usage"),
+    h("h2", {}, t("Usage")),
     usageSummary(usage),
-    h("h2", {}, "Invoices"),
+    h("h2", {}, t("Invoices")),
     invoices.items.length ? h("table", { id: "invoices" }, ...invoices.items.map((invoice) => h("tr", {}, h("td", {}, invoice.number),
-      h("td", {}, invoice.description), h("td", {}, `${dollars(invoice.total_cents)} (tax ${dollars(invoice.tax_cents)})`),
+      h("td", {}, invoice.description), h("td", {}, t("{total} (tax {tax})", { total: dollars(invoice.total_cents), tax: dollars(invoice.tax_cents) })),
       h("td", {}, h("button", { class: "secondary", onclick: async () => {
         saveAs(await objectURL(invoice.pdf_url), `${invoice.number}.pdf`);
-      } }, "PDF"), ...(invoice.credit_notes || []).map((note) => h("button", { class: "secondary", title: `Refund of ${dollars(note.total_cents)}`, onclick: async () => {
+      } }, t("PDF")), ...(invoice.credit_notes || []).map((note) => h("button", { class: "secondary", title: t("Refund of {amount}", { amount: dollars(note.total_cents) }), onclick: async () => {
         saveAs(await objectURL(note.pdf_url), `${note.number}.pdf`);
-      } }, `${note.number} (refund ${dollars(note.total_cents)})`)))))) : h("p", { class: "muted" }, "No invoices yet."),
-    h("details", {}, h("summary", {}, "Details on your invoices"),
-      form([field("Name or company", "name", "text", { value: profile.name, maxlength: 200, required: false }),
-        field("Address", "address", "text", { value: profile.address, maxlength: 500, required: false }),
-        field("Country (two letters, e.g. DE)", "country", "text", { value: profile.country, maxlength: 2, required: false }),
-        field("Tax id", "tax_id", "text", { value: profile.tax_id, maxlength: 50, required: false })], "Save", async (data) => {
+      } }, t("{number} (refund {amount})", { number: note.number, amount: dollars(note.total_cents) }))))))) : h("p", { class: "muted" }, t("No invoices yet.")),
+    h("details", {}, h("summary", {}, t("Details on your invoices")),
+      form([field(t("Name or company"), "name", "text", { value: profile.name, maxlength: 200, required: false }),
+        field(t("Address"), "address", "text", { value: profile.address, maxlength: 500, required: false }),
+        field(t("Country (two letters, e.g. DE)"), "country", "text", { value: profile.country, maxlength: 2, required: false }),
+        field(t("Tax id"), "tax_id", "text", { value: profile.tax_id, maxlength: 50, required: false })], t("Save"), async (data) => {
         await api("PUT", "/api/v1/billing/profile", Object.fromEntries(["name", "address", "country", "tax_id"].map((name) => [name, data.get(name) || ""])));
-        toast("Saved: later invoices carry these details.");
+        toast(t("Saved: later invoices carry these details."));
       })),
-    h("h2", {}, "Receipts"),
+    h("h2", {}, t("Receipts")),
     receipts.items.length ? h("table", {}, ...receipts.items.map((receipt) => h("tr", {}, h("td", {}, receipt.number), h("td", {}, receipt.description),
-      h("td", {}, dollars(receipt.amount_cents)), h("td", {}, new Date(receipt.created_at).toLocaleDateString())))) : h("p", { class: "muted" }, "No receipts yet."));
+      h("td", {}, dollars(receipt.amount_cents)), h("td", {}, day(receipt.created_at))))) : h("p", { class: "muted" }, t("No receipts yet.")));
 }
 
 
@@ -925,17 +929,17 @@ function usageSummary(usage) {
     for (const line of usage.lines) byOperation[line.operation] = (byOperation[line.operation] || 0) + line.credits_spent;
     const csv = h("button", { class: "secondary", id: "usage-csv", onclick: async () => {
       saveAs(await objectURL(`/api/v1/billing/usage?days=${usage.days}&format=csv`), `imageswiss-usage-${usage.days}d.csv`);
-    } }, "Download CSV");
-    const period = h("div", { class: "segmented", role: "group", "aria-label": "Period" }, ...[7, 30, 90].map((days) =>
+    } }, t("Download CSV"));
+    const period = h("div", { class: "segmented", role: "group", "aria-label": t("Period") }, ...[7, 30, 90].map((days) =>
       h("button", { class: days === usage.days ? "" : "secondary", id: `usage-${days}d`, "aria-pressed": String(days === usage.days), onclick: async () => {
         draw(await api("GET", `/api/v1/billing/usage?days=${days}`));
-      } }, `${days} days`)));
+      } }, t("{count} days", { count: days }))));
     box.replaceChildren(period,
-      h("p", {}, `${usage.total_credits} credits on ${usage.total_charges} charged items · ${usage.total_jobs} jobs · ` +
-        `${usage.total_files_processed} pictures processed · ${usage.total_api_calls} API calls.`),
-      dailyChart("Credits spent per day", usage.days, usage.lines, (line) => line.credits_spent, "usage-credits-chart"),
-      dailyChart("Pictures processed per day", usage.days, usage.lines, (line) => line.files_processed, "usage-files-chart"),
-      ...barRows(Object.entries(byOperation).sort((a, b) => b[1] - a[1]), "credits"),
+      h("p", {}, t("{credits} credits on {charges} charged items · {jobs} jobs · {files} pictures processed · {calls} API calls.",
+        { credits: usage.total_credits, charges: usage.total_charges, jobs: usage.total_jobs, files: usage.total_files_processed, calls: usage.total_api_calls })),
+      dailyChart(t("Credits spent per day"), usage.days, usage.lines, (line) => line.credits_spent, "usage-credits-chart"),
+      dailyChart(t("Pictures processed per day"), usage.days, usage.lines, (line) => line.files_processed, "usage-files-chart"),
+      ...barRows(Object.entries(byOperation).sort((a, b) => b[1] - a[1]), t("credits")),
       csv);
   };
   draw(usage);
@@ -950,57 +954,86 @@ function tierCard(tier, subscription) {
     } catch (error) { toast(failure(error)); }
   };
   const current = (interval) => tier.id === subscription.tier.id && (subscription.interval === interval || !tier.price_cents);
-  const button = (interval, label) => current(interval) ? h("p", { class: "muted" }, `Current${tier.price_cents ? ` (${label.toLowerCase()})` : ""}`)
+  const button = (interval, label) => current(interval) ? h("p", { class: "muted" }, tier.price_cents ? t("Current ({interval})", { interval: label.toLowerCase() }) : t("Current"))
     : h("button", { class: "secondary", id: `tier-${tier.id}-${interval}`, onclick: choose(interval) }, label);
   return h("div", { class: "card" }, h("h3", {}, tier.name),
-    h("p", {}, tier.price_cents ? `${dollars(tier.price_cents)} a month${tier.annual_price_cents ? ` or ${dollars(tier.annual_price_cents)} a year` : ""}` : "Free"),
-    h("p", {}, `${tier.monthly_credits} credits a month${tier.carry_over && tier.price_cents ? ", carried over while subscribed" : ""} · results up to ${tier.max_output_pixels}p${tier.priority ? " · priority" : ""}`),
-    tier.price_cents ? button("month", "Monthly") : button("month", "Choose"),
-    tier.annual_price_cents ? button("year", "Yearly") : null);
+    h("p", {}, !tier.price_cents ? t("Free") : tier.annual_price_cents
+      ? t("{month} a month or {year} a year", { month: dollars(tier.price_cents), year: dollars(tier.annual_price_cents) })
+      : t("{month} a month", { month: dollars(tier.price_cents) })),
+    h("p", {}, tierTerms(tier, tier.carry_over && tier.price_cents)),
+    tier.price_cents ? button("month", t("Monthly")) : button("month", t("Choose")),
+    tier.annual_price_cents ? button("year", t("Yearly")) : null);
+}
+
+/// "You are on Pro, paid yearly, changing to Basic at the period's end."
+function subscriptionText(subscription) {
+  const paid = subscription.tier.price_cents ? (subscription.interval === "year" ? t(", paid yearly") : t(", paid monthly")) : "";
+  const change = !subscription.next_tier ? "" : subscription.next_interval === "year"
+    ? t(", changing to {tier} (yearly) at the period's end", { tier: subscription.next_tier })
+    : t(", changing to {tier} at the period's end", { tier: subscription.next_tier });
+  return t("You are on {tier}{paid}{change}.", { tier: subscription.tier.name, paid, change });
+}
+
+/// "300 credits a month · results up to 1080p · priority": what a tier gives.
+function tierTerms(tier, carried) {
+  return (carried ? t("{credits} credits a month, carried over while subscribed", { credits: tier.monthly_credits }) : t("{credits} credits a month", { credits: tier.monthly_credits })) +
+    t(" · results up to {pixels}p", { pixels: tier.max_output_pixels }) + (tier.priority ? t(" · priority") : "");
 }
 
 // MARK: account
 
 async function account() {
   const [me, signIns] = await Promise.all([api("GET", "/api/v1/me"), api("GET", "/api/v1/me/sign-ins")]);
-  show("Account",
-    h("p", {}, `${me.email}${me.email_verified ? "" : " (not verified)"} · ${me.role}`),
-    h("h2", {}, "Profile"),
-    form([field("Display name", "display_name", "text", { value: me.display_name || "", maxlength: 100 })], "Save", async (data) => {
+  show(t("Account"),
+    h("p", {}, me.email, me.email_verified ? "" : t(" (not verified)"), ` · ${word(me.role)}`),
+    h("h2", {}, t("Profile")),
+    form([field(t("Display name"), "display_name", "text", { value: me.display_name || "", maxlength: 100 })], t("Save"), async (data) => {
       await api("PATCH", "/api/v1/me", { display_name: data.get("display_name") });
-      toast("Profile saved.");
+      toast(t("Profile saved."));
     }),
-    h("h2", {}, "Password"),
-    form([field("Current password", "current", "password", { autocomplete: "current-password" }),
-      field("New password", "next", "password", { autocomplete: "new-password", minlength: 10 })], "Change the password", async (data) => {
+    h("h2", {}, t("Password")),
+    form([field(t("Current password"), "current", "password", { autocomplete: "current-password" }),
+      field(t("New password"), "next", "password", { autocomplete: "new-password", minlength: 10 })], t("Change the password"), async (data) => {
       await api("POST", "/api/v1/me/password", { current_password: data.get("current"), new_password: data.get("next") });
-      toast("Password changed; your other sessions were signed out.");
+      toast(t("Password changed; your other sessions were signed out."));
     }),
-    h("h2", {}, "Picture"), avatarControl(me),
-    h("h2", {}, "Appearance"),
-    themeChoice(),
-    h("h2", {}, "Recent sign-ins"),
-    h("table", {}, ...(signIns.items || []).slice(0, 10).map((event) => h("tr", {}, h("td", {}, new Date(event.at).toLocaleString()),
+    h("h2", {}, t("Picture")), avatarControl(me),
+    h("h2", {}, t("Appearance")),
+    themeChoice(), languageChoice(me),
+    h("h2", {}, t("Recent sign-ins")),
+    h("table", {}, ...(signIns.items || []).slice(0, 10).map((event) => h("tr", {}, h("td", {}, dateTime(event.at)),
       h("td", {}, event.client_ip), h("td", {}, event.user_agent.slice(0, 60)), h("td", { class: event.succeeded ? "ok" : "error" }, event.succeeded ? "signed in" : "failed")))),
-    h("p", {}, "API keys, webhooks and links for the web are on the ", h("a", { href: "#/developers" }, "developers page"), "."),
-    h("h2", {}, "Your data"),
+    h("p", {}, t("API keys, webhooks and links for the web are on the "), h("a", { href: "#/developers" }, t("developers page")), "."),
+    h("h2", {}, t("Your data")),
     h("p", {}, h("button", { class: "secondary", id: "export-account", onclick: async () => {
       try { saveAs(await objectURL("/api/v1/me/export"), "imageswiss-account.json"); } catch (error) { toast(failure(error)); }
-    } }, "Download everything we hold about your account (JSON)")),
-    h("h2", {}, "Delete the account"),
-    h("p", { class: "muted" }, "Your sign-ins, keys and settings go at once; your files and results are deleted with it. This cannot be undone."),
-    form([field("Password", "password", "password", { autocomplete: "current-password", id: "delete-password" })], "Delete my account", async (data) => {
-      if (!confirm("Delete your account and everything in it?")) return;
+    } }, t("Download everything we hold about your account (JSON)"))),
+    h("h2", {}, t("Delete the account")),
+    h("p", { class: "muted" }, t("Your sign-ins, keys and settings go at once; your files and results are deleted with it. This cannot be undone.")),
+    form([field(t("Password"), "password", "password", { autocomplete: "current-password", id: "delete-password" })], t("Delete my account"), async (data) => {
+      if (!confirm(t("Delete your account and everything in it?"))) return;
       await api("DELETE", "/api/v1/me", { password: data.get("password") });
       session.clear();
       location.hash = "#/";
-      toast("Your account was deleted.");
+      toast(t("Your account was deleted."));
     }));
+}
+
+/// The language of the app (and of the account's mails): kept in the account and this browser;
+/// choosing one reloads the page in it.
+function languageChoice(me) {
+  const select = h("select", { id: "language", onchange: async () => {
+    try { await api("PATCH", "/api/v1/me", { locale: select.value }); } catch (error) { toast(failure(error)); return; }
+    setLanguage(select.value);
+    location.reload();
+  } }, ...LANGUAGES.map(([code, name]) => h("option", { value: code, lang: code }, name)));
+  select.value = language;
+  return h("label", { class: "inline" }, t("Language"), select);
 }
 
 /// The account's picture: shown, replaced by an upload (purpose avatar), or removed.
 function avatarControl(me) {
-  const picture = h("img", { class: "avatar", id: "avatar", alt: "Your picture", hidden: !me.avatar_blob_id });
+  const picture = h("img", { class: "avatar", id: "avatar", alt: t("Your picture"), hidden: !me.avatar_blob_id });
   if (me.avatar_blob_id) objectURL(`/api/v1/files/${me.avatar_blob_id}/content`).then((url) => { picture.src = url; }, () => { picture.hidden = true; });
   const picker = h("input", { type: "file", id: "avatar-file", accept: "image/jpeg,image/png,image/webp" });
   picker.addEventListener("change", async () => {
@@ -1011,11 +1044,11 @@ function avatarControl(me) {
       await api("PATCH", "/api/v1/me", { avatar_blob_id: blob.id });
       picture.src = URL.createObjectURL(file);
       picture.hidden = false;
-      toast("Picture saved.");
+      toast(t("Picture saved."));
     } catch (error) { toast(failure(error)); }
     picker.value = "";
   });
-  return h("div", { class: "avatar-row" }, picture, h("label", {}, "Choose a picture", picker));
+  return h("div", { class: "avatar-row" }, picture, h("label", {}, t("Choose a picture"), picker));
 }
 
 // MARK: developers
@@ -1026,8 +1059,8 @@ const KEY_SCOPES = ["profile:read", "files:read", "files:write", "jobs:read", "j
 /// A secret shown once, in the page (not an alert): selectable, with a copy button.
 function shownOnce(label, secret) {
   const box = document.getElementById("shown-once");
-  box.replaceChildren(h("strong", {}, `${label} (shown once): `), h("code", { id: "shown-once-secret" }, secret), " ",
-    h("button", { class: "secondary", onclick: () => navigator.clipboard?.writeText(secret).then(() => toast("Copied.")) }, "Copy"));
+  box.replaceChildren(h("strong", {}, t("{label} (shown once): ", { label })), h("code", { id: "shown-once-secret" }, secret), " ",
+    h("button", { class: "secondary", onclick: () => navigator.clipboard?.writeText(secret).then(() => toast(t("Copied."))) }, t("Copy")));
   box.hidden = false;
   box.scrollIntoView({ block: "nearest" });
 }
@@ -1041,18 +1074,18 @@ async function developers() {
   const origin = location.origin;
   const deliveries = async (hook) => {
     const page = await api("GET", `/api/v1/webhooks/${hook.id}/deliveries`);
-    log.replaceChildren(h("h3", {}, `Deliveries to ${hook.url}`), h("table", {}, ...page.items.map((d) => h("tr", {}, h("td", {}, d.event), h("td", {}, d.status),
-      h("td", {}, `${d.attempts} attempt(s)`), h("td", {}, d.last_status_code || d.last_error || ""),
+    log.replaceChildren(h("h3", {}, t("Deliveries to {url}", { url: hook.url })), h("table", {}, ...page.items.map((d) => h("tr", {}, h("td", {}, d.event), h("td", {}, d.status),
+      h("td", {}, t(d.attempts === 1 ? "{count} attempt" : "{count} attempts", { count: d.attempts })), h("td", {}, d.last_status_code || d.last_error || ""),
       h("td", {}, h("button", { class: "secondary", onclick: async () => {
-        try { await api("POST", `/api/v1/webhooks/${hook.id}/deliveries/${d.id}/redeliver`, undefined, { idempotent: true }); toast("Sent again."); deliveries(hook); } catch (error) { toast(failure(error)); }
-      } }, "Redeliver"))))));
+        try { await api("POST", `/api/v1/webhooks/${hook.id}/deliveries/${d.id}/redeliver`, undefined, { idempotent: true }); toast(t("Sent again.")); deliveries(hook); } catch (error) { toast(failure(error)); }
+      } }, t("Redeliver")))))));
   };
-  show("Developers",
-    h("p", {}, "Everything in ImageSwiss is an HTTP API: the ", h("a", { href: "/api/v1/docs" }, "API reference"), " (also as ",
-      h("a", { href: "/api/v1/openapi.json" }, "OpenAPI"), ") lists every operation."),
-    h("h2", {}, "Quick start"),
+  show(t("Developers"),
+    h("p", {}, t("Everything in ImageSwiss is an HTTP API: the "), h("a", { href: "/api/v1/docs" }, t("API reference")), t(" (also as "),
+      h("a", { href: "/api/v1/openapi.json" }, t("OpenAPI")), t(") lists every operation.")),
+    h("h2", {}, t("Quick start")),
     h("pre", { id: "quick-start" }, [
-      `# an API key from below in $KEY, then: upload (answers the file's id), quote, submit, follow, download`,
+      `# ${t("an API key from below in $KEY, then: upload (answers the file's id), quote, submit, follow, download")}`,
       `curl -s -H "Authorization: Bearer $KEY" -H "Content-Type: application/octet-stream" -H "X-File-Name: photo.jpg" \\`,
       `  --data-binary @photo.jpg "${origin}/api/v1/files?purpose=upload"`,
       `curl -s -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \\`,
@@ -1063,39 +1096,39 @@ async function developers() {
       `curl -s -H "Authorization: Bearer $KEY" -o results.zip ${origin}/api/v1/batches/BATCH/zip`,
     ].join("\n")),
     h("p", { id: "shown-once", class: "card", hidden: true, role: "status" }),
-    h("h2", {}, "API keys"),
+    h("h2", {}, t("API keys")),
     h("table", { id: "api-keys" }, ...keys.items.map((item) => h("tr", {}, h("td", {}, item.name), h("td", {}, (item.scopes || []).join(" ")),
-      h("td", {}, item.revoked ? "revoked" : item.expired ? "expired" : item.expires_at ? `expires ${new Date(item.expires_at).toLocaleString()}` : "no expiry"),
+      h("td", {}, item.revoked ? t("revoked") : item.expired ? t("expired") : item.expires_at ? t("expires {date}", { date: dateTime(item.expires_at) }) : t("no expiry")),
       h("td", { id: `key-usage-${item.id}` }, h("button", { class: "secondary", onclick: async () => {
         const usage = await api("GET", `/api/v1/auth/keys/${item.id}/usage?days=30`);
-        document.getElementById(`key-usage-${item.id}`).textContent = `${usage.calls} calls, ${usage.errors} errors in 30 days`;
-      } }, "Usage")),
-      h("td", {}, h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/auth/keys/${item.id}`); developers(); } }, "Revoke"))))),
-    form([field("Name", "name"), h("label", {}, "Expires after",
+        document.getElementById(`key-usage-${item.id}`).textContent = t("{calls} calls, {errors} errors in 30 days", { calls: usage.calls, errors: usage.errors });
+      } }, t("Usage"))),
+      h("td", {}, h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/auth/keys/${item.id}`); developers(); } }, t("Revoke")))))),
+    form([field(t("Name"), "name"), h("label", {}, t("Expires after"),
       h("select", { name: "expires_in_days" }, ...[["0", "never"], ["30", "30 days"], ["90", "90 days"], ["365", "a year"]].map(([value, text]) => h("option", { value }, text)))),
-      h("fieldset", {}, h("legend", {}, "What it may do"), ...KEY_SCOPES.map((scope) => h("label", { class: "inline" },
+      h("fieldset", {}, h("legend", {}, t("What it may do")), ...KEY_SCOPES.map((scope) => h("label", { class: "inline" },
         h("input", { type: "checkbox", name: "scopes", value: scope, checked: !scope.endsWith(":write") || scope === "jobs:write" || scope === "files:write" }), scope)))],
     "Create an API key", async (data) => {
       const scopes = data.getAll("scopes");
       if (!scopes.length) throw new Error("tick at least one thing the key may do");
       const created = await api("POST", "/api/v1/auth/keys", { name: data.get("name"), scopes, expires_in_days: Number(data.get("expires_in_days")) }, { idempotent: true });
       await developers();
-      shownOnce("Your key", created.secret);
+      shownOnce(t("Your key"), created.secret);
     }),
-    h("h2", {}, "Webhooks"),
-    h("p", {}, "Deliveries are signed as Standard Webhooks say (webhook-id, webhook-timestamp, webhook-signature)."),
+    h("h2", {}, t("Webhooks")),
+    h("p", {}, t("Deliveries are signed as Standard Webhooks say (webhook-id, webhook-timestamp, webhook-signature).")),
     h("table", { id: "webhooks" }, ...hooks.items.map((hook) => h("tr", {}, h("td", {}, hook.url), h("td", {}, hook.events.join(" ") || "all events"),
       h("td", {},
         h("button", { class: "secondary", onclick: async () => {
-          try { await api("POST", `/api/v1/webhooks/${hook.id}/test`); toast("A test event is on its way."); } catch (error) { toast(failure(error)); }
-        } }, "Send a test"), " ",
-        h("button", { class: "secondary", onclick: () => deliveries(hook) }, "Delivery log"), " ",
-        h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/webhooks/${hook.id}`); developers(); } }, "Delete"))))),
+          try { await api("POST", `/api/v1/webhooks/${hook.id}/test`); toast(t("A test event is on its way.")); } catch (error) { toast(failure(error)); }
+        } }, t("Send a test")), " ",
+        h("button", { class: "secondary", onclick: () => deliveries(hook) }, t("Delivery log")), " ",
+        h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/webhooks/${hook.id}`); developers(); } }, t("Delete")))))),
     log,
-    form([field("URL (https)", "url", "url")], "Add a webhook", async (data) => {
+    form([field(t("URL (https)"), "url", "url")], t("Add a webhook"), async (data) => {
       const created = await api("POST", "/api/v1/webhooks", { url: data.get("url") }, { idempotent: true });
       await developers();
-      shownOnce("Signing secret", created.secret);
+      shownOnce(t("Signing secret"), created.secret);
     }),
     ...transformationSettings(linkKeys.keys, presets.presets));
 }
@@ -1104,25 +1137,25 @@ async function developers() {
 /// named presets (`pr:thumb` in a link). docs/api.md, "URL transformations".
 function transformationSettings(keys, presets) {
   return [
-    h("h2", {}, "Links for the web"),
-    h("p", {}, "Links to transformed copies of your files, for your own site, are signed with these keys. Deleting a key stops its links."),
-    h("table", { id: "link-keys" }, ...keys.map((key, index) => h("tr", {}, h("td", {}, `key ${key.secret_hint}`),
-      h("td", {}, `made ${new Date(key.created_at).toLocaleDateString()}${index === 0 ? " · signs new links" : ""}`),
-      h("td", {}, h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/transformations/keys/${key.id}`); developers(); } }, "Delete"))))),
+    h("h2", {}, t("Links for the web")),
+    h("p", {}, t("Links to transformed copies of your files, for your own site, are signed with these keys. Deleting a key stops its links.")),
+    h("table", { id: "link-keys" }, ...keys.map((key, index) => h("tr", {}, h("td", {}, t("key {hint}", { hint: key.secret_hint })),
+      h("td", {}, (index === 0 ? t("made {date} · signs new links", { date: day(key.created_at) }) : t("made {date}", { date: day(key.created_at) }))),
+      h("td", {}, h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/transformations/keys/${key.id}`); developers(); } }, t("Delete")))))),
     h("button", { class: "secondary", id: "new-link-key", onclick: async () => {
       try {
         const created = await api("POST", "/api/v1/transformations/keys", undefined, { idempotent: true });
-        alert(`Your link key (shown once, for signing links in your own code): ${created.secret}`);
+        alert(t("Your link key (shown once, for signing links in your own code): {secret}", { secret: created.secret }));
         developers();
       } catch (error) { toast(failure(error)); }
-    } }, "New link key"),
-    h("h3", {}, "Presets"),
+    } }, t("New link key")),
+    h("h3", {}, t("Presets")),
     h("table", { id: "link-presets" }, ...presets.map((preset) => h("tr", {}, h("td", {}, h("code", {}, `pr:${preset.name}`)), h("td", {}, h("code", {}, preset.options)),
-      h("td", {}, h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/transformations/presets/${preset.name}`); developers(); } }, "Delete"))))),
-    form([field("Name", "name", "text", { pattern: "[a-z0-9_\\-]{1,40}", required: true }), field("Options", "options", "text", { placeholder: "rs:fill:300:300/q:80/f:auto", required: true })],
+      h("td", {}, h("button", { class: "secondary", onclick: async () => { await api("DELETE", `/api/v1/transformations/presets/${preset.name}`); developers(); } }, t("Delete")))))),
+    form([field(t("Name"), "name", "text", { pattern: "[a-z0-9_\\-]{1,40}", required: true }), field(t("Options"), "options", "text", { placeholder: t("rs:fill:300:300/q:80/f:auto"), required: true })],
       "Save the preset", async (data) => {
         await api("PUT", `/api/v1/transformations/presets/${data.get("name")}`, { options: data.get("options") });
-        toast("Preset saved.");
+        toast(t("Preset saved."));
         developers();
       }),
   ];
@@ -1143,24 +1176,24 @@ async function admin() {
     const changed = prices.prices.map((price) => ({ ...price, credits: Number(document.getElementById(`price-${price.operation}`).value) }));
     try {
       const saved = await api("PUT", "/api/v1/admin/billing/prices", { prices: changed, fast_lane_percent: prices.fast_lane_percent }, { idempotent: true });
-      toast(`Price list version ${saved.version} saved.`);
+      toast(t("Price list version {version} saved.", { version: saved.version }));
     } catch (error) { toast(failure(error)); }
-  } }, "Save prices");
-  show("Admin",
-    h("h2", {}, "Queues"), h("table", {}, ...queues.items.map((lane) => h("tr", {}, h("td", {}, lane.lane), h("td", {}, `${lane.queued} queued`),
-      h("td", {}, `${lane.running} running`), h("td", {}, `oldest ${Math.round(lane.oldest_wait_seconds)} s`)))),
-    h("h2", {}, "Prices"), h("div", { class: "grid" }, ...priceInputs), savePrices,
-    h("h2", {}, `Sales catalogue (version ${catalogue.version})`), catalogueEditor(catalogue),
-    h("h2", {}, "AI providers, models, presets and spend limits"), ...aiEditor(ai, await operations()),
-    h("h2", {}, "Reports"), reportsPanel(report, spend),
-    h("h2", {}, "Jobs"), h("table", {}, ...jobs.items.map((job) => h("tr", {}, h("td", {}, job.owner_id), h("td", {}, job.tool), h("td", {}, job.status),
+  } }, t("Save prices"));
+  show(t("Admin"),
+    h("h2", {}, t("Queues")), h("table", {}, ...queues.items.map((lane) => h("tr", {}, h("td", {}, lane.lane), h("td", {}, t("{count} queued", { count: lane.queued })),
+      h("td", {}, t("{count} running", { count: lane.running })), h("td", {}, t("oldest {seconds} s", { seconds: Math.round(lane.oldest_wait_seconds) }))))),
+    h("h2", {}, t("Prices")), h("div", { class: "grid" }, ...priceInputs), savePrices,
+    h("h2", {}, t("Sales catalogue (version {version})", { version: catalogue.version })), catalogueEditor(catalogue),
+    h("h2", {}, t("AI providers, models, presets and spend limits")), ...aiEditor(ai, await operations()),
+    h("h2", {}, t("Reports")), reportsPanel(report, spend),
+    h("h2", {}, t("Jobs")), h("table", {}, ...jobs.items.map((job) => h("tr", {}, h("td", {}, job.owner_id), h("td", {}, job.tool), h("td", {}, word(job.status)),
       h("td", {}, ["failed", "canceled", "expired"].includes(job.status) ? h("button", { class: "secondary", onclick: async () => {
         await api("POST", `/api/v1/admin/jobs/${job.id}/retry`); admin();
-      } }, "Retry") : null)))),
-    h("h2", {}, "Users"), ...usersPanel(users),
-    h("h2", {}, "Teams"), ...adminTeamsPanel(teams),
-    h("h2", {}, "Audit log"), h("table", {}, ...audit.items.map((entry) => h("tr", {}, h("td", {}, entry.action),
-      h("td", {}, new Date(entry.at).toLocaleString())))));
+      } }, t("Retry")) : null)))),
+    h("h2", {}, t("Users")), ...usersPanel(users),
+    h("h2", {}, t("Teams")), ...adminTeamsPanel(teams),
+    h("h2", {}, t("Audit log")), h("table", {}, ...audit.items.map((entry) => h("tr", {}, h("td", {}, entry.action),
+      h("td", {}, dateTime(entry.at))))));
 }
 
 // Users as admins look after them: search by email or name, disable or enable (sessions end),
@@ -1170,11 +1203,11 @@ async function admin() {
 function adminTeamsPanel(initial) {
   const table = h("table", { id: "admin-teams" });
   const render = (items) => table.replaceChildren(
-    h("tr", {}, h("th", {}, "Team"), h("th", {}, "Owner"), h("th", {}, "Members"), h("th", {}, "Created")),
+    h("tr", {}, h("th", {}, t("Team")), h("th", {}, t("Owner")), h("th", {}, t("Members")), h("th", {}, t("Created"))),
     ...items.map((team) => h("tr", { "data-team": team.id }, h("td", {}, team.name), h("td", {}, team.owner_email),
-      h("td", {}, new Intl.NumberFormat().format(team.member_count)), h("td", {}, new Date(team.created_at).toLocaleDateString()))));
+      h("td", {}, formatNumber(team.member_count)), h("td", {}, day(team.created_at)))));
   render(initial.items);
-  const search = form([field("Team name or owner's email", "q", "search", { required: false, id: "team-search" })], "Search teams", async (data) => {
+  const search = form([field(t("Team name or owner's email"), "q", "search", { required: false, id: "team-search" })], t("Search teams"), async (data) => {
     render((await api("GET", `/api/v1/admin/teams?page_size=50&q=${encodeURIComponent(data.get("q") || "")}`)).items);
   });
   return [search, table];
@@ -1194,30 +1227,30 @@ function usersPanel(initial) {
     const grant = h("form", { class: "inline", onsubmit: async (event) => {
       event.preventDefault();
       const data = new FormData(event.target);
-      await act(`${data.get("amount")} credits granted to ${user.email}.`, () => api("POST", "/api/v1/admin/billing/grants",
+      await act(t("{count} credits granted to {email}.", { count: data.get("amount"), email: user.email }), () => api("POST", "/api/v1/admin/billing/grants",
         { account_id: user.id, amount: Number(data.get("amount")), source: data.get("source") }, { idempotent: true }));
     } },
-      h("label", {}, "Credits", h("input", { name: "amount", type: "number", min: 1, required: true, value: 10, class: "narrow" })),
-      h("label", {}, "as", h("select", { name: "source" }, h("option", { value: "promotional" }, "promotional"), h("option", { value: "refund" }, "refund"))),
-      h("button", { type: "submit", class: "secondary" }, "Grant"));
+      h("label", {}, t("Credits"), h("input", { name: "amount", type: "number", min: 1, required: true, value: 10, class: "narrow" })),
+      h("label", {}, t("as"), h("select", { name: "source" }, h("option", { value: "promotional" }, t("promotional")), h("option", { value: "refund" }, t("refund")))),
+      h("button", { type: "submit", class: "secondary" }, t("Grant")));
     const element = h("tr", { "data-user": user.email },
-      h("td", {}, user.email), h("td", {}, user.role), h("td", {}, user.disabled ? "disabled" : "active"),
+      h("td", {}, user.email), h("td", {}, word(user.role)), h("td", {}, user.disabled ? t("disabled") : t("active")),
       h("td", {},
-        h("button", { class: "secondary", onclick: () => patch(user, { disabled: !user.disabled }, `${user.email} ${user.disabled ? "enabled" : "disabled"}.`) },
-          user.disabled ? "Enable" : "Disable"),
-        h("button", { class: "secondary", onclick: () => patch(user, { role: user.role === "admin" ? "user" : "admin" }, `${user.email} is now ${user.role === "admin" ? "a user" : "an admin"}.`) },
-          user.role === "admin" ? "Make user" : "Make admin"),
+        h("button", { class: "secondary", onclick: () => patch(user, { disabled: !user.disabled }, (user.disabled ? t("{email} enabled.", { email: user.email }) : t("{email} disabled.", { email: user.email }))) },
+          user.disabled ? t("Enable") : t("Disable")),
+        h("button", { class: "secondary", onclick: () => patch(user, { role: user.role === "admin" ? "user" : "admin" }, (user.role === "admin" ? t("{email} is now a user.", { email: user.email }) : t("{email} is now an admin.", { email: user.email }))) },
+          user.role === "admin" ? t("Make user") : t("Make admin")),
         h("button", { class: "secondary danger", onclick: () => {
-          if (!confirm(`Delete every file of ${user.email}? This cannot be undone.`)) return;
-          act(`${user.email}'s files purged.`, () => api("DELETE", `/api/v1/admin/users/${user.id}/files`));
-        } }, "Purge files")),
+          if (!confirm(t("Delete every file of {email}? This cannot be undone.", { email: user.email }))) return;
+          act(t("{email}'s files purged.", { email: user.email }), () => api("DELETE", `/api/v1/admin/users/${user.id}/files`));
+        } }, t("Purge files"))),
       h("td", {}, grant));
     row.set(user.id, element);
     return element;
   }
   const render = (items) => table.replaceChildren(...items.map(userRow));
   render(initial.items);
-  const search = form([field("Email or name", "q", "search", { required: false, id: "user-search" })], "Search users", async (data) => {
+  const search = form([field(t("Email or name"), "q", "search", { required: false, id: "user-search" })], t("Search users"), async (data) => {
     const page = await api("GET", `/api/v1/admin/users?page_size=50&q=${encodeURIComponent(data.get("q") || "")}`);
     render(page.items);
   });
@@ -1231,77 +1264,77 @@ function aiEditor(ai, operations) {
   const micros = (value) => `$${(value / 1e6).toFixed(2)}`;
   const put = (path, body, what) => async () => {
     await api("PUT", `/api/v1/admin/ai/${path}`, body);
-    toast(`${what} saved.`);
+    toast(t("{what} saved.", { what }));
     admin();
   };
   const remove = (path) => h("button", { class: "secondary", onclick: async () => {
     try { await api("DELETE", `/api/v1/admin/ai/${path}`); admin(); } catch (error) { toast(failure(error)); }
-  } }, "Remove");
-  const select = (name, options) => h("label", {}, name.replace(/_/g, " "), h("select", { name }, ...options.map((option) => h("option", { value: option }, option))));
+  } }, t("Remove"));
+  const select = (name, options) => h("label", {}, t(name.replace(/_/g, " ")), h("select", { name }, ...options.map((option) => h("option", { value: option }, option))));
   const optional = (label, name, type = "text", attributes = {}) => field(label, name, type, { required: false, ...attributes });
   // An id of the AI catalogue: lowercase letters, digits, "_" and "-" ("-" escaped for Chrome's v-flag patterns).
   const idPattern = "[a-z0-9][a-z0-9_\\-]{0,39}";
   const aiOperations = operations.filter((operation) => operation.needs_provider).map((operation) => operation.name);
   const providerForm = form([
-    field("Id", "id", "text", { pattern: idPattern }),
+    field(t("Id"), "id", "text", { pattern: idPattern }),
     select("kind", ["together", "stability", "comfyui", "runpod", "replicate", "openai"]),
-    field("Base URL", "base_url", "url"), optional("Credential (kept sealed; empty keeps the stored one)", "credential", "password"),
-    optional("Daily spend limit (micro-dollars, 0: none)", "daily_spend_limit_micros", "number", { min: 0 }),
-  ], "Save provider", async (data) => {
+    field(t("Base URL"), "base_url", "url"), optional(t("Credential (kept sealed; empty keeps the stored one)"), "credential", "password"),
+    optional(t("Daily spend limit (micro-dollars, 0: none)"), "daily_spend_limit_micros", "number", { min: 0 }),
+  ], t("Save provider"), async (data) => {
     const body = { kind: data.get("kind"), base_url: data.get("base_url"), daily_spend_limit_micros: Number(data.get("daily_spend_limit_micros") || 0) };
     if (data.get("credential")) body.credential = data.get("credential");
-    await put(`providers/${data.get("id")}`, body, "Provider")();
+    await put(`providers/${data.get("id")}`, body, t("Provider"))();
   });
   const modelForm = form([
-    field("Id", "id", "text", { pattern: idPattern }), select("operation", aiOperations),
+    field(t("Id"), "id", "text", { pattern: idPattern }), select("operation", aiOperations),
     select("provider_id", ai.providers.map((provider) => provider.id)),
-    field("The provider's model, version, endpoint, path or workflow", "reference"), field("Label", "label"),
-    optional("Price in credits (0: the operation's)", "price_credits", "number", { min: 0 }),
-    optional("Cost per run (micro-dollars)", "unit_cost_micros", "number", { min: 0 }),
-    h("label", {}, h("input", { type: "checkbox", name: "is_default" }), " the operation's default"),
-  ], "Save model", async (data) => {
+    field(t("The provider's model, version, endpoint, path or workflow"), "reference"), field(t("Label"), "label"),
+    optional(t("Price in credits (0: the operation's)"), "price_credits", "number", { min: 0 }),
+    optional(t("Cost per run (micro-dollars)"), "unit_cost_micros", "number", { min: 0 }),
+    h("label", {}, h("input", { type: "checkbox", name: "is_default" }), t(" the operation's default")),
+  ], t("Save model"), async (data) => {
     await put(`models/${data.get("id")}`, {
       operation: data.get("operation"), provider_id: data.get("provider_id"), reference: data.get("reference"), label: data.get("label"),
       price_credits: Number(data.get("price_credits") || 0), unit_cost_micros: Number(data.get("unit_cost_micros") || 0),
       is_default: data.get("is_default") === "on",
-    }, "Model")();
+    }, t("Model"))();
   });
   const presetForm = form([
-    field("Id", "id", "text", { pattern: idPattern }), field("Label", "label"),
-    field("Template ({prompt} is the user's words)", "template", "text", { value: "{prompt}, " }),
-    optional("Negative prompt", "negative_prompt"), optional("Preview (one of your file ids)", "preview_file_id"),
-  ], "Save preset", async (data) => {
+    field(t("Id"), "id", "text", { pattern: idPattern }), field(t("Label"), "label"),
+    field(t("Template ({prompt} is the user's words)"), "template", "text", { value: "{prompt}, " }),
+    optional(t("Negative prompt"), "negative_prompt"), optional(t("Preview (one of your file ids)"), "preview_file_id"),
+  ], t("Save preset"), async (data) => {
     const body = { label: data.get("label"), template: data.get("template"), negative_prompt: data.get("negative_prompt") || "" };
     if (data.get("preview_file_id")) body.preview_file_id = data.get("preview_file_id");
     await put(`presets/${data.get("id")}`, body, "Preset")();
   });
   const tierForm = form([
-    field("Tier id", "id", "text", { pattern: idPattern, value: "free" }),
-    field("Daily limit (micro-dollars)", "daily_limit_micros", "number", { min: 1 }),
-  ], "Save tier limit", async (data) => {
+    field(t("Tier id"), "id", "text", { pattern: idPattern, value: "free" }),
+    field(t("Daily limit (micro-dollars)"), "daily_limit_micros", "number", { min: 1 }),
+  ], t("Save tier limit"), async (data) => {
     await put(`tier-limits/${data.get("id")}`, { daily_limit_micros: Number(data.get("daily_limit_micros")) }, "Tier limit")();
   });
   [providerForm.id, modelForm.id, presetForm.id, tierForm.id] = ["ai-provider-form", "ai-model-form", "ai-preset-form", "ai-tier-form"];
   return [
-    h("table", { id: "ai-providers" }, h("tr", {}, h("th", {}, "Provider"), h("th", {}, "Kind"), h("th", {}, "Base URL"), h("th", {}, "Credential"),
-      h("th", {}, "Spent today / limit"), h("th", {}, "")),
+    h("table", { id: "ai-providers" }, h("tr", {}, h("th", {}, t("Provider")), h("th", {}, t("Kind")), h("th", {}, t("Base URL")), h("th", {}, t("Credential")),
+      h("th", {}, t("Spent today / limit")), h("th", {}, "")),
       ...ai.providers.map((provider) => h("tr", {}, h("td", {}, provider.id), h("td", {}, provider.kind), h("td", {}, provider.base_url),
         h("td", {}, provider.credential_hint || "—"),
-        h("td", {}, `${micros(provider.spent_today_micros || 0)} / ${provider.daily_spend_limit_micros ? micros(provider.daily_spend_limit_micros) : "none"}`),
-        h("td", {}, provider.from_configuration ? "(configuration)" : remove(`providers/${provider.id}`))))),
-    h("details", {}, h("summary", {}, "Add or replace a provider"), providerForm),
-    h("table", { id: "ai-models" }, h("tr", {}, h("th", {}, "Model"), h("th", {}, "Operation"), h("th", {}, "Provider"), h("th", {}, "Price"),
-      h("th", {}, "Cost per run"), h("th", {}, "")),
-      ...ai.models.map((model) => h("tr", {}, h("td", {}, model.label, model.is_default ? " (default)" : ""), h("td", {}, model.operation),
-        h("td", {}, model.provider_id), h("td", {}, model.price_credits ? `${model.price_credits} credits` : "the operation's"),
-        h("td", {}, micros(model.unit_cost_micros || 0)), h("td", {}, model.from_configuration ? "(configuration)" : remove(`models/${model.id}`))))),
-    h("details", {}, h("summary", {}, "Add or replace a model"), modelForm),
+        h("td", {}, `${micros(provider.spent_today_micros || 0)} / ${provider.daily_spend_limit_micros ? micros(provider.daily_spend_limit_micros) : t("none")}`),
+        h("td", {}, provider.from_configuration ? t("(configuration)") : remove(`providers/${provider.id}`))))),
+    h("details", {}, h("summary", {}, t("Add or replace a provider")), providerForm),
+    h("table", { id: "ai-models" }, h("tr", {}, h("th", {}, t("Model")), h("th", {}, t("Operation")), h("th", {}, t("Provider")), h("th", {}, t("Price")),
+      h("th", {}, t("Cost per run")), h("th", {}, "")),
+      ...ai.models.map((model) => h("tr", {}, h("td", {}, model.label, model.is_default ? t(" (default)") : ""), h("td", {}, model.operation),
+        h("td", {}, model.provider_id), h("td", {}, model.price_credits ? credits(model.price_credits) : t("the operation's")),
+        h("td", {}, micros(model.unit_cost_micros || 0)), h("td", {}, model.from_configuration ? t("(configuration)") : remove(`models/${model.id}`))))),
+    h("details", {}, h("summary", {}, t("Add or replace a model")), modelForm),
     h("table", { id: "ai-presets" }, ...ai.presets.map((preset) => h("tr", {}, h("td", {}, preset.label), h("td", {}, preset.template),
       h("td", {}, remove(`presets/${preset.id}`))))),
-    h("details", {}, h("summary", {}, "Add or replace a style preset"), presetForm),
+    h("details", {}, h("summary", {}, t("Add or replace a style preset")), presetForm),
     h("table", { id: "ai-tier-limits" }, ...(ai.tier_limits || []).map((limit) => h("tr", {}, h("td", {}, limit.tier_id),
-      h("td", {}, `${micros(limit.spent_today_micros || 0)} of ${micros(limit.daily_limit_micros)} today`), h("td", {}, remove(`tier-limits/${limit.tier_id}`))))),
-    h("details", {}, h("summary", {}, "Set a tier's daily AI spend limit"), tierForm),
+      h("td", {}, t("{spent} of {limit} today", { spent: micros(limit.spent_today_micros || 0), limit: micros(limit.daily_limit_micros) })), h("td", {}, remove(`tier-limits/${limit.tier_id}`))))),
+    h("details", {}, h("summary", {}, t("Set a tier's daily AI spend limit")), tierForm),
   ];
 }
 
@@ -1313,7 +1346,7 @@ function catalogueEditor(catalogue) {
   const read = (id) => Number(document.getElementById(id).value);
   const perCredit = (price) => `$${(price.micros_per_credit / 1e6).toFixed(4)}`;
   const table = h("table", { id: "catalogue-prices" },
-    h("tr", {}, h("th", {}, "Item"), h("th", {}, "Price"), h("th", {}, "Credits"), h("th", {}, "Per credit"), h("th", {}, "Below base")),
+    h("tr", {}, h("th", {}, t("Item")), h("th", {}, t("Price")), h("th", {}, t("Credits")), h("th", {}, t("Per credit")), h("th", {}, t("Below base"))),
     ...catalogue.prices.map((price) => h("tr", {}, h("td", {}, price.item), h("td", {}, dollars(price.cents)), h("td", {}, price.credits),
       h("td", {}, perCredit(price)), h("td", {}, `${(price.discount_basis_points / 100).toFixed(2)} %`))));
   const onSale = catalogue.tiers.filter((tier) => tier.for_sale);
@@ -1326,18 +1359,18 @@ function catalogueEditor(catalogue) {
     };
     try {
       const saved = await api("PUT", "/api/v1/admin/billing/catalogue", body, { idempotent: true });
-      toast(`Catalogue version ${saved.version} saved.`); admin();
+      toast(t("Catalogue version {version} saved.", { version: saved.version })); admin();
     } catch (error) { toast(failure(error)); }
-  } }, "Save catalogue");
+  } }, t("Save catalogue"));
   return h("div", {},
-    h("label", {}, "Base price of a credit (cents, custom amounts)", number("catalogue-base", catalogue.credit_price_cents, "Base price of a credit in cents")),
-    h("table", {}, h("tr", {}, h("th", {}, "Pack"), h("th", {}, "Price (cents)"), h("th", {}, "Credits")),
-      ...catalogue.packs.map((pack) => h("tr", {}, h("td", {}, pack.name), h("td", {}, number(`pack-${pack.id}-price`, pack.price_cents, `${pack.name}: price in cents`)),
-        h("td", {}, number(`pack-${pack.id}-credits`, pack.credits, `${pack.name}: credits`))))),
-    h("table", {}, h("tr", {}, h("th", {}, "Tier"), h("th", {}, "Month (cents)"), h("th", {}, "Year (cents)"), h("th", {}, "Credits a month")),
-      ...onSale.map((tier) => h("tr", {}, h("td", {}, tier.name), h("td", {}, number(`tier-${tier.id}-month`, tier.price_cents, `${tier.name}: monthly price in cents`)),
-        h("td", {}, number(`tier-${tier.id}-year`, tier.annual_price_cents, `${tier.name}: yearly price in cents`)), h("td", {}, number(`tier-${tier.id}-credits`, tier.monthly_credits, `${tier.name}: credits a month`))))),
-    save, h("h3", {}, "Price per credit"), table);
+    h("label", {}, t("Base price of a credit (cents, custom amounts)"), number("catalogue-base", catalogue.credit_price_cents, t("Base price of a credit in cents"))),
+    h("table", {}, h("tr", {}, h("th", {}, t("Pack")), h("th", {}, t("Price (cents)")), h("th", {}, t("Credits"))),
+      ...catalogue.packs.map((pack) => h("tr", {}, h("td", {}, pack.name), h("td", {}, number(`pack-${pack.id}-price`, pack.price_cents, t("{name}: price in cents", { name: pack.name }))),
+        h("td", {}, number(`pack-${pack.id}-credits`, pack.credits, t("{name}: credits", { name: pack.name })))))),
+    h("table", {}, h("tr", {}, h("th", {}, t("Tier")), h("th", {}, t("Month (cents)")), h("th", {}, t("Year (cents)")), h("th", {}, t("Credits a month"))),
+      ...onSale.map((tier) => h("tr", {}, h("td", {}, tier.name), h("td", {}, number(`tier-${tier.id}-month`, tier.price_cents, t("{name}: monthly price in cents", { name: tier.name }))),
+        h("td", {}, number(`tier-${tier.id}-year`, tier.annual_price_cents, t("{name}: yearly price in cents", { name: tier.name }))), h("td", {}, number(`tier-${tier.id}-credits`, tier.monthly_credits, t("{name}: credits a month", { name: tier.name })))))),
+    save, h("h3", {}, t("Price per credit")), table);
 }
 
 // MARK: routing
@@ -1353,27 +1386,26 @@ async function landing() {
     if (!byCategory.has(operation.category)) byCategory.set(operation.category, []);
     byCategory.get(operation.category).push(operation);
   }
-  const categories = { edit: "Edit", format: "Formats", look: "Looks", ai: "AI", restore: "Restore", analyse: "Analyse" };
-  show("Photos, fixed and made — in batches",
-    h("p", { class: "lead" }, "Upload photos, tick what should happen — resize, convert, compress, restore, colourise, read text, remove the background — see the exact cost, and download the results one by one, as a zip, or as links for your own site. Or describe a picture and have it made."),
-    h("p", { class: "actions" }, h("a", { class: "button", href: "#/signup", id: "landing-signup" }, "Start free"), " ",
-      h("a", { class: "button secondary", href: "#/signin" }, "Sign in")),
-    h("h2", {}, "Tools"),
+  show(t("Photos, fixed and made — in batches"),
+    h("p", { class: "lead" }, t("Upload photos, tick what should happen — resize, convert, compress, restore, colourise, read text, remove the background — see the exact cost, and download the results one by one, as a zip, or as links for your own site. Or describe a picture and have it made.")),
+    h("p", { class: "actions" }, h("a", { class: "button", href: "#/signup", id: "landing-signup" }, t("Start free")), " ",
+      h("a", { class: "button secondary", href: "#/signin" }, t("Sign in"))),
+    h("h2", {}, t("Tools")),
     h("div", { class: "grid", id: "landing-tools" }, ...[...byCategory].map(([category, items]) => h("div", { class: "card" },
-      h("h3", {}, categories[category] || category),
-      h("ul", {}, ...items.map((operation) => h("li", {}, h("strong", {}, operation.label), ` — ${operation.summary}`,
-        operation.available === false ? h("span", { class: "muted" }, " (not offered here yet)") : null)))))),
-    catalogue ? h("h2", {}, "Pricing") : null,
-    catalogue ? h("p", {}, `Pay per picture in credits; a credit costs ${dollars(catalogue.credit_price_cents)} at the base price, less in larger packs.`) : null,
+      h("h3", {}, CATEGORIES[category] || category),
+      h("ul", {}, ...items.map((operation) => h("li", {}, h("strong", {}, t(operation.label)), ` — ${t(operation.summary)}`,
+        operation.available === false ? h("span", { class: "muted" }, t(" (not offered here yet)")) : null)))))),
+    catalogue ? h("h2", {}, t("Pricing")) : null,
+    catalogue ? h("p", {}, t("Pay per picture in credits; a credit costs {price} at the base price, less in larger packs.", { price: dollars(catalogue.credit_price_cents) })) : null,
     catalogue ? h("div", { class: "grid", id: "landing-packs" }, ...catalogue.packs.map((pack) => h("div", { class: "card" },
-      h("h3", {}, pack.name), h("p", {}, `${pack.credits} credits for ${dollars(pack.price_cents)}`)))) : null,
+      h("h3", {}, pack.name), h("p", {}, t("{count} credits for {price}", { count: pack.credits, price: dollars(pack.price_cents) }))))) : null,
     catalogue ? h("div", { class: "grid", id: "landing-tiers" }, ...catalogue.tiers.map((tier) => h("div", { class: "card" },
       h("h3", {}, tier.name),
-      h("p", {}, tier.price_cents ? `${dollars(tier.price_cents)} a month` : "Free"),
-      h("p", {}, `${tier.monthly_credits} credits a month · results up to ${tier.max_output_pixels}p${tier.priority ? " · priority" : ""}`)))) : null,
-    h("h2", {}, "For developers"),
-    h("p", {}, "Everything here is an HTTP API with keys, webhooks and signed transformation links. ",
-      h("a", { href: "/api/v1/docs" }, "Read the API reference"), "."));
+      h("p", {}, tier.price_cents ? t("{month} a month", { month: dollars(tier.price_cents) }) : t("Free")),
+      h("p", {}, tierTerms(tier, false))))) : null,
+    h("h2", {}, t("For developers")),
+    h("p", {}, t("Everything here is an HTTP API with keys, webhooks and signed transformation links. "),
+      h("a", { href: "/api/v1/docs" }, t("Read the API reference")), "."));
 }
 
 const ROUTES = {
@@ -1416,7 +1448,7 @@ async function route() {
     else await (ROUTES[path] || uploader)();
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) { sessionEnded(); return; }
-    show("Something went wrong", h("p", { class: "error" }, failure(error)));
+    show(t("Something went wrong"), h("p", { class: "error" }, failure(error)));
   }
 }
 
@@ -1438,11 +1470,16 @@ installButton.addEventListener("click", async () => {
   installButton.hidden = true;
   if (installPrompt) { installPrompt.prompt(); installPrompt = null; }
 });
-window.addEventListener("offline", () => toast("You are offline. Photos you pick wait until the network returns."));
-window.addEventListener("online", () => toast("Back online."));
+window.addEventListener("offline", () => toast(t("You are offline. Photos you pick wait until the network returns.")));
+window.addEventListener("online", () => toast(t("Back online.")));
 
 // "Menu" unfolds the navigation on narrow screens (CSS hides it there); choosing a page folds it.
 const menu = document.getElementById("menu");
+// index.html's own words, in the reader's language.
+document.querySelector(".skip").textContent = t("Skip to content");
+menu.textContent = t("Menu");
+installButton.textContent = t("Install app");
+document.getElementById("nav").setAttribute("aria-label", t("Main"));
 menu.addEventListener("click", () => {
   const open = document.querySelector("header").classList.toggle("open");
   menu.setAttribute("aria-expanded", String(open));

@@ -2,6 +2,7 @@
 // group's pictures side by side with their names, so one can see which to keep and delete the rest.
 import { api, objectURL } from "/api.js";
 import { h, toast, failure } from "/ui.js";
+import { t } from "/i18n.js";
 
 /// The job's groups of near-identical pictures, or null for a job of another kind.
 export function duplicateGroups(job) {
@@ -13,10 +14,10 @@ export function duplicateGroups(job) {
 
 /// The groups drawn side by side; "No duplicates" when there were none.
 export function duplicatesView(groups) {
-  if (!groups.length) return h("p", { class: "muted duplicates-none" }, "No duplicates among these pictures.");
+  if (!groups.length) return h("p", { class: "muted duplicates-none" }, t("No duplicates among these pictures."));
   return h("div", { class: "duplicates" }, ...groups.map((group, index) =>
-    h("section", { class: "duplicate-group", "aria-label": `Duplicates, group ${index + 1}` },
-      h("h3", {}, `${group.length} alike`),
+    h("section", { class: "duplicate-group", "aria-label": t("Duplicates, group {n}", { n: index + 1 }) },
+      h("h3", {}, t("{count} alike", { count: group.length })),
       h("div", { class: "side-by-side" }, ...group.map(picture)))));
 }
 
@@ -28,16 +29,16 @@ function picture(id) {
     image.alt = file.name;
     caption.replaceChildren(h("span", { class: "name" }, file.name), ` ${file.width}×${file.height}`,
       h("button", { class: "secondary delete", onclick: async () => {
-        if (!confirm(`Delete ${file.name}?`)) return;
+        if (!confirm(t("Delete {name}?", { name: file.name }))) return;
         try {
           await api("DELETE", `/api/v1/files/${id}`);
           figure.classList.add("deleted");
-          caption.replaceChildren(`${file.name}: deleted`);
+          caption.replaceChildren(t("{name}: deleted", { name: file.name }));
         } catch (error) { toast(failure(error)); }
-      } }, "Delete"));
+      } }, t("Delete")));
     image.src = await objectURL(`/api/v1/files/${id}/content`);
   }, (error) => {
-    caption.textContent = error.status === 404 ? "deleted" : failure(error);
+    caption.textContent = error.status === 404 ? t("deleted") : failure(error);
     figure.classList.add("deleted");
   });
   return figure;

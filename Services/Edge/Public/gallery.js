@@ -5,11 +5,13 @@
 import { api, objectURL } from "/api.js";
 import { h, toast, failure, show, favouriteButton, saveAs } from "/ui.js";
 import { duplicateGroups, duplicatesView } from "/duplicates.js";
+import { t, dateTime } from "/i18n.js";
 
 const PAGE_SIZE = 24;
-const SIZES = [["320", "Small (320 px)"], ["800", "Medium (800 px)"], ["1600", "Large (1600 px)"]];
+// Labels are read once, when the module loads: choosing another language reloads the page.
+const SIZES = [["320", t("Small (320 px)")], ["800", t("Medium (800 px)")], ["1600", t("Large (1600 px)")]];
 const FORMATS = [["jpeg", "JPEG"], ["webp", "WebP"], ["avif", "AVIF"], ["png", "PNG"]];
-const EXPIRIES = [["3600", "1 hour"], ["86400", "1 day"], ["604800", "7 days"]];
+const EXPIRIES = [["3600", t("1 hour")], ["86400", t("1 day")], ["604800", t("7 days")]];
 // A search re-renders the page: the box gets the focus back, the caret at its end.
 let typedInSearch = false;
 
@@ -25,21 +27,21 @@ export async function gallery() {
   };
   const grid = h("div", { class: "grid gallery", id: "gallery" });
   const more = h("p", { class: "muted", id: "gallery-more", "aria-live": "polite" });
-  const filter = h("select", { id: "gallery-tool", "aria-label": "Tool", onchange: reload }, h("option", { value: "" }, "Every tool"));
+  const filter = h("select", { id: "gallery-tool", "aria-label": t("Tool"), onchange: reload }, h("option", { value: "" }, t("Every tool")));
   const onlyStarred = h("input", { type: "checkbox", id: "gallery-favourites", checked: starred, onchange: reload });
   // Searches the jobs' titles (a photo's file name, a generation's prompt) as one types, after a pause.
   let typing;
-  const searchBox = h("input", { type: "search", id: "gallery-search", value: search, maxlength: 100, placeholder: "File name or prompt",
+  const searchBox = h("input", { type: "search", id: "gallery-search", value: search, maxlength: 100, placeholder: t("File name or prompt"),
     oninput: () => { clearTimeout(typing); typing = setTimeout(() => { typedInSearch = true; reload(); }, 400); } });
   const tools = new Set();
-  show("Results", h("div", { class: "toolbar", role: "search" }, h("label", {}, "Search", searchBox), h("label", {}, "Show", filter),
-    h("label", { for: "gallery-favourites", class: "inline" }, onlyStarred, "Favourites only")), grid, more);
+  show(t("Results"), h("div", { class: "toolbar", role: "search" }, h("label", {}, t("Search"), searchBox), h("label", {}, t("Show"), filter),
+    h("label", { for: "gallery-favourites", class: "inline" }, onlyStarred, t("Favourites only"))), grid, more);
 
   let token = "", loading = false, done = false;
   async function nextPage() {
     if (loading || done) return;
     loading = true;
-    more.textContent = "Loading…";
+    more.textContent = t("Loading…");
     try {
       const page = await api("GET", `/api/v1/jobs?status=succeeded&page_size=${PAGE_SIZE}${tool ? `&tool=${encodeURIComponent(tool)}` : ""}${starred ? "&favourite=true" : ""}${search ? `&search=${encodeURIComponent(search)}` : ""}${token ? `&page_token=${token}` : ""}`);
       for (const job of page.items) {
@@ -51,8 +53,8 @@ export async function gallery() {
       }
       token = page.next_page_token || "";
       done = !token;
-      more.textContent = done ? (grid.children.length ? "" : search ? `Nothing called “${search}”.` : "Nothing yet.") : "";
-      if (done && !grid.children.length && !search) more.append(" ", h("a", { href: "#/upload" }, "Upload photos"));
+      more.textContent = done ? (grid.children.length ? "" : search ? t("Nothing called “{search}”.", { search }) : t("Nothing yet.")) : "";
+      if (done && !grid.children.length && !search) more.append(" ", h("a", { href: "#/upload" }, t("Upload photos")));
     } catch (error) {
       more.textContent = failure(error);
       done = true;
@@ -77,7 +79,7 @@ export async function gallery() {
 /// "Find duplicates": no picture of its own, its groups side by side across the grid's width.
 function duplicatesCard(job, groups) {
   return h("article", { class: "card result wide", "data-job": job.id },
-    h("p", { class: "caption" }, star(job), " ", h("strong", {}, "Duplicates"), " · ", new Date(job.finished_at || job.created_at).toLocaleString()),
+    h("p", { class: "caption" }, star(job), " ", h("strong", {}, t("Duplicates")), " · ", dateTime(job.finished_at || job.created_at)),
     duplicatesView(groups));
 }
 
@@ -88,38 +90,38 @@ function card(job) {
   // A result deleted since the job finished leaves the gallery when its picture is not found.
   const picture = job.thumbnail_file_ids[0] ? compare(job.input_file_ids[0], job.thumbnail_file_ids[0], () => element.remove()) : null;
   element.append(...[
-    picture || h("div", { class: "placeholder" }, "text result"),
-    h("p", { class: "caption" }, star(job), " ", h("strong", {}, job.tool), " · ", new Date(job.finished_at || job.created_at).toLocaleString(),
+    picture || h("div", { class: "placeholder" }, t("text result")),
+    h("p", { class: "caption" }, star(job), " ", h("strong", {}, job.tool), " · ", dateTime(job.finished_at || job.created_at),
       job.title ? h("span", { class: "title" }, job.title) : null),
     text !== null ? ocrBlock(text) : null,
     downloads(output, Boolean(picture)),
     shareLink(output, Boolean(picture)),
     h("button", { class: "secondary delete", onclick: async () => {
-      if (!confirm("Delete this result? Links to it stop working.")) return;
+      if (!confirm(t("Delete this result? Links to it stop working."))) return;
       try {
         // The result and its thumbnail, when it has its own.
         for (const id of new Set([output, ...job.thumbnail_file_ids])) await api("DELETE", `/api/v1/files/${id}`);
         element.remove();
-        toast("Deleted.");
+        toast(t("Deleted."));
       } catch (error) { toast(failure(error)); }
-    } }, "Delete")].filter(Boolean));
+    } }, t("Delete"))].filter(Boolean));
   return element;
 }
 
 /// The result over the original: the slider uncovers the original from the left. The original is
 /// fetched only when someone first moves the slider (a grid of originals would be many megabytes).
 function compare(beforeID, afterID, gone) {
-  const after = h("img", { alt: "result", class: "after" });
-  const before = h("img", { alt: "original", class: "before", hidden: true });
-  const slider = h("input", { type: "range", min: 0, max: 100, value: 0, class: "compare-slider", "aria-label": "Compare with the original" });
+  const after = h("img", { alt: t("result"), class: "after" });
+  const before = h("img", { alt: t("original"), class: "before", hidden: true });
+  const slider = h("input", { type: "range", min: 0, max: 100, value: 0, class: "compare-slider", "aria-label": t("Compare with the original") });
   let loaded = false;
   objectURL(`/api/v1/files/${afterID}/content`).then((url) => { after.src = url; }, (error) => {
-    if (error.status === 404) gone(); else after.alt = `result (${failure(error)})`;
+    if (error.status === 404) gone(); else after.alt = t("result ({reason})", { reason: failure(error) });
   });
   slider.addEventListener("input", async () => {
     if (!loaded && beforeID) {
       loaded = true;
-      try { before.src = await objectURL(`/api/v1/files/${beforeID}/content`); } catch { before.alt = "original (deleted)"; }
+      try { before.src = await objectURL(`/api/v1/files/${beforeID}/content`); } catch { before.alt = t("original (deleted)"); }
     }
     before.hidden = slider.value === "0";
     before.style.clipPath = `inset(0 ${100 - Number(slider.value)}% 0 0)`;
@@ -142,10 +144,10 @@ function ocrText(job) {
 }
 
 function ocrBlock(text) {
-  return h("div", { class: "ocr" }, h("pre", { tabindex: 0, "aria-label": "Recognised text" }, text || "(no text found)"),
+  return h("div", { class: "ocr" }, h("pre", { tabindex: 0, "aria-label": t("Recognised text") }, text || t("(no text found)")),
     h("button", { class: "secondary", onclick: async () => {
-      try { await navigator.clipboard.writeText(text); toast("Text copied."); } catch { toast("Select the text to copy it."); }
-    } }, "Copy text"));
+      try { await navigator.clipboard.writeText(text); toast(t("Text copied.")); } catch { toast(t("Select the text to copy it.")); }
+    } }, t("Copy text")));
 }
 
 /// "Download" saves the result as it is; "Download as" makes (or reuses) a transformation link for
@@ -156,10 +158,10 @@ function downloads(fileID, isImage) {
       const file = await api("GET", `/api/v1/files/${fileID}`);
       saveAs(await objectURL(`/api/v1/files/${fileID}/content`), file.name);
     } catch (error) { toast(failure(error)); }
-  } }, "Download");
+  } }, t("Download"));
   if (!isImage) return h("p", { class: "actions" }, original);
-  const size = h("select", { "aria-label": "Size", class: "download-size" }, ...SIZES.map(([value, label]) => h("option", { value }, label)));
-  const format = h("select", { "aria-label": "Format", class: "download-format" }, ...FORMATS.map(([value, label]) => h("option", { value }, label)));
+  const size = h("select", { "aria-label": t("Size"), class: "download-size" }, ...SIZES.map(([value, label]) => h("option", { value }, label)));
+  const format = h("select", { "aria-label": t("Format"), class: "download-format" }, ...FORMATS.map(([value, label]) => h("option", { value }, label)));
   const as = h("button", { class: "secondary download-as", onclick: async () => {
     as.disabled = true;
     try {
@@ -168,24 +170,24 @@ function downloads(fileID, isImage) {
       if (!response.ok) throw new Error((await response.json().catch(() => null))?.error?.message || `the link answered ${response.status}`);
       saveAs(URL.createObjectURL(await response.blob()), `imageswiss-${fileID.slice(0, 8)}-${size.value}.${format.value === "jpeg" ? "jpg" : format.value}`);
     } catch (error) { toast(failure(error)); } finally { as.disabled = false; }
-  } }, "Download as");
+  } }, t("Download as"));
   return h("p", { class: "actions" }, original, " ", size, format, as,
-    h("small", { class: "muted" }, " A new size and format is charged once; again is free."));
+    h("small", { class: "muted" }, " ", t("A new size and format is charged once; again is free.")));
 }
 
 /// A link anyone may open until it expires (a signed download link; no account needed): pictures
 /// open in the browser, other results download.
 function shareLink(fileID, isImage) {
-  const expiry = h("select", { "aria-label": "Link expires after", class: "share-expiry" }, ...EXPIRIES.map(([value, label]) => h("option", { value }, label)));
-  const url = h("input", { readonly: true, class: "share-url", "aria-label": "Share link", placeholder: "no link yet" });
+  const expiry = h("select", { "aria-label": t("Link expires after"), class: "share-expiry" }, ...EXPIRIES.map(([value, label]) => h("option", { value }, label)));
+  const url = h("input", { readonly: true, class: "share-url", "aria-label": t("Share link"), placeholder: t("no link yet") });
   const make = h("button", { class: "secondary share-link", onclick: async () => {
     try {
       const link = await api("POST", `/api/v1/files/${fileID}/link`, { ttl_seconds: Number(expiry.value), disposition: isImage ? "inline" : "attachment" });
       url.value = new URL(link.url, location.origin).href;
       url.dataset.expires = link.expires_at;
       url.select();
-      try { await navigator.clipboard.writeText(url.value); toast(`Link copied; it works until ${new Date(link.expires_at).toLocaleString()}.`); } catch { toast("Link ready."); }
+      try { await navigator.clipboard.writeText(url.value); toast(t("Link copied; it works until {time}.", { time: dateTime(link.expires_at) })); } catch { toast(t("Link ready.")); }
     } catch (error) { toast(failure(error)); }
-  } }, "Share link");
+  } }, t("Share link"));
   return h("p", { class: "actions share" }, make, expiry, url);
 }

@@ -3,6 +3,7 @@
 // hand-off ends), takes photos, and they appear in the computer's uploader as they arrive.
 import { api, ApiError, uploadFile } from "/api.js";
 import { h, failure, show } from "/ui.js";
+import { t, time } from "/i18n.js";
 
 const POLL_MS = 2000;
 const KEY = "isw_handoff";
@@ -11,7 +12,7 @@ const KEY = "isw_handoff";
 /// uploads is passed to `arrived(file)` once. Watching stops when the hand-off ends or the page goes.
 export function phoneHandoff(arrived) {
   const panel = h("div", { id: "handoff", class: "handoff", "aria-live": "polite" });
-  const button = h("button", { class: "secondary", id: "handoff-start", onclick: start }, "Use your phone's camera");
+  const button = h("button", { class: "secondary", id: "handoff-start", onclick: start }, t("Use your phone's camera"));
   async function start() {
     button.disabled = true;
     let handoff;
@@ -23,14 +24,14 @@ export function phoneHandoff(arrived) {
       return;
     }
     const ends = new Date(handoff.expires_at);
-    const status = h("p", { id: "handoff-status", class: "muted" }, "Waiting for your phone…");
-    const link = h("input", { id: "handoff-link", readonly: true, value: handoff.link, class: "web-link-url", "aria-label": "Link for the phone" });
+    const status = h("p", { id: "handoff-status", class: "muted" }, t("Waiting for your phone…"));
+    const link = h("input", { id: "handoff-link", readonly: true, value: handoff.link, class: "web-link-url", "aria-label": t("Link for the phone") });
     panel.replaceChildren(
-      h("img", { class: "qr", id: "handoff-qr", alt: "QR code: scan it with your phone's camera",
+      h("img", { class: "qr", id: "handoff-qr", alt: t("QR code: scan it with your phone's camera"),
         src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(handoff.qr_svg)}` }),
       h("div", { class: "stack" },
-        h("p", {}, "Scan this with your phone's camera. Photos you take there appear here. The code works once, until ",
-          h("time", { datetime: handoff.expires_at }, ends.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })), "."),
+        h("p", {}, t("Scan this with your phone's camera. Photos you take there appear here. The code works once, until {time}.",
+          { time: time(ends) })),
         link, status));
     watch(handoff, ends, status);
   }
@@ -42,7 +43,7 @@ export function phoneHandoff(arrived) {
       try {
         if (!opened && (await api("GET", `/api/v1/handoffs/${handoff.id}`)).redeemed_at) {
           opened = true;
-          status.textContent = "Your phone is connected: take photos there.";
+          status.textContent = t("Your phone is connected: take photos there.");
           status.className = "ok";
         }
         if (opened) {
@@ -60,7 +61,7 @@ export function phoneHandoff(arrived) {
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
     if (location.hash === page) {
-      status.textContent = "The code has expired. Make a new one to send more photos.";
+      status.textContent = t("The code has expired. Make a new one to send more photos.");
       status.className = "muted";
       button.disabled = false;
     }
@@ -80,30 +81,30 @@ export async function handoffPage() {
       sessionStorage.setItem(KEY, JSON.stringify(credential));
     } catch (error) {
       const message = error instanceof ApiError && error.status === 404 ? error.message : failure(error);
-      show("Send photos to your computer", h("p", { class: "error", id: "handoff-error" }, message));
+      show(t("Send photos to your computer"), h("p", { class: "error", id: "handoff-error" }, message));
       return;
     }
   }
-  const until = new Date(credential.expires_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  const list = h("ul", { class: "stack", id: "handoff-sent", "aria-label": "Photos sent" });
+  const until = time(credential.expires_at);
+  const list = h("ul", { class: "stack", id: "handoff-sent", "aria-label": t("Photos sent") });
   const camera = h("input", { type: "file", id: "handoff-camera", accept: "image/*", capture: "environment", multiple: true });
   camera.addEventListener("change", () => {
     for (const file of camera.files) {
-      const bar = h("progress", { max: 1, value: 0, "aria-label": `Sending ${file.name}` });
-      const state = h("span", { class: "muted" }, "sending…");
+      const bar = h("progress", { max: 1, value: 0, "aria-label": t("Sending {name}", { name: file.name }) });
+      const state = h("span", { class: "muted" }, t("sending…"));
       list.append(h("li", {}, file.name, " ", state, bar));
       uploadFile(file, (fraction) => { bar.value = fraction; }, "upload", credential.key).then(() => {
         bar.value = 1;
-        state.textContent = "sent";
+        state.textContent = t("sent");
         state.className = "ok";
       }, (error) => {
-        state.textContent = error.status === 401 ? "the hand-off has ended: scan a new code" : failure(error);
+        state.textContent = error.status === 401 ? t("the hand-off has ended: scan a new code") : failure(error);
         state.className = "error";
       });
     }
     camera.value = "";
   });
-  show("Send photos to your computer",
-    h("p", {}, `Connected to your account on the computer until ${until}. Photos you take here go straight there.`),
-    h("div", { class: "drop" }, h("label", { for: "handoff-camera" }, "Take a photo (or pick some)"), camera), list);
+  show(t("Send photos to your computer"),
+    h("p", {}, t("Connected to your account on the computer until {time}. Photos you take here go straight there.", { time: until })),
+    h("div", { class: "drop" }, h("label", { for: "handoff-camera" }, t("Take a photo (or pick some)")), camera), list);
 }

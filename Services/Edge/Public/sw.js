@@ -3,8 +3,8 @@
 // (the app itself cannot work without the API). Shell files come from the network first (the edge
 // serves them no-cache and there is no build step to version them), falling back to the copy kept
 // here. API answers and transformation links are private or charged: they never touch the cache.
-const CACHE = "imageswiss-shell-v4";
-const SHELL = ["/app.js", "/api.js", "/ui.js", "/gallery.js", "/charts.js", "/reports.js", "/handoff.js", "/duplicates.js", "/app.css", "/theme.js", "/offline.html", "/manifest.json", "/icon.svg", "/icon-192.png"];
+const CACHE = "imageswiss-shell-v5";
+const SHELL = ["/app.js", "/api.js", "/ui.js", "/gallery.js", "/charts.js", "/reports.js", "/handoff.js", "/duplicates.js", "/i18n.js", "/locales/zh-CN.js", "/app.css", "/theme.js", "/offline.html", "/manifest.json", "/icon.svg", "/icon-192.png"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));

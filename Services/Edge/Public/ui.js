@@ -1,5 +1,6 @@
 // The web app's building blocks, shared by every view module: elements, the page, messages.
 import { api, ApiError } from "/api.js";
+import { t, number, errorText } from "/i18n.js";
 
 const main = document.getElementById("main");
 
@@ -27,14 +28,16 @@ export function toast(message) {
 }
 
 export function failure(error) {
-  return error instanceof ApiError ? `${error.message} (${error.code}${error.requestId ? `, request ${error.requestId}` : ""})` : String(error);
+  if (!(error instanceof ApiError)) return String(error);
+  const text = errorText(error.code, error.message, error.field);
+  return error.requestId ? t("{text} ({code}, request {id})", { text, code: error.code, id: error.requestId }) : t("{text} ({code})", { text, code: error.code });
 }
 
 export function show(title, ...content) {
   main.replaceChildren(h("h1", {}, title), ...content.filter((child) => child !== null && child !== undefined && child !== false));
   // Wide tables scroll inside their own box on a phone instead of widening the page.
   for (const table of main.querySelectorAll("table")) {
-    const box = h("div", { class: "table-scroll", tabindex: 0, role: "region", "aria-label": `${title}: table` });
+    const box = h("div", { class: "table-scroll", tabindex: 0, role: "region", "aria-label": t("{title}: table", { title }) });
     table.replaceWith(box);
     box.append(table);
   }
@@ -45,7 +48,7 @@ export function show(title, ...content) {
 /// A star that favourites a job on the server (the same in every browser and through the API);
 /// `changed(job)` runs with the job as the server answered it.
 export function favouriteButton(job, changed) {
-  const button = h("button", { class: "secondary favourite", "aria-pressed": job.favourite ? "true" : "false", "aria-label": "Favourite",
+  const button = h("button", { class: "secondary favourite", "aria-pressed": job.favourite ? "true" : "false", "aria-label": t("Favourite"),
     onclick: async () => {
       button.disabled = true;
       try {
@@ -55,9 +58,18 @@ export function favouriteButton(job, changed) {
   return button;
 }
 
-/// "1 credit", "1,250 credits": the number in the reader's locale, the noun agreeing with it.
+/// The words for values the server sends (job states, roles): shown in the reader's language,
+/// sent and compared as they are.
+const WORDS = {
+  all: t("all"), queued: t("queued"), running: t("running"), succeeded: t("succeeded"), failed: t("failed"),
+  canceled: t("canceled"), expired: t("expired"), user: t("user"), admin: t("admin"), owner: t("owner"), member: t("member"),
+};
+export const word = (value) => WORDS[value] ?? value;
+
+/// "1 credit", "1,250 credits": the number in the reader's language, the noun agreeing with it.
 export function credits(count) {
-  return `${new Intl.NumberFormat().format(count)} credit${Number(count) === 1 ? "" : "s"}`;
+  const values = { count: number(count) };
+  return Number(count) === 1 ? t("{count} credit", values) : t("{count} credits", values);
 }
 
 /// Saves `url` (usually an object URL of a protected file) under `name`, as a download.
@@ -78,9 +90,9 @@ export function themeChoice() {
       localStorage.setItem("imageswiss.theme", select.value);
       document.documentElement.dataset.theme = select.value;
     }
-  } }, ...[["system", "As the system"], ["light", "Light"], ["dark", "Dark"]].map(([value, text]) => h("option", { value }, text)));
+  } }, ...[["system", t("As the system")], ["light", t("Light")], ["dark", t("Dark")]].map(([value, text]) => h("option", { value }, text)));
   select.value = localStorage.getItem("imageswiss.theme") || "system";
-  return h("label", { class: "inline" }, "Colours", select);
+  return h("label", { class: "inline" }, t("Colours"), select);
 }
 
 /// Cents as dollars: "$4.99".

@@ -1,0 +1,49 @@
+// The page's words in the reader's language: English (the source text, which is also the key) or
+// Simplified Chinese (locales/zh-CN.js). The language is the one chosen on the account page, else
+// the browser's first; numbers and dates go through Intl in that language. A text missing from a
+// catalogue shows in English (WebAppTests check that none is missing).
+import zhCN, { errors as zhCNErrors } from "/locales/zh-CN.js";
+
+const CATALOGUES = { "zh-CN": zhCN };
+const ERRORS = { "zh-CN": zhCNErrors };
+export const LANGUAGES = [["en", "English"], ["zh-CN", "简体中文"]];
+const KEY = "imageswiss.language";
+
+function pick() {
+  const chosen = localStorage.getItem(KEY);
+  if (LANGUAGES.some(([code]) => code === chosen)) return chosen;
+  return (navigator.languages || [navigator.language]).some((tag) => /^zh(-|$)/i.test(tag || "")) ? "zh-CN" : "en";
+}
+
+export let language = pick();
+document.documentElement.lang = language;
+
+/// `text` in the reader's language, `{name}` placeholders filled from `values`.
+export function t(text, values = {}) {
+  const translated = CATALOGUES[language]?.[text] ?? text;
+  return translated.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
+// Codes whose English detail names the value at fault (a range, a count): shown after the
+// translated sentence, so nothing the server said is lost.
+const DETAILED = new Set(["invalid_argument", "invalid_parameter", "invalid_value", "invalid_options", "training_photos", "batch_too_large"]);
+
+/// An edge error (`{code, message, field}`) as a sentence in the reader's language: the catalogue's
+/// text for the code, else the server's English message.
+export function errorText(code, message, field) {
+  const translated = ERRORS[language]?.[code];
+  if (!translated) return message;
+  return translated + (field ? t(" ({field})", { field }) : "") + (DETAILED.has(code) ? t(": {detail}", { detail: message }) : "");
+}
+
+/// Chooses the language (kept in this browser; the account keeps it too) and redraws the page.
+export function setLanguage(code) {
+  localStorage.setItem(KEY, code);
+  language = code;
+  document.documentElement.lang = code;
+}
+
+export const number = (value) => new Intl.NumberFormat(language).format(value);
+export const dateTime = (value) => new Date(value).toLocaleString(language);
+export const date = (value) => new Date(value).toLocaleDateString(language);
+export const time = (value) => new Date(value).toLocaleTimeString(language, { hour: "2-digit", minute: "2-digit" });
