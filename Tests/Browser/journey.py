@@ -68,6 +68,10 @@ def go(route):
 inaccessible = {}
 
 
+def top():
+    driver.execute_script("window.scrollTo(0, 0)")
+
+
 def shot(name):
     os.makedirs(shots, exist_ok=True)
     driver.save_screenshot(os.path.join(shots, f"{name}.png"))
@@ -154,8 +158,26 @@ try:
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#landing-packs .card"))
     assert "Free" in driver.find_element(By.ID, "landing-tiers").text
     shot("landing")
+    # A visitor's language is the browser's (or one chosen earlier in it): the front page in Chinese.
+    driver.execute_script("localStorage.setItem('imageswiss.language', 'zh-CN')")
+    driver.refresh()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#landing-packs .card") and re.search("[\u4e00-\u9fff]", d.find_element(By.CSS_SELECTOR, "main h1").text))
+    assert "缩放" in driver.find_element(By.ID, "landing-tools").text, "the catalogue's labels in Chinese"
+    top()
+    shot("zh-landing")
+    driver.set_window_size(390, 844)
+    top()
+    shot("zh-phone-landing")
+    driver.execute_script("localStorage.removeItem('imageswiss.language')")
+    driver.refresh()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#landing-packs .card") and d.execute_script("return document.documentElement.lang") == "en")
+    top()
+    shot("phone-landing")
     driver.find_element(By.ID, "landing-signup").click()
     wait.until(lambda d: d.find_elements(By.NAME, "email"))
+    top()
+    shot("phone-signup")
+    driver.set_window_size(1280, 1000)
     shot("signup")
 
     step("sign up")
@@ -446,6 +468,7 @@ try:
             assert re.search("[\u4e00-\u9fff]", heading), f"{route} in Chinese: {heading}"
             nav = [link.get_attribute("textContent") for link in driver.find_elements(By.CSS_SELECTOR, "#nav a")]
             assert all(re.search("[\u4e00-\u9fff]", text) for text in nav), f"the navigation in Chinese: {nav}"
+            top()
             shot(prefix + name)
     driver.set_window_size(1280, 1000)
     # The server's errors arrive in English with a code; the page says them in Chinese by the code.
@@ -508,6 +531,10 @@ try:
     go("/signout")
     wait.until(lambda d: d.find_elements(By.NAME, "email"))
     shot("signin")
+    driver.set_window_size(390, 844)
+    top()
+    shot("phone-signin")
+    driver.set_window_size(1280, 1000)
     go("/forgot")
     wait.until(lambda d: d.find_elements(By.NAME, "email"))
     shot("forgot")

@@ -7,7 +7,7 @@ import { phoneHandoff, handoffPage } from "/handoff.js";
 import { duplicateGroups, duplicatesView } from "/duplicates.js";
 import { dailyChart, barRows } from "/charts.js";
 import { reportsPanel } from "/reports.js";
-import { t, LANGUAGES, language, setLanguage, dateTime, date as day, number as formatNumber } from "/i18n.js";
+import { t, LANGUAGES, language, setLanguage, dateTime, date as day, number as formatNumber, money, percent } from "/i18n.js";
 
 /// A form whose submit runs `action`; errors are shown in the form, not thrown.
 function form(fields, label, action) {
@@ -1261,7 +1261,7 @@ function usersPanel(initial) {
 // only), models with their prices and costs, style presets, and the daily spend limits per provider and
 // per tier with today's spend. Each form replaces the entry it names (PUT); the next quote uses it.
 function aiEditor(ai, operations) {
-  const micros = (value) => `$${(value / 1e6).toFixed(2)}`;
+  const micros = (value) => money(value / 1e6);
   const put = (path, body, what) => async () => {
     await api("PUT", `/api/v1/admin/ai/${path}`, body);
     toast(t("{what} saved.", { what }));
@@ -1344,11 +1344,11 @@ function catalogueEditor(catalogue) {
   // Each cell's input is named for a screen reader by its row and column ("Starter: price in cents").
   const number = (id, value, label) => h("input", { type: "number", min: 0, value, id, class: "narrow", "aria-label": label });
   const read = (id) => Number(document.getElementById(id).value);
-  const perCredit = (price) => `$${(price.micros_per_credit / 1e6).toFixed(4)}`;
+  const perCredit = (price) => money(price.micros_per_credit / 1e6, 4);
   const table = h("table", { id: "catalogue-prices" },
     h("tr", {}, h("th", {}, t("Item")), h("th", {}, t("Price")), h("th", {}, t("Credits")), h("th", {}, t("Per credit")), h("th", {}, t("Below base"))),
     ...catalogue.prices.map((price) => h("tr", {}, h("td", {}, price.item), h("td", {}, dollars(price.cents)), h("td", {}, price.credits),
-      h("td", {}, perCredit(price)), h("td", {}, `${(price.discount_basis_points / 100).toFixed(2)} %`))));
+      h("td", {}, perCredit(price)), h("td", {}, percent(price.discount_basis_points)))));
   const onSale = catalogue.tiers.filter((tier) => tier.for_sale);
   const save = h("button", { id: "save-catalogue", onclick: async () => {
     const body = {

@@ -2,7 +2,7 @@
 // the tier mix, credits issued and spent, and what AI providers cost against what their runs
 // earned — from GET /api/v1/admin/billing/report and GET /api/v1/admin/ai/spend.
 import { h, dollars } from "/ui.js";
-import { t, number } from "/i18n.js";
+import { t, number, percent } from "/i18n.js";
 import { dailyChart, barRows } from "/charts.js";
 
 const microsToCents = (micros) => Math.round(micros / 10_000);
@@ -12,7 +12,7 @@ export function reportsPanel(report, spend) {
   const figures = [
     [t("MRR"), dollars(report.mrr_cents)], [t("Paying subscribers"), count(report.paying_subscribers)],
     [t("Active accounts"), count(report.active_accounts)], [t("ARPU (period)"), dollars(report.arpu_cents)],
-    [t("Churn"), `${count(report.churned_subscribers)} (${(report.churn_basis_points / 100).toFixed(2)} %)`],
+    [t("Churn"), `${count(report.churned_subscribers)} (${percent(report.churn_basis_points)})`],
     [t("AI cost (30 days)"), dollars(microsToCents(spend.total_cost_micros))],
     [t("AI revenue (30 days)"), dollars(microsToCents(spend.total_revenue_micros))],
     [t("AI margin (30 days)"), dollars(microsToCents(spend.total_margin_micros))],

@@ -1,6 +1,6 @@
 // The web app's building blocks, shared by every view module: elements, the page, messages.
 import { api, ApiError } from "/api.js";
-import { t, number, errorText } from "/i18n.js";
+import { t, number, money, errorText } from "/i18n.js";
 
 const main = document.getElementById("main");
 
@@ -96,4 +96,4 @@ export function themeChoice() {
 }
 
 /// Cents as dollars: "$4.99".
-export const dollars = (cents) => `$${(cents / 100).toFixed(2)}`;
+export const dollars = (cents) => money(cents / 100);
