@@ -20,9 +20,7 @@ public enum Observability {
     public static func bootstrap(level: Logger.Level, json: Bool = false) {
         LoggingSystem.bootstrap { label in
             if json { return JSONLogHandler(label: label, logLevel: level) }
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            return TextLogHandler(label: label, logLevel: level)
         }
         _ = bootstrapped
     }

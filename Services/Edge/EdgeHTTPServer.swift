@@ -50,16 +50,11 @@ public enum EdgeHTTPServer {
                     redactingQueryParameters: ["token", "access_token", "code", "state", "signature"]))
         }
         router.add(
-            middleware: AccessLogMiddleware(
-                json: configuration.string("LOG_FORMAT", default: "text") == "json", lines: .standardError,
-                enabled: try configuration.bool("ACCESS_LOG", default: true)))
-        router.add(middleware: TransformCacheMiddleware(cache: transformCache))
-        router.add(
-            middleware: ClientAddressMiddleware(
-                resolver: ClientAddress(trusted: try Self.trustedProxies(configuration))))
-        router.add(middleware: RequestIDMiddleware())
-        router.add(middleware: IdempotencyReplayMiddleware())
-        router.add(middleware: SecurityHeadersMiddleware())
+            middleware: FrontDoorMiddleware(
+                accessLog: AccessLog(
+                    json: configuration.string("LOG_FORMAT", default: "text") == "json", lines: .standardError,
+                    enabled: try configuration.bool("ACCESS_LOG", default: true)),
+                transforms: transformCache, addresses: ClientAddress(trusted: try Self.trustedProxies(configuration))))
         let origins = Set(
             configuration.string("CORS_ORIGINS", default: "").split(separator: ",").map {
                 $0.trimmingCharacters(in: .whitespaces)

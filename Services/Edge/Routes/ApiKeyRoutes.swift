@@ -34,7 +34,7 @@ struct ApiKeyRoutes {
         call.idempotencyKey = Idempotency.key(request)
         let created = try await self.auth.unary(
             AuthMethods.createApiKey, call, options: EdgeCalls.options(context, caller))
-        // A replay's Idempotent-Replayed header: IdempotencyReplayMiddleware.
+        // A replay's Idempotent-Replayed header: IdempotencyReplay.
         return try JSONAnswer.response(
             ApiKeyJSON(created.key, secret: created.secret, replayed: created.replayed), status: .created,
             request: request, context: context)

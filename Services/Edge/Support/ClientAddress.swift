@@ -1,3 +1,4 @@
+import HTTPTypes
 import IPAddresses
 
 /// Which address a request comes from. The TCP peer, unless the peer is a trusted proxy
@@ -6,6 +7,8 @@ import IPAddresses
 /// left were written by the client and prove nothing. `Forwarded` (RFC 7239) is read when present,
 /// else `X-Forwarded-For`; rate limits, sign-in throttles and sign-in history all use the result.
 struct ClientAddress: Sendable {
+    static let forwarded = HTTPField.Name("Forwarded")!
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
     let trusted: [AddressRange]
 
     func resolve(peer: String, forwarded: [String], forwardedFor: [String]) -> String {

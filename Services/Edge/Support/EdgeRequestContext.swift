@@ -11,7 +11,7 @@ public struct EdgeRequestContext: RequestContext {
     }
     /// The TCP peer: the client, or a proxy in front of the edge.
     let peerAddress: String
-    /// The client (ClientAddressMiddleware): the peer unless the peer is a trusted proxy.
+    /// The client (FrontDoorMiddleware, by ClientAddress): the peer unless the peer is a trusted proxy.
     var clientAddress: String
     /// Shared with the access log, which runs outside the middleware that learn these.
     let trail = RequestTrail()

@@ -1,28 +1,21 @@
 import HTTPTypes
 import Hummingbird
 
-/// Security headers on every answer: a strict Content-Security-Policy for the web app (scripts and
-/// styles only from this origin, no framing), nosniff and no referrer. Answers that set their own
-/// policy (file downloads: a sandbox) keep it.
-struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var policy: String {
+/// Security headers on every answer (FrontDoorMiddleware): a strict Content-Security-Policy for the
+/// web app (scripts and styles only from this origin, no framing), nosniff and no referrer. Answers
+/// that set their own policy (file downloads: a sandbox) keep it.
+enum SecurityHeaders {
+    static let policy =
         "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
-            + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    }
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-        -> Response
-    {
-        var response = try await next(request, context)
-        Self.apply(&response.headers)
-        return response
-    }
+        + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+    static let frameOptions = HTTPField.Name("X-Frame-Options")!
 
     static func apply(_ headers: inout HTTPFields) {
         if headers[.contentSecurityPolicy] == nil { headers[.contentSecurityPolicy] = Self.policy }
         headers[.xContentTypeOptions] = "nosniff"
-        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
-        headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        headers[Self.referrerPolicy] = "no-referrer"
+        headers[Self.frameOptions] = "DENY"
     }
 }
 

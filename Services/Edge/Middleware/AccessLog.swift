@@ -15,7 +15,7 @@ final class RequestTrail: Sendable {
         get { self.caller.withLockedValue { $0 } }
         set { self.caller.withLockedValue { $0 = newValue } }
     }
-    /// The route template of an answer given before the router (TransformCacheMiddleware).
+    /// The route template of an answer given before the router (a cached transformation, FrontDoorMiddleware).
     var route: String? {
         get { self.answeredRoute.withLockedValue { $0 } }
         set { self.answeredRoute.withLockedValue { $0 = newValue } }
@@ -24,10 +24,10 @@ final class RequestTrail: Sendable {
 
 /// One line per request, after it is answered: method, route template (never the path with its ids
 /// or the query, which may carry a signed link's signature), status, bytes, duration, request id and
-/// caller id. The outermost middleware, so that it sees every answer, errors included. Lines go
+/// caller id. FrontDoorMiddleware, the outermost, records every answer, errors included. Lines go
 /// through ServiceRuntime's BufferedLines (not one write per line), in the process's LOG_FORMAT.
 /// It also records the HTTP metrics (HTTPMetrics), with the log on or off (EDGE_ACCESS_LOG).
-struct AccessLogMiddleware: RouterMiddleware {
+struct AccessLog: Sendable {
     typealias Context = EdgeRequestContext
     static let label = "imageswiss.edge.access"
     let json: Bool
@@ -35,25 +35,8 @@ struct AccessLogMiddleware: RouterMiddleware {
     var enabled = true
     let metrics = HTTPMetrics()
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-        -> Response
-    {
-        let started = ContinuousClock.now
-        do {
-            let response = try await next(request, context)
-            self.log(
-                request, context, status: response.status.code, bytes: response.body.contentLength,
-                requestID: response.headers[RequestIDMiddleware<Context>.headerName], started: started)
-            return response
-        } catch {
-            let status = (error as? any HTTPResponseError)?.status.code ?? 500
-            self.log(request, context, status: status, bytes: nil, requestID: nil, started: started)
-            throw error
-        }
-    }
-
-    private func log(
-        _ request: Request, _ context: Context, status: Int, bytes: Int?, requestID: String?,
+    func record(
+        _ request: Request, _ context: Context, status: Int, bytes: Int?, requestID: String? = nil,
         started: ContinuousClock.Instant
     ) {
         let elapsed = ContinuousClock.now - started

@@ -6,17 +6,15 @@ import RPC
 /// services answered from the key's record instead of doing it again (the IETF draft's header):
 /// every service marks such a replay in its answer's RPC trailers (RPCTrailers), and this collects
 /// the trailers of the calls the route makes.
-struct IdempotencyReplayMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// On an answer that repeats an earlier one for the same key (the IETF idempotency draft's header).
-    static var header: HTTPField.Name { HTTPField.Name("Idempotent-Replayed")! }
+enum IdempotencyReplay {
+    static let header = HTTPField.Name("Idempotent-Replayed")!
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-        -> Response
-    {
+    /// `answer`'s response, marked when a call it made was a replay.
+    static func marking(_ request: Request, _ answer: () async throws -> Response) async throws -> Response {
         guard request.method != .get, request.method != .head, request.headers[Idempotency.header] != nil
-        else { return try await next(request, context) }
+        else { return try await answer() }
         let trailers = RPCTrailers()
-        var response = try await RPCTrailers.$collected.withValue(trailers) { try await next(request, context) }
+        var response = try await RPCTrailers.$collected.withValue(trailers) { try await answer() }
         if trailers[RPCTrailers.idempotentReplayed] == "true" { response.headers[Self.header] = "true" }
         return response
     }
