@@ -59,35 +59,36 @@ public enum EdgeHTTPServer {
             configuration.string("CORS_ORIGINS", default: "").split(separator: ",").map {
                 $0.trimmingCharacters(in: .whitespaces)
             })
-        router.add(middleware: CORSMiddleware(origins: origins.subtracting([""])))
-        router.add(middleware: ErrorMiddleware())
+        // No origins (the default: the web app is the edge's own): no CORS layer at all.
+        if !origins.subtracting([""]).isEmpty {
+            router.add(middleware: CORSMiddleware(origins: origins.subtracting([""])))
+        }
         // The web app: static files (no build step), served when no API route matches.
         router.add(
             middleware: FileMiddleware(
                 try WebApp.root(configuration), cacheControl: .init([(MediaType(type: .any), [.noCache])]),
                 searchForIndexHtml: true, logger: context.logger))
         router.add(
-            middleware: AuthenticationMiddleware(
-                keys: PublicKeyCache(auth: auth, logger: context.logger), auth: auth,
-                verified: VerifiedTokenCache(capacity: try configuration.int("VERIFIED_TOKENS", default: 10_000))))
-        // Before the rate limits: a key's refused calls count among its errors.
-        router.add(middleware: ApiKeyUsageMiddleware(usage: usage))
-        router.add(
-            middleware: RateLimitMiddleware(
-                users: RateLimiter(
-                    rate: Double(try configuration.int("RATE_LIMIT_USER_PER_S", default: 20)),
-                    burst: try configuration.int("RATE_LIMIT_USER_BURST", default: 100)),
-                addresses: RateLimiter(
-                    rate: Double(try configuration.int("RATE_LIMIT_IP_PER_S", default: 50)),
-                    burst: try configuration.int("RATE_LIMIT_IP_BURST", default: 200)),
-                keys: KeyRateLimits(
-                    free: RateLimiter(
-                        rate: Double(try configuration.int("RATE_LIMIT_KEY_PER_S", default: 5)),
-                        burst: try configuration.int("RATE_LIMIT_KEY_BURST", default: 20)),
-                    paid: RateLimiter(
-                        rate: Double(try configuration.int("RATE_LIMIT_KEY_PAID_PER_S", default: 20)),
-                        burst: try configuration.int("RATE_LIMIT_KEY_PAID_BURST", default: 100)),
-                    tiers: TierLookup(billing: upstreams.client(for: "billing")))))
+            middleware: CallerMiddleware(
+                authentication: Authentication(
+                    keys: PublicKeyCache(auth: auth, logger: context.logger), auth: auth,
+                    verified: VerifiedTokenCache(capacity: try configuration.int("VERIFIED_TOKENS", default: 10_000))),
+                limits: RateLimits(
+                    users: RateLimiter(
+                        rate: Double(try configuration.int("RATE_LIMIT_USER_PER_S", default: 20)),
+                        burst: try configuration.int("RATE_LIMIT_USER_BURST", default: 100)),
+                    addresses: RateLimiter(
+                        rate: Double(try configuration.int("RATE_LIMIT_IP_PER_S", default: 50)),
+                        burst: try configuration.int("RATE_LIMIT_IP_BURST", default: 200)),
+                    keys: KeyRateLimits(
+                        free: RateLimiter(
+                            rate: Double(try configuration.int("RATE_LIMIT_KEY_PER_S", default: 5)),
+                            burst: try configuration.int("RATE_LIMIT_KEY_BURST", default: 20)),
+                        paid: RateLimiter(
+                            rate: Double(try configuration.int("RATE_LIMIT_KEY_PAID_PER_S", default: 20)),
+                            burst: try configuration.int("RATE_LIMIT_KEY_PAID_BURST", default: 100)),
+                        tiers: TierLookup(billing: upstreams.client(for: "billing")))),
+                usage: usage))
         router.get("/api/v1/openapi.json") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache"],

@@ -4,9 +4,10 @@ import RPC
 
 /// The edge's outer layers as one middleware, in this order: the access log and HTTP metrics
 /// (AccessLog), transformation links answered from the TransformCache, the client's address
-/// (ClientAddress), the request id (RequestID), `Idempotent-Replayed` (IdempotencyReplay) and the
-/// security headers (SecurityHeaders). They were six middlewares, and the chain cost more than
-/// their work (docs/performance.md, "Edge /me"); each rule stays in its own file.
+/// (ClientAddress), the request id (RequestID), `Idempotent-Replayed` (IdempotencyReplay), the
+/// security headers (SecurityHeaders) and every error as EdgeError's JSON. They were seven
+/// middlewares, and the chain cost more than their work (docs/performance.md, "Edge /me"); each
+/// rule stays in its own file.
 struct FrontDoorMiddleware: RouterMiddleware {
     typealias Context = EdgeRequestContext
     let accessLog: AccessLog
@@ -33,12 +34,10 @@ struct FrontDoorMiddleware: RouterMiddleware {
         var response: Response
         do {
             response = try await IdempotencyReplay.marking(request) { try await next(request, context) }
-        } catch let error as HTTPResponseError {
-            // Rendered here, where the context knows the id: the error's JSON names it too.
-            response = try error.response(from: request, context: context)
         } catch {
-            self.accessLog.record(request, context, status: 500, bytes: nil, started: started)
-            throw error
+            // Rendered here, where the context knows the id: the error's JSON names it too.
+            response = try EdgeError.translating(error, logger: context.logger).response(
+                from: request, context: context)
         }
         SecurityHeaders.apply(&response.headers)
         response.headers[RequestID.header] = id

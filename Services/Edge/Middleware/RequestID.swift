@@ -1,6 +1,6 @@
-import Foundation
 import HTTPTypes
 import Hummingbird
+import Synchronization
 
 /// Every request's id: the caller's `X-Request-Id` when it is a sane token, a new one otherwise.
 /// FrontDoorMiddleware echoes it in the answer and puts it in the request's logger metadata, where
@@ -10,8 +10,20 @@ enum RequestID {
     static let metadataKey = "request-id"
 
     static func id(of request: Request) -> String {
-        request.headers[Self.header].flatMap { Self.isAcceptable($0) ? $0 : nil } ?? UUID().uuidString.lowercased()
+        request.headers[Self.header].flatMap { Self.isAcceptable($0) ? $0 : nil } ?? Self.next()
     }
+
+    /// This process's random 64-bit prefix and a counter: unique across processes and restarts
+    /// without drawing a random UUID per request (docs/performance.md, "Edge /me").
+    static func next() -> String {
+        Self.prefix + String(Self.counter.wrappingAdd(1, ordering: .relaxed).newValue, radix: 16)
+    }
+
+    private static let prefix: String = {
+        let digits = String(UInt64.random(in: .min ... .max), radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits + "-"
+    }()
+    private static let counter = Atomic<UInt64>(0)
 
     /// Up to 128 characters of letters, digits, '-', '_' and '.': nothing that could forge a log line.
     static func isAcceptable(_ id: String) -> Bool {

@@ -6,7 +6,7 @@ import ServiceLifecycle
 import ServiceRuntime
 import Synchronization
 
-/// Calls and errors per API key and UTC day, counted in memory by ApiKeyUsageMiddleware and
+/// Calls and errors per API key and UTC day, counted in memory by CallerMiddleware and
 /// reported to Auth by ApiKeyUsage.Reporter every EDGE_KEY_USAGE_REPORT_MS. A report that fails is
 /// counted again in the next one; what a killed edge had not reported yet is lost (at most one
 /// interval's calls).

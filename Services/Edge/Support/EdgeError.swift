@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import ImageSwissProtos
+import Logging
 import RPC
 
 /// Every error the edge returns: a status and
@@ -71,9 +72,10 @@ struct EdgeError: HTTPResponseError {
     }
 }
 
-/// Turns whatever a route throws into an EdgeError JSON answer: RPC errors by their code, body
-/// decoding failures as 400, Hummingbird's own errors (413, 404…) with their status.
-struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+/// Whatever a route throws, as the EdgeError the edge answers with (FrontDoorMiddleware renders
+/// it): RPC errors by their code, body decoding failures as 400, Hummingbird's own errors (413,
+/// 404…) with their status, anything else as a 500 that says nothing about the inside.
+extension EdgeError {
     static func code(for status: HTTPResponse.Status) -> String {
         switch status {
         case .contentTooLarge: "body_too_large"
@@ -85,29 +87,27 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-        -> Response
-    {
-        do {
-            return try await next(request, context)
-        } catch let error as EdgeError {
-            throw error
-        } catch let error as RPCError {
-            if EdgeError(error).status == .internalServerError {
-                context.logger.error("internal service failed", metadata: ["error": "\(error)"])
+    static func translating(_ error: any Error, logger: Logger) -> EdgeError {
+        switch error {
+        case let error as EdgeError:
+            return error
+        case let error as RPCError:
+            let translated = EdgeError(error)
+            if translated.status == .internalServerError {
+                logger.error("internal service failed", metadata: ["error": "\(error)"])
             }
-            throw EdgeError(error)
-        } catch is DecodingError {
-            throw EdgeError(
+            return translated
+        case is DecodingError:
+            return EdgeError(
                 .badRequest, "invalid_json", "the body is not the JSON this route expects (UTF-8, fields and types)")
-        } catch let error as HTTPError {
-            throw EdgeError(error.status, Self.code(for: error.status), error.body ?? error.status.reasonPhrase)
-        } catch let error as HTTPResponseError {
+        case let error as HTTPError:
+            return EdgeError(error.status, Self.code(for: error.status), error.body ?? error.status.reasonPhrase)
+        case let error as HTTPResponseError:
             // Hummingbird's and NIO's own errors (NIOTooManyBytesError for a body over the limit…).
-            throw EdgeError(error.status, Self.code(for: error.status), error.status.reasonPhrase)
-        } catch {
-            context.logger.error("route failed", metadata: ["error": "\(error)"])
-            throw EdgeError(.internalServerError, "internal", "something went wrong on our side")
+            return EdgeError(error.status, Self.code(for: error.status), error.status.reasonPhrase)
+        default:
+            logger.error("route failed", metadata: ["error": "\(error)"])
+            return EdgeError(.internalServerError, "internal", "something went wrong on our side")
         }
     }
 }

@@ -3,7 +3,7 @@ import Hummingbird
 import NIOCore
 
 /// The per-request context of every edge route: Hummingbird's core storage, the peer's address,
-/// and the caller AuthenticationMiddleware verified (nil when the request carried no credentials).
+/// and the caller CallerMiddleware verified (Authentication) (nil when the request carried no credentials).
 public struct EdgeRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     var caller: VerifiedCaller? {

@@ -15,7 +15,7 @@ struct KeyRateLimits: Sendable {
     func admit(_ caller: VerifiedCaller, _ context: EdgeRequestContext) async -> Double? {
         guard let key = caller.apiKeyID else { return nil }
         let limiter = await self.tier(of: caller, context) == "free" ? self.free : self.paid
-        return limiter.admit("key:" + key)
+        return limiter.admit(key)
     }
 
     private func tier(of caller: VerifiedCaller, _ context: EdgeRequestContext) async -> String {

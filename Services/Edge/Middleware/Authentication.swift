@@ -62,16 +62,14 @@ struct VerifiedCaller: Sendable {
 ///   with a matching `X-CSRF-Token` header (double-submit of the `isw_csrf` cookie).
 /// No credentials leaves the caller empty (routes that need one answer 401); wrong credentials
 /// are a 401 at once, never silently anonymous.
-struct AuthenticationMiddleware: RouterMiddleware {
+struct Authentication: Sendable {
     typealias Context = EdgeRequestContext
     let keys: PublicKeyCache
     let auth: RPCClient
     let verified: VerifiedTokenCache
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-        -> Response
-    {
-        var context = context
+    /// The request's verified caller, nil without credentials; wrong credentials throw 401.
+    func caller(of request: Request, _ context: Context) async throws -> VerifiedCaller? {
         if let authorization = request.headers[.authorization] {
             guard authorization.hasPrefix("Bearer "), case let token = String(authorization.dropFirst(7)),
                 !token.isEmpty
@@ -79,15 +77,14 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 throw EdgeError(
                     .unauthorized, "invalid_authorization", "Authorization must be 'Bearer <token or API key>'")
             }
-            context.caller =
-                token.hasPrefix("isk_")
+            return token.hasPrefix("isk_")
                 ? try await self.verifyApiKey(token, requestID: context.requestID)
                 : try await self.verifyAccessToken(token, credential: .accessToken)
         } else if let cookie = request.cookies[SessionCookies.access]?.value, !cookie.isEmpty {
             if ![.get, .head, .options].contains(request.method) { try SessionCookies.requireCSRF(request) }
-            context.caller = try await self.verifyAccessToken(cookie, credential: .cookie)
+            return try await self.verifyAccessToken(cookie, credential: .cookie)
         }
-        return try await next(request, context)
+        return nil
     }
 
     private func verifyAccessToken(_ token: String, credential: VerifiedCaller.Credential) async throws

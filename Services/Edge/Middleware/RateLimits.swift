@@ -8,20 +8,19 @@ import Synchronization
 /// client address for everyone (EDGE_RATE_LIMIT_IP_PER_S, burst EDGE_RATE_LIMIT_IP_BURST), and per
 /// API key by its owner's tier (KeyRateLimits). Over the limit: 429 `rate_limited` with
 /// Retry-After. Health and metrics are not limited.
-struct RateLimitMiddleware: RouterMiddleware {
+struct RateLimits: Sendable {
     typealias Context = EdgeRequestContext
     let users: RateLimiter
     let addresses: RateLimiter
     let keys: KeyRateLimits
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-        -> Response
-    {
+    /// Returns when the request may go on; throws 429 otherwise.
+    func admit(_ request: Request, _ context: Context) async throws {
         let path = request.uri.path
-        guard path.hasPrefix("/api/") || path.hasPrefix("/d/") else { return try await next(request, context) }
+        guard path.hasPrefix("/api/") || path.hasPrefix("/d/") else { return }
         var wait =
-            self.addresses.admit("ip:" + context.clientAddress)
-            ?? context.caller.flatMap({ self.users.admit("user:" + $0.userID) })
+            self.addresses.admit(context.clientAddress)
+            ?? context.caller.flatMap({ self.users.admit($0.userID) })
         if wait == nil, let caller = context.caller { wait = await self.keys.admit(caller, context) }
         if let wait {
             let seconds = max(1, Int(wait.rounded(.up)))
@@ -29,7 +28,6 @@ struct RateLimitMiddleware: RouterMiddleware {
                 .tooManyRequests, "rate_limited", "too many requests; retry in \(seconds) s",
                 headers: [.retryAfter: "\(seconds)"])
         }
-        return try await next(request, context)
     }
 }
 
