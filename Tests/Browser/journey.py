@@ -72,6 +72,15 @@ def top():
     driver.execute_script("window.scrollTo(0, 0)")
 
 
+def phone_shot(name):
+    """The page as it is, photographed at 390 px wide too (phone-NAME), then at 1280 px again."""
+    driver.set_window_size(390, 844)
+    time.sleep(0.3)  # the layout settles
+    top()
+    shot(f"phone-{name}")
+    driver.set_window_size(1280, 1000)
+
+
 def shot(name):
     os.makedirs(shots, exist_ok=True)
     driver.save_screenshot(os.path.join(shots, f"{name}.png"))
@@ -232,6 +241,7 @@ try:
         ".filter((p) => p.startsWith('/api/v1/batches/' + arguments[0]))", batch_id)
     assert asked and all(path.endswith("/events") for path in asked) and len(asked) <= 2, f"the batch page asked {asked}"
     shot("batch-done")
+    phone_shot("batch-done")
 
     step("download the zip")
     driver.find_element(By.ID, "download-zip").click()
@@ -538,11 +548,13 @@ try:
     go("/forgot")
     wait.until(lambda d: d.find_elements(By.NAME, "email"))
     shot("forgot")
+    phone_shot("forgot")
     driver.find_element(By.NAME, "email").send_keys(user_email)
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     driver.get(mailed_link(user_email, "/reset"))
     wait.until(lambda d: d.find_elements(By.NAME, "password") and "new password" in d.find_element(By.TAG_NAME, "h1").text)
     shot("reset")
+    phone_shot("reset")
     driver.find_element(By.NAME, "password").send_keys("another horse battery staple")
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     wait.until(lambda d: "#/signin" in d.current_url and d.find_elements(By.NAME, "email"))
@@ -775,6 +787,7 @@ try:
     wait.until(lambda d: f"Team balance: {10 - team_cost} credits" in d.find_element(By.ID, "team-balance").text)
     assert balance() == own_before, "the team paid, not its owner"
     shot("team")
+    phone_shot("team")
     go("/admin")  # the admin's view of every team, searched by name
     wait.until(lambda d: d.find_elements(By.ID, "team-search"))
     driver.find_element(By.ID, "team-search").send_keys("journey stu")
@@ -791,6 +804,7 @@ try:
     visible = [e for e in driver.find_elements(By.CSS_SELECTOR, "details.operation") if e.is_displayed()]
     assert len(visible) == 2, f"PATCH and DELETE of a member, found {len(visible)}"
     shot("api-docs")
+    phone_shot("api-docs")
     step("phone-sized: the main pages at 390 px wide, checked by axe like the others")
     driver.set_window_size(390, 844)
     for route, name in (("/upload", "phone-upload"), ("/gallery", "phone-gallery"), ("/billing", "phone-credits"), ("/history", "phone-history"),
@@ -834,6 +848,7 @@ try:
     driver.refresh()
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#offline h1"))
     shot("offline")
+    phone_shot("offline")
     proxy.restore()
     driver.refresh()
     wait.until(lambda d: d.find_elements(By.ID, "landing-tools"))

@@ -26,7 +26,9 @@ export const session = {
     sessionStorage.setItem("isw_refresh", tokens.refresh_token);
     if (account) sessionStorage.setItem("isw_account", JSON.stringify(account));
   },
-  clear() { sessionStorage.clear(); },
+  /// Forgets the tokens and the account, nothing else: a refresh refused while another call is
+  /// still out must not erase what the page keeps for after the sign-in (the ended-session note).
+  clear() { for (const name of ["isw_access", "isw_refresh", "isw_account"]) sessionStorage.removeItem(name); },
 };
 
 function key() { return crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random(); }

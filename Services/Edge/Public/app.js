@@ -231,7 +231,7 @@ async function signOut() {
     if (session.refresh) await api("POST", "/api/v1/auth/signout", { refresh_token: session.refresh });
     else if (session.csrf) await api("POST", "/api/v1/auth/signout");  // the cookie session: the edge clears it
   } catch { /* signed out anyway */ }
-  session.clear();
+  sessionStorage.clear();  // everything this tab kept, a phone hand-off's key included
   location.hash = "#/signin";
 }
 
