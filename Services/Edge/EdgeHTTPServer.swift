@@ -58,11 +58,10 @@ public enum EdgeHTTPServer {
         let origins = Set(
             configuration.string("CORS_ORIGINS", default: "").split(separator: ",").map {
                 $0.trimmingCharacters(in: .whitespaces)
-            })
+            }
+        ).subtracting([""])
         // No origins (the default: the web app is the edge's own): no CORS layer at all.
-        if !origins.subtracting([""]).isEmpty {
-            router.add(middleware: CORSMiddleware(origins: origins.subtracting([""])))
-        }
+        if !origins.isEmpty { router.add(middleware: CORSMiddleware(origins: origins)) }
         // The web app: static files (no build step), served when no API route matches.
         router.add(
             middleware: FileMiddleware(

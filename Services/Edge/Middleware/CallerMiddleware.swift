@@ -16,17 +16,14 @@ struct CallerMiddleware: RouterMiddleware {
     {
         var context = context
         context.caller = try await self.authentication.caller(of: request, context)
-        guard let key = context.caller?.apiKeyID else {
-            try await self.limits.admit(request, context)
-            return try await next(request, context)
-        }
+        let key = context.caller?.apiKeyID
         do {
             try await self.limits.admit(request, context)
             let response = try await next(request, context)
-            self.usage.record(key: key, error: response.status.code >= 400)
+            if let key { self.usage.record(key: key, error: response.status.code >= 400) }
             return response
         } catch {
-            self.usage.record(key: key, error: true)
+            if let key { self.usage.record(key: key, error: true) }
             throw error
         }
     }

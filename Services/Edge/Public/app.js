@@ -596,7 +596,7 @@ async function models() {
       ? h("table", {}, h("tr", {}, h("th", {}, t("Name")), h("th", {}, t("Trigger word")), h("th", {}, t("Status")), h("th", {}, "")),
         ...page.items.map((model) => h("tr", { "data-model": model.id },
           h("td", {}, model.name), h("td", {}, model.trigger_word),
-          h("td", {}, model.status === "training" ? `training ${model.progress}%` : model.status, model.error ? h("span", { class: "error" }, ` ${model.error}`) : null),
+          h("td", {}, model.status === "training" ? t("training {progress}%", { progress: model.progress }) : word(model.status), model.error ? h("span", { class: "error" }, ` ${model.error}`) : null),
           h("td", {}, h("button", { class: "secondary", onclick: async () => {
             if (!confirm(t("Delete {name} and its photos?", { name: model.name }))) return;
             try { await api("DELETE", `/api/v1/models/${model.id}`); refresh(); } catch (error) { toast(failure(error)); }

@@ -43,13 +43,22 @@ export function setLanguage(code) {
   document.documentElement.lang = code;
 }
 
-export const number = (value) => new Intl.NumberFormat(language).format(value);
+// One Intl.NumberFormat per language and style, made on first use: tables and lists format
+// hundreds of figures, and making a formatter costs far more than using one.
+const formatters = new Map();
+function formatter(style, options) {
+  const name = `${language} ${style}`;
+  if (!formatters.has(name)) formatters.set(name, new Intl.NumberFormat(language, options));
+  return formatters.get(name);
+}
+
+export const number = (value) => formatter("number", {}).format(value);
 /// Basis points as a percentage in the reader's language ("12.50%").
 export const percent = (basisPoints) =>
-  new Intl.NumberFormat(language, { style: "percent", minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(basisPoints / 10000);
+  formatter("percent", { style: "percent", minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(basisPoints / 10000);
 /// Dollars in the reader's language ("$4.99", "US$4.99"); `digits` for prices below a cent.
 export const money = (dollars, digits = 2) =>
-  new Intl.NumberFormat(language, { style: "currency", currency: "USD", minimumFractionDigits: digits, maximumFractionDigits: digits }).format(dollars);
+  formatter(`money ${digits}`, { style: "currency", currency: "USD", minimumFractionDigits: digits, maximumFractionDigits: digits }).format(dollars);
 export const dateTime = (value) => new Date(value).toLocaleString(language);
 export const date = (value) => new Date(value).toLocaleDateString(language);
 export const time = (value) => new Date(value).toLocaleTimeString(language, { hour: "2-digit", minute: "2-digit" });

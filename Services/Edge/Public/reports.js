@@ -36,7 +36,7 @@ export function reportsPanel(report, spend) {
     h("h3", {}, t("Credits spent, by operation")), ...(spent.length ? barRows(spent, t("credits"), count) : [h("p", { class: "muted" }, t("None in the period."))]),
     h("h3", {}, t("AI margin, by provider (30 days)")), ...(Object.keys(byProvider).length
       ? Object.entries(byProvider).map(([provider, entry]) => h("p", { class: "bar-row" }, h("span", {}, provider),
-        h("span", {}, `cost ${dollars(microsToCents(entry.cost))}`), h("span", { class: entry.margin < 0 ? "error" : "ok" }, `margin ${dollars(microsToCents(entry.margin))}`)))
+        h("span", {}, t("cost {amount}", { amount: dollars(microsToCents(entry.cost)) })), h("span", { class: entry.margin < 0 ? "error" : "ok" }, t("margin {amount}", { amount: dollars(microsToCents(entry.margin)) }))))
       : [h("p", { class: "muted" }, t("No AI runs in the period."))]),
     report.top_accounts && report.top_accounts.length ? h("details", {}, h("summary", {}, t("Top accounts")),
       h("table", {}, h("tr", {}, h("th", {}, t("Account")), h("th", {}, t("Credits spent")), h("th", {}, t("Paid"))),

@@ -62,7 +62,7 @@ export function favouriteButton(job, changed) {
 /// sent and compared as they are.
 const WORDS = {
   all: t("all"), queued: t("queued"), running: t("running"), succeeded: t("succeeded"), failed: t("failed"),
-  canceled: t("canceled"), expired: t("expired"), user: t("user"), admin: t("admin"), owner: t("owner"), member: t("member"),
+  canceled: t("canceled"), expired: t("expired"), ready: t("ready"), user: t("user"), admin: t("admin"), owner: t("owner"), member: t("member"),
 };
 export const word = (value) => WORDS[value] ?? value;
 

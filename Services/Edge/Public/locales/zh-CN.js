@@ -723,6 +723,10 @@ export default {
   "bottom right y": "右下 y",
   "bottom right corner, across": "右下角，横向",
   "bottom right corner, down": "右下角，纵向",
+  "training {progress}%": "训练中 {progress}%",
+  "ready": "已就绪",
+  "cost {amount}": "成本 {amount}",
+  "margin {amount}": "毛利 {amount}",
   // Errors (ui.js failure, i18n.js errorText).
   " ({field})": "（{field}）",
   ": {detail}": "：{detail}",
