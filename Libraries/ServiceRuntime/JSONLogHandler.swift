@@ -4,7 +4,7 @@ import Telemetry
 
 /// `LOG_FORMAT=json`: one JSON object per line on standard error — time, level, service (the
 /// logger's label), message, then the metadata (request-id, job-id, …) as string fields — for log
-/// collectors. Text, one line per event, stays the default.
+/// collectors; keys as LogKeys names them. Text, one line per event, stays the default.
 struct JSONLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level
@@ -24,24 +24,25 @@ struct JSONLogHandler: LogHandler {
         return formatter
     }()
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-        file: String, function: String, line: UInt
-    ) {
+    func log(event: LogEvent) {
         var fields: [String: String] = [:]
         for (key, value) in self.metadata.merging(self.metadataProvider?.get() ?? [:], uniquingKeysWith: { $1 })
-            .merging(explicit ?? [:], uniquingKeysWith: { $1 })
+            .merging(event.metadata ?? [:], uniquingKeysWith: { $1 })
         {
-            fields[key] = "\(value)"
+            fields[LogKeys.written(key)] = "\(value)"
+        }
+        if let error = event.error {
+            fields["error.message"] = "\(error)"
+            fields["error.type"] = String(reflecting: type(of: error))
         }
         // Logged inside a traced request, call or job: the line names its trace.
         if let trace = Telemetry.current { fields["trace-id"] = trace.traceID }
         Self.lock.lock()
         defer { Self.lock.unlock() }
         fields["time"] = Self.formatter.string(from: Date())
-        fields["level"] = level.rawValue
+        fields["level"] = event.level.rawValue
         fields["service"] = self.label
-        fields["message"] = message.description
+        fields["message"] = event.message.description
         guard var line = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) else { return }
         line.append(0x0A)
         FileHandle.standardError.write(line)

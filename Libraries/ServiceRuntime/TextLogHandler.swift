@@ -4,8 +4,8 @@ import Logging
 /// The default log format (LOG_FORMAT=text), as swift-log's StreamLogHandler writes it —
 /// `2026-12-07T12:13:58+0000 info imageswiss.edge: request-id=… [Edge] message` — but with the
 /// metadata written out when a line is logged, not each time it changes: StreamLogHandler sorts and
-/// joins all of it on every change, and every request sets two keys (Hummingbird's and ours), most
-/// of them without logging a line (docs/performance.md, "Edge /me").
+/// joins all of it on every change, and every request sets a key, most of them without logging a
+/// line (docs/performance.md, "Edge /me"). Keys are written as LogKeys names them.
 struct TextLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level
@@ -30,7 +30,7 @@ struct TextLogHandler: LogHandler {
             metadata["error.type"] = "\(String(reflecting: type(of: error)))"
         }
         var line = "\(Self.timestamp()) \(event.level) \(self.label):"
-        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) { line += " \(key)=\(value)" }
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) { line += " \(LogKeys.written(key))=\(value)" }
         line += " [\(event.source)] \(event.message)\n"
         Self.lock.lock()
         defer { Self.lock.unlock() }

@@ -62,11 +62,6 @@ public enum EdgeHTTPServer {
         ).subtracting([""])
         // No origins (the default: the web app is the edge's own): no CORS layer at all.
         if !origins.isEmpty { router.add(middleware: CORSMiddleware(origins: origins)) }
-        // The web app: static files (no build step), served when no API route matches.
-        router.add(
-            middleware: FileMiddleware(
-                try WebApp.root(configuration), cacheControl: .init([(MediaType(type: .any), [.noCache])]),
-                searchForIndexHtml: true, logger: context.logger))
         router.add(
             middleware: CallerMiddleware(
                 authentication: Authentication(
@@ -147,6 +142,13 @@ public enum EdgeHTTPServer {
         CornerRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
         WebhookRoutes(jobs: upstreams.client(for: "jobs")).add(to: router)
         HealthRoute(upstreams: upstreams, health: context.health).add(to: router)
+        // The web app: static files (no build step), served when no API route matches. Added last,
+        // a middleware wraps only the router's not-found answer, not every API route (Hummingbird
+        // applies a middleware to the routes added after it; docs/performance.md, "Edge /me").
+        router.add(
+            middleware: FileMiddleware(
+                try WebApp.root(configuration), cacheControl: .init([(MediaType(type: .any), [.noCache])]),
+                searchForIndexHtml: true, logger: context.logger))
         return router
     }
 

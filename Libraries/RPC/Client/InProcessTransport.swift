@@ -58,7 +58,7 @@ struct InProcessTransport: Sendable {
     private func context(_ path: String, _ metadata: RPCMetadata, _ deadline: NIODeadline) -> RPCServerContext {
         var logger = self.logger
         logger[metadataKey: "method"] = "\(path)"
-        if let requestID = metadata.requestID { logger[metadataKey: "request-id"] = "\(requestID)" }
+        if let requestID = metadata.requestID { logger[metadataKey: RPCMetadata.requestID] = "\(requestID)" }
         return RPCServerContext(
             method: path, metadata: metadata, deadline: deadline, logger: logger, remoteAddress: "in-process")
     }

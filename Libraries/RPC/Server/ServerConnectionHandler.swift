@@ -206,7 +206,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         let maxFrame = self.peerMaxFrameSize
         var logger = self.logger
         logger[metadataKey: "method"] = "\(call.method)"
-        if let requestID = call.metadata.requestID { logger[metadataKey: "request-id"] = "\(requestID)" }
+        if let requestID = call.metadata.requestID { logger[metadataKey: RPCMetadata.requestID] = "\(requestID)" }
         let serverContext = RPCServerContext(
             method: call.method, metadata: call.metadata, deadline: call.deadline, logger: logger,
             remoteAddress: self.remoteAddress

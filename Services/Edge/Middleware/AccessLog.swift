@@ -4,21 +4,16 @@ import Hummingbird
 import Metrics
 import NIOConcurrencyHelpers
 import ServiceRuntime
+import Synchronization
 import Telemetry
 
-/// What inner middleware learn about a request that the access log, outside them, needs: the
-/// context is a value, so they write here (one box per request, made with the context).
+/// What the access log, outside CallerMiddleware, needs to learn from it: the context is a value,
+/// so the caller's id is written here (one box per request, made with the context).
 final class RequestTrail: Sendable {
-    private let caller = NIOLockedValueBox<String?>(nil)
-    private let answeredRoute = NIOLockedValueBox<String?>(nil)
+    private let caller = Mutex<String?>(nil)
     var callerID: String? {
-        get { self.caller.withLockedValue { $0 } }
-        set { self.caller.withLockedValue { $0 = newValue } }
-    }
-    /// The route template of an answer given before the router (a cached transformation, FrontDoorMiddleware).
-    var route: String? {
-        get { self.answeredRoute.withLockedValue { $0 } }
-        set { self.answeredRoute.withLockedValue { $0 = newValue } }
+        get { self.caller.withLock { $0 } }
+        set { self.caller.withLock { $0 = newValue } }
     }
 }
 
@@ -35,54 +30,91 @@ struct AccessLog: Sendable {
     var enabled = true
     let metrics = HTTPMetrics()
 
+    /// `route` names an answer given before the router (a cached transformation); otherwise the
+    /// route the router matched, or "unmatched".
     func record(
         _ request: Request, _ context: Context, status: Int, bytes: Int?, requestID: String? = nil,
-        started: ContinuousClock.Instant
+        route: String? = nil, started: ContinuousClock.Instant
     ) {
         let elapsed = ContinuousClock.now - started
-        let route = context.endpointPath ?? context.trail.route ?? "unmatched"
+        let route = route ?? context.endpointPath ?? "unmatched"
         self.metrics.record(route: route, method: request.method.rawValue, status: status, elapsed: elapsed)
         guard self.enabled else { return }
         // Tenths of a millisecond, formatted by hand: String(format:) and Date.formatted were a
         // third of a cached transformation hit's cost (docs/performance.md).
         let tenths =
             Int(elapsed.components.seconds) * 10_000 + Int(elapsed.components.attoseconds / 100_000_000_000_000)
-        let fields: KeyValuePairs<String, String?> = [
-            "method": request.method.rawValue, "route": route,
-            "status": "\(status)", "duration_ms": "\(tenths / 10).\(tenths % 10)", "bytes": bytes.map { "\($0)" },
-            "request-id": requestID, "caller-id": context.trail.callerID, "trace-id": Telemetry.current?.traceID,
-        ]
-        let time = LogClock.shared.now()
-        var line = ""
-        line.reserveCapacity(256)
-        if self.json {
-            line += "{\"time\":\"\(time)\",\"level\":\"info\",\"service\":\"\(Self.label)\",\"message\":\"http\""
-            for (name, value) in fields {
-                if let value { line += ",\(Self.quoted(name)):\(Self.quoted(value))" }
-            }
-            line += "}"
-        } else {
-            line += "\(time) info \(Self.label) :"
-            for (name, value) in fields {
-                if let value { line += " \(name)=\(value)" }
-            }
-            line += " http"
-        }
-        self.lines.write(line)
+        var line = Line(json: self.json, capacity: 256)
+        line.start(time: LogClock.shared.now(), label: Self.label)
+        line.field("method", request.method.rawValue)
+        line.field("route", route)
+        line.field("status", status)
+        line.field("duration_ms", "\(tenths / 10).\(tenths % 10)")
+        if let bytes { line.field("bytes", bytes) }
+        if let requestID { line.field("request-id", requestID) }
+        if let caller = context.trail.callerID { line.field("caller-id", caller) }
+        if let trace = Telemetry.current?.traceID { line.field("trace-id", trace) }
+        self.lines.write(line.finish())
     }
 
-    /// A JSON string: the values are route templates, ids and numbers, but nothing is assumed.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
+    /// One access line, written field by field in the text or the JSON layout (no intermediate
+    /// list of fields: building one was most of the line's cost, docs/performance.md "Edge /me").
+    struct Line {
+        let json: Bool
+        var text = ""
+
+        init(json: Bool, capacity: Int) {
+            self.json = json
+            self.text.reserveCapacity(capacity)
+        }
+
+        mutating func start(time: String, label: String) {
+            if self.json {
+                self.text += "{\"time\":\"\(time)\",\"level\":\"info\",\"service\":\"\(label)\",\"message\":\"http\""
+            } else {
+                self.text += "\(time) info \(label) :"
             }
         }
-        return out + "\""
+
+        mutating func field(_ name: String, _ value: String) {
+            if self.json {
+                self.text += ","
+                AccessLog.appendQuoted(name, to: &self.text)
+                self.text += ":"
+                AccessLog.appendQuoted(value, to: &self.text)
+            } else {
+                self.text += " "
+                self.text += name
+                self.text += "="
+                self.text += value
+            }
+        }
+
+        mutating func field(_ name: String, _ value: Int) { self.field(name, String(value)) }
+
+        mutating func finish() -> String {
+            self.text += self.json ? "}" : " http"
+            return self.text
+        }
+    }
+
+    /// `text` as a JSON string: the values are route templates, ids and numbers, but nothing is assumed.
+    static func appendQuoted(_ text: String, to out: inout String) {
+        out += "\""
+        // Most values need no escape: append them whole.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            out += text
+        } else {
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
     }
 }
 

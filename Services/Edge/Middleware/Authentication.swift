@@ -70,7 +70,7 @@ struct Authentication: Sendable {
 
     /// The request's verified caller, nil without credentials; wrong credentials throw 401.
     func caller(of request: Request, _ context: Context) async throws -> VerifiedCaller? {
-        if let authorization = request.headers[.authorization] {
+        if let authorization = request.headers.value(of: .authorization) {
             guard authorization.hasPrefix("Bearer "), case let token = String(authorization.dropFirst(7)),
                 !token.isEmpty
             else {

@@ -18,9 +18,10 @@ struct FrontDoorMiddleware: RouterMiddleware {
         -> Response
     {
         let started = ContinuousClock.now
-        if let hit = self.cachedTransformation(request, context) {
+        if let hit = self.cachedTransformation(request) {
             self.accessLog.record(
-                request, context, status: hit.status.code, bytes: hit.body.contentLength, started: started)
+                request, context, status: hit.status.code, bytes: hit.body.contentLength, route: TransformRoutes.route,
+                started: started)
             return hit
         }
         var context = context
@@ -29,8 +30,10 @@ struct FrontDoorMiddleware: RouterMiddleware {
                 peer: context.peerAddress, forwarded: request.headers[values: ClientAddress.forwarded],
                 forwardedFor: request.headers[values: ClientAddress.forwardedFor])
         }
-        let id = RequestID.id(of: request)
-        context.logger[metadataKey: RequestID.metadataKey] = "\(id)"
+        if let supplied = RequestID.supplied(by: request) {
+            context.logger[metadataKey: RequestID.metadataKey] = "\(supplied)"
+        }
+        let id = context.requestID ?? ""
         var response: Response
         do {
             response = try await IdempotencyReplay.marking(request) { try await next(request, context) }
@@ -50,12 +53,11 @@ struct FrontDoorMiddleware: RouterMiddleware {
     /// A transformation link this edge answered recently, straight from the TransformCache: a
     /// cached hit is static content (no credentials, no rate limit, its own security headers). A
     /// miss goes on to TransformRoutes, which fills the cache.
-    private func cachedTransformation(_ request: Request, _ context: Context) -> Response? {
+    private func cachedTransformation(_ request: Request) -> Response? {
         guard request.method == .get || request.method == .head, request.uri.path.hasPrefix("/t/"),
             let entry = self.transforms.entry(
                 TransformCache.key(path: request.uri.path, accept: request.headers[.accept] ?? ""))
         else { return nil }
-        context.trail.route = TransformRoutes.route
         return TransformRoutes.answer(request, entry)
     }
 }

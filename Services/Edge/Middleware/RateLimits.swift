@@ -18,10 +18,14 @@ struct RateLimits: Sendable {
     func admit(_ request: Request, _ context: Context) async throws {
         let path = request.uri.path
         guard path.hasPrefix("/api/") || path.hasPrefix("/d/") else { return }
+        let now = Date().timeIntervalSince1970
         var wait =
-            self.addresses.admit(context.clientAddress)
-            ?? context.caller.flatMap({ self.users.admit($0.userID) })
-        if wait == nil, let caller = context.caller { wait = await self.keys.admit(caller, context) }
+            self.addresses.admit(context.clientAddress, now: now)
+            ?? context.caller.flatMap({ self.users.admit($0.userID, now: now) })
+        // Only API keys have a rate of their own (and may need their tier looked up).
+        if wait == nil, let caller = context.caller, caller.apiKeyID != nil {
+            wait = await self.keys.admit(caller, context)
+        }
         if let wait {
             let seconds = max(1, Int(wait.rounded(.up)))
             throw EdgeError(

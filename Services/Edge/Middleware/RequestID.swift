@@ -1,29 +1,20 @@
 import HTTPTypes
 import Hummingbird
-import Synchronization
+import ServiceRuntime
 
-/// Every request's id: the caller's `X-Request-Id` when it is a sane token, a new one otherwise.
-/// FrontDoorMiddleware echoes it in the answer and puts it in the request's logger metadata, where
-/// every log line and every RPC call of the request (`RequestContext.requestID`) picks it up.
+/// Every request's id: the caller's `X-Request-Id` when it is a sane token, else the one
+/// Hummingbird gave the request's logger (a per-process random prefix and a counter, in hex).
+/// FrontDoorMiddleware echoes it in the answer; it is in the request's logger metadata, where every
+/// log line and every RPC call of the request (`RequestContext.requestID`) picks it up. Keeping
+/// Hummingbird's id spares every request a second metadata key (docs/performance.md, "Edge /me").
 enum RequestID {
     static let header = HTTPField.Name("X-Request-Id")!
-    static let metadataKey = "request-id"
+    static let metadataKey = LogKeys.hummingbirdRequestID
 
-    static func id(of request: Request) -> String {
-        request.headers[Self.header].flatMap { Self.isAcceptable($0) ? $0 : nil } ?? Self.next()
+    /// The caller's own id, when it sent an acceptable one.
+    static func supplied(by request: Request) -> String? {
+        request.headers[Self.header].flatMap { Self.isAcceptable($0) ? $0 : nil }
     }
-
-    /// This process's random 64-bit prefix and a counter: unique across processes and restarts
-    /// without drawing a random UUID per request (docs/performance.md, "Edge /me").
-    static func next() -> String {
-        Self.prefix + String(Self.counter.wrappingAdd(1, ordering: .relaxed).newValue, radix: 16)
-    }
-
-    private static let prefix: String = {
-        let digits = String(UInt64.random(in: .min ... .max), radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits + "-"
-    }()
-    private static let counter = Atomic<UInt64>(0)
 
     /// Up to 128 characters of letters, digits, '-', '_' and '.': nothing that could forge a log line.
     static func isAcceptable(_ id: String) -> Bool {
@@ -36,6 +27,6 @@ enum RequestID {
 }
 
 extension RequestContext {
-    /// The id FrontDoorMiddleware settled on for this request, to pass on in RPC metadata.
+    /// The request's id (RequestID), to pass on in RPC metadata.
     var requestID: String? { self.logger[metadataKey: RequestID.metadataKey].map { "\($0)" } }
 }

@@ -22,14 +22,15 @@ struct AdminUserRoutes {
         let caller = try context.requireCaller()
         var call = AuthListUsersRequest()
         call.query = request.uri.queryParameters["q"].map(String.init) ?? ""
-        call.pageSize = request.uri.queryParameters["page_size"].flatMap { UInt32($0) } ?? 0
-        call.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
+        let paging = QueryValues.page(request)
+        call.pageSize = paging.pageSize
+        call.pageToken = paging.pageToken
         let page = try await self.auth.unary(
             AuthMethods.listUsers, call, options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(
             Page(
                 items: page.accounts.map(AccountJSON.init),
-                nextPageToken: page.nextPageToken.isEmpty ? nil : page.nextPageToken),
+                nextPageToken: QueryValues.nextToken(page.nextPageToken)),
             request: request, context: context)
     }
 
@@ -37,14 +38,15 @@ struct AdminUserRoutes {
         let caller = try context.requireCaller()
         var call = AuthListAllTeamsRequest()
         call.query = request.uri.queryParameters["q"].map(String.init) ?? ""
-        call.pageSize = request.uri.queryParameters["page_size"].flatMap { UInt32($0) } ?? 0
-        call.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
+        let paging = QueryValues.page(request)
+        call.pageSize = paging.pageSize
+        call.pageToken = paging.pageToken
         let page = try await self.auth.unary(
             AuthMethods.listAllTeams, call, options: EdgeCalls.options(context, caller))
         return try JSONAnswer.response(
             Page(
                 items: page.teams.map(AdminTeamJSON.init),
-                nextPageToken: page.nextPageToken.isEmpty ? nil : page.nextPageToken),
+                nextPageToken: QueryValues.nextToken(page.nextPageToken)),
             request: request, context: context)
     }
 
@@ -73,8 +75,9 @@ struct AdminUserRoutes {
     @Sendable func audit(_ request: Request, context: EdgeRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         var call = AuthListAuditRequest()
-        call.pageSize = request.uri.queryParameters["page_size"].flatMap { UInt32($0) } ?? 0
-        call.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
+        let paging = QueryValues.page(request)
+        call.pageSize = paging.pageSize
+        call.pageToken = paging.pageToken
         let page = try await self.auth.unary(
             AuthMethods.listAudit, call, options: EdgeCalls.options(context, caller))
         let items = page.entries.map { entry in
@@ -85,7 +88,7 @@ struct AdminUserRoutes {
                 at: rfc3339(entry.at))
         }
         return try JSONAnswer.response(
-            Page(items: items, nextPageToken: page.nextPageToken.isEmpty ? nil : page.nextPageToken),
+            Page(items: items, nextPageToken: QueryValues.nextToken(page.nextPageToken)),
             request: request, context: context)
     }
 

@@ -51,15 +51,13 @@ struct BillingRoutes {
         let query = request.uri.queryParameters
         var call = BillingHistoryRequest()
         call.kind = query["kind"].map(String.init) ?? ""
-        call.page.pageToken = query["page_token"].map(String.init) ?? ""
-        if let size = query["page_size"] { call.page.pageSize = UInt32(size) ?? 0 }
+        call.page = QueryValues.page(request)
         if let after = query["after"] { call.after = try QueryValues.timestamp(String(after), field: "after") }
         if let before = query["before"] { call.before = try QueryValues.timestamp(String(before), field: "before") }
         let page = try await self.billing.unary(
             BillingMethods.history, call, options: EdgeCalls.options(context, caller))
-        let token = page.page.nextPageToken
         return try JSONAnswer.response(
-            Page(items: page.entries.map(EntryJSON.init), nextPageToken: token.isEmpty ? nil : token),
+            Page(items: page.entries.map(EntryJSON.init), nextPageToken: QueryValues.nextToken(page.page)),
             request: request, context: context)
     }
 
@@ -162,9 +160,8 @@ struct BillingRoutes {
         call.page.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
         let page = try await self.billing.unary(
             BillingMethods.listReceipts, call, options: EdgeCalls.options(context, caller))
-        let token = page.page.nextPageToken
         return try JSONAnswer.response(
-            Page(items: page.receipts.map(ReceiptJSON.init), nextPageToken: token.isEmpty ? nil : token),
+            Page(items: page.receipts.map(ReceiptJSON.init), nextPageToken: QueryValues.nextToken(page.page)),
             request: request, context: context)
     }
 

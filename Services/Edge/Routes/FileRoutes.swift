@@ -131,9 +131,8 @@ struct FileRoutes {
         }
         let page = try await self.storage.unary(
             StorageMethods.listBlobs, call, options: EdgeCalls.options(context, caller))
-        let token = page.page.nextPageToken
         return try JSONAnswer.response(
-            Page(items: page.blobs.map(FileJSON.init), nextPageToken: token.isEmpty ? nil : token),
+            Page(items: page.blobs.map(FileJSON.init), nextPageToken: QueryValues.nextToken(page.page)),
             request: request, context: context)
     }
 

@@ -34,12 +34,12 @@ struct InvoiceRoutes {
         call.page.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
         let page = try await self.billing.unary(
             BillingMethods.listInvoices, call, options: EdgeCalls.options(context, caller))
-        let token = page.page.nextPageToken
         // A team's invoices link to the team's PDFs.
         let base = String(request.uri.path.dropLast("/invoices".count))
         return try JSONAnswer.response(
             Page(
-                items: page.invoices.map { InvoiceJSON($0, base: base) }, nextPageToken: token.isEmpty ? nil : token),
+                items: page.invoices.map { InvoiceJSON($0, base: base) },
+                nextPageToken: QueryValues.nextToken(page.page)),
             request: request, context: context)
     }
 

@@ -13,7 +13,7 @@ public struct EdgeRequestContext: RequestContext {
     let peerAddress: String
     /// The client (FrontDoorMiddleware, by ClientAddress): the peer unless the peer is a trusted proxy.
     var clientAddress: String
-    /// Shared with the access log, which runs outside the middleware that learn these.
+    /// Shared with the access log, which runs outside CallerMiddleware (it learns the caller).
     let trail = RequestTrail()
 
     public init(source: ApplicationRequestContextSource) {

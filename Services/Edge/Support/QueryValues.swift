@@ -14,9 +14,10 @@ enum QueryValues {
     }
 
     /// The next page's token, nil on the last page.
-    static func nextToken(_ page: CommonPageResponse) -> String? {
-        page.nextPageToken.isEmpty ? nil : page.nextPageToken
-    }
+    static func nextToken(_ page: CommonPageResponse) -> String? { Self.nextToken(page.nextPageToken) }
+
+    /// The next page's token of an answer that carries it as a field of its own.
+    static func nextToken(_ token: String) -> String? { token.isEmpty ? nil : token }
 
     /// An RFC 3339 time (with or without fractional seconds), or 400 naming `field`.
     static func timestamp(_ text: String, field: String) throws -> CommonTimestamp {
