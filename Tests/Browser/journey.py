@@ -490,7 +490,8 @@ try:
     password_form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait.until(lambda d: password_form.find_element(By.CSS_SELECTOR, ".error").text)
     said = password_form.find_element(By.CSS_SELECTOR, ".error").text
-    assert "密码不正确" in said and "wrong_password" in said, f"a refused password change in Chinese: {said}"
+    # The field the error names is called as the page calls it, not by its name in the API.
+    assert "密码不正确（当前密码）" in said and "wrong_password" in said, f"a refused password change in Chinese: {said}"
     go("/account")
     wait.until(lambda d: d.find_elements(By.ID, "language"))
     driver.find_element(By.CSS_SELECTOR, "#language option[value='en']").click()

@@ -2,10 +2,11 @@
 // Simplified Chinese (locales/zh-CN.js). The language is the one chosen on the account page, else
 // the browser's first; numbers and dates go through Intl in that language. A text missing from a
 // catalogue shows in English (WebAppTests check that none is missing).
-import zhCN, { errors as zhCNErrors } from "/locales/zh-CN.js";
+import zhCN, { errors as zhCNErrors, fields as zhCNFields } from "/locales/zh-CN.js";
 
 const CATALOGUES = { "zh-CN": zhCN };
 const ERRORS = { "zh-CN": zhCNErrors };
+const FIELDS = { "zh-CN": zhCNFields };
 export const LANGUAGES = [["en", "English"], ["zh-CN", "简体中文"]];
 const KEY = "imageswiss.language";
 
@@ -33,7 +34,17 @@ const DETAILED = new Set(["invalid_argument", "invalid_parameter", "invalid_valu
 export function errorText(code, message, field) {
   const translated = ERRORS[language]?.[code];
   if (!translated) return message;
-  return translated + (field ? t(" ({field})", { field }) : "") + (DETAILED.has(code) ? t(": {detail}", { detail: message }) : "");
+  return translated + (field ? t(" ({field})", { field: fieldName(field) }) : "") + (DETAILED.has(code) ? t(": {detail}", { detail: message }) : "");
+}
+
+/// A field an error names (`current_password`, `parameters.width`, `steps[1].parameters.width`)
+/// in the reader's words: a parameter as the checklist names it, a step by its number, any
+/// other field from the catalogue's `fields`; the server's name when there is none.
+export function fieldName(field) {
+  const step = /^steps\[(\d+)\]\.(.+)$/.exec(field);
+  if (step) return t("step {number}: {field}", { number: Number(step[1]) + 1, field: fieldName(step[2]) });
+  if (field.startsWith("parameters.")) return t(field.slice("parameters.".length).replaceAll("_", " "));
+  return FIELDS[language]?.[field] ?? field;
 }
 
 /// Chooses the language (kept in this browser; the account keeps it too) and redraws the page.

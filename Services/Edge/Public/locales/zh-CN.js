@@ -730,6 +730,7 @@ export default {
   // Errors (ui.js failure, i18n.js errorText).
   " ({field})": "（{field}）",
   ": {detail}": "：{detail}",
+  "step {number}: {field}": "第 {number} 步：{field}",
   "{text} ({code}, request {id})": "{text}（{code}，请求 {id}）",
   "{text} ({code})": "{text}（{code}）",
 };
@@ -850,4 +851,41 @@ export const errors = {
   upload_in_progress: "此上传仍在进行中",
   upload_incomplete: "上传尚未完成",
   wrong_password: "密码不正确",
+};
+
+// The fields errors name (`{"error": {"field": …}}`), as the pages would call them. Operation
+// parameters (`parameters.width`) are named as the checklist names them, from the texts above.
+export const fields = {
+  after: "起始时间",
+  amount: "金额",
+  amount_cents: "金额（分）",
+  before: "截止时间",
+  created_after: "创建起始时间",
+  created_before: "创建截止时间",
+  current_password: "当前密码",
+  days: "天数",
+  email: "邮箱",
+  expires_at: "过期时间",
+  file_id: "文件",
+  from: "开始日期",
+  id: "编号",
+  idempotency_key: "幂等键",
+  input_blob_ids: "输入文件",
+  items: "项目",
+  megapixels: "百万像素",
+  offset: "偏移量",
+  options: "选项",
+  packs: "积分包",
+  page_size: "每页数量",
+  password: "密码",
+  preview_file_id: "预览文件",
+  provider_id: "服务商",
+  purpose: "用途",
+  steps: "步骤",
+  threshold: "阈值",
+  tier_id: "套餐",
+  tiers: "套餐",
+  to: "结束日期",
+  token: "令牌",
+  transform: "变换",
 };
