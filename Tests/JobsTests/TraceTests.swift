@@ -15,7 +15,7 @@ import Testing
         let receiver = try await OTLPReceiver()
         defer { receiver.stop() }
         let jobs = try await JobsStack.start([
-            "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.baseURL, "OTEL_BSP_SCHEDULE_DELAY": "200",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.baseURL, "OTEL_BSP_SCHEDULE_DELAY": "200", "LOG_FORMAT": "json",
         ])
         defer { Task { await jobs.stop() } }
         let user = try await jobs.user("traced@imageswiss.test", credits: 20)
@@ -81,6 +81,16 @@ import Testing
         spans = receiver.spans(in: traceID)
         let sent = try #require(spans.first { $0.spanID == header.spanID })
         #expect(sent.service == "imageswiss-jobs" && descends(sent, from: edge.spanID), "\(sent)")
+
+        // The edge's access line of the submission names its trace (JSON logs, buffered a moment).
+        try await waitUntil(timeout: .seconds(10)) {
+            let log = (try? String(contentsOfFile: "\(jobs.stack.scratch)/edge.log", encoding: .utf8)) ?? ""
+            return log.split(separator: "\n").contains { line in
+                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
+                return object?["message"] == "http" && object?["route"] == "/api/v1/batches"
+                    && object?["method"] == "POST" && object?["trace-id"] == traceID
+            }
+        }
 
         // Without a caller's header the edge starts a trace of its own.
         let own = try await jobs.http.call("GET", "/api/v1/files/\(photo)", bearer: user.access)
