@@ -398,6 +398,27 @@ try:
     wait.until(lambda d: d.find_elements(By.ID, "batch-status"))
     wait.until(lambda d: d.find_element(By.ID, "batch-status").get_attribute("data-status") == "succeeded")
 
+    step("a photo picked on the computer while a phone is connected is listed once, as the computer's")
+    # The hand-off's watcher (every 2 s) sees every new upload of the account, this one too.
+    go("/upload")
+    wait.until(lambda d: d.find_elements(By.ID, "handoff-start"))
+    driver.find_element(By.ID, "handoff-start").click()
+    wait.until(lambda d: d.find_elements(By.ID, "handoff-link"))
+    link = driver.find_element(By.ID, "handoff-link").get_attribute("value")
+    driver.switch_to.new_window("window")
+    driver.get(base + link[link.index("/#"):])
+    wait.until(lambda d: d.find_elements(By.ID, "handoff-camera"))
+    driver.close()
+    driver.switch_to.window(desktop)
+    wait.until(lambda d: "connected" in d.find_element(By.ID, "handoff-status").text)
+    driver.find_element(By.ID, "files").send_keys(pictures[1])
+    wait.until(lambda d: "uploaded" in d.find_element(By.CSS_SELECTOR, "main ul li").text)
+    time.sleep(4.5)  # two rounds of the watcher
+    items = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "main ul li")]
+    assert len(items) == 1 and "from your phone" not in items[0], items
+    go("/history")  # leaves the uploader: the next step draws it afresh
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "main h1"))
+
     step("duplicates: the same photo twice and another, found and shown side by side")
     import shutil
     copy = os.path.join(images, "coffee-copy.jpg")

@@ -447,13 +447,24 @@ async function uploader() {
   }
   lane.addEventListener("change", quote);
 
+  // This computer's uploads under way, by name and size: a hand-off's watcher sees every new
+  // upload of the account, and one of these must not join the list a second time as the phone's.
+  const sending = new Map();
+  const mark = (file) => `${file.name}\u0000${file.size}`;
+  function sent(file) {
+    const left = (sending.get(mark(file)) || 1) - 1;
+    if (left) sending.set(mark(file), left); else sending.delete(mark(file));
+  }
+
   // A photo picked while the network is gone waits in the list and goes when it returns (the
   // browser's "online" event); one that fails for another reason says why.
   function send(file, index, bar, state) {
     if (!navigator.onLine) return waitForNetwork(file, index, bar, state);
     state.textContent = t("uploading…");
     state.className = "muted";
+    sending.set(mark(file), (sending.get(mark(file)) || 0) + 1);
     uploadFile(file, (fraction) => { bar.value = fraction; }).then((blob) => {
+      sent(file);
       uploaded[index] = blob.id;
       if (corners && index === 0) corners.suggest(blob.id);
       bar.value = 1;
@@ -461,6 +472,7 @@ async function uploader() {
       state.className = "ok";
       quote();
     }, (error) => {
+      sent(file);
       if (error.status === 0 && !navigator.onLine) return waitForNetwork(file, index, bar, state);
       state.textContent = failure(error);
       state.className = "error";
@@ -487,6 +499,7 @@ async function uploader() {
   }
   // A photo the phone sent through a hand-off: already uploaded, it joins the list as it is.
   function arrived(file) {
+    if (uploaded.includes(file.id) || sending.has(mark(file))) return;
     const index = uploaded.length;
     uploaded.push(file.id);
     if (corners && index === 0) { corners.showStored(file.id); corners.suggest(file.id); }

@@ -39,7 +39,9 @@ export function phoneHandoff(arrived) {
     const seen = new Set();
     const page = location.hash;
     let opened = false;
-    while (location.hash === page && Date.now() < ends.getTime()) {
+    // Until the hand-off ends or this uploader is gone (another page, or this one drawn again).
+    const here = () => location.hash === page && panel.isConnected;
+    while (here() && Date.now() < ends.getTime()) {
       try {
         if (!opened && (await api("GET", `/api/v1/handoffs/${handoff.id}`)).redeemed_at) {
           opened = true;
@@ -60,7 +62,7 @@ export function phoneHandoff(arrived) {
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
-    if (location.hash === page) {
+    if (here()) {
       status.textContent = t("The code has expired. Make a new one to send more photos.");
       status.className = "muted";
       button.disabled = false;
