@@ -397,6 +397,8 @@ try:
     driver.find_element(By.ID, "submit").click()
     wait.until(lambda d: d.find_elements(By.ID, "batch-status"))
     wait.until(lambda d: d.find_element(By.ID, "batch-status").get_attribute("data-status") == "succeeded")
+    # A restoration keeps no original (delete_originals by default): the page says so in its place.
+    wait.until(lambda d: [img.get_attribute("alt") for img in d.find_elements(By.CSS_SELECTOR, "#jobs img")] == ["original (deleted)", "after"])
 
     step("a photo picked on the computer while a phone is connected is listed once, as the computer's")
     # The hand-off's watcher (every 2 s) sees every new upload of the account, this one too.

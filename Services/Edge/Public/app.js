@@ -797,9 +797,16 @@ async function batchView(id) {
     const groups = duplicateGroups(job);
     if (groups) { card.images.replaceChildren(duplicatesView(groups)); card.images.parentElement.classList.add("wide"); return; }
     const before = job.input_file_ids[0], after = job.thumbnail_file_ids[0] || job.output_file_ids[0];
+    // Pictures load beside the progress, not in its way: one that cannot be read (deleted
+    // meanwhile) says so in its place, and the stream of changes goes on.
+    const picture = (id, alt, missing) => {
+      const image = h("img", { alt });
+      objectURL(`/api/v1/files/${id}/content`).then((url) => { image.src = url; }, () => { image.alt = missing; });
+      return image;
+    };
     const pictures = [];
-    if (before) pictures.push(h("img", { alt: t("before"), src: await objectURL(`/api/v1/files/${before}/content`) }));
-    if (after) pictures.push(h("img", { alt: t("after"), src: await objectURL(`/api/v1/files/${after}/content`) }));
+    if (before) pictures.push(picture(before, t("before"), t("original (deleted)")));
+    if (after) pictures.push(picture(after, t("after"), t("result (deleted)")));
     card.images.replaceChildren(...pictures);
     const output = job.output_file_ids[0];
     if (output && myTeams.length) card.images.after(shareControl(output, myTeams));

@@ -63,6 +63,7 @@ export default {
   "Compare with the original": "与原图对比",
   "result ({reason})": "结果（{reason}）",
   "original (deleted)": "原图（已删除）",
+  "result (deleted)": "结果（已删除）",
   "Recognised text": "识别出的文字",
   "(no text found)": "（未找到文字）",
   "Text copied.": "文字已复制。",
