@@ -30,6 +30,20 @@ import Testing
         return (texts, Set(codes), Set(fields))
     }
 
+    /// The text of every Swift source of the services and libraries, where errors are written.
+    static func serviceSources() throws -> [String] {
+        var sources: [String] = []
+        for folder in ["Services", "Libraries"] {
+            let base = Self.root.appendingPathComponent(folder)
+            let walker = FileManager.default.enumerator(atPath: base.path)
+            while let path = walker?.nextObject() as? String {
+                guard path.hasSuffix(".swift") else { continue }
+                sources.append(try String(contentsOf: base.appendingPathComponent(path), encoding: .utf8))
+            }
+        }
+        return sources
+    }
+
     static func decode(_ literal: Substring) throws -> String {
         try JSONDecoder().decode(String.self, from: Data(literal.utf8))
     }
@@ -91,14 +105,8 @@ import Testing
         var codes = Set<String>()
         let pattern =
             #/(?:\.(?:invalidArgument|notFound|alreadyExists|failedPrecondition|permissionDenied|unauthenticated|resourceExhausted|unavailable|aborted|outOfRange|badRequest|forbidden|conflict|unauthorized|tooManyRequests|contentTooLarge|serviceUnavailable),\s*|reason:\s*)"([a-z][a-z0-9_]+)"/#
-        for folder in ["Services", "Libraries"] {
-            let base = Self.root.appendingPathComponent(folder)
-            let walker = FileManager.default.enumerator(atPath: base.path)
-            while let path = walker?.nextObject() as? String {
-                guard path.hasSuffix(".swift") else { continue }
-                let source = try String(contentsOf: base.appendingPathComponent(path), encoding: .utf8)
-                for match in source.matches(of: pattern) { codes.insert(String(match.output.1)) }
-            }
+        for source in try Self.serviceSources() {
+            for match in source.matches(of: pattern) { codes.insert(String(match.output.1)) }
         }
         #expect(codes.count > 80, "the scan finds the services' codes")
         for code in codes.sorted() {
@@ -111,14 +119,8 @@ import Testing
     @Test func everyFieldAnErrorNamesHasAName() throws {
         let (texts, _, fields) = try Self.catalogue()
         var named = Set<String>()
-        for folder in ["Services", "Libraries"] {
-            let base = Self.root.appendingPathComponent(folder)
-            let walker = FileManager.default.enumerator(atPath: base.path)
-            while let path = walker?.nextObject() as? String {
-                guard path.hasSuffix(".swift") else { continue }
-                let source = try String(contentsOf: base.appendingPathComponent(path), encoding: .utf8)
-                for match in source.matches(of: #/field:\s*"([^"]+)"/#) { named.insert(String(match.output.1)) }
-            }
+        for source in try Self.serviceSources() {
+            for match in source.matches(of: #/field:\s*"([^"]+)"/#) { named.insert(String(match.output.1)) }
         }
         #expect(named.count > 25, "the scan finds the fields errors name")
         for field in named.sorted() {

@@ -23,8 +23,8 @@ struct RateLimits: Sendable {
             self.addresses.admit(context.clientAddress, now: now)
             ?? context.caller.flatMap({ self.users.admit($0.userID, now: now) })
         // Only API keys have a rate of their own (and may need their tier looked up).
-        if wait == nil, let caller = context.caller, caller.apiKeyID != nil {
-            wait = await self.keys.admit(caller, context)
+        if wait == nil, let caller = context.caller, let key = caller.apiKeyID {
+            wait = await self.keys.admit(key: key, caller, context)
         }
         if let wait {
             let seconds = max(1, Int(wait.rounded(.up)))

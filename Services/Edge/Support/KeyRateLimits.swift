@@ -11,9 +11,9 @@ struct KeyRateLimits: Sendable {
     let cache = ExpiringCache<String>(capacity: 10_000)
     static let tierLifetime: Duration = .seconds(60)
 
-    /// nil when admitted; otherwise the seconds until the key's next request would be.
-    func admit(_ caller: VerifiedCaller, _ context: EdgeRequestContext) async -> Double? {
-        guard let key = caller.apiKeyID else { return nil }
+    /// nil when admitted; otherwise the seconds until the next request of `key`, the caller's
+    /// API key, would be.
+    func admit(key: String, _ caller: VerifiedCaller, _ context: EdgeRequestContext) async -> Double? {
         let limiter = await self.tier(of: caller, context) == "free" ? self.free : self.paid
         return limiter.admit(key)
     }
